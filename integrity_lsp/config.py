@@ -1,0 +1,244 @@
+"""Settings: one model for both front ends, read from `[tool.integrity-lsp]` and from the editor.
+
+`load_settings(root)` reads pyproject.toml; `Settings.merged(mapping)` overlays the server's
+`initializationOptions` / `workspace/configuration`. Bad values never raise: they are reported
+as warnings and the default is kept, so a broken config cannot stop the checker or the server.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from integrity_lsp.findings import Severity
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+SECTION = "integrity-lsp"
+CODE_PATTERN = re.compile(r"^IL\d{0,3}$|^ALL$")
+DEFAULT_EXCLUDE = (
+    ".git",
+    ".hg",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    "node_modules",
+    "__pycache__",
+    "build",
+    "dist",
+    "site-packages",
+    ".mypy_cache",
+    ".ruff_cache",
+)
+
+
+class ConfigError(Exception):
+    """The configuration file itself cannot be read (not a bad value inside it)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] = ("IL",)
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = ()
+    severity: tuple[tuple[str, Severity], ...] = ()
+    handler_decorators: tuple[str, ...] = ()
+    handler_base_classes: tuple[str, ...] = ()
+    atomic_requests: bool | None = None
+    django_version: tuple[int, int] | None = None
+    settings_module: str | None = None
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    def is_enabled(self, code: str, path: Path | None = None, root: Path | None = None) -> bool:
+        """ruff's selection semantics: the longest matching prefix of select/ignore wins."""
+        best_select = _longest_prefix(code, self.select)
+        best_ignore = _longest_prefix(code, self.ignore)
+        if best_select < 0 or best_ignore >= best_select:
+            return False
+        if path is not None:
+            for pattern, codes in self.per_file_ignores:
+                if _path_matches(path, pattern, root) and _longest_prefix(code, codes) >= 0:
+                    return False
+        return True
+
+    def is_excluded(self, path: Path, root: Path | None = None) -> bool:
+        parts = set(path.parts)
+        if parts & set(DEFAULT_EXCLUDE):
+            return True
+        return any(_path_matches(path, pattern, root) for pattern in self.exclude)
+
+    def severity_for(self, code: str, default: Severity) -> Severity:
+        best = -1
+        chosen = default
+        for prefix, severity in self.severity:
+            if code.startswith(prefix) and len(prefix) > best:
+                best, chosen = len(prefix), severity
+        return chosen
+
+    def merged(self, mapping: Mapping[str, Any] | None, origin: str = "settings") -> Settings:
+        """These settings overlaid with `mapping` (editor settings); bad values become warnings."""
+        if not mapping:
+            return self
+        return _apply(self, mapping, origin)
+
+
+def _longest_prefix(code: str, prefixes: tuple[str, ...]) -> int:
+    best = -1
+    for prefix in prefixes:
+        if prefix == "ALL":
+            best = max(best, 0)
+        elif code.startswith(prefix):
+            best = max(best, len(prefix))
+    return best
+
+
+def _path_matches(path: Path, pattern: str, root: Path | None) -> bool:
+    candidates = [path.as_posix()]
+    if root is not None:
+        try:
+            candidates.append(path.resolve().relative_to(root.resolve()).as_posix())
+        except ValueError:
+            pass
+    stripped = pattern.rstrip("/")
+    for candidate in candidates:
+        posix = PurePosixPath(candidate)
+        if fnmatch.fnmatch(candidate, pattern) or fnmatch.fnmatch(candidate, f"*/{pattern}"):
+            return True
+        if stripped in posix.parts or any(
+            fnmatch.fnmatch(str(parent), stripped) for parent in posix.parents
+        ):
+            return True
+        if posix.name == pattern or fnmatch.fnmatch(posix.name, pattern):
+            return True
+    return False
+
+
+def _codes(value: Any, key: str, warnings: list[str]) -> tuple[str, ...] | None:
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        warnings.append(f"`{key}` must be a list of rule codes such as [\"IL101\"]; ignored")
+        return None
+    bad = [item for item in value if not CODE_PATTERN.match(item.strip().upper())]
+    if bad:
+        warnings.append(f"`{key}` has unknown rule codes {bad}; they are ignored")
+    return tuple(item.strip().upper() for item in value if item not in bad)
+
+
+def _strings(value: Any, key: str, warnings: list[str]) -> tuple[str, ...] | None:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        warnings.append(f"`{key}` must be a list of strings; ignored")
+        return None
+    return tuple(value)
+
+
+def _apply(base: Settings, mapping: Mapping[str, Any], origin: str) -> Settings:
+    warnings: list[str] = []
+    changes: dict[str, Any] = {}
+    if not isinstance(mapping, Mapping):
+        return replace(base, warnings=(*base.warnings, f"{origin}: expected a table; ignored"))
+    normalised = {str(key).replace("_", "-"): value for key, value in mapping.items()}
+    for key, value in normalised.items():
+        if key in ("select", "ignore", "extend-select", "extend-ignore"):
+            codes = _codes(value, key, warnings)
+            if codes is not None:
+                target = key.removeprefix("extend-")
+                if key.startswith("extend-"):
+                    codes = (*getattr(base, target), *codes)
+                changes[target] = codes
+        elif key == "per-file-ignores":
+            if not isinstance(value, Mapping):
+                warnings.append("`per-file-ignores` must be a table of pattern = [codes]; ignored")
+                continue
+            entries = []
+            for pattern, codes_value in value.items():
+                codes = _codes(codes_value, f"per-file-ignores.{pattern}", warnings)
+                if codes is not None:
+                    entries.append((str(pattern), codes))
+            changes["per_file_ignores"] = tuple(entries)
+        elif key in ("exclude", "extend-exclude", "handler-decorators", "handler-base-classes"):
+            strings = _strings(value, key, warnings)
+            if strings is not None:
+                target = key.removeprefix("extend-").replace("-", "_")
+                if key.startswith("extend-"):
+                    strings = (*getattr(base, target), *strings)
+                changes[target] = strings
+        elif key == "severity":
+            severity = _severity(value, warnings)
+            if severity is not None:
+                changes["severity"] = severity
+        elif key == "atomic-requests":
+            if isinstance(value, bool) or value is None:
+                changes["atomic_requests"] = value
+            else:
+                warnings.append("`atomic-requests` must be true or false; ignored")
+        elif key == "django-version":
+            version = _django_version(value)
+            if version is None:
+                warnings.append(f"`django-version` must look like \"5.2\"; got {value!r}; ignored")
+            else:
+                changes["django_version"] = version
+        elif key == "settings-module":
+            if isinstance(value, str) and value.strip():
+                changes["settings_module"] = value.strip()
+            else:
+                warnings.append("`settings-module` must be a dotted module name; ignored")
+        else:
+            warnings.append(f"unknown setting `{key}`; ignored")
+    prefixed = tuple(f"{origin}: {warning}" for warning in warnings)
+    return replace(base, **changes, warnings=(*base.warnings, *prefixed))
+
+
+def _severity(value: Any, warnings: list[str]) -> tuple[tuple[str, Severity], ...] | None:
+    if not isinstance(value, Mapping):
+        warnings.append('`severity` must be a table such as { IL104 = "info" }; ignored')
+        return None
+    entries = []
+    for code, level in value.items():
+        try:
+            entries.append((str(code).upper(), Severity(str(level).lower())))
+        except ValueError:
+            choices = ", ".join(item.value for item in Severity)
+            warnings.append(f"`severity.{code}` must be one of {choices}; ignored")
+    return tuple(entries)
+
+
+def _django_version(value: Any) -> tuple[int, int] | None:
+    match = re.match(r"^\s*(\d+)(?:\.(\d+))?", str(value)) if value is not None else None
+    if match is None or isinstance(value, bool):
+        return None
+    return int(match.group(1)), int(match.group(2) or 0)
+
+
+def find_pyproject(root: Path) -> Path | None:
+    candidate = root / "pyproject.toml"
+    return candidate if candidate.is_file() else None
+
+
+def load_settings(root: Path) -> Settings:
+    """Settings from `root/pyproject.toml`; a file that is not valid TOML raises ConfigError."""
+    pyproject = find_pyproject(root)
+    if pyproject is None:
+        return Settings()
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{pyproject}: cannot read configuration: {error}") from error
+    table = data.get("tool", {}).get(SECTION)
+    if table is None:
+        return Settings()
+    if not isinstance(table, Mapping):
+        return Settings(warnings=(f"{pyproject}: [tool.{SECTION}] must be a table; ignored",))
+    return Settings().merged(table, origin=f"{pyproject.name} [tool.{SECTION}]")

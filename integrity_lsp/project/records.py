@@ -1,0 +1,190 @@
+"""Frozen records of what the project index knows: apps, models, fields and constraints.
+
+They are read from parso trees (never imported) and shared by rules, explain, hover and the
+migration state replay. Source snippets (`default`, `condition`, `check`) are kept as text,
+exactly as written, so rules can evaluate or quote them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from integrity_lsp.findings import Span
+
+# Field classes Django fills with "" when no value is given (Field.get_default -> "" when
+# empty_strings_allowed and not null) -- CharField and its subclasses, TextField, file fields.
+EMPTY_STRING_FIELD_CLASSES = frozenset(
+    {
+        "CharField",
+        "TextField",
+        "SlugField",
+        "EmailField",
+        "URLField",
+        "FileField",
+        "ImageField",
+        "FilePathField",
+        "GenericIPAddressField",
+        "IPAddressField",
+        "CommaSeparatedIntegerField",
+        "CICharField",
+        "CIEmailField",
+        "CITextField",
+    }
+)
+AUTO_FIELD_CLASSES = frozenset({"AutoField", "BigAutoField", "SmallAutoField"})
+RELATION_FIELD_CLASSES = frozenset({"ForeignKey", "OneToOneField", "ParentalKey"})
+MANY_TO_MANY_FIELD_CLASSES = frozenset({"ManyToManyField", "ParentalManyToManyField"})
+POSITIVE_FIELD_CLASSES = frozenset(
+    {"PositiveIntegerField", "PositiveSmallIntegerField", "PositiveBigIntegerField"}
+)
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where something is defined: file and span."""
+
+    path: Path
+    span: Span
+
+
+@dataclass(frozen=True)
+class FieldRecord:
+    """One model field as written in a class body (`sku = models.CharField(unique=True)`)."""
+
+    name: str
+    field_class: str  # last dotted part of the call: "CharField", "ForeignKey"
+    ref: SourceRef
+    unique: bool = False
+    null: bool = False
+    blank: bool = False
+    primary_key: bool = False
+    default: str | None = None  # source text of `default=`, None when absent
+    db_default: str | None = None
+    db_column: str | None = None
+    auto_now: bool = False
+    auto_now_add: bool = False
+    # ForeignKey / OneToOneField / ManyToManyField target, normalised where possible:
+    # "app_label.ModelName" when resolvable, "self", or the raw text otherwise.
+    related_model: str | None = None
+    unique_for: tuple[str, ...] = ()  # unique_for_date/month/year targets (never coverage)
+    options: tuple[tuple[str, str], ...] = ()  # every keyword argument as (name, source)
+
+    @property
+    def is_foreign_key(self) -> bool:
+        return self.field_class in RELATION_FIELD_CLASSES
+
+    @property
+    def is_many_to_many(self) -> bool:
+        return self.field_class in MANY_TO_MANY_FIELD_CLASSES
+
+    @property
+    def is_unique(self) -> bool:
+        """A DB uniqueness guarantee on this column alone."""
+        return self.unique or self.primary_key or self.field_class == "OneToOneField"
+
+    @property
+    def attname(self) -> str:
+        """The attribute holding the raw value: `customer_id` for a ForeignKey `customer`."""
+        return f"{self.name}_id" if self.is_foreign_key else self.name
+
+    @property
+    def column(self) -> str:
+        """The database column, as Django computes it."""
+        return self.db_column or self.attname
+
+    def option(self, name: str) -> str | None:
+        for key, value in self.options:
+            if key == name:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class ConstraintRecord:
+    """A `UniqueConstraint`, a `CheckConstraint`, or one `unique_together` entry."""
+
+    kind: str  # "unique" | "check" | "unique_together"
+    ref: SourceRef
+    name: str | None = None
+    fields: tuple[str, ...] = ()
+    condition: str | None = None  # source of condition= (UniqueConstraint) or of check=/condition=
+    has_expressions: bool = False  # functional UniqueConstraint(Lower("name"), …)
+    nulls_distinct: bool | None = None
+    deferrable: str | None = None  # "DEFERRED" | "IMMEDIATE" | None
+
+    @property
+    def is_unique(self) -> bool:
+        return self.kind in ("unique", "unique_together")
+
+
+@dataclass(frozen=True)
+class ManagerRecord:
+    """A manager attribute on a model (`objects = ProductManager()`)."""
+
+    attribute: str
+    manager_class: str  # the class name as written ("ProductManager", "UserManager", "Manager")
+    create_methods: tuple[str, ...] = ()  # methods whose name starts with create_ ("create_user")
+
+
+@dataclass(frozen=True)
+class ModelRecord:
+    """A model class as written in one module. Inherited facts are resolved by the index."""
+
+    app_label: str
+    name: str
+    module: str  # dotted module name ("shop.models.catalog")
+    ref: SourceRef  # span of the class name
+    bases: tuple[str, ...] = ()  # base expressions as written ("models.Model", "TimeStamped")
+    abstract: bool = False
+    proxy: bool = False
+    db_table: str | None = None  # Meta.db_table when given
+    fields: tuple[FieldRecord, ...] = ()
+    constraints: tuple[ConstraintRecord, ...] = ()  # incl. unique_together entries
+    managers: tuple[ManagerRecord, ...] = ()
+    meta_ref: SourceRef | None = None  # span of `class Meta` when present
+    body_end: SourceRef | None = None  # the last line of the class body (where Meta may be added)
+
+    @property
+    def label(self) -> str:
+        return f"{self.app_label}.{self.name}"
+
+    @property
+    def label_lower(self) -> str:
+        return f"{self.app_label}.{self.name.lower()}"
+
+    def own_field(self, name: str) -> FieldRecord | None:
+        for record in self.fields:
+            if record.name == name or record.attname == name:
+                return record
+        return None
+
+
+@dataclass(frozen=True)
+class UniqueSet:
+    """A set of columns (field names) the database keeps unique together, and its source."""
+
+    fields: frozenset[str]
+    ref: SourceRef
+    description: str  # "unique=True on sku", "UniqueConstraint 'uniq_team_email'"
+    constraint_name: str | None = None
+    condition: str | None = None  # partial constraint: only covers rows matching it
+    nulls_distinct: bool = True
+
+
+@dataclass(frozen=True)
+class AppRecord:
+    label: str
+    name: str  # dotted package ("shop", "project.apps.shop")
+    path: Path  # the package folder
+    has_migrations: bool = False
+
+
+@dataclass(frozen=True)
+class ProjectSettings:
+    """What the settings module says, read statically."""
+
+    auth_user_model: str = "auth.User"
+    atomic_requests: bool = False
+    settings_path: Path | None = None
+    installed_apps: tuple[str, ...] = field(default=())
