@@ -1,0 +1,382 @@
+"""Parse the text of a `django.db.IntegrityError` into a `Violation` and the traceback's frames.
+
+The text may be the bare message, a whole Python traceback, or the text of Django's debug page
+(the copy-and-paste view or the page as rendered): the message is searched anywhere in it, once
+HTML entities are undone. SQLite, PostgreSQL (with its `DETAIL:` line) and MySQL/MariaDB
+(`(errno, "message")`) wordings of unique, not-null, foreign-key and check violations are
+understood; anything else gives `None`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["unique", "not_null", "foreign_key", "check"]
+Backend = Literal["sqlite", "postgresql", "mysql"]
+
+# What `explain` understands, shown when it understands nothing.
+UNDERSTOOD_FORMATS = (
+    "SQLite:     UNIQUE constraint failed: app_model.col[, app_model.col2]",
+    "            UNIQUE constraint failed: index 'name'",
+    "            NOT NULL constraint failed: app_model.col",
+    "            FOREIGN KEY constraint failed",
+    "            CHECK constraint failed: name",
+    'PostgreSQL: duplicate key value violates unique constraint "name"',
+    "              DETAIL:  Key (col, col2)=(v, v2) already exists.",
+    '            null value in column "col" of relation "app_model" violates not-null constraint',
+    '            null value in column "col" violates not-null constraint',
+    '            insert or update on table "app_model" violates foreign key constraint "name"',
+    '              DETAIL:  Key (col)=(v) is not present in table "app_parent".',
+    '            update or delete on table "app_parent" violates foreign key constraint "name"'
+    ' on table "app_model"',
+    '            new row for relation "app_model" violates check constraint "name"',
+    "MySQL:      (1062, \"Duplicate entry 'v' for key 'app_model.name'\")  (MariaDB: key 'name')",
+    "            (1048, \"Column 'col' cannot be null\")",
+    "            (1452, 'Cannot add or update a child row: a foreign key constraint fails (...)')",
+    "            (1451, 'Cannot delete or update a parent row: a foreign key constraint fails …')",
+    "            (3819, \"Check constraint 'name' is violated.\")",
+    "MariaDB:    (4025, 'CONSTRAINT `name` failed for `db`.`app_model`')",
+    "Any of these may be pasted alone, inside a Python traceback, or as Django's debug page.",
+)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """What the database refused: the kind of constraint and every name the message gives."""
+
+    kind: Kind
+    backend: Backend
+    table: str | None
+    columns: tuple[str, ...]
+    constraint: str | None
+    values: tuple[str, ...]
+    referenced_table: str | None
+    raw: str  # the message itself (first line, plus its DETAIL line when there is one)
+    referenced_columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One traceback frame: `File "path", line N, in function` (or the debug page's form)."""
+
+    path: str
+    line: int
+    function: str
+    code: str = ""  # the source line shown under the frame, when there is one
+
+
+@dataclass(frozen=True)
+class ParsedError:
+    violation: Violation
+    frames: tuple[Frame, ...]
+
+
+def parse_error(text: str) -> ParsedError | None:
+    """The violation and the frames in `text`, or None when no known message is found."""
+    violation = parse_violation(text)
+    if violation is None:
+        return None
+    return ParsedError(violation, parse_frames(text))
+
+
+def parse_violation(text: str) -> Violation | None:
+    """The first IntegrityError message found in `text`, whatever surrounds it."""
+    text = _normalise(text)
+    for parsers in (_PARSERS, _FALLBACKS):
+        found: list[tuple[int, Violation]] = []
+        for pattern, build in parsers:
+            match = pattern.search(text)
+            if match is not None:
+                found.append((match.start(), build(match, text)))
+        if found:
+            return min(found, key=lambda item: item[0])[1]
+    return None
+
+
+# --- frames -------------------------------------------------------------------------------
+
+# Python's traceback and the debug page's copy-and-paste view.
+_PY_FRAME = re.compile(r'^[ \t]*File "(?P<path>[^"\n]+)", line (?P<line>\d+), in (?P<func>[^\n]+)$')
+# The debug page as rendered in a browser and copied: `/path/views.py, line 12, in create`.
+_PAGE_FRAME = re.compile(
+    r"^[ \t]*(?P<path>(?:[A-Za-z]:)?[/\\][^\n,]*?\.py), line (?P<line>\d+), in (?P<func>[^\n]+)$"
+)
+
+
+def parse_frames(text: str) -> tuple[Frame, ...]:
+    """Every frame in `text`, outermost first, as a traceback lists them (duplicates dropped)."""
+    text = _normalise(text)
+    lines = text.splitlines()
+    frames: list[Frame] = []
+    seen: set[tuple[str, int, str]] = set()
+    for number, line in enumerate(lines):
+        match = _PY_FRAME.match(line) or _PAGE_FRAME.match(line)
+        if match is None:
+            continue
+        function = match["func"].strip()
+        key = (match["path"], int(match["line"]), function)
+        if key in seen:
+            continue
+        seen.add(key)
+        code = ""
+        if number + 1 < len(lines):
+            following = lines[number + 1]
+            if not _PY_FRAME.match(following) and not _PAGE_FRAME.match(following):
+                code = following.strip().removesuffix("…").strip()
+        frames.append(Frame(match["path"], int(match["line"]), function, code))
+    return tuple(frames)
+
+
+# --- the messages ---------------------------------------------------------------------------
+
+_Builder = Callable[[re.Match[str], str], Violation]
+# An identifier as SQLite prints it in a message: letters, digits, _, $, dots, quotes.
+_NAME = r"[^\s,()'\[\]]+"
+
+
+def _normalise(text: str) -> str:
+    if "&quot;" in text or "&#x27;" in text or "&#39;" in text or "&lt;" in text:
+        text = html.unescape(text)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _unquote(name: str) -> str:
+    name = name.strip()
+    if len(name) >= 2 and name[0] == name[-1] and name[0] in "\"`'":
+        return name[1:-1]
+    return name
+
+
+def _split_list(text: str) -> tuple[str, ...]:
+    return tuple(_unquote(part) for part in text.split(",") if part.strip())
+
+
+def _split_table_column(qualified: str) -> tuple[str | None, str]:
+    """`app_model.col` -> ("app_model", "col"); a bare `col` has no table."""
+    table, dot, column = qualified.strip().rpartition(".")
+    if not dot:
+        return None, qualified.strip()
+    return table, column
+
+
+def _pg_detail(text: str, start: int) -> re.Match[str] | None:
+    """The `DETAIL:  Key (cols)=(values) …` line following the message at `start`."""
+    return _PG_KEY_DETAIL.search(text, start, start + 2000)
+
+
+_PG_KEY_DETAIL = re.compile(
+    r"DETAIL:\s+Key \((?P<cols>.*?)\)=\((?P<vals>.*)\) "
+    r"(?:already exists|is not present in table \"(?P<ref>[^\"]+)\""
+    r"|is still referenced from table \"(?P<child>[^\"]+)\")\.?"
+)
+
+
+def _pg_key_values(columns: tuple[str, ...], values: str) -> tuple[str, ...]:
+    """Split `a, b` into values when it matches the column count; otherwise keep it whole."""
+    parts = [part.strip() for part in values.split(", ")]
+    if len(parts) == len(columns):
+        return tuple(parts)
+    return (values,)
+
+
+def _message_with_detail(match: re.Match[str], detail: re.Match[str] | None) -> str:
+    raw = match.group(0).strip()
+    if detail is not None:
+        raw = f"{raw}\n{detail.group(0).strip()}"
+    return raw
+
+
+# SQLite ---------------------------------------------------------------------------------------
+
+_SQLITE_UNIQUE = re.compile(
+    rf"UNIQUE constraint failed: (?:index '(?P<index>[^'\n]+)'|(?P<cols>{_NAME}(?:, {_NAME})*))"
+)
+_SQLITE_NOT_NULL = re.compile(rf"NOT NULL constraint failed: (?P<col>{_NAME})")
+_SQLITE_FK = re.compile(r"FOREIGN KEY constraint failed")
+_SQLITE_CHECK = re.compile(rf"CHECK constraint failed: (?P<name>{_NAME})")
+
+
+def _sqlite_unique(match: re.Match[str], _text: str) -> Violation:
+    raw = match.group(0).strip()
+    if match["index"] is not None:
+        return Violation("unique", "sqlite", None, (), match["index"], (), None, raw)
+    table: str | None = None
+    columns: list[str] = []
+    for part in match["cols"].split(","):
+        part_table, column = _split_table_column(part)
+        if not column:
+            continue
+        table = table or part_table
+        columns.append(column)
+    return Violation("unique", "sqlite", table, tuple(columns), None, (), None, raw)
+
+
+def _sqlite_not_null(match: re.Match[str], _text: str) -> Violation:
+    table, column = _split_table_column(match["col"])
+    return Violation("not_null", "sqlite", table, (column,), None, (), None, match.group(0))
+
+
+def _sqlite_fk(match: re.Match[str], _text: str) -> Violation:
+    return Violation("foreign_key", "sqlite", None, (), None, (), None, match.group(0))
+
+
+def _sqlite_check(match: re.Match[str], _text: str) -> Violation:
+    name = _unquote(match["name"].strip())
+    return Violation("check", "sqlite", None, (), name, (), None, match.group(0).strip())
+
+
+# PostgreSQL -----------------------------------------------------------------------------------
+
+_PG_UNIQUE = re.compile(r'duplicate key value violates unique constraint "(?P<name>[^"\n]+)"')
+_PG_NOT_NULL = re.compile(
+    r'null value in column "(?P<col>[^"\n]+)"(?: of relation "(?P<table>[^"\n]+)")?'
+    r" violates not-null constraint"
+)
+_PG_FK = re.compile(
+    r'(?P<op>insert or update|update or delete) on table "(?P<table>[^"\n]+)" violates foreign key'
+    r' constraint "(?P<name>[^"\n]+)"(?: on table "(?P<child>[^"\n]+)")?'
+)
+_PG_CHECK = re.compile(
+    r'new row for relation "(?P<table>[^"\n]+)" violates check constraint "(?P<name>[^"\n]+)"'
+)
+
+
+def _pg_unique(match: re.Match[str], text: str) -> Violation:
+    detail = _pg_detail(text, match.end())
+    columns: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()
+    if detail is not None:
+        columns = _split_list(detail["cols"])
+        values = _pg_key_values(columns, detail["vals"])
+    raw = _message_with_detail(match, detail)
+    return Violation("unique", "postgresql", None, columns, match["name"], values, None, raw)
+
+
+def _pg_not_null(match: re.Match[str], _text: str) -> Violation:
+    return Violation(
+        "not_null", "postgresql", match["table"], (match["col"],), None, (), None, match.group(0)
+    )
+
+
+def _pg_fk(match: re.Match[str], text: str) -> Violation:
+    detail = _pg_detail(text, match.end())
+    raw = _message_with_detail(match, detail)
+    if match["op"] == "update or delete":
+        # The parent row is going away: the constraint lives on the child table.
+        parent = match["table"]
+        child = match["child"] or (detail["child"] if detail is not None else None)
+        parent_columns = _split_list(detail["cols"]) if detail is not None else ()
+        values = _pg_key_values(parent_columns, detail["vals"]) if detail is not None else ()
+        return Violation(
+            "foreign_key", "postgresql", child, (), match["name"], values, parent, raw,
+            parent_columns,
+        )  # fmt: skip
+    columns: tuple[str, ...] = ()
+    values = ()
+    referenced = None
+    if detail is not None:
+        columns = _split_list(detail["cols"])
+        values = _pg_key_values(columns, detail["vals"])
+        referenced = detail["ref"]
+    return Violation(
+        "foreign_key", "postgresql", match["table"], columns, match["name"], values, referenced, raw
+    )
+
+
+def _pg_check(match: re.Match[str], _text: str) -> Violation:
+    return Violation(
+        "check", "postgresql", match["table"], (), match["name"], (), None, match.group(0)
+    )
+
+
+# MySQL / MariaDB ------------------------------------------------------------------------------
+
+_MY_UNIQUE = re.compile(r"Duplicate entry '(?P<value>.*?)' for key '(?P<key>[^'\n]+)'")
+_MY_NOT_NULL = re.compile(r"Column '(?P<col>[^'\n]+)' cannot be null")
+_MY_FK = re.compile(
+    r"Cannot (?P<op>add or update a child|delete or update a parent) row: a foreign key"
+    r" constraint fails \((?P<table>`[^`]+`(?:\.`[^`]+`)?), CONSTRAINT `(?P<name>[^`]+)`"
+    r" FOREIGN KEY \((?P<cols>[^)]*)\) REFERENCES (?P<ref>`[^`]+`(?:\.`[^`]+`)?)"
+    r" \((?P<refcols>[^)]*)\)"
+)
+_MY_FK_SHORT = re.compile(
+    r"Cannot (?:add or update a child|delete or update a parent) row: a foreign key"
+    r" constraint fails"
+)
+_MY_CHECK = re.compile(r"Check constraint '(?P<name>[^'\n]+)' is violated")
+_MARIA_CHECK = re.compile(
+    r"CONSTRAINT `(?P<name>[^`\n]+)` failed for (?P<table>`[^`\n]+`(?:\.`[^`\n]+`)?)"
+)
+
+
+def _last_part(qualified: str) -> str:
+    """`test`.`shop_order` -> shop_order."""
+    return _unquote(qualified.split("`.`")[-1].strip("`"))
+
+
+def _my_unique(match: re.Match[str], _text: str) -> Violation:
+    key = match["key"]
+    table, _, name = key.rpartition(".")  # MySQL >= 8.0.19 says `table.key`, MariaDB `key`
+    return Violation(
+        "unique", "mysql", table or None, (), name, (match["value"],), None, match.group(0)
+    )
+
+
+def _my_not_null(match: re.Match[str], _text: str) -> Violation:
+    return Violation("not_null", "mysql", None, (match["col"],), None, (), None, match.group(0))
+
+
+def _my_fk(match: re.Match[str], _text: str) -> Violation:
+    return Violation(
+        "foreign_key",
+        "mysql",
+        _last_part(match["table"]),
+        _split_list(match["cols"]),
+        match["name"],
+        (),
+        _last_part(match["ref"]),
+        match.group(0),
+        _split_list(match["refcols"]),
+    )
+
+
+def _my_fk_short(match: re.Match[str], _text: str) -> Violation:
+    return Violation("foreign_key", "mysql", None, (), None, (), None, match.group(0))
+
+
+def _my_check(match: re.Match[str], _text: str) -> Violation:
+    return Violation("check", "mysql", None, (), match["name"], (), None, match.group(0))
+
+
+def _maria_check(match: re.Match[str], _text: str) -> Violation:
+    table = _last_part(match["table"])
+    name = match["name"]
+    columns: tuple[str, ...] = ()
+    # A column-level CHECK (Django's PositiveIntegerField) is named `table.column` by MariaDB.
+    prefix, dot, column = name.rpartition(".")
+    if dot and prefix == table:
+        columns = (column,)
+    return Violation("check", "mysql", table, columns, name, (), None, match.group(0))
+
+
+_PARSERS: tuple[tuple[re.Pattern[str], _Builder], ...] = (
+    (_SQLITE_UNIQUE, _sqlite_unique),
+    (_SQLITE_NOT_NULL, _sqlite_not_null),
+    (_SQLITE_FK, _sqlite_fk),
+    (_SQLITE_CHECK, _sqlite_check),
+    (_PG_UNIQUE, _pg_unique),
+    (_PG_NOT_NULL, _pg_not_null),
+    (_PG_FK, _pg_fk),
+    (_PG_CHECK, _pg_check),
+    (_MY_UNIQUE, _my_unique),
+    (_MY_NOT_NULL, _my_not_null),
+    (_MY_FK, _my_fk),
+    (_MY_CHECK, _my_check),
+    (_MARIA_CHECK, _maria_check),
+)
+# A truncated MySQL FK message (no clause) still says what failed.
+_FALLBACKS: tuple[tuple[re.Pattern[str], _Builder], ...] = ((_MY_FK_SHORT, _my_fk_short),)
