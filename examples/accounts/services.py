@@ -1,0 +1,35 @@
+from django.db import IntegrityError, transaction
+
+from accounts.models import Profile, User
+
+
+# IL101 (count() == 0 + manager create_user): UNIQUE constraint failed: accounts_user.email.
+def ensure_user(username: str, email: str) -> User:
+    if User.objects.filter(email=email).count() == 0:
+        return User.objects.create_user(username=username, email=email)  # expect: IL101
+    return User.objects.get(email=email)
+
+
+# Safe twin: try the insert, fall back to the row that won the race.
+def ensure_user_safe(username: str, email: str) -> User:
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(username=username, email=email)
+    except IntegrityError:
+        return User.objects.get(email=email)
+
+
+# IL103 (get -> modify -> save, except DoesNotExist -> create): the losing request gets
+# UNIQUE constraint failed: accounts_profile.user_id.
+def set_display_name(user: User, display_name: str) -> None:
+    try:
+        profile = Profile.objects.get(user=user)
+        profile.display_name = display_name
+        profile.save()
+    except Profile.DoesNotExist:
+        Profile.objects.create(user=user, display_name=display_name)  # expect: IL103
+
+
+# Safe twin: user is a OneToOneField, so update_or_create is race-free.
+def set_display_name_safe(user: User, display_name: str) -> None:
+    Profile.objects.update_or_create(user=user, defaults={"display_name": display_name})
