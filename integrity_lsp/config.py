@@ -7,6 +7,7 @@ as warnings and the default is kept, so a broken config cannot stop the checker 
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import re
 import sys
@@ -105,10 +106,8 @@ def _longest_prefix(code: str, prefixes: tuple[str, ...]) -> int:
 def _path_matches(path: Path, pattern: str, root: Path | None) -> bool:
     candidates = [path.as_posix()]
     if root is not None:
-        try:
+        with contextlib.suppress(ValueError):
             candidates.append(path.resolve().relative_to(root.resolve()).as_posix())
-        except ValueError:
-            pass
     stripped = pattern.rstrip("/")
     for candidate in candidates:
         posix = PurePosixPath(candidate)
@@ -127,7 +126,7 @@ def _codes(value: Any, key: str, warnings: list[str]) -> tuple[str, ...] | None:
     if isinstance(value, str):
         value = [part.strip() for part in value.split(",") if part.strip()]
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        warnings.append(f"`{key}` must be a list of rule codes such as [\"IL101\"]; ignored")
+        warnings.append(f'`{key}` must be a list of rule codes such as ["IL101"]; ignored')
         return None
     bad = [item for item in value if not CODE_PATTERN.match(item.strip().upper())]
     if bad:
@@ -187,7 +186,7 @@ def _apply(base: Settings, mapping: Mapping[str, Any], origin: str) -> Settings:
         elif key == "django-version":
             version = _django_version(value)
             if version is None:
-                warnings.append(f"`django-version` must look like \"5.2\"; got {value!r}; ignored")
+                warnings.append(f'`django-version` must look like "5.2"; got {value!r}; ignored')
             else:
                 changes["django_version"] = version
         elif key == "settings-module":

@@ -1,0 +1,317 @@
+"""ORM call shapes: manager chains, lookups, writes, existence checks, exception handlers.
+
+Everything here is structural (read from parso nodes); `model_of` is the one place that asks the
+resolver which model a chain is about, and `covering_unique_set` the one place that decides
+whether a lookup is covered by a database uniqueness guarantee.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from integrity_lsp.analysis.nodes import (
+    CALL_CHAIN_TYPES,
+    Argument,
+    Link,
+    Node,
+    arguments,
+    chain_parts,
+    code,
+    keyword_arguments,
+    links,
+    normalised,
+    walk,
+)
+
+if TYPE_CHECKING:
+    from integrity_lsp.analysis.context import Context
+    from integrity_lsp.project.index import ProjectIndex
+    from integrity_lsp.project.records import ModelRecord, UniqueSet
+
+MANAGER_NAMES = frozenset({"objects", "_default_manager", "_base_manager"})
+FILTER_METHODS = frozenset(
+    {"filter", "all", "select_related", "prefetch_related", "only", "defer", "using", "order_by"}
+)
+QUERYSET_METHODS = FILTER_METHODS | frozenset(
+    {
+        "exclude", "get", "create", "get_or_create", "update_or_create", "bulk_create",
+        "update", "delete", "exists", "count", "first", "last", "values", "values_list",
+        "annotate", "aggregate", "in_bulk", "iterator", "distinct", "none", "select_for_update",
+    }
+)  # fmt: skip
+CREATE_METHODS = frozenset({"create", "create_user", "create_superuser"})
+INTEGRITY_ERROR_CATCHERS = frozenset(
+    {"IntegrityError", "DatabaseError", "Error", "Exception", "BaseException"}
+)
+DOES_NOT_EXIST = frozenset({"DoesNotExist", "ObjectDoesNotExist"})
+
+
+@dataclass(frozen=True)
+class OrmCall:
+    """`<receiver>.<method>(…)…`, e.g. `Product.objects.filter(sku=s).exists()`.
+
+    `receiver` is the manager expression (`Product.objects`, `team.members`), `model_links` the
+    chain before the manager (its last name leaf is what the resolver is asked about).
+    """
+
+    node: Node
+    receiver: str
+    model_text: str
+    model_leaf: Node | None
+    manager: str
+    methods: tuple[Link, ...]
+
+    @property
+    def method(self) -> str:
+        return self.methods[-1].name
+
+    @property
+    def final_call(self) -> Node | None:
+        return self.methods[-1].call
+
+    def call_of(self, name: str) -> Node | None:
+        for link in self.methods:
+            if link.name == name:
+                return link.call
+        return None
+
+    def lookup(self, *, skip_last: bool = False) -> dict[str, Argument] | None:
+        """The keyword lookups of `filter`/`get` steps; None when not a plain lookup."""
+        found: dict[str, Argument] = {}
+        for link in self.methods[:-1] if skip_last else self.methods:
+            if link.name in ("filter", "get", "exists", "count", "first", "last", "all"):
+                if link.call is None:
+                    return None
+                for arg in arguments(link.call):
+                    if arg.keyword is None:
+                        return None  # Q objects or **kwargs: not a plain lookup
+                    found[arg.keyword] = arg
+            elif link.name not in FILTER_METHODS:
+                return None
+        return found
+
+
+def _is_manager_name(name: str, index: ProjectIndex | None) -> bool:
+    if name in MANAGER_NAMES or name.endswith("_set"):
+        return True
+    return index is not None and name in _known_manager_names(index)
+
+
+_MANAGER_NAME_CACHE: dict[tuple[int, int], frozenset[str]] = {}
+
+
+def _known_manager_names(index: ProjectIndex) -> frozenset[str]:
+    """Manager attributes and related names declared anywhere in the project."""
+    cache = _MANAGER_NAME_CACHE
+    key = (id(index), index.generation)
+    if key not in cache:
+        names: set[str] = set()
+        for model in index.models():
+            names.update(manager.attribute for manager in model.managers)
+            for field in model.fields:
+                related = field.option("related_name")
+                if related and related[:1] in "\"'":
+                    names.add(related.strip("\"'"))
+        cache.clear()
+        cache[key] = frozenset(names)
+    return cache[key]
+
+
+def parse_orm_call(node: Node, index: ProjectIndex | None = None) -> OrmCall | None:
+    """The ORM call a `atom_expr`/`power` node is, or None."""
+    if node.type not in CALL_CHAIN_TYPES:
+        return None
+    base, trailers = chain_parts(node)
+    chain = links(trailers)
+    for position, link in enumerate(chain):
+        if link.name in QUERYSET_METHODS or link.name.startswith("create_"):
+            if position == 0 or link.call is None:
+                return None
+            manager = chain[position - 1]
+            if manager.call is not None or not _is_manager_name(manager.name, index):
+                return None
+            first_leaf = base.get_first_leaf()
+            receiver_end = manager.name_leaf
+            receiver = _text_between(first_leaf, receiver_end)
+            model_leaf = chain[position - 2].name_leaf if position >= 2 else _last_leaf_of(base)
+            model_text = receiver.rsplit(".", 1)[0] if "." in receiver else receiver
+            return OrmCall(
+                node, receiver, model_text, model_leaf, manager.name, tuple(chain[position:])
+            )
+    return None
+
+
+def _last_leaf_of(base: Node) -> Node | None:
+    leaf = base.get_last_leaf()
+    return leaf if leaf.type == "name" else (leaf if leaf.value == ")" else None)
+
+
+def _text_between(first: Node, last: Node) -> str:
+    parts: list[str] = []
+    leaf = first
+    while leaf is not None:
+        parts.append(leaf.value)
+        if leaf is last:
+            break
+        leaf = leaf.get_next_leaf()
+    return "".join(parts)
+
+
+def orm_calls_in(node: Node, index: ProjectIndex | None = None) -> list[OrmCall]:
+    found = []
+    for candidate in walk(node):
+        if candidate.type in CALL_CHAIN_TYPES:
+            call = parse_orm_call(candidate, index)
+            if call is not None:
+                found.append(call)
+    return found
+
+
+@dataclass(frozen=True)
+class InstanceWrite:
+    """`M(**kw).save()` or the constructor `M(**kw)` later saved: a create by another name."""
+
+    node: Node  # the whole expression (`M(...).save()` or `M(...)`)
+    model_text: str
+    model_leaf: Node
+    constructor: Node  # the `( … )` trailer
+
+
+def constructor_call(node: Node) -> tuple[str, Node, Node] | None:
+    """`Name(...)` or `mod.Name(...)` with a capitalised name: (text, name leaf, call trailer)."""
+    if node.type not in CALL_CHAIN_TYPES:
+        return None
+    base, trailers = chain_parts(node)
+    if not trailers or trailers[-1].children[0].value != "(":
+        return None
+    names = [base, *[t.children[1] for t in trailers[:-1] if t.children[0].value == "."]]
+    if len(names) != len(trailers):  # something other than dotted names before the call
+        return None
+    last = names[-1]
+    if last.type != "name" or not last.value[:1].isupper():
+        return None
+    return ".".join(n.value for n in names), last, trailers[-1]
+
+
+def model_of(call: OrmCall | InstanceWrite, ctx: Context) -> ModelRecord | None:
+    leaf = call.model_leaf
+    if leaf is None:
+        return None
+    try:
+        return ctx.env.resolver.resolve_model(ctx.file, leaf)
+    except Exception:  # resolution is best effort; a rule must never crash on it
+        return None
+
+
+def exact_lookup_fields(
+    index: ProjectIndex, model: ModelRecord, lookup: Mapping[str, Node | None]
+) -> dict[str, Node | None]:
+    """Field name -> value for kwargs that are exact equality on a concrete field."""
+    exact: dict[str, Node | None] = {}
+    for key, value in lookup.items():
+        if "__" in key:
+            continue
+        name = key
+        if key == "pk":
+            pk = next((f for f in index.all_fields(model).values() if f.primary_key), None)
+            name = pk.name if pk else "id"
+        field = index.field(model, name)
+        if field is None:
+            continue
+        exact[field.name] = value
+    return exact
+
+
+def covering_unique_set(
+    index: ProjectIndex, model: ModelRecord, lookup: Mapping[str, Node | None]
+) -> UniqueSet | None:
+    """The DB uniqueness guarantee that makes `lookup` match at most one row, if any.
+
+    Coverage per SPEC: every field of a unique set among the exact-lookup kwargs (`team` and
+    `team_id` are one column), no literal `None` for a field of a set whose NULLs are distinct,
+    and a partial constraint only when the lookup pins its condition.
+    """
+    exact = exact_lookup_fields(index, model, lookup)
+    for unique in index.unique_sets(model):
+        if not unique.fields or not unique.fields <= exact.keys():
+            continue
+        if unique.nulls_distinct and any(_is_none(exact[name]) for name in unique.fields):
+            continue
+        if unique.condition is not None and not _condition_pinned(unique.condition, lookup):
+            continue
+        return unique
+    return None
+
+
+def _is_none(value: Node | None) -> bool:
+    return value is not None and value.type == "keyword" and value.value == "None"
+
+
+def _condition_pinned(condition: str, lookup: Mapping[str, Node | None]) -> bool:
+    """`Q(is_active=True)` is pinned by a lookup `is_active=True` (every term, same literal)."""
+    terms = re.findall(r"(\w+)\s*=\s*([^,()]+)", condition)
+    if not terms or re.search(r"[|~]", condition):
+        return False
+    for key, literal in terms:
+        value = lookup.get(key)
+        if value is None or normalised(value) != "".join(literal.split()):
+            return False
+    return True
+
+
+def is_atomic_expression(node: Node) -> tuple[bool, bool]:
+    """(is `transaction.atomic(…)`/`atomic(…)`/bare `atomic`, takes a savepoint)."""
+    text = normalised(node)
+    head = text.split("(", 1)[0]
+    if head not in ("transaction.atomic", "atomic", "django.db.transaction.atomic"):
+        return False, False
+    return True, "savepoint=False" not in text
+
+
+def handler_names(except_clause: Node) -> list[str]:
+    """The exception class names an `except` clause catches (last dotted part); [] for bare."""
+    if except_clause.type == "keyword":  # bare `except:`
+        return ["BaseException"]
+    if len(except_clause.children) < 2:
+        return ["BaseException"]
+    target = except_clause.children[1]
+    items = target.children[1:-1] if target.type == "atom" else [target]
+    names: list[str] = []
+    for item in items:
+        parts = item.children if item.type == "testlist_comp" else [item]
+        for part in parts:
+            if part.type == "operator":
+                continue
+            names.append(code(part).rsplit(".", 1)[-1].strip())
+    return names
+
+
+def except_clauses(try_stmt: Node) -> list[tuple[Node, Node]]:
+    """(except clause, its block) pairs of a try statement."""
+    pairs = []
+    children = try_stmt.children
+    for index, child in enumerate(children):
+        is_clause = child.type == "except_clause" or (
+            child.type == "keyword" and child.value == "except"
+        )
+        if is_clause:
+            pairs.append((child, children[index + 2]))
+    return pairs
+
+
+def catches_integrity_error(try_stmt: Node) -> bool:
+    return any(
+        INTEGRITY_ERROR_CATCHERS & set(handler_names(clause))
+        for clause, _ in except_clauses(try_stmt)
+    )
+
+
+def try_body(try_stmt: Node) -> Node:
+    return try_stmt.children[2]
+
+
+def kwargs_of(call_trailer: Node | None) -> dict[str, Argument]:
+    return keyword_arguments(call_trailer)

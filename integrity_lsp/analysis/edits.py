@@ -1,0 +1,193 @@
+"""Text edits in parso coordinates: apply them, check the result still parses, add imports."""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import parso
+
+from integrity_lsp.analysis.source import SourceFile, parse
+from integrity_lsp.findings import Edit, Fix, Span
+
+Node = Any
+
+
+class EditConflict(ValueError):
+    """Two edits overlap, or an edit lies outside the text."""
+
+
+def offset_of(lines: list[str], line: int, column: int) -> int:
+    """Offset of a parso position (1-based line, 0-based column) in text split by `lines`."""
+    if line < 1 or line > len(lines) + (1 if not lines or lines[-1].endswith("\n") else 0):
+        raise EditConflict(f"line {line} is outside the text")
+    offset = sum(len(text) for text in lines[: line - 1])
+    current = lines[line - 1] if line - 1 < len(lines) else ""
+    if column > len(current.rstrip("\r\n")):
+        raise EditConflict(f"column {column} is outside line {line}")
+    return offset + column
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    """`text` with `edits` applied (all of one file); overlapping edits raise EditConflict."""
+    lines = parso.split_lines(text, keepends=True)
+    spans = []
+    for edit in edits:
+        start = offset_of(lines, edit.span.start_line, edit.span.start_column)
+        end = offset_of(lines, edit.span.end_line, edit.span.end_column)
+        if end < start:
+            raise EditConflict("edit ends before it starts")
+        spans.append((start, end, edit.content))
+    spans.sort(key=lambda item: (item[0], item[1]))
+    result: list[str] = []
+    cursor = 0
+    for start, end, content in spans:
+        if start < cursor:
+            raise EditConflict("edits overlap")
+        result.append(text[cursor:start])
+        result.append(content)
+        cursor = end
+    result.append(text[cursor:])
+    return "".join(result)
+
+
+def compiles(text: str) -> bool:
+    """Does CPython accept this source? (parso accepts everything, so it cannot tell.)"""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def fix_keeps_code_valid(fix: Fix, texts: dict[Path, str]) -> bool:
+    """A fix is offered only if every file it touches still parses afterwards.
+
+    A file that did not compile before (half-typed in an editor) must not get more parse errors.
+    """
+    by_path: dict[Path, list[Edit]] = {}
+    for edit in fix.edits:
+        by_path.setdefault(edit.path, []).append(edit)
+    for path, edits in by_path.items():
+        before = texts.get(path)
+        if before is None:
+            return False
+        try:
+            after = apply_edits(before, edits)
+        except EditConflict:
+            return False
+        if compiles(before):
+            if not compiles(after):
+                return False
+        elif _error_count(after) > _error_count(before):
+            return False
+    return True
+
+
+def _error_count(text: str) -> int:
+    grammar = parso.load_grammar(version="3.11")
+    return len(list(grammar.iter_errors(parse(text))))
+
+
+def reindent(block: str, indent: str) -> str:
+    """Indent every non-empty line of `block` by `indent`."""
+    return "".join(
+        (indent + line if line.strip() else line) for line in block.splitlines(keepends=True)
+    )
+
+
+def replace_node(path: Path, node: Node, content: str) -> Edit:
+    """Replace a node's own code (its leading comments and whitespace are kept)."""
+    first = node.get_first_leaf()
+    last = node.get_last_leaf()
+    start = first.start_pos
+    end = last.end_pos
+    return Edit(path, Span(start[0], start[1], end[0], end[1]), content)
+
+
+def statement_span(statement: Node) -> Span:
+    """A statement's span without its trailing newline."""
+    first = statement.get_first_leaf()
+    last = statement.get_last_leaf()
+    if last.type == "newline":
+        last = last.get_previous_leaf()
+    return Span(first.start_pos[0], first.start_pos[1], last.end_pos[0], last.end_pos[1])
+
+
+def ensure_import(source: SourceFile, module: str, name: str) -> tuple[str, Edit | None]:
+    """How to refer to `module.name` in this file, and the import edit if one is needed.
+
+    Reuses `from module import name`, or `import module` / `from parent import module` aliases;
+    otherwise adds `from module import name` after the last top-level import.
+    """
+    tree = source.tree
+    parent, _, last = module.rpartition(".")
+    last_import = None
+    for statement in tree.children:
+        node = statement.children[0] if statement.type == "simple_stmt" else statement
+        if node.type not in ("import_from", "import_name"):
+            if last_import is None and _is_docstring_or_future(statement):
+                continue
+            if node.type not in ("import_from", "import_name"):
+                continue
+        last_import = statement
+        if node.type == "import_from":
+            from_module = "." * _level(node) + ".".join(n.value for n in node.get_from_names())
+            for path in node.get_paths():
+                imported = path[-1].value
+                alias = _alias_for(node, imported)
+                if from_module == module and imported == name:
+                    return alias, None
+                if from_module == parent and imported == last:
+                    return f"{alias}.{name}", None
+        else:
+            for path in node.get_paths():
+                dotted = ".".join(n.value for n in path)
+                alias = _alias_for(node, path[0].value) if len(path) == 1 else dotted
+                if dotted == module:
+                    return f"{alias}.{name}", None
+    line = f"from {module} import {name}\n"
+    if last_import is None:
+        insert_at = _after_docstring(tree)
+        return name, Edit(source.path, Span(insert_at, 0, insert_at, 0), line)
+    end_line = last_import.end_pos[0]
+    if last_import.get_last_leaf().type != "newline":
+        return name, Edit(source.path, Span.point(*last_import.end_pos), "\n" + line.rstrip("\n"))
+    return name, Edit(source.path, Span(end_line, 0, end_line, 0), line)
+
+
+def _level(node: Node) -> int:
+    return int(node.level) if hasattr(node, "level") else 0
+
+
+def _alias_for(node: Node, imported: str) -> str:
+    for name in node.get_defined_names():
+        aliased = name.parent
+        if (
+            aliased.type in ("import_as_name", "dotted_as_name")
+            and aliased.children[0].value == imported
+        ):
+            return str(name.value)
+        if name.value == imported:
+            return imported
+    return imported
+
+
+def _is_docstring_or_future(statement: Node) -> bool:
+    if statement.type != "simple_stmt":
+        return False
+    first = statement.children[0]
+    return first.type == "string"
+
+
+def _after_docstring(tree: Node) -> int:
+    for statement in tree.children:
+        if _is_docstring_or_future(statement):
+            return int(statement.end_pos[0])
+        break
+    return 1

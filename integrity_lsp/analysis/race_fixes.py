@@ -1,0 +1,118 @@
+"""Rewrites shared by the race rules: `get_or_create`/`update_or_create` calls and the
+`try: with transaction.atomic(): … except IntegrityError: …` wrapper."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from integrity_lsp.analysis.edits import ensure_import, statement_span
+from integrity_lsp.analysis.nodes import Argument, Node, code, comments_in, indent_of
+from integrity_lsp.analysis.races import Write
+from integrity_lsp.analysis.source import SourceFile
+from integrity_lsp.findings import Edit
+
+CREATED_NAME = "_created"  # not `_`: Django projects bind `_` to gettext
+
+
+def dict_source(items: Iterable[tuple[str, str]]) -> str:
+    parts = [value if key.startswith("**") else f'"{key}": {value}' for key, value in items]
+    return "{" + ", ".join(parts) + "}"
+
+
+def split_write(write: Write, lookup_keys: Iterable[str]) -> tuple[list[Argument], list[Argument]]:
+    """The write's keyword arguments: (those of the lookup, the rest)."""
+    keys = set()
+    for key in lookup_keys:
+        name = key.removesuffix("__exact")
+        keys.update({name, f"{name}_id", name.removesuffix("_id")})
+    lookup, rest = [], []
+    for argument in write.kwargs.values():
+        (lookup if argument.keyword in keys else rest).append(argument)
+    return lookup, rest
+
+
+def rest_items(
+    arguments: Iterable[Argument], extra_star: Iterable[Argument] = ()
+) -> list[tuple[str, str]]:
+    items = [(str(a.keyword), code(a.value)) for a in arguments]
+    items.extend((f"**{code(a.value)}", f"**{code(a.value)}") for a in extra_star)
+    return items
+
+
+def get_or_create_call(
+    receiver: str,
+    method: str,
+    lookup: list[Argument],
+    defaults: list[tuple[str, str]],
+    create_defaults: list[tuple[str, str]] | None = None,
+) -> str:
+    arguments_ = [f"{a.keyword}={code(a.value)}" for a in lookup]
+    if defaults:
+        arguments_.append(f"defaults={dict_source(defaults)}")
+    if create_defaults:
+        arguments_.append(f"create_defaults={dict_source(create_defaults)}")
+    return f"{receiver}.{method}({', '.join(arguments_)})"
+
+
+def assigned(target: Node | None, call: str) -> str:
+    if target is None:
+        return call
+    return f"{code(target)}, {CREATED_NAME} = {call}"
+
+
+def leading_comments(node: Node, indent: str) -> str:
+    """Comments inside `node`, re-emitted as lines so a rewrite never loses them."""
+    return "".join(f"{comment}\n{indent}" for comment in comments_in(node))
+
+
+def replace_statement(source: SourceFile, statement: Node, content: str) -> Edit:
+    indent = indent_of(statement)
+    return Edit(
+        source.path, statement_span(statement), leading_comments(statement, indent) + content
+    )
+
+
+def try_atomic_edits(source: SourceFile, write: Write, handler_lines: list[str]) -> list[Edit]:
+    """Wrap the write's statement in try/atomic/except IntegrityError with `handler_lines`."""
+    statement = write.statement
+    indent = indent_of(statement)
+    step = "    "
+    inner = shift_block(code(statement).rstrip("\r\n"), indent, indent + step * 2)
+    transaction, transaction_edit = ensure_import(source, "django.db", "transaction")
+    integrity, integrity_edit = ensure_import(source, "django.db", "IntegrityError")
+    handler = "\n".join(f"{indent}{step}{line}" for line in (handler_lines or ["pass"]))
+    # The replaced span starts after the statement's indentation, so the first line has none.
+    text = (
+        f"try:\n{indent}{step}with {transaction}.atomic():\n{inner}\n"
+        f"{indent}except {integrity}:\n{handler}"
+    )
+    edits = [Edit(source.path, statement_span(statement), text)]
+    edits.extend(_merge_imports(source, [e for e in (transaction_edit, integrity_edit) if e]))
+    return edits
+
+
+def shift_block(block: str, old_indent: str, new_indent: str) -> str:
+    """Re-indent a block whose first line has no indentation and the others `old_indent`."""
+    lines = block.splitlines()
+    shifted = [new_indent + lines[0]] if lines else []
+    for line in lines[1:]:
+        body = line[len(old_indent) :] if line.startswith(old_indent) else line.lstrip()
+        shifted.append(new_indent + body if line.strip() else "")
+    return "\n".join(shifted)
+
+
+def _merge_imports(source: SourceFile, edits: list[Edit]) -> list[Edit]:
+    """Two `from django.db import …` insertions at one place become one line."""
+    if len(edits) == 2 and edits[0].span == edits[1].span:
+        names = [e.content.split(" import ")[1].strip() for e in edits]
+        head = edits[0].content.split(" import ")[0]
+        lead = "\n" if edits[0].content.startswith("\n") else ""
+        tail = "" if lead else "\n"
+        return [
+            Edit(
+                source.path,
+                edits[0].span,
+                f"{lead}{head.strip()} import {', '.join(sorted(names))}{tail}",
+            )
+        ]
+    return edits

@@ -1,0 +1,95 @@
+"""`# noqa: IL101` on a line and `# integrity-lsp: noqa: IL101` anywhere in a file.
+
+A bare `# noqa` suppresses every code on its line, as in flake8 and ruff. A reason may follow the
+codes after ` -- `. The file-level form without codes silences the whole file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+NOQA = re.compile(
+    r"(?P<head>#\s*noqa)(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I
+)
+FILE_NOQA = re.compile(
+    r"#\s*integrity-lsp:\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I
+)
+ALL_CODES: frozenset[str] = frozenset({"*"})
+
+
+@dataclass(frozen=True)
+class NoqaComment:
+    """A `# noqa` comment found on one line: where it starts and which codes it names."""
+
+    line: int
+    column: int  # of the `#`
+    end_column: int  # end of the codes list (where new codes are appended)
+    codes: tuple[str, ...]  # empty: all codes
+
+    def suppresses(self, code: str) -> bool:
+        return not self.codes or code in self.codes
+
+
+def split_codes(text: str | None) -> tuple[str, ...]:
+    return tuple(code.upper() for code in re.split(r"[\s,]+", text or "") if code)
+
+
+def find_line_noqa(line_number: int, line_text: str) -> NoqaComment | None:
+    """The `# noqa` comment on one line, ignoring `#` inside strings as far as is cheap to tell."""
+    index = _comment_start(line_text)
+    if index < 0:
+        return None
+    comment = line_text[index:]
+    for match in re.finditer(r"#", comment):
+        candidate = NOQA.match(comment, match.start())
+        if candidate is None or FILE_NOQA.match(comment, match.start()):
+            continue
+        codes_end = candidate.end("codes") if candidate.group("codes") else candidate.end("head")
+        return NoqaComment(
+            line_number,
+            index + match.start(),
+            index + codes_end,
+            split_codes(candidate.group("codes")),
+        )
+    return None
+
+
+def file_level_codes(text: str) -> frozenset[str] | None:
+    """Codes silenced for the whole file (ALL_CODES for all), or None."""
+    if "integrity-lsp" not in text:
+        return None
+    codes: set[str] = set()
+    found = False
+    for line in text.splitlines():
+        index = _comment_start(line)
+        if index < 0:
+            continue
+        match = FILE_NOQA.search(line, index)
+        if match is None:
+            continue
+        found = True
+        named = split_codes(match.group("codes"))
+        if not named:
+            return ALL_CODES
+        codes.update(named)
+    return frozenset(codes) if found else None
+
+
+def _comment_start(line: str) -> int:
+    """Index of the `#` that starts the comment of a line, skipping `#` inside simple strings."""
+    quote: str | None = None
+    escaped = False
+    for index, char in enumerate(line):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif quote is not None:
+            if char == quote:
+                quote = None
+        elif char in "'\"":
+            quote = char
+        elif char == "#":
+            return index
+    return -1

@@ -1,0 +1,83 @@
+"""One parso walk per file: derives the Context downward and dispatches nodes to rules by type.
+
+The walk is iterative (a 1,000-deep expression must not exhaust Python's stack). Context changes
+only where Python's scoping changes what a rule may assume: entering a function or class, the
+body of `with transaction.atomic()`, and the body of a `try` that catches IntegrityError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from integrity_lsp.analysis.context import AtomicBlock, Context
+from integrity_lsp.analysis.django import catches_integrity_error, is_atomic_expression
+from integrity_lsp.analysis.handlers import decorators_of, detect_handler
+from integrity_lsp.findings import Finding
+from integrity_lsp.registry import Rule
+
+Node = Any
+
+
+def walk_file(ctx: Context, rules: Iterable[Rule]) -> list[Finding]:
+    by_type: dict[str, list[Rule]] = {}
+    findings: list[Finding] = []
+    for rule in rules:
+        for node_type in rule.node_types:
+            by_type.setdefault(node_type, []).append(rule)
+        if rule.check_file is not None:
+            findings.extend(rule.check_file(ctx))
+    if not by_type:
+        return findings
+    stack: list[tuple[Node, Context]] = [(ctx.file.tree, ctx)]
+    while stack:
+        node, node_ctx = stack.pop()
+        for rule in by_type.get(node.type, ()):
+            assert rule.check is not None
+            findings.extend(rule.check(node, node_ctx))
+        children = getattr(node, "children", None)
+        if not children:
+            continue
+        inner = _enter(node, node_ctx)
+        for child in reversed(children):
+            stack.append((child, _child_context(node, child, inner)))
+    return findings
+
+
+def _enter(node: Node, ctx: Context) -> Context:
+    """The context inside a function or class definition."""
+    if node.type == "funcdef":
+        handler = detect_handler(node, ctx)
+        atomic = ctx.atomic
+        for decorator in decorators_of(node):
+            target = decorator.children[1]
+            is_atomic, savepoint = is_atomic_expression(target)
+            if is_atomic:
+                atomic = (*atomic, AtomicBlock(decorator, savepoint, "decorator"))
+        if handler is not None and not handler.non_atomic and _atomic_requests(ctx):
+            atomic = (AtomicBlock(node, True, "atomic-requests"), *atomic)
+        return ctx.replace(function=node, handler=handler, atomic=atomic, integrity_guard=None)
+    if node.type == "classdef":
+        return ctx.replace(class_node=node, function=None, handler=None)
+    return ctx
+
+
+def _child_context(node: Node, child: Node, ctx: Context) -> Context:
+    """The context of one child: the bodies of `with atomic()` and of `try` change it."""
+    if node.type == "with_stmt" and child is node.children[-1]:
+        for item in node.children[1:-2]:
+            expression = item.children[0] if item.type == "with_item" else item
+            is_atomic, savepoint = is_atomic_expression(expression)
+            if is_atomic:
+                return ctx.replace(atomic=(*ctx.atomic, AtomicBlock(node, savepoint, "with")))
+    is_try_body = node.type == "try_stmt" and len(node.children) > 2 and child is node.children[2]
+    if is_try_body and catches_integrity_error(node):
+        return ctx.replace(integrity_guard=node)
+    return ctx
+
+
+def _atomic_requests(ctx: Context) -> bool:
+    configured = ctx.env.settings.atomic_requests
+    if configured is not None:
+        return configured
+    return ctx.env.index.project_settings.atomic_requests

@@ -1,0 +1,226 @@
+"""The one entry point both front ends call: check a source text, or a set of paths.
+
+`check_source` runs the walk on one file and applies what every finding goes through: selection
+(select/ignore/per-file-ignores), `# noqa`, severity overrides, and the rule that a fix which
+would leave unparseable code is dropped. `check_paths` does it for a tree of files, in parallel.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from integrity_lsp.analysis.context import Context, Environment, read_from_disk
+from integrity_lsp.analysis.edits import fix_keeps_code_valid
+from integrity_lsp.analysis.source import SourceFile
+from integrity_lsp.analysis.suppressions import ALL_CODES, file_level_codes, find_line_noqa
+from integrity_lsp.analysis.walker import walk_file
+from integrity_lsp.config import Settings
+from integrity_lsp.findings import Finding
+from integrity_lsp.registry import Rule, load_rules
+
+ROOT_MARKERS = ("manage.py", "pyproject.toml", ".git")
+# A file that mentions none of these cannot hold an ORM write, a handler or a migration.
+PREFILTER_WORDS = ("objects", "migrations", "create", "save", "IntegrityError", "_set", "Model")
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder upwards holding manage.py, pyproject.toml or .git."""
+    current = start.resolve()
+    if current.is_file():
+        current = current.parent
+    for folder in (current, *current.parents):
+        if any((folder / marker).exists() for marker in ROOT_MARKERS):
+            return folder
+    return current
+
+
+def build_environment(
+    root: Path, settings: Settings, *, environment_path: str | None = None
+) -> Environment:
+    from integrity_lsp.project.index import ProjectIndex
+    from integrity_lsp.project.resolve import Resolver
+
+    index = ProjectIndex.build(root, settings)
+    resolver = Resolver(index, environment_path=environment_path)
+    return Environment(root=root, settings=settings, index=index, resolver=resolver)
+
+
+def enabled_rules(
+    settings: Settings, path: Path | None = None, root: Path | None = None
+) -> list[Rule]:
+    return [rule for code, rule in load_rules().items() if settings.is_enabled(code, path, root)]
+
+
+def might_matter(text: str) -> bool:
+    return any(word in text for word in PREFILTER_WORDS)
+
+
+def check_source(text: str, path: Path, env: Environment) -> list[Finding]:
+    """Findings for one file's text (which may differ from what is on disk)."""
+    if not might_matter(text):
+        return []
+    rules = enabled_rules(env.settings, path, env.root)
+    if not rules:
+        return []
+    file_codes = file_level_codes(text)
+    if file_codes is ALL_CODES:
+        return []
+    source = SourceFile(path, text, env.index.module_name(path))
+    ctx = Context(file=source, env=env)
+    try:
+        raw = walk_file(ctx, rules)
+    except RecursionError:
+        return []  # parso's own recursion on absurdly nested code: report nothing, never crash
+    return finalize(raw, source, env, file_codes or frozenset())
+
+
+def finalize(
+    raw: Iterable[Finding], source: SourceFile, env: Environment, file_codes: frozenset[str]
+) -> list[Finding]:
+    findings: list[Finding] = []
+    seen: set[tuple[str, int, int]] = set()
+    texts: dict[Path, str] = {source.path: source.text}
+    for finding in sorted(raw, key=Finding.sort_key):
+        key = (finding.code, finding.span.start_line, finding.span.start_column)
+        if key in seen or finding.code in file_codes:
+            continue
+        if not env.settings.is_enabled(finding.code, finding.path, env.root):
+            continue
+        noqa = find_line_noqa(finding.span.start_line, source.line_text(finding.span.start_line))
+        if noqa is not None and noqa.suppresses(finding.code):
+            continue
+        seen.add(key)
+        fixes = []
+        for fix in finding.fixes:
+            for edit in fix.edits:
+                if edit.path not in texts:
+                    other = env.read_text(edit.path)
+                    if other is not None:
+                        texts[edit.path] = other
+            if not fix.edits or fix_keeps_code_valid(fix, texts):
+                fixes.append(fix)
+        severity = env.settings.severity_for(finding.code, finding.severity)
+        findings.append(replace(finding, fixes=tuple(fixes), severity=severity))
+    return _drop_shadowed(findings)
+
+
+def _drop_shadowed(findings: list[Finding]) -> list[Finding]:
+    """A write that IL101/IL102/IL103 reports is not reported again by IL201."""
+    race_writes = {
+        (f.span.start_line, f.span.start_column)
+        for f in findings
+        if f.code in ("IL101", "IL102", "IL103")
+    }
+    return [
+        f
+        for f in findings
+        if not (f.code == "IL201" and (f.span.start_line, f.span.start_column) in race_writes)
+    ]
+
+
+@dataclass
+class CheckReport:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # files that could not be read, one line each
+    files_checked: int = 0
+
+
+def iter_python_files(paths: Sequence[Path], settings: Settings, root: Path) -> Iterator[Path]:
+    seen: set[Path] = set()
+    for path in paths:
+        if path.is_file():
+            if path.suffix in (".py", ".pyi") or path in paths:
+                yield path
+            continue
+        for folder, dirnames, filenames in os.walk(path, followlinks=False):
+            folder_path = Path(folder)
+            dirnames[:] = sorted(
+                name
+                for name in dirnames
+                if not settings.is_excluded(folder_path / name, root) and not name.startswith(".")
+            )
+            for name in sorted(filenames):
+                candidate = folder_path / name
+                if name.endswith(".py") and not settings.is_excluded(candidate, root):
+                    resolved = candidate.resolve()
+                    if resolved not in seen:
+                        seen.add(resolved)
+                        yield candidate
+
+
+def read_source(path: Path) -> tuple[str | None, str | None]:
+    """(text, None) or (None, a one-line reason it cannot be read)."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return None, f"{path}: cannot read: {error.strerror or error}"
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        return None, f"{path}: not valid UTF-8 (byte {error.start}); skipped"
+    return text, None
+
+
+def check_paths(paths: Sequence[Path], env: Environment, *, jobs: int | None = None) -> CheckReport:
+    report = CheckReport()
+    files = list(iter_python_files(paths, env.settings, env.root))
+    workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+    if workers > 1 and len(files) >= 64:
+        return _check_parallel(files, env, workers)
+    for path in files:
+        _check_one(path, env, report)
+    report.findings.sort(key=Finding.sort_key)
+    return report
+
+
+def _check_one(path: Path, env: Environment, report: CheckReport) -> None:
+    text, error = read_source(path)
+    report.files_checked += 1
+    if text is None:
+        report.errors.append(error or f"{path}: cannot read")
+        return
+    report.findings.extend(check_source(text, path, env))
+
+
+_WORKER_ENV: Environment | None = None
+
+
+def _init_worker(root: Path, settings: Settings) -> None:
+    global _WORKER_ENV
+    _WORKER_ENV = build_environment(root, settings)
+
+
+def _check_chunk(paths: list[Path]) -> CheckReport:
+    assert _WORKER_ENV is not None
+    report = CheckReport()
+    for path in paths:
+        _check_one(path, _WORKER_ENV, report)
+    return report
+
+
+def _check_parallel(files: list[Path], env: Environment, workers: int) -> CheckReport:
+    chunks = [files[i::workers] for i in range(workers)]
+    report = CheckReport()
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_init_worker, initargs=(env.root, env.settings)
+    ) as pool:
+        for part in pool.map(_check_chunk, chunks):
+            report.findings.extend(part.findings)
+            report.errors.extend(part.errors)
+            report.files_checked += part.files_checked
+    report.findings.sort(key=Finding.sort_key)
+    return report
+
+
+__all__ = [
+    "CheckReport",
+    "build_environment",
+    "check_paths",
+    "check_source",
+    "find_root",
+    "read_from_disk",
+]

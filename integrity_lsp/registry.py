@@ -1,0 +1,77 @@
+"""The rule registry: every module under `integrity_lsp.rules` registers its rule on import.
+
+A rule declares its code, name, default severity and the parso node types it wants to see; the
+walker dispatches each node of those types to it once. A module's docstring is the rule's
+documentation (`integrity-lsp rule CODE`, hover, README).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from integrity_lsp.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from integrity_lsp.analysis.context import Context
+
+NodeCheck = Callable[[Any, "Context"], Iterable[Finding]]
+FileCheck = Callable[["Context"], Iterable[Finding]]
+
+DOCS_URL = "https://github.com/integrity-lsp/integrity-lsp/blob/main/docs/rules/{code}.md"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    node_types: tuple[str, ...]
+    check: NodeCheck | None
+    check_file: FileCheck | None
+    doc: str
+
+    @property
+    def summary(self) -> str:
+        """The first sentence of "What it does"."""
+        match = re.search(r"## What it does\s+(.+?)(?:\n\n|$)", self.doc, re.S)
+        text = match.group(1) if match else self.doc.strip().split("\n\n")[0]
+        return " ".join(text.split())
+
+    @property
+    def url(self) -> str:
+        return DOCS_URL.format(code=self.code)
+
+
+RULES: dict[str, Rule] = {}
+
+
+def register(
+    code: str,
+    name: str,
+    *,
+    doc: str | None,
+    severity: Severity = Severity.WARNING,
+    node_types: tuple[str, ...] = (),
+    check: NodeCheck | None = None,
+    check_file: FileCheck | None = None,
+) -> Rule:
+    """Register a rule; called once at the bottom of each rule module."""
+    if code in RULES and RULES[code].check is not check:
+        raise ValueError(f"rule {code} registered twice")
+    rule = Rule(code, name, severity, node_types, check, check_file, (doc or "").strip())
+    RULES[code] = rule
+    return rule
+
+
+def load_rules() -> dict[str, Rule]:
+    """Import every rule module once; returns the registry sorted by code."""
+    import integrity_lsp.rules as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{module.name}")
+    return dict(sorted(RULES.items()))

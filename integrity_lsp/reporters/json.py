@@ -1,0 +1,68 @@
+"""JSON output in the shape of `ruff check --output-format json` (1-based rows and columns)."""
+
+from __future__ import annotations
+
+import json as _json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from integrity_lsp.findings import Edit, Finding, Fix
+from integrity_lsp.registry import RULES
+
+
+def _location(line: int, column: int) -> dict[str, int]:
+    return {"row": line, "column": column + 1}
+
+
+def _edit(edit: Edit, finding: Finding) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "content": edit.content,
+        "location": _location(edit.span.start_line, edit.span.start_column),
+        "end_location": _location(edit.span.end_line, edit.span.end_column),
+    }
+    if edit.path != finding.path:
+        data["filename"] = str(edit.path)
+    return data
+
+
+def _fix(fix: Fix | None, finding: Finding) -> dict[str, Any] | None:
+    if fix is None:
+        return None
+    return {
+        "applicability": fix.applicability.value,
+        "message": fix.title,
+        "edits": [_edit(edit, finding) for edit in fix.edits],
+    }
+
+
+def as_dict(finding: Finding) -> dict[str, Any]:
+    rule = RULES.get(finding.code)
+    return {
+        "code": finding.code,
+        "name": finding.name,
+        "message": finding.message,
+        "severity": finding.severity.value,
+        "filename": str(finding.path),
+        "location": _location(finding.span.start_line, finding.span.start_column),
+        "end_location": _location(finding.span.end_line, finding.span.end_column),
+        "noqa_row": finding.span.start_line,
+        "fix": _fix(
+            finding.preferred_fix or (finding.fixes[0] if finding.fixes else None), finding
+        ),
+        "related": [
+            {
+                "filename": str(item.path),
+                "location": _location(item.span.start_line, item.span.start_column),
+                "end_location": _location(item.span.end_line, item.span.end_column),
+                "message": item.message,
+            }
+            for item in finding.related
+        ],
+        "url": rule.url if rule else None,
+    }
+
+
+def report(findings: Sequence[Finding], root: Path, out: TextIO) -> None:
+    _json.dump([as_dict(finding) for finding in findings], out, indent=2)
+    out.write("\n")

@@ -1,0 +1,1 @@
+"""Rules: one module per rule, registering itself on import; its docstring is its documentation."""

@@ -1,0 +1,120 @@
+"""## What it does
+Finds `get_or_create()` and `update_or_create()` calls whose exact-lookup keyword arguments are
+not covered by a database uniqueness guarantee on the model.
+
+## Why is this bad?
+`get_or_create` is race-safe only because a unique constraint makes the second concurrent
+insert fail, after which it retries the `get()`. Without one, two concurrent calls both insert:
+the table now holds duplicates and every later `get_or_create`/`get` with that lookup raises
+`MultipleObjectsReturned`.
+
+Coverage is exact: `primary_key`, `unique=True`, a `OneToOneField`, a `unique_together` entry or
+a `UniqueConstraint(fields=…)` whose fields are all among the plain keyword lookups (`team` and
+`team_id` are one column), inherited ones included. Not coverage: lookups with `__` (Django
+does not use them when creating), `unique_for_date`, a conditional `UniqueConstraint` whose
+condition the lookup does not pin, a functional one, a `DEFERRED` one, and a literal `None`
+(NULLs are distinct unless `nulls_distinct=False`). When the model cannot be resolved, nothing
+is reported.
+
+## Example
+```python
+class Subscription(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE)
+    plan = models.CharField(max_length=20)
+
+Subscription.objects.get_or_create(user=user, plan=plan)
+```
+
+## Use instead
+```python
+class Subscription(models.Model):
+    ...
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "user"], name="billing_subscription_plan_user_uniq"
+            ),
+        ]
+```
+
+## Fix safety
+Unsafe: it edits models.py (another file) and needs a migration (`makemigrations`), which fails
+where duplicates already exist (see IL302).
+
+## References
+- [QuerySet.get_or_create](https://docs.djangoproject.com/en/stable/ref/models/querysets/#get-or-create)
+- [UniqueConstraint](https://docs.djangoproject.com/en/stable/ref/models/constraints/#uniqueconstraint)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.django import (
+    covering_unique_set,
+    exact_lookup_fields,
+    model_of,
+    parse_orm_call,
+)
+from integrity_lsp.analysis.model_edits import add_unique_constraint
+from integrity_lsp.analysis.nodes import Node, arguments
+from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
+from integrity_lsp.registry import register
+
+CODE = "IL104"
+NAME = "get-or-create-without-unique-lookup"
+METHODS = ("get_or_create", "update_or_create")
+NOT_LOOKUPS = ("defaults", "create_defaults")
+
+
+def check(node: Node, ctx: Context) -> Iterator[Finding]:
+    orm = parse_orm_call(node, ctx.env.index)
+    if orm is None or orm.method not in METHODS:
+        return
+    lookup: dict[str, Node | None] = {}
+    for link in orm.methods:
+        if link.name not in ("filter", *METHODS) or link.call is None:
+            return  # exclude(), Q objects and friends: the lookup is not a plain one
+        for argument in arguments(link.call):
+            if argument.keyword is None:
+                return  # positional Q objects or **kwargs: cannot tell what is looked up
+            if argument.keyword not in NOT_LOOKUPS:
+                lookup[argument.keyword] = argument.value
+    model = model_of(orm, ctx)
+    if model is None:
+        return
+    index = ctx.env.index
+    if covering_unique_set(index, model, lookup) is not None:
+        return
+    fields = sorted(exact_lookup_fields(index, model, lookup))
+    shown = ", ".join(f"{key}=…" for key in lookup) or "no lookup"
+    message = (
+        f"`{orm.method}({shown})` on {model.label}: no unique constraint covers this lookup, so "
+        f"concurrent calls insert duplicate rows in {index.table_name(model)} and later calls "
+        "raise `MultipleObjectsReturned`"
+    )
+    fixes = []
+    if fields:
+        edits = add_unique_constraint(ctx, model, tuple(fields))
+        if edits:
+            title = (
+                f"Add `UniqueConstraint(fields={fields})` to {model.name}.Meta "
+                "(then run makemigrations)"
+            )
+            fixes.append(Fix(title, Applicability.UNSAFE, tuple(edits)))
+    last = orm.methods[-1]
+    start = last.name_leaf.start_pos
+    end = last.call.end_pos if last.call is not None else last.name_leaf.end_pos
+    yield Finding(
+        code=CODE,
+        name=NAME,
+        message=message,
+        path=ctx.file.path,
+        span=Span(start[0], start[1], end[0], end[1]),
+        related=(Location(model.ref.path, model.ref.span, f"model {model.label} is defined here"),),
+        fixes=tuple(fixes),
+    )
+
+
+register(CODE, NAME, doc=__doc__, node_types=("atom_expr", "power"), check=check)

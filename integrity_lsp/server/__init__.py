@@ -1,0 +1,1 @@
+"""The language server: a thin translation layer between LSP and the checker."""
