@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+
+import {
+  answerConfigurationItem,
+  CLIENT_ONLY_KEYS,
+  CLIENT_SECTION,
+  needsRestart,
+  SERVER_SECTION,
+  SETTING_KEYS,
+  toServerSettings,
+} from '../settings';
+
+const packageJson = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+  contributes: { configuration: { properties: Record<string, { default: unknown }> } };
+};
+const properties = packageJson.contributes.configuration.properties;
+
+/** What VS Code's WorkspaceConfiguration.get gives when the user set nothing: the declared defaults. */
+function defaults(): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(properties)) {
+    result[key.slice(CLIENT_SECTION.length + 1)] = schema.default;
+  }
+  return result;
+}
+
+describe('toServerSettings', () => {
+  test('maps every camelCase key to the kebab-case key of [tool.integrity-lsp]', () => {
+    const settings = toServerSettings({
+      select: ['IL1', 'IL201'],
+      ignore: ['IL104'],
+      perFileIgnores: { '*/tests/*': ['IL2'] },
+      exclude: ['legacy/'],
+      severity: { IL104: 'info' },
+      handlerDecorators: ['myapp.decorators.endpoint'],
+      handlerBaseClasses: ['myapp.views.BaseAPIView'],
+      atomicRequests: true,
+      djangoVersion: '5.2',
+      settingsModule: 'config.settings.prod',
+    });
+    assert.deepEqual(settings, {
+      select: ['IL1', 'IL201'],
+      ignore: ['IL104'],
+      'per-file-ignores': { '*/tests/*': ['IL2'] },
+      exclude: ['legacy/'],
+      severity: { IL104: 'info' },
+      'handler-decorators': ['myapp.decorators.endpoint'],
+      'handler-base-classes': ['myapp.views.BaseAPIView'],
+      'atomic-requests': true,
+      'django-version': '5.2',
+      'settings-module': 'config.settings.prod',
+    });
+  });
+
+  test('the declared defaults mean "not set": nothing is sent, pyproject.toml decides', () => {
+    assert.deepEqual(toServerSettings(defaults()), {});
+  });
+
+  test('drops unset values: undefined, null, empty strings, lists and tables', () => {
+    const settings = toServerSettings({
+      select: [],
+      ignore: undefined,
+      perFileIgnores: {},
+      severity: null,
+      atomicRequests: null,
+      djangoVersion: '   ',
+      settingsModule: '',
+    });
+    assert.deepEqual(settings, {});
+  });
+
+  test('atomicRequests false is a value, not "unset"', () => {
+    assert.deepEqual(toServerSettings({ atomicRequests: false }), { 'atomic-requests': false });
+  });
+
+  test('djangoVersion written as a number in settings.json becomes a string; strings are trimmed', () => {
+    assert.deepEqual(toServerSettings({ djangoVersion: 5.2, settingsModule: ' config.settings ' }), {
+      'django-version': '5.2',
+      'settings-module': 'config.settings',
+    });
+  });
+
+  test('client-only settings (interpreter, path, trace) never reach the server', () => {
+    const settings = toServerSettings({ interpreter: ['/venv/bin/python'], path: ['/bin/integrity-lsp'], 'trace.server': 'verbose', select: ['IL1'] });
+    assert.deepEqual(settings, { select: ['IL1'] });
+  });
+
+  test('reads through a WorkspaceConfiguration-like get() and copies what it returns', () => {
+    const frozen = Object.freeze({ IL101: 'error' });
+    const source = { get: (key: string) => ({ severity: frozen, select: ['IL1'] } as Record<string, unknown>)[key] };
+    const settings = toServerSettings(source);
+    assert.deepEqual(settings, { severity: { IL101: 'error' }, select: ['IL1'] });
+    assert.notEqual(settings.severity, frozen);
+  });
+
+  test('bad values are passed through for the server to report', () => {
+    assert.deepEqual(toServerSettings({ select: 'IL1', severity: { IL101: 'fatal' } }), {
+      select: 'IL1',
+      severity: { IL101: 'fatal' },
+    });
+  });
+});
+
+describe('package.json contributes a setting for every server key', () => {
+  test('one integrityLsp.* property per mapped key, plus the client-only ones, and nothing else', () => {
+    const declared = Object.keys(properties).sort();
+    const expected = [...SETTING_KEYS.map(([client]) => client), ...CLIENT_ONLY_KEYS].map((key) => `${CLIENT_SECTION}.${key}`).sort();
+    assert.deepEqual(declared, expected);
+  });
+
+  test('server keys are the ten keys of [tool.integrity-lsp]', () => {
+    assert.deepEqual(
+      SETTING_KEYS.map(([, server]) => server),
+      ['select', 'ignore', 'per-file-ignores', 'exclude', 'severity', 'handler-decorators', 'handler-base-classes', 'atomic-requests', 'django-version', 'settings-module'],
+    );
+  });
+});
+
+describe('answerConfigurationItem', () => {
+  const settings = { select: ['IL1'], 'atomic-requests': false };
+
+  test('the section "integrity-lsp" gets the whole table', () => {
+    assert.equal(SERVER_SECTION, 'integrity-lsp');
+    assert.deepEqual(answerConfigurationItem('integrity-lsp', settings), settings);
+  });
+
+  test('a dotted section gets one key, null when unset', () => {
+    assert.deepEqual(answerConfigurationItem('integrity-lsp.select', settings), ['IL1']);
+    assert.equal(answerConfigurationItem('integrity-lsp.atomic-requests', settings), false);
+    assert.equal(answerConfigurationItem('integrity-lsp.exclude', settings), null);
+  });
+
+  test('other sections are not ours', () => {
+    assert.equal(answerConfigurationItem('python', settings), undefined);
+    assert.equal(answerConfigurationItem('integrity-lspx', settings), undefined);
+    assert.equal(answerConfigurationItem(undefined, settings), undefined);
+    assert.equal(answerConfigurationItem(null, settings), undefined);
+  });
+});
+
+describe('needsRestart', () => {
+  test('path and interpreter changes restart the server; analysis settings do not', () => {
+    assert.equal(needsRestart((key) => key === 'integrityLsp.path'), true);
+    assert.equal(needsRestart((key) => key === 'integrityLsp.interpreter'), true);
+    assert.equal(needsRestart((key) => key === 'integrityLsp.select'), false);
+  });
+});
