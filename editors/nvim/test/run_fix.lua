@@ -1,0 +1,194 @@
+-- Headless end-to-end run of integrity-lsp inside Neovim (>= 0.11), through Neovim's own LSP
+-- client and editors/nvim/lsp/integrity_lsp.lua:
+--
+--   nvim --clean --headless -l editors/nvim/test/run_fix.lua FILE RESULT.json
+--
+-- opens FILE, waits for integrity-lsp's diagnostics (vim.diagnostic.get), applies the preferred
+-- quick fix for the first IL101 with vim.lsp.buf.code_action({apply = true}), writes the file,
+-- waits until IL101 is gone, and writes what happened to RESULT.json. Exit status 0 when every
+-- step worked, 1 otherwise (RESULT.json says which step failed).
+--
+-- Environment:
+--   INTEGRITY_LSP_CMD          JSON list replacing the server command (default: the config's
+--                              {'integrity-lsp', 'serve'}), e.g. '["python", "-m", "integrity_lsp", "serve"]'
+--   INTEGRITY_LSP_SETTINGS     JSON table for settings['integrity-lsp'] and init_options
+--   INTEGRITY_LSP_CODE         the code to fix (default IL101)
+--   INTEGRITY_LSP_TIMEOUT_MS   how long to wait at each step (default 60000)
+--   INTEGRITY_LSP_EXPLAIN      if set, also run :IntegrityLspExplain with this text and record the quickfix list
+
+local script = debug.getinfo(1, 'S').source:sub(2)
+local nvim_dir = vim.fs.dirname(vim.fs.dirname(vim.fs.normalize(vim.fn.fnamemodify(script, ':p'))))
+vim.opt.runtimepath:prepend(nvim_dir)
+
+local file, result_path = _G.arg[1], _G.arg[2]
+local code = os.getenv('INTEGRITY_LSP_CODE') or 'IL101'
+local timeout = tonumber(os.getenv('INTEGRITY_LSP_TIMEOUT_MS') or '') or 60000
+
+local result = { ok = false, step = 'start', nvim = tostring(vim.version()), code = code }
+
+local function finish()
+  if result_path then
+    local handle = assert(io.open(result_path, 'w'))
+    handle:write(vim.json.encode(result))
+    handle:close()
+  else
+    io.stdout:write(vim.json.encode(result) .. '\n')
+  end
+  vim.cmd(result.ok and 'qall!' or 'cquit! 1')
+end
+
+local function fail(message)
+  result.error = message
+  finish()
+end
+
+if not file then
+  fail('usage: nvim --clean --headless -l run_fix.lua FILE [RESULT.json]')
+  return
+end
+if vim.fn.has('nvim-0.11') == 0 then
+  fail('Neovim >= 0.11 is needed for vim.lsp.config, found ' .. result.nvim)
+  return
+end
+
+local overrides = {}
+local cmd = os.getenv('INTEGRITY_LSP_CMD')
+if cmd and cmd ~= '' then
+  overrides.cmd = vim.json.decode(cmd)
+end
+local settings = os.getenv('INTEGRITY_LSP_SETTINGS')
+if settings and settings ~= '' then
+  local decoded = vim.json.decode(settings)
+  overrides.settings = { ['integrity-lsp'] = decoded }
+  overrides.init_options = decoded
+end
+vim.lsp.config('integrity_lsp', overrides)
+vim.lsp.enable('integrity_lsp')
+vim.cmd('filetype on')
+
+local function diagnostics(bufnr)
+  local found = {}
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    if d.source == 'integrity-lsp' then
+      table.insert(found, {
+        code = d.code,
+        lnum = d.lnum + 1, -- 1-based line, as editors show it
+        col = d.col, -- 0-based, in the buffer's bytes
+        end_lnum = (d.end_lnum or d.lnum) + 1,
+        message = d.message,
+        severity = d.severity,
+      })
+    end
+  end
+  table.sort(found, function(a, b)
+    return a.lnum < b.lnum or (a.lnum == b.lnum and a.col < b.col)
+  end)
+  return found
+end
+
+local function first_with_code(list)
+  for _, d in ipairs(list) do
+    if d.code == code then
+      return d
+    end
+  end
+end
+
+vim.cmd.edit(vim.fn.fnameescape(file))
+local bufnr = vim.api.nvim_get_current_buf()
+result.filetype = vim.bo[bufnr].filetype
+
+-- 1. The client attaches.
+result.step = 'attach'
+local client
+vim.wait(timeout, function()
+  client = vim.lsp.get_clients({ bufnr = bufnr, name = 'integrity_lsp' })[1]
+  return client ~= nil and client.initialized == true
+end, 50)
+if not client then
+  fail('integrity_lsp did not attach to ' .. file .. ' (filetype ' .. result.filetype .. ')')
+  return
+end
+result.client = {
+  name = client.name,
+  root_dir = client.root_dir,
+  offset_encoding = client.offset_encoding,
+  cmd = client.config.cmd,
+}
+
+-- 2. Its diagnostics arrive.
+result.step = 'diagnostics'
+local target
+vim.wait(timeout, function()
+  target = first_with_code(diagnostics(bufnr))
+  return target ~= nil
+end, 50)
+result.before = diagnostics(bufnr)
+if not target then
+  fail('no ' .. code .. ' diagnostic within ' .. timeout .. ' ms')
+  return
+end
+
+-- 3. The preferred quick fix, applied by Neovim's own client.
+result.step = 'code_action'
+vim.api.nvim_win_set_cursor(0, { target.lnum, target.col })
+local tick = vim.b[bufnr].changedtick
+local offered = {}
+vim.lsp.buf.code_action({
+  context = { only = { 'quickfix' }, diagnostics = vim.lsp.diagnostic.from(vim.diagnostic.get(bufnr, { lnum = target.lnum - 1 })) },
+  filter = function(action, client_id)
+    table.insert(offered, { title = action.title, isPreferred = action.isPreferred == true, kind = action.kind })
+    return action.isPreferred == true and (client_id == nil or client_id == client.id)
+  end,
+  apply = true,
+})
+vim.wait(timeout, function()
+  return vim.b[bufnr].changedtick ~= tick
+end, 50)
+result.offered = offered
+if vim.b[bufnr].changedtick == tick then
+  fail('the preferred code action did not change the buffer')
+  return
+end
+
+-- 4. Written to disk; the diagnostic goes away.
+result.step = 'write'
+vim.cmd('silent write')
+result.step = 'after'
+vim.wait(timeout, function()
+  return first_with_code(diagnostics(bufnr)) == nil
+end, 50)
+result.after = diagnostics(bufnr)
+if first_with_code(result.after) then
+  fail(code .. ' is still reported after the fix')
+  return
+end
+
+-- 5. Optionally: :IntegrityLspExplain fills the quickfix list.
+local explain_text = os.getenv('INTEGRITY_LSP_EXPLAIN')
+if explain_text and explain_text ~= '' then
+  result.step = 'explain'
+  vim.fn.setqflist({}, 'r', { title = '', items = {} })
+  vim.cmd('IntegrityLspExplain ' .. explain_text)
+  vim.wait(timeout, function()
+    return #vim.fn.getqflist() > 0
+  end, 50)
+  local info = vim.fn.getqflist({ title = 1, items = 1 })
+  result.explain = { title = info.title, items = {} }
+  for _, item in ipairs(info.items) do
+    table.insert(result.explain.items, {
+      filename = vim.api.nvim_buf_get_name(item.bufnr),
+      lnum = item.lnum,
+      col = item.col,
+      text = item.text,
+    })
+  end
+  if #result.explain.items == 0 then
+    fail(':IntegrityLspExplain put nothing in the quickfix list')
+    return
+  end
+end
+
+result.step = 'done'
+result.ok = true
+finish()
