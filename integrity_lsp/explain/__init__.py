@@ -1,3 +1,97 @@
-"""Explain an IntegrityError: parse the pasted text, find the model, constraint and writes."""
+"""Explain an IntegrityError: parse the pasted text, find the model, constraint and writes.
+
+`run_explain` is what `integrity-lsp explain MESSAGE|-` runs; `explain_text` is the same for
+the server's `integrity-lsp.explain` command and for tools.
+"""
 
 from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from integrity_lsp.explain.messages import (
+    UNDERSTOOD_FORMATS,
+    Frame,
+    ParsedError,
+    Violation,
+    parse_error,
+    parse_frames,
+    parse_violation,
+)
+from integrity_lsp.explain.render import render_text, to_json, unrecognised_text
+from integrity_lsp.explain.report import (
+    Explanation,
+    attach_findings,
+    explain_parsed,
+    explain_text,
+    project_path,
+)
+from integrity_lsp.explain.sites import WriteSite, find_write_sites
+from integrity_lsp.findings import Finding
+
+__all__ = [
+    "UNDERSTOOD_FORMATS",
+    "Explanation",
+    "Frame",
+    "ParsedError",
+    "Violation",
+    "WriteSite",
+    "attach_findings",
+    "explain_parsed",
+    "explain_text",
+    "find_write_sites",
+    "parse_error",
+    "parse_frames",
+    "parse_violation",
+    "project_path",
+    "render_text",
+    "run_explain",
+    "to_json",
+]
+
+EXIT_FOUND = 0
+EXIT_NO_MODEL = 1
+EXIT_UNRECOGNISED = 2
+
+
+def run_explain(
+    text: str,
+    root: Path,
+    fmt: str,
+    out: TextIO,
+    *,
+    findings_for: Callable[[Path], Sequence[Finding]] | None = None,
+) -> int:
+    """Explain `text` against the project at `root`, writing `fmt` ("text" | "json") to `out`.
+
+    Exit status: 0 when the model was found, 1 when the message was understood but no model of
+    the project matches it, 2 when the text holds no message explain understands.
+    `findings_for(path)` (the checker's findings for a file) fills each write site's findings.
+    """
+    parsed = parse_error(text)
+    if parsed is None:
+        if fmt == "json":
+            json.dump({"error": "unrecognised", "understood": list(UNDERSTOOD_FORMATS)}, out)
+            out.write("\n")
+        else:
+            out.write(unrecognised_text())
+        return EXIT_UNRECOGNISED
+    from integrity_lsp.config import ConfigError, Settings, load_settings
+    from integrity_lsp.project.index import ProjectIndex
+
+    try:
+        settings = load_settings(root)
+    except ConfigError:
+        settings = Settings()  # explain needs no configuration; a broken file must not stop it
+    index = ProjectIndex.build(root, settings)
+    explanation = explain_parsed(parsed, index, settings=settings)
+    if findings_for is not None:
+        explanation = attach_findings(explanation, findings_for)
+    if fmt == "json":
+        json.dump(to_json(explanation, root), out, indent=2)
+        out.write("\n")
+    else:
+        out.write(render_text(explanation, root))
+    return EXIT_FOUND if explanation.found else EXIT_NO_MODEL

@@ -110,12 +110,12 @@ def postgres_object_name(name1: str, name2: str | None, label: str) -> str:
             chars1 -= 1
         else:
             chars2 -= 1
-    part1 = _clip_utf8(raw1, chars1)
-    name = part1 if name2 is None else f"{part1}_{_clip_utf8(raw2, chars2)}"
+    part1 = clip_utf8(raw1, chars1)
+    name = part1 if name2 is None else f"{part1}_{clip_utf8(raw2, chars2)}"
     return f"{name}_{label}"
 
 
-def _clip_utf8(raw: bytes, length: int) -> str:
+def clip_utf8(raw: bytes, length: int) -> str:
     return raw[:length].decode("utf-8", errors="ignore")
 
 

@@ -1,0 +1,508 @@
+"""Write sites: every place in the project that inserts or updates rows of a model.
+
+`find_write_sites` reads each project file that mentions the model (a cheap text test first),
+walks its parso tree once and keeps `create(…)` / `create_*(…)`, `get_or_create`,
+`update_or_create`, `bulk_create`, `bulk_update`, `.update(…)`, `Model(…)` constructors and
+`.save()` of an instance whose model the resolver names. Each site says which fields it sets
+explicitly (and how: a literal, `None`, or data), or that it cannot tell (`**kwargs`).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from integrity_lsp.analysis.django import MANAGER_NAMES, OrmCall, parse_orm_call
+from integrity_lsp.analysis.nodes import (
+    CALL_CHAIN_TYPES,
+    Argument,
+    Node,
+    arguments,
+    assignment_target,
+    chain_parts,
+    code,
+    enclosing,
+    statement_of,
+    walk,
+)
+from integrity_lsp.analysis.source import SourceFile
+from integrity_lsp.config import Settings
+from integrity_lsp.findings import Finding, Span
+from integrity_lsp.project.records import FieldRecord, ModelRecord
+
+if TYPE_CHECKING:
+    from integrity_lsp.project.index import ProjectIndex
+    from integrity_lsp.project.resolve import Resolver
+
+WriteKind = Literal[
+    "create",
+    "get_or_create",
+    "update_or_create",
+    "bulk_create",
+    "bulk_update",
+    "update",
+    "constructor",
+    "save",
+]
+ValueKind = Literal["none", "literal", "data"]
+WRITE_METHODS = frozenset(
+    {"create", "get_or_create", "update_or_create", "bulk_create", "bulk_update", "update"}
+)
+_KINDS: dict[str, WriteKind] = {
+    "get_or_create": "get_or_create",
+    "update_or_create": "update_or_create",
+    "bulk_create": "bulk_create",
+    "bulk_update": "bulk_update",
+    "update": "update",
+}
+_LITERAL_TYPES = frozenset({"number", "string", "strings", "fstring"})
+_SCOPES = ("funcdef", "file_input")
+
+
+@dataclass(frozen=True)
+class WriteSite:
+    """One write of `model` at `path:span`; `findings` is filled by whoever runs the checker."""
+
+    path: Path
+    span: Span  # the whole call expression
+    kind: WriteKind
+    model: ModelRecord
+    code: str  # the first line of the call, stripped
+    function: str | None  # the enclosing function, None at module level
+    values: tuple[tuple[str, ValueKind], ...]  # field name -> what it is set to, in call order
+    complete: bool  # False when `**kwargs`, a `defaults=` variable etc. may set more
+    lookup: tuple[str, ...] = ()  # get_or_create / update_or_create lookup fields
+    keywords: tuple[str, ...] = ()  # the keywords as written (`customer_id` vs `customer`)
+    findings: tuple[Finding, ...] = ()
+    from_traceback: bool = False
+
+    @property
+    def line(self) -> int:
+        return self.span.start_line
+
+    def value_of(self, name: str) -> ValueKind | None:
+        for key, value in self.values:
+            if key == name:
+                return value
+        return None
+
+    def sets(self, fields: Iterable[FieldRecord]) -> bool | None:
+        """True when it sets one of `fields`, False when it visibly does not, None unknown."""
+        names = {f.name for f in fields}
+        if any(key in names for key, _ in self.values):
+            return True
+        return False if self.complete else None
+
+
+def project_files(root: Path, settings: Settings | None = None) -> Iterator[Path]:
+    """Python files under `root` that are not migrations or excluded folders, sorted."""
+    settings = settings or Settings()
+    for folder, dirnames, filenames in os.walk(root):
+        here = Path(folder)
+        dirnames[:] = sorted(
+            name
+            for name in dirnames
+            if not name.startswith(".")
+            and name != "migrations"
+            and not settings.is_excluded(here / name, root)
+        )
+        for name in sorted(filenames):
+            path = here / name
+            if name.endswith(".py") and not settings.is_excluded(path, root):
+                yield path
+
+
+def find_write_sites(
+    index: ProjectIndex,
+    models: ModelRecord | Sequence[ModelRecord],
+    *,
+    resolver: Resolver | None = None,
+    files: Iterable[Path] | None = None,
+    settings: Settings | None = None,
+) -> list[WriteSite]:
+    """Every write of one of `models` in the project, in file and line order."""
+    wanted = [models] if isinstance(models, ModelRecord) else list(models)
+    if not wanted:
+        return []
+    if resolver is None:
+        from integrity_lsp.project.resolve import Resolver
+
+        resolver = Resolver(index)
+    labels = {model.label for model in wanted}
+    words = _prefilter_words(index, wanted)
+    related = _related_managers(index)
+    sites: list[WriteSite] = []
+    for path in files if files is not None else project_files(index.root, settings):
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if not any(word in text for word in words):
+            continue
+        source = SourceFile(path, text, index.module_name(path))
+        scanner = _Scanner(index, resolver, source, labels, related)
+        sites.extend(scanner.scan())
+    return sites
+
+
+def _prefilter_words(index: ProjectIndex, models: Sequence[ModelRecord]) -> set[str]:
+    words = {model.name for model in models}
+    labels = {model.label for model in models}
+    for accessor, holders in _related_managers(index).items():
+        if holders & labels:
+            words.add(accessor)
+    return words
+
+
+def _related_managers(index: ProjectIndex) -> dict[str, set[str]]:
+    """Reverse accessor (`orders`, `order_set`) -> labels of the models it can manage."""
+    accessors: dict[str, set[str]] = {}
+    for model in index.models():
+        if model.abstract or model.proxy or index.is_builtin(model):
+            continue
+        for accessor, (holder, _) in index.reverse_relations(model).items():
+            accessors.setdefault(accessor, set()).add(holder.label)
+    return accessors
+
+
+class _Scanner:
+    """One file's walk: ORM write calls, constructors and saves of the wanted models."""
+
+    def __init__(
+        self,
+        index: ProjectIndex,
+        resolver: Resolver,
+        source: SourceFile,
+        labels: set[str],
+        related: dict[str, set[str]],
+    ) -> None:
+        self.index = index
+        self.resolver = resolver
+        self.source = source
+        self.labels = labels
+        self.related = related
+        self.saved_constructors: set[int] = set()
+
+    def scan(self) -> list[WriteSite]:
+        sites: list[WriteSite] = []
+        chains = [node for node in walk(self.source.tree) if node.type in CALL_CHAIN_TYPES]
+        inside_bulk: set[int] = set()
+        for node in chains:
+            site = self._orm_write(node)
+            if site is not None:
+                sites.append(site)
+                if site.kind in ("bulk_create", "bulk_update"):
+                    inside_bulk.update(id(inner) for inner in walk(node) if inner is not node)
+        for node in chains:
+            if id(node) in inside_bulk:
+                continue
+            site = self._save(node)
+            if site is not None:
+                sites.append(site)
+        for node in chains:
+            if id(node) in inside_bulk or id(node) in self.saved_constructors:
+                continue
+            constructed = self._constructor(node)
+            if constructed is not None and not self._is_save_chain(node):
+                model, call = constructed
+                sites.append(self._site(node, "constructor", model, arguments(call)))
+        return sorted(sites, key=lambda site: site.span)
+
+    # --- resolution ---------------------------------------------------------------------
+
+    def _resolve(self, leaf: Node | None) -> ModelRecord | None:
+        if leaf is None:
+            return None
+        try:
+            model: ModelRecord | None = self.resolver.resolve_model(self.source, leaf)
+        except Exception:  # resolution is best effort: an unresolvable name is no write site
+            return None
+        return model
+
+    def _wanted(self, model: ModelRecord | None) -> ModelRecord | None:
+        return model if model is not None and model.label in self.labels else None
+
+    def _model_of_call(self, call: OrmCall) -> ModelRecord | None:
+        """The model a manager chain writes: `Product.objects` or a related `customer.orders`."""
+        holders = self.related.get(call.manager) if call.manager not in MANAGER_NAMES else None
+        if not holders:
+            return self._resolve(call.model_leaf)
+        if len(holders) == 1:
+            found: ModelRecord | None = self.index.get_model(next(iter(holders)))
+            return found
+        owner = self._resolve(call.model_leaf)
+        relation = self.index.reverse_relations(owner).get(call.manager) if owner else None
+        return relation[0] if relation is not None else None
+
+    # --- ORM calls ----------------------------------------------------------------------
+
+    def _orm_write(self, node: Node) -> WriteSite | None:
+        call = parse_orm_call(node, self.index)
+        if call is None:
+            return None
+        link = next(
+            (
+                link
+                for link in call.methods
+                if link.name in WRITE_METHODS or link.name.startswith("create_")
+            ),
+            None,
+        )
+        if link is None or link.call is None:
+            return None
+        model = self._wanted(self._model_of_call(call))
+        if model is None:
+            return None
+        args = arguments(link.call)
+        kind = _KINDS.get(link.name, "create")
+        if kind in ("get_or_create", "update_or_create"):
+            return self._lookup_write(node, kind, model, args)
+        if kind in ("bulk_create", "bulk_update"):
+            return self._bulk(node, kind, model, args)
+        return self._site(node, kind, model, args)
+
+    def _lookup_write(
+        self, node: Node, kind: WriteKind, model: ModelRecord, args: list[Argument]
+    ) -> WriteSite:
+        lookup = [arg for arg in args if arg.keyword not in ("defaults", "create_defaults")]
+        extra: list[Argument] = []
+        complete = True
+        for arg in args:
+            if arg.keyword in ("defaults", "create_defaults"):
+                entries = _dict_entries(arg.value)
+                if entries is None:
+                    complete = False
+                else:
+                    extra.extend(entries)
+        site = self._site(node, kind, model, [*lookup, *extra])
+        lookup_names = tuple(
+            name for arg in lookup if (name := self._field_name(model, arg.keyword)) is not None
+        )
+        return replace(site, lookup=lookup_names, complete=site.complete and complete)
+
+    def _bulk(
+        self, node: Node, kind: WriteKind, model: ModelRecord, args: list[Argument]
+    ) -> WriteSite:
+        if kind == "bulk_update":
+            fields = args[1:2] or [arg for arg in args if arg.keyword == "fields"]
+            names = _string_items(fields[0].value) if fields else None
+            data: ValueKind = "data"
+            values = tuple((name, data) for name in names or ())
+            return replace(
+                self._site(node, kind, model, []), values=values, complete=names is not None
+            )
+        objects = args[0].value if args and args[0].keyword is None else None
+        constructed = self._first_constructor(objects) if objects is not None else None
+        if constructed is None:
+            return replace(self._site(node, kind, model, []), complete=False)
+        return self._site(node, kind, model, arguments(constructed[1]))
+
+    def _first_constructor(self, node: Node) -> tuple[ModelRecord, Node] | None:
+        for inner in walk(node):
+            if inner.type in CALL_CHAIN_TYPES:
+                constructed = self._constructor(inner)
+                if constructed is not None:
+                    return constructed
+        return None
+
+    # --- constructors and saves -----------------------------------------------------------
+
+    def _constructor(self, node: Node) -> tuple[ModelRecord, Node] | None:
+        """`Model(…)` / `app.models.Model(…)` of a wanted model: (model, call trailer)."""
+        if node.type not in CALL_CHAIN_TYPES:
+            return None
+        return self._constructor_parts(*chain_parts(node))
+
+    def _constructor_parts(
+        self, base: Node, trailers: Sequence[Node]
+    ) -> tuple[ModelRecord, Node] | None:
+        if not trailers or trailers[-1].children[0].value != "(":
+            return None
+        names = [base, *(trailer.children[1] for trailer in trailers[:-1])]
+        if any(trailer.children[0].value != "." for trailer in trailers[:-1]):
+            return None
+        callee = names[-1]
+        if callee.type != "name" or not callee.value[:1].isupper():
+            return None
+        model = self._wanted(self._resolve(callee))
+        return None if model is None else (model, trailers[-1])
+
+    def _is_save_chain(self, node: Node) -> bool:
+        _, trailers = chain_parts(node)
+        return any(
+            trailer.children[0].value == "." and trailer.children[1].value == "save"
+            for trailer in trailers
+        )
+
+    def _save(self, node: Node) -> WriteSite | None:
+        """`Model(…).save()`, or `obj.save()` where `obj` is a wanted model's instance."""
+        base, trailers = chain_parts(node)
+        if len(trailers) < 2 or trailers[-1].children[0].value != "(":
+            return None
+        dot = trailers[-2]
+        if dot.children[0].value != "." or dot.children[1].value != "save":
+            return None
+        if len(trailers) > 2:  # Model(…).save()
+            constructed = self._constructor_parts(base, trailers[:-2])
+            if constructed is None:
+                return None
+            model, call = constructed
+            return self._site(node, "save", model, arguments(call))
+        if base.type != "name" or base.value == "self":
+            return None
+        return self._instance_save(node, base)
+
+    def _instance_save(self, node: Node, name: Node) -> WriteSite | None:
+        scope = enclosing(node, *_SCOPES) or self.source.tree
+        statement = statement_of(node)
+        model: ModelRecord | None = None
+        args: list[Argument] = []
+        complete = False
+        assigned: list[Argument] = []
+        for other in walk(scope):
+            if other.start_pos >= statement.start_pos:
+                break
+            if other.type not in ("expr_stmt",) or other.children[1].type != "operator":
+                continue
+            target = assignment_target(other)
+            if target is None:
+                continue
+            value = other.children[-1]
+            if target.type == "name" and target.value == name.value:
+                constructed = self._constructor(value)
+                if constructed is not None:
+                    model, call = constructed
+                    args, complete, assigned = arguments(call), True, []
+                    self.saved_constructors.add(id(value))
+                else:
+                    model, args, complete, assigned = None, [], False, []
+            elif _is_attribute_of(target, name.value):
+                assigned.append(Argument(target.children[1].children[1].value, value))
+        if model is None:
+            model = self._wanted(self._resolve(name))
+            if model is None:
+                return None
+            complete = False
+        site = self._site(node, "save", model, [*args, *assigned])
+        return replace(site, complete=site.complete and complete)
+
+    # --- building a site ------------------------------------------------------------------
+
+    def _field_name(self, model: ModelRecord, keyword: str | None) -> str | None:
+        """The field a keyword sets; lookups with `__` set nothing (Django drops them)."""
+        if keyword is None or "__" in keyword:
+            return None
+        if keyword == "pk":
+            for record in self.index.all_fields(model).values():
+                if record.primary_key:
+                    return record.name
+            return None
+        found: FieldRecord | None = self.index.field(model, keyword)
+        return None if found is None else found.name
+
+    def _site(
+        self, node: Node, kind: WriteKind, model: ModelRecord, args: Sequence[Argument]
+    ) -> WriteSite:
+        values: list[tuple[str, ValueKind]] = []
+        keywords: list[str] = []
+        complete = True
+        for arg in args:
+            if arg.keyword is None:
+                complete = False  # positional values or **kwargs: more may be set
+                continue
+            keywords.append(arg.keyword)
+            name = self._field_name(model, arg.keyword)
+            if name is not None:
+                values.append((name, _value_kind(arg.value)))
+        function = enclosing(node, "funcdef")
+        first_line = code(node).splitlines()[0].strip() if code(node) else ""
+        return WriteSite(
+            path=self.source.path,
+            span=Span.of(node),
+            kind=kind,
+            model=model,
+            code=first_line,
+            function=function.name.value if function is not None else None,
+            values=tuple(values),
+            complete=complete,
+            keywords=tuple(keywords),
+        )
+
+
+def _value_kind(node: Node) -> ValueKind:
+    if node.type == "keyword" and node.value == "None":
+        return "none"
+    if node.type in _LITERAL_TYPES or (node.type == "keyword" and node.value in ("True", "False")):
+        return "literal"
+    if node.type == "factor" and node.children[-1].type == "number":
+        return "literal"
+    return "data"
+
+
+def _dict_entries(node: Node) -> list[Argument] | None:
+    """`{"a": x, "b": y}` / `dict(a=x)` as keyword arguments; None when not a literal mapping."""
+    if node.type == "atom" and node.children[0].value == "{":
+        if len(node.children) == 2:
+            return []
+        body = node.children[1]
+        if body.type != "dictorsetmaker":
+            return None
+        items = body.children
+        entries: list[Argument] = []
+        for position in range(0, len(items), 4):
+            key = _string_value(items[position])
+            if key is None or position + 2 >= len(items) or items[position + 1].value != ":":
+                return None
+            entries.append(Argument(key, items[position + 2]))
+        return entries
+    if node.type in CALL_CHAIN_TYPES:
+        base, trailers = chain_parts(node)
+        if base.type == "name" and base.value == "dict" and len(trailers) == 1:
+            args = arguments(trailers[0])
+            if all(arg.keyword is not None for arg in args):
+                return args
+    return None
+
+
+def _string_items(node: Node) -> list[str] | None:
+    if node.type != "atom" or node.children[0].value not in "[(":
+        return None
+    inner = node.children[1] if len(node.children) == 3 else None
+    items = [] if inner is None else inner.children if inner.type == "testlist_comp" else [inner]
+    names = []
+    for item in items:
+        if item.type == "operator":
+            continue
+        value = _string_value(item)
+        if value is None:
+            return None
+        names.append(value)
+    return names
+
+
+def _string_value(node: Node) -> str | None:
+    """The value of a plain string literal node, else None."""
+    if node.type != "string":
+        return None
+    try:
+        value = ast.literal_eval(node.value)
+    except (ValueError, SyntaxError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _is_attribute_of(target: Node, name: str) -> bool:
+    """`name.attr` as an assignment target."""
+    if target.type not in CALL_CHAIN_TYPES or len(target.children) != 2:
+        return False
+    base, trailer = target.children
+    return bool(
+        base.type == "name"
+        and base.value == name
+        and trailer.type == "trailer"
+        and trailer.children[0].value == "."
+    )

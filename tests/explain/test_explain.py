@@ -1,0 +1,357 @@
+"""Explaining messages against a small fixture project: model, field, constraint, write sites."""
+
+from __future__ import annotations
+
+import io
+import json
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from integrity_lsp.config import Settings
+from integrity_lsp.explain import (
+    Explanation,
+    explain_text,
+    find_write_sites,
+    names,
+    project_path,
+    render_text,
+    run_explain,
+    to_json,
+)
+from integrity_lsp.findings import Finding, Span
+from integrity_lsp.project.index import ProjectIndex
+
+FIXTURE = Path(__file__).parent / "fixtures" / "shopproj"
+MODELS = FIXTURE / "shop" / "models.py"
+VIEWS = FIXTURE / "shop" / "views.py"
+SERVICES = FIXTURE / "shop" / "services.py"
+
+
+@cache
+def index_for(root: Path) -> ProjectIndex:
+    return ProjectIndex.build(root, Settings())
+
+
+def explain(text: str) -> Explanation:
+    explanation = explain_text(text, index_for(FIXTURE), settings=Settings())
+    assert explanation is not None
+    return explanation
+
+
+def line_of(path: Path, needle: str) -> int:
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+def field_names(explanation: Explanation) -> list[str]:
+    return [field.name for field in explanation.fields]
+
+
+def test_sqlite_unique_maps_table_and_column() -> None:
+    explanation = explain("UNIQUE constraint failed: shop_product.sku")
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Product"
+    assert explanation.table == "shop_product"
+    assert field_names(explanation) == ["sku"]
+    assert explanation.fields[0].ref.path == MODELS
+    assert explanation.fields[0].ref.span.start_line == line_of(MODELS, "sku = models")
+    assert explanation.constraint is not None
+    assert explanation.constraint.description == "unique=True on sku"
+
+
+def test_db_column_and_db_table() -> None:
+    explanation = explain("UNIQUE constraint failed: shop_order.ref_code")
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Order"
+    assert field_names(explanation) == ["reference"]
+    explanation = explain("UNIQUE constraint failed: catalog_category.slug")
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Category"
+    assert field_names(explanation) == ["slug"]
+
+
+def test_sqlite_multi_column_unique_finds_unique_together() -> None:
+    explanation = explain(
+        "UNIQUE constraint failed: accounts_member.team_id, accounts_member.email"
+    )
+    assert explanation.model is not None
+    assert explanation.model.label == "accounts.Member"
+    assert field_names(explanation) == ["team", "email"]
+    assert explanation.constraint is not None
+    assert explanation.constraint.description == "unique_together (team, email)"
+
+
+def test_sqlite_unique_constraint_with_fk_column() -> None:
+    explanation = explain("UNIQUE constraint failed: shop_product.name, shop_product.category_id")
+    assert explanation.constraint is not None
+    assert explanation.constraint.name == "uniq_product_name"
+    assert not explanation.constraint.generated
+
+
+def test_sqlite_not_null() -> None:
+    explanation = explain("NOT NULL constraint failed: shop_order.total")
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Order"
+    assert field_names(explanation) == ["total"]
+    assert explanation.constraint is None
+    assert "NOT NULL" in render_text(explanation, FIXTURE)
+
+
+def test_sqlite_check_by_name_and_column_check() -> None:
+    explanation = explain("CHECK constraint failed: price_gte_0")
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Product"
+    assert explanation.constraint is not None
+    assert explanation.constraint.condition == "models.Q(price__gte=0)"
+    explanation = explain("CHECK constraint failed: stock")
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Product"
+    assert field_names(explanation) == ["stock"]
+
+
+def test_sqlite_foreign_key_without_traceback_lists_candidates() -> None:
+    explanation = explain("FOREIGN KEY constraint failed")
+    assert explanation.model is None
+    labels = {model.label for model in explanation.candidates}
+    assert {"shop.Order", "shop.Product", "accounts.Member"} <= labels
+    assert "shop.Customer" not in labels
+    assert explanation.notes
+
+
+# --- PostgreSQL: generated and explicit names ----------------------------------------------------
+
+
+def test_postgres_unique_key_name_generated_by_postgres() -> None:
+    explanation = explain('duplicate key value violates unique constraint "shop_product_sku_key"')
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Product"
+    assert field_names(explanation) == ["sku"]
+    assert explanation.constraint is not None
+    assert explanation.constraint.origin.startswith("PostgreSQL's name")
+
+
+def test_postgres_hashed_unique_together_name() -> None:
+    # The name real Django 5.2 gave the constraint on PostgreSQL (see test_real_databases).
+    name = "accounts_member_team_id_email_f8ed23f8_uniq"
+    computed = names.unique_constraint_name("accounts_member", ["team_id", "email"], "postgresql")
+    assert computed == name
+    explanation = explain(
+        f'duplicate key value violates unique constraint "{name}"\n'
+        "DETAIL:  Key (team_id, email)=(1, m@example.com) already exists."
+    )
+    assert explanation.model is not None
+    assert explanation.model.label == "accounts.Member"
+    assert field_names(explanation) == ["team", "email"]
+    assert explanation.constraint is not None
+    assert explanation.constraint.generated
+
+
+def test_postgres_hashed_foreign_key_name() -> None:
+    explanation = explain(
+        'insert or update on table "shop_order" violates foreign key constraint '
+        '"shop_order_customer_id_f638df20_fk_shop_customer_id"\n'
+        'DETAIL:  Key (customer_id)=(99) is not present in table "shop_customer".'
+    )
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Order"
+    assert field_names(explanation) == ["customer"]
+    assert explanation.constraint is not None
+    assert explanation.constraint.kind == "foreign_key"
+
+
+def test_postgres_check_constraints() -> None:
+    explanation = explain(
+        'new row for relation "shop_product" violates check constraint "price_gte_0"'
+    )
+    assert explanation.constraint is not None
+    assert explanation.constraint.name == "price_gte_0"
+    explanation = explain(
+        'new row for relation "shop_product" violates check constraint "shop_product_stock_check"'
+    )
+    assert field_names(explanation) == ["stock"]
+
+
+def test_postgres_not_null_old_form_is_narrowed_by_column() -> None:
+    explanation = explain('null value in column "total" violates not-null constraint')
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Order"
+    assert field_names(explanation) == ["total"]
+
+
+# --- MySQL / MariaDB -----------------------------------------------------------------------------
+
+
+def test_mysql_duplicate_entry_with_and_without_table() -> None:
+    explanation = explain("(1062, \"Duplicate entry 'A-1' for key 'shop_product.sku'\")")
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Product"
+    assert field_names(explanation) == ["sku"]
+    explanation = explain("(1062, \"Duplicate entry 'a@b.c' for key 'email'\")")
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Customer"
+    explanation = explain(
+        "(1062, \"Duplicate entry '1-a@b.c' for key "
+        "'accounts_member_team_id_email_f8ed23f8_uniq'\")"
+    )
+    assert explanation.model is not None
+    assert explanation.model.label == "accounts.Member"
+
+
+def test_mysql_not_null_and_foreign_key_and_check() -> None:
+    explanation = explain("(1048, \"Column 'total' cannot be null\")")
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Order"
+    explanation = explain(
+        "(1452, 'Cannot add or update a child row: a foreign key constraint fails "
+        "(`test`.`shop_order`"
+        ", CONSTRAINT `x_fk` FOREIGN KEY (`customer_id`) REFERENCES `shop_customer` (`id`))')"
+    )
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Order"
+    assert field_names(explanation) == ["customer"]
+    explanation = explain("(4025, 'CONSTRAINT `price_gte_0` failed for `test`.`shop_product`')")
+    assert explanation.constraint is not None
+    assert explanation.constraint.name == "price_gte_0"
+
+
+def test_unknown_table_is_recognised_but_not_found() -> None:
+    explanation = explain("UNIQUE constraint failed: blog_post.slug")
+    assert not explanation.found
+    assert explanation.notes
+
+
+# --- write sites ---------------------------------------------------------------------------------
+
+
+def test_write_sites_of_product() -> None:
+    index = index_for(FIXTURE)
+    product = index.get_model("shop.Product")
+    assert product is not None
+    sites = find_write_sites(index, product)
+    found = {(site.path.name, site.kind, site.function) for site in sites}
+    assert ("views.py", "create", "create_product") in found
+    assert ("views.py", "bulk_create", "import_products") in found
+    assert ("views.py", "update", "rename_product") in found
+    assert ("services.py", "update_or_create", "restock") in found
+    # The constructors inside bulk_create belong to it; a string mentioning Product is nothing.
+    assert not any(site.kind == "constructor" for site in sites)
+    create = next(site for site in sites if site.function == "create_product")
+    assert create.value_of("sku") == "data"
+    assert create.complete
+    assert create.line == line_of(VIEWS, "product = Product.objects.create(")
+    assert create.span.start_column == len("    product = ")
+
+
+def test_write_sites_of_order_through_instance_save_and_related_manager() -> None:
+    index = index_for(FIXTURE)
+    order = index.get_model("shop.Order")
+    assert order is not None
+    sites = find_write_sites(index, order)
+    save = next(site for site in sites if site.kind == "save")
+    assert save.function == "place_order"
+    assert save.line == line_of(VIEWS, "order.save()")
+    # The constructor's keywords and the attribute assigned before save() both count.
+    assert {name for name, _ in save.values} == {"customer", "total", "reference"}
+    assert "customer_id" in save.keywords
+    related = next(site for site in sites if site.function == "order_for")
+    assert related.kind == "create"
+
+
+def test_unique_sites_ranked_riskiest_first() -> None:
+    explanation = explain("UNIQUE constraint failed: shop_product.sku")
+    kinds = [(site.kind, site.function) for site in explanation.write_sites]
+    # update(name=…) cannot break sku's uniqueness; update_or_create(sku=…) is the safe form.
+    assert ("update", "rename_product") not in kinds
+    assert kinds.index(("create", "create_product")) < kinds.index(("update_or_create", "restock"))
+
+
+def test_traceback_frame_comes_first_and_settles_the_model() -> None:
+    line = line_of(SERVICES, "Order.objects.create(customer_id=")
+    text = (
+        "Traceback (most recent call last):\n"
+        f'  File "/srv/deploy/current/shop/services.py", line {line}, in add_order\n'
+        "    return Order.objects.create(customer_id=customer_id, total=total, "
+        "reference=reference)\n"
+        '  File "/usr/lib/python3/site-packages/django/db/models/query.py", line 665, in create\n'
+        "    obj.save(force_insert=True, using=self.db)\n"
+        "django.db.utils.IntegrityError: FOREIGN KEY constraint failed\n"
+    )
+    explanation = explain(text)
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Order"
+    assert set(field_names(explanation)) == {"customer", "team"}
+    first = explanation.write_sites[0]
+    assert first.from_traceback
+    assert (first.path, first.line) == (SERVICES, line)
+    assert not any(site.from_traceback for site in explanation.write_sites[1:])
+
+
+def test_project_path_maps_foreign_absolute_paths() -> None:
+    assert project_path("/srv/app/shop/views.py", FIXTURE) == FIXTURE / "shop" / "views.py"
+    assert project_path("C:\\work\\site\\shop\\views.py", FIXTURE) == VIEWS
+    assert project_path("/venv/lib/python3.12/site-packages/shop/views.py", FIXTURE) is None
+    assert project_path("/elsewhere/unknown.py", FIXTURE) is None
+
+
+# --- output --------------------------------------------------------------------------------------
+
+
+def test_render_text_names_paths_relative_to_root() -> None:
+    text = render_text(explain("UNIQUE constraint failed: shop_product.sku"), FIXTURE)
+    assert "shop.Product (table shop_product)" in text
+    assert f"shop/models.py:{line_of(MODELS, 'sku = models')}" in text
+    line = line_of(VIEWS, "product = Product.objects.create(")
+    assert f"shop/views.py:{line}:{len('    product = ') + 1}" in text
+
+
+def test_json_shape() -> None:
+    data = to_json(explain("NOT NULL constraint failed: shop_order.total"), FIXTURE)
+    assert data["violation"]["kind"] == "not_null"
+    assert data["model"]["label"] == "shop.Order"
+    assert data["model"]["filename"] == "shop/models.py"
+    assert data["fields"][0]["name"] == "total"
+    sites = data["write_sites"]
+    assert sites
+    assert all({"filename", "location", "kind", "findings"} <= set(s) for s in sites)
+    json.dumps(data)
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("UNIQUE constraint failed: shop_product.sku", 0),
+        ("UNIQUE constraint failed: blog_post.slug", 1),
+        ("something else entirely", 2),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_run_explain_exit_status(text: str, status: int, fmt: str) -> None:
+    out = io.StringIO()
+    assert run_explain(text, FIXTURE, fmt, out) == status
+    if fmt == "json":
+        json.loads(out.getvalue())
+    elif status == 2:
+        assert "PostgreSQL" in out.getvalue()
+
+
+def test_run_explain_attaches_findings() -> None:
+    line = line_of(VIEWS, "product = Product.objects.create(")
+
+    def findings_for(path: Path) -> list[Finding]:
+        if path != VIEWS:
+            return []
+        return [Finding("IL201", "unguarded write", VIEWS, Span(line, 14, line + 4, 5))]
+
+    out = io.StringIO()
+    run_explain(
+        "UNIQUE constraint failed: shop_product.sku",
+        FIXTURE,
+        "text",
+        out,
+        findings_for=findings_for,
+    )
+    assert "IL201 unguarded write" in out.getvalue()
