@@ -121,9 +121,14 @@ def expression_of(statement: Node) -> Node:
     node = statement
     if node.type == "simple_stmt":
         node = node.children[0]
-    if node.type == "expr_stmt":
+    if node.type == "expr_stmt" or (node.type == "return_stmt" and len(node.children) == 2):
         node = node.children[-1]
     return node
+
+
+def is_return(statement: Node) -> bool:
+    node = statement.children[0] if statement.type == "simple_stmt" else statement
+    return bool(node.type == "return_stmt")
 
 
 def assignment_target(statement: Node) -> Node | None:
@@ -156,11 +161,14 @@ def indent_of(node: Node) -> str:
 
 
 def comments_in(node: Node) -> list[str]:
-    """Comments inside a node (not its own leading prefix), in order."""
+    """Comments inside a node, in order: not its own leading prefix, and not the comment that
+    ends its last line (that one stays where it is, after the replacement)."""
     found: list[str] = []
     first = node.get_first_leaf()
     leaf = first.get_next_leaf()
     last = node.get_last_leaf()
+    if last.type == "newline" and last is not first:
+        last = last.get_previous_leaf()
     while leaf is not None:
         for line in leaf.prefix.splitlines():
             stripped = line.strip()

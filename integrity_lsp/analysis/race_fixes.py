@@ -54,7 +54,10 @@ def get_or_create_call(
     return f"{receiver}.{method}({', '.join(arguments_)})"
 
 
-def assigned(target: Node | None, call: str) -> str:
+def assigned(target: Node | None, call: str, *, returned: bool = False) -> str:
+    """The statement that binds (or returns) the object as the original write did."""
+    if returned:
+        return f"return {call}[0]"
     if target is None:
         return call
     return f"{code(target)}, {CREATED_NAME} = {call}"

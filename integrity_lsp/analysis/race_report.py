@@ -106,7 +106,9 @@ def write_fixes(
         stars = [arg for arg in positional if arg.star == "**"]
         receiver = write.receiver if write.method != "save" else f"{write.model_text}.objects"
         call = get_or_create_call(receiver, "get_or_create", lookup, rest_items(rest, stars))
-        edit = replace_statement_edit(ctx.file, replace_statement, assigned(write.target, call))
+        edit = replace_statement_edit(
+            ctx.file, replace_statement, assigned(write.target, call, returned=write.returned)
+        )
         return [
             Fix(f"Use `{write.model_text}.objects.get_or_create()`", Applicability.SAFE, (edit,))
         ]
@@ -123,7 +125,9 @@ def _handler_lines(write: Write, query: Query, handler_body: Node | None) -> lis
         block = "".join(statement.get_code() for statement in statements(handler_body))
         lines = textwrap.dedent(block).strip("\r\n").splitlines()
         return [line.rstrip() for line in lines]
+    manager = write.receiver if write.method != "save" else f"{write.model_text}.objects"
     if write.target is not None:
-        manager = write.receiver if write.method != "save" else f"{write.model_text}.objects"
         return [f"{code(write.target)} = {manager}.get({lookup_source(query.lookup)})"]
+    if write.returned:
+        return [f"return {manager}.get({lookup_source(query.lookup)})"]
     return ["pass"]

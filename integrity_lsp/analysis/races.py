@@ -9,11 +9,13 @@ expression and of each lookup value (whitespace-insensitive), so it works withou
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.django import (
     CREATE_METHODS,
     DOES_NOT_EXIST,
     OrmCall,
+    catches_integrity_error,
     constructor_call,
     except_clauses,
     handler_names,
@@ -28,12 +30,15 @@ from integrity_lsp.analysis.nodes import (
     chain_parts,
     code,
     expression_of,
+    is_return,
     keyword_arguments,
     links,
     normalised,
     statements,
 )
-from integrity_lsp.project.index import ProjectIndex
+
+if TYPE_CHECKING:
+    from integrity_lsp.project.index import ProjectIndex
 
 ABSENT_COMPARISONS = {("==", "0"), ("<", "1"), ("<=", "0")}
 PRESENT_COMPARISONS = {(">", "0"), (">=", "1"), ("!=", "0")}
@@ -68,6 +73,7 @@ class Write:
     method: str  # "create", "create_user", "save"
     call: Node  # the `( … )` trailer with the field values
     target: Node | None  # `obj` in `obj = M.objects.create(…)`
+    returned: bool = False  # `return M.objects.create(…)`
 
     @property
     def kwargs(self) -> dict[str, Argument]:
@@ -184,7 +190,7 @@ def writes_in(block: Node, index: ProjectIndex | None) -> list[Write]:
             if len(orm.methods) == 1 and orm.final_call is not None:
                 found.append(
                     Write(statement, expression, orm.model_text, orm.model_leaf, orm.receiver,
-                          orm.method, orm.final_call, target)
+                          orm.method, orm.final_call, target, is_return(statement))
                 )  # fmt: skip
             continue
         write = _save_write(statement, expression, constructed)
@@ -278,6 +284,16 @@ def same_subject(write: Write, query: Query) -> bool:
     return True
 
 
+def guarded_within(write: Write, container: Node) -> bool:
+    """Is the write inside a `try … except IntegrityError` that lies within `container`?"""
+    parent = write.statement.parent
+    while parent is not None and parent is not container:
+        if parent.type == "try_stmt" and catches_integrity_error(parent):
+            return True
+        parent = parent.parent
+    return False
+
+
 def normalised_text(text: str) -> str:
     return "".join(text.split())
 
@@ -293,6 +309,10 @@ class GetExceptCreate:
     body: list[Node]  # statements of the try block after the get
     handler_body: Node
     write: Write
+
+    @property
+    def returned(self) -> bool:
+        return is_return(self.get_statement)
 
 
 def get_except_create(try_stmt: Node, index: ProjectIndex | None) -> GetExceptCreate | None:
@@ -313,7 +333,7 @@ def get_except_create(try_stmt: Node, index: ProjectIndex | None) -> GetExceptCr
         if not DOES_NOT_EXIST & set(handler_names(clause)):
             continue
         for write in writes_in(handler_body, index):
-            if same_subject(write, query):
+            if same_subject(write, query) and not guarded_within(write, try_stmt):
                 return GetExceptCreate(
                     try_stmt, first, query, assignment_target(first), body[1:], handler_body, write
                 )

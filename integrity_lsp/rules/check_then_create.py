@@ -54,6 +54,7 @@ from integrity_lsp.analysis.races import (
     Write,
     bindings_before,
     existence_check,
+    guarded_within,
     same_subject,
     writes_in,
 )
@@ -129,7 +130,7 @@ def _report(
     for write in writes:
         if not same_subject(write, found.query):
             continue
-        if ctx.integrity_guard is not None or _guarded_inside(write, if_stmt):
+        if ctx.integrity_guard is not None or guarded_within(write, if_stmt):
             return  # already the try/except IntegrityError form
         simple = (
             create_body is not None
@@ -144,17 +145,6 @@ def _report(
         )  # fmt: skip
         yield race_finding(CODE, NAME, ctx, write, found.query, fixes, "an existence check")
         return
-
-
-def _guarded_inside(write: Write, if_stmt: Node) -> bool:
-    from integrity_lsp.analysis.django import catches_integrity_error
-
-    parent = write.statement.parent
-    while parent is not None and parent is not if_stmt:
-        if parent.type == "try_stmt" and catches_integrity_error(parent):
-            return True
-        parent = parent.parent
-    return False
 
 
 register(CODE, NAME, doc=__doc__, node_types=("if_stmt",), check=check)

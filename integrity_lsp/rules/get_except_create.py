@@ -65,6 +65,7 @@ def check(try_stmt: Node, ctx: Context) -> Iterator[Finding]:
         and len(try_stmt.children) == 6
         and not write.method.startswith("create_")
         and _same_target(shape.target, write.target)
+        and shape.returned == write.returned
         and not any(arg.keyword is None and arg.star != "**" for arg in write.positional)
     )
     if simple:
@@ -72,7 +73,9 @@ def check(try_stmt: Node, ctx: Context) -> Iterator[Finding]:
         stars = [arg for arg in write.positional if arg.star == "**"]
         receiver = write.receiver if write.method != "save" else f"{write.model_text}.objects"
         call = get_or_create_call(receiver, "get_or_create", lookup, rest_items(rest, stars))
-        edit = replace_statement(ctx.file, try_stmt, assigned(shape.target, call))
+        edit = replace_statement(
+            ctx.file, try_stmt, assigned(shape.target, call, returned=write.returned)
+        )
         applicability = Applicability.SAFE if unique is not None else Applicability.UNSAFE
         fixes = [Fix(f"Use `{write.model_text}.objects.get_or_create()`", applicability, (edit,))]
     else:

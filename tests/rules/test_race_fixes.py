@@ -1,0 +1,187 @@
+"""Before/after tests of the IL101–IL104 fixes, on a copy of examples/ (its models resolve)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from integrity_lsp.findings import Applicability
+from tests.helpers import check_fixed
+
+HEADER = "from shop.models import Product, StockLevel, Warehouse, Category\n\n\n"
+
+
+def test_il101_exists_then_create_becomes_get_or_create(tmp_path: Path) -> None:
+    findings = check_fixed(
+        HEADER
+        + """\
+def add(sku, name):
+    # make sure it exists
+    if not Product.objects.filter(sku=sku).exists():
+        Product.objects.create(sku=sku, name=name)  # the write
+""",
+        HEADER
+        + """\
+def add(sku, name):
+    # make sure it exists
+    Product.objects.get_or_create(sku=sku, defaults={"name": name})  # the write
+""",
+        filename="shop/fixture_case.py",
+        project="examples",
+        tmp_path=tmp_path,
+        code="IL101",
+    )
+    assert findings[0].fixes[0].applicability is Applicability.SAFE
+    assert "UNIQUE constraint failed: shop_product.sku" in findings[0].message
+
+
+def test_il101_assigned_create_keeps_the_name(tmp_path: Path) -> None:
+    check_fixed(
+        HEADER
+        + """\
+def add(code, name):
+    if Warehouse.objects.filter(code=code).first() is None:
+        warehouse = Warehouse.objects.create(code=code, name=name)
+""",
+        HEADER
+        + """\
+def add(code, name):
+    warehouse, _created = Warehouse.objects.get_or_create(code=code, defaults={"name": name})
+""",
+        filename="shop/fixture_case.py",
+        project="examples",
+        tmp_path=tmp_path,
+        code="IL101",
+    )
+
+
+def test_il101_early_return_becomes_try_atomic_with_the_same_exit(tmp_path: Path) -> None:
+    check_fixed(
+        HEADER
+        + """\
+def add(sku, name):
+    if Product.objects.filter(sku=sku).exists():
+        return None
+    product = Product.objects.create(sku=sku, name=name)
+    return product
+""",
+        "from shop.models import Product, StockLevel, Warehouse, Category\n"
+        "from django.db import IntegrityError, transaction\n\n\n"
+        """\
+def add(sku, name):
+    if Product.objects.filter(sku=sku).exists():
+        return None
+    try:
+        with transaction.atomic():
+            product = Product.objects.create(sku=sku, name=name)
+    except IntegrityError:
+        return None
+    return product
+""",
+        filename="shop/fixture_case.py",
+        project="examples",
+        tmp_path=tmp_path,
+        code="IL101",
+    )
+
+
+def test_il101_uncovered_lookup_offers_only_an_unsafe_fix(tmp_path: Path) -> None:
+    findings = check_fixed(
+        HEADER
+        + """\
+def add(name, slug):
+    if not Category.objects.filter(name=name).exists():
+        Category.objects.create(name=name, slug=slug, position=1)
+""",
+        "from shop.models import Product, StockLevel, Warehouse, Category\n"
+        "from django.db import IntegrityError, transaction\n\n\n"
+        """\
+def add(name, slug):
+    if not Category.objects.filter(name=name).exists():
+        try:
+            with transaction.atomic():
+                Category.objects.create(name=name, slug=slug, position=1)
+        except IntegrityError:
+            pass
+""",
+        filename="shop/fixture_case.py",
+        project="examples",
+        tmp_path=tmp_path,
+        code="IL101",
+        unsafe=True,
+    )
+    assert [fix.applicability for fix in findings[0].fixes] == [Applicability.UNSAFE]
+    assert "MultipleObjectsReturned" in findings[0].message
+
+
+def test_il102_get_except_create_becomes_get_or_create(tmp_path: Path) -> None:
+    check_fixed(
+        HEADER
+        + """\
+def find(code, name):
+    try:
+        warehouse = Warehouse.objects.get(code=code)
+    except Warehouse.DoesNotExist:
+        warehouse = Warehouse.objects.create(code=code, name=name)
+    return warehouse
+""",
+        HEADER
+        + """\
+def find(code, name):
+    warehouse, _created = Warehouse.objects.get_or_create(code=code, defaults={"name": name})
+    return warehouse
+""",
+        filename="shop/fixture_case.py",
+        project="examples",
+        tmp_path=tmp_path,
+        code="IL102",
+    )
+
+
+def test_il103_get_modify_save_becomes_update_or_create(tmp_path: Path) -> None:
+    check_fixed(
+        HEADER
+        + """\
+def put(product, warehouse, quantity):
+    try:
+        level = StockLevel.objects.get(product=product, warehouse=warehouse)
+        level.quantity = quantity
+        level.save()
+    except StockLevel.DoesNotExist:
+        level = StockLevel.objects.create(product=product, warehouse=warehouse, quantity=quantity)
+""",
+        HEADER
+        + """\
+def put(product, warehouse, quantity):
+    level, _created = StockLevel.objects.update_or_create(product=product, warehouse=warehouse, \
+defaults={"quantity": quantity})
+""",
+        filename="shop/fixture_case.py",
+        project="examples",
+        tmp_path=tmp_path,
+        code="IL103",
+    )
+
+
+def test_il104_adds_a_unique_constraint_to_the_model(tmp_path: Path) -> None:
+    from integrity_lsp.analysis.edits import apply_edits, compiles
+    from tests.helpers import copy_project, environment
+
+    root = copy_project("examples", tmp_path)
+    path = root / "shop" / "fixture_case.py"
+    path.write_text(
+        HEADER + "def named(name):\n    return Category.objects.get_or_create(name=name)\n"
+    )
+    from integrity_lsp.checker import check_source
+
+    findings = [
+        f for f in check_source(path.read_text(), path, environment(root)) if f.code == "IL104"
+    ]
+    assert len(findings) == 1
+    (fix,) = findings[0].fixes
+    assert fix.applicability is Applicability.UNSAFE
+    models_path = root / "shop" / "models" / "catalog.py"
+    assert {edit.path for edit in fix.edits} == {models_path}
+    fixed = apply_edits(models_path.read_text(), fix.edits)
+    assert compiles(fixed)
+    assert 'models.UniqueConstraint(fields=["name"], name="shop_category_name_uniq")' in fixed
+    assert "verbose_name_plural" in fixed

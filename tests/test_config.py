@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from integrity_lsp.config import ConfigError, Settings, load_settings
+from integrity_lsp.findings import Severity
+
+
+def test_selection_uses_the_longest_prefix() -> None:
+    settings = Settings().merged({"select": ["IL1", "IL201"], "ignore": ["IL10"]})
+    assert not settings.is_enabled("IL101")
+    assert settings.is_enabled("IL201")
+    assert not settings.is_enabled("IL202")
+    settings = Settings().merged({"ignore": ["IL1"], "select": ["IL104"]})
+    assert settings.is_enabled("IL104") and not settings.is_enabled("IL101")
+
+
+def test_per_file_ignores_and_exclude(tmp_path: Path) -> None:
+    settings = Settings().merged(
+        {"per-file-ignores": {"legacy/*": ["IL2"]}, "exclude": ["scripts/"]}
+    )
+    assert not settings.is_enabled("IL201", tmp_path / "legacy" / "views.py", tmp_path)
+    assert settings.is_enabled("IL101", tmp_path / "legacy" / "views.py", tmp_path)
+    assert settings.is_excluded(tmp_path / "scripts" / "x.py", tmp_path)
+    assert not settings.is_excluded(tmp_path / "shop" / "x.py", tmp_path)
+
+
+def test_bad_values_become_warnings_and_defaults() -> None:
+    settings = Settings().merged(
+        {
+            "select": 3,
+            "severity": {"IL101": "loud"},
+            "django-version": "five",
+            "atomic_requests": "yes",
+            "mystery": 1,
+        },
+        origin="editor",
+    )
+    assert settings.select == Settings().select
+    assert settings.django_version is None and settings.atomic_requests is None
+    assert len(settings.warnings) == 5
+    assert all(warning.startswith("editor: ") for warning in settings.warnings)
+
+
+def test_values_are_read() -> None:
+    settings = Settings().merged(
+        {"severity": {"IL104": "info"}, "django_version": "5.2", "atomic-requests": True}
+    )
+    assert settings.severity_for("IL104", Severity.WARNING) is Severity.INFO
+    assert settings.severity_for("IL101", Severity.WARNING) is Severity.WARNING
+    assert settings.django_version == (5, 2) and settings.atomic_requests is True
+
+
+def test_pyproject(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.integrity-lsp]\nignore = ["IL104"]\n')
+    assert load_settings(tmp_path).ignore == ("IL104",)
+    (tmp_path / "pyproject.toml").write_text("[tool.integrity-lsp\n")
+    with pytest.raises(ConfigError):
+        load_settings(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[tool]\nintegrity-lsp = "x"\n')
+    assert load_settings(tmp_path).warnings
