@@ -113,7 +113,7 @@ def _project_root(args: argparse.Namespace, paths: Sequence[Path], err: TextIO) 
         if not args.root.is_dir():
             err.write(f"integrity-lsp: error: --root {args.root}: no such folder\n")
             return None
-        return args.root.resolve()
+        return Path(args.root).resolve()
     return find_root(paths[0] if paths else Path.cwd())
 
 

@@ -21,7 +21,7 @@ from integrity_lsp.findings import Severity
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 SECTION = "integrity-lsp"
 CODE_PATTERN = re.compile(r"^IL\d{0,3}$|^ALL$")

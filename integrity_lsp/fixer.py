@@ -102,7 +102,7 @@ def _load(path: Path, texts: dict[Path, str], originals: dict[Path, str], env: E
 
 
 def unified_diff(changed: dict[Path, tuple[str, str]]) -> str:
-    chunks = []
+    chunks: list[str] = []
     for path, (before, after) in sorted(changed.items()):
         chunks.extend(
             difflib.unified_diff(

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import parso
+from parso.utils import split_lines
 
-from integrity_lsp.analysis.source import SourceFile, parse
+from integrity_lsp.analysis.source import GRAMMAR, SourceFile, parse
 from integrity_lsp.findings import Edit, Fix, Span
 
 Node = Any
@@ -33,7 +33,7 @@ def offset_of(lines: list[str], line: int, column: int) -> int:
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     """`text` with `edits` applied (all of one file); overlapping edits raise EditConflict."""
-    lines = parso.split_lines(text, keepends=True)
+    lines = split_lines(text, keepends=True)
     spans = []
     for edit in edits:
         start = offset_of(lines, edit.span.start_line, edit.span.start_column)
@@ -90,8 +90,7 @@ def fix_keeps_code_valid(fix: Fix, texts: dict[Path, str]) -> bool:
 
 
 def _error_count(text: str) -> int:
-    grammar = parso.load_grammar(version="3.11")
-    return len(list(grammar.iter_errors(parse(text))))
+    return len(list(GRAMMAR.iter_errors(parse(text))))
 
 
 def reindent(block: str, indent: str) -> str:
@@ -182,7 +181,7 @@ def _is_docstring_or_future(statement: Node) -> bool:
     if statement.type != "simple_stmt":
         return False
     first = statement.children[0]
-    return first.type == "string"
+    return bool(first.type == "string")
 
 
 def _after_docstring(tree: Node) -> int:

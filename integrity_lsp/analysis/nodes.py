@@ -30,8 +30,7 @@ class Link:
 
 def code(node: Node) -> str:
     """The node's source without its leading whitespace and comments."""
-    text: str = node.get_code(include_prefix=False)
-    return text
+    return str(node.get_code(include_prefix=False))
 
 
 def normalised(node: Node) -> str:
@@ -155,8 +154,7 @@ def block_exits(suite: Node) -> bool:
 def indent_of(node: Node) -> str:
     """The indentation of the line where `node` starts."""
     leaf = node.get_first_leaf()
-    prefix_lines = leaf.prefix.split("\n")
-    last = prefix_lines[-1]
+    last: str = leaf.prefix.split("\n")[-1]
     return last if not last.strip() else " " * leaf.start_pos[1]
 
 

@@ -25,7 +25,8 @@ def split_write(write: Write, lookup_keys: Iterable[str]) -> tuple[list[Argument
     for key in lookup_keys:
         name = key.removesuffix("__exact")
         keys.update({name, f"{name}_id", name.removesuffix("_id")})
-    lookup, rest = [], []
+    lookup: list[Argument] = []
+    rest: list[Argument] = []
     for argument in write.kwargs.values():
         (lookup if argument.keyword in keys else rest).append(argument)
     return lookup, rest

@@ -7,9 +7,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import parso
+from parso.grammar import load_grammar
+from parso.utils import split_lines
 
-GRAMMAR = parso.load_grammar(version="3.11")
+GRAMMAR = load_grammar(version="3.11")
 
 
 def content_hash(text: str) -> str:
@@ -40,7 +41,7 @@ class SourceFile:
     @cached_property
     def lines(self) -> list[str]:
         """Lines split as parso splits them (only \\r\\n, \\r and \\n), with their endings."""
-        return parso.split_lines(self.text, keepends=True)  # type: ignore[no-any-return]
+        return split_lines(self.text, keepends=True)
 
     @cached_property
     def is_migration(self) -> bool:
