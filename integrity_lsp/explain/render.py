@@ -63,6 +63,12 @@ def render_text(explanation: Explanation, root: Path | None = None) -> str:
             lines.append(f"             {label} {constraint.condition}")
     elif violation.kind == "not_null" and explanation.fields:
         lines.append("Constraint:  NOT NULL (the field has null=False, the default)")
+    introduced = explanation.introduced
+    if introduced is not None:
+        lines.append(
+            f"Migration:   {introduced.operation} in {introduced.migration}"
+            f"  {_where(introduced.ref, root)}"
+        )
     lines.extend(f"Note:        {note}" for note in explanation.notes)
     lines.append("")
     if explanation.write_sites:
@@ -138,6 +144,15 @@ def to_json(explanation: Explanation, root: Path | None = None) -> dict[str, Any
         "candidates": [_model_json(m, None, root) for m in explanation.candidates],
         "fields": [_field_json(field, root) for field in explanation.fields],
         "constraint": _constraint_json(explanation.constraint, explanation.violation.backend, root),
+        "migration": (
+            {
+                "name": explanation.introduced.migration,
+                "operation": explanation.introduced.operation,
+                **_location(explanation.introduced.ref, root),
+            }
+            if explanation.introduced is not None
+            else None
+        ),
         "notes": list(explanation.notes),
         "write_sites": [_site_json(site, explanation, root) for site in explanation.write_sites],
         "frames": [

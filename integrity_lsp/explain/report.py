@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from integrity_lsp.explain import names
 from integrity_lsp.explain.catalogue import KnownConstraint, catalogue, lookup_name
+from integrity_lsp.explain.introduced import Introduced, introduced_by
 from integrity_lsp.explain.messages import Frame, ParsedError, Violation, parse_error
 from integrity_lsp.explain.sites import WriteSite, find_write_sites
 from integrity_lsp.findings import Finding
@@ -46,6 +47,7 @@ class Explanation:
     notes: tuple[str, ...] = ()
     # For each candidate model, the fields the message may be about (its FKs, its column).
     candidate_fields: tuple[tuple[ModelRecord, FieldRecord], ...] = ()
+    introduced: Introduced | None = None  # the migration operation that added the constraint
 
     def fields_of(self, model: ModelRecord) -> tuple[FieldRecord, ...]:
         """The violated fields as they are on `model` (a write site's model)."""
@@ -67,6 +69,8 @@ class Explanation:
         refs.extend(field.ref for field in self.fields)
         if self.constraint is not None:
             refs.append(self.constraint.ref)
+        if self.introduced is not None:
+            refs.append(self.introduced.ref)
         refs.extend(SourceRef(site.path, site.span) for site in self.write_sites)
         return tuple(dict.fromkeys(refs))
 
@@ -125,6 +129,11 @@ def explain_parsed(
         write_sites=(),
         notes=tuple(mapping.notes),
         candidate_fields=tuple(mapping.candidate_fields),
+        introduced=(
+            introduced_by(index, mapping.model, violation.kind, mapping.fields, mapping.constraint)
+            if mapping.model is not None
+            else None
+        ),
     )
     return with_sites(explanation, sites)
 

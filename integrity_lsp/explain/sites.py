@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from integrity_lsp.analysis.django import MANAGER_NAMES, OrmCall, parse_orm_call
 from integrity_lsp.analysis.nodes import (
     CALL_CHAIN_TYPES,
     Argument,
@@ -36,7 +35,7 @@ from integrity_lsp.project.records import FieldRecord, ModelRecord
 
 if TYPE_CHECKING:
     from integrity_lsp.project.index import ProjectIndex
-    from integrity_lsp.project.resolve import Resolver
+    from integrity_lsp.project.resolve import ManagerTarget, Resolver
 
 WriteKind = Literal[
     "create",
@@ -134,7 +133,6 @@ def find_write_sites(
         resolver = Resolver(index)
     labels = {model.label for model in wanted}
     words = _prefilter_words(index, wanted)
-    related = _related_managers(index)
     sites: list[WriteSite] = []
     for path in files if files is not None else project_files(index.root, settings):
         try:
@@ -144,7 +142,7 @@ def find_write_sites(
         if not any(word in text for word in words):
             continue
         source = SourceFile(path, text, index.module_name(path))
-        scanner = _Scanner(index, resolver, source, labels, related)
+        scanner = _Scanner(index, resolver, source, labels)
         sites.extend(scanner.scan())
     return sites
 
@@ -178,13 +176,11 @@ class _Scanner:
         resolver: Resolver,
         source: SourceFile,
         labels: set[str],
-        related: dict[str, set[str]],
     ) -> None:
         self.index = index
         self.resolver = resolver
         self.source = source
         self.labels = labels
-        self.related = related
         self.saved_constructors: set[int] = set()
 
     def scan(self) -> list[WriteSite]:
@@ -226,44 +222,44 @@ class _Scanner:
     def _wanted(self, model: ModelRecord | None) -> ModelRecord | None:
         return model if model is not None and model.label in self.labels else None
 
-    def _model_of_call(self, call: OrmCall) -> ModelRecord | None:
-        """The model a manager chain writes: `Product.objects` or a related `customer.orders`."""
-        holders = self.related.get(call.manager) if call.manager not in MANAGER_NAMES else None
-        if not holders:
-            return self._resolve(call.model_leaf)
-        if len(holders) == 1:
-            found: ModelRecord | None = self.index.get_model(next(iter(holders)))
-            return found
-        owner = self._resolve(call.model_leaf)
-        relation = self.index.reverse_relations(owner).get(call.manager) if owner else None
-        return relation[0] if relation is not None else None
+    def _manager_target(self, trailer: Node) -> ManagerTarget | None:
+        try:
+            return self.resolver.resolve_manager_call(self.source, trailer)
+        except Exception:  # resolution is best effort: an unresolvable chain is no write site
+            return None
+
+    def _instance(self, leaf: Node) -> ModelRecord | None:
+        try:
+            model: ModelRecord | None = self.resolver.resolve_instance(self.source, leaf)
+        except Exception:  # resolution is best effort, as above
+            return None
+        return model
 
     # --- ORM calls ----------------------------------------------------------------------
 
     def _orm_write(self, node: Node) -> WriteSite | None:
-        call = parse_orm_call(node, self.index)
-        if call is None:
-            return None
-        link = next(
-            (
-                link
-                for link in call.methods
-                if link.name in WRITE_METHODS or link.name.startswith("create_")
-            ),
-            None,
-        )
-        if link is None or link.call is None:
-            return None
-        model = self._wanted(self._model_of_call(call))
-        if model is None:
-            return None
-        args = arguments(link.call)
-        kind = _KINDS.get(link.name, "create")
-        if kind in ("get_or_create", "update_or_create"):
-            return self._lookup_write(node, kind, model, args)
-        if kind in ("bulk_create", "bulk_update"):
-            return self._bulk(node, kind, model, args)
-        return self._site(node, kind, model, args)
+        """The first write method of a chain (`….create(…)`, `qs.update(…)`) on a wanted model."""
+        _, trailers = chain_parts(node)
+        for position, trailer in enumerate(trailers[:-1]):
+            if trailer.children[0].value != "." or trailers[position + 1].children[0].value != "(":
+                continue
+            method = trailer.children[1].value
+            if method not in WRITE_METHODS and not method.startswith("create_"):
+                continue
+            target = self._manager_target(trailer)
+            model = self._wanted(target.model if target is not None else None)
+            if target is None or model is None:
+                return None
+            args = arguments(trailers[position + 1])
+            # A related manager (`customer.orders.create`) fills in its ForeignKey itself.
+            args.extend(Argument(name, trailer) for name in target.fixed_fields)
+            kind = _KINDS.get(method, "create")
+            if kind in ("get_or_create", "update_or_create"):
+                return self._lookup_write(node, kind, model, args)
+            if kind in ("bulk_create", "bulk_update"):
+                return self._bulk(node, kind, model, args)
+            return self._site(node, kind, model, args)
+        return None
 
     def _lookup_write(
         self, node: Node, kind: WriteKind, model: ModelRecord, args: list[Argument]
@@ -352,7 +348,7 @@ class _Scanner:
                 return None
             model, call = constructed
             return self._site(node, "save", model, arguments(call))
-        if base.type != "name" or base.value == "self":
+        if base.type != "name":
             return None
         return self._instance_save(node, base)
 
@@ -383,7 +379,7 @@ class _Scanner:
             elif _is_attribute_of(target, name.value):
                 assigned.append(Argument(target.children[1].children[1].value, value))
         if model is None:
-            model = self._wanted(self._resolve(name))
+            model = self._wanted(self._instance(name))
             if model is None:
                 return None
             complete = False

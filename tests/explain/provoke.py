@@ -75,6 +75,7 @@ def cases() -> dict[str, Callable[[], object]]:
         "positive_field_check": lambda: services.add_product("SKU-4", "Drill", 1, stock=-1),
         "foreign_key_parent_delete": delete_referenced_customer,
         "product_sku": lambda: Product.objects.create(sku="SKU-1", name="Other", price=1),
+        "unique_added_by_alter_field": lambda: Category.objects.create(slug="tools"),
     }
 
 

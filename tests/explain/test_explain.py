@@ -92,6 +92,27 @@ def test_sqlite_unique_constraint_with_fk_column() -> None:
     assert not explanation.constraint.generated
 
 
+def test_migration_that_introduced_the_constraint() -> None:
+    explanation = explain("UNIQUE constraint failed: shop_product.sku")
+    assert explanation.introduced is not None
+    assert explanation.introduced.operation == "CreateModel"
+    assert explanation.introduced.migration == "0001_initial"
+    # unique=True added later by AlterField: that operation introduced it, and PostgreSQL knows
+    # the constraint by Django's hashed `_uniq` name rather than `<table>_<column>_key`.
+    explanation = explain("UNIQUE constraint failed: catalog_category.slug")
+    assert explanation.introduced is not None
+    assert explanation.introduced.operation == "AlterField"
+    assert explanation.introduced.migration == "0002_category_slug_unique"
+    path = FIXTURE / "shop" / "migrations" / "0002_category_slug_unique.py"
+    assert explanation.introduced.ref.path == path
+    assert explanation.introduced.ref.span.start_line == line_of(path, "migrations.AlterField(")
+    explanation = explain(
+        "UNIQUE constraint failed: accounts_member.team_id, accounts_member.email"
+    )
+    assert explanation.introduced is not None
+    assert explanation.introduced.ref.path.name == "0001_initial.py"
+
+
 def test_sqlite_not_null() -> None:
     explanation = explain("NOT NULL constraint failed: shop_order.total")
     assert explanation.model is not None
@@ -259,6 +280,33 @@ def test_write_sites_of_order_through_instance_save_and_related_manager() -> Non
     assert "customer_id" in save.keywords
     related = next(site for site in sites if site.function == "order_for")
     assert related.kind == "create"
+
+
+def test_write_sites_through_bound_querysets_and_fetched_instances() -> None:
+    index = index_for(FIXTURE)
+    product = index.get_model("shop.Product")
+    customer = index.get_model("shop.Customer")
+    assert product is not None
+    assert customer is not None
+    update = next(s for s in find_write_sites(index, product) if s.function == "restock_empty")
+    assert update.kind == "update"
+    assert update.value_of("stock") == "data"
+    save = next(s for s in find_write_sites(index, customer) if s.function == "rename_customer")
+    assert save.kind == "save"
+    assert save.value_of("email") == "data"
+    assert not save.complete  # a fetched instance: its other fields are whatever the row holds
+
+
+def test_related_manager_fills_its_foreign_key() -> None:
+    explanation = explain(
+        'insert or update on table "shop_order" violates foreign key constraint '
+        '"shop_order_customer_id_f638df20_fk_shop_customer_id"'
+    )
+    by_function = {site.function: site for site in explanation.write_sites}
+    assert by_function["order_for"].value_of("customer") == "data"
+    functions = [site.function for site in explanation.write_sites]
+    # A raw `customer_id=` from request data is riskier than a customer fetched first.
+    assert functions.index("quick_order") < functions.index("order_for")
 
 
 def test_unique_sites_ranked_riskiest_first() -> None:
