@@ -1,0 +1,244 @@
+"""Where models.py and the state the migrations build disagree, in makemigrations' words.
+
+`model_drift` compares one model's local fields (nullability, uniqueness, column, db_default,
+relation target), `unique_together`, named constraints and `db_table` with its replayed
+`ModelState`, and names the operation `makemigrations` would write for each difference
+("Alter field code on coupon", "Create constraint discount_lte_100 on model coupon").
+Constraint conditions are compared after normalising `Q(...)` objects the way Django
+deconstructs them (keyword arguments sorted, `&`/`|`/`~` folded), so `Q(price__gte=0)` in
+models.py equals `models.Q(("price__gte", 0))` in a migration.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from integrity_lsp.analysis.source import parse
+from integrity_lsp.project.migration_state import ModelState
+from integrity_lsp.project.nodes import UNKNOWN, arguments, dotted_parts, literal, split_call
+from integrity_lsp.project.records import ConstraintRecord, FieldRecord, ModelRecord, SourceRef
+
+if TYPE_CHECKING:
+    from integrity_lsp.project.index import ProjectIndex
+
+
+@dataclass(frozen=True)
+class Drift:
+    operation: str  # what makemigrations would write
+    ref: SourceRef  # where models.py says it
+    detail: str  # what differs
+    migration: SourceRef | None  # the last migration that touched it
+
+
+def model_drift(index: ProjectIndex, model: ModelRecord, state: ModelState | None) -> list[Drift]:
+    key = model.name.lower()
+    if state is None:
+        return [Drift(f"Create model {model.name}", model.ref, "no migration creates it", None)]
+    if state.unknown or not state.has_table:
+        return []
+    found: list[Drift] = []
+    local = index.local_fields(model)
+    for name, record in local.items():
+        current = state.field(name)
+        if current is None:
+            found.append(Drift(f"Add field {name} to {key}", record.ref, "no column", state.ref))
+            continue
+        differences = _field_differences(record, current.record)
+        if differences:
+            detail = "; ".join(differences)
+            found.append(Drift(f"Alter field {name} on {key}", record.ref, detail, current.ref))
+    if _bases_known(index, model):
+        for name, current in state.fields.items():
+            if name not in local:
+                found.append(
+                    Drift(f"Remove field {name} from {key}", model.ref, "a column", current.ref)
+                )
+    found.extend(_constraint_drift(index, model, state, key))
+    if (model.db_table or None) != (state.db_table or None):
+        table = model.db_table or f"{model.app_label}_{key}"
+        where = model.meta_ref or model.ref
+        found.append(
+            Drift(
+                f"Rename table for {key} to {table}",
+                where,
+                f"the migrations name the table {state.table()}",
+                state.db_table_ref or state.ref,
+            )
+        )
+    return found
+
+
+def _field_differences(model: FieldRecord, state: FieldRecord) -> list[str]:
+    found = []
+    if model.null != state.null:
+        found.append("null=True in models.py" if model.null else "NOT NULL in models.py")
+    if model.is_unique != state.is_unique:
+        found.append(
+            "unique in models.py, not in the migrations"
+            if model.is_unique
+            else "unique in the migrations, not in models.py"
+        )
+    if model.column != state.column:
+        found.append(f"column {model.column} in models.py, {state.column} in the migrations")
+    if (model.db_default is None) != (state.db_default is None):
+        found.append("db_default differs")
+    if model.is_many_to_many != state.is_many_to_many:
+        found.append("a many-to-many in one and a column in the other")
+    left, right = model.related_model, state.related_model
+    if left and right and "." in left and "." in right and left.lower() != right.lower():
+        found.append(f"points at {left} in models.py, {right} in the migrations")
+    return found
+
+
+def _bases_known(index: ProjectIndex, model: ModelRecord) -> bool:
+    for base in model.bases:
+        if base.split(".")[-1] == "Model":
+            continue
+        if index.model_for_expression(model.module, base) is None:
+            return False
+    return True
+
+
+def _constraint_drift(
+    index: ProjectIndex, model: ModelRecord, state: ModelState, key: str
+) -> list[Drift]:
+    found: list[Drift] = []
+    records = index.constraints(model)
+    together = [c for c in records if c.kind == "unique_together"]
+    if {frozenset(c.fields) for c in together} != {frozenset(t) for t in state.unique_together}:
+        where = together[0].ref if together else model.meta_ref or model.ref
+        found.append(
+            Drift(
+                f"Alter unique_together for {key} ({len(together)} constraint(s))",
+                where,
+                "unique_together differs",
+                state.together_ref or state.ref,
+            )
+        )
+    named = {c.name: c for c in records if c.kind != "unique_together" and c.name}
+    migrated = {c.record.name: c for c in state.constraints if c.record.name}
+    for name, record in named.items():
+        existing = migrated.get(name)
+        if existing is None:
+            found.append(
+                Drift(
+                    f"Create constraint {name} on model {key}",
+                    record.ref,
+                    "never migrated",
+                    state.ref,
+                )
+            )
+        elif not same_constraint(record, existing.record):
+            found.append(
+                Drift(
+                    f"Remove constraint {name} from model {key}, then Create constraint {name} "
+                    f"on model {key}",
+                    record.ref,
+                    "its definition differs from the migrated one",
+                    existing.ref,
+                )
+            )
+    for name, existing in migrated.items():
+        if name not in named:
+            found.append(
+                Drift(
+                    f"Remove constraint {name} from model {key}",
+                    model.meta_ref or model.ref,
+                    "migrated but no longer in models.py",
+                    existing.ref,
+                )
+            )
+    return found
+
+
+def same_constraint(left: ConstraintRecord, right: ConstraintRecord) -> bool:
+    """Do two constraints enforce the same thing? Unknowable parts count as the same."""
+    if left.kind != right.kind:
+        return False
+    if left.has_expressions or right.has_expressions:
+        return True
+    if left.kind == "unique" and (
+        tuple(left.fields) != tuple(right.fields)
+        or bool(left.nulls_distinct is False) != bool(right.nulls_distinct is False)
+        or left.deferrable != right.deferrable
+    ):
+        return False
+    if (left.condition is None) != (right.condition is None):
+        return False
+    if left.condition is None or right.condition is None:
+        return True
+    a, b = canonical_condition(left.condition), canonical_condition(right.condition)
+    if a is None or b is None:
+        return True
+    return bool(a == b)
+
+
+# ---------------------------------------------------------------- Q normal form
+
+_QUALIFIED_CALL = re.compile(r"\b(?:[A-Za-z_]\w*\.)+(?=[A-Za-z_]\w*\()")
+
+
+def canonical_condition(text: str) -> Any:
+    """A hashable normal form of a Q expression; None when it cannot be read."""
+    tree = parse(text.strip())
+    statements = [c for c in tree.children if c.type != "endmarker"]
+    if len(statements) != 1 or statements[0].type != "simple_stmt":
+        return None
+    try:
+        return _canonical(statements[0].children[0])
+    except (ValueError, AttributeError, IndexError):
+        return None
+
+
+def _canonical(node: Any) -> Any:
+    if node.type == "atom" and node.children[0].value == "(" and len(node.children) == 3:
+        return _canonical(node.children[1])
+    if node.type in ("and_expr", "expr"):
+        connector = "AND" if node.type == "and_expr" else "OR"
+        parts = [_canonical(c) for c in node.children if c.type != "operator"]
+        return _combine(connector, False, parts)
+    if node.type == "factor" and node.children[0].value == "~":
+        inner = _canonical(node.children[1])
+        return (
+            (inner[0], not inner[1], inner[2])
+            if inner[0] != "leaf"
+            else ("AND", True, frozenset([inner]))
+        )
+    call = split_call(node)
+    if call is None or (dotted_parts(call[0]) or "").split(".")[-1] != "Q":
+        raise ValueError("not a Q expression")
+    args = arguments(call[1])
+    connector = literal(args.keywords.get("_connector")) or "AND"
+    negated = literal(args.keywords.get("_negated")) is True
+    children: list[Any] = []
+    for positional in args.positional:
+        pair = literal(positional)
+        if isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str):
+            children.append(("leaf", pair[0], _value(positional.children[1].children[2])))
+        else:
+            children.append(_canonical(positional))
+    for name in sorted(args.keywords):
+        if name not in ("_connector", "_negated"):
+            children.append(("leaf", name, _value(args.keywords[name])))
+    return _combine(str(connector), negated, children)
+
+
+def _combine(connector: str, negated: bool, children: list[Any]) -> Any:
+    flat: list[Any] = []
+    for child in children:
+        if child[0] == connector and not child[1]:
+            flat.extend(child[2])
+        else:
+            flat.append(child)
+    if len(flat) == 1 and not negated and flat[0][0] != "leaf":
+        return flat[0]
+    return (connector, negated, frozenset(flat))
+
+
+def _value(node: Any) -> str:
+    value = literal(node)
+    if value is not UNKNOWN:
+        return repr(value)
+    return "".join(_QUALIFIED_CALL.sub("", node.get_code(include_prefix=False)).split())

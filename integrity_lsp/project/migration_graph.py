@@ -1,0 +1,623 @@
+"""Migration files read statically, and the order Django applies them in.
+
+`parse_migration` reads one file's `Migration` class (dependencies with `swappable_dependency`,
+`replaces`, `run_before`, and each operation with the arguments the state replay needs) from a
+parso tree. `migration_plan` builds the graph the way Django's loader does (internal then
+external dependencies, `__first__`/`__latest__`, `run_before`, squashed migrations replacing
+the ones they list) and orders it like `migrate` does on an empty database: a depth-first walk
+from each leaf, parents in sorted order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from integrity_lsp.findings import Span
+from integrity_lsp.project.models import constraint_from_call, field_from_call
+from integrity_lsp.project.nodes import (
+    arguments,
+    assignment_parts,
+    bool_value,
+    collection_items,
+    dotted_name,
+    dotted_parts,
+    iter_statements,
+    literal,
+    small_statements,
+    split_call,
+    string_value,
+)
+from integrity_lsp.project.records import ConstraintRecord, FieldRecord
+
+MigrationKey = tuple[str, str]  # (app_label, migration name)
+
+# Operations that change no row and no column Django's state replay here cares about.
+HARMLESS_OPERATIONS = frozenset(
+    {
+        "AddIndex",
+        "RemoveIndex",
+        "RenameIndex",
+        "AlterIndexTogether",
+        "AlterModelManagers",
+        "AlterModelTableComment",
+        "AlterOrderWithRespectTo",
+        "AlterConstraint",
+        "AddIndexConcurrently",
+        "RemoveIndexConcurrently",
+        "CreateExtension",
+        "BtreeGinExtension",
+        "BtreeGistExtension",
+        "CITextExtension",
+        "CryptoExtension",
+        "HStoreExtension",
+        "TrigramExtension",
+        "UnaccentExtension",
+        "CreateCollation",
+        "RemoveCollation",
+        "ValidateConstraint",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """One entry of `dependencies`: a `(app, name)` tuple or a `swappable_dependency(...)`."""
+
+    app_label: str
+    name: str
+    name_span: Span | None = None  # the migration-name string, for rewiring; None if swappable
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation as written, with what the replay and the rules need."""
+
+    kind: str  # "AddField", "RunPython", ... (the callee's last name)
+    index: int  # position in `operations` (nested ones share their parent's)
+    span: Span  # the whole call
+    callee_span: Span  # `migrations.AddField`
+    model: str | None = None  # lower-case model name the operation targets
+    name: str | None = None  # field name; CreateModel's model name as written
+    new_name: str | None = None  # RenameField / RenameModel
+    field: FieldRecord | None = None
+    fields: tuple[FieldRecord, ...] = ()
+    preserve_default: bool = True
+    unique_together: tuple[tuple[str, ...], ...] | None = None
+    constraints: tuple[ConstraintRecord, ...] = ()
+    constraint_name: str | None = None
+    db_table: str | None = None
+    db_table_given: bool = False
+    # literal CreateModel / AlterModelOptions options
+    options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    bases: tuple[str, ...] = ()
+    # RunPython: the (app_label, model) pairs its code reaches through apps.get_model; None when
+    # it cannot be told (imported function, raw SQL, a lambda).
+    data_models: frozenset[tuple[str, str]] | None = frozenset()
+    sql: str | None = None  # RunSQL: the forward SQL when literal
+    nested: tuple[Operation, ...] = ()  # state_operations of RunSQL / SeparateDatabaseAndState
+    touches: tuple[str | None, ...] = ()  # models of SeparateDatabaseAndState's database ops
+    understood: bool = True  # False for operations whose arguments could not be read
+    node: Any = dataclasses.field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class MigrationFile:
+    app_label: str
+    name: str
+    path: Path
+    dependencies: tuple[Dependency, ...] = ()
+    replaces: tuple[MigrationKey, ...] = ()
+    run_before: tuple[MigrationKey, ...] = ()
+    operations: tuple[Operation, ...] = ()
+    dependencies_span: Span | None = None  # the `[...]` of `dependencies`, for appending
+    has_migration_class: bool = False
+
+    @property
+    def key(self) -> MigrationKey:
+        return (self.app_label, self.name)
+
+
+def parse_migration(
+    tree: Any, path: Path, app_label: str, *, auth_user_model: str = "auth.User"
+) -> MigrationFile:
+    """The `Migration` class of a migration module; an empty record when there is none."""
+    functions = {str(func.name.value): func for func in tree.iter_funcdefs()}
+    for classdef in tree.iter_classdefs():
+        arglist = classdef.get_super_arglist()
+        if arglist is None or "Migration" not in arglist.get_code():
+            continue
+        values: dict[str, Any] = {}
+        for statement in iter_statements(classdef.children[-1]):
+            for small in small_statements(statement):
+                if small.type != "expr_stmt":
+                    continue
+                targets, _annotation, value = assignment_parts(small)
+                if len(targets) == 1 and targets[0].type == "name" and value is not None:
+                    values[str(targets[0].value)] = value
+        reader = _Reader(path, app_label, auth_user_model, functions)
+        deps_node = values.get("dependencies")
+        return MigrationFile(
+            app_label=app_label,
+            name=path.stem,
+            path=path,
+            dependencies=tuple(reader.dependencies(deps_node)),
+            replaces=tuple(_keys(values.get("replaces"))),
+            run_before=tuple(_keys(values.get("run_before"))),
+            operations=tuple(reader.operations(values.get("operations"))),
+            dependencies_span=Span.of(deps_node) if deps_node is not None else None,
+            has_migration_class=True,
+        )
+    return MigrationFile(app_label=app_label, name=path.stem, path=path)
+
+
+def _keys(node: Any) -> list[MigrationKey]:
+    value = literal(node)
+    if not isinstance(value, (list, tuple, set)):
+        return []
+    return [
+        (item[0], item[1])
+        for item in value
+        if isinstance(item, (tuple, list))
+        and len(item) == 2
+        and all(isinstance(i, str) for i in item)
+    ]
+
+
+def _span(node: Any) -> Span:
+    return Span.of(node)
+
+
+class _Reader:
+    def __init__(
+        self, path: Path, app_label: str, auth_user_model: str, functions: Mapping[str, Any]
+    ) -> None:
+        self.path = path
+        self.app_label = app_label
+        self.auth_user_model = auth_user_model
+        self.functions = functions
+
+    def dependencies(self, node: Any) -> list[Dependency]:
+        found: list[Dependency] = []
+        for item in collection_items(node) or ():
+            call = split_call(item)
+            if call is not None:
+                callee = (dotted_parts(call[0]) or "").split(".")[-1]
+                args = arguments(call[1])
+                if callee == "swappable_dependency" and args.positional:
+                    target = args.positional[0]
+                    text = string_value(target)
+                    if text is None and (dotted_name(target) or "").endswith("AUTH_USER_MODEL"):
+                        text = self.auth_user_model
+                    if text is not None and "." in text:
+                        found.append(Dependency(text.split(".", 1)[0], "__first__"))
+                continue
+            parts = collection_items(item)
+            if parts is None or len(parts) != 2:
+                continue
+            app, name = string_value(parts[0]), string_value(parts[1])
+            if app is not None and name is not None:
+                found.append(Dependency(app, name, _span(parts[1])))
+        return found
+
+    def operations(self, node: Any) -> list[Operation]:
+        result: list[Operation] = []
+        for index, item in enumerate(collection_items(node) or ()):
+            operation = self.operation(item, index)
+            if operation is not None:
+                result.append(operation)
+        return result
+
+    def operation(self, node: Any, index: int) -> Operation | None:
+        call = split_call(node)
+        if call is None:
+            return None
+        callee = dotted_parts(call[0])
+        kind = callee.split(".")[-1] if callee is not None else "<expression>"
+        args = arguments(call[1])
+        kw = dict(args.keywords)
+        callee_span = Span(*call[0][0].start_pos, *call[0][-1].end_pos)
+        base: dict[str, Any] = {
+            "kind": kind,
+            "index": index,
+            "span": _span(node),
+            "callee_span": callee_span,
+        }
+        parser = getattr(self, f"_op_{kind}", None)
+        if parser is None:
+            model = string_value(kw.get("model_name")) or string_value(kw.get("name"))
+            return Operation(
+                **base, model=model.lower() if model else None, understood=False, node=node
+            )
+        try:
+            extra: dict[str, Any] = parser(args.positional, kw)
+        except (AttributeError, IndexError, TypeError, ValueError):
+            return Operation(**base, understood=False, node=node)
+        if "model" in extra and isinstance(extra["model"], str):
+            extra["model"] = extra["model"].lower()
+        return Operation(**base, **extra, node=node)
+
+    # -- argument readers, one per operation (positional order as in Django's __init__) --
+
+    def _arg(self, positional: list[Any], kw: dict[str, Any], index: int, name: str) -> Any:
+        if name in kw:
+            return kw[name]
+        return positional[index] if len(positional) > index else None
+
+    def _field(self, name: str | None, node: Any) -> FieldRecord | None:
+        if name is None or node is None:
+            return None
+        return field_from_call(
+            name, node, self.path, app_label=self.app_label, auth_user_model=self.auth_user_model
+        )
+
+    def _op_CreateModel(self, positional: list[Any], kw: dict[str, Any]) -> dict[str, Any]:
+        name = string_value(self._arg(positional, kw, 0, "name"))
+        fields: list[FieldRecord] = []
+        for item in collection_items(self._arg(positional, kw, 1, "fields")) or ():
+            parts = collection_items(item)
+            if parts and len(parts) == 2:
+                record = self._field(string_value(parts[0]), parts[1])
+                if record is not None:
+                    fields.append(record)
+        options_node = self._arg(positional, kw, 2, "options")
+        options, constraints, together = self._options(options_node)
+        bases_value = literal(self._arg(positional, kw, 3, "bases"))
+        bases = (
+            tuple(b for b in bases_value if isinstance(b, str))
+            if isinstance(bases_value, tuple)
+            else ()
+        )
+        return {
+            "model": name,
+            "name": name,
+            "fields": tuple(fields),
+            "options": options,
+            "constraints": constraints,
+            "unique_together": together,
+            "db_table": options.get("db_table")
+            if isinstance(options.get("db_table"), str)
+            else None,
+            "db_table_given": "db_table" in options,
+            "bases": bases,
+        }
+
+    def _options(
+        self, node: Any
+    ) -> tuple[dict[str, Any], tuple[ConstraintRecord, ...], tuple[tuple[str, ...], ...] | None]:
+        options: dict[str, Any] = {}
+        constraints: list[ConstraintRecord] = []
+        together: tuple[tuple[str, ...], ...] | None = None
+        if node is None or node.type != "atom" or len(node.children) != 3:
+            return options, (), None
+        maker = node.children[1]
+        if maker.type != "dictorsetmaker":
+            return options, (), None
+        children = [c for c in maker.children if not (c.type == "operator" and c.value == ",")]
+        for position in range(0, len(children) - 2, 3):
+            key = string_value(children[position])
+            value = children[position + 2]
+            if key is None:
+                continue
+            if key == "constraints":
+                for item in collection_items(value) or ():
+                    record = constraint_from_call(item, self.path)
+                    if record is not None:
+                        constraints.append(record)
+            elif key == "unique_together":
+                together = normalise_together(literal(value))
+            options[key] = literal(value)
+        return options, tuple(constraints), together
+
+    def _op_DeleteModel(self, positional: list[Any], kw: dict[str, Any]) -> dict[str, Any]:
+        return {"model": string_value(self._arg(positional, kw, 0, "name"))}
+
+    def _op_RenameModel(self, positional: list[Any], kw: dict[str, Any]) -> dict[str, Any]:
+        old = string_value(self._arg(positional, kw, 0, "old_name"))
+        return {"model": old, "new_name": string_value(self._arg(positional, kw, 1, "new_name"))}
+
+    def _op_AddField(self, positional: list[Any], kw: dict[str, Any]) -> dict[str, Any]:
+        name = string_value(self._arg(positional, kw, 1, "name"))
+        preserve = bool_value(self._arg(positional, kw, 3, "preserve_default"))
+        return {
+            "model": string_value(self._arg(positional, kw, 0, "model_name")),
+            "name": name,
+            "field": self._field(name, self._arg(positional, kw, 2, "field")),
+            "preserve_default": preserve is not False,
+        }
+
+    _op_AlterField = _op_AddField
+
+    def _op_RemoveField(self, positional: list[Any], kw: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "model": string_value(self._arg(positional, kw, 0, "model_name")),
+            "name": string_value(self._arg(positional, kw, 1, "name")),
+        }
+
+    def _op_RenameField(self, positional: list[Any], kw: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "model": string_value(self._arg(positional, kw, 0, "model_name")),
+            "name": string_value(self._arg(positional, kw, 1, "old_name")),
+            "new_name": string_value(self._arg(positional, kw, 2, "new_name")),
+        }
+
+    def _op_AlterUniqueTogether(self, positional: list[Any], kw: dict[str, Any]) -> dict[str, Any]:
+        value = literal(self._arg(positional, kw, 1, "unique_together"))
+        together = normalise_together(value)
+        if together is None:
+            raise ValueError("unique_together is not a literal")
+        return {
+            "model": string_value(self._arg(positional, kw, 0, "name")),
+            "unique_together": together,
+        }
+
+    def _op_AddConstraint(self, positional: list[Any], kw: dict[str, Any]) -> dict[str, Any]:
+        record = constraint_from_call(self._arg(positional, kw, 1, "constraint"), self.path)
+        if record is None:
+            raise ValueError("constraint not understood")
+        return {
+            "model": string_value(self._arg(positional, kw, 0, "model_name")),
+            "constraints": (record,),
+            "constraint_name": record.name,
+        }
+
+    _op_AddConstraintNotValid = _op_AddConstraint
+
+    def _op_RemoveConstraint(self, positional: list[Any], kw: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "model": string_value(self._arg(positional, kw, 0, "model_name")),
+            "constraint_name": string_value(self._arg(positional, kw, 1, "name")),
+        }
+
+    def _op_AlterModelTable(self, positional: list[Any], kw: dict[str, Any]) -> dict[str, Any]:
+        table = literal(self._arg(positional, kw, 1, "table"))
+        return {
+            "model": string_value(self._arg(positional, kw, 0, "name")),
+            "db_table": table if isinstance(table, str) else None,
+            "db_table_given": True,
+        }
+
+    def _op_AlterModelOptions(self, positional: list[Any], kw: dict[str, Any]) -> dict[str, Any]:
+        options, _constraints, _together = self._options(self._arg(positional, kw, 1, "options"))
+        return {"model": string_value(self._arg(positional, kw, 0, "name")), "options": options}
+
+    def _op_RunPython(self, positional: list[Any], kw: dict[str, Any]) -> dict[str, Any]:
+        return {"data_models": self._code_models(self._arg(positional, kw, 0, "code"))}
+
+    def _op_RunSQL(self, positional: list[Any], kw: dict[str, Any]) -> dict[str, Any]:
+        sql = literal(self._arg(positional, kw, 0, "sql"))
+        if isinstance(sql, (list, tuple)):
+            sql = "\n".join(str(part) for part in sql)
+        state = self.operations(kw.get("state_operations"))
+        return {"sql": sql if isinstance(sql, str) else None, "nested": tuple(state)}
+
+    def _op_SeparateDatabaseAndState(
+        self, positional: list[Any], kw: dict[str, Any]
+    ) -> dict[str, Any]:
+        database = self.operations(self._arg(positional, kw, 0, "database_operations"))
+        state = self.operations(self._arg(positional, kw, 1, "state_operations"))
+        return {"nested": tuple(state), "touches": tuple(op.model for op in database)}
+
+    def _code_models(self, node: Any) -> frozenset[tuple[str, str]] | None:
+        dotted = dotted_name(node)
+        if dotted is not None and dotted.endswith("RunPython.noop"):
+            return frozenset()
+        function = self.functions.get(dotted) if dotted is not None else None
+        if function is None:
+            return None
+        return function_models(function)
+
+
+def function_models(function: Any) -> frozenset[tuple[str, str]] | None:
+    """The models a data-migration function reaches via `apps.get_model`; None if it also runs
+    raw SQL (then any table may be touched)."""
+    from integrity_lsp.analysis.nodes import walk
+
+    found: set[tuple[str, str]] = set()
+    for node in walk(function):
+        if node.type == "name" and node.value in ("execute", "cursor", "raw", "RunSQL"):
+            return None
+        if node.type != "trailer" or node.children[0].value != "(":
+            continue
+        previous = node.get_previous_sibling()
+        if previous is None or previous.type != "trailer" or previous.children[-1].type != "name":
+            continue
+        if previous.children[-1].value != "get_model":
+            continue
+        args = arguments(node)
+        values = [string_value(arg) for arg in args.positional]
+        if "model_name" in args.keywords:
+            values.append(string_value(args.keywords["model_name"]))
+        if len(values) == 1 and values[0] is not None and "." in values[0]:
+            app, model = values[0].split(".", 1)
+            found.add((app, model.lower()))
+        elif len(values) >= 2 and values[0] is not None and values[1] is not None:
+            found.add((values[0], values[1].lower()))
+        else:
+            return None
+    return frozenset(found)
+
+
+def normalise_together(value: Any) -> tuple[tuple[str, ...], ...] | None:
+    """Django's normalize_together: a single tuple of names becomes a one-entry tuple."""
+    if value is None:
+        return ()
+    if not isinstance(value, (tuple, list, set, frozenset)):
+        return None
+    items = list(value)
+    if not items:
+        return ()
+    if all(isinstance(item, str) for item in items):
+        return (tuple(items),)
+    result: list[tuple[str, ...]] = []
+    for item in items:
+        if not isinstance(item, (tuple, list)) or not all(isinstance(i, str) for i in item):
+            return None
+        result.append(tuple(item))
+    return tuple(sorted(result))
+
+
+# ---------------------------------------------------------------- the graph and the plan
+
+
+@dataclass
+class Plan:
+    """The migrations Django would apply to an empty database, in order."""
+
+    order: list[MigrationKey]
+    parents: dict[MigrationKey, set[MigrationKey]]
+    replaced_by: dict[MigrationKey, MigrationKey]  # replaced migration -> the squash in use
+
+    def position(self, key: MigrationKey) -> int | None:
+        try:
+            return self.order.index(key)
+        except ValueError:
+            return None
+
+
+def migration_plan(
+    migrations: Mapping[MigrationKey, MigrationFile], *, squash: bool = True
+) -> Plan:
+    nodes = set(migrations)
+    parents: dict[MigrationKey, set[MigrationKey]] = {key: set() for key in nodes}
+    apps_with_migrations = {key[0] for key in nodes}
+
+    def add(child: MigrationKey, parent: MigrationKey) -> None:
+        if child in nodes and parent in nodes and child != parent:
+            parents[child].add(parent)
+
+    for key, migration in migrations.items():
+        for dep in migration.dependencies:
+            if dep.app_label == key[0] and dep.name != "__first__":
+                add(key, (dep.app_label, dep.name))
+    for key, migration in migrations.items():
+        for dep in migration.dependencies:
+            if dep.app_label == key[0]:
+                continue
+            resolved = _check_key((dep.app_label, dep.name), nodes, parents, apps_with_migrations)
+            if resolved is not None:
+                add(key, resolved)
+        for target in migration.run_before:
+            resolved = _check_key(target, nodes, parents, apps_with_migrations)
+            if resolved is not None:
+                add(resolved, key)
+    replaced_by: dict[MigrationKey, MigrationKey] = {}
+    for key, migration in sorted(migrations.items()):
+        replaced = [target for target in migration.replaces if target in nodes]
+        if not migration.replaces:
+            continue
+        if squash:
+            _remove_replaced(key, replaced, nodes, parents)
+            replaced_by.update(dict.fromkeys(migration.replaces, key))
+        else:
+            _remove_replacement(key, replaced, nodes, parents)
+    return Plan(_order(nodes, parents), parents, replaced_by)
+
+
+def _check_key(
+    key: MigrationKey,
+    nodes: set[MigrationKey],
+    parents: dict[MigrationKey, set[MigrationKey]],
+    apps: set[str],
+) -> MigrationKey | None:
+    if key[1] not in ("__first__", "__latest__"):
+        return key if key in nodes else None
+    if key[0] not in apps:
+        return None  # an unmigrated or third-party app: nothing to order against
+    own = sorted(node for node in nodes if node[0] == key[0])
+    if key[1] == "__first__":
+        roots = [n for n in own if all(p[0] != n[0] for p in parents[n])]
+        return roots[0] if roots else None
+    children: dict[MigrationKey, set[MigrationKey]] = {}
+    for child, its_parents in parents.items():
+        for parent in its_parents:
+            children.setdefault(parent, set()).add(child)
+    leaves = [n for n in own if all(c[0] != n[0] for c in children.get(n, ()))]
+    return leaves[0] if leaves else None
+
+
+def _remove_replaced(
+    replacement: MigrationKey,
+    replaced: list[MigrationKey],
+    nodes: set[MigrationKey],
+    parents: dict[MigrationKey, set[MigrationKey]],
+) -> None:
+    """Django's remove_replaced_nodes: edges to and from the replaced move to the squash."""
+    gone = set(replaced)
+    for target in replaced:
+        for parent in parents.pop(target, set()):
+            if parent not in gone and parent != replacement:
+                parents[replacement].add(parent)
+        nodes.discard(target)
+    for child, its_parents in parents.items():
+        if its_parents & gone:
+            its_parents -= gone
+            if child != replacement:
+                its_parents.add(replacement)
+
+
+def _remove_replacement(
+    replacement: MigrationKey,
+    replaced: list[MigrationKey],
+    nodes: set[MigrationKey],
+    parents: dict[MigrationKey, set[MigrationKey]],
+) -> None:
+    """Django's remove_replacement_node: dependents of the squash depend on its last target."""
+    nodes.discard(replacement)
+    parents.pop(replacement, None)
+    last = replaced[-1] if replaced else None
+    for its_parents in parents.values():
+        if replacement in its_parents:
+            its_parents.discard(replacement)
+            if last is not None:
+                its_parents.add(last)
+
+
+def _order(
+    nodes: set[MigrationKey], parents: dict[MigrationKey, set[MigrationKey]]
+) -> list[MigrationKey]:
+    """Django's executor plan for every leaf: iterative DFS, parents visited in sorted order."""
+    children: dict[MigrationKey, set[MigrationKey]] = {}
+    for child, its_parents in parents.items():
+        for parent in its_parents:
+            children.setdefault(parent, set()).add(child)
+    leaves = sorted(n for n in nodes if all(c[0] != n[0] for c in children.get(n, ())))
+    visited: list[MigrationKey] = []
+    seen: set[MigrationKey] = set()
+    for leaf in leaves + sorted(nodes):  # the second pass catches nodes only cycles reach
+        stack: list[tuple[MigrationKey, bool]] = [(leaf, False)]
+        on_path: set[MigrationKey] = set()
+        while stack:
+            node, processed = stack.pop()
+            if node in seen:
+                continue
+            if processed:
+                seen.add(node)
+                on_path.discard(node)
+                visited.append(node)
+                continue
+            if node in on_path:
+                continue  # a cycle: Django refuses it; order what can be ordered
+            on_path.add(node)
+            stack.append((node, True))
+            stack.extend((parent, False) for parent in sorted(parents.get(node, ())))
+    return visited
+
+
+def app_keys(plan: Plan, app_label: str) -> list[MigrationKey]:
+    return [key for key in plan.order if key[0] == app_label]
+
+
+def dependents(
+    migrations: Iterable[MigrationFile], target: MigrationKey
+) -> list[tuple[MigrationFile, Dependency]]:
+    """Every migration whose `dependencies` names `target` explicitly."""
+    return [
+        (migration, dep)
+        for migration in migrations
+        for dep in migration.dependencies
+        if (dep.app_label, dep.name) == target and dep.name_span is not None
+    ]

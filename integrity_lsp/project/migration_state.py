@@ -1,0 +1,396 @@
+"""The per-model state an app's migrations build, replayed statically in plan order.
+
+`replay` applies the operations SPEC lists (CreateModel, DeleteModel, RenameModel, AddField,
+RemoveField, AlterField, RenameField, AlterUniqueTogether, AddConstraint, RemoveConstraint,
+AlterModelOptions, AlterModelTable) to immutable `ModelState`s, and records, for every operation,
+the state of its model just before it (what IL301–IL303 judge it against). What it cannot follow
+(RunSQL, SeparateDatabaseAndState, custom operations) marks the models it may touch `unknown`:
+their columns and constraints are no longer claimed. RunPython and RunSQL are also remembered as
+data steps of the models they reach (a dedupe or a backfill).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+from integrity_lsp.project.migration_graph import (
+    HARMLESS_OPERATIONS,
+    MigrationFile,
+    MigrationKey,
+    Operation,
+)
+from integrity_lsp.project.records import ConstraintRecord, FieldRecord, SourceRef
+
+APP_WIDE = "*"  # the model key of "every model of the app" for unknown-marking
+
+
+@dataclass(frozen=True)
+class FieldState:
+    record: FieldRecord
+    ref: SourceRef  # the last operation that set it
+    added_at: int  # sequence number of the operation that created the column
+
+
+@dataclass(frozen=True)
+class ConstraintState:
+    record: ConstraintRecord
+    ref: SourceRef
+
+
+@dataclass(frozen=True)
+class ModelState:
+    app_label: str
+    name: str  # as CreateModel / RenameModel wrote it
+    fields: Mapping[str, FieldState]
+    created_by: MigrationKey
+    created_at: int
+    ref: SourceRef  # the last operation that touched this model
+    unique_together: tuple[tuple[str, ...], ...] = ()
+    together_ref: SourceRef | None = None
+    constraints: tuple[ConstraintState, ...] = ()
+    db_table: str | None = None
+    db_table_ref: SourceRef | None = None
+    bases: tuple[str, ...] = ()
+    proxy: bool = False
+    managed: bool = True
+    unknown: str | None = None  # why the state cannot be trusted, with where
+    data_steps: tuple[int, ...] = ()  # sequence numbers of RunPython/RunSQL that may touch rows
+
+    @property
+    def key(self) -> str:
+        return self.name.lower()
+
+    @property
+    def has_table(self) -> bool:
+        return self.managed and not self.proxy
+
+    def field(self, name: str) -> FieldState | None:
+        return self.fields.get(name)
+
+    def table(self) -> str:
+        return self.db_table or f"{self.app_label}_{self.key}"
+
+    def unique_sets(self) -> list[frozenset[str]]:
+        """Column sets the database keeps unique (unconditional ones only)."""
+        sets = [frozenset({name}) for name, f in self.fields.items() if f.record.is_unique]
+        sets.extend(frozenset(entry) for entry in self.unique_together)
+        sets.extend(
+            frozenset(c.record.fields)
+            for c in self.constraints
+            if c.record.kind == "unique"
+            and c.record.fields
+            and c.record.condition is None
+            and not c.record.has_expressions
+        )
+        return sets
+
+    def data_step_between(self, start: int, end: int) -> bool:
+        return any(start < step < end for step in self.data_steps)
+
+
+@dataclass(frozen=True)
+class Before:
+    """An operation's position in the replay and its model just before it ran."""
+
+    sequence: int
+    model: ModelState | None
+
+
+@dataclass
+class AppState:
+    label: str
+    migrations: list[MigrationKey]  # the app's migrations, in plan order
+    models: dict[str, ModelState] = field(default_factory=dict)  # lower-case name -> final
+    before: dict[tuple[str, int], Before] = field(default_factory=dict)  # (migration, op index)
+
+    def model(self, name: str) -> ModelState | None:
+        return self.models.get(name.lower())
+
+    def last_migration(self) -> MigrationKey | None:
+        return self.migrations[-1] if self.migrations else None
+
+
+def replay(label: str, migrations: Iterable[MigrationFile]) -> AppState:
+    """Apply the app's migrations (already in plan order) to an empty state."""
+    files = list(migrations)
+    state = AppState(label, [m.key for m in files])
+    sequence = 0
+    for migration in files:
+        for operation in migration.operations:
+            sequence += 1
+            target = operation.model
+            state.before[(migration.name, operation.index)] = Before(
+                sequence, state.models.get(target) if target else None
+            )
+            _apply(state, migration, operation, sequence)
+    return state
+
+
+def _ref(migration: MigrationFile, operation: Operation) -> SourceRef:
+    return SourceRef(migration.path, operation.callee_span)
+
+
+def _apply(state: AppState, migration: MigrationFile, op: Operation, sequence: int) -> None:
+    models = state.models
+    ref = _ref(migration, op)
+    kind = op.kind
+    current = models.get(op.model) if op.model else None
+    if kind == "CreateModel" and op.model and op.understood:
+        options = op.options
+        models[op.model] = ModelState(
+            app_label=state.label,
+            name=op.name or op.model,
+            fields={f.name: FieldState(f, ref, sequence) for f in op.fields},
+            created_by=migration.key,
+            created_at=sequence,
+            ref=ref,
+            unique_together=op.unique_together or (),
+            together_ref=ref if op.unique_together else None,
+            constraints=tuple(ConstraintState(c, ref) for c in op.constraints),
+            db_table=op.db_table,
+            db_table_ref=ref if op.db_table_given else None,
+            bases=op.bases,
+            proxy=options.get("proxy") is True,
+            managed=options.get("managed") is not False,
+        )
+        return
+    if kind in ("RunPython", "RunSQL"):
+        _data_step(state, op, sequence)
+    if kind in ("RunSQL", "SeparateDatabaseAndState"):
+        for nested in op.nested:
+            _apply(state, migration, nested, sequence)
+        if kind == "RunSQL":
+            affected = _sql_models(state, op)
+        else:
+            touched = {nested.model for nested in op.nested} | set(op.touches)
+            affected = {APP_WIDE} if None in touched else {m for m in touched if m}
+        _mark_unknown(state, affected, f"{kind} in {migration.name}")
+        return
+    if kind == "RunPython":
+        return
+    if kind in HARMLESS_OPERATIONS:
+        return
+    if current is None:
+        if not op.understood or kind not in _HANDLERS:
+            _mark_unknown(state, {op.model or APP_WIDE}, f"{kind} in {migration.name}")
+        return
+    handler = _HANDLERS.get(kind) if op.understood else None
+    if handler is None:
+        _mark_unknown(state, {current.key}, f"{kind} in {migration.name}")
+        return
+    updated = handler(current, op, ref, sequence)
+    if kind == "DeleteModel":
+        del models[current.key]
+        return
+    if kind == "RenameModel":
+        del models[current.key]
+    if updated is not None:
+        models[updated.key] = replace(updated, ref=ref)
+
+
+def _add_field(model: ModelState, op: Operation, ref: SourceRef, seq: int) -> ModelState | None:
+    if op.field is None or op.name is None:
+        return replace(model, unknown=f"{op.kind} not understood")
+    record = op.field if op.preserve_default else replace(op.field, default=None)
+    previous = model.fields.get(op.name)
+    added_at = previous.added_at if previous is not None and op.kind == "AlterField" else seq
+    fields = {**model.fields, op.name: FieldState(record, ref, added_at)}
+    return replace(model, fields=fields)
+
+
+def _remove_field(model: ModelState, op: Operation, ref: SourceRef, seq: int) -> ModelState:
+    fields = {name: f for name, f in model.fields.items() if name != op.name}
+    together = tuple(t for t in model.unique_together if op.name not in t)
+    return replace(model, fields=fields, unique_together=together)
+
+
+def _rename_field(model: ModelState, op: Operation, ref: SourceRef, seq: int) -> ModelState:
+    old, new = op.name, op.new_name
+    if old is None or new is None or old not in model.fields:
+        return replace(model, unknown=f"RenameField of unknown field {old}")
+    fields: dict[str, FieldState] = {}
+    for name, f in model.fields.items():
+        if name == old:
+            fields[new] = FieldState(replace(f.record, name=new), ref, f.added_at)
+        else:
+            fields[name] = f
+    together = tuple(tuple(new if n == old else n for n in t) for t in model.unique_together)
+    constraints = tuple(
+        ConstraintState(
+            replace(c.record, fields=tuple(new if n == old else n for n in c.record.fields)),
+            c.ref,
+        )
+        for c in model.constraints
+    )
+    return replace(model, fields=fields, unique_together=together, constraints=constraints)
+
+
+def _together(model: ModelState, op: Operation, ref: SourceRef, seq: int) -> ModelState:
+    return replace(model, unique_together=op.unique_together or (), together_ref=ref)
+
+
+def _add_constraint(model: ModelState, op: Operation, ref: SourceRef, seq: int) -> ModelState:
+    added = tuple(ConstraintState(c, ref) for c in op.constraints)
+    kept = tuple(c for c in model.constraints if c.record.name != op.constraint_name)
+    return replace(model, constraints=kept + added)
+
+
+def _remove_constraint(model: ModelState, op: Operation, ref: SourceRef, seq: int) -> ModelState:
+    kept = tuple(c for c in model.constraints if c.record.name != op.constraint_name)
+    return replace(model, constraints=kept)
+
+
+def _options(model: ModelState, op: Operation, ref: SourceRef, seq: int) -> ModelState:
+    managed = op.options.get("managed", True) is not False
+    return replace(model, managed=managed)
+
+
+def _table(model: ModelState, op: Operation, ref: SourceRef, seq: int) -> ModelState:
+    return replace(model, db_table=op.db_table, db_table_ref=ref)
+
+
+def _rename_model(model: ModelState, op: Operation, ref: SourceRef, seq: int) -> ModelState:
+    return replace(model, name=op.new_name or model.name)
+
+
+def _delete(model: ModelState, op: Operation, ref: SourceRef, seq: int) -> ModelState | None:
+    return None
+
+
+_HANDLERS = {
+    "AddField": _add_field,
+    "AlterField": _add_field,
+    "RemoveField": _remove_field,
+    "RenameField": _rename_field,
+    "AlterUniqueTogether": _together,
+    "AddConstraint": _add_constraint,
+    "AddConstraintNotValid": _add_constraint,
+    "RemoveConstraint": _remove_constraint,
+    "AlterModelOptions": _options,
+    "AlterModelTable": _table,
+    "RenameModel": _rename_model,
+    "DeleteModel": _delete,
+}
+
+
+def _data_step(state: AppState, op: Operation, sequence: int) -> None:
+    if op.kind == "RunSQL":
+        touched: set[str] | None = _sql_models(state, op)
+    elif op.data_models is None:
+        touched = {APP_WIDE}
+    else:
+        touched = {model for app, model in op.data_models if app == state.label}
+    for key in list(state.models):
+        if APP_WIDE in (touched or ()) or key in (touched or ()):
+            model = state.models[key]
+            state.models[key] = replace(model, data_steps=(*model.data_steps, sequence))
+
+
+def _sql_models(state: AppState, op: Operation) -> set[str]:
+    """The models whose table a RunSQL names (every model when the SQL is not literal)."""
+    if op.sql is None:
+        return {APP_WIDE}
+    text = op.sql.lower()
+    found = {
+        key
+        for key, model in state.models.items()
+        if re.search(rf"\b{re.escape(model.table().lower())}\b", text)
+    }
+    found.update(nested.model for nested in op.nested if nested.model)
+    return found
+
+
+def _mark_unknown(state: AppState, keys: set[str], reason: str) -> None:
+    for key, model in list(state.models.items()):
+        if APP_WIDE in keys or key in keys:
+            state.models[key] = replace(model, unknown=model.unknown or reason)
+
+
+# ---------------------------------------------------------------- Django's schema editor
+
+# Field classes whose `empty_strings_allowed` is True in Django 5.2: with blank=True and
+# null=False, BaseDatabaseSchemaEditor._effective_default gives "" (b"" for BinaryField).
+EMPTY_STRING_COLUMN_CLASSES = frozenset(
+    {
+        "CharField",
+        "TextField",
+        "SlugField",
+        "EmailField",
+        "URLField",
+        "FilePathField",
+        "FileField",
+        "ImageField",
+        "CommaSeparatedIntegerField",
+        "BinaryField",
+        "CICharField",
+        "CIEmailField",
+        "CITextField",
+    }
+)
+# Built-in field classes with empty_strings_allowed = False: blank=True gives them nothing.
+NO_EMPTY_STRING_CLASSES = frozenset(
+    {
+        "BooleanField",
+        "NullBooleanField",
+        "DateField",
+        "DateTimeField",
+        "TimeField",
+        "DurationField",
+        "DecimalField",
+        "FloatField",
+        "IntegerField",
+        "BigIntegerField",
+        "SmallIntegerField",
+        "PositiveIntegerField",
+        "PositiveBigIntegerField",
+        "PositiveSmallIntegerField",
+        "IPAddressField",
+        "GenericIPAddressField",
+        "UUIDField",
+        "JSONField",
+        "ForeignKey",
+        "OneToOneField",
+        "ArrayField",
+        "HStoreField",
+        "IntegerRangeField",
+        "BigIntegerRangeField",
+        "DecimalRangeField",
+        "DateTimeRangeField",
+        "DateRangeField",
+    }
+)
+AUTO_CLASSES = frozenset({"AutoField", "BigAutoField", "SmallAutoField"})
+NO_COLUMN_CLASSES = frozenset({"ManyToManyField", "ParentalManyToManyField", "GeneratedField"})
+
+
+def has_default(record: FieldRecord) -> bool:
+    """`default=` given and not the literal None (which Django writes as NULL)."""
+    return record.default is not None and record.default.strip() != "None"
+
+
+def column_filler(record: FieldRecord) -> str | None:
+    """What existing rows get when AddField adds this column (Django's `effective_default`,
+    or the column's own DB default); None when they get NULL. "?" when it cannot be told."""
+    if record.field_class in NO_COLUMN_CLASSES or record.field_class in AUTO_CLASSES:
+        return "no value needed"
+    if record.db_default is not None:
+        return f"db_default={record.db_default}"
+    if record.default is not None:
+        return None if not has_default(record) else f"default={record.default}"
+    if record.blank and not record.null:
+        if record.field_class in EMPTY_STRING_COLUMN_CLASSES:
+            return '""'
+        if record.field_class not in NO_EMPTY_STRING_CLASSES:
+            return "?"  # a custom field class: its empty_strings_allowed is not known
+    if record.auto_now or record.auto_now_add:
+        return "the current time"
+    return None
+
+
+def column_of(model: ModelState, name: str) -> str:
+    """`table.column` of a field as the database error names it (`shop_order.customer_id`)."""
+    state = model.field(name)
+    column = state.record.column if state is not None else name
+    return f"{model.table()}.{column}"

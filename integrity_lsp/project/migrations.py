@@ -1,0 +1,261 @@
+"""The project's migration history: parsed migration files, the plan, and per-app state.
+
+`MigrationHistory` belongs to a `ProjectIndex` (`history_for(index)`). Migration files are parsed
+once per content (parso, never imported) and re-validated cheaply by stat; unsaved editor text
+comes in through `file_changed(path, text)` (the index forwards its updates) or `sync` (the file
+being checked). An app's replayed state is cached and recomputed only when one of that app's
+migration files changes. The graph and the replay live in `migration_graph` / `migration_state`.
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from integrity_lsp.analysis.source import content_hash, parse
+from integrity_lsp.project.migration_graph import (
+    MigrationFile,
+    MigrationKey,
+    Operation,
+    Plan,
+    migration_plan,
+    parse_migration,
+)
+from integrity_lsp.project.migration_state import AppState, replay
+from integrity_lsp.project.records import AppRecord
+
+if TYPE_CHECKING:
+    from integrity_lsp.project.index import ProjectIndex
+
+Signature = tuple[str, int, int]  # ("disk", mtime_ns, size) or ("text", hash(digest), len)
+
+
+@dataclass(frozen=True)
+class MigrationContext:
+    """A migration file with the state of its app in the plan it belongs to."""
+
+    migration: MigrationFile
+    app: AppState
+    plan: Plan
+    squashed: bool  # False when the file is a replaced migration (the unsquashed plan is used)
+
+
+def _read_disk(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+class MigrationHistory:
+    """Migrations of every app with a `migrations/` package, parsed lazily and cached."""
+
+    def __init__(
+        self,
+        apps: Callable[[], dict[str, AppRecord]],
+        auth_user_model: Callable[[], str],
+        read_text: Callable[[Path], str | None] = _read_disk,
+    ) -> None:
+        self._apps = apps
+        self._auth_user_model = auth_user_model
+        self._read_text = read_text
+        self._overlay: dict[Path, str] = {}
+        self._parsed: dict[Path, tuple[Signature, str, MigrationFile]] = {}
+        self._plans: dict[tuple[object, bool], Plan] = {}
+        self._states: dict[tuple[str, bool], tuple[object, AppState]] = {}
+
+    # -------------------------------------------------------------- keeping up to date
+
+    def file_changed(self, path: Path, text: str | None) -> None:
+        """An editor's text for `path` (None: back to what is on disk, or deleted)."""
+        path = Path(os.path.abspath(path))
+        if not _is_migration_path(path):
+            return
+        if text is None:
+            self._overlay.pop(path, None)
+        else:
+            self._overlay[path] = text
+
+    def sync(self, path: Path, text: str) -> None:
+        """Make sure the history sees `text` for `path` (the file being checked right now)."""
+        path = Path(os.path.abspath(path))
+        if path not in self._overlay:
+            cached = self._parsed.get(path)
+            digest = content_hash(text)
+            if cached is not None and cached[1] == digest and cached[0] == self._signature(path):
+                return
+            disk = self._read_text(path)
+            if disk is not None and content_hash(disk) == digest:
+                return
+        self._overlay[path] = text
+
+    # -------------------------------------------------------------- reading
+
+    def app_for(self, path: Path) -> AppRecord | None:
+        path = Path(os.path.abspath(path))
+        if not _is_migration_path(path):
+            return None
+        folder = path.parent.parent
+        for app in self._apps().values():
+            if Path(os.path.abspath(app.path)) == folder:
+                return app
+        return None
+
+    def _files_of(self, app: AppRecord) -> list[Path]:
+        folder = Path(os.path.abspath(app.path)) / "migrations"
+        names: set[Path] = set()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.name.endswith(".py") and entry.name != "__init__.py":
+                        names.add(folder / entry.name)
+        except OSError:
+            pass
+        names.update(p for p in self._overlay if p.parent == folder and p.name != "__init__.py")
+        return sorted(p for p in names if p.stem.isidentifier() or p.stem[:1].isdigit())
+
+    def _signature_of_text(self, text: str) -> Signature:
+        return ("text", hash(content_hash(text)), len(text))
+
+    def _signature(self, path: Path) -> Signature | None:
+        overlay = self._overlay.get(path)
+        if overlay is not None:
+            return self._signature_of_text(overlay)
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        return ("disk", stat.st_mtime_ns, stat.st_size)
+
+    def _migration(self, path: Path, label: str) -> MigrationFile | None:
+        signature = self._signature(path)
+        if signature is None:
+            return None
+        cached = self._parsed.get(path)
+        if cached is not None and cached[0] == signature and cached[2].app_label == label:
+            return cached[2]
+        text = self._overlay.get(path)
+        if text is None:
+            text = self._read_text(path)
+        if text is None:
+            return None
+        tree = parse(text)
+        parsed = parse_migration(tree, path, label, auth_user_model=self._auth_user_model())
+        parsed = _without_nodes(parsed)
+        self._parsed[path] = (signature, content_hash(text), parsed)
+        return parsed
+
+    def app_migrations(self, app: AppRecord) -> list[MigrationFile]:
+        if not app.has_migrations:
+            return []
+        found = []
+        for path in self._files_of(app):
+            migration = self._migration(path, app.label)
+            if migration is not None and migration.has_migration_class:
+                found.append(migration)
+        return found
+
+    def all_migrations(self) -> dict[MigrationKey, MigrationFile]:
+        result: dict[MigrationKey, MigrationFile] = {}
+        for app in self._apps().values():
+            for migration in self.app_migrations(app):
+                result[migration.key] = migration
+        return result
+
+    def plan(self, *, squash: bool = True) -> Plan:
+        migrations = self.all_migrations()
+        key = (tuple(sorted((k, id(m)) for k, m in migrations.items())), squash)
+        cached = self._plans.get(key)
+        if cached is None:
+            self._plans.clear()
+            cached = self._plans[key] = migration_plan(migrations, squash=squash)
+        return cached
+
+    def app_state(self, label: str, *, squash: bool = True) -> AppState:
+        """The state an app's migrations build (cached until one of them changes)."""
+        migrations = self.all_migrations()
+        plan = self.plan(squash=squash)
+        ordered = [migrations[key] for key in plan.order if key[0] == label]
+        key = tuple(id(m) for m in ordered)
+        cached = self._states.get((label, squash))
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        state = replay(label, ordered)
+        self._states[(label, squash)] = (key, state)
+        return state
+
+    def context(self, path: Path) -> MigrationContext | None:
+        """The migration at `path` with its app's state in the plan that applies it."""
+        app = self.app_for(path)
+        if app is None:
+            return None
+        path = Path(os.path.abspath(path))
+        migration = self._migration(path, app.label)
+        if migration is None or not migration.has_migration_class:
+            return None
+        for squash in (True, False):
+            plan = self.plan(squash=squash)
+            if migration.key in plan.order:
+                return MigrationContext(
+                    migration, self.app_state(app.label, squash=squash), plan, squash
+                )
+        return None
+
+
+def current_operations(
+    index: ProjectIndex, path: Path, text: str, tree: Any
+) -> tuple[MigrationContext, list[Operation]] | None:
+    """The migration being checked (its text, not the disk's) with its operations' nodes."""
+    history = history_for(index)
+    history.sync(path, text)
+    context = history.context(path)
+    if context is None:
+        return None
+    own = parse_migration(
+        tree,
+        context.migration.path,
+        context.migration.app_label,
+        auth_user_model=index.project_settings.auth_user_model,
+    )
+    return context, list(own.operations)
+
+
+def _is_migration_path(path: Path) -> bool:
+    return path.parent.name == "migrations" and path.suffix == ".py" and path.name != "__init__.py"
+
+
+def _strip(operation: Operation) -> Operation:
+    nested = tuple(_strip(inner) for inner in operation.nested)
+    return replace(operation, node=None, nested=nested)
+
+
+def _without_nodes(migration: MigrationFile) -> MigrationFile:
+    """The cached copy keeps no parso nodes (they would keep every tree alive)."""
+    return replace(migration, operations=tuple(_strip(op) for op in migration.operations))
+
+
+_FALLBACK: weakref.WeakKeyDictionary[ProjectIndex, MigrationHistory] = weakref.WeakKeyDictionary()
+
+
+def history_for(index: ProjectIndex) -> MigrationHistory:
+    """The index's migration history (its `migration_history` when it has one)."""
+    own = getattr(index, "migration_history", None)
+    if isinstance(own, MigrationHistory):
+        return own
+    history = _FALLBACK.get(index)
+    if history is None:
+        history = new_history(index)
+        _FALLBACK[index] = history
+    return history
+
+
+def new_history(index: ProjectIndex) -> MigrationHistory:
+    """What `ProjectIndex.__init__` creates: `self.migration_history = new_history(self)`."""
+    return MigrationHistory(
+        apps=lambda: index.apps,
+        auth_user_model=lambda: index.project_settings.auth_user_model,
+    )

@@ -1,0 +1,111 @@
+"""## What it does
+Finds a migration `AddField` that adds a NOT NULL column with nothing to put in the rows the
+table already has, to a model created by an earlier migration.
+
+## Why is this bad?
+Adding a column fills every existing row with the field's *effective default*. With none, the
+rows get NULL: `NOT NULL constraint failed: shop_product.weight_grams` on SQLite, `column
+"weight_grams" … contains null values` on PostgreSQL. It passes on every empty development
+database and fails on the first deploy to a database with rows.
+
+Columns Django's schema editor fills by itself (`BaseDatabaseSchemaEditor._effective_default`,
+Django 5.2) are not reported:
+- a `default=` other than `None` (also with `preserve_default=False`: the value is used once);
+- a `db_default=` (Django ≥ 5.0: the database's own DEFAULT fills the rows);
+- `blank=True` without `null=True` on a field whose `empty_strings_allowed` is true: `CharField`
+  and its subclasses (`SlugField`, `EmailField`, `URLField`, …), `TextField`, `FilePathField`,
+  `FileField`, `ImageField` get `""`, `BinaryField` gets `b""` (other field classes, such as
+  `IntegerField` or `ForeignKey`, get nothing from `blank=True`);
+- `auto_now` / `auto_now_add` on `DateTimeField`, `DateField`, `TimeField`: the current time;
+- auto fields, `ManyToManyField` (no column) and `GeneratedField` (computed).
+
+A model created in the same migration starts empty and is never reported; neither are proxy and
+unmanaged models.
+
+## Example
+```python
+migrations.AddField(
+    model_name="product",
+    name="weight_grams",
+    field=models.PositiveIntegerField(),
+)
+```
+
+## Use instead
+```python
+migrations.AddField(
+    model_name="product",
+    name="weight_grams",
+    field=models.PositiveIntegerField(db_default=0),  # Django >= 5.0
+)
+```
+or the three-step recipe: add the column with `null=True`, fill it in a `RunPython` migration,
+then `AlterField` it to NOT NULL.
+
+## Fix safety
+Unsafe. The recipe fix adds `null=True` to this `AddField` and writes two new migration files
+after it (a `RunPython` backfill using `apps.get_model`, whose value you must choose, and an
+`AlterField` back to the field as written); migrations that depended on this one are rewired to
+depend on the last new one. On Django ≥ 5.0 a second fix adds a `db_default=` to the field in the
+migration and in models.py; it changes what inserts without a value store.
+
+## References
+- [Migrations that add unique fields / non-nullable fields](https://docs.djangoproject.com/en/stable/howto/writing-migrations/)
+- [Field.db_default](https://docs.djangoproject.com/en/stable/ref/models/fields/#db-default)
+- [AddField](https://docs.djangoproject.com/en/stable/ref/migration-operations/#addfield)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.migration_fixes import db_default_fix, three_step_fix
+from integrity_lsp.findings import Finding, Location
+from integrity_lsp.project.migration_state import column_filler
+from integrity_lsp.project.migrations import current_operations
+from integrity_lsp.registry import register
+
+CODE = "IL301"
+NAME = "add-not-null-field-without-default"
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    if not ctx.file.is_migration:
+        return
+    found = current_operations(ctx.env.index, ctx.file.path, ctx.file.text, ctx.file.tree)
+    if found is None:
+        return
+    context, operations = found
+    for operation in operations:
+        record = operation.field
+        if operation.kind != "AddField" or record is None or operation.name is None:
+            continue
+        before = context.app.before.get((context.migration.name, operation.index))
+        model = before.model if before is not None else None
+        if model is None or not model.has_table or model.created_by == context.migration.key:
+            continue
+        if record.null or record.primary_key or column_filler(record) is not None:
+            continue
+        column = f"{model.table()}.{record.column}"
+        related = (
+            Location(model.ref.path, model.ref.span, f"{model.name} as earlier migrations left it"),
+        )
+        fixes = [three_step_fix(ctx, context, operation, model)]
+        fixes.append(db_default_fix(ctx, context, operation, model))
+        yield Finding(
+            code=CODE,
+            name=NAME,
+            message=(
+                f"AddField adds the NOT NULL column {column} with no default to an existing "
+                f"table: with rows in it the migration fails with `NOT NULL constraint failed: "
+                f"{column}`"
+            ),
+            path=ctx.file.path,
+            span=operation.callee_span,
+            related=related,
+            fixes=tuple(fix for fix in fixes if fix is not None),
+        )
+
+
+register(CODE, NAME, doc=__doc__, check_file=check)

@@ -1,0 +1,103 @@
+"""## What it does
+Compares each model in models.py with the state its app's migrations build (replayed statically:
+CreateModel, AddField, AlterField, RenameField, AlterUniqueTogether, AddConstraint, …, squashed
+migrations included) and reports what differs in nullability, uniqueness, columns, `db_default`,
+relation targets, `unique_together`, constraints and `db_table` — on the field, constraint or
+`Meta` line, naming the operation `makemigrations` would write.
+
+## Why is this bad?
+The database enforces what the migrations created, not what models.py says. A field that is
+`unique=True` in models.py but not in any migration accepts duplicates; a `CheckConstraint` that
+was never migrated checks nothing. The code relies on guarantees the database does not give —
+`get_or_create` races, `IntegrityError` handlers that never fire — until someone runs
+`makemigrations` and the new migration meets the bad rows (see IL302).
+
+A model with no migration at all counts, in an app that has a `migrations/` package; an app
+without one is not checked. Models whose state the migrations do not tell (after RunSQL,
+SeparateDatabaseAndState or a custom operation) are not reported.
+
+## Example
+```python
+class Coupon(models.Model):
+    code = models.CharField(max_length=20, unique=True)  # migrations: CharField(max_length=20)
+```
+
+## Use instead
+Run `python manage.py makemigrations` and commit the migration it writes (here "Alter field code
+on coupon"), after checking the data it will meet.
+
+## Fix safety
+Display-only: the message names the operation makemigrations would write; the migration itself
+is for makemigrations to generate.
+
+## References
+- [makemigrations](https://docs.djangoproject.com/en/stable/ref/django-admin/#django-admin-makemigrations)
+- [Migrations](https://docs.djangoproject.com/en/stable/topics/migrations/)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from integrity_lsp.analysis.context import Context
+from integrity_lsp.findings import Applicability, Finding, Fix, Location
+from integrity_lsp.project.migration_drift import Drift, model_drift
+from integrity_lsp.project.migrations import history_for
+from integrity_lsp.registry import register
+
+CODE = "IL304"
+NAME = "model-migration-drift"
+
+_CACHE: dict[int, tuple[object, list[Drift]]] = {}
+
+
+def _all_drift(ctx: Context) -> list[Drift]:
+    index = ctx.env.index
+    history = history_for(index)
+    labels = sorted(label for label, app in index.apps.items() if app.has_migrations)
+    states = {label: history.app_state(label) for label in labels}
+    key = (index.generation, tuple(id(state) for state in states.values()))
+    cached = _CACHE.get(id(index))
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    found: list[Drift] = []
+    for model in index.models():
+        if model.abstract or model.proxy or index.is_builtin(model):
+            continue
+        state = states.get(model.app_label)
+        if state is None:
+            continue
+        found.extend(model_drift(index, model, state.model(model.name)))
+    _CACHE[id(index)] = (key, found)
+    return found
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    if ctx.file.is_migration:
+        return
+    if not ctx.file.is_models_module and not ctx.env.index.models_defined_in(ctx.file.path):
+        return
+    here = Path(os.path.abspath(ctx.file.path))
+    for drift in _all_drift(ctx):
+        if Path(os.path.abspath(drift.ref.path)) != here:
+            continue
+        related: tuple[Location, ...] = ()
+        if drift.migration is not None:
+            related = (Location(drift.migration.path, drift.migration.span, "last migrated here"),)
+        yield Finding(
+            code=CODE,
+            name=NAME,
+            message=(
+                f"models.py and the migrations disagree ({drift.detail}): the database does not "
+                f"enforce what models.py says; makemigrations would write: {drift.operation}"
+            ),
+            path=ctx.file.path,
+            span=drift.ref.span,
+            related=related,
+            fixes=(Fix(f"Run makemigrations: {drift.operation}", Applicability.DISPLAY_ONLY),),
+        )
+
+
+register(CODE, NAME, doc=__doc__, check_file=check)
