@@ -101,6 +101,8 @@ def finalize(
                     other = env.read_text(edit.path)
                     if other is not None:
                         texts[edit.path] = other
+                    elif not edit.path.exists():
+                        texts[edit.path] = ""  # the fix creates this file
             if not fix.edits or fix_keeps_code_valid(fix, texts):
                 fixes.append(fix)
         severity = env.settings.severity_for(finding.code, finding.severity)

@@ -96,7 +96,9 @@ def _load(path: Path, texts: dict[Path, str], originals: dict[Path, str], env: E
         return True
     text, _ = read_source(path)
     if text is None:
-        return False
+        if path.exists() or not path.resolve().is_relative_to(env.root.resolve()):
+            return False
+        text = ""  # the fix creates this file
     texts[path] = originals[path] = text
     return True
 
@@ -122,6 +124,13 @@ def write_atomically(path: Path, before: str, after: str, root: Path) -> str | N
         resolved.relative_to(root.resolve())
     except ValueError:
         return f"{path}: outside the project root {root}; not written"
+    if before == "" and not path.exists():  # a file a fix creates
+        try:
+            with open(resolved, "x", encoding="utf-8", newline="") as stream:
+                stream.write(after)
+        except OSError as error:
+            return f"{path}: cannot create: {error}"
+        return None
     current, error = read_source(path)
     if current is None:
         return error
