@@ -7,7 +7,6 @@ the server's `integrity-lsp.explain` command and for tools.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -61,14 +60,12 @@ def run_explain(
     root: Path,
     fmt: str,
     out: TextIO,
-    *,
-    findings_for: Callable[[Path], Sequence[Finding]] | None = None,
 ) -> int:
     """Explain `text` against the project at `root`, writing `fmt` ("text" | "json") to `out`.
 
     Exit status: 0 when the model was found, 1 when the message was understood but no model of
     the project matches it, 2 when the text holds no message explain understands.
-    `findings_for(path)` (the checker's findings for a file) fills each write site's findings.
+    Each write site is shown with the checker's findings at it.
     """
     parsed = parse_error(text)
     if parsed is None:
@@ -78,17 +75,21 @@ def run_explain(
         else:
             out.write(unrecognised_text())
         return EXIT_UNRECOGNISED
+    from integrity_lsp.checker import build_environment, check_source
     from integrity_lsp.config import ConfigError, Settings, load_settings
-    from integrity_lsp.project.index import ProjectIndex
 
     try:
         settings = load_settings(root)
     except ConfigError:
         settings = Settings()  # explain needs no configuration; a broken file must not stop it
-    index = ProjectIndex.build(root, settings)
-    explanation = explain_parsed(parsed, index, settings=settings)
-    if findings_for is not None:
-        explanation = attach_findings(explanation, findings_for)
+    env = build_environment(root, settings)
+    explanation = explain_parsed(parsed, env.index, resolver=env.resolver, settings=settings)
+
+    def checker_findings(path: Path) -> list[Finding]:
+        text = env.read_text(path)
+        return check_source(text, path, env) if text is not None else []
+
+    explanation = attach_findings(explanation, checker_findings)
     if fmt == "json":
         json.dump(to_json(explanation, root), out, indent=2)
         out.write("\n")

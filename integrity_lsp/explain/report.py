@@ -29,6 +29,13 @@ if TYPE_CHECKING:
     from integrity_lsp.project.index import ProjectIndex
     from integrity_lsp.project.resolve import Resolver
 
+# The rules whose findings are about each kind of violation (IL202 matters to all of them).
+RELEVANT_CODES: dict[str, frozenset[str]] = {
+    "unique": frozenset({"IL101", "IL102", "IL103", "IL104", "IL201", "IL202"}),
+    "not_null": frozenset({"IL202", "IL203"}),
+    "foreign_key": frozenset({"IL202", "IL204"}),
+    "check": frozenset({"IL202", "IL205"}),
+}
 _LIBRARY_MARKERS = ("site-packages", "dist-packages", "<frozen", "<string>", "lib/python")
 
 
@@ -148,7 +155,9 @@ def with_sites(explanation: Explanation, sites: Iterable[WriteSite]) -> Explanat
 def attach_findings(
     explanation: Explanation, findings_for: Callable[[Path], Sequence[Finding]]
 ) -> Explanation:
-    """Attach to each write site the checker's findings that start on its lines, then re-rank."""
+    """Attach to each write site the checker's findings about this kind of violation that start
+    on its lines, then re-rank (a site with a finding is riskier)."""
+    relevant = RELEVANT_CODES[explanation.violation.kind]
     by_path: dict[Path, Sequence[Finding]] = {}
     sites = []
     for site in explanation.write_sites:
@@ -157,7 +166,8 @@ def attach_findings(
         found = tuple(
             finding
             for finding in by_path[site.path]
-            if site.span.start_line <= finding.span.start_line <= site.span.end_line
+            if finding.code in relevant
+            and site.span.start_line <= finding.span.start_line <= site.span.end_line
         )
         sites.append(replace(site, findings=found))
     return with_sites(explanation, sites)

@@ -20,7 +20,6 @@ from integrity_lsp.explain import (
     run_explain,
     to_json,
 )
-from integrity_lsp.findings import Finding, Span
 from integrity_lsp.project.index import ProjectIndex
 
 FIXTURE = Path(__file__).parent / "fixtures" / "shopproj"
@@ -386,20 +385,12 @@ def test_run_explain_exit_status(text: str, status: int, fmt: str) -> None:
         assert "PostgreSQL" in out.getvalue()
 
 
-def test_run_explain_attaches_findings() -> None:
-    line = line_of(VIEWS, "product = Product.objects.create(")
-
-    def findings_for(path: Path) -> list[Finding]:
-        if path != VIEWS:
-            return []
-        return [Finding("IL201", "unguarded write", VIEWS, Span(line, 14, line + 4, 5))]
-
+def test_run_explain_shows_the_checkers_findings_at_each_site() -> None:
     out = io.StringIO()
-    run_explain(
-        "UNIQUE constraint failed: shop_product.sku",
-        FIXTURE,
-        "text",
-        out,
-        findings_for=findings_for,
-    )
-    assert "IL201 unguarded write" in out.getvalue()
+    assert run_explain("UNIQUE constraint failed: shop_product.sku", FIXTURE, "json", out) == 0
+    sites = json.loads(out.getvalue())["write_sites"]
+    create = next(site for site in sites if site["function"] == "create_product")
+    assert [finding["code"] for finding in create["findings"]] == ["IL201"]
+    assert sites[0] is create  # a site the checker flags comes first
+    # Findings about other violations (IL204 on place_order's raw customer_id) are left out.
+    assert all(f["code"] != "IL204" for site in sites for f in site["findings"])

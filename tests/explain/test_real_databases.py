@@ -15,11 +15,12 @@ import subprocess
 import sys
 from functools import cache
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
 from integrity_lsp.config import Settings
-from integrity_lsp.explain import explain_text
+from integrity_lsp.explain import explain_text, names
 from integrity_lsp.explain.messages import Backend
 
 from .test_explain import FIXTURE, index_for
@@ -57,10 +58,7 @@ def provoked(backend: Backend) -> dict[str, str]:
         check=False,
     )
     if result.returncode == UNREACHABLE:
-        reason = f"{backend} unreachable: {json.loads(result.stdout)['unreachable']}"
-        if os.environ.get("INTEGRITY_LSP_REQUIRE_DATABASES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+        _unavailable(f"{backend} unreachable: {json.loads(result.stdout)['unreachable']}")
     assert result.returncode == 0, result.stderr
     texts: dict[str, str] = json.loads(result.stdout)
     return texts
@@ -94,3 +92,62 @@ def test_explain_lands_on_the_model_and_field(backend: Backend, case: str) -> No
     if any("shopproj" in frame.path for frame in explanation.frames):
         assert traceback_sites, "the traceback's project frame should be the first write site"
         assert explanation.write_sites[0].from_traceback
+
+
+POSTGRES_NAME_CASES = [
+    ("shop_product", "sku"),
+    ("t" * 60, "sku"),
+    ("a" * 40, "b" * 40),
+    ("short", "c" * 70),
+    ("é" * 40, "c"),
+]
+
+
+def test_postgres_names_its_inline_constraints_as_computed() -> None:
+    """makeObjectName as a live PostgreSQL applies it to long and multi-byte names."""
+    from . import djangoenv
+
+    try:
+        import psycopg
+    except ImportError as error:
+        _unavailable(f"psycopg missing: {error}")
+    settings = djangoenv.POSTGRES
+    try:
+        connection = psycopg.connect(
+            host=settings["HOST"],
+            port=settings["PORT"],
+            dbname=settings["NAME"],
+            user=settings["USER"],
+            autocommit=True,
+        )
+    except psycopg.OperationalError as error:
+        _unavailable(f"postgresql unreachable: {error}")
+    with connection:
+        connection.execute("CREATE SCHEMA IF NOT EXISTS integrity_lsp_names")
+        connection.execute("SET search_path TO integrity_lsp_names")
+        try:
+            for table, column in POSTGRES_NAME_CASES:
+                quoted_table, quoted_column = f'"{table}"', f'"{column}"'
+                connection.execute(f"DROP TABLE IF EXISTS {quoted_table}")
+                connection.execute(
+                    f"CREATE TABLE {quoted_table} (id integer PRIMARY KEY, "
+                    f"{quoted_column} integer UNIQUE CHECK ({quoted_column} >= 0))"
+                )
+                rows = connection.execute(
+                    "SELECT conname, contype FROM pg_constraint "
+                    "WHERE conrelid = %s::regclass ORDER BY contype",
+                    (quoted_table,),
+                ).fetchall()
+                found = {kind: name for name, kind in rows}
+                assert found["u"] == names.postgres_unique_key_name(table, column)
+                assert found["c"] == names.postgres_check_name(table, column)
+                assert found["p"] == names.postgres_primary_key_name(table)
+                connection.execute(f"DROP TABLE {quoted_table}")
+        finally:
+            connection.execute("DROP SCHEMA integrity_lsp_names CASCADE")
+
+
+def _unavailable(reason: str) -> NoReturn:
+    if os.environ.get("INTEGRITY_LSP_REQUIRE_DATABASES") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
