@@ -99,9 +99,11 @@ def _keyword_edits(
         return []
     edits: list[Edit] = []
     inner = trailer.children[1] if len(trailer.children) == 3 else None
-    items = list(inner.children) if inner is not None and inner.type == "arglist" else [inner]
+    items: list[Any] = []
+    if inner is not None:
+        items = list(inner.children) if inner.type == "arglist" else [inner]
     for position, item in enumerate(items):
-        if item is None or item.type != "argument" or item.children[0].value not in drop:
+        if item.type != "argument" or item.children[0].value not in drop:
             continue
         start, end = item.start_pos, item.end_pos
         following = items[position + 1] if position + 1 < len(items) else None

@@ -11,6 +11,7 @@ from each leaf, parents in sorted order.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,6 +98,9 @@ class Operation:
     # RunPython: the (app_label, model) pairs its code reaches through apps.get_model; None when
     # it cannot be told (imported function, raw SQL, a lambda).
     data_models: frozenset[tuple[str, str]] | None = frozenset()
+    # RunPython / RunSQL: every identifier and string its code mentions (field names among
+    # them); None when the code cannot be read.
+    data_names: frozenset[str] | None = None
     sql: str | None = None  # RunSQL: the forward SQL when literal
     nested: tuple[Operation, ...] = ()  # state_operations of RunSQL / SeparateDatabaseAndState
     touches: tuple[str | None, ...] = ()  # models of SeparateDatabaseAndState's database ops
@@ -385,14 +389,25 @@ class _Reader:
         return {"model": string_value(self._arg(positional, kw, 0, "name")), "options": options}
 
     def _op_RunPython(self, positional: list[Any], kw: dict[str, Any]) -> dict[str, Any]:
-        return {"data_models": self._code_models(self._arg(positional, kw, 0, "code"))}
+        code = self._arg(positional, kw, 0, "code")
+        function = self._function(code)
+        if function is False:
+            return {"data_models": frozenset(), "data_names": frozenset()}
+        if function is None:
+            return {"data_models": None, "data_names": None}
+        return {"data_models": function_models(function), "data_names": mentioned(function)}
 
     def _op_RunSQL(self, positional: list[Any], kw: dict[str, Any]) -> dict[str, Any]:
         sql = literal(self._arg(positional, kw, 0, "sql"))
         if isinstance(sql, (list, tuple)):
             sql = "\n".join(str(part) for part in sql)
         state = self.operations(kw.get("state_operations"))
-        return {"sql": sql if isinstance(sql, str) else None, "nested": tuple(state)}
+        names = frozenset(re.findall(r"\w+", sql.lower())) if isinstance(sql, str) else None
+        return {
+            "sql": sql if isinstance(sql, str) else None,
+            "nested": tuple(state),
+            "data_names": names,
+        }
 
     def _op_SeparateDatabaseAndState(
         self, positional: list[Any], kw: dict[str, Any]
@@ -401,14 +416,25 @@ class _Reader:
         state = self.operations(self._arg(positional, kw, 1, "state_operations"))
         return {"nested": tuple(state), "touches": tuple(op.model for op in database)}
 
-    def _code_models(self, node: Any) -> frozenset[tuple[str, str]] | None:
+    def _function(self, node: Any) -> Any:
+        """The module-level function RunPython runs; False for `RunPython.noop`; else None."""
         dotted = dotted_name(node)
         if dotted is not None and dotted.endswith("RunPython.noop"):
-            return frozenset()
-        function = self.functions.get(dotted) if dotted is not None else None
-        if function is None:
-            return None
-        return function_models(function)
+            return False
+        return self.functions.get(dotted) if dotted is not None else None
+
+
+def mentioned(function: Any) -> frozenset[str]:
+    """Identifiers and the words of strings in a function (lower-case)."""
+    from integrity_lsp.analysis.nodes import walk
+
+    found: set[str] = set()
+    for node in walk(function):
+        if node.type == "name":
+            found.add(str(node.value).lower())
+        elif node.type in ("string", "fstring_string"):
+            found.update(re.findall(r"\w+", str(node.value).lower()))
+    return frozenset(found)
 
 
 def function_models(function: Any) -> frozenset[tuple[str, str]] | None:

@@ -56,7 +56,8 @@ class ModelState:
     proxy: bool = False
     managed: bool = True
     unknown: str | None = None  # why the state cannot be trusted, with where
-    data_steps: tuple[int, ...] = ()  # sequence numbers of RunPython/RunSQL that may touch rows
+    # RunPython/RunSQL that may touch rows: (sequence number, the names its code mentions)
+    data_steps: tuple[tuple[int, frozenset[str] | None], ...] = ()
 
     @property
     def key(self) -> str:
@@ -86,8 +87,19 @@ class ModelState:
         )
         return sets
 
-    def data_step_between(self, start: int, end: int) -> bool:
-        return any(start < step < end for step in self.data_steps)
+    def data_step_between(self, start: int, end: int, fields: Iterable[str]) -> bool:
+        """A data step after `start` and before `end` whose code may touch these fields (it
+        mentions one of them, its column or attname, or cannot be read)."""
+        words: set[str] = set()
+        for name in fields:
+            words.add(name.lower())
+            state = self.field(name)
+            if state is not None:
+                words.update((state.record.attname.lower(), state.record.column.lower()))
+        return any(
+            start < step < end and (names is None or names & words)
+            for step, names in self.data_steps
+        )
 
 
 @dataclass(frozen=True)
@@ -285,7 +297,8 @@ def _data_step(state: AppState, op: Operation, sequence: int) -> None:
     for key in list(state.models):
         if APP_WIDE in (touched or ()) or key in (touched or ()):
             model = state.models[key]
-            state.models[key] = replace(model, data_steps=(*model.data_steps, sequence))
+            step = (sequence, op.data_names)
+            state.models[key] = replace(model, data_steps=(*model.data_steps, step))
 
 
 def _sql_models(state: AppState, op: Operation) -> set[str]:

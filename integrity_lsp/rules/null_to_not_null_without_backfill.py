@@ -1,7 +1,8 @@
 """## What it does
 Finds an `AlterField` that turns a `null=True` column NOT NULL without a value for the rows that
 are NULL: no `default` (other than `None`), no `db_default`, and no data step (`RunPython` or
-`RunSQL` reaching that model) earlier in the app's migration graph since the column was added.
+`RunSQL` reaching that model and mentioning the field) earlier in the app's migration graph since
+the column was added.
 
 ## Why is this bad?
 `SET NOT NULL` fails while any row is NULL: `NOT NULL constraint failed: shop_product.category_id`
@@ -81,7 +82,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             continue
         if model.created_by == context.migration.key:
             continue
-        if model.data_step_between(previous.added_at, before.sequence):
+        if model.data_step_between(previous.added_at, before.sequence, [operation.name]):
             continue
         column = column_of(model, operation.name)
         fix = data_step_before_fix(ctx, context, model, (operation.name,), backfill=record)

@@ -1,8 +1,9 @@
 """## What it does
 Finds migrations that make existing columns unique — `AlterField(… unique=True)`,
 `AddConstraint(UniqueConstraint(…))`, a new `AlterUniqueTogether` entry — with no data step
-(`RunPython` or `RunSQL` reaching that model) earlier in the app's migration graph since the
-columns existed; and `AddField(unique=True)` with a default on an existing table.
+(`RunPython` or `RunSQL` reaching that model and mentioning one of the columns) earlier in the
+app's migration graph since the columns existed; and `AddField(unique=True)` with a default on
+an existing table.
 
 ## Why is this bad?
 Creating a unique index fails where the table already holds duplicates: `UNIQUE constraint
@@ -86,7 +87,7 @@ def _guaranteed(model: ModelState, columns: tuple[str, ...]) -> bool:
 def _deduped(model: ModelState, columns: tuple[str, ...], sequence: int) -> bool:
     added = [f.added_at for name in columns if (f := model.field(name)) is not None]
     since = max(added, default=model.created_at)
-    return model.data_step_between(since, sequence)
+    return model.data_step_between(since, sequence, columns)
 
 
 def check(ctx: Context) -> Iterator[Finding]:
