@@ -1,0 +1,8 @@
+"""The cross-file model of the user's project, read statically (nothing is imported).
+
+`index.ProjectIndex` (files -> modules -> apps -> models, incremental), `resolve.Resolver`
+(call-site names -> models, jedi as fallback), `models` (parso trees -> records, and
+`field_from_call`), `apps` (app labels, module names), `settings_reader` (AUTH_USER_MODEL,
+ATOMIC_REQUESTS, INSTALLED_APPS), `builtin` (Django's own models), `records` (the frozen
+records everyone shares).
+"""

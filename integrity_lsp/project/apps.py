@@ -1,0 +1,160 @@
+"""Django apps found on disk without importing anything, and dotted module names of files.
+
+An app is a package holding `models.py` or a `models/` package. Its label comes from the
+`AppConfig` in its `apps.py` (`label = "…"`, else the last part of `name = "…"`), else from the
+folder name. A file's module name is built by walking up while `__init__.py` exists; the first
+folder without one is taken as the sys.path root (so a `src/` layout works).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from integrity_lsp.project.nodes import (
+    argument_list,
+    assignment_parts,
+    bool_value,
+    iter_statements,
+    small_statements,
+    source,
+    string_value,
+)
+from integrity_lsp.project.records import AppRecord
+
+_APP_CONFIG_HINT = re.compile(r"AppConfig")
+
+
+@dataclass(frozen=True)
+class AppConfigInfo:
+    """An `AppConfig` subclass read from apps.py."""
+
+    class_name: str
+    name: str | None = None
+    label: str | None = None
+    default_auto_field: str | None = None
+    default: bool | None = None
+
+
+def module_name_for(path: Path, has_init: Callable[[Path], bool]) -> str | None:
+    """`shop.models.catalog` for …/shop/models/catalog.py (`shop.models` for its __init__.py)."""
+    if path.suffix != ".py":
+        return None
+    parts = [] if path.name == "__init__.py" else [path.stem]
+    folder = path.parent
+    while has_init(folder):
+        parts.append(folder.name)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    if not parts or not all(part.isidentifier() for part in parts):
+        return None
+    return ".".join(reversed(parts))
+
+
+def app_folder(path: Path) -> Path | None:
+    """The app folder a models file marks (…/shop for shop/models.py or shop/models/__init__.py)."""
+    if path.name == "models.py":
+        return path.parent
+    if path.name == "__init__.py" and path.parent.name == "models":
+        return path.parent.parent
+    return None
+
+
+def parse_app_configs(tree: Any) -> list[AppConfigInfo]:
+    """Every class of an apps.py whose bases mention AppConfig, with its literal attributes."""
+    configs = []
+    for classdef in tree.iter_classdefs():
+        arglist = classdef.get_super_arglist()
+        if arglist is None:
+            continue
+        bases = [source(node) for node in argument_list(arglist).positional]
+        if not any(_APP_CONFIG_HINT.search(base) for base in bases):
+            continue
+        values: dict[str, Any] = {}
+        for statement in iter_statements(classdef.children[-1]):
+            for small in small_statements(statement):
+                if small.type != "expr_stmt":
+                    continue
+                targets, _annotation, value = assignment_parts(small)
+                if len(targets) == 1 and targets[0].type == "name" and value is not None:
+                    values[str(targets[0].value)] = value
+        configs.append(
+            AppConfigInfo(
+                class_name=str(classdef.name.value),
+                name=string_value(values.get("name")),
+                label=string_value(values.get("label")),
+                default_auto_field=string_value(values.get("default_auto_field")),
+                default=bool_value(values.get("default")) if "default" in values else None,
+            )
+        )
+    return configs
+
+
+def choose_config(configs: Iterable[AppConfigInfo], package: str | None) -> AppConfigInfo | None:
+    """The config Django would pick: `default = True`, else the one naming this package, else
+    the only one."""
+    candidates = [config for config in configs if config.default is not False]
+    for config in candidates:
+        if config.default is True:
+            return config
+    for config in candidates:
+        if package is not None and config.name == package:
+            return config
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def app_label(folder: Path, config: AppConfigInfo | None) -> str:
+    if config is not None:
+        if config.label:
+            return config.label
+        if config.name:
+            return config.name.rsplit(".", 1)[-1]
+    return folder.name
+
+
+def discover_apps(
+    models_files: Iterable[Path],
+    *,
+    module_of: Callable[[Path], str | None],
+    config_of: Callable[[Path], AppConfigInfo | None],
+    has_migrations: Callable[[Path], bool],
+    installed: Iterable[str] = (),
+) -> dict[str, AppRecord]:
+    """Label -> AppRecord for the app folders these models files mark.
+
+    When two folders claim one label, the one named in INSTALLED_APPS wins, then the shallower
+    path, then the first in path order.
+    """
+    installed_names = {entry.split(".apps.")[0] for entry in installed}
+    found: dict[str, AppRecord] = {}
+    folders = sorted(
+        {folder for path in models_files if (folder := app_folder(path)) is not None},
+        key=lambda folder: (len(folder.parts), str(folder)),
+    )
+    for folder in folders:
+        init = folder / "__init__.py"
+        package = module_of(init) or folder.name
+        record = AppRecord(
+            label=app_label(folder, config_of(folder)),
+            name=package,
+            path=folder,
+            has_migrations=has_migrations(folder),
+        )
+        current = found.get(record.label)
+        if current is None or (package in installed_names and current.name not in installed_names):
+            found[record.label] = record
+    return found
+
+
+def containing_app(module: str, apps_by_name: dict[str, AppRecord]) -> AppRecord | None:
+    """The app whose package is the longest prefix of `module` (Django's containing config)."""
+    parts = module.split(".")
+    for end in range(len(parts), 0, -1):
+        record = apps_by_name.get(".".join(parts[:end]))
+        if record is not None:
+            return record
+    return None

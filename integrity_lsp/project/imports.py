@@ -1,0 +1,119 @@
+"""Import tables read from parso trees: which module (and attribute) each local name comes from.
+
+`import a.b` binds `a` to the module `a`; `import a.b as c` binds `c` to `a.b`; `from . import
+models as m` binds `m` to `(package, "models")` -- whether that is a module or an attribute is
+decided later by whoever knows the modules (the index). Relative imports are resolved from the
+importing file's dotted module name; without one they are dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+_EMPTY: Mapping[str, tuple[str, str | None]] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class ImportTable:
+    """Local name -> (module, attribute); attribute None when the name is the module itself.
+
+    `names` holds module-level imports; imports inside functions and classes are merged in
+    only for names the module level does not bind (an approximation of scoping that is right
+    for the common `def view(request): from .models import Product` shape).
+    """
+
+    names: Mapping[str, tuple[str, str | None]] = field(default_factory=lambda: _EMPTY)
+    star_modules: tuple[str, ...] = ()
+
+    def lookup(self, name: str) -> tuple[str, str | None] | None:
+        return self.names.get(name)
+
+    def __hash__(self) -> int:
+        return hash((tuple(sorted(self.names.items())), self.star_modules))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ImportTable):
+            return NotImplemented
+        return dict(self.names) == dict(other.names) and self.star_modules == other.star_modules
+
+
+def resolve_relative(module: str | None, is_package: bool, level: int, dotted: str) -> str | None:
+    """The absolute module named by `from <level dots><dotted> import …` inside `module`."""
+    if level == 0:
+        return dotted or None
+    if not module:
+        return None
+    parts = module.split(".")
+    if not is_package:
+        parts = parts[:-1]
+    if level > 1:
+        if level - 1 >= len(parts):
+            return None  # beyond the top-level package
+        parts = parts[: len(parts) - (level - 1)]
+    if dotted:
+        parts = [*parts, *dotted.split(".")]
+    return ".".join(parts) or None
+
+
+def build_import_table(tree: Any, module: str | None, *, is_package: bool) -> ImportTable:
+    """The import table of a parsed module (never raises on a half-typed file)."""
+    top: dict[str, tuple[str, str | None]] = {}
+    nested: dict[str, tuple[str, str | None]] = {}
+    stars: list[str] = []
+    for node in _iter_import_nodes(tree):
+        target = top if _is_module_level(node) else nested
+        try:
+            _add_import(node, module, is_package, target, stars)
+        except (AttributeError, IndexError, TypeError, ValueError):
+            continue
+    for name, value in nested.items():
+        top.setdefault(name, value)
+    return ImportTable(MappingProxyType(top), tuple(dict.fromkeys(stars)))
+
+
+def _iter_import_nodes(node: Any) -> Iterator[Any]:
+    for child in getattr(node, "children", ()):
+        kind = child.type
+        if kind in ("import_name", "import_from"):
+            yield child
+        elif hasattr(child, "children") and kind not in ("atom", "atom_expr", "power", "trailer"):
+            yield from _iter_import_nodes(child)
+
+
+def _is_module_level(node: Any) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.type in ("funcdef", "classdef", "lambdef"):
+            return False
+        parent = parent.parent
+    return True
+
+
+def _add_import(
+    node: Any,
+    module: str | None,
+    is_package: bool,
+    target: dict[str, tuple[str, str | None]],
+    stars: list[str],
+) -> None:
+    if node.type == "import_name":
+        for path, alias in node._dotted_as_names():
+            names = [leaf.value for leaf in path]
+            if alias is not None:
+                target[alias.value] = (".".join(names), None)
+            else:
+                target[names[0]] = (names[0], None)
+        return
+    dotted = ".".join(leaf.value for leaf in node.get_from_names())
+    base = resolve_relative(module, is_package, node.level, dotted)
+    if base is None:
+        return
+    if node.is_star_import():
+        stars.append(base)
+        return
+    for name, alias in node._as_name_tuples():
+        local = alias if alias is not None else name
+        target[local.value] = (base, name.value)

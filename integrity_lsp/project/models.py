@@ -1,0 +1,547 @@
+"""Read model classes, fields, Meta options and managers from parso trees (never imported).
+
+`parse_module` records every module-level class of a file as a `ParsedClass` (bases as written,
+field calls, managers, `create_*` methods, the inner `Meta`); whether a class is a model is
+decided by the index, which can follow bases across files. `field_from_call` turns one field
+call (`models.CharField(max_length=5, unique=True)`) into a `FieldRecord`, for class bodies and
+for migration operations alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from integrity_lsp.findings import Span
+from integrity_lsp.project.imports import ImportTable, build_import_table
+from integrity_lsp.project.nodes import (
+    UNKNOWN,
+    argument_list,
+    arguments,
+    assignment_parts,
+    bool_value,
+    collection_items,
+    dotted_name,
+    dotted_parts,
+    is_call_trailer,
+    is_operator,
+    iter_statements,
+    literal,
+    small_statements,
+    source,
+    split_call,
+    string_value,
+)
+from integrity_lsp.project.records import (
+    MANY_TO_MANY_FIELD_CLASSES,
+    RELATION_FIELD_CLASSES,
+    ConstraintRecord,
+    FieldRecord,
+    SourceRef,
+)
+
+# `*Field` classes that add no column of their own.
+NOT_DB_FIELDS = frozenset({"GenericForeignKey", "GenericRelation"})
+AUTH_USER_MODEL_MARKER = "settings.AUTH_USER_MODEL"
+
+ResolveClass = Callable[[str], "str | None"]
+
+
+@dataclass(frozen=True)
+class RelationTarget:
+    """The `to` of a relation as written: a string, a class expression, or the user model."""
+
+    kind: str  # "string" | "class" | "auth_user_model"
+    text: str
+
+
+@dataclass(frozen=True)
+class ParsedField:
+    record: FieldRecord  # related_model left None; the index normalises `relation`
+    relation: RelationTarget | None = None
+
+
+@dataclass(frozen=True)
+class ParsedManager:
+    attribute: str
+    manager_class: str  # callee as written, without the final call
+    manager_expr: str | None  # dotted manager class ("ProductManager", "models.Manager")
+    queryset_expr: str | None  # the QuerySet of `from_queryset(QS)` / `QS.as_manager()`
+    by_pattern: bool  # the call looks like a manager whatever its class resolves to
+
+
+@dataclass(frozen=True)
+class ParsedMeta:
+    ref: SourceRef
+    bases: tuple[str, ...]
+    declared: frozenset[str]
+    abstract: bool = False
+    proxy: bool | None = None
+    db_table: str | None = None
+    app_label: str | None = None
+    unique_together: tuple[ConstraintRecord, ...] = ()
+    unique_together_extends: tuple[str, ...] = ()  # class expressions of `X.Meta.unique_together`
+    constraints: tuple[ConstraintRecord, ...] = ()
+    constraints_extends: tuple[str, ...] = ()  # class expressions of `*X.Meta.constraints`
+
+
+@dataclass(frozen=True)
+class ParsedClass:
+    name: str
+    ref: SourceRef
+    bases: tuple[str, ...]
+    fields: tuple[ParsedField, ...] = ()
+    managers: tuple[ParsedManager, ...] = ()
+    create_methods: tuple[str, ...] = ()
+    attributes: frozenset[str] = frozenset()  # every name bound in the body
+    removed: frozenset[str] = frozenset()  # `name = None`: hides an abstract parent's field
+    meta: ParsedMeta | None = None
+    body_end: SourceRef | None = None
+
+
+@dataclass(frozen=True)
+class ParsedModule:
+    path: Path
+    module: str | None
+    imports: ImportTable
+    classes: tuple[ParsedClass, ...] = ()
+    aliases: tuple[tuple[str, str], ...] = ()  # module-level `User = get_user_model()` etc.
+
+    def alias(self, name: str) -> str | None:
+        for key, value in self.aliases:
+            if key == name:
+                return value
+        return None
+
+
+GET_USER_MODEL = "<get_user_model>"
+
+
+def is_field_class(name: str) -> bool:
+    if name in NOT_DB_FIELDS:
+        return False
+    if name in RELATION_FIELD_CLASSES or name in MANY_TO_MANY_FIELD_CLASSES:
+        return True
+    return name.endswith("Field")
+
+
+def parse_module(tree: Any, path: Path, module: str | None, *, is_package: bool) -> ParsedModule:
+    """Every module-level class of a parsed file, with its imports and simple aliases."""
+    classes: list[ParsedClass] = []
+    for classdef in tree.iter_classdefs():
+        try:
+            classes.append(parse_class(classdef, path))
+        except (AttributeError, IndexError, TypeError, ValueError):
+            continue
+    return ParsedModule(
+        path=path,
+        module=module,
+        imports=build_import_table(tree, module, is_package=is_package),
+        classes=tuple(classes),
+        aliases=tuple(_module_aliases(tree)),
+    )
+
+
+def _module_aliases(tree: Any) -> list[tuple[str, str]]:
+    aliases = []
+    for statement in iter_statements(tree):
+        for small in small_statements(statement):
+            if small.type != "expr_stmt":
+                continue
+            targets, _annotation, value = assignment_parts(small)
+            if value is None or len(targets) != 1 or targets[0].type != "name":
+                continue
+            text = value_alias(value)
+            if text is not None:
+                aliases.append((str(targets[0].value), text))
+    return aliases
+
+
+def value_alias(value: Any) -> str | None:
+    """What a `Name = value` assignment aliases: a dotted name or `get_user_model()`."""
+    dotted = dotted_name(value)
+    if dotted is not None:
+        return dotted
+    call = split_call(value)
+    if call is not None and (dotted_parts(call[0]) or "").split(".")[-1] == "get_user_model":
+        return GET_USER_MODEL
+    return None
+
+
+def parse_class(classdef: Any, path: Path) -> ParsedClass:
+    name_leaf = classdef.name
+    bases = tuple(_class_bases(classdef))
+    suite = classdef.children[-1]
+    fields: list[ParsedField] = []
+    managers: list[ParsedManager] = []
+    attributes: set[str] = set()
+    removed: set[str] = set()
+    meta: ParsedMeta | None = None
+    for statement in iter_statements(suite):
+        kind = statement.type
+        if kind == "classdef":
+            attributes.add(str(statement.name.value))
+            if statement.name.value == "Meta":
+                meta = parse_meta(statement, path)
+            continue
+        if kind in ("funcdef", "decorated", "async_stmt", "async_funcdef"):
+            continue
+        for small in small_statements(statement):
+            if small.type != "expr_stmt":
+                continue
+            targets, _annotation, value = assignment_parts(small)
+            for target in targets:
+                if target.type == "name":
+                    attributes.add(str(target.value))
+            if len(targets) != 1 or targets[0].type != "name" or value is None:
+                continue
+            attribute = str(targets[0].value)
+            if value.type == "keyword" and value.value == "None":
+                removed.add(attribute)
+                continue
+            parsed = parse_field(attribute, value, path)
+            if parsed is not None:
+                fields.append(parsed)
+                continue
+            manager = parse_manager(attribute, value)
+            if manager is not None:
+                managers.append(manager)
+    methods = [str(func.name.value) for func in classdef.iter_funcdefs()]
+    attributes.update(methods)
+    return ParsedClass(
+        name=str(name_leaf.value),
+        ref=SourceRef(path, Span.of(name_leaf)),
+        bases=bases,
+        fields=tuple(fields),
+        managers=tuple(managers),
+        create_methods=tuple(name for name in methods if name.startswith("create_")),
+        attributes=frozenset(attributes),
+        removed=frozenset(removed),
+        meta=meta,
+        body_end=SourceRef(path, _body_end(suite)),
+    )
+
+
+def _class_bases(classdef: Any) -> list[str]:
+    arglist = classdef.get_super_arglist()
+    if arglist is None:
+        return []
+    return [source(node) for node in argument_list(arglist).positional]
+
+
+def _body_end(suite: Any) -> Span:
+    last = suite.get_last_leaf()
+    while last is not None and last.type in ("newline", "endmarker", "dedent"):
+        last = last.get_previous_leaf()
+    if last is None:
+        line, column = suite.end_pos
+    else:
+        line, column = last.end_pos
+    return Span.point(line, column)
+
+
+# ---------------------------------------------------------------- fields
+
+
+def parse_field(name: str, call_node: Any, path: Path) -> ParsedField | None:
+    """A field call as written; the relation target is kept unnormalised."""
+    call = split_call(call_node)
+    if call is None:
+        return None
+    callee = dotted_parts(call[0])
+    if callee is None:
+        return None
+    field_class = callee.split(".")[-1]
+    if not is_field_class(field_class):
+        return None
+    args = arguments(call[1])
+    keywords = args.keywords
+    relation: RelationTarget | None = None
+    is_relation = field_class in RELATION_FIELD_CLASSES or field_class in MANY_TO_MANY_FIELD_CLASSES
+    if is_relation:
+        target_node = keywords.get("to")
+        if target_node is None and args.positional:
+            target_node = args.positional[0]
+        relation = relation_target(target_node)
+    unique_for = tuple(
+        value
+        for key in ("unique_for_date", "unique_for_month", "unique_for_year")
+        if (value := string_value(keywords.get(key))) is not None
+    )
+    record = FieldRecord(
+        name=name,
+        field_class=field_class,
+        ref=SourceRef(path, _field_span(call_node)),
+        unique=bool_value(keywords.get("unique")) is True,
+        null=bool_value(keywords.get("null")) is True,
+        blank=bool_value(keywords.get("blank")) is True,
+        primary_key=bool_value(keywords.get("primary_key")) is True,
+        default=source(keywords["default"]) if "default" in keywords else None,
+        db_default=source(keywords["db_default"]) if "db_default" in keywords else None,
+        db_column=string_value(keywords.get("db_column")),
+        auto_now=bool_value(keywords.get("auto_now")) is True,
+        auto_now_add=bool_value(keywords.get("auto_now_add")) is True,
+        unique_for=unique_for,
+        options=tuple((key, source(value)) for key, value in keywords.items()),
+    )
+    return ParsedField(record, relation)
+
+
+def _field_span(call_node: Any) -> Span:
+    parent = call_node.parent
+    if parent is not None and parent.type == "annassign":
+        parent = parent.parent
+    if parent is not None and parent.type == "expr_stmt" and parent.children[0] is not call_node:
+        start = parent.children[0].start_pos
+        end = call_node.end_pos
+        return Span(start[0], start[1], end[0], end[1])
+    return Span.of(call_node)
+
+
+def relation_target(node: Any) -> RelationTarget | None:
+    if node is None:
+        return None
+    text = string_value(node)
+    if text is not None:
+        return RelationTarget("string", text)
+    dotted = dotted_name(node)
+    if dotted is not None:
+        if dotted.split(".")[-1] == "AUTH_USER_MODEL":
+            return RelationTarget("auth_user_model", dotted)
+        return RelationTarget("class", dotted)
+    if value_alias(node) == GET_USER_MODEL:
+        return RelationTarget("auth_user_model", "get_user_model()")
+    return RelationTarget("class", source(node))
+
+
+def normalise_relation(
+    target: RelationTarget,
+    *,
+    app_label: str,
+    resolve_class: ResolveClass | None = None,
+    auth_user_model: str = "auth.User",
+) -> str:
+    """`"app_label.Model"`, `"self"`, or the raw text when the target cannot be told."""
+    if target.kind == "auth_user_model":
+        return auth_user_model
+    if target.kind == "string":
+        if target.text == "self" or "." in target.text:
+            return target.text
+        return f"{app_label}.{target.text}"
+    if resolve_class is not None:
+        resolved = resolve_class(target.text)
+        if resolved is not None:
+            return resolved
+    return target.text
+
+
+def field_from_call(
+    name: str,
+    call_node: Any,
+    path: Path,
+    *,
+    app_label: str,
+    resolve_class: ResolveClass | None = None,
+    auth_user_model: str = "auth.User",
+) -> FieldRecord | None:
+    """The FieldRecord of a field call such as `models.CharField(max_length=5, unique=True)`.
+
+    `related_model` is normalised: a string `"Team"` becomes `"<app_label>.Team"`, `"shop.Team"`
+    and `"self"` stay, `settings.AUTH_USER_MODEL` / `get_user_model()` become `auth_user_model`,
+    and a class expression goes through `resolve_class(text)` (raw text when it returns None).
+    None when the call is not a field call.
+    """
+    parsed = parse_field(name, call_node, path)
+    if parsed is None:
+        return None
+    if parsed.relation is None:
+        return parsed.record
+    related = normalise_relation(
+        parsed.relation,
+        app_label=app_label,
+        resolve_class=resolve_class,
+        auth_user_model=auth_user_model,
+    )
+    return replace(parsed.record, related_model=related)
+
+
+# ---------------------------------------------------------------- managers
+
+
+def parse_manager(attribute: str, value: Any) -> ParsedManager | None:
+    call = split_call(value)
+    if call is None:
+        return None
+    parts, _trailer = call
+    written = "".join(part.get_code() for part in parts).strip()
+    dotted = dotted_parts(parts)
+    if dotted is not None:
+        last = dotted.split(".")[-1]
+        if last == "as_manager" and len(parts) > 1:
+            return ParsedManager(attribute, written, None, dotted_parts(parts[:-1]), True)
+        return ParsedManager(attribute, written, dotted, None, last.endswith("Manager"))
+    # `Manager.from_queryset(QS)()` (and django-model-utils' `for_queryset_class`)
+    if (
+        len(parts) >= 3
+        and is_call_trailer(parts[-1])
+        and parts[-2].type == "trailer"
+        and parts[-2].children[-1].type == "name"
+        and parts[-2].children[-1].value in ("from_queryset", "for_queryset_class")
+    ):
+        args = arguments(parts[-1])
+        queryset = dotted_name(args.positional[0]) if args.positional else None
+        return ParsedManager(attribute, written, dotted_parts(parts[:-2]), queryset, True)
+    return None
+
+
+# ---------------------------------------------------------------- Meta
+
+
+def parse_meta(classdef: Any, path: Path) -> ParsedMeta:
+    declared: set[str] = set()
+    values: dict[str, Any] = {}
+    for statement in iter_statements(classdef.children[-1]):
+        for small in small_statements(statement):
+            if small.type != "expr_stmt":
+                continue
+            targets, _annotation, value = assignment_parts(small)
+            if len(targets) == 1 and targets[0].type == "name" and value is not None:
+                declared.add(str(targets[0].value))
+                values[str(targets[0].value)] = value
+    together, together_extends = _parse_together(values.get("unique_together"), path)
+    constraints, constraints_extends = _parse_constraints(values.get("constraints"), path)
+    proxy = bool_value(values.get("proxy")) if "proxy" in values else None
+    return ParsedMeta(
+        ref=SourceRef(path, Span.of(classdef.name)),
+        bases=tuple(_class_bases(classdef)),
+        declared=frozenset(declared),
+        abstract=bool_value(values.get("abstract")) is True,
+        proxy=proxy,
+        db_table=string_value(values.get("db_table")),
+        app_label=string_value(values.get("app_label")),
+        unique_together=together,
+        unique_together_extends=together_extends,
+        constraints=constraints,
+        constraints_extends=constraints_extends,
+    )
+
+
+def _meta_reference(node: Any, option: str) -> str | None:
+    """`X` for `X.Meta.<option>` (also `*X.Meta.<option>`)."""
+    if node.type == "star_expr":
+        node = node.children[1]
+    dotted = dotted_name(node)
+    suffix = f".Meta.{option}"
+    if dotted is not None and dotted.endswith(suffix):
+        return dotted[: -len(suffix)]
+    return None
+
+
+def _operands(node: Any) -> list[Any]:
+    """The operands of `a + b + c` (just [node] for anything else)."""
+    if node.type == "arith_expr":
+        return [child for child in node.children if not is_operator(child, "+")]
+    return [node]
+
+
+def _parse_together(value: Any, path: Path) -> tuple[tuple[ConstraintRecord, ...], tuple[str, ...]]:
+    if value is None:
+        return (), ()
+    records: list[ConstraintRecord] = []
+    extends: list[str] = []
+    for operand in _operands(value):
+        reference = _meta_reference(operand, "unique_together")
+        if reference is not None:
+            extends.append(reference)
+            continue
+        items = collection_items(operand)
+        if items is None:
+            continue
+        whole = literal(operand)
+        if items and isinstance(whole, (tuple, list)) and all(isinstance(v, str) for v in whole):
+            records.append(_together(tuple(whole), operand, path))  # the single-tuple form
+            continue
+        for item in items:
+            reference = _meta_reference(item, "unique_together")
+            if reference is not None:
+                extends.append(reference)
+                continue
+            names = literal(item)
+            if isinstance(names, (tuple, list)) and all(isinstance(v, str) for v in names):
+                records.append(_together(tuple(names), item, path))
+    return tuple(records), tuple(extends)
+
+
+def _together(names: tuple[str, ...], node: Any, path: Path) -> ConstraintRecord:
+    ref = SourceRef(path, Span.of(node))
+    return ConstraintRecord(kind="unique_together", ref=ref, fields=names)
+
+
+def _parse_constraints(
+    value: Any, path: Path
+) -> tuple[tuple[ConstraintRecord, ...], tuple[str, ...]]:
+    if value is None:
+        return (), ()
+    records: list[ConstraintRecord] = []
+    extends: list[str] = []
+    for operand in _operands(value):
+        reference = _meta_reference(operand, "constraints")
+        if reference is not None:
+            extends.append(reference)
+            continue
+        for item in collection_items(operand) or ():
+            reference = _meta_reference(item, "constraints")
+            if reference is not None:
+                extends.append(reference)
+                continue
+            record = constraint_from_call(item, path)
+            if record is not None:
+                records.append(record)
+    return tuple(records), tuple(extends)
+
+
+def constraint_from_call(node: Any, path: Path) -> ConstraintRecord | None:
+    """A ConstraintRecord for `UniqueConstraint(...)` / `CheckConstraint(...)`; else None."""
+    call = split_call(node)
+    if call is None:
+        return None
+    callee = dotted_parts(call[0])
+    if callee is None:
+        return None
+    kind_name = callee.split(".")[-1]
+    args = arguments(call[1])
+    keywords = args.keywords
+    name = string_value(keywords.get("name"))
+    ref = SourceRef(path, Span.of(node))
+    if kind_name == "UniqueConstraint":
+        fields = literal(keywords.get("fields")) if "fields" in keywords else ()
+        if fields is UNKNOWN or not isinstance(fields, (tuple, list)):
+            fields = ()
+        nulls = bool_value(keywords.get("nulls_distinct")) if "nulls_distinct" in keywords else None
+        return ConstraintRecord(
+            kind="unique",
+            ref=ref,
+            name=name,
+            fields=tuple(str(item) for item in fields),
+            condition=source(keywords["condition"]) if "condition" in keywords else None,
+            has_expressions=bool(args.positional) or "expressions" in keywords,
+            nulls_distinct=nulls,
+            deferrable=_deferrable(keywords.get("deferrable")),
+        )
+    if kind_name == "CheckConstraint":
+        check = keywords.get("condition", keywords.get("check"))
+        return ConstraintRecord(
+            kind="check", ref=ref, name=name, condition=source(check) if check is not None else None
+        )
+    return None
+
+
+def _deferrable(node: Any) -> str | None:
+    if node is None or literal(node) is None:
+        return None
+    dotted = dotted_name(node)
+    if dotted is None:
+        return source(node)
+    return dotted.split(".")[-1]

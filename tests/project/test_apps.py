@@ -1,0 +1,112 @@
+"""App discovery, labels and module names (project/apps.py through the index)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from integrity_lsp.config import Settings
+from tests.project.conftest import BuildProject
+
+MODEL = (
+    "from django.db import models\n\nclass Thing(models.Model):\n    name = models.CharField()\n"
+)
+
+
+def test_labels_from_apps_py_name_and_folder(build: BuildProject) -> None:
+    index = build(
+        {
+            "shop/__init__.py": "",
+            "shop/models.py": MODEL,
+            "shop/apps.py": """
+                from django.apps import AppConfig
+
+                class ShopConfig(AppConfig):
+                    name = "shop"
+                    label = "store"
+            """,
+            "project/__init__.py": "",
+            "project/billing/__init__.py": "",
+            "project/billing/models.py": MODEL,
+            "project/billing/apps.py": """
+                from django.apps import AppConfig
+
+                class BillingConfig(AppConfig):
+                    default_auto_field = "django.db.models.BigAutoField"
+                    name = "project.billing"
+            """,
+            "blog/__init__.py": "",
+            "blog/models/__init__.py": "from .post import *\n",
+            "blog/models/post.py": MODEL,
+            "blog/migrations/__init__.py": "",
+        }
+    )
+    assert set(index.apps) == {"store", "billing", "blog"}
+    assert index.apps["store"].name == "shop"
+    assert index.apps["billing"].name == "project.billing"
+    assert index.apps["blog"].has_migrations and not index.apps["store"].has_migrations
+    assert index.get_model("store.Thing") is not None
+    assert index.get_model("billing.thing") is not None
+    assert index.get_model("blog.Thing") is not None
+    billing = index.get_model("billing.Thing")
+    assert billing is not None
+    assert index.pk(billing) is not None
+    assert index.pk(billing).field_class == "BigAutoField"  # type: ignore[union-attr]
+
+
+def test_module_names_and_src_layout(build: BuildProject, tmp_path: Path) -> None:
+    index = build(
+        {
+            "src/shop/__init__.py": "",
+            "src/shop/models/__init__.py": "",
+            "src/shop/models/catalog.py": MODEL,
+            "scripts/tool.py": "",
+        }
+    )
+    assert index.module_name(tmp_path / "src/shop/models/catalog.py") == "shop.models.catalog"
+    assert index.module_name(tmp_path / "src/shop/models/__init__.py") == "shop.models"
+    assert index.module_name(tmp_path / "scripts/tool.py") == "tool"
+    assert index.path_for_module("shop.models.catalog") == tmp_path / "src/shop/models/catalog.py"
+    assert index.path_for_module("shop") == tmp_path / "src/shop/__init__.py"
+    app = index.app_for_path(tmp_path / "src/shop/models/catalog.py")
+    assert app is not None and app.label == "shop" and app.name == "shop"
+    assert index.app_for_path(tmp_path / "scripts/tool.py") is None
+
+
+def test_virtualenvs_vendored_and_excluded_folders_are_skipped(
+    build: BuildProject, tmp_path: Path
+) -> None:
+    (tmp_path / "env").mkdir()
+    (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    index = build(
+        {
+            "shop/__init__.py": "",
+            "shop/models.py": MODEL,
+            ".venv/lib/site-packages/other/__init__.py": "",
+            ".venv/lib/site-packages/other/models.py": MODEL,
+            "env/lib/pkg/__init__.py": "",
+            "env/lib/pkg/models.py": MODEL,
+            "node_modules/x/__init__.py": "",
+            "node_modules/x/models.py": MODEL,
+            "legacy/__init__.py": "",
+            "legacy/models.py": MODEL,
+        },
+        Settings(exclude=("legacy",)),
+    )
+    assert set(index.apps) == {"shop"}
+    assert [model.label for model in index.models() if not index.is_builtin(model)] == [
+        "shop.Thing"
+    ]
+
+
+def test_label_collision_prefers_installed_app(build: BuildProject) -> None:
+    index = build(
+        {
+            "settings.py": 'INSTALLED_APPS = ["apps.core"]\n',
+            "apps/__init__.py": "",
+            "apps/core/__init__.py": "",
+            "apps/core/models.py": MODEL,
+            "core/__init__.py": "",
+            "core/models.py": MODEL,
+        }
+    )
+    assert index.apps["core"].name == "apps.core"
