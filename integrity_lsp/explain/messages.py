@@ -101,6 +101,8 @@ def parse_violation(text: str) -> Violation | None:
 
 # Python's traceback and the debug page's copy-and-paste view.
 _PY_FRAME = re.compile(r'^[ \t]*File "(?P<path>[^"\n]+)", line (?P<line>\d+), in (?P<func>[^\n]+)$')
+# pytest's long traceback: `shop/views.py:12: in create_product`.
+_PYTEST_FRAME = re.compile(r"^(?P<path>[^\s:][^:\n]*?\.py):(?P<line>\d+): in (?P<func>\S+)$")
 # The debug page as rendered in a browser and copied: `/path/views.py, line 12, in create`.
 _PAGE_FRAME = re.compile(
     r"^[ \t]*(?P<path>(?:[A-Za-z]:)?[/\\][^\n,]*?\.py), line (?P<line>\d+), in (?P<func>[^\n]+)$"
@@ -114,7 +116,7 @@ def parse_frames(text: str) -> tuple[Frame, ...]:
     frames: list[Frame] = []
     seen: set[tuple[str, int, str]] = set()
     for number, line in enumerate(lines):
-        match = _PY_FRAME.match(line) or _PAGE_FRAME.match(line)
+        match = _frame_match(line)
         if match is None:
             continue
         function = match["func"].strip()
@@ -125,10 +127,14 @@ def parse_frames(text: str) -> tuple[Frame, ...]:
         code = ""
         if number + 1 < len(lines):
             following = lines[number + 1]
-            if not _PY_FRAME.match(following) and not _PAGE_FRAME.match(following):
+            if _frame_match(following) is None:
                 code = following.strip().removesuffix("…").strip()
         frames.append(Frame(match["path"], int(match["line"]), function, code))
     return tuple(frames)
+
+
+def _frame_match(line: str) -> re.Match[str] | None:
+    return _PY_FRAME.match(line) or _PAGE_FRAME.match(line) or _PYTEST_FRAME.match(line)
 
 
 # --- the messages ---------------------------------------------------------------------------

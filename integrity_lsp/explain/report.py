@@ -16,6 +16,7 @@ from dataclasses import field as dataclass_field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING
 
+from integrity_lsp.analysis.source import SourceFile
 from integrity_lsp.explain import names
 from integrity_lsp.explain.catalogue import KnownConstraint, catalogue, lookup_name
 from integrity_lsp.explain.introduced import Introduced, introduced_by
@@ -36,7 +37,7 @@ RELEVANT_CODES: dict[str, frozenset[str]] = {
     "foreign_key": frozenset({"IL202", "IL204"}),
     "check": frozenset({"IL202", "IL205"}),
 }
-_LIBRARY_MARKERS = ("site-packages", "dist-packages", "<frozen", "<string>", "lib/python")
+_LIBRARY_MARKERS = ("site-packages", "dist-packages", "<frozen", "<string>")
 
 
 @dataclass(frozen=True)
@@ -356,15 +357,24 @@ def _distinct_models(models: Iterable[ModelRecord]) -> list[ModelRecord]:
 def project_path(frame_path: str, root: Path) -> Path | None:
     """The project file a traceback path names, even when the traceback came from elsewhere.
 
-    The longest tail of the path that exists under `root` wins (`/srv/app/shop/views.py` is
-    `shop/views.py` here); library frames (site-packages, frozen modules) are never project.
+    The path itself when it is under `root`, else the longest tail of at least two parts that
+    exists under `root` (`/srv/app/shop/views.py` is `shop/views.py` here); library frames
+    (site-packages, frozen modules) are never project.
     """
     normalised = frame_path.replace("\\", "/")
     if any(marker in normalised for marker in _LIBRARY_MARKERS):
         return None
     pure = PureWindowsPath(frame_path) if "\\" in frame_path else PurePosixPath(frame_path)
+    if not pure.is_absolute():  # pytest prints paths relative to where it ran
+        relative = root.joinpath(*pure.parts)
+        if relative.is_file():
+            return relative
+    elif isinstance(pure, PurePosixPath):
+        direct = Path(pure)
+        if direct.is_file() and direct.resolve().is_relative_to(root.resolve()):
+            return direct
     parts = [part for part in pure.parts if part not in ("/", "\\") and not part.endswith(":\\")]
-    for start in range(len(parts)):
+    for start in range(len(parts) - 1):
         candidate = root.joinpath(*parts[start:])
         if candidate.is_file():
             return candidate
@@ -401,14 +411,16 @@ def _sites_at_frames(
 
 def _with_block_at(sites: Sequence[WriteSite], line: int, path: Path) -> list[WriteSite]:
     """Writes inside `with transaction.atomic():` at `line`: where a deferred check fires."""
-    from integrity_lsp.analysis.source import parse
-
     try:
-        tree = parse(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return []
-    leaf = tree.get_leaf_for_position((line, 0), include_prefixes=True)
-    node = leaf
+    source = SourceFile(path, text)
+    line_text = source.line_text(line)
+    if not line_text.strip():
+        return []
+    indent = len(line_text) - len(line_text.lstrip())
+    node = source.tree.get_leaf_for_position((line, indent), include_prefixes=True)
     while node is not None and node.type != "with_stmt":
         node = node.parent
     if node is None or node.start_pos[0] != line:

@@ -337,11 +337,50 @@ def test_traceback_frame_comes_first_and_settles_the_model() -> None:
     assert not any(site.from_traceback for site in explanation.write_sites[1:])
 
 
+def test_deferred_check_at_the_end_of_an_atomic_block() -> None:
+    """Foreign keys are checked at COMMIT: the frame is the `with transaction.atomic():` line."""
+    line = line_of(SERVICES, "with transaction.atomic():")
+    text = (
+        "Traceback (most recent call last):\n"
+        f'  File "/app/shop/services.py", line {line}, in checkout\n'
+        "    with transaction.atomic():\n"
+        '  File "/venv/lib/python3.12/site-packages/django/db/transaction.py", line 307, in '
+        "__exit__\n"
+        "django.db.utils.IntegrityError: FOREIGN KEY constraint failed\n"
+    )
+    explanation = explain(text)
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Order"
+    first = explanation.write_sites[0]
+    assert first.from_traceback
+    assert first.function == "checkout"
+    assert first.kind == "create"
+
+
+def test_pytest_traceback_with_relative_paths() -> None:
+    line = line_of(SERVICES, "Order.objects.create(customer_id=")
+    text = (
+        f"shop/services.py:{line}: in add_order\n"
+        "    return Order.objects.create(customer_id=customer_id, total=total, "
+        "reference=reference)\n"
+        "E   django.db.utils.IntegrityError: (1048, \"Column 'total' cannot be null\")\n"
+    )
+    explanation = explain(text)
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Order"
+    assert explanation.write_sites[0].from_traceback
+    assert explanation.write_sites[0].function == "add_order"
+
+
 def test_project_path_maps_foreign_absolute_paths() -> None:
     assert project_path("/srv/app/shop/views.py", FIXTURE) == FIXTURE / "shop" / "views.py"
     assert project_path("C:\\work\\site\\shop\\views.py", FIXTURE) == VIEWS
     assert project_path("/venv/lib/python3.12/site-packages/shop/views.py", FIXTURE) is None
     assert project_path("/elsewhere/unknown.py", FIXTURE) is None
+    assert project_path(str(VIEWS), FIXTURE) == VIEWS
+    assert project_path("shop/views.py", FIXTURE) == VIEWS
+    # One bare file name from elsewhere (a stdlib frame) is never taken for a project file.
+    assert project_path("/usr/lib/python3.12/manage.py", FIXTURE) is None
 
 
 # --- output --------------------------------------------------------------------------------------
