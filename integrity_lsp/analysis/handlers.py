@@ -1,4 +1,12 @@
-"""Request handlers, recognised statically: function views, view-class methods, API endpoints."""
+"""Request handlers, recognised statically: function views, view-class methods, API endpoints.
+
+A function is a handler when it takes `request` first or carries a view decorator
+(`require_POST`, `login_required`, DRF `@api_view`, a django-ninja `@api.post`/`@router.get`
+on a `NinjaAPI()`/`Router()` of the module, or one of `handler-decorators`). A method is one when
+its class derives from Django's `View` family, DRF's `APIView`/`ViewSet` family or one of
+`handler-base-classes`, following base classes through the file and, via the project index,
+across files (`class OrderView(BaseView)` where `BaseView(View)` lives in `core/views.py`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +14,7 @@ from typing import Any
 
 from integrity_lsp.analysis.context import Context, HandlerInfo
 from integrity_lsp.analysis.nodes import normalised
+from integrity_lsp.analysis.source import SourceFile
 
 Node = Any
 
@@ -13,10 +22,11 @@ VIEW_DECORATORS = frozenset(
     {
         "require_POST", "require_GET", "require_http_methods", "require_safe",
         "login_required", "permission_required", "csrf_exempt", "api_view",
-        "action", "user_passes_test", "staff_member_required",
+        "user_passes_test", "staff_member_required",
     }
 )  # fmt: skip
 NINJA_METHODS = frozenset({"get", "post", "put", "patch", "delete", "api_operation"})
+NINJA_CLASSES = frozenset({"NinjaAPI", "Router"})
 HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete"})
 DRF_METHODS = frozenset(
     {"create", "update", "partial_update", "destroy", "perform_create", "perform_update"}
@@ -25,7 +35,8 @@ DJANGO_VIEW_BASES = frozenset(
     {
         "View", "TemplateView", "RedirectView", "FormView", "CreateView", "UpdateView",
         "DeleteView", "DetailView", "ListView", "ProcessFormView", "BaseCreateView",
-        "BaseUpdateView", "BaseFormView",
+        "BaseUpdateView", "BaseFormView", "BaseDeleteView", "ModelFormMixin", "FormMixin",
+        "DeletionMixin",
     }
 )  # fmt: skip
 DRF_VIEW_BASES = frozenset(
@@ -33,9 +44,14 @@ DRF_VIEW_BASES = frozenset(
         "APIView", "GenericAPIView", "ViewSet", "GenericViewSet", "ModelViewSet",
         "ReadOnlyModelViewSet", "CreateAPIView", "ListCreateAPIView", "UpdateAPIView",
         "RetrieveUpdateAPIView", "RetrieveUpdateDestroyAPIView", "DestroyAPIView",
-        "ViewSetMixin", "CreateModelMixin", "UpdateModelMixin",
+        "RetrieveDestroyAPIView", "ListAPIView", "RetrieveAPIView", "ViewSetMixin",
+        "CreateModelMixin", "UpdateModelMixin", "DestroyModelMixin",
     }
 )  # fmt: skip
+DJANGO_METHODS = HTTP_METHODS | {"form_valid"}
+MAX_DEPTH = 12
+_KIND_CACHE: dict[tuple[str, str, str], str | None] = {}
+_NINJA_CACHE: dict[tuple[str, str], frozenset[str]] = {}
 
 
 def decorators_of(funcdef: Node) -> list[Node]:
@@ -77,24 +93,109 @@ def detect_handler(funcdef: Node, ctx: Context) -> HandlerInfo | None:
     configured = set(settings.handler_decorators)
     if configured & (set(decorators) | short):
         return HandlerInfo("config", funcdef, ctx.class_node, non_atomic)
+    owners = _ninja_owners(ctx.file)
     for name in decorators:
         owner, _, method = name.rpartition(".")
-        if (owner in ("api", "app") or owner.endswith("router")) and method in NINJA_METHODS:
+        is_owner = owner in owners or owner in ("api", "app") or owner.endswith("router")
+        if is_owner and method in NINJA_METHODS:
             return HandlerInfo("ninja", funcdef, ctx.class_node, non_atomic)
     if "api_view" in short:
         return HandlerInfo("drf", funcdef, ctx.class_node, non_atomic)
     name = funcdef.children[1].value
     if ctx.class_node is not None and ctx.function is None:
-        bases = {base.rsplit(".", 1)[-1] for base in class_bases(ctx.class_node)}
-        configured_bases = {b.rsplit(".", 1)[-1] for b in settings.handler_base_classes}
-        if bases & DRF_VIEW_BASES and (name in HTTP_METHODS or name in DRF_METHODS):
+        kind = view_kind(ctx.class_node, ctx.file, ctx)
+        if kind == "drf" and (name in HTTP_METHODS | DRF_METHODS or "action" in short):
             return HandlerInfo("drf", funcdef, ctx.class_node, non_atomic)
-        if bases & (DJANGO_VIEW_BASES | configured_bases) and name in HTTP_METHODS | {"form_valid"}:
+        if kind in ("django", "config") and name in DJANGO_METHODS:
             return HandlerInfo("django", funcdef, ctx.class_node, non_atomic)
         return None
     if ctx.function is None and (short & VIEW_DECORATORS or _first_parameter(funcdef) == "request"):
         return HandlerInfo("django", funcdef, ctx.class_node, non_atomic)
     return None
+
+
+def view_kind(classdef: Node, source: SourceFile, ctx: Context, depth: int = 0) -> str | None:
+    """ "drf", "django", "config" (a configured base class) or None, following bases."""
+    key = (str(source.path), source.digest, f"{classdef.start_pos}")
+    if key in _KIND_CACHE:
+        return _KIND_CACHE[key]
+    _KIND_CACHE[key] = None  # cycle guard
+    if len(_KIND_CACHE) > 4096:
+        _KIND_CACHE.clear()
+    configured = {b.rsplit(".", 1)[-1] for b in ctx.env.settings.handler_base_classes}
+    kinds: set[str | None] = set()
+    for base in class_bases(classdef):
+        short = base.rsplit(".", 1)[-1]
+        if short in DRF_VIEW_BASES:
+            kinds.add("drf")
+        elif short in DJANGO_VIEW_BASES:
+            kinds.add("django")
+        elif short in configured or base in ctx.env.settings.handler_base_classes:
+            kinds.add("config")
+        elif depth < MAX_DEPTH:
+            found = _definition(base, source, ctx)
+            if found is not None:
+                kinds.add(view_kind(found[0], found[1], ctx, depth + 1))
+    kind = next((k for k in ("drf", "django", "config") if k in kinds), None)
+    _KIND_CACHE[key] = kind
+    return kind
+
+
+def _definition(
+    base: str, source: SourceFile, ctx: Context, depth: int = 0
+) -> tuple[Node, SourceFile] | None:
+    """The class statement a base expression names: in this file, else in the module it is
+    imported from (following re-exports)."""
+    if "." not in base:
+        for classdef in source.tree.iter_classdefs():
+            if classdef.children[1].value == base:
+                return classdef, source
+    head, *rest = base.split(".")
+    imported = ctx.env.resolver.import_table(source).lookup(head)
+    if imported is None or depth > MAX_DEPTH:
+        return None
+    module, attribute = imported
+    parts = [*([attribute] if attribute is not None else []), *rest]
+    if not parts:
+        return None
+    index = ctx.env.index
+    if len(parts) > 1 or index.path_for_module(f"{module}.{parts[0]}") is not None:
+        module = ".".join([module, *parts[:-1]])  # `from app import views` then `views.Base`
+    path = index.path_for_module(module)
+    other = _source(path, ctx) if path is not None and path != source.path else None
+    return _definition(parts[-1], other, ctx, depth + 1) if other is not None else None
+
+
+def _source(path: Any, ctx: Context) -> SourceFile | None:
+    text = ctx.env.read_text(path)
+    return SourceFile(path, text, ctx.env.index.module_name(path)) if text is not None else None
+
+
+def _ninja_owners(source: SourceFile) -> frozenset[str]:
+    """Module-level names bound to `NinjaAPI(…)` or `Router(…)`."""
+    key = (str(source.path), source.digest)
+    cached = _NINJA_CACHE.get(key)
+    if cached is None:
+        owners = set()
+        for statement in source.tree.children:
+            node = statement.children[0] if statement.type == "simple_stmt" else statement
+            if node.type == "expr_stmt" and node.children[0].type == "name":
+                callee = normalised(node.children[-1]).split("(", 1)[0]
+                if callee.rsplit(".", 1)[-1] in NINJA_CLASSES:
+                    owners.add(str(node.children[0].value))
+        if len(_NINJA_CACHE) > 1024:
+            _NINJA_CACHE.clear()
+        cached = _NINJA_CACHE[key] = frozenset(owners)
+    return cached
+
+
+def handler_title(handler: HandlerInfo) -> str:
+    """How a message names the handler: "the view `signup`", "`WarehouseAPI.post`"."""
+    name = handler.function.children[1].value
+    if handler.class_node is not None:
+        return f"`{handler.class_node.children[1].value}.{name}`"
+    kind = {"ninja": "the django-ninja operation", "drf": "the DRF view"}.get(handler.kind)
+    return f"{kind or 'the view'} `{name}`"
 
 
 def _first_parameter(funcdef: Node) -> str | None:

@@ -1,0 +1,102 @@
+"""Which NOT NULL columns an insert leaves without a value, as Django 5.2 decides it.
+
+`Model.__init__` fills every field the call does not name with `Field.get_default()`: the
+`default` (a callable is called), else a `DatabaseDefault` for `db_default`, else `""` when the
+class allows empty strings and the field is not null (`empty_strings_allowed`: CharField and
+its subclasses, TextField, FilePathField, the file fields, BinaryField as `b""`), else None.
+`auto_now`/`auto_now_add` are set by `pre_save`, auto fields by the database. A None in a NOT
+NULL column is the IntegrityError. A field the model's own methods assign (`self.slug = …` in an
+overridden `save()`) is taken as filled.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from integrity_lsp.analysis.nodes import CALL_CHAIN_TYPES, Node, chain_parts, walk
+from integrity_lsp.analysis.source import SourceFile, content_hash
+from integrity_lsp.project.records import AUTO_FIELD_CLASSES, FieldRecord
+
+if TYPE_CHECKING:
+    from integrity_lsp.analysis.context import Context
+    from integrity_lsp.project.records import ModelRecord
+
+# Django 5.2 field classes with `empty_strings_allowed = True` (checked against the installed
+# source): unset, they hold "" (b"" for BinaryField). GenericIPAddressField and IPAddressField
+# set it to False, so they hold None.
+EMPTY_STRING_DEFAULT = frozenset(
+    {
+        "CharField", "TextField", "SlugField", "EmailField", "URLField", "FilePathField",
+        "CommaSeparatedIntegerField", "FileField", "ImageField", "BinaryField",
+        "CICharField", "CIEmailField", "CITextField", "SearchVectorField", "SearchQueryField",
+    }
+)  # fmt: skip
+NOT_INSERTED = frozenset({"GeneratedField", "ManyToManyField", "GenericRelation"})
+_ASSIGNED_CACHE: dict[tuple[str, str, str], frozenset[str]] = {}
+
+
+def fills_itself(field: FieldRecord) -> bool:
+    """Does Django (or the database) give this field a non-NULL value when the call omits it?"""
+    if field.null or field.auto_now or field.auto_now_add or field.db_default is not None:
+        return True
+    if field.default is not None:
+        return field.default.strip() != "None"
+    if field.field_class in AUTO_FIELD_CLASSES or field.option("auto_created") == "True":
+        return True
+    return field.field_class in EMPTY_STRING_DEFAULT or field.field_class in NOT_INSERTED
+
+
+def missing_fields(ctx: Context, model: ModelRecord, given: set[str]) -> list[FieldRecord]:
+    """NOT NULL fields (own, abstract-inherited and multi-table parents') without a value."""
+    index = ctx.env.index
+    assigned: set[str] = set()
+    for record in (model, *index.ancestors(model)):
+        assigned |= assigned_by_methods(ctx, record)
+    missing = []
+    for field in index.all_fields(model).values():
+        if field.is_many_to_many or fills_itself(field):
+            continue
+        names = {field.name, field.attname} | ({"pk"} if field.primary_key else set())
+        if not names & (given | assigned):
+            missing.append(field)
+    return missing
+
+
+def assigned_by_methods(ctx: Context, model: ModelRecord) -> frozenset[str]:
+    """Attributes the model class assigns on `self` in any of its methods."""
+    path = model.ref.path
+    text = ctx.file.text if path == ctx.file.path else ctx.env.read_text(Path(path))
+    if text is None:
+        return frozenset()
+    key = (str(path), content_hash(text), model.name)
+    cached = _ASSIGNED_CACHE.get(key)
+    if cached is None:
+        source = ctx.file if path == ctx.file.path else SourceFile(Path(path), text)
+        cached = frozenset(_self_assignments(source, model.name))
+        if len(_ASSIGNED_CACHE) > 1024:
+            _ASSIGNED_CACHE.clear()
+        _ASSIGNED_CACHE[key] = cached
+    return cached
+
+
+def _self_assignments(source: SourceFile, class_name: str) -> set[str]:
+    found: set[str] = set()
+    for classdef in source.tree.iter_classdefs():
+        if classdef.children[1].value != class_name:
+            continue
+        for node in walk(classdef.children[-1]):
+            if node.type == "expr_stmt" and node.children[1].type == "operator":
+                found.update(_self_attribute(target) for target in node.children[:-1:2])
+    found.discard("")
+    return found
+
+
+def _self_attribute(target: Node) -> str:
+    if target.type not in CALL_CHAIN_TYPES:
+        return ""
+    base, trailers = chain_parts(target)
+    if base.type != "name" or base.value != "self" or len(trailers) != 1:
+        return ""
+    first = trailers[0].children
+    return str(first[1].value) if first[0].value == "." else ""
