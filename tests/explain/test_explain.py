@@ -121,6 +121,18 @@ def test_sqlite_not_null() -> None:
     assert "NOT NULL" in render_text(explanation, FIXTURE)
 
 
+def test_not_null_sites_that_omit_the_field_come_first() -> None:
+    explanation = explain("NOT NULL constraint failed: shop_order.total")
+    first = explanation.write_sites[0]
+    assert first.function == "quick_order"
+    assert first.sets(explanation.fields) is False
+    text = render_text(explanation, FIXTURE)
+    assert "leaves total unset" in text
+    # A field Django fills itself is no risk when left out.
+    explanation = explain("NOT NULL constraint failed: shop_product.stock")
+    assert "leaves stock unset (filled: stock by default)" in render_text(explanation, FIXTURE)
+
+
 def test_sqlite_check_by_name_and_column_check() -> None:
     explanation = explain("CHECK constraint failed: price_gte_0")
     assert explanation.model is not None
