@@ -62,11 +62,14 @@ class Explanation:
     # For each candidate model, the fields the message may be about (its FKs, its column).
     candidate_fields: tuple[tuple[ModelRecord, FieldRecord], ...] = ()
     introduced: Introduced | None = None  # the migration operation that added the constraint
+    # Multi-table children of the model: their writes insert into its table too.
+    children: tuple[ModelRecord, ...] = ()
 
     def fields_of(self, model: ModelRecord) -> tuple[FieldRecord, ...]:
         """The violated fields as they are on `model` (a write site's model)."""
         if self.model is not None:
-            return self.fields if model.label == self.model.label else ()
+            same_table = {self.model.label, *(child.label for child in self.children)}
+            return self.fields if model.label in same_table else ()
         return tuple(field for owner, field in self.candidate_fields if owner.label == model.label)
 
     @property
@@ -120,13 +123,18 @@ def explain_parsed(
     frames = _project_frames(parsed.frames, index.root)
     frame_sites: list[WriteSite] = []
     if frames:
-        frame_models = mapping.models or mapper.project_models()
-        frame_sites = _sites_at_frames(index, resolver, frame_models, frames)
+        frame_models = [*mapping.models, *mapper.children(mapping.models)]
+        frame_sites = _sites_at_frames(
+            index, resolver, frame_models or mapper.project_models(), frames
+        )
     if mapping.model is None and frame_sites:
         mapping = mapper.narrow(
             mapping, violation, frame_sites[0].model, "the write in the traceback settles it"
         )
-    sites = find_write_sites(index, mapping.models, resolver=resolver, settings=settings)
+    children = mapper.children(mapping.models)
+    sites = find_write_sites(
+        index, [*mapping.models, *children], resolver=resolver, settings=settings
+    )
     marked = {(site.path, site.span) for site in frame_sites}
     sites = [
         replace(site, from_traceback=True) if (site.path, site.span) in marked else site
@@ -143,6 +151,7 @@ def explain_parsed(
         write_sites=(),
         notes=tuple(mapping.notes),
         candidate_fields=tuple(mapping.candidate_fields),
+        children=tuple(children) if mapping.model is not None else (),
         introduced=(
             introduced_by(index, mapping.model, violation.kind, mapping.fields, mapping.constraint)
             if mapping.model is not None
@@ -241,10 +250,24 @@ class _Mapper:
             if not model.abstract and not model.proxy and not self.index.is_builtin(model)
         ]
 
+    def children(self, models: Sequence[ModelRecord]) -> list[ModelRecord]:
+        """Multi-table children of `models`: creating one inserts into their tables too."""
+        labels = {model.label for model in models}
+        return [
+            model
+            for model in self.project_models()
+            if model.label not in labels
+            and any(parent.label in labels for parent in self.index.parents(model))
+        ]
+
     def narrow(
         self, mapping: _Mapping, violation: Violation, model: ModelRecord, note: str
     ) -> _Mapping:
-        """Settle an ambiguous mapping on `model`, saying why in `note`."""
+        """Settle an ambiguous mapping on `model` (or the parent of it the message is about),
+        saying why in `note`."""
+        candidates = {candidate.label for candidate in mapping.candidates}
+        if model.label not in candidates:
+            model = next((p for p in self.index.parents(model) if p.label in candidates), model)
         narrowed = _Mapping(table=self.index.table_name(model), model=model)
         narrowed.fields = [f for owner, f in mapping.candidate_fields if owner.label == model.label]
         if not narrowed.fields:

@@ -76,6 +76,7 @@ def cases() -> dict[str, Callable[[], object]]:
         "foreign_key_parent_delete": delete_referenced_customer,
         "product_sku": lambda: Product.objects.create(sku="SKU-1", name="Other", price=1),
         "unique_added_by_alter_field": lambda: Category.objects.create(slug="tools"),
+        "multi_table_child": lambda: services.issue_gift_card("SKU-1", "G-1"),
     }
 
 

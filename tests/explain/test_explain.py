@@ -278,6 +278,27 @@ def test_write_sites_of_product() -> None:
     assert create.span.start_column == len("    product = ")
 
 
+def test_multi_table_children_write_the_parents_table() -> None:
+    explanation = explain("UNIQUE constraint failed: shop_product.sku")
+    gift = next(site for site in explanation.write_sites if site.function == "issue_gift_card")
+    assert gift.model.label == "shop.GiftCard"
+    assert gift.value_of("sku") == "data"
+
+
+def test_traceback_through_a_child_model_settles_on_the_parent_table() -> None:
+    line = line_of(SERVICES, "GiftCard.objects.create(")
+    text = (
+        f'  File "/srv/app/shop/services.py", line {line}, in issue_gift_card\n'
+        "django.db.utils.IntegrityError: (1048, \"Column 'name' cannot be null\")\n"
+    )
+    explanation = explain(text)
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Product"  # `name` lives in shop_product
+    assert field_names(explanation) == ["name"]
+    assert explanation.write_sites[0].model.label == "shop.GiftCard"
+    assert explanation.write_sites[0].from_traceback
+
+
 def test_write_sites_of_order_through_instance_save_and_related_manager() -> None:
     index = index_for(FIXTURE)
     order = index.get_model("shop.Order")

@@ -42,6 +42,7 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...], str | None]] = {
     "foreign_key_parent_delete": ("shop.Order", ("customer",), None),
     "product_sku": ("shop.Product", ("sku",), None),
     "unique_added_by_alter_field": ("shop.Category", ("slug",), None),
+    "multi_table_child": ("shop.Product", ("sku",), None),
 }
 # SQLite names no table for a failed foreign key and the deferred check fires at COMMIT, outside
 # any project frame: every model with a foreign key is a candidate.
