@@ -128,8 +128,8 @@ def write_atomically(path: Path, before: str, after: str, root: Path) -> str | N
         try:
             with open(resolved, "x", encoding="utf-8", newline="") as stream:
                 stream.write(after)
-        except OSError as error:
-            return f"{path}: cannot create: {error}"
+        except OSError as problem:
+            return f"{path}: cannot create: {problem}"
         return None
     current, error = read_source(path)
     if current is None:

@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from integrity_lsp.analysis.source import parse
 from integrity_lsp.project.migration_state import ModelState
-from integrity_lsp.project.nodes import UNKNOWN, arguments, dotted_parts, literal, split_call
+from integrity_lsp.project.nodes import (
+    UNKNOWN,
+    arguments,
+    collection_items,
+    dotted_parts,
+    literal,
+    split_call,
+)
 from integrity_lsp.project.records import ConstraintRecord, FieldRecord, ModelRecord, SourceRef
 
 if TYPE_CHECKING:
@@ -182,7 +189,7 @@ _QUALIFIED_CALL = re.compile(r"\b(?:[A-Za-z_]\w*\.)+(?=[A-Za-z_]\w*\()")
 
 def canonical_condition(text: str) -> Any:
     """A hashable normal form of a Q expression; None when it cannot be read."""
-    tree = parse(text.strip())
+    tree = parse(text.strip() + "\n")
     statements = [c for c in tree.children if c.type != "endmarker"]
     if len(statements) != 1 or statements[0].type != "simple_stmt":
         return None
@@ -214,9 +221,10 @@ def _canonical(node: Any) -> Any:
     negated = literal(args.keywords.get("_negated")) is True
     children: list[Any] = []
     for positional in args.positional:
-        pair = literal(positional)
-        if isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str):
-            children.append(("leaf", pair[0], _value(positional.children[1].children[2])))
+        items = collection_items(positional) if positional.type == "atom" else None
+        key = literal(items[0]) if items is not None and len(items) == 2 else None
+        if items is not None and isinstance(key, str):
+            children.append(("leaf", key, _value(items[1])))
         else:
             children.append(_canonical(positional))
     for name in sorted(args.keywords):
@@ -232,7 +240,7 @@ def _combine(connector: str, negated: bool, children: list[Any]) -> Any:
             flat.extend(child[2])
         else:
             flat.append(child)
-    if len(flat) == 1 and not negated and flat[0][0] != "leaf":
+    if len(flat) == 1 and not negated:
         return flat[0]
     return (connector, negated, frozenset(flat))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,8 +59,10 @@ class MigrationHistory:
         apps: Callable[[], dict[str, AppRecord]],
         auth_user_model: Callable[[], str],
         read_text: Callable[[Path], str | None] = _read_disk,
+        overlays: Callable[[], Mapping[Path, str]] | None = None,
     ) -> None:
         self._apps = apps
+        self._overlays = overlays
         self._auth_user_model = auth_user_model
         self._read_text = read_text
         self._overlay: dict[Path, str] = {}
@@ -115,14 +117,22 @@ class MigrationHistory:
                         names.add(folder / entry.name)
         except OSError:
             pass
-        names.update(p for p in self._overlay if p.parent == folder and p.name != "__init__.py")
+        overlaid = set(self._overlay) | set(self._overlays() if self._overlays else ())
+        names.update(p for p in overlaid if p.parent == folder and p.name != "__init__.py")
         return sorted(p for p in names if p.stem.isidentifier() or p.stem[:1].isdigit())
+
+    def _overlay_text(self, path: Path) -> str | None:
+        """Unsaved text: ours (`file_changed`, `sync`), else the index's."""
+        own = self._overlay.get(path)
+        if own is None and self._overlays is not None:
+            own = self._overlays().get(path)
+        return own
 
     def _signature_of_text(self, text: str) -> Signature:
         return ("text", hash(content_hash(text)), len(text))
 
     def _signature(self, path: Path) -> Signature | None:
-        overlay = self._overlay.get(path)
+        overlay = self._overlay_text(path)
         if overlay is not None:
             return self._signature_of_text(overlay)
         try:
@@ -138,7 +148,7 @@ class MigrationHistory:
         cached = self._parsed.get(path)
         if cached is not None and cached[0] == signature and cached[2].app_label == label:
             return cached[2]
-        text = self._overlay.get(path)
+        text = self._overlay_text(path)
         if text is None:
             text = self._read_text(path)
         if text is None:
@@ -258,4 +268,6 @@ def new_history(index: ProjectIndex) -> MigrationHistory:
     return MigrationHistory(
         apps=lambda: index.apps,
         auth_user_model=lambda: index.project_settings.auth_user_model,
+        # The index's unsaved texts (editor buffers, a fixer's new files).
+        overlays=lambda: getattr(index, "_overlay", {}),
     )

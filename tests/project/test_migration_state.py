@@ -1,0 +1,189 @@
+"""State replay semantics, and the schema editor's fill-in values checked against Django's own."""
+
+# ruff: noqa: E501 -- migration sources and SQL are kept one statement a line
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from integrity_lsp.analysis.source import parse
+from integrity_lsp.project.migration_graph import parse_migration
+from integrity_lsp.project.migration_state import column_filler, replay
+from integrity_lsp.project.models import field_from_call
+
+FIELDS = [
+    "models.IntegerField()",
+    "models.IntegerField(blank=True)",
+    "models.IntegerField(default=None)",
+    "models.IntegerField(default=0)",
+    "models.IntegerField(null=True)",
+    "models.CharField(max_length=5)",
+    "models.CharField(max_length=5, blank=True)",
+    "models.CharField(max_length=5, blank=True, null=True)",
+    "models.SlugField(blank=True)",
+    "models.EmailField(blank=True)",
+    "models.URLField(blank=True)",
+    "models.TextField(blank=True)",
+    "models.BinaryField(blank=True)",
+    "models.FileField(blank=True)",
+    "models.FilePathField(blank=True)",
+    "models.GenericIPAddressField(blank=True)",
+    "models.UUIDField(blank=True)",
+    "models.JSONField(blank=True)",
+    "models.DecimalField(max_digits=5, decimal_places=2, blank=True)",
+    "models.BooleanField(blank=True)",
+    "models.DateTimeField(auto_now=True)",
+    "models.DateField(auto_now_add=True)",
+    "models.TimeField(auto_now=True)",
+    "models.DateTimeField(blank=True)",
+    "models.ForeignKey('auth.User', on_delete=models.CASCADE, blank=True)",
+    "models.BooleanField(db_default=True)",
+]
+
+ORACLE = """
+import json, sys
+import django
+from django.conf import settings
+settings.configure(INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes"], USE_TZ=True)
+django.setup()
+from django.db import models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+result = []
+for source in json.loads(sys.stdin.read()):
+    field = eval(source, {"models": models})
+    filled = field.has_db_default() or BaseDatabaseSchemaEditor._effective_default(field) is not None
+    result.append(filled)
+print(json.dumps(result))
+"""
+
+
+def test_column_filler_agrees_with_djangos_effective_default() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", ORACLE],
+        input=json.dumps(FIELDS),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    django_fills = json.loads(out)
+    for source, filled in zip(FIELDS, django_fills, strict=True):
+        node = parse(source + "\n").children[0].children[0]
+        record = field_from_call("f", node, Path("m.py"), app_label="app")
+        assert record is not None, source
+        assert (column_filler(record) is not None) == filled, source
+
+
+def _migrations(*sources: str) -> list:  # type: ignore[type-arg]
+    found = []
+    for number, source in enumerate(sources, start=1):
+        path = Path(f"/p/app/migrations/{number:04d}_m.py")
+        found.append(parse_migration(parse(textwrap.dedent(source)), path, "app"))
+    return found
+
+
+CREATE = """
+    from django.db import migrations, models
+    class Migration(migrations.Migration):
+        operations = [
+            migrations.CreateModel(
+                name="Item",
+                fields=[("id", models.AutoField(primary_key=True)), ("name", models.CharField(max_length=5, null=True))],
+                options={"unique_together": {("id", "name")}, "db_table": "items"},
+            ),
+        ]
+"""
+
+
+def test_replay_follows_fields_and_options() -> None:
+    state = replay(
+        "app",
+        _migrations(
+            CREATE,
+            """
+            from django.db import migrations, models
+            class Migration(migrations.Migration):
+                operations = [
+                    migrations.AddField("item", "size", models.IntegerField(default=3), preserve_default=False),
+                    migrations.RenameField("item", "name", "title"),
+                    migrations.AlterField("item", "title", models.CharField(max_length=5, unique=True)),
+                    migrations.AddConstraint("item", models.UniqueConstraint(fields=["size"], name="u")),
+                    migrations.AlterModelTable("item", "stuff"),
+                ]
+            """,
+        ),
+    )
+    item = state.model("Item")
+    assert item is not None and item.unknown is None
+    assert item.field("size").record.default is None  # type: ignore[union-attr]
+    assert item.field("title").record.is_unique  # type: ignore[union-attr]
+    assert item.field("name") is None
+    assert item.unique_together == (("id", "title"),)
+    assert [c.record.name for c in item.constraints] == ["u"]
+    assert item.table() == "stuff"
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        'migrations.RunSQL("UPDATE items SET name = NULL")',
+        "migrations.RunSQL(sql_from_somewhere)",
+        "migrations.SeparateDatabaseAndState(state_operations=["
+        'migrations.AddField("item", "x", models.IntegerField(null=True))])',
+        'myapp.operations.Backfill(model_name="item")',
+    ],
+)
+def test_operations_it_cannot_follow_make_the_model_unknown(operation: str) -> None:
+    later = f"""
+        from django.db import migrations, models
+        class Migration(migrations.Migration):
+            operations = [{operation}]
+    """
+    state = replay("app", _migrations(CREATE, later))
+    item = state.model("Item")
+    assert item is not None and item.unknown is not None
+
+
+def test_data_steps_remember_what_their_code_mentions() -> None:
+    later = """
+        from django.db import migrations
+        def fill(apps, schema_editor):
+            Item = apps.get_model("app", "Item")
+            Item.objects.filter(name=None).update(name="x")
+        class Migration(migrations.Migration):
+            operations = [migrations.RunPython(fill, migrations.RunPython.noop)]
+    """
+    state = replay("app", _migrations(CREATE, later))
+    item = state.model("Item")
+    assert item is not None
+    assert item.data_step_between(0, 100, ["name"])
+    assert not item.data_step_between(0, 100, ["id"])
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "same"),
+    [
+        ("Q(price__gte=0)", 'models.Q(("price__gte", 0))', True),
+        (
+            "Q(size__gte=0) & Q(quantity__gte=0)",
+            'models.Q(("quantity__gte", 0), ("size__gte", 0))',
+            True,
+        ),
+        (
+            '~Q(a=1) | Q(b=F("c"))',
+            'models.Q(models.Q(("a", 1), _negated=True), ("b", models.F("c")), _connector="OR")',
+            True,
+        ),
+        ("Q(a=1)", "Q(a=2)", False),
+        ("Q(a=1) & Q(b=2)", "Q(a=1) | Q(b=2)", False),
+    ],
+)
+def test_conditions_compare_as_django_deconstructs_them(left: str, right: str, same: bool) -> None:
+    from integrity_lsp.project.migration_drift import canonical_condition
+
+    assert (canonical_condition(left) == canonical_condition(right)) is same
