@@ -63,9 +63,7 @@ from integrity_lsp.analysis.guards import (
 )
 from integrity_lsp.analysis.handlers import handler_title
 from integrity_lsp.analysis.nodes import Argument, Node, code
-from integrity_lsp.analysis.race_fixes import try_atomic_edits
-from integrity_lsp.analysis.races import Write
-from integrity_lsp.analysis.responses import conflict_response
+from integrity_lsp.analysis.responses import conflict_response, wrap_in_try_atomic
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.registry import register
 
@@ -151,9 +149,7 @@ def _fixes(site: WriteSite, ctx: Context, text: str) -> list[Fix]:
     if statement.type != "simple_stmt" or statement.parent.type not in ("suite", "file_input"):
         return []
     response = conflict_response(ctx, text)
-    write = Write(statement, site.node, site.model_text, site.model_leaf, site.model_text,
-                  site.method, site.call, None)  # fmt: skip
-    edits = [*try_atomic_edits(ctx.file, write, list(response.lines)), *response.imports]
+    edits = [*wrap_in_try_atomic(ctx.file, statement, response.lines), *response.imports]
     applicability = Applicability.SAFE if response.safe else Applicability.UNSAFE
     title = f"Wrap in `try: with transaction.atomic()` and answer 409 (`{response.summary}`)"
     return [Fix(title, applicability, tuple(edits))]
