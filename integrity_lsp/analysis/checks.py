@@ -63,6 +63,19 @@ def literal_value(node: Node) -> Any:
         return UNKNOWN
 
 
+def literal_value_of(source: str | None) -> Any:
+    """The value of a literal written as source text (a field's `default=`)."""
+    if source is None:
+        return UNKNOWN
+    tree = parse(source)
+    first = tree.children[0]
+    return literal_value(first.children[0] if first.type == "simple_stmt" else first)
+
+
+def without(values: dict[str, Any], name: str) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if key != name}
+
+
 def evaluate(condition: str, values: Mapping[str, Any], field_name: FieldName) -> Truth:
     """The truth of a condition's source for a row whose known values are `values`."""
     tree = parse(condition)
@@ -214,4 +227,12 @@ def constraint_name(name: str, app_label: str, model_name: str) -> str:
         return name
 
 
-__all__ = ["UNKNOWN", "compare", "constraint_name", "evaluate", "literal_value"]
+__all__ = [
+    "UNKNOWN",
+    "compare",
+    "constraint_name",
+    "evaluate",
+    "literal_value",
+    "literal_value_of",
+    "without",
+]

@@ -8,7 +8,6 @@ asked of the resolver only when a rule needs it.
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -32,13 +31,10 @@ from integrity_lsp.analysis.nodes import (
     walk,
 )
 from integrity_lsp.analysis.races import constructor_call_prefix
-from integrity_lsp.analysis.required import EMPTY_STRING_DEFAULT
-from integrity_lsp.project.records import AUTO_FIELD_CLASSES
 
 if TYPE_CHECKING:
     from integrity_lsp.analysis.context import Context
-    from integrity_lsp.project.index import ProjectIndex
-    from integrity_lsp.project.records import FieldRecord, ModelRecord, UniqueSet
+    from integrity_lsp.project.records import ModelRecord
 
 CONSTANT_CALLS = frozenset({"Decimal", "decimal.Decimal", "UUID", "uuid.UUID"})
 SCOPES = ("funcdef", "classdef", "lambdef")
@@ -63,10 +59,21 @@ class WriteSite:
         return statement_of(self.node)
 
 
+_LAST: tuple[Node, object, WriteSite | None] | None = None  # four rules ask about each node
+
+
 def write_site(node: Node, ctx: Context) -> WriteSite | None:
     """The write `node` (an `atom_expr`/`power`) performs, if any."""
-    if node.type not in CALL_CHAIN_TYPES:
-        return None
+    global _LAST
+    last = _LAST
+    if last is not None and last[0] is node and last[1] is ctx.file:
+        return last[2]
+    found = _write_site(node, ctx) if node.type in CALL_CHAIN_TYPES else None
+    _LAST = (node, ctx.file, found)
+    return found
+
+
+def _write_site(node: Node, ctx: Context) -> WriteSite | None:
     orm = parse_orm_call(node, ctx.env.index)
     if orm is not None:
         method = orm.method
@@ -234,86 +241,6 @@ def is_constant(node: Node) -> bool:
             return False
         return all(is_constant(arg.value) for arg in arguments(found[2]))
     return False
-
-
-def column_of(index: ProjectIndex, model: ModelRecord, name: str) -> str:
-    """`table.column` of a field, in the table that holds it (a multi-table parent's for an
-    inherited field)."""
-    field = index.field(model, name)
-    if field is None:
-        return f"{index.table_name(model)}.{name}"
-    owner = model
-    if field.name not in index.local_fields(model):
-        owner = next(
-            (p for p in index.parents(model) if field.name in index.local_fields(p)), model
-        )
-    return f"{index.table_name(owner)}.{field.column}"
-
-
-def written_fields(index: ProjectIndex, model: ModelRecord, site: WriteSite) -> dict[str, Argument]:
-    """Field name -> the value the site writes to it (`team_id=` is `team`; `pk` the pk)."""
-    found: dict[str, Argument] = {}
-    for key, argument in site.values.items():
-        field = index.field(model, key) if "__" not in key else None
-        if field is not None and not field.is_many_to_many:
-            found[field.name] = argument
-    return found
-
-
-def colliding_unique_set(
-    index: ProjectIndex, model: ModelRecord, written: dict[str, Argument] | None
-) -> UniqueSet | None:
-    """A unique set the write can repeat: every column gets a value, at least one of them a
-    non-constant one from the call (None: the values are not visible, as for `bulk_create` of a
-    list built elsewhere; then every column must be one the caller has to fill)."""
-    for unique in index.unique_sets(model):
-        variable = False
-        for name in sorted(unique.fields):
-            field = index.field(model, name)
-            if field is None:
-                break
-            if written is None:
-                if not _must_be_written(field):
-                    break
-                variable = True
-            elif name in written:
-                variable = variable or not is_constant(written[name].value)
-            elif not _constant_when_unset(field, unique):
-                break
-        else:
-            if variable:
-                return unique
-    return None
-
-
-def _must_be_written(field: FieldRecord) -> bool:
-    return not (
-        field.null
-        or field.default is not None
-        or field.db_default is not None
-        or field.auto_now
-        or field.auto_now_add
-        or field.field_class in AUTO_FIELD_CLASSES
-        or field.option("auto_created") == "True"
-    )
-
-
-def _constant_when_unset(field: FieldRecord, unique: UniqueSet) -> bool:
-    """Does an unset column get the same value on every insert (so it cannot tell rows apart)?"""
-    if field.null and field.default is None:
-        return not unique.nulls_distinct
-    default = field.default if field.default is not None else field.db_default
-    if default is not None:
-        return literal_text(default)
-    return field.field_class in EMPTY_STRING_DEFAULT and not field.auto_now_add
-
-
-def literal_text(source: str) -> bool:
-    try:
-        ast.literal_eval(source)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return False
-    return True
 
 
 def bulk_objects(site: WriteSite, ctx: Context) -> WriteSite | None:

@@ -46,10 +46,18 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from integrity_lsp.analysis.checks import UNKNOWN, constraint_name, evaluate, literal_value
+from integrity_lsp.analysis.checks import (
+    UNKNOWN,
+    constraint_name,
+    evaluate,
+    literal_value,
+    literal_value_of,
+    without,
+)
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.analysis.guards import column_of, resolve_model, write_site
+from integrity_lsp.analysis.guards import resolve_model, write_site
 from integrity_lsp.analysis.nodes import Argument, Node, code
+from integrity_lsp.analysis.uniqueness import column_of
 from integrity_lsp.explain.names import postgres_check_name
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.project.records import POSITIVE_FIELD_CLASSES, ModelRecord, SourceRef
@@ -120,7 +128,7 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
                 (
                     given[n]
                     for n in order
-                    if evaluate(condition, _without(known, n), field_name) is not False
+                    if evaluate(condition, without(known, n), field_name) is not False
                 ),
                 None,
             )
@@ -134,23 +142,9 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
             yield _finding(ctx, culprit, site.node, message, constraint.ref)
 
 
-def literal_value_of(source: str | None) -> Any:
-    if source is None:
-        return UNKNOWN
-    from integrity_lsp.analysis.source import parse
-
-    tree = parse(source)
-    first = tree.children[0]
-    return literal_value(first.children[0] if first.type == "simple_stmt" else first)
-
-
 def _shown(argument: Argument) -> str:
     node = argument.node
     return code(node.children[0] if node.type == "simple_stmt" else node)
-
-
-def _without(values: dict[str, Any], name: str) -> dict[str, Any]:
-    return {key: value for key, value in values.items() if key != name}
 
 
 def _finding(

@@ -56,22 +56,20 @@ from integrity_lsp.analysis.django import (
     INTEGRITY_ERROR_CATCHERS,
     except_clauses,
     handler_names,
-    is_atomic_expression,
-    parse_orm_call,
 )
-from integrity_lsp.analysis.edits import ensure_import, offset_of, statement_span
-from integrity_lsp.analysis.nodes import CALL_CHAIN_TYPES, Node, chain_parts, code, links, walk
+from integrity_lsp.analysis.nodes import Node, code
 from integrity_lsp.analysis.nodes import statements as block_statements
-from integrity_lsp.analysis.race_fixes import shift_block
-from integrity_lsp.findings import Applicability, Edit, Finding, Fix, Location, Span
+from integrity_lsp.analysis.savepoints import (
+    SELF_SAVEPOINT,
+    unprotected_writes,
+    wrap_body_in_atomic,
+)
+from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.registry import register
 
 CODE = "IL202"
 NAME = "integrity-error-caught-in-atomic"
 CATCHERS = INTEGRITY_ERROR_CATCHERS - {"Error"}  # `Error` alone is too common a name
-ORM_WRITES = frozenset({"create", "bulk_create", "bulk_update", "update", "delete"})
-SELF_SAVEPOINT = frozenset({"get_or_create", "update_or_create"})
-SCOPES = ("funcdef", "classdef", "lambdef", "async_funcdef", "decorated")
 
 
 def check(try_stmt: Node, ctx: Context) -> Iterator[Finding]:
@@ -85,7 +83,7 @@ def check(try_stmt: Node, ctx: Context) -> Iterator[Finding]:
     if not caught:
         return
     writes = [
-        w for w in _unprotected_writes(try_stmt.children[2], ctx) if w[1] not in SELF_SAVEPOINT
+        w for w in unprotected_writes(try_stmt.children[2], ctx) if w[1] not in SELF_SAVEPOINT
     ]
     if not writes:
         return
@@ -125,43 +123,6 @@ def _reraises(block: Node) -> bool:
     return node is not None and (node.type == "raise_stmt" or code(node) == "raise")
 
 
-def _unprotected_writes(body: Node, ctx: Context) -> list[tuple[Node, str]]:
-    """ORM writes in the `try` body, outside nested defs and savepoint `atomic()` blocks."""
-    found: list[tuple[Node, str]] = []
-    stack = [body]
-    while stack:
-        node = stack.pop()
-        if node.type in SCOPES or (node.type == "with_stmt" and _is_savepoint(node)):
-            continue
-        if node.type in CALL_CHAIN_TYPES:
-            method = _write_method(node, ctx)
-            if method is not None:
-                found.append((node, method))
-        stack.extend(reversed(getattr(node, "children", [])))
-    return found
-
-
-def _is_savepoint(with_stmt: Node) -> bool:
-    for item in with_stmt.children[1:-2]:
-        expression = item.children[0] if item.type == "with_item" else item
-        is_atomic, savepoint = is_atomic_expression(expression)
-        if is_atomic and savepoint:
-            return True
-    return False
-
-
-def _write_method(node: Node, ctx: Context) -> str | None:
-    orm = parse_orm_call(node, ctx.env.index)
-    if orm is not None:
-        names = [link.name for link in orm.methods]
-        hit = next((n for n in names if n in ORM_WRITES | SELF_SAVEPOINT), None)
-        return hit or next((n for n in names if n.startswith("create_")), None)
-    chain = links(chain_parts(node)[1])
-    if chain and chain[-1].call is not None and chain[-1].name in ("save", "delete"):
-        return chain[-1].name
-    return None
-
-
 def _describe(atomic: AtomicBlock, ctx: Context) -> str:
     if atomic.source == "atomic-requests":
         return "a view under `ATOMIC_REQUESTS = True`"
@@ -172,26 +133,11 @@ def _describe(atomic: AtomicBlock, ctx: Context) -> str:
 
 
 def _fix(try_stmt: Node, ctx: Context) -> list[Fix]:
-    body = try_stmt.children[2]
-    statements = block_statements(body)
-    if body.type != "suite" or not statements:
+    edits = wrap_body_in_atomic(ctx.file, try_stmt.children[2])
+    if not edits:
         return []
-    if any(n.type in ("string", "fstring_string") and "\n" in n.value for n in walk(body)):
-        return []  # re-indenting would change a multi-line string
-    start = statement_span(statements[0])
-    end = statement_span(statements[-1])
-    lines = ctx.file.lines
-    begin = offset_of(lines, start.start_line, start.start_column)
-    text = ctx.file.text[begin : offset_of(lines, end.end_line, end.end_column)]
-    indent = " " * start.start_column
-    transaction, import_edit = ensure_import(ctx.file, "django.db", "transaction")
-    content = f"with {transaction}.atomic():\n" + shift_block(text, indent, indent + "    ")
-    span = Span(start.start_line, start.start_column, end.end_line, end.end_column)
-    edits = [Edit(ctx.file.path, span, content)]
-    if import_edit is not None:
-        edits.append(import_edit)
-    return [Fix("Wrap the `try` body in `with transaction.atomic():` (a savepoint)",
-                Applicability.SAFE, tuple(edits))]  # fmt: skip
+    title = "Wrap the `try` body in `with transaction.atomic():` (a savepoint)"
+    return [Fix(title, Applicability.SAFE, tuple(edits))]
 
 
 register(CODE, NAME, doc=__doc__, node_types=("try_stmt",), check=check)

@@ -39,9 +39,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.analysis.guards import column_of, resolve_model, write_site
+from integrity_lsp.analysis.guards import resolve_model, write_site
 from integrity_lsp.analysis.nodes import Node
 from integrity_lsp.analysis.required import missing_fields
+from integrity_lsp.analysis.uniqueness import column_of
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.registry import register
 

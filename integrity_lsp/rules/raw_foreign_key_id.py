@@ -47,12 +47,12 @@ from integrity_lsp.analysis.dataflow import (
     is_request_derived,
     request_derived_names,
 )
-from integrity_lsp.analysis.edits import ensure_import, replace_node
-from integrity_lsp.analysis.guards import column_of, resolve_model, write_site
+from integrity_lsp.analysis.guards import resolve_model, write_site
 from integrity_lsp.analysis.handlers import handler_title
-from integrity_lsp.analysis.nodes import Argument, Node, chain_parts, code
-from integrity_lsp.analysis.source import SourceFile
-from integrity_lsp.findings import Applicability, Edit, Finding, Fix, Location, Span
+from integrity_lsp.analysis.nodes import Argument, Node
+from integrity_lsp.analysis.parents import assigned_id, fetch_parent_fix, target_field
+from integrity_lsp.analysis.uniqueness import column_of
+from integrity_lsp.findings import Finding, Location, Span
 from integrity_lsp.project.records import ModelRecord
 from integrity_lsp.registry import register
 
@@ -65,7 +65,7 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
     if handler is None or ctx.function is not handler.function:
         return
     if node.type == "expr_stmt":
-        found = _assigned_id(node, ctx)
+        found = assigned_id(node, ctx)
         if found is not None:
             yield from _check_value(found[0], found[1], node, ctx)
         return
@@ -80,26 +80,6 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         return
     for argument in ids:
         yield from _check_value(written_model, argument, node, ctx)
-
-
-def _assigned_id(statement: Node, ctx: Context) -> tuple[ModelRecord, Argument] | None:
-    """`obj.team_id = value` where `obj` is a model instance."""
-    target = statement.children[0]
-    if len(statement.children) != 3 or statement.children[1].value != "=":
-        return None
-    base, trailers = chain_parts(target)
-    if base.type != "name" or len(trailers) != 1 or trailers[0].children[0].value != ".":
-        return None
-    name = trailers[0].children[1].value
-    if not name.endswith("_id"):
-        return None
-    try:
-        model = ctx.env.resolver.resolve_instance(ctx.file, base)
-    except Exception:  # resolution is best effort
-        return None
-    if model is None:
-        return None
-    return model, Argument(name, statement.children[2], "", statement)
 
 
 def _check_value(
@@ -119,7 +99,7 @@ def _check_value(
     parent = index.related_model(model, field)
     if parent is None:
         return
-    target = _target_field(field.option("to_field"))
+    target = target_field(field.option("to_field"))
     parent_column = column_of(index, parent, target)
     assert ctx.handler is not None
     message = (
@@ -130,7 +110,7 @@ def _check_value(
         "PostgreSQL inside a transaction the error appears at COMMIT, past any try/except "
         "around the write"
     )
-    fixes = _fix(ctx.file, argument, field.name, parent.name, parent.module, target)
+    fixes = fetch_parent_fix(ctx.file, argument, field.name, parent.name, parent.module, target)
     yield Finding(
         code=CODE,
         name=NAME,
@@ -140,36 +120,6 @@ def _check_value(
         related=(Location(field.ref.path, field.ref.span, f"{model.name}.{field.name}"),),
         fixes=tuple(fixes),
     )
-
-
-def _target_field(to_field: str | None) -> str:
-    if to_field and to_field[:1] in "\"'":
-        return to_field.strip("\"'")
-    return "pk"
-
-
-def _fix(
-    source: SourceFile, argument: Argument, name: str, parent: str, module: str, target: str
-) -> list[Fix]:
-    if argument.node.type != "argument":
-        return []
-    shortcut, shortcut_edit = ensure_import(source, "django.shortcuts", "get_object_or_404")
-    model, model_edit = _model_reference(source, parent, module)
-    value = code(argument.value)
-    call = f"{name}={shortcut}({model}, {target}={value})"
-    edits: list[Edit] = [replace_node(source.path, argument.node, call)]
-    edits += [edit for edit in (shortcut_edit, model_edit) if edit is not None]
-    title = f"Fetch the {parent} with `get_object_or_404` and pass `{name}=`"
-    return [Fix(title, Applicability.UNSAFE, tuple(edits))]
-
-
-def _model_reference(source: SourceFile, name: str, module: str) -> tuple[str, Edit | None]:
-    """The name the file already imports the model under, else an import of it."""
-    for imported in source.tree.iter_imports():
-        for defined in imported.get_defined_names():
-            if defined.value == name:
-                return name, None
-    return ensure_import(source, module, name)
 
 
 register(CODE, NAME, doc=__doc__, node_types=("atom_expr", "power", "expr_stmt"), check=check)

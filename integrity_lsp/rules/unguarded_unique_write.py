@@ -52,18 +52,11 @@ from collections.abc import Iterator
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.dataflow import is_request_derived, request_derived_names
 from integrity_lsp.analysis.django import INTEGRITY_ERROR_CATCHERS, except_clauses, handler_names
-from integrity_lsp.analysis.guards import (
-    WriteSite,
-    bulk_objects,
-    colliding_unique_set,
-    column_of,
-    resolve_model,
-    write_site,
-    written_fields,
-)
+from integrity_lsp.analysis.guards import WriteSite, bulk_objects, resolve_model, write_site
 from integrity_lsp.analysis.handlers import handler_title
 from integrity_lsp.analysis.nodes import Argument, Node, code
 from integrity_lsp.analysis.responses import conflict_response, wrap_in_try_atomic
+from integrity_lsp.analysis.uniqueness import colliding_unique_set, column_of, written_fields
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.registry import register
 
