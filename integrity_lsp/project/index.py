@@ -92,6 +92,7 @@ class _File:
     digest: str
     module: str | None
     classes: tuple[tuple[str, tuple[str, ...]], ...]  # regex scan: (name, base last names)
+    mentions_app_config: bool = False
     parsed: ParsedModule | None = None
     app_configs: tuple[AppConfigInfo, ...] = ()
 
@@ -190,7 +191,7 @@ class ProjectIndex:
                 if part and "=" not in part:
                     bases.append(part.rsplit(".", 1)[-1])
             classes.append((match.group(1), tuple(bases)))
-        return _File(path, content_hash(text), None, tuple(classes))
+        return _File(path, content_hash(text), None, tuple(classes), "AppConfig" in text)
 
     def _compute_modelish(self) -> frozenset[str]:
         """Class names that may be models/managers, by name alone (a cheap over-approximation)."""
@@ -214,7 +215,9 @@ class ProjectIndex:
 
     def _wants_parse(self, state: _File) -> bool:
         path = state.path
-        if path.name == "models.py" or path.parent.name == "models" or path.name == "apps.py":
+        if path.name == "models.py" or path.parent.name == "models":
+            return True
+        if path.name == "apps.py" and state.mentions_app_config:
             return True
         return any(name in self._modelish for name, _bases in state.classes)
 
@@ -232,7 +235,7 @@ class ProjectIndex:
         is_package = state.path.name == "__init__.py"
         try:
             state.parsed = parse_module(tree, state.path, state.module, is_package=is_package)
-            if state.path.name == "apps.py" and "AppConfig" in text:
+            if state.path.name == "apps.py" and state.mentions_app_config:
                 state.app_configs = tuple(parse_app_configs(tree))
         except RecursionError:
             state.parsed = None

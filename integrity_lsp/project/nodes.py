@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _CHAIN_TYPES = ("atom_expr", "power")
+_KEYWORDS = {"True": True, "False": False, "None": None}
 
 
 def source(node: Any) -> str:
@@ -120,6 +121,11 @@ def literal(node: Any) -> Any:
     """The Python value of a literal node (strings, numbers, bools, None, tuples, lists)."""
     if node is None:
         return None
+    kind = node.type
+    if kind == "keyword" and node.value in _KEYWORDS:
+        return _KEYWORDS[node.value]
+    if kind == "number" and node.value.isdigit():
+        return int(node.value)
     try:
         return ast.literal_eval("(" + str(node.get_code(include_prefix=False)) + "\n)")
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
