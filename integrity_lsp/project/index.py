@@ -66,6 +66,7 @@ from integrity_lsp.project.records import (
     ManagerRecord,
     ModelRecord,
     ProjectSettings,
+    SourceRef,
     UniqueSet,
 )
 from integrity_lsp.project.settings_reader import (
@@ -127,6 +128,8 @@ class ProjectIndex:
         self._lazy_imports: dict[Path, tuple[str, ImportTable]] = {}
         self._link = _Link({}, {}, {}, {}, {}, {})
         self._labels: dict[ClassKey, str] = {}
+        self._canonical: dict[str, str] = {}  # "shop.product" -> "shop.Product"
+        self._bare_relations: dict[SourceRef, str] = {}  # field -> "Team" of ForeignKey("Team")
         self._memo: dict[tuple[str, Any], Any] = {}
 
     # ------------------------------------------------------------------ building
@@ -409,13 +412,14 @@ class ProjectIndex:
                 classes.setdefault((name, cls.name), (cls, parsed))
         self._link = _Link(modules, classes, {}, {}, {}, {})
         self._labels = {}
+        self._bare_relations = {}
         model_keys = [key for key in classes if self._is_model_class(key)]
         apps_by_name = {app.name: app for app in self.apps.values()}
         self._labels = {key: self._app_label(key, apps_by_name) for key in model_keys}
-        canonical = {
+        self._canonical = {
             f"{label}.{key[1]}".lower(): f"{label}.{key[1]}" for key, label in self._labels.items()
         }
-        models = {key: self._make_record(key, canonical) for key in model_keys}
+        models = {key: self._make_record(key) for key in model_keys}
         self._link.models = models
         by_path: dict[Path, list[ModelRecord]] = {}
         for record in models.values():
@@ -428,10 +432,6 @@ class ProjectIndex:
         for record in self._link.by_label.values():
             if not record.abstract and not record.proxy:
                 self._link.by_table.setdefault(self.table_name(record), record)
-
-    def _module_of_key(self, key: ClassKey) -> ParsedModule | None:
-        entry = self._link.classes.get(key)
-        return entry[1] if entry else None
 
     def _imports_of(self, module: str) -> tuple[ImportTable, ParsedModule | None] | None:
         parsed = self._link.modules.get(module)
@@ -618,7 +618,7 @@ class ProjectIndex:
             return app.label
         return module.split(".")[0] if "." in module else path.parent.name
 
-    def _make_record(self, key: ClassKey, canonical: dict[str, str]) -> ModelRecord:
+    def _make_record(self, key: ClassKey) -> ModelRecord:
         cls, _parsed = self._link.classes[key]
         module = key[0]
         labels = self._labels
@@ -641,7 +641,14 @@ class ProjectIndex:
                     resolve_class=resolve_class,
                     auth_user_model=auth_user_model,
                 )
-                record = replace(record, related_model=canonical.get(related.lower(), related))
+                record = replace(record, related_model=self._canonical_label(related))
+                relation = parsed_field.relation
+                if (
+                    relation.kind == "string"
+                    and "." not in relation.text
+                    and relation.text != "self"
+                ):
+                    self._bare_relations[record.ref] = relation.text
             fields.append(record)
         meta = cls.meta
         own_constraints: tuple[ConstraintRecord, ...] = ()
@@ -670,6 +677,9 @@ class ProjectIndex:
             meta_ref=meta.ref if meta is not None else None,
             body_end=cls.body_end,
         )
+
+    def _canonical_label(self, label: str) -> str:
+        return self._canonical.get(label.lower(), label)
 
     def _is_manager(self, key: ClassKey, manager: ParsedManager) -> bool:
         """A manager by its call shape, or because its class derives from a *Manager class."""
@@ -941,7 +951,7 @@ class ProjectIndex:
                 continue  # Django copies fields from direct abstract bases, in MRO order
             for name, field in self.local_fields(base).items():
                 if name not in fields and name not in cls.attributes and name not in inherited:
-                    fields[name] = field
+                    fields[name] = self._copied_to(field, model)
         if not model.abstract:
             links = {
                 field.related_model
@@ -982,6 +992,14 @@ class ProjectIndex:
                 )
                 fields = {"id": implicit, **fields}
         return fields
+
+    def _copied_to(self, field: FieldRecord, model: ModelRecord) -> FieldRecord:
+        """An abstract parent's field as the child has it: `ForeignKey("Team")` (no app label)
+        points into the child's app, as Django resolves it against the concrete class."""
+        bare = self._bare_relations.get(field.ref)
+        if bare is None:
+            return field
+        return replace(field, related_model=self._canonical_label(f"{model.app_label}.{bare}"))
 
     def _auto_field_class(self, model: ModelRecord) -> str:
         if is_builtin_path(model.ref.path):

@@ -190,7 +190,8 @@ class Resolver:
         if value.kind == "manager" and value.manager is not None:
             return value.manager
         if value.kind == "queryset":
-            return ManagerTarget(value.model, value.method or "objects", "queryset")
+            manager = value.manager.manager if value.manager is not None else "objects"
+            return ManagerTarget(value.model, manager, "queryset")
         return None
 
     # ------------------------------------------------------------------ the evaluator
@@ -351,7 +352,7 @@ class Resolver:
             return _Value("tuple", model)
         if method in NOT_QUERYSET_METHODS or method.startswith("_"):
             return None
-        return _Value("queryset", model, method=method)
+        return _Value("queryset", model, value.manager, method)
 
     # ------------------------------------------------------------------ names and bindings
 

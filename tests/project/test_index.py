@@ -479,3 +479,39 @@ def test_model_for_class_follows_reexports(build: BuildProject) -> None:
     assert index.models_defined_in(path) == (product,)
     order = model(index, "shop.Order")
     assert order.fields[0].related_model == "shop.Product"
+
+
+def test_bare_string_relation_in_abstract_base_points_into_the_childs_app(
+    build: BuildProject,
+) -> None:
+    index = build(
+        {
+            **APP,
+            "core/models.py": """
+                from django.db import models
+
+                class Owned(models.Model):
+                    team = models.ForeignKey("Team", models.CASCADE, related_name="%(class)ss")
+                    parent = models.ForeignKey("self", models.CASCADE, null=True)
+
+                    class Meta:
+                        abstract = True
+            """,
+            "shop/models.py": """
+                from django.db import models
+                from core.models import Owned
+
+                class Team(models.Model):
+                    pass
+
+                class Project(Owned):
+                    pass
+            """,
+        }
+    )
+    project = model(index, "shop.Project")
+    team = index.field(project, "team")
+    assert team is not None and team.related_model == "shop.Team"
+    parent = index.field(project, "parent")
+    assert parent is not None and index.related_model(project, parent) == project
+    assert index.reverse_relations(model(index, "shop.Team"))["projects"][0] == project

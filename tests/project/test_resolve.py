@@ -152,6 +152,7 @@ def test_model_names_through_imports(harness: Harness) -> None:
         "shop/views.py",
         """
         import shop.models
+        import shop.models as sm
         from django.contrib.auth import get_user_model
         from django.contrib.auth.models import Group
         from . import models as shop_models
@@ -169,6 +170,7 @@ def test_model_names_through_imports(harness: Harness) -> None:
             Account.objects.create(username="e")
             User.objects.create(username="f")
             get_user_model().objects.create(username="g")
+            sm.Team.objects.create(name="sm")
             Group.objects.create(name="h")
             Unknown.objects.create()
         """,
@@ -181,6 +183,7 @@ def test_model_names_through_imports(harness: Harness) -> None:
     assert harness.model(source, "User.objects") == "accounts.User"
     assert harness.model(source, "get_user_model().objects") == "accounts.User"
     assert harness.model(source, "Group.objects") == "auth.Group"
+    assert harness.model(source, "sm.Team", len("sm.")) == "shop.Team"
     assert harness.model(source, "Unknown.objects") is None
     assert harness.model(source, "request") is None
 
@@ -246,7 +249,7 @@ def test_related_managers_and_instances(harness: Harness) -> None:
     )
     assert describe(harness.manager(source, '.create(sku="i")')) == (
         "shop.Product",
-        "filter",
+        "objects",
         "queryset",
         (),
     )
@@ -305,6 +308,13 @@ def test_jedi_fallback_for_assignments(harness: Harness) -> None:
     assert harness.model(source, "Chosen.objects") == "shop.Product"
     # the answer is cached per (path, digest, position)
     assert harness.model(source, "Chosen.objects") == "shop.Product"
+
+
+def test_jedi_failure_gives_none(harness: Harness, tmp_path: Path) -> None:
+    resolver = Resolver(harness.index, environment_path=str(tmp_path / "no-such-python"))
+    source = harness.source("shop/views.py", "Chosen = pick()\nChosen.objects.create()\n")
+    leaf = harness.node(source, "Chosen.objects")
+    assert resolver.resolve_model(source, leaf) is None
 
 
 def test_broken_source_never_raises(harness: Harness) -> None:
