@@ -1051,6 +1051,10 @@ class ProjectIndex:
 
     def managers(self, model: ModelRecord) -> tuple[ManagerRecord, ...]:
         """Managers available on `model`, own first, then inherited; `objects` when none."""
+        memo_key = ("managers", self._key(model))
+        cached = self._memo.get(memo_key)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
         found: dict[str, ManagerRecord] = {}
         for key in self._mro(self._key(model)):
             record = self._record(key)
@@ -1059,7 +1063,9 @@ class ProjectIndex:
                     found.setdefault(manager.attribute, manager)
         if not found and "objects" not in self._all_fields(model):
             found["objects"] = ManagerRecord("objects", "Manager")
-        return tuple(found.values())
+        result = tuple(found.values())
+        self._memo[memo_key] = result
+        return result
 
     def constraints(self, model: ModelRecord) -> tuple[ConstraintRecord, ...]:
         """The constraints and unique_together entries Django's `_meta` has for `model`.

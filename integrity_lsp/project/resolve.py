@@ -88,6 +88,7 @@ NOT_QUERYSET_METHODS = frozenset(
 )
 MODEL_GETTERS = frozenset({"get_user_model", "get_model"})
 _MAX_DEPTH = 12
+_JEDI_CACHE_SIZE = 10_000
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ class Resolver:
             trailer = parts[index]
             if value is None or trailer.type != "trailer":
                 return None
-            value = self._apply_trailer(source, value, trailer, depth)
+            value = self._apply_trailer(value, trailer)
         return value
 
     def _evaluate_head(
@@ -272,9 +273,7 @@ class Resolver:
                 return _Value("class", target.model)
         return None
 
-    def _apply_trailer(
-        self, source: SourceFile, value: _Value, trailer: Any, depth: int
-    ) -> _Value | None:
+    def _apply_trailer(self, value: _Value, trailer: Any) -> _Value | None:
         opening = trailer.children[0]
         model = value.model
         if is_operator(opening, "."):
@@ -290,10 +289,11 @@ class Resolver:
             index = literal(trailer.children[1])
             if value.kind == "tuple":
                 return _Value("instance", model) if index == 0 else None
-            if value.kind in ("queryset", "manager") and isinstance(index, int):
-                return _Value("instance", model)
-            if value.kind == "queryset" and trailer.children[1].type == "subscript":
-                return value
+            if value.kind == "queryset":
+                if isinstance(index, int):
+                    return _Value("instance", model)
+                if trailer.children[1].type == "subscript":  # a slice is still a queryset
+                    return value
         return None
 
     def _attribute(self, value: _Value, attribute: str) -> _Value | None:
@@ -520,6 +520,8 @@ class Resolver:
             result = self._jedi_infer(source, line, column, kind)
         except Exception:  # jedi failing must never take the analysis down
             result = None
+        if len(self._jedi_cache) >= _JEDI_CACHE_SIZE:
+            self._jedi_cache.clear()  # stale digests pile up while a file is edited
         self._jedi_cache[key] = result
         return result
 
