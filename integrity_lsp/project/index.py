@@ -233,15 +233,16 @@ class ProjectIndex:
         text = self._text(state.path)
         if text is None:
             return False
-        tree = parse(text)
         state.module = self.module_name(state.path)
         is_package = state.path.name == "__init__.py"
         try:
+            tree = parse(text)
             state.parsed = parse_module(tree, state.path, state.module, is_package=is_package)
             if state.path.name == "apps.py" and state.mentions_app_config:
                 state.app_configs = tuple(parse_app_configs(tree))
-        except RecursionError:
+        except RecursionError:  # absurdly nested code: index nothing from this file
             state.parsed = None
+            state.app_configs = ()
         return True
 
     def _refresh_modules(self) -> None:
