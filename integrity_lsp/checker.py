@@ -69,6 +69,9 @@ def check_source(text: str, path: Path, env: Environment) -> list[Finding]:
     file_codes = file_level_codes(text)
     if file_codes is ALL_CODES:
         return []
+    if env.index.is_index_source(path):
+        # The text under check is the truth for this file: models read from it, not from disk.
+        env.index.update_file(path, text)
     source = SourceFile(path, text, env.index.module_name(path))
     ctx = Context(file=source, env=env)
     try:
@@ -86,7 +89,7 @@ def finalize(
     validator = _FixValidator(source, env)
     for finding in sorted(raw, key=Finding.sort_key):
         key = (finding.code, finding.span.start_line, finding.span.start_column)
-        if key in seen or finding.code in file_codes:
+        if key in seen or finding.code in file_codes or not _inside(finding, source):
             continue
         if not env.settings.is_enabled(finding.code, finding.path, env.root):
             continue
@@ -182,6 +185,17 @@ class _FixValidator:
         except EditConflict:
             return False
         return compiles(after)
+
+
+def _inside(finding: Finding, source: SourceFile) -> bool:
+    """A finding's span lies within the checked text (a rule bug must not reach an editor)."""
+    if finding.path != source.path:
+        return True
+    span = finding.span
+    last_line = len(source.lines)
+    if not (1 <= span.start_line <= span.end_line <= last_line):
+        return False
+    return span.end_column <= len(source.line_text(span.end_line)) and span.start_column >= 0
 
 
 def _drop_shadowed(findings: list[Finding]) -> list[Finding]:
