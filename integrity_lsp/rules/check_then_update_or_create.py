@@ -10,16 +10,16 @@ constraint, a duplicate row is stored and later `get()` calls raise `MultipleObj
 ## Example
 ```python
 try:
-    stock = Stock.objects.get(product=product, warehouse=warehouse)
-    stock.quantity = quantity
-    stock.save()
-except Stock.DoesNotExist:
-    Stock.objects.create(product=product, warehouse=warehouse, quantity=quantity)
+    level = StockLevel.objects.get(product=product, warehouse=warehouse)
+    level.quantity = quantity
+    level.save()
+except StockLevel.DoesNotExist:
+    level = StockLevel.objects.create(product=product, warehouse=warehouse, quantity=quantity)
 ```
 
 ## Use instead
 ```python
-stock, _created = Stock.objects.update_or_create(
+level, _created = StockLevel.objects.update_or_create(
     product=product, warehouse=warehouse, defaults={"quantity": quantity}
 )
 ```

@@ -10,14 +10,14 @@ raise `MultipleObjectsReturned`.
 ## Example
 ```python
 try:
-    tag = Tag.objects.get(slug=slug)
-except Tag.DoesNotExist:
-    tag = Tag.objects.create(slug=slug, label=label)
+    warehouse = Warehouse.objects.get(code=code)
+except Warehouse.DoesNotExist:
+    warehouse = Warehouse.objects.create(code=code, name=name)
 ```
 
 ## Use instead
 ```python
-tag, _created = Tag.objects.get_or_create(slug=slug, defaults={"label": label})
+warehouse, _created = Warehouse.objects.get_or_create(code=code, defaults={"name": name})
 ```
 
 ## Fix safety

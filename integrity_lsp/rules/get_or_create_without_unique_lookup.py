@@ -18,24 +18,23 @@ is reported.
 
 ## Example
 ```python
-class Subscription(models.Model):
-    user = models.ForeignKey(User, on_delete=models.CASCADE)
-    plan = models.CharField(max_length=20)
+class Category(models.Model):
+    name = models.CharField(max_length=100)  # not unique
 
-Subscription.objects.get_or_create(user=user, plan=plan)
+Category.objects.get_or_create(name=name)
 ```
 
 ## Use instead
 ```python
-class Subscription(models.Model):
-    ...
+class Category(models.Model):
+    name = models.CharField(max_length=100)
+
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["plan", "user"], name="billing_subscription_plan_user_uniq"
-            ),
+            models.UniqueConstraint(fields=["name"], name="shop_category_name_uniq"),
         ]
 ```
+or look the row up by a field that is already unique (`slug=`).
 
 ## Fix safety
 Unsafe: it edits models.py (another file) and needs a migration (`makemigrations`), which fails
