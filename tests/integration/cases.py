@@ -1,0 +1,177 @@
+"""Every flagged case of examples/ that has a runtime hazard, and how it behaves per backend.
+
+A case names the rule, the file, the function (or migration) the finding is in, and the
+scenario of `scenarios.py` that runs it. The finding itself (its line and the error its message
+predicts) always comes from the checker, never from here. Where a backend does not behave as
+the prediction says, `hazard_xfail` / `fix_xfail` hold the reason: the test is then a strict
+xfail that shows it (and starts failing the day the behaviour changes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+# Mode of a scenario: races run as `race`/`serial`, everything else as `trigger` (and `twin`).
+RACE, TRIGGER, MIGRATION = "race", "trigger", "migration"
+
+
+@dataclass(frozen=True)
+class Case:
+    rule: str
+    file: str  # relative to examples/
+    anchor: str  # the finding is the first of `rule` in `file` at or after this text
+    scenario: str
+    shape: str  # RACE | TRIGGER | MIGRATION
+    hazard_xfail: Mapping[str, str] = field(default_factory=dict)
+    fix_xfail: Mapping[str, str] = field(default_factory=dict)
+    # TRIGGER cases: which rows the fixed code must leave — those the failing original left
+    # ("hazard": the fix turns the error into a response and changes no data) or those of
+    # the example's hand-written safe twin ("twin").
+    reference: str = "hazard"
+    makemigrations: tuple[str, ...] = ()  # apps whose models the unsafe fix changes
+    # TRIGGER cases with a deferred check: the backends on which an `atomic()` around the
+    # call raises at COMMIT rather than in the call.
+    at_commit: frozenset[str] = frozenset()
+    expected_rows: tuple[tuple[object, ...], ...] | None = None  # MIGRATION fixes
+
+    @property
+    def id(self) -> str:
+        return f"{self.rule}-{self.scenario}"
+
+
+MARIADB_CI_COLLATION = (
+    "MariaDB's default collation (utf8mb4_general_ci) is case-insensitive: the unique email "
+    "index refuses the second spelling, get_or_create falls back to get(), no duplicates"
+)
+SLUG_DEFAULT = (
+    "not reproducible as written: defaults={'slug': slugify(name)} writes the unique slug, so "
+    "the losing INSERT fails and get_or_create returns the winner's row (checker false "
+    "positive, reported)"
+)
+
+UPDATE_OR_CREATE_SQLITE = (
+    "SQLite: update_or_create() reads (SELECT … FOR UPDATE is a plain SELECT) inside a "
+    "DEFERRED transaction, then writes: the loser cannot upgrade its lock and gets "
+    "OperationalError 'database is locked'. Race-free only with "
+    "OPTIONS={'transaction_mode': 'IMMEDIATE'} (Django >= 5.1)"
+)
+STUB_BACKFILL = (
+    "the fix's backfill migration is a stub that raises RuntimeError('choose the category of "
+    "existing Product rows here') while NULLs exist: a person must choose the value"
+)
+
+CASES: tuple[Case, ...] = (
+    Case("IL101", "shop/services.py", "def import_product(", "import_product", RACE),
+    Case("IL101", "shop/services.py", "def ensure_warehouse(", "ensure_warehouse", RACE),
+    Case("IL101", "accounts/services.py", "def ensure_user(", "ensure_user", RACE),
+    Case("IL101", "accounts/views.py", "def signup(", "signup", RACE),
+    Case("IL102", "orders/services.py", "def customer_for_email(", "customer_for_email", RACE),
+    Case(
+        "IL103",
+        "shop/services.py",
+        "def set_stock(",
+        "set_stock",
+        RACE,
+        fix_xfail={"sqlite": UPDATE_OR_CREATE_SQLITE},
+    ),
+    Case(
+        "IL103",
+        "accounts/services.py",
+        "def set_display_name(",
+        "set_display_name",
+        RACE,
+        fix_xfail={"sqlite": UPDATE_OR_CREATE_SQLITE},
+    ),
+    Case(
+        "IL104",
+        "shop/services.py",
+        "def category_named(",
+        "category_named",
+        RACE,
+        hazard_xfail={"sqlite": SLUG_DEFAULT, "postgresql": SLUG_DEFAULT, "mysql": SLUG_DEFAULT},
+        makemigrations=("shop",),
+    ),
+    Case(
+        "IL104",
+        "orders/services.py",
+        "def customer_any_case(",
+        "customer_any_case",
+        RACE,
+        hazard_xfail={"mysql": MARIADB_CI_COLLATION},
+    ),
+    Case("IL201", "shop/views.py", "def create_product(", "create_product", TRIGGER),
+    Case("IL201", "shop/views.py", "class WarehouseCreateView", "create_warehouse", TRIGGER),
+    Case("IL201", "shop/views.py", "class WarehouseImportView", "import_warehouses", TRIGGER),
+    Case("IL201", "shop/api.py", "class WarehouseAPI", "warehouse_api", TRIGGER),
+    Case("IL202", "orders/services.py", "def reorder(", "reorder", TRIGGER, reference="twin"),
+    Case("IL203", "orders/services.py", "def add_line(", "add_line", TRIGGER),
+    Case(
+        "IL204",
+        "orders/views.py",
+        "def create_order(",
+        "create_order",
+        TRIGGER,
+        at_commit=frozenset({"sqlite", "postgresql"}),
+    ),
+    Case("IL205", "shop/services.py", "def create_gift_card(", "create_gift_card", TRIGGER),
+    Case(
+        "IL205",
+        "orders/services.py",
+        "def add_return_line(",
+        "add_return_line",
+        TRIGGER,
+        hazard_xfail={
+            "mysql": "a PositiveIntegerField is `integer UNSIGNED` on MariaDB: -1 is refused as "
+            "out of range, DataError (1264), before any CHECK constraint"
+        },
+    ),
+    Case(
+        "IL301",
+        "shop/migrations/0004_product_weight_grams_description.py",
+        "AddField",
+        "weight_grams",
+        MIGRATION,
+        hazard_xfail={
+            "mysql": "MariaDB fills a new NOT NULL integer column with its implicit default (0): "
+            "the migration applies and every existing product weighs 0 g"
+        },
+        expected_rows=(("SKU-1", 0),),
+    ),
+    Case(
+        "IL302",
+        "shop/migrations/0006_alter_product_barcode.py",
+        "AlterField",
+        "barcode",
+        MIGRATION,
+        expected_rows=(("SKU-1", "4006381333931"),),  # the dedupe keeps the lowest pk
+    ),
+    Case(
+        "IL302",
+        "accounts/migrations/0003_profile_referral_code.py",
+        "AddField",
+        "referral_code",
+        MIGRATION,
+        expected_rows=((2, 2),),  # both profiles kept, two distinct codes
+    ),
+    Case(
+        "IL302",
+        "orders/migrations/0003_alter_orderline_unique_together.py",
+        "AlterUniqueTogether",
+        "orderline_unique_together",
+        MIGRATION,
+        expected_rows=((1,),),  # the dedupe keeps the first line (quantity 1)
+    ),
+    Case(
+        "IL303",
+        "shop/migrations/0007_alter_product_category.py",
+        "AlterField",
+        "product_category",
+        MIGRATION,
+        hazard_xfail={
+            "mysql": 'the migration fails, but with DataError (1265, "Data truncated for column '
+            "'category_id'\"), not an IntegrityError"
+        },
+        fix_xfail=dict.fromkeys(("sqlite", "postgresql", "mysql"), STUB_BACKFILL),
+    ),
+)
