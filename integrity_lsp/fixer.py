@@ -131,11 +131,9 @@ def write_atomically(path: Path, before: str, after: str, root: Path) -> str | N
         except OSError as problem:
             return f"{path}: cannot create: {problem}"
         return None
-    current, error = read_source(path)
-    if current is None:
-        return error
-    if content_hash(current) != content_hash(before):
-        return f"{path}: changed on disk while being fixed; not written"
+    stale = _changed_since_read(path, before)
+    if stale:
+        return stale
     raw = path.read_bytes()
     newline_bom = "\ufeff" if raw.startswith(b"\xef\xbb\xbf") else ""
     mode = resolved.stat().st_mode
@@ -146,8 +144,21 @@ def write_atomically(path: Path, before: str, after: str, root: Path) -> str | N
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(newline_bom + after)
         os.chmod(temporary, mode & 0o7777)
+        stale = _changed_since_read(path, before)  # saved by the user meanwhile?
+        if stale:
+            Path(temporary).unlink(missing_ok=True)
+            return stale
         os.replace(temporary, resolved)
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)
         return f"{path}: cannot write: {error}"
+    return None
+
+
+def _changed_since_read(path: Path, before: str) -> str | None:
+    current, error = read_source(path)
+    if current is None:
+        return error
+    if content_hash(current) != content_hash(before):
+        return f"{path}: changed on disk while being fixed; not written"
     return None

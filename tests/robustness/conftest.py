@@ -17,3 +17,11 @@ def state_pool() -> Iterator[Executor]:
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=WORKERS, mp_context=context) as pool:
         yield pool
+
+
+@pytest.fixture(autouse=True)
+def _cache_outside_the_projects(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Results caches go to a temporary folder: never into examples/ or a fixture, never stale."""
+    monkeypatch.setenv("INTEGRITY_LSP_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
