@@ -125,12 +125,7 @@ def write_atomically(path: Path, before: str, after: str, root: Path) -> str | N
     except ValueError:
         return f"{path}: outside the project root {root}; not written"
     if before == "" and not path.exists():  # a file a fix creates
-        try:
-            with open(resolved, "x", encoding="utf-8", newline="") as stream:
-                stream.write(after)
-        except OSError as problem:
-            return f"{path}: cannot create: {problem}"
-        return None
+        return _create_atomically(path, resolved, after)
     stale = _changed_since_read(path, before)
     if stale:
         return stale
@@ -161,4 +156,27 @@ def _changed_since_read(path: Path, before: str) -> str | None:
         return error
     if content_hash(current) != content_hash(before):
         return f"{path}: changed on disk while being fixed; not written"
+    return None
+
+
+def _create_atomically(path: Path, resolved: Path, text: str) -> str | None:
+    """Create a new file whole or not at all: a temporary file, then a hard link (which fails
+    if the file appeared meanwhile), never a half-written file at `path`."""
+    try:
+        handle, temporary = tempfile.mkstemp(
+            dir=resolved.parent, prefix=f".{resolved.name}.", suffix=".tmp"
+        )
+    except OSError as problem:
+        return f"{path}: cannot create: {problem}"
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        umask = os.umask(0o022)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.link(temporary, resolved)
+    except OSError as problem:
+        return f"{path}: cannot create: {problem}"
+    finally:
+        Path(temporary).unlink(missing_ok=True)
     return None

@@ -7,6 +7,7 @@ the file on disk exactly as an editor saving at that moment would.
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Callable
@@ -74,6 +75,9 @@ PROJECT = {
     ),
     "shop/services.py": SERVICES,
 }
+PROJECT_MIGRATIONS = [
+    name.removeprefix("shop/migrations/") for name in PROJECT if "migrations/" in name
+]
 USER_EDIT = "\n# typed and saved in the editor while the fixer ran\n"
 
 
@@ -114,6 +118,12 @@ def test_fix_applies_and_compiles(tmp_path: Path) -> None:
         assert compiles(path.read_text()), path
     assert not leftovers(root)
     assert code in (0, 1)
+    created = set(snapshot(root / "shop" / "migrations")) - set(PROJECT_MIGRATIONS)
+    assert created, "the IL301 fix generates migrations"
+    umask = os.umask(0o022)
+    os.umask(umask)
+    for name in created:  # created whole, with the permissions an editor would give them
+        assert (root / "shop" / "migrations" / name).stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_fix_replaces_the_file_by_rename(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -191,6 +201,55 @@ def test_file_changed_while_being_written_is_not_overwritten(
     assert services.read_text() == SERVICES + USER_EDIT
     assert "services.py" in err
     assert not leftovers(root)
+
+
+class _DiskFull:
+    """A text stream that writes half of what it is given, then fails like a full disk."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(text[: len(text) // 2])
+        self._stream.flush()
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def __enter__(self) -> _DiskFull:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stream.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def test_disk_full_leaves_no_half_written_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Existing files keep their bytes and generated files do not appear half-written,
+    whichever way the fixer opens them."""
+    root = project(tmp_path)
+    before = snapshot(root)
+    real_open, real_fdopen = open, os.fdopen
+
+    def full_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        stream = real_open(file, mode, *args, **kwargs)
+        return _DiskFull(stream) if any(flag in mode for flag in "wxa") else stream
+
+    def full_fdopen(fd: int, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        stream = real_fdopen(fd, mode, *args, **kwargs)
+        return _DiskFull(stream) if any(flag in mode for flag in "wxa") else stream
+
+    monkeypatch.setattr(fixer, "open", full_open, raising=False)
+    monkeypatch.setattr(fixer.os, "fdopen", full_fdopen)
+    _code, err = run_fix(root, "--unsafe-fixes")
+    monkeypatch.undo()
+    after = snapshot(root)
+    changed = {name for name in after if before.get(name) != after[name]}
+    assert not {name for name in changed if not name.startswith(".")}, err
+    assert not leftovers(root)
+    assert "No space left" in err
 
 
 def test_symlink_to_a_file_outside_the_root_is_not_written(tmp_path: Path) -> None:
