@@ -119,7 +119,7 @@ def _project_root(args: argparse.Namespace, paths: Sequence[Path], err: TextIO) 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from integrity_lsp.checker import build_environment, check_paths
-    from integrity_lsp.fixer import compute_fixes, unified_diff, write_atomically
+    from integrity_lsp.fixer import compute_fixes, unified_diff, write_fixes
     from integrity_lsp.reporters import REPORTERS
 
     paths: list[Path] = args.paths or [Path.cwd()]
@@ -146,12 +146,11 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.diff:
             out.write(unified_diff(result.changed))
             return EXIT_FINDINGS if result.changed and not args.exit_zero else EXIT_CLEAN
-        for path, (before, after) in result.changed.items():
-            problem = write_atomically(path, before, after, root)
-            if problem:
-                err.write(f"integrity-lsp: warning: {problem}\n")
-        if result.changed:
-            err.write(f"Fixed {result.applied} finding(s) in {len(result.changed)} file(s).\n")
+        written, problems = write_fixes(result.changed, root)
+        for problem in problems:
+            err.write(f"integrity-lsp: warning: {problem}\n")
+        if written:
+            err.write(f"Fixed {result.applied} finding(s) in {written} file(s).\n")
             findings = check_paths(
                 paths, build_environment(root, settings), jobs=args.jobs
             ).findings

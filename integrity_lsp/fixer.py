@@ -117,6 +117,37 @@ def unified_diff(changed: dict[Path, tuple[str, str]]) -> str:
     return "".join(chunks)
 
 
+def write_fixes(changed: dict[Path, tuple[str, str]], root: Path) -> tuple[int, list[str]]:
+    """Write every changed file, or none when one of them cannot be (changed on disk since it
+    was read, or outside `root`): the fixes of a pass may span files (a migration edited, two
+    generated after it), so writing only some of them can leave a broken project. Existing
+    files go first, generated ones last; the first failing write stops. (written, problems)"""
+    problems = [
+        problem
+        for path, (before, _after) in sorted(changed.items())
+        if (problem := _unwritable(path, before, root))
+    ]
+    if problems:
+        return 0, [*problems, "no fix written: a fix may span several files; run again"]
+    written = 0
+    for path, (before, after) in sorted(changed.items(), key=lambda item: item[1][0] == ""):
+        problem = write_atomically(path, before, after, root)
+        if problem:
+            return written, [problem]
+        written += 1
+    return written, []
+
+
+def _unwritable(path: Path, before: str, root: Path) -> str | None:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return f"{path}: outside the project root {root}; not written"
+    if before == "" and not path.exists():
+        return None
+    return _changed_since_read(path, before)
+
+
 def write_atomically(path: Path, before: str, after: str, root: Path) -> str | None:
     """Write `after` to `path` unless it changed on disk or leaves `root`; an error line or None."""
     resolved = path.resolve()

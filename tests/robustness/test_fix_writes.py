@@ -300,3 +300,26 @@ def test_file_outside_the_root_given_on_the_command_line_is_not_written(
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
         cli.main(["check", "--fix", "--root", str(root), str(stray)])
     assert stray.read_text() == SERVICES
+
+
+def test_a_fix_spanning_files_is_written_whole_or_not_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The IL301 fix edits 0002 and generates two migrations after it. When the user saves
+    0002 meanwhile, writing the generated migrations alone would leave a graph with two
+    leaves (and the NOT NULL AddField unfixed): none of the fix's files may be written."""
+    root = project(tmp_path)
+    migration = root / "shop" / "migrations" / "0002_product_weight.py"
+    before = set(snapshot(root / "shop" / "migrations"))
+    real_compute = fixer.compute_fixes
+
+    def compute_then_user_saves(*args: Any, **kwargs: Any) -> fixer.FixResult:
+        result = real_compute(*args, **kwargs)
+        with migration.open("a") as stream:
+            stream.write(USER_EDIT)
+        return result
+
+    monkeypatch.setattr(fixer, "compute_fixes", compute_then_user_saves)
+    _code, err = run_fix(root, "--unsafe-fixes", "--select", "IL301")
+    assert "0002_product_weight.py" in err
+    assert set(snapshot(root / "shop" / "migrations")) == before
