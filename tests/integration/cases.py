@@ -126,6 +126,8 @@ CASES: tuple[Case, ...] = (
             "out of range, DataError (1264), before any CHECK constraint"
         },
     ),
+    Case("IL304", "orders/models.py", "code = models.CharField", "coupon_code", TRIGGER),
+    Case("IL304", "orders/models.py", "models.CheckConstraint(", "coupon_discount", TRIGGER),
     Case(
         "IL301",
         "shop/migrations/0004_product_weight_grams_description.py",

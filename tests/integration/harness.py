@@ -26,6 +26,8 @@ from integrity_lsp.explain import Explanation, explain_text, parse_violation
 from integrity_lsp.project.index import ProjectIndex
 from integrity_lsp.project.records import FieldRecord
 
+from .worker import MYSQL_HOST, MYSQL_PORT, MYSQL_USER, PG_HOST, PG_PORT, PG_USER
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 EXAMPLES = REPO / "examples"
@@ -196,7 +198,7 @@ def drop_leftovers(prefix: str) -> None:
         import psycopg
 
         with psycopg.connect(
-            host="127.0.0.1", port=5432, user="postgres", dbname="postgres", autocommit=True
+            host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", autocommit=True
         ) as connection:
             names = connection.execute(
                 "SELECT datname FROM pg_database WHERE datname LIKE %s", (prefix + "%",)
@@ -208,7 +210,9 @@ def drop_leftovers(prefix: str) -> None:
     try:
         import pymysql
 
-        connection = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="")
+        connection = pymysql.connect(
+            host=MYSQL_HOST, port=int(MYSQL_PORT), user=MYSQL_USER, password=""
+        )
         with connection.cursor() as cursor:
             cursor.execute("SHOW DATABASES LIKE %s", (prefix + "%",))
             for (name,) in cursor.fetchall():
@@ -257,7 +261,7 @@ class Target:
 class Prediction:
     """The runtime error a finding's message announces."""
 
-    kind: str  # integrity | multiple_objects | transaction
+    kind: str  # integrity | multiple_objects | transaction | not_enforced
     sqlite_message: str = ""  # for integrity: SQLite's exact wording
     target: Target | None = None
 
@@ -280,6 +284,8 @@ def prediction(finding: dict[str, Any]) -> Prediction:
         return Prediction("multiple_objects")
     if "TransactionManagementError" in message or "next query" in message:
         return Prediction("transaction")
+    if "does not enforce" in message:
+        return Prediction("not_enforced")
     raise AssertionError(f"no runtime error named in: {message}")
 
 

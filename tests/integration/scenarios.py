@@ -332,6 +332,24 @@ def create_order(h: Harness, mode: str) -> dict[str, Any]:
     return result
 
 
+# -- IL304 ------------------------------------------------------------------------------------
+def coupon_code(h: Harness, mode: str) -> dict[str, Any]:
+    """Two coupons with one code: models.py says unique, the migrated table does not."""
+    h.latest()
+    coupon = project("orders.models").Coupon
+    calls = [h.call(lambda: coupon.objects.create(code="SAVE10", discount_percent=10))]
+    calls.append(h.call(lambda: coupon.objects.create(code="SAVE10", discount_percent=20)))
+    return {"calls": calls, "rows": rows("sales.Coupon", "code", "discount_percent")}
+
+
+def coupon_discount(h: Harness, mode: str) -> dict[str, Any]:
+    """A 150 % coupon: models.py has CheckConstraint discount_lte_100, never migrated."""
+    h.latest()
+    coupon = project("orders.models").Coupon
+    calls = [h.call(lambda: coupon.objects.create(code="HALF", discount_percent=150))]
+    return {"calls": calls, "rows": rows("sales.Coupon", "code", "discount_percent")}
+
+
 # -- IL3xx: migrations on tables that already have the rows that break them ----------------------
 def _migration(
     h: Harness,

@@ -297,7 +297,8 @@ def serve(backend: str, project: Path, name: str, tmp: Path) -> int:
         harness = Harness(backend, name, tmp)
         harness.create_database(name)
     except (ImportError, ImproperlyConfigured, OperationalError) as error:
-        out.write(json.dumps({"unreachable": f"{type(error).__name__}: {error}"}) + "\n")
+        reason = f"{type(error).__name__}: {str(error).strip().splitlines()[0]}"
+        out.write(json.dumps({"unreachable": reason}) + "\n")
         out.flush()
         return UNREACHABLE
     sys.path.insert(0, str(Path(__file__).resolve().parent))
