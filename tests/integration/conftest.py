@@ -97,6 +97,8 @@ class Lab:
             return VariantKey()
         finding = self.finding(case)
         fix = finding and finding["fix"]
+        if fix and fix["applicability"] == "display-only" and case.suggested_makemigrations:
+            return VariantKey(makemigrations=case.suggested_makemigrations)
         if not fix or fix["applicability"] == "display-only":
             return None
         return VariantKey(case.rule, fix["applicability"] == "unsafe", case.makemigrations)

@@ -88,9 +88,11 @@ class VariantKey:
 
     @property
     def slug(self) -> str:
-        if self.rule is None:
-            return "original"
-        return f"{self.rule.lower()}{'_unsafe' if self.unsafe else ''}"
+        parts = [self.rule.lower() if self.rule else "original"]
+        if self.unsafe:
+            parts.append("unsafe")
+        parts.extend(f"makemigrations_{app}" for app in self.makemigrations)
+        return "_".join(parts)
 
 
 @dataclass
@@ -102,14 +104,14 @@ class Variant:
 
 def build_variant(key: VariantKey, destination: Path) -> Variant:
     root = copy_examples(destination)
-    if key.rule is None:
-        return Variant(key, root)
-    args = ["check", "--fix", "--exit-zero", "--format", "json", "--select", key.rule]
-    if key.unsafe:
-        args.append("--unsafe-fixes")
-    result = cli(*args, ".", cwd=root)
-    assert result.returncode == 0, result.stderr
-    remaining = with_paths(json.loads(result.stdout), root)  # what the fix left, re-checked
+    remaining = None
+    if key.rule is not None:
+        args = ["check", "--fix", "--exit-zero", "--format", "json", "--select", key.rule]
+        if key.unsafe:
+            args.append("--unsafe-fixes")
+        result = cli(*args, ".", cwd=root)
+        assert result.returncode == 0, result.stderr
+        remaining = with_paths(json.loads(result.stdout), root)  # what the fix left, re-checked
     for app in key.makemigrations:
         made = subprocess.run(
             [sys.executable, str(WORKER), "makemigrations", str(root), app],

@@ -151,13 +151,22 @@ def test_fix(
         record_property("applicability", "none")
         pytest.skip("the checker offers no fix")
     record_property("applicability", fix["applicability"])
-    if fix["applicability"] == "display-only":
-        pytest.skip("display-only: nothing to apply")
     key = lab.key_for(case, "fix")
-    assert key is not None
+    if key is None:
+        pytest.skip("display-only: nothing to apply")
     left = lab.finding(case, key)
     assert left is None, f"the fixed copy still has {left and left['message']}"
     mark_xfail(request, case.fix_xfail, backend)
+    if fix["applicability"] == "display-only":
+        # The message names the migration makemigrations would write: with it, the database
+        # enforces what models.py says — the write it accepted before now fails.
+        record_property("applicability", "display-only (makemigrations)")
+        result = run(lab, key, backend, case, "trigger")
+        record_property("observed", summary(result))
+        raised = errors(result)
+        assert len(raised) == 1, result["calls"]
+        assert (raised[0]["module"], raised[0]["type"]) == ("django.db.utils", "IntegrityError")
+        return
     if case.shape == RACE:
         reference = run(lab, ORIGINAL, backend, case, "serial")
         serial = run(lab, key, backend, case, "serial")

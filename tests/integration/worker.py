@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 UNREACHABLE = 3
-BARRIER_TIMEOUT = 5.0  # seconds a thread waits for the others at the forced interleaving
+BARRIER_TIMEOUT = 30.0  # seconds a thread waits for the others (generous: CI is loaded)
 
 PG_USER = os.environ.get("INTEGRITY_LSP_PG_USER", "postgres")
 PG_HOST = os.environ.get("INTEGRITY_LSP_PG_HOST", "127.0.0.1")
