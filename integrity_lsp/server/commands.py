@@ -1,0 +1,76 @@
+"""`workspace/executeCommand`: `integrity-lsp.explain` — from a pasted IntegrityError to code.
+
+Takes the error text (a message or a whole traceback) and answers
+`{"summary": str, "locations": [{"uri", "range", "title"}]}`: the summary is what
+`integrity-lsp explain` prints; the locations are the model, its fields, the constraint and
+every write site that can raise the error, riskiest first, in the negotiated encoding.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from integrity_lsp.analysis.context import Environment
+from integrity_lsp.checker import check_source
+from integrity_lsp.findings import Finding
+from integrity_lsp.server import convert
+from integrity_lsp.server.app import IntegrityServer  # at run time: pygls reads the hints
+
+EXPLAIN = "integrity-lsp.explain"
+
+
+async def explain(ls: IntegrityServer, text: str) -> dict[str, Any]:
+    project = ls.project
+    if project is None:
+        return {"summary": "integrity-lsp: no project is open.", "locations": []}
+    await project.ready
+    env = project.env
+    if env is None:
+        return {"summary": "integrity-lsp: the project could not be indexed.", "locations": []}
+    return await project.run(explain_now, env, str(text), ls.file_view)
+
+
+def explain_now(env: Environment, text: str, files: convert.FileViews) -> dict[str, Any]:
+    from integrity_lsp.explain import attach_findings, explain_text, render_text
+    from integrity_lsp.explain.render import unrecognised_text
+
+    explanation = explain_text(text, env.index, resolver=env.resolver, settings=env.settings)
+    if explanation is None:
+        return {"summary": unrecognised_text(), "locations": []}
+
+    def findings_for(path: Path) -> list[Finding]:
+        source = env.read_text(path)
+        return check_source(source, path, env) if source is not None else []
+
+    explanation = attach_findings(explanation, findings_for)
+    locations = []
+    for model in (explanation.model, *explanation.candidates):
+        if model is not None:
+            locations.append(
+                convert.location_json(model.ref.path, model.ref.span, f"model {model.label}", files)
+            )
+    owner = explanation.model.name if explanation.model else ""
+    for field in explanation.fields:
+        title = f"field {owner}.{field.name}" if owner else f"field {field.name}"
+        locations.append(convert.location_json(field.ref.path, field.ref.span, title, files))
+    if explanation.constraint is not None:
+        constraint = explanation.constraint
+        title = f"constraint {constraint.name}: {constraint.description}"
+        locations.append(
+            convert.location_json(constraint.ref.path, constraint.ref.span, title, files)
+        )
+    for site in explanation.write_sites:
+        codes = ", ".join(finding.code for finding in site.findings)
+        title = f"{site.kind}: {site.code}" + (f" ({codes})" if codes else "")
+        locations.append(convert.location_json(site.path, site.span, title, files))
+    return {"summary": render_text(explanation, env.root), "locations": locations}
+
+
+def register(server: IntegrityServer) -> None:
+    from integrity_lsp.server.app import guarded
+
+    def failed() -> dict[str, Any]:
+        return {"summary": "integrity-lsp: explain failed; see the server log.", "locations": []}
+
+    server.command(EXPLAIN)(guarded(failed)(explain))

@@ -1,0 +1,178 @@
+"""Settings from the editor: `initializationOptions` and `workspace/configuration`.
+
+Both take the keys of `[tool.integrity-lsp]` (directly, or under an `integrity-lsp` table) and
+override pyproject.toml, the client's answer last. Bad values become one `window/showMessage`
+warning and the defaults are kept. `workspace/didChangeConfiguration` (and a change to
+pyproject.toml) re-reads everything; the index is rebuilt only when a setting it depends on
+changed, otherwise the open documents are just checked again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+from integrity_lsp.config import SECTION, ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from integrity_lsp.server.app import IntegrityServer
+
+# Settings that only filter or grade findings: changing them needs no new index.
+FINDING_ONLY = ("select", "ignore", "per_file_ignores", "severity")
+
+
+@dataclass
+class ConfigState:
+    initialization: Any = None  # initializationOptions as sent
+    pushed: Any = None  # settings sent in didChangeConfiguration (clients without pull)
+    shown: tuple[str, ...] = ()  # the warnings already shown
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+def our_table(value: Any) -> Mapping[str, Any] | None:
+    """The settings in `value`: the table itself, or its `integrity-lsp` entry."""
+    if not isinstance(value, Mapping):
+        return None
+    for key in (SECTION, "integrity_lsp", "integrityLsp"):
+        nested = value.get(key)
+        if isinstance(nested, Mapping):
+            return nested
+    return value or None
+
+
+async def client_settings(ls: IntegrityServer) -> Mapping[str, Any] | None:
+    """The client's answer for the section `integrity-lsp`, when it can be asked."""
+    if not ls.client.configuration:
+        return our_table(ls.config.pushed)
+    project = ls.project
+    scope = None
+    if project is not None:
+        from integrity_lsp.server.documents import path_to_uri
+
+        scope = path_to_uri(project.root)
+    try:
+        answer = await ls.workspace_configuration_async(
+            types.ConfigurationParams(
+                items=[types.ConfigurationItem(scope_uri=scope, section=SECTION)]
+            )
+        )
+    except Exception as error:
+        ls.log(f"integrity-lsp: workspace/configuration failed: {error}")
+        return our_table(ls.config.pushed)
+    if not answer:
+        return None
+    return our_table(answer[0])
+
+
+def compose(ls: IntegrityServer, client: Mapping[str, Any] | None) -> Settings:
+    assert ls.project is not None
+    try:
+        settings = load_settings(ls.project.root)
+    except ConfigError as error:
+        settings = Settings(warnings=(f"{error}; using the defaults",))
+    settings = settings.merged(our_table(ls.config.initialization), "initializationOptions")
+    return settings.merged(client, "workspace/configuration")
+
+
+def announce(ls: IntegrityServer, settings: Settings) -> None:
+    """One warning for all bad settings, shown once per distinct set of problems."""
+    if settings.warnings and settings.warnings != ls.config.shown:
+        lines = "\n".join(f"- {warning}" for warning in settings.warnings)
+        ls.window_show_message(
+            types.ShowMessageParams(
+                type=types.MessageType.Warning,
+                message=f"integrity-lsp: some settings were ignored (defaults used):\n{lines}",
+            )
+        )
+    ls.config.shown = settings.warnings
+
+
+def needs_new_index(old: Settings, new: Settings) -> bool:
+    return any(
+        getattr(old, name) != getattr(new, name)
+        for name in Settings.__dataclass_fields__
+        if name not in FINDING_ONLY and name != "warnings"
+    )
+
+
+async def reload(ls: IntegrityServer, *, initial: bool = False) -> None:
+    """Read every source of settings again; rebuild or re-check as little as needed."""
+    project = ls.project
+    if project is None:
+        return
+    async with ls.config.lock:
+        settings = compose(ls, await client_settings(ls))
+        announce(ls, settings)
+        if initial or project.env is None or needs_new_index(project.settings, settings):
+            await build_with_progress(ls, settings)
+        elif settings != project.settings:
+            project.use_settings(settings)
+
+
+async def build_with_progress(ls: IntegrityServer, settings: Settings) -> None:
+    """Build the index on the analysis thread, behind work-done progress where supported."""
+    project = ls.project
+    assert project is not None
+    build = ls.spawn(project.build(settings), "building the project index")
+    token: str | None = None
+    if ls.client.progress:
+        token = f"integrity-lsp/index/{uuid.uuid4()}"
+        try:
+            await ls.work_done_progress.create_async(token)
+        except Exception:
+            token = None
+    if token is not None:
+        ls.work_done_progress.begin(
+            token,
+            types.WorkDoneProgressBegin(
+                title="integrity-lsp", message="Indexing models and migrations"
+            ),
+        )
+    try:
+        env = await asyncio.shield(build)
+        message = f"Indexed {sum(1 for _ in env.index.models())} models" if env else "Done"
+    except Exception:
+        message = "Indexing failed; see the log"
+    if token is not None:
+        ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
+
+
+async def did_change_configuration(
+    ls: IntegrityServer, params: types.DidChangeConfigurationParams
+) -> None:
+    ls.config.pushed = params.settings
+    await reload(ls)
+
+
+async def register_configuration(ls: IntegrityServer) -> None:
+    """Ask clients that need it to send didChangeConfiguration for our section."""
+    caps = ls.client_capabilities.workspace
+    dynamic = caps and caps.did_change_configuration and caps.did_change_configuration
+    if not (dynamic and dynamic.dynamic_registration):
+        return
+    await ls.client_register_capability_async(
+        types.RegistrationParams(
+            registrations=[
+                types.Registration(
+                    id=f"integrity-lsp/configuration/{uuid.uuid4()}",
+                    method=types.WORKSPACE_DID_CHANGE_CONFIGURATION,
+                    register_options=types.DidChangeConfigurationRegistrationOptions(
+                        section=SECTION
+                    ),
+                )
+            ]
+        )
+    )
+
+
+def register(server: IntegrityServer) -> None:
+    from integrity_lsp.server.app import guarded
+
+    server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)(
+        guarded(lambda: None)(did_change_configuration)
+    )

@@ -1,0 +1,162 @@
+"""The analysed project as the server sees it: settings, environment and the one analysis thread.
+
+All analysis (parso walks, the project index, jedi) runs on one dedicated worker thread, so
+jedi is only ever called from one thread and the message loop never blocks. Open documents form
+an overlay: the analysis reads a file's unsaved text first, the disk otherwise. `epoch` counts
+changes that can alter any file's findings (settings, model or migration facts); a result is
+current only for the document version *and* the epoch it was computed for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+from integrity_lsp.analysis.context import Environment, read_from_disk
+from integrity_lsp.checker import build_environment, check_source
+from integrity_lsp.config import Settings
+from integrity_lsp.findings import Finding
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Project:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.settings = Settings()
+        self.env: Environment | None = None
+        self.overlay: dict[Path, str] = {}  # resolved path -> unsaved editor text
+        self.epoch = 0
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="integrity-analysis")
+        self._ready: asyncio.Future[None] | None = None
+        self._pending_updates: dict[Path, str | None] = {}
+        self.on_change: Callable[[], None] | None = None  # called when `epoch` moves
+
+    def _bump(self) -> None:
+        self.epoch += 1
+        if self.on_change is not None:
+            self.on_change()
+
+    # -- the worker -------------------------------------------------------------------------
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """Run `function(*args)` on the analysis thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, functools.partial(function, *args))
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+    # -- reading files ----------------------------------------------------------------------
+
+    def read_text(self, path: Path) -> str | None:
+        """The editor's text of an open file, else the file on disk."""
+        text = self.overlay.get(path)
+        if text is None:
+            text = self.overlay.get(_resolved(path))
+        return text if text is not None else read_from_disk(path)
+
+    # -- the environment --------------------------------------------------------------------
+
+    @property
+    def ready(self) -> asyncio.Future[None]:
+        if self._ready is None:
+            self._ready = asyncio.get_running_loop().create_future()
+        return self._ready
+
+    @property
+    def is_ready(self) -> bool:
+        return self._ready is not None and self._ready.done()
+
+    async def build(self, settings: Settings) -> Environment | None:
+        """(Re)build the index for these settings; unsaved models/migrations are applied."""
+        self.settings = settings
+        try:
+            self.env = await self.run(self._build, settings)
+        finally:
+            if not self.ready.done():
+                self.ready.set_result(None)
+            self._bump()
+        return self.env
+
+    def _build(self, settings: Settings) -> Environment:
+        env = build_environment(self.root, settings)
+        env = replace(env, read_text=self.read_text)
+        for path, text in list(self.overlay.items()):
+            if env.index.is_index_source(path):
+                env.index.update_file(path, text)
+        return env
+
+    def use_settings(self, settings: Settings) -> None:
+        """Settings that do not change what the index knows (selection, severity)."""
+        self.settings = settings
+        if self.env is not None:
+            self.env = replace(self.env, settings=settings)
+        self._bump()
+
+    # -- incremental updates ----------------------------------------------------------------
+
+    def is_index_source(self, path: Path) -> bool:
+        if self.env is not None:
+            try:
+                return bool(self.env.index.is_index_source(path))
+            except Exception:
+                log.exception("is_index_source failed for %s", path)
+        return path.name == "models.py" or path.parent.name in ("migrations", "models")
+
+    def queue_update(self, path: Path, text: str | None) -> None:
+        """Remember that `path` now reads `text` (None: read it from disk)."""
+        self._pending_updates[path] = text
+
+    @property
+    def has_pending_updates(self) -> bool:
+        return bool(self._pending_updates)
+
+    async def flush_updates(self) -> bool:
+        """Apply queued file changes to the index; True when model facts changed."""
+        await self.ready
+        if not self._pending_updates or self.env is None:
+            self._pending_updates.clear()
+            return False
+        updates, self._pending_updates = self._pending_updates, {}
+        env = self.env
+        changed = await self.run(_apply_updates, env, updates)
+        if changed and env is self.env:
+            self._bump()
+        return changed
+
+    # -- checking ---------------------------------------------------------------------------
+
+    async def check(self, text: str, path: Path) -> tuple[int, list[Finding]]:
+        """(epoch, findings) for a text snapshot; waits for the index, never for anything else."""
+        await self.ready
+        if self._pending_updates:
+            await self.flush_updates()
+        env, epoch = self.env, self.epoch
+        if env is None:
+            return epoch, []
+        return epoch, await self.run(check_source, text, path, env)
+
+
+def _apply_updates(env: Environment, updates: dict[Path, str | None]) -> bool:
+    changed = False
+    for path, text in updates.items():
+        try:
+            changed = bool(env.index.update_file(path, text)) or changed
+        except Exception:
+            log.exception("index update failed for %s", path)
+    return changed
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except OSError:
+        return path

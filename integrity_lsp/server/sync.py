@@ -1,0 +1,157 @@
+"""Document and file events: open, change, save, close, and watched files.
+
+An open document's text is the overlay the analysis reads. A change to a file the index reads
+(models, migrations, settings, apps) — typed but unsaved, saved, or changed on disk — is queued
+for the index; when its model facts change every open document is checked again. File watching
+is registered dynamically where the client allows it; didSave covers the other clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from integrity_lsp.analysis.context import read_from_disk
+from integrity_lsp.server.documents import uri_to_path
+
+if TYPE_CHECKING:
+    from integrity_lsp.server.app import IntegrityServer
+
+INDEX_DELAY = 0.12  # seconds of quiet before typed changes to models/migrations reach the index
+WATCHED = ("**/*.py", "**/pyproject.toml")
+
+
+def _flush_soon(ls: IntegrityServer, delay: float = INDEX_DELAY) -> None:
+    """Apply queued index updates after `delay`; coalesces, never cancels a running flush."""
+    task = ls.flush_task
+    if task is not None and not task.done():
+        return
+
+    async def flush() -> None:
+        await asyncio.sleep(delay)
+        while ls.project is not None and ls.project.has_pending_updates:
+            await ls.project.flush_updates()
+
+    ls.flush_task = ls.spawn(flush(), "updating the project index")
+
+
+def _track(ls: IntegrityServer, uri: str, text: str) -> Path | None:
+    path = uri_to_path(uri)
+    if path is None:
+        return None
+    project = ls.ensure_project(path)
+    ls.open_paths[path] = uri
+    if project is None:
+        return path
+    project.overlay[path] = text
+    if project.is_index_source(path):
+        project.queue_update(path, text)
+        _flush_soon(ls)
+    return path
+
+
+async def did_open(ls: IntegrityServer, params: types.DidOpenTextDocumentParams) -> None:
+    document = params.text_document
+    _track(ls, document.uri, ls.workspace.get_text_document(document.uri).source)
+    ls.diagnostics.schedule(document.uri, 0)
+
+
+async def did_change(ls: IntegrityServer, params: types.DidChangeTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    _track(ls, uri, ls.workspace.get_text_document(uri).source)
+    ls.diagnostics.schedule(uri)
+
+
+async def did_save(ls: IntegrityServer, params: types.DidSaveTextDocumentParams) -> None:
+    path = uri_to_path(params.text_document.uri)
+    project = ls.project
+    if path is None or project is None:
+        return
+    if path.name == "pyproject.toml" and path.parent == project.root:
+        await _reload(ls)
+    elif project.is_index_source(path):
+        project.queue_update(path, project.read_text(path))
+        _flush_soon(ls, 0)
+
+
+async def did_close(ls: IntegrityServer, params: types.DidCloseTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    ls.diagnostics.forget(uri)
+    path = uri_to_path(uri)
+    if path is None:
+        return
+    ls.open_paths.pop(path, None)
+    project = ls.project
+    if project is None:
+        return
+    unsaved = project.overlay.pop(path, None)
+    if project.is_index_source(path):
+        disk = read_from_disk(path)
+        if unsaved != disk:
+            project.queue_update(path, disk)
+            _flush_soon(ls, 0)
+
+
+async def did_change_watched_files(
+    ls: IntegrityServer, params: types.DidChangeWatchedFilesParams
+) -> None:
+    project = ls.project
+    if project is None:
+        return
+    reload_settings = False
+    for change in params.changes:
+        path = uri_to_path(change.uri)
+        if path is None:
+            continue
+        if path.name == "pyproject.toml":
+            reload_settings = reload_settings or path.parent == project.root
+        elif path.suffix == ".py" and path not in project.overlay and project.is_index_source(path):
+            deleted = change.type == types.FileChangeType.Deleted
+            project.queue_update(path, None if deleted else read_from_disk(path))
+    if project.has_pending_updates:
+        _flush_soon(ls, 0)
+    if reload_settings:
+        await _reload(ls)
+
+
+async def _reload(ls: IntegrityServer) -> None:
+    from integrity_lsp.server.configuration import reload
+
+    await reload(ls)
+
+
+async def register_watchers(ls: IntegrityServer) -> None:
+    if not ls.client.watch_files:
+        return
+    await ls.client_register_capability_async(
+        types.RegistrationParams(
+            registrations=[
+                types.Registration(
+                    id=f"integrity-lsp/watch/{uuid.uuid4()}",
+                    method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                    register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                        watchers=[types.FileSystemWatcher(glob_pattern=g) for g in WATCHED]
+                    ),
+                )
+            ]
+        )
+    )
+
+
+def register(server: IntegrityServer) -> None:
+    from integrity_lsp.server.app import guarded
+
+    def nothing() -> None:
+        return None
+
+    server.feature(types.TEXT_DOCUMENT_DID_OPEN)(guarded(nothing)(did_open))
+    server.feature(types.TEXT_DOCUMENT_DID_CHANGE)(guarded(nothing)(did_change))
+    server.feature(types.TEXT_DOCUMENT_DID_SAVE)(guarded(nothing)(did_save))
+    server.feature(types.TEXT_DOCUMENT_DID_CLOSE)(guarded(nothing)(did_close))
+    server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)(
+        guarded(nothing)(did_change_watched_files)
+    )

@@ -1,0 +1,113 @@
+"""Robustness and lifecycle: half-typed code, the explain command, shutdown, exit and EOF."""
+
+from __future__ import annotations
+
+import subprocess
+import textwrap
+
+from lsprotocol import types
+
+from tests.server.conftest import SERVER, Session
+
+HALF_TYPED = textwrap.dedent(
+    """\
+    from shop.models import Product
+
+
+    def add_product(request):
+        sku = request.POST["sku"
+        if not Product.objects.filter(sku=sku).exists(
+            Product.objects.create(sku=sku, name=
+        class
+    """
+)
+
+
+async def test_half_typed_code_answers_every_request(lsp: Session) -> None:
+    await lsp.initialize()
+    uri = lsp.open("shop/views.py", HALF_TYPED)
+    await lsp.diagnostics(uri)
+    lines = HALF_TYPED.split("\n")
+    for line_number, line in enumerate(lines):
+        for character in range(0, len(line) + 2, 3):
+            position = types.Position(line=line_number, character=character)
+            await lsp.client.text_document_hover_async(
+                types.HoverParams(
+                    text_document=types.TextDocumentIdentifier(uri=uri), position=position
+                )
+            )
+    everything = types.Range(
+        start=types.Position(line=0, character=0), end=types.Position(line=len(lines), character=0)
+    )
+    await lsp.code_actions(uri, [], everything)
+    lsp.replace_all(uri, HALF_TYPED + "    )))\n\x00\ufeff")
+    await lsp.diagnostics(uri)
+    bogus = types.Diagnostic(
+        range=everything, message="?", code="IL101", source="integrity-lsp", data={"v": 7}
+    )
+    await lsp.code_actions(uri, [bogus])
+    assert all(m.type != types.MessageType.Error for m in lsp.client.messages)
+    assert all(m.type != types.MessageType.Error for m in lsp.client.log_messages)
+
+
+async def test_file_outside_any_django_app_gets_no_diagnostics(lsp: Session) -> None:
+    await lsp.initialize()
+    (lsp.root / "scripts").mkdir()
+    (lsp.root / "scripts" / "tool.py").write_text("print('hello')\n")
+    uri = lsp.open("scripts/tool.py")
+    assert list(await lsp.diagnostics(uri)) == []
+
+
+async def test_explain_command_points_at_model_and_write_sites(lsp: Session) -> None:
+    result = await lsp.initialize()
+    assert result.capabilities.execute_command_provider is not None
+    assert "integrity-lsp.explain" in result.capabilities.execute_command_provider.commands
+    answer = await lsp.client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command="integrity-lsp.explain",
+            arguments=[
+                "django.db.utils.IntegrityError: UNIQUE constraint failed: shop_product.sku"
+            ],
+        )
+    )
+    assert answer is not None
+    assert "shop.Product" in answer["summary"]
+    uris = {location["uri"] for location in answer["locations"]}
+    assert lsp.uri("shop/models.py") in uris
+    assert lsp.uri("shop/views.py") in uris
+    assert all({"uri", "range", "title"} <= set(location) for location in answer["locations"])
+    nothing = await lsp.client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="integrity-lsp.explain", arguments=["all good"])
+    )
+    assert nothing is not None
+    assert nothing["locations"] == []
+
+
+def _serve(stdin: bytes, timeout: float = 30) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(SERVER, input=stdin, capture_output=True, timeout=timeout, check=False)
+
+
+def _message(payload: str) -> bytes:
+    body = payload.encode()
+    return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+
+
+def test_stdin_eof_ends_the_process() -> None:
+    assert _serve(b"").returncode == 0
+
+
+def test_shutdown_then_exit_is_clean() -> None:
+    init = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}'
+    stdin = (
+        _message(init)
+        + _message('{"jsonrpc":"2.0","method":"initialized","params":{}}')
+        + _message('{"jsonrpc":"2.0","id":2,"method":"shutdown"}')
+        + _message('{"jsonrpc":"2.0","method":"exit"}')
+    )
+    process = subprocess.Popen(SERVER, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert process.stdin is not None
+    process.stdin.write(stdin)
+    process.stdin.flush()
+    assert process.wait(timeout=30) == 0
+    output = process.stdout.read() if process.stdout else b""
+    assert b'"id": 2' in output or b'"id":2' in output
