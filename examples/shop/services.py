@@ -56,10 +56,19 @@ def set_stock_safe(product: Product, warehouse: Warehouse, quantity: int) -> Non
     )
 
 
-# IL104: Category.name is not unique: two concurrent calls insert two "Books" rows, and every
-# later get_or_create(name="Books") raises MultipleObjectsReturned.
-def category_named(name: str) -> Category:
+# IL104: Category.name is not unique: two concurrent calls (with different slugs) insert two
+# "Books" rows, and every later get_or_create(name="Books") raises MultipleObjectsReturned.
+def category_named(name: str, slug: str) -> Category:
     category, _created = Category.objects.get_or_create(  # expect: IL104
+        name=name, defaults={"slug": slug, "position": 0}
+    )
+    return category
+
+
+# No IL104: the slug is computed from the name, so both racers insert the same unique slug and
+# the loser's get_or_create returns the winner's row.
+def category_for(name: str) -> Category:
+    category, _created = Category.objects.get_or_create(
         name=name, defaults={"slug": slugify(name), "position": 0}
     )
     return category

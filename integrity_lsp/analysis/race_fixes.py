@@ -9,7 +9,7 @@ from integrity_lsp.analysis.edits import ensure_import, statement_span
 from integrity_lsp.analysis.nodes import Argument, Node, code, comments_in, indent_of
 from integrity_lsp.analysis.races import Write
 from integrity_lsp.analysis.source import SourceFile
-from integrity_lsp.findings import Edit
+from integrity_lsp.findings import Edit, Span
 
 CREATED_NAME = "_created"  # not `_`: Django projects bind `_` to gettext
 
@@ -82,6 +82,12 @@ def try_atomic_edits(source: SourceFile, write: Write, handler_lines: list[str])
     indent = indent_of(statement)
     step = "    "
     inner = shift_block(code(statement).rstrip("\r\n"), indent, indent + step * 2)
+    span = statement_span(statement)
+    trailing = _trailing_comment(statement)
+    if trailing is not None:  # the wrapped copy carries it: the original must go with the span
+        span = Span(
+            span.start_line, span.start_column, span.end_line, span.end_column + len(trailing)
+        )
     transaction, transaction_edit = ensure_import(source, "django.db", "transaction")
     integrity, integrity_edit = ensure_import(source, "django.db", "IntegrityError")
     handler = "\n".join(f"{indent}{step}{line}" for line in (handler_lines or ["pass"]))
@@ -90,9 +96,17 @@ def try_atomic_edits(source: SourceFile, write: Write, handler_lines: list[str])
         f"try:\n{indent}{step}with {transaction}.atomic():\n{inner}\n"
         f"{indent}except {integrity}:\n{handler}"
     )
-    edits = [Edit(source.path, statement_span(statement), text)]
+    edits = [Edit(source.path, span, text)]
     edits.extend(_merge_imports(source, [e for e in (transaction_edit, integrity_edit) if e]))
     return edits
+
+
+def _trailing_comment(statement: Node) -> str | None:
+    """The comment ending a simple statement's line (`x = 1  # note` gives `  # note`)."""
+    last = statement.get_last_leaf()
+    if last.type != "newline" or "#" not in last.prefix:
+        return None
+    return str(last.prefix)
 
 
 def shift_block(block: str, old_indent: str, new_indent: str) -> str:

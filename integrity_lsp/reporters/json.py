@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json as _json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -22,7 +23,7 @@ def _edit(edit: Edit, finding: Finding) -> dict[str, Any]:
         "end_location": _location(edit.span.end_line, edit.span.end_column),
     }
     if edit.path != finding.path:
-        data["filename"] = str(edit.path)
+        data["filename"] = os.path.abspath(edit.path)
     return data
 
 
@@ -43,7 +44,7 @@ def as_dict(finding: Finding) -> dict[str, Any]:
         "name": finding.name,
         "message": finding.message,
         "severity": finding.severity.value,
-        "filename": str(finding.path),
+        "filename": os.path.abspath(finding.path),
         "location": _location(finding.span.start_line, finding.span.start_column),
         "end_location": _location(finding.span.end_line, finding.span.end_column),
         "noqa_row": finding.span.start_line,
@@ -52,7 +53,7 @@ def as_dict(finding: Finding) -> dict[str, Any]:
         ),
         "related": [
             {
-                "filename": str(item.path),
+                "filename": os.path.abspath(item.path),
                 "location": _location(item.span.start_line, item.span.start_column),
                 "end_location": _location(item.span.end_line, item.span.end_column),
                 "message": item.message,

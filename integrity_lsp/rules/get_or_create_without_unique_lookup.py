@@ -8,6 +8,10 @@ insert fail, after which it retries the `get()`. Without one, two concurrent cal
 the table now holds duplicates and every later `get_or_create`/`get` with that lookup raises
 `MultipleObjectsReturned`.
 
+`defaults` values computed only from exact lookup values (`defaults={"slug": slugify(name)}`)
+take part in coverage too: two concurrent calls insert the same slug, so a unique `slug` makes the
+losing insert fail and `get_or_create` return the winner's row.
+
 Coverage is exact: `primary_key`, `unique=True`, a `OneToOneField`, a `unique_together` entry or
 a `UniqueConstraint(fields=…)` whose fields are all among the plain keyword lookups (`team` and
 `team_id` are one column), inherited ones included. Not coverage: lookups with `__` (Django
@@ -57,10 +61,11 @@ from integrity_lsp.analysis.django import (
     parse_orm_call,
 )
 from integrity_lsp.analysis.model_edits import add_unique_constraint
-from integrity_lsp.analysis.nodes import Node, arguments
+from integrity_lsp.analysis.nodes import Node, arguments, keyword_arguments, walk
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.registry import register
 
+BUILTINS = frozenset({"str", "int", "len", "min", "max", "abs", "round", "format"})
 CODE = "IL104"
 NAME = "get-or-create-without-unique-lookup"
 METHODS = ("get_or_create", "update_or_create")
@@ -84,7 +89,8 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
     if model is None:
         return
     index = ctx.env.index
-    if covering_unique_set(index, model, lookup) is not None:
+    derived = _derived_defaults(orm.final_call, lookup, ctx)
+    if covering_unique_set(index, model, {**derived, **lookup}) is not None:
         return
     fields = sorted(exact_lookup_fields(index, model, lookup))
     shown = ", ".join(f"{key}=…" for key in lookup) or "no lookup"
@@ -114,6 +120,58 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         related=(Location(model.ref.path, model.ref.span, f"model {model.label} is defined here"),),
         fixes=tuple(fixes),
     )
+
+
+def _derived_defaults(
+    call: Node | None, lookup: dict[str, Node | None], ctx: Context
+) -> dict[str, Node | None]:
+    """`defaults` values computed only from exact lookup values (`slug=slugify(name)`).
+
+    Two concurrent calls with the same exact lookup insert the same such value, so a unique
+    constraint on it makes the second insert fail and `get_or_create` fetch the winner's row.
+    (Not for `__iexact` and friends: "Ann" and "ann" match the same rows but insert different
+    values.)
+    """
+    defaults = keyword_arguments(call).get("defaults")
+    if defaults is None or defaults.value.type != "atom" or defaults.value.children[0].value != "{":
+        return {}
+    exact_values = [value for key, value in lookup.items() if "__" not in key and value is not None]
+    allowed = {leaf.value for value in exact_values for leaf in _names(value)}
+    imports = ctx.env.resolver.import_table(ctx.file)
+    derived: dict[str, Node | None] = {}
+    items = defaults.value.children[1]
+    entries = items.children if items.type == "dictorsetmaker" else []
+    for position in range(0, len(entries) - 2, 4):
+        key, colon, value = entries[position : position + 3]
+        if key.type != "string" or colon.value != ":":
+            continue
+        names = {leaf.value for leaf in _names(value)}
+        if (
+            names
+            and all(
+                name in allowed or imports.lookup(name) is not None or name in BUILTINS
+                for name in names
+            )
+            and names & allowed
+        ):
+            derived[key.value.strip("\"'")] = value
+    return derived
+
+
+def _names(node: Node) -> list[Node]:
+    """Name leaves read by an expression (not attribute names after a dot, not keywords)."""
+    found = []
+    for leaf in walk(node):
+        if leaf.type != "name":
+            continue
+        previous = leaf.get_previous_leaf()
+        following = leaf.get_next_leaf()
+        if previous is not None and previous.value == ".":
+            continue
+        if following is not None and following.value == "=" and leaf.parent.type == "argument":
+            continue
+        found.append(leaf)
+    return found
 
 
 register(CODE, NAME, doc=__doc__, node_types=("atom_expr", "power"), check=check)

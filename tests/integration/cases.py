@@ -47,12 +47,6 @@ MARIADB_CI_COLLATION = (
     "MariaDB's default collation (utf8mb4_general_ci) is case-insensitive: the unique email "
     "index refuses the second spelling, get_or_create falls back to get(), no duplicates"
 )
-SLUG_DEFAULT = (
-    "not reproducible as written: defaults={'slug': slugify(name)} writes the unique slug, so "
-    "the losing INSERT fails and get_or_create returns the winner's row (checker false "
-    "positive, reported)"
-)
-
 UPDATE_OR_CREATE_SQLITE = (
     "SQLite: update_or_create() reads (SELECT … FOR UPDATE is a plain SELECT) inside a "
     "DEFERRED transaction, then writes: the loser cannot upgrade its lock and gets "
@@ -92,7 +86,6 @@ CASES: tuple[Case, ...] = (
         "def category_named(",
         "category_named",
         RACE,
-        hazard_xfail={"sqlite": SLUG_DEFAULT, "postgresql": SLUG_DEFAULT, "mysql": SLUG_DEFAULT},
         makemigrations=("shop",),
     ),
     Case(

@@ -158,11 +158,12 @@ def category_named(h: Harness, mode: str) -> dict[str, Any]:
     h.latest()
     services, models = project("shop.services"), project("shop.models")
 
-    def call() -> Any:
-        return services.category_named("Books")
-
-    result = run_race(h, mode, models.Category, [call, call])
-    _then(h, result, call)
+    calls = [
+        lambda: services.category_named("Books", "books"),
+        lambda: services.category_named("Books", "books-2"),
+    ]
+    result = run_race(h, mode, models.Category, calls)
+    _then(h, result, lambda: services.category_named("Books", "books-3"))
     result["rows"] = rows("shop.Category", "name", "slug")
     return result
 

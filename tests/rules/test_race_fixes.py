@@ -185,3 +185,37 @@ def test_il104_adds_a_unique_constraint_to_the_model(tmp_path: Path) -> None:
     assert compiles(fixed)
     assert 'models.UniqueConstraint(fields=["name"], name="shop_category_name_uniq")' in fixed
     assert "verbose_name_plural" in fixed
+
+
+def test_il101_manager_create_keeps_its_trailing_comment_and_returns_the_winner(
+    tmp_path: Path,
+) -> None:
+    check_fixed(
+        """\
+        from accounts.models import User
+
+
+        def ensure(username, email):
+            if User.objects.filter(email=email).count() == 0:
+                return User.objects.create_user(username=username, email=email)  # keep me
+            return User.objects.get(email=email)
+        """,
+        """\
+        from accounts.models import User
+        from django.db import IntegrityError, transaction
+
+
+        def ensure(username, email):
+            if User.objects.filter(email=email).count() == 0:
+                try:
+                    with transaction.atomic():
+                        return User.objects.create_user(username=username, email=email)  # keep me
+                except IntegrityError:
+                    return User.objects.get(email=email)
+            return User.objects.get(email=email)
+        """,
+        filename="accounts/fixture_case.py",
+        project="examples",
+        tmp_path=tmp_path,
+        code="IL101",
+    )
