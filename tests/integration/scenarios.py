@@ -164,7 +164,8 @@ def category_named(h: Harness, mode: str) -> dict[str, Any]:
     ]
     result = run_race(h, mode, models.Category, calls)
     _then(h, result, lambda: services.category_named("Books", "books-3"))
-    result["rows"] = rows("shop.Category", "name", "slug")
+    # Which racer's slug is stored depends on who wins: compare what the race decides, the names.
+    result["rows"] = rows("shop.Category", "name")
     return result
 
 
