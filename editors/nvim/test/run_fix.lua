@@ -5,8 +5,9 @@
 --
 -- opens FILE, waits for integrity-lsp's diagnostics (vim.diagnostic.get), applies the preferred
 -- quick fix for the first IL101 with vim.lsp.buf.code_action({apply = true}), writes the file,
--- waits until IL101 is gone, and writes what happened to RESULT.json. Exit status 0 when every
--- step worked, 1 otherwise (RESULT.json says which step failed).
+-- waits until the server has re-diagnosed and no IL101 is left on the lines the fix changed
+-- (other IL101s elsewhere in the file may stay), and writes what happened to RESULT.json.
+-- Exit status 0 when every step worked, 1 otherwise (RESULT.json says which step failed).
 --
 -- Environment:
 --   INTEGRITY_LSP_CMD          JSON list replacing the server command (default: the config's
@@ -62,7 +63,27 @@ if settings and settings ~= '' then
   overrides.settings = { ['integrity-lsp'] = decoded }
   overrides.init_options = decoded
 end
+-- If the server dies, stop waiting and say so (instead of running into every timeout).
+local server_exit
+overrides.on_exit = function(exit_code, signal)
+  server_exit = { code = exit_code, signal = signal }
+end
 vim.lsp.config('integrity_lsp', overrides)
+
+--- vim.wait(timeout, condition) that also stops when the server has exited; true if the condition held.
+local function wait_for(condition)
+  local met = false
+  vim.wait(timeout, function()
+    met = condition() and true or false
+    return met or server_exit ~= nil
+  end, 50)
+  if not met and server_exit then
+    result.server_exit = server_exit
+    fail(('the server exited (code %s, signal %s) at step %s'):format(server_exit.code, server_exit.signal, result.step))
+    return nil
+  end
+  return met
+end
 vim.lsp.enable('integrity_lsp')
 vim.cmd('filetype on')
 
@@ -101,10 +122,12 @@ result.filetype = vim.bo[bufnr].filetype
 -- 1. The client attaches.
 result.step = 'attach'
 local client
-vim.wait(timeout, function()
+if wait_for(function()
   client = vim.lsp.get_clients({ bufnr = bufnr, name = 'integrity_lsp' })[1]
   return client ~= nil and client.initialized == true
-end, 50)
+end) == nil then
+  return
+end
 if not client then
   fail('integrity_lsp did not attach to ' .. file .. ' (filetype ' .. result.filetype .. ')')
   return
@@ -119,20 +142,50 @@ result.client = {
 -- 2. Its diagnostics arrive.
 result.step = 'diagnostics'
 local target
-vim.wait(timeout, function()
+if wait_for(function()
   target = first_with_code(diagnostics(bufnr))
   return target ~= nil
-end, 50)
+end) == nil then
+  return
+end
 result.before = diagnostics(bufnr)
 if not target then
   fail('no ' .. code .. ' diagnostic within ' .. timeout .. ' ms')
   return
 end
 
+-- Counts diagnostic updates for the buffer, so that "after" is the server's answer to the new text.
+local generation = 0
+vim.api.nvim_create_autocmd('DiagnosticChanged', {
+  callback = function(args)
+    if args.buf == bufnr then
+      generation = generation + 1
+    end
+  end,
+})
+
 -- 3. The preferred quick fix, applied by Neovim's own client.
 result.step = 'code_action'
+result.target = target
 vim.api.nvim_win_set_cursor(0, { target.lnum, target.col })
 local tick = vim.b[bufnr].changedtick
+local generation_before_fix = generation
+-- The lines the fix changes (0-based, end exclusive, in the new text).
+local changed
+local tracking = true
+vim.api.nvim_buf_attach(bufnr, false, {
+  on_lines = function(_, _, _, first, _, last_new)
+    if not tracking then
+      return true -- detach
+    end
+    if changed then
+      changed.first = math.min(changed.first, first)
+      changed.last = math.max(changed.last, last_new)
+    else
+      changed = { first = first, last = last_new }
+    end
+  end,
+})
 local offered = {}
 vim.lsp.buf.code_action({
   context = { only = { 'quickfix' }, diagnostics = vim.lsp.diagnostic.from(vim.diagnostic.get(bufnr, { lnum = target.lnum - 1 })) },
@@ -142,25 +195,52 @@ vim.lsp.buf.code_action({
   end,
   apply = true,
 })
-vim.wait(timeout, function()
+if wait_for(function()
   return vim.b[bufnr].changedtick ~= tick
-end, 50)
+end) == nil then
+  return
+end
 result.offered = offered
 if vim.b[bufnr].changedtick == tick then
   fail('the preferred code action did not change the buffer')
   return
 end
+-- A workspace edit is applied in one go; give any further on_lines calls of it a moment.
+vim.wait(100)
+tracking = false
+changed = changed or { first = target.lnum - 1, last = target.lnum }
+-- 1-based, inclusive; a deletion (first == last) still covers the line it closed up on.
+result.changed = { first_lnum = changed.first + 1, last_lnum = math.max(changed.last, changed.first + 1) }
 
--- 4. Written to disk; the diagnostic goes away.
+local function in_changed_lines(d)
+  return d.code == code and d.end_lnum >= result.changed.first_lnum and d.lnum <= result.changed.last_lnum
+end
+
+local function left_in_changed_lines(list)
+  for _, d in ipairs(list) do
+    if in_changed_lines(d) then
+      return d
+    end
+  end
+end
+
+-- 4. Written to disk; the server re-diagnoses and the diagnostic is gone from the fixed lines.
 result.step = 'write'
 vim.cmd('silent write')
 result.step = 'after'
-vim.wait(timeout, function()
-  return first_with_code(diagnostics(bufnr)) == nil
-end, 50)
+if wait_for(function()
+  return generation > generation_before_fix and left_in_changed_lines(diagnostics(bufnr)) == nil
+end) == nil then
+  return
+end
 result.after = diagnostics(bufnr)
-if first_with_code(result.after) then
-  fail(code .. ' is still reported after the fix')
+result.diagnostic_updates_after_fix = generation - generation_before_fix
+if generation == generation_before_fix then
+  fail('no diagnostics arrived after the fix within ' .. timeout .. ' ms')
+  return
+end
+if left_in_changed_lines(result.after) then
+  fail(code .. ' is still reported on the fixed lines')
   return
 end
 
@@ -170,9 +250,11 @@ if explain_text and explain_text ~= '' then
   result.step = 'explain'
   vim.fn.setqflist({}, 'r', { title = '', items = {} })
   vim.cmd('IntegrityLspExplain ' .. explain_text)
-  vim.wait(timeout, function()
+  if wait_for(function()
     return #vim.fn.getqflist() > 0
-  end, 50)
+  end) == nil then
+    return
+  end
   local info = vim.fn.getqflist({ title = 1, items = 1 })
   result.explain = { title = info.title, items = {} }
   for _, item in ipairs(info.items) do
