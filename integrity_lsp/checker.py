@@ -8,6 +8,7 @@ would leave unparseable code is dropped. `check_paths` does it for a tree of fil
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -236,16 +237,23 @@ def iter_python_files(paths: Sequence[Path], settings: Settings, root: Path) -> 
             for name in sorted(filenames):
                 candidate = folder_path / name
                 if name.endswith(".py") and not settings.is_excluded(candidate, root):
-                    resolved = candidate.resolve()
+                    resolved = Path(os.path.realpath(candidate))  # no error on a symlink loop
                     if resolved not in seen:
                         seen.add(resolved)
                         yield candidate
 
 
 def read_source(path: Path) -> tuple[str | None, str | None]:
-    """(text, None) or (None, a one-line reason it cannot be read)."""
+    """(text, None) or (None, a one-line reason it cannot be read).
+
+    Opened without blocking and read only if it is a regular file: reading a FIFO named like a
+    module would wait for a writer forever.
+    """
     try:
-        data = path.read_bytes()
+        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as stream:
+            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+                return None, f"{path}: not a regular file; skipped"
+            data = stream.read()
     except OSError as error:
         return None, f"{path}: cannot read: {error.strerror or error}"
     try:

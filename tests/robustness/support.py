@@ -9,10 +9,12 @@ parses.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from pathlib import Path
+from typing import TypeVar
 
 import parso
 
@@ -22,6 +24,8 @@ from integrity_lsp.checker import build_environment, check_source
 from integrity_lsp.config import load_settings
 from integrity_lsp.findings import Finding, Span
 
+T = TypeVar("T")
+Failure = tuple[str, str, list[str]]  # (label of the state, its text, what is wrong)
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 TESTS = REPO / "tests"
@@ -60,20 +64,20 @@ def corpus_id(item: tuple[Path, Path]) -> str:
     return str(item[1].relative_to(REPO))
 
 
-# Rules with a known bug that check_source on unsaved text trips over; the bug has a strict
-# xfail reproduction in test_reproductions.py. They are left out of the tests that check text
-# the index has not seen, and kept in the index-fed ones (`check_indexed_state`).
-KNOWN_BUG_CODES = ("IL304",)  # test_il304_span_follows_the_checked_text
-
 _ENVIRONMENTS: dict[Path, Environment] = {}
 
 
 def shared_environment(root: Path) -> Environment:
-    """One environment per project root for tests that only read (check_source never writes)."""
+    """One environment per project root, for states of files the index does not read."""
     if root not in _ENVIRONMENTS:
-        settings = load_settings(root).merged({"extend-ignore": list(KNOWN_BUG_CODES)})
-        _ENVIRONMENTS[root] = build_environment(root, settings)
+        _ENVIRONMENTS[root] = fresh_environment(root)
     return _ENVIRONMENTS[root]
+
+
+def environment_for(root: Path, path: Path) -> Environment:
+    """check_source feeds the text of an index source (models, migrations, …) to the index:
+    those get an environment of their own, so no state leaks into the checks of other files."""
+    return fresh_environment(root) if is_index_source(path) else shared_environment(root)
 
 
 def fresh_environment(root: Path) -> Environment:
@@ -182,15 +186,6 @@ def check_state(text: str, path: Path, env: Environment) -> list[str]:
     return invariant_problems(findings, path, text, env.root)
 
 
-def check_indexed_state(text: str, path: Path, env: Environment) -> list[str]:
-    """As the server and --fix do: the index learns this state first, then it is checked."""
-    try:
-        env.index.update_file(path, text)
-    except Exception as error:
-        return [f"index.update_file raised {type(error).__name__}: {error!r}"]
-    return check_state(text, path, env)
-
-
 def is_index_source(path: Path) -> bool:
     """Files whose content the project index reads (models, apps, settings, migrations)."""
     return path.name in ("models.py", "apps.py", "settings.py") or path.parent.name in (
@@ -216,31 +211,69 @@ def write_tree(base: Path, files: dict[str, str | bytes]) -> Path:
 WORKERS = max(1, min(2, os.cpu_count() or 1))  # CI has two cores; use both, no more
 
 
-def _check_in_worker(job: tuple[str, Path, Path, str, bool]) -> tuple[str, list[str]]:
-    label, root, path, text, indexed = job
-    if indexed:
-        env = _INDEXED.get((root, path))
-        if env is None:
-            env = _INDEXED[(root, path)] = fresh_environment(root)
-        return label, check_indexed_state(text, path, env)
-    return label, check_state(text, path, shared_environment(root))
-
-
-_INDEXED: dict[tuple[Path, Path], Environment] = {}
+def _check_in_worker(job: tuple[Path, Path, list[tuple[str, str]]]) -> list[Failure]:
+    root, path, states = job
+    env = environment_for(root, path)
+    failures = []
+    for label, text in states:
+        problems = check_state(text, path, env)
+        if problems:
+            failures.append((label, text, problems))
+    return failures
 
 
 def check_states_in_parallel(
-    pool: Executor, root: Path, path: Path, states: list[tuple[str, str]], *, indexed: bool
-) -> list[tuple[str, str, list[str]]]:
-    """Check many states of one file on the pool; the failing ones with their problems.
+    pool: Executor, root: Path, path: Path, states: list[tuple[str, str]]
+) -> list[Failure]:
+    """Check the states of one file on the pool, in order, in a few contiguous runs (each with
+    its own environment for an index source, so the outcome does not depend on scheduling);
+    the failing states with their problems."""
+    size = max(1, -(-len(states) // (2 * WORKERS)))
+    jobs = [(root, path, states[start : start + size]) for start in range(0, len(states), size)]
+    return [failure for part in pool.map(_check_in_worker, jobs) for failure in part]
 
-    With `indexed`, each worker feeds the states to its own index in order (so a worker's index
-    sees a subsequence of the states, as a server sees a subsequence of keystrokes).
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    """`integrity-lsp ARGV` in this process (so hooks and monkeypatches apply)."""
+    import io
+
+    from integrity_lsp import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+        code = cli.main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def finishes_despite_fifos(
+    call: Callable[[], T], fifos: Iterable[Path], timeout: float
+) -> tuple[bool, T | None]:
+    """Run `call` in a thread; (True, result) when it ends within `timeout`.
+
+    Otherwise it is blocked reading one of `fifos` (a read of a FIFO waits for a writer): each
+    is opened for writing and closed, the reader sees end-of-file, and (False, None) is
+    returned once the thread is done -- nothing is left hanging.
     """
-    texts = dict(states)
-    jobs = [(label, root, path, text, indexed) for label, text in states]
-    return [
-        (label, texts[label], problems)
-        for label, problems in pool.map(_check_in_worker, jobs, chunksize=8)
-        if problems
-    ]
+    import threading
+
+    result: list[T] = []
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(call())
+        except BaseException as error:  # re-raised in the test's thread
+            errors.append(error)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    finished = not thread.is_alive()
+    while thread.is_alive():
+        for fifo in fifos:
+            with contextlib.suppress(OSError):  # ENXIO: no reader waiting on this one
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        thread.join(0.2)
+    if errors:
+        raise errors[0]
+    return finished, (result[0] if finished else None)

@@ -5,8 +5,9 @@ a split character), and hypothesis mutations (deleted / duplicated tokens, unbal
 brackets, stray indentation). For each: no exception, every span inside the document, every
 offered fix applied leaves code that parses (see `support.invariant_problems`).
 
-Each state is checked twice for files the index reads (models, migrations, apps, settings):
-as unsaved text the index has not seen, and after `index.update_file` as the server does.
+check_source hands the text of a file the index reads (models, migrations, apps, settings) to
+the index, as the server does while such a file is typed; those files get an environment of
+their own.
 """
 
 from __future__ import annotations
@@ -21,23 +22,52 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from integrity_lsp.checker import check_source
 from tests.robustness.support import (
     LONG,
     MUTATION_EXAMPLES,
     TRUNCATIONS,
-    check_indexed_state,
+    Failure,
     check_state,
     check_states_in_parallel,
     corpus,
     corpus_id,
+    environment_for,
     fresh_environment,
-    is_index_source,
-    shared_environment,
+    invariant_problems,
+    write_tree,
 )
 
 CORPUS = corpus()
-INDEX_SOURCES = [item for item in CORPUS if is_index_source(item[1])]
-Failure = tuple[str, str, list[str]]
+DRIFT_PROJECT = {
+    "manage.py": "",
+    "shop/__init__.py": "",
+    "shop/migrations/__init__.py": "",
+    "shop/models.py": (
+        "from django.db import models\n"
+        "\n"
+        "\n"
+        "class Coupon(models.Model):\n"
+        "    code = models.CharField(max_length=20, unique=True)\n"
+    ),
+    "shop/migrations/0001_initial.py": (
+        "from django.db import migrations, models\n"
+        "\n"
+        "\n"
+        "class Migration(migrations.Migration):\n"
+        "    initial = True\n"
+        "    dependencies = []\n"
+        "    operations = [\n"
+        "        migrations.CreateModel(\n"
+        '            name="Coupon",\n'
+        "            fields=[\n"
+        '                ("id", models.BigAutoField(primary_key=True, serialize=False)),\n'
+        '                ("code", models.CharField(max_length=20)),\n'
+        "            ],\n"
+        "        ),\n"
+        "    ]\n"
+    ),
+}
 
 
 def _report(path: Path, failures: list[Failure]) -> str:
@@ -48,9 +78,9 @@ def _report(path: Path, failures: list[Failure]) -> str:
     return "\n".join(lines)
 
 
-def _line_prefixes(text: str, step: int = 1) -> Iterator[tuple[str, str]]:
+def _line_prefixes(text: str) -> Iterator[tuple[str, str]]:
     lines = text.splitlines(keepends=True)
-    for count in sorted({*range(0, len(lines), step), len(lines)}):
+    for count in range(len(lines) + 1):
         yield f"first {count} lines", "".join(lines[:count])
 
 
@@ -68,23 +98,19 @@ def test_every_line_prefix_and_byte_truncation(
     root, path = item
     text = path.read_text(encoding="utf-8")
     states = [*_line_prefixes(text), *_byte_truncations(path)]
-    failures = check_states_in_parallel(state_pool, root, path, states, indexed=False)
+    failures = check_states_in_parallel(state_pool, root, path, states)
     assert not failures, _report(path, failures)
 
 
-@pytest.mark.parametrize("item", INDEX_SOURCES, ids=corpus_id)
-def test_states_of_index_sources_through_the_index(
-    item: tuple[Path, Path], state_pool: Executor
-) -> None:
-    """As the server does while models.py or a migration is typed: the index sees each state.
-
-    Re-indexing costs a relink per state, so CI takes every 8th line-prefix; the long run all.
-    """
-    root, path = item
-    text = path.read_text(encoding="utf-8")
-    states = [*_line_prefixes(text, 1 if LONG else 8), *list(_byte_truncations(path))[::4]]
-    failures = check_states_in_parallel(state_pool, root, path, states, indexed=True)
-    assert not failures, _report(path, failures)
+def test_findings_follow_the_unsaved_text_of_a_models_module(tmp_path: Path) -> None:
+    """Regression (found here): IL304 took its span from the index's copy of models.py, so a
+    check of unsaved text reported a span past the end of the document."""
+    root = write_tree(tmp_path, DRIFT_PROJECT)
+    path = root / "shop" / "models.py"
+    edited = path.read_text().replace("models\n\n\n", "models\n")  # two blank lines removed
+    findings = [f for f in check_source(edited, path, fresh_environment(root)) if f.code == "IL304"]
+    assert [f.span.start_line for f in findings] == [3]
+    assert invariant_problems(findings, path, edited, root) == []
 
 
 # ---------------------------------------------------------------- hypothesis mutations
@@ -148,8 +174,5 @@ def mutated(draw: st.DrawFn) -> tuple[Path, Path, str, list[str]]:
 @given(mutated())
 def test_token_mutations(case: tuple[Path, Path, str, list[str]]) -> None:
     root, path, text, done = case
-    problems = check_state(text, path, shared_environment(root))
-    if not problems and is_index_source(path):
-        env = fresh_environment(root)
-        problems = check_indexed_state(text, path, env)
+    problems = check_state(text, path, environment_for(root, path))
     assert not problems, f"{path} after {done}: {problems}\n{text}"
