@@ -8,8 +8,9 @@ would leave unparseable code is dropped. `check_paths` does it for a tree of fil
 from __future__ import annotations
 
 import os
+import re
 import stat
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,6 +24,7 @@ from integrity_lsp.config import Settings
 from integrity_lsp.findings import Edit, Finding, Fix, Span
 from integrity_lsp.registry import Rule, load_rules
 
+_NEWLINE = re.compile(r"\r\n|\r|\n")
 ROOT_MARKERS = ("manage.py", "pyproject.toml", ".git")
 # A file that mentions none of these cannot hold an ORM write, a handler or a migration.
 PREFILTER_WORDS = ("objects", "migrations", "create", "save", "IntegrityError", "_set", "Model")
@@ -88,6 +90,15 @@ def finalize(
     findings: list[Finding] = []
     seen: set[tuple[str, int, int]] = set()
     validator = _FixValidator(source, env)
+    newlines: dict[Path, str] = {}
+
+    def newline_of(path: Path) -> str:
+        if path not in newlines:
+            text = source.text if path == source.path else env.read_text(path)
+            match = _NEWLINE.search(text or "")
+            newlines[path] = match.group() if match else "\n"
+        return newlines[path]
+
     for finding in sorted(raw, key=Finding.sort_key):
         key = (finding.code, finding.span.start_line, finding.span.start_column)
         if key in seen or finding.code in file_codes or not _inside(finding, source):
@@ -98,10 +109,25 @@ def finalize(
         if noqa is not None and noqa.suppresses(finding.code):
             continue
         seen.add(key)
-        fixes = [fix for fix in finding.fixes if validator.keeps_code_valid(fix)]
+        fixes = [
+            fix
+            for fix in (_in_file_newlines(fix, newline_of) for fix in finding.fixes)
+            if validator.keeps_code_valid(fix)
+        ]
         severity = env.settings.severity_for(finding.code, finding.severity)
         findings.append(replace(finding, fixes=tuple(fixes), severity=severity))
     return _drop_shadowed(findings)
+
+
+def _in_file_newlines(fix: Fix, newline_of: Callable[[Path], str]) -> Fix:
+    """Rules write edits with "\n"; a CRLF or CR file gets its own line ending back."""
+    edits = tuple(
+        replace(edit, content=_NEWLINE.sub(newline, edit.content))
+        if (newline := newline_of(edit.path)) != "\n"
+        else edit
+        for edit in fix.edits
+    )
+    return fix if edits == fix.edits else replace(fix, edits=edits)
 
 
 class _FixValidator:

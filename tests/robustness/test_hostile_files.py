@@ -89,6 +89,18 @@ def _newlines(text: str) -> set[str]:
     return set(re.findall(r"\r\n|\r|\n", text))
 
 
+@pytest.mark.parametrize("variant", ["crlf", "cr", "bom-crlf"])
+def test_fixes_keep_the_files_line_endings(shop: Path, variant: str) -> None:
+    env = fresh_environment(shop)
+    path = shop / "shop" / "services.py"
+    text = VARIANTS[variant]
+    fixes = [fix for f in check_source(text, path, env) for fix in f.fixes if fix.edits]
+    assert len(fixes) >= 2  # get_or_create, and try/atomic/except with an import
+    for fix in fixes:
+        fixed = apply_edits(text, [edit for edit in fix.edits if edit.path == path])
+        assert _newlines(fixed) == _newlines(text), (fix.title, fixed)
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="analysis/race_fixes.py indents the try/atomic rewrite with four spaces "
