@@ -7,6 +7,7 @@ would leave unparseable code is dropped. `check_paths` does it for a tree of fil
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import stat
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from integrity_lsp.analysis.context import Context, Environment, read_from_disk
 from integrity_lsp.analysis.edits import EditConflict, apply_edits, compiles, fix_keeps_code_valid
@@ -23,6 +25,10 @@ from integrity_lsp.analysis.walker import walk_file
 from integrity_lsp.config import Settings
 from integrity_lsp.findings import Edit, Finding, Fix, Span
 from integrity_lsp.registry import Rule, load_rules
+
+if TYPE_CHECKING:
+    from integrity_lsp.cache import Deps
+    from integrity_lsp.project.index import ProjectIndex
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 ROOT_MARKERS = ("manage.py", "pyproject.toml", ".git")
@@ -42,14 +48,40 @@ def find_root(start: Path) -> Path:
 
 
 def build_environment(
-    root: Path, settings: Settings, *, environment_path: str | None = None
+    root: Path, settings: Settings, *, environment_path: str | None = None, lazy: bool = False
 ) -> Environment:
+    """The environment of a run; with `lazy`, the index is built on first use (a `check` whose
+    files all come from the cache never needs it)."""
     from integrity_lsp.project.index import ProjectIndex
     from integrity_lsp.project.resolve import Resolver
 
-    index = ProjectIndex.build(root, settings)
+    index = (
+        cast(ProjectIndex, _LazyIndex(root, settings))
+        if lazy
+        else ProjectIndex.build(root, settings)
+    )
     resolver = Resolver(index, environment_path=environment_path)
     return Environment(root=root, settings=settings, index=index, resolver=resolver)
+
+
+class _LazyIndex:
+    """Stands in for a ProjectIndex and builds it on first use of any attribute."""
+
+    def __init__(self, root: Path, settings: Settings) -> None:
+        self._root = root
+        self._settings = settings
+        self._index: ProjectIndex | None = None
+
+    @property
+    def built(self) -> ProjectIndex:
+        if self._index is None:
+            from integrity_lsp.project.index import ProjectIndex
+
+            self._index = ProjectIndex.build(self._root, self._settings)
+        return self._index
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.built, name)
 
 
 def enabled_rules(
@@ -62,8 +94,15 @@ def might_matter(text: str) -> bool:
     return any(word in text for word in PREFILTER_WORDS)
 
 
-def check_source(text: str, path: Path, env: Environment) -> list[Finding]:
-    """Findings for one file's text (which may differ from what is on disk)."""
+def check_source(
+    text: str, path: Path, env: Environment, *, as_indexed: bool = False
+) -> list[Finding]:
+    """Findings for one file's text (which may differ from what is on disk).
+
+    `as_indexed`: the text was just read from disk, as the index read it, so the index need
+    not take it as an overlay (every file of a `check` run would otherwise become one, and
+    whatever walks the overlays would walk them all).
+    """
     if not might_matter(text):
         return []
     rules = enabled_rules(env.settings, path, env.root)
@@ -72,7 +111,7 @@ def check_source(text: str, path: Path, env: Environment) -> list[Finding]:
     file_codes = file_level_codes(text)
     if file_codes is ALL_CODES:
         return []
-    if env.index.is_index_source(path):
+    if not as_indexed and env.index.is_index_source(path):
         # The text under check is the truth for this file: models read from it, not from disk.
         env.index.update_file(path, text)
     source = SourceFile(path, text, env.index.module_name(path))
@@ -289,55 +328,126 @@ def read_source(path: Path) -> tuple[str | None, str | None]:
     return text, None
 
 
-def check_paths(paths: Sequence[Path], env: Environment, *, jobs: int | None = None) -> CheckReport:
+def check_paths(
+    paths: Sequence[Path], env: Environment, *, jobs: int | None = None, cache: bool = False
+) -> CheckReport:
+    """Check every Python file under `paths`, on all cores when there are many.
+
+    With `cache`, results of files whose inputs did not change since the last run come from
+    the on-disk cache (`integrity_lsp.cache`) and only the rest is checked.
+    """
     report = CheckReport()
-    files = list(iter_python_files(paths, env.settings, env.root))
+    load_rules()  # reporters look rules up in the registry, even when workers did the checking
+    results = None
+    if cache:
+        from integrity_lsp.cache import ResultCache
+
+        results = ResultCache.open(env.root, env.settings)
+    todo: list[Path] = []
+    for path in iter_python_files(paths, env.settings, env.root):
+        if results is not None:
+            text, _ = read_source(path)
+            found = results.lookup(path, text) if text is not None else None
+            if found is not None:
+                report.files_checked += 1
+                report.findings.extend(found)
+                continue
+        todo.append(path)
     workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
-    if workers > 1 and len(files) >= 64:
-        return _check_parallel(files, env, workers)
-    for path in files:
-        _check_one(path, env, report)
+    if workers > 1 and len(todo) >= PARALLEL_FROM:
+        outcomes: Iterable[_Outcome] = _check_parallel(todo, env, workers, results is not None)
+    else:
+        outcomes = (_check_file(path, env, results is not None) for path in todo)
+    for outcome in outcomes:
+        report.files_checked += 1
+        if outcome.error is not None:
+            report.errors.append(outcome.error)
+            continue
+        report.findings.extend(outcome.findings)
+        if results is not None and outcome.deps is not None:
+            results.store(outcome.path, outcome.digest, outcome.findings, outcome.deps)
+    if results is not None:
+        results.save()
     report.findings.sort(key=Finding.sort_key)
     return report
 
 
-def _check_one(path: Path, env: Environment, report: CheckReport) -> None:
+PARALLEL_FROM = 64  # fewer files than this are checked faster than worker processes start
+
+
+@dataclass
+class _Outcome:
+    path: Path
+    digest: str = ""
+    findings: list[Finding] = field(default_factory=list)
+    deps: Deps | None = None
+    error: str | None = None
+
+
+def _check_file(path: Path, env: Environment, record: bool) -> _Outcome:
     text, error = read_source(path)
-    report.files_checked += 1
     if text is None:
-        report.errors.append(error or f"{path}: cannot read")
-        return
-    report.findings.extend(check_source(text, path, env))
+        return _Outcome(path, error=error or f"{path}: cannot read")
+    if not record:
+        return _Outcome(path, findings=check_source(text, path, env, as_indexed=True))
+    from integrity_lsp.cache import JediProbe, Recorder, digest
+
+    JediProbe.install()
+    recorder = Recorder(env.read_text)
+    findings = check_source(text, path, replace(env, read_text=recorder.read_text), as_indexed=True)
+    return _Outcome(path, digest(text), findings, recorder.finish())
 
 
-_WORKER_ENV: Environment | None = None
+_WORKER: tuple[Environment, bool] | None = None
 
 
-def _init_worker(root: Path, settings: Settings) -> None:
-    global _WORKER_ENV
-    _WORKER_ENV = build_environment(root, settings)
+def _init_worker(root: Path, settings: Settings, record: bool) -> None:
+    global _WORKER
+    _WORKER = (build_environment(root, settings), record)
 
 
-def _check_chunk(paths: list[Path]) -> CheckReport:
-    assert _WORKER_ENV is not None
-    report = CheckReport()
-    for path in paths:
-        _check_one(path, _WORKER_ENV, report)
-    return report
+def _check_in_worker(path: Path) -> _Outcome:
+    assert _WORKER is not None
+    return _check_file(path, *_WORKER)
 
 
-def _check_parallel(files: list[Path], env: Environment, workers: int) -> CheckReport:
-    chunks = [files[i::workers] for i in range(workers)]
-    report = CheckReport()
-    with ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker, initargs=(env.root, env.settings)
-    ) as pool:
-        for part in pool.map(_check_chunk, chunks):
-            report.findings.extend(part.findings)
-            report.errors.extend(part.errors)
-            report.files_checked += part.files_checked
-    report.findings.sort(key=Finding.sort_key)
-    return report
+def _check_parallel(
+    files: list[Path], env: Environment, workers: int, record: bool
+) -> Iterator[_Outcome]:
+    """Files spread over worker processes, biggest first, a few at a time (balanced load).
+
+    Where processes fork, the workers inherit this process's environment with its index
+    already built; elsewhere each worker builds its own.
+    """
+    global _WORKER
+    files = sorted(files, key=_size, reverse=True)
+    chunk = max(1, min(16, len(files) // (workers * 8)))
+    if "fork" in multiprocessing.get_all_start_methods():
+        env.index.generation  # noqa: B018 -- build the index once, before forking
+        if record:
+            from integrity_lsp.cache import JediProbe
+
+            JediProbe.install()
+        _WORKER = (env, record)
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("fork")
+        )
+    else:
+        pool = ProcessPoolExecutor(
+            max_workers=workers, initializer=_init_worker, initargs=(env.root, env.settings, record)
+        )
+    try:
+        with pool:
+            yield from pool.map(_check_in_worker, files, chunksize=chunk)
+    finally:
+        _WORKER = None
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 __all__ = [

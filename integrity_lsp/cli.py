@@ -45,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     check.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
+    check.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the results cache (.integrity-lsp-cache/)",
+    )
 
     explain = commands.add_parser("explain", help="explain an IntegrityError message")
     explain.add_argument("message", help="the error text, or - to read it from stdin")
@@ -134,8 +139,8 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     settings = _settings_for(root, args, err)
     if settings is None:
         return EXIT_ERROR
-    env = build_environment(root, settings)
-    report = check_paths(paths, env, jobs=args.jobs)
+    env = build_environment(root, settings, lazy=True)
+    report = check_paths(paths, env, jobs=args.jobs, cache=not args.no_cache)
     for line in report.errors:
         err.write(f"integrity-lsp: warning: {line}\n")
     findings = report.findings
@@ -152,7 +157,10 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if written:
             err.write(f"Fixed {result.applied} finding(s) in {written} file(s).\n")
             findings = check_paths(
-                paths, build_environment(root, settings), jobs=args.jobs
+                paths,
+                build_environment(root, settings, lazy=True),
+                jobs=args.jobs,
+                cache=not args.no_cache,
             ).findings
     REPORTERS[args.format](findings, root, out)
     if findings and not args.exit_zero:

@@ -1,0 +1,417 @@
+"""On-disk cache of per-file `check` results, so that a re-run re-checks only what changed.
+
+Where: `$INTEGRITY_LSP_CACHE_DIR/<hash of the root>/`, else `<root>/.integrity-lsp-cache/` (with
+a `.gitignore` of `*` and a CACHEDIR.TAG). What: one JSON file (never pickle: the cache lives
+in the analysed project, and loading it must not run code) mapping each checked file to its
+findings and to everything they were computed from. An entry is used only when all of it is
+unchanged:
+
+- the file's content hash;
+- the run fingerprint: the tool (version and a hash of the package's own source), Python,
+  parso, jedi and Django versions, the Settings, the working directory, and the files the
+  Django version is read from (requirements*.txt, pyproject.toml);
+- the project's structure digest: for every Python file under the root, its relative path and
+  either its whole content hash (`__init__.py`, migrations, models/apps/settings modules, any
+  file with a class statement) or the hash of its text without the bodies of its functions
+  (import lines inside them kept) -- what the index and the resolver can see of other files;
+- the files read through `Environment.read_text` while it was checked (view base classes,
+  models for fixes), by content hash;
+- when jedi was consulted for it, every project file's content and the interpreter's import
+  path (jedi can infer through any of them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from integrity_lsp.config import DEFAULT_EXCLUDE, Settings
+from integrity_lsp.findings import Applicability, Edit, Finding, Fix, Location, Severity, Span
+
+FORMAT = 1
+CACHE_DIR_NAME = ".integrity-lsp-cache"
+ENV_VAR = "INTEGRITY_LSP_CACHE_DIR"
+SELF = "@self"
+_SKIP = frozenset({*DEFAULT_EXCLUDE, "site-packages", "node_modules", "__pycache__"})
+_CLASS = re.compile(r"^[ \t]*class[ \t]", re.MULTILINE)
+_DEF = re.compile(r"^([ \t]*)(?:async[ \t]+)?def[ \t]")
+_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]|import[ \t])")
+_STRUCTURAL_NAMES = frozenset({"__init__.py", "models.py", "apps.py", "manage.py"})
+_STRUCTURAL_DIRS = frozenset({"migrations", "models", "settings"})
+
+
+def digest(data: str) -> str:
+    return hashlib.blake2b(data.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def surface(text: str) -> str:
+    """`text` without the bodies of its functions (their import lines kept).
+
+    A body is every line after a `def` line that is blank or indented deeper than the `def`;
+    a line at the def's own indentation starting with a closing bracket still belongs to a
+    multi-line signature. Anything this misjudges stays in the surface, which only makes the
+    cache invalidate more often, never less.
+    """
+    kept: list[str] = []
+    body_indent: int | None = None
+    for line in text.splitlines():
+        stripped = line.lstrip()
+        if body_indent is not None:
+            indent = len(line) - len(stripped)
+            inside = (
+                not stripped
+                or indent > body_indent
+                or (indent == body_indent and stripped[:1] in ")]")
+            )
+            if inside:
+                if _IMPORT.match(line):
+                    kept.append(line)
+                continue
+            body_indent = None
+        found = _DEF.match(line)
+        if found:
+            body_indent = len(found.group(1).expandtabs())
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def is_structural(relative: Path, text: str) -> bool:
+    """Files whose every line can matter to other files' analysis."""
+    if relative.name in _STRUCTURAL_NAMES or relative.name.startswith("settings"):
+        return True
+    if _STRUCTURAL_DIRS & set(relative.parts[:-1]):
+        return True
+    return _CLASS.search(text) is not None
+
+
+@dataclass
+class Deps:
+    """What one file's check read besides its own text and the index."""
+
+    reads: dict[str, str] = field(
+        default_factory=dict
+    )  # absolute path -> content hash ("" missing)
+    jedi: bool = False
+
+
+class Recorder:
+    """Wraps `Environment.read_text`, recording what was read; counts jedi Scripts."""
+
+    def __init__(self, read_text: Callable[[Path], str | None]) -> None:
+        self._read_text = read_text
+        self.deps = Deps()
+        self._jedi_before = JediProbe.count
+
+    def read_text(self, path: Path) -> str | None:
+        text = self._read_text(path)
+        self.deps.reads[str(Path(os.path.abspath(path)))] = digest(text) if text is not None else ""
+        return text
+
+    def finish(self) -> Deps:
+        self.deps.jedi = JediProbe.count != self._jedi_before
+        return self.deps
+
+
+class JediProbe:
+    """Counts `jedi.Script` constructions in this process (how the resolver asks jedi)."""
+
+    count = 0
+    _installed = False
+
+    @classmethod
+    def install(cls) -> None:
+        if cls._installed:
+            return
+        import jedi
+
+        original = jedi.Script
+
+        class CountingScript(original):  # type: ignore[misc, valid-type]
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                JediProbe.count += 1
+                super().__init__(*args, **kwargs)
+
+        jedi.Script = CountingScript
+        cls._installed = True
+
+
+# ---------------------------------------------------------------------- fingerprints
+
+
+def _package_digest() -> str:
+    package = Path(__file__).resolve().parent
+    sha = hashlib.blake2b(digest_size=16)
+    for path in sorted(package.rglob("*.py")):
+        sha.update(str(path.relative_to(package)).encode())
+        with contextlib.suppress(OSError):
+            sha.update(path.read_bytes())
+    return sha.hexdigest()
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "-"
+
+
+def run_fingerprint(root: Path, settings: Settings) -> str:
+    from integrity_lsp import __version__
+
+    settings_data = asdict(settings)
+    settings_data.pop("warnings", None)
+    parts: list[object] = [
+        FORMAT,
+        __version__,
+        _package_digest(),
+        sys.version,
+        [_version(name) for name in ("parso", "jedi", "django")],
+        json.dumps(settings_data, sort_keys=True, default=str),
+        os.getcwd(),
+    ]
+    inputs = [*sorted(root.glob("requirements*.txt")), *sorted(root.glob("requirements/*.txt"))]
+    for path in [*inputs, root / "pyproject.toml"]:
+        with contextlib.suppress(OSError):
+            parts.append((str(path), digest(path.read_text("utf-8", "replace"))))
+    return digest(json.dumps(parts, default=str))
+
+
+def _environment_digest() -> str:
+    stamps = []
+    for entry in sys.path:
+        with contextlib.suppress(OSError):
+            stamps.append((entry, os.stat(entry or ".").st_mtime_ns))
+    return digest(repr(stamps))
+
+
+def project_files(root: Path) -> Iterator[Path]:
+    """Every Python file the index may read: the root walked as the index walks it (without
+    `exclude`, so a superset)."""
+    for folder, dirnames, filenames in os.walk(root):
+        base = Path(folder)
+        dirnames[:] = sorted(
+            name
+            for name in dirnames
+            if name not in _SKIP
+            and not name.startswith(".")
+            and not (base / name / "pyvenv.cfg").exists()
+        )
+        for name in sorted(filenames):
+            if name.endswith(".py"):
+                yield base / name
+
+
+@dataclass
+class ProjectState:
+    """Content hashes of the project's files and the digests derived from them."""
+
+    hashes: dict[str, str]  # absolute path -> content hash
+    structure: str
+    everything: str
+
+    @classmethod
+    def scan(cls, root: Path) -> ProjectState:
+        hashes: dict[str, str] = {}
+        structure = hashlib.blake2b(digest_size=16)
+        everything = hashlib.blake2b(digest_size=16)
+        for path in project_files(root):
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            relative = path.relative_to(root)
+            full = digest(text)
+            hashes[str(path)] = full
+            shape = full if is_structural(relative, text) else digest(surface(text))
+            structure.update(f"{relative}\0{shape}\n".encode())
+            everything.update(f"{relative}\0{full}\n".encode())
+        everything.update(_environment_digest().encode())
+        return cls(hashes, structure.hexdigest(), everything.hexdigest())
+
+
+# ---------------------------------------------------------------------- (de)serialising
+
+
+def _span(span: Span) -> list[int]:
+    return [span.start_line, span.start_column, span.end_line, span.end_column]
+
+
+def _path_out(path: Path, own: Path) -> str:
+    return SELF if path == own else str(path)
+
+
+def _path_in(text: str, own: Path) -> Path:
+    return own if text == SELF else Path(text)
+
+
+def encode(finding: Finding, own: Path) -> dict[str, Any]:
+    return {
+        "code": finding.code,
+        "message": finding.message,
+        "path": _path_out(finding.path, own),
+        "span": _span(finding.span),
+        "related": [[_path_out(r.path, own), _span(r.span), r.message] for r in finding.related],
+        "fixes": [
+            [
+                fix.title,
+                fix.applicability.value,
+                [[_path_out(e.path, own), _span(e.span), e.content] for e in fix.edits],
+            ]
+            for fix in finding.fixes
+        ],
+        "severity": finding.severity.value,
+        "name": finding.name,
+        "data": [list(pair) for pair in finding.data],
+    }
+
+
+def decode(data: dict[str, Any], own: Path) -> Finding:
+    return Finding(
+        code=data["code"],
+        message=data["message"],
+        path=_path_in(data["path"], own),
+        span=Span(*data["span"]),
+        related=tuple(
+            Location(_path_in(path, own), Span(*span), message)
+            for path, span, message in data["related"]
+        ),
+        fixes=tuple(
+            Fix(
+                title,
+                Applicability(applicability),
+                tuple(
+                    Edit(_path_in(path, own), Span(*span), content) for path, span, content in edits
+                ),
+            )
+            for title, applicability, edits in data["fixes"]
+        ),
+        severity=Severity(data["severity"]),
+        name=data["name"],
+        data=tuple((str(key), str(value)) for key, value in data["data"]),
+    )
+
+
+# ---------------------------------------------------------------------- the cache
+
+
+def cache_folder(root: Path) -> Path:
+    configured = os.environ.get(ENV_VAR)
+    if configured:
+        return Path(configured) / digest(str(root))
+    return root / CACHE_DIR_NAME
+
+
+class ResultCache:
+    """Per-file results of one project, valid for one run fingerprint. See the module docs."""
+
+    def __init__(self, root: Path, fingerprint: str, state: ProjectState, folder: Path) -> None:
+        self.root = root
+        self.fingerprint = fingerprint
+        self.state = state
+        self.folder = folder
+        self.file = folder / f"results-v{FORMAT}.json"
+        self._entries: dict[str, dict[str, Any]] = {}
+        self._dirty = False
+        self.hits = 0
+        self.misses = 0
+
+    @classmethod
+    def open(cls, root: Path, settings: Settings) -> ResultCache:
+        root = Path(os.path.abspath(root))
+        state = ProjectState.scan(root)
+        cache = cls(root, run_fingerprint(root, settings), state, cache_folder(root))
+        cache._load()
+        return cache
+
+    def _load(self) -> None:
+        try:
+            data = json.loads(self.file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if isinstance(data, dict) and data.get("fingerprint") == self.fingerprint:
+            entries = data.get("entries")
+            if isinstance(entries, dict):
+                self._entries = entries
+
+    def _current_hash(self, path: str) -> str:
+        known = self.state.hashes.get(path)
+        if known is not None:
+            return known
+        try:
+            return digest(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            return ""
+
+    def lookup(self, path: Path, text: str) -> list[Finding] | None:
+        key = str(Path(os.path.abspath(path)))
+        entry = self._entries.get(key)
+        try:
+            valid = (
+                entry is not None
+                and entry["hash"] == digest(text)
+                and entry["structure"] == self.state.structure
+                and (entry["everything"] is None or entry["everything"] == self.state.everything)
+                and all(self._current_hash(p) == h for p, h in entry["reads"].items())
+            )
+            found = [decode(item, path) for item in entry["findings"]] if valid and entry else None
+        except (KeyError, TypeError, ValueError):
+            found = None
+        if found is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return found
+
+    def store(self, path: Path, text_hash: str, findings: list[Finding], deps: Deps) -> None:
+        self._entries[str(Path(os.path.abspath(path)))] = {
+            "hash": text_hash,
+            "structure": self.state.structure,
+            "everything": self.state.everything if deps.jedi else None,
+            "reads": deps.reads,
+            "findings": [encode(finding, path) for finding in findings],
+        }
+        self._dirty = True
+
+    def save(self) -> bool:
+        """Write the cache atomically; False (and nothing written) when the folder is not
+        writable."""
+        if not self._dirty:
+            return True
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            if self.folder.name == CACHE_DIR_NAME:
+                ignore = self.folder / ".gitignore"
+                if not ignore.exists():
+                    ignore.write_text("# Created by integrity-lsp\n*\n", encoding="utf-8")
+                tag = self.folder / "CACHEDIR.TAG"
+                if not tag.exists():
+                    tag.write_text(
+                        "Signature: 8a477f597d28d172789f06886806bc55\n", encoding="utf-8"
+                    )
+            entries = {
+                path: entry
+                for path, entry in self._entries.items()
+                if path in self.state.hashes or os.path.exists(path)
+            }
+            payload = json.dumps({"fingerprint": self.fingerprint, "entries": entries})
+            handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".results-", suffix=".tmp")
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(payload)
+            os.replace(temporary, self.file)
+        except OSError:
+            return False
+        self._dirty = False
+        return True
+
+
+__all__ = ["Deps", "JediProbe", "ProjectState", "Recorder", "ResultCache", "digest", "surface"]
