@@ -52,6 +52,7 @@ DJANGO_METHODS = HTTP_METHODS | {"form_valid"}
 MAX_DEPTH = 12
 _KIND_CACHE: dict[tuple[str, str, str], str | None] = {}
 _NINJA_CACHE: dict[tuple[str, str], frozenset[str]] = {}
+_SOURCES: dict[Any, SourceFile] = {}
 
 
 def decorators_of(funcdef: Node) -> list[Node]:
@@ -167,8 +168,16 @@ def _definition(
 
 
 def _source(path: Any, ctx: Context) -> SourceFile | None:
+    """Another module of the project, parsed once per content."""
     text = ctx.env.read_text(path)
-    return SourceFile(path, text, ctx.env.index.module_name(path)) if text is not None else None
+    if text is None:
+        return None
+    cached = _SOURCES.get(path)
+    if cached is None or cached.text != text:
+        if len(_SOURCES) > 256:
+            _SOURCES.clear()
+        cached = _SOURCES[path] = SourceFile(path, text, ctx.env.index.module_name(path))
+    return cached
 
 
 def _ninja_owners(source: SourceFile) -> frozenset[str]:
