@@ -149,8 +149,9 @@ class _Writer:
         path = self.root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8", newline="\n")
-        self.files += 1
-        self.lines += text.count("\n")
+        if relative.endswith(".py"):
+            self.files += 1
+            self.lines += text.count("\n")
 
 
 def _plan(size: Size, rng: random.Random) -> list[AppSpec]:
