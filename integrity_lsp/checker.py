@@ -33,7 +33,16 @@ if TYPE_CHECKING:
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 ROOT_MARKERS = ("manage.py", "pyproject.toml", ".git")
 # A file that mentions none of these cannot hold an ORM write, a handler or a migration.
-PREFILTER_WORDS = ("objects", "migrations", "create", "save", "IntegrityError", "_set", "Model")
+PREFILTER_WORDS = (
+    "objects",
+    "models",
+    "migrations",
+    "create",
+    "save",
+    "IntegrityError",
+    "_set",
+    "Model",
+)
 
 
 def find_root(start: Path) -> Path:

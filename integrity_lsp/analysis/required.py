@@ -16,22 +16,16 @@ from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.nodes import CALL_CHAIN_TYPES, Node, chain_parts, walk
 from integrity_lsp.analysis.source import SourceFile, content_hash
-from integrity_lsp.project.records import AUTO_FIELD_CLASSES, FieldRecord
+from integrity_lsp.project.records import (
+    AUTO_FIELD_CLASSES,
+    EMPTY_STRING_FIELD_CLASSES,
+    FieldRecord,
+)
 
 if TYPE_CHECKING:
     from integrity_lsp.analysis.context import Context
     from integrity_lsp.project.records import ModelRecord
 
-# Django 5.2 field classes with `empty_strings_allowed = True` (checked against the installed
-# source): unset, they hold "" (b"" for BinaryField). GenericIPAddressField and IPAddressField
-# set it to False, so they hold None.
-EMPTY_STRING_DEFAULT = frozenset(
-    {
-        "CharField", "TextField", "SlugField", "EmailField", "URLField", "FilePathField",
-        "CommaSeparatedIntegerField", "FileField", "ImageField", "BinaryField",
-        "CICharField", "CIEmailField", "CITextField", "SearchVectorField", "SearchQueryField",
-    }
-)  # fmt: skip
 NOT_INSERTED = frozenset({"GeneratedField", "ManyToManyField", "GenericRelation"})
 _ASSIGNED_CACHE: dict[tuple[str, str, str], frozenset[str]] = {}
 
@@ -44,7 +38,7 @@ def fills_itself(field: FieldRecord) -> bool:
         return field.default.strip() != "None"
     if field.field_class in AUTO_FIELD_CLASSES or field.option("auto_created") == "True":
         return True
-    return field.field_class in EMPTY_STRING_DEFAULT or field.field_class in NOT_INSERTED
+    return field.field_class in EMPTY_STRING_FIELD_CLASSES or field.field_class in NOT_INSERTED
 
 
 def missing_fields(ctx: Context, model: ModelRecord, given: set[str]) -> list[FieldRecord]:

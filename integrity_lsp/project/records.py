@@ -12,26 +12,16 @@ from pathlib import Path
 
 from integrity_lsp.findings import Span
 
-# Field classes Django fills with "" when no value is given (Field.get_default -> "" when
-# empty_strings_allowed and not null) -- CharField and its subclasses, TextField, file fields.
+# Django 5.2 field classes with `empty_strings_allowed = True` (checked against the installed
+# source): unset and NOT NULL, Django stores "" (b"" for BinaryField). GenericIPAddressField and
+# IPAddressField set it to False, so they hold None.
 EMPTY_STRING_FIELD_CLASSES = frozenset(
     {
-        "CharField",
-        "TextField",
-        "SlugField",
-        "EmailField",
-        "URLField",
-        "FileField",
-        "ImageField",
-        "FilePathField",
-        "GenericIPAddressField",
-        "IPAddressField",
-        "CommaSeparatedIntegerField",
-        "CICharField",
-        "CIEmailField",
-        "CITextField",
+        "CharField", "TextField", "SlugField", "EmailField", "URLField", "FilePathField",
+        "CommaSeparatedIntegerField", "FileField", "ImageField", "BinaryField",
+        "CICharField", "CIEmailField", "CITextField", "SearchVectorField", "SearchQueryField",
     }
-)
+)  # fmt: skip
 AUTO_FIELD_CLASSES = frozenset({"AutoField", "BigAutoField", "SmallAutoField"})
 RELATION_FIELD_CLASSES = frozenset({"ForeignKey", "OneToOneField", "ParentalKey"})
 MANY_TO_MANY_FIELD_CLASSES = frozenset({"ManyToManyField", "ParentalManyToManyField"})
