@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.guards import WriteSite, is_constant
 from integrity_lsp.analysis.nodes import Argument
-from integrity_lsp.analysis.required import EMPTY_STRING_DEFAULT
-from integrity_lsp.project.records import AUTO_FIELD_CLASSES
+from integrity_lsp.project.records import AUTO_FIELD_CLASSES, EMPTY_STRING_FIELD_CLASSES
 
 if TYPE_CHECKING:
     from integrity_lsp.project.index import ProjectIndex
@@ -90,7 +89,7 @@ def _constant_when_unset(field: FieldRecord, unique: UniqueSet) -> bool:
     default = field.default if field.default is not None else field.db_default
     if default is not None:
         return literal_text(default)
-    return field.field_class in EMPTY_STRING_DEFAULT and not field.auto_now_add
+    return field.field_class in EMPTY_STRING_FIELD_CLASSES and not field.auto_now_add
 
 
 def literal_text(source: str) -> bool:
