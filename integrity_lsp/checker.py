@@ -90,7 +90,10 @@ class _LazyIndex:
         return self._index
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self.built, name)
+        value = getattr(self.built, name)
+        if callable(value):
+            setattr(self, name, value)  # methods never change: skip this lookup next time
+        return value
 
 
 def enabled_rules(
