@@ -4,7 +4,7 @@ conftest or manage.py, not its virtualenv's interpreter.
 `tests/fixtures/hostile/nothing_runs` writes `<file>.IMPORTED` (and `.READY`, `.CLASS-BODY`,
 `.CONFIGURED`) next to any of its files that is imported; the test adds a fake
 `.venv/bin/python` that marks itself when executed. Each front end runs on a copy, then no
-marker may exist. (The language server session is in test_server_robustness.py.)
+marker may exist.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from lsprotocol import types
+from pytest_lsp import LanguageClient
 
+from tests.robustness.lsp_support import Driver
 from tests.robustness.support import TESTS
 
 FIXTURE = TESTS / "fixtures" / "hostile" / "nothing_runs"
@@ -104,4 +107,45 @@ def test_a_project_module_shadowing_the_stdlib_is_not_imported(tmp_path: Path) -
     (root / "platform.py").write_text(marker)
     result = run("check", "--no-cache", ".", cwd=root)
     assert result.returncode == 1, result.stderr
+    assert markers(root) == []
+
+
+async def test_a_full_server_session_imports_nothing(
+    lsp_client: LanguageClient, tmp_path: Path
+) -> None:
+    """Open every file, pull, hover on every line, every code action (resolved), explain,
+    save, watched-file changes, workspace diagnostics, shutdown (by the fixture)."""
+    root = marked_project(tmp_path)
+    lsp = Driver(lsp_client, root, "neovim@v0.11.0")
+    await lsp.initialize()
+    files = sorted(p for p in root.rglob("*.py") if ".venv" not in p.parts)
+    for path in files:
+        relative = path.relative_to(root).as_posix()
+        uri = lsp.open(relative)
+        diagnostics = list(await lsp.pull(uri))
+        for number, line in enumerate(lsp.texts[uri].splitlines()):
+            for column in {len(line) - len(line.lstrip()), max(0, len(line) // 2)}:
+                await lsp.hover(uri, number, column)
+        for diagnostic in diagnostics:
+            await lsp.code_actions(uri, [diagnostic])
+        lsp.client.text_document_did_save(
+            types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
+    for message in MESSAGES:
+        await lsp.client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="integrity-lsp.explain", arguments=[message])
+        )
+    lsp.client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[
+                types.FileEvent(uri=lsp.uri(p.relative_to(root).as_posix()), type=kind)
+                for p in files
+                for kind in (types.FileChangeType.Changed,)
+            ]
+        )
+    )
+    await lsp.client.workspace_diagnostic_async(
+        types.WorkspaceDiagnosticParams(previous_result_ids=[])
+    )
+    assert lsp.errors() == []
     assert markers(root) == []
