@@ -87,6 +87,7 @@ class IntegrityServer(LanguageServer):
         self.diagnostics = DiagnosticsEngine(self)
         self.open_paths: dict[Path, str] = {}  # resolved path -> URI of open documents
         self.shutdown_received = False
+        self.exit_received = False
         self.flush_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -226,12 +227,19 @@ async def initialized(ls: IntegrityServer, params: types.InitializedParams) -> N
         await reload(ls, initial=True)
 
 
-@guarded(_none)
-async def shutdown(ls: IntegrityServer, params: None) -> None:
+def shutdown(ls: IntegrityServer, params: None) -> None:
+    """Synchronous, so that pygls marks the shutdown before it reads the `exit` after it."""
     ls.shutdown_received = True
-    ls.diagnostics.cancel_all()
-    if ls.project is not None:
-        ls.project.close()
+    try:
+        ls.diagnostics.cancel_all()
+        if ls.project is not None:
+            ls.project.close()
+    except Exception:
+        ls.log_exception("shutdown")
+
+
+def exit_(ls: IntegrityServer, params: None) -> None:
+    ls.exit_received = True
 
 
 def create_server() -> IntegrityServer:
@@ -241,6 +249,7 @@ def create_server() -> IntegrityServer:
     server.feature(types.INITIALIZE)(initialize)
     server.feature(types.INITIALIZED)(initialized)
     server.feature(types.SHUTDOWN)(shutdown)
+    server.feature(types.EXIT)(exit_)
     for module in (sync, configuration, code_actions, hover, commands):
         module.register(server)
     return server
@@ -259,4 +268,4 @@ def start(tcp: str | None = None) -> int:
     finally:
         if server.project is not None:
             server.project.close()
-    return 0
+    return 1 if server.exit_received and not server.shutdown_received else 0

@@ -24,7 +24,7 @@ async def explain(ls: IntegrityServer, text: str) -> dict[str, Any]:
     project = ls.project
     if project is None:
         return {"summary": "integrity-lsp: no project is open.", "locations": []}
-    await project.ready
+    await project.ready()
     env = project.env
     if env is None:
         return {"summary": "integrity-lsp: the project could not be indexed.", "locations": []}

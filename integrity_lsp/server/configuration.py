@@ -34,21 +34,22 @@ class ConfigState:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
-def our_table(value: Any) -> Mapping[str, Any] | None:
-    """The settings in `value`: the table itself, or its `integrity-lsp` entry."""
-    if not isinstance(value, Mapping):
-        return None
-    for key in (SECTION, "integrity_lsp", "integrityLsp"):
-        nested = value.get(key)
-        if isinstance(nested, Mapping):
-            return nested
-    return value or None
+def our_table(value: Any, *, nested_only: bool = False) -> Any:
+    """The settings in `value`: its `integrity-lsp` entry, else (unless `nested_only`, as for
+    didChangeConfiguration, which may carry every server's settings) the value itself. A value
+    that is not a table is passed on, so that `Settings.merged` warns about it."""
+    if isinstance(value, Mapping):
+        for key in (SECTION, "integrity_lsp", "integrityLsp"):
+            if key in value:
+                return value[key]
+        return None if nested_only else value
+    return None if nested_only else value
 
 
-async def client_settings(ls: IntegrityServer) -> Mapping[str, Any] | None:
+async def client_settings(ls: IntegrityServer) -> Any:
     """The client's answer for the section `integrity-lsp`, when it can be asked."""
     if not ls.client.configuration:
-        return our_table(ls.config.pushed)
+        return our_table(ls.config.pushed, nested_only=True)
     project = ls.project
     scope = None
     if project is not None:
@@ -63,13 +64,13 @@ async def client_settings(ls: IntegrityServer) -> Mapping[str, Any] | None:
         )
     except Exception as error:
         ls.log(f"integrity-lsp: workspace/configuration failed: {error}")
-        return our_table(ls.config.pushed)
+        return our_table(ls.config.pushed, nested_only=True)
     if not answer:
         return None
     return our_table(answer[0])
 
 
-def compose(ls: IntegrityServer, client: Mapping[str, Any] | None) -> Settings:
+def compose(ls: IntegrityServer, client: Any) -> Settings:
     assert ls.project is not None
     try:
         settings = load_settings(ls.project.root)

@@ -66,7 +66,7 @@ class DiagnosticsEngine:
             project = ls.project if snapshot is None else ls.ensure_project(snapshot.path)
             if snapshot is None or project is None:
                 return None
-            await project.ready
+            await project.ready()
             if project.has_pending_updates:
                 await project.flush_updates()
             cached = self.results.get(uri)
@@ -122,9 +122,16 @@ class DiagnosticsEngine:
     def _convert(self, snapshot: Snapshot, findings: list[Finding]) -> list[types.Diagnostic]:
         rules = load_rules()
         positions = self.server.positions(snapshot)
+        views: dict[Path, convert.FileView] = {}
+
+        def file_view(path: Path) -> convert.FileView:
+            if path not in views:
+                views[path] = self.server.file_view(path)
+            return views[path]
+
         return [
             convert.diagnostic(
-                finding, positions, self.server.file_view, rules.get(finding.code), snapshot.version
+                finding, positions, file_view, rules.get(finding.code), snapshot.version
             )
             for finding in findings
         ]
@@ -217,7 +224,7 @@ class DiagnosticsEngine:
         items: list[Any] = []
         if project is None:
             return items
-        await project.ready
+        await project.ready()
         for uri in list(ls.workspace.text_documents):
             result = await self.current(uri)
             if result is None:

@@ -45,7 +45,7 @@ async def hover(ls: IntegrityServer, params: types.HoverParams) -> types.Hover |
     line, column = positions.point(params.position)
     found = rule_hover(snapshot.line_text(line), line, column)
     if found is None:
-        await project.ready
+        await project.ready()
         env = project.env
         if env is None:
             return None

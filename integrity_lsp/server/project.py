@@ -35,7 +35,7 @@ class Project:
         self.overlay: dict[Path, str] = {}  # resolved path -> unsaved editor text
         self.epoch = 0
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="integrity-analysis")
-        self._ready: asyncio.Future[None] | None = None
+        self._indexed = asyncio.Event()
         self._pending_updates: dict[Path, str | None] = {}
         self.on_change: Callable[[], None] | None = None  # called when `epoch` moves
 
@@ -65,15 +65,14 @@ class Project:
 
     # -- the environment --------------------------------------------------------------------
 
-    @property
-    def ready(self) -> asyncio.Future[None]:
-        if self._ready is None:
-            self._ready = asyncio.get_running_loop().create_future()
-        return self._ready
+    async def ready(self) -> None:
+        """Wait for the first index build. An Event, not a shared Future: cancelling one
+        waiter (a newer keystroke) must not cancel what every other waiter waits for."""
+        await self._indexed.wait()
 
     @property
     def is_ready(self) -> bool:
-        return self._ready is not None and self._ready.done()
+        return self._indexed.is_set()
 
     async def build(self, settings: Settings) -> Environment | None:
         """(Re)build the index for these settings; unsaved models/migrations are applied."""
@@ -81,8 +80,7 @@ class Project:
         try:
             self.env = await self.run(self._build, settings)
         finally:
-            if not self.ready.done():
-                self.ready.set_result(None)
+            self._indexed.set()
             self._bump()
         return self.env
 
@@ -121,7 +119,7 @@ class Project:
 
     async def flush_updates(self) -> bool:
         """Apply queued file changes to the index; True when model facts changed."""
-        await self.ready
+        await self.ready()
         if not self._pending_updates or self.env is None:
             self._pending_updates.clear()
             return False
@@ -136,13 +134,24 @@ class Project:
 
     async def check(self, text: str, path: Path) -> tuple[int, list[Finding]]:
         """(epoch, findings) for a text snapshot; waits for the index, never for anything else."""
-        await self.ready
+        await self.ready()
         if self._pending_updates:
             await self.flush_updates()
         env, epoch = self.env, self.epoch
-        if env is None:
+        if env is None or not self.is_checked(path):
             return epoch, []
         return epoch, await self.run(check_source, text, path, env)
+
+    def is_checked(self, path: Path) -> bool:
+        """Python files that the settings do not exclude (as `integrity-lsp check` walks);
+        judged on the path inside the root, so a root under `build/` is not excluded."""
+        if path.suffix not in (".py", ".pyi"):
+            return False
+        try:
+            inside = path.relative_to(self.root)
+        except ValueError:
+            inside = path
+        return not self.settings.is_excluded(inside, self.root)
 
 
 def _apply_updates(env: Environment, updates: dict[Path, str | None]) -> bool:

@@ -16,10 +16,12 @@ import pytest_lsp
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, make_test_lsp_client
 
 from integrity_lsp.server.documents import SafeTextDocument, path_to_uri
 
 FIXTURES = Path(__file__).parent / "fixtures"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SERVER = [sys.executable, "-m", "integrity_lsp", "serve"]
 CLIENTS = ["visual-studio-code", "neovim@v0.11.0", "emacs"]
 TIMEOUT = 20.0
@@ -64,10 +66,12 @@ class Session:
     def uri(self, relative: str) -> str:
         return path_to_uri((self.root / relative).resolve())
 
-    async def initialize(self, options: Any = None) -> types.InitializeResult:
+    async def initialize(
+        self, options: Any = None, capabilities: types.ClientCapabilities | None = None
+    ) -> types.InitializeResult:
         return await self.client.initialize_session(
             types.InitializeParams(
-                capabilities=client_capabilities(self.name),
+                capabilities=capabilities or client_capabilities(self.name),
                 root_uri=path_to_uri(self.root.resolve()),
                 workspace_folders=[
                     types.WorkspaceFolder(uri=path_to_uri(self.root.resolve()), name="project")
@@ -253,3 +257,37 @@ async def lsp_client(request: pytest.FixtureRequest, client: LanguageClient) -> 
 def lsp(lsp_client: LanguageClient, tmp_path: Path) -> Session:
     """A session on a fresh copy of the `lspshop` project (not initialized yet)."""
     return make_session(lsp_client, _NAMES[id(lsp_client)], copy_fixture("lspshop", tmp_path))
+
+
+PUBLISHED: dict[int, dict[str, list[int | None]]] = {}
+
+
+def recording_client() -> LanguageClient:
+    """pytest-lsp's client, also recording the version of every publishDiagnostics."""
+    client = make_test_lsp_client()
+    versions: dict[str, list[int | None]] = {}
+    PUBLISHED[id(client)] = versions
+    default = DEFAULT_CLIENT_FEATURES[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
+
+    def publish(params: types.PublishDiagnosticsParams) -> None:
+        versions.setdefault(params.uri, []).append(params.version)
+        default(client, params)
+
+    client.protocol.fm.features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = publish
+    return client
+
+
+@pytest_lsp.fixture(  # type: ignore[untyped-decorator]
+    config=ClientServerConfig(server_command=SERVER, client_factory=recording_client)
+)
+async def vscode_client(client: LanguageClient) -> Any:
+    yield
+    await client.shutdown_session()
+
+
+@pytest.fixture
+def examples(vscode_client: LanguageClient, tmp_path: Path) -> Session:
+    """VS Code on a copy of the repository's `examples/` project."""
+    root = tmp_path / "examples"
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"))
+    return make_session(vscode_client, "visual-studio-code", root)

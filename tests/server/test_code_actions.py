@@ -136,3 +136,20 @@ async def test_resolve_fills_the_edit_when_the_client_resolves_lazily(lsp: Sessi
         assert resolved.edit is not None
     else:
         assert fix.edit is not None
+
+
+async def test_fix_in_another_file_is_one_workspace_edit(lsp: Session) -> None:
+    models = lsp.root / "shop/models.py"
+    models.write_text(models.read_text().replace(", unique=True", ""))
+    await lsp.initialize()
+    views = lsp.open("shop/views.py")
+    found = await lsp.diagnostics(views, lambda d: any(x.code == "IL104" for x in d))
+    [lookup] = [d for d in found if d.code == "IL104"]
+    models_uri = lsp.open("shop/models.py")
+    [fix] = [a for a in await lsp.code_actions(views, [lookup]) if "UniqueConstraint" in a.title]
+    assert not fix.is_preferred  # unsafe: it changes the schema
+    assert fix.edit is not None
+    texts = lsp.apply(fix.edit)
+    assert list(texts) == [models_uri]
+    assert 'models.UniqueConstraint(fields=["sku"]' in texts[models_uri]
+    await lsp.diagnostics(views, lambda d: not any(x.code == "IL104" for x in d))

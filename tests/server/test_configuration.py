@@ -79,3 +79,30 @@ async def test_unreadable_pyproject_is_a_warning_not_a_crash(lsp: Session) -> No
     uri = lsp.open("shop/views.py")
     await lsp.diagnostics(uri, lambda d: codes(d) == ["IL101"])
     assert [m.type for m in lsp.client.messages] == [types.MessageType.Warning]
+
+
+async def test_options_that_are_not_a_table_warn(lsp: Session) -> None:
+    await lsp.initialize(["select", "IL1"])
+    uri = lsp.open("shop/views.py")
+    await lsp.diagnostics(uri, lambda d: codes(d) == ["IL101"])
+    for _ in range(50):
+        if lsp.client.messages:
+            break
+        await asyncio.sleep(0.05)
+    [message] = lsp.client.messages
+    assert "initializationOptions" in message.message
+    assert "table" in message.message
+
+
+async def test_other_servers_settings_in_did_change_configuration_are_ignored(
+    lsp: Session,
+) -> None:
+    await lsp.initialize()
+    uri = lsp.open("shop/views.py")
+    await lsp.diagnostics(uri, lambda d: codes(d) == ["IL101"])
+    lsp.client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"pyright": {"strict": True}})
+    )
+    await asyncio.sleep(0.5)
+    await lsp.diagnostics(uri, lambda d: codes(d) == ["IL101"])
+    assert lsp.client.messages == []

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import subprocess
 import textwrap
+from typing import Any
 
 from lsprotocol import types
 
@@ -96,6 +99,12 @@ def test_stdin_eof_ends_the_process() -> None:
     assert _serve(b"").returncode == 0
 
 
+def test_exit_without_shutdown_is_an_error_status() -> None:
+    init = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}'
+    exit_ = '{"jsonrpc":"2.0","method":"exit"}'
+    assert _serve(_message(init) + _message(exit_)).returncode == 1
+
+
 def test_shutdown_then_exit_is_clean() -> None:
     init = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}'
     stdin = (
@@ -111,3 +120,38 @@ def test_shutdown_then_exit_is_clean() -> None:
     assert process.wait(timeout=30) == 0
     output = process.stdout.read() if process.stdout else b""
     assert b'"id": 2' in output or b'"id":2' in output
+
+
+async def _read_message(reader: asyncio.StreamReader) -> dict[str, Any]:
+    length = 0
+    while True:
+        header = await reader.readline()
+        if header in (b"\r\n", b""):
+            break
+        if header.lower().startswith(b"content-length:"):
+            length = int(header.split(b":")[1])
+    return dict(json.loads(await reader.readexactly(length)))
+
+
+async def test_tcp_mode_serves_one_client(unused_tcp_port: int) -> None:
+    process = await asyncio.create_subprocess_exec(
+        *SERVER, "--tcp", f"127.0.0.1:{unused_tcp_port}", stderr=asyncio.subprocess.DEVNULL
+    )
+    try:
+        for _ in range(200):
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", unused_tcp_port)
+                break
+            except OSError:
+                await asyncio.sleep(0.05)
+        init = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}'
+        writer.write(_message(init))
+        answer = await asyncio.wait_for(_read_message(reader), 20)
+        assert answer["result"]["serverInfo"]["name"] == "integrity-lsp"
+        writer.write(_message('{"jsonrpc":"2.0","id":2,"method":"shutdown"}'))
+        writer.write(_message('{"jsonrpc":"2.0","method":"exit"}'))
+        await writer.drain()
+        assert await asyncio.wait_for(process.wait(), 20) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()

@@ -1,0 +1,88 @@
+"""The example project through the server: what `# expect:` promises, and stale versions."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+from lsprotocol import types
+from pytest_lsp import client_capabilities
+
+from tests.server.conftest import PUBLISHED, Session
+
+EXPECT = re.compile(r"#\s*expect:\s*(IL\d{3}(?:\s*,\s*IL\d{3})*)")
+
+
+def expected(text: str) -> set[tuple[int, str]]:
+    found = set()
+    for number, line in enumerate(text.split("\n")):
+        match = EXPECT.search(line)
+        if match:
+            found.update((number, code.strip()) for code in match.group(1).split(","))
+    return found
+
+
+@pytest.mark.parametrize(
+    "relative", ["shop/views.py", "shop/services.py", "orders/services.py", "accounts/views.py"]
+)
+async def test_open_example_files_report_what_they_promise(
+    examples: Session, relative: str
+) -> None:
+    from integrity_lsp.registry import load_rules
+
+    await examples.initialize()
+    uri = examples.open(relative)
+    implemented = set(load_rules())
+    want = {item for item in expected(examples.texts[uri]) if item[1] in implemented}
+    found = await examples.diagnostics(
+        uri, lambda d: {(x.range.start.line, str(x.code)) for x in d} == want
+    )
+    assert all(d.source == "integrity-lsp" for d in found)
+
+
+async def test_results_for_older_versions_are_never_published(examples: Session) -> None:
+    await examples.initialize()
+    uri = examples.open("shop/services.py")
+    end = types.Position(line=len(examples.texts[uri].split("\n")) - 1, character=0)
+    for index in range(8):
+        examples.edit(
+            uri, [types.TextEdit(range=types.Range(start=end, end=end), new_text=f"# {index}\n")]
+        )
+        end = types.Position(line=end.line + 1, character=0)
+    published = PUBLISHED[id(examples.client)].setdefault(uri, [])
+    await examples.diagnostics(uri, lambda d: published[-1:] == [9])
+    assert published == sorted(published)
+    assert set(published) <= {1, 9}
+
+
+async def test_pull_client_with_refresh_support_is_asked_to_pull_again(examples: Session) -> None:
+    caps = client_capabilities("visual-studio-code")
+    assert caps.text_document is not None and caps.workspace is not None
+    caps.text_document.diagnostic = types.DiagnosticClientCapabilities()
+    caps.workspace.diagnostics = types.DiagnosticWorkspaceClientCapabilities(refresh_support=True)
+    await examples.initialize(capabilities=caps)
+    assert examples.pull
+    views = examples.open("shop/services.py")
+    before = await examples.diagnostics(views, lambda d: len(d) > 0)
+    models = examples.open("shop/models/catalog.py")
+    text = examples.texts[models]
+    line = text.split("\n").index("class Category(TimeStamped):")
+    start = types.Position(line=line + 1, character=0)
+    refreshes = examples.client.diagnostic_refresh_count
+    examples.edit(
+        models,
+        [
+            types.TextEdit(
+                range=types.Range(start=start, end=start),
+                new_text="    label = models.CharField(max_length=10, unique=True)\n",
+            )
+        ],
+    )
+    for _ in range(200):
+        if examples.client.diagnostic_refresh_count > refreshes:
+            break
+        await asyncio.sleep(0.05)
+    assert examples.client.diagnostic_refresh_count > refreshes
+    assert examples.uri("shop/services.py") not in examples.client.diagnostics
+    assert before
