@@ -369,3 +369,57 @@ async def test_hover_in_a_deep_expression_logs_no_error(
         await lsp.pull(uri)
         await lsp.hover(uri, 2, 10)
     assert lsp.errors() == []
+
+
+# ---------------------------------------------------------------- nothing leaks out
+
+
+def _symlinked_outside(tmp_path: Path) -> tuple[Path, Path]:
+    """A project whose shop/services.py and shop/migrations/ are symlinks to outside it."""
+    root = copy_root(EXAMPLES, tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (root / "shop" / "services.py").rename(outside / "services.py")
+    (root / "shop" / "services.py").symlink_to(outside / "services.py")
+    (root / "shop" / "migrations").rename(outside / "migrations")
+    (root / "shop" / "migrations").symlink_to(outside / "migrations", target_is_directory=True)
+    return root, outside
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="server/code_actions.py offers fixes for a document whose real path is outside the "
+    "project root (shop/services.py symlinked out): the edits even name the resolved outside "
+    "file's URI",
+)
+async def test_no_fix_for_a_document_symlinked_outside_the_root(
+    lsp_client: LanguageClient, tmp_path: Path
+) -> None:
+    await _no_action_leaves_the_root(lsp_client, tmp_path, "shop/services.py", findings=True)
+
+
+async def test_no_migration_generated_through_a_symlinked_folder(
+    lsp_client: LanguageClient, tmp_path: Path
+) -> None:
+    await _no_action_leaves_the_root(
+        lsp_client,
+        tmp_path,
+        "shop/migrations/0004_product_weight_grams_description.py",
+        findings=False,  # the index does not follow a symlinked folder: nothing is offered
+    )
+
+
+async def _no_action_leaves_the_root(
+    lsp_client: LanguageClient, tmp_path: Path, relative: str, *, findings: bool
+) -> None:
+    root, _outside = _symlinked_outside(tmp_path)
+    lsp = Driver(lsp_client, root, NEOVIM)
+    await lsp.initialize()
+    uri = lsp.open(relative)
+    diagnostics = list(await lsp.pull(uri))
+    assert bool(diagnostics) == findings
+    for diagnostic in diagnostics:
+        for action in await lsp.code_actions(uri, [diagnostic]):
+            uris = touched_uris(action.edit)
+            assert all(_inside_root(u, root) for u in uris), (action.title, uris)
+    assert lsp.errors() == []
