@@ -295,6 +295,7 @@ class CheckReport:
     findings: list[Finding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # files that could not be read, one line each
     files_checked: int = 0
+    internal_errors: int = 0  # files skipped because checking them raised (a bug to report)
 
 
 def iter_python_files(paths: Sequence[Path], settings: Settings, root: Path) -> Iterator[Path]:
@@ -374,6 +375,7 @@ def check_paths(
         report.files_checked += 1
         if outcome.error is not None:
             report.errors.append(outcome.error)
+            report.internal_errors += outcome.crashed
             continue
         report.findings.extend(outcome.findings)
         if results is not None and outcome.deps is not None:
@@ -394,12 +396,22 @@ class _Outcome:
     findings: list[Finding] = field(default_factory=list)
     deps: Deps | None = None
     error: str | None = None
+    crashed: bool = False
 
 
 def _check_file(path: Path, env: Environment, record: bool) -> _Outcome:
     text, error = read_source(path)
     if text is None:
         return _Outcome(path, error=error or f"{path}: cannot read")
+    try:
+        return _check_text(path, text, env, record)
+    except Exception as problem:  # a bug in one rule costs this file, not the whole run
+        reason = f"{type(problem).__name__}: {problem}"
+        message = f"{path}: internal error while checking ({reason}); skipped, please report it"
+        return _Outcome(path, error=message, crashed=True)
+
+
+def _check_text(path: Path, text: str, env: Environment, record: bool) -> _Outcome:
     if not record:
         return _Outcome(path, findings=check_source(text, path, env, as_indexed=True))
     from integrity_lsp.cache import JediProbe, Recorder, digest

@@ -163,6 +163,8 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 cache=not args.no_cache,
             ).findings
     REPORTERS[args.format](findings, root, out)
+    if report.internal_errors:
+        return EXIT_ERROR
     if findings and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
