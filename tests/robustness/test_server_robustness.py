@@ -25,6 +25,7 @@ from tests.robustness.lsp_support import (
     Driver,
     apply_text_edits,
     edits_of,
+    lsp_lines,
     range_problem,
     touched_uris,
 )
@@ -35,6 +36,7 @@ from tests.robustness.support import (
     corpus_id,
     fresh_environment,
 )
+from tests.robustness.test_fuzz_checker import MUTATIONS, _leaves
 from tests.robustness.test_hostile_files import DEEP, ODD, RACE, VARIANTS, _big_module
 
 NEOVIM = "neovim@v0.11.0"  # pulls diagnostics, UTF-8 positions
@@ -42,16 +44,22 @@ VSCODE = "visual-studio-code"  # push diagnostics, UTF-16 positions
 
 # CI types four representative files of examples/ (a service, views, models, a migration);
 # the long run types every corpus file.
+PARENTHESIZED_HEAD = pytest.mark.xfail(
+    strict=True,
+    reason="one of the seeded mutations writes `models).ForeignKey(...)` inside a list: "
+    "analysis/django.py constructor_call raises AttributeError (see "
+    "test_hostile_files.py::test_a_parenthesized_head_of_a_call_chain) and the pull fails",
+)
 TYPED = (
     corpus()
     if LONG
     else [
-        (EXAMPLES, EXAMPLES / name)
-        for name in (
-            "shop/services.py",
-            "shop/views.py",
-            "orders/models.py",
-            "orders/migrations/0002_orderline.py",
+        pytest.param((EXAMPLES, EXAMPLES / name), id=f"examples/{name}", marks=marks)
+        for name, marks in (
+            ("shop/services.py", ()),
+            ("shop/views.py", ()),
+            ("orders/models.py", ()),
+            ("orders/migrations/0002_orderline.py", PARENTHESIZED_HEAD),
         )
     ]
 )
@@ -91,7 +99,7 @@ async def _check_actions(lsp: Driver, uri: str, diagnostics: list[types.Diagnost
                 assert compiles(fixed), (action.title, fixed)
 
 
-@pytest.mark.parametrize("item", TYPED, ids=corpus_id)
+@pytest.mark.parametrize("item", TYPED, ids=corpus_id if LONG else None)
 async def test_typing_every_line_of_a_file(
     item: tuple[Path, Path], lsp_client: LanguageClient, tmp_path: Path
 ) -> None:
@@ -120,12 +128,41 @@ async def test_typing_every_line_of_a_file(
     await _check_actions(lsp, uri, list(final))
     rng = random.Random(relative)
     data = text.encode()
-    for _ in range(40 if LONG else 6):
-        state = data[: rng.randrange(len(data) + 1)].decode("utf-8", errors="ignore")
+    states = [
+        data[: rng.randrange(len(data) + 1)].decode("utf-8", errors="ignore")
+        for _ in range(40 if LONG else 6)
+    ]
+    states += [mutate(text, rng) for _ in range(100 if LONG else 10)]
+    for state in states:
         lsp.replace_all(uri, state)
         for diagnostic in await lsp.pull(uri):
             assert range_problem(diagnostic.range, state, lsp.encoding) is None
+        _seconds, _hover = await lsp.hover(uri, rng.randrange(len(lsp_lines(state))), 4)
     assert lsp.errors() == []
+
+
+def mutate(text: str, rng: random.Random) -> str:
+    """One to four token mutations (as test_fuzz_checker's hypothesis strategy draws them)."""
+    for _ in range(rng.randint(1, 4)):
+        leaves = _leaves(text)
+        if not leaves:
+            break
+        start, end = rng.choice(leaves)
+        line_start = text.rfind("\n", 0, start) + 1
+        kind = rng.choice(MUTATIONS)
+        if kind == "delete":
+            text = text[:start] + text[end:]
+        elif kind == "duplicate":
+            text = text[:end] + " " + text[start:end] + text[end:]
+        elif kind == "bracket":
+            text = text[:start] + rng.choice("()[]{}") + text[start:]
+        elif kind == "indent":
+            text = text[:line_start] + rng.choice([" ", "    ", "\t"]) + text[line_start:]
+        else:
+            rest = text[line_start:]
+            width = min(len(rest) - len(rest.lstrip(" \t")), rng.randint(1, 4))
+            text = text[:line_start] + rest[width:]
+    return text
 
 
 NOT_A_TABLE = pytest.mark.xfail(
