@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from lsprotocol import types
 from pygls.capabilities import get_capability
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 
 from integrity_lsp import __version__
 from integrity_lsp.analysis.context import read_from_disk
@@ -51,6 +52,7 @@ class ClientFeatures:
     document_changes: bool = False
     resolve_edit: bool = False
     markdown_hover: bool = False
+    create_files: bool = False
     watch_files: bool = False
     configuration: bool = False
     progress: bool = False
@@ -59,6 +61,7 @@ class ClientFeatures:
     def of(cls, caps: types.ClientCapabilities) -> ClientFeatures:
         resolve = get_capability(caps, "text_document.code_action.resolve_support", None)
         hover_formats = get_capability(caps, "text_document.hover.content_format", None) or []
+        operations = get_capability(caps, "workspace.workspace_edit.resource_operations", None)
         return cls(
             pull=get_capability(caps, "text_document.diagnostic", None) is not None,
             refresh=bool(get_capability(caps, "workspace.diagnostics.refresh_support", False)),
@@ -67,6 +70,7 @@ class ClientFeatures:
             ),
             resolve_edit=resolve is not None and "edit" in (resolve.properties or []),
             markdown_hover=types.MarkupKind.Markdown in hover_formats,
+            create_files=types.ResourceOperationKind.Create in (operations or []),
             watch_files=bool(
                 get_capability(caps, "workspace.did_change_watched_files.dynamic_registration")
             ),
@@ -75,9 +79,27 @@ class ClientFeatures:
         )
 
 
+class IntegrityProtocol(LanguageServerProtocol):
+    """pygls 2.1.1 keeps the future of every notification it handled (and of every handler a
+    built-in feature delegates to) in `_request_futures` for ever: ~3 KB per keystroke. Done
+    futures are dropped here; a request's own callback pops its entry with a default."""
+
+    PURGE_EVERY = 64
+
+    _handled = 0
+
+    def handle_message(self, message: Any) -> None:
+        super().handle_message(message)
+        self._handled += 1
+        if self._handled % self.PURGE_EVERY == 0:
+            for key, future in list(self._request_futures.items()):
+                if future.done():
+                    self._request_futures.pop(key, None)
+
+
 class IntegrityServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("integrity-lsp", __version__)
+        super().__init__("integrity-lsp", __version__, protocol_cls=IntegrityProtocol)
         from integrity_lsp.server.configuration import ConfigState
         from integrity_lsp.server.diagnostics import DiagnosticsEngine
 
@@ -148,7 +170,8 @@ class IntegrityServer(LanguageServer):
             text = self.project.read_text(path) if self.project else read_from_disk(path)
             version = None
         lines = split_lines(text or "")
-        return FileView(uri, Positions(lines, self.workspace.position_codec), version)
+        exists = document is not None or path.exists()
+        return FileView(uri, Positions(lines, self.workspace.position_codec), version, exists)
 
     def ensure_project(self, path: Path | None = None) -> Project | None:
         """The project; without a workspace root, the one around the first opened file."""
@@ -175,6 +198,9 @@ def guarded(default: Callable[[], Any]) -> Callable[[F], F]:
                 return await handler(ls, *args)
             except asyncio.CancelledError:
                 raise
+            except RecursionError:  # absurdly nested code: answer, but it is not our failure
+                ls.log(f"integrity-lsp: {handler.__name__}: code too deeply nested; skipped")
+                return default()
             except Exception:
                 ls.log_exception(handler.__name__)
                 return default()

@@ -9,7 +9,9 @@ safe fix of the file whose edits do not overlap another's.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -122,7 +124,7 @@ def _fix_actions(
     preferred = finding.preferred_fix
     actions = []
     for fix in finding.fixes:
-        if not fix.edits:
+        if not fix.edits or not writable(ls, fix.edits):
             continue
         is_preferred = fix is preferred and fix.applicability is Applicability.SAFE
         if ls.client.resolve_edit:
@@ -149,8 +151,28 @@ def _fix_actions(
     return actions
 
 
+def writable(ls: IntegrityServer, edits: Iterable[Edit]) -> bool:
+    """Whether the editor can apply these edits without writing outside the project: every
+    file (symlinks followed) inside the root, and new files only where the client can create
+    them."""
+    project = ls.project
+    if project is None:
+        return False
+    for edit in edits:
+        real = Path(os.path.realpath(edit.path))
+        if real != project.root and project.root not in real.parents:
+            return False
+        if not ls.client.create_files and not edit.path.exists() and edit.path not in ls.open_paths:
+            return False
+    return True
+
+
 def _workspace_edit(ls: IntegrityServer, edits: Iterable[Edit]) -> types.WorkspaceEdit:
-    return convert.workspace_edit(edits, ls.file_view, document_changes=ls.client.document_changes)
+    edits = list(edits)
+    creates = ls.client.create_files and any(not edit.path.exists() for edit in edits)
+    return convert.workspace_edit(
+        edits, ls.file_view, document_changes=ls.client.document_changes or creates
+    )
 
 
 def noqa_edit(snapshot: Snapshot, code: str, line: int) -> Edit | None:
@@ -170,7 +192,7 @@ def noqa_action(
     ls: IntegrityServer, snapshot: Snapshot, code: str, diagnostic: types.Diagnostic
 ) -> types.CodeAction | None:
     edit = noqa_edit(snapshot, code, diagnostic.range.start.line + 1)
-    if edit is None:
+    if edit is None or not writable(ls, [edit]):
         return None
     return convert.code_action(
         f"Disable {code} for this line",
@@ -214,7 +236,7 @@ async def fix_all_action(ls: IntegrityServer, snapshot: Snapshot) -> types.CodeA
     if result is None:
         return None
     edits = safe_fix_edits(snapshot, result.findings)
-    if not edits:
+    if not edits or not writable(ls, edits):
         return None
     if ls.client.resolve_edit:
         data = {"kind": "fixAll", "uri": snapshot.uri, "version": snapshot.version}
@@ -231,13 +253,14 @@ async def resolve(ls: IntegrityServer, action: types.CodeAction) -> types.CodeAc
         return action
     if data.get("kind") == "fixAll":
         result = await ls.diagnostics.current(snapshot.uri)
-        if result is not None:
-            action.edit = _workspace_edit(ls, safe_fix_edits(snapshot, result.findings))
+        edits = safe_fix_edits(snapshot, result.findings) if result is not None else []
+        if writable(ls, edits):
+            action.edit = _workspace_edit(ls, edits)
         return action
     fix = convert.fix_from_json(data.get("fix"))
     if fix is not None and data.get("version") != snapshot.version:
         fix = await _same_fix_now(ls, snapshot, str(data.get("code")), fix)
-    if fix is not None:
+    if fix is not None and writable(ls, fix.edits):
         action.edit = _workspace_edit(ls, fix.edits)
     return action
 

@@ -89,6 +89,7 @@ class FileView:
     uri: str
     positions: Positions
     version: int | None  # None when the file is not open in the editor
+    exists: bool = True  # False: a fix creates it
 
 
 FileViews = Callable[[Path], FileView]
@@ -210,14 +211,22 @@ def workspace_edit(
     edits: Iterable[Edit], files: FileViews, *, document_changes: bool
 ) -> types.WorkspaceEdit:
     """One WorkspaceEdit for edits in any number of files: versioned `documentChanges` where
-    the client supports them, `changes` otherwise."""
+    the client supports them (a file a fix creates is a `CreateFile` first), `changes`
+    otherwise."""
     by_path: dict[Path, list[Edit]] = defaultdict(list)
     for edit in edits:
         by_path[edit.path].append(edit)
     if document_changes:
-        changes: list[types.TextDocumentEdit] = []
+        changes: list[types.TextDocumentEdit | types.CreateFile] = []
         for path, path_edits in by_path.items():
             view = files(path)
+            if not view.exists:
+                changes.append(
+                    types.CreateFile(
+                        uri=view.uri,
+                        options=types.CreateFileOptions(overwrite=False, ignore_if_exists=True),
+                    )
+                )
             changes.append(
                 types.TextDocumentEdit(
                     text_document=types.OptionalVersionedTextDocumentIdentifier(

@@ -96,7 +96,7 @@ def _noqa_comment(text: str) -> tuple[int, int] | None:
 def model_hover(env: Environment, source: SourceFile, line: int, column: int) -> HoverText | None:
     try:
         leaf = source.tree.get_leaf_for_position((line, column), include_prefixes=False)
-    except ValueError:
+    except (ValueError, RecursionError):  # past the end; a 1,000-deep expression
         return None
     if leaf is None or leaf.type != "name":
         return None

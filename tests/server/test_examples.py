@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import re
+from pathlib import Path
 
 import pytest
 from lsprotocol import types
 from pytest_lsp import client_capabilities
 
+from integrity_lsp.server.convert import edits_of
+from integrity_lsp.server.documents import uri_to_path
 from tests.server.conftest import PUBLISHED, Session
 
 EXPECT = re.compile(r"#\s*expect:\s*(IL\d{3}(?:\s*,\s*IL\d{3})*)")
@@ -86,3 +89,48 @@ async def test_pull_client_with_refresh_support_is_asked_to_pull_again(examples:
     assert examples.client.diagnostic_refresh_count > refreshes
     assert examples.uri("shop/services.py") not in examples.client.diagnostics
     assert before
+
+
+async def test_a_fix_that_creates_a_migration_is_one_edit_with_create_file(
+    examples: Session,
+) -> None:
+    await examples.initialize()
+    uri = examples.open("shop/migrations/0006_alter_product_barcode.py")
+    found = await examples.diagnostics(uri, lambda d: any(x.code == "IL302" for x in d))
+    [unique] = [d for d in found if d.code == "IL302"]
+    actions = await examples.code_actions(uri, [unique])
+    creating = [
+        a
+        for a in actions
+        if a.edit is not None
+        and any(isinstance(c, types.CreateFile) for c in a.edit.document_changes or [])
+    ]
+    assert creating, [a.title for a in actions]
+    changes = creating[0].edit.document_changes or []  # type: ignore[union-attr]
+    created = next(c for c in changes if isinstance(c, types.CreateFile))
+    position = changes.index(created)
+    following = changes[position + 1]
+    assert isinstance(following, types.TextDocumentEdit)
+    assert following.text_document.uri == created.uri
+    assert created.uri.startswith(examples.uri("shop/migrations/"))
+    assert "RunPython" in following.edits[0].new_text  # type: ignore[union-attr]
+
+
+async def test_no_fix_writes_outside_the_project(examples: Session, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    services = examples.root / "shop" / "services.py"
+    services.rename(outside / "services.py")
+    services.symlink_to(outside / "services.py")
+    await examples.initialize()
+    uri = examples.open("shop/services.py")
+    found = await examples.diagnostics(uri, lambda d: any(x.code == "IL101" for x in d))
+    root = examples.root.resolve()
+    offered = 0
+    for diagnostic in found:
+        for action in await examples.code_actions(uri, [diagnostic]):
+            offered += 1
+            for target in edits_of(action.edit):
+                real = Path(uri_to_path(target) or "/")
+                assert root in real.parents, (action.title, real)
+    assert offered  # the models.py edit of IL104 is inside the project: still offered
