@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,9 @@ from integrity_lsp.server.documents import Snapshot, path_to_uri, split_lines
 if TYPE_CHECKING:
     from integrity_lsp.server.app import IntegrityServer
 
-CHANGE_DELAY = 0.12  # seconds of quiet after a keystroke before a document is checked
+# Seconds of quiet before a changed document is checked: as long as its last check took,
+# within these bounds (a small file is checked almost at once, a 1,000-line one not per key).
+MIN_DELAY, MAX_DELAY = 0.05, 0.25
 MAX_RETRIES = 5
 
 
@@ -53,6 +56,7 @@ class DiagnosticsEngine:
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._inflight: dict[tuple[str, int | None, int], asyncio.Task[CheckResult]] = {}
         self._ids = itertools.count(1)
+        self._durations: dict[str, float] = {}
         self.changed = asyncio.Event()
 
     # -- computing --------------------------------------------------------------------------
@@ -105,8 +109,10 @@ class DiagnosticsEngine:
     async def _check(self, snapshot: Snapshot) -> CheckResult:
         project = self.server.project
         assert project is not None
+        started = time.perf_counter()
         epoch, findings = await project.check(snapshot.text, snapshot.path)
         diagnostics = await project.run(self._convert, snapshot, findings)
+        self._durations[snapshot.uri] = time.perf_counter() - started
         result = CheckResult(
             snapshot.version,
             epoch,
@@ -138,8 +144,11 @@ class DiagnosticsEngine:
 
     # -- push -------------------------------------------------------------------------------
 
-    def schedule(self, uri: str, delay: float = CHANGE_DELAY) -> None:
-        """Check `uri` after `delay` seconds of quiet and publish (push clients only)."""
+    def schedule(self, uri: str, delay: float | None = None) -> None:
+        """Check `uri` after `delay` seconds of quiet (default: as long as its last check
+        took, within bounds) and publish (push clients only)."""
+        if delay is None:
+            delay = min(MAX_DELAY, max(MIN_DELAY, self._durations.get(uri, MIN_DELAY)))
         if self.server.client.pull:
             self.changed.set()
             return
@@ -169,6 +178,7 @@ class DiagnosticsEngine:
         if pending is not None:
             pending.cancel()
         self.results.pop(uri, None)
+        self._durations.pop(uri, None)
         if self.published.pop(uri, None) is not None or not self.server.client.pull:
             self.server.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
@@ -182,7 +192,7 @@ class DiagnosticsEngine:
             return
         if not ls.client.pull:
             for uri in list(ls.workspace.text_documents):
-                self.schedule(uri, 0)
+                self.schedule(uri)  # debounced: typing in models.py must not queue a check per key
             return
         self.changed.set()
         if ls.client.refresh:

@@ -21,7 +21,7 @@ from integrity_lsp.server.documents import uri_to_path
 if TYPE_CHECKING:
     from integrity_lsp.server.app import IntegrityServer
 
-INDEX_DELAY = 0.12  # seconds of quiet before typed changes to models/migrations reach the index
+INDEX_DELAY = 0.05  # seconds of quiet before typed changes to models/migrations reach the index
 WATCHED = ("**/*.py", "**/pyproject.toml")
 
 
