@@ -92,7 +92,7 @@ class Client:
     async def stop(self) -> None:
         await self.lsp.shutdown_async(None)
         self.lsp.exit(None)
-        await self.lsp.stop()
+        await self.lsp.stop()  # type: ignore[no-untyped-call]
 
     def open(self, path: Path) -> str:
         uri = path.as_uri()
@@ -150,6 +150,10 @@ def edit_point(text: str) -> tuple[int, int, str]:
     raise SystemExit("no ORM line with a string literal to edit in the view")
 
 
+def _of_version(version: int) -> Callable[[Published], bool]:
+    return lambda entry: entry[1] == version
+
+
 def ms(start: float, end: float) -> float:
     return (end - start) * 1000
 
@@ -175,7 +179,7 @@ async def push_run(root: Path, view: Path, other: Path, models: Path, edits: int
         started = time.perf_counter()
         version = client.change(view_uri, line, column, current, replacement)
         current = replacement
-        done = await client.wait_publish(view_uri, lambda e, v=version: e[1] == v, started)
+        done = await client.wait_publish(view_uri, _of_version(version), started)
         changes.append(ms(started, done))
     results["push: change → diagnostics"] = changes
     models_uri = client.open(models)

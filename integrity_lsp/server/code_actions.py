@@ -270,11 +270,19 @@ async def _same_fix_now(ls: IntegrityServer, snapshot: Snapshot, code: str, old:
     result = await ls.diagnostics.current(snapshot.uri)
     if result is None:
         return None
-    for finding in result.findings:
-        for fix in finding.fixes:
-            if finding.code == code and fix.title == old.title and fix.edits:
-                return fix
-    return None
+    line = min(edit.span.start_line for edit in old.edits) if old.edits else 0
+    candidates = [
+        fix
+        for finding in result.findings
+        if finding.code == code
+        for fix in finding.fixes
+        if fix.title == old.title and fix.edits
+    ]
+    return min(
+        candidates,
+        key=lambda fix: abs(min(edit.span.start_line for edit in fix.edits) - line),
+        default=None,
+    )
 
 
 def register(server: IntegrityServer) -> None:

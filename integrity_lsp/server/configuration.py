@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
+from pygls.capabilities import get_capability
 
 from integrity_lsp.config import SECTION, ConfigError, Settings, load_settings
 
@@ -152,9 +153,8 @@ async def did_change_configuration(
 
 async def register_configuration(ls: IntegrityServer) -> None:
     """Ask clients that need it to send didChangeConfiguration for our section."""
-    caps = ls.client_capabilities.workspace
-    dynamic = caps and caps.did_change_configuration and caps.did_change_configuration
-    if not (dynamic and dynamic.dynamic_registration):
+    path = "workspace.did_change_configuration.dynamic_registration"
+    if not get_capability(ls.client_capabilities, path, False):
         return
     await ls.client_register_capability_async(
         types.RegistrationParams(

@@ -121,7 +121,8 @@ class DiagnosticsEngine:
             f"{snapshot.version}.{epoch}.{next(self._ids)}",
         )
         previous = self.results.get(snapshot.uri)
-        if previous is None or previous.key <= result.key:
+        still_open = snapshot.uri in self.server.workspace.text_documents
+        if still_open and (previous is None or previous.key <= result.key):
             self.results[snapshot.uri] = result
         return result
 
