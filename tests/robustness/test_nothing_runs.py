@@ -2,8 +2,8 @@
 conftest or manage.py, not its virtualenv's interpreter.
 
 `tests/fixtures/hostile/nothing_runs` writes `<file>.IMPORTED` (and `.READY`, `.CLASS-BODY`,
-`.CONFIGURED`) next to any of its files that is imported; the test adds a fake
-`.venv/bin/python` that marks itself when executed. Each front end runs on a copy, then no
+`.CONFIGURED`) next to any of its files that is imported; the test adds a `conftest.py` and a
+fake `.venv/bin/python` that marks itself when executed. Each front end runs on a copy, then no
 marker may exist.
 """
 
@@ -32,10 +32,20 @@ MESSAGES = (
 )
 
 
+# Written into the copy only: a conftest.py in the repository would be loaded by pytest itself.
+CONFTEST = (
+    '__import__("pathlib").Path(__file__).with_suffix(".IMPORTED").write_text("imported")\n'
+    "\n\n"
+    "def pytest_configure(config):\n"
+    '    __import__("pathlib").Path(__file__).with_suffix(".CONFIGURED").write_text("x")\n'
+)
+
+
 def marked_project(destination: Path) -> Path:
-    """A copy of the fixture, with the fake virtualenv interpreter."""
+    """A copy of the fixture, with its conftest.py and the fake virtualenv interpreter."""
     root = destination / "nothing_runs"
     shutil.copytree(FIXTURE, root)
+    (root / "conftest.py").write_text(CONFTEST)
     venv = root / ".venv"
     (venv / "bin").mkdir(parents=True)
     (venv / "pyvenv.cfg").write_text("home = /usr/bin\ninclude-system-site-packages = false\n")
