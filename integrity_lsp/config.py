@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import os
 import re
 import sys
 from collections.abc import Mapping
@@ -73,8 +74,11 @@ class Settings:
         return True
 
     def is_excluded(self, path: Path, root: Path | None = None) -> bool:
-        parts = set(path.parts)
-        if parts & set(DEFAULT_EXCLUDE):
+        relative = path
+        if root is not None:  # a project that lives under a folder named `build` is not excluded
+            with contextlib.suppress(ValueError):
+                relative = Path(os.path.abspath(path)).relative_to(os.path.abspath(root))
+        if set(relative.parts) & set(DEFAULT_EXCLUDE):
             return True
         return any(_path_matches(path, pattern, root) for pattern in self.exclude)
 

@@ -61,3 +61,10 @@ def test_pyproject(tmp_path: Path) -> None:
         load_settings(tmp_path)
     (tmp_path / "pyproject.toml").write_text('[tool]\nintegrity-lsp = "x"\n')
     assert load_settings(tmp_path).warnings
+
+
+def test_a_project_under_a_build_folder_is_not_excluded(tmp_path: Path) -> None:
+    root = tmp_path / "build" / "project"
+    assert not Settings().is_excluded(root / "shop" / "views.py", root)
+    assert Settings().is_excluded(root / "build" / "views.py", root)
+    assert Settings().is_excluded(root / ".venv" / "lib" / "x.py", root)

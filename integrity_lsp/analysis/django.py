@@ -188,8 +188,8 @@ def constructor_call(node: Node) -> tuple[str, Node, Node] | None:
     if not trailers or trailers[-1].children[0].value != "(":
         return None
     names = [base, *[t.children[1] for t in trailers[:-1] if t.children[0].value == "."]]
-    if len(names) != len(trailers):  # something other than dotted names before the call
-        return None
+    if len(names) != len(trailers) or any(name.type != "name" for name in names):
+        return None  # something other than dotted names before the call: `(models).X(…)`
     last = names[-1]
     if last.type != "name" or not last.value[:1].isupper():
         return None

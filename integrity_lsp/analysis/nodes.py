@@ -44,7 +44,12 @@ def chain_parts(node: Node) -> tuple[Node, list[Node]]:
         children = [child for child in node.children if child.type != "keyword"]
         if children and children[0].type == "operator" and children[0].value == "await":
             children = children[1:]
-        return children[0], children[1:]
+        trailers = []
+        for child in children[1:]:
+            if child.type != "trailer":  # error recovery in half-typed code: stop the chain
+                break
+            trailers.append(child)
+        return children[0], trailers
     return node, []
 
 

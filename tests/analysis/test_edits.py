@@ -57,3 +57,16 @@ def test_ensure_import_adds_after_the_last_import() -> None:
     assert text == '"""Doc."""\nimport os\nfrom django.db import IntegrityError\n\nx = 1\n'
     _, text = _import('"""Doc."""\nx = 1\n', "django.db", "IntegrityError")
     assert text == '"""Doc."""\nfrom django.db import IntegrityError\nx = 1\n'
+
+
+def test_half_typed_call_chains_do_not_crash_the_checker(tmp_path: Path) -> None:
+    from integrity_lsp.checker import check_source
+    from tests.helpers import EXAMPLES, environment
+
+    env = environment(EXAMPLES)
+    for text in (
+        "x = Item(.save()\n",
+        "Product.objects.create(sku=(\n",
+        "Item(price=-1)[\n.save(\n",
+    ):
+        check_source(text, EXAMPLES / "shop" / "half_typed.py", env)

@@ -491,12 +491,6 @@ def test_a_file_that_trips_a_checker_bug_is_named_and_the_run_goes_on(
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="analysis/django.py constructor_call joins `n.value` over the names of a call "
-    "chain whose head is a parenthesized atom: `(models).ForeignKey(...)` (valid Python, and "
-    "a common half-typed state) raises AttributeError out of check_source",
-)
 def test_a_parenthesized_head_of_a_call_chain(tmp_path: Path) -> None:
     root = write_tree(tmp_path, PROJECT)
     text = "from django.db import models\n\nx = (models).ForeignKey(to='a')\n"
