@@ -186,11 +186,16 @@ def run_fingerprint(root: Path, settings: Settings) -> str:
     return digest(json.dumps(parts, default=str))
 
 
-def _environment_digest() -> str:
+def _environment_digest(root: Path) -> str:
+    """The interpreter's import path outside the project, by folder mtime (an install or
+    uninstall changes its site-packages folder). The project's own files are hashed."""
     stamps = []
     for entry in sys.path:
+        folder = Path(os.path.abspath(entry or "."))
+        if folder == root or root in folder.parents:
+            continue
         with contextlib.suppress(OSError):
-            stamps.append((entry, os.stat(entry or ".").st_mtime_ns))
+            stamps.append((str(folder), folder.stat().st_mtime_ns))
     return digest(repr(stamps))
 
 
@@ -235,7 +240,7 @@ class ProjectState:
             shape = full if is_structural(relative, text) else digest(surface(text))
             structure.update(f"{relative}\0{shape}\n".encode())
             everything.update(f"{relative}\0{full}\n".encode())
-        everything.update(_environment_digest().encode())
+        everything.update(_environment_digest(root).encode())
         return cls(hashes, structure.hexdigest(), everything.hexdigest())
 
 
