@@ -492,6 +492,8 @@ def test_a_file_that_trips_a_checker_bug_is_named_and_the_run_goes_on(
 
 
 def test_a_parenthesized_head_of_a_call_chain(tmp_path: Path) -> None:
+    """Regression (found by the server typing test): `(models).ForeignKey(...)` raised
+    AttributeError out of check_source (analysis/django.py)."""
     root = write_tree(tmp_path, PROJECT)
     text = "from django.db import models\n\nx = (models).ForeignKey(to='a')\n"
     assert compiles(text)
