@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import TypeVar
 
-import parso
+from parso.utils import split_lines
 
 from integrity_lsp.analysis.context import Environment
 from integrity_lsp.analysis.edits import EditConflict, _error_count, apply_edits, compiles
@@ -86,7 +86,7 @@ def fresh_environment(root: Path) -> Environment:
 
 def lines_of(text: str) -> list[str]:
     """Lines as parso (and the LSP) split them: only on \\r\\n, \\r and \\n."""
-    return parso.split_lines(text)  # type: ignore[no-any-return]
+    return split_lines(text)
 
 
 def span_problem(span: Span, text: str) -> str | None:
@@ -194,7 +194,7 @@ def is_index_source(path: Path) -> bool:
     )
 
 
-def write_tree(base: Path, files: dict[str, str | bytes]) -> Path:
+def write_tree(base: Path, files: Mapping[str, str | bytes]) -> Path:
     """Create `files` (relative path -> text or bytes) under `base`; returns `base`."""
     for name, content in files.items():
         target = base / name

@@ -242,7 +242,7 @@ def test_disk_full_leaves_no_half_written_file(
         return _DiskFull(stream) if any(flag in mode for flag in "wxa") else stream
 
     monkeypatch.setattr(fixer, "open", full_open, raising=False)
-    monkeypatch.setattr(fixer.os, "fdopen", full_fdopen)
+    monkeypatch.setattr(os, "fdopen", full_fdopen)
     _code, err = run_fix(root, "--unsafe-fixes")
     monkeypatch.undo()
     after = snapshot(root)

@@ -17,11 +17,12 @@ from collections.abc import Iterator
 from concurrent.futures import Executor
 from pathlib import Path
 
-import parso
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from parso.utils import split_lines
 
+from integrity_lsp.analysis.source import parse
 from integrity_lsp.checker import check_source
 from tests.robustness.support import (
     LONG,
@@ -119,10 +120,10 @@ def test_findings_follow_the_unsaved_text_of_a_models_module(tmp_path: Path) -> 
 def _leaves(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of every non-empty leaf of the parso tree of `text`."""
     starts = [0]
-    for line in parso.split_lines(text, keepends=True):
+    for line in split_lines(text, keepends=True):
         starts.append(starts[-1] + len(line))
     found = []
-    leaf = parso.parse(text).get_first_leaf()
+    leaf = parse(text).get_first_leaf()
     while leaf is not None:
         if leaf.value:
             begin = starts[leaf.start_pos[0] - 1] + leaf.start_pos[1]
