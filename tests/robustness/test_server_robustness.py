@@ -9,14 +9,17 @@ every request is answered, no range lies outside its document, the server logs n
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import re
 import shutil
 import time
+from collections.abc import Awaitable
 from pathlib import Path
 
 import pytest
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
 from integrity_lsp.analysis.edits import compiles
@@ -438,3 +441,60 @@ async def _no_action_leaves_the_root(
             uris = touched_uris(action.edit)
             assert all(_inside_root(u, root) for u in uris), (action.title, uris)
     assert lsp.errors() == []
+
+
+# ---------------------------------------------------------------- odd requests
+
+
+async def test_odd_requests_are_answered(lsp_client: LanguageClient, tmp_path: Path) -> None:
+    """Positions past the end, unknown and untitled documents, changes to documents never
+    opened, a second open, explain with arguments of every wrong type: each request gets an
+    answer (a result or an error response), the server stays up and logs no error."""
+    lsp = Driver(lsp_client, copy_root(EXAMPLES, tmp_path), NEOVIM)
+    await lsp.initialize()
+    uri = lsp.open("shop/services.py")
+    await lsp.pull(uri)
+    client = lsp.client
+    far = types.Position(line=10**6, character=10**6)
+    for position in (far, types.Position(line=0, character=10**6)):
+        here = types.TextDocumentIdentifier(uri=uri)
+        await answered(client.text_document_hover_async(types.HoverParams(here, position)))
+        context = types.CodeActionContext(diagnostics=[])
+        action = types.CodeActionParams(here, types.Range(start=position, end=far), context)
+        await answered(client.text_document_code_action_async(action))
+    never = lsp.uri("shop/never_opened.py")
+    for other in (never, "untitled:Untitled-1", "file:///nowhere/x.py"):
+        there = types.TextDocumentIdentifier(uri=other)
+        origin = types.Position(line=0, character=0)
+        await answered(client.text_document_hover_async(types.HoverParams(there, origin)))
+        pull = types.DocumentDiagnosticParams(text_document=there)
+        await answered(client.text_document_diagnostic_async(pull))
+    whole = types.TextDocumentContentChangeWholeDocument(text="x = 1\n")
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(uri=never, version=7), [whole]
+        )
+    )
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri=never))
+    )
+    untitled = "untitled:Untitled-2"
+    item = types.TextDocumentItem(uri=untitled, language_id="python", version=1, text=RACE)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(item))
+    pull = types.DocumentDiagnosticParams(types.TextDocumentIdentifier(uri=untitled))
+    await answered(client.text_document_diagnostic_async(pull))
+    lsp.open("shop/services.py")  # opened a second time
+    weird: list[list[object]] = [[], [5], [None], [{"text": 1}], [["a"]], ["x" * 100_000]]
+    for arguments in weird:
+        command = types.ExecuteCommandParams(command="integrity-lsp.explain", arguments=arguments)
+        await answered(client.workspace_execute_command_async(command))
+    unknown = types.ExecuteCommandParams(command="integrity-lsp.no-such-command", arguments=[])
+    await answered(client.workspace_execute_command_async(unknown))
+    assert any(d.code == "IL101" for d in await lsp.pull(uri))  # still up, still right
+    assert lsp.errors() == []
+
+
+async def answered(request: Awaitable[object], timeout: float = 15) -> None:
+    """The request got an answer: a result, or an error response (never no answer)."""
+    with contextlib.suppress(JsonRpcException):
+        await asyncio.wait_for(request, timeout)
