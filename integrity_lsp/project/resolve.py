@@ -16,6 +16,7 @@ thread at a time (the server runs it on a single worker). Only the interpreter g
 
 from __future__ import annotations
 
+import builtins
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,6 +90,7 @@ NOT_QUERYSET_METHODS = frozenset(
 MODEL_GETTERS = frozenset({"get_user_model", "get_model"})
 _MAX_DEPTH = 12
 _JEDI_CACHE_SIZE = 10_000
+_BUILTIN_NAMES = frozenset(dir(builtins))
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ class Resolver:
         self.environment_path = environment_path
         self._tables: dict[Path, tuple[str, ImportTable]] = {}
         self._jedi_cache: dict[tuple[Path, str, int, int, str], ModelRecord | None] = {}
+        self._library_cache: dict[str, bool] = {}
         self._jedi_project: Any = None
         self._jedi_environment: Any = None
 
@@ -509,7 +512,11 @@ class Resolver:
 
     def _jedi(self, source: SourceFile, node: Any, kind: str) -> ModelRecord | None:
         leaf = node if node.type == "name" else _last_name(node)
-        if leaf is None or not _jedi_worthwhile(source, leaf):
+        if (
+            leaf is None
+            or not _jedi_worthwhile(source, leaf)
+            or self._outside_project(source, leaf)
+        ):
             return None
         line, column = leaf.start_pos
         key = (source.path, source.digest, line, column, kind)
@@ -524,6 +531,38 @@ class Resolver:
             self._jedi_cache.clear()  # stale digests pile up while a file is edited
         self._jedi_cache[key] = result
         return result
+
+    def _outside_project(self, source: SourceFile, leaf: Any) -> bool:
+        """Is the chain's head a builtin or imported from a library that holds no model the
+        index knows (`ValueError(…)`, `forms.Form(…)`, `status.HTTP_409_CONFLICT`)? Then jedi,
+        the slowest step of the whole check, cannot find a model there."""
+        head = leaf
+        parent = leaf.parent
+        if parent is not None and parent.type == "trailer":
+            chain = parent.parent
+            head = chain.children[0] if chain is not None else leaf
+        if head.type != "name":
+            return False
+        name = str(head.value)
+        imported = self.import_table(source).lookup(name)
+        if imported is None:
+            return name in _BUILTIN_NAMES and _find_definition(source, head) is None
+        module = imported[0].lstrip(".")
+        if module.startswith("django.contrib") or self.index.path_for_module(imported[0]):
+            return False
+        return self._is_installed_library(module)
+
+    def _is_installed_library(self, module: str) -> bool:
+        """A module that is not the project's: not found under the root."""
+        top = module.split(".", 1)[0]
+        if top in self._library_cache:
+            return self._library_cache[top]
+        root = self.index.root
+        local = (
+            (root / top).exists() or (root / f"{top}.py").exists() or (root / "src" / top).exists()
+        )
+        self._library_cache[top] = not local
+        return not local
 
     def _jedi_infer(
         self, source: SourceFile, line: int, column: int, kind: str
