@@ -10,6 +10,7 @@ migration files changes. The graph and the replay live in `migration_graph` / `m
 from __future__ import annotations
 
 import os
+import time
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -51,6 +52,9 @@ def _read_disk(path: Path) -> str | None:
         return None
 
 
+SNAPSHOT_SECONDS = 1.0
+
+
 class MigrationHistory:
     """Migrations of every app with a `migrations/` package, parsed lazily and cached."""
 
@@ -69,6 +73,7 @@ class MigrationHistory:
         self._parsed: dict[Path, tuple[Signature, str, MigrationFile]] = {}
         self._plans: dict[tuple[object, bool], Plan] = {}
         self._states: dict[tuple[str, bool], tuple[object, AppState]] = {}
+        self._snapshot: tuple[float, object, dict[MigrationKey, MigrationFile]] | None = None
 
     # -------------------------------------------------------------- keeping up to date
 
@@ -81,6 +86,7 @@ class MigrationHistory:
             self._overlay.pop(path, None)
         else:
             self._overlay[path] = text
+        self._snapshot = None
 
     def sync(self, path: Path, text: str) -> None:
         """Make sure the history sees `text` for `path` (the file being checked right now)."""
@@ -94,6 +100,7 @@ class MigrationHistory:
             if disk is not None and content_hash(disk) == digest:
                 return
         self._overlay[path] = text
+        self._snapshot = None
 
     # -------------------------------------------------------------- reading
 
@@ -170,6 +177,20 @@ class MigrationHistory:
         return found
 
     def all_migrations(self) -> dict[MigrationKey, MigrationFile]:
+        """Every app's migrations. Re-read from disk at most every SNAPSHOT_SECONDS: checking
+        one file asks for them many times, and each time would stat every migration file."""
+        overlays = self._overlays() if self._overlays else {}
+        token = tuple(sorted((str(path), id(text), len(text)) for path, text in overlays.items()))
+        now = time.monotonic()
+        if self._snapshot is not None:
+            taken, old_token, migrations = self._snapshot
+            if old_token == token and now - taken < SNAPSHOT_SECONDS:
+                return migrations
+        migrations = self._read_all_migrations()
+        self._snapshot = (now, token, migrations)
+        return migrations
+
+    def _read_all_migrations(self) -> dict[MigrationKey, MigrationFile]:
         result: dict[MigrationKey, MigrationFile] = {}
         for app in self._apps().values():
             for migration in self.app_migrations(app):
