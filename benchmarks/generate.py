@@ -46,7 +46,7 @@ APP_WORDS = (
     "support tickets notifications messaging search analytics reports partners vendors "
     "warehouses returns subscriptions invoices ledger pricing promotions bundles wishlists "
     "carts checkout taxes currencies regions stores staff teams projects tasks calendars "
-    "bookings venues events media files documents contracts audits compliance sessions "
+    "bookings venues events media files documents contracts audits compliance "
     "devices integrations webhooks imports exports feeds recommendations content pages blog "
     "comments forums polls surveys newsletters campaigns leads deals crm quotes assets"
 ).split()
@@ -1008,6 +1008,27 @@ INSTALLED_APPS = [
 {installed}
 ]
 
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+TEMPLATES = [
+    {{
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {{
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        }},
+    }}
+]
 ROOT_URLCONF = "config.urls"
 DATABASES = {{"default": {{"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

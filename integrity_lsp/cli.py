@@ -140,7 +140,10 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if settings is None:
         return EXIT_ERROR
     env = build_environment(root, settings, lazy=True)
-    report = check_paths(paths, env, jobs=args.jobs, cache=not args.no_cache)
+    # Fixes are computed from fresh results only: a cache file in the project is not trusted
+    # to decide what gets written.
+    fixing = args.fix or args.diff or args.unsafe_fixes
+    report = check_paths(paths, env, jobs=args.jobs, cache=not (args.no_cache or fixing))
     for line in report.errors:
         err.write(f"integrity-lsp: warning: {line}\n")
     findings = report.findings
@@ -160,7 +163,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 paths,
                 build_environment(root, settings, lazy=True),
                 jobs=args.jobs,
-                cache=not args.no_cache,
+                cache=not args.no_cache,  # reporting only: the files just written are re-checked
             ).findings
     REPORTERS[args.format](findings, root, out)
     if report.internal_errors:
