@@ -29,6 +29,8 @@ class SourceFile:
         self.path = path
         self.text = text
         self.module_name = module_name
+        # Per-file answers other modules compute once per version (keyed by their own tuples).
+        self.memo: dict[tuple[str, str], Any] = {}
 
     @cached_property
     def tree(self) -> Any:

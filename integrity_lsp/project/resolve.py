@@ -703,28 +703,38 @@ def _scope(node: Any) -> Any:
 def _find_definition(source: SourceFile, leaf: Any) -> Any:
     """The Name leaf that binds `leaf` at its position: in the enclosing function(s), then the
     module (class bodies are skipped from inside methods, as Python does)."""
-    name = str(leaf.value)
-    used = source.tree.get_used_names().get(name, [])
-    definitions = [
-        candidate
-        for candidate in used
-        if candidate.parent is not None
-        and candidate.parent.type != "trailer"
-        and candidate.is_definition()
-    ]
+    definitions = _definitions(source, str(leaf.value))
     if not definitions:
         return None
     scope = _scope(leaf)
     first = True
     while scope is not None:
         if scope.type != "classdef" or first:
-            local = [d for d in definitions if _binding_scope(d) is scope]
+            local = [d for d, bound_in in definitions if bound_in is scope]
             if local:
                 before = [d for d in local if d.start_pos <= leaf.start_pos]
                 return before[-1] if before else local[0]
         first = False
         scope = _scope(scope)
     return None
+
+
+def _definitions(source: SourceFile, name: str) -> list[tuple[Any, Any]]:
+    """Every binding of `name` in the file with the scope it binds in; once per file version
+    (without it, a module with many writes is quadratic)."""
+    key = ("definitions", name)
+    found = source.memo.get(key)
+    if found is None:
+        used = source.tree.get_used_names().get(name, [])
+        found = [
+            (candidate, _binding_scope(candidate))
+            for candidate in used
+            if candidate.parent is not None
+            and candidate.parent.type != "trailer"
+            and candidate.is_definition()
+        ]
+        source.memo[key] = found
+    return list(found)
 
 
 def _binding_scope(definition: Any) -> Any:
