@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -231,6 +232,8 @@ class ProjectState:
         everything = hashlib.blake2b(digest_size=16)
         for path in project_files(root):
             try:
+                if not stat.S_ISREG(path.stat().st_mode):
+                    continue  # a FIFO named *.py would block the read forever
                 text = path.read_text(encoding="utf-8", errors="replace")
             except OSError:
                 continue

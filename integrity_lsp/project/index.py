@@ -22,6 +22,7 @@ import contextlib
 import hashlib
 import os
 import re
+import stat
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -175,8 +176,9 @@ class ProjectIndex:
 
     def _read_disk(self, path: Path) -> str | None:
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                return None
+            status = path.stat()
+            if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_FILE_BYTES:
+                return None  # a FIFO or device named *.py would block the read forever
             return path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return None
