@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import os as _os
+import sys as _sys
+
+if _sys.argv[:1] == ["-m"] and _sys.path and _os.path.abspath(_sys.path[0]) == _os.getcwd():
+    # `python -m integrity_lsp` inside a project (how editors start the server) puts the project
+    # first on sys.path: a project module named like a stdlib one (platform.py) would be
+    # imported, that is, run. We never run the user's code.
+    del _sys.path[0]
+
 __version__ = "0.1.0"
 
 from integrity_lsp.checker import build_environment, check_paths, check_source, find_root

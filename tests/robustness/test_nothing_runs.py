@@ -15,7 +15,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -103,14 +102,6 @@ def test_running_inside_the_project_imports_nothing_of_it(tmp_path: Path) -> Non
     assert markers(root) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`python -m integrity_lsp` (how editors/vscode and the nvim README start the server, "
-    "with cwd = the workspace) puts the working directory first on sys.path: a project module "
-    "named like a stdlib module the tool imports later (platform.py, via jedi) is executed. "
-    "Owner: integrity_lsp/__main__.py (drop sys.path[0] before importing anything) and the "
-    "editors (start with `python -P` on 3.11+, or the console script)",
-)
 def test_a_project_module_shadowing_the_stdlib_is_not_imported(tmp_path: Path) -> None:
     root = marked_project(tmp_path)
     marker = '__import__("pathlib").Path(__file__).with_suffix(".IMPORTED").write_text("x")\n'
