@@ -8,6 +8,8 @@ line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -78,6 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rules(sys.stdout)
     except KeyboardInterrupt:
         return EXIT_ERROR
+    except BrokenPipeError:  # `integrity-lsp rules | head`: the reader left, nothing to report
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the exit-time flush
+        return EXIT_CLEAN
     except Exception as error:  # the last line of defence: one clear line, never a traceback
         sys.stderr.write(
             f"integrity-lsp: internal error: {type(error).__name__}: {error}\n"
