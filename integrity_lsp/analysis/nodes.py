@@ -163,6 +163,17 @@ def indent_of(node: Node) -> str:
     return last if not last.strip() else " " * leaf.start_pos[1]
 
 
+def indent_unit(lines: list[str]) -> str:
+    """One level of indentation as the file writes it: a tab, or the first indent's spaces."""
+    for line in lines:
+        if line[:1] == "\t":
+            return "\t"
+        if line[:1] == " " and line.strip():
+            width = len(line) - len(line.lstrip(" "))
+            return " " * (width if width <= 8 else 4)
+    return "    "
+
+
 def comments_in(node: Node) -> list[str]:
     """Comments inside a node, in order: not its own leading prefix, and not the comment that
     ends its last line (that one stays where it is, after the replacement)."""

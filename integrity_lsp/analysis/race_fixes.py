@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from integrity_lsp.analysis.edits import ensure_import, statement_span
-from integrity_lsp.analysis.nodes import Argument, Node, code, comments_in, indent_of
+from integrity_lsp.analysis.nodes import Argument, Node, code, comments_in, indent_of, indent_unit
 from integrity_lsp.analysis.races import Write
 from integrity_lsp.analysis.source import SourceFile
 from integrity_lsp.findings import Edit, Span
@@ -80,7 +80,7 @@ def try_atomic_edits(source: SourceFile, write: Write, handler_lines: list[str])
     """Wrap the write's statement in try/atomic/except IntegrityError with `handler_lines`."""
     statement = write.statement
     indent = indent_of(statement)
-    step = "    "
+    step = indent_unit(source.lines)
     inner = shift_block(code(statement).rstrip("\r\n"), indent, indent + step * 2)
     span = statement_span(statement)
     trailing = _trailing_comment(statement)

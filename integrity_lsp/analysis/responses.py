@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.edits import ensure_import, offset_of
 from integrity_lsp.analysis.handlers import decorators_of
-from integrity_lsp.analysis.nodes import Node, code, indent_of, walk
+from integrity_lsp.analysis.nodes import Node, code, indent_of, indent_unit, walk
 from integrity_lsp.analysis.race_fixes import shift_block
 from integrity_lsp.analysis.source import SourceFile
 from integrity_lsp.findings import Edit, Span
@@ -86,7 +86,7 @@ def wrap_in_try_atomic(source: SourceFile, statement: Node, handler: tuple[str, 
     lines = source.lines
     start = offset_of(lines, *first.start_pos)
     text = source.text[start : offset_of(lines, *end)]
-    step = "    "
+    step = indent_unit(source.lines)
     inner = shift_block(text, indent, indent + step * 2)
     transaction, transaction_edit = ensure_import(source, "django.db", "transaction")
     integrity, integrity_edit = ensure_import(source, "django.db", "IntegrityError")

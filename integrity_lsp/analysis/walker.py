@@ -34,7 +34,10 @@ def walk_file(ctx: Context, rules: Iterable[Rule]) -> list[Finding]:
         node, node_ctx = stack.pop()
         for rule in by_type.get(node.type, ()):
             assert rule.check is not None
-            findings.extend(rule.check(node, node_ctx))
+            try:
+                findings.extend(rule.check(node, node_ctx))
+            except RecursionError:
+                continue  # an absurdly deep expression: skip this node, keep the rest of the file
         children = getattr(node, "children", None)
         if not children:
             continue

@@ -264,12 +264,20 @@ class ProjectIndex:
             read_text=self._text,
             path_for_module=self.path_for_module,
         )
-        self.settings_facts = read_settings(
-            settings_path,
-            read_text=self._text,
-            module_of=self.module_name,
-            path_for_module=self.path_for_module,
-        )
+        try:
+            self.settings_facts = read_settings(
+                settings_path,
+                read_text=self._text,
+                module_of=self.module_name,
+                path_for_module=self.path_for_module,
+            )
+        except RecursionError:  # a 1,000-deep expression in settings: read it as empty
+            self.settings_facts = read_settings(
+                None,
+                read_text=self._text,
+                module_of=self.module_name,
+                path_for_module=self.path_for_module,
+            )
         self.project_settings = self.settings_facts.project_settings(self.settings.atomic_requests)
         self.apps = discover_apps(
             (path for path in files if app_folder(path) is not None),

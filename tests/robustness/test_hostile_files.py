@@ -101,11 +101,6 @@ def test_fixes_keep_the_files_line_endings(shop: Path, variant: str) -> None:
         assert _newlines(fixed) == _newlines(text), (fix.title, fixed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="analysis/race_fixes.py indents the try/atomic rewrite with four spaces "
-    "(`step = '    '`) in a tab-indented file: mixed tabs and spaces",
-)
 def test_fixes_indent_like_the_file(shop: Path) -> None:
     env = fresh_environment(shop)
     path = shop / "shop" / "services.py"
@@ -261,12 +256,6 @@ def test_1000_deep_expressions_raise_nothing(tmp_path: Path, kind: str) -> None:
     assert "internal error" not in err and "Recursion" not in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="project/settings_reader.py recurses over the settings expression: a RecursionError "
-    "escapes ProjectIndex.build (build_environment) and `check` ends in an internal error",
-)
-@pytest.mark.usefixtures("default_recursion_limit")
 def test_a_1000_deep_expression_in_settings(tmp_path: Path) -> None:
     deep = DEEP["parens"]
     files = {**PROJECT, "settings.py": f"INSTALLED_APPS = ['shop']\nDATABASES = {deep}\n"}
