@@ -16,10 +16,8 @@ from typing import Any
 
 from integrity_lsp.project.nodes import (
     argument_list,
-    assignment_parts,
     bool_value,
-    iter_statements,
-    small_statements,
+    class_assignments,
     source,
     string_value,
 )
@@ -74,14 +72,7 @@ def parse_app_configs(tree: Any) -> list[AppConfigInfo]:
         bases = [source(node) for node in argument_list(arglist).positional]
         if not any(_APP_CONFIG_HINT.search(base) for base in bases):
             continue
-        values: dict[str, Any] = {}
-        for statement in iter_statements(classdef.children[-1]):
-            for small in small_statements(statement):
-                if small.type != "expr_stmt":
-                    continue
-                targets, _annotation, value = assignment_parts(small)
-                if len(targets) == 1 and targets[0].type == "name" and value is not None:
-                    values[str(targets[0].value)] = value
+        values = class_assignments(classdef)
         configs.append(
             AppConfigInfo(
                 class_name=str(classdef.name.value),

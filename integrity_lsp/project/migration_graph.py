@@ -21,14 +21,12 @@ from integrity_lsp.findings import Span
 from integrity_lsp.project.models import constraint_from_call, field_from_call
 from integrity_lsp.project.nodes import (
     arguments,
-    assignment_parts,
     bool_value,
+    class_assignments,
     collection_items,
     dotted_name,
     dotted_parts,
-    iter_statements,
     literal,
-    small_statements,
     split_call,
     string_value,
 )
@@ -134,14 +132,7 @@ def parse_migration(
         arglist = classdef.get_super_arglist()
         if arglist is None or "Migration" not in arglist.get_code():
             continue
-        values: dict[str, Any] = {}
-        for statement in iter_statements(classdef.children[-1]):
-            for small in small_statements(statement):
-                if small.type != "expr_stmt":
-                    continue
-                targets, _annotation, value = assignment_parts(small)
-                if len(targets) == 1 and targets[0].type == "name" and value is not None:
-                    values[str(targets[0].value)] = value
+        values = class_assignments(classdef)
         reader = _Reader(path, app_label, auth_user_model, functions)
         deps_node = values.get("dependencies")
         return MigrationFile(

@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 import time
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from integrity_lsp.analysis.source import content_hash, parse
+from integrity_lsp.analysis.source import SourceFile, content_hash, parse
 from integrity_lsp.project.migration_graph import (
     MigrationFile,
     MigrationKey,
@@ -26,7 +26,7 @@ from integrity_lsp.project.migration_graph import (
     migration_plan,
     parse_migration,
 )
-from integrity_lsp.project.migration_state import AppState, replay
+from integrity_lsp.project.migration_state import AppState, Before, ModelState, replay
 from integrity_lsp.project.records import AppRecord
 
 if TYPE_CHECKING:
@@ -253,6 +253,30 @@ def current_operations(
         auth_user_model=index.project_settings.auth_user_model,
     )
     return context, list(own.operations)
+
+
+@dataclass(frozen=True)
+class PendingOperation:
+    """An operation of the checked migration on a model whose table exists before it runs."""
+
+    context: MigrationContext
+    operation: Operation
+    before: Before
+    model: ModelState
+
+
+def operations_on_tables(index: ProjectIndex, source: SourceFile) -> Iterator[PendingOperation]:
+    """The checked migration's operations, each with its model's state just before it."""
+    if not source.is_migration:
+        return
+    found = current_operations(index, source.path, source.text, source.tree)
+    if found is None:
+        return
+    context, operations = found
+    for operation in operations:
+        before = context.app.before.get((context.migration.name, operation.index))
+        if before is not None and before.model is not None and before.model.has_table:
+            yield PendingOperation(context, operation, before, before.model)
 
 
 def _is_migration_path(path: Path) -> bool:

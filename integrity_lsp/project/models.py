@@ -22,6 +22,7 @@ from integrity_lsp.project.nodes import (
     arguments,
     assignment_parts,
     bool_value,
+    class_assignments,
     collection_items,
     dotted_name,
     dotted_parts,
@@ -400,16 +401,8 @@ def parse_manager(attribute: str, value: Any) -> ParsedManager | None:
 
 
 def parse_meta(classdef: Any, path: Path) -> ParsedMeta:
-    declared: set[str] = set()
-    values: dict[str, Any] = {}
-    for statement in iter_statements(classdef.children[-1]):
-        for small in small_statements(statement):
-            if small.type != "expr_stmt":
-                continue
-            targets, _annotation, value = assignment_parts(small)
-            if len(targets) == 1 and targets[0].type == "name" and value is not None:
-                declared.add(str(targets[0].value))
-                values[str(targets[0].value)] = value
+    values = class_assignments(classdef)
+    declared = set(values)
     together, together_extends = _parse_together(values.get("unique_together"), path)
     constraints, constraints_extends = _parse_constraints(values.get("constraints"), path)
     proxy = bool_value(values.get("proxy")) if "proxy" in values else None

@@ -183,6 +183,19 @@ def small_statements(statement: Any) -> list[Any]:
     return [statement]
 
 
+def class_assignments(classdef: Any) -> dict[str, Any]:
+    """`name = value` statements of a class body: name -> value node (the last one wins)."""
+    values: dict[str, Any] = {}
+    for statement in iter_statements(classdef.children[-1]):
+        for small in small_statements(statement):
+            if small.type != "expr_stmt":
+                continue
+            targets, _annotation, value = assignment_parts(small)
+            if len(targets) == 1 and targets[0].type == "name" and value is not None:
+                values[str(targets[0].value)] = value
+    return values
+
+
 def collection_items(node: Any) -> list[Any] | None:
     """The elements of a list/tuple/set display (or a bare `a, b`); None for anything else."""
     if node is None:

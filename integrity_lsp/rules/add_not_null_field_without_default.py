@@ -63,7 +63,7 @@ from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.migration_fixes import db_default_fix, three_step_fix
 from integrity_lsp.findings import Finding, Location
 from integrity_lsp.project.migration_state import column_filler
-from integrity_lsp.project.migrations import current_operations
+from integrity_lsp.project.migrations import operations_on_tables
 from integrity_lsp.registry import register
 
 CODE = "IL301"
@@ -71,19 +71,12 @@ NAME = "add-not-null-field-without-default"
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    if not ctx.file.is_migration:
-        return
-    found = current_operations(ctx.env.index, ctx.file.path, ctx.file.text, ctx.file.tree)
-    if found is None:
-        return
-    context, operations = found
-    for operation in operations:
+    for pending in operations_on_tables(ctx.env.index, ctx.file):
+        context, operation, model = pending.context, pending.operation, pending.model
         record = operation.field
         if operation.kind != "AddField" or record is None or operation.name is None:
             continue
-        before = context.app.before.get((context.migration.name, operation.index))
-        model = before.model if before is not None else None
-        if model is None or not model.has_table or model.created_by == context.migration.key:
+        if model.created_by == context.migration.key:
             continue
         if record.null or record.primary_key or column_filler(record) is not None:
             continue

@@ -53,7 +53,7 @@ from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.migration_fixes import data_step_before_fix
 from integrity_lsp.findings import Finding, Location
 from integrity_lsp.project.migration_state import column_of, has_default
-from integrity_lsp.project.migrations import current_operations
+from integrity_lsp.project.migrations import operations_on_tables
 from integrity_lsp.registry import register
 
 CODE = "IL303"
@@ -61,19 +61,14 @@ NAME = "null-to-not-null-without-backfill"
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    if not ctx.file.is_migration:
-        return
-    found = current_operations(ctx.env.index, ctx.file.path, ctx.file.text, ctx.file.tree)
-    if found is None:
-        return
-    context, operations = found
-    for operation in operations:
+    for pending in operations_on_tables(ctx.env.index, ctx.file):
+        context, operation, before, model = (
+            pending.context, pending.operation, pending.before, pending.model
+        )  # fmt: skip
         record = operation.field
         if operation.kind != "AlterField" or record is None or operation.name is None:
             continue
-        before = context.app.before.get((context.migration.name, operation.index))
-        model = before.model if before is not None else None
-        if before is None or model is None or model.unknown or not model.has_table:
+        if model.unknown:
             continue
         previous = model.field(operation.name)
         if previous is None or not previous.record.null or record.null or record.is_many_to_many:

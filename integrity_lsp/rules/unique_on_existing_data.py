@@ -59,7 +59,7 @@ from integrity_lsp.analysis.migration_fixes import data_step_before_fix, three_s
 from integrity_lsp.findings import Finding, Fix, Location
 from integrity_lsp.project.migration_graph import Operation
 from integrity_lsp.project.migration_state import ModelState, column_filler, column_of
-from integrity_lsp.project.migrations import MigrationContext, current_operations
+from integrity_lsp.project.migrations import MigrationContext, operations_on_tables
 from integrity_lsp.registry import register
 
 CODE = "IL302"
@@ -91,18 +91,11 @@ def _deduped(model: ModelState, columns: tuple[str, ...], sequence: int) -> bool
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    if not ctx.file.is_migration:
-        return
-    found = current_operations(ctx.env.index, ctx.file.path, ctx.file.text, ctx.file.tree)
-    if found is None:
-        return
-    context, operations = found
-    for operation in operations:
-        before = context.app.before.get((context.migration.name, operation.index))
-        model = before.model if before is not None else None
-        if before is None or model is None or not model.has_table or model.unknown:
-            continue
-        if model.created_by == context.migration.key:
+    for pending in operations_on_tables(ctx.env.index, ctx.file):
+        context, operation, before, model = (
+            pending.context, pending.operation, pending.before, pending.model
+        )  # fmt: skip
+        if model.unknown or model.created_by == context.migration.key:
             continue
         if operation.kind == "AddField":
             finding = _add_field(ctx, context, operation, model)
