@@ -1,10 +1,14 @@
 """Parse the text of a `django.db.IntegrityError` into a `Violation` and the traceback's frames.
 
-The text may be the bare message, a whole Python traceback, or the text of Django's debug page
-(the copy-and-paste view or the page as rendered): the message is searched anywhere in it, once
-HTML entities are undone. SQLite, PostgreSQL (with its `DETAIL:` line) and MySQL/MariaDB
-(`(errno, "message")`) wordings of unique, not-null, foreign-key and check violations are
-understood; anything else gives `None`.
+The text may be the bare message, a whole Python traceback, `manage.py migrate`'s output or the
+text of Django's debug page (the copy-and-paste view or the page as rendered): the message is
+searched anywhere in it, once HTML entities are undone. SQLite, PostgreSQL (with its `DETAIL:`
+line) and MySQL/MariaDB (`(errno, "message")`) wordings of unique, not-null, foreign-key and
+check violations are understood, and so are the ones a migration gets when rows already in the
+table break the constraint it adds (SQLite's copy into `new__<table>`, PostgreSQL's "contains null
+values", "could not create unique index" and "is violated by some row", MySQL's 1138 and, only
+when the text shows a migration running, MariaDB's 1265 "Data truncated"); anything else gives
+`None`.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 Kind = Literal["unique", "not_null", "foreign_key", "check"]
@@ -25,6 +29,8 @@ UNDERSTOOD_FORMATS = (
     "            NOT NULL constraint failed: app_model.col",
     "            FOREIGN KEY constraint failed",
     "            CHECK constraint failed: name",
+    "            UNIQUE / NOT NULL constraint failed: new__app_model.col  (a migration rebuilding"
+    " the table)",
     'PostgreSQL: duplicate key value violates unique constraint "name"',
     "              DETAIL:  Key (col, col2)=(v, v2) already exists.",
     '            null value in column "col" of relation "app_model" violates not-null constraint',
@@ -34,13 +40,21 @@ UNDERSTOOD_FORMATS = (
     '            update or delete on table "app_parent" violates foreign key constraint "name"'
     ' on table "app_model"',
     '            new row for relation "app_model" violates check constraint "name"',
+    '            column "col" of relation "app_model" contains null values  (a migration)',
+    '            could not create unique index "name"  (a migration)',
+    "              DETAIL:  Key (col)=(v) is duplicated.",
+    '            check constraint "name" of relation "app_model" is violated by some row'
+    "  (a migration)",
     "MySQL:      (1062, \"Duplicate entry 'v' for key 'app_model.name'\")  (MariaDB: key 'name')",
     "            (1048, \"Column 'col' cannot be null\")",
     "            (1452, 'Cannot add or update a child row: a foreign key constraint fails (...)')",
     "            (1451, 'Cannot delete or update a parent row: a foreign key constraint fails …')",
     "            (3819, \"Check constraint 'name' is violated.\")",
+    "            (1138, 'Invalid use of NULL value')  (a migration; names no table or column)",
     "MariaDB:    (4025, 'CONSTRAINT `name` failed for `db`.`app_model`')",
-    "Any of these may be pasted alone, inside a Python traceback, or as Django's debug page.",
+    "            (1265, \"Data truncated for column 'col' at row 1\")  (in migrate's output only)",
+    "Any of these may be pasted alone, inside a Python traceback or migrate's output, or as"
+    " Django's debug page.",
 )
 
 
@@ -57,6 +71,10 @@ class Violation:
     referenced_table: str | None
     raw: str  # the message itself (first line, plus its DETAIL line when there is one)
     referenced_columns: tuple[str, ...] = ()
+    # The message says the database checked rows already in the table, not a row being written:
+    # a migration adding the constraint met existing data.
+    existing_rows: bool = False
+    rebuilt_table: str | None = None  # SQLite's `new__<table>` copy, as the message names it
 
 
 @dataclass(frozen=True)
@@ -69,10 +87,23 @@ class Frame:
     code: str = ""  # the source line shown under the frame, when there is one
 
 
+MigrationKey = tuple[str, str]  # (app label, migration name)
+
+
 @dataclass(frozen=True)
 class ParsedError:
     violation: Violation
     frames: tuple[Frame, ...]
+    # The migration `manage.py migrate` was applying when it failed (`Applying shop.0002_x...`
+    # with no `OK` after it), when the pasted text holds migrate's output.
+    applying: MigrationKey | None = None
+
+    @property
+    def existing_rows(self) -> bool:
+        """Whether the database refused rows already in the table (a migration's schema change
+        met existing data) rather than a row being written: the message says so, or the
+        traceback runs through Django's schema editor."""
+        return self.violation.existing_rows or any(_is_schema_editor(f) for f in self.frames)
 
 
 def parse_error(text: str) -> ParsedError | None:
@@ -80,13 +111,16 @@ def parse_error(text: str) -> ParsedError | None:
     violation = parse_violation(text)
     if violation is None:
         return None
-    return ParsedError(violation, parse_frames(text))
+    return ParsedError(violation, parse_frames(text), parse_applying(text))
 
 
 def parse_violation(text: str) -> Violation | None:
     """The first IntegrityError message found in `text`, whatever surrounds it."""
     text = _normalise(text)
-    for parsers in (_PARSERS, _FALLBACKS):
+    tiers = [_PARSERS, _FALLBACKS]
+    if _shows_migration(text):
+        tiers.append(_IN_MIGRATION)
+    for parsers in tiers:
         found: list[tuple[int, Violation]] = []
         for pattern, build in parsers:
             match = pattern.search(text)
@@ -95,6 +129,33 @@ def parse_violation(text: str) -> Violation | None:
         if found:
             return min(found, key=lambda item: item[0])[1]
     return None
+
+
+# --- migrate's output ------------------------------------------------------------------------
+
+# `  Applying shop.0002_product_sku_unique...` then ` OK` (or ` FAKED`, maybe coloured) on
+# success; on failure the traceback follows on the same line (stdout and stderr interleaved).
+_APPLYING = re.compile(
+    r"Applying (?P<app>\w+)\.(?P<name>\w+)\.\.\.(?P<ok>(?:\x1b\[[\d;]*m)* (?:OK|FAKED))?"
+)
+_MIGRATION_FRAME = re.compile(r"django[/\\]db[/\\]migrations[/\\]")
+_SCHEMA_EDITOR_FRAME = re.compile(r"django[/\\]db[/\\]backends[/\\]\w+[/\\]schema\.py$")
+
+
+def parse_applying(text: str) -> MigrationKey | None:
+    """The migration migrate's output shows being applied when it failed, if any."""
+    failed = [m for m in _APPLYING.finditer(_normalise(text)) if m["ok"] is None]
+    return (failed[-1]["app"], failed[-1]["name"]) if failed else None
+
+
+def _shows_migration(text: str) -> bool:
+    return parse_applying(text) is not None or any(
+        _MIGRATION_FRAME.search(frame.path) for frame in parse_frames(text)
+    )
+
+
+def _is_schema_editor(frame: Frame) -> bool:
+    return _SCHEMA_EDITOR_FRAME.search(frame.path) is not None
 
 
 # --- frames -------------------------------------------------------------------------------
@@ -161,6 +222,17 @@ def _split_list(text: str) -> tuple[str, ...]:
     return tuple(_unquote(part) for part in text.split(",") if part.strip())
 
 
+# Django's SQLite schema editor rebuilds a table as `new__<table>`, copies the rows, renames it.
+REBUILD_PREFIX = "new__"
+
+
+def _rebuilt(table: str | None) -> tuple[str | None, str | None]:
+    """`new__shop_product` -> ("shop_product", "new__shop_product"); other names stay."""
+    if table is not None and table.startswith(REBUILD_PREFIX) and len(table) > len(REBUILD_PREFIX):
+        return table[len(REBUILD_PREFIX) :], table
+    return table, None
+
+
 def _split_table_column(qualified: str) -> tuple[str | None, str]:
     """`app_model.col` -> ("app_model", "col"); a bare `col` has no table."""
     table, dot, column = qualified.strip().rpartition(".")
@@ -176,7 +248,7 @@ def _pg_detail(text: str, start: int) -> re.Match[str] | None:
 
 _PG_KEY_DETAIL = re.compile(
     r"DETAIL:\s+Key \((?P<cols>.*?)\)=\((?P<vals>.*)\) "
-    r"(?:already exists|is not present in table \"(?P<ref>[^\"]+)\""
+    r"(?:already exists|is duplicated|is not present in table \"(?P<ref>[^\"]+)\""
     r"|is still referenced from table \"(?P<child>[^\"]+)\")\.?"
 )
 
@@ -218,12 +290,20 @@ def _sqlite_unique(match: re.Match[str], _text: str) -> Violation:
             continue
         table = table or part_table
         columns.append(column)
-    return Violation("unique", "sqlite", table, tuple(columns), None, (), None, raw)
+    table, rebuilt = _rebuilt(table)
+    return Violation(
+        "unique", "sqlite", table, tuple(columns), None, (), None, raw,
+        existing_rows=rebuilt is not None, rebuilt_table=rebuilt,
+    )  # fmt: skip
 
 
 def _sqlite_not_null(match: re.Match[str], _text: str) -> Violation:
     table, column = _split_table_column(match["col"])
-    return Violation("not_null", "sqlite", table, (column,), None, (), None, match.group(0))
+    table, rebuilt = _rebuilt(table)
+    return Violation(
+        "not_null", "sqlite", table, (column,), None, (), None, match.group(0),
+        existing_rows=rebuilt is not None, rebuilt_table=rebuilt,
+    )  # fmt: skip
 
 
 def _sqlite_fk(match: re.Match[str], _text: str) -> Violation:
@@ -248,6 +328,17 @@ _PG_FK = re.compile(
 )
 _PG_CHECK = re.compile(
     r'new row for relation "(?P<table>[^"\n]+)" violates check constraint "(?P<name>[^"\n]+)"'
+)
+# `ALTER COLUMN … SET NOT NULL` over rows holding NULL (psycopg's NotNullViolation).
+_PG_NULL_ROWS = re.compile(
+    r'column "(?P<col>[^"\n]+)" of relation "(?P<table>[^"\n]+)" contains null values'
+)
+# A unique constraint or index added over duplicate rows; DETAIL says `Key (…)=(…) is duplicated`.
+_PG_UNIQUE_INDEX = re.compile(r'could not create unique index "(?P<name>[^"\n]+)"')
+# A check constraint added over rows that fail it.
+_PG_CHECK_ROWS = re.compile(
+    r'check constraint "(?P<name>[^"\n]+)" of relation "(?P<table>[^"\n]+)" is violated by some'
+    r" row"
 )
 
 
@@ -299,6 +390,21 @@ def _pg_check(match: re.Match[str], _text: str) -> Violation:
     )
 
 
+def _pg_null_rows(match: re.Match[str], _text: str) -> Violation:
+    return Violation(
+        "not_null", "postgresql", match["table"], (match["col"],), None, (), None,
+        match.group(0), existing_rows=True,
+    )  # fmt: skip
+
+
+def _pg_unique_index(match: re.Match[str], text: str) -> Violation:
+    return replace(_pg_unique(match, text), existing_rows=True)
+
+
+def _pg_check_rows(match: re.Match[str], text: str) -> Violation:
+    return replace(_pg_check(match, text), existing_rows=True)
+
+
 # MySQL / MariaDB ------------------------------------------------------------------------------
 
 _MY_UNIQUE = re.compile(r"Duplicate entry '(?P<value>.*?)' for key '(?P<key>[^'\n]+)'")
@@ -314,6 +420,12 @@ _MY_FK_SHORT = re.compile(
     r" constraint fails"
 )
 _MY_CHECK = re.compile(r"Check constraint '(?P<name>[^'\n]+)' is violated")
+# MySQL's `ALTER TABLE … MODIFY … NOT NULL` over NULL rows (in-place): no table, no column.
+_MY_NULL_ROWS = re.compile(r"Invalid use of NULL value")
+# MariaDB's (and MySQL's copying ALTER's) answer to the same; a DataError, and outside a migration
+# it means a value that does not fit the column, so it is read only where a migration shows.
+DATA_TRUNCATED = "Data truncated for column"
+_MY_TRUNCATED = re.compile(rf"{DATA_TRUNCATED} '(?P<col>[^'\n]+)' at row \d+")
 _MARIA_CHECK = re.compile(
     r"CONSTRAINT `(?P<name>[^`\n]+)` failed for (?P<table>`[^`\n]+`(?:\.`[^`\n]+`)?)"
 )
@@ -358,6 +470,19 @@ def _my_check(match: re.Match[str], _text: str) -> Violation:
     return Violation("check", "mysql", None, (), match["name"], (), None, match.group(0))
 
 
+def _my_null_rows(match: re.Match[str], _text: str) -> Violation:
+    return Violation(
+        "not_null", "mysql", None, (), None, (), None, match.group(0), existing_rows=True
+    )
+
+
+def _my_truncated(match: re.Match[str], _text: str) -> Violation:
+    return Violation(
+        "not_null", "mysql", None, (match["col"],), None, (), None, match.group(0),
+        existing_rows=True,
+    )  # fmt: skip
+
+
 def _maria_check(match: re.Match[str], _text: str) -> Violation:
     table = _last_part(match["table"])
     name = match["name"]
@@ -378,11 +503,17 @@ _PARSERS: tuple[tuple[re.Pattern[str], _Builder], ...] = (
     (_PG_NOT_NULL, _pg_not_null),
     (_PG_FK, _pg_fk),
     (_PG_CHECK, _pg_check),
+    (_PG_NULL_ROWS, _pg_null_rows),
+    (_PG_UNIQUE_INDEX, _pg_unique_index),
+    (_PG_CHECK_ROWS, _pg_check_rows),
     (_MY_UNIQUE, _my_unique),
     (_MY_NOT_NULL, _my_not_null),
     (_MY_FK, _my_fk),
     (_MY_CHECK, _my_check),
+    (_MY_NULL_ROWS, _my_null_rows),
     (_MARIA_CHECK, _maria_check),
 )
 # A truncated MySQL FK message (no clause) still says what failed.
 _FALLBACKS: tuple[tuple[re.Pattern[str], _Builder], ...] = ((_MY_FK_SHORT, _my_fk_short),)
+# Read only when the text shows a migration running (migrate's `Applying …` or its frames).
+_IN_MIGRATION: tuple[tuple[re.Pattern[str], _Builder], ...] = ((_MY_TRUNCATED, _my_truncated),)

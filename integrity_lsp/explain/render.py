@@ -34,9 +34,10 @@ def unrecognised_text() -> str:
 
 def render_text(explanation: Explanation, root: Path | None = None) -> str:
     violation = explanation.violation
+    by = " by rows already in the table (a migration)" if explanation.existing_rows else ""
     lines = [
         violation.raw.splitlines()[0],
-        f"  {_BACKEND_TITLES[violation.backend]}, {_KIND_TITLES[violation.kind]} violated",
+        f"  {_BACKEND_TITLES[violation.backend]}, {_KIND_TITLES[violation.kind]} violated{by}",
         "",
     ]
     model = explanation.model
@@ -63,6 +64,9 @@ def render_text(explanation: Explanation, root: Path | None = None) -> str:
             lines.append(f"             {label} {constraint.condition}")
     elif violation.kind == "not_null" and explanation.fields:
         lines.append("Constraint:  NOT NULL (the field has null=False, the default)")
+    if explanation.applying is not None:
+        app_label, name = explanation.applying
+        lines.append(f"Applying:    {app_label}.{name} (where migrate failed)")
     introduced = explanation.introduced
     if introduced is not None:
         lines.append(
@@ -71,12 +75,15 @@ def render_text(explanation: Explanation, root: Path | None = None) -> str:
         )
     lines.extend(f"Note:        {note}" for note in explanation.notes)
     lines.append("")
-    if explanation.write_sites:
-        lines.append("Write sites that can raise it, riskiest first:")
-        for site in explanation.write_sites:
-            lines.extend(_site_lines(site, explanation, root))
-    else:
+    if not explanation.write_sites:
         lines.append("No write site found in the project.")
+    elif explanation.existing_rows:
+        lines.append("Write sites, riskiest first (once the migration is applied, they can raise")
+        lines.append("it themselves):")
+    else:
+        lines.append("Write sites that can raise it, riskiest first:")
+    for site in explanation.write_sites:
+        lines.extend(_site_lines(site, explanation, root))
     return "\n".join(lines) + "\n"
 
 
@@ -154,6 +161,10 @@ def to_json(explanation: Explanation, root: Path | None = None) -> dict[str, Any
             if explanation.introduced is not None
             else None
         ),
+        "existing_rows": explanation.existing_rows,
+        "applying_migration": (
+            ".".join(explanation.applying) if explanation.applying is not None else None
+        ),
         "notes": list(explanation.notes),
         "write_sites": [_site_json(site, explanation, root) for site in explanation.write_sites],
         "frames": [
@@ -181,6 +192,8 @@ def _violation_json(violation: Violation) -> dict[str, Any]:
         "values": list(violation.values),
         "referenced_table": violation.referenced_table,
         "referenced_columns": list(violation.referenced_columns),
+        "existing_rows": violation.existing_rows,
+        "rebuilt_table": violation.rebuilt_table,
         "message": violation.raw,
     }
 

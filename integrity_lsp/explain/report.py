@@ -5,7 +5,9 @@ a constraint name is looked up among explicit and generated names (`catalogue`);
 the field (`db_column`, `<fk>_id`). Messages that name no table (SQLite's foreign key and check
 failures, MySQL's `Column 'c' cannot be null`) are settled by the traceback's innermost project
 frame when there is one, else every candidate model is listed. Write sites come riskiest first,
-the one the traceback points at before all others.
+the one the traceback points at before all others. When a migration met rows already in the
+table (`migrating`), the migration migrate was applying settles what the message leaves open, and
+the notes say which rows are in the way and what to repair before that migration.
 """
 
 from __future__ import annotations
@@ -20,7 +22,19 @@ from integrity_lsp.analysis.source import SourceFile
 from integrity_lsp.explain import names
 from integrity_lsp.explain.catalogue import KnownConstraint, catalogue, lookup_name
 from integrity_lsp.explain.introduced import Introduced, introduced_by
-from integrity_lsp.explain.messages import Frame, ParsedError, Violation, parse_error
+from integrity_lsp.explain.messages import (
+    Frame,
+    MigrationKey,
+    ParsedError,
+    Violation,
+    parse_error,
+)
+from integrity_lsp.explain.migrating import (
+    applying_migration,
+    existing_rows_notes,
+    made_not_null,
+    touched_fields,
+)
 from integrity_lsp.explain.sites import WriteSite, find_write_sites
 from integrity_lsp.findings import Finding
 from integrity_lsp.project.records import (
@@ -34,6 +48,7 @@ from integrity_lsp.project.records import (
 if TYPE_CHECKING:
     from integrity_lsp.config import Settings
     from integrity_lsp.project.index import ProjectIndex
+    from integrity_lsp.project.migration_graph import MigrationFile
     from integrity_lsp.project.resolve import Resolver
 
 # The rules whose findings are about each kind of violation (IL202 matters to all of them).
@@ -64,6 +79,10 @@ class Explanation:
     introduced: Introduced | None = None  # the migration operation that added the constraint
     # Multi-table children of the model: their writes insert into its table too.
     children: tuple[ModelRecord, ...] = ()
+    # A migration met rows already in the table (the writes that stored them ran before the
+    # constraint existed), and the migration migrate was applying when it failed, if shown.
+    existing_rows: bool = False
+    applying: MigrationKey | None = None
 
     def fields_of(self, model: ModelRecord) -> tuple[FieldRecord, ...]:
         """The violated fields as they are on `model` (a write site's model)."""
@@ -120,6 +139,15 @@ def explain_parsed(
     violation = parsed.violation
     mapper = _Mapper(index, catalogue(index))
     mapping = mapper.map(violation)
+    existing_rows = parsed.existing_rows
+    if mapping.model is None and existing_rows:
+        # What failed is a schema change of the migration being applied, if migrate's output
+        # names it; MySQL's 1138 names no column at all.
+        if violation.kind == "not_null" and not violation.columns and violation.table is None:
+            mapping = mapper.made_not_null(violation)
+        migration = applying_migration(index, parsed.applying)
+        if mapping.model is None and migration is not None:
+            mapping = mapper.narrow_to_migration(mapping, violation, migration)
     frames = _project_frames(parsed.frames, index.root)
     frame_sites: list[WriteSite] = []
     if frames:
@@ -132,6 +160,19 @@ def explain_parsed(
             mapping, violation, frame_sites[0].model, "the write in the traceback settles it"
         )
     children = mapper.children(mapping.models)
+    introduced = (
+        introduced_by(index, mapping.model, violation.kind, mapping.fields, mapping.constraint)
+        if mapping.model is not None
+        else None
+    )
+    notes = list(mapping.notes)
+    if existing_rows:
+        notes.extend(
+            existing_rows_notes(
+                violation, mapping.table, mapping.fields, mapping.constraint, introduced,
+                parsed.applying,
+            )
+        )  # fmt: skip
     sites = find_write_sites(
         index, [*mapping.models, *children], resolver=resolver, settings=settings
     )
@@ -149,14 +190,12 @@ def explain_parsed(
         constraint=mapping.constraint,
         candidates=tuple(mapping.candidates),
         write_sites=(),
-        notes=tuple(mapping.notes),
+        notes=tuple(notes),
         candidate_fields=tuple(mapping.candidate_fields),
         children=tuple(children) if mapping.model is not None else (),
-        introduced=(
-            introduced_by(index, mapping.model, violation.kind, mapping.fields, mapping.constraint)
-            if mapping.model is not None
-            else None
-        ),
+        introduced=introduced,
+        existing_rows=existing_rows,
+        applying=parsed.applying,
     )
     return with_sites(explanation, sites)
 
@@ -280,6 +319,49 @@ class _Mapper:
             narrowed.constraint = self._constraint_for_fields(model, violation, narrowed.fields)
         narrowed.notes = [note]
         return narrowed
+
+    def made_not_null(self, violation: Violation) -> _Mapping:
+        """A NOT NULL that met NULL rows, with no table or column named (MySQL's 1138): the
+        fields a migration made NOT NULL are the candidates."""
+        mapping = _Mapping()
+        mapping.candidate_fields = made_not_null(self.index, self.project_models())
+        mapping.candidates = _distinct_models(model for model, _ in mapping.candidate_fields)
+        if len(mapping.candidate_fields) == 1:
+            model, field = mapping.candidate_fields[0]
+            note = (
+                "the database names neither table nor column; only "
+                f"{model.label}.{field.name} was made NOT NULL by a migration (AlterField)"
+            )
+            return self.narrow(mapping, violation, model, note)
+        mapping.notes = [
+            "the database names neither table nor column; listed are the fields an AlterField "
+            "made NOT NULL (migrate's output, `Applying app.migration...`, settles it)"
+        ]
+        return mapping
+
+    def narrow_to_migration(
+        self, mapping: _Mapping, violation: Violation, migration: MigrationFile
+    ) -> _Mapping:
+        """Settle an open mapping on what the migration being applied alters, when that is one
+        model (and, among its candidate fields, on the ones the migration alters)."""
+        touched = touched_fields(self.index, migration)
+        altered = {(model.label, name) for model, name in touched}
+        pairs = [
+            (model, field)
+            for model, field in mapping.candidate_fields
+            if (model.label, field.name) in altered or (model.label, None) in altered
+        ]
+        labels = {model.label for model, _ in touched}
+        models = _distinct_models(model for model, _ in pairs) or [
+            model for model in mapping.candidates if model.label in labels
+        ]
+        if not mapping.candidates and violation.table is None and len(labels) == 1:
+            models = [touched[0][0]]  # nothing else to go by: the one model the migration alters
+        if len(models) != 1:
+            return mapping
+        narrowing = replace(mapping, candidate_fields=pairs or mapping.candidate_fields)
+        note = f"the migration being applied, {migration.app_label}.{migration.name}, alters it"
+        return self.narrow(narrowing, violation, models[0], note)
 
     def _from_constraint(
         self, mapping: _Mapping, constraint: KnownConstraint, violation: Violation
@@ -471,8 +553,8 @@ def fills_itself(field: FieldRecord) -> str | None:
         return "auto_now_add" if field.auto_now_add else "auto_now"
     if field.field_class in AUTO_FIELD_CLASSES:
         return "the database"
-    if field.field_class in EMPTY_STRING_FIELD_CLASSES:
-        return 'Django\'s ""'
+    if field.field_class in EMPTY_STRING_FIELD_CLASSES and not field.null:
+        return 'Django\'s ""'  # a null=True CharField is left NULL (Field.get_default)
     return None
 
 

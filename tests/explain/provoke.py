@@ -22,8 +22,14 @@ FIXTURE = Path(__file__).parent / "fixtures" / "shopproj"
 UNREACHABLE = 3
 
 
-def configure(backend: str) -> None:
-    sys.path.insert(0, str(FIXTURE))
+def configure(
+    backend: str,
+    fixture: Path = FIXTURE,
+    apps: tuple[str, ...] = ("django.contrib.contenttypes", "accounts", "shop"),
+    test_database: str = "integrity_lsp_explain",
+) -> None:
+    """Configure Django for the project at `fixture` on a throw-away database of `backend`."""
+    sys.path.insert(0, str(fixture))
     sys.path.insert(0, str(Path(__file__).parent))
     import djangoenv
     from django.conf import settings
@@ -37,10 +43,10 @@ def configure(backend: str) -> None:
     else:
         database = dict(djangoenv.MARIADB)
     if backend != "sqlite":
-        database["TEST"] = {"NAME": f"integrity_lsp_explain_{backend}"}
+        database["TEST"] = {"NAME": f"{test_database}_{backend}"}
     settings.configure(
         DATABASES={"default": database},
-        INSTALLED_APPS=["django.contrib.contenttypes", "accounts", "shop"],
+        INSTALLED_APPS=list(apps),
         DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
         USE_TZ=True,
     )
@@ -80,10 +86,11 @@ def cases() -> dict[str, Callable[[], object]]:
     }
 
 
-def main(backend: str) -> int:
-    configure(backend)
+def on_test_database(produce: Callable[[], dict[str, str]]) -> int:
+    """Run `produce` on a throw-away test database of the configured backend and print what it
+    returns as JSON; exit status UNREACHABLE (printing why) when the database cannot be reached."""
     from django.core.exceptions import ImproperlyConfigured
-    from django.db import DataError, IntegrityError, OperationalError, connection, transaction
+    from django.db import OperationalError, connection
 
     try:
         connection.ensure_connection()
@@ -92,22 +99,34 @@ def main(backend: str) -> int:
         return UNREACHABLE
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    texts: dict[str, str] = {}
     try:
-        for name, write in cases().items():
-            try:
-                with transaction.atomic():
-                    write()
-            except IntegrityError:
-                texts[name] = traceback.format_exc()
-            except DataError:  # MySQL refuses a negative UNSIGNED before any check runs
-                texts[name] = "DataError"
-            else:
-                texts[name] = ""
+        texts = produce()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
     print(json.dumps(texts))
     return 0
+
+
+def provoke_all() -> dict[str, str]:
+    from django.db import DataError, IntegrityError, transaction
+
+    texts: dict[str, str] = {}
+    for name, write in cases().items():
+        try:
+            with transaction.atomic():
+                write()
+        except IntegrityError:
+            texts[name] = traceback.format_exc()
+        except DataError:  # MySQL refuses a negative UNSIGNED before any check runs
+            texts[name] = "DataError"
+        else:
+            texts[name] = ""
+    return texts
+
+
+def main(backend: str) -> int:
+    configure(backend)
+    return on_test_database(provoke_all)
 
 
 if __name__ == "__main__":

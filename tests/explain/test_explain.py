@@ -466,3 +466,282 @@ def test_run_explain_shows_the_checkers_findings_at_each_site() -> None:
     assert sites[0] is create  # a site the checker flags comes first
     # Findings about other violations (IL204 on place_order's raw customer_id) are left out.
     assert all(f["code"] != "IL204" for site in sites for f in site["findings"])
+
+
+# --- a migration meeting rows already in the table ----------------------------------------------
+
+MIGRATEPROJ = Path(__file__).parent / "fixtures" / "migrateproj"
+MIGRATIONS = MIGRATEPROJ / "shop" / "migrations"
+EXAMPLES = Path(__file__).parents[2] / "examples"
+
+
+def explain_in(root: Path, text: str) -> Explanation:
+    explanation = explain_text(text, index_for(root), settings=Settings())
+    assert explanation is not None
+    return explanation
+
+
+def notes_text(explanation: Explanation) -> str:
+    return "\n".join(explanation.notes)
+
+
+def test_sqlite_table_rebuild_maps_new_table_to_the_model() -> None:
+    explanation = explain_in(MIGRATEPROJ, "UNIQUE constraint failed: new__shop_product.sku")
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Product"
+    assert explanation.table == "shop_product"
+    assert field_names(explanation) == ["sku"]
+    assert explanation.existing_rows
+    # The migration that made sku unique is the one that met the duplicates.
+    assert explanation.introduced is not None
+    assert (explanation.introduced.operation, explanation.introduced.migration) == (
+        "AlterField",
+        "0002_product_sku_unique",
+    )
+    path = MIGRATIONS / "0002_product_sku_unique.py"
+    assert explanation.introduced.ref.path == path
+    assert explanation.introduced.ref.span.start_line == line_of(path, "migrations.AlterField(")
+    notes = notes_text(explanation)
+    assert "rebuilt shop_product" in notes
+    assert "new__shop_product" in notes
+    assert "duplicates" in notes
+    assert "before 0002_product_sku_unique" in notes
+    text = render_text(explanation, MIGRATEPROJ)
+    assert "by rows already in the table (a migration)" in text
+    assert "Migration:   AlterField in 0002_product_sku_unique" in text
+
+
+def test_sqlite_table_rebuild_not_null() -> None:
+    explanation = explain_in(MIGRATEPROJ, "NOT NULL constraint failed: new__shop_order.customer_id")
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Order"
+    assert field_names(explanation) == ["customer"]
+    assert explanation.introduced is not None
+    assert explanation.introduced.migration == "0003_order_customer_not_null"
+    notes = notes_text(explanation)
+    assert "rows already in shop_order hold NULL in customer_id" in notes
+    assert "default" in notes
+    # The write that stores an order without a customer comes first.
+    assert explanation.write_sites[0].function == "import_orders"
+
+
+def test_sqlite_table_rebuild_of_a_multi_column_unique_constraint() -> None:
+    explanation = explain_in(
+        MIGRATEPROJ, "UNIQUE constraint failed: new__shop_product.name, new__shop_product.maker"
+    )
+    assert explanation.constraint is not None
+    assert explanation.constraint.name == "uniq_product_name_maker"
+    assert explanation.introduced is not None
+    assert explanation.introduced.operation == "AddConstraint"
+
+
+def test_sqlite_table_rebuild_in_the_brief_fixture() -> None:
+    """Where the migrations created the constraint with the table, rows breaking it mean the
+    database was not built by them: explain says so instead of naming a migration to fix."""
+    explanation = explain("UNIQUE constraint failed: new__shop_product.sku")
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Product"
+    assert explanation.introduced is not None
+    assert explanation.introduced.operation == "CreateModel"
+    notes = notes_text(explanation)
+    assert "not built by them" in notes
+    assert "before the migration that failed" in notes
+    explanation = explain("NOT NULL constraint failed: new__shop_order.customer_id")
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Order"
+    assert field_names(explanation) == ["customer"]
+
+
+def test_postgres_not_null_over_null_rows() -> None:
+    text = (
+        'django.db.utils.IntegrityError: column "customer_id" of relation "shop_order" '
+        "contains null values\n"
+    )
+    explanation = explain_in(MIGRATEPROJ, text)
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Order"
+    assert field_names(explanation) == ["customer"]
+    assert explanation.existing_rows
+    notes = notes_text(explanation)
+    assert "rows already in shop_order hold NULL in customer_id" in notes
+    assert "before 0003_order_customer_not_null" in notes
+    assert "makemigrations' one-off default" in notes
+    # The example project's AlterField that makes Product.category NOT NULL.
+    explanation = explain_in(
+        EXAMPLES, 'column "category_id" of relation "shop_product" contains null values'
+    )
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Product"
+    assert field_names(explanation) == ["category"]
+    assert explanation.introduced is not None
+    assert explanation.introduced.migration == "0007_alter_product_category"
+
+
+def test_postgres_unique_index_over_duplicates() -> None:
+    text = (
+        'django.db.utils.IntegrityError: could not create unique index "shop_product_sku_key"\n'
+        "DETAIL:  Key (sku)=(abc) is duplicated.\n"
+    )
+    explanation = explain(text)
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Product"
+    assert field_names(explanation) == ["sku"]
+    assert explanation.constraint is not None
+    assert explanation.constraint.origin.startswith("PostgreSQL's name for a UNIQUE column")
+    assert explanation.violation.values == ("abc",)
+    notes = notes_text(explanation)
+    assert "sku=abc is duplicated" in notes
+    assert "Remove or merge the duplicates" in notes
+
+
+def test_postgres_unique_index_under_djangos_hashed_name() -> None:
+    name = names.unique_constraint_name("shop_product", ["sku"], "postgresql")
+    assert name == "shop_product_sku_20049d15_uniq"  # what real Django 5.2 named it
+    explanation = explain_in(
+        MIGRATEPROJ,
+        f'could not create unique index "{name}"\nDETAIL:  Key (sku)=(abc) is duplicated.',
+    )
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Product"
+    assert explanation.constraint is not None
+    assert explanation.constraint.generated
+    assert explanation.introduced is not None
+    assert explanation.introduced.migration == "0002_product_sku_unique"
+
+
+def test_unique_field_added_with_one_default_for_every_row() -> None:
+    explanation = explain_in(
+        MIGRATEPROJ,
+        'could not create unique index "shop_product_code_key"\n'
+        "DETAIL:  Key (code)=(abc) is duplicated.",
+    )
+    assert field_names(explanation) == ["code"]
+    assert explanation.introduced is not None
+    assert explanation.introduced.operation == "AddField"
+    assert "AddField in 0006_product_code gives every existing row the same value" in (
+        notes_text(explanation)
+    )
+
+
+def test_postgres_check_added_over_failing_rows() -> None:
+    explanation = explain_in(
+        MIGRATEPROJ,
+        'check constraint "maker_not_blank" of relation "shop_product" is violated by some row',
+    )
+    assert explanation.constraint is not None
+    assert explanation.constraint.name == "maker_not_blank"
+    assert "fail the check 'maker_not_blank'" in notes_text(explanation)
+
+
+MIGRATE_HEAD = (
+    "Operations to perform:\n"
+    "  Target specific migration: {name}, from shop\n"
+    "Running migrations:\n"
+    "  Applying shop.{name}...Traceback (most recent call last):\n"
+    '  File "/venv/lib/python3.12/site-packages/django/db/backends/base/schema.py", line 204, '
+    "in execute\n"
+    "    cursor.execute(sql, params)\n"
+)
+
+
+def test_mysql_duplicate_entry_in_migrate_output_is_about_existing_rows() -> None:
+    message = (
+        "django.db.utils.IntegrityError: (1062, \"Duplicate entry 'abc' for key "
+        "'shop_product_sku_20049d15_uniq'\")\n"
+    )
+    write = explain_in(MIGRATEPROJ, message)
+    assert not write.existing_rows
+    assert not write.notes
+    text = MIGRATE_HEAD.format(name="0002_product_sku_unique") + message
+    migration = explain_in(MIGRATEPROJ, text)
+    assert migration.existing_rows
+    assert migration.applying == ("shop", "0002_product_sku_unique")
+    assert migration.model is not None
+    assert migration.model.label == "shop.Product"
+    assert "'abc' is duplicated" in notes_text(migration)
+    assert "before shop.0002_product_sku_unique" in notes_text(migration)
+    rendered = render_text(migration, MIGRATEPROJ)
+    assert "Applying:    shop.0002_product_sku_unique" in rendered
+    data = to_json(migration, MIGRATEPROJ)
+    assert data["existing_rows"] is True
+    assert data["applying_migration"] == "shop.0002_product_sku_unique"
+    assert data["violation"]["existing_rows"] is False
+
+
+def test_mysql_invalid_use_of_null_lists_the_fields_a_migration_made_not_null() -> None:
+    """MySQL's 1138 names no table and no column: only the candidates can be told."""
+    explanation = explain_in(EXAMPLES, "(1138, 'Invalid use of NULL value')")
+    assert explanation.model is None
+    pairs = {(model.label, field.name) for model, field in explanation.candidate_fields}
+    assert pairs == {
+        ("shop.Product", "category"),
+        ("sales.Customer", "name"),
+        ("accounts.Profile", "phone"),
+    }
+    assert "names neither table nor column" in notes_text(explanation)
+    # migrate's output settles it: the migration being applied alters one of them.
+    text = MIGRATE_HEAD.format(name="0007_alter_product_category") + (
+        "django.db.utils.OperationalError: (1138, 'Invalid use of NULL value')\n"
+    )
+    explanation = explain_in(EXAMPLES, text)
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Product"
+    assert field_names(explanation) == ["category"]
+    assert "shop.0007_alter_product_category" in notes_text(explanation)
+    # With a single such field in the project, it is that one, and the note says why.
+    explanation = explain_in(MIGRATEPROJ, "(1138, 'Invalid use of NULL value')")
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Order"
+    assert "only shop.Order.customer was made NOT NULL" in notes_text(explanation)
+
+
+def test_mariadb_data_truncated_is_read_only_in_migrate_output() -> None:
+    message = (
+        "django.db.utils.DataError: (1265, \"Data truncated for column 'customer_id' at row 1\")\n"
+    )
+    index = index_for(MIGRATEPROJ)
+    assert explain_text(message, index, settings=Settings()) is None
+    explanation = explain_in(
+        MIGRATEPROJ, MIGRATE_HEAD.format(name="0003_order_customer_not_null") + message
+    )
+    assert explanation.model is not None
+    assert explanation.model.label == "shop.Order"
+    assert field_names(explanation) == ["customer"]
+    # The migration being applied is the one that made the column NOT NULL: no caveat needed.
+    assert "Data truncated' when" not in notes_text(explanation)
+    # Applying another migration, 1265 may mean a value that no longer fits: explain says so.
+    other = explain_in(MIGRATEPROJ, MIGRATE_HEAD.format(name="0006_product_code") + message)
+    assert "values do not fit" in notes_text(other)
+
+
+def test_applying_another_migration_than_the_one_that_added_the_constraint() -> None:
+    text = MIGRATE_HEAD.format(name="0006_product_code") + (
+        "django.db.utils.IntegrityError: UNIQUE constraint failed: new__shop_product.sku\n"
+    )
+    explanation = explain_in(MIGRATEPROJ, text)
+    notes = notes_text(explanation)
+    assert "migrate was applying shop.0006_product_code" in notes
+    assert "AlterField in 0002_product_sku_unique" in notes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "UNIQUE constraint failed: new__shop_product.sku",
+        'column "customer_id" of relation "shop_order" contains null values',
+        'could not create unique index "shop_product_sku_key"\nDETAIL:  Key (sku)=(abc) is '
+        "duplicated.",
+    ],
+)
+def test_run_explain_finds_migration_failures(text: str) -> None:
+    out = io.StringIO()
+    assert run_explain(text, MIGRATEPROJ, "json", out) == 0
+    assert json.loads(out.getvalue())["existing_rows"] is True
+
+
+def test_a_nullable_char_field_left_out_is_not_filled_with_an_empty_string() -> None:
+    """Django fills a left-out CharField with "" only when it is NOT NULL; null=True stays NULL."""
+    explanation = explain_in(EXAMPLES, "UNIQUE constraint failed: shop_product.barcode")
+    text = render_text(explanation, EXAMPLES)
+    assert "leaves barcode unset" in text
+    assert "filled: barcode" not in text

@@ -8,6 +8,7 @@ from integrity_lsp.explain.messages import (
     UNDERSTOOD_FORMATS,
     Frame,
     Violation,
+    parse_applying,
     parse_error,
     parse_frames,
     parse_violation,
@@ -103,6 +104,60 @@ CASES: list[tuple[str, Violation]] = [
         V("check", "postgresql", "shop_product", (), "price_gte_0", (), None,
           'new row for relation "shop_product" violates check constraint "price_gte_0"'),
     ),
+    # A migration meeting rows already in the table
+    (
+        "UNIQUE constraint failed: new__shop_product.sku",
+        V("unique", "sqlite", "shop_product", ("sku",), None, (), None,
+          "UNIQUE constraint failed: new__shop_product.sku",
+          existing_rows=True, rebuilt_table="new__shop_product"),
+    ),
+    (
+        "UNIQUE constraint failed: new__shop_product.name, new__shop_product.maker",
+        V("unique", "sqlite", "shop_product", ("name", "maker"), None, (), None,
+          "UNIQUE constraint failed: new__shop_product.name, new__shop_product.maker",
+          existing_rows=True, rebuilt_table="new__shop_product"),
+    ),
+    (
+        "NOT NULL constraint failed: new__shop_order.customer_id",
+        V("not_null", "sqlite", "shop_order", ("customer_id",), None, (), None,
+          "NOT NULL constraint failed: new__shop_order.customer_id",
+          existing_rows=True, rebuilt_table="new__shop_order"),
+    ),
+    (
+        'column "customer_id" of relation "shop_order" contains null values',
+        V("not_null", "postgresql", "shop_order", ("customer_id",), None, (), None,
+          'column "customer_id" of relation "shop_order" contains null values',
+          existing_rows=True),
+    ),
+    (
+        'could not create unique index "shop_product_sku_key"\n'
+        "DETAIL:  Key (sku)=(abc) is duplicated.",
+        V("unique", "postgresql", None, ("sku",), "shop_product_sku_key", ("abc",), None,
+          'could not create unique index "shop_product_sku_key"\n'
+          "DETAIL:  Key (sku)=(abc) is duplicated.",
+          existing_rows=True),
+    ),
+    (
+        'could not create unique index "uniq_product_name_maker"\n'
+        "DETAIL:  Key (name, maker)=(Hammer, Acme) is duplicated.",
+        V("unique", "postgresql", None, ("name", "maker"), "uniq_product_name_maker",
+          ("Hammer", "Acme"), None,
+          'could not create unique index "uniq_product_name_maker"\n'
+          "DETAIL:  Key (name, maker)=(Hammer, Acme) is duplicated.",
+          existing_rows=True),
+    ),
+    (
+        'check constraint "maker_not_blank" of relation "shop_product" is violated by some row',
+        V("check", "postgresql", "shop_product", (), "maker_not_blank", (), None,
+          'check constraint "maker_not_blank" of relation "shop_product" is violated by some '
+          "row",
+          existing_rows=True),
+    ),
+    (
+        "(1138, 'Invalid use of NULL value')",
+        V("not_null", "mysql", None, (), None, (), None, "Invalid use of NULL value",
+          existing_rows=True),
+    ),
     # MySQL / MariaDB
     (
         "(1062, \"Duplicate entry 'ABC-1' for key 'shop_product.sku'\")",
@@ -178,6 +233,8 @@ def test_message_with_exception_prefix(text: str, expected: Violation) -> None:
         "ValueError: invalid literal for int() with base 10: 'x'",
         "django.db.utils.OperationalError: no such table: shop_product",
         "IntegrityError",
+        # Outside a migration, MariaDB's 1265 is a value that does not fit its column.
+        "django.db.utils.DataError: (1265, \"Data truncated for column 'size' at row 1\")",
     ],
 )
 def test_unrecognised_text(text: str) -> None:
@@ -382,3 +439,63 @@ def test_understood_formats_name_every_backend() -> None:
     text = "\n".join(UNDERSTOOD_FORMATS)
     for word in ("SQLite", "PostgreSQL", "MySQL", "MariaDB", "DETAIL", "traceback"):
         assert word in text
+
+
+MIGRATE_OUTPUT = """\
+Operations to perform:
+  Target specific migration: 0003_order_customer_not_null, from shop
+Running migrations:
+  Applying shop.0002_product_sku_unique... OK
+  Applying shop.0003_order_customer_not_null...Traceback (most recent call last):
+  File "/venv/lib/python3.12/site-packages/django/db/backends/utils.py", line 105, in _execute
+    return self.cursor.execute(sql, params)
+  File "/venv/lib/python3.12/site-packages/django/db/migrations/executor.py", line 255, in apply_migration
+    state = migration.apply(state, schema_editor)
+  File "/venv/lib/python3.12/site-packages/django/db/backends/base/schema.py", line 204, in execute
+    cursor.execute(sql, params)
+django.db.utils.DataError: (1265, "Data truncated for column 'customer_id' at row 1")
+"""  # noqa: E501
+
+
+def test_migrate_output_names_the_migration_that_failed() -> None:
+    parsed = parse_error(MIGRATE_OUTPUT)
+    assert parsed is not None
+    assert parsed.applying == ("shop", "0003_order_customer_not_null")
+    assert parsed.existing_rows
+    assert parsed.violation == V(
+        "not_null", "mysql", None, ("customer_id",), None, (), None,
+        "Data truncated for column 'customer_id' at row 1", existing_rows=True,
+    )  # fmt: skip
+    assert parse_applying("  Applying shop.0002_x... OK\n  Applying shop.0003_y... OK\n") is None
+    # A log captured with --force-color keeps the escapes around OK.
+    coloured = "  Applying shop.0002_x...\x1b[32;1m OK\x1b[0m\n  Applying shop.0003_y...\n"
+    assert parse_applying(coloured) == ("shop", "0003_y")
+
+
+def test_migrate_output_without_its_traceback_still_shows_the_migration() -> None:
+    text = (
+        "  Applying shop.0003_order_customer_not_null...\n"
+        "django.db.utils.DataError: (1265, \"Data truncated for column 'customer_id' at row 1\")"
+    )
+    parsed = parse_error(text)
+    assert parsed is not None
+    assert parsed.violation.columns == ("customer_id",)
+    assert parsed.applying == ("shop", "0003_order_customer_not_null")
+
+
+def test_schema_editor_frames_mean_existing_rows() -> None:
+    """A plain message is about existing rows when Django's schema editor raised it."""
+    frame = (
+        '  File "/venv/lib/python3.12/site-packages/django/db/backends/base/schema.py", '
+        "line 204, in execute\n"
+    )
+    write = parse_error("django.db.utils.IntegrityError: CHECK constraint failed: x\n")
+    during_migration = parse_error(
+        f"{frame}django.db.utils.IntegrityError: CHECK constraint failed: x\n"
+    )
+    assert write is not None
+    assert during_migration is not None
+    assert not write.existing_rows
+    assert not write.violation.existing_rows
+    assert during_migration.existing_rows
+    assert not during_migration.violation.existing_rows  # the message alone does not say so

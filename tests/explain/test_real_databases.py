@@ -2,7 +2,9 @@
 
 `provoke.py` runs in a fresh process per backend (Django configured for the fixture project,
 a throw-away test database made by the fixture's own migrations) and hands back the exact
-traceback text of each violation; explain must land on the right model and field. Where a
+traceback text of each violation; explain must land on the right model and field.
+`provoke_migrations.py` does the same for migrations that meet rows already in the table (the
+migrateproj fixture), handing back migrate's output and traceback. Where a
 server is unreachable the backend is skipped with the reason, unless
 INTEGRITY_LSP_REQUIRE_DATABASES=1 (CI), which turns the skip into a failure.
 """
@@ -26,6 +28,8 @@ from integrity_lsp.explain.messages import Backend
 from .test_explain import FIXTURE, index_for
 
 PROVOKE = Path(__file__).parent / "provoke.py"
+PROVOKE_MIGRATIONS = Path(__file__).parent / "provoke_migrations.py"
+MIGRATEPROJ = Path(__file__).parent / "fixtures" / "migrateproj"
 UNREACHABLE = 3
 BACKENDS: tuple[Backend, ...] = ("sqlite", "postgresql", "mysql")
 
@@ -51,8 +55,13 @@ CANDIDATES_ONLY = {("sqlite", "foreign_key"), ("sqlite", "foreign_key_parent_del
 
 @cache
 def provoked(backend: Backend) -> dict[str, str]:
+    return _run_provoker(PROVOKE, backend)
+
+
+def _run_provoker(script: Path, backend: Backend) -> dict[str, str]:
+    """Run a provoking script in a fresh process; its JSON `{case: text}`."""
     result = subprocess.run(
-        [sys.executable, str(PROVOKE), backend],
+        [sys.executable, str(script), backend],
         capture_output=True,
         text=True,
         timeout=300,
@@ -93,6 +102,66 @@ def test_explain_lands_on_the_model_and_field(backend: Backend, case: str) -> No
     if any("shopproj" in frame.path for frame in explanation.frames):
         assert traceback_sites, "the traceback's project frame should be the first write site"
         assert explanation.write_sites[0].from_traceback
+
+
+# case -> (model label, field names, constraint name or None, the migration that failed and
+# introduced the constraint); the rows were written at 0001, then `migrate shop <migration>`.
+MIGRATION_EXPECTED: dict[str, tuple[str, tuple[str, ...], str | None, str]] = {
+    "alter_field_unique": ("shop.Product", ("sku",), None, "0002_product_sku_unique"),
+    "alter_field_not_null": ("shop.Order", ("customer",), None, "0003_order_customer_not_null"),
+    "add_unique_constraint": (
+        "shop.Product", ("name", "maker"), "uniq_product_name_maker",
+        "0004_uniq_product_name_maker",
+    ),
+    "add_check_constraint": (
+        "shop.Product", ("maker",), "maker_not_blank", "0005_maker_not_blank",
+    ),
+    "add_unique_field": ("shop.Product", ("code",), None, "0006_product_code"),
+}  # fmt: skip
+
+
+@cache
+def provoked_by_migrations(backend: Backend) -> dict[str, str]:
+    return _run_provoker(PROVOKE_MIGRATIONS, backend)
+
+
+@pytest.mark.parametrize("case", sorted(MIGRATION_EXPECTED))
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_explain_a_migration_that_met_existing_rows(backend: Backend, case: str) -> None:
+    """migrate's real output and traceback, pasted whole and as the bare message."""
+    text = provoked_by_migrations(backend)[case]
+    assert text, f"{case} migrated without an error on {backend}"
+    label, field_names, constraint_name, migration = MIGRATION_EXPECTED[case]
+    message = text.strip().splitlines()[-1]
+    if message.startswith("DETAIL:"):
+        message = "\n".join(text.strip().splitlines()[-2:])
+    for pasted in (text, message.partition(": ")[2]):
+        explanation = explain_text(pasted, index_for(MIGRATEPROJ), settings=Settings())
+        if explanation is None:
+            # MariaDB answers a NOT NULL over NULL rows with a DataError (1265) that explain
+            # reads only where the text shows a migration running.
+            assert (backend, case) == ("mysql", "alter_field_not_null")
+            assert pasted.startswith('(1265, "Data truncated')
+            continue
+        assert explanation.violation.backend == backend
+        assert explanation.model is not None, pasted
+        assert explanation.model.label == label
+        assert {field.name for field in explanation.fields} >= set(field_names)
+        if constraint_name is not None:
+            assert explanation.constraint is not None
+            assert explanation.constraint.name == constraint_name
+        assert explanation.introduced is not None
+        assert explanation.introduced.migration == migration
+        if pasted is text:
+            assert explanation.applying == ("shop", migration)
+            assert explanation.existing_rows  # the schema editor's frames say so
+        else:
+            # The bare message says so in PostgreSQL's wordings and SQLite's `new__<table>`;
+            # MariaDB's duplicate entry and SQLite's failed CHECK read as any write's.
+            says_so = backend == "postgresql" or "new__" in pasted
+            assert explanation.existing_rows == says_so
+        if explanation.existing_rows:
+            assert migration in "\n".join(explanation.notes)
 
 
 POSTGRES_NAME_CASES = [
