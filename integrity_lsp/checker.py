@@ -7,8 +7,11 @@ would leave unparseable code is dropped. `check_paths` does it for a tree of fil
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import multiprocessing
 import os
+import pickle
 import re
 import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -18,31 +21,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from integrity_lsp.analysis.context import Context, Environment, read_from_disk
-from integrity_lsp.analysis.edits import EditConflict, apply_edits, compiles, fix_keeps_code_valid
+from integrity_lsp.analysis.fix_validation import FixValidator
 from integrity_lsp.analysis.source import SourceFile
 from integrity_lsp.analysis.suppressions import ALL_CODES, file_level_codes, find_line_noqa
 from integrity_lsp.analysis.walker import walk_file
 from integrity_lsp.config import Settings
-from integrity_lsp.findings import Edit, Finding, Fix, Span
+from integrity_lsp.findings import Finding, Fix
 from integrity_lsp.registry import Rule, load_rules
 
 if TYPE_CHECKING:
-    from integrity_lsp.cache import Deps
+    from integrity_lsp.cache import Deps, ResultCache
     from integrity_lsp.project.index import ProjectIndex
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 ROOT_MARKERS = ("manage.py", "pyproject.toml", ".git")
-# A file that mentions none of these cannot hold an ORM write, a handler or a migration.
-PREFILTER_WORDS = (
-    "objects",
-    "models",
-    "migrations",
-    "create",
-    "save",
-    "IntegrityError",
-    "_set",
-    "Model",
-)
 
 
 def find_root(start: Path) -> Path:
@@ -89,6 +81,14 @@ class _LazyIndex:
             self._index = ProjectIndex.build(self._root, self._settings)
         return self._index
 
+    def build_with(self, apps_known: Callable[[ProjectIndex], None]) -> ProjectIndex:
+        """Build now, calling `apps_known` midway (see `ProjectIndex.build`)."""
+        if self._index is None:
+            from integrity_lsp.project.index import ProjectIndex
+
+            self._index = ProjectIndex.build(self._root, self._settings, apps_known=apps_known)
+        return self._index
+
     def __getattr__(self, name: str) -> Any:
         value = getattr(self.built, name)
         if callable(value):
@@ -103,7 +103,8 @@ def enabled_rules(
 
 
 def might_matter(text: str) -> bool:
-    return any(word in text for word in PREFILTER_WORDS)
+    """Can any rule find something in this text? (Each rule names words it cannot do without.)"""
+    return any(rule.may_apply(text) for rule in load_rules().values())
 
 
 def check_source(
@@ -115,9 +116,8 @@ def check_source(
     not take it as an overlay (every file of a `check` run would otherwise become one, and
     whatever walks the overlays would walk them all).
     """
-    if not might_matter(text):
-        return []
-    rules = enabled_rules(env.settings, path, env.root)
+    # Only the rules whose words the text contains: most files are never parsed.
+    rules = [rule for rule in enabled_rules(env.settings, path, env.root) if rule.may_apply(text)]
     if not rules:
         return []
     file_codes = file_level_codes(text)
@@ -126,10 +126,14 @@ def check_source(
     if not as_indexed and env.index.is_index_source(path):
         # The text under check is the truth for this file: models read from it, not from disk.
         env.index.update_file(path, text)
-    source = SourceFile(path, text, env.index.module_name(path))
+    source = SourceFile(path, text, env.index.module_name(path), env.open_documents)
     ctx = Context(file=source, env=env)
+    reuse = None
+    if env.open_documents is not None:
+        salt = (env.index.generation, env.settings, tuple(rule.code for rule in rules))
+        reuse = env.open_documents.statement_results(source, salt)
     try:
-        raw = walk_file(ctx, rules)
+        raw = walk_file(ctx, rules, reuse)
     except RecursionError:
         return []  # parso's own recursion on absurdly nested code: report nothing, never crash
     return finalize(raw, source, env, file_codes or frozenset())
@@ -140,7 +144,8 @@ def finalize(
 ) -> list[Finding]:
     findings: list[Finding] = []
     seen: set[tuple[str, int, int]] = set()
-    validator = _FixValidator(source, env)
+    verdicts = env.open_documents.fix_verdicts(source.path) if env.open_documents else None
+    validator = FixValidator(source, env, verdicts)
     newlines: dict[Path, str] = {}
 
     def newline_of(path: Path) -> str:
@@ -179,90 +184,6 @@ def _in_file_newlines(fix: Fix, newline_of: Callable[[Path], str]) -> Fix:
         for edit in fix.edits
     )
     return fix if edits == fix.edits else replace(fix, edits=edits)
-
-
-class _FixValidator:
-    """`fix_keeps_code_valid`, answered cheaply where that is exact.
-
-    Compiling a whole file per fix dominated `check` (a 1,000-line views module with a hundred
-    findings was compiled a hundred times). When the file compiled before, does not use
-    `__future__` imports and the fix edits only this file, the edits are applied to the run of
-    top-level statements they touch and only that run is compiled: the run starts and ends on
-    top-level statement boundaries and the text around it is unchanged, so if the run parses on
-    its own the whole file does. Anything else -- and every fast "no" -- takes the exact path.
-    """
-
-    def __init__(self, source: SourceFile, env: Environment) -> None:
-        self.source = source
-        self.env = env
-        self.texts: dict[Path, str] = {source.path: source.text}
-        self._compiled: dict[Path, bool] = {}
-        self._starts: list[int] | None = None
-
-    def keeps_code_valid(self, fix: Fix) -> bool:
-        if not fix.edits:
-            return True
-        for edit in fix.edits:
-            if edit.path not in self.texts:
-                other = self.env.read_text(edit.path)
-                if other is not None:
-                    self.texts[edit.path] = other
-                elif not edit.path.exists():
-                    self.texts[edit.path] = ""  # the fix creates this file
-        if self._fast_yes(fix):
-            return True
-        return fix_keeps_code_valid(fix, self.texts)
-
-    def _compiles_before(self, path: Path) -> bool:
-        known = self._compiled.get(path)
-        if known is None:
-            known = self._compiled[path] = compiles(self.texts[path])
-        return known
-
-    def _statement_starts(self) -> list[int]:
-        """The lines on which a top-level statement of the source begins (at column 0)."""
-        if self._starts is None:
-            starts = []
-            for child in self.source.tree.children:
-                if child.type in ("endmarker", "error_node", "error_leaf"):
-                    continue
-                line, column = child.get_first_leaf().start_pos
-                if column == 0:
-                    starts.append(line)
-            self._starts = starts
-        return self._starts
-
-    def _fast_yes(self, fix: Fix) -> bool:
-        path = self.source.path
-        if any(edit.path != path for edit in fix.edits) or "__future__" in self.source.text:
-            return False
-        if not self._compiles_before(path):
-            return False
-        starts = self._statement_starts()
-        first = min(edit.span.start_line for edit in fix.edits)
-        last = max(edit.span.end_line for edit in fix.edits)
-        begin = next((line for line in reversed(starts) if line <= first), None)
-        if begin is None:
-            return False
-        end = next((line for line in starts if line > last), len(self.source.lines) + 1)
-        shifted = [
-            Edit(
-                path,
-                Span(
-                    edit.span.start_line - begin + 1,
-                    edit.span.start_column,
-                    edit.span.end_line - begin + 1,
-                    edit.span.end_column,
-                ),
-                edit.content,
-            )
-            for edit in fix.edits
-        ]
-        try:
-            after = apply_edits("".join(self.source.lines[begin - 1 : end - 1]), shifted)
-        except EditConflict:
-            return False
-        return compiles(after)
 
 
 def _inside(finding: Finding, source: SourceFile) -> bool:
@@ -367,10 +288,104 @@ def check_paths(
                 continue
         todo.append(path)
     workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
-    if workers > 1 and len(todo) >= PARALLEL_FROM:
+    parallel = workers > 1 and len(todo) >= PARALLEL_FROM
+    if todo:
+        _prepare(env, read_migrations_aside=parallel and _CAN_FORK)
+    if parallel:
         outcomes: Iterable[_Outcome] = _check_parallel(todo, env, workers, results is not None)
     else:
         outcomes = (_check_file(path, env, results is not None) for path in todo)
+    with _fewer_collections():
+        _collect(outcomes, report, results)
+    if results is not None:
+        results.save()
+    report.findings.sort(key=Finding.sort_key)
+    return report
+
+
+_CAN_FORK = "fork" in multiprocessing.get_all_start_methods()
+
+
+def _prepare(env: Environment, *, read_migrations_aside: bool) -> None:
+    """Build the index and hold one snapshot of the migrations for the whole run.
+
+    Before workers are forked, the migrations are read by another process while this one parses
+    the models (the two take about as long): otherwise every worker reads all of them itself,
+    after the index is built."""
+    from integrity_lsp.project.migrations import history_for
+
+    index = env.index
+    reader = None
+    if read_migrations_aside and isinstance(index, _LazyIndex) and index._index is None:
+        reader = _MigrationReader()
+        index.build_with(apps_known=reader.start)
+    history = history_for(index)
+    history.hold_snapshots()
+    if reader is not None:
+        parsed = reader.result()
+        if parsed:
+            history.adopt(parsed)
+
+
+class _MigrationReader:
+    """A forked process that reads every migration once the apps are known."""
+
+    def __init__(self) -> None:
+        self._receive: Any = None
+        self._process: Any = None
+
+    def start(self, index: ProjectIndex) -> None:
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(target=_read_migrations, args=(index, send), daemon=True)
+        self._process.start()
+        send.close()
+
+    def result(self, timeout: float = 120.0) -> dict[Path, Any] | None:
+        """The migrations read, or None (the workers then read them themselves)."""
+        if self._process is None:
+            return None
+        try:
+            if self._receive.poll(timeout):
+                found = self._receive.recv()
+                return found if isinstance(found, dict) else None
+            return None
+        except (EOFError, OSError, pickle.PickleError):
+            return None
+        finally:
+            self._receive.close()
+            self._process.join(timeout=1.0)
+            if self._process.is_alive():
+                self._process.terminate()
+
+
+def _read_migrations(index: ProjectIndex, send: Any) -> None:
+    from integrity_lsp.project.migrations import history_for
+
+    try:
+        send.send(history_for(index).read_all())
+    except Exception:
+        send.send(None)
+    finally:
+        send.close()
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """A batch run allocates millions of short-lived parso nodes, whose parent links make them
+    cycles: with the default thresholds the collector runs a full collection over the index
+    every few files (measured: 7 % of a large project's check). Restored afterwards."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+def _collect(
+    outcomes: Iterable[_Outcome], report: CheckReport, results: ResultCache | None
+) -> None:
     for outcome in outcomes:
         report.files_checked += 1
         if outcome.error is not None:
@@ -380,10 +395,6 @@ def check_paths(
         report.findings.extend(outcome.findings)
         if results is not None and outcome.deps is not None:
             results.store(outcome.path, outcome.digest, outcome.findings, outcome.deps)
-    if results is not None:
-        results.save()
-    report.findings.sort(key=Finding.sort_key)
-    return report
 
 
 PARALLEL_FROM = 64  # fewer files than this are checked faster than worker processes start
@@ -446,8 +457,9 @@ def _check_parallel(
     global _WORKER
     files = sorted(files, key=_size, reverse=True)
     chunk = max(1, min(16, len(files) // (workers * 8)))
-    if "fork" in multiprocessing.get_all_start_methods():
+    if _CAN_FORK:
         env.index.generation  # noqa: B018 -- build the index once, before forking
+        gc.freeze()  # the workers' collections then never touch the inherited index
         if record:
             from integrity_lsp.cache import JediProbe
 
@@ -465,6 +477,7 @@ def _check_parallel(
             yield from pool.map(_check_in_worker, files, chunksize=chunk)
     finally:
         _WORKER = None
+        gc.unfreeze()
 
 
 def _size(path: Path) -> int:

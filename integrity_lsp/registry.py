@@ -34,6 +34,12 @@ class Rule:
     check: NodeCheck | None
     check_file: FileCheck | None
     doc: str
+    # A file containing none of these cannot hold a finding of this rule (empty: any file can).
+    # The checker parses only files some enabled rule's words appear in.
+    words: tuple[str, ...] = ()
+
+    def may_apply(self, text: str) -> bool:
+        return not self.words or any(word in text for word in self.words)
 
     @property
     def summary(self) -> str:
@@ -59,19 +65,26 @@ def register(
     node_types: tuple[str, ...] = (),
     check: NodeCheck | None = None,
     check_file: FileCheck | None = None,
+    words: tuple[str, ...] = (),
 ) -> Rule:
     """Register a rule; called once at the bottom of each rule module."""
     if code in RULES and RULES[code].check is not check:
         raise ValueError(f"rule {code} registered twice")
-    rule = Rule(code, name, severity, node_types, check, check_file, (doc or "").strip())
+    rule = Rule(code, name, severity, node_types, check, check_file, (doc or "").strip(), words)
     RULES[code] = rule
     return rule
 
 
+_LOADED: list[dict[str, Rule]] = []  # the sorted registry, once every rule module is imported
+
+
 def load_rules() -> dict[str, Rule]:
     """Import every rule module once; returns the registry sorted by code."""
+    if _LOADED and len(_LOADED[0]) == len(RULES):
+        return _LOADED[0]
     import integrity_lsp.rules as package
 
     for module in pkgutil.iter_modules(package.__path__):
         importlib.import_module(f"{package.__name__}.{module.name}")
-    return dict(sorted(RULES.items()))
+    _LOADED[:] = [dict(sorted(RULES.items()))]
+    return _LOADED[0]

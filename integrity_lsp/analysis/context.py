@@ -16,6 +16,7 @@ from integrity_lsp.analysis.source import SourceFile
 from integrity_lsp.config import Settings
 
 if TYPE_CHECKING:
+    from integrity_lsp.analysis.incremental import OpenDocuments
     from integrity_lsp.project.index import ProjectIndex
     from integrity_lsp.project.resolve import Resolver
 
@@ -36,6 +37,8 @@ class Environment:
     index: ProjectIndex
     resolver: Resolver
     read_text: Callable[[Path], str | None] = field(default=read_from_disk)
+    # The server's open documents, checked incrementally; None: every file in full.
+    open_documents: OpenDocuments | None = None
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,9 @@ QUERYSET_METHODS = FILTER_METHODS | frozenset(
     }
 )  # fmt: skip
 CREATE_METHODS = frozenset({"create", "create_user", "create_superuser"})
+# The text of every write site holds one of these: `create(`, `bulk_create(`, `get_or_create(`,
+# a manager's `create_*(…)` and `save(`. Rules about writes skip files without them.
+WRITE_WORDS = ("create(", "create_", "save(")
 INTEGRITY_ERROR_CATCHERS = frozenset(
     {"IntegrityError", "DatabaseError", "Error", "Exception", "BaseException"}
 )

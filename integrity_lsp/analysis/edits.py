@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import ast
-import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from parso.utils import split_lines
 
-from integrity_lsp.analysis.source import GRAMMAR, SourceFile, parse
+from integrity_lsp.analysis.source import GRAMMAR, SourceFile, cpython_tree, parse
 from integrity_lsp.findings import Edit, Fix, Span
 
 Node = Any
@@ -56,13 +54,7 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
 
 def compiles(text: str) -> bool:
     """Does CPython accept this source? (parso accepts everything, so it cannot tell.)"""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
+    return cpython_tree(text) is not None
 
 
 def fix_keeps_code_valid(fix: Fix, texts: dict[Path, str]) -> bool:

@@ -1,15 +1,15 @@
-"""Rewrites shared by the race rules: `get_or_create`/`update_or_create` calls and the
-`try: with transaction.atomic(): … except IntegrityError: …` wrapper."""
+"""Rewrites shared by the race rules: `get_or_create`/`update_or_create` calls replacing a
+statement, and the re-indenting of a block (the try/atomic wrapper is in `try_atomic`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from integrity_lsp.analysis.edits import ensure_import, statement_span
-from integrity_lsp.analysis.nodes import Argument, Node, code, comments_in, indent_of, indent_unit
+from integrity_lsp.analysis.edits import statement_span
+from integrity_lsp.analysis.nodes import Argument, Node, code, comments_in, indent_of
 from integrity_lsp.analysis.races import Write
 from integrity_lsp.analysis.source import SourceFile
-from integrity_lsp.findings import Edit, Span
+from integrity_lsp.findings import Edit
 
 CREATED_NAME = "_created"  # not `_`: Django projects bind `_` to gettext
 
@@ -76,39 +76,6 @@ def replace_statement(source: SourceFile, statement: Node, content: str) -> Edit
     )
 
 
-def try_atomic_edits(source: SourceFile, write: Write, handler_lines: list[str]) -> list[Edit]:
-    """Wrap the write's statement in try/atomic/except IntegrityError with `handler_lines`."""
-    statement = write.statement
-    indent = indent_of(statement)
-    step = indent_unit(source.lines)
-    inner = shift_block(code(statement).rstrip("\r\n"), indent, indent + step * 2)
-    span = statement_span(statement)
-    trailing = _trailing_comment(statement)
-    if trailing is not None:  # the wrapped copy carries it: the original must go with the span
-        span = Span(
-            span.start_line, span.start_column, span.end_line, span.end_column + len(trailing)
-        )
-    transaction, transaction_edit = ensure_import(source, "django.db", "transaction")
-    integrity, integrity_edit = ensure_import(source, "django.db", "IntegrityError")
-    handler = "\n".join(f"{indent}{step}{line}" for line in (handler_lines or ["pass"]))
-    # The replaced span starts after the statement's indentation, so the first line has none.
-    text = (
-        f"try:\n{indent}{step}with {transaction}.atomic():\n{inner}\n"
-        f"{indent}except {integrity}:\n{handler}"
-    )
-    edits = [Edit(source.path, span, text)]
-    edits.extend(_merge_imports(source, [e for e in (transaction_edit, integrity_edit) if e]))
-    return edits
-
-
-def _trailing_comment(statement: Node) -> str | None:
-    """The comment ending a simple statement's line (`x = 1  # note` gives `  # note`)."""
-    last = statement.get_last_leaf()
-    if last.type != "newline" or "#" not in last.prefix:
-        return None
-    return str(last.prefix)
-
-
 def shift_block(block: str, old_indent: str, new_indent: str) -> str:
     """Re-indent a block whose first line has no indentation and the others `old_indent`."""
     lines = block.splitlines()
@@ -117,20 +84,3 @@ def shift_block(block: str, old_indent: str, new_indent: str) -> str:
         body = line[len(old_indent) :] if line.startswith(old_indent) else line.lstrip()
         shifted.append(new_indent + body if line.strip() else "")
     return "\n".join(shifted)
-
-
-def _merge_imports(source: SourceFile, edits: list[Edit]) -> list[Edit]:
-    """Two `from django.db import …` insertions at one place become one line."""
-    if len(edits) == 2 and edits[0].span == edits[1].span:
-        names = [e.content.split(" import ")[1].strip() for e in edits]
-        head = edits[0].content.split(" import ")[0]
-        lead = "\n" if edits[0].content.startswith("\n") else ""
-        tail = "" if lead else "\n"
-        return [
-            Edit(
-                source.path,
-                edits[0].span,
-                f"{lead}{head.strip()} import {', '.join(sorted(names))}{tail}",
-            )
-        ]
-    return edits

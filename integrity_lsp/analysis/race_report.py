@@ -18,10 +18,10 @@ from integrity_lsp.analysis.race_fixes import (
     get_or_create_call,
     rest_items,
     split_write,
-    try_atomic_edits,
 )
 from integrity_lsp.analysis.race_fixes import replace_statement as replace_statement_edit
 from integrity_lsp.analysis.races import Query, Write, lookup_source
+from integrity_lsp.analysis.try_atomic import wrap_in_try_atomic
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 
 if TYPE_CHECKING:
@@ -117,7 +117,8 @@ def write_fixes(
     title = "Wrap the create in `try: with transaction.atomic()` … `except IntegrityError`"
     if not covered:
         title += " (race-safe only once a unique constraint covers the lookup)"
-    return [Fix(title, applicability, tuple(try_atomic_edits(ctx.file, write, handler)))]
+    edits = wrap_in_try_atomic(ctx.file, write.statement, handler)
+    return [Fix(title, applicability, tuple(edits))]
 
 
 def _handler_lines(write: Write, query: Query, handler_body: Node | None) -> list[str]:

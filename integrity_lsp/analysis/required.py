@@ -11,11 +11,12 @@ overridden `save()`) is taken as filled.
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.nodes import CALL_CHAIN_TYPES, Node, chain_parts, walk
-from integrity_lsp.analysis.source import SourceFile, content_hash
+from integrity_lsp.analysis.source import SourceFile, content_hash, cpython_tree
 from integrity_lsp.project.records import (
     AUTO_FIELD_CLASSES,
     EMPTY_STRING_FIELD_CLASSES,
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from integrity_lsp.project.records import ModelRecord
 
 NOT_INSERTED = frozenset({"GeneratedField", "ManyToManyField", "GenericRelation"})
-_ASSIGNED_CACHE: dict[tuple[str, str, str], frozenset[str]] = {}
+_ASSIGNED_CACHE: dict[tuple[str, str], dict[str, frozenset[str]]] = {}
 
 
 def fills_itself(field: FieldRecord) -> bool:
@@ -61,29 +62,69 @@ def assigned_by_methods(ctx: Context, model: ModelRecord) -> frozenset[str]:
     """Attributes the model class assigns on `self` in any of its methods."""
     path = model.ref.path
     text = ctx.file.text if path == ctx.file.path else ctx.env.read_text(Path(path))
-    if text is None:
+    if text is None or "self." not in text:
         return frozenset()
-    key = (str(path), content_hash(text), model.name)
-    cached = _ASSIGNED_CACHE.get(key)
-    if cached is None:
-        source = ctx.file if path == ctx.file.path else SourceFile(Path(path), text)
-        cached = frozenset(_self_assignments(source, model.name))
+    key = (str(path), content_hash(text))
+    by_class = _ASSIGNED_CACHE.get(key)
+    if by_class is None:
+        # Once per file version for all its classes: a models module defines many models.
+        by_class = _self_assignments_read_by_cpython(text)
+        if by_class is None:
+            source = ctx.file if path == ctx.file.path else SourceFile(Path(path), text)
+            by_class = _self_assignments(source)
         if len(_ASSIGNED_CACHE) > 1024:
             _ASSIGNED_CACHE.clear()
-        _ASSIGNED_CACHE[key] = cached
-    return cached
+        _ASSIGNED_CACHE[key] = by_class
+    return by_class.get(model.name, frozenset())
 
 
-def _self_assignments(source: SourceFile, class_name: str) -> set[str]:
-    found: set[str] = set()
+def _self_assignments(source: SourceFile) -> dict[str, frozenset[str]]:
+    """Per top-level class: the attributes its body assigns on `self`."""
+    found: dict[str, set[str]] = {}
     for classdef in source.tree.iter_classdefs():
-        if classdef.children[1].value != class_name:
-            continue
+        names = found.setdefault(classdef.children[1].value, set())
         for node in walk(classdef.children[-1]):
             if node.type == "expr_stmt" and node.children[1].type == "operator":
-                found.update(_self_attribute(target) for target in node.children[:-1:2])
-    found.discard("")
-    return found
+                names.update(_self_attribute(target) for target in node.children[:-1:2])
+        names.discard("")
+    return {name: frozenset(names) for name, names in found.items()}
+
+
+def _self_assignments_read_by_cpython(text: str) -> dict[str, frozenset[str]] | None:
+    """`_self_assignments` without a parso tree (the models module is not otherwise parsed
+    here); None when CPython does not accept the text."""
+    module = cpython_tree(text)
+    if module is None:
+        return None
+    found: dict[str, set[str]] = {}
+    pending: list[ast.AST] = list(module.body)
+    while pending:
+        statement = pending.pop()
+        if isinstance(statement, ast.ClassDef):
+            names = found.setdefault(statement.name, set())
+            for node in ast.walk(statement):
+                targets = (
+                    node.targets
+                    if isinstance(node, ast.Assign)
+                    else [node.target]
+                    if isinstance(node, ast.AugAssign)
+                    else []
+                )
+                names.update(_self_target(target) for target in targets)
+            names.discard("")
+        elif not isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.expr):
+            pending.extend(ast.iter_child_nodes(statement))  # classes inside if/try/with
+    return {name: frozenset(names) for name, names in found.items()}
+
+
+def _self_target(target: ast.expr) -> str:
+    if (
+        isinstance(target, ast.Attribute)
+        and isinstance(target.value, ast.Name)
+        and target.value.id == "self"
+    ):
+        return target.attr
+    return ""
 
 
 def _self_attribute(target: Node) -> str:

@@ -12,12 +12,10 @@ import json
 from dataclasses import dataclass
 
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.analysis.edits import ensure_import, offset_of
+from integrity_lsp.analysis.edits import ensure_import
 from integrity_lsp.analysis.handlers import decorators_of
-from integrity_lsp.analysis.nodes import Node, code, indent_of, indent_unit, walk
-from integrity_lsp.analysis.race_fixes import shift_block
-from integrity_lsp.analysis.source import SourceFile
-from integrity_lsp.findings import Edit, Span
+from integrity_lsp.analysis.nodes import Node, code, walk
+from integrity_lsp.findings import Edit
 
 HTML_RESPONSES = ("HttpResponse(", "render(", "redirect(", "TemplateResponse(")
 RETURN_IGNORED = frozenset({"perform_create", "perform_update"})
@@ -74,79 +72,6 @@ def _drf(ctx: Context, function: Node, name: str, text: str) -> ConflictResponse
         edits += _edits(status_edit)
     line = f'return {response}({{"detail": {text}}}, status={status})'
     return ConflictResponse((line,), edits, True, "Response(…, status=HTTP_409_CONFLICT)")
-
-
-def wrap_in_try_atomic(source: SourceFile, statement: Node, handler: tuple[str, ...]) -> list[Edit]:
-    """`try: with transaction.atomic(): <statement> except IntegrityError: <handler>`, keeping
-    the statement's trailing comment on it, and the `django.db` import(s) it needs."""
-    indent = indent_of(statement)
-    first = statement.get_first_leaf()
-    last = statement.get_last_leaf()
-    end = last.start_pos if last.type == "newline" else last.end_pos
-    lines = source.lines
-    start = offset_of(lines, *first.start_pos)
-    text = source.text[start : offset_of(lines, *end)]
-    step = indent_unit(source.lines)
-    inner = shift_block(text, indent, indent + step * 2)
-    transaction, transaction_edit = ensure_import(source, "django.db", "transaction")
-    integrity, integrity_edit = ensure_import(source, "django.db", "IntegrityError")
-    width = len(indent) + len(step)
-    body = "\n".join(
-        f"{indent}{step}{part}" if part else ""
-        for line in handler
-        for part in _fit(line, width).split("\n")
-    )
-    content = (
-        f"try:\n{indent}{step}with {transaction}.atomic():\n{inner}\n"
-        f"{indent}except {integrity}:\n{body}"
-    )
-    span = Span(first.start_pos[0], first.start_pos[1], end[0], end[1])
-    edits = [Edit(source.path, span, content)]
-    imports = [edit for edit in (transaction_edit, integrity_edit) if edit is not None]
-    if len(imports) == 2 and imports[0].span == imports[1].span:
-        merged = imports[0].content.replace(
-            "import transaction", "import IntegrityError, transaction"
-        )
-        imports = [Edit(source.path, imports[0].span, merged)]
-    return edits + imports
-
-
-def _fit(line: str, indent: int, limit: int = 100) -> str:
-    """`return Response(…)` too long for one line, split as a formatter would: the arguments
-    on one line of their own, else one per line with a trailing comma."""
-    if indent + len(line) <= limit or not line.endswith(")") or "(" not in line:
-        return line
-    opening = line.index("(") + 1
-    head, inner = line[:opening], line[opening:-1]
-    if indent + 4 + len(inner) <= limit:
-        return f"{head}\n    {inner}\n)"
-    parts = "".join(f"\n    {part}," for part in _top_level_split(inner))
-    return f"{head}{parts}\n)"
-
-
-def _top_level_split(text: str) -> list[str]:
-    """Split call arguments at commas outside brackets and string literals."""
-    parts: list[str] = []
-    depth, start, quote, escaped = 0, 0, "", False
-    for position, char in enumerate(text):
-        if quote:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == quote:
-                quote = ""
-        elif char in "\"'":
-            quote = char
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif char == "," and depth == 0:
-            parts.append(text[start:position].strip())
-            start = position + 1
-    parts.append(text[start:].strip())
-    return [part for part in parts if part]
 
 
 def _edits(edit: Edit | None) -> tuple[Edit, ...]:

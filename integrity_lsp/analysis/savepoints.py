@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.django import is_atomic_expression, parse_orm_call
 from integrity_lsp.analysis.edits import ensure_import, offset_of, statement_span
-from integrity_lsp.analysis.nodes import CALL_CHAIN_TYPES, Node, chain_parts, links, walk
+from integrity_lsp.analysis.nodes import (
+    CALL_CHAIN_TYPES,
+    Node,
+    chain_parts,
+    indent_of,
+    indent_unit,
+    links,
+    walk,
+)
 from integrity_lsp.analysis.nodes import statements as block_statements
 from integrity_lsp.analysis.race_fixes import shift_block
 from integrity_lsp.analysis.source import SourceFile
@@ -75,9 +83,10 @@ def wrap_body_in_atomic(source: SourceFile, body: Node) -> list[Edit]:
     lines = source.lines
     begin = offset_of(lines, start.start_line, start.start_column)
     text = source.text[begin : offset_of(lines, end.end_line, end.end_column)]
-    indent = " " * start.start_column
+    indent = indent_of(statements[0])  # tabs stay tabs
+    step = indent_unit(source.lines)
     transaction, import_edit = ensure_import(source, "django.db", "transaction")
-    content = f"with {transaction}.atomic():\n" + shift_block(text, indent, indent + "    ")
+    content = f"with {transaction}.atomic():\n" + shift_block(text, indent, indent + step)
     span = Span(start.start_line, start.start_column, end.end_line, end.end_column)
     edits = [Edit(source.path, span, content)]
     if import_edit is not None:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import warnings
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from parso.grammar import load_grammar
 from parso.utils import split_lines
+
+if TYPE_CHECKING:
+    from integrity_lsp.analysis.incremental import OpenDocuments
 
 GRAMMAR = load_grammar(version="3.11")
 
@@ -22,18 +27,38 @@ def parse(text: str) -> Any:
     return GRAMMAR.parse(text, error_recovery=True)
 
 
+def cpython_tree(text: str) -> ast.Module | None:
+    """CPython's own parse (about ten times faster than parso's, no positions to edit with);
+    None when CPython rejects the text."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
 class SourceFile:
     """A file's text and its lazily built parso tree; per-file facts are cached properties."""
 
-    def __init__(self, path: Path, text: str, module_name: str | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        text: str,
+        module_name: str | None = None,
+        open_documents: OpenDocuments | None = None,
+    ) -> None:
         self.path = path
         self.text = text
         self.module_name = module_name
+        self._open_documents = open_documents
         # Per-file answers other modules compute once per version (keyed by their own tuples).
         self.memo: dict[tuple[str, str], Any] = {}
 
     @cached_property
     def tree(self) -> Any:
+        if self._open_documents is not None:
+            return self._open_documents.parse(self.path, self.text)
         return parse(self.text)
 
     @cached_property

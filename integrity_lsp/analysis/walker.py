@@ -13,13 +13,18 @@ from typing import Any
 from integrity_lsp.analysis.context import AtomicBlock, Context
 from integrity_lsp.analysis.django import catches_integrity_error, is_atomic_expression
 from integrity_lsp.analysis.handlers import decorators_of, detect_handler
+from integrity_lsp.analysis.incremental import StatementResults
 from integrity_lsp.findings import Finding
 from integrity_lsp.registry import Rule
 
 Node = Any
 
 
-def walk_file(ctx: Context, rules: Iterable[Rule]) -> list[Finding]:
+def walk_file(
+    ctx: Context, rules: Iterable[Rule], reuse: StatementResults | None = None
+) -> list[Finding]:
+    """Every rule's findings in the file; with `reuse`, the top-level definitions whose
+    findings an earlier check of this document already has are not walked again."""
     by_type: dict[str, list[Rule]] = {}
     findings: list[Finding] = []
     for rule in rules:
@@ -29,21 +34,49 @@ def walk_file(ctx: Context, rules: Iterable[Rule]) -> list[Finding]:
             findings.extend(rule.check_file(ctx))
     if not by_type:
         return findings
-    stack: list[tuple[Node, Context]] = [(ctx.file.tree, ctx)]
+    root = ctx.file.tree
+    if reuse is None:
+        findings.extend(_walk(root, ctx, by_type))
+        return findings
+    findings.extend(_dispatch(root, ctx, by_type))
+    inner = _enter(root, ctx)
+    for child in root.children:
+        child_ctx = _child_context(root, child, inner)
+        if not reuse.is_reusable(child):
+            findings.extend(_walk(child, child_ctx, by_type))
+            continue
+        key = reuse.key(child)
+        found = reuse.lookup(key)
+        if found is None:
+            found = _walk(child, child_ctx, by_type)
+            reuse.store(key, found)
+        findings.extend(found)
+    return findings
+
+
+def _walk(top: Node, ctx: Context, by_type: dict[str, list[Rule]]) -> list[Finding]:
+    findings: list[Finding] = []
+    stack: list[tuple[Node, Context]] = [(top, ctx)]
     while stack:
         node, node_ctx = stack.pop()
-        for rule in by_type.get(node.type, ()):
-            assert rule.check is not None
-            try:
-                findings.extend(rule.check(node, node_ctx))
-            except RecursionError:
-                continue  # an absurdly deep expression: skip this node, keep the rest of the file
+        findings.extend(_dispatch(node, node_ctx, by_type))
         children = getattr(node, "children", None)
         if not children:
             continue
         inner = _enter(node, node_ctx)
         for child in reversed(children):
             stack.append((child, _child_context(node, child, inner)))
+    return findings
+
+
+def _dispatch(node: Node, ctx: Context, by_type: dict[str, list[Rule]]) -> list[Finding]:
+    findings: list[Finding] = []
+    for rule in by_type.get(node.type, ()):
+        assert rule.check is not None
+        try:
+            findings.extend(rule.check(node, ctx))
+        except RecursionError:
+            continue  # an absurdly deep expression: skip this node, keep the rest of the file
     return findings
 
 

@@ -8,6 +8,7 @@ importing file's dotted module name; without one they are dropped.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -72,6 +73,56 @@ def build_import_table(tree: Any, module: str | None, *, is_package: bool) -> Im
     for name, value in nested.items():
         top.setdefault(name, value)
     return ImportTable(MappingProxyType(top), tuple(dict.fromkeys(stars)))
+
+
+def import_table_of_text(text: str, module: str | None, *, is_package: bool) -> ImportTable:
+    """`build_import_table` of the text, without a parso tree where CPython's parser accepts
+    the text (ten times faster: a module read only for its imports need not be parsed twice)."""
+    from integrity_lsp.analysis.source import cpython_tree, parse
+
+    tree = cpython_tree(text)
+    if tree is None:
+        return build_import_table(parse(text), module, is_package=is_package)
+    top: dict[str, tuple[str, str | None]] = {}
+    nested: dict[str, tuple[str, str | None]] = {}
+    stars: list[str] = []
+    for statement, module_level in _ast_imports(tree):
+        target = top if module_level else nested
+        if isinstance(statement, ast.Import):
+            for alias in statement.names:
+                if alias.asname is not None:
+                    target[alias.asname] = (alias.name, None)
+                else:
+                    head = alias.name.split(".")[0]
+                    target[head] = (head, None)
+            continue
+        base = resolve_relative(module, is_package, statement.level, statement.module or "")
+        if base is None:
+            continue
+        for alias in statement.names:
+            if alias.name == "*":
+                stars.append(base)
+            else:
+                target[alias.asname or alias.name] = (base, alias.name)
+    for name, value in nested.items():
+        top.setdefault(name, value)
+    return ImportTable(MappingProxyType(top), tuple(dict.fromkeys(stars)))
+
+
+def _ast_imports(tree: ast.AST) -> Iterator[tuple[ast.Import | ast.ImportFrom, bool]]:
+    """Import statements in source order, each with whether it is at module level."""
+    stack: list[tuple[ast.AST, bool]] = [(tree, True)]
+    while stack:
+        node, module_level = stack.pop()
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node, module_level
+            continue
+        if isinstance(node, ast.expr):
+            continue  # imports are statements
+        inner = module_level and not isinstance(
+            node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+        )
+        stack.extend((child, inner) for child in reversed(list(ast.iter_child_nodes(node))))
 
 
 def _iter_import_nodes(node: Any) -> Iterator[Any]:

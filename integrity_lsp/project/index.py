@@ -24,7 +24,7 @@ import os
 import re
 import stat
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -47,7 +47,7 @@ from integrity_lsp.project.builtin import (
     builtin_modules,
     is_builtin_path,
 )
-from integrity_lsp.project.imports import ImportTable, build_import_table
+from integrity_lsp.project.imports import ImportTable, import_table_of_text
 from integrity_lsp.project.models import (
     GET_USER_MODEL,
     ParsedClass,
@@ -83,6 +83,12 @@ SKIP_DIRS = frozenset({*DEFAULT_EXCLUDE, "site-packages", "node_modules", "__pyc
 MAX_FILE_BYTES = 2_000_000
 _CLASS_RE = re.compile(r"^[ \t]*class[ \t]+(\w+)[ \t]*(?:\(([^)]*)\))?[ \t]*:", re.MULTILINE)
 _MODELISH_BASE = re.compile(r"Model|Manager$|QuerySet$")
+# Django's, DRF's, django-filter's and factory_boy's classes named after models are not models:
+# a project's forms.py, admin.py and serializers need not be parsed to index it.
+_NOT_MODEL_BASE = re.compile(
+    r"(Form|FormSet|Admin|Inline|Serializer|ViewSet|View|Backend|Field|Schema|Filter|FilterSet"
+    r"|Resource|TestCase|Factory)$"
+)
 _MAX_NAME_LENGTH = (("postgis", 63), ("postgresql", 63), ("mysql", 64), ("oracle", 30))
 _DEPTH = 30
 _FROM_QUERYSET = re.compile(r"^([\w.]+)\.from_queryset\(\s*([\w.]+)\s*\)$")
@@ -136,7 +142,16 @@ class ProjectIndex:
     # ------------------------------------------------------------------ building
 
     @classmethod
-    def build(cls, root: Path, settings: Settings) -> ProjectIndex:
+    def build(
+        cls,
+        root: Path,
+        settings: Settings,
+        *,
+        apps_known: Callable[[ProjectIndex], None] | None = None,
+    ) -> ProjectIndex:
+        """Index the project. `apps_known` is called once the apps and settings are read and
+        before the models are parsed (what takes the time): `check` starts reading the
+        migrations in another process then, which needs nothing more."""
         index = cls(root, settings)
         for path in index._walk():
             text = index._read_disk(path)
@@ -144,9 +159,15 @@ class ProjectIndex:
                 index._files[path] = index._scan(path, text)
         index._refresh_modules()
         index._modelish = index._compute_modelish()
-        for state in index._files.values():
+        app_modules = [state for state in index._files.values() if state.path.name == "apps.py"]
+        for state in app_modules:
             index._parse_if_wanted(state)
         index._refresh_apps_and_settings()
+        if apps_known is not None:
+            apps_known(index)
+        for state in index._files.values():
+            if state.path.name != "apps.py":
+                index._parse_if_wanted(state)
         index._relink()
         return index
 
@@ -207,7 +228,7 @@ class ProjectIndex:
             for name, bases in state.classes:
                 for base in bases:
                     children.setdefault(base, set()).add(name)
-                if any(base in seeds or _MODELISH_BASE.search(base) for base in bases):
+                if any(_is_modelish_base(base, seeds) for base in bases):
                     queue.append(name)
         found: set[str] = set()
         while queue:
@@ -456,7 +477,7 @@ class ProjectIndex:
         cached = self._lazy_imports.get(path)
         if cached is None or cached[0] != digest:
             text = self._text(path) or ""
-            table = build_import_table(parse(text), module, is_package=path.name == "__init__.py")
+            table = import_table_of_text(text, module, is_package=path.name == "__init__.py")
             cached = (digest, table)
             self._lazy_imports[path] = cached
         return cached[1], None
@@ -1247,6 +1268,12 @@ def _format_names(
                 record = replace(record, name=record.name % names)
         result.append(record)
     return tuple(result)
+
+
+def _is_modelish_base(base: str, seeds: set[str]) -> bool:
+    if base in seeds:
+        return True
+    return bool(_MODELISH_BASE.search(base)) and not _NOT_MODEL_BASE.search(base)
 
 
 def _is_dotted(text: str) -> bool:

@@ -71,8 +71,10 @@ class MigrationHistory:
         self._read_text = read_text
         self._overlay: dict[Path, str] = {}
         self._parsed: dict[Path, tuple[Signature, str, MigrationFile]] = {}
-        self._plans: dict[tuple[object, bool], Plan] = {}
-        self._states: dict[tuple[str, bool], tuple[object, AppState]] = {}
+        self._plans: dict[bool, tuple[object, object, Plan]] = {}
+        self._snapshot_seconds: float | None = SNAPSHOT_SECONDS
+        # (label, squash) -> (key, state, the snapshot it was computed from)
+        self._states: dict[tuple[str, bool], tuple[object, AppState, object]] = {}
         self._snapshot: tuple[float, object, dict[MigrationKey, MigrationFile]] | None = None
 
     # -------------------------------------------------------------- keeping up to date
@@ -184,7 +186,8 @@ class MigrationHistory:
         now = time.monotonic()
         if self._snapshot is not None:
             taken, old_token, migrations = self._snapshot
-            if old_token == token and now - taken < SNAPSHOT_SECONDS:
+            fresh = self._snapshot_seconds is None or now - taken < self._snapshot_seconds
+            if old_token == token and fresh:
                 return migrations
         migrations = self._read_all_migrations()
         self._snapshot = (now, token, migrations)
@@ -197,26 +200,47 @@ class MigrationHistory:
                 result[migration.key] = migration
         return result
 
+    def read_all(self) -> dict[Path, tuple[Signature, str, MigrationFile]]:
+        """Read (parse) every migration now; what `adopt` takes in another process."""
+        self.all_migrations()
+        return dict(self._parsed)
+
+    def adopt(self, parsed: Mapping[Path, tuple[Signature, str, MigrationFile]]) -> None:
+        """Migrations another process read (`read_all`): each is used while the file's
+        signature (size and mtime, or the unsaved text) is still the one it was read with."""
+        for path, entry in parsed.items():
+            self._parsed.setdefault(path, entry)
+        self._snapshot = None
+
+    def hold_snapshots(self) -> None:
+        """For one batch run (`check`): files do not change under it, so the snapshot of the
+        migrations is kept until a text given to the history changes, however long it runs."""
+        self._snapshot_seconds = None
+
     def plan(self, *, squash: bool = True) -> Plan:
         migrations = self.all_migrations()
-        key = (tuple(sorted((k, id(m)) for k, m in migrations.items())), squash)
-        cached = self._plans.get(key)
-        if cached is None:
-            self._plans.clear()
-            cached = self._plans[key] = migration_plan(migrations, squash=squash)
-        return cached
+        cached = self._plans.get(squash)
+        if cached is not None and cached[0] is migrations:
+            return cached[2]
+        key = tuple(sorted((k, id(m)) for k, m in migrations.items()))
+        plan = cached[2] if cached is not None and cached[1] == key else None
+        if plan is None:
+            plan = migration_plan(migrations, squash=squash)
+        self._plans[squash] = (migrations, key, plan)
+        return plan
 
     def app_state(self, label: str, *, squash: bool = True) -> AppState:
         """The state an app's migrations build (cached until one of them changes)."""
         migrations = self.all_migrations()
+        cached = self._states.get((label, squash))
+        if cached is not None and cached[2] is migrations:
+            return cached[1]  # the same snapshot: nothing can have changed
         plan = self.plan(squash=squash)
         ordered = [migrations[key] for key in plan.order if key[0] == label]
         key = tuple(id(m) for m in ordered)
-        cached = self._states.get((label, squash))
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        state = replay(label, ordered)
-        self._states[(label, squash)] = (key, state)
+        unchanged = cached is not None and cached[0] == key
+        state = cached[1] if cached is not None and unchanged else replay(label, ordered)
+        self._states[(label, squash)] = (key, state, migrations)
         return state
 
     def context(self, path: Path) -> MigrationContext | None:

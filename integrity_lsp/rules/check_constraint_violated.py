@@ -8,7 +8,11 @@ lookups `exact`, `iexact`, `gt`, `gte`, `lt`, `lte`, `in`, `range`, `isnull`, `c
 ## Why is this bad?
 The database rejects the row: `IntegrityError: CHECK constraint failed: price_gte_0`. For the
 positive fields Django adds a column check (`"quantity" >= 0`): SQLite reports `CHECK constraint
-failed: quantity`, PostgreSQL `violates check constraint "sales_orderline_quantity_check"`. A
+failed: quantity`, PostgreSQL `violates check constraint "sales_orderline_quantity_check"`.
+On MariaDB they are `UNSIGNED` columns, and (in its default strict mode) a negative value is
+refused as out of range before any check: `DataError: (1264, "Out of range value for column
+'quantity'…")`, not an `IntegrityError`, so an `except IntegrityError` does not catch it there
+(a `CheckConstraint` of the model fails with `IntegrityError` (4025) on MariaDB as elsewhere). A
 literal that always fails is a bug that only shows when that line runs.
 
 Values the analysis cannot know (variables, expressions, NULL) are never reported: a CHECK
@@ -55,6 +59,7 @@ from integrity_lsp.analysis.checks import (
     without,
 )
 from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.django import WRITE_WORDS
 from integrity_lsp.analysis.guards import resolve_model, write_site
 from integrity_lsp.analysis.nodes import Argument, Node, code
 from integrity_lsp.analysis.uniqueness import column_of
@@ -164,4 +169,11 @@ def _finding(
     )
 
 
-register(CODE, NAME, doc=__doc__, node_types=("atom_expr", "power"), check=check)
+register(
+    CODE,
+    NAME,
+    doc=__doc__,
+    node_types=("atom_expr", "power"),
+    check=check,
+    words=WRITE_WORDS,
+)

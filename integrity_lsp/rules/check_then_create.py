@@ -47,6 +47,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.django import WRITE_WORDS
 from integrity_lsp.analysis.nodes import Node, block_exits, code, statements
 from integrity_lsp.analysis.race_report import race_finding, write_fixes
 from integrity_lsp.analysis.races import (
@@ -147,4 +148,11 @@ def _report(
         return
 
 
-register(CODE, NAME, doc=__doc__, node_types=("if_stmt",), check=check)
+register(
+    CODE,
+    NAME,
+    doc=__doc__,
+    node_types=("if_stmt",),
+    check=check,
+    words=WRITE_WORDS,
+)

@@ -33,6 +33,13 @@ one instance. `create_defaults` is only written when the project's Django is ≥
 `django-version`, the environment or the requirements); otherwise the fix is offered only when
 the create sets nothing beyond the lookup and the updated values.
 
+On SQLite, two overlapping calls of the fixed code can fail with `OperationalError: database is
+locked` instead: `update_or_create` reads first (its `select_for_update()` is a plain `SELECT`
+there) inside a transaction that SQLite opens DEFERRED, and the call that writes second cannot
+upgrade its lock. Set `"OPTIONS": {"transaction_mode": "IMMEDIATE"}` in the SQLite `DATABASES`
+entry (Django ≥ 5.1) to make it race-free there. On PostgreSQL and MariaDB the fix is race-free
+as it is (all three checked by the integration suite, `docs/hazards.md`).
+
 ## References
 - [QuerySet.update_or_create](https://docs.djangoproject.com/en/stable/ref/models/querysets/#update-or-create)
 """
@@ -42,7 +49,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.analysis.django import parse_orm_call
+from integrity_lsp.analysis.django import WRITE_WORDS, parse_orm_call
 from integrity_lsp.analysis.django_version import supports_create_defaults
 from integrity_lsp.analysis.nodes import (
     Argument,
@@ -189,4 +196,11 @@ def _fixes(
     return [Fix(f"Use `{write.model_text}.objects.update_or_create()`", applicability, (edit,))]
 
 
-register(CODE, NAME, doc=__doc__, node_types=("if_stmt", "try_stmt"), check=check)
+register(
+    CODE,
+    NAME,
+    doc=__doc__,
+    node_types=("if_stmt", "try_stmt"),
+    check=check,
+    words=WRITE_WORDS,
+)

@@ -35,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.django import WRITE_WORDS
 from integrity_lsp.analysis.nodes import Node, statements
 from integrity_lsp.analysis.race_fixes import (
     assigned,
@@ -91,4 +92,11 @@ def _same_target(first: Node | None, second: Node | None) -> bool:
     return bool(first.get_code(include_prefix=False) == second.get_code(include_prefix=False))
 
 
-register(CODE, NAME, doc=__doc__, node_types=("try_stmt",), check=check)
+register(
+    CODE,
+    NAME,
+    doc=__doc__,
+    node_types=("try_stmt",),
+    check=check,
+    words=WRITE_WORDS,
+)

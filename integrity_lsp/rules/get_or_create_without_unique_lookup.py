@@ -174,4 +174,6 @@ def _names(node: Node) -> list[Node]:
     return found
 
 
-register(CODE, NAME, doc=__doc__, node_types=("atom_expr", "power"), check=check)
+register(
+    CODE, NAME, doc=__doc__, node_types=("atom_expr", "power"), check=check, words=("_or_create(",)
+)

@@ -100,4 +100,4 @@ def check(ctx: Context) -> Iterator[Finding]:
         )
 
 
-register(CODE, NAME, doc=__doc__, check_file=check)
+register(CODE, NAME, doc=__doc__, check_file=check, words=("class",))

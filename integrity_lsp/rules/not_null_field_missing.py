@@ -39,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.django import WRITE_WORDS
 from integrity_lsp.analysis.guards import resolve_model, write_site
 from integrity_lsp.analysis.nodes import Node
 from integrity_lsp.analysis.required import missing_fields
@@ -86,4 +87,11 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
     )
 
 
-register(CODE, NAME, doc=__doc__, node_types=("atom_expr", "power"), check=check)
+register(
+    CODE,
+    NAME,
+    doc=__doc__,
+    node_types=("atom_expr", "power"),
+    check=check,
+    words=WRITE_WORDS,
+)

@@ -6,11 +6,14 @@ the column was added.
 
 ## Why is this bad?
 `SET NOT NULL` fails while any row is NULL: `NOT NULL constraint failed: shop_product.category_id`
-on SQLite, `column "category_id" … contains null values` on PostgreSQL. With a `default=` (kept
-or with `preserve_default=False`) or a `db_default=`, Django's schema editor first updates the
-NULL rows to it, and the change is safe. On PostgreSQL and MySQL `blank=True` or `auto_now`
-alone does not fill them (only SQLite's table rebuild uses that effective default), so they do
-not count.
+on SQLite, `column "category_id" … contains null values` on PostgreSQL. MariaDB (in its default
+strict mode) fails too, but with `DataError: (1265, "Data truncated for column 'category_id'…")`,
+not an `IntegrityError`.
+
+With a `default=` (kept or with `preserve_default=False`) or a `db_default=`, Django's schema
+editor first updates the NULL rows to it, and the change is safe. On PostgreSQL and MySQL
+`blank=True` or `auto_now` alone does not fill them (only SQLite's table rebuild uses that
+effective default), so they do not count.
 
 A model created in the same migration starts empty and is never reported; neither are models
 whose state the migrations do not tell (after RunSQL or SeparateDatabaseAndState).
@@ -37,8 +40,10 @@ migrations.AlterField(
 
 ## Fix safety
 Unsafe. The fix writes a `RunPython` backfill migration (with `apps.get_model`) placed before this
-one, whose value you must choose: a neutral placeholder for numbers, booleans and text, and a
-check that stops the migration while NULL rows exist for other fields.
+one, whose value you must choose. For numbers, booleans and text it sets a neutral placeholder
+(`0`, `False`, `""`) on the NULL rows. For other fields (a `ForeignKey`, a date, …) it is a stub:
+it raises `RuntimeError("choose the <field> of existing <Model> rows here")` while NULL rows
+exist, so the migration stops, on every database, until you write the backfill.
 
 ## References
 - [AlterField](https://docs.djangoproject.com/en/stable/ref/migration-operations/#alterfield)
@@ -97,4 +102,4 @@ def check(ctx: Context) -> Iterator[Finding]:
         )
 
 
-register(CODE, NAME, doc=__doc__, check_file=check)
+register(CODE, NAME, doc=__doc__, check_file=check, words=("AlterField",))

@@ -122,4 +122,11 @@ def _check_value(
     )
 
 
-register(CODE, NAME, doc=__doc__, node_types=("atom_expr", "power", "expr_stmt"), check=check)
+register(
+    CODE,
+    NAME,
+    doc=__doc__,
+    node_types=("atom_expr", "power", "expr_stmt"),
+    check=check,
+    words=("_id=", "_id ="),
+)

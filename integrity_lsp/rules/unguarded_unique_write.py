@@ -51,11 +51,17 @@ from collections.abc import Iterator
 
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.dataflow import is_request_derived, request_derived_names
-from integrity_lsp.analysis.django import INTEGRITY_ERROR_CATCHERS, except_clauses, handler_names
+from integrity_lsp.analysis.django import (
+    INTEGRITY_ERROR_CATCHERS,
+    WRITE_WORDS,
+    except_clauses,
+    handler_names,
+)
 from integrity_lsp.analysis.guards import WriteSite, bulk_objects, resolve_model, write_site
 from integrity_lsp.analysis.handlers import handler_title
 from integrity_lsp.analysis.nodes import Argument, Node, code
-from integrity_lsp.analysis.responses import conflict_response, wrap_in_try_atomic
+from integrity_lsp.analysis.responses import conflict_response
+from integrity_lsp.analysis.try_atomic import wrap_in_try_atomic
 from integrity_lsp.analysis.uniqueness import colliding_unique_set, column_of, written_fields
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.registry import register
@@ -142,10 +148,18 @@ def _fixes(site: WriteSite, ctx: Context, text: str) -> list[Fix]:
     if statement.type != "simple_stmt" or statement.parent.type not in ("suite", "file_input"):
         return []
     response = conflict_response(ctx, text)
-    edits = [*wrap_in_try_atomic(ctx.file, statement, response.lines), *response.imports]
+    wrap = wrap_in_try_atomic(ctx.file, statement, response.lines, split_long_calls=True)
+    edits = [*wrap, *response.imports]
     applicability = Applicability.SAFE if response.safe else Applicability.UNSAFE
     title = f"Wrap in `try: with transaction.atomic()` and answer 409 (`{response.summary}`)"
     return [Fix(title, applicability, tuple(edits))]
 
 
-register(CODE, NAME, doc=__doc__, node_types=("atom_expr", "power"), check=check)
+register(
+    CODE,
+    NAME,
+    doc=__doc__,
+    node_types=("atom_expr", "power"),
+    check=check,
+    words=WRITE_WORDS,
+)

@@ -157,4 +157,10 @@ def _finding(
     )
 
 
-register(CODE, NAME, doc=__doc__, check_file=check)
+register(
+    CODE,
+    NAME,
+    doc=__doc__,
+    check_file=check,
+    words=("AddField", "AlterField", "AlterUniqueTogether", "AddConstraint"),
+)

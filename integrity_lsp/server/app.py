@@ -285,6 +285,10 @@ def start(tcp: str | None = None) -> int:
     """Serve on stdio (or on TCP `HOST:PORT`); returns the process exit status."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     server = create_server()
+    # Import the rules now, while the editor is still starting, not inside the first check.
+    from integrity_lsp.registry import load_rules
+
+    load_rules()
     try:
         if tcp:
             host, _, port = tcp.rpartition(":")

@@ -28,9 +28,12 @@ from integrity_lsp.server.documents import Snapshot, path_to_uri, split_lines
 if TYPE_CHECKING:
     from integrity_lsp.server.app import IntegrityServer
 
-# Seconds of quiet before a changed document is checked: as long as its last check took,
-# within these bounds (a small file is checked almost at once, a 1,000-line one not per key).
+# Seconds of quiet before a document is checked while changes arrive in a burst (an editor
+# replaying edits, a paste, models.py changing under open documents): as long as the
+# document's last check took, within these bounds.
 MIN_DELAY, MAX_DELAY = 0.05, 0.25
+# Changes closer together than this are a burst; a keystroke after a pause is checked at once.
+BURST_GAP = 0.03
 MAX_RETRIES = 5
 
 
@@ -57,6 +60,7 @@ class DiagnosticsEngine:
         self._inflight: dict[tuple[str, int | None, int], asyncio.Task[CheckResult]] = {}
         self._ids = itertools.count(1)
         self._durations: dict[str, float] = {}
+        self._last_change: dict[str, float] = {}
         self.changed = asyncio.Event()
 
     # -- computing --------------------------------------------------------------------------
@@ -146,10 +150,20 @@ class DiagnosticsEngine:
     # -- push -------------------------------------------------------------------------------
 
     def schedule(self, uri: str, delay: float | None = None) -> None:
-        """Check `uri` after `delay` seconds of quiet (default: as long as its last check
-        took, within bounds) and publish (push clients only)."""
+        """Check `uri` and publish (push clients only).
+
+        Without `delay` (an edit of the document itself): a change after a pause is checked at
+        once, or as soon as the check of this document already running ends (changes that
+        arrive meanwhile collapse into one check of the newest text) -- a fixed debounce would
+        add its whole length to every keystroke. Changes in a burst wait for quiet instead, so
+        checks do not compete with the burst for the interpreter. With `delay`: after that
+        many seconds of quiet.
+        """
         if delay is None:
-            delay = min(MAX_DELAY, max(MIN_DELAY, self._durations.get(uri, MIN_DELAY)))
+            now = time.perf_counter()
+            previous, self._last_change[uri] = self._last_change.get(uri), now
+            if previous is not None and now - previous < BURST_GAP:
+                delay = self._quiet_period(uri)
         if self.server.client.pull:
             self.changed.set()
             return
@@ -158,9 +172,13 @@ class DiagnosticsEngine:
             pending.cancel()
         self._pending[uri] = self.server.spawn(self._publish_later(uri, delay), "checking")
 
-    async def _publish_later(self, uri: str, delay: float) -> None:
+    async def _publish_later(self, uri: str, delay: float | None) -> None:
         if delay:
             await asyncio.sleep(delay)
+        else:
+            running = [task for key, task in self._inflight.items() if key[0] == uri]
+            if running:
+                await asyncio.wait(running)  # cancelling this waiter leaves them running
         result = await self.current(uri)
         if result is None or result.version != self._version(uri):
             return  # the document changed meanwhile: its own check will publish
@@ -173,6 +191,9 @@ class DiagnosticsEngine:
             )
         )
 
+    def _quiet_period(self, uri: str) -> float:
+        return min(MAX_DELAY, max(MIN_DELAY, self._durations.get(uri, MIN_DELAY)))
+
     def forget(self, uri: str) -> None:
         """The document was closed: stop checking it; clear what a push client shows."""
         pending = self._pending.pop(uri, None)
@@ -180,6 +201,7 @@ class DiagnosticsEngine:
             pending.cancel()
         self.results.pop(uri, None)
         self._durations.pop(uri, None)
+        self._last_change.pop(uri, None)
         if self.published.pop(uri, None) is not None or not self.server.client.pull:
             self.server.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
@@ -193,7 +215,8 @@ class DiagnosticsEngine:
             return
         if not ls.client.pull:
             for uri in list(ls.workspace.text_documents):
-                self.schedule(uri)  # debounced: typing in models.py must not queue a check per key
+                # debounced: typing in models.py must not queue a check per key
+                self.schedule(uri, self._quiet_period(uri))
             return
         self.changed.set()
         if ls.client.refresh:

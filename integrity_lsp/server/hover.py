@@ -49,7 +49,8 @@ async def hover(ls: IntegrityServer, params: types.HoverParams) -> types.Hover |
         env = project.env
         if env is None:
             return None
-        source = SourceFile(snapshot.path, snapshot.text)
+        # The open document's tree, as its last check left it (parsed on the analysis thread).
+        source = SourceFile(snapshot.path, snapshot.text, None, env.open_documents)
         found = await project.run(model_hover, env, source, line, column)
     if found is None:
         return None

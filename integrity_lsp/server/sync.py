@@ -48,6 +48,7 @@ def _track(ls: IntegrityServer, uri: str, text: str) -> Path | None:
     if project is None:
         return path
     project.overlay[path] = text
+    project.note_change(path)
     if project.is_index_source(path):
         project.queue_update(path, text)
         _flush_soon(ls)
@@ -88,7 +89,7 @@ async def did_close(ls: IntegrityServer, params: types.DidCloseTextDocumentParam
     project = ls.project
     if project is None:
         return
-    unsaved = project.overlay.pop(path, None)
+    unsaved = project.close_document(path)
     if project.is_index_source(path):
         disk = read_from_disk(path)
         if unsaved != disk:
@@ -112,6 +113,7 @@ async def did_change_watched_files(
         elif path.suffix == ".py" and path not in project.overlay and project.is_index_source(path):
             deleted = change.type == types.FileChangeType.Deleted
             project.queue_update(path, None if deleted else read_from_disk(path))
+    project.note_change(None)
     if project.has_pending_updates:
         _flush_soon(ls, 0)
     if reload_settings:

@@ -160,3 +160,36 @@ def test_multi_line_string_in_the_body_gets_no_fix(tmp_path: Path) -> None:
     findings = [f for f in check_source(text, path, environment(root)) if f.code == "IL202"]
     assert len(findings) == 1
     assert findings[0].fixes == ()
+
+
+def test_a_tab_indented_file_keeps_its_tabs(tmp_path: Path) -> None:
+    before = (
+        "from django.db import IntegrityError, transaction\n\n"
+        "from store.models import Supplier\n\n\n"
+        "@transaction.atomic\n"
+        "def reorder(email):\n"
+        "\ttry:\n"
+        "\t\tsupplier = Supplier.objects.create(email=email)\n"
+        "\t\tif supplier.rating:\n"
+        "\t\t\tsupplier.save()\n"
+        "\texcept IntegrityError:\n"
+        "\t\tsupplier = Supplier.objects.get(email=email)\n"
+        "\treturn supplier\n"
+    )
+    after = before.replace(
+        "\t\tsupplier = Supplier.objects.create(email=email)\n"
+        "\t\tif supplier.rating:\n"
+        "\t\t\tsupplier.save()\n",
+        "\t\twith transaction.atomic():\n"
+        "\t\t\tsupplier = Supplier.objects.create(email=email)\n"
+        "\t\t\tif supplier.rating:\n"
+        "\t\t\t\tsupplier.save()\n",
+    )
+    check_fixed(
+        before,
+        after,
+        filename=FILENAME,
+        project="guards",
+        tmp_path=tmp_path,
+        code="IL202",
+    )

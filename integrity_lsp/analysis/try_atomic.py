@@ -1,0 +1,93 @@
+"""The `try: with transaction.atomic(): <statement> except IntegrityError: <handler>` rewrite of
+one statement, shared by the race fixes (IL101–IL103) and the 409 fix of IL201: indented like
+the file (tabs stay tabs), the statement's trailing comment kept on it, and the `django.db`
+import(s) it needs as one line. Edits use `\\n`; the checker turns them into the file's endings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from integrity_lsp.analysis.edits import ensure_import, offset_of
+from integrity_lsp.analysis.nodes import Node, indent_of, indent_unit
+from integrity_lsp.analysis.race_fixes import shift_block
+from integrity_lsp.analysis.source import SourceFile
+from integrity_lsp.findings import Edit, Span
+
+LINE_LIMIT = 100
+
+
+def wrap_in_try_atomic(
+    source: SourceFile, statement: Node, handler: Sequence[str], *, split_long_calls: bool = False
+) -> list[Edit]:
+    """The edits wrapping `statement`; `handler` is the except body (`pass` when empty), one
+    line each. `split_long_calls`: a handler line over the line limit that is a call is split
+    as a formatter would (the 409 response); otherwise lines are kept as given (a copied body)."""
+    indent = indent_of(statement)
+    step = indent_unit(source.lines)
+    first = statement.get_first_leaf()
+    last = statement.get_last_leaf()
+    # Up to the line end, so a comment ending the line moves into the block with the statement.
+    end = last.start_pos if last.type == "newline" else last.end_pos
+    lines = source.lines
+    text = source.text[offset_of(lines, *first.start_pos) : offset_of(lines, *end)]
+    inner = shift_block(text, indent, indent + step * 2)
+    transaction, transaction_edit = ensure_import(source, "django.db", "transaction")
+    integrity, integrity_edit = ensure_import(source, "django.db", "IntegrityError")
+    width = len(indent) + len(step)
+    body = "\n".join(
+        f"{indent}{step}{part}" if part else ""
+        for line in handler or ("pass",)
+        for part in (_fit(line, width) if split_long_calls else line).split("\n")
+    )
+    # The replaced span starts after the statement's indentation, so the first line has none.
+    content = (
+        f"try:\n{indent}{step}with {transaction}.atomic():\n{inner}\n"
+        f"{indent}except {integrity}:\n{body}"
+    )
+    span = Span(first.start_pos[0], first.start_pos[1], end[0], end[1])
+    imports = [edit for edit in (transaction_edit, integrity_edit) if edit is not None]
+    if len(imports) == 2 and imports[0].span == imports[1].span:  # one line for both names
+        merged = imports[0].content.replace(
+            "import transaction", "import IntegrityError, transaction"
+        )
+        imports = [Edit(source.path, imports[0].span, merged)]
+    return [Edit(source.path, span, content), *imports]
+
+
+def _fit(line: str, indent: int) -> str:
+    """`return Response(…)` too long for one line, split as a formatter would: the arguments
+    on one line of their own, else one per line with a trailing comma."""
+    if indent + len(line) <= LINE_LIMIT or not line.endswith(")") or "(" not in line:
+        return line
+    opening = line.index("(") + 1
+    head, inner = line[:opening], line[opening:-1]
+    if indent + 4 + len(inner) <= LINE_LIMIT:
+        return f"{head}\n    {inner}\n)"
+    parts = "".join(f"\n    {part}," for part in _top_level_split(inner))
+    return f"{head}{parts}\n)"
+
+
+def _top_level_split(text: str) -> list[str]:
+    """Split call arguments at commas outside brackets and string literals."""
+    parts: list[str] = []
+    depth, start, quote, escaped = 0, 0, "", False
+    for position, char in enumerate(text):
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(text[start:position].strip())
+            start = position + 1
+    parts.append(text[start:].strip())
+    return [part for part in parts if part]

@@ -1,0 +1,127 @@
+"""The server's incremental checking gives exactly what a check from scratch gives.
+
+Every file of the corpus (examples/ and the fixture projects) is put through a seeded sequence
+of editor-like edits -- typing and deleting characters, deleting, duplicating, swapping and
+blanking lines, reverting to an earlier state -- and after every edit the findings of
+`check_source` with `OpenDocuments` (diff-parsed tree, reused statement results) are compared
+with those of a plain `check_source` of the same text.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from integrity_lsp.analysis.incremental import OpenDocuments
+from integrity_lsp.analysis.source import SourceFile, parse
+from integrity_lsp.checker import check_source
+from tests.robustness.support import corpus, environment_for
+
+EDITS_PER_FILE = 16
+SEED = 20261124
+
+
+def _edited(lines: list[str], rng: random.Random) -> list[str]:
+    lines = list(lines)
+    if not lines:
+        return ["x = 1\n"]
+    at = rng.randrange(len(lines))
+    line = lines[at]
+    operation = rng.randrange(7)
+    if operation == 0:  # type a character
+        column = rng.randrange(len(line.rstrip("\n")) + 1)
+        lines[at] = line[:column] + rng.choice("x (:)'#,=") + line[column:]
+    elif operation == 1 and len(line.rstrip("\n")) > 0:  # delete a character
+        column = rng.randrange(len(line.rstrip("\n")))
+        lines[at] = line[:column] + line[column + 1 :]
+    elif operation == 2:
+        del lines[at]
+    elif operation == 3:
+        lines.insert(at, line)
+    elif operation == 4:
+        lines.insert(at, "\n")
+    elif operation == 5:
+        indent = line[: len(line) - len(line.lstrip())]
+        lines[at] = f"{indent}pass\n"
+    elif at + 1 < len(lines):
+        lines[at], lines[at + 1] = lines[at + 1], lines[at]
+    return lines
+
+
+def _cases() -> list[tuple[Path, Path]]:
+    return [
+        (root, path)
+        for root, path in corpus()
+        if path.parent.name != "migrations" and path.stat().st_size > 200
+    ]
+
+
+@pytest.mark.parametrize(
+    ("root", "path"), _cases(), ids=lambda value: value.name if isinstance(value, Path) else ""
+)
+def test_incremental_check_equals_a_check_from_scratch(root: Path, path: Path) -> None:
+    env = environment_for(root, path)
+    documents = OpenDocuments(keep=lambda _: True)
+    incremental = replace(env, open_documents=documents)
+    rng = random.Random(f"{SEED}:{path.relative_to(root)}")
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    history = [lines]
+    for step in range(EDITS_PER_FILE):
+        if rng.random() < 0.15 and len(history) > 1:
+            lines = rng.choice(history)  # undo: back to an earlier state
+        else:
+            lines = _edited(lines, rng)
+        history.append(lines)
+        text = "".join(lines)
+        expected = check_source(text, path, env)
+        assert check_source(text, path, incremental) == expected, f"after edit {step}:\n{text}"
+
+
+def test_a_diff_parsed_tree_round_trips_the_new_text(tmp_path: Path) -> None:
+    documents = OpenDocuments(keep=lambda _: True)
+    path = tmp_path / "views.py"
+    first = "def a():\n    return 1\n\n\ndef b():\n    return 2\n"
+    tree = documents.parse(path, first)
+    second = first.replace("return 2", "return (2 +")
+    updated = documents.parse(path, second)
+    assert updated is tree  # parso updated the same module in place
+    assert updated.get_code() == second
+    assert [child.type for child in updated.children] == [
+        child.type for child in parse(second).children
+    ]
+
+
+def test_statement_results_are_reused_only_while_nothing_else_changed(tmp_path: Path) -> None:
+    path = tmp_path / "views.py"
+    text = "import x\n\n\ndef a():\n    return 1\n\n\ndef b():\n    return 2\n"
+    documents = OpenDocuments(keep=lambda _: True)
+
+    def reusable(source_text: str) -> list[bool]:
+        source = SourceFile(path, source_text, None, documents)
+        results = documents.statement_results(source, salt="same settings")
+        assert results is not None
+        flags = []
+        for child in source.tree.children:
+            if results.is_reusable(child):
+                key = results.key(child)
+                flags.append(results.lookup(key) is not None)
+                results.store(key, [])
+        return flags
+
+    assert reusable(text) == [False, False]
+    edited_body = text.replace("return 2", "return 3")
+    assert reusable(edited_body) == [True, False]  # only the edited function is walked again
+    documents.note_change(path)  # the document's own edits keep what is reusable
+    assert reusable(edited_body) == [True, True]
+    documents.note_change(tmp_path / "base.py")  # another document changed: walk everything
+    assert reusable(edited_body) == [False, False]
+    assert reusable(edited_body.replace("import x", "import y")) == [False, False]  # skeleton
+
+
+def test_files_defining_models_are_never_reused(tmp_path: Path) -> None:
+    documents = OpenDocuments(keep=lambda _: True)
+    source = SourceFile(tmp_path / "models.py", "class A:\n    pass\n", None, documents)
+    assert documents.statement_results(source, salt=None) is None
