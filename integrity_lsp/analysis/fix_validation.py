@@ -55,9 +55,12 @@ class FixValidator:
                     self.texts[edit.path] = other
                 elif not edit.path.exists():
                     self.texts[edit.path] = ""  # the fix creates this file
-        verdict = self._by_runs(fix)
-        if verdict is None:
-            verdict = fix_keeps_code_valid(fix, self.texts)
+        try:
+            verdict = self._by_runs(fix)
+            if verdict is None:
+                verdict = fix_keeps_code_valid(fix, self.texts)
+        except RecursionError:
+            return False  # parso's error finder on absurdly nested code: offer no fix
         return verdict
 
     def _by_runs(self, fix: Fix) -> bool | None:

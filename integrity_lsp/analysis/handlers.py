@@ -189,13 +189,25 @@ def _ninja_owners(source: SourceFile) -> frozenset[str]:
         for statement in source.tree.children:
             node = statement.children[0] if statement.type == "simple_stmt" else statement
             if node.type == "expr_stmt" and node.children[0].type == "name":
-                callee = normalised(node.children[-1]).split("(", 1)[0]
-                if callee.rsplit(".", 1)[-1] in NINJA_CLASSES:
+                callee = _callee_name(node.children[-1])
+                if callee is not None and callee.rsplit(".", 1)[-1] in NINJA_CLASSES:
                     owners.add(str(node.children[0].value))
         if len(_NINJA_CACHE) > 1024:
             _NINJA_CACHE.clear()
         cached = _NINJA_CACHE[key] = frozenset(owners)
     return cached
+
+
+def _callee_name(value: Node) -> str | None:
+    """`ninja.Router` for `ninja.Router(…)`; None unless `value` is a call. Reads only the
+    callee's leaves: the arguments (or a 150-deep literal assigned instead) are never
+    rendered, which would recurse once per level of nesting."""
+    if value.type not in ("atom_expr", "power"):
+        return None
+    *callee, call = value.children
+    if call.type != "trailer" or call.children[0].value != "(":
+        return None
+    return "".join(normalised(part) for part in callee)
 
 
 def handler_title(handler: HandlerInfo) -> str:

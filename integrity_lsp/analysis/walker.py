@@ -35,23 +35,29 @@ def walk_file(
     if not by_type:
         return findings
     root = ctx.file.tree
-    if reuse is None:
-        findings.extend(_walk(root, ctx, by_type))
-        return findings
     findings.extend(_dispatch(root, ctx, by_type))
     inner = _enter(root, ctx)
     for child in root.children:
-        child_ctx = _child_context(root, child, inner)
-        if not reuse.is_reusable(child):
-            findings.extend(_walk(child, child_ctx, by_type))
-            continue
-        key = reuse.key(child)
-        found = reuse.lookup(key)
-        if found is None:
-            found = _walk(child, child_ctx, by_type)
-            reuse.store(key, found)
-        findings.extend(found)
+        try:
+            findings.extend(
+                _walk_statement(child, _child_context(root, child, inner), by_type, reuse)
+            )
+        except RecursionError:
+            continue  # an absurdly deep statement hides its own findings, not the file's
     return findings
+
+
+def _walk_statement(
+    statement: Node, ctx: Context, by_type: dict[str, list[Rule]], reuse: StatementResults | None
+) -> list[Finding]:
+    if reuse is None or not reuse.is_reusable(statement):
+        return _walk(statement, ctx, by_type)
+    key = reuse.key(statement)
+    found = reuse.lookup(key)
+    if found is None:
+        found = _walk(statement, ctx, by_type)
+        reuse.store(key, found)
+    return found
 
 
 def _walk(top: Node, ctx: Context, by_type: dict[str, list[Rule]]) -> list[Finding]:
