@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import secrets
 import threading
 from collections.abc import Generator, Iterator
@@ -229,13 +230,22 @@ def describe(report: pytest.TestReport) -> dict[str, Any]:
     else:
         status = report.outcome
         detail = "" if report.passed else report.longreprtext.strip().splitlines()[-1][:300]
+    if isinstance(properties.get("observed"), str):
+        properties["observed"] = _RUN_DATABASE.sub("test_il_<run>", properties["observed"])
     return {"status": status, "detail": detail, **properties}
+
+
+# The per-run database name MariaDB puts into its messages: recorded as is, every run would
+# change the committed table.
+_RUN_DATABASE = re.compile(r"\btest_il_[0-9a-f]{8}(?:_\d+)?")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not _recorded:
         return
-    data: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"cases": {}}
+    data: dict[str, Any] = (
+        json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {"cases": {}}
+    )
     for (case_id, phase, backend), result in sorted(_recorded.items()):
         case = _cases[case_id]
         entry = data["cases"].setdefault(case_id, {})
@@ -253,7 +263,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     known = {case.id for case in CASES}  # a renamed or removed case leaves the table
     data["cases"] = {key: data["cases"][key] for key in sorted(known) if key in data["cases"]}
     data["backends"] = BACKEND_TITLES
-    RESULTS.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    RESULTS.write_text(text, encoding="utf-8")
     spec = importlib.util.spec_from_file_location("gen_hazard_table", RENDERER)
     assert spec is not None and spec.loader is not None
     renderer = importlib.util.module_from_spec(spec)

@@ -297,42 +297,13 @@ def column_of(field: FieldRecord) -> str:
     return f"{field.name}_id" if field.is_foreign_key else field.name
 
 
-# Messages `explain` does not parse yet (reported): PostgreSQL's DDL wordings.
-_PG_DDL = (
-    (
-        re.compile(r'column "(?P<column>\w+)" of relation "(?P<table>\w+)" contains null values'),
-        "not_null",
-    ),
-    (
-        re.compile(
-            r'could not create unique index "(?P<constraint>\w+)"'
-            r"\s+DETAIL:\s+Key \((?P<columns>[^)]*)\)"
-        ),
-        "unique",
-    ),
-)
-
-
 def observed_target(error: Result, index: ProjectIndex) -> tuple[Target | None, str]:
     """What the raised error is about, via `integrity_lsp.explain` (with the traceback, whose
     project frame settles messages that name no table). The second item says how it was read.
     """
-    text = _REMAKE.sub(r"\1", error["traceback"])
-    explanation = explain_text(text, index, settings=Settings())
+    explanation = explain_text(error["traceback"], index, settings=Settings())
     if explanation is not None and explanation.model is not None:
         return _target_of(explanation), "explain"
-    for pattern, kind in _PG_DDL:
-        match = pattern.search(error["message"])
-        if match is not None:
-            groups = match.groupdict()
-            columns = groups.get("columns") or groups.get("column") or ""
-            target = Target(
-                kind,
-                groups.get("table"),
-                frozenset(part.strip() for part in columns.split(",")),
-                groups.get("constraint"),
-            )
-            return target, "explain does not parse this PostgreSQL DDL message (reported)"
     return None, "explain found no model"
 
 
