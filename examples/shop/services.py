@@ -114,3 +114,13 @@ def create_gift_card_safe(category: Category) -> Product:
     return Product.objects.create(
         sku="GIFT-CARD", name="Gift card", category=category, price=0, weight_grams=0
     )
+
+
+# IL205 in an UPDATE: -1 as a "withdrawn" marker → CHECK constraint failed: price_gte_0.
+def withdraw_product(sku: str) -> int:
+    return Product.objects.filter(sku=sku).update(is_active=False, price=-1)  # expect: IL205
+
+
+# Safe twin: the flag says it; the price stays valid.
+def withdraw_product_safe(sku: str) -> int:
+    return Product.objects.filter(sku=sku).update(is_active=False)

@@ -46,7 +46,7 @@ HARMLESS_METHODS = frozenset(
 @dataclass(frozen=True)
 class WriteSite:
     node: Node  # the expression reported: the create call, the `.save()` call, the constructor
-    kind: str  # "create" | "bulk_create" | "save" | "constructor"
+    kind: str  # "create" | "bulk_create" | "save" | "constructor" | "update" (IL205)
     method: str  # "create", "create_user", "bulk_create", "save", "" for a bare constructor
     model_text: str
     model_leaf: Node | None

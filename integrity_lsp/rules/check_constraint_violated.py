@@ -1,5 +1,6 @@
 """## What it does
-Finds literal values in `create()` and model constructors (`Product(price=-1)`) that violate a
+Finds literal values in `create()`, model constructors (`Product(price=-1)`) and queryset
+`update()` calls (`Product.objects.filter(…).update(price=-1)`) that violate a
 `CheckConstraint` of the model — its `condition=` (or the older `check=`) evaluated with the
 lookups `exact`, `iexact`, `gt`, `gte`, `lt`, `lte`, `in`, `range`, `isnull`, `contains`,
 `startswith`, `endswith`, `F()` references and `&`, `|`, `^`, `~` — or a negative value for a
@@ -15,9 +16,11 @@ refused as out of range before any check: `DataError: (1264, "Out of range value
 (a `CheckConstraint` of the model fails with `IntegrityError` (4025) on MariaDB as elsewhere). A
 literal that always fails is a bug that only shows when that line runs.
 
-Values the analysis cannot know (variables, expressions, NULL) are never reported: a CHECK
-passes when its condition is unknown, exactly as in SQL. Unset fields count with their literal
-`default`.
+Values the analysis cannot know (variables, expressions, `F()`, NULL) are never reported: a
+CHECK passes when its condition is unknown, exactly as in SQL. Unset fields count with their
+literal `default` in an insert; an `update()` only knows the columns it sets, so a constraint
+over other columns too (`sale_price < price` with only `sale_price` set) is not judged. An
+`update()` that matches no row raises nothing, but the line fails as soon as one row matches.
 
 ## Example
 ```python
@@ -59,9 +62,9 @@ from integrity_lsp.analysis.checks import (
     without,
 )
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.analysis.django import WRITE_WORDS
-from integrity_lsp.analysis.guards import resolve_model, write_site
-from integrity_lsp.analysis.nodes import Argument, Node, code
+from integrity_lsp.analysis.django import WRITE_WORDS, parse_orm_call
+from integrity_lsp.analysis.guards import WriteSite, resolve_model, write_site
+from integrity_lsp.analysis.nodes import Argument, Node, arguments, code
 from integrity_lsp.analysis.uniqueness import column_of
 from integrity_lsp.explain.names import postgres_check_name
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
@@ -74,10 +77,12 @@ NAME = "check-constraint-violated"
 
 
 def check(node: Node, ctx: Context) -> Iterator[Finding]:
-    site = write_site(node, ctx)
+    site = write_site(node, ctx) or _update_site(node, ctx)
     if site is None or site.kind == "bulk_create" or not site.values:
         return
-    partial = site.kind == "save" and site.call.parent is not node  # `obj = M(…)` reported there
+    # `obj = M(…)` … `obj.save()`: the constructor's values are reported at the constructor.
+    partial = site.kind == "save" and site.call.parent is not node
+    statement = "update" if site.kind == "update" else "insert"
     model = resolve_model(site, ctx)
     if model is None:
         return
@@ -94,7 +99,7 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
             given[field.name] = argument
     if not given:
         return
-    if not site.opaque and not partial:
+    if not site.opaque and not partial and site.kind != "update":
         for field in index.all_fields(model).values():
             if field.name not in site.values and field.attname not in site.values:
                 default = literal_value_of(field.default)
@@ -110,8 +115,9 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
             table, column = column_of(index, model, name).split(".", 1)
             message = (
                 f"`{_shown(argument)}` on {model.label}.{name}, a {field.field_class}: "
-                f'Django adds `CHECK ("{column}" >= 0)`, so the insert raises `IntegrityError: '
-                f"CHECK constraint failed: {column}` (PostgreSQL: violates check constraint "
+                f'Django adds `CHECK ("{column}" >= 0)`, so the {statement} raises '
+                f"`IntegrityError: CHECK constraint failed: {column}` (PostgreSQL: violates check "
+                f"constraint "
                 f'"{postgres_check_name(table, column)}"){status}'
             )
             yield _finding(ctx, argument, site.node, message, field.ref)
@@ -141,10 +147,20 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
             shown = f"`{_shown(culprit)}`" if culprit is not None else "A default value"
             message = (
                 f"{shown} violates the CheckConstraint `{label}` (`{constraint.condition}`) of "
-                f"{record.label}: the insert raises `IntegrityError: CHECK constraint failed: "
+                f"{record.label}: the {statement} raises `IntegrityError: CHECK constraint failed: "
                 f"{label}`{status}"
             )
             yield _finding(ctx, culprit, site.node, message, constraint.ref)
+
+
+def _update_site(node: Node, ctx: Context) -> WriteSite | None:
+    """`M.objects.filter(…).update(field=value, …)`: an UPDATE of the columns it names."""
+    orm = parse_orm_call(node, ctx.env.index)
+    if orm is None or orm.method != "update" or orm.final_call is None:
+        return None
+    call = orm.final_call
+    values = {a.keyword: a for a in arguments(call) if a.keyword is not None}
+    return WriteSite(node, "update", "update", orm.model_text, orm.model_leaf, call, values)
 
 
 def _shown(argument: Argument) -> str:
@@ -175,5 +191,5 @@ register(
     doc=__doc__,
     node_types=("atom_expr", "power"),
     check=check,
-    words=WRITE_WORDS,
+    words=(*WRITE_WORDS, "update("),
 )

@@ -111,6 +111,7 @@ CASES: tuple[Case, ...] = (
         at_commit=frozenset({"sqlite", "postgresql"}),
     ),
     Case("IL205", "shop/services.py", "def create_gift_card(", "create_gift_card", TRIGGER),
+    Case("IL205", "shop/services.py", "def withdraw_product(", "withdraw_product", TRIGGER),
     Case(
         "IL205",
         "orders/services.py",

@@ -293,6 +293,19 @@ def create_gift_card(h: Harness, mode: str) -> dict[str, Any]:
     return result
 
 
+def withdraw_product(h: Harness, mode: str) -> dict[str, Any]:
+    """An UPDATE of an existing row: the CHECK constraint is the table's, not the INSERT's."""
+    h.latest()
+    services, shop = project("shop.services"), project("shop.models")
+    shop.Product.objects.create(
+        sku="SKU-1", name="Hammer", category=category(), price=3, weight_grams=1
+    )
+    function = services.withdraw_product if mode == "trigger" else services.withdraw_product_safe
+    result: dict[str, Any] = {"calls": [h.call(lambda: function("SKU-1"))]}
+    result["rows"] = rows("shop.Product", "sku", "price", "is_active")
+    return result
+
+
 def add_return_line(h: Harness, mode: str) -> dict[str, Any]:
     h.latest()
     services = project("orders.services")

@@ -148,6 +148,27 @@ def test_il205_check_constraint_message_quotes_the_runtime_error(tmp_path: Path)
     assert finding.fixes[0].applicability is Applicability.DISPLAY_ONLY
 
 
+def test_il205_an_update_names_the_update(tmp_path: Path) -> None:
+    """An UPDATE is judged on the columns it sets; the message says it is the update."""
+    findings = findings_for(
+        """\
+        from store.models import Bin
+
+
+        def move(label):
+            Bin.objects.filter(label=label).update(slot=0)
+            Bin.objects.filter(label=label).update(slot=5)
+        """,
+        tmp_path,
+        "IL205",
+    )
+    assert [f.message for f in findings] == [
+        "`slot=0` violates the CheckConstraint `bin_slot_range` (`Q(slot__range=(1, 99))`) of "
+        "shop.Bin: the update raises `IntegrityError: CHECK constraint failed: bin_slot_range`"
+    ]
+    assert (findings[0].span.start_line, findings[0].span.start_column) == (5, 43)
+
+
 def test_il205_interpolates_generated_constraint_names(tmp_path: Path) -> None:
     (finding,) = findings_for(
         """\
