@@ -67,6 +67,12 @@ class Result:
         }
 
 
+def ruff_command() -> str | None:
+    """ruff from this interpreter's environment (a venv that is not activated), else PATH."""
+    beside = shutil.which("ruff", path=str(Path(sys.executable).parent))
+    return beside or shutil.which("ruff")
+
+
 def _version(command: list[str]) -> str:
     try:
         found = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
@@ -137,7 +143,7 @@ def tools(path: Path, runs: int, peer_runs: int, peers: bool) -> list[Tool]:
         found.append(Tool(COLD, (*check, str(path)), own, runs))
     if not peers:
         return found
-    ruff = shutil.which("ruff")
+    ruff = ruff_command()
     if ruff:
         found.append(
             Tool(

@@ -76,10 +76,15 @@ def machine() -> dict[str, str]:
         "OS": platform.platform(),
         "Python": f"{platform.python_implementation()} {platform.python_version()}",
         "integrity-lsp": check_throughput.integrity_version(),
-        "ruff": check_throughput._version(["ruff", "--version"]) or "(not installed)",
+        "ruff": _ruff_version(),
         "libraries": ", ".join(versions),
         "load average at start (1/5/15 min)": load,
     }
+
+
+def _ruff_version() -> str:
+    ruff = check_throughput.ruff_command()
+    return (check_throughput._version([ruff, "--version"]) if ruff else None) or "(not installed)"
 
 
 def _row(rows: list[dict[str, object]], tool: str) -> dict[str, object] | None:
