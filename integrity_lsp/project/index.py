@@ -47,6 +47,11 @@ from integrity_lsp.project.builtin import (
     builtin_modules,
     is_builtin_path,
 )
+from integrity_lsp.project.field_classes import (
+    FieldClasses,
+    may_define_field_class,
+    read_field_classes,
+)
 from integrity_lsp.project.imports import ImportTable, import_table_of_text
 from integrity_lsp.project.models import (
     GET_USER_MODEL,
@@ -101,6 +106,7 @@ class _File:
     module: str | None
     classes: tuple[tuple[str, tuple[str, ...]], ...]  # regex scan: (name, base last names)
     mentions_app_config: bool = False
+    defines_field_class: bool = False  # a class with a `…Field` base, and an `__init__`
     parsed: ParsedModule | None = None
     app_configs: tuple[AppConfigInfo, ...] = ()
 
@@ -138,6 +144,7 @@ class ProjectIndex:
         self._canonical: dict[str, str] = {}  # "shop.product" -> "shop.Product"
         self._bare_relations: dict[SourceRef, str] = {}  # field -> "Team" of ForeignKey("Team")
         self._memo: dict[tuple[str, Any], Any] = {}
+        self.field_classes = FieldClasses()
 
     # ------------------------------------------------------------------ building
 
@@ -159,6 +166,7 @@ class ProjectIndex:
                 index._files[path] = index._scan(path, text)
         index._refresh_modules()
         index._modelish = index._compute_modelish()
+        index.field_classes = index._read_field_classes()
         app_modules = [state for state in index._files.values() if state.path.name == "apps.py"]
         for state in app_modules:
             index._parse_if_wanted(state)
@@ -217,7 +225,15 @@ class ProjectIndex:
                 if part and "=" not in part:
                     bases.append(part.rsplit(".", 1)[-1])
             classes.append((match.group(1), tuple(bases)))
-        return _File(path, content_hash(text), None, tuple(classes), "AppConfig" in text)
+        field_class = may_define_field_class(text) and any(bases for _name, bases in classes)
+        return _File(
+            path,
+            content_hash(text),
+            None,
+            tuple(classes),
+            "AppConfig" in text,
+            defines_field_class=field_class,
+        )
 
     def _compute_modelish(self) -> frozenset[str]:
         """Class names that may be models/managers, by name alone (a cheap over-approximation)."""
@@ -238,6 +254,16 @@ class ProjectIndex:
             found.add(name)
             queue.extend(children.get(name, ()))
         return frozenset(found)
+
+    def _read_field_classes(self) -> FieldClasses:
+        """The project's field classes that fix `null`, `unique`, … in their `__init__`."""
+        candidates = [cls for state in self._files.values() for cls in state.classes]
+        texts = (
+            text
+            for state in self._files.values()
+            if state.defines_field_class and (text := self._text(state.path)) is not None
+        )
+        return read_field_classes(candidates, texts)
 
     def _wants_parse(self, state: _File) -> bool:
         path = state.path
@@ -363,6 +389,13 @@ class ProjectIndex:
                     if other is not state and (other.parsed is None) == self._wants_parse(other):
                         self._parse_if_wanted(other)
         now_relevant = state is not None and self._parse_if_wanted(state)
+        if (old is not None and old.defines_field_class) or (
+            state is not None and state.defines_field_class
+        ):
+            field_classes = self._read_field_classes()
+            if field_classes != self.field_classes:
+                self.field_classes = field_classes
+                now_relevant = True
         if structural:
             for other in self._files.values():
                 if other.parsed is not None and other.parsed.module != other.module:
@@ -386,6 +419,7 @@ class ProjectIndex:
 
     def _snapshot(self) -> tuple[Any, ...]:
         return (
+            self.field_classes,
             self.apps,
             self.project_settings,
             self.settings_facts,
@@ -665,7 +699,7 @@ class ProjectIndex:
 
         fields = []
         for parsed_field in cls.fields:
-            record = parsed_field.record
+            record = self.field_classes.apply(parsed_field.record)
             if parsed_field.relation is not None:
                 related = normalise_relation(
                     parsed_field.relation,

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from integrity_lsp.findings import Span
+from integrity_lsp.project.field_classes import FieldClasses
 from integrity_lsp.project.models import constraint_from_call, field_from_call
 from integrity_lsp.project.nodes import (
     arguments,
@@ -117,14 +118,26 @@ class MigrationFile:
     operations: tuple[Operation, ...] = ()
     dependencies_span: Span | None = None  # the `[...]` of `dependencies`, for appending
     has_migration_class: bool = False
+    # `initial = True`: part of the app's first makemigrations run, which Django marks on
+    # every migration it writes then (0001_initial, 0002_initial, …): they build the app's
+    # tables together, before any row can exist.
+    initial: bool = False
 
     @property
     def key(self) -> MigrationKey:
         return (self.app_label, self.name)
 
 
+NO_FIELD_CLASSES = FieldClasses()
+
+
 def parse_migration(
-    tree: Any, path: Path, app_label: str, *, auth_user_model: str = "auth.User"
+    tree: Any,
+    path: Path,
+    app_label: str,
+    *,
+    auth_user_model: str = "auth.User",
+    field_classes: FieldClasses = NO_FIELD_CLASSES,
 ) -> MigrationFile:
     """The `Migration` class of a migration module; an empty record when there is none."""
     functions = {str(func.name.value): func for func in tree.iter_funcdefs()}
@@ -133,7 +146,8 @@ def parse_migration(
         if arglist is None or "Migration" not in arglist.get_code():
             continue
         values = class_assignments(classdef)
-        reader = _Reader(path, app_label, auth_user_model, functions)
+        names = {**_module_assignments(tree), **values}
+        reader = _Reader(path, app_label, auth_user_model, functions, names, field_classes)
         deps_node = values.get("dependencies")
         return MigrationFile(
             app_label=app_label,
@@ -145,8 +159,19 @@ def parse_migration(
             operations=tuple(reader.operations(values.get("operations"))),
             dependencies_span=Span.of(deps_node) if deps_node is not None else None,
             has_migration_class=True,
+            initial=literal(values.get("initial")) is True,
         )
     return MigrationFile(app_label=app_label, name=path.stem, path=path)
+
+
+def _module_assignments(tree: Any) -> dict[str, Any]:
+    """`name = value` at module level: what a Migration's `state_operations=name` may mean."""
+    found: dict[str, Any] = {}
+    for statement in tree.children:
+        node = statement.children[0] if statement.type == "simple_stmt" else statement
+        if node.type == "expr_stmt" and len(node.children) == 3 and node.children[0].type == "name":
+            found[str(node.children[0].value)] = node.children[2]
+    return found
 
 
 def _keys(node: Any) -> list[MigrationKey]:
@@ -168,12 +193,20 @@ def _span(node: Any) -> Span:
 
 class _Reader:
     def __init__(
-        self, path: Path, app_label: str, auth_user_model: str, functions: Mapping[str, Any]
+        self,
+        path: Path,
+        app_label: str,
+        auth_user_model: str,
+        functions: Mapping[str, Any],
+        names: Mapping[str, Any],
+        field_classes: FieldClasses,
     ) -> None:
         self.path = path
         self.app_label = app_label
         self.auth_user_model = auth_user_model
         self.functions = functions
+        self.names = names  # class-level, then module-level assignments
+        self.field_classes = field_classes
 
     def dependencies(self, node: Any) -> list[Dependency]:
         found: list[Dependency] = []
@@ -200,11 +233,19 @@ class _Reader:
 
     def operations(self, node: Any) -> list[Operation]:
         result: list[Operation] = []
-        for index, item in enumerate(collection_items(node) or ()):
+        for index, item in enumerate(self._items(node) or ()):
             operation = self.operation(item, index)
             if operation is not None:
                 result.append(operation)
         return result
+
+    def _items(self, node: Any) -> list[Any] | None:
+        """A list of operations as written, or through the name it was assigned to
+        (`state_operations = [...]` in the class, then `state_operations=state_operations`)."""
+        if node is not None and node.type == "name" and node.value in self.names:
+            target = self.names[node.value]
+            node = None if target.type == "name" else target  # no chains of names
+        return collection_items(node)
 
     def operation(self, node: Any, index: int) -> Operation | None:
         call = split_call(node)
@@ -245,9 +286,10 @@ class _Reader:
     def _field(self, name: str | None, node: Any) -> FieldRecord | None:
         if name is None or node is None:
             return None
-        return field_from_call(
+        record = field_from_call(
             name, node, self.path, app_label=self.app_label, auth_user_model=self.auth_user_model
         )
+        return self.field_classes.apply(record) if record is not None else None
 
     def _op_CreateModel(self, positional: list[Any], kw: dict[str, Any]) -> dict[str, Any]:
         name = string_value(self._arg(positional, kw, 0, "name"))
@@ -403,9 +445,15 @@ class _Reader:
     def _op_SeparateDatabaseAndState(
         self, positional: list[Any], kw: dict[str, Any]
     ) -> dict[str, Any]:
-        database = self.operations(self._arg(positional, kw, 0, "database_operations"))
-        state = self.operations(self._arg(positional, kw, 1, "state_operations"))
-        return {"nested": tuple(state), "touches": tuple(op.model for op in database)}
+        database_node = self._arg(positional, kw, 0, "database_operations")
+        state_node = self._arg(positional, kw, 1, "state_operations")
+        touches = tuple(op.model for op in self.operations(database_node))
+        unreadable = any(
+            node is not None and self._items(node) is None for node in (database_node, state_node)
+        )
+        if unreadable:
+            touches = (*touches, None)  # which models it changes is not known: all of the app's
+        return {"nested": tuple(self.operations(state_node)), "touches": touches}
 
     def _function(self, node: Any) -> Any:
         """The module-level function RunPython runs; False for `RunPython.noop`; else None."""

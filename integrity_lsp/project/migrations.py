@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from integrity_lsp.analysis.source import SourceFile, content_hash, parse
+from integrity_lsp.project.field_classes import FieldClasses
 from integrity_lsp.project.migration_graph import (
     MigrationFile,
     MigrationKey,
@@ -32,7 +33,8 @@ from integrity_lsp.project.records import AppRecord
 if TYPE_CHECKING:
     from integrity_lsp.project.index import ProjectIndex
 
-Signature = tuple[str, int, int]  # ("disk", mtime_ns, size) or ("text", hash(digest), len)
+# ("disk", mtime_ns, size, field classes) or ("text", hash(digest), len, field classes)
+Signature = tuple[str, int, int, FieldClasses]
 
 
 @dataclass(frozen=True)
@@ -64,10 +66,12 @@ class MigrationHistory:
         auth_user_model: Callable[[], str],
         read_text: Callable[[Path], str | None] = _read_disk,
         overlays: Callable[[], Mapping[Path, str]] | None = None,
+        field_classes: Callable[[], FieldClasses] = FieldClasses,
     ) -> None:
         self._apps = apps
         self._overlays = overlays
         self._auth_user_model = auth_user_model
+        self._field_classes = field_classes
         self._read_text = read_text
         self._overlay: dict[Path, str] = {}
         self._parsed: dict[Path, tuple[Signature, str, MigrationFile]] = {}
@@ -138,7 +142,7 @@ class MigrationHistory:
         return own
 
     def _signature_of_text(self, text: str) -> Signature:
-        return ("text", hash(content_hash(text)), len(text))
+        return ("text", hash(content_hash(text)), len(text), self._field_classes())
 
     def _signature(self, path: Path) -> Signature | None:
         overlay = self._overlay_text(path)
@@ -148,7 +152,8 @@ class MigrationHistory:
             stat = path.stat()
         except OSError:
             return None
-        return ("disk", stat.st_mtime_ns, stat.st_size)
+        # The field classes are part of what a migration's records mean (NullCharField).
+        return ("disk", stat.st_mtime_ns, stat.st_size, self._field_classes())
 
     def _migration(self, path: Path, label: str) -> MigrationFile | None:
         signature = self._signature(path)
@@ -163,7 +168,13 @@ class MigrationHistory:
         if text is None:
             return None
         tree = parse(text)
-        parsed = parse_migration(tree, path, label, auth_user_model=self._auth_user_model())
+        parsed = parse_migration(
+            tree,
+            path,
+            label,
+            auth_user_model=self._auth_user_model(),
+            field_classes=self._field_classes(),
+        )
         parsed = _without_nodes(parsed)
         self._parsed[path] = (signature, content_hash(text), parsed)
         return parsed
@@ -275,6 +286,7 @@ def current_operations(
         context.migration.path,
         context.migration.app_label,
         auth_user_model=index.project_settings.auth_user_model,
+        field_classes=index.field_classes,
     )
     return context, list(own.operations)
 
@@ -297,6 +309,8 @@ def operations_on_tables(index: ProjectIndex, source: SourceFile) -> Iterator[Pe
     if found is None:
         return
     context, operations = found
+    if context.migration.initial:
+        return  # its tables are new: empty when it runs (see MigrationFile.initial)
     for operation in operations:
         before = context.app.before.get((context.migration.name, operation.index))
         if before is not None and before.model is not None and before.model.has_table:
@@ -337,6 +351,7 @@ def new_history(index: ProjectIndex) -> MigrationHistory:
     return MigrationHistory(
         apps=lambda: index.apps,
         auth_user_model=lambda: index.project_settings.auth_user_model,
+        field_classes=lambda: index.field_classes,
         # The index's unsaved texts (editor buffers, a fixer's new files).
         overlays=lambda: getattr(index, "_overlay", {}),
     )

@@ -23,7 +23,10 @@ Django 5.2) are not reported:
 - auto fields, `ManyToManyField` (no column) and `GeneratedField` (computed).
 
 A model created in the same migration starts empty and is never reported; neither are proxy and
-unmanaged models.
+unmanaged models, nor a migration marked `initial = True` (makemigrations marks every migration
+of an app's first run, such as the `0002_initial` that adds the ForeignKeys of a cycle between
+apps: they build the tables together, before any row exists). A field class of the project that
+fixes `null=True` in its `__init__` (django-oscar's `NullCharField`) is read as nullable.
 
 ## Example
 ```python

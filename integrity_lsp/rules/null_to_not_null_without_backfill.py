@@ -15,8 +15,9 @@ editor first updates the NULL rows to it, and the change is safe. On PostgreSQL 
 `blank=True` or `auto_now` alone does not fill them (only SQLite's table rebuild uses that
 effective default), so they do not count.
 
-A model created in the same migration starts empty and is never reported; neither are models
-whose state the migrations do not tell (after RunSQL or SeparateDatabaseAndState).
+A model created in the same migration starts empty and is never reported; neither are a
+migration marked `initial = True` (part of the app's first makemigrations run) and models whose
+state the migrations do not tell (after RunSQL or SeparateDatabaseAndState).
 
 ## Example
 ```python

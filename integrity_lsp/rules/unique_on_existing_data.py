@@ -12,7 +12,8 @@ duplicated` on PostgreSQL — on the production database, not on an empty develo
 `AddField(unique=True, default=…)` always fails with two or more rows: the schema editor
 evaluates the default once (a callable too), so every row gets the same value.
 
-Not reported: a model created in the same migration (its table is empty), columns an older
+Not reported: a model created in the same migration (its table is empty), a migration marked
+`initial = True` (part of the app's first makemigrations run), columns an older
 unconditional constraint already kept unique (a subset of the new one), functional
 `UniqueConstraint`s (their columns are expressions), models whose state the migrations do not
 tell (after RunSQL or SeparateDatabaseAndState).

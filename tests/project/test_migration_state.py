@@ -149,6 +149,41 @@ def test_operations_it_cannot_follow_make_the_model_unknown(operation: str) -> N
     assert item is not None and item.unknown is not None
 
 
+@pytest.mark.parametrize("where", ["class", "module"])
+def test_state_operations_assigned_to_a_name_are_read(where: str) -> None:
+    """django-oscar's communication 0001: `state_operations = [CreateModel(…)]` in the class,
+    then `SeparateDatabaseAndState(state_operations=state_operations)`. The model exists
+    (its state is not trusted: the database side is not told)."""
+    create = (
+        'migrations.CreateModel(name="Email", fields=[("id", models.AutoField(primary_key=True))])'
+    )
+    assignment = f"state_operations = [{create}]"
+    source = f"""
+        from django.db import migrations, models
+        {assignment if where == "module" else ""}
+        class Migration(migrations.Migration):
+            {assignment if where == "class" else ""}
+            operations = [
+                migrations.SeparateDatabaseAndState(state_operations=state_operations),
+            ]
+    """
+    state = replay("app", _migrations(source))
+    email = state.model("Email")
+    assert email is not None and email.unknown is not None
+
+
+def test_unreadable_state_operations_make_the_app_unknown() -> None:
+    later = """
+        from django.db import migrations
+        from elsewhere import OPERATIONS
+        class Migration(migrations.Migration):
+            operations = [migrations.SeparateDatabaseAndState(state_operations=OPERATIONS)]
+    """
+    state = replay("app", _migrations(CREATE, later))
+    item = state.model("Item")
+    assert item is not None and item.unknown is not None
+
+
 def test_data_steps_remember_what_their_code_mentions() -> None:
     later = """
         from django.db import migrations

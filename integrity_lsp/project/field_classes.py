@@ -1,0 +1,225 @@
+"""Field classes a project defines, and the options their `__init__` fixes.
+
+django-oscar's `NullCharField(CharField)` sets `kwargs["null"] = kwargs["blank"] = True` before
+calling `super().__init__`, so `NullCharField(max_length=255, unique=True)` is a nullable
+column although the call says nothing about `null`. Read as written, every such field would
+look NOT NULL: an `AddField` of it would be reported as failing on existing rows, a `create()`
+without it as a NOT NULL violation.
+
+What is read, from the `__init__` of a class whose base is a `…Field` (CPython's parser, only
+for the files that define one), for the options that decide constraints (`null`, `blank`,
+`unique`, `primary_key`, `default`, `db_default`):
+- `kwargs["null"] = True` (chained targets too) and `kwargs.update(null=True)`: forced;
+- `super().__init__(…, null=True, …)`: forced (passing it as well would be a TypeError);
+- `kwargs.setdefault("null", True)`: a default the call may override.
+A subclass of such a class inherits what it fixes. Classes are matched by their simple name,
+as field calls are recorded (`NullCharField`, `fields.NullCharField`); names of Django's own
+field classes are never taken over.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+
+from integrity_lsp.analysis.source import cpython_tree
+from integrity_lsp.project.records import FieldRecord
+
+CONSTRAINT_OPTIONS = ("null", "blank", "unique", "primary_key", "default", "db_default")
+DJANGO_FIELD_CLASSES = frozenset(
+    {
+        "AutoField", "BigAutoField", "BigIntegerField", "BinaryField", "BooleanField",
+        "CharField", "CommaSeparatedIntegerField", "CompositePrimaryKey", "DateField",
+        "DateTimeField", "DecimalField", "DurationField", "EmailField", "Field", "FileField",
+        "FilePathField", "FloatField", "ForeignKey", "ForeignObject", "GeneratedField",
+        "GenericIPAddressField", "IPAddressField", "ImageField", "IntegerField", "JSONField",
+        "ManyToManyField", "NullBooleanField", "OneToOneField", "PositiveBigIntegerField",
+        "PositiveIntegerField", "PositiveSmallIntegerField", "SlugField", "SmallAutoField",
+        "SmallIntegerField", "TextField", "TimeField", "URLField", "UUIDField",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FieldClassOptions:
+    """Option -> source text, as a class's `__init__` fixes it."""
+
+    forced: tuple[tuple[str, str], ...] = ()
+    defaults: tuple[tuple[str, str], ...] = ()
+
+    def then(self, child: FieldClassOptions) -> FieldClassOptions:
+        """A subclass's own options over these (its `__init__` runs first, then the base's:
+        the base's forced options win, the child's defaults come before the base's)."""
+        forced = {**dict(child.forced), **dict(self.forced)}
+        defaults = {**dict(self.defaults), **dict(child.defaults)}
+        return FieldClassOptions(tuple(sorted(forced.items())), tuple(sorted(defaults.items())))
+
+
+@dataclass(frozen=True)
+class FieldClasses:
+    """The project's field classes that fix an option, by simple name."""
+
+    by_name: tuple[tuple[str, FieldClassOptions], ...] = ()
+
+    def apply(self, record: FieldRecord) -> FieldRecord:
+        """The record as the database sees the field: the class's fixed options applied."""
+        if not self.by_name:
+            return record
+        options = dict(self.by_name).get(record.field_class)
+        if options is None:
+            return record
+        given = dict(record.options)
+        merged = {**dict(options.defaults), **given, **dict(options.forced)}
+        if merged == given:
+            return record
+        return replace(
+            record,
+            null=merged.get("null") == "True",
+            blank=merged.get("blank") == "True",
+            unique=merged.get("unique") == "True",
+            primary_key=merged.get("primary_key") == "True",
+            default=merged.get("default"),
+            db_default=merged.get("db_default"),
+            options=tuple(merged.items()),
+        )
+
+
+def may_define_field_class(text: str) -> bool:
+    """A cheap test before parsing: a class statement with a `…Field` base and an `__init__`."""
+    return "Field" in text and "__init__" in text and any(o in text for o in CONSTRAINT_OPTIONS)
+
+
+def read_field_classes(
+    candidates: Iterable[tuple[str, tuple[str, ...]]], texts: Iterable[str]
+) -> FieldClasses:
+    """`candidates`: (class name, base simple names) of every class of the project; `texts`:
+    the files that may define field classes (see `may_define_field_class`)."""
+    bases_of = _field_subclasses(candidates)
+    own: dict[str, FieldClassOptions] = {}
+    for text in texts:
+        tree = cpython_tree(text)
+        if tree is None:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef) and node.name in bases_of:
+                options = _init_options(node)
+                if options.forced or options.defaults:
+                    own[node.name] = options
+    return FieldClasses(tuple(sorted(_inherited(bases_of, own).items())))
+
+
+def _field_subclasses(
+    classes: Iterable[tuple[str, tuple[str, ...]]],
+) -> dict[str, tuple[str, ...]]:
+    """Classes with a `…Field` base, or a base that is one of them (`Child(NullCharField)`,
+    `Grandchild(Child)`)."""
+    all_bases: dict[str, tuple[str, ...]] = {}
+    for name, bases in classes:
+        if name not in DJANGO_FIELD_CLASSES:
+            all_bases[name] = (*all_bases.get(name, ()), *bases)
+    found = {n for n, bases in all_bases.items() if any(b.endswith("Field") for b in bases)}
+    grew = True
+    while grew:
+        more = {n for n, bases in all_bases.items() if n not in found and found & set(bases)}
+        found |= more
+        grew = bool(more)
+    return {name: all_bases[name] for name in found}
+
+
+def _inherited(
+    bases_of: Mapping[str, tuple[str, ...]], own: Mapping[str, FieldClassOptions]
+) -> dict[str, FieldClassOptions]:
+    resolved: dict[str, FieldClassOptions] = {}
+
+    def options_of(name: str, seen: frozenset[str]) -> FieldClassOptions | None:
+        if name in resolved:
+            return resolved[name]
+        if name in seen or name not in bases_of:
+            return own.get(name)
+        inherited = FieldClassOptions()
+        for base in reversed(bases_of[name]):  # the first base's options win, as in the MRO
+            found = options_of(base, seen | {name})
+            if found is not None:
+                inherited = found.then(inherited)
+        mine = own.get(name)
+        result = inherited.then(mine) if mine is not None else inherited
+        if result.forced or result.defaults:
+            resolved[name] = result
+            return result
+        return None
+
+    for name in bases_of:
+        options_of(name, frozenset())
+    return resolved
+
+
+def _init_options(classdef: ast.ClassDef) -> FieldClassOptions:
+    init = next(
+        (
+            node
+            for node in classdef.body
+            if isinstance(node, ast.FunctionDef) and node.name == "__init__"
+        ),
+        None,
+    )
+    if init is None or init.args.kwarg is None:
+        return FieldClassOptions()
+    kwargs = init.args.kwarg.arg
+    forced: dict[str, str] = {}
+    defaults: dict[str, str] = {}
+    for node in ast.walk(init):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                key = _kwargs_key(target, kwargs)
+                if key is not None:
+                    forced[key] = ast.unparse(node.value)
+        elif isinstance(node, ast.Call):
+            _read_call(node, kwargs, forced, defaults)
+    return FieldClassOptions(
+        tuple(sorted(forced.items())),
+        tuple(sorted((k, v) for k, v in defaults.items() if k not in forced)),
+    )
+
+
+def _kwargs_key(target: ast.expr, kwargs: str) -> str | None:
+    """`kwargs["null"]` -> "null" (only the options that decide constraints)."""
+    if not (
+        isinstance(target, ast.Subscript)
+        and isinstance(target.value, ast.Name)
+        and target.value.id == kwargs
+        and isinstance(target.slice, ast.Constant)
+        and target.slice.value in CONSTRAINT_OPTIONS
+    ):
+        return None
+    return str(target.slice.value)
+
+
+def _read_call(
+    call: ast.Call, kwargs: str, forced: dict[str, str], defaults: dict[str, str]
+) -> None:
+    function = call.func
+    if not isinstance(function, ast.Attribute):
+        return
+    owner = function.value
+    if isinstance(owner, ast.Name) and owner.id == kwargs:
+        if function.attr == "setdefault" and len(call.args) == 2:
+            key = call.args[0]
+            if isinstance(key, ast.Constant) and key.value in CONSTRAINT_OPTIONS:
+                defaults[str(key.value)] = ast.unparse(call.args[1])
+        elif function.attr == "update":
+            _keywords_into(call, forced)
+    elif function.attr == "__init__" and _is_super_call(owner):
+        _keywords_into(call, forced)
+
+
+def _keywords_into(call: ast.Call, into: dict[str, str]) -> None:
+    for keyword in call.keywords:
+        if keyword.arg in CONSTRAINT_OPTIONS:
+            into[keyword.arg] = ast.unparse(keyword.value)
+
+
+def _is_super_call(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
+    )

@@ -1,0 +1,268 @@
+"""IL301-IL303 on two things real projects have: the initial migrations makemigrations splits
+over several files (0002_initial adds the ForeignKeys that 0001 could not, for a cycle between
+apps), and field classes whose `__init__` fixes `null=True` (django-oscar's NullCharField).
+
+The initial migrations are written by real Django (`makemigrations`), not by hand."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from integrity_lsp.checker import check_paths, check_source
+from integrity_lsp.project.field_classes import FieldClassOptions, read_field_classes
+from tests.helpers import environment
+
+SETTINGS = """\
+SECRET_KEY = "x"
+INSTALLED_APPS = ["library", "people"]
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+"""
+MANAGE = """\
+import os, sys
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_settings")
+from django.core.management import execute_from_command_line
+execute_from_command_line(sys.argv)
+"""
+LIBRARY = """\
+from django.db import models
+
+
+class Book(models.Model):
+    title = models.CharField(max_length=100)
+    author = models.ForeignKey("people.Author", on_delete=models.CASCADE)
+"""
+PEOPLE = """\
+from django.db import models
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=100)
+    favourite = models.ForeignKey("library.Book", on_delete=models.CASCADE, related_name="+")
+"""
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def cyclic_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("cycle")
+    _write(
+        root,
+        {
+            "manage.py": MANAGE,
+            "site_settings.py": SETTINGS,
+            "library/__init__.py": "",
+            "library/models.py": LIBRARY,
+            "people/__init__.py": "",
+            "people/models.py": PEOPLE,
+        },
+    )
+    run = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "library", "people", "--noinput"],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    return root
+
+
+def test_makemigrations_splits_the_cycle_into_initial_migrations(cyclic_project: Path) -> None:
+    """The premise: Django writes a second initial migration that adds a NOT NULL ForeignKey
+    to a table the first one created."""
+    second = sorted((cyclic_project / "library/migrations").glob("0002_*.py"))
+    second += sorted((cyclic_project / "people/migrations").glob("0002_*.py"))
+    (path,) = second
+    text = path.read_text(encoding="utf-8")
+    assert "initial = True" in text
+    assert "migrations.AddField(" in text and "null=True" not in text
+
+
+def test_initial_migrations_are_not_reported(cyclic_project: Path) -> None:
+    report = check_paths([cyclic_project], environment(cyclic_project))
+    assert [f.code for f in report.findings if f.code.startswith("IL30")] == []
+
+
+def test_a_later_migration_of_the_same_shape_is(cyclic_project: Path, tmp_path: Path) -> None:
+    """The same AddField in a migration of a later run (no `initial = True`) meets rows."""
+    (first,) = (cyclic_project / "library/migrations").glob("0001_*.py")
+    (second,) = [
+        *(cyclic_project / "library/migrations").glob("0002_*.py"),
+        *(cyclic_project / "people/migrations").glob("0002_*.py"),
+    ]
+    later = second.read_text(encoding="utf-8").replace("initial = True", "")
+    path = second.with_name("0003_later.py")
+    app = second.parent.parent.name
+    later = later.replace(
+        "dependencies = [", f"dependencies = [\n        ({app!r}, {second.stem!r}),", 1
+    )
+    path.write_text(later, encoding="utf-8")
+    try:
+        env = environment(cyclic_project)
+        codes = [f.code for f in check_source(later, path, env)]
+    finally:
+        path.unlink()
+    assert first.exists()
+    assert "IL301" in codes
+
+
+NULL_CHAR_FIELD = """\
+from django.db import models
+
+
+class NullCharField(models.CharField):
+    def __init__(self, *args, **kwargs):
+        kwargs["null"] = kwargs["blank"] = True
+        super().__init__(*args, **kwargs)
+
+
+class UppercaseCodeField(NullCharField):
+    pass
+"""
+
+
+def test_a_field_class_that_fixes_null_makes_the_column_nullable(tmp_path: Path) -> None:
+    """django-oscar's catalogue 0027: AddField of NullCharField(unique=True) columns."""
+    _write(
+        tmp_path,
+        {
+            "site_settings.py": SETTINGS.replace('"library", "people"', '"shop"'),
+            "shop/__init__.py": "",
+            "shop/fields.py": NULL_CHAR_FIELD,
+            "shop/models.py": textwrap.dedent(
+                """\
+                from django.db import models
+
+                from shop.fields import NullCharField, UppercaseCodeField
+
+
+                class Option(models.Model):
+                    name = models.CharField(max_length=50)
+                    code = NullCharField(max_length=255, unique=True)
+                    group = UppercaseCodeField(max_length=20)
+                """
+            ),
+            "shop/migrations/__init__.py": "",
+            "shop/migrations/0001_initial.py": textwrap.dedent(
+                """\
+                from django.db import migrations, models
+
+
+                class Migration(migrations.Migration):
+                    initial = True
+                    dependencies = []
+                    operations = [
+                        migrations.CreateModel(
+                            name="Option",
+                            fields=[
+                                ("id", models.AutoField(primary_key=True)),
+                                ("name", models.CharField(max_length=50)),
+                            ],
+                        ),
+                    ]
+                """
+            ),
+            "shop/migrations/0002_option_code.py": textwrap.dedent(
+                """\
+                from django.db import migrations
+                import shop.fields
+
+
+                class Migration(migrations.Migration):
+                    dependencies = [("shop", "0001_initial")]
+                    operations = [
+                        migrations.AddField(
+                            model_name="option",
+                            name="code",
+                            field=shop.fields.NullCharField(max_length=255, unique=True),
+                        ),
+                        migrations.AddField(
+                            model_name="option",
+                            name="group",
+                            field=shop.fields.UppercaseCodeField(max_length=20),
+                        ),
+                    ]
+                """
+            ),
+            "shop/services.py": textwrap.dedent(
+                """\
+                from shop.models import Option
+
+
+                def add(name):
+                    return Option.objects.create(name=name)
+                """
+            ),
+        },
+    )
+    env = environment(tmp_path)
+    option = env.index.get_model("shop.Option")
+    assert option is not None
+    fields = env.index.all_fields(option)
+    assert fields["code"].null and fields["code"].unique and fields["group"].null
+    report = check_paths([tmp_path], env)
+    assert [(f.path.name, f.code) for f in report.findings] == []
+
+
+def test_what_an_init_fixes_and_what_it_only_defaults() -> None:
+    text = textwrap.dedent(
+        """\
+        from django.db import models
+
+
+        class Forced(models.CharField):
+            def __init__(self, *args, **options):
+                options.update(unique=True)
+                super().__init__(*args, null=True, **options)
+
+
+        class Defaulted(models.IntegerField):
+            def __init__(self, *args, **kwargs):
+                kwargs.setdefault("default", 0)
+                super().__init__(*args, **kwargs)
+
+
+        class Child(Defaulted):
+            def __init__(self, *args, **kwargs):
+                kwargs["blank"] = True
+                super().__init__(*args, **kwargs)
+
+
+        class CharField(models.CharField):  # Django's own name: never taken over
+            def __init__(self, *args, **kwargs):
+                kwargs["null"] = True
+                super().__init__(*args, **kwargs)
+
+
+        class Plain(models.TextField):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+        """
+    )
+    classes = [
+        ("Forced", ("CharField",)),
+        ("Defaulted", ("IntegerField",)),
+        ("Child", ("Defaulted",)),
+        ("CharField", ("CharField",)),
+        ("Plain", ("TextField",)),
+    ]
+    found = dict(read_field_classes(classes, [text]).by_name)
+    assert found == {
+        "Forced": FieldClassOptions(forced=(("null", "True"), ("unique", "True"))),
+        "Defaulted": FieldClassOptions(defaults=(("default", "0"),)),
+        "Child": FieldClassOptions(forced=(("blank", "True"),), defaults=(("default", "0"),)),
+    }
