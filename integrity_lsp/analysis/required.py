@@ -12,6 +12,7 @@ overridden `save()`) is taken as filled.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,7 @@ from integrity_lsp.analysis.nodes import CALL_CHAIN_TYPES, Node, chain_parts, wa
 from integrity_lsp.analysis.source import SourceFile, content_hash, cpython_tree
 from integrity_lsp.project.records import (
     AUTO_FIELD_CLASSES,
-    EMPTY_STRING_FIELD_CLASSES,
+    NULL_WHEN_OMITTED_FIELD_CLASSES,
     FieldRecord,
 )
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from integrity_lsp.analysis.context import Context
     from integrity_lsp.project.records import ModelRecord
 
-NOT_INSERTED = frozenset({"GeneratedField", "ManyToManyField", "GenericRelation"})
 _ASSIGNED_CACHE: dict[tuple[str, str], dict[str, frozenset[str]]] = {}
 
 
@@ -39,7 +39,7 @@ def fills_itself(field: FieldRecord) -> bool:
         return field.default.strip() != "None"
     if field.field_class in AUTO_FIELD_CLASSES or field.option("auto_created") == "True":
         return True
-    return field.field_class in EMPTY_STRING_FIELD_CLASSES or field.field_class in NOT_INSERTED
+    return field.known_class not in NULL_WHEN_OMITTED_FIELD_CLASSES
 
 
 def missing_fields(ctx: Context, model: ModelRecord, given: set[str]) -> list[FieldRecord]:
@@ -48,14 +48,28 @@ def missing_fields(ctx: Context, model: ModelRecord, given: set[str]) -> list[Fi
     assigned: set[str] = set()
     for record in (model, *index.ancestors(model)):
         assigned |= assigned_by_methods(ctx, record)
+    fields = index.all_fields(model)
+    assigned |= _image_dimensions(fields.values(), given | assigned)
     missing = []
-    for field in index.all_fields(model).values():
+    for field in fields.values():
         if field.is_many_to_many or fills_itself(field):
             continue
         names = {field.name, field.attname} | ({"pk"} if field.primary_key else set())
         if not names & (given | assigned):
             missing.append(field)
     return missing
+
+
+def _image_dimensions(fields: Iterable[FieldRecord], given: set[str]) -> frozenset[str]:
+    """The `width_field` / `height_field` of the image fields given a value: Django sets them
+    from the image when the file is assigned."""
+    found: set[str] = set()
+    for field in fields:
+        if field.name in given:
+            for option, value in field.options:
+                if option in ("width_field", "height_field"):
+                    found.add(value.strip("\"'"))
+    return frozenset(found)
 
 
 def assigned_by_methods(ctx: Context, model: ModelRecord) -> frozenset[str]:

@@ -41,6 +41,9 @@ DJANGO_FIELD_CLASSES = frozenset(
 )  # fmt: skip
 
 
+KNOWN_THIRD_PARTY_FIELD_CLASSES = frozenset({"ParentalKey", "ParentalManyToManyField"})
+
+
 @dataclass(frozen=True)
 class FieldClassOptions:
     """Option -> source text, as a class's `__init__` fixes it."""
@@ -61,11 +64,15 @@ class FieldClasses:
     """The project's field classes that fix an option, by simple name."""
 
     by_name: tuple[tuple[str, FieldClassOptions], ...] = ()
+    ancestors: tuple[tuple[str, str], ...] = ()  # class -> its nearest Django field class
 
     def apply(self, record: FieldRecord) -> FieldRecord:
         """The record as the database sees the field: the class's fixed options applied."""
-        if not self.by_name:
+        if not self.ancestors and not self.by_name:
             return record
+        ancestor = dict(self.ancestors).get(record.field_class)
+        if ancestor is not None:
+            record = replace(record, django_class=ancestor)
         options = dict(self.by_name).get(record.field_class)
         if options is None:
             return record
@@ -106,7 +113,33 @@ def read_field_classes(
                 options = _init_options(node)
                 if options.forced or options.defaults:
                     own[node.name] = options
-    return FieldClasses(tuple(sorted(_inherited(bases_of, own).items())))
+    return FieldClasses(
+        tuple(sorted(_inherited(bases_of, own).items())),
+        tuple(sorted(_django_ancestors(bases_of).items())),
+    )
+
+
+def _django_ancestors(bases_of: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+    """The nearest Django field class up each project field class's bases (first base first)."""
+    found: dict[str, str] = {}
+
+    def ancestor(name: str, seen: frozenset[str]) -> str | None:
+        if name in found:
+            return found[name]
+        for base in bases_of.get(name, ()):
+            if base in DJANGO_FIELD_CLASSES or base in KNOWN_THIRD_PARTY_FIELD_CLASSES:
+                return base
+            if base not in seen:
+                inherited = ancestor(base, seen | {name})
+                if inherited is not None:
+                    return inherited
+        return None
+
+    for name in bases_of:
+        result = ancestor(name, frozenset())
+        if result is not None:
+            found[name] = result
+    return found
 
 
 def _field_subclasses(

@@ -662,8 +662,13 @@ class ProjectIndex:
         self._memo[memo_key] = False
         if key in self._link.classes:
             result = any(self._is_model_base(base, depth + 1) for base in self._base_keys(key))
-        else:  # a third-party base we cannot read: trust its name
-            result = "Model" in key[1] and not key[0].startswith("django.")
+        else:  # a third-party base we cannot read: trust its name (not django_filters'
+            # ModelChoiceFilter, nor DRF's ModelSerializer: the same names as the pre-scan)
+            result = (
+                "Model" in key[1]
+                and not key[0].startswith("django.")
+                and not _NOT_MODEL_BASE.search(key[1])
+            )
         self._memo[memo_key] = result
         return result
 

@@ -217,7 +217,7 @@ def parse_class(classdef: Any, path: Path) -> ParsedClass:
         bases=bases,
         fields=tuple(fields),
         managers=tuple(managers),
-        create_methods=tuple(name for name in methods if name.startswith("create_")),
+        create_methods=tuple(n for n in methods if n == "create" or n.startswith("create_")),
         attributes=frozenset(attributes),
         removed=frozenset(removed),
         meta=meta,

@@ -28,6 +28,18 @@ MANY_TO_MANY_FIELD_CLASSES = frozenset({"ManyToManyField", "ParentalManyToManyFi
 POSITIVE_FIELD_CLASSES = frozenset(
     {"PositiveIntegerField", "PositiveSmallIntegerField", "PositiveBigIntegerField"}
 )
+# Field classes whose `empty_strings_allowed` is false: an omitted value is sent as NULL.
+# Django's base `Field` allows empty strings, so a class not known here (a third-party field)
+# may get "" instead: it is not judged.
+NULL_WHEN_OMITTED_FIELD_CLASSES = frozenset(
+    {
+        "IntegerField", "BigIntegerField", "SmallIntegerField", *POSITIVE_FIELD_CLASSES,
+        "FloatField", "DecimalField", "BooleanField", "NullBooleanField", "DateField",
+        "DateTimeField", "TimeField", "DurationField", "UUIDField", "GenericIPAddressField",
+        "IPAddressField", "JSONField", "ArrayField", "HStoreField", "ForeignKey",
+        "OneToOneField", "ParentalKey",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,13 @@ class FieldRecord:
     related_model: str | None = None
     unique_for: tuple[str, ...] = ()  # unique_for_date/month/year targets (never coverage)
     options: tuple[tuple[str, str], ...] = ()  # every keyword argument as (name, source)
+    # A project field class's nearest Django ancestor ("CharField" for NullCharField); None
+    # when `field_class` is Django's own or not the project's.
+    django_class: str | None = None
+
+    @property
+    def known_class(self) -> str:
+        return self.django_class or self.field_class
 
     @property
     def is_foreign_key(self) -> bool:
@@ -114,7 +133,8 @@ class ManagerRecord:
 
     attribute: str
     manager_class: str  # the class name as written ("ProductManager", "UserManager", "Manager")
-    create_methods: tuple[str, ...] = ()  # methods whose name starts with create_ ("create_user")
+    # Its methods `create` (an override) and `create_*` ("create_user"), own and inherited.
+    create_methods: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

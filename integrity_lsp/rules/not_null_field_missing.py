@@ -3,7 +3,10 @@ Finds `create()` calls and `Model(…)` instances saved with `.save()` that leav
 field without a value: no keyword for it, no `default`, no `db_default`, not an auto field, not
 `auto_now`/`auto_now_add`, and not a type that Django fills with `""` (CharField, TextField,
 SlugField, EmailField, URLField, FilePathField, FileField, ImageField; BinaryField gets `b""`).
-Integer, decimal, boolean, date, UUID, JSON fields and foreign keys get None.
+Integer, decimal, boolean, date, UUID, JSON fields and foreign keys get None. A field class of
+the project counts as the Django class it derives from; one that is neither (a third-party
+field such as wagtail's `StreamField`) is not judged: Django's base `Field` sends `""` for an
+omitted value unless the class declares otherwise.
 
 ## Why is this bad?
 Django sends NULL for the missing column and the database refuses the row:
@@ -11,8 +14,11 @@ Django sends NULL for the missing column and the database refuses the row:
 crashed task elsewhere. The model's `blank`/form validation does not run on `create()`.
 
 Silent when the call passes positional values or `**kwargs` (the names cannot be seen), when the
-instance is handed to other code before `save()`, and when the model's own methods assign the
-field (`self.slug = …` in an overridden `save()`).
+instance is handed to other code before `save()`, when the model's own methods assign the field
+(`self.slug = …` in an overridden `save()`), when the manager overrides `create()` (wagtail's
+`GroupPagePermission.objects.create(permission_type=…)` fills `permission` itself), and for the
+`width_field` / `height_field` of an `ImageField` that is given (Django fills them from the
+image).
 
 ## Example
 ```python
@@ -39,12 +45,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.analysis.django import WRITE_WORDS
-from integrity_lsp.analysis.guards import resolve_model, write_site
+from integrity_lsp.analysis.django import WRITE_WORDS, parse_orm_call
+from integrity_lsp.analysis.guards import WriteSite, resolve_model, write_site
 from integrity_lsp.analysis.nodes import Node
 from integrity_lsp.analysis.required import missing_fields
 from integrity_lsp.analysis.uniqueness import column_of
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
+from integrity_lsp.project.records import ModelRecord
 from integrity_lsp.registry import register
 
 CODE = "IL203"
@@ -56,7 +63,7 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
     if site is None or site.opaque or site.method not in ("create", "save"):
         return
     model = resolve_model(site, ctx)
-    if model is None or model.abstract:
+    if model is None or model.abstract or _manager_overrides_create(site, model, ctx):
         return
     missing = missing_fields(ctx, model, set(site.values))
     if not missing:
@@ -84,6 +91,18 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         span=Span.of(site.node),
         related=related,
         fixes=(Fix(title, Applicability.DISPLAY_ONLY),),
+    )
+
+
+def _manager_overrides_create(site: WriteSite, model: ModelRecord, ctx: Context) -> bool:
+    if site.kind != "create":
+        return False
+    orm = parse_orm_call(site.node, ctx.env.index)
+    if orm is None:
+        return False
+    return any(
+        manager.attribute == orm.manager and "create" in manager.create_methods
+        for manager in ctx.env.index.managers(model)
     )
 
 

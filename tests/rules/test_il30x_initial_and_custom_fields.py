@@ -266,3 +266,80 @@ def test_what_an_init_fixes_and_what_it_only_defaults() -> None:
         "Defaulted": FieldClassOptions(defaults=(("default", "0"),)),
         "Child": FieldClassOptions(forced=(("blank", "True"),), defaults=(("default", "0"),)),
     }
+
+
+WAGTAIL_LIKE_MODELS = """\
+import django_filters
+from django.db import models
+from wagtail.fields import StreamField
+
+
+class ScoreField(models.IntegerField):
+    pass
+
+
+class Photo(models.Model):
+    file = models.ImageField(upload_to="photos", width_field="width", height_field="height")
+    width = models.IntegerField()
+    height = models.IntegerField()
+    body = StreamField([])
+    score = ScoreField()
+
+
+class PermissionManager(models.Manager):
+    def create(self, **kwargs):
+        kwargs.setdefault("kind", 1)
+        return super().create(**kwargs)
+
+
+class Permission(models.Model):
+    kind = models.IntegerField()
+    objects = PermissionManager()
+
+
+class PhotoFilter(django_filters.ModelChoiceFilter):
+    pass
+"""
+WAGTAIL_LIKE_SERVICES = """\
+from gallery.models import Permission, Photo
+
+
+def upload(image):
+    Photo.objects.create(file=image)
+
+
+def upload_scored(image):
+    Photo.objects.create(file=image, score=1)
+
+
+def placeholder():
+    Photo.objects.create(score=1)
+
+
+def grant():
+    Permission.objects.create()
+"""
+
+
+def test_what_django_or_the_class_fills_is_not_missing(tmp_path: Path) -> None:
+    """Found in wagtail 6.3: an ImageField's width_field/height_field (filled from the image),
+    a manager's own create(), a third-party field class (StreamField: Django sends "" unless
+    the class says otherwise), and django_filters' ModelChoiceFilter taken for a model (IL304).
+    A project subclass of IntegerField still counts as an IntegerField."""
+    _write(
+        tmp_path,
+        {
+            "site_settings.py": SETTINGS.replace('"library", "people"', '"gallery"'),
+            "gallery/__init__.py": "",
+            "gallery/models.py": WAGTAIL_LIKE_MODELS,
+            "gallery/services.py": WAGTAIL_LIKE_SERVICES,
+        },
+    )
+    report = check_paths([tmp_path], environment(tmp_path))
+    found = [(f.path.name, f.span.start_line, f.code, f.message) for f in report.findings]
+    assert [(name, line, code) for name, line, code, _ in found] == [
+        ("services.py", 5, "IL203"),
+        ("services.py", 13, "IL203"),
+    ]
+    assert "leaves `score` unset" in found[0][3]
+    assert "leaves `width`, `height` unset" in found[1][3]
