@@ -12,8 +12,9 @@ unchanged:
   Django version is read from (requirements*.txt, pyproject.toml);
 - the project's structure digest: for every Python file under the root, its relative path and
   either its whole content hash (`__init__.py`, migrations, models/apps/settings modules, any
-  file with a class statement) or the hash of its text without the bodies of its functions
-  (import lines inside them kept) -- what the index and the resolver can see of other files;
+  file with a class statement or a `pre_save` receiver) or the hash of its text without the
+  bodies of its functions (import lines inside them kept) -- what the index and the resolver
+  can see of other files;
 - the files read through `Environment.read_text` while it was checked (view base classes,
   models for fixes), by content hash;
 - when jedi was consulted for it, every project file's content and the interpreter's import
@@ -38,6 +39,7 @@ from typing import Any
 
 from integrity_lsp.config import DEFAULT_EXCLUDE, Settings
 from integrity_lsp.findings import Applicability, Edit, Finding, Fix, Location, Severity, Span
+from integrity_lsp.project.signals import may_connect_pre_save
 
 FORMAT = 1
 CACHE_DIR_NAME = ".integrity-lsp-cache"
@@ -92,7 +94,9 @@ def is_structural(relative: Path, text: str) -> bool:
         return True
     if _STRUCTURAL_DIRS & set(relative.parts[:-1]):
         return True
-    return _CLASS.search(text) is not None
+    # pre_save receivers are module-level functions whose bodies the index reads (which fields
+    # they fill: project/signals.py).
+    return _CLASS.search(text) is not None or may_connect_pre_save(text)
 
 
 @dataclass

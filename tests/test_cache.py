@@ -157,3 +157,35 @@ def test_surface_drops_function_bodies_but_keeps_imports_and_top_level() -> None
     for line in ("import os", "X = 1", "def f(", "    from shop.models import Product", "Y = 2"):
         assert line in kept
     assert surface(text.replace("a + b", "a - b")) == kept
+
+
+def test_a_changed_pre_save_receiver_body_reaches_every_create(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index reads which fields a pre_save receiver fills from its body: editing only
+    that body must invalidate the cached IL203 results of other files."""
+    monkeypatch.delenv("INTEGRITY_LSP_CACHE_DIR", raising=False)
+    root = tmp_path / "proj"
+    (root / "notes").mkdir(parents=True)
+    (root / "settings.py").write_text('INSTALLED_APPS = ["notes"]\n', encoding="utf-8")
+    (root / "notes/__init__.py").write_text("", encoding="utf-8")
+    (root / "notes/models.py").write_text(
+        "from django.db import models\n\n\n"
+        "class Tag(models.Model):\n    weight = models.IntegerField()\n",
+        encoding="utf-8",
+    )
+    receiver = (
+        "from django.db.models.signals import pre_save\n\n\n"
+        "def weigh(sender, instance, **kwargs):\n    instance.weight = 1\n\n\n"
+        'pre_save.connect(weigh, sender="notes.Tag")\n'
+    )
+    (root / "notes/signals.py").write_text(receiver, encoding="utf-8")
+    (root / "notes/services.py").write_text(
+        "from notes.models import Tag\n\n\ndef add():\n    Tag.objects.create()\n",
+        encoding="utf-8",
+    )
+    assert _check(root, cache=True) == []
+    (root / "notes/signals.py").write_text(
+        receiver.replace("instance.weight = 1", "print(instance)"), encoding="utf-8"
+    )
+    assert [f.code for f in _check(root, cache=True)] == ["IL203"]

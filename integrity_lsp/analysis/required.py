@@ -50,6 +50,12 @@ def missing_fields(ctx: Context, model: ModelRecord, given: set[str]) -> list[Fi
         assigned |= assigned_by_methods(ctx, record)
     fields = index.all_fields(model)
     assigned |= _image_dimensions(fields.values(), given | assigned)
+    lineage = (model, *index.ancestors(model))
+    for record in lineage:
+        for attribute, columns in generic_foreign_keys(ctx, record).items():
+            if attribute in given:
+                assigned |= set(columns)
+    assigned |= index.pre_save_fills.attributes_for(record.name for record in lineage)
     missing = []
     for field in fields.values():
         if field.is_many_to_many or fills_itself(field):
@@ -70,6 +76,62 @@ def _image_dimensions(fields: Iterable[FieldRecord], given: set[str]) -> frozens
                 if option in ("width_field", "height_field"):
                     found.add(value.strip("\"'"))
     return frozenset(found)
+
+
+def generic_foreign_keys(ctx: Context, model: ModelRecord) -> dict[str, tuple[str, str]]:
+    """`content_object = GenericForeignKey("content_type", "object_id")` in the class body:
+    attribute -> (ct_field, fk_field). Assigning it fills both columns."""
+    path = model.ref.path
+    text = ctx.file.text if path == ctx.file.path else ctx.env.read_text(Path(path))
+    if text is None or "GenericForeignKey" not in text:
+        return {}
+    key = (str(path), content_hash(text))
+    by_class = _GENERIC_CACHE.get(key)
+    if by_class is None:
+        by_class = _generic_foreign_keys(text)
+        if len(_GENERIC_CACHE) > 1024:
+            _GENERIC_CACHE.clear()
+        _GENERIC_CACHE[key] = by_class
+    return by_class.get(model.name, {})
+
+
+_GENERIC_CACHE: dict[tuple[str, str], dict[str, dict[str, tuple[str, str]]]] = {}
+
+
+def _generic_foreign_keys(text: str) -> dict[str, dict[str, tuple[str, str]]]:
+    module = cpython_tree(text)
+    if module is None:
+        return {}
+    found: dict[str, dict[str, tuple[str, str]]] = {}
+    for node in ast.walk(module):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        for statement in node.body:
+            if not (
+                isinstance(statement, ast.Assign)
+                and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Name)
+                and isinstance(statement.value, ast.Call)
+            ):
+                continue
+            call = statement.value
+            callee = call.func.attr if isinstance(call.func, ast.Attribute) else None
+            callee = call.func.id if isinstance(call.func, ast.Name) else callee
+            if callee != "GenericForeignKey":
+                continue
+            given = {k.arg: k.value for k in call.keywords if k.arg}
+            columns = []
+            for position, (keyword, default) in enumerate(
+                (("ct_field", "content_type"), ("fk_field", "object_id"))
+            ):
+                value = call.args[position] if len(call.args) > position else given.get(keyword)
+                if value is None:
+                    columns.append(default)
+                elif isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    columns.append(value.value)
+            if len(columns) == 2:
+                found.setdefault(node.name, {})[statement.targets[0].id] = (columns[0], columns[1])
+    return found
 
 
 def assigned_by_methods(ctx: Context, model: ModelRecord) -> frozenset[str]:

@@ -81,6 +81,7 @@ from integrity_lsp.project.settings_reader import (
     is_settings_candidate,
     read_settings,
 )
+from integrity_lsp.project.signals import PreSaveFills, may_connect_pre_save, read_pre_save_fills
 
 ClassKey = tuple[str, str]  # (module, class name)
 
@@ -107,6 +108,7 @@ class _File:
     classes: tuple[tuple[str, tuple[str, ...]], ...]  # regex scan: (name, base last names)
     mentions_app_config: bool = False
     defines_field_class: bool = False  # a class with a `…Field` base, and an `__init__`
+    mentions_pre_save: bool = False
     parsed: ParsedModule | None = None
     app_configs: tuple[AppConfigInfo, ...] = ()
 
@@ -145,6 +147,7 @@ class ProjectIndex:
         self._bare_relations: dict[SourceRef, str] = {}  # field -> "Team" of ForeignKey("Team")
         self._memo: dict[tuple[str, Any], Any] = {}
         self.field_classes = FieldClasses()
+        self.pre_save_fills = PreSaveFills()
 
     # ------------------------------------------------------------------ building
 
@@ -167,6 +170,7 @@ class ProjectIndex:
         index._refresh_modules()
         index._modelish = index._compute_modelish()
         index.field_classes = index._read_field_classes()
+        index.pre_save_fills = index._read_pre_save_fills()
         app_modules = [state for state in index._files.values() if state.path.name == "apps.py"]
         for state in app_modules:
             index._parse_if_wanted(state)
@@ -233,6 +237,7 @@ class ProjectIndex:
             tuple(classes),
             "AppConfig" in text,
             defines_field_class=field_class,
+            mentions_pre_save=may_connect_pre_save(text),
         )
 
     def _compute_modelish(self) -> frozenset[str]:
@@ -264,6 +269,14 @@ class ProjectIndex:
             if state.defines_field_class and (text := self._text(state.path)) is not None
         )
         return read_field_classes(candidates, texts)
+
+    def _read_pre_save_fills(self) -> PreSaveFills:
+        texts = (
+            text
+            for state in self._files.values()
+            if state.mentions_pre_save and (text := self._text(state.path)) is not None
+        )
+        return read_pre_save_fills(texts)
 
     def _wants_parse(self, state: _File) -> bool:
         path = state.path
@@ -389,6 +402,7 @@ class ProjectIndex:
                     if other is not state and (other.parsed is None) == self._wants_parse(other):
                         self._parse_if_wanted(other)
         now_relevant = state is not None and self._parse_if_wanted(state)
+        receivers_changed = False  # what IL203 knows changed, not what the models say
         if (old is not None and old.defines_field_class) or (
             state is not None and state.defines_field_class
         ):
@@ -396,6 +410,13 @@ class ProjectIndex:
             if field_classes != self.field_classes:
                 self.field_classes = field_classes
                 now_relevant = True
+        if (old is not None and old.mentions_pre_save) or (
+            state is not None and state.mentions_pre_save
+        ):
+            fills = self._read_pre_save_fills()
+            if fills != self.pre_save_fills:
+                self.pre_save_fills = fills
+                receivers_changed = True
         if structural:
             for other in self._files.values():
                 if other.parsed is not None and other.parsed.module != other.module:
@@ -407,12 +428,14 @@ class ProjectIndex:
             or (path.name == "__init__.py" and path.parent.name == "migrations")
         )
         if not (was_relevant or now_relevant or touches_settings or touches_apps or structural):
-            return False
+            if receivers_changed:
+                self.generation += 1
+            return receivers_changed
         before = self._snapshot()
         if touches_settings or touches_apps or structural:
             self._refresh_apps_and_settings()
         self._relink()
-        if self._snapshot() == before:
+        if self._snapshot() == before and not receivers_changed:
             return False
         self.generation += 1
         return True

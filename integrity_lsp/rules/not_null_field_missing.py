@@ -16,9 +16,11 @@ crashed task elsewhere. The model's `blank`/form validation does not run on `cre
 Silent when the call passes positional values or `**kwargs` (the names cannot be seen), when the
 instance is handed to other code before `save()`, when the model's own methods assign the field
 (`self.slug = …` in an overridden `save()`), when the manager overrides `create()` (wagtail's
-`GroupPagePermission.objects.create(permission_type=…)` fills `permission` itself), and for the
+`GroupPagePermission.objects.create(permission_type=…)` fills `permission` itself), for the
 `width_field` / `height_field` of an `ImageField` that is given (Django fills them from the
-image).
+image), for the `content_type` / `object_id` behind a `GenericForeignKey` that is given
+(`content_object=…`), and for attributes a `pre_save` receiver of the project assigns on its
+`instance` (for its `sender`, or for every model when it names none: wagtail's `locale`).
 
 ## Example
 ```python

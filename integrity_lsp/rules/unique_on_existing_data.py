@@ -13,7 +13,8 @@ duplicated` on PostgreSQL — on the production database, not on an empty develo
 evaluates the default once (a callable too), so every row gets the same value.
 
 Not reported: a model created in the same migration (its table is empty), a migration marked
-`initial = True` (part of the app's first makemigrations run), columns an older
+`initial = True` (part of the app's first makemigrations run), a set with a column the same
+migration added as NULL for every row (NULLs never collide in a unique index), columns an older
 unconditional constraint already kept unique (a subset of the new one), functional
 `UniqueConstraint`s (their columns are expressions), models whose state the migrations do not
 tell (after RunSQL or SeparateDatabaseAndState).
@@ -91,6 +92,29 @@ def _deduped(model: ModelState, columns: tuple[str, ...], sequence: int) -> bool
     return model.data_step_between(since, sequence, columns)
 
 
+def _null_everywhere(
+    context: MigrationContext,
+    operation: Operation,
+    model: ModelState,
+    columns: tuple[str, ...],
+    sequence: int,
+) -> bool:
+    """One of the columns was added earlier in this same migration as NULL for every existing
+    row, and nothing has filled it since: NULLs never collide in a unique index (wagtail 0055
+    adds `translation_key` and `locale` with `null=True`, then makes the pair unique)."""
+    for earlier in context.migration.operations:
+        if earlier.index >= operation.index or earlier.kind != "AddField":
+            continue
+        if earlier.model != model.key or earlier.name not in columns or earlier.field is None:
+            continue
+        field = model.field(earlier.name)
+        if field is None or not earlier.field.null or column_filler(earlier.field) is not None:
+            continue
+        if not model.data_step_between(field.added_at, sequence, (earlier.name,)):
+            return True
+    return False
+
+
 def check(ctx: Context) -> Iterator[Finding]:
     for pending in operations_on_tables(ctx.env.index, ctx.file):
         context, operation, before, model = (
@@ -105,6 +129,8 @@ def check(ctx: Context) -> Iterator[Finding]:
             continue
         for columns in _new_unique_columns(operation, model):
             if _guaranteed(model, columns) or _deduped(model, columns, before.sequence):
+                continue
+            if _null_everywhere(context, operation, model, columns, before.sequence):
                 continue
             where = ", ".join(column_of(model, name) for name in columns)
             fix = data_step_before_fix(ctx, context, model, columns)

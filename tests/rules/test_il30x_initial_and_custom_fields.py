@@ -343,3 +343,169 @@ def test_what_django_or_the_class_fills_is_not_missing(tmp_path: Path) -> None:
     ]
     assert "leaves `score` unset" in found[0][3]
     assert "leaves `width`, `height` unset" in found[1][3]
+
+
+FILLED_ELSEWHERE_MODELS = """\
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+
+class Locale(models.Model):
+    code = models.CharField(max_length=10)
+
+
+class Translatable(models.Model):
+    locale = models.ForeignKey(Locale, on_delete=models.PROTECT)
+
+    class Meta:
+        abstract = True
+
+
+class Snippet(Translatable):
+    title = models.CharField(max_length=10)
+
+
+class Comment(models.Model):
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveIntegerField()
+    content_object = GenericForeignKey("content_type", "object_id")
+
+
+class Tag(models.Model):
+    slug_id = models.IntegerField()
+    weight = models.IntegerField()
+"""
+FILLED_ELSEWHERE_SIGNALS = """\
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
+
+from notes.models import Locale, Translatable
+
+
+@receiver(pre_save)
+def set_locale(sender, instance, **kwargs):
+    if isinstance(instance, Translatable) and instance.locale_id is None:
+        instance.locale = Locale.objects.first()
+
+
+def number_tags(sender, instance, **kwargs):
+    instance.slug_id = 1
+
+
+pre_save.connect(number_tags, sender="notes.Tag")
+"""
+FILLED_ELSEWHERE_SERVICES = """\
+from notes.models import Comment, Snippet, Tag
+
+
+def add(title, target, content_type):
+    Snippet.objects.create(title=title)
+    Comment.objects.create(content_object=target)
+    Comment.objects.create(content_type=content_type)
+    Tag.objects.create(weight=1)
+    Tag.objects.create()
+"""
+
+
+def test_fields_a_receiver_or_a_generic_foreign_key_fills(tmp_path: Path) -> None:
+    """Found in wagtail 6.3: TranslatableMixin's `locale` (set by a pre_save receiver) and
+    `content_type`/`object_id` set through `content_object=`. A receiver with a sender fills
+    only that model's fields; a GenericForeignKey only when it is given."""
+    _write(
+        tmp_path,
+        {
+            "site_settings.py": SETTINGS.replace('"library", "people"', '"notes"'),
+            "notes/__init__.py": "",
+            "notes/models.py": FILLED_ELSEWHERE_MODELS,
+            "notes/signals.py": FILLED_ELSEWHERE_SIGNALS,
+            "notes/services.py": FILLED_ELSEWHERE_SERVICES,
+        },
+    )
+    report = check_paths([tmp_path], environment(tmp_path))
+    found = [(f.span.start_line, f.message) for f in report.findings if f.code == "IL203"]
+    assert [line for line, _ in found] == [7, 9]
+    assert "leaves `object_id` unset" in found[0][1]
+    assert "leaves `weight` unset" in found[1][1]
+
+
+def test_an_edited_receiver_updates_the_index(tmp_path: Path) -> None:
+    """As the server sees it: the receiver's file changes (unsaved), the index says so, and
+    the create that relied on it is reported."""
+    _write(
+        tmp_path,
+        {
+            "site_settings.py": SETTINGS.replace('"library", "people"', '"notes"'),
+            "notes/__init__.py": "",
+            "notes/models.py": FILLED_ELSEWHERE_MODELS,
+            "notes/signals.py": FILLED_ELSEWHERE_SIGNALS,
+            "notes/services.py": FILLED_ELSEWHERE_SERVICES,
+        },
+    )
+    env = environment(tmp_path)
+    services = tmp_path / "notes/services.py"
+    text = services.read_text(encoding="utf-8")
+    assert [f.span.start_line for f in check_source(text, services, env)] == [7, 9]
+    generation = env.index.generation
+    edited = FILLED_ELSEWHERE_SIGNALS.replace("instance.locale = ", "locale = ")
+    assert env.index.update_file(tmp_path / "notes/signals.py", edited)
+    assert env.index.generation > generation
+    assert [f.span.start_line for f in check_source(text, services, env)] == [5, 7, 9]
+
+
+PAGES_0002 = """\
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("pages", "0001_initial")]
+    operations = [
+        migrations.AddField("page", "translation_key", models.UUIDField(null=True)),
+        migrations.AddField("page", "code", models.CharField(max_length=5, null=True, default="x")),
+        migrations.AddConstraint(
+            "page", models.UniqueConstraint(fields=["translation_key", "title"], name="k")
+        ),
+        migrations.AddConstraint(
+            "page", models.UniqueConstraint(fields=["code", "title"], name="c")
+        ),
+    ]
+"""
+
+
+def test_a_unique_set_over_a_column_just_added_as_null_is_not_reported(tmp_path: Path) -> None:
+    """wagtail 0055: `translation_key` and `locale` added with null=True, then made unique
+    together in the same migration. Every existing row holds NULL there, and NULLs never
+    collide. A column added with a default holds that one value in every row: reported."""
+    _write(
+        tmp_path,
+        {
+            "site_settings.py": SETTINGS.replace('"library", "people"', '"pages"'),
+            "pages/__init__.py": "",
+            "pages/models.py": "",
+            "pages/migrations/__init__.py": "",
+            "pages/migrations/0001_initial.py": textwrap.dedent(
+                """\
+                from django.db import migrations, models
+
+
+                class Migration(migrations.Migration):
+                    dependencies = []
+                    operations = [
+                        migrations.CreateModel(
+                            name="Page",
+                            fields=[
+                                ("id", models.AutoField(primary_key=True)),
+                                ("title", models.CharField(max_length=50)),
+                            ],
+                        ),
+                    ]
+                """
+            ),
+            "pages/migrations/0002_keys.py": PAGES_0002,
+        },
+    )
+    path = tmp_path / "pages/migrations/0002_keys.py"
+    env = environment(tmp_path)
+    findings = [f for f in check_source(PAGES_0002, path, env) if f.code == "IL302"]
+    assert len(findings) == 1
+    assert "pages_page.code, pages_page.title" in findings[0].message
