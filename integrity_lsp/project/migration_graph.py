@@ -149,6 +149,14 @@ def parse_migration(
         names = {**_module_assignments(tree), **values}
         reader = _Reader(path, app_label, auth_user_model, functions, names, field_classes)
         deps_node = values.get("dependencies")
+        operations = reader.operations(values.get("operations"))
+        if _builds_operations(classdef):
+            # Which operations run is decided at import time (wagtail's search 0006 appends
+            # per database vendor): what the app's models become cannot be told.
+            name = classdef.children[1]
+            operations.append(
+                Operation(DYNAMIC, len(operations), Span.of(name), Span.of(name), understood=False)
+            )
         return MigrationFile(
             app_label=app_label,
             name=path.stem,
@@ -156,12 +164,23 @@ def parse_migration(
             dependencies=tuple(reader.dependencies(deps_node)),
             replaces=tuple(_keys(values.get("replaces"))),
             run_before=tuple(_keys(values.get("run_before"))),
-            operations=tuple(reader.operations(values.get("operations"))),
+            operations=tuple(operations),
             dependencies_span=Span.of(deps_node) if deps_node is not None else None,
             has_migration_class=True,
             initial=literal(values.get("initial")) is True,
         )
     return MigrationFile(app_label=app_label, name=path.stem, path=path)
+
+
+DYNAMIC = "<operations built at import time>"
+_GROWS_OPERATIONS = re.compile(r"\boperations\s*(?:\.\s*(?:append|extend|insert)\s*\(|\+=)")
+_ASSIGNS_OPERATIONS = re.compile(r"^[ \t]+operations\s*(?::[^=\n]*)?=[^=]", re.MULTILINE)
+
+
+def _builds_operations(classdef: Any) -> bool:
+    """`operations` appended to, extended, or assigned more than once (under `if`s)."""
+    code = classdef.get_code()
+    return bool(_GROWS_OPERATIONS.search(code)) or len(_ASSIGNS_OPERATIONS.findall(code)) > 1
 
 
 def _module_assignments(tree: Any) -> dict[str, Any]:

@@ -116,6 +116,8 @@ class AppState:
     migrations: list[MigrationKey]  # the app's migrations, in plan order
     models: dict[str, ModelState] = field(default_factory=dict)  # lower-case name -> final
     before: dict[tuple[str, int], Before] = field(default_factory=dict)  # (migration, op index)
+    # An operation that may have touched any model of the app, ones it may have created too.
+    unknown: str | None = None
 
     def model(self, name: str) -> ModelState | None:
         return self.models.get(name.lower())
@@ -200,6 +202,24 @@ def _apply(state: AppState, migration: MigrationFile, op: Operation, sequence: i
         del models[current.key]
     if updated is not None:
         models[updated.key] = replace(updated, ref=ref)
+    if kind == "RenameModel" and updated is not None:
+        _repoint_relations(state, f"{state.label}.{current.name}", f"{state.label}.{updated.name}")
+
+
+def _repoint_relations(state: AppState, old_label: str, new_label: str) -> None:
+    """RenameModel's state_forwards re-points the relations to the renamed model: wagtail's
+    `Comment.revision_created` (to "wagtailcore.PageRevision") follows 0070's rename to
+    Revision. Only this app's models: other apps' states are replayed on their own."""
+    old = old_label.lower()
+    for key, model in list(state.models.items()):
+        fields = {
+            name: replace(field, record=replace(field.record, related_model=new_label))
+            if (field.record.related_model or "").lower() == old
+            else field
+            for name, field in model.fields.items()
+        }
+        if any(fields[name] is not field for name, field in model.fields.items()):
+            state.models[key] = replace(model, fields=fields)
 
 
 def _add_field(model: ModelState, op: Operation, ref: SourceRef, seq: int) -> ModelState | None:
@@ -316,6 +336,8 @@ def _sql_models(state: AppState, op: Operation) -> set[str]:
 
 
 def _mark_unknown(state: AppState, keys: set[str], reason: str) -> None:
+    if APP_WIDE in keys:
+        state.unknown = state.unknown or reason
     for key, model in list(state.models.items()):
         if APP_WIDE in keys or key in keys:
             state.models[key] = replace(model, unknown=model.unknown or reason)

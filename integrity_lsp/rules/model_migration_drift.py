@@ -14,7 +14,9 @@ was never migrated checks nothing. The code relies on guarantees the database do
 
 A model with no migration at all counts, in an app that has a `migrations/` package; an app
 without one is not checked. Models whose state the migrations do not tell (after RunSQL,
-SeparateDatabaseAndState or a custom operation) are not reported.
+SeparateDatabaseAndState or a custom operation) are not reported; nor, in an app with a
+migration that builds its `operations` at import time (appends under an `if`), are models no
+readable migration creates.
 
 ## Example
 ```python
@@ -69,7 +71,10 @@ def _all_drift(ctx: Context) -> list[Drift]:
         state = states.get(model.app_label)
         if state is None:
             continue
-        found.extend(model_drift(index, model, state.model(model.name)))
+        current = state.model(model.name)
+        if current is None and state.unknown:
+            continue  # it may be what the operation nobody can read created
+        found.extend(model_drift(index, model, current))
     _CACHE[id(index)] = (key, found)
     return found
 

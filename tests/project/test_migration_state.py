@@ -184,6 +184,65 @@ def test_unreadable_state_operations_make_the_app_unknown() -> None:
     assert item is not None and item.unknown is not None
 
 
+def test_rename_model_repoints_the_apps_relations() -> None:
+    """wagtail 0070 renames PageRevision to Revision; Comment.revision_created, created
+    earlier with to="app.PageRevision", then points at app.Revision (as in Django's state)."""
+    create = """
+        from django.db import migrations, models
+        class Migration(migrations.Migration):
+            operations = [
+                migrations.CreateModel(name="PageRevision", fields=[("id", models.AutoField(primary_key=True))]),
+                migrations.CreateModel(
+                    name="Comment",
+                    fields=[
+                        ("id", models.AutoField(primary_key=True)),
+                        ("revision", models.ForeignKey("app.PageRevision", on_delete=models.CASCADE)),
+                    ],
+                ),
+            ]
+    """
+    rename = """
+        from django.db import migrations
+        class Migration(migrations.Migration):
+            operations = [migrations.RenameModel(old_name="PageRevision", new_name="Revision")]
+    """
+    state = replay("app", _migrations(create, rename))
+    comment = state.model("Comment")
+    assert comment is not None
+    assert comment.field("revision").record.related_model == "app.Revision"  # type: ignore[union-attr]
+
+
+def test_operations_built_at_import_time_make_the_app_unknown() -> None:
+    """wagtail's search 0006: `operations = [...]` per database vendor, then `.append(...)`
+    under an `if`. Which models it creates cannot be told statically."""
+    later = """
+        from django.db import connection, migrations, models
+        class Migration(migrations.Migration):
+            if connection.vendor == "sqlite":
+                operations = [migrations.AlterField("item", "name", models.CharField(max_length=9))]
+                operations.append(migrations.DeleteModel("item"))
+            else:
+                operations = []
+    """
+    state = replay("app", _migrations(CREATE, later))
+    item = state.model("Item")
+    assert item is not None and item.unknown is not None
+    assert state.unknown is not None  # models it may have created: IL304 cannot say "none"
+
+
+def test_state_operations_is_not_operations() -> None:
+    later = """
+        from django.db import migrations, models
+        class Migration(migrations.Migration):
+            state_operations = []
+            state_operations += []
+            operations = [migrations.AddField("item", "size", models.IntegerField(default=1))]
+    """
+    state = replay("app", _migrations(CREATE, later))
+    item = state.model("Item")
+    assert item is not None and item.unknown is None and item.field("size") is not None
+
+
 def test_data_steps_remember_what_their_code_mentions() -> None:
     later = """
         from django.db import migrations
