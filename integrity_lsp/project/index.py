@@ -19,6 +19,7 @@ facts change. The index is not thread-safe: use it from one thread at a time.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import re
@@ -240,6 +241,15 @@ class ProjectIndex:
             mentions_pre_save=may_connect_pre_save(text),
         )
 
+    def is_plain_class(self, name: str) -> bool:
+        """The project defines classes of this name and none may be a model (by name, the
+        over-approximation the index parses by): `Name(…)` never constructs a model."""
+        names = self._memo.get(_CLASS_NAMES)
+        if names is None:
+            names = frozenset(n for state in self._files.values() for n, _bases in state.classes)
+            self._memo[_CLASS_NAMES] = names
+        return name in names and name not in self._modelish and name not in _builtin_names()
+
     def _compute_modelish(self) -> frozenset[str]:
         """Class names that may be models/managers, by name alone (a cheap over-approximation)."""
         children: dict[str, set[str]] = {}
@@ -395,6 +405,7 @@ class ProjectIndex:
         was_relevant = old is not None and (old.parsed is not None or old.app_configs != ())
         classes_changed = (old.classes if old else ()) != (state.classes if state else ())
         if classes_changed:
+            self._memo.pop(_CLASS_NAMES, None)
             modelish = self._compute_modelish()
             if modelish != self._modelish:
                 self._modelish = modelish
@@ -1330,6 +1341,14 @@ def _format_names(
                 record = replace(record, name=record.name % names)
         result.append(record)
     return tuple(result)
+
+
+_CLASS_NAMES = ("class names", None)
+
+
+@functools.cache
+def _builtin_names() -> frozenset[str]:
+    return frozenset(cls.name for module in builtin_modules() for cls in module.classes)
 
 
 def _is_modelish_base(base: str, seeds: set[str]) -> bool:

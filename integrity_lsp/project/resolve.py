@@ -514,6 +514,7 @@ class Resolver:
         leaf = node if node.type == "name" else _last_name(node)
         if (
             leaf is None
+            or (kind == "class" and self.index.is_plain_class(str(leaf.value)))
             or not _jedi_worthwhile(source, leaf)
             or self._outside_project(source, leaf)
         ):

@@ -515,3 +515,32 @@ def test_bare_string_relation_in_abstract_base_points_into_the_childs_app(
     parent = index.field(project, "parent")
     assert parent is not None and index.related_model(project, parent) == project
     assert index.reverse_relations(model(index, "shop.Team"))["projects"][0] == project
+
+
+def test_plain_classes_are_known_not_to_be_models(build: BuildProject) -> None:
+    """What spares jedi on wagtail's test modules (143 `blocks.CharBlock(…)` in one file):
+    a constructor of a class the project defines, none of that name possibly a model."""
+    index = build(
+        {
+            **APP,
+            "shop/models.py": """
+                from django.db import models
+
+                class Product(models.Model):
+                    sku = models.CharField(max_length=5)
+            """,
+            "shop/blocks.py": """
+                class CharBlock:
+                    pass
+
+                class Product:  # the same name as a model: jedi must still decide
+                    pass
+            """,
+        }
+    )
+    assert index.is_plain_class("CharBlock")
+    assert not index.is_plain_class("Product")
+    assert not index.is_plain_class("User")  # a built-in model's name
+    assert not index.is_plain_class("NotAClassAnywhere")  # an alias, a factory: ask jedi
+    index.update_file(index.root / "shop/blocks.py", "class Other:\n    pass\n")
+    assert not index.is_plain_class("CharBlock")
