@@ -408,12 +408,9 @@ def add(title, target, content_type):
 """
 
 
-def test_fields_a_receiver_or_a_generic_foreign_key_fills(tmp_path: Path) -> None:
-    """Found in wagtail 6.3: TranslatableMixin's `locale` (set by a pre_save receiver) and
-    `content_type`/`object_id` set through `content_object=`. A receiver with a sender fills
-    only that model's fields; a GenericForeignKey only when it is given."""
+def _write_notes_project(root: Path) -> None:
     _write(
-        tmp_path,
+        root,
         {
             "site_settings.py": SETTINGS.replace('"library", "people"', '"notes"'),
             "notes/__init__.py": "",
@@ -422,6 +419,13 @@ def test_fields_a_receiver_or_a_generic_foreign_key_fills(tmp_path: Path) -> Non
             "notes/services.py": FILLED_ELSEWHERE_SERVICES,
         },
     )
+
+
+def test_fields_a_receiver_or_a_generic_foreign_key_fills(tmp_path: Path) -> None:
+    """Found in wagtail 6.3: TranslatableMixin's `locale` (set by a pre_save receiver) and
+    `content_type`/`object_id` set through `content_object=`. A receiver with a sender fills
+    only that model's fields; a GenericForeignKey only when it is given."""
+    _write_notes_project(tmp_path)
     report = check_paths([tmp_path], environment(tmp_path))
     found = [(f.span.start_line, f.message) for f in report.findings if f.code == "IL203"]
     assert [line for line, _ in found] == [7, 9]
@@ -432,16 +436,7 @@ def test_fields_a_receiver_or_a_generic_foreign_key_fills(tmp_path: Path) -> Non
 def test_an_edited_receiver_updates_the_index(tmp_path: Path) -> None:
     """As the server sees it: the receiver's file changes (unsaved), the index says so, and
     the create that relied on it is reported."""
-    _write(
-        tmp_path,
-        {
-            "site_settings.py": SETTINGS.replace('"library", "people"', '"notes"'),
-            "notes/__init__.py": "",
-            "notes/models.py": FILLED_ELSEWHERE_MODELS,
-            "notes/signals.py": FILLED_ELSEWHERE_SIGNALS,
-            "notes/services.py": FILLED_ELSEWHERE_SERVICES,
-        },
-    )
+    _write_notes_project(tmp_path)
     env = environment(tmp_path)
     services = tmp_path / "notes/services.py"
     text = services.read_text(encoding="utf-8")
