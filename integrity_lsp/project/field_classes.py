@@ -20,6 +20,7 @@ field classes are never taken over.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
@@ -105,14 +106,7 @@ def read_field_classes(
     bases_of = _field_subclasses(candidates)
     own: dict[str, FieldClassOptions] = {}
     for text in texts:
-        tree = cpython_tree(text)
-        if tree is None:
-            continue
-        for node in tree.body:
-            if isinstance(node, ast.ClassDef) and node.name in bases_of:
-                options = _init_options(node)
-                if options.forced or options.defaults:
-                    own[node.name] = options
+        own.update((name, o) for name, o in _options_in(text) if name in bases_of)
     return FieldClasses(
         tuple(sorted(_inherited(bases_of, own).items())),
         tuple(sorted(_django_ancestors(bases_of).items())),
@@ -140,6 +134,22 @@ def _django_ancestors(bases_of: Mapping[str, tuple[str, ...]]) -> dict[str, str]
         if result is not None:
             found[name] = result
     return found
+
+
+@functools.lru_cache(maxsize=256)
+def _options_in(text: str) -> tuple[tuple[str, FieldClassOptions], ...]:
+    """Every module-level class's `__init__` options (per text: an editor re-reads on every
+    change of such a file)."""
+    tree = cpython_tree(text)
+    if tree is None:
+        return ()
+    found = []
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            options = _init_options(node)
+            if options.forced or options.defaults:
+                found.append((node.name, options))
+    return tuple(found)
 
 
 def _field_subclasses(

@@ -19,6 +19,7 @@ test it makes inside is not followed.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -47,9 +48,16 @@ def may_connect_pre_save(text: str) -> bool:
 def read_pre_save_fills(texts: Iterable[str]) -> PreSaveFills:
     pairs: set[tuple[str, str]] = set()
     for text in texts:
-        module = cpython_tree(text)
-        if module is None:
-            continue
+        pairs.update(_fills_in(text))
+    return PreSaveFills(frozenset(pairs))
+
+
+@functools.lru_cache(maxsize=256)
+def _fills_in(text: str) -> frozenset[tuple[str, str]]:
+    """One file's (sender, attribute) pairs (per text: an editor re-reads on every change)."""
+    pairs: set[tuple[str, str]] = set()
+    module = cpython_tree(text)
+    if module is not None:
         functions = {
             node.name: node
             for node in ast.walk(module)
@@ -65,7 +73,7 @@ def read_pre_save_fills(texts: Iterable[str]) -> PreSaveFills:
             if connected is not None and connected[0] in functions:
                 function = functions[connected[0]]
                 pairs.update((connected[1], attribute) for attribute in _instance_writes(function))
-    return PreSaveFills(frozenset(pairs))
+    return frozenset(pairs)
 
 
 def _is_pre_save(node: ast.expr) -> bool:
