@@ -27,6 +27,10 @@ unmanaged models, nor a migration marked `initial = True` (makemigrations marks 
 of an app's first run, such as the `0002_initial` that adds the ForeignKeys of a cycle between
 apps: they build the tables together, before any row exists). A field class of the project that
 fixes `null=True` in its `__init__` (django-oscar's `NullCharField`) is read as nullable.
+Neither is a migration makemigrations named itself (`0002_auto_20140827_1705`) that depends
+directly on the migration creating the model: makemigrations never writes such an `AddField`
+for a table that already exists (it asks for a one-off default), so both came from one run —
+the split initial migrations of Django 1.7 and 1.8, before `initial = True`.
 
 ## Example
 ```python
@@ -63,17 +67,33 @@ migration and in models.py; it changes what inserts without a value store.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.migration_fixes import db_default_fix, three_step_fix
 from integrity_lsp.findings import Finding, Location
-from integrity_lsp.project.migration_state import column_filler
-from integrity_lsp.project.migrations import operations_on_tables
+from integrity_lsp.project.migration_state import ModelState, column_filler
+from integrity_lsp.project.migrations import MigrationContext, operations_on_tables
 from integrity_lsp.registry import register
 
 CODE = "IL301"
 NAME = "add-not-null-field-without-default"
+
+
+_SELF_NAMED = re.compile(r"^\d{4}_auto_\d{8}_\d{4}$")
+
+
+def _made_with_its_model(context: MigrationContext, model: ModelState) -> bool:
+    """makemigrations never writes a NOT NULL AddField without a default for a model that
+    already has a table (it asks for a one-off default, or quits). So in a migration it named
+    itself (`0002_auto_20140827_1705`) that depends directly on the one creating the model,
+    both came from one run: Django 1.7/1.8's split initial migrations, from before
+    `initial = True` (django-oscar's analytics and basket 0002)."""
+    migration = context.migration
+    if not _SELF_NAMED.match(migration.name):
+        return False
+    return any((d.app_label, d.name) == model.created_by for d in migration.dependencies)
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -82,7 +102,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         record = operation.field
         if operation.kind != "AddField" or record is None or operation.name is None:
             continue
-        if model.created_by == context.migration.key:
+        if model.created_by == context.migration.key or _made_with_its_model(context, model):
             continue
         if record.null or record.primary_key or column_filler(record) is not None:
             continue

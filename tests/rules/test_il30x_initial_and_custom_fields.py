@@ -504,3 +504,60 @@ def test_a_unique_set_over_a_column_just_added_as_null_is_not_reported(tmp_path:
     findings = [f for f in check_source(PAGES_0002, path, env) if f.code == "IL302"]
     assert len(findings) == 1
     assert "pages_page.code, pages_page.title" in findings[0].message
+
+
+OLD_SPLIT_SECOND = """\
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("basket", "0001_initial")]
+    operations = [
+        migrations.AddField(
+            model_name="line",
+            name="basket",
+            field=models.ForeignKey(to="basket.Basket", on_delete=models.CASCADE),
+        ),
+    ]
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "reported"),
+    [("0002_auto_20140827_1705", False), ("0002_line_basket", True)],
+)
+def test_django_17_split_initial_migrations(tmp_path: Path, name: str, reported: bool) -> None:
+    """django-oscar's basket 0002_auto_20140827_1705 (Django 1.7, before `initial = True`):
+    makemigrations never writes a NOT NULL AddField without a default for a table that
+    exists, so its own `auto` migration right after 0001 came from the same run. A migration
+    named by hand gets no such benefit of the doubt."""
+    _write(
+        tmp_path,
+        {
+            "site_settings.py": SETTINGS.replace('"library", "people"', '"basket"'),
+            "basket/__init__.py": "",
+            "basket/models.py": "",
+            "basket/migrations/__init__.py": "",
+            "basket/migrations/0001_initial.py": textwrap.dedent(
+                """\
+                from django.db import migrations, models
+
+
+                class Migration(migrations.Migration):
+                    dependencies = []
+                    operations = [
+                        migrations.CreateModel(
+                            name="Basket", fields=[("id", models.AutoField(primary_key=True))]
+                        ),
+                        migrations.CreateModel(
+                            name="Line", fields=[("id", models.AutoField(primary_key=True))]
+                        ),
+                    ]
+                """
+            ),
+            f"basket/migrations/{name}.py": OLD_SPLIT_SECOND,
+        },
+    )
+    path = tmp_path / f"basket/migrations/{name}.py"
+    codes = [f.code for f in check_source(OLD_SPLIT_SECOND, path, environment(tmp_path))]
+    assert ("IL301" in codes) is reported
