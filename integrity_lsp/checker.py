@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from integrity_lsp.analysis.context import Context, Environment, read_from_disk
 from integrity_lsp.analysis.fix_validation import FixValidator
-from integrity_lsp.analysis.source import SourceFile
+from integrity_lsp.analysis.source import SourceFile, is_migration_path
 from integrity_lsp.analysis.suppressions import ALL_CODES, file_level_codes, find_line_noqa
 from integrity_lsp.analysis.walker import walk_file
 from integrity_lsp.config import Settings
@@ -117,7 +117,12 @@ def check_source(
     whatever walks the overlays would walk them all).
     """
     # Only the rules whose words the text contains: most files are never parsed.
-    rules = [rule for rule in enabled_rules(env.settings, path, env.root) if rule.may_apply(text)]
+    migration = is_migration_path(path)
+    rules = [
+        rule
+        for rule in enabled_rules(env.settings, path, env.root)
+        if rule.may_apply(text) and (rule.in_migrations or not migration)
+    ]
     if not rules:
         return []
     file_codes = file_level_codes(text)

@@ -37,6 +37,9 @@ class Rule:
     # A file containing none of these cannot hold a finding of this rule (empty: any file can).
     # The checker parses only files some enabled rule's words appear in.
     words: tuple[str, ...] = ()
+    # False: never in a migration file. Races need concurrent requests, and `migrate` runs
+    # a migration's RunPython code once, alone.
+    in_migrations: bool = True
 
     def may_apply(self, text: str) -> bool:
         return not self.words or any(word in text for word in self.words)
@@ -66,11 +69,13 @@ def register(
     check: NodeCheck | None = None,
     check_file: FileCheck | None = None,
     words: tuple[str, ...] = (),
+    in_migrations: bool = True,
 ) -> Rule:
     """Register a rule; called once at the bottom of each rule module."""
     if code in RULES and RULES[code].check is not check:
         raise ValueError(f"rule {code} registered twice")
-    rule = Rule(code, name, severity, node_types, check, check_file, (doc or "").strip(), words)
+    doc = (doc or "").strip()
+    rule = Rule(code, name, severity, node_types, check, check_file, doc, words, in_migrations)
     RULES[code] = rule
     return rule
 

@@ -38,6 +38,10 @@ def cpython_tree(text: str) -> ast.Module | None:
         return None
 
 
+def is_migration_path(path: Path) -> bool:
+    return path.parent.name == "migrations" and path.name != "__init__.py"
+
+
 class SourceFile:
     """A file's text and its lazily built parso tree; per-file facts are cached properties."""
 
@@ -72,7 +76,7 @@ class SourceFile:
 
     @cached_property
     def is_migration(self) -> bool:
-        return self.path.parent.name == "migrations" and self.path.name != "__init__.py"
+        return is_migration_path(self.path)
 
     @cached_property
     def is_models_module(self) -> bool:

@@ -4,6 +4,9 @@ M.objects.filter(k=v).exists(): M.objects.create(k=v, …)`, and the other shape
 check (`.count() == 0`, `not qs`, `.first() is None`, `obj = ….first(); if not obj:`, an early
 `return` when the row exists).
 
+Not checked in migration files: `migrate` runs a migration's code once, alone, so nothing
+races it.
+
 ## Why is this bad?
 The check and the insert are two statements. Two requests that run them at the same time both
 see "no row" and both insert: one of them fails with `IntegrityError: UNIQUE constraint failed:
@@ -155,4 +158,5 @@ register(
     node_types=("if_stmt",),
     check=check,
     words=WRITE_WORDS,
+    in_migrations=False,
 )

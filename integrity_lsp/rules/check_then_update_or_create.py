@@ -2,6 +2,9 @@
 Finds a hand-written upsert: `if qs.exists(): qs.update(…) else: M.objects.create(…)`, or
 `try: obj = M.objects.get(…); obj.x = …; obj.save() except M.DoesNotExist: M.objects.create(…)`.
 
+Not checked in migration files: `migrate` runs a migration's code once, alone, so nothing
+races it.
+
 ## Why is this bad?
 Two requests can both find no row and both take the create branch: the second raises
 `IntegrityError: UNIQUE constraint failed: app_model.column` (HTTP 500), or, without a unique
@@ -203,4 +206,5 @@ register(
     node_types=("if_stmt", "try_stmt"),
     check=check,
     words=WRITE_WORDS,
+    in_migrations=False,
 )

@@ -1,6 +1,9 @@
 """## What it does
 Finds `try: M.objects.get(k=v) except M.DoesNotExist: M.objects.create(k=v, …)`.
 
+Not checked in migration files: `migrate` runs a migration's code once, alone, so nothing
+races it.
+
 ## Why is this bad?
 Between the failed `get()` and the `create()`, another request can insert the same row. The
 second `create()` then raises `IntegrityError: UNIQUE constraint failed: app_model.column`
@@ -99,4 +102,5 @@ register(
     node_types=("try_stmt",),
     check=check,
     words=WRITE_WORDS,
+    in_migrations=False,
 )

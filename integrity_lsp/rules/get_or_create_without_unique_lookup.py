@@ -2,6 +2,9 @@
 Finds `get_or_create()` and `update_or_create()` calls whose exact-lookup keyword arguments are
 not covered by a database uniqueness guarantee on the model.
 
+Not checked in migration files: `migrate` runs a migration's code once, alone, so nothing
+races it.
+
 ## Why is this bad?
 `get_or_create` is race-safe only because a unique constraint makes the second concurrent
 insert fail, after which it retries the `get()`. Without one, two concurrent calls both insert:
@@ -175,5 +178,11 @@ def _names(node: Node) -> list[Node]:
 
 
 register(
-    CODE, NAME, doc=__doc__, node_types=("atom_expr", "power"), check=check, words=("_or_create(",)
+    CODE,
+    NAME,
+    doc=__doc__,
+    node_types=("atom_expr", "power"),
+    check=check,
+    words=("_or_create(",),
+    in_migrations=False,
 )

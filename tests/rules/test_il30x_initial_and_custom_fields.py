@@ -561,3 +561,51 @@ def test_django_17_split_initial_migrations(tmp_path: Path, name: str, reported:
     path = tmp_path / f"basket/migrations/{name}.py"
     codes = [f.code for f in check_source(OLD_SPLIT_SECOND, path, environment(tmp_path))]
     assert ("IL301" in codes) is reported
+
+
+RACE_IN_DATA_STEP = """\
+from django.db import migrations
+
+
+def rates(apps, schema_editor):
+    Rate = apps.get_model("tax", "Rate")
+    for value in (7, 19):
+        try:
+            Rate.objects.get(code=str(value))
+        except Rate.DoesNotExist:
+            Rate.objects.create(code=str(value))
+
+
+class Migration(migrations.Migration):
+    dependencies = []
+    operations = [migrations.RunPython(rates, migrations.RunPython.noop)]
+"""
+
+
+@pytest.mark.parametrize(
+    ("where", "reported"), [("migrations/0002_rates", False), ("services", True)]
+)
+def test_races_are_not_checked_in_migrations(tmp_path: Path, where: str, reported: bool) -> None:
+    """pretix 2026.8's tax migrations: get()/except DoesNotExist/create() in RunPython code.
+    `migrate` runs it once, alone: nothing races it. The same code in a service does race."""
+    _write(
+        tmp_path,
+        {
+            "site_settings.py": SETTINGS.replace('"library", "people"', '"tax"'),
+            "tax/__init__.py": "",
+            "tax/migrations/__init__.py": "",
+            "tax/models.py": textwrap.dedent(
+                """\
+                from django.db import models
+
+
+                class Rate(models.Model):
+                    code = models.CharField(max_length=5, unique=True)
+                """
+            ),
+        },
+    )
+    path = tmp_path / "tax" / f"{where}.py"
+    path.write_text(RACE_IN_DATA_STEP, encoding="utf-8")
+    codes = [f.code for f in check_source(RACE_IN_DATA_STEP, path, environment(tmp_path))]
+    assert ("IL102" in codes) is reported
