@@ -53,6 +53,7 @@ class WriteSite:
     call: Node  # the `( … )` trailer: field values (constructor, create) or bulk_create's options
     values: dict[str, Argument] = field(default_factory=dict)  # field keyword -> value
     opaque: bool = False  # `**kw`, positional values, or the instance handed elsewhere first
+    manager: str | None = None  # the manager attribute of an ORM write (`objects`, `payments`)
 
     @property
     def statement(self) -> Node:
@@ -83,7 +84,15 @@ def _write_site(node: Node, ctx: Context) -> WriteSite | None:
             kind = "bulk_create" if method == "bulk_create" else "create"
             values, opaque = _call_values(orm.final_call, method)
             return WriteSite(
-                node, kind, method, orm.model_text, orm.model_leaf, orm.final_call, values, opaque
+                node,
+                kind,
+                method,
+                orm.model_text,
+                orm.model_leaf,
+                orm.final_call,
+                values,
+                opaque,
+                orm.manager,
             )
         return None
     if _is_save_call(node):
@@ -216,7 +225,8 @@ def simple_statements(scope: Node) -> list[Node]:
 def resolve_model(site: WriteSite, ctx: Context) -> ModelRecord | None:
     if site.model_leaf is None:
         return None
-    return model_of(InstanceWrite(site.node, site.model_text, site.model_leaf, site.call), ctx)
+    write = InstanceWrite(site.node, site.model_text, site.model_leaf, site.call)
+    return model_of(write, ctx, site.manager)
 
 
 def is_constant(node: Node) -> bool:

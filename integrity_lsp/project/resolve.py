@@ -149,7 +149,9 @@ class Resolver:
 
     # ------------------------------------------------------------------ public API
 
-    def resolve_model(self, source: SourceFile, node: Any) -> ModelRecord | None:
+    def resolve_model(
+        self, source: SourceFile, node: Any, *, use_jedi: bool = True
+    ) -> ModelRecord | None:
         """The model class an expression names (`Product`, `P`, `shop_models.Product`,
         `get_user_model()`, `User`, `self.model`, `cls`, `self.__class__`); a Name leaf inside
         a dotted chain stands for the chain up to it."""
@@ -159,7 +161,7 @@ class Resolver:
             value = None
         if value is not None:
             return value.model if value.kind == "class" else None
-        return self._jedi(source, node, "class")
+        return self._jedi(source, node, "class") if use_jedi else None
 
     def resolve_instance(self, source: SourceFile, node: Any) -> ModelRecord | None:
         """The model an expression is an instance of (`team` after `team = Team.objects.get()`,

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -160,7 +161,8 @@ def _update_site(node: Node, ctx: Context) -> WriteSite | None:
         return None
     call = orm.final_call
     values = {a.keyword: a for a in arguments(call) if a.keyword is not None}
-    return WriteSite(node, "update", "update", orm.model_text, orm.model_leaf, call, values)
+    site = WriteSite(node, "update", "update", orm.model_text, orm.model_leaf, call, values)
+    return replace(site, manager=orm.manager)
 
 
 def _shown(argument: Argument) -> str:

@@ -609,3 +609,65 @@ def test_races_are_not_checked_in_migrations(tmp_path: Path, where: str, reporte
     path.write_text(RACE_IN_DATA_STEP, encoding="utf-8")
     codes = [f.code for f in check_source(RACE_IN_DATA_STEP, path, environment(tmp_path))]
     assert ("IL102" in codes) is reported
+
+
+def test_jedi_is_not_asked_about_reverse_relations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pretix 2026.8.0: 1,122 jedi inferences (43 s of a 66 s check) about
+    `self.order.payments.create(…)`-like calls, none of which found a model: the receiver of a
+    reverse relation is an instance, never a model class. A name jedi can follow still goes
+    to jedi."""
+    from integrity_lsp.project.resolve import Resolver
+
+    asked: list[int] = []
+    original = Resolver._jedi_infer
+
+    def counting(self: Resolver, source: object, line: int, column: int, kind: str) -> object:
+        asked.append(line)
+        return original(self, source, line, column, kind)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Resolver, "_jedi_infer", counting)
+    _write(
+        tmp_path,
+        {
+            "site_settings.py": SETTINGS.replace('"library", "people"', '"teams"'),
+            "teams/__init__.py": "",
+            "teams/models.py": textwrap.dedent(
+                """\
+                from django.db import models
+
+
+                class Team(models.Model):
+                    name = models.CharField(max_length=5)
+
+
+                class Member(models.Model):
+                    team = models.ForeignKey(Team, models.CASCADE, related_name="members")
+                    email = models.EmailField(unique=True)
+                """
+            ),
+        },
+    )
+    text = textwrap.dedent(
+        """\
+        from teams.models import Member
+
+
+        def add(holder, email):
+            holder.team.members.create(email=email)
+            holder.team.member_set.create(email=email)
+
+
+        def pick():
+            return Member
+
+
+        Chosen = pick()
+        Chosen.objects.create(email="x")
+        """
+    )
+    path = tmp_path / "teams/services.py"
+    path.write_text(text, encoding="utf-8")
+    check_source(text, path, environment(tmp_path))
+    assert asked and set(asked) == {14}
