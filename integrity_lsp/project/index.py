@@ -413,21 +413,16 @@ class ProjectIndex:
                     if other is not state and (other.parsed is None) == self._wants_parse(other):
                         self._parse_if_wanted(other)
         now_relevant = state is not None and self._parse_if_wanted(state)
-        receivers_changed = False  # what IL203 knows changed, not what the models say
-        if (old is not None and old.defines_field_class) or (
-            state is not None and state.defines_field_class
-        ):
+        versions = [version for version in (old, state) if version is not None]
+        if any(version.defines_field_class for version in versions):
             field_classes = self._read_field_classes()
-            if field_classes != self.field_classes:
-                self.field_classes = field_classes
-                now_relevant = True
-        if (old is not None and old.mentions_pre_save) or (
-            state is not None and state.mentions_pre_save
-        ):
+            now_relevant |= field_classes != self.field_classes
+            self.field_classes = field_classes
+        receivers_changed = False  # what IL203 knows changed, not what the models say
+        if any(version.mentions_pre_save for version in versions):
             fills = self._read_pre_save_fills()
-            if fills != self.pre_save_fills:
-                self.pre_save_fills = fills
-                receivers_changed = True
+            receivers_changed = fills != self.pre_save_fills
+            self.pre_save_fills = fills
         if structural:
             for other in self._files.values():
                 if other.parsed is not None and other.parsed.module != other.module:

@@ -55,6 +55,36 @@ def _write(root: Path, files: dict[str, str]) -> None:
         path.write_text(text, encoding="utf-8")
 
 
+def _write_app(root: Path, label: str, files: dict[str, str]) -> None:
+    """A project of the one installed app `label`: settings, its package, its migrations
+    package when it has a migration, and `files` (relative to the app, dedented)."""
+    tree = {
+        "site_settings.py": SETTINGS.replace('"library", "people"', f'"{label}"'),
+        f"{label}/__init__.py": "",
+    }
+    if any(name.startswith("migrations/") for name in files):
+        tree[f"{label}/migrations/__init__.py"] = ""
+    tree.update({f"{label}/{name}": textwrap.dedent(text) for name, text in files.items()})
+    _write(root, tree)
+
+
+def _initial_migration(*models: tuple[str, str], initial: bool = False) -> str:
+    """A 0001_initial creating each (name, fields after the AutoField id) model."""
+    creates = "".join(
+        f"        migrations.CreateModel(\n"
+        f"            name={name!r},\n"
+        f'            fields=[("id", models.AutoField(primary_key=True)), {fields}],\n'
+        f"        ),\n"
+        for name, fields in models
+    )
+    flag = "    initial = True\n" if initial else ""
+    return (
+        "from django.db import migrations, models\n\n\n"
+        f"class Migration(migrations.Migration):\n{flag}"
+        f"    dependencies = []\n    operations = [\n{creates}    ]\n"
+    )
+
+
 @pytest.fixture(scope="module")
 def cyclic_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("cycle")
@@ -137,14 +167,12 @@ class UppercaseCodeField(NullCharField):
 
 def test_a_field_class_that_fixes_null_makes_the_column_nullable(tmp_path: Path) -> None:
     """django-oscar's catalogue 0027: AddField of NullCharField(unique=True) columns."""
-    _write(
+    _write_app(
         tmp_path,
+        "shop",
         {
-            "site_settings.py": SETTINGS.replace('"library", "people"', '"shop"'),
-            "shop/__init__.py": "",
-            "shop/fields.py": NULL_CHAR_FIELD,
-            "shop/models.py": textwrap.dedent(
-                """\
+            "fields.py": NULL_CHAR_FIELD,
+            "models.py": """\
                 from django.db import models
 
                 from shop.fields import NullCharField, UppercaseCodeField
@@ -154,29 +182,11 @@ def test_a_field_class_that_fixes_null_makes_the_column_nullable(tmp_path: Path)
                     name = models.CharField(max_length=50)
                     code = NullCharField(max_length=255, unique=True)
                     group = UppercaseCodeField(max_length=20)
-                """
+                """,
+            "migrations/0001_initial.py": _initial_migration(
+                ("Option", '("name", models.CharField(max_length=50))'), initial=True
             ),
-            "shop/migrations/__init__.py": "",
-            "shop/migrations/0001_initial.py": textwrap.dedent(
-                """\
-                from django.db import migrations, models
-
-
-                class Migration(migrations.Migration):
-                    initial = True
-                    dependencies = []
-                    operations = [
-                        migrations.CreateModel(
-                            name="Option",
-                            fields=[
-                                ("id", models.AutoField(primary_key=True)),
-                                ("name", models.CharField(max_length=50)),
-                            ],
-                        ),
-                    ]
-                """
-            ),
-            "shop/migrations/0002_option_code.py": textwrap.dedent(
+            "migrations/0002_option_code.py": textwrap.dedent(
                 """\
                 from django.db import migrations
                 import shop.fields
@@ -198,7 +208,7 @@ def test_a_field_class_that_fixes_null_makes_the_column_nullable(tmp_path: Path)
                     ]
                 """
             ),
-            "shop/services.py": textwrap.dedent(
+            "services.py": textwrap.dedent(
                 """\
                 from shop.models import Option
 
@@ -326,14 +336,10 @@ def test_what_django_or_the_class_fills_is_not_missing(tmp_path: Path) -> None:
     a manager's own create(), a third-party field class (StreamField: Django sends "" unless
     the class says otherwise), and django_filters' ModelChoiceFilter taken for a model (IL304).
     A project subclass of IntegerField still counts as an IntegerField."""
-    _write(
+    _write_app(
         tmp_path,
-        {
-            "site_settings.py": SETTINGS.replace('"library", "people"', '"gallery"'),
-            "gallery/__init__.py": "",
-            "gallery/models.py": WAGTAIL_LIKE_MODELS,
-            "gallery/services.py": WAGTAIL_LIKE_SERVICES,
-        },
+        "gallery",
+        {"models.py": WAGTAIL_LIKE_MODELS, "services.py": WAGTAIL_LIKE_SERVICES},
     )
     report = check_paths([tmp_path], environment(tmp_path))
     found = [(f.path.name, f.span.start_line, f.code, f.message) for f in report.findings]
@@ -409,14 +415,13 @@ def add(title, target, content_type):
 
 
 def _write_notes_project(root: Path) -> None:
-    _write(
+    _write_app(
         root,
+        "notes",
         {
-            "site_settings.py": SETTINGS.replace('"library", "people"', '"notes"'),
-            "notes/__init__.py": "",
-            "notes/models.py": FILLED_ELSEWHERE_MODELS,
-            "notes/signals.py": FILLED_ELSEWHERE_SIGNALS,
-            "notes/services.py": FILLED_ELSEWHERE_SERVICES,
+            "models.py": FILLED_ELSEWHERE_MODELS,
+            "signals.py": FILLED_ELSEWHERE_SIGNALS,
+            "services.py": FILLED_ELSEWHERE_SERVICES,
         },
     )
 
@@ -471,32 +476,15 @@ def test_a_unique_set_over_a_column_just_added_as_null_is_not_reported(tmp_path:
     """wagtail 0055: `translation_key` and `locale` added with null=True, then made unique
     together in the same migration. Every existing row holds NULL there, and NULLs never
     collide. A column added with a default holds that one value in every row: reported."""
-    _write(
+    _write_app(
         tmp_path,
+        "pages",
         {
-            "site_settings.py": SETTINGS.replace('"library", "people"', '"pages"'),
-            "pages/__init__.py": "",
-            "pages/models.py": "",
-            "pages/migrations/__init__.py": "",
-            "pages/migrations/0001_initial.py": textwrap.dedent(
-                """\
-                from django.db import migrations, models
-
-
-                class Migration(migrations.Migration):
-                    dependencies = []
-                    operations = [
-                        migrations.CreateModel(
-                            name="Page",
-                            fields=[
-                                ("id", models.AutoField(primary_key=True)),
-                                ("title", models.CharField(max_length=50)),
-                            ],
-                        ),
-                    ]
-                """
+            "models.py": "",
+            "migrations/0001_initial.py": _initial_migration(
+                ("Page", '("title", models.CharField(max_length=50))')
             ),
-            "pages/migrations/0002_keys.py": PAGES_0002,
+            "migrations/0002_keys.py": PAGES_0002,
         },
     )
     path = tmp_path / "pages/migrations/0002_keys.py"
@@ -531,31 +519,13 @@ def test_django_17_split_initial_migrations(tmp_path: Path, name: str, reported:
     makemigrations never writes a NOT NULL AddField without a default for a table that
     exists, so its own `auto` migration right after 0001 came from the same run. A migration
     named by hand gets no such benefit of the doubt."""
-    _write(
+    _write_app(
         tmp_path,
+        "basket",
         {
-            "site_settings.py": SETTINGS.replace('"library", "people"', '"basket"'),
-            "basket/__init__.py": "",
-            "basket/models.py": "",
-            "basket/migrations/__init__.py": "",
-            "basket/migrations/0001_initial.py": textwrap.dedent(
-                """\
-                from django.db import migrations, models
-
-
-                class Migration(migrations.Migration):
-                    dependencies = []
-                    operations = [
-                        migrations.CreateModel(
-                            name="Basket", fields=[("id", models.AutoField(primary_key=True))]
-                        ),
-                        migrations.CreateModel(
-                            name="Line", fields=[("id", models.AutoField(primary_key=True))]
-                        ),
-                    ]
-                """
-            ),
-            f"basket/migrations/{name}.py": OLD_SPLIT_SECOND,
+            "models.py": "",
+            "migrations/0001_initial.py": _initial_migration(("Basket", ""), ("Line", "")),
+            f"migrations/{name}.py": OLD_SPLIT_SECOND,
         },
     )
     path = tmp_path / f"basket/migrations/{name}.py"
@@ -588,21 +558,18 @@ class Migration(migrations.Migration):
 def test_races_are_not_checked_in_migrations(tmp_path: Path, where: str, reported: bool) -> None:
     """pretix 2026.8's tax migrations: get()/except DoesNotExist/create() in RunPython code.
     `migrate` runs it once, alone: nothing races it. The same code in a service does race."""
-    _write(
+    _write_app(
         tmp_path,
+        "tax",
         {
-            "site_settings.py": SETTINGS.replace('"library", "people"', '"tax"'),
-            "tax/__init__.py": "",
-            "tax/migrations/__init__.py": "",
-            "tax/models.py": textwrap.dedent(
-                """\
+            "migrations/__init__.py": "",
+            "models.py": """\
                 from django.db import models
 
 
                 class Rate(models.Model):
                     code = models.CharField(max_length=5, unique=True)
-                """
-            ),
+                """,
         },
     )
     path = tmp_path / "tax" / f"{where}.py"
@@ -628,13 +595,11 @@ def test_jedi_is_not_asked_about_reverse_relations(
         return original(self, source, line, column, kind)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Resolver, "_jedi_infer", counting)
-    _write(
+    _write_app(
         tmp_path,
+        "teams",
         {
-            "site_settings.py": SETTINGS.replace('"library", "people"', '"teams"'),
-            "teams/__init__.py": "",
-            "teams/models.py": textwrap.dedent(
-                """\
+            "models.py": """\
                 from django.db import models
 
 
@@ -645,8 +610,7 @@ def test_jedi_is_not_asked_about_reverse_relations(
                 class Member(models.Model):
                     team = models.ForeignKey(Team, models.CASCADE, related_name="members")
                     email = models.EmailField(unique=True)
-                """
-            ),
+                """,
         },
     )
     text = textwrap.dedent(
