@@ -1,0 +1,278 @@
+"""The real-projects harness on a tiny project written here: a real `check` run through the CLI,
+real TOML cases and verdicts, and the report's numbers. No network."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks.real_projects import __main__ as cli
+from benchmarks.real_projects import compare, labels, report, run
+from benchmarks.real_projects.corpus import Cache, Project
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
+PROJECT = Project(name="tiny", version="1.0", kind="sdist", folder="tiny-1.0")
+
+FILES = {
+    "manage.py": "",
+    "shop/__init__.py": "",
+    "shop/models.py": """\
+from django.db import models
+
+
+class Coupon(models.Model):
+    code = models.CharField(max_length=20, unique=True)
+""",
+    # line 9 and line 16: the two creates of the exists()-then-create race; line 21: safe
+    "shop/views.py": """\
+from django.http import HttpResponse
+
+from shop.models import Coupon
+
+
+def claim(request):
+    code = request.POST["code"]
+    if not Coupon.objects.filter(code=code).exists():
+        Coupon.objects.create(code=code)
+    return HttpResponse("ok")
+
+
+def redeem(request):
+    code = request.POST["code"]
+    if not Coupon.objects.filter(code=code).exists():
+        Coupon.objects.create(code=code)
+    return HttpResponse("ok")
+
+
+def safe(request):
+    Coupon.objects.get_or_create(code=request.POST["code"])
+    return HttpResponse("ok")
+""",
+    "shop/migrations/__init__.py": "",
+    "shop/migrations/0001_initial.py": """\
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = []
+    operations = [
+        migrations.CreateModel(
+            name="Coupon",
+            fields=[
+                ("id", models.AutoField(primary_key=True, serialize=False)),
+                ("code", models.CharField(max_length=20, unique=True)),
+            ],
+        ),
+    ]
+""",
+}
+
+CASES = """\
+project = "tiny"
+version = "1.0"
+
+[[case]]
+path = "shop/views.py"
+line = 9
+codes = ["IL101", "IL102"]
+expect = "finding"
+why = "claim: exists() then create(code)"
+
+[[case]]
+path = "shop/views.py"
+line = 16
+codes = ["IL102"]
+expect = "finding"
+why = "redeem, expected under another code"
+
+[[case]]
+path = "shop/views.py"
+line = 21
+codes = ["IL101", "IL104"]
+expect = "quiet"
+why = "get_or_create on a unique field"
+
+[[case]]
+path = "shop/views.py"
+line = 16
+codes = ["IL101"]
+expect = "quiet"
+why = "a twin that is not quiet"
+"""
+
+VERDICTS = """\
+project = "tiny"
+version = "1.0"
+
+[[verdict]]
+path = "shop/views.py"
+line = 9
+code = "IL101"
+verdict = "true"
+why = "two requests with one code both insert"
+
+[[verdict]]
+path = "shop/views.py"
+line = 21
+code = "IL104"
+verdict = "false"
+why = "no finding is there: stale"
+"""
+
+
+def write_tree(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Cache:
+    cache = Cache(tmp_path_factory.mktemp("corpus"))
+    write_tree(cache.src(PROJECT), FILES)
+    stats = run.run_project(PROJECT, cache)
+    assert stats.error == "", stats.error
+    return cache
+
+
+def write_labels(root: Path, cases: str, verdicts: str) -> labels.Labels:
+    write_tree(root, {"cases/tiny.toml": cases, "verdicts/tiny.toml": verdicts})
+    return labels.load(root / "cases", root / "verdicts")
+
+
+def test_run_writes_normalised_findings_and_stats(cache: Cache) -> None:
+    data = json.loads((cache.results / "tiny.json").read_text(encoding="utf-8"))
+    assert (data["project"], data["version"]) == ("tiny", "1.0")
+    places = [(f["filename"], f["location"]["row"], f["code"]) for f in data["findings"]]
+    assert places == [("shop/views.py", 9, "IL101"), ("shop/views.py", 16, "IL101")]
+    assert data["findings"][0]["related"][0]["filename"] == "shop/models.py"
+    assert str(cache.root) not in (cache.results / "tiny.json").read_text(encoding="utf-8")
+    stats = run.RunStats.load(cache.runs / "tiny.json")
+    assert stats.files == len(FILES) and stats.findings == 2
+    assert stats.wall > 0 and stats.peak_rss_kib > 10_000
+    assert stats.venv.startswith("no venv")
+
+
+def test_two_runs_are_byte_identical(cache: Cache, tmp_path: Path) -> None:
+    first = tmp_path / "first"
+    shutil.copytree(cache.results, first)
+    run.run_project(PROJECT, cache)
+    assert (first / "tiny.json").read_bytes() == (cache.results / "tiny.json").read_bytes()
+    text, status = compare.compare(first, cache.results)
+    assert status == 0 and "byte-identical" in text
+
+
+def test_compare_names_lost_and_added_findings(cache: Cache, tmp_path: Path) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.mkdir()
+    new.mkdir()
+    data = json.loads((cache.results / "tiny.json").read_text(encoding="utf-8"))
+    (old / "tiny.json").write_text(json.dumps(data), encoding="utf-8")
+    data["findings"][1]["location"]["row"] = 17
+    (new / "tiny.json").write_text(json.dumps(data), encoding="utf-8")
+    text, status = compare.compare(old, new)
+    assert status == 1
+    assert "  - shop/views.py:16:9 IL101" in text and "  + shop/views.py:17:9 IL101" in text
+    assert cli.main(["compare", str(old), str(old)]) == 0
+
+
+def test_cases_found_missed_quiet_violated(cache: Cache, tmp_path: Path) -> None:
+    marks = write_labels(tmp_path, CASES, VERDICTS)
+    result = report.build(PROJECT, cache, marks)
+    assert [(c.line, c.why) for c in result.found] == [(9, "claim: exists() then create(code)")]
+    assert [(c.line, near) for c, near in result.missed] == [(16, "near: IL101 at line 16")]
+    assert [c.line for c in result.quiet] == [21]
+    assert [(c.line, what) for c, what in result.violated] == [(16, "reported IL101")]
+    assert report.recall([result]) == 0.5
+    assert report.gate([result], 0.5, None) == ["1 guarded twin(s) reported"]
+    text = report.render([result])
+    assert "tiny shop/views.py:16 IL102: redeem, expected under another code" in text
+
+
+def test_precision_stale_and_unjudged(cache: Cache, tmp_path: Path) -> None:
+    marks = write_labels(tmp_path, CASES, VERDICTS)
+    result = report.build(PROJECT, cache, marks)
+    assert [(v.line, v.code) for v in result.stale] == [(21, "IL104")]
+    assert [(f.path, f.line, f.code) for f in result.unjudged] == [("shop/views.py", 16, "IL101")]
+    counts = report.rule_counts([result])["IL101"]
+    assert counts["production"] == {"true": 1, "unjudged": 1}
+    assert sum(counts["tests"].values()) == 0
+    assert report.precision(counts["production"]) == (1.0, 1.0)
+
+    debatable = VERDICTS + (
+        '\n[[verdict]]\npath = "shop/views.py"\nline = 16\ncode = "IL101"\n'
+        'verdict = "debatable"\nwhy = "low traffic"\n'
+    )
+    result = report.build(PROJECT, cache, write_labels(tmp_path, CASES, debatable))
+    counts = report.rule_counts([result])["IL101"]
+    assert report.precision(counts["production"]) == (0.5, 1.0)
+    assert result.unjudged == []
+    assert report.gate([result], None, 0.9) == ["IL101 precision in production code 50%"]
+    assert report.gate([result], None, 0.5) == []
+
+
+def test_unjudged_stubs_paste_into_a_verdicts_file(cache: Cache, tmp_path: Path) -> None:
+    marks = write_labels(tmp_path, CASES, VERDICTS)
+    result = report.build(PROJECT, cache, marks)
+    stubs = report.unjudged_stubs([result], marks)
+    assert "# IL101: Race: an existence check of Coupon(code=code)" in stubs
+    filled = stubs.replace('verdict = ""', 'verdict = "true"').replace('why = ""', 'why = "x"')
+    entries = tomllib.loads(filled)["verdict"]
+    assert entries == [
+        {"path": "shop/views.py", "line": 16, "code": "IL101", "verdict": "true", "why": "x"}
+    ]
+    result = report.build(PROJECT, cache, write_labels(tmp_path, CASES, VERDICTS + filled))
+    assert result.unjudged == [] and report.rule_counts([result])["IL101"]["production"] == {
+        "true": 2
+    }
+    # a project with no verdicts file yet gets the file's header, uncommented
+    fresh = report.build(PROJECT, cache, labels.Labels())
+    assert tomllib.loads(report.unjudged_stubs([fresh], labels.Labels()))["project"] == "tiny"
+
+
+def test_test_code_is_counted_apart(cache: Cache, tmp_path: Path) -> None:
+    moved = Cache(tmp_path / "corpus")
+    shutil.copytree(cache.results, moved.results)
+    data = json.loads((moved.results / "tiny.json").read_text(encoding="utf-8"))
+    data["findings"][1]["filename"] = "shop/tests/test_views.py"
+    (moved.results / "tiny.json").write_text(json.dumps(data), encoding="utf-8")
+    write_tree(moved.src(PROJECT), FILES)
+    marks = write_labels(tmp_path, CASES, VERDICTS)
+    counts = report.rule_counts([report.build(PROJECT, moved, marks)])["IL101"]
+    assert counts["production"] == {"true": 1}
+    assert counts["tests"] == {"unjudged": 1}
+    assert counts["all"] == {"true": 1, "unjudged": 1}
+
+
+@pytest.mark.parametrize(
+    ("path", "is_test"),
+    [
+        ("shop/tests/views.py", True),
+        ("test/helpers.py", True),
+        ("shop/test_views.py", True),
+        ("shop/views_tests.py", True),
+        ("shop/tests.py", True),
+        ("conftest.py", True),
+        ("shop/testing.py", False),
+        ("shop/latest_views.py", False),
+        ("contest/views.py", False),
+    ],
+)
+def test_test_paths(path: str, is_test: bool) -> None:
+    assert report.is_test_path(path) is is_test
+
+
+def test_malformed_labels_name_file_and_entry(tmp_path: Path) -> None:
+    bad = VERDICTS.replace('verdict = "true"', 'verdict = "yes"')
+    with pytest.raises(labels.LabelError, match=r"verdicts/tiny.toml \[\[verdict\]\] 1"):
+        write_labels(tmp_path, CASES, bad)
