@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from benchmarks.real_projects import __main__ as cli
-from benchmarks.real_projects import compare, labels, report, run
+from benchmarks.real_projects import compare, corpus, labels, report, run
 from benchmarks.real_projects.corpus import Cache, Project
 
 if sys.version_info >= (3, 11):
@@ -276,3 +278,38 @@ def test_malformed_labels_name_file_and_entry(tmp_path: Path) -> None:
     bad = VERDICTS.replace('verdict = "true"', 'verdict = "yes"')
     with pytest.raises(labels.LabelError, match=r"verdicts/tiny.toml \[\[verdict\]\] 1"):
         write_labels(tmp_path, CASES, bad)
+
+
+def test_fetch_unpacks_what_is_downloaded_and_keeps_what_is_there(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "corpus")
+    cache.sdists.mkdir(parents=True)
+    tree = tmp_path / "build" / "tiny-1.0"
+    write_tree(tree, {**FILES, "PKG-INFO": "Name: tiny\nRequires-Dist: django>=5\n"
+                      'Requires-Dist: pytest; extra == "test"\n'})  # fmt: skip
+    with tarfile.open(cache.sdists / "tiny-1.0.tar.gz", "w:gz") as tar:
+        tar.add(tree, arcname="tiny-1.0")
+    wheel = Project(name="Tiny-Wheel", version="2.0", kind="wheel", folder="tiny_wheel-2.0")
+    with zipfile.ZipFile(cache.sdists / "tiny_wheel-2.0-py3-none-any.whl", "w") as zipped:
+        zipped.writestr("shop/views.py", FILES["shop/views.py"])
+        zipped.writestr("tiny_wheel-2.0.dist-info/METADATA", "Name: Tiny-Wheel\n")
+    logged: list[str] = []
+    assert corpus.fetch([PROJECT, wheel], cache, with_deps=False, log=logged.append) == 0
+    assert (cache.src(PROJECT) / "shop" / "views.py").read_text() == FILES["shop/views.py"]
+    assert (cache.src(wheel) / "shop" / "views.py").is_file()
+    assert (cache.src(wheel) / "tiny_wheel-2.0.dist-info" / "METADATA").is_file()
+    assert corpus.declared_requirements(cache.src(PROJECT)) == ["django>=5"]
+    (cache.src(PROJECT) / "mark").touch()
+    logged.clear()
+    assert corpus.fetch([PROJECT, wheel], cache, with_deps=False, log=logged.append) == 0
+    assert logged == [] and (cache.src(PROJECT) / "mark").is_file()
+
+
+def test_projects_toml_and_selection() -> None:
+    projects = corpus.load_projects()
+    assert len(projects) == 15 and len({p.folder for p in projects}) == 15
+    assert [p.name for p in corpus.select(projects, ["netbox-4.7.3", "wagtail"])] == [
+        "wagtail",
+        "netbox",
+    ]
+    with pytest.raises(SystemExit, match="unknown project"):
+        corpus.select(projects, ["no-such-project"])
