@@ -113,7 +113,10 @@ def build(project: Project, cache: Cache, labels: Labels) -> ProjectReport:
     at: dict[tuple[str, int], set[str]] = {}
     for finding in findings:
         at.setdefault((finding.path, finding.line), set()).add(finding.code)
+    src = cache.src(project)
     for case in labels.cases.get(project.name, []):
+        if src.is_dir() and not (src / case.path).is_file():
+            report.problems.append(f"{case.source}: {case.path}: no such file in {src.name}")
         hit = bool(at.get((case.path, case.line), set()) & set(case.codes))
         if case.expect == "finding":
             if hit:
@@ -132,7 +135,7 @@ def build(project: Project, cache: Cache, labels: Labels) -> ProjectReport:
                 f"{verdict.source}: {verdict.path}:{verdict.line} {verdict.code} judged twice"
             )
         else:
-            verdicts.setdefault(verdict.key, verdict)
+            verdicts[verdict.key] = verdict
     seen: set[tuple[str, int, str]] = set()
     for finding in findings:
         judged = verdicts.get(finding.key)
@@ -305,7 +308,7 @@ def render(
     reports: Sequence[ProjectReport], *, markdown: bool = False, problems: Sequence[str] = ()
 ) -> str:
     commits = sorted({r.stats.commit for r in reports if r.stats})
-    heading = "## " if markdown else ""
+    heading, subheading = ("## ", "### ") if markdown else ("", "")
     out = [
         f"{heading}Real projects: integrity-lsp {', '.join(commits) or '(not run)'}",
         "",
@@ -316,8 +319,8 @@ def render(
     table = rule_counts(reports)
     for scope in (*SCOPES, "all"):
         title = {"production": "production code", "tests": "test code", "all": "all code"}[scope]
-        out += ["", f"{heading}#Precision per rule, {title}" if markdown else
-                f"Precision per rule, {title}:", ""]  # fmt: skip
+        colon = "" if markdown else ":"
+        out += ["", f"{subheading}Precision per rule, {title}{colon}", ""]
         out.append(_table(RULE_HEADERS, _rule_rows(table, scope), markdown))
     sections = (
         ("Missed cases", [
@@ -336,7 +339,7 @@ def render(
     )  # fmt: skip
     for title, lines in sections:
         if lines:
-            out += ["", f"{heading}#{title}" if markdown else f"{title}:", ""]
+            out += ["", f"{subheading}{title}" if markdown else f"{title}:", ""]
             out += [f"- {line}" if markdown else f"  {line}" for line in lines]
     return "\n".join(out) + "\n"
 
