@@ -185,7 +185,7 @@ def unpack(project: Project, archive: Path, cache: Cache, log: Log) -> Path:
 def _reason(output: str) -> str:
     """The lines of pip's output that say why it failed."""
     lines = [line.strip() for line in output.splitlines() if line.strip()]
-    marks = ("CalledProcessError:", "fatal error:", "requires a different Python")
+    marks = ("CalledProcessError:", "fatal error:", "Exception:", "requires a different Python")
     why = [line for line in lines if line.startswith("ERROR:") or any(m in line for m in marks)]
     if not why:
         why = [line for line in lines if "error" in line.lower()][-1:] or lines[-1:]
