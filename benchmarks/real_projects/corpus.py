@@ -113,8 +113,12 @@ class Cache:
     def venv(self, project: Project) -> Path:
         return self.root / "venvs" / project.name
 
+    def beside_venv(self, project: Project, suffix: str) -> Path:
+        """venvs/<name><suffix>: the venv's status, log and requirements files."""
+        return self.root / "venvs" / f"{project.name}{suffix}"
+
     def venv_status(self, project: Project) -> str:
-        path = self.venv(project).with_suffix(".status")
+        path = self.beside_venv(project, ".status")
         if path.is_file():
             return path.read_text(encoding="utf-8").strip()
         return "no venv: not fetched with --with-deps"
@@ -232,7 +236,7 @@ def _fallback(project: Project, cache: Cache) -> tuple[str, Path] | None:
     declared = declared_requirements(src)
     if not declared:
         return None
-    path = cache.venv(project).with_suffix(".requirements.txt")
+    path = cache.beside_venv(project, ".requirements.txt")
     path.write_text("\n".join(declared) + "\n", encoding="utf-8")
     return "its declared dependencies (Requires-Dist)", path
 
@@ -244,7 +248,7 @@ def install(project: Project, archive: Path, cache: Cache, log: Log) -> str:
     if cache.has_venv(project):
         return cache.venv_status(project)
     venv.parent.mkdir(parents=True, exist_ok=True)
-    log_file = venv.with_suffix(".log")
+    log_file = cache.beside_venv(project, ".log")
     log_file.write_text("", encoding="utf-8")
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     src = cache.src(project)
@@ -266,7 +270,7 @@ def install(project: Project, archive: Path, cache: Cache, log: Log) -> str:
             status = f"no venv: {failed}; {label}: {again}"
     if status.startswith("no venv"):
         shutil.rmtree(venv)  # a venv that exists is one the checker can use
-    venv.with_suffix(".status").write_text(status + "\n", encoding="utf-8")
+    cache.beside_venv(project, ".status").write_text(status + "\n", encoding="utf-8")
     log(f"{project.name}: {status}")
     return status
 

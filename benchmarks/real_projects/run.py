@@ -11,9 +11,11 @@ number of .py files go to runs/<name>.json.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -75,7 +77,10 @@ def commit() -> str:
 
 def check_command(src: Path, extra: Sequence[str]) -> list[str]:
     """`--output-format` where `check --help` offers it, else the older `--format`; `--root`
-    where offered, so that no folder above the project is taken for its root."""
+    where offered, so that no folder above the project is taken for its root. The path is
+    resolved: the cache folder may be reached through a symlink, and the checker resolves
+    `--root` but not the paths, which then miss its index (IL30x went silent on wagtail)."""
+    src = src.resolve()
     offered = check_help()
     output = "--output-format" if "--output-format" in offered else "--format"
     root = ["--root", str(src)] if "--root" in offered else []
@@ -126,7 +131,7 @@ def _timed(
         start = time.perf_counter()
         process = subprocess.Popen(
             list(command), cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=stdout,
-            stderr=errors,
+            stderr=errors, start_new_session=True,
         )  # fmt: skip
         peak, done = [0], threading.Event()
 
@@ -136,10 +141,18 @@ def _timed(
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        timer = threading.Timer(timeout, process.kill)
+
+        def kill_group() -> None:  # the check and its worker processes
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+
+        timer = threading.Timer(timeout, kill_group)
         timer.start()
         try:
             _, status, usage = os.wait4(process.pid, 0)
+        except BaseException:
+            kill_group()
+            raise
         finally:
             timer.cancel()
             done.set()

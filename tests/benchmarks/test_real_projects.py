@@ -32,6 +32,7 @@ from django.db import models
 
 class Coupon(models.Model):
     code = models.CharField(max_length=20, unique=True)
+    label = models.CharField(max_length=20, unique=True)
 """,
     # line 9 and line 16: the two creates of the exists()-then-create race; line 21: safe
     "shop/views.py": """\
@@ -72,11 +73,28 @@ class Migration(migrations.Migration):
             fields=[
                 ("id", models.AutoField(primary_key=True, serialize=False)),
                 ("code", models.CharField(max_length=20, unique=True)),
+                ("label", models.CharField(max_length=20)),
             ],
         ),
     ]
 """,
+    # line 7: IL302, the column made unique with no step removing duplicates
+    "shop/migrations/0002_label_unique.py": """\
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [
+        migrations.AlterField(
+            model_name="coupon",
+            name="label",
+            field=models.CharField(max_length=20, unique=True),
+        ),
+    ]
+""",
 }
+MIGRATION = "shop/migrations/0002_label_unique.py"
 
 CASES = """\
 project = "tiny"
@@ -156,11 +174,15 @@ def test_run_writes_normalised_findings_and_stats(cache: Cache) -> None:
     data = json.loads((cache.results / "tiny.json").read_text(encoding="utf-8"))
     assert (data["project"], data["version"]) == ("tiny", "1.0")
     places = [(f["filename"], f["location"]["row"], f["code"]) for f in data["findings"]]
-    assert places == [("shop/views.py", 9, "IL101"), ("shop/views.py", 16, "IL101")]
-    assert data["findings"][0]["related"][0]["filename"] == "shop/models.py"
+    assert places == [
+        (MIGRATION, 7, "IL302"),
+        ("shop/views.py", 9, "IL101"),
+        ("shop/views.py", 16, "IL101"),
+    ]
+    assert data["findings"][1]["related"][0]["filename"] == "shop/models.py"
     assert str(cache.root) not in (cache.results / "tiny.json").read_text(encoding="utf-8")
     stats = run.RunStats.load(cache.runs / "tiny.json")
-    assert stats.files == len(FILES) and stats.findings == 2
+    assert stats.files == len(FILES) and stats.findings == 3
     assert stats.wall > 0 and stats.peak_rss_kib > 10_000
     assert stats.venv.startswith("no venv")
 
@@ -174,13 +196,24 @@ def test_two_runs_are_byte_identical(cache: Cache, tmp_path: Path) -> None:
     assert status == 0 and "byte-identical" in text
 
 
+def test_a_cache_reached_through_a_symlink_gives_the_same_results(
+    cache: Cache, tmp_path: Path
+) -> None:
+    link = tmp_path / "link"
+    link.symlink_to(cache.root)
+    moved = Cache(link)
+    stats = run.run_project(PROJECT, moved)
+    assert stats.error == "" and stats.findings == 3
+    assert (moved.results / "tiny.json").read_bytes() == (cache.results / "tiny.json").read_bytes()
+
+
 def test_compare_names_lost_and_added_findings(cache: Cache, tmp_path: Path) -> None:
     old, new = tmp_path / "old", tmp_path / "new"
     old.mkdir()
     new.mkdir()
     data = json.loads((cache.results / "tiny.json").read_text(encoding="utf-8"))
     (old / "tiny.json").write_text(json.dumps(data), encoding="utf-8")
-    data["findings"][1]["location"]["row"] = 17
+    data["findings"][2]["location"]["row"] = 17
     (new / "tiny.json").write_text(json.dumps(data), encoding="utf-8")
     text, status = compare.compare(old, new)
     assert status == 1
@@ -205,7 +238,10 @@ def test_precision_stale_and_unjudged(cache: Cache, tmp_path: Path) -> None:
     marks = write_labels(tmp_path, CASES, VERDICTS)
     result = report.build(PROJECT, cache, marks)
     assert [(v.line, v.code) for v in result.stale] == [(21, "IL104")]
-    assert [(f.path, f.line, f.code) for f in result.unjudged] == [("shop/views.py", 16, "IL101")]
+    assert [(f.path, f.line, f.code) for f in result.unjudged] == [
+        (MIGRATION, 7, "IL302"),
+        ("shop/views.py", 16, "IL101"),
+    ]
     counts = report.rule_counts([result])["IL101"]
     assert counts["production"] == {"true": 1, "unjudged": 1}
     assert sum(counts["tests"].values()) == 0
@@ -218,7 +254,7 @@ def test_precision_stale_and_unjudged(cache: Cache, tmp_path: Path) -> None:
     result = report.build(PROJECT, cache, write_labels(tmp_path, CASES, debatable))
     counts = report.rule_counts([result])["IL101"]
     assert report.precision(counts["production"]) == (0.5, 1.0)
-    assert result.unjudged == []
+    assert [f.code for f in result.unjudged] == ["IL302"]
     assert report.gate([result], None, 0.9) == ["IL101 precision in production code 50%"]
     assert report.gate([result], None, 0.5) == []
 
@@ -231,7 +267,8 @@ def test_unjudged_stubs_paste_into_a_verdicts_file(cache: Cache, tmp_path: Path)
     filled = stubs.replace('verdict = ""', 'verdict = "true"').replace('why = ""', 'why = "x"')
     entries = tomllib.loads(filled)["verdict"]
     assert entries == [
-        {"path": "shop/views.py", "line": 16, "code": "IL101", "verdict": "true", "why": "x"}
+        {"path": MIGRATION, "line": 7, "code": "IL302", "verdict": "true", "why": "x"},
+        {"path": "shop/views.py", "line": 16, "code": "IL101", "verdict": "true", "why": "x"},
     ]
     result = report.build(PROJECT, cache, write_labels(tmp_path, CASES, VERDICTS + filled))
     assert result.unjudged == [] and report.rule_counts([result])["IL101"]["production"] == {
@@ -246,7 +283,7 @@ def test_test_code_is_counted_apart(cache: Cache, tmp_path: Path) -> None:
     moved = Cache(tmp_path / "corpus")
     shutil.copytree(cache.results, moved.results)
     data = json.loads((moved.results / "tiny.json").read_text(encoding="utf-8"))
-    data["findings"][1]["filename"] = "shop/tests/test_views.py"
+    data["findings"][2]["filename"] = "shop/tests/test_views.py"
     (moved.results / "tiny.json").write_text(json.dumps(data), encoding="utf-8")
     write_tree(moved.src(PROJECT), FILES)
     marks = write_labels(tmp_path, CASES, VERDICTS)
@@ -313,3 +350,44 @@ def test_projects_toml_and_selection() -> None:
     ]
     with pytest.raises(SystemExit, match="unknown project"):
         corpus.select(projects, ["no-such-project"])
+
+
+def _wheel(path: Path, name: str, requires: str = "") -> None:
+    info = f"{name}-1.0.dist-info"
+    with zipfile.ZipFile(path, "w") as zipped:
+        zipped.writestr(f"{name}/__init__.py", "")
+        zipped.writestr(
+            f"{info}/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n{requires}"
+        )
+        zipped.writestr(
+            f"{info}/WHEEL",
+            "Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        )
+        zipped.writestr(
+            f"{info}/RECORD",
+            f"{name}/__init__.py,,\n{info}/METADATA,,\n{info}/WHEEL,,\n{info}/RECORD,,\n",
+        )
+
+
+def test_with_deps_makes_a_venv_or_says_why_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PIP_NO_INDEX", "1")  # pip never asks an index: no network
+    cache = Cache(tmp_path / "corpus")
+    cache.sdists.mkdir(parents=True)
+    good = Project(name="goodlib", version="1.0", kind="wheel", folder="goodlib-1.0")
+    bad = Project(name="badlib", version="1.0", kind="wheel", folder="badlib-1.0")
+    _wheel(cache.sdists / "goodlib-1.0-py3-none-any.whl", "goodlib")
+    _wheel(cache.sdists / "badlib-1.0-py3-none-any.whl", "badlib", "Requires-Dist: no-such-dist\n")
+    assert corpus.fetch([good, bad], cache, with_deps=True, log=lambda _: None) == 0
+
+    assert cache.has_venv(good)
+    assert (
+        cache.venv_status(good) == "installed: goodlib-1.0-py3-none-any.whl with its dependencies"
+    )
+    assert list(cache.venv(good).glob("lib/python*/site-packages/goodlib/__init__.py"))
+
+    assert not cache.venv(bad).exists()
+    status = cache.venv_status(bad)
+    assert status.startswith("no venv: ") and "no-such-dist" in status
+    assert "its declared dependencies (Requires-Dist)" in status  # the fallback was tried
