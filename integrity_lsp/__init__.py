@@ -11,8 +11,7 @@ if _sys.argv[:1] == ["-m"] and _sys.path and _os.path.abspath(_sys.path[0]) == _
     # imported, that is, run. We never run the user's code.
     del _sys.path[0]
 
-__version__ = "0.1.0"
-
+from integrity_lsp._version import __version__
 from integrity_lsp.checker import build_environment, check_paths, check_source, find_root
 from integrity_lsp.config import Settings, load_settings
 from integrity_lsp.findings import Applicability, Edit, Finding, Fix, Location, Severity, Span

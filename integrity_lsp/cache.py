@@ -28,7 +28,6 @@ import hashlib
 import json
 import os
 import re
-import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -37,9 +36,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from integrity_lsp._version import __version__
 from integrity_lsp.config import DEFAULT_EXCLUDE, Settings
 from integrity_lsp.findings import Applicability, Edit, Finding, Fix, Location, Severity, Span
 from integrity_lsp.project.signals import may_connect_pre_save
+from integrity_lsp.syntax.files import read_project_text
 
 FORMAT = 1
 CACHE_DIR_NAME = ".integrity-lsp-cache"
@@ -171,8 +172,6 @@ def _version(name: str) -> str:
 
 
 def run_fingerprint(root: Path, settings: Settings) -> str:
-    from integrity_lsp import __version__
-
     settings_data = asdict(settings)
     settings_data.pop("warnings", None)
     parts: list[object] = [
@@ -186,8 +185,9 @@ def run_fingerprint(root: Path, settings: Settings) -> str:
     ]
     inputs = [*sorted(root.glob("requirements*.txt")), *sorted(root.glob("requirements/*.txt"))]
     for path in [*inputs, root / "pyproject.toml"]:
-        with contextlib.suppress(OSError):
-            parts.append((str(path), digest(path.read_text("utf-8", "replace"))))
+        text = read_project_text(path, errors="replace")
+        if text is not None:
+            parts.append((str(path), digest(text)))
     return digest(json.dumps(parts, default=str))
 
 
@@ -235,11 +235,9 @@ class ProjectState:
         structure = hashlib.blake2b(digest_size=16)
         everything = hashlib.blake2b(digest_size=16)
         for path in project_files(root):
-            try:
-                if not stat.S_ISREG(path.stat().st_mode):
-                    continue  # a FIFO named *.py would block the read forever
-                text = path.read_text(encoding="utf-8", errors="replace")
-            except OSError:
+            # Regular files only: a FIFO named *.py would block the read forever.
+            text = read_project_text(path, errors="replace", regular_only=True)
+            if text is None:
                 continue
             relative = path.relative_to(root)
             full = digest(text)
@@ -346,9 +344,10 @@ class ResultCache:
         return cache
 
     def _load(self) -> None:
+        text = read_project_text(self.file)
         try:
-            data = json.loads(self.file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(text) if text is not None else None
+        except ValueError:
             return
         if isinstance(data, dict) and data.get("fingerprint") == self.fingerprint:
             entries = data.get("entries")
@@ -359,10 +358,8 @@ class ResultCache:
         known = self.state.hashes.get(path)
         if known is not None:
             return known
-        try:
-            return digest(Path(path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError):
-            return ""
+        text = read_project_text(Path(path))
+        return digest(text) if text is not None else ""
 
     def lookup(self, path: Path, text: str) -> list[Finding] | None:
         key = str(Path(os.path.abspath(path)))

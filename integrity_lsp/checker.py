@@ -13,25 +13,26 @@ import multiprocessing
 import os
 import pickle
 import re
-import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
-from integrity_lsp.analysis.context import Context, Environment, read_from_disk
+from integrity_lsp.analysis.context import Context, Environment
 from integrity_lsp.analysis.fix_validation import FixValidator
-from integrity_lsp.analysis.source import SourceFile, is_migration_path
+from integrity_lsp.analysis.registry import Rule
 from integrity_lsp.analysis.suppressions import ALL_CODES, file_level_codes, find_line_noqa
 from integrity_lsp.analysis.walker import walk_file
+from integrity_lsp.cache import Deps, JediProbe, Recorder, ResultCache, digest
 from integrity_lsp.config import Settings
 from integrity_lsp.findings import Finding, Fix
-from integrity_lsp.registry import Rule, load_rules
-
-if TYPE_CHECKING:
-    from integrity_lsp.cache import Deps, ResultCache
-    from integrity_lsp.project.index import ProjectIndex
+from integrity_lsp.project.index import ProjectIndex
+from integrity_lsp.project.migrations import history_for
+from integrity_lsp.project.resolve import Resolver
+from integrity_lsp.rules import load_rules
+from integrity_lsp.syntax.files import read_source
+from integrity_lsp.syntax.source import SourceFile, is_migration_path
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 ROOT_MARKERS = ("manage.py", "pyproject.toml", ".git")
@@ -53,9 +54,6 @@ def build_environment(
 ) -> Environment:
     """The environment of a run; with `lazy`, the index is built on first use (a `check` whose
     files all come from the cache never needs it)."""
-    from integrity_lsp.project.index import ProjectIndex
-    from integrity_lsp.project.resolve import Resolver
-
     index = (
         cast(ProjectIndex, _LazyIndex(root, settings))
         if lazy
@@ -76,16 +74,12 @@ class _LazyIndex:
     @property
     def built(self) -> ProjectIndex:
         if self._index is None:
-            from integrity_lsp.project.index import ProjectIndex
-
             self._index = ProjectIndex.build(self._root, self._settings)
         return self._index
 
     def build_with(self, apps_known: Callable[[ProjectIndex], None]) -> ProjectIndex:
         """Build now, calling `apps_known` midway (see `ProjectIndex.build`)."""
         if self._index is None:
-            from integrity_lsp.project.index import ProjectIndex
-
             self._index = ProjectIndex.build(self._root, self._settings, apps_known=apps_known)
         return self._index
 
@@ -150,7 +144,7 @@ def finalize(
     findings: list[Finding] = []
     seen: set[tuple[str, int, int]] = set()
     verdicts = env.open_documents.fix_verdicts(source.path) if env.open_documents else None
-    validator = FixValidator(source, env, verdicts)
+    validator = FixValidator(source, env.read_text, verdicts)
     newlines: dict[Path, str] = {}
 
     def newline_of(path: Path) -> str:
@@ -247,26 +241,6 @@ def iter_python_files(paths: Sequence[Path], settings: Settings, root: Path) -> 
                         yield candidate
 
 
-def read_source(path: Path) -> tuple[str | None, str | None]:
-    """(text, None) or (None, a one-line reason it cannot be read).
-
-    Opened without blocking and read only if it is a regular file: reading a FIFO named like a
-    module would wait for a writer forever.
-    """
-    try:
-        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as stream:
-            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
-                return None, f"{path}: not a regular file; skipped"
-            data = stream.read()
-    except OSError as error:
-        return None, f"{path}: cannot read: {error.strerror or error}"
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        return None, f"{path}: not valid UTF-8 (byte {error.start}); skipped"
-    return text, None
-
-
 def check_paths(
     paths: Sequence[Path], env: Environment, *, jobs: int | None = None, cache: bool = False
 ) -> CheckReport:
@@ -279,8 +253,6 @@ def check_paths(
     load_rules()  # reporters look rules up in the registry, even when workers did the checking
     results = None
     if cache:
-        from integrity_lsp.cache import ResultCache
-
         results = ResultCache.open(env.root, env.settings)
     todo: list[Path] = []
     for path in iter_python_files(paths, env.settings, env.root):
@@ -317,8 +289,6 @@ def _prepare(env: Environment, *, read_migrations_aside: bool) -> None:
     Before workers are forked, the migrations are read by another process while this one parses
     the models (the two take about as long): otherwise every worker reads all of them itself,
     after the index is built."""
-    from integrity_lsp.project.migrations import history_for
-
     index = env.index
     reader = None
     if read_migrations_aside and isinstance(index, _LazyIndex) and index._index is None:
@@ -365,8 +335,6 @@ class _MigrationReader:
 
 
 def _read_migrations(index: ProjectIndex, send: Any) -> None:
-    from integrity_lsp.project.migrations import history_for
-
     try:
         send.send(history_for(index).read_all())
     except Exception:
@@ -430,8 +398,6 @@ def _check_file(path: Path, env: Environment, record: bool) -> _Outcome:
 def _check_text(path: Path, text: str, env: Environment, record: bool) -> _Outcome:
     if not record:
         return _Outcome(path, findings=check_source(text, path, env, as_indexed=True))
-    from integrity_lsp.cache import JediProbe, Recorder, digest
-
     JediProbe.install()
     recorder = Recorder(env.read_text)
     findings = check_source(text, path, replace(env, read_text=recorder.read_text), as_indexed=True)
@@ -466,8 +432,6 @@ def _check_parallel(
         env.index.generation  # noqa: B018 -- build the index once, before forking
         gc.freeze()  # the workers' collections then never touch the inherited index
         if record:
-            from integrity_lsp.cache import JediProbe
-
             JediProbe.install()
         _WORKER = (env, record)
         pool = ProcessPoolExecutor(
@@ -498,5 +462,4 @@ __all__ = [
     "check_paths",
     "check_source",
     "find_root",
-    "read_from_disk",
 ]

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from integrity_lsp import __version__
+from integrity_lsp._version import __version__
 from integrity_lsp.config import ConfigError, Settings, load_settings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -190,7 +190,7 @@ def _explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _rule(code: str, out: TextIO, err: TextIO) -> int:
-    from integrity_lsp.registry import load_rules
+    from integrity_lsp.rules import load_rules
 
     rules = load_rules()
     rule = rules.get(code.upper()) or next((r for r in rules.values() if r.name == code), None)
@@ -205,7 +205,7 @@ def _rule(code: str, out: TextIO, err: TextIO) -> int:
 
 
 def _rules(out: TextIO) -> int:
-    from integrity_lsp.registry import load_rules
+    from integrity_lsp.rules import load_rules
 
     for rule in load_rules().values():
         out.write(f"{rule.code}  {rule.name:<40} {rule.summary}\n")

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from integrity_lsp.findings import Severity
+from integrity_lsp.syntax.files import ReadWarning, read_project_text
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -235,9 +236,14 @@ def load_settings(root: Path) -> Settings:
     pyproject = find_pyproject(root)
     if pyproject is None:
         return Settings()
+    problems: list[ReadWarning] = []
+    text = read_project_text(pyproject, warn=problems.append)
+    if text is None:
+        error = problems[0].error
+        raise ConfigError(f"{pyproject}: cannot read configuration: {error}") from error
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{pyproject}: cannot read configuration: {error}") from error
     table = data.get("tool", {}).get(SECTION)
     if table is None:

@@ -17,9 +17,10 @@ from pathlib import Path
 
 from integrity_lsp.analysis.context import Environment
 from integrity_lsp.analysis.edits import EditConflict, apply_edits, compiles
-from integrity_lsp.analysis.source import content_hash
-from integrity_lsp.checker import check_source, read_source
+from integrity_lsp.checker import check_source
 from integrity_lsp.findings import Applicability, Edit, Finding, Fix
+from integrity_lsp.syntax.files import ReadWarning, read_project_bytes, read_source
+from integrity_lsp.syntax.source import content_hash
 
 MAX_PASSES = 8
 
@@ -160,7 +161,10 @@ def write_atomically(path: Path, before: str, after: str, root: Path) -> str | N
     stale = _changed_since_read(path, before)
     if stale:
         return stale
-    raw = path.read_bytes()
+    problems: list[ReadWarning] = []
+    raw = read_project_bytes(path, warn=problems.append)
+    if raw is None:
+        return str(problems[0])
     newline_bom = "\ufeff" if raw.startswith(b"\xef\xbb\xbf") else ""
     mode = resolved.stat().st_mode
     handle, temporary = tempfile.mkstemp(

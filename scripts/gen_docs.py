@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from integrity_lsp.registry import load_rules  # noqa: E402
+from integrity_lsp.rules import load_rules  # noqa: E402
 
 START, END = "<!-- rules:start -->", "<!-- rules:end -->"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from integrity_lsp.registry import load_rules
+from integrity_lsp.rules import load_rules
 from scripts.gen_docs import ROOT, render_readme, rule_page
 
 HEADINGS = (

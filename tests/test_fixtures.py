@@ -39,6 +39,6 @@ def test_examples_report_exactly_what_they_promise() -> None:
 
 
 def _implemented_codes() -> set[str]:
-    from integrity_lsp.registry import load_rules
+    from integrity_lsp.rules import load_rules
 
     return set(load_rules())

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from integrity_lsp.checker import check_source
-from integrity_lsp.registry import load_rules
+from integrity_lsp.rules import load_rules
 from tests.helpers import EXAMPLES, copy_project, environment, expected_in
 
 HEADER = """\

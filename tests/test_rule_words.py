@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 import integrity_lsp.checker as checker
+from integrity_lsp.analysis.registry import Rule
 from integrity_lsp.config import Settings
-from integrity_lsp.registry import Rule, load_rules
+from integrity_lsp.rules import load_rules
 from tests.robustness.support import corpus, environment_for
 
 

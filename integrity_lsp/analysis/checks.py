@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from integrity_lsp.analysis.nodes import CALL_CHAIN_TYPES, Node, arguments, chain_parts, code
-from integrity_lsp.analysis.source import parse
+from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Node, arguments, chain_parts, code
+from integrity_lsp.syntax.source import parse
 
 Truth = bool | None
 FieldName = Callable[[str], "str | None"]  # a lookup's field part -> the field's name, or None

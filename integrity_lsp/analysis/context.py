@@ -12,20 +12,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from integrity_lsp.analysis.source import SourceFile
 from integrity_lsp.config import Settings
+from integrity_lsp.syntax.files import read_project_text
+from integrity_lsp.syntax.source import SourceFile
 
 if TYPE_CHECKING:
     from integrity_lsp.analysis.incremental import OpenDocuments
     from integrity_lsp.project.index import ProjectIndex
     from integrity_lsp.project.resolve import Resolver
-
-
-def read_from_disk(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
 
 
 @dataclass(frozen=True)
@@ -36,7 +30,7 @@ class Environment:
     settings: Settings
     index: ProjectIndex
     resolver: Resolver
-    read_text: Callable[[Path], str | None] = field(default=read_from_disk)
+    read_text: Callable[[Path], str | None] = field(default=read_project_text)
     # The server's open documents, checked incrementally; None: every file in full.
     open_documents: OpenDocuments | None = None
 

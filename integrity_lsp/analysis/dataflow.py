@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.django import parse_orm_call
-from integrity_lsp.analysis.nodes import (
+from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Node,
     arguments,

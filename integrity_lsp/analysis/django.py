@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from integrity_lsp.analysis.nodes import (
+from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Argument,
     Link,

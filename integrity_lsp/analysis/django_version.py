@@ -13,6 +13,7 @@ from importlib import metadata
 from pathlib import Path
 
 from integrity_lsp.analysis.context import Context
+from integrity_lsp.syntax.files import read_project_text
 
 PIN = re.compile(r"^\s*django\s*(?:\[[^\]]*\])?\s*(?:==|~=|>=)\s*(\d+)\.(\d+)", re.I | re.M)
 
@@ -22,9 +23,8 @@ def project_django_version(root: Path) -> tuple[int, int] | None:
     candidates = sorted(root.glob("requirements*.txt")) + sorted(root.glob("requirements/*.txt"))
     candidates.append(root / "pyproject.toml")
     for candidate in candidates:
-        try:
-            text = candidate.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+        text = read_project_text(candidate)
+        if text is None:
             continue
         match = PIN.search(text.replace('"', "\n").replace("'", "\n"))
         if match:

@@ -8,8 +8,8 @@ from typing import Any
 
 from parso.utils import split_lines
 
-from integrity_lsp.analysis.source import GRAMMAR, SourceFile, cpython_tree, parse
 from integrity_lsp.findings import Edit, Fix, Span
+from integrity_lsp.syntax.source import GRAMMAR, SourceFile, cpython_tree, parse
 
 Node = Any
 

@@ -15,9 +15,9 @@ every keystroke, and a fix whose run did not change gets the same answer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from integrity_lsp.analysis.context import Environment
 from integrity_lsp.analysis.edits import (
     EditConflict,
     _error_count,
@@ -25,8 +25,8 @@ from integrity_lsp.analysis.edits import (
     compiles,
     fix_keeps_code_valid,
 )
-from integrity_lsp.analysis.source import SourceFile, cpython_tree
 from integrity_lsp.findings import Edit, Fix, Span
+from integrity_lsp.syntax.source import SourceFile, cpython_tree
 
 Verdicts = dict[tuple[tuple[Edit, ...], str], bool]
 MAX_VERDICTS = 4096
@@ -34,10 +34,14 @@ MAX_VERDICTS = 4096
 
 class FixValidator:
     def __init__(
-        self, source: SourceFile, env: Environment, verdicts: Verdicts | None = None
+        self,
+        source: SourceFile,
+        read_text: Callable[[Path], str | None],
+        verdicts: Verdicts | None = None,
     ) -> None:
+        """`read_text` reads the other files a fix edits (the run's `Environment.read_text`)."""
         self.source = source
-        self.env = env
+        self.read_text = read_text
         self.texts: dict[Path, str] = {source.path: source.text}
         self.verdicts: Verdicts = {} if verdicts is None else verdicts
         if len(self.verdicts) > MAX_VERDICTS:
@@ -50,7 +54,7 @@ class FixValidator:
             return True
         for edit in fix.edits:
             if edit.path not in self.texts:
-                other = self.env.read_text(edit.path)
+                other = self.read_text(edit.path)
                 if other is not None:
                     self.texts[edit.path] = other
                 elif not edit.path.exists():

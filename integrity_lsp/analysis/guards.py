@@ -18,7 +18,8 @@ from integrity_lsp.analysis.django import (
     model_of,
     parse_orm_call,
 )
-from integrity_lsp.analysis.nodes import (
+from integrity_lsp.analysis.races import constructor_call_prefix
+from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Argument,
     Node,
@@ -30,7 +31,6 @@ from integrity_lsp.analysis.nodes import (
     statement_of,
     walk,
 )
-from integrity_lsp.analysis.races import constructor_call_prefix
 
 if TYPE_CHECKING:
     from integrity_lsp.analysis.context import Context

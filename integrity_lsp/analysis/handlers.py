@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from integrity_lsp.analysis.context import Context, HandlerInfo
-from integrity_lsp.analysis.nodes import normalised
-from integrity_lsp.analysis.source import SourceFile
+from integrity_lsp.syntax.nodes import normalised
+from integrity_lsp.syntax.source import SourceFile
 
 Node = Any
 

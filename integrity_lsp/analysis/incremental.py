@@ -30,9 +30,9 @@ from typing import Any
 from parso.utils import split_lines
 
 from integrity_lsp.analysis.fix_validation import Verdicts
-from integrity_lsp.analysis.nodes import indent_unit
-from integrity_lsp.analysis.source import GRAMMAR, SourceFile, parse
 from integrity_lsp.findings import Finding
+from integrity_lsp.syntax.nodes import indent_unit
+from integrity_lsp.syntax.source import GRAMMAR, SourceFile, parse
 
 log = logging.getLogger(__name__)
 Node = Any

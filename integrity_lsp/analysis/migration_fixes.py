@@ -25,8 +25,8 @@ from integrity_lsp.project.migration_state import (
     ModelState,
 )
 from integrity_lsp.project.migrations import MigrationContext, history_for
-from integrity_lsp.project.nodes import arguments, split_call
 from integrity_lsp.project.records import FieldRecord
+from integrity_lsp.syntax.declarations import call_arguments, split_call
 
 NEW_FILE = Span(1, 0, 1, 0)
 INTEGER_CLASSES = re.compile(r"^(Positive)?(Big|Small)?IntegerField$|^(Decimal|Float)Field$")
@@ -83,7 +83,7 @@ def _field_call(operation: Operation) -> Any | None:
     call = split_call(operation.node) if operation.node is not None else None
     if call is None:
         return None
-    args = arguments(call[1])
+    args = call_arguments(call[1])
     node = args.keywords.get("field")
     if node is None and len(args.positional) >= 3:
         node = args.positional[2]
@@ -113,7 +113,7 @@ def _keyword_edits(
         elif position > 0:  # the last argument: take the comma before it
             start = items[position - 1].start_pos
         edits.append(Edit(path, Span(*start, *end), ""))
-    existing = arguments(trailer).keywords
+    existing = call_arguments(trailer).keywords
     for name, value in add.items():
         if name not in existing:
             edits.append(

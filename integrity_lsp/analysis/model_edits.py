@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.edits import ensure_import
-from integrity_lsp.analysis.nodes import Node, indent_of
-from integrity_lsp.analysis.source import SourceFile
 from integrity_lsp.findings import Edit, Span
+from integrity_lsp.syntax.nodes import Node, indent_of
+from integrity_lsp.syntax.source import SourceFile
 
 if TYPE_CHECKING:
     from integrity_lsp.project.records import ModelRecord

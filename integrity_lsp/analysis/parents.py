@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.edits import ensure_import, replace_node
-from integrity_lsp.analysis.nodes import Argument, Node, chain_parts, code
-from integrity_lsp.analysis.source import SourceFile
 from integrity_lsp.findings import Applicability, Edit, Fix
+from integrity_lsp.syntax.nodes import Argument, Node, chain_parts, code
+from integrity_lsp.syntax.source import SourceFile
 
 if TYPE_CHECKING:
     from integrity_lsp.analysis.context import Context

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from integrity_lsp.analysis.edits import statement_span
-from integrity_lsp.analysis.nodes import Argument, Node, code, comments_in, indent_of
 from integrity_lsp.analysis.races import Write
-from integrity_lsp.analysis.source import SourceFile
 from integrity_lsp.findings import Edit
+from integrity_lsp.syntax.nodes import Argument, Node, code, comments_in, indent_of
+from integrity_lsp.syntax.source import SourceFile
 
 CREATED_NAME = "_created"  # not `_`: Django projects bind `_` to gettext
 

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import covering_unique_set, model_of
-from integrity_lsp.analysis.nodes import Node, code, statements
 from integrity_lsp.analysis.race_fixes import (
     assigned,
     get_or_create_call,
@@ -23,6 +22,7 @@ from integrity_lsp.analysis.race_fixes import replace_statement as replace_state
 from integrity_lsp.analysis.races import Query, Write, lookup_source
 from integrity_lsp.analysis.try_atomic import wrap_in_try_atomic
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
+from integrity_lsp.syntax.nodes import Node, code, statements
 
 if TYPE_CHECKING:
     from integrity_lsp.project.records import ModelRecord, UniqueSet

@@ -21,7 +21,7 @@ from integrity_lsp.analysis.django import (
     handler_names,
     parse_orm_call,
 )
-from integrity_lsp.analysis.nodes import (
+from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Argument,
     Node,

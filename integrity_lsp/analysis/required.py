@@ -16,13 +16,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from integrity_lsp.analysis.nodes import CALL_CHAIN_TYPES, Node, chain_parts, walk
-from integrity_lsp.analysis.source import SourceFile, content_hash, cpython_tree
 from integrity_lsp.project.records import (
     AUTO_FIELD_CLASSES,
     NULL_WHEN_OMITTED_FIELD_CLASSES,
     FieldRecord,
 )
+from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Node, chain_parts, walk
+from integrity_lsp.syntax.source import SourceFile, content_hash, cpython_tree
 
 if TYPE_CHECKING:
     from integrity_lsp.analysis.context import Context

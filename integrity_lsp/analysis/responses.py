@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.edits import ensure_import
 from integrity_lsp.analysis.handlers import decorators_of
-from integrity_lsp.analysis.nodes import Node, code, walk
 from integrity_lsp.findings import Edit
+from integrity_lsp.syntax.nodes import Node, code, walk
 
 HTML_RESPONSES = ("HttpResponse(", "render(", "redirect(", "TemplateResponse(")
 RETURN_IGNORED = frozenset({"perform_create", "perform_update"})

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.django import is_atomic_expression, parse_orm_call
 from integrity_lsp.analysis.edits import ensure_import, offset_of, statement_span
-from integrity_lsp.analysis.nodes import (
+from integrity_lsp.analysis.race_fixes import shift_block
+from integrity_lsp.findings import Edit, Span
+from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Node,
     chain_parts,
@@ -20,10 +22,8 @@ from integrity_lsp.analysis.nodes import (
     links,
     walk,
 )
-from integrity_lsp.analysis.nodes import statements as block_statements
-from integrity_lsp.analysis.race_fixes import shift_block
-from integrity_lsp.analysis.source import SourceFile
-from integrity_lsp.findings import Edit, Span
+from integrity_lsp.syntax.nodes import statements as block_statements
+from integrity_lsp.syntax.source import SourceFile
 
 if TYPE_CHECKING:
     from integrity_lsp.analysis.context import Context

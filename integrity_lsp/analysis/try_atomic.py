@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from integrity_lsp.analysis.edits import ensure_import, offset_of
-from integrity_lsp.analysis.nodes import Node, indent_of, indent_unit
 from integrity_lsp.analysis.race_fixes import shift_block
-from integrity_lsp.analysis.source import SourceFile
 from integrity_lsp.findings import Edit, Span
+from integrity_lsp.syntax.nodes import Node, indent_of, indent_unit
+from integrity_lsp.syntax.source import SourceFile
 
 LINE_LIMIT = 100
 

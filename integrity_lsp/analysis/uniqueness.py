@@ -12,8 +12,8 @@ import ast
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.guards import WriteSite, is_constant
-from integrity_lsp.analysis.nodes import Argument
 from integrity_lsp.project.records import AUTO_FIELD_CLASSES, EMPTY_STRING_FIELD_CLASSES
+from integrity_lsp.syntax.nodes import Argument
 
 if TYPE_CHECKING:
     from integrity_lsp.project.index import ProjectIndex

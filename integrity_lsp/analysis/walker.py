@@ -14,8 +14,8 @@ from integrity_lsp.analysis.context import AtomicBlock, Context
 from integrity_lsp.analysis.django import catches_integrity_error, is_atomic_expression
 from integrity_lsp.analysis.handlers import decorators_of, detect_handler
 from integrity_lsp.analysis.incremental import StatementResults
+from integrity_lsp.analysis.registry import Rule
 from integrity_lsp.findings import Finding
-from integrity_lsp.registry import Rule
 
 Node = Any
 

@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 from typing import TextIO
 
+from integrity_lsp.checker import build_environment, check_source
+from integrity_lsp.config import ConfigError, Settings, load_settings
 from integrity_lsp.explain.messages import (
     UNDERSTOOD_FORMATS,
     Frame,
@@ -75,9 +77,6 @@ def run_explain(
         else:
             out.write(unrecognised_text())
         return EXIT_UNRECOGNISED
-    from integrity_lsp.checker import build_environment, check_source
-    from integrity_lsp.config import ConfigError, Settings, load_settings
-
     try:
         settings = load_settings(root)
     except ConfigError:

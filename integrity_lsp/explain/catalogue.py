@@ -1,11 +1,11 @@
 """Every constraint of the project under every name a database may report for it.
 
 Explicit names (`UniqueConstraint(name=…)`, `CheckConstraint(name=…)`; the index fills in
-`%(app_label)s` and `%(class)s`) and the names Django or the database generate (see `names`):
-PostgreSQL's `<table>_<column>_key` / `_pkey` / `_check`, Django's hashed `…_uniq`,
-`…_fk_<table>_<column>` and `…_check`, MySQL's key named after the column, `PRIMARY`, and
-MariaDB's `table.column` checks. `lookup_name` finds the constraints a reported name can mean
-on a given backend.
+`%(app_label)s` and `%(class)s`) and the names Django or the database generate (see
+`project/db_names.py`): PostgreSQL's `<table>_<column>_key` / `_pkey` / `_check`, Django's
+hashed `…_uniq`, `…_fk_<table>_<column>` and `…_check`, MySQL's key named after the column,
+`PRIMARY`, and MariaDB's `table.column` checks. `lookup_name` finds the constraints a reported
+name can mean on a given backend.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from integrity_lsp.explain import names
-from integrity_lsp.explain.messages import Backend
+from integrity_lsp.project import db_names
+from integrity_lsp.project.db_names import Backend
 from integrity_lsp.project.records import (
     POSITIVE_FIELD_CLASSES,
     FieldRecord,
@@ -87,7 +87,7 @@ def model_constraints(index: ProjectIndex, model: ModelRecord) -> Iterator[Known
             description = "unique_together ({})".format(", ".join(record.fields))
             for backend in sorted(ALL_BACKENDS):
                 yield make(
-                    names.unique_constraint_name(table, columns, backend), "unique", members,
+                    db_names.unique_constraint_name(table, columns, backend), "unique", members,
                     record.ref, description, "Django's generated name", backend,
                 )  # fmt: skip
         elif record.name:
@@ -141,11 +141,11 @@ def _field_constraints(
     if field.primary_key:
         description = f"primary key {field.name}"
         yield make(
-            names.postgres_primary_key_name(table), "primary_key", one, field.ref, description,
+            db_names.postgres_primary_key_name(table), "primary_key", one, field.ref, description,
             "PostgreSQL's name for the primary key", "postgresql",
         )  # fmt: skip
         yield make(
-            names.MYSQL_PRIMARY_KEY_NAME, "primary_key", one, field.ref, description,
+            db_names.MYSQL_PRIMARY_KEY_NAME, "primary_key", one, field.ref, description,
             "MySQL's name for the primary key", "mysql",
         )  # fmt: skip
     elif field.is_unique:
@@ -153,16 +153,16 @@ def _field_constraints(
             f"unique=True on {field.name}" if field.unique else f"OneToOneField {field.name}"
         )
         yield make(
-            names.postgres_unique_key_name(table, column), "unique", one, field.ref, description,
+            db_names.postgres_unique_key_name(table, column), "unique", one, field.ref, description,
             "PostgreSQL's name for a UNIQUE column (CreateModel / AddField)", "postgresql",
         )  # fmt: skip
         yield make(
-            names.mysql_unique_key_name(column), "unique", one, field.ref, description,
+            db_names.mysql_unique_key_name(column), "unique", one, field.ref, description,
             "MySQL's name for a UNIQUE column (the column's name)", "mysql",
         )  # fmt: skip
         for backend in ("postgresql", "mysql"):
             yield make(
-                names.unique_constraint_name(table, [column], backend), "unique", one, field.ref,
+                db_names.unique_constraint_name(table, [column], backend), "unique", one, field.ref,
                 description, "Django's generated name (unique added by AlterField)", backend,
             )  # fmt: skip
     if field.is_foreign_key:
@@ -172,17 +172,17 @@ def _field_constraints(
             description = f"{field.field_class} {field.name} -> {to_table}.{to_column}"
             for backend in sorted(ALL_BACKENDS):
                 yield make(
-                    names.foreign_key_name(table, column, to_table, to_column, backend),
+                    db_names.foreign_key_name(table, column, to_table, to_column, backend),
                     "foreign_key", one, field.ref, description, "Django's generated name",
                     backend,
                 )  # fmt: skip
     if field.field_class in POSITIVE_FIELD_CLASSES:
         generated = "Django's generated name (check added by AlterField)"
         checks: tuple[tuple[str, str, Backend], ...] = (
-            (names.postgres_check_name(table, column), "PostgreSQL's name for a column check",
+            (db_names.postgres_check_name(table, column), "PostgreSQL's name for a column check",
              "postgresql"),
-            (names.check_constraint_name(table, column, "postgresql"), generated, "postgresql"),
-            (names.check_constraint_name(table, column, "mysql"), generated, "mysql"),
+            (db_names.check_constraint_name(table, column, "postgresql"), generated, "postgresql"),
+            (db_names.check_constraint_name(table, column, "mysql"), generated, "mysql"),
             (f"{table}.{column}", "MariaDB's name for a column check", "mysql"),
             (column, "SQLite's name for a column check", "sqlite"),
         )  # fmt: skip
@@ -220,7 +220,7 @@ def lookup_name(
 def _comparable(name: str, backend: Backend) -> str:
     if backend == "postgresql":
         # PostgreSQL silently cuts identifiers to 63 bytes.
-        clipped: str = names.clip_utf8(name.encode(), names.POSTGRES_MAX_IDENTIFIER_BYTES)
+        clipped: str = db_names.clip_utf8(name.encode(), db_names.POSTGRES_MAX_IDENTIFIER_BYTES)
         return clipped
     if backend == "mysql":
         return name.lower()

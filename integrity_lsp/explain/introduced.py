@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from integrity_lsp.explain.catalogue import KnownConstraint
 from integrity_lsp.explain.messages import Kind
+from integrity_lsp.project.migrations import history_for
 from integrity_lsp.project.records import (
     POSITIVE_FIELD_CLASSES,
     FieldRecord,
@@ -72,8 +73,6 @@ def _model_operations(
     index: ProjectIndex, model: ModelRecord
 ) -> list[tuple[MigrationFile, Operation]]:
     """The operations of the model's app in plan order, for the model under any of its names."""
-    from integrity_lsp.project.migrations import history_for
-
     history = history_for(index)
     try:
         migrations = history.all_migrations()

@@ -19,8 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from integrity_lsp.project.db_names import Backend
+
 Kind = Literal["unique", "not_null", "foreign_key", "check"]
-Backend = Literal["sqlite", "postgresql", "mysql"]
 
 # What `explain` understands, shown when it understands nothing.
 UNDERSTOOD_FORMATS = (

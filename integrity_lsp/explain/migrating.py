@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from integrity_lsp.explain.catalogue import KnownConstraint
 from integrity_lsp.explain.introduced import Introduced, introduced_by
 from integrity_lsp.explain.messages import DATA_TRUNCATED, MigrationKey, Violation
+from integrity_lsp.project.migrations import history_for
 from integrity_lsp.project.records import FieldRecord, ModelRecord
 
 if TYPE_CHECKING:
@@ -31,8 +32,6 @@ def applying_migration(index: ProjectIndex, key: MigrationKey | None) -> Migrati
     """The project's migration file for `key` (app label, name), when the project has it."""
     if key is None:
         return None
-    from integrity_lsp.project.migrations import history_for
-
     try:
         return history_for(index).all_migrations().get(key)
     except (OSError, RecursionError, ValueError):

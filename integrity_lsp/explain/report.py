@@ -18,8 +18,6 @@ from dataclasses import field as dataclass_field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING
 
-from integrity_lsp.analysis.source import SourceFile
-from integrity_lsp.explain import names
 from integrity_lsp.explain.catalogue import KnownConstraint, catalogue, lookup_name
 from integrity_lsp.explain.introduced import Introduced, introduced_by
 from integrity_lsp.explain.messages import (
@@ -37,6 +35,7 @@ from integrity_lsp.explain.migrating import (
 )
 from integrity_lsp.explain.sites import WriteSite, find_write_sites
 from integrity_lsp.findings import Finding
+from integrity_lsp.project import db_names
 from integrity_lsp.project.records import (
     AUTO_FIELD_CLASSES,
     EMPTY_STRING_FIELD_CLASSES,
@@ -44,12 +43,14 @@ from integrity_lsp.project.records import (
     ModelRecord,
     SourceRef,
 )
+from integrity_lsp.project.resolve import Resolver
+from integrity_lsp.syntax.files import read_project_text
+from integrity_lsp.syntax.source import SourceFile
 
 if TYPE_CHECKING:
     from integrity_lsp.config import Settings
     from integrity_lsp.project.index import ProjectIndex
     from integrity_lsp.project.migration_graph import MigrationFile
-    from integrity_lsp.project.resolve import Resolver
 
 # The rules whose findings are about each kind of violation (IL202 matters to all of them).
 RELEVANT_CODES: dict[str, frozenset[str]] = {
@@ -133,8 +134,6 @@ def explain_parsed(
     settings: Settings | None = None,
 ) -> Explanation:
     if resolver is None:
-        from integrity_lsp.project.resolve import Resolver
-
         resolver = Resolver(index)
     violation = parsed.violation
     mapper = _Mapper(index, catalogue(index))
@@ -410,7 +409,7 @@ class _Mapper:
                 continue
             full = self.index.table_name(candidate)
             for length in (63, 64):  # Django shortens db_table to the backend's limit
-                if names.truncate_name(full, length) == table:
+                if db_names.truncate_name(full, length) == table:
                     return candidate
         return None
 
@@ -522,9 +521,8 @@ def _sites_at_frames(
 
 def _with_block_at(sites: Sequence[WriteSite], line: int, path: Path) -> list[WriteSite]:
     """Writes inside `with transaction.atomic():` at `line`: where a deferred check fires."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+    text = read_project_text(path, encoding="utf-8-sig")
+    if text is None:
         return []
     source = SourceFile(path, text)
     line_text = source.line_text(line)

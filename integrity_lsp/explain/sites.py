@@ -16,7 +16,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from integrity_lsp.analysis.nodes import (
+from integrity_lsp.config import Settings
+from integrity_lsp.findings import Finding, Span
+from integrity_lsp.project.records import FieldRecord, ModelRecord
+from integrity_lsp.project.resolve import ManagerTarget, Resolver
+from integrity_lsp.syntax.files import read_project_text
+from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Argument,
     Node,
@@ -28,14 +33,10 @@ from integrity_lsp.analysis.nodes import (
     statement_of,
     walk,
 )
-from integrity_lsp.analysis.source import SourceFile
-from integrity_lsp.config import Settings
-from integrity_lsp.findings import Finding, Span
-from integrity_lsp.project.records import FieldRecord, ModelRecord
+from integrity_lsp.syntax.source import SourceFile
 
 if TYPE_CHECKING:
     from integrity_lsp.project.index import ProjectIndex
-    from integrity_lsp.project.resolve import ManagerTarget, Resolver
 
 WriteKind = Literal[
     "create",
@@ -128,16 +129,13 @@ def find_write_sites(
     if not wanted:
         return []
     if resolver is None:
-        from integrity_lsp.project.resolve import Resolver
-
         resolver = Resolver(index)
     labels = {model.label for model in wanted}
     words = _prefilter_words(index, wanted)
     sites: list[WriteSite] = []
     for path in files if files is not None else project_files(index.root, settings):
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
+        text = read_project_text(path, encoding="utf-8-sig")
+        if text is None:
             continue
         if not any(word in text for word in words):
             continue

@@ -4,5 +4,5 @@
 (call-site names -> models, jedi as fallback), `models` (parso trees -> records, and
 `field_from_call`), `apps` (app labels, module names), `settings_reader` (AUTH_USER_MODEL,
 ATOMIC_REQUESTS, INSTALLED_APPS), `builtin` (Django's own models), `records` (the frozen
-records everyone shares).
+records everyone shares), `db_names` (the constraint names databases generate).
 """

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from integrity_lsp.project.nodes import (
+from integrity_lsp.project.records import AppRecord
+from integrity_lsp.syntax.declarations import (
     argument_list,
     bool_value,
     class_assignments,
     source,
     string_value,
 )
-from integrity_lsp.project.records import AppRecord
 
 _APP_CONFIG_HINT = re.compile(r"AppConfig")
 

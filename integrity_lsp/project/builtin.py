@@ -12,8 +12,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from integrity_lsp.analysis.source import parse
 from integrity_lsp.project.models import ParsedModule, parse_module
+from integrity_lsp.syntax.source import parse
 
 BUILTIN_ROOT = Path("<django>")
 

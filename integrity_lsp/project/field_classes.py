@@ -24,8 +24,8 @@ import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from integrity_lsp.analysis.source import cpython_tree
 from integrity_lsp.project.records import FieldRecord
+from integrity_lsp.syntax.source import cpython_tree
 
 CONSTRAINT_OPTIONS = ("null", "blank", "unique", "primary_key", "default", "db_default")
 DJANGO_FIELD_CLASSES = frozenset(

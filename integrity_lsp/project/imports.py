@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from integrity_lsp.syntax.source import cpython_tree, parse
+
 _EMPTY: Mapping[str, tuple[str, str | None]] = MappingProxyType({})
 
 
@@ -78,8 +80,6 @@ def build_import_table(tree: Any, module: str | None, *, is_package: bool) -> Im
 def import_table_of_text(text: str, module: str | None, *, is_package: bool) -> ImportTable:
     """`build_import_table` of the text, without a parso tree where CPython's parser accepts
     the text (ten times faster: a module read only for its imports need not be parsed twice)."""
-    from integrity_lsp.analysis.source import cpython_tree, parse
-
     tree = cpython_tree(text)
     if tree is None:
         return build_import_table(parse(text), module, is_package=is_package)

@@ -23,14 +23,12 @@ import functools
 import hashlib
 import os
 import re
-import stat
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from integrity_lsp.analysis.source import content_hash, parse
 from integrity_lsp.config import DEFAULT_EXCLUDE, Settings
 from integrity_lsp.project.apps import (
     AppConfigInfo,
@@ -83,6 +81,8 @@ from integrity_lsp.project.settings_reader import (
     read_settings,
 )
 from integrity_lsp.project.signals import PreSaveFills, may_connect_pre_save, read_pre_save_fills
+from integrity_lsp.syntax.files import read_project_text
+from integrity_lsp.syntax.source import content_hash, parse
 
 ClassKey = tuple[str, str]  # (module, class name)
 
@@ -209,13 +209,10 @@ class ProjectIndex:
         return self.settings.is_excluded(relative, self.root)
 
     def _read_disk(self, path: Path) -> str | None:
-        try:
-            status = path.stat()
-            if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_FILE_BYTES:
-                return None  # a FIFO or device named *.py would block the read forever
-            return path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return None
+        # Regular files only: a FIFO or device named *.py would block the read forever.
+        return read_project_text(
+            path, errors="replace", regular_only=True, max_bytes=MAX_FILE_BYTES
+        )
 
     def _text(self, path: Path) -> str | None:
         overlay = self._overlay.get(path)

@@ -15,17 +15,17 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from integrity_lsp.analysis.source import parse
 from integrity_lsp.project.migration_state import ModelState
-from integrity_lsp.project.nodes import (
+from integrity_lsp.project.records import ConstraintRecord, FieldRecord, ModelRecord, SourceRef
+from integrity_lsp.syntax.declarations import (
     UNKNOWN,
-    arguments,
+    call_arguments,
     collection_items,
     dotted_parts,
     literal,
     split_call,
 )
-from integrity_lsp.project.records import ConstraintRecord, FieldRecord, ModelRecord, SourceRef
+from integrity_lsp.syntax.source import parse
 
 if TYPE_CHECKING:
     from integrity_lsp.project.index import ProjectIndex
@@ -216,7 +216,7 @@ def _canonical(node: Any) -> Any:
     call = split_call(node)
     if call is None or (dotted_parts(call[0]) or "").split(".")[-1] != "Q":
         raise ValueError("not a Q expression")
-    args = arguments(call[1])
+    args = call_arguments(call[1])
     connector = literal(args.keywords.get("_connector")) or "AND"
     negated = literal(args.keywords.get("_negated")) is True
     children: list[Any] = []

@@ -20,9 +20,10 @@ from typing import Any
 from integrity_lsp.findings import Span
 from integrity_lsp.project.field_classes import FieldClasses
 from integrity_lsp.project.models import constraint_from_call, field_from_call
-from integrity_lsp.project.nodes import (
-    arguments,
+from integrity_lsp.project.records import ConstraintRecord, FieldRecord
+from integrity_lsp.syntax.declarations import (
     bool_value,
+    call_arguments,
     class_assignments,
     collection_items,
     dotted_name,
@@ -31,7 +32,7 @@ from integrity_lsp.project.nodes import (
     split_call,
     string_value,
 )
-from integrity_lsp.project.records import ConstraintRecord, FieldRecord
+from integrity_lsp.syntax.nodes import walk
 
 MigrationKey = tuple[str, str]  # (app_label, migration name)
 
@@ -233,7 +234,7 @@ class _Reader:
             call = split_call(item)
             if call is not None:
                 callee = (dotted_parts(call[0]) or "").split(".")[-1]
-                args = arguments(call[1])
+                args = call_arguments(call[1])
                 if callee == "swappable_dependency" and args.positional:
                     target = args.positional[0]
                     text = string_value(target)
@@ -272,7 +273,7 @@ class _Reader:
             return None
         callee = dotted_parts(call[0])
         kind = callee.split(".")[-1] if callee is not None else "<expression>"
-        args = arguments(call[1])
+        args = call_arguments(call[1])
         kw = dict(args.keywords)
         callee_span = Span(*call[0][0].start_pos, *call[0][-1].end_pos)
         base: dict[str, Any] = {
@@ -484,8 +485,6 @@ class _Reader:
 
 def mentioned(function: Any) -> frozenset[str]:
     """Identifiers and the words of strings in a function (lower-case)."""
-    from integrity_lsp.analysis.nodes import walk
-
     found: set[str] = set()
     for node in walk(function):
         if node.type == "name":
@@ -498,8 +497,6 @@ def mentioned(function: Any) -> frozenset[str]:
 def function_models(function: Any) -> frozenset[tuple[str, str]] | None:
     """The models a data-migration function reaches via `apps.get_model`; None if it also runs
     raw SQL (then any table may be touched)."""
-    from integrity_lsp.analysis.nodes import walk
-
     found: set[tuple[str, str]] = set()
     for node in walk(function):
         if node.type == "name" and node.value in ("execute", "cursor", "raw", "RunSQL"):
@@ -511,7 +508,7 @@ def function_models(function: Any) -> frozenset[tuple[str, str]] | None:
             continue
         if previous.children[-1].value != "get_model":
             continue
-        args = arguments(node)
+        args = call_arguments(node)
         values = [string_value(arg) for arg in args.positional]
         if "model_name" in args.keywords:
             values.append(string_value(args.keywords["model_name"]))

@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from integrity_lsp.analysis.source import SourceFile, content_hash, parse
 from integrity_lsp.project.field_classes import FieldClasses
 from integrity_lsp.project.migration_graph import (
     MigrationFile,
@@ -29,6 +28,8 @@ from integrity_lsp.project.migration_graph import (
 )
 from integrity_lsp.project.migration_state import AppState, Before, ModelState, replay
 from integrity_lsp.project.records import AppRecord
+from integrity_lsp.syntax.files import read_project_text
+from integrity_lsp.syntax.source import SourceFile, content_hash, parse
 
 if TYPE_CHECKING:
     from integrity_lsp.project.index import ProjectIndex
@@ -48,10 +49,7 @@ class MigrationContext:
 
 
 def _read_disk(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
+    return read_project_text(path, errors="replace")
 
 
 SNAPSHOT_SECONDS = 1.0

@@ -16,12 +16,19 @@ from typing import Any
 
 from integrity_lsp.findings import Span
 from integrity_lsp.project.imports import ImportTable, build_import_table
-from integrity_lsp.project.nodes import (
+from integrity_lsp.project.records import (
+    MANY_TO_MANY_FIELD_CLASSES,
+    RELATION_FIELD_CLASSES,
+    ConstraintRecord,
+    FieldRecord,
+    SourceRef,
+)
+from integrity_lsp.syntax.declarations import (
     UNKNOWN,
     argument_list,
-    arguments,
     assignment_parts,
     bool_value,
+    call_arguments,
     class_assignments,
     collection_items,
     dotted_name,
@@ -34,13 +41,6 @@ from integrity_lsp.project.nodes import (
     source,
     split_call,
     string_value,
-)
-from integrity_lsp.project.records import (
-    MANY_TO_MANY_FIELD_CLASSES,
-    RELATION_FIELD_CLASSES,
-    ConstraintRecord,
-    FieldRecord,
-    SourceRef,
 )
 
 # `*Field` classes that add no column of their own.
@@ -257,7 +257,7 @@ def parse_field(name: str, call_node: Any, path: Path) -> ParsedField | None:
     field_class = callee.split(".")[-1]
     if not is_field_class(field_class):
         return None
-    args = arguments(call[1])
+    args = call_arguments(call[1])
     keywords = args.keywords
     relation: RelationTarget | None = None
     is_relation = field_class in RELATION_FIELD_CLASSES or field_class in MANY_TO_MANY_FIELD_CLASSES
@@ -391,7 +391,7 @@ def parse_manager(attribute: str, value: Any) -> ParsedManager | None:
         and parts[-2].children[-1].type == "name"
         and parts[-2].children[-1].value in ("from_queryset", "for_queryset_class")
     ):
-        args = arguments(parts[-1])
+        args = call_arguments(parts[-1])
         queryset = dotted_name(args.positional[0]) if args.positional else None
         return ParsedManager(attribute, written, dotted_parts(parts[:-2]), queryset, True)
     return None
@@ -504,7 +504,7 @@ def constraint_from_call(node: Any, path: Path) -> ConstraintRecord | None:
     if callee is None:
         return None
     kind_name = callee.split(".")[-1]
-    args = arguments(call[1])
+    args = call_arguments(call[1])
     keywords = args.keywords
     name = string_value(keywords.get("name"))
     ref = SourceRef(path, Span.of(node))

@@ -22,23 +22,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from integrity_lsp.analysis.source import SourceFile
 from integrity_lsp.project.imports import ImportTable, build_import_table
 from integrity_lsp.project.index import ClassKey, ProjectIndex
-from integrity_lsp.project.nodes import (
-    arguments,
-    assignment_parts,
-    collection_items,
-    is_operator,
-    literal,
-    string_value,
-)
 from integrity_lsp.project.records import (
     MANY_TO_MANY_FIELD_CLASSES,
     RELATION_FIELD_CLASSES,
     FieldRecord,
     ModelRecord,
 )
+from integrity_lsp.syntax.declarations import (
+    assignment_parts,
+    call_arguments,
+    collection_items,
+    is_operator,
+    literal,
+    string_value,
+)
+from integrity_lsp.syntax.source import SourceFile
 
 DEFAULT_MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
 INSTANCE_METHODS = frozenset(
@@ -255,7 +255,7 @@ class Resolver:
 
     def _get_model_call(self, call: Any) -> ModelRecord | None:
         """`apps.get_model("shop", "Product")` / `apps.get_model("shop.Product")`."""
-        values = [string_value(node) for node in arguments(call).positional[:2]]
+        values = [string_value(node) for node in call_arguments(call).positional[:2]]
         if len(values) == 2 and values[0] and values[1]:
             return self.index.get_model(f"{values[0]}.{values[1]}")
         if len(values) == 1 and values[0]:
@@ -266,7 +266,7 @@ class Resolver:
         if name == "get_user_model":
             user = self.index.user_model()
             return _Value("class", user) if user else None
-        args = arguments(call)
+        args = call_arguments(call)
         if name in ("get_object_or_404", "aget_object_or_404") and args.positional:
             target = self._evaluate(source, _expression_parts(args.positional[0]), depth + 1)
             if target is not None and target.kind in ("class", "manager", "queryset"):

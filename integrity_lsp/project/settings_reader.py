@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from integrity_lsp.analysis.source import parse
 from integrity_lsp.project.imports import resolve_relative
-from integrity_lsp.project.nodes import (
+from integrity_lsp.project.records import ProjectSettings
+from integrity_lsp.syntax.declarations import (
     UNKNOWN,
-    arguments,
     assignment_parts,
+    call_arguments,
     dotted_parts,
     is_operator,
     iter_statements,
@@ -29,7 +29,7 @@ from integrity_lsp.project.nodes import (
     small_statements,
     split_call,
 )
-from integrity_lsp.project.records import ProjectSettings
+from integrity_lsp.syntax.source import parse
 
 _SETTINGS_MODULE_RE = re.compile(r"""DJANGO_SETTINGS_MODULE["']\s*,\s*["']([A-Za-z_][\w.]*)["']""")
 _STAR_DEPTH = 4
@@ -254,7 +254,7 @@ class _Reader:
                 current = list(current)
             else:
                 return
-        args = arguments(call[1]).positional
+        args = call_arguments(call[1]).positional
         if method == "append" and len(args) == 1:
             current.append(evaluate(args[0], env))
         elif method == "extend" and len(args) == 1:
@@ -299,7 +299,7 @@ def evaluate(node: Any, env: dict[str, Any]) -> Any:
         return result
     call = split_call(node)
     if call is not None and dotted_parts(call[0]) == "dict":
-        args = arguments(call[1])
+        args = call_arguments(call[1])
         return {key: evaluate(value, env) for key, value in args.keywords.items()}
     return UNKNOWN
 

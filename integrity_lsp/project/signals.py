@@ -23,7 +23,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from integrity_lsp.analysis.source import cpython_tree
+from integrity_lsp.syntax.source import cpython_tree
 
 ANY_SENDER = "*"
 

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from integrity_lsp.analysis.registry import RULES
 from integrity_lsp.findings import Edit, Finding, Fix
-from integrity_lsp.registry import RULES
 
 
 def _location(line: int, column: int) -> dict[str, int]:

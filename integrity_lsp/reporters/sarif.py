@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from integrity_lsp import __version__
+from integrity_lsp._version import __version__
+from integrity_lsp.analysis.registry import RULES
 from integrity_lsp.findings import Finding, Severity, Span
-from integrity_lsp.registry import RULES
 
 LEVELS = {
     Severity.ERROR: "error",

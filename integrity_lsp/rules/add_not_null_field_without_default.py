@@ -72,10 +72,10 @@ from collections.abc import Iterator
 
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.migration_fixes import db_default_fix, three_step_fix
+from integrity_lsp.analysis.registry import register
 from integrity_lsp.findings import Finding, Location
 from integrity_lsp.project.migration_state import ModelState, column_filler
 from integrity_lsp.project.migrations import MigrationContext, operations_on_tables
-from integrity_lsp.registry import register
 
 CODE = "IL301"
 NAME = "add-not-null-field-without-default"

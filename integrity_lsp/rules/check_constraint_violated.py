@@ -65,12 +65,12 @@ from integrity_lsp.analysis.checks import (
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import WRITE_WORDS, parse_orm_call
 from integrity_lsp.analysis.guards import WriteSite, resolve_model, write_site
-from integrity_lsp.analysis.nodes import Argument, Node, arguments, code
+from integrity_lsp.analysis.registry import register
 from integrity_lsp.analysis.uniqueness import column_of
-from integrity_lsp.explain.names import postgres_check_name
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
+from integrity_lsp.project.db_names import postgres_check_name
 from integrity_lsp.project.records import POSITIVE_FIELD_CLASSES, ModelRecord, SourceRef
-from integrity_lsp.registry import register
+from integrity_lsp.syntax.nodes import Argument, Node, arguments, code
 
 LOOKUP_FIELD = re.compile(r"[(,]\s*([A-Za-z_]\w*?)(?:__\w+)?\s*=(?!=)")
 CODE = "IL205"

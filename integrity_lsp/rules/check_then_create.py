@@ -51,7 +51,6 @@ from collections.abc import Iterator
 
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import WRITE_WORDS
-from integrity_lsp.analysis.nodes import Node, block_exits, code, statements
 from integrity_lsp.analysis.race_report import race_finding, write_fixes
 from integrity_lsp.analysis.races import (
     ExistenceCheck,
@@ -62,8 +61,9 @@ from integrity_lsp.analysis.races import (
     same_subject,
     writes_in,
 )
+from integrity_lsp.analysis.registry import register
 from integrity_lsp.findings import Finding
-from integrity_lsp.registry import register
+from integrity_lsp.syntax.nodes import Node, block_exits, code, statements
 
 CODE = "IL101"
 NAME = "check-then-create"

@@ -54,18 +54,6 @@ from collections.abc import Iterator
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import WRITE_WORDS, parse_orm_call
 from integrity_lsp.analysis.django_version import supports_create_defaults
-from integrity_lsp.analysis.nodes import (
-    Argument,
-    Node,
-    assignment_target,
-    chain_parts,
-    code,
-    expression_of,
-    keyword_arguments,
-    links,
-    normalised,
-    statements,
-)
 from integrity_lsp.analysis.race_fixes import (
     assigned,
     get_or_create_call,
@@ -82,8 +70,20 @@ from integrity_lsp.analysis.races import (
     same_subject,
     writes_in,
 )
+from integrity_lsp.analysis.registry import register
 from integrity_lsp.findings import Applicability, Finding, Fix
-from integrity_lsp.registry import register
+from integrity_lsp.syntax.nodes import (
+    Argument,
+    Node,
+    assignment_target,
+    chain_parts,
+    code,
+    expression_of,
+    keyword_arguments,
+    links,
+    normalised,
+    statements,
+)
 
 CODE = "IL103"
 NAME = "check-then-update-or-create"

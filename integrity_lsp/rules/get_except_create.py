@@ -39,7 +39,6 @@ from collections.abc import Iterator
 
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import WRITE_WORDS
-from integrity_lsp.analysis.nodes import Node, statements
 from integrity_lsp.analysis.race_fixes import (
     assigned,
     get_or_create_call,
@@ -49,8 +48,9 @@ from integrity_lsp.analysis.race_fixes import (
 )
 from integrity_lsp.analysis.race_report import coverage, race_finding, write_fixes
 from integrity_lsp.analysis.races import get_except_create
+from integrity_lsp.analysis.registry import register
 from integrity_lsp.findings import Applicability, Finding, Fix
-from integrity_lsp.registry import register
+from integrity_lsp.syntax.nodes import Node, statements
 
 CODE = "IL102"
 NAME = "get-except-create"

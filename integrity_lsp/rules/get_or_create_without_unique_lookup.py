@@ -64,9 +64,9 @@ from integrity_lsp.analysis.django import (
     parse_orm_call,
 )
 from integrity_lsp.analysis.model_edits import add_unique_constraint
-from integrity_lsp.analysis.nodes import Node, arguments, keyword_arguments, walk
+from integrity_lsp.analysis.registry import register
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
-from integrity_lsp.registry import register
+from integrity_lsp.syntax.nodes import Node, arguments, keyword_arguments, walk
 
 BUILTINS = frozenset({"str", "int", "len", "min", "max", "abs", "round", "format"})
 CODE = "IL104"

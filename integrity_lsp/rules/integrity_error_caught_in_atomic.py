@@ -57,15 +57,15 @@ from integrity_lsp.analysis.django import (
     except_clauses,
     handler_names,
 )
-from integrity_lsp.analysis.nodes import Node, code
-from integrity_lsp.analysis.nodes import statements as block_statements
+from integrity_lsp.analysis.registry import register
 from integrity_lsp.analysis.savepoints import (
     SELF_SAVEPOINT,
     unprotected_writes,
     wrap_body_in_atomic,
 )
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
-from integrity_lsp.registry import register
+from integrity_lsp.syntax.nodes import Node, code
+from integrity_lsp.syntax.nodes import statements as block_statements
 
 CODE = "IL202"
 NAME = "integrity-error-caught-in-atomic"

@@ -44,10 +44,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.registry import register
 from integrity_lsp.findings import Applicability, Finding, Fix, Location
 from integrity_lsp.project.migration_drift import Drift, model_drift
 from integrity_lsp.project.migrations import history_for
-from integrity_lsp.registry import register
 
 CODE = "IL304"
 NAME = "model-migration-drift"

@@ -49,12 +49,12 @@ from collections.abc import Iterator
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import WRITE_WORDS, parse_orm_call
 from integrity_lsp.analysis.guards import WriteSite, resolve_model, write_site
-from integrity_lsp.analysis.nodes import Node
+from integrity_lsp.analysis.registry import register
 from integrity_lsp.analysis.required import missing_fields
 from integrity_lsp.analysis.uniqueness import column_of
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.project.records import ModelRecord
-from integrity_lsp.registry import register
+from integrity_lsp.syntax.nodes import Node
 
 CODE = "IL203"
 NAME = "not-null-field-missing"

@@ -57,10 +57,10 @@ from collections.abc import Iterator
 
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.migration_fixes import data_step_before_fix
+from integrity_lsp.analysis.registry import register
 from integrity_lsp.findings import Finding, Location
 from integrity_lsp.project.migration_state import column_of, has_default
 from integrity_lsp.project.migrations import operations_on_tables
-from integrity_lsp.registry import register
 
 CODE = "IL303"
 NAME = "null-to-not-null-without-backfill"

@@ -49,12 +49,12 @@ from integrity_lsp.analysis.dataflow import (
 )
 from integrity_lsp.analysis.guards import resolve_model, write_site
 from integrity_lsp.analysis.handlers import handler_title
-from integrity_lsp.analysis.nodes import Argument, Node
 from integrity_lsp.analysis.parents import assigned_id, fetch_parent_fix, target_field
+from integrity_lsp.analysis.registry import register
 from integrity_lsp.analysis.uniqueness import column_of
 from integrity_lsp.findings import Finding, Location, Span
 from integrity_lsp.project.records import ModelRecord
-from integrity_lsp.registry import register
+from integrity_lsp.syntax.nodes import Argument, Node
 
 CODE = "IL204"
 NAME = "raw-foreign-key-id"

@@ -59,12 +59,12 @@ from integrity_lsp.analysis.django import (
 )
 from integrity_lsp.analysis.guards import WriteSite, bulk_objects, resolve_model, write_site
 from integrity_lsp.analysis.handlers import handler_title
-from integrity_lsp.analysis.nodes import Argument, Node, code
+from integrity_lsp.analysis.registry import register
 from integrity_lsp.analysis.responses import conflict_response
 from integrity_lsp.analysis.try_atomic import wrap_in_try_atomic
 from integrity_lsp.analysis.uniqueness import colliding_unique_set, column_of, written_fields
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
-from integrity_lsp.registry import register
+from integrity_lsp.syntax.nodes import Argument, Node, code
 
 CODE = "IL201"
 NAME = "unguarded-unique-write"

@@ -23,8 +23,7 @@ from pygls.capabilities import get_capability
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
-from integrity_lsp import __version__
-from integrity_lsp.analysis.context import read_from_disk
+from integrity_lsp._version import __version__
 from integrity_lsp.checker import find_root
 from integrity_lsp.server.convert import FileView, Positions
 from integrity_lsp.server.documents import (
@@ -35,6 +34,7 @@ from integrity_lsp.server.documents import (
     uri_to_path,
 )
 from integrity_lsp.server.project import Project
+from integrity_lsp.syntax.files import read_project_text
 
 if TYPE_CHECKING:
     from pygls.server import ServerErrors
@@ -167,7 +167,7 @@ class IntegrityServer(LanguageServer):
             text: str | None = document.source
             version = document.version
         else:
-            text = self.project.read_text(path) if self.project else read_from_disk(path)
+            text = self.project.read_text(path) if self.project else read_project_text(path)
             version = None
         lines = split_lines(text or "")
         exists = document is not None or path.exists()
@@ -286,7 +286,7 @@ def start(tcp: str | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     server = create_server()
     # Import the rules now, while the editor is still starting, not inside the first check.
-    from integrity_lsp.registry import load_rules
+    from integrity_lsp.rules import load_rules
 
     load_rules()
     try:

@@ -18,8 +18,8 @@ from typing import Any
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
+from integrity_lsp.analysis.registry import Rule
 from integrity_lsp.findings import Applicability, Edit, Finding, Fix, Severity, Span
-from integrity_lsp.registry import Rule
 
 SOURCE = "integrity-lsp"
 FIX_ALL_KIND = "source.fixAll.integrity-lsp"

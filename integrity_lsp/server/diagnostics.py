@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from integrity_lsp.checker import iter_python_files, might_matter, read_source
+from integrity_lsp.checker import iter_python_files, might_matter
 from integrity_lsp.findings import Finding
-from integrity_lsp.registry import load_rules
+from integrity_lsp.rules import load_rules
 from integrity_lsp.server import convert
 from integrity_lsp.server.documents import Snapshot, path_to_uri, split_lines
+from integrity_lsp.syntax.files import read_source
 
 if TYPE_CHECKING:
     from integrity_lsp.server.app import IntegrityServer

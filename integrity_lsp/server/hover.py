@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from integrity_lsp.analysis.context import Environment
-from integrity_lsp.analysis.source import SourceFile
 from integrity_lsp.analysis.suppressions import FILE_NOQA, NOQA
 from integrity_lsp.findings import Span
 from integrity_lsp.project.records import POSITIVE_FIELD_CLASSES, FieldRecord, ModelRecord
-from integrity_lsp.registry import load_rules
+from integrity_lsp.rules import load_rules
 from integrity_lsp.server import convert
+from integrity_lsp.syntax.source import SourceFile
 
 if TYPE_CHECKING:
     from integrity_lsp.server.app import IntegrityServer

@@ -19,11 +19,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from integrity_lsp.analysis.context import Environment, read_from_disk
+from integrity_lsp.analysis.context import Environment
 from integrity_lsp.analysis.incremental import OpenDocuments
 from integrity_lsp.checker import build_environment, check_source
 from integrity_lsp.config import Settings
 from integrity_lsp.findings import Finding
+from integrity_lsp.syntax.files import read_project_text
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -63,7 +64,7 @@ class Project:
         text = self.overlay.get(path)
         if text is None:
             text = self.overlay.get(_resolved(path))
-        return text if text is not None else read_from_disk(path)
+        return text if text is not None else read_project_text(path)
 
     def close_document(self, path: Path) -> str | None:
         """The editor closed `path`: forget its unsaved text and its tree; the text is returned."""

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from integrity_lsp.analysis.context import read_from_disk
 from integrity_lsp.server.documents import uri_to_path
+from integrity_lsp.syntax.files import read_project_text
 
 if TYPE_CHECKING:
     from integrity_lsp.server.app import IntegrityServer
@@ -91,7 +91,7 @@ async def did_close(ls: IntegrityServer, params: types.DidCloseTextDocumentParam
         return
     unsaved = project.close_document(path)
     if project.is_index_source(path):
-        disk = read_from_disk(path)
+        disk = read_project_text(path)
         if unsaved != disk:
             project.queue_update(path, disk)
             _flush_soon(ls, 0)
@@ -112,7 +112,7 @@ async def did_change_watched_files(
             reload_settings = reload_settings or path.parent == project.root
         elif path.suffix == ".py" and path not in project.overlay and project.is_index_source(path):
             deleted = change.type == types.FileChangeType.Deleted
-            project.queue_update(path, None if deleted else read_from_disk(path))
+            project.queue_update(path, None if deleted else read_project_text(path))
     project.note_change(None)
     if project.has_pending_updates:
         _flush_soon(ls, 0)

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from integrity_lsp.analysis.edits import EditConflict, apply_edits, ensure_import
-from integrity_lsp.analysis.source import SourceFile
 from integrity_lsp.findings import Edit, Span
+from integrity_lsp.syntax.source import SourceFile
 
 PATH = Path("views.py")
 

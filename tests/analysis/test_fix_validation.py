@@ -7,10 +7,10 @@ from pathlib import Path
 
 from integrity_lsp.analysis.edits import apply_edits, compiles
 from integrity_lsp.analysis.fix_validation import FixValidator
-from integrity_lsp.analysis.source import SourceFile
 from integrity_lsp.checker import build_environment
 from integrity_lsp.config import Settings
 from integrity_lsp.findings import Applicability, Edit, Fix, Span
+from integrity_lsp.syntax.source import SourceFile
 
 GOOD = "import os\n\n\ndef a():\n    return 1\n\n\n@decorated\ndef b():\n    return 2\n"
 BROKEN = GOOD.replace("return 1", "return (1 +")
@@ -25,7 +25,7 @@ def _validator(tmp_path: Path, text: str) -> FixValidator:
     path = tmp_path / "views.py"
     path.write_text(text)
     env = build_environment(tmp_path, Settings())
-    return FixValidator(SourceFile(path, text), env)
+    return FixValidator(SourceFile(path, text), env.read_text)
 
 
 def test_a_fix_that_keeps_the_file_parsing_is_offered(tmp_path: Path) -> None:
@@ -70,9 +70,9 @@ def test_verdicts_are_kept_between_checks_of_a_document(tmp_path: Path) -> None:
     env = build_environment(tmp_path, Settings())
     verdicts: dict[tuple[tuple[Edit, ...], str], bool] = {}
     fix = _fix(path, 10, 11, 12, "3")
-    assert FixValidator(SourceFile(path, GOOD), env, verdicts).keeps_code_valid(fix)
+    assert FixValidator(SourceFile(path, GOOD), env.read_text, verdicts).keeps_code_valid(fix)
     assert list(verdicts.values()) == [True]
     key = next(iter(verdicts))
     assert key[1].startswith("@decorated\n")  # the run: the decorated function only
     verdicts[key] = False  # a remembered answer is not asked again
-    assert not FixValidator(SourceFile(path, GOOD), env, verdicts).keeps_code_valid(fix)
+    assert not FixValidator(SourceFile(path, GOOD), env.read_text, verdicts).keeps_code_valid(fix)

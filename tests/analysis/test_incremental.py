@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from integrity_lsp.analysis.incremental import OpenDocuments
-from integrity_lsp.analysis.source import SourceFile, parse
 from integrity_lsp.checker import check_source
+from integrity_lsp.syntax.source import SourceFile, parse
 from tests.robustness.support import corpus, environment_for
 
 EDITS_PER_FILE = 16

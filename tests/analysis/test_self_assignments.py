@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from integrity_lsp.analysis.required import _self_assignments, _self_assignments_read_by_cpython
-from integrity_lsp.analysis.source import SourceFile
+from integrity_lsp.syntax.source import SourceFile
 from tests.robustness.support import corpus
 
 SNIPPETS = [

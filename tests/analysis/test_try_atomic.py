@@ -3,9 +3,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from integrity_lsp.analysis.edits import apply_edits, compiles
-from integrity_lsp.analysis.nodes import walk
-from integrity_lsp.analysis.source import SourceFile
 from integrity_lsp.analysis.try_atomic import wrap_in_try_atomic
+from integrity_lsp.syntax.nodes import walk
+from integrity_lsp.syntax.source import SourceFile
 
 PATH = Path("views.py")
 

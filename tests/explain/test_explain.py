@@ -14,12 +14,12 @@ from integrity_lsp.explain import (
     Explanation,
     explain_text,
     find_write_sites,
-    names,
     project_path,
     render_text,
     run_explain,
     to_json,
 )
+from integrity_lsp.project import db_names
 from integrity_lsp.project.index import ProjectIndex
 
 FIXTURE = Path(__file__).parent / "fixtures" / "shopproj"
@@ -169,7 +169,8 @@ def test_postgres_unique_key_name_generated_by_postgres() -> None:
 def test_postgres_hashed_unique_together_name() -> None:
     # The name real Django 5.2 gave the constraint on PostgreSQL (see test_real_databases).
     name = "accounts_member_team_id_email_f8ed23f8_uniq"
-    computed = names.unique_constraint_name("accounts_member", ["team_id", "email"], "postgresql")
+    columns = ["team_id", "email"]
+    computed = db_names.unique_constraint_name("accounts_member", columns, "postgresql")
     assert computed == name
     explanation = explain(
         f'duplicate key value violates unique constraint "{name}"\n'
@@ -595,7 +596,7 @@ def test_postgres_unique_index_over_duplicates() -> None:
 
 
 def test_postgres_unique_index_under_djangos_hashed_name() -> None:
-    name = names.unique_constraint_name("shop_product", ["sku"], "postgresql")
+    name = db_names.unique_constraint_name("shop_product", ["sku"], "postgresql")
     assert name == "shop_product_sku_20049d15_uniq"  # what real Django 5.2 named it
     explanation = explain_in(
         MIGRATEPROJ,

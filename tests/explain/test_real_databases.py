@@ -22,8 +22,9 @@ from typing import NoReturn
 import pytest
 
 from integrity_lsp.config import Settings
-from integrity_lsp.explain import explain_text, names
-from integrity_lsp.explain.messages import Backend
+from integrity_lsp.explain import explain_text
+from integrity_lsp.project import db_names
+from integrity_lsp.project.db_names import Backend
 
 from .test_explain import FIXTURE, index_for
 
@@ -209,9 +210,9 @@ def test_postgres_names_its_inline_constraints_as_computed() -> None:
                     (quoted_table,),
                 ).fetchall()
                 found = {kind: name for name, kind in rows}
-                assert found["u"] == names.postgres_unique_key_name(table, column)
-                assert found["c"] == names.postgres_check_name(table, column)
-                assert found["p"] == names.postgres_primary_key_name(table)
+                assert found["u"] == db_names.postgres_unique_key_name(table, column)
+                assert found["c"] == db_names.postgres_check_name(table, column)
+                assert found["p"] == db_names.postgres_primary_key_name(table)
                 connection.execute(f"DROP TABLE {quoted_table}")
         finally:
             connection.execute("DROP SCHEMA integrity_lsp_names CASCADE")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from integrity_lsp.analysis.source import parse
 from integrity_lsp.project.imports import build_import_table, import_table_of_text
+from integrity_lsp.syntax.source import parse
 from tests.robustness.support import corpus
 
 SNIPPETS = [

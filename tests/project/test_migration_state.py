@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from integrity_lsp.analysis.source import parse
 from integrity_lsp.project.migration_graph import parse_migration
 from integrity_lsp.project.migration_state import column_filler, replay
 from integrity_lsp.project.models import field_from_call
+from integrity_lsp.syntax.source import parse
 
 FIELDS = [
     "models.IntegerField()",

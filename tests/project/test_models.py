@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from integrity_lsp.analysis.source import parse
 from integrity_lsp.project.models import (
     ParsedClass,
     constraint_from_call,
@@ -16,6 +15,7 @@ from integrity_lsp.project.models import (
     parse_module,
 )
 from integrity_lsp.project.records import FieldRecord
+from integrity_lsp.syntax.source import parse
 
 PATH = Path("/project/shop/models.py")
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from integrity_lsp.analysis.source import SourceFile
 from integrity_lsp.project.index import ProjectIndex
 from integrity_lsp.project.resolve import ManagerTarget, Resolver
+from integrity_lsp.syntax.source import SourceFile
 from tests.project.conftest import BuildProject
 
 PROJECT = {

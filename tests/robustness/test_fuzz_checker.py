@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from parso.utils import split_lines
 
-from integrity_lsp.analysis.source import parse
 from integrity_lsp.checker import check_source
+from integrity_lsp.syntax.source import parse
 from tests.robustness.support import (
     LONG,
     MUTATION_EXAMPLES,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from integrity_lsp.analysis.checks import UNKNOWN, constraint_name, evaluate, literal_value
-from integrity_lsp.analysis.source import parse
+from integrity_lsp.syntax.source import parse
 
 
 def same(name: str) -> str:

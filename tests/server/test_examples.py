@@ -32,7 +32,7 @@ def expected(text: str) -> set[tuple[int, str]]:
 async def test_open_example_files_report_what_they_promise(
     examples: Session, relative: str
 ) -> None:
-    from integrity_lsp.registry import load_rules
+    from integrity_lsp.rules import load_rules
 
     await examples.initialize()
     uri = examples.open(relative)

@@ -1,14 +1,12 @@
-"""The rule registry: every module under `integrity_lsp.rules` registers its rule on import.
-
-A rule declares its code, name, default severity and the parso node types it wants to see; the
-walker dispatches each node of those types to it once. A module's docstring is the rule's
-documentation (`integrity-lsp rule CODE`, hover, README).
+"""The rule registry: every module under `integrity_lsp.rules` registers its rule on import
+(`integrity_lsp.rules.load_rules` imports them all). A rule declares its code, name, default
+severity and the parso node types it wants to see; the walker dispatches each node of those
+types to it once. A module's docstring is the rule's documentation (`integrity-lsp rule CODE`,
+hover, README).
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -78,18 +76,3 @@ def register(
     rule = Rule(code, name, severity, node_types, check, check_file, doc, words, in_migrations)
     RULES[code] = rule
     return rule
-
-
-_LOADED: list[dict[str, Rule]] = []  # the sorted registry, once every rule module is imported
-
-
-def load_rules() -> dict[str, Rule]:
-    """Import every rule module once; returns the registry sorted by code."""
-    if _LOADED and len(_LOADED[0]) == len(RULES):
-        return _LOADED[0]
-    import integrity_lsp.rules as package
-
-    for module in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{package.__name__}.{module.name}")
-    _LOADED[:] = [dict(sorted(RULES.items()))]
-    return _LOADED[0]

@@ -7,13 +7,10 @@ import hashlib
 import warnings
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from parso.grammar import load_grammar
 from parso.utils import split_lines
-
-if TYPE_CHECKING:
-    from integrity_lsp.analysis.incremental import OpenDocuments
 
 GRAMMAR = load_grammar(version="3.11")
 
@@ -42,6 +39,13 @@ def is_migration_path(path: Path) -> bool:
     return path.parent.name == "migrations" and path.name != "__init__.py"
 
 
+class TreeCache(Protocol):
+    """Where a file's tree may come from instead of a fresh parse (the server's open documents,
+    brought up to date by parso's diff parser: `analysis.incremental.OpenDocuments`)."""
+
+    def parse(self, path: Path, text: str) -> Any: ...
+
+
 class SourceFile:
     """A file's text and its lazily built parso tree; per-file facts are cached properties."""
 
@@ -50,7 +54,7 @@ class SourceFile:
         path: Path,
         text: str,
         module_name: str | None = None,
-        open_documents: OpenDocuments | None = None,
+        open_documents: TreeCache | None = None,
     ) -> None:
         self.path = path
         self.text = text

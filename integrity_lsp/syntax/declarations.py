@@ -1,7 +1,8 @@
-"""Small helpers over parso nodes shared by the model reader and the resolver.
-
-Everything here tolerates error-recovered trees: a shape it does not recognise gives None or an
-empty result, never an exception.
+"""Declarations read statically from parso nodes: dotted names, literal values, call arguments
+as a keyword map, assignments and class bodies -- what the project model reads from models,
+settings and migrations (`syntax.nodes` has the helpers for walking and editing code). Everything
+here tolerates error-recovered trees: a shape it does not recognise gives None or an empty
+result, never an exception.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
-_CHAIN_TYPES = ("atom_expr", "power")
+from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, code
+
 _KEYWORDS = {"True": True, "False": False, "None": None}
 
 
 def source(node: Any) -> str:
-    """The node's code without its leading whitespace/comments."""
-    return str(node.get_code(include_prefix=False)).strip()
+    """The node's code without its leading whitespace/comments, nor trailing whitespace."""
+    return code(node).strip()
 
 
 def dotted_name(node: Any) -> str | None:
@@ -25,7 +27,7 @@ def dotted_name(node: Any) -> str | None:
         return None
     if node.type == "name":
         return str(node.value)
-    if node.type not in _CHAIN_TYPES:
+    if node.type not in CALL_CHAIN_TYPES:
         return None
     return dotted_parts(node.children)
 
@@ -58,7 +60,7 @@ def is_call_trailer(node: Any) -> bool:
 
 def split_call(node: Any) -> tuple[list[Any], Any] | None:
     """(callee parts, the call trailer) for `callee(...)`; None when node is not a call."""
-    if node is None or node.type not in _CHAIN_TYPES:
+    if node is None or node.type not in CALL_CHAIN_TYPES:
         return None
     children = list(node.children)
     if children[0].type == "keyword" and children[0].value == "await":
@@ -83,7 +85,7 @@ class Arguments:
     has_star: bool = False
 
 
-def arguments(trailer: Any) -> Arguments:
+def call_arguments(trailer: Any) -> Arguments:
     """The arguments of a call trailer `( … )`."""
     if trailer is None or len(trailer.children) < 3:
         return Arguments()

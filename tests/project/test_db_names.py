@@ -8,10 +8,9 @@ from typing import Any
 import pytest
 from django.db.backends.utils import truncate_name as django_truncate_name
 
-from integrity_lsp.explain import names
-from integrity_lsp.explain.messages import Backend
-
-from . import djangoenv
+from integrity_lsp.project import db_names
+from integrity_lsp.project.db_names import Backend
+from tests.explain import djangoenv
 
 BACKENDS: tuple[Backend, ...] = ("sqlite", "postgresql", "mysql")
 LONG = "a_rather_long_application_label_for_testing"
@@ -40,7 +39,7 @@ def test_create_index_name_matches_django(
     backend: Backend, table: str, columns: list[str], suffix: str
 ) -> None:
     expected = _editor(backend)._create_index_name(table, columns, suffix=suffix)
-    assert names.create_index_name(table, columns, suffix, backend) == expected
+    assert db_names.create_index_name(table, columns, suffix, backend) == expected
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -49,7 +48,7 @@ def test_unique_together_name_matches_django(
     backend: Backend, table: str, columns: list[str]
 ) -> None:
     expected = str(_editor(backend)._unique_constraint_name(table, columns, quote=False))
-    assert names.unique_constraint_name(table, columns, backend) == expected
+    assert db_names.unique_constraint_name(table, columns, backend) == expected
 
 
 @pytest.mark.parametrize("length", [None, 30, 63, 64])
@@ -57,7 +56,7 @@ def test_unique_together_name_matches_django(
     "identifier", ["shop_product", LONG * 2, f'"schema"."{LONG * 2}"', "x" * 64, "x" * 63]
 )
 def test_truncate_name_matches_django(identifier: str, length: int | None) -> None:
-    assert names.truncate_name(identifier, length) == django_truncate_name(identifier, length)
+    assert db_names.truncate_name(identifier, length) == django_truncate_name(identifier, length)
 
 
 def _models() -> dict[str, Any]:
@@ -115,10 +114,10 @@ def test_foreign_key_names_match_django(backend: Backend) -> None:
             if field.remote_field is None:
                 continue
             expected = str(
-                editor._fk_constraint_name(model, field, names.FK_SUFFIX_TEMPLATE)
+                editor._fk_constraint_name(model, field, db_names.FK_SUFFIX_TEMPLATE)
             ).strip('"`')
             target = field.target_field
-            computed = names.foreign_key_name(
+            computed = db_names.foreign_key_name(
                 model._meta.db_table,
                 field.column,
                 target.model._meta.db_table,
@@ -135,19 +134,21 @@ def test_check_name_for_added_column_check_matches_django(backend: Backend) -> N
     editor = _editor(backend)
     for table, columns in TABLES_AND_COLUMNS:
         expected = editor._create_index_name(table, [columns[0]], suffix="_check")
-        assert names.check_constraint_name(table, columns[0], backend) == expected
+        assert db_names.check_constraint_name(table, columns[0], backend) == expected
 
 
 def test_postgres_object_names() -> None:
-    assert names.postgres_unique_key_name("shop_product", "sku") == "shop_product_sku_key"
-    assert names.postgres_primary_key_name("shop_product") == "shop_product_pkey"
-    assert names.postgres_check_name("shop_product", "stock") == "shop_product_stock_check"
+    assert db_names.postgres_unique_key_name("shop_product", "sku") == "shop_product_sku_key"
+    assert db_names.postgres_primary_key_name("shop_product") == "shop_product_pkey"
+    assert db_names.postgres_check_name("shop_product", "stock") == "shop_product_stock_check"
     # makeObjectName cuts the longer of the two names first, to 63 bytes in all.
     long_table = "t" * 60
-    name = names.postgres_unique_key_name(long_table, "sku")
+    name = db_names.postgres_unique_key_name(long_table, "sku")
     assert name == "t" * 55 + "_sku_key"
     assert len(name) == 63
-    both_long = names.postgres_unique_key_name("a" * 40, "b" * 40)
+    both_long = db_names.postgres_unique_key_name("a" * 40, "b" * 40)
     assert both_long == "a" * 29 + "_" + "b" * 29 + "_key"
     # Multi-byte characters are never split.
-    assert names.postgres_unique_key_name("é" * 40, "c").encode() == ("é" * 28).encode() + b"_c_key"
+    assert (
+        db_names.postgres_unique_key_name("é" * 40, "c").encode() == ("é" * 28).encode() + b"_c_key"
+    )

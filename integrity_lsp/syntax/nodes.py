@@ -1,4 +1,5 @@
-"""Small parso helpers: call chains, arguments, statements and their source text."""
+"""Small parso helpers for walking and editing code: call chains, arguments, statements, their
+source text and indentation (`syntax.declarations` reads declared values statically)."""
 
 from __future__ import annotations
 

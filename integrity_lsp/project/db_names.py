@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import Literal
 
-from integrity_lsp.explain.messages import Backend
+Backend = Literal["sqlite", "postgresql", "mysql"]
 
 # DatabaseOperations.max_name_length(): None on SQLite (Django then uses 200).
 MAX_NAME_LENGTH: dict[Backend, int | None] = {"sqlite": None, "postgresql": 63, "mysql": 64}

@@ -1,0 +1,1 @@
+"""The bottom layer: parsing, source files, node helpers and the one reader of project files."""
