@@ -12,17 +12,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lsprotocol import types
 
 from integrity_lsp.analysis.suppressions import find_line_noqa
 from integrity_lsp.findings import Applicability, Edit, Finding, Fix, Span
 from integrity_lsp.server import convert
+from integrity_lsp.server.base import IntegrityServer, guarded
 from integrity_lsp.server.documents import Snapshot
-
-if TYPE_CHECKING:
-    from integrity_lsp.server.app import IntegrityServer
 
 QUICKFIX = types.CodeActionKind.QuickFix.value
 FIX_ALL_TITLE = "integrity-lsp: apply all safe fixes"
@@ -286,8 +284,6 @@ async def _same_fix_now(ls: IntegrityServer, snapshot: Snapshot, code: str, old:
 
 
 def register(server: IntegrityServer) -> None:
-    from integrity_lsp.server.app import guarded
-
     options = types.CodeActionOptions(
         code_action_kinds=[types.CodeActionKind.QuickFix, convert.FIX_ALL_KIND],
         resolve_provider=True,

@@ -13,9 +13,11 @@ from typing import Any
 
 from integrity_lsp.analysis.context import Environment
 from integrity_lsp.checker import check_source
+from integrity_lsp.explain import attach_findings, explain_text, render_text
+from integrity_lsp.explain.render import unrecognised_text
 from integrity_lsp.findings import Finding
 from integrity_lsp.server import convert
-from integrity_lsp.server.app import IntegrityServer  # at run time: pygls reads the hints
+from integrity_lsp.server.base import IntegrityServer, guarded
 
 EXPLAIN = "integrity-lsp.explain"
 
@@ -32,9 +34,6 @@ async def explain(ls: IntegrityServer, text: str) -> dict[str, Any]:
 
 
 def explain_now(env: Environment, text: str, files: convert.FileViews) -> dict[str, Any]:
-    from integrity_lsp.explain import attach_findings, explain_text, render_text
-    from integrity_lsp.explain.render import unrecognised_text
-
     explanation = explain_text(text, env.index, resolver=env.resolver, settings=env.settings)
     if explanation is None:
         return {"summary": unrecognised_text(), "locations": []}
@@ -68,8 +67,6 @@ def explain_now(env: Environment, text: str, files: convert.FileViews) -> dict[s
 
 
 def register(server: IntegrityServer) -> None:
-    from integrity_lsp.server.app import guarded
-
     def failed() -> dict[str, Any]:
         return {"summary": "integrity-lsp: explain failed; see the server log.", "locations": []}
 

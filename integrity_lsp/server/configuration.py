@@ -12,27 +12,20 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 from lsprotocol import types
 from pygls.capabilities import get_capability
 
+from integrity_lsp.checker import find_root
 from integrity_lsp.config import SECTION, ConfigError, Settings, load_settings
-
-if TYPE_CHECKING:
-    from integrity_lsp.server.app import IntegrityServer
+from integrity_lsp.server.base import IntegrityServer, guarded
+from integrity_lsp.server.documents import path_to_uri
+from integrity_lsp.server.project import Project
 
 # Settings that only filter or grade findings: changing them needs no new index.
 FINDING_ONLY = ("select", "ignore", "per_file_ignores", "severity")
-
-
-@dataclass
-class ConfigState:
-    initialization: Any = None  # initializationOptions as sent
-    pushed: Any = None  # settings sent in didChangeConfiguration (clients without pull)
-    shown: tuple[str, ...] = ()  # the warnings already shown
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 def our_table(value: Any, *, nested_only: bool = False) -> Any:
@@ -54,8 +47,6 @@ async def client_settings(ls: IntegrityServer) -> Any:
     project = ls.project
     scope = None
     if project is not None:
-        from integrity_lsp.server.documents import path_to_uri
-
         scope = path_to_uri(project.root)
     try:
         answer = await ls.workspace_configuration_async(
@@ -100,6 +91,15 @@ def needs_new_index(old: Settings, new: Settings) -> bool:
         for name in Settings.__dataclass_fields__
         if name not in FINDING_ONLY and name != "warnings"
     )
+
+
+def ensure_project(ls: IntegrityServer, path: Path | None = None) -> Project | None:
+    """The project; without a workspace root, the one around the first opened file (its
+    settings are read and its index built in the background)."""
+    if ls.project is None and path is not None:
+        ls.project = ls.new_project(find_root(path))
+        ls.spawn(reload(ls, initial=True), "building the project index")
+    return ls.project
 
 
 async def reload(ls: IntegrityServer, *, initial: bool = False) -> None:
@@ -172,8 +172,6 @@ async def register_configuration(ls: IntegrityServer) -> None:
 
 
 def register(server: IntegrityServer) -> None:
-    from integrity_lsp.server.app import guarded
-
     server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)(
         guarded(lambda: None)(did_change_configuration)
     )

@@ -13,9 +13,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lsprotocol import types
 
@@ -23,11 +22,10 @@ from integrity_lsp.checker import iter_python_files, might_matter
 from integrity_lsp.findings import Finding
 from integrity_lsp.rules import load_rules
 from integrity_lsp.server import convert
+from integrity_lsp.server.base import CheckResult, IntegrityServer, guarded
+from integrity_lsp.server.configuration import ensure_project
 from integrity_lsp.server.documents import Snapshot, path_to_uri, split_lines
 from integrity_lsp.syntax.files import read_source
-
-if TYPE_CHECKING:
-    from integrity_lsp.server.app import IntegrityServer
 
 # Seconds of quiet before a document is checked while changes arrive in a burst (an editor
 # replaying edits, a paste, models.py changing under open documents): as long as the
@@ -36,19 +34,6 @@ MIN_DELAY, MAX_DELAY = 0.05, 0.25
 # Changes closer together than this are a burst; a keystroke after a pause is checked at once.
 BURST_GAP = 0.03
 MAX_RETRIES = 5
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    version: int | None
-    epoch: int
-    findings: tuple[Finding, ...]
-    diagnostics: tuple[types.Diagnostic, ...]
-    result_id: str
-
-    @property
-    def key(self) -> tuple[int, int]:
-        return (-1 if self.version is None else self.version, self.epoch)
 
 
 class DiagnosticsEngine:
@@ -72,7 +57,7 @@ class DiagnosticsEngine:
         result: CheckResult | None = None
         for _ in range(MAX_RETRIES):
             snapshot = ls.snapshot(uri)
-            project = ls.project if snapshot is None else ls.ensure_project(snapshot.path)
+            project = ls.project if snapshot is None else ensure_project(ls, snapshot.path)
             if snapshot is None or project is None:
                 return None
             await project.ready()
@@ -308,8 +293,6 @@ class DiagnosticsEngine:
 
 def register_pull(ls: IntegrityServer) -> None:
     """Advertise pull diagnostics (called from `initialize`, for clients that can pull)."""
-    from integrity_lsp.server.app import guarded
-
     options = types.DiagnosticOptions(
         identifier="integrity-lsp", inter_file_dependencies=True, workspace_diagnostics=True
     )

@@ -3,7 +3,8 @@
 On a model name (`Product` anywhere it resolves to a model, or its class statement): the
 table, where it is defined, every field with what the database enforces on it, and the
 model's unique sets and check constraints. On a keyword of an ORM call or a constructor
-(`sku=` in `Product.objects.create(sku=…)`): that field's constraints. On a code in a
+(`sku=` in `Product.objects.create(sku=…)`): that field's constraints. Both descriptions are
+explain's (`explain/describe.py`); this module finds what is under the cursor. On a code in a
 `# noqa` comment: the rule's documentation. Everything runs on the analysis thread.
 """
 
@@ -11,21 +12,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lsprotocol import types
 
 from integrity_lsp.analysis.context import Environment
 from integrity_lsp.analysis.suppressions import FILE_NOQA, NOQA
+from integrity_lsp.explain.describe import field_markdown, model_markdown
 from integrity_lsp.findings import Span
-from integrity_lsp.project.records import POSITIVE_FIELD_CLASSES, FieldRecord, ModelRecord
+from integrity_lsp.project.records import FieldRecord, ModelRecord
 from integrity_lsp.rules import load_rules
 from integrity_lsp.server import convert
+from integrity_lsp.server.base import IntegrityServer, guarded
 from integrity_lsp.syntax.source import SourceFile
-
-if TYPE_CHECKING:
-    from integrity_lsp.server.app import IntegrityServer
 
 CODE_IN_COMMENT = re.compile(r"\b[A-Z]+[0-9]+\b")
 
@@ -107,11 +106,11 @@ def model_hover(env: Environment, source: SourceFile, line: int, column: int) ->
         field = _field_for_keyword(env, model, leaf.value) if model is not None else None
         if model is None or field is None:
             return None
-        return HoverText(field_markdown(env, model, field), Span.of(leaf))
+        return HoverText(field_markdown(env.index, env.root, model, field), Span.of(leaf))
     model = _model_named(env, source, leaf)
     if model is None:
         return None
-    return HoverText(model_markdown(env, model), Span.of(leaf))
+    return HoverText(model_markdown(env.index, env.root, model), Span.of(leaf))
 
 
 def _keyword_argument(leaf: Any) -> Any | None:
@@ -163,85 +162,5 @@ def _model_named(env: Environment, source: SourceFile, leaf: Any) -> ModelRecord
     return env.resolver.resolve_model(source, leaf)
 
 
-def _where(env: Environment, path: Path, line: int) -> str:
-    try:
-        shown = path.resolve().relative_to(env.root.resolve()).as_posix()
-    except ValueError:
-        shown = str(path)
-    return f"`{shown}:{line}`"
-
-
-def field_facts(env: Environment, model: ModelRecord, field: FieldRecord) -> list[str]:
-    """What the database enforces on one field, in words."""
-    facts: list[str] = []
-    if field.primary_key:
-        facts.append("primary key")
-    elif field.is_unique:
-        facts.append("unique" + (" (OneToOneField)" if not field.unique else ""))
-    if field.is_foreign_key or field.is_many_to_many:
-        facts.append(f"→ `{field.related_model}`")
-    if not field.is_many_to_many:
-        facts.append("NULL allowed" if field.null else "NOT NULL")
-    if field.default is not None:
-        facts.append(f"default `{field.default}`")
-    if field.db_default is not None:
-        facts.append(f"db_default `{field.db_default}`")
-    if field.auto_now or field.auto_now_add:
-        facts.append("auto_now" if field.auto_now else "auto_now_add")
-    if field.field_class in POSITIVE_FIELD_CLASSES:
-        facts.append("CHECK ≥ 0")
-    for unique in env.index.unique_sets(model):
-        if len(unique.fields) > 1 and field.name in unique.fields:
-            others = ", ".join(sorted(unique.fields - {field.name}))
-            facts.append(f"unique together with {others} ({unique.description})")
-    for constraint in env.index.constraints(model):
-        condition = constraint.condition or ""
-        mentions = re.search(rf"\b{re.escape(field.name)}(__|\b)", condition)
-        if constraint.kind == "check" and mentions:
-            facts.append(f"CHECK `{constraint.name}`: `{condition}`")
-    return facts
-
-
-def field_markdown(env: Environment, model: ModelRecord, field: FieldRecord) -> str:
-    table = env.index.table_name(model)
-    lines = [
-        f"**{model.name}.{field.name}** — `{field.field_class}`, column `{table}.{field.column}`",
-        "",
-    ]
-    lines.extend(f"- {fact}" for fact in field_facts(env, model, field))
-    lines += ["", f"Defined in {_where(env, field.ref.path, field.ref.span.start_line)}"]
-    return "\n".join(lines)
-
-
-def model_markdown(env: Environment, model: ModelRecord) -> str:
-    index = env.index
-    lines = [
-        f"**{model.label}** — table `{index.table_name(model)}`",
-        "",
-        f"Defined in {_where(env, model.ref.path, model.ref.span.start_line)}",
-        "",
-        "| field | type | constraints |",
-        "|---|---|---|",
-    ]
-    for field in index.all_fields(model).values():
-        facts = "; ".join(field_facts(env, model, field)).replace("|", "\\|")
-        lines.append(f"| `{field.name}` | {field.field_class} | {facts} |")
-    constraints = [
-        f"- {unique.description}" + (f" where `{unique.condition}`" if unique.condition else "")
-        for unique in index.unique_sets(model)
-        if len(unique.fields) > 1
-    ]
-    constraints += [
-        f"- CHECK `{constraint.name}`: `{constraint.condition}`"
-        for constraint in index.constraints(model)
-        if constraint.kind == "check"
-    ]
-    if constraints:
-        lines += ["", "**Constraints**", *constraints]
-    return "\n".join(lines)
-
-
 def register(server: IntegrityServer) -> None:
-    from integrity_lsp.server.app import guarded
-
     server.feature(types.TEXT_DOCUMENT_HOVER)(guarded(lambda: None)(hover))

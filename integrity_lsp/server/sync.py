@@ -11,15 +11,13 @@ from __future__ import annotations
 import asyncio
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from integrity_lsp.server.base import IntegrityServer, guarded
+from integrity_lsp.server.configuration import ensure_project, reload
 from integrity_lsp.server.documents import uri_to_path
 from integrity_lsp.syntax.files import read_project_text
-
-if TYPE_CHECKING:
-    from integrity_lsp.server.app import IntegrityServer
 
 INDEX_DELAY = 0.05  # seconds of quiet before typed changes to models/migrations reach the index
 WATCHED = ("**/*.py", "**/pyproject.toml")
@@ -43,7 +41,7 @@ def _track(ls: IntegrityServer, uri: str, text: str) -> Path | None:
     path = uri_to_path(uri)
     if path is None:
         return None
-    project = ls.ensure_project(path)
+    project = ensure_project(ls, path)
     ls.open_paths[path] = uri
     if project is None:
         return path
@@ -73,7 +71,7 @@ async def did_save(ls: IntegrityServer, params: types.DidSaveTextDocumentParams)
     if path is None or project is None:
         return
     if path.name == "pyproject.toml" and path.parent == project.root:
-        await _reload(ls)
+        await reload(ls)
     elif project.is_index_source(path):
         project.queue_update(path, project.read_text(path))
         _flush_soon(ls, 0)
@@ -117,13 +115,7 @@ async def did_change_watched_files(
     if project.has_pending_updates:
         _flush_soon(ls, 0)
     if reload_settings:
-        await _reload(ls)
-
-
-async def _reload(ls: IntegrityServer) -> None:
-    from integrity_lsp.server.configuration import reload
-
-    await reload(ls)
+        await reload(ls)
 
 
 async def register_watchers(ls: IntegrityServer) -> None:
@@ -145,8 +137,6 @@ async def register_watchers(ls: IntegrityServer) -> None:
 
 
 def register(server: IntegrityServer) -> None:
-    from integrity_lsp.server.app import guarded
-
     def nothing() -> None:
         return None
 

@@ -1,0 +1,243 @@
+"""The server object every LSP feature registers on, and what the features share.
+
+`IntegrityServer` holds the client's capabilities, the project, the configuration state and the
+diagnostics engine (made by the factory `server/app.py` passes in; features see it through
+`Diagnostics`). Each feature module (`sync`, `configuration`, `diagnostics`, `code_actions`,
+`hover`, `commands`) imports this module and registers its handlers in `register(server)`; only
+`server/app.py` wires them. Every handler is wrapped by `guarded`: an exception is logged to
+`window/logMessage` and the request still gets an answer, so a half-typed file can never crash
+the server or pop up an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import traceback
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
+
+from lsprotocol import types
+from pygls.capabilities import get_capability
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+
+from integrity_lsp._version import __version__
+from integrity_lsp.findings import Finding
+from integrity_lsp.server.convert import FileView, Positions
+from integrity_lsp.server.documents import Snapshot, path_to_uri, split_lines
+from integrity_lsp.server.project import Project
+from integrity_lsp.syntax.files import read_project_text
+
+if TYPE_CHECKING:
+    from pygls.server import ServerErrors
+
+log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+
+
+@dataclass
+class ConfigState:
+    """The editor's settings as last received, and the warnings already shown about them."""
+
+    initialization: Any = None  # initializationOptions as sent
+    pushed: Any = None  # settings sent in didChangeConfiguration (clients without pull)
+    shown: tuple[str, ...] = ()  # the warnings already shown
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One document's check: current for its version and the project epoch it was made in."""
+
+    version: int | None
+    epoch: int
+    findings: tuple[Finding, ...]
+    diagnostics: tuple[types.Diagnostic, ...]
+    result_id: str
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (-1 if self.version is None else self.version, self.epoch)
+
+
+class Diagnostics(Protocol):
+    """The diagnostics engine as the other features use it (`server/diagnostics.py`)."""
+
+    async def current(self, uri: str) -> CheckResult | None: ...
+
+    def schedule(self, uri: str, delay: float | None = None) -> None: ...
+
+    def forget(self, uri: str) -> None: ...
+
+    def refresh_all(self) -> None: ...
+
+    def cancel_all(self) -> None: ...
+
+    async def pull(
+        self, params: types.DocumentDiagnosticParams
+    ) -> types.DocumentDiagnosticReport: ...
+
+    async def pull_workspace(
+        self, params: types.WorkspaceDiagnosticParams
+    ) -> types.WorkspaceDiagnosticReport: ...
+
+
+@dataclass(frozen=True)
+class ClientFeatures:
+    """What the client can do, read once from its capabilities."""
+
+    pull: bool = False
+    refresh: bool = False
+    document_changes: bool = False
+    resolve_edit: bool = False
+    markdown_hover: bool = False
+    create_files: bool = False
+    watch_files: bool = False
+    configuration: bool = False
+    progress: bool = False
+
+    @classmethod
+    def of(cls, caps: types.ClientCapabilities) -> ClientFeatures:
+        resolve = get_capability(caps, "text_document.code_action.resolve_support", None)
+        hover_formats = get_capability(caps, "text_document.hover.content_format", None) or []
+        operations = get_capability(caps, "workspace.workspace_edit.resource_operations", None)
+        return cls(
+            pull=get_capability(caps, "text_document.diagnostic", None) is not None,
+            refresh=bool(get_capability(caps, "workspace.diagnostics.refresh_support", False)),
+            document_changes=bool(
+                get_capability(caps, "workspace.workspace_edit.document_changes", False)
+            ),
+            resolve_edit=resolve is not None and "edit" in (resolve.properties or []),
+            markdown_hover=types.MarkupKind.Markdown in hover_formats,
+            create_files=types.ResourceOperationKind.Create in (operations or []),
+            watch_files=bool(
+                get_capability(caps, "workspace.did_change_watched_files.dynamic_registration")
+            ),
+            configuration=bool(get_capability(caps, "workspace.configuration", False)),
+            progress=bool(get_capability(caps, "window.work_done_progress", False)),
+        )
+
+
+class IntegrityProtocol(LanguageServerProtocol):
+    """pygls 2.1.1 keeps the future of every notification it handled (and of every handler a
+    built-in feature delegates to) in `_request_futures` for ever: ~3 KB per keystroke. Done
+    futures are dropped here; a request's own callback pops its entry with a default."""
+
+    PURGE_EVERY = 64
+
+    _handled = 0
+
+    def handle_message(self, message: Any) -> None:
+        super().handle_message(message)
+        self._handled += 1
+        if self._handled % self.PURGE_EVERY == 0:
+            for key, future in list(self._request_futures.items()):
+                if future.done():
+                    self._request_futures.pop(key, None)
+
+
+class IntegrityServer(LanguageServer):
+    def __init__(self, diagnostics: Callable[[IntegrityServer], Diagnostics]) -> None:
+        """`diagnostics` makes the engine behind `self.diagnostics` (app.py passes
+        `server/diagnostics.DiagnosticsEngine`)."""
+        super().__init__("integrity-lsp", __version__, protocol_cls=IntegrityProtocol)
+        self.client = ClientFeatures()
+        self.project: Project | None = None
+        self.config = ConfigState()
+        self.diagnostics = diagnostics(self)
+        self.open_paths: dict[Path, str] = {}  # resolved path -> URI of open documents
+        self.shutdown_received = False
+        self.exit_received = False
+        self.flush_task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # -- logging, never a popup -----------------------------------------------------------
+
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
+        try:
+            self.window_log_message(types.LogMessageParams(type=kind, message=message))
+        except Exception:  # no client connected (yet / any more)
+            log.warning("%s", message)
+
+    def log_exception(self, what: str) -> None:
+        self.log(
+            f"integrity-lsp: {what} failed:\n{traceback.format_exc()}", types.MessageType.Error
+        )
+
+    def report_server_error(self, error: Exception, source: ServerErrors) -> None:
+        self.log(f"integrity-lsp: internal error ({source.__name__}): {error}")
+
+    # -- background work ------------------------------------------------------------------
+
+    def spawn(self, coroutine: Coroutine[Any, Any, Any], what: str) -> asyncio.Task[Any]:
+        """Run `coroutine` in the background; its exception, if any, goes to the log."""
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+
+        def done(finished: asyncio.Task[Any]) -> None:
+            self._tasks.discard(finished)
+            if not finished.cancelled() and finished.exception() is not None:
+                error = finished.exception()
+                self.log(
+                    f"integrity-lsp: {what} failed: " + "".join(traceback.format_exception(error)),
+                    types.MessageType.Error,
+                )
+
+        task.add_done_callback(done)
+        return task
+
+    # -- documents ------------------------------------------------------------------------
+
+    def snapshot(self, uri: str) -> Snapshot | None:
+        document = self.workspace.text_documents.get(uri)
+        if document is None:
+            return None
+        return Snapshot.of(document)
+
+    def positions(self, snapshot: Snapshot) -> Positions:
+        return Positions(snapshot.lines, self.workspace.position_codec)
+
+    def file_view(self, path: Path) -> FileView:
+        """URI, lines and open version of any file: the editor's text first, else the disk."""
+        uri = self.open_paths.get(path) or path_to_uri(path)
+        document = self.workspace.text_documents.get(uri)
+        if document is not None:
+            text: str | None = document.source
+            version = document.version
+        else:
+            text = self.project.read_text(path) if self.project else read_project_text(path)
+            version = None
+        lines = split_lines(text or "")
+        exists = document is not None or path.exists()
+        return FileView(uri, Positions(lines, self.workspace.position_codec), version, exists)
+
+    def new_project(self, root: Path) -> Project:
+        project = Project(root)
+        project.on_change = self.diagnostics.refresh_all
+        return project
+
+
+def guarded(default: Callable[[], Any]) -> Callable[[F], F]:
+    """Wrap an async handler: log any exception and answer with `default()` instead."""
+
+    def decorate(handler: F) -> F:
+        @functools.wraps(handler)
+        async def wrapper(ls: IntegrityServer, *args: Any) -> Any:
+            try:
+                return await handler(ls, *args)
+            except asyncio.CancelledError:
+                raise
+            except RecursionError:  # absurdly nested code: answer, but it is not our failure
+                ls.log(f"integrity-lsp: {handler.__name__}: code too deeply nested; skipped")
+                return default()
+            except Exception:
+                ls.log_exception(handler.__name__)
+                return default()
+
+        return cast(F, wrapper)
+
+    return decorate
