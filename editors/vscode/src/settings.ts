@@ -21,8 +21,17 @@ export const SETTING_KEYS: ReadonlyArray<readonly [client: string, server: strin
   ['settingsModule', 'settings-module'],
 ];
 
-/** Settings of the extension itself: never sent to the server. */
-export const CLIENT_ONLY_KEYS: readonly string[] = ['interpreter', 'path', 'trace.server'];
+/** Settings of the extension itself: never sent inside the server's settings table. */
+export const CLIENT_ONLY_KEYS: readonly string[] = ['enable', 'importStrategy', 'interpreter', 'path', 'logLevel', 'trace.server'];
+
+/** `integrityLsp.logLevel`, from the quietest. */
+export const LOG_LEVELS = ['error', 'warning', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
+/** The environment variable that carries `integrityLsp.logLevel` to the server process. */
+export const LOG_LEVEL_ENV = 'INTEGRITY_LSP_LOG_LEVEL';
+
+export type TraceSetting = 'off' | 'messages' | 'verbose';
 
 export type ServerSettings = Record<string, unknown>;
 
@@ -66,9 +75,71 @@ export function answerConfigurationItem(section: string | undefined | null, sett
   return undefined;
 }
 
-/** Whether a configuration change under these dotted keys needs a server restart. */
+/** The keys whose change needs new server processes (a new command, environment or options). */
+export const RESTART_KEYS: readonly string[] = ['path', 'interpreter', 'importStrategy', 'logLevel'];
+
+/**
+ * Whether a configuration change under these dotted keys needs a server restart.
+ * (`integrityLsp.enable` starts or stops the servers of the folders concerned instead.)
+ */
 export function needsRestart(affects: (key: string) => boolean): boolean {
-  return affects(`${CLIENT_SECTION}.path`) || affects(`${CLIENT_SECTION}.interpreter`);
+  return RESTART_KEYS.some((key) => affects(`${CLIENT_SECTION}.${key}`));
+}
+
+/**
+ * `initializationOptions` for one server: the settings table under the section name (so a
+ * server reads it exactly as the `workspace/configuration` answer), next to what the server
+ * needs to know about its client: `python`, the path of the interpreter whose site-packages hold
+ * the project's dependencies (for jedi; left out when unknown), and `logLevel`.
+ */
+export function initializationOptions(settings: ServerSettings, extra: { python?: string; logLevel: LogLevel }): Record<string, unknown> {
+  const options: Record<string, unknown> = { [SERVER_SECTION]: settings };
+  if (extra.python !== undefined && extra.python !== '') {
+    options.python = extra.python;
+  }
+  options.logLevel = extra.logLevel;
+  return options;
+}
+
+/** `integrityLsp.logLevel` as given, or the default for anything else. */
+export function toLogLevel(value: unknown): LogLevel {
+  return typeof value === 'string' && (LOG_LEVELS as readonly string[]).includes(value) ? (value as LogLevel) : DEFAULT_LOG_LEVEL;
+}
+
+/** Whether a message of `level` is shown when the log level is `threshold`. */
+export function logs(threshold: LogLevel, level: Exclude<LogLevel, 'trace'>): boolean {
+  return LOG_LEVELS.indexOf(level) <= LOG_LEVELS.indexOf(threshold);
+}
+
+/**
+ * The level of a line vscode-languageclient writes to the output channel: `[Error - 10:00:00] …`
+ * for the server's `window/logMessage` of type Error, `[Warn  - …]`, `[Info  - …]`,
+ * `[Debug - …]`; a bare line is a message of type Log, counted as `info`.
+ */
+export function levelOfLine(line: string): Exclude<LogLevel, 'trace'> {
+  const match = /^\[(Error|Warn|Info|Debug|Trace)\s*-/.exec(line);
+  switch (match?.[1]) {
+    case 'Error':
+      return 'error';
+    case 'Warn':
+      return 'warning';
+    case 'Debug':
+    case 'Trace':
+      return 'debug';
+    default:
+      return 'info';
+  }
+}
+
+/**
+ * The message tracing to use: `integrityLsp.trace.server` when it is set, else `messages` for
+ * the log level `trace` (which also logs the LSP traffic), else `off`.
+ */
+export function effectiveTrace(traceServer: unknown, logLevel: LogLevel): TraceSetting {
+  if (traceServer === 'messages' || traceServer === 'verbose') {
+    return traceServer;
+  }
+  return logLevel === 'trace' ? 'messages' : 'off';
 }
 
 function isSource(config: ConfigurationSource | Record<string, unknown>): config is ConfigurationSource {

@@ -2,72 +2,38 @@
 // stand-in server of editors/nvim/test/fake_server.py: vscode-languageclient really starts the
 // process named by integrityLsp.path and talks LSP to it over stdio. Checks what only a running
 // client shows: the initializationOptions and the workspace/configuration answer the server
-// receives, and the Explain command's round trip. Needs python3 with pygls (a dependency of the
-// Python package); skipped otherwise.
+// receives, and the Explain command's round trip. Needs python3 with pygls (the bundle's, once
+// scripts/bundle.py has run); skipped otherwise.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import Module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { which } from '../system';
 import { fakeVscode, type FakeVscode } from './fakeVscode';
+import { context, type ExtensionModule, fakeServerScript, loadExtension, pythonWithPygls, readJson, until } from './support';
 
-const fakeServer = path.resolve(__dirname, '..', '..', '..', 'nvim', 'test', 'fake_server.py');
-const python = which('python3') ?? which('python');
-
-function hasPygls(): boolean {
-  if (python === undefined || !fs.existsSync(fakeServer)) {
-    return false;
-  }
-  try {
-    execFileSync(python, ['-c', 'import pygls.lsp.server'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const skip = hasPygls() ? false : 'needs python3 with pygls and editors/nvim/test/fake_server.py';
+const runner = pythonWithPygls();
+const skip = runner !== undefined ? false : 'needs python3 with pygls (or the bundle) and editors/nvim/test/fake_server.py';
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'integrity-lsp-client-'));
 const record = path.join(scratch, 'record.json');
 let fake: FakeVscode;
-let extension: { activate(context: unknown): Promise<void>; deactivate(): Thenable<void> | undefined };
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 20000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) {
-      return value;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}; client log:\n${fake.output.join('')}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+let extension: ExtensionModule;
 
 function readRecord(): Record<string, unknown> | undefined {
-  try {
-    const parsed = JSON.parse(fs.readFileSync(record, 'utf8')) as Record<string, unknown>;
-    return parsed.configuration !== null && parsed.configuration !== undefined ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
+  const parsed = readJson(record);
+  return parsed?.configuration !== null && parsed?.configuration !== undefined ? parsed : undefined;
 }
 
+const clientLog = () => fake.output.join('');
+
 before(async () => {
-  if (skip) {
+  if (runner === undefined) {
     return;
   }
   const project = path.join(scratch, 'proj');
   fs.mkdirSync(project);
-  const wrapper = path.join(scratch, 'integrity-lsp');
-  fs.writeFileSync(wrapper, `#!/bin/sh\nexec "${python}" "${fakeServer}"\n`, { mode: 0o755 });
-  process.env.FAKE_INTEGRITY_LSP_LOG = record;
+  const wrapper = fakeServerScript(path.join(scratch, 'integrity-lsp'), runner, record);
   fake = fakeVscode(project, {
     path: [wrapper],
     interpreter: [],
@@ -77,18 +43,10 @@ before(async () => {
     atomicRequests: false,
     djangoVersion: '',
     settingsModule: 'config.settings',
+    logLevel: 'debug',
   });
-  const loader = Module as unknown as { _load: (request: string, parent: unknown, isMain: boolean) => unknown };
-  const original = loader._load;
-  loader._load = function (request: string, parent: unknown, isMain: boolean) {
-    return request === 'vscode' ? fake.module : original.call(this, request, parent, isMain);
-  };
-  try {
-    extension = require(path.join(__dirname, '..', 'extension.js'));
-  } finally {
-    loader._load = original;
-  }
-  await extension.activate({ subscriptions: [] });
+  extension = loadExtension(fake);
+  await extension.activate(context());
 });
 
 after(async () => {
@@ -105,21 +63,35 @@ const expected = {
   'settings-module': 'config.settings',
 };
 
-test('the server gets the kebab-case settings as initializationOptions', { skip }, async () => {
-  const seen = await until('the server to record its initialize', readRecord);
-  assert.deepEqual(seen.initialization_options, expected);
+test('the server gets the kebab-case settings under "integrity-lsp" in initializationOptions, with logLevel', { skip }, async () => {
+  const seen = await until('the server to record its initialize', readRecord, clientLog);
+  // No interpreter is known here (no Python extension, integrityLsp.interpreter empty): no `python`.
+  assert.deepEqual(seen.initialization_options, { 'integrity-lsp': expected, logLevel: 'debug' });
 });
 
 test('workspace/configuration for "integrity-lsp" is answered from integrityLsp.* by the middleware', { skip }, async () => {
-  const seen = await until('the workspace/configuration answer', readRecord);
+  const seen = await until('the workspace/configuration answer', readRecord, clientLog);
   assert.deepEqual(seen.configuration, expected);
   assert.equal(seen.position_encoding, 'utf-16');
 });
 
 test('the log names the command and where it came from; no error was shown', { skip }, () => {
-  const log = fake.output.join('');
-  assert.match(log, /Starting .*integrity-lsp serve \(from integrityLsp\.path\)/);
+  assert.match(clientLog(), /Starting .*integrity-lsp serve for proj \(the server from the environment, from integrityLsp\.path\)/);
   assert.deepEqual(fake.messages.filter((m) => m.level === 'error'), []);
+});
+
+test('one server for the one folder, for its Python files and untitled Python documents', { skip }, () => {
+  const servers = extension.runningServers();
+  assert.equal(servers.length, 1);
+  assert.equal(servers[0].running, true);
+  const selector = servers[0].documentSelector as { scheme: string; language: string; pattern?: { baseUri: { fsPath: string }; pattern: string } }[];
+  assert.deepEqual(
+    selector.map((filter) => [filter.scheme, filter.language, filter.pattern?.baseUri.fsPath, filter.pattern?.pattern]),
+    [
+      ['file', 'python', path.join(scratch, 'proj'), '**/*'],
+      ['untitled', 'python', undefined, undefined],
+    ],
+  );
 });
 
 test('Explain IntegrityError… runs integrity-lsp.explain and lists its locations', { skip }, async () => {
@@ -138,7 +110,7 @@ test('Restart stops the server and starts it again', { skip }, async () => {
   const restart = fake.commands.get('integrityLsp.restart');
   assert.ok(restart);
   await restart();
-  const seen = await until('the restarted server to initialize', readRecord);
-  assert.deepEqual(seen.initialization_options, expected);
-  assert.equal((fake.output.join('').match(/Server started\./g) ?? []).length, 2);
+  const seen = await until('the restarted server to initialize', readRecord, clientLog);
+  assert.deepEqual(seen.initialization_options, { 'integrity-lsp': expected, logLevel: 'debug' });
+  assert.equal((clientLog().match(/Server started for proj\./g) ?? []).length, 2);
 });

@@ -59,6 +59,33 @@ export class Uri {
   }
 }
 
+export class RelativePattern {
+  readonly baseUri: Uri;
+  constructor(
+    base: Uri | { uri: Uri },
+    readonly pattern: string,
+  ) {
+    this.baseUri = base instanceof Uri ? base : base.uri;
+  }
+}
+
+/** Enough of vscode.CodeActionKind for vscode-languageclient to convert a server's kinds. */
+export class CodeActionKind {
+  static readonly Empty = new CodeActionKind('');
+  static readonly QuickFix = new CodeActionKind('quickfix');
+  static readonly Refactor = new CodeActionKind('refactor');
+  static readonly RefactorExtract = new CodeActionKind('refactor.extract');
+  static readonly RefactorInline = new CodeActionKind('refactor.inline');
+  static readonly RefactorRewrite = new CodeActionKind('refactor.rewrite');
+  static readonly Source = new CodeActionKind('source');
+  static readonly SourceOrganizeImports = new CodeActionKind('source.organizeImports');
+  static readonly SourceFixAll = new CodeActionKind('source.fixAll');
+  constructor(readonly value: string) {}
+  append(part: string): CodeActionKind {
+    return new CodeActionKind(this.value === '' ? part : `${this.value}.${part}`);
+  }
+}
+
 export class EventEmitter<T> {
   private listeners: Listener<T>[] = [];
   event = (listener: Listener<T>) => {
@@ -87,22 +114,40 @@ export interface FakeVscode {
   quickPicks: { title?: string; items: { label: string; description?: string }[] }[];
 }
 
-/** `settings` holds the `integrityLsp.*` values by key (without the prefix). */
-export function fakeVscode(workspaceFolder: string, settings: Record<string, unknown>): FakeVscode {
+export interface FakeOptions {
+  /** `integrityLsp.*` values of one folder (by its path), over `settings`. */
+  folderSettings?: Record<string, Record<string, unknown>>;
+  trusted?: boolean;
+}
+
+/**
+ * `settings` holds the `integrityLsp.*` values by key (without the prefix); `workspaceFolders`
+ * is one folder or several (a multi-root workspace).
+ */
+export function fakeVscode(workspaceFolders: string | string[], settings: Record<string, unknown>, options: FakeOptions = {}): FakeVscode {
   const output: string[] = [];
   const messages: { level: string; text: string }[] = [];
   const commands = new Map<string, (...args: unknown[]) => unknown>();
   const configurationListeners: FakeVscode['configurationListeners'] = [];
   const inputs: (string | undefined)[] = [];
   const quickPicks: FakeVscode['quickPicks'] = [];
-  const folder = { uri: Uri.file(workspaceFolder), name: path.basename(workspaceFolder), index: 0 };
+  const folderPaths = typeof workspaceFolders === 'string' ? [workspaceFolders] : workspaceFolders;
+  const folders = folderPaths.map((folderPath, index) => ({ uri: Uri.file(folderPath), name: path.basename(folderPath), index }));
+  const workspaceFolder = folderPaths[0];
+  const folderOf = (uri: Uri | undefined) =>
+    uri === undefined
+      ? undefined
+      : folders.find((candidate) => uri.fsPath === candidate.uri.fsPath || uri.fsPath.startsWith(candidate.uri.fsPath + path.sep));
 
-  const configuration = (section?: string) => {
+  const configuration = (section?: string, scope?: Uri | { uri: Uri } | null) => {
     const prefix = section ? section + '.' : '';
+    const scopeUri = scope === null || scope === undefined ? undefined : scope instanceof Uri ? scope : scope.uri;
+    const perFolder = options.folderSettings?.[folderOf(scopeUri)?.uri.fsPath ?? ''] ?? {};
     const lookup = (key: string) => {
       const full = prefix + key;
       if (full.startsWith('integrityLsp.')) {
-        return settings[full.slice('integrityLsp.'.length)];
+        const name = full.slice('integrityLsp.'.length);
+        return name in perFolder ? perFolder[name] : settings[name];
       }
       return undefined;
     };
@@ -133,6 +178,8 @@ export function fakeVscode(workspaceFolder: string, settings: Record<string, unk
   const base: Record<string, unknown> = {
     version: '1.85.0',
     Uri,
+    RelativePattern,
+    CodeActionKind,
     EventEmitter,
     Disposable: class {
       static from(...items: { dispose(): unknown }[]) {
@@ -146,12 +193,12 @@ export function fakeVscode(workspaceFolder: string, settings: Record<string, unk
     ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
     workspace: new Proxy(
       {
-        workspaceFolders: [folder],
-        isTrusted: true,
+        workspaceFolders: folders,
+        isTrusted: options.trusted ?? true,
         textDocuments: [],
         notebookDocuments: [],
         getConfiguration: configuration,
-        getWorkspaceFolder: () => folder,
+        getWorkspaceFolder: (uri: Uri) => folderOf(uri),
         asRelativePath: (uri: Uri | string) => {
           const file = typeof uri === 'string' ? uri : uri.fsPath;
           const relative = path.relative(workspaceFolder, file);
@@ -168,6 +215,7 @@ export function fakeVscode(workspaceFolder: string, settings: Record<string, unk
       {
         activeTextEditor: undefined,
         visibleTextEditors: [],
+        tabGroups: { all: [], onDidChangeTabs: () => disposable() },
         createOutputChannel: () => outputChannel,
         showErrorMessage: message('error'),
         showWarningMessage: message('warning'),

@@ -7,14 +7,22 @@ import {
   answerConfigurationItem,
   CLIENT_ONLY_KEYS,
   CLIENT_SECTION,
+  effectiveTrace,
+  initializationOptions,
+  levelOfLine,
+  LOG_LEVELS,
+  logs,
   needsRestart,
   SERVER_SECTION,
   SETTING_KEYS,
+  toLogLevel,
   toServerSettings,
 } from '../settings';
+import { IMPORT_STRATEGIES } from '../serverCommand';
 
 const packageJson = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
-  contributes: { configuration: { properties: Record<string, { default: unknown }> } };
+  contributes: { configuration: { properties: Record<string, { default: unknown; enum?: unknown[]; scope?: string }> } };
+  capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } };
 };
 const properties = packageJson.contributes.configuration.properties;
 
@@ -83,8 +91,16 @@ describe('toServerSettings', () => {
     });
   });
 
-  test('client-only settings (interpreter, path, trace) never reach the server', () => {
-    const settings = toServerSettings({ interpreter: ['/venv/bin/python'], path: ['/bin/integrity-lsp'], 'trace.server': 'verbose', select: ['IL1'] });
+  test('client-only settings (enable, importStrategy, interpreter, path, logLevel, trace) never reach the settings table', () => {
+    const settings = toServerSettings({
+      enable: false,
+      importStrategy: 'fromEnvironment',
+      interpreter: ['/venv/bin/python'],
+      path: ['/bin/integrity-lsp'],
+      logLevel: 'debug',
+      'trace.server': 'verbose',
+      select: ['IL1'],
+    });
     assert.deepEqual(settings, { select: ['IL1'] });
   });
 
@@ -142,9 +158,81 @@ describe('answerConfigurationItem', () => {
 });
 
 describe('needsRestart', () => {
-  test('path and interpreter changes restart the server; analysis settings do not', () => {
-    assert.equal(needsRestart((key) => key === 'integrityLsp.path'), true);
-    assert.equal(needsRestart((key) => key === 'integrityLsp.interpreter'), true);
+  test('path, interpreter, importStrategy and logLevel restart the server; analysis settings and enable do not', () => {
+    for (const key of ['path', 'interpreter', 'importStrategy', 'logLevel']) {
+      assert.equal(needsRestart((changed) => changed === `integrityLsp.${key}`), true, key);
+    }
     assert.equal(needsRestart((key) => key === 'integrityLsp.select'), false);
+    assert.equal(needsRestart((key) => key === 'integrityLsp.enable'), false);
+    assert.equal(needsRestart((key) => key === 'integrityLsp.trace.server'), false);
+  });
+});
+
+describe('the extension settings in package.json', () => {
+  test('importStrategy: useBundled (default) or fromEnvironment, as the pure code knows them', () => {
+    const schema = properties['integrityLsp.importStrategy'];
+    assert.deepEqual(schema.enum, [...IMPORT_STRATEGIES]);
+    assert.equal(schema.default, 'useBundled');
+  });
+
+  test('logLevel lists the levels, default info', () => {
+    const schema = properties['integrityLsp.logLevel'];
+    assert.deepEqual(schema.enum, [...LOG_LEVELS]);
+    assert.equal(schema.default, 'info');
+  });
+
+  test('enable is on by default and per folder (resource scope)', () => {
+    assert.equal(properties['integrityLsp.enable'].default, true);
+    assert.equal(properties['integrityLsp.enable'].scope, 'resource');
+  });
+
+  test('path and interpreter stay restricted in untrusted workspaces', () => {
+    assert.deepEqual(packageJson.capabilities.untrustedWorkspaces.restrictedConfigurations, ['integrityLsp.path', 'integrityLsp.interpreter']);
+  });
+});
+
+describe('initializationOptions', () => {
+  test('the settings table under "integrity-lsp", next to python and logLevel', () => {
+    assert.deepEqual(initializationOptions({ select: ['IL1'] }, { python: '/venv/bin/python', logLevel: 'debug' }), {
+      'integrity-lsp': { select: ['IL1'] },
+      python: '/venv/bin/python',
+      logLevel: 'debug',
+    });
+  });
+
+  test('an unknown python is left out; an empty table is still sent', () => {
+    assert.deepEqual(initializationOptions({}, { logLevel: 'info' }), { 'integrity-lsp': {}, logLevel: 'info' });
+    assert.deepEqual(initializationOptions({}, { python: '', logLevel: 'info' }), { 'integrity-lsp': {}, logLevel: 'info' });
+  });
+});
+
+describe('log levels', () => {
+  test('toLogLevel keeps known levels and defaults to info', () => {
+    assert.equal(toLogLevel('debug'), 'debug');
+    assert.equal(toLogLevel('verbose'), 'info');
+    assert.equal(toLogLevel(undefined), 'info');
+  });
+
+  test('logs: a message shows at its level and the noisier ones', () => {
+    assert.equal(logs('error', 'error'), true);
+    assert.equal(logs('error', 'warning'), false);
+    assert.equal(logs('info', 'warning'), true);
+    assert.equal(logs('info', 'debug'), false);
+    assert.equal(logs('trace', 'debug'), true);
+  });
+
+  test('levelOfLine reads vscode-languageclient\'s prefixes; a bare line (type Log) is info', () => {
+    assert.equal(levelOfLine('[Error - 10:00:00] boom'), 'error');
+    assert.equal(levelOfLine('[Warn  - 10:00:00] hm'), 'warning');
+    assert.equal(levelOfLine('[Info  - 10:00:00] ok'), 'info');
+    assert.equal(levelOfLine('[Debug - 10:00:00] detail'), 'debug');
+    assert.equal(levelOfLine('integrity-lsp: indexed 12 files'), 'info');
+  });
+
+  test('effectiveTrace: trace.server when set, messages for logLevel trace, else off', () => {
+    assert.equal(effectiveTrace('verbose', 'error'), 'verbose');
+    assert.equal(effectiveTrace('off', 'trace'), 'messages');
+    assert.equal(effectiveTrace(undefined, 'trace'), 'messages');
+    assert.equal(effectiveTrace('off', 'debug'), 'off');
   });
 });
