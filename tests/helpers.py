@@ -1,4 +1,5 @@
-"""Shared test helpers: inline `# expect:` fixtures and before/after fix checks."""
+"""Shared test helpers: inline `# expect:` fixtures, before/after fix checks, and small projects
+written on the fly (one installed app, its initial migration)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,18 @@ from integrity_lsp.analysis.context import Environment
 from integrity_lsp.analysis.edits import apply_edits, compiles
 from integrity_lsp.checker import build_environment, check_source
 from integrity_lsp.config import Settings, load_settings
-from integrity_lsp.findings import Applicability, Finding
+from integrity_lsp.findings import Applicability, Finding, Fix
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
 EXAMPLES = REPO / "examples"
 EXPECT = re.compile(r"#\s*expect:\s*(IL\d{3}(?:\s*,\s*IL\d{3})*)")
+SITE_SETTINGS = """\
+SECRET_KEY = "x"
+INSTALLED_APPS = ["library", "people"]
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+"""
 
 
 def expected_in(path: Path) -> set[tuple[int, str]]:
@@ -74,3 +81,75 @@ def check_fixed(
     assert fixed == textwrap.dedent(after), f"got:\n{fixed}"
     assert compiles(fixed)
     return findings
+
+
+def findings_in(
+    source: str,
+    tmp_path: Path,
+    code: str,
+    *,
+    project: str = "guards",
+    filename: str = "store/case.py",
+) -> list[Finding]:
+    """The `code` findings of `source` (dedented) written into a copy of a fixture project."""
+    root = copy_project(project, tmp_path)
+    path = root / filename
+    text = textwrap.dedent(source)
+    path.write_text(text, encoding="utf-8")
+    return [f for f in check_source(text, path, environment(root)) if f.code == code]
+
+
+def first_unsafe_fix(root: Path, relative: str, code: str) -> tuple[Path, Fix]:
+    """The file and the first fix of the first `code` finding in it (an unsafe one)."""
+    path = root / relative
+    findings = [
+        f
+        for f in check_source(path.read_text(encoding="utf-8"), path, environment(root))
+        if f.code == code
+    ]
+    assert findings, f"no {code} in {relative}"
+    fix = findings[0].fixes[0]
+    assert fix.applicability is Applicability.UNSAFE
+    return path, fix
+
+
+def created_files(fix: Fix) -> dict[str, str]:
+    """Name -> content of the files a fix creates."""
+    return {edit.path.name: edit.content for edit in fix.edits if not edit.path.exists()}
+
+
+def write_files(root: Path, files: dict[str, str]) -> None:
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def write_app(root: Path, label: str, files: dict[str, str]) -> None:
+    """A project of the one installed app `label`: settings, its package, its migrations
+    package when it has a migration, and `files` (relative to the app, dedented)."""
+    tree = {
+        "site_settings.py": SITE_SETTINGS.replace('"library", "people"', f'"{label}"'),
+        f"{label}/__init__.py": "",
+    }
+    if any(name.startswith("migrations/") for name in files):
+        tree[f"{label}/migrations/__init__.py"] = ""
+    tree.update({f"{label}/{name}": textwrap.dedent(text) for name, text in files.items()})
+    write_files(root, tree)
+
+
+def initial_migration(*models: tuple[str, str], initial: bool = False) -> str:
+    """A 0001_initial creating each (name, fields after the AutoField id) model."""
+    creates = "".join(
+        f"        migrations.CreateModel(\n"
+        f"            name={name!r},\n"
+        f'            fields=[("id", models.AutoField(primary_key=True)), {fields}],\n'
+        f"        ),\n"
+        for name, fields in models
+    )
+    flag = "    initial = True\n" if initial else ""
+    return (
+        "from django.db import migrations, models\n\n\n"
+        f"class Migration(migrations.Migration):\n{flag}"
+        f"    dependencies = []\n    operations = [\n{creates}    ]\n"
+    )

@@ -1,1 +1,1 @@
-"""Static analysis of one file: parse, walk with immutable context, ORM shapes, edits."""
+"""The walk over one file with its immutable context, the rule registry, ORM call shapes, edits."""

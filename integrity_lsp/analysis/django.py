@@ -341,3 +341,23 @@ def try_body(try_stmt: Node) -> Node:
 
 def kwargs_of(call_trailer: Node | None) -> dict[str, Argument]:
     return keyword_arguments(call_trailer)
+
+
+def constructor_call_prefix(expression: Node) -> tuple[str, Node, Node] | None:
+    """For `M(…).save()`: the constructor part (text, name leaf, call trailer)."""
+    base, trailers = chain_parts(expression)
+    if base.type != "name" or not base.value[:1].isupper():
+        return None
+    names = [base.value]
+    for position, trailer in enumerate(trailers):
+        if trailer.children[0].value == "(":
+            rest = trailers[position + 1 :]
+            if len(rest) == 2 and rest[0].children[1].value == "save":
+                return (
+                    ".".join(names),
+                    (trailers[position - 1].children[1] if position else base),
+                    trailer,
+                )
+            return None
+        names.append(trailer.children[1].value)
+    return None

@@ -182,3 +182,13 @@ def _after_docstring(tree: Node) -> int:
             return int(statement.end_pos[0])
         break
     return 1
+
+
+def shift_block(block: str, old_indent: str, new_indent: str) -> str:
+    """Re-indent a block whose first line has no indentation and the others `old_indent`."""
+    lines = block.splitlines()
+    shifted = [new_indent + lines[0]] if lines else []
+    for line in lines[1:]:
+        body = line[len(old_indent) :] if line.startswith(old_indent) else line.lstrip()
+        shifted.append(new_indent + body if line.strip() else "")
+    return "\n".join(shifted)

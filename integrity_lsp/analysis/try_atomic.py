@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from integrity_lsp.analysis.edits import ensure_import, offset_of
-from integrity_lsp.analysis.race_fixes import shift_block
+from integrity_lsp.analysis.edits import ensure_import, offset_of, shift_block
 from integrity_lsp.findings import Edit, Span
 from integrity_lsp.syntax.nodes import Node, indent_of, indent_unit
 from integrity_lsp.syntax.source import SourceFile

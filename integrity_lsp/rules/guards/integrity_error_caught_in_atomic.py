@@ -1,0 +1,143 @@
+"""## What it does
+Finds `except IntegrityError` (or `DatabaseError`, `Exception`, a bare `except`) whose `try`
+body writes without its own `with transaction.atomic():`, while the `try` itself runs inside an
+atomic block: `@transaction.atomic`, `with transaction.atomic()`, or a view under
+`ATOMIC_REQUESTS = True` (read from the settings module; not for
+`@transaction.non_atomic_requests` views).
+
+## Why is this bad?
+A write that fails inside an atomic block marks the whole transaction for rollback. Catching the
+IntegrityError does not undo that: the next query in the block raises
+`TransactionManagementError: An error occurred in the current transaction. You can't execute
+queries until the end of the 'atomic' block.` (on every backend), and when the block ends,
+everything it wrote is rolled back, silently. The handler that was meant to recover is the code
+that crashes.
+
+Not reported: a handler that re-raises, and a `try` body whose only writes are
+`get_or_create()`/`update_or_create()` (they take a savepoint of their own).
+
+## Example
+```python
+@transaction.atomic
+def reorder(customer, number):
+    try:
+        order = Order.objects.create(customer=customer, number=number)
+    except IntegrityError:
+        order = Order.objects.get(number=number)
+```
+
+## Use instead
+```python
+@transaction.atomic
+def reorder(customer, number):
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(customer=customer, number=number)
+    except IntegrityError:
+        order = Order.objects.get(number=number)
+```
+
+## Fix safety
+Safe: the fix wraps the `try` body in `with transaction.atomic():`, a savepoint. When the write
+fails, only the savepoint is rolled back and the outer transaction stays usable; when it
+succeeds, nothing changes. Comments are kept.
+
+## References
+- [Avoid catching exceptions inside atomic!](https://docs.djangoproject.com/en/stable/topics/db/transactions/#django.db.transaction.atomic)
+- [Savepoints](https://docs.djangoproject.com/en/stable/topics/db/transactions/#savepoints)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from integrity_lsp.analysis.context import AtomicBlock, Context
+from integrity_lsp.analysis.django import (
+    INTEGRITY_ERROR_CATCHERS,
+    except_clauses,
+    handler_names,
+)
+from integrity_lsp.analysis.registry import register
+from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
+from integrity_lsp.rules.guards.savepoints import (
+    SELF_SAVEPOINT,
+    unprotected_writes,
+    wrap_body_in_atomic,
+)
+from integrity_lsp.syntax.nodes import Node, code
+from integrity_lsp.syntax.nodes import statements as block_statements
+
+CODE = "IL202"
+NAME = "integrity-error-caught-in-atomic"
+CATCHERS = INTEGRITY_ERROR_CATCHERS - {"Error"}  # `Error` alone is too common a name
+
+
+def check(try_stmt: Node, ctx: Context) -> Iterator[Finding]:
+    if not ctx.atomic:
+        return
+    caught = [
+        (clause, block)
+        for clause, block in except_clauses(try_stmt)
+        if CATCHERS & set(handler_names(clause)) and not _reraises(block)
+    ]
+    if not caught:
+        return
+    writes = [
+        w for w in unprotected_writes(try_stmt.children[2], ctx) if w[1] not in SELF_SAVEPOINT
+    ]
+    if not writes:
+        return
+    clause = caught[0][0]
+    write, method = writes[0]
+    atomic = ctx.atomic[-1]
+    message = (
+        f"`{_clause_text(clause)}` inside {_describe(atomic, ctx)} catches a "
+        f"failed `{method}()` that has no savepoint of its own: the transaction is marked for "
+        "rollback, so the next query raises `TransactionManagementError` and everything the "
+        "block wrote is rolled back"
+    )
+    related = [Location(ctx.file.path, Span.of(write), f"the `{method}()` that can fail")]
+    if atomic.source != "atomic-requests":
+        related.append(Location(ctx.file.path, Span.of(atomic.node), "the atomic block"))
+    yield Finding(
+        code=CODE,
+        name=NAME,
+        message=message,
+        path=ctx.file.path,
+        span=Span.of(clause),
+        related=tuple(related),
+        fixes=tuple(_fix(try_stmt, ctx)),
+    )
+
+
+def _clause_text(clause: Node) -> str:
+    if clause.type == "keyword":
+        return "except:"
+    return " ".join(code(clause).split())
+
+
+def _reraises(block: Node) -> bool:
+    body = block_statements(block)
+    last = body[-1] if body else None
+    node = last.children[0] if last is not None and last.type == "simple_stmt" else last
+    return node is not None and (node.type == "raise_stmt" or code(node) == "raise")
+
+
+def _describe(atomic: AtomicBlock, ctx: Context) -> str:
+    if atomic.source == "atomic-requests":
+        return "a view under `ATOMIC_REQUESTS = True`"
+    line = atomic.node.start_pos[0]
+    if atomic.source == "decorator":
+        return f"the `@{code(atomic.node.children[1])}` function (line {line})"
+    return f"the atomic block of line {line}"
+
+
+def _fix(try_stmt: Node, ctx: Context) -> list[Fix]:
+    edits = wrap_body_in_atomic(ctx.file, try_stmt.children[2])
+    if not edits:
+        return []
+    title = "Wrap the `try` body in `with transaction.atomic():` (a savepoint)"
+    return [Fix(title, Applicability.SAFE, tuple(edits))]
+
+
+register(CODE, NAME, doc=__doc__, node_types=("try_stmt",), check=check, words=("except",))

@@ -1,0 +1,132 @@
+"""## What it does
+Finds request handlers that write a foreign key's raw id from request data —
+`Order.objects.create(customer_id=request.POST["customer_id"])`, `Order(customer_id=pk)` with a
+URL parameter, `order.customer_id = payload.customer_id` — with no sign that the parent row
+exists: the value did not come from `get_object_or_404`, a model instance or validated
+serializer/form data, and was not looked up earlier in the handler.
+
+## Why is this bad?
+An unknown or deleted id fails the foreign key: `IntegrityError: FOREIGN KEY constraint failed`
+(SQLite), `insert or update on table "sales_order" violates foreign key constraint …`
+(PostgreSQL), and the user gets HTTP 500 instead of a 404 or a 400. Django creates foreign keys
+`DEFERRABLE INITIALLY DEFERRED` on PostgreSQL (and SQLite): inside a transaction
+(`ATOMIC_REQUESTS`, `atomic()`) the error appears only at COMMIT, past any `try`/`except`
+around the write.
+
+## Example
+```python
+def create_order(request):
+    order = Order.objects.create(customer_id=request.POST["customer_id"])
+```
+
+## Use instead
+```python
+def create_order(request):
+    customer = get_object_or_404(Customer, pk=request.POST["customer_id"])
+    order = Order.objects.create(customer=customer)
+```
+
+## Fix safety
+Unsafe: the fix passes `customer=get_object_or_404(Customer, pk=…)` instead of the raw id, which
+adds a query and answers 404 (DRF and django-ninja turn `Http404` into 404 too) where the
+request used to fail later. It adds the imports it needs.
+
+## References
+- [get_object_or_404](https://docs.djangoproject.com/en/stable/topics/http/shortcuts/#get-object-or-404)
+- [ForeignKey.db_constraint](https://docs.djangoproject.com/en/stable/ref/models/fields/#django.db.models.ForeignKey.db_constraint)
+- [Database transactions](https://docs.djangoproject.com/en/stable/topics/db/transactions/)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.handlers import handler_title
+from integrity_lsp.analysis.registry import register
+from integrity_lsp.findings import Finding, Location, Span
+from integrity_lsp.project.records import ModelRecord
+from integrity_lsp.rules.guards.dataflow import (
+    checked_before,
+    is_request_derived,
+    request_derived_names,
+)
+from integrity_lsp.rules.guards.parents import assigned_id, fetch_parent_fix, target_field
+from integrity_lsp.rules.guards.uniqueness import column_of
+from integrity_lsp.rules.guards.writes import resolve_model, write_site
+from integrity_lsp.syntax.nodes import Argument, Node
+
+CODE = "IL204"
+NAME = "raw-foreign-key-id"
+
+
+def check(node: Node, ctx: Context) -> Iterator[Finding]:
+    handler = ctx.handler
+    if handler is None or ctx.function is not handler.function:
+        return
+    if node.type == "expr_stmt":
+        found = assigned_id(node, ctx)
+        if found is not None:
+            yield from _check_value(found[0], found[1], node, ctx)
+        return
+    site = write_site(node, ctx)
+    if site is None or site.kind == "bulk_create":
+        return
+    if site.kind == "save" and site.call.parent is not node:
+        return  # `obj = M(…)`: its constructor is checked; `obj.x_id = …` as an assignment
+    ids = [arg for key, arg in site.values.items() if key.endswith("_id")]
+    written_model = resolve_model(site, ctx) if ids else None
+    if written_model is None:
+        return
+    for argument in ids:
+        yield from _check_value(written_model, argument, node, ctx)
+
+
+def _check_value(
+    model: ModelRecord, argument: Argument, node: Node, ctx: Context
+) -> Iterator[Finding]:
+    index = ctx.env.index
+    key = str(argument.keyword)
+    field = index.field(model, key)
+    if field is None or not field.is_foreign_key or field.attname != key:
+        return
+    if field.option("db_constraint") == "False":
+        return
+    if not is_request_derived(argument.value, request_derived_names(ctx, node)):
+        return
+    if checked_before(argument.value, ctx, node):
+        return
+    parent = index.related_model(model, field)
+    if parent is None:
+        return
+    target = target_field(field.option("to_field"))
+    parent_column = column_of(index, parent, target)
+    assert ctx.handler is not None
+    message = (
+        f"`{key}` in {handler_title(ctx.handler)} comes from the request and nothing shows that "
+        f"the {parent.name} exists: an unknown id raises `IntegrityError: FOREIGN KEY "
+        f"constraint failed` ({column_of(index, model, key)} → {parent_column}) and the user "
+        "gets HTTP 500. Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: on "
+        "PostgreSQL inside a transaction the error appears at COMMIT, past any try/except "
+        "around the write"
+    )
+    fixes = fetch_parent_fix(ctx.file, argument, field.name, parent.name, parent.module, target)
+    yield Finding(
+        code=CODE,
+        name=NAME,
+        message=message,
+        path=ctx.file.path,
+        span=Span.of(argument.node),
+        related=(Location(field.ref.path, field.ref.span, f"{model.name}.{field.name}"),),
+        fixes=tuple(fixes),
+    )
+
+
+register(
+    CODE,
+    NAME,
+    doc=__doc__,
+    node_types=("atom_expr", "power", "expr_stmt"),
+    check=check,
+    words=("_id=", "_id ="),
+)

@@ -1,0 +1,93 @@
+"""Writes that run without a savepoint of their own, and the fix that gives them one.
+
+A failed write inside `atomic()` marks the transaction for rollback unless a nested
+`atomic()` (a savepoint) around it is rolled back instead. `get_or_create()` and
+`update_or_create()` take their own savepoint for the insert.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from integrity_lsp.analysis.django import is_atomic_expression, parse_orm_call
+from integrity_lsp.analysis.edits import ensure_import, offset_of, shift_block, statement_span
+from integrity_lsp.findings import Edit, Span
+from integrity_lsp.syntax.nodes import (
+    CALL_CHAIN_TYPES,
+    Node,
+    chain_parts,
+    indent_of,
+    indent_unit,
+    links,
+    walk,
+)
+from integrity_lsp.syntax.nodes import statements as block_statements
+from integrity_lsp.syntax.source import SourceFile
+
+if TYPE_CHECKING:
+    from integrity_lsp.analysis.context import Context
+
+ORM_WRITES = frozenset({"create", "bulk_create", "bulk_update", "update", "delete"})
+SELF_SAVEPOINT = frozenset({"get_or_create", "update_or_create"})
+SCOPES = ("funcdef", "classdef", "lambdef", "async_funcdef", "decorated")
+
+
+def unprotected_writes(body: Node, ctx: Context) -> list[tuple[Node, str]]:
+    """ORM writes in the `try` body, outside nested defs and savepoint `atomic()` blocks."""
+    found: list[tuple[Node, str]] = []
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if node.type in SCOPES or (node.type == "with_stmt" and _is_savepoint(node)):
+            continue
+        if node.type in CALL_CHAIN_TYPES:
+            method = _write_method(node, ctx)
+            if method is not None:
+                found.append((node, method))
+        stack.extend(reversed(getattr(node, "children", [])))
+    return found
+
+
+def _is_savepoint(with_stmt: Node) -> bool:
+    for item in with_stmt.children[1:-2]:
+        expression = item.children[0] if item.type == "with_item" else item
+        is_atomic, savepoint = is_atomic_expression(expression)
+        if is_atomic and savepoint:
+            return True
+    return False
+
+
+def _write_method(node: Node, ctx: Context) -> str | None:
+    orm = parse_orm_call(node, ctx.env.index)
+    if orm is not None:
+        names = [link.name for link in orm.methods]
+        hit = next((n for n in names if n in ORM_WRITES | SELF_SAVEPOINT), None)
+        return hit or next((n for n in names if n.startswith("create_")), None)
+    chain = links(chain_parts(node)[1])
+    if chain and chain[-1].call is not None and chain[-1].name in ("save", "delete"):
+        return chain[-1].name
+    return None
+
+
+def wrap_body_in_atomic(source: SourceFile, body: Node) -> list[Edit]:
+    """`with transaction.atomic():` around a block's statements (none for a one-line body or
+    one holding a multi-line string, which re-indenting would change)."""
+    statements = block_statements(body)
+    if body.type != "suite" or not statements:
+        return []
+    if any(n.type in ("string", "fstring_string") and "\n" in n.value for n in walk(body)):
+        return []  # re-indenting would change a multi-line string
+    start = statement_span(statements[0])
+    end = statement_span(statements[-1])
+    lines = source.lines
+    begin = offset_of(lines, start.start_line, start.start_column)
+    text = source.text[begin : offset_of(lines, end.end_line, end.end_column)]
+    indent = indent_of(statements[0])  # tabs stay tabs
+    step = indent_unit(source.lines)
+    transaction, import_edit = ensure_import(source, "django.db", "transaction")
+    content = f"with {transaction}.atomic():\n" + shift_block(text, indent, indent + step)
+    span = Span(start.start_line, start.start_column, end.end_line, end.end_column)
+    edits = [Edit(source.path, span, content)]
+    if import_edit is not None:
+        edits.append(import_edit)
+    return edits

@@ -1,0 +1,165 @@
+"""## What it does
+Finds inserts in request handlers (function views, view-class and DRF methods, django-ninja and
+`@api_view` endpoints) that write a unique-constrained field from non-constant data with no
+`try … except IntegrityError` around them: `create()`, `save()` of a new instance, and
+`bulk_create()` without `ignore_conflicts`/`update_conflicts`.
+
+## Why is this bad?
+The database is the only place that can tell whether a value is taken. A form submitted twice,
+two users picking the same name, or an import that repeats a code make the insert fail with
+`IntegrityError: UNIQUE constraint failed: shop_product.sku`, and the user gets an HTTP 500
+instead of an answer they can act on. Validating first (`exists()`, form `validate_unique`) does
+not help: a concurrent request can insert the same value in between.
+
+## Example
+```python
+def create_product(request):
+    product = Product.objects.create(sku=request.POST["sku"], name=request.POST["name"])
+    return JsonResponse({"id": product.pk}, status=201)
+```
+
+## Use instead
+```python
+def create_product(request):
+    try:
+        with transaction.atomic():
+            product = Product.objects.create(sku=request.POST["sku"], name=request.POST["name"])
+    except IntegrityError:
+        return JsonResponse({"error": "Product with this sku already exists"}, status=409)
+    return JsonResponse({"id": product.pk}, status=201)
+```
+
+## Fix safety
+The fix wraps the write in `try: with transaction.atomic(): … except IntegrityError:` and
+answers 409 Conflict in the handler's own style: `JsonResponse(…, status=409)` (or
+`HttpResponse` in a view that renders HTML, `form.add_error` + `form_invalid` in `form_valid`),
+DRF `Response(…, status=status.HTTP_409_CONFLICT)` (`raise serializers.ValidationError` in
+`perform_create`/`perform_update`, whose return value is ignored), django-ninja `return 409, {…}`.
+It is safe: only the 500 changes. For django-ninja it is unsafe unless the operation's
+`response=` already declares 409 (ninja refuses a status it does not know). The savepoint of
+`atomic()` keeps the request's transaction usable under `ATOMIC_REQUESTS`.
+
+## References
+- [Avoid catching exceptions inside atomic](https://docs.djangoproject.com/en/stable/topics/db/transactions/#django.db.transaction.atomic)
+- [Model.save(): how Django knows to UPDATE vs. INSERT](https://docs.djangoproject.com/en/stable/ref/models/instances/#how-django-knows-to-update-vs-insert)
+- [QuerySet.bulk_create](https://docs.djangoproject.com/en/stable/ref/models/querysets/#bulk-create)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.django import (
+    INTEGRITY_ERROR_CATCHERS,
+    WRITE_WORDS,
+    except_clauses,
+    handler_names,
+)
+from integrity_lsp.analysis.handlers import handler_title
+from integrity_lsp.analysis.registry import register
+from integrity_lsp.analysis.try_atomic import wrap_in_try_atomic
+from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
+from integrity_lsp.rules.guards.dataflow import is_request_derived, request_derived_names
+from integrity_lsp.rules.guards.responses import conflict_response
+from integrity_lsp.rules.guards.uniqueness import colliding_unique_set, column_of, written_fields
+from integrity_lsp.rules.guards.writes import WriteSite, bulk_objects, resolve_model, write_site
+from integrity_lsp.syntax.nodes import Argument, Node, code
+
+CODE = "IL201"
+NAME = "unguarded-unique-write"
+CONFLICT_OPTIONS = ("ignore_conflicts", "update_conflicts")
+
+
+def check(node: Node, ctx: Context) -> Iterator[Finding]:
+    handler = ctx.handler
+    if handler is None or ctx.function is not handler.function or _guarded(ctx):
+        return
+    site = write_site(node, ctx)
+    if site is None or site.kind == "constructor":
+        return
+    if site.kind == "bulk_create" and any(
+        key in site.values and code(site.values[key].value) != "False" for key in CONFLICT_OPTIONS
+    ):
+        return
+    model = resolve_model(site, ctx)
+    if model is None:
+        return
+    index = ctx.env.index
+    origins = []  # where the values come from, beyond the written values themselves
+    if site.kind == "bulk_create":
+        constructed = bulk_objects(site, ctx)
+        written = written_fields(index, model, constructed) if constructed is not None else None
+        origins = [constructed.node.parent] if constructed is not None else []
+    else:
+        written = written_fields(index, model, site)
+    unique = colliding_unique_set(index, model, written)
+    if unique is None:
+        return
+    fields = sorted(unique.fields)
+    columns = ", ".join(column_of(index, model, name) for name in fields)
+    names = _unique_phrase(fields, written)
+    derived = request_derived_names(ctx, node)
+    values = [written[name].value for name in fields if name in written] if written else []
+    values += origins
+    from_request = written is None or any(is_request_derived(v, derived) for v in values)
+    source = "request data" if from_request else "non-constant data"
+    call = f"{site.model_text}.objects.{site.method}()" if site.kind != "save" else "save()"
+    message = (
+        f"`{call}` in {handler_title(handler)} writes {names} from {source} and nothing "
+        f"catches IntegrityError: a duplicate raises `IntegrityError: UNIQUE constraint failed: "
+        f"{columns}` and the user gets HTTP 500"
+    )
+    text = f"{model.name} with this {' and '.join(fields)} already exists"
+    yield Finding(
+        code=CODE,
+        name=NAME,
+        message=message,
+        path=ctx.file.path,
+        span=Span.of(site.node),
+        related=(Location(unique.ref.path, unique.ref.span, unique.description),),
+        fixes=tuple(_fixes(site, ctx, text)),
+    )
+
+
+def _unique_phrase(fields: list[str], written: dict[str, Argument] | None) -> str:
+    """ "`email` (unique)", "`label` (unique together with `aisle`)"."""
+    given = [name for name in fields if written is None or name in written]
+    others = [name for name in fields if name not in given]
+    shown = " and ".join(f"`{name}`" for name in given)
+    if others:
+        return f"{shown} (unique together with {', '.join(f'`{n}`' for n in others)})"
+    return f"{shown} (unique{' together' if len(given) > 1 else ''})"
+
+
+def _guarded(ctx: Context) -> bool:
+    """Inside a `try` whose IntegrityError handler does not simply re-raise."""
+    guard = ctx.integrity_guard
+    if guard is None:
+        return False
+    for clause, block in except_clauses(guard):
+        if INTEGRITY_ERROR_CATCHERS & set(handler_names(clause)) and code(block).strip() != "raise":
+            return True
+    return False
+
+
+def _fixes(site: WriteSite, ctx: Context, text: str) -> list[Fix]:
+    statement = site.statement
+    if statement.type != "simple_stmt" or statement.parent.type not in ("suite", "file_input"):
+        return []
+    response = conflict_response(ctx, text)
+    wrap = wrap_in_try_atomic(ctx.file, statement, response.lines, split_long_calls=True)
+    edits = [*wrap, *response.imports]
+    applicability = Applicability.SAFE if response.safe else Applicability.UNSAFE
+    title = f"Wrap in `try: with transaction.atomic()` and answer 409 (`{response.summary}`)"
+    return [Fix(title, applicability, tuple(edits))]
+
+
+register(
+    CODE,
+    NAME,
+    doc=__doc__,
+    node_types=("atom_expr", "power"),
+    check=check,
+    words=WRITE_WORDS,
+)

@@ -1,0 +1,100 @@
+"""Which unique set a write can repeat, and the `table.column` names the database reports.
+
+A unique set collides when every column gets a value and at least one of those values is not
+a constant of the call: a constant default, an unset char field (`""`) or a NULL where NULLs
+are not distinct all repeat; a callable default (`uuid4`, a token generator), an auto field,
+`auto_now` or a NULL where NULLs are distinct tell rows apart.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from integrity_lsp.project.records import AUTO_FIELD_CLASSES, EMPTY_STRING_FIELD_CLASSES
+from integrity_lsp.rules.guards.writes import WriteSite, is_constant
+from integrity_lsp.syntax.nodes import Argument
+
+if TYPE_CHECKING:
+    from integrity_lsp.project.index import ProjectIndex
+    from integrity_lsp.project.records import FieldRecord, ModelRecord, UniqueSet
+
+
+def column_of(index: ProjectIndex, model: ModelRecord, name: str) -> str:
+    """`table.column` of a field, in the table that holds it (a multi-table parent's for an
+    inherited field)."""
+    field = index.field(model, name)
+    if field is None:
+        return f"{index.table_name(model)}.{name}"
+    owner = model
+    if field.name not in index.local_fields(model):
+        owner = next(
+            (p for p in index.parents(model) if field.name in index.local_fields(p)), model
+        )
+    return f"{index.table_name(owner)}.{field.column}"
+
+
+def written_fields(index: ProjectIndex, model: ModelRecord, site: WriteSite) -> dict[str, Argument]:
+    """Field name -> the value the site writes to it (`team_id=` is `team`; `pk` the pk)."""
+    found: dict[str, Argument] = {}
+    for key, argument in site.values.items():
+        field = index.field(model, key) if "__" not in key else None
+        if field is not None and not field.is_many_to_many:
+            found[field.name] = argument
+    return found
+
+
+def colliding_unique_set(
+    index: ProjectIndex, model: ModelRecord, written: dict[str, Argument] | None
+) -> UniqueSet | None:
+    """A unique set the write can repeat: every column gets a value, at least one of them a
+    non-constant one from the call (None: the values are not visible, as for `bulk_create` of a
+    list built elsewhere; then every column must be one the caller has to fill)."""
+    for unique in index.unique_sets(model):
+        variable = False
+        for name in sorted(unique.fields):
+            field = index.field(model, name)
+            if field is None:
+                break
+            if written is None:
+                if not _must_be_written(field):
+                    break
+                variable = True
+            elif name in written:
+                variable = variable or not is_constant(written[name].value)
+            elif not _constant_when_unset(field, unique):
+                break
+        else:
+            if variable:
+                return unique
+    return None
+
+
+def _must_be_written(field: FieldRecord) -> bool:
+    return not (
+        field.null
+        or field.default is not None
+        or field.db_default is not None
+        or field.auto_now
+        or field.auto_now_add
+        or field.field_class in AUTO_FIELD_CLASSES
+        or field.option("auto_created") == "True"
+    )
+
+
+def _constant_when_unset(field: FieldRecord, unique: UniqueSet) -> bool:
+    """Does an unset column get the same value on every insert (so it cannot tell rows apart)?"""
+    if field.null and field.default is None:
+        return not unique.nulls_distinct
+    default = field.default if field.default is not None else field.db_default
+    if default is not None:
+        return literal_text(default)
+    return field.field_class in EMPTY_STRING_FIELD_CLASSES and not field.auto_now_add
+
+
+def literal_text(source: str) -> bool:
+    try:
+        ast.literal_eval(source)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
+    return True

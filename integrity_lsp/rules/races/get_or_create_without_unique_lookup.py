@@ -1,0 +1,188 @@
+"""## What it does
+Finds `get_or_create()` and `update_or_create()` calls whose exact-lookup keyword arguments are
+not covered by a database uniqueness guarantee on the model.
+
+Not checked in migration files: `migrate` runs a migration's code once, alone, so nothing
+races it.
+
+## Why is this bad?
+`get_or_create` is race-safe only because a unique constraint makes the second concurrent
+insert fail, after which it retries the `get()`. Without one, two concurrent calls both insert:
+the table now holds duplicates and every later `get_or_create`/`get` with that lookup raises
+`MultipleObjectsReturned`.
+
+`defaults` values computed only from exact lookup values (`defaults={"slug": slugify(name)}`)
+take part in coverage too: two concurrent calls insert the same slug, so a unique `slug` makes the
+losing insert fail and `get_or_create` return the winner's row.
+
+Coverage is exact: `primary_key`, `unique=True`, a `OneToOneField`, a `unique_together` entry or
+a `UniqueConstraint(fields=…)` whose fields are all among the plain keyword lookups (`team` and
+`team_id` are one column), inherited ones included. Not coverage: lookups with `__` (Django
+does not use them when creating), `unique_for_date`, a conditional `UniqueConstraint` whose
+condition the lookup does not pin, a functional one, a `DEFERRED` one, and a literal `None`
+(NULLs are distinct unless `nulls_distinct=False`). When the model cannot be resolved, nothing
+is reported.
+
+## Example
+```python
+class Category(models.Model):
+    name = models.CharField(max_length=100)  # not unique
+
+Category.objects.get_or_create(name=name)
+```
+
+## Use instead
+```python
+class Category(models.Model):
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name"], name="shop_category_name_uniq"),
+        ]
+```
+or look the row up by a field that is already unique (`slug=`).
+
+## Fix safety
+Unsafe: it edits models.py (another file) and needs a migration (`makemigrations`), which fails
+where duplicates already exist (see IL302).
+
+## References
+- [QuerySet.get_or_create](https://docs.djangoproject.com/en/stable/ref/models/querysets/#get-or-create)
+- [UniqueConstraint](https://docs.djangoproject.com/en/stable/ref/models/constraints/#uniqueconstraint)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.django import (
+    covering_unique_set,
+    exact_lookup_fields,
+    model_of,
+    parse_orm_call,
+)
+from integrity_lsp.analysis.registry import register
+from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
+from integrity_lsp.rules.races.model_edits import add_unique_constraint
+from integrity_lsp.syntax.nodes import Node, arguments, keyword_arguments, walk
+
+BUILTINS = frozenset({"str", "int", "len", "min", "max", "abs", "round", "format"})
+CODE = "IL104"
+NAME = "get-or-create-without-unique-lookup"
+METHODS = ("get_or_create", "update_or_create")
+NOT_LOOKUPS = ("defaults", "create_defaults")
+
+
+def check(node: Node, ctx: Context) -> Iterator[Finding]:
+    orm = parse_orm_call(node, ctx.env.index)
+    if orm is None or orm.method not in METHODS:
+        return
+    lookup: dict[str, Node | None] = {}
+    for link in orm.methods:
+        if link.name not in ("filter", *METHODS) or link.call is None:
+            return  # exclude(), Q objects and friends: the lookup is not a plain one
+        for argument in arguments(link.call):
+            if argument.keyword is None:
+                return  # positional Q objects or **kwargs: cannot tell what is looked up
+            if argument.keyword not in NOT_LOOKUPS:
+                lookup[argument.keyword] = argument.value
+    model = model_of(orm, ctx)
+    if model is None:
+        return
+    index = ctx.env.index
+    derived = _derived_defaults(orm.final_call, lookup, ctx)
+    if covering_unique_set(index, model, {**derived, **lookup}) is not None:
+        return
+    fields = sorted(exact_lookup_fields(index, model, lookup))
+    shown = ", ".join(f"{key}=…" for key in lookup) or "no lookup"
+    message = (
+        f"`{orm.method}({shown})` on {model.label}: no unique constraint covers this lookup, so "
+        f"concurrent calls insert duplicate rows in {index.table_name(model)} and later calls "
+        "raise `MultipleObjectsReturned`"
+    )
+    fixes = []
+    if fields:
+        edits = add_unique_constraint(ctx, model, tuple(fields))
+        if edits:
+            title = (
+                f"Add `UniqueConstraint(fields={fields})` to {model.name}.Meta "
+                "(then run makemigrations)"
+            )
+            fixes.append(Fix(title, Applicability.UNSAFE, tuple(edits)))
+    last = orm.methods[-1]
+    start = last.name_leaf.start_pos
+    end = last.call.end_pos if last.call is not None else last.name_leaf.end_pos
+    yield Finding(
+        code=CODE,
+        name=NAME,
+        message=message,
+        path=ctx.file.path,
+        span=Span(start[0], start[1], end[0], end[1]),
+        related=(Location(model.ref.path, model.ref.span, f"model {model.label} is defined here"),),
+        fixes=tuple(fixes),
+    )
+
+
+def _derived_defaults(
+    call: Node | None, lookup: dict[str, Node | None], ctx: Context
+) -> dict[str, Node | None]:
+    """`defaults` values computed only from exact lookup values (`slug=slugify(name)`).
+
+    Two concurrent calls with the same exact lookup insert the same such value, so a unique
+    constraint on it makes the second insert fail and `get_or_create` fetch the winner's row.
+    (Not for `__iexact` and friends: "Ann" and "ann" match the same rows but insert different
+    values.)
+    """
+    defaults = keyword_arguments(call).get("defaults")
+    if defaults is None or defaults.value.type != "atom" or defaults.value.children[0].value != "{":
+        return {}
+    exact_values = [value for key, value in lookup.items() if "__" not in key and value is not None]
+    allowed = {leaf.value for value in exact_values for leaf in _names(value)}
+    imports = ctx.env.resolver.import_table(ctx.file)
+    derived: dict[str, Node | None] = {}
+    items = defaults.value.children[1]
+    entries = items.children if items.type == "dictorsetmaker" else []
+    for position in range(0, len(entries) - 2, 4):
+        key, colon, value = entries[position : position + 3]
+        if key.type != "string" or colon.value != ":":
+            continue
+        names = {leaf.value for leaf in _names(value)}
+        if (
+            names
+            and all(
+                name in allowed or imports.lookup(name) is not None or name in BUILTINS
+                for name in names
+            )
+            and names & allowed
+        ):
+            derived[key.value.strip("\"'")] = value
+    return derived
+
+
+def _names(node: Node) -> list[Node]:
+    """Name leaves read by an expression (not attribute names after a dot, not keywords)."""
+    found = []
+    for leaf in walk(node):
+        if leaf.type != "name":
+            continue
+        previous = leaf.get_previous_leaf()
+        following = leaf.get_next_leaf()
+        if previous is not None and previous.value == ".":
+            continue
+        if following is not None and following.value == "=" and leaf.parent.type == "argument":
+            continue
+        found.append(leaf)
+    return found
+
+
+register(
+    CODE,
+    NAME,
+    doc=__doc__,
+    node_types=("atom_expr", "power"),
+    check=check,
+    words=("_or_create(",),
+    in_migrations=False,
+)

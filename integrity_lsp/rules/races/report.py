@@ -1,0 +1,134 @@
+"""Messages, related locations and fixes of the race rules (IL101–IL103).
+
+The runtime error a race produces depends on coverage: with a unique constraint the loser of the
+race gets `UNIQUE constraint failed: table.column`; without one both rows are stored and later
+`get()` calls raise `MultipleObjectsReturned`.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import TYPE_CHECKING
+
+from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.django import covering_unique_set, model_of
+from integrity_lsp.analysis.try_atomic import wrap_in_try_atomic
+from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
+from integrity_lsp.rules.races.fixes import (
+    assigned,
+    get_or_create_call,
+    rest_items,
+    split_write,
+)
+from integrity_lsp.rules.races.fixes import replace_statement as replace_statement_edit
+from integrity_lsp.rules.races.shapes import Query, Write, lookup_source
+from integrity_lsp.syntax.nodes import Node, code, statements
+
+if TYPE_CHECKING:
+    from integrity_lsp.project.records import ModelRecord, UniqueSet
+
+
+def unique_error(ctx: Context, model: ModelRecord, unique: UniqueSet) -> str:
+    index = ctx.env.index
+    table = index.table_name(model)
+    columns = []
+    for name in sorted(unique.fields):
+        field = index.field(model, name)
+        columns.append(f"{table}.{field.column if field else name}")
+    return f"UNIQUE constraint failed: {', '.join(columns)}"
+
+
+def coverage(
+    ctx: Context, write: Write, query: Query
+) -> tuple[ModelRecord | None, UniqueSet | None]:
+    model = model_of(write, ctx)  # type: ignore[arg-type]
+    if model is None:
+        return None, None
+    values = {key: arg.value for key, arg in query.lookup.items()}
+    return model, covering_unique_set(ctx.env.index, model, values)
+
+
+def race_finding(
+    code_: str, name: str, ctx: Context, write: Write, query: Query, fixes: list[Fix], check: str
+) -> Finding:
+    model, unique = coverage(ctx, write, query)
+    subject = f"{write.model_text}({lookup_source(query.lookup)})"
+    if model is not None and unique is not None:
+        consequence = f"the loser raises `IntegrityError: {unique_error(ctx, model, unique)}`"
+    elif model is not None:
+        consequence = (
+            "both rows are stored (no unique constraint covers the lookup) and later `get()` "
+            "calls raise `MultipleObjectsReturned`"
+        )
+    else:
+        consequence = "the second insert raises IntegrityError or stores a duplicate"
+    message = (
+        f"Race: {check} of {subject} guards `{write.method}()`; two concurrent requests both pass "
+        f"it and both insert — {consequence}"
+    )
+    related = []
+    if unique is not None:
+        related.append(Location(unique.ref.path, unique.ref.span, f"{unique.description}"))
+    elif model is not None:
+        related.append(Location(model.ref.path, model.ref.span, f"model {model.label}"))
+    return Finding(
+        code=code_,
+        name=name,
+        message=message,
+        path=ctx.file.path,
+        span=Span.of(write.node),
+        related=tuple(related),
+        fixes=tuple(fixes),
+    )
+
+
+def write_fixes(
+    ctx: Context,
+    write: Write,
+    query: Query,
+    *,
+    replace_statement: Node | None,
+    handler_body: Node | None,
+) -> list[Fix]:
+    """get_or_create replacing `replace_statement` when covered, else the try/except form."""
+    _, unique = coverage(ctx, write, query)
+    covered = unique is not None
+    positional = write.positional
+    if (
+        covered
+        and replace_statement is not None
+        and not write.method.startswith("create_")
+        and not any(
+            arg.star == "*" or (arg.keyword is None and arg.star != "**") for arg in positional
+        )
+    ):
+        lookup, rest = split_write(write, query.lookup)
+        stars = [arg for arg in positional if arg.star == "**"]
+        receiver = write.receiver if write.method != "save" else f"{write.model_text}.objects"
+        call = get_or_create_call(receiver, "get_or_create", lookup, rest_items(rest, stars))
+        edit = replace_statement_edit(
+            ctx.file, replace_statement, assigned(write.target, call, returned=write.returned)
+        )
+        return [
+            Fix(f"Use `{write.model_text}.objects.get_or_create()`", Applicability.SAFE, (edit,))
+        ]
+    handler = _handler_lines(write, query, handler_body)
+    applicability = Applicability.SAFE if covered else Applicability.UNSAFE
+    title = "Wrap the create in `try: with transaction.atomic()` … `except IntegrityError`"
+    if not covered:
+        title += " (race-safe only once a unique constraint covers the lookup)"
+    edits = wrap_in_try_atomic(ctx.file, write.statement, handler)
+    return [Fix(title, applicability, tuple(edits))]
+
+
+def _handler_lines(write: Write, query: Query, handler_body: Node | None) -> list[str]:
+    if handler_body is not None and statements(handler_body):
+        block = "".join(statement.get_code() for statement in statements(handler_body))
+        lines = textwrap.dedent(block).strip("\r\n").splitlines()
+        return [line.rstrip() for line in lines]
+    manager = write.receiver if write.method != "save" else f"{write.model_text}.objects"
+    if write.target is not None:
+        return [f"{code(write.target)} = {manager}.get({lookup_source(query.lookup)})"]
+    if write.returned:
+        return [f"return {manager}.get({lookup_source(query.lookup)})"]
+    return ["pass"]

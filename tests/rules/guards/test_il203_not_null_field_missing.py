@@ -1,0 +1,273 @@
+"""IL203: a create that leaves a NOT NULL field unset -- its message, and the fields Django, the
+field class, a manager, a receiver or a GenericForeignKey fill; what model methods assign on
+`self` (CPython's reading equals the parso tree's)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from integrity_lsp.checker import check_paths, check_source
+from integrity_lsp.findings import Applicability
+from integrity_lsp.rules.guards.required import _self_assignments, _self_assignments_read_by_cpython
+from integrity_lsp.syntax.source import SourceFile
+from tests.helpers import (
+    environment,
+    findings_in,
+    write_app,
+)
+from tests.robustness.support import corpus
+
+
+def test_il203_names_every_missing_field_and_the_first_column(tmp_path: Path) -> None:
+    (finding,) = findings_in(
+        """\
+        from store.models import DigitalItem
+
+
+        def add(code, license):
+            DigitalItem.objects.create(code=code, license=license)
+        """,
+        tmp_path,
+        "IL203",
+    )
+    assert "`category`, `price`, `weight`, `ip`" in finding.message
+    assert "NOT NULL constraint failed: shop_item.category_id" in finding.message
+    (fix,) = finding.fixes
+    assert fix.applicability is Applicability.DISPLAY_ONLY
+    assert fix.title == "Pass category=…, price=…, weight=…, ip=… (or give a default)"
+    messages = {location.message for location in finding.related}
+    assert "weight = PositiveSmallIntegerField(…)" in messages
+
+
+def test_il203_in_a_view_mentions_the_500(tmp_path: Path) -> None:
+    (finding,) = findings_in(
+        """\
+        from store.models import Category
+
+
+        def add(request):
+            Category.objects.create(slug=request.POST["slug"])
+        """,
+        tmp_path,
+        "IL203",
+    )
+    assert finding.message.endswith(
+        "`IntegrityError: NOT NULL constraint failed: shop_category.position` → HTTP 500"
+    )
+
+
+WAGTAIL_LIKE_MODELS = """\
+import django_filters
+from django.db import models
+from wagtail.fields import StreamField
+
+
+class ScoreField(models.IntegerField):
+    pass
+
+
+class Photo(models.Model):
+    file = models.ImageField(upload_to="photos", width_field="width", height_field="height")
+    width = models.IntegerField()
+    height = models.IntegerField()
+    body = StreamField([])
+    score = ScoreField()
+
+
+class PermissionManager(models.Manager):
+    def create(self, **kwargs):
+        kwargs.setdefault("kind", 1)
+        return super().create(**kwargs)
+
+
+class Permission(models.Model):
+    kind = models.IntegerField()
+    objects = PermissionManager()
+
+
+class PhotoFilter(django_filters.ModelChoiceFilter):
+    pass
+"""
+
+
+WAGTAIL_LIKE_SERVICES = """\
+from gallery.models import Permission, Photo
+
+
+def upload(image):
+    Photo.objects.create(file=image)
+
+
+def upload_scored(image):
+    Photo.objects.create(file=image, score=1)
+
+
+def placeholder():
+    Photo.objects.create(score=1)
+
+
+def grant():
+    Permission.objects.create()
+"""
+
+
+def test_what_django_or_the_class_fills_is_not_missing(tmp_path: Path) -> None:
+    """Found in wagtail 6.3: an ImageField's width_field/height_field (filled from the image),
+    a manager's own create(), a third-party field class (StreamField: Django sends "" unless
+    the class says otherwise), and django_filters' ModelChoiceFilter taken for a model (IL304).
+    A project subclass of IntegerField still counts as an IntegerField."""
+    write_app(
+        tmp_path,
+        "gallery",
+        {"models.py": WAGTAIL_LIKE_MODELS, "services.py": WAGTAIL_LIKE_SERVICES},
+    )
+    report = check_paths([tmp_path], environment(tmp_path))
+    found = [(f.path.name, f.span.start_line, f.code, f.message) for f in report.findings]
+    assert [(name, line, code) for name, line, code, _ in found] == [
+        ("services.py", 5, "IL203"),
+        ("services.py", 13, "IL203"),
+    ]
+    assert "leaves `score` unset" in found[0][3]
+    assert "leaves `width`, `height` unset" in found[1][3]
+
+
+FILLED_ELSEWHERE_MODELS = """\
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+
+class Locale(models.Model):
+    code = models.CharField(max_length=10)
+
+
+class Translatable(models.Model):
+    locale = models.ForeignKey(Locale, on_delete=models.PROTECT)
+
+    class Meta:
+        abstract = True
+
+
+class Snippet(Translatable):
+    title = models.CharField(max_length=10)
+
+
+class Comment(models.Model):
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveIntegerField()
+    content_object = GenericForeignKey("content_type", "object_id")
+
+
+class Tag(models.Model):
+    slug_id = models.IntegerField()
+    weight = models.IntegerField()
+"""
+
+
+FILLED_ELSEWHERE_SIGNALS = """\
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
+
+from notes.models import Locale, Translatable
+
+
+@receiver(pre_save)
+def set_locale(sender, instance, **kwargs):
+    if isinstance(instance, Translatable) and instance.locale_id is None:
+        instance.locale = Locale.objects.first()
+
+
+def number_tags(sender, instance, **kwargs):
+    instance.slug_id = 1
+
+
+pre_save.connect(number_tags, sender="notes.Tag")
+"""
+
+
+FILLED_ELSEWHERE_SERVICES = """\
+from notes.models import Comment, Snippet, Tag
+
+
+def add(title, target, content_type):
+    Snippet.objects.create(title=title)
+    Comment.objects.create(content_object=target)
+    Comment.objects.create(content_type=content_type)
+    Tag.objects.create(weight=1)
+    Tag.objects.create()
+"""
+
+
+def _write_notes_project(root: Path) -> None:
+    write_app(
+        root,
+        "notes",
+        {
+            "models.py": FILLED_ELSEWHERE_MODELS,
+            "signals.py": FILLED_ELSEWHERE_SIGNALS,
+            "services.py": FILLED_ELSEWHERE_SERVICES,
+        },
+    )
+
+
+def test_fields_a_receiver_or_a_generic_foreign_key_fills(tmp_path: Path) -> None:
+    """Found in wagtail 6.3: TranslatableMixin's `locale` (set by a pre_save receiver) and
+    `content_type`/`object_id` set through `content_object=`. A receiver with a sender fills
+    only that model's fields; a GenericForeignKey only when it is given."""
+    _write_notes_project(tmp_path)
+    report = check_paths([tmp_path], environment(tmp_path))
+    found = [(f.span.start_line, f.message) for f in report.findings if f.code == "IL203"]
+    assert [line for line, _ in found] == [7, 9]
+    assert "leaves `object_id` unset" in found[0][1]
+    assert "leaves `weight` unset" in found[1][1]
+
+
+def test_an_edited_receiver_updates_the_index(tmp_path: Path) -> None:
+    """As the server sees it: the receiver's file changes (unsaved), the index says so, and
+    the create that relied on it is reported."""
+    _write_notes_project(tmp_path)
+    env = environment(tmp_path)
+    services = tmp_path / "notes/services.py"
+    text = services.read_text(encoding="utf-8")
+    assert [f.span.start_line for f in check_source(text, services, env)] == [7, 9]
+    generation = env.index.generation
+    edited = FILLED_ELSEWHERE_SIGNALS.replace("instance.locale = ", "locale = ")
+    assert env.index.update_file(tmp_path / "notes/signals.py", edited)
+    assert env.index.generation > generation
+    assert [f.span.start_line for f in check_source(text, services, env)] == [5, 7, 9]
+
+
+SNIPPETS = [
+    "class A:\n    def save(self):\n        self.slug = 1\n        self.a = self.b = 2\n",
+    "class A:\n    def save(self):\n        self.n += 1\n        self.x: int = 3\n",
+    "class A:\n    def f(self):\n        self.a.b = 1\n        self.c, self.d = 1, 2\n",
+    "if True:\n    class A:\n        def f(self):\n            self.z = 1\n",
+    "def make():\n    class Hidden:\n        def f(self):\n            self.h = 1\n",
+    "class A:\n    class Meta:\n        pass\n    def f(s):\n        s.q = 1\n",
+    "class A:\n    def f(self):\n        self.a = 1\n\n"
+    "class A:\n    def g(self):\n        self.b = 2\n",
+]
+
+
+@pytest.mark.parametrize("text", SNIPPETS)
+def test_snippets(text: str) -> None:
+    expected = _self_assignments(SourceFile(Path("models.py"), text))
+    assert _self_assignments_read_by_cpython(text) == expected
+
+
+def test_every_corpus_file() -> None:
+    compared = 0
+    for _, path in corpus():
+        text = path.read_text(encoding="utf-8", errors="replace")
+        read = _self_assignments_read_by_cpython(text)
+        if read is None:
+            continue  # not Python CPython accepts: the parso reading is used
+        assert read == _self_assignments(SourceFile(path, text)), path
+        compared += any(read.values())
+    assert compared >= 1  # few models assign on self: the snippets cover the shapes
+
+
+def test_text_cpython_rejects_is_left_to_parso() -> None:
+    assert _self_assignments_read_by_cpython("class A(:\n") is None

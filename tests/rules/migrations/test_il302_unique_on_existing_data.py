@@ -1,0 +1,79 @@
+"""IL302: a unique constraint added over rows that may repeat a value; its fixes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from integrity_lsp.analysis.edits import compiles
+from integrity_lsp.checker import check_source
+from tests.helpers import (
+    copy_project,
+    created_files,
+    environment,
+    first_unsafe_fix,
+    initial_migration,
+    write_app,
+)
+
+PAGES_0002 = """\
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("pages", "0001_initial")]
+    operations = [
+        migrations.AddField("page", "translation_key", models.UUIDField(null=True)),
+        migrations.AddField("page", "code", models.CharField(max_length=5, null=True, default="x")),
+        migrations.AddConstraint(
+            "page", models.UniqueConstraint(fields=["translation_key", "title"], name="k")
+        ),
+        migrations.AddConstraint(
+            "page", models.UniqueConstraint(fields=["code", "title"], name="c")
+        ),
+    ]
+"""
+
+
+def test_a_unique_set_over_a_column_just_added_as_null_is_not_reported(tmp_path: Path) -> None:
+    """wagtail 0055: `translation_key` and `locale` added with null=True, then made unique
+    together in the same migration. Every existing row holds NULL there, and NULLs never
+    collide. A column added with a default holds that one value in every row: reported."""
+    write_app(
+        tmp_path,
+        "pages",
+        {
+            "models.py": "",
+            "migrations/0001_initial.py": initial_migration(
+                ("Page", '("title", models.CharField(max_length=50))')
+            ),
+            "migrations/0002_keys.py": PAGES_0002,
+        },
+    )
+    path = tmp_path / "pages/migrations/0002_keys.py"
+    env = environment(tmp_path)
+    findings = [f for f in check_source(PAGES_0002, path, env) if f.code == "IL302"]
+    assert len(findings) == 1
+    assert "pages_page.code, pages_page.title" in findings[0].message
+
+
+def test_il302_dedupe_before(tmp_path: Path) -> None:
+    root = copy_project("examples", tmp_path)
+    path, fix = first_unsafe_fix(root, "shop/migrations/0006_alter_product_barcode.py", "IL302")
+    own = [e for e in fix.edits if e.path == path]
+    assert [e.content for e in own] == ['\n        ("shop", "0006_dedupe_product_barcode"),']
+    ((name, text),) = created_files(fix).items()
+    assert name == "0006_dedupe_product_barcode.py"
+    assert '("shop", "0005_product_barcode")' in text
+    assert ".exclude(barcode__isnull=True)" in text and "Decide" in text
+    assert compiles(text)
+
+
+def test_il302_unique_add_field_regenerates_values(tmp_path: Path) -> None:
+    root = copy_project("examples", tmp_path)
+    path, fix = first_unsafe_fix(root, "accounts/migrations/0003_profile_referral_code.py", "IL302")
+    files = created_files(fix)
+    regenerate = files["0003_backfill_profile_referral_code.py"]
+    assert "row.referral_code = accounts.models.new_referral_code()" in regenerate
+    assert "import accounts.models" in regenerate
+    own = "".join(e.content for e in fix.edits if e.path == path)
+    assert own == ", null=True"

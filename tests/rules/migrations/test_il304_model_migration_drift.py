@@ -1,0 +1,32 @@
+"""IL304: models.py and the migrations disagree. Display-only: the finding says what the
+migrations have, where they last touched the model, and what makemigrations would write."""
+
+from __future__ import annotations
+
+from integrity_lsp.checker import check_source
+from integrity_lsp.findings import Applicability
+from tests.helpers import FIXTURES, environment
+
+PROJECT = FIXTURES / "migrations"
+
+
+def test_each_difference_names_what_makemigrations_would_write() -> None:
+    path = PROJECT / "catalog/models.py"
+    env = environment(PROJECT)
+    found = [
+        f for f in check_source(path.read_text(encoding="utf-8"), path, env) if f.code == "IL304"
+    ]
+    by_line = {finding.span.start_line: finding for finding in found}
+    assert sorted(by_line) == [18, 37, 51, 55]
+    price = by_line[18]
+    assert "(null=True in models.py)" in price.message
+    assert price.message.endswith("makemigrations would write: Alter field price on item")
+    ((fix),) = price.fixes
+    assert fix.applicability is Applicability.DISPLAY_ONLY
+    assert fix.title == "Run makemigrations: Alter field price on item"
+    assert [(r.path.name, r.message) for r in price.related] == [
+        ("0001_initial.py", "last migrated here")
+    ]
+    gadget = by_line[55]
+    assert "(no migration creates it)" in gadget.message
+    assert gadget.related == ()

@@ -1,0 +1,86 @@
+"""IL102: get() / except DoesNotExist / create(); its fix, and that migrations are not checked
+for races."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from integrity_lsp.checker import check_source
+from tests.helpers import (
+    check_fixed,
+    environment,
+    write_app,
+)
+
+HEADER = "from shop.models import Product, StockLevel, Warehouse, Category\n\n\n"
+
+
+def test_il102_get_except_create_becomes_get_or_create(tmp_path: Path) -> None:
+    check_fixed(
+        HEADER
+        + """\
+def find(code, name):
+    try:
+        warehouse = Warehouse.objects.get(code=code)
+    except Warehouse.DoesNotExist:
+        warehouse = Warehouse.objects.create(code=code, name=name)
+    return warehouse
+""",
+        HEADER
+        + """\
+def find(code, name):
+    warehouse, _created = Warehouse.objects.get_or_create(code=code, defaults={"name": name})
+    return warehouse
+""",
+        filename="shop/fixture_case.py",
+        project="examples",
+        tmp_path=tmp_path,
+        code="IL102",
+    )
+
+
+RACE_IN_DATA_STEP = """\
+from django.db import migrations
+
+
+def rates(apps, schema_editor):
+    Rate = apps.get_model("tax", "Rate")
+    for value in (7, 19):
+        try:
+            Rate.objects.get(code=str(value))
+        except Rate.DoesNotExist:
+            Rate.objects.create(code=str(value))
+
+
+class Migration(migrations.Migration):
+    dependencies = []
+    operations = [migrations.RunPython(rates, migrations.RunPython.noop)]
+"""
+
+
+@pytest.mark.parametrize(
+    ("where", "reported"), [("migrations/0002_rates", False), ("services", True)]
+)
+def test_races_are_not_checked_in_migrations(tmp_path: Path, where: str, reported: bool) -> None:
+    """pretix 2026.8's tax migrations: get()/except DoesNotExist/create() in RunPython code.
+    `migrate` runs it once, alone: nothing races it. The same code in a service does race."""
+    write_app(
+        tmp_path,
+        "tax",
+        {
+            "migrations/__init__.py": "",
+            "models.py": """\
+                from django.db import models
+
+
+                class Rate(models.Model):
+                    code = models.CharField(max_length=5, unique=True)
+                """,
+        },
+    )
+    path = tmp_path / "tax" / f"{where}.py"
+    path.write_text(RACE_IN_DATA_STEP, encoding="utf-8")
+    codes = [f.code for f in check_source(RACE_IN_DATA_STEP, path, environment(tmp_path))]
+    assert ("IL102" in codes) is reported
