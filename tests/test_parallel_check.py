@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-import integrity_lsp.project.migrations as migrations
+import integrity_lsp.project.migrations.history as migrations
 from benchmarks.generate import generate
 from integrity_lsp import checker
+from integrity_lsp.checker import batch
 from integrity_lsp.config import load_settings
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -26,7 +27,7 @@ def test_two_workers_find_what_one_finds(project: Path) -> None:
 
 
 def test_migration_findings_survive_reading_aside(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(checker, "PARALLEL_FROM", 1)  # examples/ is small: fork anyway
+    monkeypatch.setattr(batch, "PARALLEL_FROM", 1)  # examples/ is small: fork anyway
     serial = _check(EXAMPLES, jobs=1)
     assert {"IL301", "IL302", "IL303", "IL304"} <= {finding.code for finding in serial}
     assert _check(EXAMPLES, jobs=2) == serial
@@ -37,12 +38,12 @@ def _check(root: Path, *, jobs: int) -> list[Any]:
     return checker.check_paths([root], env, jobs=jobs).findings
 
 
-@pytest.mark.skipif(not checker._CAN_FORK, reason="reading aside needs fork")
+@pytest.mark.skipif(not batch._CAN_FORK, reason="reading aside needs fork")
 def test_migrations_are_read_in_another_process(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     env = checker.build_environment(project, load_settings(project), lazy=True)
-    checker._prepare(env, read_migrations_aside=True)
+    batch._prepare(env, read_migrations_aside=True)
 
     def no_parse(text: str) -> Any:
         raise AssertionError("a migration was parsed in this process")

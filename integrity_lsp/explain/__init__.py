@@ -14,11 +14,9 @@ from integrity_lsp.checker import build_environment, check_source
 from integrity_lsp.config import ConfigError, Settings, load_settings
 from integrity_lsp.explain.messages import (
     UNDERSTOOD_FORMATS,
-    Frame,
     ParsedError,
     Violation,
     parse_error,
-    parse_frames,
     parse_violation,
 )
 from integrity_lsp.explain.render import render_text, to_json, unrecognised_text
@@ -30,6 +28,7 @@ from integrity_lsp.explain.report import (
     project_path,
 )
 from integrity_lsp.explain.sites import WriteSite, find_write_sites
+from integrity_lsp.explain.tracebacks import Frame, parse_frames
 from integrity_lsp.findings import Finding
 
 __all__ = [

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from integrity_lsp.explain.catalogue import KnownConstraint
 from integrity_lsp.explain.messages import Kind
-from integrity_lsp.project.migrations import history_for
+from integrity_lsp.project.migrations.history import history_for
 from integrity_lsp.project.records import (
     POSITIVE_FIELD_CLASSES,
     FieldRecord,
@@ -25,7 +25,7 @@ from integrity_lsp.project.records import (
 
 if TYPE_CHECKING:
     from integrity_lsp.project.index import ProjectIndex
-    from integrity_lsp.project.migration_graph import MigrationFile, Operation
+    from integrity_lsp.project.migrations.graph import MigrationFile, Operation
 
 
 @dataclass(frozen=True)

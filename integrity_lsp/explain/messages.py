@@ -1,4 +1,4 @@
-"""Parse the text of a `django.db.IntegrityError` into a `Violation` and the traceback's frames.
+"""Parse the text of a `django.db.IntegrityError` into a `Violation` (its frames: `tracebacks`).
 
 The text may be the bare message, a whole Python traceback, `manage.py migrate`'s output or the
 text of Django's debug page (the copy-and-paste view or the page as rendered): the message is
@@ -13,12 +13,20 @@ when the text shows a migration running, MariaDB's 1265 "Data truncated"); anyth
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from integrity_lsp.explain.tracebacks import (
+    Frame,
+    MigrationKey,
+    is_schema_editor,
+    normalise,
+    parse_applying,
+    parse_frames,
+    shows_migration,
+)
 from integrity_lsp.project.db_names import Backend
 
 Kind = Literal["unique", "not_null", "foreign_key", "check"]
@@ -79,19 +87,6 @@ class Violation:
 
 
 @dataclass(frozen=True)
-class Frame:
-    """One traceback frame: `File "path", line N, in function` (or the debug page's form)."""
-
-    path: str
-    line: int
-    function: str
-    code: str = ""  # the source line shown under the frame, when there is one
-
-
-MigrationKey = tuple[str, str]  # (app label, migration name)
-
-
-@dataclass(frozen=True)
 class ParsedError:
     violation: Violation
     frames: tuple[Frame, ...]
@@ -104,7 +99,7 @@ class ParsedError:
         """Whether the database refused rows already in the table (a migration's schema change
         met existing data) rather than a row being written: the message says so, or the
         traceback runs through Django's schema editor."""
-        return self.violation.existing_rows or any(_is_schema_editor(f) for f in self.frames)
+        return self.violation.existing_rows or any(is_schema_editor(f) for f in self.frames)
 
 
 def parse_error(text: str) -> ParsedError | None:
@@ -117,9 +112,9 @@ def parse_error(text: str) -> ParsedError | None:
 
 def parse_violation(text: str) -> Violation | None:
     """The first IntegrityError message found in `text`, whatever surrounds it."""
-    text = _normalise(text)
+    text = normalise(text)
     tiers = [_PARSERS, _FALLBACKS]
-    if _shows_migration(text):
+    if shows_migration(text):
         tiers.append(_IN_MIGRATION)
     for parsers in tiers:
         found: list[tuple[int, Violation]] = []
@@ -132,84 +127,11 @@ def parse_violation(text: str) -> Violation | None:
     return None
 
 
-# --- migrate's output ------------------------------------------------------------------------
-
-# `  Applying shop.0002_product_sku_unique...` then ` OK` (or ` FAKED`, maybe coloured) on
-# success; on failure the traceback follows on the same line (stdout and stderr interleaved).
-_APPLYING = re.compile(
-    r"Applying (?P<app>\w+)\.(?P<name>\w+)\.\.\.(?P<ok>(?:\x1b\[[\d;]*m)* (?:OK|FAKED))?"
-)
-_MIGRATION_FRAME = re.compile(r"django[/\\]db[/\\]migrations[/\\]")
-_SCHEMA_EDITOR_FRAME = re.compile(r"django[/\\]db[/\\]backends[/\\]\w+[/\\]schema\.py$")
-
-
-def parse_applying(text: str) -> MigrationKey | None:
-    """The migration migrate's output shows being applied when it failed, if any."""
-    failed = [m for m in _APPLYING.finditer(_normalise(text)) if m["ok"] is None]
-    return (failed[-1]["app"], failed[-1]["name"]) if failed else None
-
-
-def _shows_migration(text: str) -> bool:
-    return parse_applying(text) is not None or any(
-        _MIGRATION_FRAME.search(frame.path) for frame in parse_frames(text)
-    )
-
-
-def _is_schema_editor(frame: Frame) -> bool:
-    return _SCHEMA_EDITOR_FRAME.search(frame.path) is not None
-
-
-# --- frames -------------------------------------------------------------------------------
-
-# Python's traceback and the debug page's copy-and-paste view.
-_PY_FRAME = re.compile(r'^[ \t]*File "(?P<path>[^"\n]+)", line (?P<line>\d+), in (?P<func>[^\n]+)$')
-# pytest's long traceback: `shop/views.py:12: in create_product`.
-_PYTEST_FRAME = re.compile(r"^(?P<path>[^\s:][^:\n]*?\.py):(?P<line>\d+): in (?P<func>\S+)$")
-# The debug page as rendered in a browser and copied: `/path/views.py, line 12, in create`.
-_PAGE_FRAME = re.compile(
-    r"^[ \t]*(?P<path>(?:[A-Za-z]:)?[/\\][^\n,]*?\.py), line (?P<line>\d+), in (?P<func>[^\n]+)$"
-)
-
-
-def parse_frames(text: str) -> tuple[Frame, ...]:
-    """Every frame in `text`, outermost first, as a traceback lists them (duplicates dropped)."""
-    text = _normalise(text)
-    lines = text.splitlines()
-    frames: list[Frame] = []
-    seen: set[tuple[str, int, str]] = set()
-    for number, line in enumerate(lines):
-        match = _frame_match(line)
-        if match is None:
-            continue
-        function = match["func"].strip()
-        key = (match["path"], int(match["line"]), function)
-        if key in seen:
-            continue
-        seen.add(key)
-        code = ""
-        if number + 1 < len(lines):
-            following = lines[number + 1]
-            if _frame_match(following) is None:
-                code = following.strip().removesuffix("…").strip()
-        frames.append(Frame(match["path"], int(match["line"]), function, code))
-    return tuple(frames)
-
-
-def _frame_match(line: str) -> re.Match[str] | None:
-    return _PY_FRAME.match(line) or _PAGE_FRAME.match(line) or _PYTEST_FRAME.match(line)
-
-
 # --- the messages ---------------------------------------------------------------------------
 
 _Builder = Callable[[re.Match[str], str], Violation]
 # An identifier as SQLite prints it in a message: letters, digits, _, $, dots, quotes.
 _NAME = r"[^\s,()'\[\]]+"
-
-
-def _normalise(text: str) -> str:
-    if "&quot;" in text or "&#x27;" in text or "&#39;" in text or "&lt;" in text:
-        text = html.unescape(text)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _unquote(name: str) -> str:

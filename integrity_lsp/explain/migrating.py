@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 
 from integrity_lsp.explain.catalogue import KnownConstraint
 from integrity_lsp.explain.introduced import Introduced, introduced_by
-from integrity_lsp.explain.messages import DATA_TRUNCATED, MigrationKey, Violation
-from integrity_lsp.project.migrations import history_for
+from integrity_lsp.explain.messages import DATA_TRUNCATED, Violation
+from integrity_lsp.explain.tracebacks import MigrationKey
+from integrity_lsp.project.migrations.history import history_for
 from integrity_lsp.project.records import FieldRecord, ModelRecord
 
 if TYPE_CHECKING:
     from integrity_lsp.project.index import ProjectIndex
-    from integrity_lsp.project.migration_graph import MigrationFile
+    from integrity_lsp.project.migrations.graph import MigrationFile
 
 # The operations of a migration that can make existing rows break a constraint.
 _SCHEMA_OPERATIONS = frozenset(

@@ -9,7 +9,6 @@ explicitly (and how: a literal, `None`, or data), or that it cannot tell (`**kwa
 
 from __future__ import annotations
 
-import ast
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -17,9 +16,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from integrity_lsp.config import Settings
+from integrity_lsp.explain.written import (
+    ValueKind,
+    dict_entries,
+    is_attribute_of,
+    string_items,
+    value_kind,
+)
 from integrity_lsp.findings import Finding, Span
 from integrity_lsp.project.records import FieldRecord, ModelRecord
-from integrity_lsp.project.resolve import ManagerTarget, Resolver
+from integrity_lsp.project.resolve import Resolver
+from integrity_lsp.project.values import ManagerTarget
 from integrity_lsp.syntax.files import read_project_text
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
@@ -48,7 +55,6 @@ WriteKind = Literal[
     "constructor",
     "save",
 ]
-ValueKind = Literal["none", "literal", "data"]
 WRITE_METHODS = frozenset(
     {"create", "get_or_create", "update_or_create", "bulk_create", "bulk_update", "update"}
 )
@@ -59,7 +65,6 @@ _KINDS: dict[str, WriteKind] = {
     "bulk_update": "bulk_update",
     "update": "update",
 }
-_LITERAL_TYPES = frozenset({"number", "string", "strings", "fstring"})
 _SCOPES = ("funcdef", "file_input")
 
 
@@ -267,7 +272,7 @@ class _Scanner:
         complete = True
         for arg in args:
             if arg.keyword in ("defaults", "create_defaults"):
-                entries = _dict_entries(arg.value)
+                entries = dict_entries(arg.value)
                 if entries is None:
                     complete = False
                 else:
@@ -283,7 +288,7 @@ class _Scanner:
     ) -> WriteSite:
         if kind == "bulk_update":
             fields = args[1:2] or [arg for arg in args if arg.keyword == "fields"]
-            names = _string_items(fields[0].value) if fields else None
+            names = string_items(fields[0].value) if fields else None
             data: ValueKind = "data"
             values = tuple((name, data) for name in names or ())
             return replace(
@@ -374,7 +379,7 @@ class _Scanner:
                     self.saved_constructors.add(id(value))
                 else:
                     model, args, complete, assigned = None, [], False, []
-            elif _is_attribute_of(target, name.value):
+            elif is_attribute_of(target, name.value):
                 assigned.append(Argument(target.children[1].children[1].value, value))
         if model is None:
             model = self._wanted(self._instance(name))
@@ -411,7 +416,7 @@ class _Scanner:
             keywords.append(arg.keyword)
             name = self._field_name(model, arg.keyword)
             if name is not None:
-                values.append((name, _value_kind(arg.value)))
+                values.append((name, value_kind(arg.value)))
         function = enclosing(node, "funcdef")
         first_line = code(node).splitlines()[0].strip() if code(node) else ""
         return WriteSite(
@@ -425,78 +430,3 @@ class _Scanner:
             complete=complete,
             keywords=tuple(keywords),
         )
-
-
-def _value_kind(node: Node) -> ValueKind:
-    if node.type == "keyword" and node.value == "None":
-        return "none"
-    if node.type in _LITERAL_TYPES or (node.type == "keyword" and node.value in ("True", "False")):
-        return "literal"
-    if node.type == "factor" and node.children[-1].type == "number":
-        return "literal"
-    return "data"
-
-
-def _dict_entries(node: Node) -> list[Argument] | None:
-    """`{"a": x, "b": y}` / `dict(a=x)` as keyword arguments; None when not a literal mapping."""
-    if node.type == "atom" and node.children[0].value == "{":
-        if len(node.children) == 2:
-            return []
-        body = node.children[1]
-        if body.type != "dictorsetmaker":
-            return None
-        items = body.children
-        entries: list[Argument] = []
-        for position in range(0, len(items), 4):
-            key = _string_value(items[position])
-            if key is None or position + 2 >= len(items) or items[position + 1].value != ":":
-                return None
-            entries.append(Argument(key, items[position + 2]))
-        return entries
-    if node.type in CALL_CHAIN_TYPES:
-        base, trailers = chain_parts(node)
-        if base.type == "name" and base.value == "dict" and len(trailers) == 1:
-            args = arguments(trailers[0])
-            if all(arg.keyword is not None for arg in args):
-                return args
-    return None
-
-
-def _string_items(node: Node) -> list[str] | None:
-    if node.type != "atom" or node.children[0].value not in "[(":
-        return None
-    inner = node.children[1] if len(node.children) == 3 else None
-    items = [] if inner is None else inner.children if inner.type == "testlist_comp" else [inner]
-    names = []
-    for item in items:
-        if item.type == "operator":
-            continue
-        value = _string_value(item)
-        if value is None:
-            return None
-        names.append(value)
-    return names
-
-
-def _string_value(node: Node) -> str | None:
-    """The value of a plain string literal node, else None."""
-    if node.type != "string":
-        return None
-    try:
-        value = ast.literal_eval(node.value)
-    except (ValueError, SyntaxError):
-        return None
-    return value if isinstance(value, str) else None
-
-
-def _is_attribute_of(target: Node, name: str) -> bool:
-    """`name.attr` as an assignment target."""
-    if target.type not in CALL_CHAIN_TYPES or len(target.children) != 2:
-        return False
-    base, trailer = target.children
-    return bool(
-        base.type == "name"
-        and base.value == name
-        and trailer.type == "trailer"
-        and trailer.children[0].value == "."
-    )

@@ -6,13 +6,11 @@ import pytest
 
 from integrity_lsp.explain.messages import (
     UNDERSTOOD_FORMATS,
-    Frame,
     Violation,
-    parse_applying,
     parse_error,
-    parse_frames,
     parse_violation,
 )
+from integrity_lsp.explain.tracebacks import Frame, parse_applying, parse_frames
 
 V = Violation
 

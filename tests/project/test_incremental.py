@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from integrity_lsp.project import index as index_module
 from integrity_lsp.project.index import ProjectIndex
+from integrity_lsp.project.index import files as index_module
 from tests.project.conftest import BuildProject
 
 MODELS = """
@@ -21,7 +21,7 @@ class Product(models.Model):
 
 @pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the parso parses the index makes."""
+    """Counts the parso parses the index makes (its file table parses)."""
     counter: list[int] = []
     real = index_module.parse  # type: ignore[attr-defined]
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from integrity_lsp.project.migrations import history_for
+from integrity_lsp.project.migrations.history import history_for
 from tests.helpers import EXAMPLES, FIXTURES, environment
 
 DJANGO_PLAN = """

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from integrity_lsp.project.migration_graph import parse_migration
-from integrity_lsp.project.migration_state import column_filler, replay
+from integrity_lsp.project.migrations.columns import column_filler
+from integrity_lsp.project.migrations.reader import parse_migration
+from integrity_lsp.project.migrations.state import replay
 from integrity_lsp.project.models import field_from_call
 from integrity_lsp.syntax.source import parse
 
@@ -278,6 +279,6 @@ def test_data_steps_remember_what_their_code_mentions() -> None:
     ],
 )
 def test_conditions_compare_as_django_deconstructs_them(left: str, right: str, same: bool) -> None:
-    from integrity_lsp.project.migration_drift import canonical_condition
+    from integrity_lsp.project.migrations.drift import canonical_condition
 
     assert (canonical_condition(left) == canonical_condition(right)) is same

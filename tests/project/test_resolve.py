@@ -10,7 +10,9 @@ import pytest
 
 from integrity_lsp.checker import check_source
 from integrity_lsp.project.index import ProjectIndex
-from integrity_lsp.project.resolve import ManagerTarget, Resolver
+from integrity_lsp.project.jedi_fallback import JediFallback
+from integrity_lsp.project.resolve import Resolver
+from integrity_lsp.project.values import ManagerTarget
 from integrity_lsp.syntax.source import SourceFile
 from tests.helpers import environment, write_app
 from tests.project.conftest import BuildProject
@@ -343,13 +345,13 @@ def test_jedi_is_not_asked_about_reverse_relations(
     reverse relation is an instance, never a model class. A name jedi can follow still goes
     to jedi."""
     asked: list[int] = []
-    original = Resolver._jedi_infer
+    original = JediFallback.infer
 
-    def counting(self: Resolver, source: object, line: int, column: int, kind: str) -> object:
+    def counting(self: JediFallback, source: object, line: int, column: int, kind: str) -> object:
         asked.append(line)
         return original(self, source, line, column, kind)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Resolver, "_jedi_infer", counting)
+    monkeypatch.setattr(JediFallback, "infer", counting)
     write_app(
         tmp_path,
         "teams",

@@ -19,12 +19,10 @@ from parso.utils import split_lines
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django_version import django_version
 from integrity_lsp.findings import Applicability, Edit, Fix, Span
-from integrity_lsp.project.migration_graph import MigrationKey, Operation, dependents
-from integrity_lsp.project.migration_state import (
-    EMPTY_STRING_COLUMN_CLASSES,
-    ModelState,
-)
-from integrity_lsp.project.migrations import MigrationContext, history_for
+from integrity_lsp.project.migrations.columns import EMPTY_STRING_COLUMN_CLASSES
+from integrity_lsp.project.migrations.graph import MigrationKey, Operation, dependents
+from integrity_lsp.project.migrations.history import MigrationContext, history_for
+from integrity_lsp.project.migrations.state import ModelState
 from integrity_lsp.project.records import FieldRecord
 from integrity_lsp.syntax.declarations import call_arguments, split_call
 

@@ -46,8 +46,8 @@ from pathlib import Path
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.registry import register
 from integrity_lsp.findings import Applicability, Finding, Fix, Location
-from integrity_lsp.project.migration_drift import Drift, model_drift
-from integrity_lsp.project.migrations import history_for
+from integrity_lsp.project.migrations.drift import Drift, model_drift
+from integrity_lsp.project.migrations.history import history_for
 
 CODE = "IL304"
 NAME = "model-migration-drift"

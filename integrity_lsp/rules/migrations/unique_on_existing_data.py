@@ -59,9 +59,10 @@ from collections.abc import Iterator
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.registry import register
 from integrity_lsp.findings import Finding, Fix, Location
-from integrity_lsp.project.migration_graph import Operation
-from integrity_lsp.project.migration_state import ModelState, column_filler, column_of
-from integrity_lsp.project.migrations import MigrationContext, operations_on_tables
+from integrity_lsp.project.migrations.columns import column_filler, column_of
+from integrity_lsp.project.migrations.graph import Operation
+from integrity_lsp.project.migrations.history import MigrationContext, operations_on_tables
+from integrity_lsp.project.migrations.state import ModelState
 from integrity_lsp.rules.migrations.fixes import data_step_before_fix, three_step_fix
 
 CODE = "IL302"

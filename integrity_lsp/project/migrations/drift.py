@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from integrity_lsp.project.migration_state import ModelState
+from integrity_lsp.project.migrations.state import ModelState
 from integrity_lsp.project.records import ConstraintRecord, FieldRecord, ModelRecord, SourceRef
 from integrity_lsp.syntax.declarations import (
     UNKNOWN,

@@ -1,8 +1,6 @@
-"""The one entry point both front ends call: check a source text, or a set of paths.
-
-`check_source` runs the walk on one file and applies what every finding goes through: selection
-(select/ignore/per-file-ignores), `# noqa`, severity overrides, and the rule that a fix which
-would leave unparseable code is dropped. `check_paths` does it for a tree of files, in parallel.
+"""`check_paths`: every Python file under some paths, from the on-disk cache where nothing changed,
+the rest checked one file at a time (`single.check_source`), on all cores when there are many:
+workers forked with the built index and the migrations read aside by another process.
 """
 
 from __future__ import annotations
@@ -12,202 +10,22 @@ import gc
 import multiprocessing
 import os
 import pickle
-import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from integrity_lsp.analysis.context import Context, Environment
-from integrity_lsp.analysis.fix_validation import FixValidator
-from integrity_lsp.analysis.registry import Rule
-from integrity_lsp.analysis.suppressions import ALL_CODES, file_level_codes, find_line_noqa
-from integrity_lsp.analysis.walker import walk_file
+from integrity_lsp.analysis.context import Environment
 from integrity_lsp.cache import Deps, JediProbe, Recorder, ResultCache, digest
+from integrity_lsp.checker.environment import LazyIndex, build_environment
+from integrity_lsp.checker.single import check_source
 from integrity_lsp.config import Settings
-from integrity_lsp.findings import Finding, Fix
+from integrity_lsp.findings import Finding
 from integrity_lsp.project.index import ProjectIndex
-from integrity_lsp.project.migrations import history_for
-from integrity_lsp.project.resolve import Resolver
+from integrity_lsp.project.migrations.history import history_for
 from integrity_lsp.rules import load_rules
 from integrity_lsp.syntax.files import read_source
-from integrity_lsp.syntax.source import SourceFile, is_migration_path
-
-_NEWLINE = re.compile(r"\r\n|\r|\n")
-ROOT_MARKERS = ("manage.py", "pyproject.toml", ".git")
-
-
-def find_root(start: Path) -> Path:
-    """The nearest folder upwards holding manage.py, pyproject.toml or .git."""
-    current = start.resolve()
-    if current.is_file():
-        current = current.parent
-    for folder in (current, *current.parents):
-        if any((folder / marker).exists() for marker in ROOT_MARKERS):
-            return folder
-    return current
-
-
-def build_environment(
-    root: Path, settings: Settings, *, environment_path: str | None = None, lazy: bool = False
-) -> Environment:
-    """The environment of a run; with `lazy`, the index is built on first use (a `check` whose
-    files all come from the cache never needs it)."""
-    index = (
-        cast(ProjectIndex, _LazyIndex(root, settings))
-        if lazy
-        else ProjectIndex.build(root, settings)
-    )
-    resolver = Resolver(index, environment_path=environment_path)
-    return Environment(root=root, settings=settings, index=index, resolver=resolver)
-
-
-class _LazyIndex:
-    """Stands in for a ProjectIndex and builds it on first use of any attribute."""
-
-    def __init__(self, root: Path, settings: Settings) -> None:
-        self._root = root
-        self._settings = settings
-        self._index: ProjectIndex | None = None
-
-    @property
-    def built(self) -> ProjectIndex:
-        if self._index is None:
-            self._index = ProjectIndex.build(self._root, self._settings)
-        return self._index
-
-    def build_with(self, apps_known: Callable[[ProjectIndex], None]) -> ProjectIndex:
-        """Build now, calling `apps_known` midway (see `ProjectIndex.build`)."""
-        if self._index is None:
-            self._index = ProjectIndex.build(self._root, self._settings, apps_known=apps_known)
-        return self._index
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self.built, name)
-        if callable(value):
-            setattr(self, name, value)  # methods never change: skip this lookup next time
-        return value
-
-
-def enabled_rules(
-    settings: Settings, path: Path | None = None, root: Path | None = None
-) -> list[Rule]:
-    return [rule for code, rule in load_rules().items() if settings.is_enabled(code, path, root)]
-
-
-def might_matter(text: str) -> bool:
-    """Can any rule find something in this text? (Each rule names words it cannot do without.)"""
-    return any(rule.may_apply(text) for rule in load_rules().values())
-
-
-def check_source(
-    text: str, path: Path, env: Environment, *, as_indexed: bool = False
-) -> list[Finding]:
-    """Findings for one file's text (which may differ from what is on disk).
-
-    `as_indexed`: the text was just read from disk, as the index read it, so the index need
-    not take it as an overlay (every file of a `check` run would otherwise become one, and
-    whatever walks the overlays would walk them all).
-    """
-    # Only the rules whose words the text contains: most files are never parsed.
-    migration = is_migration_path(path)
-    rules = [
-        rule
-        for rule in enabled_rules(env.settings, path, env.root)
-        if rule.may_apply(text) and (rule.in_migrations or not migration)
-    ]
-    if not rules:
-        return []
-    file_codes = file_level_codes(text)
-    if file_codes is ALL_CODES:
-        return []
-    if not as_indexed and env.index.is_index_source(path):
-        # The text under check is the truth for this file: models read from it, not from disk.
-        env.index.update_file(path, text)
-    source = SourceFile(path, text, env.index.module_name(path), env.open_documents)
-    ctx = Context(file=source, env=env)
-    reuse = None
-    if env.open_documents is not None:
-        salt = (env.index.generation, env.settings, tuple(rule.code for rule in rules))
-        reuse = env.open_documents.statement_results(source, salt)
-    try:
-        raw = walk_file(ctx, rules, reuse)
-    except RecursionError:
-        return []  # parso's own recursion on absurdly nested code: report nothing, never crash
-    return finalize(raw, source, env, file_codes or frozenset())
-
-
-def finalize(
-    raw: Iterable[Finding], source: SourceFile, env: Environment, file_codes: frozenset[str]
-) -> list[Finding]:
-    findings: list[Finding] = []
-    seen: set[tuple[str, int, int]] = set()
-    verdicts = env.open_documents.fix_verdicts(source.path) if env.open_documents else None
-    validator = FixValidator(source, env.read_text, verdicts)
-    newlines: dict[Path, str] = {}
-
-    def newline_of(path: Path) -> str:
-        if path not in newlines:
-            text = source.text if path == source.path else env.read_text(path)
-            match = _NEWLINE.search(text or "")
-            newlines[path] = match.group() if match else "\n"
-        return newlines[path]
-
-    for finding in sorted(raw, key=Finding.sort_key):
-        key = (finding.code, finding.span.start_line, finding.span.start_column)
-        if key in seen or finding.code in file_codes or not _inside(finding, source):
-            continue
-        if not env.settings.is_enabled(finding.code, finding.path, env.root):
-            continue
-        noqa = find_line_noqa(finding.span.start_line, source.line_text(finding.span.start_line))
-        if noqa is not None and noqa.suppresses(finding.code):
-            continue
-        seen.add(key)
-        fixes = [
-            fix
-            for fix in (_in_file_newlines(fix, newline_of) for fix in finding.fixes)
-            if validator.keeps_code_valid(fix)
-        ]
-        severity = env.settings.severity_for(finding.code, finding.severity)
-        findings.append(replace(finding, fixes=tuple(fixes), severity=severity))
-    return _drop_shadowed(findings)
-
-
-def _in_file_newlines(fix: Fix, newline_of: Callable[[Path], str]) -> Fix:
-    """Rules write edits with "\n"; a CRLF or CR file gets its own line ending back."""
-    edits = tuple(
-        replace(edit, content=_NEWLINE.sub(newline, edit.content))
-        if (newline := newline_of(edit.path)) != "\n"
-        else edit
-        for edit in fix.edits
-    )
-    return fix if edits == fix.edits else replace(fix, edits=edits)
-
-
-def _inside(finding: Finding, source: SourceFile) -> bool:
-    """A finding's span lies within the checked text (a rule bug must not reach an editor)."""
-    if finding.path != source.path:
-        return True
-    span = finding.span
-    last_line = len(source.lines)
-    if not (1 <= span.start_line <= span.end_line <= last_line):
-        return False
-    return span.end_column <= len(source.line_text(span.end_line)) and span.start_column >= 0
-
-
-def _drop_shadowed(findings: list[Finding]) -> list[Finding]:
-    """A write that IL101/IL102/IL103 reports is not reported again by IL201."""
-    race_writes = {
-        (f.span.start_line, f.span.start_column)
-        for f in findings
-        if f.code in ("IL101", "IL102", "IL103")
-    }
-    return [
-        f
-        for f in findings
-        if not (f.code == "IL201" and (f.span.start_line, f.span.start_column) in race_writes)
-    ]
 
 
 @dataclass
@@ -291,7 +109,7 @@ def _prepare(env: Environment, *, read_migrations_aside: bool) -> None:
     after the index is built."""
     index = env.index
     reader = None
-    if read_migrations_aside and isinstance(index, _LazyIndex) and index._index is None:
+    if read_migrations_aside and isinstance(index, LazyIndex) and not index.is_built:
         reader = _MigrationReader()
         index.build_with(apps_known=reader.start)
     history = history_for(index)
@@ -454,12 +272,3 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0
-
-
-__all__ = [
-    "CheckReport",
-    "build_environment",
-    "check_paths",
-    "check_source",
-    "find_root",
-]

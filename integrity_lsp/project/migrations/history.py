@@ -18,15 +18,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from integrity_lsp.project.field_classes import FieldClasses
-from integrity_lsp.project.migration_graph import (
+from integrity_lsp.project.migrations.graph import (
     MigrationFile,
     MigrationKey,
     Operation,
     Plan,
     migration_plan,
-    parse_migration,
 )
-from integrity_lsp.project.migration_state import AppState, Before, ModelState, replay
+from integrity_lsp.project.migrations.reader import parse_migration
+from integrity_lsp.project.migrations.state import AppState, Before, ModelState, replay
 from integrity_lsp.project.records import AppRecord
 from integrity_lsp.syntax.files import read_project_text
 from integrity_lsp.syntax.source import SourceFile, content_hash, parse

@@ -1,0 +1,20 @@
+"""The one entry point both front ends call: check a source text (`single.check_source`), or a
+set of paths (`batch.check_paths`), in an `Environment` built by `environment.build_environment`.
+"""
+
+from __future__ import annotations
+
+from integrity_lsp.checker.batch import CheckReport, check_paths, iter_python_files
+from integrity_lsp.checker.environment import build_environment, find_root
+from integrity_lsp.checker.single import check_source, enabled_rules, might_matter
+
+__all__ = [
+    "CheckReport",
+    "build_environment",
+    "check_paths",
+    "check_source",
+    "enabled_rules",
+    "find_root",
+    "iter_python_files",
+    "might_matter",
+]

@@ -1,0 +1,350 @@
+"""The index's file table: walking the root, reading and scanning each file, which files
+may hold models and are parsed, module names, apps and settings. `IndexFiles` also holds the
+state every part of the index shares (the link, the per-generation memo)."""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from integrity_lsp.config import DEFAULT_EXCLUDE, Settings
+from integrity_lsp.project.apps import (
+    AppConfigInfo,
+    app_folder,
+    choose_config,
+    discover_apps,
+    module_name_for,
+    parse_app_configs,
+)
+from integrity_lsp.project.builtin import (
+    KNOWN_MODULES,
+    builtin_modules,
+)
+from integrity_lsp.project.field_classes import (
+    FieldClasses,
+    may_define_field_class,
+    read_field_classes,
+)
+from integrity_lsp.project.imports import ImportTable
+from integrity_lsp.project.models import ParsedClass, ParsedModule, parse_module
+from integrity_lsp.project.records import (
+    AppRecord,
+    ModelRecord,
+    ProjectSettings,
+    SourceRef,
+)
+from integrity_lsp.project.settings_reader import (
+    SettingsFacts,
+    find_settings_path,
+    read_settings,
+)
+from integrity_lsp.project.signals import PreSaveFills, may_connect_pre_save, read_pre_save_fills
+from integrity_lsp.syntax.files import read_project_text
+from integrity_lsp.syntax.source import content_hash, parse
+
+ClassKey = tuple[str, str]  # (module, class name)
+
+
+SKIP_DIRS = frozenset({*DEFAULT_EXCLUDE, "site-packages", "node_modules", "__pycache__"})
+
+
+MAX_FILE_BYTES = 2_000_000
+
+
+_CLASS_RE = re.compile(r"^[ \t]*class[ \t]+(\w+)[ \t]*(?:\(([^)]*)\))?[ \t]*:", re.MULTILINE)
+
+
+_MODELISH_BASE = re.compile(r"Model|Manager$|QuerySet$")
+
+
+NOT_MODEL_BASE = re.compile(
+    r"(Form|FormSet|Admin|Inline|Serializer|ViewSet|View|Backend|Field|Schema|Filter|FilterSet"
+    r"|Resource|TestCase|Factory)$"
+)
+
+
+CLASS_NAMES_KEY = ("class names", None)
+
+
+@dataclass
+class _File:
+    path: Path
+    digest: str
+    module: str | None
+    classes: tuple[tuple[str, tuple[str, ...]], ...]  # regex scan: (name, base last names)
+    mentions_app_config: bool = False
+    defines_field_class: bool = False  # a class with a `…Field` base, and an `__init__`
+    mentions_pre_save: bool = False
+    parsed: ParsedModule | None = None
+    app_configs: tuple[AppConfigInfo, ...] = ()
+
+
+@dataclass
+class Link:
+    """Everything derived from the parsed files; rebuilt when facts change."""
+
+    modules: dict[str, ParsedModule]
+    classes: dict[ClassKey, tuple[ParsedClass, ParsedModule]]
+    models: dict[ClassKey, ModelRecord]
+    by_label: dict[str, ModelRecord]
+    by_table: dict[str, ModelRecord]
+    by_path: dict[Path, tuple[ModelRecord, ...]]
+
+
+class IndexFiles:
+    """The project's files, modules and apps; the state the index's other parts share."""
+
+    def __init__(self, root: Path, settings: Settings) -> None:
+        self.root = Path(os.path.abspath(root))
+        self.settings = settings
+        self.apps: dict[str, AppRecord] = {}
+        self.project_settings = ProjectSettings()
+        self.generation = 0
+        self.settings_facts = SettingsFacts()
+        self._files: dict[Path, _File] = {}
+        self._overlay: dict[Path, str] = {}
+        self._init_cache: dict[Path, bool] = {}
+        self._path_by_module: dict[str, Path] = {}
+        self._modelish: frozenset[str] = frozenset()
+        self._lazy_imports: dict[Path, tuple[str, ImportTable]] = {}
+        self._link = Link({}, {}, {}, {}, {}, {})
+        self._labels: dict[ClassKey, str] = {}
+        self._canonical: dict[str, str] = {}  # "shop.product" -> "shop.Product"
+        self._bare_relations: dict[SourceRef, str] = {}  # field -> "Team" of ForeignKey("Team")
+        self._memo: dict[tuple[str, Any], Any] = {}
+        self.field_classes = FieldClasses()
+        self.pre_save_fills = PreSaveFills()
+
+    def _walk(self) -> Iterator[Path]:
+        for folder, dirnames, filenames in os.walk(self.root):
+            base = Path(folder)
+            dirnames[:] = sorted(
+                name
+                for name in dirnames
+                if name not in SKIP_DIRS
+                and not name.startswith(".")
+                and not (base / name / "pyvenv.cfg").exists()
+                and not self._excluded(base / name)
+            )
+            for name in sorted(filenames):
+                if name.endswith(".py") and not self._excluded(base / name):
+                    yield base / name
+
+    def _excluded(self, path: Path) -> bool:
+        try:
+            relative = path.relative_to(self.root)
+        except ValueError:
+            return True
+        if set(relative.parts) & SKIP_DIRS:
+            return True
+        return self.settings.is_excluded(relative, self.root)
+
+    def _read_disk(self, path: Path) -> str | None:
+        # Regular files only: a FIFO or device named *.py would block the read forever.
+        return read_project_text(
+            path, errors="replace", regular_only=True, max_bytes=MAX_FILE_BYTES
+        )
+
+    def _text(self, path: Path) -> str | None:
+        overlay = self._overlay.get(path)
+        return overlay if overlay is not None else self._read_disk(path)
+
+    def _scan(self, path: Path, text: str) -> _File:
+        classes = []
+        for match in _CLASS_RE.finditer(text):
+            bases = []
+            for part in (match.group(2) or "").split(","):
+                part = part.split("[")[0].strip()
+                if part and "=" not in part:
+                    bases.append(part.rsplit(".", 1)[-1])
+            classes.append((match.group(1), tuple(bases)))
+        field_class = may_define_field_class(text) and any(bases for _name, bases in classes)
+        return _File(
+            path,
+            content_hash(text),
+            None,
+            tuple(classes),
+            "AppConfig" in text,
+            defines_field_class=field_class,
+            mentions_pre_save=may_connect_pre_save(text),
+        )
+
+    def is_plain_class(self, name: str) -> bool:
+        """The project defines classes of this name and none may be a model (by name, the
+        over-approximation the index parses by): `Name(…)` never constructs a model."""
+        names = self._memo.get(CLASS_NAMES_KEY)
+        if names is None:
+            names = frozenset(n for state in self._files.values() for n, _bases in state.classes)
+            self._memo[CLASS_NAMES_KEY] = names
+        return name in names and name not in self._modelish and name not in _builtin_names()
+
+    def _compute_modelish(self) -> frozenset[str]:
+        """Class names that may be models/managers, by name alone (a cheap over-approximation)."""
+        children: dict[str, set[str]] = {}
+        queue: deque[str] = deque()
+        seeds = {cls.name for module in builtin_modules() for cls in module.classes}
+        for state in self._files.values():
+            for name, bases in state.classes:
+                for base in bases:
+                    children.setdefault(base, set()).add(name)
+                if any(_is_modelish_base(base, seeds) for base in bases):
+                    queue.append(name)
+        found: set[str] = set()
+        while queue:
+            name = queue.popleft()
+            if name in found:
+                continue
+            found.add(name)
+            queue.extend(children.get(name, ()))
+        return frozenset(found)
+
+    def _read_field_classes(self) -> FieldClasses:
+        """The project's field classes that fix `null`, `unique`, … in their `__init__`."""
+        candidates = [cls for state in self._files.values() for cls in state.classes]
+        texts = (
+            text
+            for state in self._files.values()
+            if state.defines_field_class and (text := self._text(state.path)) is not None
+        )
+        return read_field_classes(candidates, texts)
+
+    def _read_pre_save_fills(self) -> PreSaveFills:
+        texts = (
+            text
+            for state in self._files.values()
+            if state.mentions_pre_save and (text := self._text(state.path)) is not None
+        )
+        return read_pre_save_fills(texts)
+
+    def _wants_parse(self, state: _File) -> bool:
+        path = state.path
+        if path.name == "models.py" or path.parent.name == "models":
+            return True
+        if path.name == "apps.py" and state.mentions_app_config:
+            return True
+        return any(name in self._modelish for name, _bases in state.classes)
+
+    def _parse_if_wanted(self, state: _File) -> bool:
+        """Parse a file that may hold models; True when it was parsed."""
+        if not self._wants_parse(state):
+            state.parsed = None
+            state.app_configs = ()
+            return False
+        text = self._text(state.path)
+        if text is None:
+            return False
+        state.module = self.module_name(state.path)
+        is_package = state.path.name == "__init__.py"
+        try:
+            tree = parse(text)
+            state.parsed = parse_module(tree, state.path, state.module, is_package=is_package)
+            if state.path.name == "apps.py" and state.mentions_app_config:
+                state.app_configs = tuple(parse_app_configs(tree))
+        except RecursionError:  # absurdly nested code: index nothing from this file
+            state.parsed = None
+            state.app_configs = ()
+        return True
+
+    def _refresh_modules(self) -> None:
+        self._init_cache.clear()
+        self._path_by_module.clear()
+        for path in sorted(self._files, key=lambda p: (len(p.parts), str(p))):
+            state = self._files[path]
+            state.module = self.module_name(path)
+            if state.module is not None:
+                self._path_by_module.setdefault(state.module, path)
+
+    def _refresh_apps_and_settings(self) -> None:
+        files = sorted(self._files)
+        settings_path = find_settings_path(
+            files,
+            configured=self.settings.settings_module,
+            read_text=self._text,
+            path_for_module=self.path_for_module,
+        )
+        try:
+            self.settings_facts = read_settings(
+                settings_path,
+                read_text=self._text,
+                module_of=self.module_name,
+                path_for_module=self.path_for_module,
+            )
+        except RecursionError:  # a 1,000-deep expression in settings: read it as empty
+            self.settings_facts = read_settings(
+                None,
+                read_text=self._text,
+                module_of=self.module_name,
+                path_for_module=self.path_for_module,
+            )
+        self.project_settings = self.settings_facts.project_settings(self.settings.atomic_requests)
+        self.apps = discover_apps(
+            (path for path in files if app_folder(path) is not None),
+            module_of=self.module_name,
+            config_of=self._app_config,
+            has_migrations=lambda folder: (
+                (folder / "migrations" / "__init__.py") in self._files
+                or (folder / "migrations").is_dir()
+            ),
+            installed=self.project_settings.installed_apps,
+        )
+
+    def _app_config(self, folder: Path) -> AppConfigInfo | None:
+        state = self._files.get(folder / "apps.py")
+        if state is None:
+            return None
+        return choose_config(state.app_configs, self.module_name(folder / "__init__.py"))
+
+    def is_index_source(self, path: Path) -> bool:
+        """Whether `update_file(path, …)` can matter: a Python file under the root, not excluded."""
+        path = Path(os.path.abspath(path))
+        return path.suffix == ".py" and not self._excluded(path)
+
+    def module_name(self, path: Path) -> str | None:
+        """The dotted module name of a file (None outside any importable layout)."""
+        return module_name_for(Path(os.path.abspath(path)), self._has_init)
+
+    def _has_init(self, folder: Path) -> bool:
+        cached = self._init_cache.get(folder)
+        if cached is None:
+            init = folder / "__init__.py"
+            if init in self._files:
+                cached = True
+            elif folder == self.root or self.root in folder.parents:
+                cached = False  # every file under the root was walked
+            else:
+                cached = init.exists()
+            self._init_cache[folder] = cached
+        return cached
+
+    def path_for_module(self, module: str) -> Path | None:
+        return self._path_by_module.get(module)
+
+    def app_for_path(self, path: Path) -> AppRecord | None:
+        path = Path(os.path.abspath(path))
+        best: AppRecord | None = None
+        for app in self.apps.values():
+            if (app.path == path or app.path in path.parents) and (
+                best is None or len(app.path.parts) > len(best.path.parts)
+            ):
+                best = app
+        return best
+
+    def _is_module(self, name: str) -> bool:
+        return name in self._path_by_module or name in KNOWN_MODULES or name in self._link.modules
+
+
+@functools.cache
+def _builtin_names() -> frozenset[str]:
+    return frozenset(cls.name for module in builtin_modules() for cls in module.classes)
+
+
+def _is_modelish_base(base: str, seeds: set[str]) -> bool:
+    if base in seeds:
+        return True
+    return bool(_MODELISH_BASE.search(base)) and not NOT_MODEL_BASE.search(base)

@@ -1,0 +1,303 @@
+"""Model inheritance as Django computes it: the MRO, which `Meta` a model reads (abstract
+bases, `class Meta(Parent.Meta)`), the fields a model has (abstract-inherited, multi-table
+parents' `<parent>_ptr` links, the implicit primary key), proxies' concrete models."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from integrity_lsp.project.builtin import (
+    is_builtin_path,
+)
+from integrity_lsp.project.index.files import ClassKey
+from integrity_lsp.project.index.linker import MAX_DEPTH, IndexLinker
+from integrity_lsp.project.meta import ParsedMeta
+from integrity_lsp.project.records import (
+    AUTO_FIELD_CLASSES,
+    ConstraintRecord,
+    FieldRecord,
+    ModelRecord,
+)
+
+
+class IndexInheritance(IndexLinker):
+    """MRO, Meta inheritance and fields."""
+
+    def _mro(self, key: ClassKey) -> tuple[ClassKey, ...]:
+        memo_key = ("mro", key)
+        cached = self._memo.get(memo_key)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        self._memo[memo_key] = (key,)  # cycle guard
+        bases = [base for base in self._base_keys(key) if base in self._link.classes]
+        sequences = [list(self._mro(base)) for base in bases] + [list(bases)]
+        result = [key]
+        while True:
+            sequences = [sequence for sequence in sequences if sequence]
+            if not sequences:
+                break
+            for sequence in sequences:
+                head = sequence[0]
+                if not any(head in other[1:] for other in sequences):
+                    break
+            else:  # inconsistent hierarchy (Python would raise): fall back to depth-first
+                result.extend(k for s in sequences for k in s if k not in result)
+                break
+            result.append(head)
+            for sequence in sequences:
+                if sequence[0] == head:
+                    del sequence[0]
+        mro = tuple(result)
+        self._memo[memo_key] = mro
+        return mro
+
+    def _meta(self, key: ClassKey) -> ParsedMeta | None:
+        entry = self._link.classes.get(key)
+        return entry[0].meta if entry else None
+
+    def _meta_source(self, key: ClassKey) -> ClassKey | None:
+        """The class whose `Meta` Django reads for `key`: its own, else `getattr(cls, "Meta")`."""
+        if self._meta(key) is not None:
+            return key
+        return self._inherited_meta(key)
+
+    def _inherited_meta(self, key: ClassKey) -> ClassKey | None:
+        # Only abstract models keep `Meta` as a class attribute (concrete ones pop it).
+        for ancestor in self._mro(key)[1:]:
+            meta = self._meta(ancestor)
+            if meta is not None and meta.abstract:
+                return ancestor
+        return None
+
+    def _meta_attribute_owner(self, key: ClassKey) -> ClassKey | None:
+        """The class whose Meta `key.Meta` evaluates to."""
+        meta = self._meta(key)
+        if meta is not None and meta.abstract:
+            return key
+        return self._inherited_meta(key)
+
+    def _meta_declaring(
+        self, owner: ClassKey | None, option: str, depth: int = 0
+    ) -> ClassKey | None:
+        """Follow `class Meta(Parent.Meta)` bases to the Meta that declares `option`."""
+        if owner is None or depth > MAX_DEPTH:
+            return None
+        meta = self._meta(owner)
+        if meta is None:
+            return None
+        if option in meta.declared:
+            return owner
+        for base in meta.bases:
+            if not base.endswith(".Meta"):
+                continue
+            parent = self.resolve_expression(owner[0], base[: -len(".Meta")])
+            found = self._meta_declaring(self._meta_attribute_owner_safe(parent), option, depth + 1)
+            if found is not None:
+                return found
+        return None
+
+    def _meta_attribute_owner_safe(self, key: ClassKey | None) -> ClassKey | None:
+        return self._meta_attribute_owner(key) if key in self._link.classes else None
+
+    def _meta_value(self, key: ClassKey, option: str) -> Any:
+        owner = self._meta_declaring(self._meta_source(key), option)
+        if owner is None:
+            return None
+        meta = self._meta(owner)
+        return getattr(meta, option, None) if meta is not None else None
+
+    def _meta_list(
+        self, owner: ClassKey | None, option: str, depth: int = 0
+    ) -> list[ConstraintRecord]:
+        """The records of `unique_together` or `constraints` in the Meta `owner` stands for."""
+        declaring = self._meta_declaring(owner, option)
+        meta = self._meta(declaring) if declaring else None
+        if meta is None or declaring is None or depth > MAX_DEPTH:
+            return []
+        if option == "unique_together":
+            own, extends = meta.unique_together, meta.unique_together_extends
+        else:
+            own, extends = meta.constraints, meta.constraints_extends
+        records: list[ConstraintRecord] = []  # `[*Base.Meta.constraints, …]`: inherited first
+        for text in extends:
+            parent = self.resolve_expression(declaring[0], text)
+            records.extend(
+                self._meta_list(self._meta_attribute_owner_safe(parent), option, depth + 1)
+            )
+        records.extend(own)
+        return records
+
+    def ancestors(self, model: ModelRecord) -> tuple[ModelRecord, ...]:
+        """Every model base class in MRO order, abstract ones included."""
+        return tuple(
+            record
+            for key in self._mro(self._key(model))[1:]
+            if (record := self._record(key)) is not None
+        )
+
+    def parents(self, model: ModelRecord) -> tuple[ModelRecord, ...]:
+        """Concrete ancestors in MRO order (Django's `_meta.get_parent_list()`)."""
+        return tuple(
+            record for record in self.ancestors(model) if not record.abstract and not record.proxy
+        )
+
+    def concrete_model(self, model: ModelRecord) -> ModelRecord:
+        """The model whose table a proxy uses (the model itself when not a proxy)."""
+        current = model
+        for _ in range(MAX_DEPTH):
+            if not current.proxy:
+                return current
+            parent = next(
+                (
+                    record
+                    for key in self._base_keys(self._key(current))
+                    if (record := self._record(key)) is not None and not record.abstract
+                ),
+                None,
+            )
+            if parent is None:
+                return current
+            current = parent
+        return current
+
+    def _direct_concrete_parents(self, model: ModelRecord) -> list[ModelRecord]:
+        """The concrete models `model` links to by a `<parent>_ptr` (multi-table inheritance)."""
+        found: list[ModelRecord] = []
+        for key in self._base_keys(self._key(model)):
+            record = self._record(key)
+            if record is None:
+                continue
+            if record.abstract:
+                candidates = self._direct_concrete_parents(record)
+            else:
+                candidates = [self.concrete_model(record)]
+            for candidate in candidates:
+                if candidate not in found and candidate != model:
+                    found.append(candidate)
+        return found
+
+    def local_fields(self, model: ModelRecord) -> dict[str, FieldRecord]:
+        """Fields whose columns live in `model`'s own table: declared, abstract-inherited, the
+        `<parent>_ptr` links and the implicit `id` (Django's local fields)."""
+        if model.proxy:
+            return self.local_fields(self.concrete_model(model))
+        memo_key = ("local", self._key(model))
+        cached = self._memo.get(memo_key)
+        if cached is None:
+            cached = self._compute_local_fields(model)
+            self._memo[memo_key] = cached
+        return cached
+
+    def _compute_local_fields(self, model: ModelRecord) -> dict[str, FieldRecord]:
+        key = self._key(model)
+        cls = self._link.classes[key][0]
+        fields: dict[str, FieldRecord] = {field.name: field for field in model.fields}
+        inherited: set[str] = set()
+        parents = self._direct_concrete_parents(model)
+        for parent in parents:
+            inherited.update(self.all_fields(parent))
+        direct = set(self._base_keys(key))
+        for base_key in self._mro(key)[1:]:
+            base = self._record(base_key)
+            if base is None or not base.abstract or base_key not in direct:
+                continue  # Django copies fields from direct abstract bases, in MRO order
+            for name, field in self.local_fields(base).items():
+                if name not in fields and name not in cls.attributes and name not in inherited:
+                    fields[name] = self._copied_to(field, model)
+        if not model.abstract:
+            links = {
+                field.related_model
+                for field in fields.values()
+                if field.field_class == "OneToOneField" and field.option("parent_link") == "True"
+            }
+            for position, parent in enumerate(parents):
+                name = f"{parent.name.lower()}_ptr"
+                if parent.label in links or name in fields:
+                    continue
+                fields[name] = FieldRecord(
+                    name=name,
+                    field_class="OneToOneField",
+                    ref=model.ref,
+                    primary_key=position == 0,
+                    related_model=parent.label,
+                    options=(("parent_link", "True"), ("auto_created", "True")),
+                )
+            if parents and not any(field.primary_key for field in fields.values()):
+                first = next(
+                    (
+                        name
+                        for name, field in fields.items()
+                        if field.field_class == "OneToOneField"
+                        and field.related_model == parents[0].label
+                    ),
+                    None,
+                )
+                if first is not None:
+                    fields[first] = replace(fields[first], primary_key=True)
+            if not parents and not any(field.primary_key for field in fields.values()):
+                implicit = FieldRecord(
+                    name="id",
+                    field_class=self._auto_field_class(model),
+                    ref=model.ref,
+                    primary_key=True,
+                    options=(("auto_created", "True"),),
+                )
+                fields = {"id": implicit, **fields}
+        return fields
+
+    def _copied_to(self, field: FieldRecord, model: ModelRecord) -> FieldRecord:
+        """An abstract parent's field as the child has it: `ForeignKey("Team")` (no app label)
+        points into the child's app, as Django resolves it against the concrete class."""
+        bare = self._bare_relations.get(field.ref)
+        if bare is None:
+            return field
+        return replace(field, related_model=self._canonical_label(f"{model.app_label}.{bare}"))
+
+    def _auto_field_class(self, model: ModelRecord) -> str:
+        if is_builtin_path(model.ref.path):
+            return "AutoField"  # contrib apps set default_auto_field = "…AutoField"
+        app = self.apps.get(model.app_label)
+        config = self._app_config(app.path) if app is not None else None
+        path = (config.default_auto_field if config else None) or (
+            self.settings_facts.default_auto_field
+        )
+        name = (path or "django.db.models.AutoField").rsplit(".", 1)[-1]
+        return name if name in AUTO_FIELD_CLASSES else "AutoField"
+
+    def all_fields(self, model: ModelRecord) -> dict[str, FieldRecord]:
+        """Every field queryable on `model`: local fields first, then multi-table parents'."""
+        return dict(self._all_fields(model))
+
+    def _all_fields(self, model: ModelRecord) -> dict[str, FieldRecord]:
+        if model.proxy:
+            return self._all_fields(self.concrete_model(model))
+        memo_key = ("all", self._key(model))
+        cached = self._memo.get(memo_key)
+        if cached is None:
+            self._memo[memo_key] = {}  # cycle guard
+            cached = dict(self.local_fields(model))
+            for parent in self._direct_concrete_parents(model):
+                for name, field in self._all_fields(parent).items():
+                    cached.setdefault(name, field)
+            self._memo[memo_key] = cached
+        return cached
+
+    def field(self, model: ModelRecord, name: str) -> FieldRecord | None:
+        """A field by name or attname (`team` / `team_id`), or `pk`."""
+        if name == "pk":
+            return self.pk(model)
+        fields = self._all_fields(model)
+        found = fields.get(name)
+        if found is not None:
+            return found
+        if name.endswith("_id"):
+            candidate = fields.get(name[:-3])
+            if candidate is not None and candidate.attname == name:
+                return candidate
+        return next((field for field in fields.values() if field.attname == name), None)
+
+    def pk(self, model: ModelRecord) -> FieldRecord | None:
+        return next(
+            (field for field in self._all_fields(model).values() if field.primary_key), None
+        )

@@ -1,0 +1,187 @@
+"""Linking across files: the class a name or dotted expression in a module stands for
+(import tables, re-exports, star imports), the bases of a class, which classes are models."""
+
+from __future__ import annotations
+
+import re
+
+from integrity_lsp.project.builtin import (
+    MODEL_ROOTS,
+)
+from integrity_lsp.project.imports import ImportTable, import_table_of_text
+from integrity_lsp.project.index.files import NOT_MODEL_BASE, ClassKey, IndexFiles
+from integrity_lsp.project.models import GET_USER_MODEL, ParsedModule
+from integrity_lsp.project.records import (
+    ModelRecord,
+)
+
+MAX_DEPTH = 30
+
+
+_FROM_QUERYSET = re.compile(r"^([\w.]+)\.from_queryset\(\s*([\w.]+)\s*\)$")
+
+
+class IndexLinker(IndexFiles):
+    """Names resolved across the project's modules to classes and models."""
+
+    def _imports_of(self, module: str) -> tuple[ImportTable, ParsedModule | None] | None:
+        parsed = self._link.modules.get(module)
+        if parsed is not None:
+            return parsed.imports, parsed
+        path = self._path_by_module.get(module)
+        if path is None:
+            return None
+        state = self._files.get(path)
+        digest = state.digest if state else ""
+        cached = self._lazy_imports.get(path)
+        if cached is None or cached[0] != digest:
+            text = self._text(path) or ""
+            table = import_table_of_text(text, module, is_package=path.name == "__init__.py")
+            cached = (digest, table)
+            self._lazy_imports[path] = cached
+        return cached[1], None
+
+    def resolve_symbol(self, module: str, name: str, _depth: int = 0) -> ClassKey | None:
+        """The class `name` in `module` is, following re-exports; an external key when unknown."""
+        memo_key = ("symbol", (module, name))
+        if memo_key in self._memo:
+            return self._memo[memo_key]  # type: ignore[no-any-return]
+        self._memo[memo_key] = None  # cycle guard
+        result = self._resolve_symbol(module, name, _depth)
+        self._memo[memo_key] = result
+        return result
+
+    def _resolve_symbol(self, module: str, name: str, depth: int) -> ClassKey | None:
+        if (module, name) in self._link.classes or depth > MAX_DEPTH:
+            return (module, name)
+        found = self._imports_of(module)
+        if found is None:
+            return None if self._is_module(f"{module}.{name}") else (module, name)
+        imports, parsed = found
+        imported = imports.lookup(name)
+        if imported is not None:
+            source_module, attribute = imported
+            if attribute is None or self._is_module(f"{source_module}.{attribute}"):
+                return None
+            return self.resolve_symbol(source_module, attribute, depth + 1)
+        alias = parsed.alias(name) if parsed is not None else None
+        if alias is not None and alias != name:
+            if alias == GET_USER_MODEL:
+                return self._user_key()
+            return self.resolve_expression(module, alias, depth + 1)
+        for star in imports.star_modules:
+            key = self.resolve_symbol(star, name, depth + 1)
+            if key is not None and key in self._link.classes:
+                return key
+        return None
+
+    def resolve_expression(self, module: str, text: str, _depth: int = 0) -> ClassKey | None:
+        """The class a dotted expression written in `module` names (`models.Model`, `P`)."""
+        parts = text.split(".")
+        if len(parts) == 1:
+            return self.resolve_symbol(module, parts[0], _depth)
+        found = self._imports_of(module)
+        imported = found[0].lookup(parts[0]) if found else None
+        if imported is None:
+            return None  # an attribute of a local class (`Base.Meta`) or an unknown name
+        return self.resolve_imported(imported, parts[1:], _depth)
+
+    def resolve_imported(
+        self, imported: tuple[str, str | None], rest: list[str], _depth: int = 0
+    ) -> ClassKey | None:
+        """The class named by an import-table entry followed by attribute names: `(shop,
+        models)` + `["Product"]` for `from shop import models; models.Product`."""
+        source_module, attribute = imported
+        if attribute is not None:
+            is_module = self._is_module(f"{source_module}.{attribute}")
+            if not is_module and not (rest and attribute[:1].islower()):
+                return None if rest else self.resolve_symbol(source_module, attribute, _depth + 1)
+            source_module = f"{source_module}.{attribute}"
+        if not rest:
+            return None  # a module, not a class
+        while len(rest) > 1 and self._is_module(f"{source_module}.{rest[0]}"):
+            source_module = f"{source_module}.{rest[0]}"
+            rest = rest[1:]
+        if len(rest) != 1:
+            return None
+        return self.resolve_symbol(source_module, rest[0], _depth + 1)
+
+    def _base_keys(self, key: ClassKey) -> list[ClassKey]:
+        memo_key = ("bases", key)
+        cached = self._memo.get(memo_key)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        entry = self._link.classes.get(key)
+        if entry is None:
+            return []
+        cls = entry[0]
+        module = key[0]
+        result = []
+        bases: list[str] = []
+        for base in cls.bases:  # `Manager.from_queryset(QS)` as a base: both classes count
+            match = _FROM_QUERYSET.match(base)
+            bases.extend(match.groups() if match else (base,))
+        for base in bases:
+            resolved = self.resolve_expression(module, base) if is_dotted(base) else None
+            if resolved is None and base in ("models.Model", "Model"):
+                resolved = ("django.db.models", "Model")
+            if resolved is not None and resolved != key:
+                result.append(resolved)
+        self._memo[memo_key] = result
+        return result
+
+    def _is_model_class(self, key: ClassKey) -> bool:
+        if key not in self._link.classes:
+            return False
+        return any(self._is_model_base(base, 0) for base in self._base_keys(key))
+
+    def _is_model_base(self, key: ClassKey, depth: int) -> bool:
+        if key in MODEL_ROOTS:
+            return True
+        if depth > MAX_DEPTH:
+            return False
+        memo_key = ("is_model", key)
+        if memo_key in self._memo:
+            return self._memo[memo_key]  # type: ignore[no-any-return]
+        self._memo[memo_key] = False
+        if key in self._link.classes:
+            result = any(self._is_model_base(base, depth + 1) for base in self._base_keys(key))
+        else:  # a third-party base we cannot read: trust its name (not django_filters'
+            # ModelChoiceFilter, nor DRF's ModelSerializer: the same names as the pre-scan)
+            result = (
+                "Model" in key[1]
+                and not key[0].startswith("django.")
+                and not NOT_MODEL_BASE.search(key[1])
+            )
+        self._memo[memo_key] = result
+        return result
+
+    def _user_key(self) -> ClassKey | None:
+        wanted = self.project_settings.auth_user_model.lower()
+        found = [
+            key for key, label in self._labels.items() if f"{label}.{key[1]}".lower() == wanted
+        ]
+        found.sort(key=lambda key: key[0].startswith("django."))
+        if found:
+            return found[0]
+        return ("django.contrib.auth.models", "User")
+
+    def _key(self, model: ModelRecord) -> ClassKey:
+        return (model.module, model.name)
+
+    def _record(self, key: ClassKey) -> ModelRecord | None:
+        return self._link.models.get(key)
+
+    def model_for_key(self, key: ClassKey | None) -> ModelRecord | None:
+        return self._link.models.get(key) if key is not None else None
+
+    def get_model(self, label: str) -> ModelRecord | None:
+        """`"shop.Product"` (model name case-insensitive) -> the model."""
+        return self._link.by_label.get(label.lower()) if "." in label else None
+
+    def _canonical_label(self, label: str) -> str:
+        return self._canonical.get(label.lower(), label)
+
+
+def is_dotted(text: str) -> bool:
+    return all(part.isidentifier() for part in text.split("."))

@@ -1,0 +1,375 @@
+"""What the database holds for a model: its record (fields, constraints, managers, app label),
+its constraints and unique sets as Django's `_meta` has them, its table name, the models its
+relations point at and the reverse accessors pointing at it."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Iterable
+from dataclasses import replace
+
+from integrity_lsp.project.apps import (
+    containing_app,
+)
+from integrity_lsp.project.builtin import (
+    builtin_app_label,
+)
+from integrity_lsp.project.index.files import ClassKey
+from integrity_lsp.project.index.inheritance import IndexInheritance
+from integrity_lsp.project.index.linker import is_dotted
+from integrity_lsp.project.models import ParsedManager, normalise_relation
+from integrity_lsp.project.records import (
+    MANY_TO_MANY_FIELD_CLASSES,
+    RELATION_FIELD_CLASSES,
+    AppRecord,
+    ConstraintRecord,
+    FieldRecord,
+    ManagerRecord,
+    ModelRecord,
+    UniqueSet,
+)
+
+_MAX_NAME_LENGTH = (("postgis", 63), ("postgresql", 63), ("mysql", 64), ("oracle", 30))
+
+
+class IndexSchema(IndexInheritance):
+    """Model records, constraints, unique sets, tables and relations."""
+
+    def _app_label(self, key: ClassKey, apps_by_name: dict[str, AppRecord]) -> str:
+        declared = self._meta_value(key, "app_label")
+        if isinstance(declared, str):
+            return declared
+        module = key[0]
+        builtin = builtin_app_label(module)
+        if builtin is not None:
+            return builtin
+        app = containing_app(module, apps_by_name)
+        if app is not None:
+            return app.label
+        path = self._link.classes[key][1].path
+        app = self.app_for_path(path)
+        if app is not None:
+            return app.label
+        return module.split(".")[0] if "." in module else path.parent.name
+
+    def _make_record(self, key: ClassKey) -> ModelRecord:
+        cls, _parsed = self._link.classes[key]
+        module = key[0]
+        labels = self._labels
+        label = labels[key]
+        auth_user_model = self.project_settings.auth_user_model
+
+        def resolve_class(text: str) -> str | None:
+            target = self.resolve_expression(module, text) if is_dotted(text) else None
+            if target is None or target not in labels:
+                return None
+            return f"{labels[target]}.{target[1]}"
+
+        fields = []
+        for parsed_field in cls.fields:
+            record = self.field_classes.apply(parsed_field.record)
+            if parsed_field.relation is not None:
+                related = normalise_relation(
+                    parsed_field.relation,
+                    app_label=label,
+                    resolve_class=resolve_class,
+                    auth_user_model=auth_user_model,
+                )
+                record = replace(record, related_model=self._canonical_label(related))
+                relation = parsed_field.relation
+                if (
+                    relation.kind == "string"
+                    and "." not in relation.text
+                    and relation.text != "self"
+                ):
+                    self._bare_relations[record.ref] = relation.text
+            fields.append(record)
+        meta = cls.meta
+        own_constraints: tuple[ConstraintRecord, ...] = ()
+        abstract = meta is not None and meta.abstract
+        if meta is not None:
+            own_constraints = (*meta.unique_together, *meta.constraints)
+            if not abstract:
+                own_constraints = _format_names(own_constraints, label, cls.name)
+        db_table = self._meta_value(key, "db_table")
+        return ModelRecord(
+            app_label=label,
+            name=cls.name,
+            module=module,
+            ref=cls.ref,
+            bases=cls.bases,
+            abstract=abstract,
+            proxy=self._meta_value(key, "proxy") is True,
+            db_table=db_table if isinstance(db_table, str) else None,
+            fields=tuple(fields),
+            constraints=own_constraints,
+            managers=tuple(
+                self._manager_record(key, manager)
+                for manager in cls.managers
+                if self._is_manager(key, manager)
+            ),
+            meta_ref=meta.ref if meta is not None else None,
+            body_end=cls.body_end,
+        )
+
+    def _is_manager(self, key: ClassKey, manager: ParsedManager) -> bool:
+        """A manager by its call shape, or because its class derives from a *Manager class."""
+        if manager.by_pattern:
+            return True
+        target = self.resolve_expression(key[0], manager.manager_expr or "")
+        if target is None or target not in self._link.classes:
+            return False
+        return any(
+            ancestor[1].endswith(("Manager", "QuerySet"))
+            for ancestor in (*self._mro(target), *self._base_keys(target))
+        )
+
+    def _manager_record(self, key: ClassKey, manager: ParsedManager) -> ManagerRecord:
+        methods: list[str] = []
+        for expr in (manager.manager_expr, manager.queryset_expr):
+            if expr is None:
+                continue
+            target = self.resolve_expression(key[0], expr)
+            if target is not None and target in self._link.classes:
+                for ancestor in self._mro(target):
+                    entry = self._link.classes.get(ancestor)
+                    if entry is not None:
+                        methods.extend(entry[0].create_methods)
+        name = (manager.manager_expr or manager.queryset_expr or manager.manager_class).split(".")
+        written = manager.manager_class if manager.queryset_expr else name[-1]
+        return ManagerRecord(manager.attribute, written, tuple(dict.fromkeys(methods)))
+
+    def models_using(self, module: str, name: str) -> tuple[ModelRecord, ...]:
+        """Concrete models that declare a manager built from the class `name` of `module` (as
+        `objects = ProductManager()`, `Manager.from_queryset(ProductQuerySet)()` or
+        `ProductQuerySet.as_manager()`, or a subclass of it), themselves or through an
+        abstract base; multi-table children inheriting it from a concrete parent are left out."""
+        key = self.resolve_symbol(module, name)
+        table = self._manager_users()
+        return tuple(record for model in table.get(key, ()) if (record := self._record(model)))
+
+    def _manager_users(self) -> dict[ClassKey | None, list[ClassKey]]:
+        memo_key = ("manager_users", None)
+        cached = self._memo.get(memo_key)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        table: dict[ClassKey | None, list[ClassKey]] = {}
+        for key, model in self._link.models.items():
+            if model.abstract:
+                continue
+            for ancestor in self._mro(key):
+                entry = self._link.classes.get(ancestor)
+                record = self._record(ancestor)
+                if entry is None or record is None:
+                    continue
+                if ancestor != key and not record.abstract:
+                    break  # managers of a concrete parent are the parent's own
+                for manager in entry[0].managers:
+                    if not self._is_manager(ancestor, manager):
+                        continue
+                    for expr in (manager.manager_expr, manager.queryset_expr):
+                        target = self.resolve_expression(ancestor[0], expr) if expr else None
+                        if target is None:
+                            continue
+                        for used in (target, *self._mro(target)[1:]):
+                            if key not in table.setdefault(used, []):
+                                table[used].append(key)
+        self._memo[memo_key] = table
+        return table
+
+    def managers(self, model: ModelRecord) -> tuple[ManagerRecord, ...]:
+        """Managers available on `model`, own first, then inherited; `objects` when none."""
+        memo_key = ("managers", self._key(model))
+        cached = self._memo.get(memo_key)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        found: dict[str, ManagerRecord] = {}
+        for key in self._mro(self._key(model)):
+            record = self._record(key)
+            if record is not None:
+                for manager in record.managers:
+                    found.setdefault(manager.attribute, manager)
+        if not found and "objects" not in self._all_fields(model):
+            found["objects"] = ManagerRecord("objects", "Manager")
+        result = tuple(found.values())
+        self._memo[memo_key] = result
+        return result
+
+    def constraints(self, model: ModelRecord) -> tuple[ConstraintRecord, ...]:
+        """The constraints and unique_together entries Django's `_meta` has for `model`.
+
+        Meta inheritance as Django does it: a model without its own `Meta` uses the first
+        abstract ancestor's; its own `Meta` inherits only what `class Meta(Parent.Meta)`
+        passes on; concrete parents' Meta is never inherited (their constraints live on their
+        own table); a proxy has its concrete model's. Names are interpolated
+        (`%(app_label)s`, `%(class)s`) for concrete models.
+        """
+        if model.proxy:
+            return self.constraints(self.concrete_model(model))
+        memo_key = ("constraints", self._key(model))
+        cached = self._memo.get(memo_key)
+        if cached is None:
+            source = self._meta_source(self._key(model))
+            records = [
+                *self._meta_list(source, "unique_together"),
+                *self._meta_list(source, "constraints"),
+            ]
+            cached = tuple(records)
+            if source is not None and not model.abstract:
+                cached = _format_names(cached, model.app_label, model.name)
+            self._memo[memo_key] = cached
+        return cached
+
+    def unique_sets(self, model: ModelRecord) -> tuple[UniqueSet, ...]:
+        """Every database uniqueness guarantee on `model`'s rows.
+
+        The primary key, `unique=True` fields, OneToOneFields, `unique_together` entries and
+        `UniqueConstraint(fields=…)` (its `condition` and `nulls_distinct` copied), plus those
+        of multi-table parents (their unique columns cover lookups on the child). Left out on
+        purpose: functional `UniqueConstraint(*expressions)` (not a set of columns) and
+        `deferrable=Deferrable.DEFERRED` ones (checked at COMMIT, so `get_or_create` cannot
+        recover from the IntegrityError), and `unique_for_date/month/year` (not in the DB).
+        """
+        if model.proxy:
+            return self.unique_sets(self.concrete_model(model))
+        memo_key = ("unique", self._key(model))
+        cached = self._memo.get(memo_key)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        self._memo[memo_key] = ()
+        sets: list[UniqueSet] = []
+        for field in self.local_fields(model).values():
+            if field.is_many_to_many or not field.is_unique:
+                continue
+            if field.primary_key:
+                description = f"primary key {field.name}"
+            elif field.unique:
+                description = f"unique=True on {field.name}"
+            else:
+                description = f"OneToOneField {field.name}"
+            sets.append(UniqueSet(frozenset({field.name}), field.ref, description))
+        for record in self.constraints(model):
+            if record.kind == "unique_together":
+                names = self._canonical_fields(model, record.fields)
+                description = f"unique_together ({', '.join(record.fields)})"
+                sets.append(UniqueSet(names, record.ref, description))
+            elif record.kind == "unique":
+                if record.has_expressions or record.deferrable == "DEFERRED" or not record.fields:
+                    continue
+                sets.append(
+                    UniqueSet(
+                        self._canonical_fields(model, record.fields),
+                        record.ref,
+                        f"UniqueConstraint '{record.name}'" if record.name else "UniqueConstraint",
+                        constraint_name=record.name,
+                        condition=record.condition,
+                        nulls_distinct=record.nulls_distinct is not False,
+                    )
+                )
+        for parent in self._direct_concrete_parents(model):
+            sets.extend(self.unique_sets(parent))
+        result = tuple(dict.fromkeys(sets))
+        self._memo[memo_key] = result
+        return result
+
+    def _canonical_fields(self, model: ModelRecord, names: Iterable[str]) -> frozenset[str]:
+        return frozenset(
+            field.name if (field := self.field(model, name)) is not None else name for name in names
+        )
+
+    def table_name(self, model: ModelRecord) -> str:
+        """`db_table` as Django computes it (proxies use their concrete model's table)."""
+        concrete = self.concrete_model(model)
+        if concrete.db_table:
+            return concrete.db_table
+        return truncate_name(
+            f"{concrete.app_label}_{concrete.name.lower()}", self._max_name_length()
+        )
+
+    def _max_name_length(self) -> int | None:
+        engine = self.settings_facts.engine or ""
+        for marker, length in _MAX_NAME_LENGTH:
+            if marker in engine:
+                return length
+        return None
+
+    def related_model(self, model: ModelRecord, field: FieldRecord) -> ModelRecord | None:
+        """The model a relation field points at (`"self"` meaning `model`)."""
+        if field.related_model is None:
+            return None
+        if field.related_model == "self":
+            return model
+        return self.get_model(field.related_model)
+
+    def reverse_relations(self, model: ModelRecord) -> dict[str, tuple[ModelRecord, FieldRecord]]:
+        """Reverse accessor name -> (model holding the relation, the field), for `model` and its
+        multi-table parents: `team.members` for `ForeignKey(Team, related_name="members")`,
+        `team.member_set` without one."""
+        table = self._reverse_table()
+        found: dict[str, tuple[ModelRecord, FieldRecord]] = {}
+        for target in (self.concrete_model(model), *self.parents(model)):
+            for name, entry in table.get(target.label_lower, {}).items():
+                found.setdefault(name, entry)
+        return found
+
+    def _reverse_table(self) -> dict[str, dict[str, tuple[ModelRecord, FieldRecord]]]:
+        memo_key = ("reverse", None)
+        cached = self._memo.get(memo_key)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        table: dict[str, dict[str, tuple[ModelRecord, FieldRecord]]] = {}
+        for model in self._link.by_label.values():
+            if model.abstract or model.proxy:
+                continue
+            for field in self.local_fields(model).values():
+                if field.field_class not in RELATION_FIELD_CLASSES | MANY_TO_MANY_FIELD_CLASSES:
+                    continue
+                if field.option("auto_created") == "True":
+                    continue
+                target = self.related_model(model, field)
+                if target is None:
+                    continue
+                accessor = _accessor_name(model, field)
+                if accessor is not None:
+                    table.setdefault(target.label_lower, {}).setdefault(accessor, (model, field))
+        self._memo[memo_key] = table
+        return table
+
+
+def _accessor_name(model: ModelRecord, field: FieldRecord) -> str | None:
+    related_name = field.option("related_name")
+    if related_name is not None:
+        value = related_name.strip()
+        if value[:1] in "\"'" and value[-1:] == value[:1]:
+            name = value[1:-1]
+            if name.endswith("+"):
+                return None
+            return name.replace("%(class)s", model.name.lower()).replace(
+                "%(app_label)s", model.app_label.lower()
+            )
+        return None
+    if field.field_class == "OneToOneField":
+        return model.name.lower()
+    return f"{model.name.lower()}_set"
+
+
+def _format_names(
+    records: tuple[ConstraintRecord, ...], app_label: str, class_name: str
+) -> tuple[ConstraintRecord, ...]:
+    names = {"app_label": app_label.lower(), "class": class_name.lower()}
+    result = []
+    for record in records:
+        if record.name and "%" in record.name:
+            with contextlib.suppress(KeyError, ValueError, TypeError):
+                record = replace(record, name=record.name % names)
+        result.append(record)
+    return tuple(result)
+
+
+def truncate_name(identifier: str, length: int | None, hash_len: int = 4) -> str:
+    """Django's `truncate_name`: shorten to `length` with a 4-character md5 suffix."""
+    if length is None or len(identifier) <= length:
+        return identifier
+    digest = hashlib.md5(identifier.encode(), usedforsecurity=False).hexdigest()[:hash_len]
+    return f"{identifier[: length - hash_len]}{digest}"

@@ -1,0 +1,193 @@
+"""A model's `Meta` read statically: its options (`abstract`, `proxy`, `db_table`,
+`app_label`), `unique_together` and `constraints` (with the `X.Meta.constraints` they extend),
+and one `UniqueConstraint(...)` / `CheckConstraint(...)` call as a `ConstraintRecord` (for class
+bodies and migration operations alike)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from integrity_lsp.findings import Span
+from integrity_lsp.project.records import (
+    ConstraintRecord,
+    SourceRef,
+)
+from integrity_lsp.syntax.declarations import (
+    UNKNOWN,
+    argument_list,
+    bool_value,
+    call_arguments,
+    class_assignments,
+    collection_items,
+    dotted_name,
+    dotted_parts,
+    is_operator,
+    literal,
+    source,
+    split_call,
+    string_value,
+)
+
+
+@dataclass(frozen=True)
+class ParsedMeta:
+    ref: SourceRef
+    bases: tuple[str, ...]
+    declared: frozenset[str]
+    abstract: bool = False
+    proxy: bool | None = None
+    db_table: str | None = None
+    app_label: str | None = None
+    unique_together: tuple[ConstraintRecord, ...] = ()
+    unique_together_extends: tuple[str, ...] = ()  # class expressions of `X.Meta.unique_together`
+    constraints: tuple[ConstraintRecord, ...] = ()
+    constraints_extends: tuple[str, ...] = ()  # class expressions of `*X.Meta.constraints`
+
+
+def class_bases(classdef: Any) -> list[str]:
+    arglist = classdef.get_super_arglist()
+    if arglist is None:
+        return []
+    return [source(node) for node in argument_list(arglist).positional]
+
+
+def parse_meta(classdef: Any, path: Path) -> ParsedMeta:
+    values = class_assignments(classdef)
+    declared = set(values)
+    together, together_extends = _parse_together(values.get("unique_together"), path)
+    constraints, constraints_extends = _parse_constraints(values.get("constraints"), path)
+    proxy = bool_value(values.get("proxy")) if "proxy" in values else None
+    return ParsedMeta(
+        ref=SourceRef(path, Span.of(classdef.name)),
+        bases=tuple(class_bases(classdef)),
+        declared=frozenset(declared),
+        abstract=bool_value(values.get("abstract")) is True,
+        proxy=proxy,
+        db_table=string_value(values.get("db_table")),
+        app_label=string_value(values.get("app_label")),
+        unique_together=together,
+        unique_together_extends=together_extends,
+        constraints=constraints,
+        constraints_extends=constraints_extends,
+    )
+
+
+def _meta_reference(node: Any, option: str) -> str | None:
+    """`X` for `X.Meta.<option>` (also `*X.Meta.<option>`)."""
+    if node.type == "star_expr":
+        node = node.children[1]
+    dotted = dotted_name(node)
+    suffix = f".Meta.{option}"
+    if dotted is not None and dotted.endswith(suffix):
+        return dotted[: -len(suffix)]
+    return None
+
+
+def _operands(node: Any) -> list[Any]:
+    """The operands of `a + b + c` (just [node] for anything else)."""
+    if node.type == "arith_expr":
+        return [child for child in node.children if not is_operator(child, "+")]
+    return [node]
+
+
+def _parse_together(value: Any, path: Path) -> tuple[tuple[ConstraintRecord, ...], tuple[str, ...]]:
+    if value is None:
+        return (), ()
+    records: list[ConstraintRecord] = []
+    extends: list[str] = []
+    for operand in _operands(value):
+        reference = _meta_reference(operand, "unique_together")
+        if reference is not None:
+            extends.append(reference)
+            continue
+        items = collection_items(operand)
+        if items is None:
+            continue
+        whole = literal(operand)
+        if items and isinstance(whole, (tuple, list)) and all(isinstance(v, str) for v in whole):
+            records.append(_together(tuple(whole), operand, path))  # the single-tuple form
+            continue
+        for item in items:
+            reference = _meta_reference(item, "unique_together")
+            if reference is not None:
+                extends.append(reference)
+                continue
+            names = literal(item)
+            if isinstance(names, (tuple, list)) and all(isinstance(v, str) for v in names):
+                records.append(_together(tuple(names), item, path))
+    return tuple(records), tuple(extends)
+
+
+def _together(names: tuple[str, ...], node: Any, path: Path) -> ConstraintRecord:
+    ref = SourceRef(path, Span.of(node))
+    return ConstraintRecord(kind="unique_together", ref=ref, fields=names)
+
+
+def _parse_constraints(
+    value: Any, path: Path
+) -> tuple[tuple[ConstraintRecord, ...], tuple[str, ...]]:
+    if value is None:
+        return (), ()
+    records: list[ConstraintRecord] = []
+    extends: list[str] = []
+    for operand in _operands(value):
+        reference = _meta_reference(operand, "constraints")
+        if reference is not None:
+            extends.append(reference)
+            continue
+        for item in collection_items(operand) or ():
+            reference = _meta_reference(item, "constraints")
+            if reference is not None:
+                extends.append(reference)
+                continue
+            record = constraint_from_call(item, path)
+            if record is not None:
+                records.append(record)
+    return tuple(records), tuple(extends)
+
+
+def constraint_from_call(node: Any, path: Path) -> ConstraintRecord | None:
+    """A ConstraintRecord for `UniqueConstraint(...)` / `CheckConstraint(...)`; else None."""
+    call = split_call(node)
+    if call is None:
+        return None
+    callee = dotted_parts(call[0])
+    if callee is None:
+        return None
+    kind_name = callee.split(".")[-1]
+    args = call_arguments(call[1])
+    keywords = args.keywords
+    name = string_value(keywords.get("name"))
+    ref = SourceRef(path, Span.of(node))
+    if kind_name == "UniqueConstraint":
+        fields = literal(keywords.get("fields")) if "fields" in keywords else ()
+        if fields is UNKNOWN or not isinstance(fields, (tuple, list)):
+            fields = ()
+        nulls = bool_value(keywords.get("nulls_distinct")) if "nulls_distinct" in keywords else None
+        return ConstraintRecord(
+            kind="unique",
+            ref=ref,
+            name=name,
+            fields=tuple(str(item) for item in fields),
+            condition=source(keywords["condition"]) if "condition" in keywords else None,
+            has_expressions=bool(args.positional) or "expressions" in keywords,
+            nulls_distinct=nulls,
+            deferrable=_deferrable(keywords.get("deferrable")),
+        )
+    if kind_name == "CheckConstraint":
+        check = keywords.get("condition", keywords.get("check"))
+        return ConstraintRecord(
+            kind="check", ref=ref, name=name, condition=source(check) if check is not None else None
+        )
+    return None
+
+
+def _deferrable(node: Any) -> str | None:
+    if node is None or literal(node) is None:
+        return None
+    dotted = dotted_name(node)
+    if dotted is None:
+        return source(node)
+    return dotted.split(".")[-1]
