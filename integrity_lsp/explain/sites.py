@@ -1,71 +1,28 @@
-"""Write sites: every place in the project that inserts or updates rows of a model.
-
-`find_write_sites` reads each project file that mentions the model (a cheap text test first),
-walks its parso tree once and keeps `create(…)` / `create_*(…)`, `get_or_create`,
-`update_or_create`, `bulk_create`, `bulk_update`, `.update(…)`, `Model(…)` constructors and
-`.save()` of an instance whose model the resolver names. Each site says which fields it sets
-explicitly (and how: a literal, `None`, or data), or that it cannot tell (`**kwargs`).
-"""
+"""Write sites as `explain` shows them: the project's writes of a model, read from the shared
+write-site model (`analysis.write_scan`), with what each sets every field to (a literal, `None`,
+or data) and the checker's findings on its lines."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
+from integrity_lsp.analysis.write_scan import project_files, project_write_sites
+from integrity_lsp.analysis.write_values import ValueKind, field_name_of, value_kind
+from integrity_lsp.analysis.writes import WriteKind
+from integrity_lsp.analysis.writes import WriteSite as SharedSite
 from integrity_lsp.config import Settings
-from integrity_lsp.explain.written import (
-    ValueKind,
-    dict_entries,
-    is_attribute_of,
-    string_items,
-    value_kind,
-)
 from integrity_lsp.findings import Finding, Span
 from integrity_lsp.project.records import FieldRecord, ModelRecord
 from integrity_lsp.project.resolve import Resolver
-from integrity_lsp.project.values import ManagerTarget
-from integrity_lsp.syntax.files import read_project_text
-from integrity_lsp.syntax.nodes import (
-    CALL_CHAIN_TYPES,
-    Argument,
-    Node,
-    arguments,
-    assignment_target,
-    chain_parts,
-    code,
-    enclosing,
-    statement_of,
-    walk,
-)
-from integrity_lsp.syntax.source import SourceFile
+from integrity_lsp.syntax.nodes import code, enclosing
 
 if TYPE_CHECKING:
     from integrity_lsp.project.index import ProjectIndex
 
-WriteKind = Literal[
-    "create",
-    "get_or_create",
-    "update_or_create",
-    "bulk_create",
-    "bulk_update",
-    "update",
-    "constructor",
-    "save",
-]
-WRITE_METHODS = frozenset(
-    {"create", "get_or_create", "update_or_create", "bulk_create", "bulk_update", "update"}
-)
-_KINDS: dict[str, WriteKind] = {
-    "get_or_create": "get_or_create",
-    "update_or_create": "update_or_create",
-    "bulk_create": "bulk_create",
-    "bulk_update": "bulk_update",
-    "update": "update",
-}
-_SCOPES = ("funcdef", "file_input")
+__all__ = ["WriteSite", "find_write_sites", "project_files"]
 
 
 @dataclass(frozen=True)
@@ -103,24 +60,6 @@ class WriteSite:
         return False if self.complete else None
 
 
-def project_files(root: Path, settings: Settings | None = None) -> Iterator[Path]:
-    """Python files under `root` that are not migrations or excluded folders, sorted."""
-    settings = settings or Settings()
-    for folder, dirnames, filenames in os.walk(root):
-        here = Path(folder)
-        dirnames[:] = sorted(
-            name
-            for name in dirnames
-            if not name.startswith(".")
-            and name != "migrations"
-            and not settings.is_excluded(here / name, root)
-        )
-        for name in sorted(filenames):
-            path = here / name
-            if name.endswith(".py") and not settings.is_excluded(path, root):
-                yield path
-
-
 def find_write_sites(
     index: ProjectIndex,
     models: ModelRecord | Sequence[ModelRecord],
@@ -130,303 +69,32 @@ def find_write_sites(
     settings: Settings | None = None,
 ) -> list[WriteSite]:
     """Every write of one of `models` in the project, in file and line order."""
-    wanted = [models] if isinstance(models, ModelRecord) else list(models)
-    if not wanted:
-        return []
-    if resolver is None:
-        resolver = Resolver(index)
-    labels = {model.label for model in wanted}
-    words = _prefilter_words(index, wanted)
-    sites: list[WriteSite] = []
-    for path in files if files is not None else project_files(index.root, settings):
-        text = read_project_text(path, encoding="utf-8-sig")
-        if text is None:
-            continue
-        if not any(word in text for word in words):
-            continue
-        source = SourceFile(path, text, index.module_name(path))
-        scanner = _Scanner(index, resolver, source, labels)
-        sites.extend(scanner.scan())
-    return sites
+    sites = project_write_sites(index, models, resolver=resolver, files=files, settings=settings)
+    return [_shown(index, site) for site in sites]
 
 
-def _prefilter_words(index: ProjectIndex, models: Sequence[ModelRecord]) -> set[str]:
-    words = {model.name for model in models}
-    labels = {model.label for model in models}
-    for accessor, holders in _related_managers(index).items():
-        if holders & labels:
-            words.add(accessor)
-    return words
-
-
-def _related_managers(index: ProjectIndex) -> dict[str, set[str]]:
-    """Reverse accessor (`orders`, `order_set`) -> labels of the models it can manage."""
-    accessors: dict[str, set[str]] = {}
-    for model in index.models():
-        if model.abstract or model.proxy or index.is_builtin(model):
-            continue
-        for accessor, (holder, _) in index.reverse_relations(model).items():
-            accessors.setdefault(accessor, set()).add(holder.label)
-    return accessors
-
-
-class _Scanner:
-    """One file's walk: ORM write calls, constructors and saves of the wanted models."""
-
-    def __init__(
-        self,
-        index: ProjectIndex,
-        resolver: Resolver,
-        source: SourceFile,
-        labels: set[str],
-    ) -> None:
-        self.index = index
-        self.resolver = resolver
-        self.source = source
-        self.labels = labels
-        self.saved_constructors: set[int] = set()
-
-    def scan(self) -> list[WriteSite]:
-        sites: list[WriteSite] = []
-        chains = [node for node in walk(self.source.tree) if node.type in CALL_CHAIN_TYPES]
-        inside_bulk: set[int] = set()
-        for node in chains:
-            site = self._orm_write(node)
-            if site is not None:
-                sites.append(site)
-                if site.kind in ("bulk_create", "bulk_update"):
-                    inside_bulk.update(id(inner) for inner in walk(node) if inner is not node)
-        for node in chains:
-            if id(node) in inside_bulk:
-                continue
-            site = self._save(node)
-            if site is not None:
-                sites.append(site)
-        for node in chains:
-            if id(node) in inside_bulk or id(node) in self.saved_constructors:
-                continue
-            constructed = self._constructor(node)
-            if constructed is not None and not self._is_save_chain(node):
-                model, call = constructed
-                sites.append(self._site(node, "constructor", model, arguments(call)))
-        return sorted(sites, key=lambda site: site.span)
-
-    # --- resolution ---------------------------------------------------------------------
-
-    def _resolve(self, leaf: Node | None) -> ModelRecord | None:
-        if leaf is None:
-            return None
-        try:
-            model: ModelRecord | None = self.resolver.resolve_model(self.source, leaf)
-        except Exception:  # resolution is best effort: an unresolvable name is no write site
-            return None
-        return model
-
-    def _wanted(self, model: ModelRecord | None) -> ModelRecord | None:
-        return model if model is not None and model.label in self.labels else None
-
-    def _manager_target(self, trailer: Node) -> ManagerTarget | None:
-        try:
-            return self.resolver.resolve_manager_call(self.source, trailer)
-        except Exception:  # resolution is best effort: an unresolvable chain is no write site
-            return None
-
-    def _instance(self, leaf: Node) -> ModelRecord | None:
-        try:
-            model: ModelRecord | None = self.resolver.resolve_instance(self.source, leaf)
-        except Exception:  # resolution is best effort, as above
-            return None
-        return model
-
-    # --- ORM calls ----------------------------------------------------------------------
-
-    def _orm_write(self, node: Node) -> WriteSite | None:
-        """The first write method of a chain (`….create(…)`, `qs.update(…)`) on a wanted model."""
-        _, trailers = chain_parts(node)
-        for position, trailer in enumerate(trailers[:-1]):
-            if trailer.children[0].value != "." or trailers[position + 1].children[0].value != "(":
-                continue
-            method = trailer.children[1].value
-            if method not in WRITE_METHODS and not method.startswith("create_"):
-                continue
-            target = self._manager_target(trailer)
-            model = self._wanted(target.model if target is not None else None)
-            if target is None or model is None:
-                return None
-            args = arguments(trailers[position + 1])
-            # A related manager (`customer.orders.create`) fills in its ForeignKey itself.
-            args.extend(Argument(name, trailer) for name in target.fixed_fields)
-            kind = _KINDS.get(method, "create")
-            if kind in ("get_or_create", "update_or_create"):
-                return self._lookup_write(node, kind, model, args)
-            if kind in ("bulk_create", "bulk_update"):
-                return self._bulk(node, kind, model, args)
-            return self._site(node, kind, model, args)
-        return None
-
-    def _lookup_write(
-        self, node: Node, kind: WriteKind, model: ModelRecord, args: list[Argument]
-    ) -> WriteSite:
-        lookup = [arg for arg in args if arg.keyword not in ("defaults", "create_defaults")]
-        extra: list[Argument] = []
-        complete = True
-        for arg in args:
-            if arg.keyword in ("defaults", "create_defaults"):
-                entries = dict_entries(arg.value)
-                if entries is None:
-                    complete = False
-                else:
-                    extra.extend(entries)
-        site = self._site(node, kind, model, [*lookup, *extra])
-        lookup_names = tuple(
-            name for arg in lookup if (name := self._field_name(model, arg.keyword)) is not None
-        )
-        return replace(site, lookup=lookup_names, complete=site.complete and complete)
-
-    def _bulk(
-        self, node: Node, kind: WriteKind, model: ModelRecord, args: list[Argument]
-    ) -> WriteSite:
-        if kind == "bulk_update":
-            fields = args[1:2] or [arg for arg in args if arg.keyword == "fields"]
-            names = string_items(fields[0].value) if fields else None
-            data: ValueKind = "data"
-            values = tuple((name, data) for name in names or ())
-            return replace(
-                self._site(node, kind, model, []), values=values, complete=names is not None
-            )
-        objects = args[0].value if args and args[0].keyword is None else None
-        constructed = self._first_constructor(objects) if objects is not None else None
-        if constructed is None:
-            return replace(self._site(node, kind, model, []), complete=False)
-        return self._site(node, kind, model, arguments(constructed[1]))
-
-    def _first_constructor(self, node: Node) -> tuple[ModelRecord, Node] | None:
-        for inner in walk(node):
-            if inner.type in CALL_CHAIN_TYPES:
-                constructed = self._constructor(inner)
-                if constructed is not None:
-                    return constructed
-        return None
-
-    # --- constructors and saves -----------------------------------------------------------
-
-    def _constructor(self, node: Node) -> tuple[ModelRecord, Node] | None:
-        """`Model(…)` / `app.models.Model(…)` of a wanted model: (model, call trailer)."""
-        if node.type not in CALL_CHAIN_TYPES:
-            return None
-        return self._constructor_parts(*chain_parts(node))
-
-    def _constructor_parts(
-        self, base: Node, trailers: Sequence[Node]
-    ) -> tuple[ModelRecord, Node] | None:
-        if not trailers or trailers[-1].children[0].value != "(":
-            return None
-        names = [base, *(trailer.children[1] for trailer in trailers[:-1])]
-        if any(trailer.children[0].value != "." for trailer in trailers[:-1]):
-            return None
-        callee = names[-1]
-        if callee.type != "name" or not callee.value[:1].isupper():
-            return None
-        model = self._wanted(self._resolve(callee))
-        return None if model is None else (model, trailers[-1])
-
-    def _is_save_chain(self, node: Node) -> bool:
-        _, trailers = chain_parts(node)
-        return any(
-            trailer.children[0].value == "." and trailer.children[1].value == "save"
-            for trailer in trailers
-        )
-
-    def _save(self, node: Node) -> WriteSite | None:
-        """`Model(…).save()`, or `obj.save()` where `obj` is a wanted model's instance."""
-        base, trailers = chain_parts(node)
-        if len(trailers) < 2 or trailers[-1].children[0].value != "(":
-            return None
-        dot = trailers[-2]
-        if dot.children[0].value != "." or dot.children[1].value != "save":
-            return None
-        if len(trailers) > 2:  # Model(…).save()
-            constructed = self._constructor_parts(base, trailers[:-2])
-            if constructed is None:
-                return None
-            model, call = constructed
-            return self._site(node, "save", model, arguments(call))
-        if base.type != "name":
-            return None
-        return self._instance_save(node, base)
-
-    def _instance_save(self, node: Node, name: Node) -> WriteSite | None:
-        scope = enclosing(node, *_SCOPES) or self.source.tree
-        statement = statement_of(node)
-        model: ModelRecord | None = None
-        args: list[Argument] = []
-        complete = False
-        assigned: list[Argument] = []
-        for other in walk(scope):
-            if other.start_pos >= statement.start_pos:
-                break
-            if other.type not in ("expr_stmt",) or other.children[1].type != "operator":
-                continue
-            target = assignment_target(other)
-            if target is None:
-                continue
-            value = other.children[-1]
-            if target.type == "name" and target.value == name.value:
-                constructed = self._constructor(value)
-                if constructed is not None:
-                    model, call = constructed
-                    args, complete, assigned = arguments(call), True, []
-                    self.saved_constructors.add(id(value))
-                else:
-                    model, args, complete, assigned = None, [], False, []
-            elif is_attribute_of(target, name.value):
-                assigned.append(Argument(target.children[1].children[1].value, value))
-        if model is None:
-            model = self._wanted(self._instance(name))
-            if model is None:
-                return None
-            complete = False
-        site = self._site(node, "save", model, [*args, *assigned])
-        return replace(site, complete=site.complete and complete)
-
-    # --- building a site ------------------------------------------------------------------
-
-    def _field_name(self, model: ModelRecord, keyword: str | None) -> str | None:
-        """The field a keyword sets; lookups with `__` set nothing (Django drops them)."""
-        if keyword is None or "__" in keyword:
-            return None
-        if keyword == "pk":
-            for record in self.index.all_fields(model).values():
-                if record.primary_key:
-                    return record.name
-            return None
-        found: FieldRecord | None = self.index.field(model, keyword)
-        return None if found is None else found.name
-
-    def _site(
-        self, node: Node, kind: WriteKind, model: ModelRecord, args: Sequence[Argument]
-    ) -> WriteSite:
-        values: list[tuple[str, ValueKind]] = []
-        keywords: list[str] = []
-        complete = True
-        for arg in args:
-            if arg.keyword is None:
-                complete = False  # positional values or **kwargs: more may be set
-                continue
-            keywords.append(arg.keyword)
-            name = self._field_name(model, arg.keyword)
-            if name is not None:
-                values.append((name, value_kind(arg.value)))
-        function = enclosing(node, "funcdef")
-        first_line = code(node).splitlines()[0].strip() if code(node) else ""
-        return WriteSite(
-            path=self.source.path,
-            span=Span.of(node),
-            kind=kind,
-            model=model,
-            code=first_line,
-            function=function.name.value if function is not None else None,
-            values=tuple(values),
-            complete=complete,
-            keywords=tuple(keywords),
-        )
+def _shown(index: ProjectIndex, site: SharedSite) -> WriteSite:
+    model = site.model
+    assert model is not None and site.path is not None  # write_scan resolves every site
+    values: list[tuple[str, ValueKind]] = []
+    for keyword, argument in site.values.items():
+        name = field_name_of(index, model, keyword)
+        if name is not None:
+            values.append((name, value_kind(argument.value)))
+    lookup = tuple(
+        name for keyword in site.lookup if (name := field_name_of(index, model, keyword))
+    )
+    function = enclosing(site.node, "funcdef")
+    text = code(site.node)
+    return WriteSite(
+        path=site.path,
+        span=Span.of(site.node),
+        kind=site.kind,
+        model=model,
+        code=text.splitlines()[0].strip() if text else "",
+        function=function.name.value if function is not None else None,
+        values=tuple(values),
+        complete=site.complete,
+        lookup=lookup,
+        keywords=tuple(site.values) if site.kind != "bulk_update" else (),
+    )

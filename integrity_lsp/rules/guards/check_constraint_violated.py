@@ -57,6 +57,7 @@ from typing import Any
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import WRITE_WORDS, parse_orm_call
 from integrity_lsp.analysis.registry import register
+from integrity_lsp.analysis.writes import WriteSite, site_model, write_site
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.project.db_names import postgres_check_name
 from integrity_lsp.project.records import POSITIVE_FIELD_CLASSES, ModelRecord, SourceRef
@@ -69,7 +70,6 @@ from integrity_lsp.rules.guards.checks import (
     without,
 )
 from integrity_lsp.rules.guards.uniqueness import column_of
-from integrity_lsp.rules.guards.writes import WriteSite, resolve_model, write_site
 from integrity_lsp.syntax.nodes import Argument, Node, arguments, code
 
 LOOKUP_FIELD = re.compile(r"[(,]\s*([A-Za-z_]\w*?)(?:__\w+)?\s*=(?!=)")
@@ -84,7 +84,7 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
     # `obj = M(…)` … `obj.save()`: the constructor's values are reported at the constructor.
     partial = site.kind == "save" and site.call.parent is not node
     statement = "update" if site.kind == "update" else "insert"
-    model = resolve_model(site, ctx)
+    model = site_model(site, ctx)
     if model is None:
         return
     index = ctx.env.index

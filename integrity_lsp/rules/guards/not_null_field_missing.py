@@ -49,11 +49,11 @@ from collections.abc import Iterator
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import WRITE_WORDS, parse_orm_call
 from integrity_lsp.analysis.registry import register
+from integrity_lsp.analysis.writes import WriteSite, site_model, write_site
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.project.records import ModelRecord
 from integrity_lsp.rules.guards.required import missing_fields
 from integrity_lsp.rules.guards.uniqueness import column_of
-from integrity_lsp.rules.guards.writes import WriteSite, resolve_model, write_site
 from integrity_lsp.syntax.nodes import Node
 
 CODE = "IL203"
@@ -64,7 +64,7 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
     site = write_site(node, ctx)
     if site is None or site.opaque or site.method not in ("create", "save"):
         return
-    model = resolve_model(site, ctx)
+    model = site_model(site, ctx)
     if model is None or model.abstract or _manager_overrides_create(site, model, ctx):
         return
     missing = missing_fields(ctx, model, set(site.values))

@@ -44,6 +44,7 @@ from collections.abc import Iterator
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.handlers import handler_title
 from integrity_lsp.analysis.registry import register
+from integrity_lsp.analysis.writes import site_model, write_site
 from integrity_lsp.findings import Finding, Location, Span
 from integrity_lsp.project.records import ModelRecord
 from integrity_lsp.rules.guards.dataflow import (
@@ -53,7 +54,6 @@ from integrity_lsp.rules.guards.dataflow import (
 )
 from integrity_lsp.rules.guards.parents import assigned_id, fetch_parent_fix, target_field
 from integrity_lsp.rules.guards.uniqueness import column_of
-from integrity_lsp.rules.guards.writes import resolve_model, write_site
 from integrity_lsp.syntax.nodes import Argument, Node
 
 CODE = "IL204"
@@ -75,7 +75,7 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
     if site.kind == "save" and site.call.parent is not node:
         return  # `obj = M(…)`: its constructor is checked; `obj.x_id = …` as an assignment
     ids = [arg for key, arg in site.values.items() if key.endswith("_id")]
-    written_model = resolve_model(site, ctx) if ids else None
+    written_model = site_model(site, ctx) if ids else None
     if written_model is None:
         return
     for argument in ids:

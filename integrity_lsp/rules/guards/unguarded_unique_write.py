@@ -59,11 +59,11 @@ from integrity_lsp.analysis.django import (
 from integrity_lsp.analysis.handlers import handler_title
 from integrity_lsp.analysis.registry import register
 from integrity_lsp.analysis.try_atomic import wrap_in_try_atomic
+from integrity_lsp.analysis.writes import WriteSite, bulk_objects, site_model, write_site
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.rules.guards.dataflow import is_request_derived, request_derived_names
 from integrity_lsp.rules.guards.responses import conflict_response
 from integrity_lsp.rules.guards.uniqueness import colliding_unique_set, column_of, written_fields
-from integrity_lsp.rules.guards.writes import WriteSite, bulk_objects, resolve_model, write_site
 from integrity_lsp.syntax.nodes import Argument, Node, code
 
 CODE = "IL201"
@@ -82,7 +82,7 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         key in site.values and code(site.values[key].value) != "False" for key in CONFLICT_OPTIONS
     ):
         return
-    model = resolve_model(site, ctx)
+    model = site_model(site, ctx)
     if model is None:
         return
     index = ctx.env.index

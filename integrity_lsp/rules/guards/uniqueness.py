@@ -11,13 +11,16 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
+from integrity_lsp.analysis.django import constructor_call
+from integrity_lsp.analysis.writes import WriteSite
 from integrity_lsp.project.records import AUTO_FIELD_CLASSES, EMPTY_STRING_FIELD_CLASSES
-from integrity_lsp.rules.guards.writes import WriteSite, is_constant
-from integrity_lsp.syntax.nodes import Argument
+from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Argument, Node, arguments, walk
 
 if TYPE_CHECKING:
     from integrity_lsp.project.index import ProjectIndex
     from integrity_lsp.project.records import FieldRecord, ModelRecord, UniqueSet
+
+CONSTANT_CALLS = frozenset({"Decimal", "decimal.Decimal", "UUID", "uuid.UUID"})
 
 
 def column_of(index: ProjectIndex, model: ModelRecord, name: str) -> str:
@@ -98,3 +101,27 @@ def literal_text(source: str) -> bool:
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return False
     return True
+
+
+def is_constant(node: Node) -> bool:
+    """A literal, or an expression built only from literals (`-1`, `("a", 2)`, `Decimal("1")`)."""
+    kind = node.type
+    if kind in ("number", "string", "strings"):
+        return not any(part.type == "fstring" for part in walk(node))
+    if kind == "keyword":
+        return node.value in ("True", "False", "None")
+    if kind in ("factor", "arith_expr", "term"):
+        return all(is_constant(c) for c in node.children if c.type != "operator")
+    if kind == "atom":
+        inner = node.children[1:-1]
+        return all(is_constant(c) for c in inner if c.type != "operator")
+    if kind in ("testlist_comp", "testlist", "exprlist"):
+        if any(c.type in ("comp_for", "sync_comp_for") for c in node.children):
+            return False
+        return all(is_constant(c) for c in node.children if c.type != "operator")
+    if kind in CALL_CHAIN_TYPES:
+        found = constructor_call(node)
+        if found is None or found[0] not in CONSTANT_CALLS:
+            return False
+        return all(is_constant(arg.value) for arg in arguments(found[2]))
+    return False

@@ -52,16 +52,15 @@ from collections.abc import Iterator
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import WRITE_WORDS
 from integrity_lsp.analysis.registry import register
+from integrity_lsp.analysis.writes import WriteSite, writes_in
 from integrity_lsp.findings import Finding
 from integrity_lsp.rules.races.report import race_finding, write_fixes
 from integrity_lsp.rules.races.shapes import (
     ExistenceCheck,
-    Write,
     bindings_before,
     existence_check,
     guarded_within,
     same_subject,
-    writes_in,
 )
 from integrity_lsp.syntax.nodes import Node, block_exits, code, statements
 
@@ -127,7 +126,7 @@ def _report(
     if_stmt: Node,
     found: ExistenceCheck,
     create_body: Node | None,
-    writes: list[Write],
+    writes: list[WriteSite],
     exists_body: Node | None,
     ctx: Context,
 ) -> Iterator[Finding]:

@@ -55,6 +55,7 @@ from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import WRITE_WORDS, parse_orm_call
 from integrity_lsp.analysis.django_version import supports_create_defaults
 from integrity_lsp.analysis.registry import register
+from integrity_lsp.analysis.writes import WriteSite, writes_in
 from integrity_lsp.findings import Applicability, Finding, Fix
 from integrity_lsp.rules.races.fixes import (
     assigned,
@@ -65,12 +66,10 @@ from integrity_lsp.rules.races.fixes import (
 from integrity_lsp.rules.races.report import coverage, race_finding
 from integrity_lsp.rules.races.shapes import (
     Query,
-    Write,
     bindings_before,
     existence_check,
     get_except_create,
     same_subject,
-    writes_in,
 )
 from integrity_lsp.syntax.nodes import (
     Argument,
@@ -177,7 +176,7 @@ def _check_try(try_stmt: Node, ctx: Context) -> Iterator[Finding]:
 def _fixes(
     ctx: Context,
     statement: Node,
-    write: Write,
+    write: WriteSite,
     query: Query,
     updates: list[tuple[str, str]],
     simple: bool,

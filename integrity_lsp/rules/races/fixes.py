@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from integrity_lsp.analysis.edits import statement_span
+from integrity_lsp.analysis.writes import WriteSite
 from integrity_lsp.findings import Edit
-from integrity_lsp.rules.races.shapes import Write
 from integrity_lsp.syntax.nodes import Argument, Node, code, comments_in, indent_of
 from integrity_lsp.syntax.source import SourceFile
 
@@ -19,7 +19,9 @@ def dict_source(items: Iterable[tuple[str, str]]) -> str:
     return "{" + ", ".join(parts) + "}"
 
 
-def split_write(write: Write, lookup_keys: Iterable[str]) -> tuple[list[Argument], list[Argument]]:
+def split_write(
+    write: WriteSite, lookup_keys: Iterable[str]
+) -> tuple[list[Argument], list[Argument]]:
     """The write's keyword arguments: (those of the lookup, the rest)."""
     keys = set()
     for key in lookup_keys:

@@ -11,8 +11,9 @@ import textwrap
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.analysis.django import covering_unique_set, model_of
+from integrity_lsp.analysis.django import covering_unique_set
 from integrity_lsp.analysis.try_atomic import wrap_in_try_atomic
+from integrity_lsp.analysis.writes import WriteSite, site_model
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.rules.races.fixes import (
     assigned,
@@ -21,7 +22,7 @@ from integrity_lsp.rules.races.fixes import (
     split_write,
 )
 from integrity_lsp.rules.races.fixes import replace_statement as replace_statement_edit
-from integrity_lsp.rules.races.shapes import Query, Write, lookup_source
+from integrity_lsp.rules.races.shapes import Query, lookup_source
 from integrity_lsp.syntax.nodes import Node, code, statements
 
 if TYPE_CHECKING:
@@ -39,9 +40,9 @@ def unique_error(ctx: Context, model: ModelRecord, unique: UniqueSet) -> str:
 
 
 def coverage(
-    ctx: Context, write: Write, query: Query
+    ctx: Context, write: WriteSite, query: Query
 ) -> tuple[ModelRecord | None, UniqueSet | None]:
-    model = model_of(write, ctx)  # type: ignore[arg-type]
+    model = site_model(write, ctx)
     if model is None:
         return None, None
     values = {key: arg.value for key, arg in query.lookup.items()}
@@ -49,7 +50,13 @@ def coverage(
 
 
 def race_finding(
-    code_: str, name: str, ctx: Context, write: Write, query: Query, fixes: list[Fix], check: str
+    code_: str,
+    name: str,
+    ctx: Context,
+    write: WriteSite,
+    query: Query,
+    fixes: list[Fix],
+    check: str,
 ) -> Finding:
     model, unique = coverage(ctx, write, query)
     subject = f"{write.model_text}({lookup_source(query.lookup)})"
@@ -84,7 +91,7 @@ def race_finding(
 
 def write_fixes(
     ctx: Context,
-    write: Write,
+    write: WriteSite,
     query: Query,
     *,
     replace_statement: Node | None,
@@ -121,7 +128,7 @@ def write_fixes(
     return [Fix(title, applicability, tuple(edits))]
 
 
-def _handler_lines(write: Write, query: Query, handler_body: Node | None) -> list[str]:
+def _handler_lines(write: WriteSite, query: Query, handler_body: Node | None) -> list[str]:
     if handler_body is not None and statements(handler_body):
         block = "".join(statement.get_code() for statement in statements(handler_body))
         lines = textwrap.dedent(block).strip("\r\n").splitlines()

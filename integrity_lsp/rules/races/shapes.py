@@ -12,27 +12,23 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.django import (
-    CREATE_METHODS,
     DOES_NOT_EXIST,
     OrmCall,
     catches_integrity_error,
-    constructor_call,
-    constructor_call_prefix,
     except_clauses,
     handler_names,
     parse_orm_call,
 )
+from integrity_lsp.analysis.writes import WriteSite, writes_in
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Argument,
     Node,
-    arguments,
     assignment_target,
     chain_parts,
     code,
     expression_of,
     is_return,
-    keyword_arguments,
     links,
     normalised,
     statements,
@@ -60,29 +56,6 @@ class Query:
 class ExistenceCheck:
     query: Query
     truthy_means_exists: bool
-
-
-@dataclass(frozen=True)
-class Write:
-    """An insert: `M.objects.create(…)`, a manager `create_*`, or `M(…).save()`."""
-
-    statement: Node  # the simple statement holding it
-    node: Node  # the call expression reported
-    model_text: str
-    model_leaf: Node | None
-    receiver: str  # manager expression, or the class for `M(…).save()`
-    method: str  # "create", "create_user", "save"
-    call: Node  # the `( … )` trailer with the field values
-    target: Node | None  # `obj` in `obj = M.objects.create(…)`
-    returned: bool = False  # `return M.objects.create(…)`
-
-    @property
-    def kwargs(self) -> dict[str, Argument]:
-        return keyword_arguments(self.call)
-
-    @property
-    def positional(self) -> list[Argument]:
-        return [arg for arg in arguments(self.call) if arg.keyword is None]
 
 
 def query_of(node: Node, bindings: dict[str, Query], index: ProjectIndex | None) -> Query | None:
@@ -176,74 +149,7 @@ def bindings_before(statement: Node, index: ProjectIndex | None) -> dict[str, Qu
     return found
 
 
-def writes_in(block: Node, index: ProjectIndex | None) -> list[Write]:
-    """The inserts in a block, not looking into nested functions or classes."""
-    found: list[Write] = []
-    stack = list(statements(block)) if block.type == "suite" else [block]
-    constructed: dict[str, tuple[Node, Node, str, Node, Node]] = {}
-    for statement in _flatten(stack):
-        if statement.type != "simple_stmt":
-            continue
-        expression = expression_of(statement)
-        target = assignment_target(statement)
-        orm = parse_orm_call(expression, index) if expression.type in CALL_CHAIN_TYPES else None
-        if orm is not None and (orm.method in CREATE_METHODS or orm.method.startswith("create_")):
-            if len(orm.methods) == 1 and orm.final_call is not None:
-                found.append(
-                    Write(statement, expression, orm.model_text, orm.model_leaf, orm.receiver,
-                          orm.method, orm.final_call, target, is_return(statement))
-                )  # fmt: skip
-            continue
-        write = _save_write(statement, expression, constructed)
-        if write is not None:
-            found.append(write)
-            continue
-        constructor = constructor_call(expression)
-        if constructor is not None and target is not None and target.type == "name":
-            text, leaf, call = constructor
-            constructed[target.value] = (statement, expression, text, leaf, call)
-    return found
-
-
-def _save_write(
-    statement: Node, expression: Node, constructed: dict[str, tuple[Node, Node, str, Node, Node]]
-) -> Write | None:
-    """`M(…).save()` in one expression, or `obj.save()` after `obj = M(…)`."""
-    if expression.type not in CALL_CHAIN_TYPES:
-        return None
-    base, trailers = chain_parts(expression)
-    if (
-        len(trailers) < 2
-        or trailers[-2].children[0].value != "."
-        or trailers[-2].children[1].value != "save"
-    ):
-        return None
-    if base.type == "name" and len(trailers) == 2 and base.value in constructed:
-        _, _, text, leaf, call = constructed[base.value]
-        return Write(statement, expression, text, leaf, text, "save", call, base)
-    inner = constructor_call_prefix(expression)
-    if inner is None:
-        return None
-    text, leaf, call = inner
-    return Write(statement, expression, text, leaf, text, "save", call, None)
-
-
-def _flatten(statements_: list[Node]) -> list[Node]:
-    """Simple statements of a block and of its nested compound statements (not defs)."""
-    result: list[Node] = []
-    stack = list(reversed(statements_))
-    while stack:
-        node = stack.pop()
-        if node.type == "simple_stmt":
-            result.append(node)
-        elif node.type in ("funcdef", "classdef", "decorated", "async_funcdef", "lambdef"):
-            continue
-        elif hasattr(node, "children"):
-            stack.extend(reversed([c for c in node.children if hasattr(c, "children")]))
-    return result
-
-
-def same_subject(write: Write, query: Query) -> bool:
+def same_subject(write: WriteSite, query: Query) -> bool:
     """Same model expression and every lookup value passed unchanged to the write."""
     if normalised_text(write.model_text) != normalised_text(query.model_text) and normalised_text(
         write.receiver
@@ -265,7 +171,7 @@ def same_subject(write: Write, query: Query) -> bool:
     return True
 
 
-def guarded_within(write: Write, container: Node) -> bool:
+def guarded_within(write: WriteSite, container: Node) -> bool:
     """Is the write inside a `try … except IntegrityError` that lies within `container`?"""
     parent = write.statement.parent
     while parent is not None and parent is not container:
@@ -289,7 +195,7 @@ class GetExceptCreate:
     target: Node | None
     body: list[Node]  # statements of the try block after the get
     handler_body: Node
-    write: Write
+    write: WriteSite
 
     @property
     def returned(self) -> bool:

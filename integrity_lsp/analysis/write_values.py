@@ -1,13 +1,17 @@
 """What a write sets a field to, read from the call as written: `None`, a literal, or data
 (`value_kind`); literal mappings (`{"a": x}`, `dict(a=x)`) and lists of field names; `obj.attr`
-assignment targets."""
+assignment targets; the field a keyword sets (`field_name_of`)."""
 
 from __future__ import annotations
 
 import ast
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Argument, Node, arguments, chain_parts
+
+if TYPE_CHECKING:
+    from integrity_lsp.project.index import ProjectIndex
+    from integrity_lsp.project.records import ModelRecord
 
 ValueKind = Literal["none", "literal", "data"]
 _LITERAL_TYPES = frozenset({"number", "string", "strings", "fstring"})
@@ -86,3 +90,15 @@ def is_attribute_of(target: Node, name: str) -> bool:
         and trailer.type == "trailer"
         and trailer.children[0].value == "."
     )
+
+
+def field_name_of(index: ProjectIndex, model: ModelRecord, keyword: str | None) -> str | None:
+    """The field a write's keyword sets (`team_id` and `team` set `team`; `pk` the primary key);
+    lookups with `__` set nothing (Django drops them when creating)."""
+    if keyword is None or "__" in keyword:
+        return None
+    if keyword == "pk":
+        pk = index.pk(model)
+        return pk.name if pk is not None else None
+    found = index.field(model, keyword)
+    return None if found is None else found.name
