@@ -37,16 +37,16 @@ from pathlib import Path
 from typing import Any
 
 from integrity_lsp._version import __version__
-from integrity_lsp.config import DEFAULT_EXCLUDE, Settings
+from integrity_lsp.config import Settings
 from integrity_lsp.findings import Applicability, Edit, Finding, Fix, Location, Severity, Span
 from integrity_lsp.project.signals import may_connect_pre_save
 from integrity_lsp.syntax.files import read_project_text
+from integrity_lsp.syntax.walk import python_files
 
 FORMAT = 1
 CACHE_DIR_NAME = ".integrity-lsp-cache"
 ENV_VAR = "INTEGRITY_LSP_CACHE_DIR"
 SELF = "@self"
-_SKIP = frozenset({*DEFAULT_EXCLUDE, "site-packages", "node_modules", "__pycache__"})
 _CLASS = re.compile(r"^[ \t]*class[ \t]", re.MULTILINE)
 _DEF = re.compile(r"^([ \t]*)(?:async[ \t]+)?def[ \t]")
 _IMPORT = re.compile(r"^[ \t]*(?:from[ \t]|import[ \t])")
@@ -205,20 +205,9 @@ def _environment_digest(root: Path) -> str:
 
 
 def project_files(root: Path) -> Iterator[Path]:
-    """Every Python file the index may read: the root walked as the index walks it (without
-    `exclude`, so a superset)."""
-    for folder, dirnames, filenames in os.walk(root):
-        base = Path(folder)
-        dirnames[:] = sorted(
-            name
-            for name in dirnames
-            if name not in _SKIP
-            and not name.startswith(".")
-            and not (base / name / "pyvenv.cfg").exists()
-        )
-        for name in sorted(filenames):
-            if name.endswith(".py"):
-                yield base / name
+    """Every Python file the index may read: the one walker's files, without the configured
+    `exclude` (a superset: jedi may read an excluded file a checked one imports)."""
+    return python_files(root)
 
 
 @dataclass
@@ -235,8 +224,7 @@ class ProjectState:
         structure = hashlib.blake2b(digest_size=16)
         everything = hashlib.blake2b(digest_size=16)
         for path in project_files(root):
-            # Regular files only: a FIFO named *.py would block the read forever.
-            text = read_project_text(path, errors="replace", regular_only=True)
+            text = read_project_text(path, errors="replace")
             if text is None:
                 continue
             relative = path.relative_to(root)

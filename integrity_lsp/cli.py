@@ -129,12 +129,12 @@ def _project_root(args: argparse.Namespace, paths: Sequence[Path], err: TextIO) 
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from integrity_lsp.checker import build_environment, check_paths
+    from integrity_lsp.checker import build_environment, check_paths, named_path_exists
     from integrity_lsp.fixer import compute_fixes, unified_diff, write_fixes
     from integrity_lsp.reporters import REPORTERS
 
     paths: list[Path] = args.paths or [Path.cwd()]
-    missing = [path for path in paths if not path.exists()]
+    missing = [path for path in paths if not named_path_exists(path)]
     if missing:
         for path in missing:
             err.write(f"integrity-lsp: error: {path}: no such file or folder\n")
@@ -172,7 +172,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 cache=not args.no_cache,  # reporting only: the files just written are re-checked
             ).findings
     REPORTERS[args.format](findings, root, out)
-    if report.internal_errors:
+    if report.failed:
         return EXIT_ERROR
     if findings and not args.exit_zero:
         return EXIT_FINDINGS

@@ -9,7 +9,6 @@ first), walks its parso tree once and keeps `create(…)` / `create_*(…)`, `ge
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -34,6 +33,7 @@ from integrity_lsp.syntax.nodes import (
     walk,
 )
 from integrity_lsp.syntax.source import SourceFile
+from integrity_lsp.syntax.walk import python_files
 
 if TYPE_CHECKING:
     from integrity_lsp.project.index import ProjectIndex
@@ -54,21 +54,10 @@ _SCOPES = ("funcdef", "file_input")
 
 
 def project_files(root: Path, settings: Settings | None = None) -> Iterator[Path]:
-    """Python files under `root` that are not migrations or excluded folders, sorted."""
-    settings = settings or Settings()
-    for folder, dirnames, filenames in os.walk(root):
-        here = Path(folder)
-        dirnames[:] = sorted(
-            name
-            for name in dirnames
-            if not name.startswith(".")
-            and name != "migrations"
-            and not settings.is_excluded(here / name, root)
-        )
-        for name in sorted(filenames):
-            path = here / name
-            if name.endswith(".py") and not settings.is_excluded(path, root):
-                yield path
+    """The project's Python files (the one walker's), without migrations, sorted."""
+    for path in python_files(root, settings or Settings()):
+        if "migrations" not in path.relative_to(root).parts[:-1]:
+            yield path
 
 
 def project_write_sites(

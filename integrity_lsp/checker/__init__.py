@@ -4,7 +4,12 @@ set of paths (`batch.check_paths`), in an `Environment` built by `environment.bu
 
 from __future__ import annotations
 
-from integrity_lsp.checker.batch import CheckReport, check_paths, iter_python_files
+from integrity_lsp.checker.batch import (
+    CheckReport,
+    check_paths,
+    iter_python_files,
+    named_path_exists,
+)
 from integrity_lsp.checker.environment import build_environment, find_root
 from integrity_lsp.checker.single import check_source, enabled_rules, might_matter
 
@@ -17,4 +22,5 @@ __all__ = [
     "find_root",
     "iter_python_files",
     "might_matter",
+    "named_path_exists",
 ]

@@ -6,6 +6,7 @@ workers forked with the built index and the migrations read aside by another pro
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import multiprocessing
 import os
@@ -25,7 +26,8 @@ from integrity_lsp.findings import Finding
 from integrity_lsp.project.index import ProjectIndex
 from integrity_lsp.project.migrations.history import history_for
 from integrity_lsp.rules import load_rules
-from integrity_lsp.syntax.files import read_source
+from integrity_lsp.syntax.files import is_dir, read_source, take_read_warnings
+from integrity_lsp.syntax.walk import python_files
 
 
 @dataclass
@@ -34,29 +36,39 @@ class CheckReport:
     errors: list[str] = field(default_factory=list)  # files that could not be read, one line each
     files_checked: int = 0
     internal_errors: int = 0  # files skipped because checking them raised (a bug to report)
+    unreadable_named: int = 0  # paths named (not found in a folder) that could not be read
+
+    @property
+    def failed(self) -> bool:
+        """The run is an error (exit 2): a file's check raised, or a path the user named could
+        not be read -- `check pipe.py` must not say "All checks passed!"."""
+        return bool(self.internal_errors or self.unreadable_named)
 
 
 def iter_python_files(paths: Sequence[Path], settings: Settings, root: Path) -> Iterator[Path]:
+    """The files `check PATH …` checks: the Python files of each folder (the one walker's),
+    and each path named that is not a folder, whatever it is -- a FIFO, a device or an
+    unreadable file is then reported, not passed over in silence. Each file once."""
     seen: set[Path] = set()
     for path in paths:
-        if path.is_file():
-            if path.suffix in (".py", ".pyi") or path in paths:
-                yield path
-            continue
-        for folder, dirnames, filenames in os.walk(path, followlinks=False):
-            folder_path = Path(folder)
-            dirnames[:] = sorted(
-                name
-                for name in dirnames
-                if not settings.is_excluded(folder_path / name, root) and not name.startswith(".")
-            )
-            for name in sorted(filenames):
-                candidate = folder_path / name
-                if name.endswith(".py") and not settings.is_excluded(candidate, root):
-                    resolved = Path(os.path.realpath(candidate))  # no error on a symlink loop
-                    if resolved not in seen:
-                        seen.add(resolved)
-                        yield candidate
+        for candidate in python_files(path, settings, root=root) if is_dir(path) else [path]:
+            resolved = Path(os.path.realpath(candidate))  # no error on a symlink loop
+            if resolved not in seen:
+                seen.add(resolved)
+                yield candidate
+
+
+def named_path_exists(path: Path) -> bool:
+    """Whether a path named on the command line is there (a dangling symlink is: reading it
+    says why it cannot be read). A path in a folder that cannot be entered is there too, for
+    the same reason: only "no such file" is a missing path."""
+    try:
+        os.lstat(path)
+    except OSError as error:
+        return error.errno not in (errno.ENOENT, errno.ENOTDIR)
+    except ValueError:  # a NUL in the path
+        return False
+    return True
 
 
 def check_paths(
@@ -72,6 +84,8 @@ def check_paths(
     results = None
     if cache:
         results = ResultCache.open(env.root, env.settings)
+    take_read_warnings()  # left over from an earlier run in this process
+    named = {Path(os.path.realpath(path)) for path in paths if not is_dir(path)}
     todo: list[Path] = []
     for path in iter_python_files(paths, env.settings, env.root):
         if results is not None:
@@ -91,11 +105,22 @@ def check_paths(
     else:
         outcomes = (_check_file(path, env, results is not None) for path in todo)
     with _fewer_collections():
-        _collect(outcomes, report, results)
+        _collect(outcomes, report, results, named)
     if results is not None:
         results.save()
+    _add_read_warnings(report)
     report.findings.sort(key=Finding.sort_key)
     return report
+
+
+def _add_read_warnings(report: CheckReport) -> None:
+    """What the index, the cache and the rules could not read (a folder that cannot be
+    entered, a models file over the size cap, a FIFO `requirements.txt`), once per file."""
+    named = {line.partition(": ")[0] for line in report.errors}
+    for warning in take_read_warnings():
+        if str(warning.path) not in named:
+            named.add(str(warning.path))
+            report.errors.append(str(warning))
 
 
 _CAN_FORK = "fork" in multiprocessing.get_all_start_methods()
@@ -175,13 +200,17 @@ def _fewer_collections() -> Iterator[None]:
 
 
 def _collect(
-    outcomes: Iterable[_Outcome], report: CheckReport, results: ResultCache | None
+    outcomes: Iterable[_Outcome],
+    report: CheckReport,
+    results: ResultCache | None,
+    named: set[Path],
 ) -> None:
     for outcome in outcomes:
         report.files_checked += 1
         if outcome.error is not None:
             report.errors.append(outcome.error)
             report.internal_errors += outcome.crashed
+            report.unreadable_named += Path(os.path.realpath(outcome.path)) in named
             continue
         report.findings.extend(outcome.findings)
         if results is not None and outcome.deps is not None:

@@ -11,6 +11,7 @@ from integrity_lsp.analysis.context import Environment
 from integrity_lsp.config import Settings
 from integrity_lsp.project.index import ProjectIndex
 from integrity_lsp.project.resolve import Resolver
+from integrity_lsp.syntax.files import exists, is_dir
 
 ROOT_MARKERS = ("manage.py", "pyproject.toml", ".git")
 
@@ -18,10 +19,10 @@ ROOT_MARKERS = ("manage.py", "pyproject.toml", ".git")
 def find_root(start: Path) -> Path:
     """The nearest folder upwards holding manage.py, pyproject.toml or .git."""
     current = start.resolve()
-    if current.is_file():
+    if not is_dir(current):
         current = current.parent
     for folder in (current, *current.parents):
-        if any((folder / marker).exists() for marker in ROOT_MARKERS):
+        if any(exists(folder / marker) for marker in ROOT_MARKERS):
             return folder
     return current
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from integrity_lsp.config import DEFAULT_EXCLUDE, Settings
+from integrity_lsp.config import Settings
 from integrity_lsp.project.apps import (
     AppConfigInfo,
     app_folder,
@@ -45,16 +45,11 @@ from integrity_lsp.project.settings_reader import (
     read_settings,
 )
 from integrity_lsp.project.signals import PreSaveFills, may_connect_pre_save, read_pre_save_fills
-from integrity_lsp.syntax.files import read_project_text
+from integrity_lsp.syntax.files import exists, is_dir, read_project_text
 from integrity_lsp.syntax.source import content_hash, parse
+from integrity_lsp.syntax.walk import SKIP_FOLDERS, python_files
 
 ClassKey = tuple[str, str]  # (module, class name)
-
-
-SKIP_DIRS = frozenset({*DEFAULT_EXCLUDE, "site-packages", "node_modules", "__pycache__"})
-
-
-MAX_FILE_BYTES = 2_000_000
 
 
 _CLASS_RE = re.compile(r"^[ \t]*class[ \t]+(\w+)[ \t]*(?:\(([^)]*)\))?[ \t]*:", re.MULTILINE)
@@ -122,34 +117,19 @@ class IndexFiles:
         self.pre_save_fills = PreSaveFills()
 
     def _walk(self) -> Iterator[Path]:
-        for folder, dirnames, filenames in os.walk(self.root):
-            base = Path(folder)
-            dirnames[:] = sorted(
-                name
-                for name in dirnames
-                if name not in SKIP_DIRS
-                and not name.startswith(".")
-                and not (base / name / "pyvenv.cfg").exists()
-                and not self._excluded(base / name)
-            )
-            for name in sorted(filenames):
-                if name.endswith(".py") and not self._excluded(base / name):
-                    yield base / name
+        return python_files(self.root, self.settings)
 
     def _excluded(self, path: Path) -> bool:
         try:
             relative = path.relative_to(self.root)
         except ValueError:
             return True
-        if set(relative.parts) & SKIP_DIRS:
+        if set(relative.parts) & SKIP_FOLDERS:
             return True
         return self.settings.is_excluded(relative, self.root)
 
     def _read_disk(self, path: Path) -> str | None:
-        # Regular files only: a FIFO or device named *.py would block the read forever.
-        return read_project_text(
-            path, errors="replace", regular_only=True, max_bytes=MAX_FILE_BYTES
-        )
+        return read_project_text(path, errors="replace")
 
     def _text(self, path: Path) -> str | None:
         overlay = self._overlay.get(path)
@@ -289,7 +269,7 @@ class IndexFiles:
             config_of=self._app_config,
             has_migrations=lambda folder: (
                 (folder / "migrations" / "__init__.py") in self._files
-                or (folder / "migrations").is_dir()
+                or is_dir(folder / "migrations")
             ),
             installed=self.project_settings.installed_apps,
         )
@@ -318,7 +298,7 @@ class IndexFiles:
             elif folder == self.root or self.root in folder.parents:
                 cached = False  # every file under the root was walked
             else:
-                cached = init.exists()
+                cached = exists(init)
             self._init_cache[folder] = cached
         return cached
 
