@@ -1,26 +1,31 @@
 """Code actions: each fix as a quickfix, "Disable ILxxx for this line", and fix-all.
 
-Fixes come from the diagnostic's `data` when the client kept it and the document has not
-changed since; otherwise (Emacs drops `data`) they are recomputed from the document and the
-diagnostic's code and range. Where the client resolves `edit` lazily, actions are sent without
-their edit and `codeAction/resolve` fills it in. `source.fixAll.integrity-lsp` applies every
-safe fix of the file whose edits do not overlap another's.
+The server only ever returns edits it computed itself: a diagnostic the client sends back is
+matched (by code and range) with the server's own finding for the document as it is now, and
+its fixes are that finding's -- never the fixes in the diagnostic's `data`, which a client or
+a crafted request may have changed (Emacs drops `data` altogether). Where the client resolves
+`edit` lazily, an action carries only what names the fix (document, code, line, title) and
+`codeAction/resolve` computes the edit again; an edit in the request is ignored. Every edit
+offered lies inside the project root, not through a symlink leaving it, never in `.git/`
+(`syntax.writes.location_refusal`). `source.fixAll.integrity-lsp` applies the safe fixes
+`checker.fixes.select_fixes` chooses, as `check --fix` does, in one pass.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 
 from integrity_lsp.analysis.suppressions import find_line_noqa
+from integrity_lsp.checker.fixes import allowed, select_fixes
 from integrity_lsp.findings import Applicability, Edit, Finding, Fix, Span
 from integrity_lsp.server import convert
 from integrity_lsp.server.base import IntegrityServer, guarded
 from integrity_lsp.server.documents import Snapshot
+from integrity_lsp.syntax.files import exists
+from integrity_lsp.syntax.writes import location_refusal
 
 QUICKFIX = types.CodeActionKind.QuickFix.value
 FIX_ALL_TITLE = "integrity-lsp: apply all safe fixes"
@@ -57,33 +62,23 @@ async def code_action(
 async def _findings_at(
     ls: IntegrityServer, snapshot: Snapshot, params: types.CodeActionParams
 ) -> list[tuple[Finding, types.Diagnostic]]:
-    """Our diagnostics in the request, each with its finding (fixes from data or recomputed)."""
+    """Our diagnostics in the request, each with the server's own finding for it."""
     ours = [d for d in params.context.diagnostics if d.source == convert.SOURCE and d.code]
-    pairs: list[tuple[Finding, types.Diagnostic]] = []
-    result = None
-    for diagnostic in ours:
-        fixes = convert.fixes_from_data(diagnostic.data, snapshot.version)
-        if fixes is not None:
-            finding = Finding(
-                code=str(diagnostic.code),
-                message=diagnostic.message,
-                path=snapshot.path,
-                span=ls.positions(snapshot).span(diagnostic.range),
-                fixes=tuple(fixes),
-            )
-            pairs.append((finding, diagnostic))
-            continue
-        result = result or await ls.diagnostics.current(snapshot.uri)
-        if result is not None:
-            match = _match(ls, snapshot, result.findings, diagnostic)
-            if match is not None:
-                pairs.append((match, diagnostic))
-    if ours:
-        return pairs
-    # No diagnostics in the request (some clients send none): the findings under the range.
     result = await ls.diagnostics.current(snapshot.uri)
     if result is None:
         return []
+    if ours:
+        pairs: list[tuple[Finding, types.Diagnostic]] = []
+        for diagnostic in ours:
+            try:
+                match = _match(ls, snapshot, result.findings, diagnostic)
+            except Exception:  # one odd diagnostic costs its own actions, not the others'
+                ls.log_exception("matching a diagnostic of a code action request")
+                continue
+            if match is not None:
+                pairs.append((match, diagnostic))
+        return pairs
+    # No diagnostics in the request (some clients send none): the findings under the range.
     wanted = ls.positions(snapshot).span(params.range)
     return [
         (finding, diagnostic)
@@ -129,9 +124,9 @@ def _fix_actions(
             data: Any = {
                 "kind": "fix",
                 "uri": snapshot.uri,
-                "version": snapshot.version,
                 "code": finding.code,
-                "fix": convert.fix_json(fix),
+                "line": finding.span.start_line,
+                "title": fix.title,
             }
             edit = None
         else:
@@ -151,23 +146,22 @@ def _fix_actions(
 
 def writable(ls: IntegrityServer, edits: Iterable[Edit]) -> bool:
     """Whether the editor can apply these edits without writing outside the project: every
-    file (symlinks followed) inside the root, and new files only where the client can create
-    them."""
+    file inside the root (not through a symlink leaving it, not in `.git/`), and new files
+    only where the client can create them."""
     project = ls.project
     if project is None:
         return False
     for edit in edits:
-        real = Path(os.path.realpath(edit.path))
-        if real != project.root and project.root not in real.parents:
+        if location_refusal(edit.path, project.root) is not None:
             return False
-        if not ls.client.create_files and not edit.path.exists() and edit.path not in ls.open_paths:
+        if not ls.client.create_files and not exists(edit.path) and edit.path not in ls.open_paths:
             return False
     return True
 
 
 def _workspace_edit(ls: IntegrityServer, edits: Iterable[Edit]) -> types.WorkspaceEdit:
     edits = list(edits)
-    creates = ls.client.create_files and any(not edit.path.exists() for edit in edits)
+    creates = ls.client.create_files and any(not exists(edit.path) for edit in edits)
     return convert.workspace_edit(
         edits, ls.file_view, document_changes=ls.client.document_changes or creates
     )
@@ -200,40 +194,21 @@ def noqa_action(
     )
 
 
-def safe_fix_edits(snapshot: Snapshot, findings: Iterable[Finding]) -> list[Edit]:
-    """The edits of every safe fix of the file that overlaps no other chosen fix."""
-    chosen: list[Edit] = []
-    candidates: list[Fix] = []
-    for finding in findings:
-        for fix in finding.fixes:
-            if (
-                fix.applicability is Applicability.SAFE
-                and fix.edits
-                and all(edit.path == snapshot.path for edit in fix.edits)
-            ):
-                candidates.append(fix)
-                break
-    for fix in sorted(candidates, key=lambda f: min(edit.span for edit in f.edits)):
-        if any(_touches(edit.span, taken.span) for edit in fix.edits for taken in chosen):
-            continue
-        chosen.extend(fix.edits)
-    return chosen
-
-
-def _touches(a: Span, b: Span) -> bool:
-    """Whether two edits overlap, or insert at the same point (their order is undefined)."""
-    a_start, a_end = (a.start_line, a.start_column), (a.end_line, a.end_column)
-    b_start, b_end = (b.start_line, b.start_column), (b.end_line, b.end_column)
-    if a_start == b_start:
-        return True
-    return a_start < b_end and b_start < a_end
+def fix_all_edits(snapshot: Snapshot, findings: Iterable[Finding]) -> list[Edit]:
+    """The edits of the safe fixes `check --fix` would apply in one pass, of this file only."""
+    fixes = select_fixes(
+        findings,
+        allowed(unsafe=False),
+        lambda fix: all(edit.path == snapshot.path for edit in fix.edits),
+    )
+    return [edit for fix in fixes for edit in fix.edits]
 
 
 async def fix_all_action(ls: IntegrityServer, snapshot: Snapshot) -> types.CodeAction | None:
     result = await ls.diagnostics.current(snapshot.uri)
     if result is None:
         return None
-    edits = safe_fix_edits(snapshot, result.findings)
+    edits = fix_all_edits(snapshot, result.findings)
     if not edits or not writable(ls, edits):
         return None
     if ls.client.resolve_edit:
@@ -243,44 +218,42 @@ async def fix_all_action(ls: IntegrityServer, snapshot: Snapshot) -> types.CodeA
 
 
 async def resolve(ls: IntegrityServer, action: types.CodeAction) -> types.CodeAction:
+    """Fill in the edit of an action this server offered, computed again from the document as
+    it is now; an edit the request already carries is dropped."""
     data = action.data
-    if action.edit is not None or not isinstance(data, dict):
+    action.edit = None
+    if not isinstance(data, dict) or not isinstance(data.get("uri"), str):
         return action
-    snapshot = ls.snapshot(str(data.get("uri")))
+    snapshot = ls.snapshot(data["uri"])
     if snapshot is None:
         return action
-    if data.get("kind") == "fixAll":
-        result = await ls.diagnostics.current(snapshot.uri)
-        edits = safe_fix_edits(snapshot, result.findings) if result is not None else []
-        if writable(ls, edits):
-            action.edit = _workspace_edit(ls, edits)
+    result = await ls.diagnostics.current(snapshot.uri)
+    if result is None:
         return action
-    fix = convert.fix_from_json(data.get("fix"))
-    if fix is not None and data.get("version") != snapshot.version:
-        fix = await _same_fix_now(ls, snapshot, str(data.get("code")), fix)
-    if fix is not None and writable(ls, fix.edits):
-        action.edit = _workspace_edit(ls, fix.edits)
+    if data.get("kind") == "fixAll":
+        edits = fix_all_edits(snapshot, result.findings)
+    else:
+        fix = _offered_fix(result.findings, data)
+        edits = list(fix.edits) if fix is not None else []
+    if edits and writable(ls, edits):
+        action.edit = _workspace_edit(ls, edits)
     return action
 
 
-async def _same_fix_now(ls: IntegrityServer, snapshot: Snapshot, code: str, old: Fix) -> Fix | None:
-    """The document changed since the action was offered: the same fix, recomputed."""
-    result = await ls.diagnostics.current(snapshot.uri)
-    if result is None:
+def _offered_fix(findings: Iterable[Finding], data: dict[str, Any]) -> Fix | None:
+    """The fix of the finding `data` names (code, line, title) among the current ones; the
+    nearest by line when the document changed since it was offered."""
+    line = data.get("line")
+    if not isinstance(line, int):
         return None
-    line = min(edit.span.start_line for edit in old.edits) if old.edits else 0
     candidates = [
-        fix
-        for finding in result.findings
-        if finding.code == code
+        (abs(finding.span.start_line - line), index, fix)
+        for index, finding in enumerate(findings)
+        if finding.code == data.get("code")
         for fix in finding.fixes
-        if fix.title == old.title and fix.edits
+        if fix.title == data.get("title") and fix.edits
     ]
-    return min(
-        candidates,
-        key=lambda fix: abs(min(edit.span.start_line for edit in fix.edits) - line),
-        default=None,
-    )
+    return min(candidates, key=lambda item: item[:2], default=(0, 0, None))[2]
 
 
 def register(server: IntegrityServer) -> None:

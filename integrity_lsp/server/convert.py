@@ -10,7 +10,7 @@ can rebuild them exactly, whatever the encoding.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from lsprotocol import types
 from pygls.workspace import PositionCodec
 
 from integrity_lsp.analysis.registry import Rule
-from integrity_lsp.findings import Applicability, Edit, Finding, Fix, Severity, Span
+from integrity_lsp.findings import Edit, Finding, Fix, Severity, Span
 
 SOURCE = "integrity-lsp"
 FIX_ALL_KIND = "source.fixAll.integrity-lsp"
@@ -174,30 +174,6 @@ def finding_data(finding: Finding, version: int | None) -> dict[str, Any]:
         "version": version,
         "fixes": [fix_json(fix) for fix in finding.fixes],
     }
-
-
-def fix_from_json(value: Any) -> Fix | None:
-    """The fix `fix_json` wrote, or None when `value` is not one (a client mangled it)."""
-    try:
-        edits = tuple(
-            Edit(Path(item["path"]), Span(*(int(n) for n in item["span"])), str(item["content"]))
-            for item in value["edits"]
-        )
-        return Fix(str(value["title"]), Applicability(value["applicability"]), edits)
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-def fixes_from_data(data: Any, version: int | None) -> list[Fix] | None:
-    """The fixes stored in a diagnostic's data for this document version, else None."""
-    if not isinstance(data, Mapping) or data.get("v") != DATA_VERSION:
-        return None
-    if data.get("version") != version or not isinstance(data.get("fixes"), list):
-        return None
-    fixes = [fix_from_json(item) for item in data["fixes"]]
-    if any(fix is None for fix in fixes):
-        return None
-    return [fix for fix in fixes if fix is not None]
 
 
 # -- edits ---------------------------------------------------------------------------------
