@@ -245,7 +245,10 @@ def load_settings(root: Path) -> Settings:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{pyproject}: cannot read configuration: {error}") from error
-    table = data.get("tool", {}).get(SECTION)
+    tool = data.get("tool", {})
+    if not isinstance(tool, Mapping):  # `tool = 1`: valid TOML, but no tables under it
+        return Settings(warnings=(f"{pyproject}: `tool` must be a table; ignored",))
+    table = tool.get(SECTION)
     if table is None:
         return Settings()
     if not isinstance(table, Mapping):

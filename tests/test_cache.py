@@ -18,6 +18,7 @@ from integrity_lsp.findings import Finding
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("INTEGRITY_LSP_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))  # the signing key
     return generate(tmp_path / "proj", "small", seed=3).root
 
 
@@ -84,7 +85,7 @@ def test_a_broken_cache_file_is_ignored_and_rewritten(project: Path) -> None:
     results.write_text("{not json", encoding="utf-8")
     assert _check(project, cache=True) == fresh
     data = json.loads(results.read_text(encoding="utf-8"))  # JSON, never pickle
-    assert set(data) == {"fingerprint", "entries"}
+    assert set(data) == {"fingerprint", "entries", "mac"}
     entries = json.loads(results.read_text(encoding="utf-8"))["entries"]
     entry = next(iter(entries.values()))
     entry["findings"] = [{"code": "bogus"}]
@@ -165,6 +166,7 @@ def test_a_changed_pre_save_receiver_body_reaches_every_create(
     """The index reads which fields a pre_save receiver fills from its body: editing only
     that body must invalidate the cached IL203 results of other files."""
     monkeypatch.delenv("INTEGRITY_LSP_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))  # the signing key
     root = tmp_path / "proj"
     (root / "notes").mkdir(parents=True)
     (root / "settings.py").write_text('INSTALLED_APPS = ["notes"]\n', encoding="utf-8")

@@ -18,6 +18,7 @@ from integrity_lsp.analysis.walker import walk_file
 from integrity_lsp.config import Settings
 from integrity_lsp.findings import Finding, Fix
 from integrity_lsp.rules import load_rules
+from integrity_lsp.syntax.files import over_size_cap
 from integrity_lsp.syntax.source import SourceFile, is_migration_path
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
@@ -43,6 +44,8 @@ def check_source(
     not take it as an overlay (every file of a `check` run would otherwise become one, and
     whatever walks the overlays would walk them all).
     """
+    if over_size_cap(text, path):  # an editor's document larger than a file would be read
+        return []
     # Only the rules whose words the text contains: most files are never parsed.
     migration = is_migration_path(path)
     rules = [

@@ -13,7 +13,15 @@ from pathlib import Path
 from lsprotocol import types
 
 from integrity_lsp.rules import load_rules
-from integrity_lsp.server import code_actions, commands, configuration, diagnostics, hover, sync
+from integrity_lsp.server import (
+    code_actions,
+    commands,
+    configuration,
+    diagnostics,
+    hover,
+    sync,
+    transport,
+)
 from integrity_lsp.server.base import ClientFeatures, IntegrityServer, guarded
 from integrity_lsp.server.documents import safe_workspace, uri_to_path
 
@@ -90,9 +98,9 @@ def start(tcp: str | None = None) -> int:
     try:
         if tcp:
             host, _, port = tcp.rpartition(":")
-            server.start_tcp(host or "127.0.0.1", int(port))
+            transport.serve_tcp(server, host or "127.0.0.1", int(port))
         else:
-            server.start_io()
+            transport.serve_stdio(server)
     finally:
         if server.project is not None:
             server.project.close()

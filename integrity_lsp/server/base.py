@@ -23,14 +23,15 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 from lsprotocol import types
 from pygls.capabilities import get_capability
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
 
 from integrity_lsp._version import __version__
 from integrity_lsp.findings import Finding
 from integrity_lsp.server.convert import FileView, Positions
 from integrity_lsp.server.documents import Snapshot, path_to_uri, split_lines
+from integrity_lsp.server.lifecycle import LifecycleProtocol
 from integrity_lsp.server.project import Project
-from integrity_lsp.syntax.files import read_project_text
+from integrity_lsp.syntax import files
+from integrity_lsp.syntax.files import read_project_text, take_read_warnings
 
 if TYPE_CHECKING:
     from pygls.server import ServerErrors
@@ -122,7 +123,7 @@ class ClientFeatures:
         )
 
 
-class IntegrityProtocol(LanguageServerProtocol):
+class IntegrityProtocol(LifecycleProtocol):
     """pygls 2.1.1 keeps the future of every notification it handled (and of every handler a
     built-in feature delegates to) in `_request_futures` for ever: ~3 KB per keystroke. Done
     futures are dropped here; a request's own callback pops its entry with a default."""
@@ -168,6 +169,12 @@ class IntegrityServer(LanguageServer):
             f"integrity-lsp: {what} failed:\n{traceback.format_exc()}", types.MessageType.Error
         )
 
+    def report_read_warnings(self) -> None:
+        """What could not be read (a FIFO, a file over the size cap, a folder that cannot be
+        entered), each once, to the log."""
+        for warning in take_read_warnings():
+            self.log(f"integrity-lsp: {warning}", types.MessageType.Warning)
+
     def report_server_error(self, error: Exception, source: ServerErrors) -> None:
         self.log(f"integrity-lsp: internal error ({source.__name__}): {error}")
 
@@ -180,6 +187,7 @@ class IntegrityServer(LanguageServer):
 
         def done(finished: asyncio.Task[Any]) -> None:
             self._tasks.discard(finished)
+            self.report_read_warnings()
             if not finished.cancelled() and finished.exception() is not None:
                 error = finished.exception()
                 self.log(
@@ -212,7 +220,7 @@ class IntegrityServer(LanguageServer):
             text = self.project.read_text(path) if self.project else read_project_text(path)
             version = None
         lines = split_lines(text or "")
-        exists = document is not None or path.exists()
+        exists = document is not None or files.exists(path)
         return FileView(uri, Positions(lines, self.workspace.position_codec), version, exists)
 
     def new_project(self, root: Path) -> Project:
@@ -237,6 +245,8 @@ def guarded(default: Callable[[], Any]) -> Callable[[F], F]:
             except Exception:
                 ls.log_exception(handler.__name__)
                 return default()
+            finally:
+                ls.report_read_warnings()
 
         return cast(F, wrapper)
 

@@ -134,6 +134,18 @@ def read_source(path: Path) -> tuple[str | None, str | None]:
     return None, str(problems[0])
 
 
+def over_size_cap(text: str, path: Path) -> bool:
+    """Whether a text (an editor's unsaved document) is larger than a file would be read;
+    if so the warning is logged, as for a file on disk."""
+    if len(text) <= MAX_FILE_BYTES // 4:  # four bytes a character at most: no need to encode
+        return False
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size <= MAX_FILE_BYTES:
+        return False
+    _LOG.add(ReadWarning(path, _too_large(MAX_FILE_BYTES, size)))
+    return True
+
+
 def exists(path: Path) -> bool:
     """Whether `path` exists (symlinks followed); False whenever that cannot be known."""
     return os.path.exists(path)

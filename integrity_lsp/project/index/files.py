@@ -45,7 +45,7 @@ from integrity_lsp.project.settings_reader import (
     read_settings,
 )
 from integrity_lsp.project.signals import PreSaveFills, may_connect_pre_save, read_pre_save_fills
-from integrity_lsp.syntax.files import exists, is_dir, read_project_text
+from integrity_lsp.syntax.files import exists, is_dir, over_size_cap, read_project_text
 from integrity_lsp.syntax.source import content_hash, parse
 from integrity_lsp.syntax.walk import SKIP_FOLDERS, python_files
 
@@ -217,7 +217,7 @@ class IndexFiles:
             state.app_configs = ()
             return False
         text = self._text(state.path)
-        if text is None:
+        if text is None or over_size_cap(text, state.path):
             return False
         state.module = self.module_name(state.path)
         is_package = state.path.name == "__init__.py"

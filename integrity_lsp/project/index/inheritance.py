@@ -4,6 +4,7 @@ parents' `<parent>_ptr` links, the implicit primary key), proxies' concrete mode
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -24,33 +25,49 @@ from integrity_lsp.project.records import (
 class IndexInheritance(IndexLinker):
     """MRO, Meta inheritance and fields."""
 
+    def _bottom_up(
+        self, name: str, key: ClassKey, compute: Callable[[ClassKey], Any], guard: Any
+    ) -> Any:
+        """The memoised value `name` of `key`, computed for its bases first (deepest first,
+        with a stack, not recursion): `compute` then reads its bases' values from the memo,
+        so a chain of thousands of models costs one step per class. A class met again while
+        its own value is being computed (an inheritance cycle) reads `guard`."""
+        if (name, key) in self._memo:
+            return self._memo[(name, key)]
+        pending = [key]
+        entered: set[ClassKey] = set()
+        while pending:
+            current = pending[-1]
+            if (name, current) in self._memo:
+                pending.pop()
+                continue
+            waiting = [
+                base
+                for base in self._base_keys(current)
+                if base in self._link.classes
+                and (name, base) not in self._memo
+                and base not in entered
+            ]
+            if current not in entered and waiting:
+                entered.add(current)
+                pending.extend(waiting)
+                continue
+            self._memo[(name, current)] = guard
+            self._memo[(name, current)] = compute(current)
+            pending.pop()
+        return self._memo[(name, key)]
+
     def _mro(self, key: ClassKey) -> tuple[ClassKey, ...]:
-        memo_key = ("mro", key)
-        cached = self._memo.get(memo_key)
-        if cached is not None:
-            return cached  # type: ignore[no-any-return]
-        self._memo[memo_key] = (key,)  # cycle guard
+        """The C3 linearisation Python computes, memoised per class; each merge is linear in
+        what it merges. In a cycle a class counts as itself alone."""
+        return self._bottom_up("mro", key, self._compute_mro, (key,))  # type: ignore[no-any-return]
+
+    def _compute_mro(self, key: ClassKey) -> tuple[ClassKey, ...]:
         bases = [base for base in self._base_keys(key) if base in self._link.classes]
-        sequences = [list(self._mro(base)) for base in bases] + [list(bases)]
-        result = [key]
-        while True:
-            sequences = [sequence for sequence in sequences if sequence]
-            if not sequences:
-                break
-            for sequence in sequences:
-                head = sequence[0]
-                if not any(head in other[1:] for other in sequences):
-                    break
-            else:  # inconsistent hierarchy (Python would raise): fall back to depth-first
-                result.extend(k for s in sequences for k in s if k not in result)
-                break
-            result.append(head)
-            for sequence in sequences:
-                if sequence[0] == head:
-                    del sequence[0]
-        mro = tuple(result)
-        self._memo[memo_key] = mro
-        return mro
+        sequences = [self._memo.get(("mro", base), (base,)) for base in bases]
+        if len(sequences) == 1:  # one base: its MRO follows, as C3 would give (fast)
+            return (key, *sequences[0])
+        return (key, *_c3_merge([*sequences, tuple(bases)]))
 
     def _meta(self, key: ClassKey) -> ParsedMeta | None:
         entry = self._link.classes.get(key)
@@ -63,7 +80,18 @@ class IndexInheritance(IndexLinker):
         return self._inherited_meta(key)
 
     def _inherited_meta(self, key: ClassKey) -> ClassKey | None:
-        # Only abstract models keep `Meta` as a class attribute (concrete ones pop it).
+        """The first ancestor (in MRO order) with an abstract `Meta`: only abstract models keep
+        `Meta` as a class attribute (concrete ones pop it)."""
+        found = self._bottom_up("inherited meta", key, self._find_inherited_meta, None)
+        return found  # type: ignore[no-any-return]
+
+    def _find_inherited_meta(self, key: ClassKey) -> ClassKey | None:
+        bases = [base for base in self._base_keys(key) if base in self._link.classes]
+        if len(bases) == 1:  # the MRO after `key` is its base's: read the base's answer
+            meta = self._meta(bases[0])
+            if meta is not None and meta.abstract:
+                return bases[0]
+            return self._memo.get(("inherited meta", bases[0]))
         for ancestor in self._mro(key)[1:]:
             meta = self._meta(ancestor)
             if meta is not None and meta.abstract:
@@ -163,13 +191,18 @@ class IndexInheritance(IndexLinker):
 
     def _direct_concrete_parents(self, model: ModelRecord) -> list[ModelRecord]:
         """The concrete models `model` links to by a `<parent>_ptr` (multi-table inheritance)."""
+        found = self._bottom_up("parents", self._key(model), self._compute_parents, [])
+        return found  # type: ignore[no-any-return]
+
+    def _compute_parents(self, key: ClassKey) -> list[ModelRecord]:
+        model = self._record(key)
         found: list[ModelRecord] = []
-        for key in self._base_keys(self._key(model)):
-            record = self._record(key)
+        for base in self._base_keys(key):
+            record = self._record(base)
             if record is None:
                 continue
             if record.abstract:
-                candidates = self._direct_concrete_parents(record)
+                candidates = self._memo.get(("parents", base), [])
             else:
                 candidates = [self.concrete_model(record)]
             for candidate in candidates:
@@ -182,12 +215,16 @@ class IndexInheritance(IndexLinker):
         `<parent>_ptr` links and the implicit `id` (Django's local fields)."""
         if model.proxy:
             return self.local_fields(self.concrete_model(model))
-        memo_key = ("local", self._key(model))
-        cached = self._memo.get(memo_key)
-        if cached is None:
-            cached = self._compute_local_fields(model)
-            self._memo[memo_key] = cached
-        return cached
+        found = self._bottom_up("local", self._key(model), self._local_fields_of, {})
+        return found  # type: ignore[no-any-return]
+
+    def _local_fields_of(self, key: ClassKey) -> dict[str, FieldRecord]:
+        record = self._record(key)
+        if record is None:
+            return {}
+        if record.proxy:
+            return self.local_fields(self.concrete_model(record))
+        return self._compute_local_fields(record)
 
     def _compute_local_fields(self, model: ModelRecord) -> dict[str, FieldRecord]:
         key = self._key(model)
@@ -197,14 +234,21 @@ class IndexInheritance(IndexLinker):
         parents = self._direct_concrete_parents(model)
         for parent in parents:
             inherited.update(self.all_fields(parent))
-        direct = set(self._base_keys(key))
-        for base_key in self._mro(key)[1:]:
+        mro = self._mro(key)
+        direct = sorted((b for b in set(self._base_keys(key)) if b in mro[1:]), key=mro.index)
+        for base_key in direct:  # Django copies fields from direct abstract bases, MRO order
             base = self._record(base_key)
-            if base is None or not base.abstract or base_key not in direct:
-                continue  # Django copies fields from direct abstract bases, in MRO order
-            for name, field in self.local_fields(base).items():
-                if name not in fields and name not in cls.attributes and name not in inherited:
-                    fields[name] = self._copied_to(field, model)
+            if base is None or not base.abstract:
+                continue
+            # Dict and set operations, not a loop per field: in a long chain of abstract
+            # models each has the fields of all above it.
+            copied = dict(self.local_fields(base))
+            for name in copied.keys() & (fields.keys() | cls.attributes | inherited):
+                del copied[name]
+            if self._bare_relations:
+                for name, field in copied.items():
+                    copied[name] = self._copied_to(field, model)
+            fields.update(copied)
         if not model.abstract:
             links = {
                 field.related_model
@@ -249,6 +293,8 @@ class IndexInheritance(IndexLinker):
     def _copied_to(self, field: FieldRecord, model: ModelRecord) -> FieldRecord:
         """An abstract parent's field as the child has it: `ForeignKey("Team")` (no app label)
         points into the child's app, as Django resolves it against the concrete class."""
+        if field.related_model is None:  # not a relation: no lookup (hashing the ref is slow)
+            return field
         bare = self._bare_relations.get(field.ref)
         if bare is None:
             return field
@@ -278,8 +324,10 @@ class IndexInheritance(IndexLinker):
             self._memo[memo_key] = {}  # cycle guard
             cached = dict(self.local_fields(model))
             for parent in self._direct_concrete_parents(model):
-                for name, field in self._all_fields(parent).items():
-                    cached.setdefault(name, field)
+                extra = dict(self._all_fields(parent))
+                for name in extra.keys() & cached.keys():
+                    del extra[name]
+                cached.update(extra)  # what the model has already wins
             self._memo[memo_key] = cached
         return cached
 
@@ -301,3 +349,41 @@ class IndexInheritance(IndexLinker):
         return next(
             (field for field in self._all_fields(model).values() if field.primary_key), None
         )
+
+
+def _c3_merge(sequences: list[tuple[ClassKey, ...]]) -> list[ClassKey]:
+    """Merge base MROs as C3 does: take the first head that is in no sequence's tail. Tail
+    membership is counted, so each step costs the number of sequences, not their length."""
+    positions = [0] * len(sequences)
+    in_tails: dict[ClassKey, int] = {}
+    for sequence in sequences:
+        for item in sequence[1:]:
+            in_tails[item] = in_tails.get(item, 0) + 1
+    result: list[ClassKey] = []
+    while True:
+        live = [i for i, sequence in enumerate(sequences) if positions[i] < len(sequence)]
+        if not live:
+            return result
+        head = next(
+            (
+                sequences[i][positions[i]]
+                for i in live
+                if not in_tails.get(sequences[i][positions[i]])
+            ),
+            None,
+        )
+        if head is None:  # inconsistent hierarchy (Python would raise): the rest depth-first
+            seen = set(result)
+            for i in live:
+                for item in sequences[i][positions[i] :]:
+                    if item not in seen:
+                        seen.add(item)
+                        result.append(item)
+            return result
+        result.append(head)
+        for i in live:
+            if sequences[i][positions[i]] == head:
+                positions[i] += 1
+                if positions[i] < len(sequences[i]):
+                    following = sequences[i][positions[i]]
+                    in_tails[following] -= 1

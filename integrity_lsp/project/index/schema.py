@@ -233,11 +233,18 @@ class IndexSchema(IndexInheritance):
         """
         if model.proxy:
             return self.unique_sets(self.concrete_model(model))
-        memo_key = ("unique", self._key(model))
-        cached = self._memo.get(memo_key)
-        if cached is not None:
-            return cached  # type: ignore[no-any-return]
-        self._memo[memo_key] = ()
+        found = self._bottom_up("unique", self._key(model), self._unique_sets_of, ())
+        return found  # type: ignore[no-any-return]
+
+    def _unique_sets_of(self, key: ClassKey) -> tuple[UniqueSet, ...]:
+        record = self._record(key)
+        if record is None:
+            return ()
+        if record.proxy:
+            return self.unique_sets(self.concrete_model(record))
+        return self._compute_unique_sets(record)
+
+    def _compute_unique_sets(self, model: ModelRecord) -> tuple[UniqueSet, ...]:
         sets: list[UniqueSet] = []
         for field in self.local_fields(model).values():
             if field.is_many_to_many or not field.is_unique:
@@ -267,11 +274,14 @@ class IndexSchema(IndexInheritance):
                         nulls_distinct=record.nulls_distinct is not False,
                     )
                 )
-        for parent in self._direct_concrete_parents(model):
-            sets.extend(self.unique_sets(parent))
-        result = tuple(dict.fromkeys(sets))
-        self._memo[memo_key] = result
-        return result
+        own = tuple(dict.fromkeys(sets))
+        parents = self._direct_concrete_parents(model)
+        inherited = [found for parent in parents for found in self.unique_sets(parent)]
+        if len(parents) == 1:  # a parent's sets are distinct already: only compare with own
+            own_fields = {found.fields for found in own}
+            if not any(found.fields in own_fields for found in inherited):
+                return own + tuple(inherited)
+        return tuple(dict.fromkeys((*own, *inherited)))
 
     def _canonical_fields(self, model: ModelRecord, names: Iterable[str]) -> frozenset[str]:
         return frozenset(

@@ -3,8 +3,9 @@
 Where: `$INTEGRITY_LSP_CACHE_DIR/<hash of the root>/`, else `<root>/.integrity-lsp-cache/` (with
 a `.gitignore` of `*` and a CACHEDIR.TAG). What: one JSON file (never pickle: the cache lives
 in the analysed project, and loading it must not run code) mapping each checked file to its
-findings and to everything they were computed from. An entry is used only when all of it is
-unchanged:
+findings and to everything they were computed from, signed with this user's key and read back
+only whole and valid (`cache/store.py`: a cache someone else wrote is ignored). An entry is
+used only when all of it is unchanged:
 
 - the file's content hash;
 - the run fingerprint: the tool (version and a hash of the package's own source), Python,
@@ -29,7 +30,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
@@ -37,16 +37,15 @@ from pathlib import Path
 from typing import Any
 
 from integrity_lsp._version import __version__
+from integrity_lsp.cache import store
+from integrity_lsp.cache.store import decode, encode
 from integrity_lsp.config import Settings
-from integrity_lsp.findings import Applicability, Edit, Finding, Fix, Location, Severity, Span
+from integrity_lsp.findings import Finding
 from integrity_lsp.project.signals import may_connect_pre_save
 from integrity_lsp.syntax.files import read_project_text
 from integrity_lsp.syntax.walk import python_files
 
 FORMAT = 1
-CACHE_DIR_NAME = ".integrity-lsp-cache"
-ENV_VAR = "INTEGRITY_LSP_CACHE_DIR"
-SELF = "@self"
 _CLASS = re.compile(r"^[ \t]*class[ \t]", re.MULTILINE)
 _DEF = re.compile(r"^([ \t]*)(?:async[ \t]+)?def[ \t]")
 _IMPORT = re.compile(r"^[ \t]*(?:from[ \t]|import[ \t])")
@@ -155,7 +154,7 @@ class JediProbe:
 
 
 def _package_digest() -> str:
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # the whole integrity_lsp package
     sha = hashlib.blake2b(digest_size=16)
     for path in sorted(package.rglob("*.py")):
         sha.update(str(path.relative_to(package)).encode())
@@ -237,76 +236,7 @@ class ProjectState:
         return cls(hashes, structure.hexdigest(), everything.hexdigest())
 
 
-# ---------------------------------------------------------------------- (de)serialising
-
-
-def _span(span: Span) -> list[int]:
-    return [span.start_line, span.start_column, span.end_line, span.end_column]
-
-
-def _path_out(path: Path, own: Path) -> str:
-    return SELF if path == own else str(path)
-
-
-def _path_in(text: str, own: Path) -> Path:
-    return own if text == SELF else Path(text)
-
-
-def encode(finding: Finding, own: Path) -> dict[str, Any]:
-    return {
-        "code": finding.code,
-        "message": finding.message,
-        "path": _path_out(finding.path, own),
-        "span": _span(finding.span),
-        "related": [[_path_out(r.path, own), _span(r.span), r.message] for r in finding.related],
-        "fixes": [
-            [
-                fix.title,
-                fix.applicability.value,
-                [[_path_out(e.path, own), _span(e.span), e.content] for e in fix.edits],
-            ]
-            for fix in finding.fixes
-        ],
-        "severity": finding.severity.value,
-        "name": finding.name,
-        "data": [list(pair) for pair in finding.data],
-    }
-
-
-def decode(data: dict[str, Any], own: Path) -> Finding:
-    return Finding(
-        code=data["code"],
-        message=data["message"],
-        path=_path_in(data["path"], own),
-        span=Span(*data["span"]),
-        related=tuple(
-            Location(_path_in(path, own), Span(*span), message)
-            for path, span, message in data["related"]
-        ),
-        fixes=tuple(
-            Fix(
-                title,
-                Applicability(applicability),
-                tuple(
-                    Edit(_path_in(path, own), Span(*span), content) for path, span, content in edits
-                ),
-            )
-            for title, applicability, edits in data["fixes"]
-        ),
-        severity=Severity(data["severity"]),
-        name=data["name"],
-        data=tuple((str(key), str(value)) for key, value in data["data"]),
-    )
-
-
 # ---------------------------------------------------------------------- the cache
-
-
-def cache_folder(root: Path) -> Path:
-    configured = os.environ.get(ENV_VAR)
-    if configured:
-        return Path(configured) / digest(str(root))
-    return root / CACHE_DIR_NAME
 
 
 class ResultCache:
@@ -327,20 +257,17 @@ class ResultCache:
     def open(cls, root: Path, settings: Settings) -> ResultCache:
         root = Path(os.path.abspath(root))
         state = ProjectState.scan(root)
-        cache = cls(root, run_fingerprint(root, settings), state, cache_folder(root))
+        folder = store.cache_folder(root, digest(str(root)))
+        cache = cls(root, run_fingerprint(root, settings), state, folder)
         cache._load()
         return cache
 
     def _load(self) -> None:
-        text = read_project_text(self.file)
-        try:
-            data = json.loads(text) if text is not None else None
-        except ValueError:
+        if not store.usable(self.folder):
             return
-        if isinstance(data, dict) and data.get("fingerprint") == self.fingerprint:
-            entries = data.get("entries")
-            if isinstance(entries, dict):
-                self._entries = entries
+        entries = store.load(self.file, self.fingerprint)
+        if entries is not None:
+            self._entries = entries
 
     def _current_hash(self, path: str) -> str:
         known = self.state.hashes.get(path)
@@ -351,18 +278,15 @@ class ResultCache:
 
     def lookup(self, path: Path, text: str) -> list[Finding] | None:
         key = str(Path(os.path.abspath(path)))
-        entry = self._entries.get(key)
-        try:
-            valid = (
-                entry is not None
-                and entry["hash"] == digest(text)
-                and entry["structure"] == self.state.structure
-                and (entry["everything"] is None or entry["everything"] == self.state.everything)
-                and all(self._current_hash(p) == h for p, h in entry["reads"].items())
-            )
-            found = [decode(item, path) for item in entry["findings"]] if valid and entry else None
-        except (KeyError, TypeError, ValueError):
-            found = None
+        entry = self._entries.get(key)  # validated whole when the file was read
+        valid = (
+            entry is not None
+            and entry["hash"] == digest(text)
+            and entry["structure"] == self.state.structure
+            and (entry["everything"] is None or entry["everything"] == self.state.everything)
+            and all(self._current_hash(p) == h for p, h in entry["reads"].items())
+        )
+        found = [decode(item, path) for item in entry["findings"]] if valid and entry else None
         if found is None:
             self.misses += 1
         else:
@@ -380,32 +304,15 @@ class ResultCache:
         self._dirty = True
 
     def save(self) -> bool:
-        """Write the cache atomically; False (and nothing written) when the folder is not
-        writable."""
+        """Write the cache atomically; False (and nothing written) when it cannot be."""
         if not self._dirty:
             return True
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            if self.folder.name == CACHE_DIR_NAME:
-                ignore = self.folder / ".gitignore"
-                if not ignore.exists():
-                    ignore.write_text("# Created by integrity-lsp\n*\n", encoding="utf-8")
-                tag = self.folder / "CACHEDIR.TAG"
-                if not tag.exists():
-                    tag.write_text(
-                        "Signature: 8a477f597d28d172789f06886806bc55\n", encoding="utf-8"
-                    )
-            entries = {
-                path: entry
-                for path, entry in self._entries.items()
-                if path in self.state.hashes or os.path.exists(path)
-            }
-            payload = json.dumps({"fingerprint": self.fingerprint, "entries": entries})
-            handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".results-", suffix=".tmp")
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(payload)
-            os.replace(temporary, self.file)
-        except OSError:
+        entries = {
+            path: entry
+            for path, entry in self._entries.items()
+            if path in self.state.hashes or os.path.exists(path)
+        }
+        if not store.save(self.folder, self.file, self.fingerprint, entries):
             return False
         self._dirty = False
         return True
