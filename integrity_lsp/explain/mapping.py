@@ -53,15 +53,16 @@ class Mapper:
 
     def map(self, violation: Violation) -> Mapping:
         mapping = Mapping(table=violation.table)
-        model = self.model_for_table(violation.table) if violation.table else None
+        sharing = self.models_for_table(violation.table) if violation.table else []
+        model = sharing[0] if len(sharing) == 1 else None
         if violation.constraint is not None:
             matches = lookup_name(
                 self.known, violation.constraint, violation.backend, violation.table
             )
             if violation.columns and len(matches) > 1:
                 matches = [m for m in matches if _columns(m.fields) == violation.columns] or matches
-            if model is not None:
-                matches = [m for m in matches if m.model.label == model.label] or matches
+            labels = {candidate.label for candidate in sharing}
+            matches = [m for m in matches if m.model.label in labels] or matches
             if matches and len({m.model.label for m in matches}) == 1:
                 return self._from_constraint(mapping, matches[0], violation)
             if matches:
@@ -69,6 +70,8 @@ class Mapper:
                 mapping.candidate_fields = [(m.model, f) for m in matches for f in m.fields]
                 mapping.notes = [f"{violation.constraint!r} names a constraint in several models"]
                 return mapping
+        if len(sharing) > 1:
+            return self._shared_table(mapping, violation, sharing)
         if model is None:
             return self._without_table(mapping, violation)
         mapping.model = model
@@ -201,18 +204,40 @@ class Mapper:
             mapping.notes = ["the message names no table; every model it fits is listed"]
         return mapping
 
-    def model_for_table(self, table: str) -> ModelRecord | None:
-        model: ModelRecord | None = self.index.model_for_table(table)
-        if model is not None:
-            return model
-        for candidate in self.index.models():
-            if candidate.abstract or candidate.proxy:
-                continue
-            full = self.index.table_name(candidate)
-            for length in (63, 64):  # Django shortens db_table to the backend's limit
-                if db_names.truncate_name(full, length) == table:
-                    return candidate
-        return None
+    def models_for_table(self, table: str) -> list[ModelRecord]:
+        """Every concrete model whose table is `table`: usually one, but two may share a
+        table (an unmanaged model over another's), and then the message cannot tell which."""
+        concrete = [
+            model for model in self.index.models() if not model.abstract and not model.proxy
+        ]
+        tables = [(model, self.index.table_name(model)) for model in concrete]
+        for same in (
+            lambda name: name == table,
+            lambda name: name.lower() == table.lower(),
+            # Django shortens db_table to the backend's limit
+            lambda name: (
+                table in (db_names.truncate_name(name, 63), db_names.truncate_name(name, 64))
+            ),
+        ):
+            found = _distinct_models(model for model, name in tables if same(name))
+            if found:
+                return found
+        return []
+
+    def _shared_table(
+        self, mapping: Mapping, violation: Violation, models: list[ModelRecord]
+    ) -> Mapping:
+        """Several models use the violated table: each is listed, with its fields that fit."""
+        mapping.candidates = models
+        for model in models:
+            if violation.kind == "foreign_key":
+                fields = self.foreign_keys(model, violation.referenced_table)
+            else:
+                fields = self.fields_for_columns(model, violation.columns)
+            mapping.candidate_fields.extend((model, field) for field in fields)
+        labels = ", ".join(model.label for model in models)
+        mapping.notes = [f"{len(models)} models use the table {violation.table!r} ({labels})"]
+        return mapping
 
     def fields_for_columns(self, model: ModelRecord, columns: Sequence[str]) -> list[FieldRecord]:
         by_column = {

@@ -45,7 +45,7 @@ def render_text(explanation: Explanation, root: Path | None = None) -> str:
         table = explanation.table or ""
         lines.append(f"Model:       {model.label} (table {table})  {_where(model.ref, root)}")
     elif explanation.candidates:
-        lines.append("Model:       one of (the message names no table it could be told by):")
+        lines.append("Model:       one of (the message cannot tell which):")
         lines.extend(
             f"               {candidate.label}  {_where(candidate.ref, root)}"
             for candidate in explanation.candidates
