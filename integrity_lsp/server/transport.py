@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import re
 import sys
 import threading
@@ -171,10 +172,13 @@ def serve_stdio(server: Any, stdin: BinaryIO | None = None, stdout: BinaryIO | N
 
 
 def _pump(source: BinaryIO, loop: asyncio.AbstractEventLoop, chunks: asyncio.Queue[bytes]) -> None:
-    """Read `source` until it ends, handing each piece to the event loop ("" at the end)."""
+    """Read `source` until it ends, handing each piece to the event loop ("" at the end).
+    From the file descriptor, not the buffered stream: a daemon thread blocked inside a
+    buffered read holds its lock, and the interpreter aborts at exit waiting for it."""
+    descriptor = source.fileno()
     while True:
         try:
-            data = source.read1(65536)  # type: ignore[attr-defined]
+            data = os.read(descriptor, 65536)
         except (OSError, ValueError):
             data = b""
         try:
