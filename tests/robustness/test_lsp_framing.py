@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.robustness.raw_lsp import RawServer, frame, raw_server
-from tests.robustness.test_fix_writes import PROJECT
 from tests.robustness.support import write_tree
+from tests.robustness.test_fix_writes import PROJECT
 
 HOVER = {"jsonrpc": "2.0", "id": 9999, "method": "textDocument/hover"}
 BODY = json.dumps({"jsonrpc": "2.0", "method": "$/ignored", "params": {}}).encode()

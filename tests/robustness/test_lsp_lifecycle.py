@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.robustness.raw_lsp import raw_server
-from tests.robustness.test_fix_writes import PROJECT
 from tests.robustness.support import write_tree
+from tests.robustness.test_fix_writes import PROJECT
 
 EXPLAIN = "integrity-lsp.explain"
 
