@@ -2,10 +2,11 @@
 editor's `source.fixAll` (one pass).
 
 Findings are taken in their order (file, position, code); each contributes its first fix that
-has edits, an allowed applicability and that the caller accepts (the fixer: every file it
-edits may be written; fix-all: it edits only the document). A fix that edits a line a fix
-chosen before it edits is left for the next pass: two edits on one line, or two insertions at
-one point, have no defined order, and the fixes were computed from the text before either.
+has edits and an allowed applicability, if the caller accepts it (the fixer: every file it
+edits may be written; fix-all: it edits only the document) -- never another fix in its place,
+which would apply an alternative the user did not pick. A fix that edits a line a fix chosen
+before it edits is left for the next pass: two edits on one line, or two insertions at one
+point, have no defined order, and the fixes were computed from the text before either.
 """
 
 from __future__ import annotations
@@ -33,14 +34,10 @@ def select_fixes(
     claimed: dict[Path, list[tuple[int, int]]] = {}
     for finding in sorted(findings, key=Finding.sort_key):
         fix = next(
-            (
-                fix
-                for fix in finding.fixes
-                if fix.edits and fix.applicability in applicability and accept(fix)
-            ),
+            (fix for fix in finding.fixes if fix.edits and fix.applicability in applicability),
             None,
         )
-        if fix is None or any(_overlaps(edit, claimed) for edit in fix.edits):
+        if fix is None or any(_overlaps(edit, claimed) for edit in fix.edits) or not accept(fix):
             continue
         for edit in fix.edits:
             claimed.setdefault(edit.path, []).append((edit.span.start_line, edit.span.end_line))
