@@ -18,6 +18,8 @@ from parso.utils import split_lines as parso_split_lines
 from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument, Workspace
 
+from integrity_lsp.syntax.files import read_project_text
+
 
 def split_lines(text: str) -> list[str]:
     """Lines with their endings, split only at `\\r\\n`, `\\r` and `\\n` (the last may be '')."""
@@ -30,6 +32,16 @@ class SafeTextDocument(TextDocument):
     @property
     def lines(self) -> Sequence[str]:
         return tuple(split_lines(self.source))
+
+    @property
+    def source(self) -> str:
+        """The text. A document pygls makes for a file that is not open (a change or a
+        handler racing a `didClose`) reads the file as every project file is read -- a
+        regular file, under the size cap -- never with pygls's plain read, which waits for
+        ever on a FIFO."""
+        if self._source is None and self.path is not None:
+            return read_project_text(Path(self.path)) or ""
+        return self._source or ""
 
 
 class SafeWorkspace(Workspace):

@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import queue
+import resource
 import subprocess
 import sys
 import threading
@@ -44,8 +45,17 @@ class RawServer:
     """One server process; messages it sends are collected by a reader thread."""
 
     def __init__(
-        self, cwd: Path, *, prefix: Sequence[str] = (), env: dict[str, str] | None = None
+        self,
+        cwd: Path,
+        *,
+        prefix: Sequence[str] = (),
+        env: dict[str, str] | None = None,
+        memory_bytes: int | None = None,
     ) -> None:
+        def limit_memory() -> None:  # pragma: no cover - runs in the child
+            if memory_bytes is not None:
+                resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+
         self.process = subprocess.Popen(
             [*prefix, *SERVER],
             cwd=cwd,
@@ -53,6 +63,7 @@ class RawServer:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            preexec_fn=limit_memory,
         )
         self.received: queue.Queue[dict[str, Any]] = queue.Queue()
         self.seen: list[dict[str, Any]] = []
@@ -209,9 +220,13 @@ class RawServer:
 
 @contextlib.contextmanager
 def raw_server(
-    cwd: Path, *, prefix: Sequence[str] = (), env: dict[str, str] | None = None
+    cwd: Path,
+    *,
+    prefix: Sequence[str] = (),
+    env: dict[str, str] | None = None,
+    memory_bytes: int | None = None,
 ) -> Iterator[RawServer]:
-    server = RawServer(cwd, prefix=prefix, env=env)
+    server = RawServer(cwd, prefix=prefix, env=env, memory_bytes=memory_bytes)
     try:
         yield server
     finally:
