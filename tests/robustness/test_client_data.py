@@ -50,6 +50,18 @@ def _crafted_fix(path: str) -> dict[str, Any]:
     }
 
 
+def _data(root: Path, which: int, *, fixes: bool = False, **fields: Any) -> dict[str, Any]:
+    """A code action's or a diagnostic's `data` (the shape the server writes) carrying a
+    crafted fix: under "fixes" (a diagnostic's) or "fix" (an action's)."""
+    fix = _crafted_fix(_crafted_paths(root)[which])
+    return {
+        **fields,
+        "code": "IL101",
+        "version": 1,
+        **({"fixes": [fix]} if fixes else {"fix": fix}),
+    }
+
+
 def _edits(answer: Any) -> list[tuple[str, str]]:
     """(uri, new text) of every edit in a WorkspaceEdit, a CodeAction or a list of them."""
     found: list[tuple[str, str]] = []
@@ -98,15 +110,7 @@ def test_fixes_in_a_diagnostics_data_are_never_returned(project: Path, which: in
     with raw_server(project) as server:
         server.initialize(project)
         uri, race = _race(server, project)
-        crafted = {
-            **race,
-            "data": {
-                "v": 1,
-                "code": "IL101",
-                "version": 1,
-                "fixes": [_crafted_fix(_crafted_paths(project)[which])],
-            },
-        }
+        crafted = {**race, "data": _data(project, which, v=1, fixes=True)}
         answer = server.request(
             "textDocument/codeAction",
             {
@@ -130,13 +134,7 @@ def test_resolve_never_returns_a_fix_the_server_did_not_offer(project: Path, whi
         forged = {
             "title": "Use `Product.objects.get_or_create()`",
             "kind": "quickfix",
-            "data": {
-                "kind": "fix",
-                "uri": uri,
-                "version": 1,
-                "code": "IL101",
-                "fix": _crafted_fix(_crafted_paths(project)[which]),
-            },
+            "data": _data(project, which, kind="fix", uri=uri),
         }
         answer = server.request("codeAction/resolve", forged)
         _assert_only_own_edits(project, _edits(answer.get("result")))
