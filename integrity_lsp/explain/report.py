@@ -35,7 +35,7 @@ from integrity_lsp.project.records import (
     SourceRef,
 )
 from integrity_lsp.project.resolve import Resolver
-from integrity_lsp.syntax.files import read_project_text
+from integrity_lsp.syntax.files import is_file, read_project_text
 from integrity_lsp.syntax.source import SourceFile
 
 if TYPE_CHECKING:
@@ -233,16 +233,16 @@ def project_path(frame_path: str, root: Path) -> Path | None:
     pure = PureWindowsPath(frame_path) if "\\" in frame_path else PurePosixPath(frame_path)
     if not pure.is_absolute():  # pytest prints paths relative to where it ran
         relative = root.joinpath(*pure.parts)
-        if relative.is_file():
+        if is_file(relative):  # never raises, also under a folder that cannot be entered
             return relative
     elif isinstance(pure, PurePosixPath):
         direct = Path(pure)
-        if direct.is_file() and direct.resolve().is_relative_to(root.resolve()):
+        if is_file(direct) and direct.resolve().is_relative_to(root.resolve()):
             return direct
     parts = [part for part in pure.parts if part not in ("/", "\\") and not part.endswith(":\\")]
     for start in range(len(parts) - 1):
         candidate = root.joinpath(*parts[start:])
-        if candidate.is_file():
+        if is_file(candidate):
             return candidate
     return None
 

@@ -18,6 +18,7 @@ from integrity_lsp.project.bindings import find_definition
 from integrity_lsp.project.imports import ImportTable
 from integrity_lsp.project.index import ProjectIndex
 from integrity_lsp.project.records import ModelRecord
+from integrity_lsp.syntax.files import exists
 from integrity_lsp.syntax.source import SourceFile
 
 _JEDI_CACHE_SIZE = 10_000
@@ -94,9 +95,7 @@ class JediFallback:
         if top in self._library_cache:
             return self._library_cache[top]
         root = self.index.root
-        local = (
-            (root / top).exists() or (root / f"{top}.py").exists() or (root / "src" / top).exists()
-        )
+        local = exists(root / top) or exists(root / f"{top}.py") or exists(root / "src" / top)
         self._library_cache[top] = not local
         return not local
 

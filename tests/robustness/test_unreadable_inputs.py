@@ -70,6 +70,16 @@ def test_check_and_explain_skip_a_folder_that_cannot_be_entered(locked: Path) ->
     explained = run_cli(["explain", MESSAGE], cwd=locked, prefix=user)
     assert explained.returncode != 2, explained.stderr
     assert "shop.Product" in explained.stdout and "services.py" in explained.stdout
+    # a pasted traceback whose frames lie in the folder: looked for there, without a crash
+    traceback = (
+        "Traceback (most recent call last):\n"
+        '  File "/srv/app/pgdata/base/1/views.py", line 3, in add\n'
+        "    Product.objects.create(sku=sku)\n"
+        f"django.db.utils.IntegrityError: {MESSAGE}\n"
+    )
+    explained = run_cli(["explain", "-"], cwd=locked, prefix=user, stdin=traceback.encode())
+    assert explained.returncode != 2, explained.stderr
+    assert "shop.Product" in explained.stdout
 
 
 def test_the_server_skips_a_folder_that_cannot_be_entered(locked: Path) -> None:
