@@ -45,6 +45,18 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--diff", action="store_true", help="print the fixes as a diff; write nothing"
     )
+    scope = check.add_mutually_exclusive_group()
+    scope.add_argument(
+        "--since",
+        metavar="REF",
+        help="IL301-IL303 report on migrations changed since the merge-base of REF and HEAD "
+        "(default: the merge-base with the default branch; outside git: every migration)",
+    )
+    scope.add_argument(
+        "--all-migrations",
+        action="store_true",
+        help="IL301-IL303 report on every migration, not only the new ones",
+    )
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     check.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
     check.add_argument(
@@ -111,6 +123,10 @@ def _settings_for(root: Path, args: argparse.Namespace, err: TextIO) -> Settings
         overrides["select"] = args.select
     if getattr(args, "ignore", None):
         overrides["ignore"] = args.ignore
+    if getattr(args, "all_migrations", False):
+        overrides["migrations-since"] = "all"
+    elif getattr(args, "since", None):
+        overrides["migrations-since"] = args.since
     settings = settings.merged(overrides, origin="command line")
     for warning in settings.warnings:
         err.write(f"integrity-lsp: warning: {warning}\n")

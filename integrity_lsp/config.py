@@ -60,6 +60,9 @@ class Settings:
     atomic_requests: bool | None = None
     django_version: tuple[int, int] | None = None
     settings_module: str | None = None
+    # Which migrations IL301–IL303 report on in `check`: None = those new relative to the git
+    # base (the merge-base with the default branch), "all" = every one, else a git ref.
+    migrations_since: str | None = None
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def is_enabled(self, code: str, path: Path | None = None, root: Path | None = None) -> bool:
@@ -199,6 +202,15 @@ def _apply(base: Settings, mapping: Mapping[str, Any], origin: str) -> Settings:
                 changes["settings_module"] = value.strip()
             else:
                 warnings.append("`settings-module` must be a dotted module name; ignored")
+        elif key == "migrations-since":
+            since = _migrations_since(value)
+            if since is None:
+                warnings.append(
+                    '`migrations-since` must be "auto", "all" or a git ref such as '
+                    f'"origin/main"; got {value!r}; ignored'
+                )
+            else:
+                changes["migrations_since"] = None if since == "auto" else since
         else:
             warnings.append(f"unknown setting `{key}`; ignored")
     prefixed = tuple(f"{origin}: {warning}" for warning in warnings)
@@ -217,6 +229,19 @@ def _severity(value: Any, warnings: list[str]) -> tuple[tuple[str, Severity], ..
             choices = ", ".join(item.value for item in Severity)
             warnings.append(f"`severity.{code}` must be one of {choices}; ignored")
     return tuple(entries)
+
+
+def _migrations_since(value: Any) -> str | None:
+    """`auto`, `all` or what can be a git revision (`origin/main`, `HEAD~3`, a commit id);
+    never something git would read as an option."""
+    if not isinstance(value, str):
+        return None
+    text: str = value.strip()
+    if text.lower() in ("auto", "all"):
+        return text.lower()
+    if text.startswith("-") or not re.fullmatch(r"[\w./@{}~^-]+", text):
+        return None
+    return text
 
 
 def _django_version(value: Any) -> tuple[int, int] | None:

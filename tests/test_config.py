@@ -68,3 +68,19 @@ def test_a_project_under_a_build_folder_is_not_excluded(tmp_path: Path) -> None:
     assert not Settings().is_excluded(root / "shop" / "views.py", root)
     assert Settings().is_excluded(root / "build" / "views.py", root)
     assert Settings().is_excluded(root / ".venv" / "lib" / "x.py", root)
+
+
+def test_migrations_since_takes_auto_all_or_a_git_ref() -> None:
+    assert Settings().migrations_since is None  # auto: the git base
+    assert Settings().merged({"migrations-since": "all"}).migrations_since == "all"
+    assert Settings().merged({"migrations_since": "origin/main"}).migrations_since == "origin/main"
+    assert Settings().merged({"migrations-since": "HEAD~3"}).migrations_since == "HEAD~3"
+    chosen = Settings().merged({"migrations-since": "all"})
+    assert chosen.merged({"migrations-since": "auto"}).migrations_since is None
+
+
+def test_migrations_since_never_passes_an_option_to_git() -> None:
+    for bad in ("--output=/tmp/x", "a b", 3, ""):
+        settings = Settings().merged({"migrations-since": bad})
+        assert settings.migrations_since is None
+        assert any("migrations-since" in warning for warning in settings.warnings)
