@@ -11,7 +11,7 @@ from typing import Any
 
 from integrity_lsp.explain.catalogue import KnownConstraint
 from integrity_lsp.explain.messages import UNDERSTOOD_FORMATS, Violation
-from integrity_lsp.explain.report import Explanation, fills_itself
+from integrity_lsp.explain.report import Explanation
 from integrity_lsp.explain.sites import WriteSite
 from integrity_lsp.findings import Finding
 from integrity_lsp.project.records import FieldRecord, ModelRecord, SourceRef
@@ -114,7 +114,9 @@ def _setting(site: WriteSite, fields: tuple[FieldRecord, ...]) -> str:
     if sets is None:
         return f"may set {names} (not all its values are visible)"
     if not sets:
-        filled = [f"{f.name} by {how}" for f in fields if (how := fills_itself(f)) is not None]
+        filled = [
+            f"{f.name} by {how}" for f in fields if (how := f.filled_when_omitted()) is not None
+        ]
         return f"leaves {names} unset" + (f" (filled: {', '.join(filled)})" if filled else "")
     described = []
     for field in fields:

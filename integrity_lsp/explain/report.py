@@ -28,8 +28,6 @@ from integrity_lsp.explain.sites import WriteSite, find_write_sites
 from integrity_lsp.explain.tracebacks import Frame, MigrationKey
 from integrity_lsp.findings import Finding
 from integrity_lsp.project.records import (
-    AUTO_FIELD_CLASSES,
-    EMPTY_STRING_FIELD_CLASSES,
     FieldRecord,
     ModelRecord,
     SourceRef,
@@ -297,21 +295,6 @@ def _with_block_at(sites: Sequence[WriteSite], line: int, path: Path) -> list[Wr
 # --- ranking -----------------------------------------------------------------------------------
 
 
-def fills_itself(field: FieldRecord) -> str | None:
-    """Why Django gives a NOT NULL field a value when a write leaves it out, if it does."""
-    if field.default is not None:
-        return "default"
-    if field.db_default is not None:
-        return "db_default"
-    if field.auto_now or field.auto_now_add:
-        return "auto_now_add" if field.auto_now_add else "auto_now"
-    if field.field_class in AUTO_FIELD_CLASSES:
-        return "the database"
-    if field.field_class in EMPTY_STRING_FIELD_CLASSES and not field.null:
-        return 'Django\'s ""'  # a null=True CharField is left NULL (Field.get_default)
-    return None
-
-
 def _relevant(site: WriteSite, explanation: Explanation) -> bool:
     """Whether the write can raise this error: an update that visibly leaves the fields alone
     cannot, nor (for a foreign key) any write that visibly never sets it."""
@@ -346,7 +329,7 @@ def _risk(site: WriteSite, explanation: Explanation) -> int:
             score += 5 if sets is None else 8
     elif kind == "not_null":
         omitted = sets is False and site.kind not in ("update", "bulk_update")
-        if "none" in values or (omitted and not any(fills_itself(f) for f in fields)):
+        if "none" in values or (omitted and not any(f.filled_when_omitted() for f in fields)):
             score += 0
         elif sets is None:
             score += 3

@@ -79,6 +79,26 @@ class FieldRecord:
     def known_class(self) -> str:
         return self.django_class or self.field_class
 
+    def filled_when_omitted(self) -> str | None:
+        """How Django or the database gives this column a non-NULL value when a write leaves the
+        field out (`"default"`, `"auto_now_add"`, `'Django\'s ""'` …), or None when the write
+        sends NULL. The one answer for the rules and `explain`. A field class not known to send
+        NULL (a third-party field) counts as filling itself: a rule that cannot be sure says
+        nothing."""
+        if self.auto_now_add or self.auto_now:
+            return "auto_now_add" if self.auto_now_add else "auto_now"
+        if self.db_default is not None:
+            return "db_default"
+        if self.known_class in AUTO_FIELD_CLASSES or self.option("auto_created") == "True":
+            return "the database"
+        if self.default is not None:  # an explicit `default=None` is sent as NULL
+            return "default" if self.default.strip() != "None" else None
+        if self.null or self.known_class in NULL_WHEN_OMITTED_FIELD_CLASSES:
+            return None  # Field.get_default(): NULL unless empty strings are allowed
+        if self.known_class in EMPTY_STRING_FIELD_CLASSES:
+            return 'Django\'s ""'
+        return f"{self.field_class} (not known to send NULL)"
+
     @property
     def is_foreign_key(self) -> bool:
         return self.field_class in RELATION_FIELD_CLASSES

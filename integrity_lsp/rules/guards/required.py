@@ -17,8 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from integrity_lsp.project.records import (
-    AUTO_FIELD_CLASSES,
-    NULL_WHEN_OMITTED_FIELD_CLASSES,
     FieldRecord,
 )
 from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Node, chain_parts, walk
@@ -29,17 +27,6 @@ if TYPE_CHECKING:
     from integrity_lsp.project.records import ModelRecord
 
 _ASSIGNED_CACHE: dict[tuple[str, str], dict[str, frozenset[str]]] = {}
-
-
-def fills_itself(field: FieldRecord) -> bool:
-    """Does Django (or the database) give this field a non-NULL value when the call omits it?"""
-    if field.null or field.auto_now or field.auto_now_add or field.db_default is not None:
-        return True
-    if field.default is not None:
-        return field.default.strip() != "None"
-    if field.field_class in AUTO_FIELD_CLASSES or field.option("auto_created") == "True":
-        return True
-    return field.known_class not in NULL_WHEN_OMITTED_FIELD_CLASSES
 
 
 def missing_fields(ctx: Context, model: ModelRecord, given: set[str]) -> list[FieldRecord]:
@@ -58,7 +45,7 @@ def missing_fields(ctx: Context, model: ModelRecord, given: set[str]) -> list[Fi
     assigned |= index.pre_save_fills.attributes_for(record.name for record in lineage)
     missing = []
     for field in fields.values():
-        if field.is_many_to_many or fills_itself(field):
+        if field.is_many_to_many or field.null or field.filled_when_omitted() is not None:
             continue
         names = {field.name, field.attname} | ({"pk"} if field.primary_key else set())
         if not names & (given | assigned):
