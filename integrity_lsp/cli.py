@@ -69,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("message", help="the error text, or - to read it from stdin")
     explain.add_argument("--root", type=Path, help="the project root (default: found upwards)")
     explain.add_argument("--format", choices=("text", "json"), default="text")
+    explain.add_argument(
+        "--all", action="store_true", help="list every write site (default: the first 10)"
+    )
 
     rule = commands.add_parser("rule", help="show the documentation of one rule")
     rule.add_argument("code")
@@ -202,7 +205,7 @@ def _explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     root = _project_root(args, [], err)
     if root is None:
         return EXIT_ERROR
-    return run_explain(text, root, args.format, out)
+    return run_explain(text, root, args.format, out, show_all=args.all)
 
 
 def _rule(code: str, out: TextIO, err: TextIO) -> int:

@@ -61,12 +61,15 @@ def run_explain(
     root: Path,
     fmt: str,
     out: TextIO,
+    *,
+    show_all: bool = False,
 ) -> int:
     """Explain `text` against the project at `root`, writing `fmt` ("text" | "json") to `out`.
 
     Exit status: 0 when the model was found, 1 when the message was understood but no model of
     the project matches it, 2 when the text holds no message explain understands.
-    Each write site is shown with the checker's findings at it.
+    Each write site is shown with the checker's findings at it; the first `SHOWN_SITES` unless
+    `show_all`.
     """
     parsed = parse_error(text)
     if parsed is None:
@@ -89,8 +92,8 @@ def run_explain(
 
     explanation = attach_findings(explanation, checker_findings)
     if fmt == "json":
-        json.dump(to_json(explanation, root), out, indent=2)
+        json.dump(to_json(explanation, root, show_all=show_all), out, indent=2)
         out.write("\n")
     else:
-        out.write(render_text(explanation, root))
+        out.write(render_text(explanation, root, show_all=show_all))
     return EXIT_FOUND if explanation.found else EXIT_NO_MODEL

@@ -32,7 +32,13 @@ def unrecognised_text() -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_text(explanation: Explanation, root: Path | None = None) -> str:
+# How many write sites are listed unless everything is asked for (`--all`).
+SHOWN_SITES = 10
+
+
+def render_text(
+    explanation: Explanation, root: Path | None = None, *, show_all: bool = False
+) -> str:
     violation = explanation.violation
     by = " by rows already in the table (a migration)" if explanation.existing_rows else ""
     lines = [
@@ -82,8 +88,14 @@ def render_text(explanation: Explanation, root: Path | None = None) -> str:
         lines.append("it themselves):")
     else:
         lines.append("Write sites that can raise it, riskiest first:")
-    for site in explanation.write_sites:
+    shown = explanation.write_sites if show_all else explanation.write_sites[:SHOWN_SITES]
+    for site in shown:
         lines.extend(_site_lines(site, explanation, root))
+    hidden = len(explanation.write_sites) - len(shown)
+    if hidden:
+        lines.append(
+            f"  … and {hidden} more write site{'s' if hidden > 1 else ''} (--all lists them)"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -95,8 +107,12 @@ def _field_text(field: FieldRecord) -> str:
 
 def _site_lines(site: WriteSite, explanation: Explanation, root: Path | None) -> list[str]:
     tags: list[str] = [site.kind]
-    if site.from_traceback:
+    if site.traceback == "frame":
         tags.append("from the traceback")
+    elif site.traceback == "helper":
+        tags.append("called from the traceback's line")
+    if site.test:
+        tags.append("test code")
     setting = _setting(site, explanation.fields_of(site.model))
     if setting:
         tags.append(setting)
@@ -147,7 +163,10 @@ def _display_path(path: Path, root: Path | None) -> str:
 # --- JSON --------------------------------------------------------------------------------------
 
 
-def to_json(explanation: Explanation, root: Path | None = None) -> dict[str, Any]:
+def to_json(
+    explanation: Explanation, root: Path | None = None, *, show_all: bool = False
+) -> dict[str, Any]:
+    sites = explanation.write_sites if show_all else explanation.write_sites[:SHOWN_SITES]
     return {
         "violation": _violation_json(explanation.violation),
         "model": _model_json(explanation.model, explanation.table, root),
@@ -168,7 +187,8 @@ def to_json(explanation: Explanation, root: Path | None = None) -> dict[str, Any
             ".".join(explanation.applying) if explanation.applying is not None else None
         ),
         "notes": list(explanation.notes),
-        "write_sites": [_site_json(site, explanation, root) for site in explanation.write_sites],
+        "write_sites": [_site_json(site, explanation, root) for site in sites],
+        "write_sites_not_shown": len(explanation.write_sites) - len(sites),
         "frames": [
             {"path": frame.path, "line": frame.line, "function": frame.function}
             for frame in explanation.frames
@@ -243,6 +263,8 @@ def _site_json(site: WriteSite, explanation: Explanation, root: Path | None) -> 
         "code": site.code,
         "function": site.function,
         "from_traceback": site.from_traceback,
+        "traceback": site.traceback or None,
+        "test": site.test,
         "sets_fields": site.sets(fields) if fields else None,
         "values": dict(site.values),
         "complete": site.complete,

@@ -24,14 +24,12 @@ from integrity_lsp.explain.migrating import (
     applying_migration,
     existing_rows_notes,
 )
+from integrity_lsp.explain.ranking import rank_key
+from integrity_lsp.explain.ranking import relevant as is_relevant
 from integrity_lsp.explain.sites import WriteSite, find_write_sites
-from integrity_lsp.explain.tracebacks import Frame, MigrationKey
-from integrity_lsp.findings import Finding
-from integrity_lsp.project.records import (
-    FieldRecord,
-    ModelRecord,
-    SourceRef,
-)
+from integrity_lsp.explain.tracebacks import Frame, MigrationKey, called_names
+from integrity_lsp.findings import Finding, Span
+from integrity_lsp.project.records import FieldRecord, ModelRecord, SourceRef
 from integrity_lsp.project.resolve import Resolver
 from integrity_lsp.syntax.files import is_file, read_project_text
 from integrity_lsp.syntax.source import SourceFile
@@ -164,8 +162,14 @@ def explain_parsed(
         index, [*mapping.models, *children], resolver=resolver, settings=settings
     )
     marked = {(site.path, site.span) for site in frame_sites}
+    if frames and not marked:
+        marked_helpers = helper_sites(sites, frames)
+        sites = [
+            replace(site, traceback="helper") if (site.path, site.span) in marked_helpers else site
+            for site in sites
+        ]
     sites = [
-        replace(site, from_traceback=True) if (site.path, site.span) in marked else site
+        replace(site, traceback="frame") if (site.path, site.span) in marked else site
         for site in sites
     ]
     explanation = Explanation(
@@ -189,8 +193,13 @@ def explain_parsed(
 
 def with_sites(explanation: Explanation, sites: Iterable[WriteSite]) -> Explanation:
     """`explanation` with `sites` ranked riskiest first (relevant ones only)."""
-    relevant = [site for site in sites if _relevant(site, explanation)]
-    ranked = sorted(relevant, key=lambda site: (_risk(site, explanation), site.path, site.span))
+    kind = explanation.violation.kind
+
+    def key(site: WriteSite) -> tuple[tuple[int, ...], Path, Span]:
+        return rank_key(site, kind, explanation.fields_of(site.model)), site.path, site.span
+
+    relevant = [s for s in sites if is_relevant(s, kind, explanation.fields_of(s.model))]
+    ranked = sorted(relevant, key=key)
     return replace(explanation, write_sites=tuple(ranked))
 
 
@@ -255,6 +264,51 @@ def _project_frames(frames: Sequence[Frame], root: Path) -> list[tuple[Frame, Pa
     return found
 
 
+def helper_sites(
+    sites: Sequence[WriteSite], frames: Sequence[tuple[Frame, Path]]
+) -> set[tuple[Path, Span]]:
+    """The writes in the functions the innermost project frame's line calls (`helper(…)`,
+    `self.service.add(…)`), or one call further inside a helper of the same file: the frame
+    that called a helper the traceback left out (a library in between, a cut paste).
+    One call further means a helper defined in the frame's file or a file with writes."""
+    files = list(dict.fromkeys(site.path for site in sites))
+    for frame, path in frames:
+        called = called_names(_line_text(path, frame.line) or frame.code)
+        if not called:
+            continue
+        found = {(s.path, s.span) for s in sites if s.function in called}
+        if not found:
+            inner: set[str] = set()
+            for file in dict.fromkeys([path, *files]):
+                inner |= _calls_inside(file, called)
+            found = {(s.path, s.span) for s in sites if s.function in inner - called}
+        if found:
+            return found
+    return set()
+
+
+def _line_text(path: Path, line: int) -> str:
+    text = read_project_text(path, encoding="utf-8-sig")
+    lines = text.splitlines() if text is not None else []
+    return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def _calls_inside(path: Path, functions: set[str]) -> set[str]:
+    """The names the functions named `functions` defined in `path` call."""
+    text = read_project_text(path, encoding="utf-8-sig")
+    if text is None or not any(f"def {function}" in text for function in functions):
+        return set()
+    source = SourceFile(path, text)
+    called: set[str] = set()
+    definitions = list(source.tree.iter_funcdefs())
+    for cls in source.tree.iter_classdefs():
+        definitions.extend(cls.iter_funcdefs())
+    for definition in definitions:
+        if definition.name.value in functions:
+            called |= called_names(definition.get_code())
+    return called
+
+
 def _sites_at_frames(
     index: ProjectIndex,
     resolver: Resolver,
@@ -290,56 +344,3 @@ def _with_block_at(sites: Sequence[WriteSite], line: int, path: Path) -> list[Wr
         return []
     start, end = node.start_pos[0], node.end_pos[0]
     return [site for site in sites if start <= site.span.start_line <= end]
-
-
-# --- ranking -----------------------------------------------------------------------------------
-
-
-def _relevant(site: WriteSite, explanation: Explanation) -> bool:
-    """Whether the write can raise this error: an update that visibly leaves the fields alone
-    cannot, nor (for a foreign key) any write that visibly never sets it."""
-    fields = explanation.fields_of(site.model)
-    if site.from_traceback or not fields:
-        return True
-    if site.sets(fields) is not False:
-        return True
-    return explanation.violation.kind != "foreign_key" and site.kind not in (
-        "update",
-        "bulk_update",
-    )
-
-
-def _risk(site: WriteSite, explanation: Explanation) -> int:
-    """Lower is riskier."""
-    if site.from_traceback:
-        return -100
-    score = -10 * len(site.findings)
-    kind = explanation.violation.kind
-    fields = explanation.fields_of(site.model)
-    sets = site.sets(fields) if fields else None
-    values = {site.value_of(field.name) for field in fields} - {None}
-    creates = site.kind in ("create", "constructor", "save", "bulk_create")
-    if kind == "unique":
-        covered = bool(fields) and {f.name for f in fields} <= set(site.lookup)
-        if covered:
-            score += 20  # get_or_create on the unique fields is the safe pattern
-        elif sets:
-            score += 0 if creates or site.kind == "update_or_create" else 2
-        else:
-            score += 5 if sets is None else 8
-    elif kind == "not_null":
-        omitted = sets is False and site.kind not in ("update", "bulk_update")
-        if "none" in values or (omitted and not any(f.filled_when_omitted() for f in fields)):
-            score += 0
-        elif sets is None:
-            score += 3
-        else:
-            score += 6
-    elif kind == "foreign_key":
-        raw_id = any(f.attname in site.keywords and f.attname != f.name for f in fields)
-        score += 0 if raw_id else (2 if sets else 5)
-    elif sets:
-        score += 0 if "literal" in values else 2
-    else:
-        score += 5
-    return score

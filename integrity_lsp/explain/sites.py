@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from integrity_lsp.analysis.write_scan import project_files, project_write_sites
 from integrity_lsp.analysis.write_values import ValueKind, field_name_of, value_kind
@@ -22,7 +22,25 @@ from integrity_lsp.syntax.nodes import code, enclosing
 if TYPE_CHECKING:
     from integrity_lsp.project.index import ProjectIndex
 
-__all__ = ["WriteSite", "find_write_sites", "project_files"]
+__all__ = ["WriteSite", "find_write_sites", "is_test_path", "project_files"]
+
+# How a pasted traceback names a write: its line is in a frame, or a frame's line calls the
+# function the write is in.
+TracebackLink = Literal["", "frame", "helper"]
+_TEST_FOLDERS = frozenset({"tests", "test", "testing", "testcases", "test_utils"})
+_TEST_FILES = frozenset({"tests.py", "test.py", "conftest.py", "testcases.py"})
+
+
+def is_test_path(path: Path, root: Path) -> bool:
+    """Whether `path` is test code: under a `tests/` folder, `test_*.py`, `*_tests.py`, …"""
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        parts = (path.name,)
+    name = parts[-1]
+    if name in _TEST_FILES or name.startswith("test_") or name.endswith(("_test.py", "_tests.py")):
+        return True
+    return any(part in _TEST_FOLDERS for part in parts[:-1])
 
 
 @dataclass(frozen=True)
@@ -40,7 +58,12 @@ class WriteSite:
     lookup: tuple[str, ...] = ()  # get_or_create / update_or_create lookup fields
     keywords: tuple[str, ...] = ()  # the keywords as written (`customer_id` vs `customer`)
     findings: tuple[Finding, ...] = ()
-    from_traceback: bool = False
+    traceback: TracebackLink = ""
+    test: bool = False  # in test code (see `is_test_path`)
+
+    @property
+    def from_traceback(self) -> bool:
+        return bool(self.traceback)
 
     @property
     def line(self) -> int:
@@ -97,4 +120,5 @@ def _shown(index: ProjectIndex, site: SharedSite) -> WriteSite:
         complete=site.complete,
         lookup=lookup,
         keywords=tuple(site.values) if site.kind != "bulk_update" else (),
+        test=is_test_path(site.path, index.root),
     )

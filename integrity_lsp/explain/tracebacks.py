@@ -93,3 +93,15 @@ def parse_frames(text: str) -> tuple[Frame, ...]:
 
 def _frame_match(line: str) -> re.Match[str] | None:
     return _PY_FRAME.match(line) or _PAGE_FRAME.match(line) or _PYTEST_FRAME.match(line)
+
+
+_CALL = re.compile(r"(?<![\w.])(?:[A-Za-z_]\w*\.)*(?P<name>[A-Za-z_]\w*)\s*\(")
+_NOT_CALLS = frozenset({"if", "elif", "while", "for", "return", "and", "or", "not", "in", "def"})
+
+
+def called_names(code: str) -> set[str]:
+    """The names of the functions and methods `code` calls (`helper(`, `self.svc.add(`)."""
+    names = {m["name"] for m in _CALL.finditer(code)} - _NOT_CALLS
+    if "save" in names:  # a serializer's save() runs its create() / update()
+        names |= {"create", "update"}
+    return names
