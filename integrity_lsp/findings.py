@@ -74,10 +74,6 @@ class Fix:
     applicability: Applicability
     edits: tuple[Edit, ...] = ()
 
-    @property
-    def is_multi_file(self) -> bool:
-        return len({edit.path for edit in self.edits}) > 1
-
 
 @dataclass(frozen=True)
 class Finding:

@@ -66,11 +66,3 @@ class Context:
 
     def replace(self, **changes: Any) -> Context:
         return replace(self, **changes)
-
-    @property
-    def in_atomic(self) -> bool:
-        return bool(self.atomic)
-
-    @property
-    def innermost_atomic(self) -> AtomicBlock | None:
-        return self.atomic[-1] if self.atomic else None

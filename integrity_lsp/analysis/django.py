@@ -20,10 +20,8 @@ from integrity_lsp.syntax.nodes import (
     arguments,
     chain_parts,
     code,
-    keyword_arguments,
     links,
     normalised,
-    walk,
 )
 
 if TYPE_CHECKING:
@@ -74,12 +72,6 @@ class OrmCall:
     @property
     def final_call(self) -> Node | None:
         return self.methods[-1].call
-
-    def call_of(self, name: str) -> Node | None:
-        for link in self.methods:
-            if link.name == name:
-                return link.call
-        return None
 
     def lookup(self, *, skip_last: bool = False) -> dict[str, Argument] | None:
         """The keyword lookups of `filter`/`get` steps; None when not a plain lookup."""
@@ -175,16 +167,6 @@ def _text_between(first: Node, last: Node) -> str:
             break
         leaf = leaf.get_next_leaf()
     return "".join(parts)
-
-
-def orm_calls_in(node: Node, index: ProjectIndex | None = None) -> list[OrmCall]:
-    found = []
-    for candidate in walk(node):
-        if candidate.type in CALL_CHAIN_TYPES:
-            call = parse_orm_call(candidate, index)
-            if call is not None:
-                found.append(call)
-    return found
 
 
 @dataclass(frozen=True)
@@ -333,14 +315,6 @@ def catches_integrity_error(try_stmt: Node) -> bool:
         INTEGRITY_ERROR_CATCHERS & set(handler_names(clause))
         for clause, _ in except_clauses(try_stmt)
     )
-
-
-def try_body(try_stmt: Node) -> Node:
-    return try_stmt.children[2]
-
-
-def kwargs_of(call_trailer: Node | None) -> dict[str, Argument]:
-    return keyword_arguments(call_trailer)
 
 
 def constructor_call_prefix(expression: Node) -> tuple[str, Node, Node] | None:

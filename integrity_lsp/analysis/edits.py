@@ -85,13 +85,6 @@ def _error_count(text: str) -> int:
     return len(list(GRAMMAR.iter_errors(parse(text))))
 
 
-def reindent(block: str, indent: str) -> str:
-    """Indent every non-empty line of `block` by `indent`."""
-    return "".join(
-        (indent + line if line.strip() else line) for line in block.splitlines(keepends=True)
-    )
-
-
 def replace_node(path: Path, node: Node, content: str) -> Edit:
     """Replace a node's own code (its leading comments and whitespace are kept)."""
     first = node.get_first_leaf()

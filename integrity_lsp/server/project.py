@@ -85,10 +85,6 @@ class Project:
         waiter (a newer keystroke) must not cancel what every other waiter waits for."""
         await self._indexed.wait()
 
-    @property
-    def is_ready(self) -> bool:
-        return self._indexed.is_set()
-
     async def build(self, settings: Settings) -> Environment | None:
         """(Re)build the index for these settings; unsaved models/migrations are applied."""
         self.settings = settings

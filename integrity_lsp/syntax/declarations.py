@@ -70,14 +70,6 @@ def split_call(node: Any) -> tuple[list[Any], Any] | None:
     return children[:-1], children[-1]
 
 
-def callee_name(node: Any) -> str | None:
-    """The dotted callee of a call node (`models.CharField` for `models.CharField(...)`)."""
-    call = split_call(node)
-    if call is None:
-        return None
-    return dotted_parts(call[0])
-
-
 @dataclass
 class Arguments:
     positional: list[Any] = field(default_factory=list)

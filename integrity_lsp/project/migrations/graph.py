@@ -255,10 +255,6 @@ def _order(
     return visited
 
 
-def app_keys(plan: Plan, app_label: str) -> list[MigrationKey]:
-    return [key for key in plan.order if key[0] == app_label]
-
-
 def dependents(
     migrations: Iterable[MigrationFile], target: MigrationKey
 ) -> list[tuple[MigrationFile, Dependency]]:

@@ -122,9 +122,6 @@ class AppState:
     def model(self, name: str) -> ModelState | None:
         return self.models.get(name.lower())
 
-    def last_migration(self) -> MigrationKey | None:
-        return self.migrations[-1] if self.migrations else None
-
 
 def replay(label: str, migrations: Iterable[MigrationFile]) -> AppState:
     """Apply the app's migrations (already in plan order) to an empty state."""
