@@ -1,5 +1,7 @@
 """Whole-process measurement: wall time and peak RSS of a command and all its children.
 
+CPU time is the user + system time `wait4` reports: the process's own and that of every child
+it waited for (worker processes included), so it hardly moves when other jobs share the cores.
 Peak RSS is the larger of the kernel's exact high-water mark of the main process (`wait4`) and
 the peak of the summed RSS of the whole process tree, sampled from /proc every 20 ms (so worker
 processes count). On systems without /proc only the first is available.
@@ -26,6 +28,7 @@ class Run:
     peak_rss_kib: int
     returncode: int
     stderr_tail: str
+    cpu: float = 0.0  # user + system seconds of the process and the children it waited for
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,10 @@ class Summary:
     @property
     def median_wall(self) -> float:
         return statistics.median(run.wall for run in self.runs)
+
+    @property
+    def median_cpu(self) -> float:
+        return statistics.median(run.cpu for run in self.runs)
 
     @property
     def peak_rss_mib(self) -> float:
@@ -123,7 +130,8 @@ def run_once(
         process.returncode = os.waitstatus_to_exitcode(status)
         errors.seek(0)
         tail = errors.read()[-2000:].decode("utf-8", "replace")
-    return Run(wall, max(peak[0], int(usage.ru_maxrss)), process.returncode, tail)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(wall, max(peak[0], int(usage.ru_maxrss)), process.returncode, tail, cpu)
 
 
 def measure(
