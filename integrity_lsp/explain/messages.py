@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from integrity_lsp.explain.text_forms import in_english, unwrapped
 from integrity_lsp.explain.tracebacks import (
     Frame,
     MigrationKey,
@@ -63,7 +64,10 @@ UNDERSTOOD_FORMATS = (
     "MariaDB:    (4025, 'CONSTRAINT `name` failed for `db`.`app_model`')",
     "            (1265, \"Data truncated for column 'col' at row 1\")  (in migrate's output only)",
     "Any of these may be pasted alone, inside a Python traceback or migrate's output, or as"
-    " Django's debug page.",
+    " Django's debug page;",
+    "PostgreSQL's in the server's language (lc_messages: de, es, fr, it, ja, ka, ko, ru, sv, uk,"
+    " zh_CN, zh_TW),",
+    "JSON-escaped (a log line) or hard-wrapped across lines (an e-mail, a commit message).",
 )
 
 
@@ -112,19 +116,41 @@ def parse_error(text: str) -> ParsedError | None:
 
 def parse_violation(text: str) -> Violation | None:
     """The first IntegrityError message found in `text`, whatever surrounds it."""
-    text = normalise(text)
+    text = in_english(normalise(text))
     tiers = [_PARSERS, _FALLBACKS]
     if shows_migration(text):
         tiers.append(_IN_MIGRATION)
+    # A message hard-wrapped across lines is read again as one line; that reading wins when it
+    # says more about the same violation (the second column of a wrapped SQLite list).
+    variants = dict.fromkeys([text, unwrapped(text)])
     for parsers in tiers:
-        found: list[tuple[int, Violation]] = []
-        for pattern, build in parsers:
-            match = pattern.search(text)
-            if match is not None:
-                found.append((match.start(), build(match, text)))
-        if found:
-            return min(found, key=lambda item: item[0])[1]
+        best: Violation | None = None
+        for variant in variants:
+            found = _first_violation(parsers, variant)
+            if found is not None and (best is None or _says_more(found, best)):
+                best = found
+        if best is not None:
+            return best
     return None
+
+
+def _first_violation(
+    parsers: tuple[tuple[re.Pattern[str], _Builder], ...], text: str
+) -> Violation | None:
+    found: list[tuple[int, Violation]] = []
+    for pattern, build in parsers:
+        match = pattern.search(text)
+        if match is not None:
+            found.append((match.start(), build(match, text)))
+    return min(found, key=lambda item: item[0])[1] if found else None
+
+
+def _says_more(found: Violation, best: Violation) -> bool:
+    def detail(violation: Violation) -> int:
+        names = (violation.table, violation.constraint, violation.referenced_table)
+        return len(violation.columns) + len(violation.values) + sum(n is not None for n in names)
+
+    return found.kind == best.kind and detail(found) > detail(best)
 
 
 # --- the messages ---------------------------------------------------------------------------
@@ -170,7 +196,7 @@ def _pg_detail(text: str, start: int) -> re.Match[str] | None:
 
 
 _PG_KEY_DETAIL = re.compile(
-    r"DETAIL:\s+Key \((?P<cols>.*?)\)=\((?P<vals>.*)\) "
+    r"DETAIL:\s+Key \((?P<cols>.*?)\)=\((?P<vals>.*?)\) "
     r"(?:already exists|is duplicated|is not present in table \"(?P<ref>[^\"]+)\""
     r"|is still referenced from table \"(?P<child>[^\"]+)\")\.?"
 )
@@ -247,7 +273,7 @@ _PG_NOT_NULL = re.compile(
 )
 _PG_FK = re.compile(
     r'(?P<op>insert or update|update or delete) on table "(?P<table>[^"\n]+)" violates foreign key'
-    r' constraint "(?P<name>[^"\n]+)"(?: on table "(?P<child>[^"\n]+)")?'
+    r' constraint(?: "(?P<name>[^"\n]+)")?(?: on table "(?P<child>[^"\n]+)")?'
 )
 _PG_CHECK = re.compile(
     r'new row for relation "(?P<table>[^"\n]+)" violates check constraint "(?P<name>[^"\n]+)"'
@@ -338,6 +364,11 @@ _MY_FK = re.compile(
     r" FOREIGN KEY \((?P<cols>[^)]*)\) REFERENCES (?P<ref>`[^`]+`(?:\.`[^`]+`)?)"
     r" \((?P<refcols>[^)]*)\)"
 )
+# The clause cut after the table (a truncated log line): the table still narrows it.
+_MY_FK_TABLE = re.compile(
+    r"Cannot (?P<op>add or update a child|delete or update a parent) row: a foreign key"
+    r" constraint fails \((?P<table>`[^`]+`(?:\.`[^`]+`)?)"
+)
 _MY_FK_SHORT = re.compile(
     r"Cannot (?:add or update a child|delete or update a parent) row: a foreign key"
     r" constraint fails"
@@ -383,6 +414,11 @@ def _my_fk(match: re.Match[str], _text: str) -> Violation:
         match.group(0),
         _split_list(match["refcols"]),
     )
+
+
+def _my_fk_table(match: re.Match[str], _text: str) -> Violation:
+    table = _last_part(match["table"])
+    return Violation("foreign_key", "mysql", table, (), None, (), None, match.group(0))
 
 
 def _my_fk_short(match: re.Match[str], _text: str) -> Violation:
@@ -437,6 +473,9 @@ _PARSERS: tuple[tuple[re.Pattern[str], _Builder], ...] = (
     (_MARIA_CHECK, _maria_check),
 )
 # A truncated MySQL FK message (no clause) still says what failed.
-_FALLBACKS: tuple[tuple[re.Pattern[str], _Builder], ...] = ((_MY_FK_SHORT, _my_fk_short),)
+_FALLBACKS: tuple[tuple[re.Pattern[str], _Builder], ...] = (
+    (_MY_FK_TABLE, _my_fk_table),
+    (_MY_FK_SHORT, _my_fk_short),
+)
 # Read only when the text shows a migration running (migrate's `Applying …` or its frames).
 _IN_MIGRATION: tuple[tuple[re.Pattern[str], _Builder], ...] = ((_MY_TRUNCATED, _my_truncated),)

@@ -68,7 +68,11 @@ def render_text(
         if constraint.condition:
             label = "check" if constraint.kind == "check" else "only where"
             lines.append(f"             {label} {constraint.condition}")
-    elif violation.kind == "not_null" and explanation.fields:
+    elif (
+        violation.kind == "not_null"
+        and explanation.fields
+        and not any(field.null for field in explanation.fields)
+    ):
         lines.append("Constraint:  NOT NULL (the field has null=False, the default)")
     if explanation.applying is not None:
         app_label, name = explanation.applying

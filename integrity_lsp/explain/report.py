@@ -45,6 +45,11 @@ RELEVANT_CODES: dict[str, frozenset[str]] = {
     "foreign_key": frozenset({"IL202", "IL204"}),
     "check": frozenset({"IL202", "IL205"}),
 }
+# The message says NOT NULL where the model says null=True: the code and the schema disagree.
+SCHEMA_DIFFERS = (
+    "the model allows NULL here ({fields} has null=True): the database schema differs from this"
+    " code — a migration not applied, or applied from another branch"
+)
 _LIBRARY_MARKERS = ("site-packages", "dist-packages", "<frozen", "<string>")
 
 
@@ -151,6 +156,9 @@ def explain_parsed(
         else None
     )
     notes = list(mapping.notes)
+    nullable = [f.name for f in mapping.fields if f.null]
+    if violation.kind == "not_null" and nullable:
+        notes.append(SCHEMA_DIFFERS.format(fields=", ".join(nullable)))
     if existing_rows:
         notes.extend(
             existing_rows_notes(

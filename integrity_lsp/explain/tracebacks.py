@@ -8,6 +8,8 @@ import html
 import re
 from dataclasses import dataclass
 
+from integrity_lsp.explain.text_forms import json_unescaped
+
 
 @dataclass(frozen=True)
 class Frame:
@@ -23,6 +25,8 @@ MigrationKey = tuple[str, str]  # (app label, migration name)
 
 
 def normalise(text: str) -> str:
+    """`text` with HTML entities and JSON string escapes undone and line ends as `\\n`."""
+    text = json_unescaped(text)
     if "&quot;" in text or "&#x27;" in text or "&#39;" in text or "&lt;" in text:
         text = html.unescape(text)
     return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -20,6 +20,10 @@ POSTGRES = {
     "USER": os.environ.get("INTEGRITY_LSP_PG_USER", "postgres"),
     "HOST": os.environ.get("INTEGRITY_LSP_PG_HOST", "127.0.0.1"),
     "PORT": os.environ.get("INTEGRITY_LSP_PG_PORT", "5432"),
+    # e.g. `-c lc_messages=de_DE.utf8`: the server's messages in another language
+    "OPTIONS": {"options": os.environ["INTEGRITY_LSP_PG_OPTIONS"]}
+    if os.environ.get("INTEGRITY_LSP_PG_OPTIONS")
+    else {},
 }
 MARIADB = {
     "ENGINE": "django.db.backends.mysql",
