@@ -1,8 +1,13 @@
 """Settings: one model for both front ends, read from `[tool.integrity-lsp]` and from the editor.
 
-`load_settings(root)` reads pyproject.toml; `Settings.merged(mapping)` overlays the server's
-`initializationOptions` / `workspace/configuration`. Bad values never raise: they are reported
-as warnings and the default is kept, so a broken config cannot stop the checker or the server.
+`load_settings(root)` reads `root/pyproject.toml` (the server's project); `find_config(start)`
+finds the closest pyproject.toml with a `[tool.integrity-lsp]` table upwards from a file, up to
+the repository root, and `load_config(path)` reads one (the command line's discovery, as
+ruff's). `Settings.merged(mapping)` overlays the server's `initializationOptions` /
+`workspace/configuration` or the command line's flags. Bad values never raise: they are
+reported as warnings and the default is kept, so a broken config cannot stop the checker or the
+server. Patterns (`exclude`, `per-file-ignores`) are relative to the configuration file's
+folder.
 """
 
 from __future__ import annotations
@@ -63,7 +68,14 @@ class Settings:
     # Which migrations IL301–IL303 report on in `check`: None = those new relative to the git
     # base (the merge-base with the default branch), "all" = every one, else a git ref.
     migrations_since: str | None = None
+    force_exclude: bool = False  # exclusions apply to paths named on the command line too
+    respect_gitignore: bool = True
+    config_path: Path | None = None  # the file these settings were read from
     warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    def _base(self, root: Path | None) -> Path | None:
+        """What patterns are relative to: the configuration file's folder, else the root."""
+        return self.config_path.parent if self.config_path is not None else root
 
     def is_enabled(self, code: str, path: Path | None = None, root: Path | None = None) -> bool:
         """ruff's selection semantics: the longest matching prefix of select/ignore wins."""
@@ -73,7 +85,7 @@ class Settings:
             return False
         if path is not None:
             for pattern, codes in self.per_file_ignores:
-                if _path_matches(path, pattern, root) and _longest_prefix(code, codes) >= 0:
+                if _path_matches(path, pattern, self._base(root)) and _longest_prefix(code, codes) >= 0:
                     return False
         return True
 
@@ -84,7 +96,8 @@ class Settings:
                 relative = Path(os.path.abspath(path)).relative_to(os.path.abspath(root))
         if set(relative.parts) & set(DEFAULT_EXCLUDE):
             return True
-        return any(_path_matches(path, pattern, root) for pattern in self.exclude)
+        base = self._base(root)
+        return any(_path_matches(path, pattern, base) for pattern in self.exclude)
 
     def severity_for(self, code: str, default: Severity) -> Severity:
         best = -1
@@ -157,13 +170,16 @@ def _apply(base: Settings, mapping: Mapping[str, Any], origin: str) -> Settings:
     if not isinstance(mapping, Mapping):
         return replace(base, warnings=(*base.warnings, f"{origin}: expected a table; ignored"))
     normalised = {str(key).replace("_", "-"): value for key, value in mapping.items()}
-    for key, value in normalised.items():
+    # `extend-*` adds to the same table's base key whatever the order they are written in
+    # (`select` and `extend-select` together select both), so the base keys go first.
+    ordered = sorted(normalised.items(), key=lambda item: item[0].startswith("extend-"))
+    for key, value in ordered:
         if key in ("select", "ignore", "extend-select", "extend-ignore"):
             codes = _codes(value, key, warnings)
             if codes is not None:
                 target = key.removeprefix("extend-")
                 if key.startswith("extend-"):
-                    codes = (*getattr(base, target), *codes)
+                    codes = (*changes.get(target, getattr(base, target)), *codes)
                 changes[target] = codes
         elif key == "per-file-ignores":
             if not isinstance(value, Mapping):
@@ -180,12 +196,17 @@ def _apply(base: Settings, mapping: Mapping[str, Any], origin: str) -> Settings:
             if strings is not None:
                 target = key.removeprefix("extend-").replace("-", "_")
                 if key.startswith("extend-"):
-                    strings = (*getattr(base, target), *strings)
+                    strings = (*changes.get(target, getattr(base, target)), *strings)
                 changes[target] = strings
         elif key == "severity":
             severity = _severity(value, warnings)
             if severity is not None:
                 changes["severity"] = severity
+        elif key in ("force-exclude", "respect-gitignore"):
+            if isinstance(value, bool):
+                changes[key.replace("-", "_")] = value
+            else:
+                warnings.append(f"`{key}` must be true or false; ignored")
         elif key == "atomic-requests":
             if isinstance(value, bool) or value is None:
                 changes["atomic_requests"] = value
@@ -259,23 +280,59 @@ def find_pyproject(root: Path) -> Path | None:
 def load_settings(root: Path) -> Settings:
     """Settings from `root/pyproject.toml`; a file that is not valid TOML raises ConfigError."""
     pyproject = find_pyproject(root)
-    if pyproject is None:
-        return Settings()
+    return Settings() if pyproject is None else load_config(pyproject)
+
+
+def find_config(start: Path) -> Path | None:
+    """The closest pyproject.toml holding a `[tool.integrity-lsp]` table, from the folder
+    `start` upwards, up to the repository root (the folder holding `.git`), as ruff finds its
+    configuration. One that is not valid TOML is found too (loading it then says why)."""
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file() and _has_section(candidate):
+            return candidate
+        if (folder / ".git").exists():
+            return None
+    return None
+
+
+def _has_section(pyproject: Path) -> bool:
+    text = read_project_text(pyproject, warn=lambda warning: None)
+    if text is None:
+        return True  # cannot be read: loading it reports that, rather than skipping the file
+    try:
+        tool = tomllib.loads(text).get("tool")
+    except tomllib.TOMLDecodeError:
+        return f"[tool.{SECTION}" in text  # broken: it counts if it meant to configure us
+    return isinstance(tool, Mapping) and SECTION in tool
+
+
+def parse_toml(text: str, origin: str) -> dict[str, Any]:
+    """A TOML document; ConfigError naming `origin` when it is not one."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{origin}: cannot read configuration: {error}") from error
+
+
+def load_config(pyproject: Path) -> Settings:
+    """Settings from the `[tool.integrity-lsp]` table of one file (defaults without one); a
+    file that cannot be read or is not valid TOML raises ConfigError."""
     problems: list[ReadWarning] = []
     text = read_project_text(pyproject, warn=problems.append)
     if text is None:
-        error = problems[0].error
+        error = problems[0].error if problems else None
         raise ConfigError(f"{pyproject}: cannot read configuration: {error}") from error
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{pyproject}: cannot read configuration: {error}") from error
+    data = parse_toml(text, str(pyproject))
+    base = Settings(config_path=pyproject)
     tool = data.get("tool", {})
     if not isinstance(tool, Mapping):  # `tool = 1`: valid TOML, but no tables under it
-        return Settings(warnings=(f"{pyproject}: `tool` must be a table; ignored",))
+        return replace(base, warnings=(f"{pyproject}: `tool` must be a table; ignored",))
     table = tool.get(SECTION)
     if table is None:
-        return Settings()
+        return base
     if not isinstance(table, Mapping):
-        return Settings(warnings=(f"{pyproject}: [tool.{SECTION}] must be a table; ignored",))
-    return Settings().merged(table, origin=f"{pyproject.name} [tool.{SECTION}]")
+        return replace(
+            base, warnings=(f"{pyproject}: [tool.{SECTION}] must be a table; ignored",)
+        )
+    return base.merged(table, origin=f"{pyproject.name} [tool.{SECTION}]")
