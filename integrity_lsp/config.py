@@ -84,8 +84,9 @@ class Settings:
         if best_select < 0 or best_ignore >= best_select:
             return False
         if path is not None:
+            base = self._base(root)
             for pattern, codes in self.per_file_ignores:
-                if _path_matches(path, pattern, self._base(root)) and _longest_prefix(code, codes) >= 0:
+                if _path_matches(path, pattern, base) and _longest_prefix(code, codes) >= 0:
                     return False
         return True
 
@@ -310,9 +311,10 @@ def _has_section(pyproject: Path) -> bool:
 def parse_toml(text: str, origin: str) -> dict[str, Any]:
     """A TOML document; ConfigError naming `origin` when it is not one."""
     try:
-        return tomllib.loads(text)
+        data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{origin}: cannot read configuration: {error}") from error
+    return data
 
 
 def load_config(pyproject: Path) -> Settings:
@@ -332,7 +334,5 @@ def load_config(pyproject: Path) -> Settings:
     if table is None:
         return base
     if not isinstance(table, Mapping):
-        return replace(
-            base, warnings=(f"{pyproject}: [tool.{SECTION}] must be a table; ignored",)
-        )
+        return replace(base, warnings=(f"{pyproject}: [tool.{SECTION}] must be a table; ignored",))
     return base.merged(table, origin=f"{pyproject.name} [tool.{SECTION}]")

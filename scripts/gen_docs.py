@@ -12,20 +12,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from integrity_lsp.analysis import rule_docs  # noqa: E402
 from integrity_lsp.rules import load_rules  # noqa: E402
 
 START, END = "<!-- rules:start -->", "<!-- rules:end -->"
 
 
 def rule_page(code: str) -> str:
-    rule = load_rules()[code]
-    return f"# {rule.code}: {rule.name}\n\nDefault severity: {rule.severity.value}\n\n{rule.doc}\n"
+    return rule_docs.rule_page(load_rules()[code])
 
 
 def rule_table() -> str:
-    rows = ["| code | name | what it finds |", "|---|---|---|"]
+    rows = [rule_docs.TABLE_HEADER]
     for rule in load_rules().values():
-        rows.append(f"| [{rule.code}](docs/rules/{rule.code}.md) | {rule.name} | {rule.summary} |")
+        rows.append(rule_docs.table_row(rule, link=f"docs/rules/{rule.code}.md"))
     return "\n".join(rows)
 
 

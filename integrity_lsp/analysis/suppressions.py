@@ -55,6 +55,22 @@ def find_line_noqa(line_number: int, line_text: str) -> NoqaComment | None:
     return None
 
 
+def noqa_insertion(line_text: str, code: str) -> tuple[int, str] | None:
+    """Where and what to insert on a line so that `code` is suppressed there: `# noqa: CODE`
+    at its end, or `, CODE` after the codes of the noqa already there. None: nothing to add
+    (already suppressed) or nothing safe to add (after a `\\` continuation a comment would
+    break the statement). The editor's "Disable for this line" and `check --add-noqa` share it.
+    """
+    if line_text.rstrip().endswith("\\"):
+        return None
+    noqa = find_line_noqa(0, line_text)
+    if noqa is not None:
+        if not noqa.codes or code in noqa.codes:
+            return None
+        return noqa.end_column, f", {code}"
+    return len(line_text), f"  # noqa: {code}"
+
+
 def file_level_codes(text: str) -> frozenset[str] | None:
     """Codes silenced for the whole file (ALL_CODES for all), or None."""
     if "integrity-lsp" not in text:

@@ -11,6 +11,7 @@ import gc
 import multiprocessing
 import os
 import pickle
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -20,13 +21,14 @@ from typing import Any
 from integrity_lsp.analysis.context import Environment
 from integrity_lsp.cache import Deps, JediProbe, Recorder, ResultCache, digest
 from integrity_lsp.checker.environment import LazyIndex, build_environment
-from integrity_lsp.checker.single import check_source
+from integrity_lsp.checker.single import check_source, might_matter
 from integrity_lsp.config import Settings
 from integrity_lsp.findings import Finding
 from integrity_lsp.project.index import ProjectIndex
 from integrity_lsp.project.migrations.history import history_for
 from integrity_lsp.rules import load_rules
 from integrity_lsp.syntax.files import is_dir, read_source, take_read_warnings
+from integrity_lsp.syntax.source import cpython_tree
 from integrity_lsp.syntax.walk import python_files
 
 
@@ -37,6 +39,9 @@ class CheckReport:
     files_checked: int = 0
     internal_errors: int = 0  # files skipped because checking them raised (a bug to report)
     unreadable_named: int = 0  # paths named (not found in a folder) that could not be read
+    # Files a rule would read that CPython does not parse: not checked (parso would guess
+    # at broken code, and a rule that cannot be sure says nothing), and said so.
+    syntax_errors: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -207,6 +212,9 @@ def _collect(
 ) -> None:
     for outcome in outcomes:
         report.files_checked += 1
+        if outcome.syntax_error is not None:
+            report.syntax_errors.append(outcome.syntax_error)
+            continue
         if outcome.error is not None:
             report.errors.append(outcome.error)
             report.internal_errors += outcome.crashed
@@ -228,18 +236,37 @@ class _Outcome:
     deps: Deps | None = None
     error: str | None = None
     crashed: bool = False
+    syntax_error: str | None = None
 
 
 def _check_file(path: Path, env: Environment, record: bool) -> _Outcome:
     text, error = read_source(path)
     if text is None:
         return _Outcome(path, error=error or f"{path}: cannot read")
+    problem = syntax_error(text) if might_matter(text) else None
+    if problem is not None:
+        return _Outcome(path, syntax_error=f"{path}:{problem}; not checked")
     try:
         return _check_text(path, text, env, record)
     except Exception as problem:  # a bug in one rule costs this file, not the whole run
         reason = f"{type(problem).__name__}: {problem}"
         message = f"{path}: internal error while checking ({reason}); skipped, please report it"
         return _Outcome(path, error=message, crashed=True)
+
+
+def syntax_error(text: str) -> str | None:
+    """Where and why CPython rejects the text ("LINE:COL: SyntaxError: ..."), or None."""
+    if cpython_tree(text) is not None:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, "<checked>", "exec", dont_inherit=True)
+    except SyntaxError as error:
+        return f"{error.lineno or 1}:{error.offset or 1}: SyntaxError: {error.msg}"
+    except (ValueError, RecursionError, MemoryError) as error:
+        return f"1:1: {type(error).__name__}: {error}"
+    return "1:1: SyntaxError"
 
 
 def _check_text(path: Path, text: str, env: Environment, record: bool) -> _Outcome:

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    Commands = argparse._SubParsersAction[argparse.ArgumentParser]
 
 from integrity_lsp._version import __version__
 
@@ -35,17 +39,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-Commands = "argparse._SubParsersAction[argparse.ArgumentParser]"
-
-
-def _serve(commands: Commands) -> None:  # type: ignore[valid-type]
+def _serve(commands: Commands) -> None:
     serve = commands.add_parser("serve", help="run the language server (stdio by default)")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
     serve.add_argument("--stdio", action="store_true", help="use stdio (the default)")
     serve.set_defaults(command_parser=serve)
 
 
-def _explain(commands: Commands) -> None:  # type: ignore[valid-type]
+def _explain(commands: Commands) -> None:
     explain = commands.add_parser("explain", help="explain an IntegrityError message")
     explain.add_argument("message", help="the error text, or - to read it from stdin")
     explain.add_argument("--root", type=Path, help="the project root (default: found upwards)")
@@ -55,7 +56,7 @@ def _explain(commands: Commands) -> None:  # type: ignore[valid-type]
     explain.set_defaults(command_parser=explain)
 
 
-def _check(commands: Commands) -> None:  # type: ignore[valid-type]
+def _check(commands: Commands) -> None:
     check = commands.add_parser(
         "check",
         help="check files or folders (default: .)",
@@ -108,9 +109,7 @@ def _check(commands: Commands) -> None:  # type: ignore[valid-type]
         help="a pyproject.toml to use instead of the discovered ones, or one TOML `KEY = VALUE` "
         "setting that overrides the configuration (may be repeated)",
     )
-    files.add_argument(
-        "--isolated", action="store_true", help="ignore every configuration file"
-    )
+    files.add_argument("--isolated", action="store_true", help="ignore every configuration file")
     files.add_argument(
         "--exclude",
         action="append",
@@ -173,9 +172,7 @@ def _check(commands: Commands) -> None:  # type: ignore[valid-type]
         action="store_true",
         help="print the fixes as a patch (git apply / patch -p1); write nothing",
     )
-    fixes.add_argument(
-        "--show-fixes", action="store_true", help="list the fixes applied by --fix"
-    )
+    fixes.add_argument("--show-fixes", action="store_true", help="list the fixes applied by --fix")
     fixes.add_argument(
         "--add-noqa",
         action="store_true",

@@ -74,9 +74,7 @@ class RunSettings:
                 table = parse_toml(value, f"--config {value!r}")
                 inline.update(table.get("tool", {}).get(SECTION, table))
             else:
-                raise UsageError(
-                    f"--config {value!r}: neither a file nor a `KEY = VALUE` setting"
-                )
+                raise UsageError(f"--config {value!r}: neither a file nor a `KEY = VALUE` setting")
         self.overrides = self._flag_overrides(args, inline)
         self._by_file: dict[Path | None, Settings] = {}
         self._by_folder: dict[Path, Path | None] = {}

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TextIO
 
 from integrity_lsp.findings import Finding
 from integrity_lsp.reporters import github, json, sarif, text
+from integrity_lsp.reporters.context import ReportContext, fixability, repository_root
 
-Reporter = Callable[[Sequence[Finding], Path, TextIO], None]
+Reporter = Callable[[Sequence[Finding], ReportContext, TextIO], None]
 
 REPORTERS: dict[str, Reporter] = {
     "text": text.report,
@@ -19,4 +19,4 @@ REPORTERS: dict[str, Reporter] = {
 }
 
 
-__all__ = ["REPORTERS", "Reporter"]
+__all__ = ["REPORTERS", "ReportContext", "Reporter", "fixability", "repository_root"]

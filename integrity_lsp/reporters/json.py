@@ -5,11 +5,11 @@ from __future__ import annotations
 import json as _json
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, TextIO
 
 from integrity_lsp.analysis.registry import RULES
 from integrity_lsp.findings import Edit, Finding, Fix
+from integrity_lsp.reporters.context import ReportContext
 
 
 def _location(line: int, column: int) -> dict[str, int]:
@@ -64,6 +64,6 @@ def as_dict(finding: Finding) -> dict[str, Any]:
     }
 
 
-def report(findings: Sequence[Finding], root: Path, out: TextIO) -> None:
+def report(findings: Sequence[Finding], context: ReportContext, out: TextIO) -> None:
     _json.dump([as_dict(finding) for finding in findings], out, indent=2)
     out.write("\n")

@@ -18,7 +18,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from integrity_lsp.analysis.suppressions import find_line_noqa
+from integrity_lsp.analysis.suppressions import noqa_insertion
 from integrity_lsp.checker.fixes import allowed, select_fixes
 from integrity_lsp.findings import Applicability, Edit, Finding, Fix, Span
 from integrity_lsp.server import convert
@@ -169,15 +169,11 @@ def _workspace_edit(ls: IntegrityServer, edits: Iterable[Edit]) -> types.Workspa
 
 def noqa_edit(snapshot: Snapshot, code: str, line: int) -> Edit | None:
     """Add `# noqa: CODE` to a line (1-based), or add CODE to the noqa already there."""
-    text = snapshot.line_text(line)
-    if text.rstrip().endswith("\\"):
-        return None  # a comment after a line continuation would break the statement
-    noqa = find_line_noqa(line, text)
-    if noqa is not None:
-        if not noqa.codes or code in noqa.codes:
-            return None
-        return Edit(snapshot.path, Span.point(line, noqa.end_column), f", {code}")
-    return Edit(snapshot.path, Span.point(line, len(text)), f"  # noqa: {code}")
+    insertion = noqa_insertion(snapshot.line_text(line), code)
+    if insertion is None:
+        return None
+    column, text = insertion
+    return Edit(snapshot.path, Span.point(line, column), text)
 
 
 def noqa_action(

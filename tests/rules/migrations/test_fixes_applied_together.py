@@ -38,6 +38,7 @@ def fixed_examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
             str(root),
             "--select",
             "IL301,IL302,IL303,IL304",
+            "--fix",
             "--unsafe-fixes",
         ],
         capture_output=True,
