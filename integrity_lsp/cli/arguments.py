@@ -53,6 +53,9 @@ def _explain(commands: Commands) -> None:
     explain.add_argument(
         "--format", choices=("text", "json"), default="text", help="output format (default: text)"
     )
+    explain.add_argument(
+        "--all", action="store_true", help="list every write site (default: the first 10)"
+    )
     explain.set_defaults(command_parser=explain)
 
 

@@ -43,7 +43,7 @@ def explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     root = project_root(args.root, Path.cwd(), err)
     if root is None:
         return EXIT_ERROR
-    return run_explain(text, root, args.format, out)
+    return run_explain(text, root, args.format, out, show_all=args.all)
 
 
 def rule(code: str, out: TextIO, err: TextIO) -> int:
