@@ -167,6 +167,12 @@ def _definition(
     return _definition(parts[-1], other, ctx, depth + 1) if other is not None else None
 
 
+def class_definition(base: str, source: SourceFile, ctx: Context) -> tuple[Node, SourceFile] | None:
+    """The class statement an expression (`SignupForm`, `forms.SignupForm`) names, in this file
+    or in the project module it is imported from; None when it is not the project's."""
+    return _definition(base, source, ctx)
+
+
 def _source(path: Any, ctx: Context) -> SourceFile | None:
     """Another module of the project, parsed once per content."""
     text = ctx.env.read_text(path)

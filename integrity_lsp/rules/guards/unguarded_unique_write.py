@@ -62,9 +62,21 @@ from integrity_lsp.analysis.try_atomic import wrap_in_try_atomic
 from integrity_lsp.analysis.writes import WriteSite, bulk_objects, site_model, write_site
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.rules.guards.dataflow import is_request_derived, request_derived_names
+from integrity_lsp.rules.guards.form_saves import (
+    FormSave,
+    form_save,
+    inserted_before,
+    is_fresh_value,
+    is_second_save,
+)
 from integrity_lsp.rules.guards.responses import conflict_response
-from integrity_lsp.rules.guards.uniqueness import colliding_unique_set, column_of, written_fields
-from integrity_lsp.syntax.nodes import Argument, Node, code
+from integrity_lsp.rules.guards.uniqueness import (
+    colliding_form_set,
+    colliding_unique_set,
+    column_of,
+    written_fields,
+)
+from integrity_lsp.syntax.nodes import Argument, Node, code, statement_of
 
 CODE = "IL201"
 NAME = "unguarded-unique-write"
@@ -75,8 +87,12 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
     handler = ctx.handler
     if handler is None or ctx.function is not handler.function or _guarded(ctx):
         return
+    saved = form_save(node, ctx)
+    if saved is not None:
+        yield from _form_finding(saved, ctx)
+        return
     site = write_site(node, ctx)
-    if site is None or site.kind == "constructor":
+    if site is None or site.kind == "constructor" or is_second_save(node, ctx):
         return
     if site.kind == "bulk_create" and any(
         key in site.values and code(site.values[key].value) != "False" for key in CONFLICT_OPTIONS
@@ -93,7 +109,12 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         origins = [constructed.node.parent] if constructed is not None else []
     else:
         written = written_fields(index, model, site)
-    unique = colliding_unique_set(index, model, written)
+    function = handler.function
+
+    def distinct(value: Node) -> bool:
+        return is_fresh_value(value) or inserted_before(value, function, site.statement)
+
+    unique = colliding_unique_set(index, model, written, distinct)
     if unique is None:
         return
     fields = sorted(unique.fields)
@@ -120,6 +141,77 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         related=(Location(unique.ref.path, unique.ref.span, unique.description),),
         fixes=tuple(_fixes(site, ctx, text)),
     )
+
+
+def _form_finding(saved: FormSave, ctx: Context) -> Iterator[Finding]:
+    handler = ctx.handler
+    assert handler is not None
+    index = ctx.env.index
+    form = saved.form
+    model = form.model
+    sets: dict[str, Node | None] = {}
+    for name in form.instance_sets:
+        field = index.field(model, name)
+        if field is not None:
+            sets[field.name] = None
+    for name, value in saved.sets.items():
+        field = index.field(model, name)
+        if field is not None and not field.is_many_to_many:
+            sets[field.name] = value
+    statement = statement_of(saved.node)
+
+    def distinct(value: Node) -> bool:
+        return is_fresh_value(value) or inserted_before(value, handler.function, statement)
+
+    unique = colliding_form_set(index, model, form.inputs, sets, distinct)
+    if unique is None:
+        return
+    fields = sorted(unique.fields)
+    columns = ", ".join(column_of(index, model, name) for name in fields)
+    what = "ModelForm" if form.kind == "form" else "ModelSerializer"
+    from_input = [name for name in fields if name in form.inputs and name not in sets]
+    by_code = [name for name in fields if name in sets]
+    if by_code:
+        named = ", ".join(f"`{name}`" for name in by_code)
+        why = (
+            f"{named} {'is' if len(by_code) == 1 else 'are'} set by the code, so validation "
+            "never checks the unique set: a repeated submit"
+        )
+    else:
+        validator = "validate_unique looks" if form.kind == "form" else "DRF's validators look"
+        why = (
+            "two requests with the same value both pass `is_valid()` "
+            f"({validator} before the insert, not with it): the second"
+        )
+    message = (
+        f"`{saved.call}` in {handler_title(handler)} inserts a `{model.name}` through the "
+        f"{what} `{form.name}` with {_unique_phrase(fields, None)}"
+        f"{' from the submitted data' if from_input else ''} and nothing catches IntegrityError: "
+        f"{why} raises `IntegrityError: UNIQUE constraint failed: {columns}` and the user gets "
+        "HTTP 500"
+    )
+    text = f"{model.name} with this {' and '.join(fields)} already exists"
+    site_fixes = _save_fixes(saved.node, ctx, text)
+    yield Finding(
+        code=CODE,
+        name=NAME,
+        message=message,
+        path=ctx.file.path,
+        span=Span.of(saved.node),
+        related=(Location(unique.ref.path, unique.ref.span, unique.description),),
+        fixes=tuple(site_fixes),
+    )
+
+
+def _save_fixes(node: Node, ctx: Context, text: str) -> list[Fix]:
+    statement = statement_of(node)
+    if statement.type != "simple_stmt" or statement.parent.type not in ("suite", "file_input"):
+        return []
+    response = conflict_response(ctx, text)
+    wrap = wrap_in_try_atomic(ctx.file, statement, response.lines, split_long_calls=True)
+    applicability = Applicability.SAFE if response.safe else Applicability.UNSAFE
+    title = f"Wrap in `try: with transaction.atomic()` and answer 409 (`{response.summary}`)"
+    return [Fix(title, applicability, (*wrap, *response.imports))]
 
 
 def _unique_phrase(fields: list[str], written: dict[str, Argument] | None) -> str:

@@ -9,6 +9,7 @@ are not distinct all repeat; a callable default (`uuid4`, a token generator), an
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.django import constructor_call
@@ -47,12 +48,20 @@ def written_fields(index: ProjectIndex, model: ModelRecord, site: WriteSite) -> 
     return found
 
 
+def _never(value: Node) -> bool:
+    return False
+
+
 def colliding_unique_set(
-    index: ProjectIndex, model: ModelRecord, written: dict[str, Argument] | None
+    index: ProjectIndex,
+    model: ModelRecord,
+    written: dict[str, Argument] | None,
+    distinct: Callable[[Node], bool] = _never,
 ) -> UniqueSet | None:
     """A unique set the write can repeat: every column gets a value, at least one of them a
     non-constant one from the call (None: the values are not visible, as for `bulk_create` of a
-    list built elsewhere; then every column must be one the caller has to fill)."""
+    list built elsewhere; then every column must be one the caller has to fill). `distinct`
+    says a value cannot repeat across requests (`uuid4()`, a row inserted just before)."""
     for unique in index.unique_sets(model):
         variable = False
         for name in sorted(unique.fields):
@@ -64,7 +73,40 @@ def colliding_unique_set(
                     break
                 variable = True
             elif name in written:
+                if distinct(written[name].value):
+                    break
                 variable = variable or not is_constant(written[name].value)
+            elif not _constant_when_unset(field, unique):
+                break
+        else:
+            if variable:
+                return unique
+    return None
+
+
+def colliding_form_set(
+    index: ProjectIndex,
+    model: ModelRecord,
+    inputs: frozenset[str],
+    sets: Mapping[str, Node | None],
+    distinct: Callable[[Node], bool] = _never,
+) -> UniqueSet | None:
+    """A unique set a form or serializer insert can repeat: every column comes from the
+    submitted data (`inputs`), is set by the code (`sets`: field name -> value, None when the
+    value is not visible) or is constant when unset; at least one is not a constant."""
+    for unique in index.unique_sets(model):
+        variable = False
+        for name in sorted(unique.fields):
+            field = index.field(model, name)
+            if field is None:
+                break
+            if name in sets:
+                value = sets[name]
+                if value is not None and distinct(value):
+                    break
+                variable = variable or value is None or not is_constant(value)
+            elif name in inputs:
+                variable = True
             elif not _constant_when_unset(field, unique):
                 break
         else:

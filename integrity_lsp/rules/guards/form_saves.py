@@ -1,0 +1,355 @@
+"""Inserts made through a ModelForm or a DRF ModelSerializer in a request handler.
+
+The shapes: `form.save()` / `serializer.save(owner=…)` where the name is bound in the handler to
+`SignupForm(request.POST)`, `self.get_form()`, `self.get_serializer(data=…)`, or is the `form`
+parameter of a create view's `form_valid` / the `serializer` parameter of `perform_create`;
+`super().form_valid(form)` in a create view; and `obj.save()` after `obj = form.save(commit=False)`.
+A form or serializer bound to an existing row (`instance=…`, a positional instance,
+`perform_update`, an update view) updates, and `save(commit=False)` writes nothing: silent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.handlers import class_bases, class_definition
+from integrity_lsp.analysis.writes import simple_statements
+from integrity_lsp.rules.guards.model_forms import ModelFormClass, model_form_class
+from integrity_lsp.syntax.nodes import (
+    CALL_CHAIN_TYPES,
+    Node,
+    arguments,
+    assignment_target,
+    chain_parts,
+    code,
+    expression_of,
+    keyword_arguments,
+    normalised,
+    statement_of,
+    walk,
+)
+from integrity_lsp.syntax.source import SourceFile
+
+CREATE_VIEWS = frozenset({"CreateView", "BaseCreateView", "FormView", "BaseFormView"})
+UPDATE_VIEWS = frozenset({"UpdateView", "BaseUpdateView"})
+VIEW_ATTRIBUTES = {
+    "form": ("form_class", "get_form_class"),
+    "serializer": ("serializer_class", "get_serializer_class"),
+}
+MAX_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class FormSave:
+    """One insert through a form or serializer. `sets` maps model fields the handler assigns
+    itself (save keywords, `form.instance.user = …`, `obj.ticket = …` after commit=False) to
+    their values."""
+
+    node: Node
+    form: ModelFormClass
+    variable: str  # the form or serializer as the handler names it
+    call: str  # how the message quotes the write
+    sets: dict[str, Node] = field(default_factory=dict)
+
+
+def form_save(node: Node, ctx: Context) -> FormSave | None:
+    function = ctx.function
+    if function is None or node.type not in CALL_CHAIN_TYPES:
+        return None
+    base, trailers = chain_parts(node)
+    if base.type != "name":
+        return None
+    if base.value == "super" and [code(t).strip() for t in trailers[:2]] == ["()", ".form_valid"]:
+        return _super_form_valid(node, trailers, ctx)
+    if (
+        len(trailers) != 2
+        or code(trailers[0]).strip() != ".save"
+        or trailers[1].children[0].value != "("
+    ):
+        return None
+    return _save_of(node, str(base.value), trailers[1], statement_of(node), ctx, 0)
+
+
+def _super_form_valid(node: Node, trailers: list[Node], ctx: Context) -> FormSave | None:
+    function = ctx.function
+    if function is None or len(trailers) != 3 or function.children[1].value != "form_valid":
+        return None
+    positional = [a for a in arguments(trailers[2]) if a.keyword is None and not a.star]
+    if len(positional) != 1 or positional[0].value.type != "name":
+        return None
+    variable = str(positional[0].value.value)
+    if not _is_create_view(ctx) or variable not in _parameters(function):
+        return None
+    form = _view_form(ctx, "form")
+    if form is None:
+        return None
+    sets = _attribute_sets(function, f"{variable}.instance", None, statement_of(node))
+    return FormSave(node, form, variable, "super().form_valid(form)", sets)
+
+
+def _save_of(
+    node: Node, name: str, call: Node | None, statement: Node, ctx: Context, depth: int
+) -> FormSave | None:
+    """The insert `name.save(…)` at `statement` performs, if `name` is a form, a serializer, or
+    the unsaved instance of one (`call` None: the `save(commit=False)` that built it)."""
+    if depth > 2:
+        return None
+    keywords = keyword_arguments(call) if call is not None else {}
+    commit = keywords.get("commit")
+    if commit is not None and code(commit.value).strip() != "True":
+        return None  # save(commit=False) builds the instance, the insert comes later
+    if "update_fields" in keywords or "force_update" in keywords:
+        return None
+    function = ctx.function
+    binding = _last_binding(function, name, statement)
+    if binding is None:
+        return _parameter_save(node, name, call, statement, ctx)
+    if _saved_between(function, name, binding, statement):
+        return None  # a second save() of the same object is an UPDATE
+    value = expression_of(binding)
+    inner = _commit_false_save(value)
+    if inner is not None:
+        found = _save_of(node, inner, None, binding, ctx, depth + 1)
+        if found is None:
+            return None
+        sets = {**found.sets, **_attribute_sets(function, name, binding, statement)}
+        return FormSave(node, found.form, found.variable, f"{name}.save()", sets)
+    form = _bound_form(value, ctx)
+    if form is None:
+        return None
+    sets = _attribute_sets(function, f"{name}.instance", binding, statement)
+    if form.kind == "serializer":
+        sets.update({k: a.value for k, a in keywords.items()})
+    return FormSave(node, form, name, f"{name}.save()", sets)
+
+
+def _parameter_save(
+    node: Node, name: str, call: Node, statement: Node, ctx: Context
+) -> FormSave | None:
+    function = ctx.function
+    if function is None:
+        return None
+    method = function.children[1].value
+    params = _parameters(function)
+    if len(params) < 2 or params[1] != name:
+        return None
+    if method == "perform_create":
+        form = _view_form(ctx, "serializer")
+        if form is None or form.kind != "serializer":
+            return None
+        sets = {k: a.value for k, a in keyword_arguments(call).items()}
+        return FormSave(node, form, name, f"{name}.save()", sets)
+    if method == "form_valid" and _is_create_view(ctx):
+        form = _view_form(ctx, "form")
+        if form is None or form.kind != "form":
+            return None
+        sets = _attribute_sets(function, f"{name}.instance", None, statement)
+        return FormSave(node, form, name, f"{name}.save()", sets)
+    return None
+
+
+def _parameters(function: Node) -> list[str]:
+    return [str(param.name.value) for param in function.get_params()]
+
+
+def _commit_false_save(value: Node) -> str | None:
+    """`form` for `form.save(commit=False)`."""
+    if value.type not in CALL_CHAIN_TYPES:
+        return None
+    base, trailers = chain_parts(value)
+    if base.type != "name" or len(trailers) != 2 or code(trailers[0]).strip() != ".save":
+        return None
+    commit = keyword_arguments(trailers[1]).get("commit")
+    if commit is None or code(commit.value).strip() != "False":
+        return None
+    return str(base.value)
+
+
+def _bound_form(value: Node, ctx: Context) -> ModelFormClass | None:
+    """The class of `SignupForm(request.POST)`, `self.get_serializer(data=…)`, `self.get_form()`,
+    when it inserts (no instance given)."""
+    if value.type not in CALL_CHAIN_TYPES:
+        return None
+    _, trailers = chain_parts(value)
+    if not trailers or trailers[-1].children[0].value != "(":
+        return None
+    call = trailers[-1]
+    keywords = keyword_arguments(call)
+    if "instance" in keywords:
+        return None
+    callee = normalised(value)[: -len(normalised(call))]
+    positional = [a for a in arguments(call) if a.keyword is None]
+    if callee in ("self.get_serializer", "self.get_form"):
+        kind = "serializer" if callee == "self.get_serializer" else "form"
+        if kind == "serializer" and positional:
+            return None  # get_serializer(instance, data=…)
+        if kind == "form" and (positional or _view_chain(ctx) & UPDATE_VIEWS):
+            return None
+        return _view_form(ctx, kind)
+    definition = class_definition(callee, ctx.file, ctx)
+    if definition is None:
+        return None
+    form = model_form_class(definition[0], definition[1], ctx)
+    if form is None or (form.kind == "serializer" and positional):
+        return None  # Serializer(instance, data=…) updates
+    return form
+
+
+def _last_binding(function: Node, name: str, before: Node) -> Node | None:
+    found = None
+    for statement in simple_statements(function):
+        if statement.start_pos >= before.start_pos:
+            break
+        target = assignment_target(statement)
+        if target is not None and target.type == "name" and target.value == name:
+            found = statement
+    return found
+
+
+def _saved_between(function: Node, name: str, start: Node, end: Node) -> bool:
+    for statement in simple_statements(function):
+        between = start.start_pos < statement.start_pos < end.start_pos
+        if between and f"{name}.save(" in normalised(statement):
+            return True
+    return False
+
+
+def _attribute_sets(function: Node, owner: str, start: Node | None, end: Node) -> dict[str, Node]:
+    """`<owner>.<field> = value` statements of the function between `start` and `end`."""
+    sets: dict[str, Node] = {}
+    prefix = owner.split(".")
+    for statement in simple_statements(function):
+        if start is not None and statement.start_pos <= start.start_pos:
+            continue
+        if statement.start_pos >= end.start_pos:
+            break
+        target = assignment_target(statement)
+        if target is None or target.type not in CALL_CHAIN_TYPES:
+            continue
+        parts = normalised(target).split(".")
+        if len(parts) == len(prefix) + 1 and parts[:-1] == prefix and parts[-1].isidentifier():
+            sets[parts[-1]] = expression_of(statement)
+    return sets
+
+
+# --- the view class ---------------------------------------------------------------------------
+
+
+def _view_form(ctx: Context, kind: str) -> ModelFormClass | None:
+    """The view's `form_class` / `serializer_class` (following its bases); for a form view
+    without one, a ModelForm built from `model` and `fields`. None when a `get_…_class`
+    override decides it at run time."""
+    if ctx.class_node is None:
+        return None
+    attribute, override = VIEW_ATTRIBUTES[kind]
+    found = _class_attribute(ctx.class_node, ctx.file, ctx, attribute, override, 0)
+    if found is None:
+        return None
+    value, source = found
+    definition = class_definition(code(value).strip(), source, ctx)
+    if definition is None:
+        return None
+    return model_form_class(definition[0], definition[1], ctx)
+
+
+def _class_attribute(
+    classdef: Node, source: SourceFile, ctx: Context, attribute: str, override: str, depth: int
+) -> tuple[Node, SourceFile] | None:
+    if depth > MAX_DEPTH:
+        return None
+    for statement in classdef.children[-1].children:
+        if statement.type in ("funcdef", "decorated") and override in code(statement).split("(")[0]:
+            return None
+        if statement.type != "simple_stmt":
+            continue
+        target = assignment_target(statement)
+        if target is not None and target.type == "name" and target.value == attribute:
+            return expression_of(statement), source
+    for base in class_bases(classdef):
+        definition = class_definition(base, source, ctx)
+        if definition is not None:
+            found = _class_attribute(
+                definition[0], definition[1], ctx, attribute, override, depth + 1
+            )
+            if found is not None:
+                return found
+    return None
+
+
+def _is_create_view(ctx: Context) -> bool:
+    chain = _view_chain(ctx)
+    return bool(chain & CREATE_VIEWS) and not chain & UPDATE_VIEWS
+
+
+def _view_chain(ctx: Context) -> set[str]:
+    """The short names of the view class's bases, through the project's classes."""
+    names: set[str] = set()
+    if ctx.class_node is None:
+        return names
+    pending = [(ctx.class_node, ctx.file, 0)]
+    while pending:
+        classdef, source, depth = pending.pop()
+        for base in class_bases(classdef):
+            names.add(base.rsplit(".", 1)[-1])
+            definition = class_definition(base, source, ctx) if depth < MAX_DEPTH else None
+            if definition is not None:
+                pending.append((definition[0], definition[1], depth + 1))
+    return names
+
+
+def is_fresh_value(value: Node) -> bool:
+    """A value no other request can produce: `uuid4()`, `secrets.token_urlsafe()`, …"""
+    for leaf in walk(value):
+        if leaf.type != "name" or leaf.value not in FRESH_CALLS:
+            continue
+        holder = leaf.parent if leaf.parent is not None and leaf.parent.type == "trailer" else leaf
+        following = holder.get_next_sibling()
+        if (
+            following is not None
+            and following.type == "trailer"
+            and following.children[0].value == "("
+        ):
+            return True
+    return False
+
+
+def is_second_save(node: Node, ctx: Context) -> bool:
+    """`obj.save()` after an earlier `obj.save()` of the same binding: an UPDATE."""
+    function = ctx.function
+    base, trailers = chain_parts(node)
+    if function is None or base.type != "name" or len(trailers) != 2:
+        return False
+    statement = statement_of(node)
+    binding = _last_binding(function, str(base.value), statement)
+    return binding is not None and _saved_between(function, str(base.value), binding, statement)
+
+
+def inserted_before(value: Node, function: Node, statement: Node) -> bool:
+    """`user` / `user.pk` where `user` is a row this function inserted before `statement`
+    (`user = User.objects.create_user(…)`, `team = form.save()`, `obj = M(…)` then
+    `obj.save()`): no concurrent request can hold a unique tuple containing it."""
+    text = normalised(value)
+    name = text.split(".", 1)[0]
+    if not name.isidentifier() or text not in (name, f"{name}.pk", f"{name}.id"):
+        return False
+    binding = _last_binding(function, name, statement)
+    if binding is None:
+        return False
+    bound = expression_of(binding)
+    if bound.type not in CALL_CHAIN_TYPES:
+        return False
+    _, trailers = chain_parts(bound)
+    methods = [t.children[1].value for t in trailers if t.children[0].value == "."]
+    last = methods[-1] if methods else ""
+    if last == "create" or last.startswith("create_") or last in ("acreate", "save"):
+        return "commit=False" not in normalised(bound)
+    return _saved_between(function, name, binding, statement)
+
+
+FRESH_CALLS = frozenset(
+    {
+        "uuid4", "uuid1", "token_urlsafe", "token_hex", "token_bytes", "get_random_string",
+        "urandom",
+    }
+)  # fmt: skip

@@ -1,0 +1,258 @@
+"""ModelForm and DRF ModelSerializer classes, read statically: which model they insert and which
+of its fields the submitted data fills.
+
+A class counts only when its bases resolve (in the file, or through the project's imports) to
+`ModelForm` / `ModelSerializer` / `HyperlinkedModelSerializer` / `UserCreationForm` and its
+`Meta.model` resolves to a model of the index; `Meta.fields` / `exclude` must be literals. A
+class that overrides `save` (forms) or `create` (serializers) writes in its own way: unknown.
+Anything unsure gives None, so the rule says nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Literal
+
+from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.handlers import class_bases, class_definition
+from integrity_lsp.project.records import AUTO_FIELD_CLASSES, FieldRecord, ModelRecord
+from integrity_lsp.rules.guards.uniqueness import literal_text
+from integrity_lsp.syntax.nodes import Node, assignment_target, code, expression_of, walk
+from integrity_lsp.syntax.source import SourceFile
+
+FormKind = Literal["form", "serializer"]
+FORM_BASES = frozenset({"ModelForm", "BaseModelForm"})
+SERIALIZER_BASES = frozenset({"ModelSerializer", "HyperlinkedModelSerializer"})
+# django.contrib.auth.forms: Meta.model is auth's User, Meta.fields ("username",).
+USER_CREATION_BASES = frozenset({"UserCreationForm", "BaseUserCreationForm"})
+NOT_MODEL_BASES = frozenset({"Form", "BaseForm", "Serializer", "BaseSerializer", "ListSerializer"})
+OWN_WRITES = {"form": "save", "serializer": "create"}
+MAX_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class ModelFormClass:
+    """A ModelForm / ModelSerializer: `inputs` are the model fields the request's data fills,
+    `instance_sets` the fields the class assigns itself (`self.instance.product = …`,
+    `validated_data["owner"] = …`)."""
+
+    kind: FormKind
+    name: str
+    model: ModelRecord
+    inputs: frozenset[str]
+    instance_sets: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _Meta:
+    model: ModelRecord | None = None
+    fields: tuple[str, ...] | Literal["__all__"] | None = None
+    exclude: tuple[str, ...] | None = None
+    read_only: tuple[str, ...] = ()
+    unknown: bool = False  # a non-literal option: give up
+
+
+def model_form_class(classdef: Node, source: SourceFile, ctx: Context) -> ModelFormClass | None:
+    found = _read_class(classdef, source, ctx, 0)
+    if found is None:
+        return None
+    kind, meta, declared_read_only, sets = found
+    if meta.unknown or meta.model is None:
+        return None
+    index = ctx.env.index
+    model = meta.model
+    all_fields = index.all_fields(model)
+    if meta.fields == "__all__" or (meta.fields is None and meta.exclude is not None):
+        names = [name for name, field in all_fields.items() if _editable(field)]
+    elif meta.fields is not None:
+        names = list(meta.fields)
+    else:
+        return None  # neither fields nor exclude: Django refuses the class
+    excluded = set(meta.exclude or ()) | set(meta.read_only) | declared_read_only
+    inputs = set()
+    for name in names:
+        field = index.field(model, name)
+        if name in excluded or field is None or field.is_many_to_many:
+            continue
+        inputs.add(field.name)
+    return ModelFormClass(
+        kind, str(classdef.children[1].value), model, frozenset(inputs), frozenset(sets)
+    )
+
+
+def _editable(field: FieldRecord) -> bool:
+    """Would `fields = "__all__"` put it on the form?"""
+    return not (
+        field.field_class in AUTO_FIELD_CLASSES
+        or field.option("editable") == "False"
+        or field.auto_now
+        or field.auto_now_add
+    )
+
+
+def _read_class(
+    classdef: Node, source: SourceFile, ctx: Context, depth: int
+) -> tuple[FormKind, _Meta, set[str], set[str]] | None:
+    """(kind, Meta merged with the inherited one, read-only declared fields, instance sets)."""
+    if depth > MAX_DEPTH:
+        return None
+    body = _body(classdef)
+    kind: FormKind | None = None
+    inherited = _Meta()
+    read_only: set[str] = set()
+    sets: set[str] = set()
+    for base in class_bases(classdef):
+        short = base.rsplit(".", 1)[-1]
+        if short in FORM_BASES:
+            kind = kind or "form"
+        elif short in SERIALIZER_BASES:
+            kind = kind or "serializer"
+        elif short in USER_CREATION_BASES:
+            kind = kind or "form"
+            user = ctx.env.index.get_model("auth.User")
+            inherited = _Meta(model=user, fields=("username",))
+        elif short in NOT_MODEL_BASES:
+            continue
+        else:
+            definition = class_definition(base, source, ctx)
+            parent = (
+                _read_class(definition[0], definition[1], ctx, depth + 1)
+                if definition is not None
+                else None
+            )
+            if parent is None:
+                continue  # a mixin we cannot read; a model form base must still be found
+            if kind is None:
+                kind, inherited = parent[0], parent[1]
+            read_only |= parent[2]
+            sets |= parent[3]
+    if kind is None:
+        return None
+    if any(_defines(body, OWN_WRITES[kind])):
+        return None
+    meta = _merge(_own_meta(body, source, ctx), inherited)
+    read_only |= _declared_read_only(body)
+    sets |= _instance_sets(classdef)
+    return kind, meta, read_only, sets
+
+
+def _body(classdef: Node) -> list[Node]:
+    suite = classdef.children[-1]
+    return [child for child in suite.children if child.type not in ("newline", "endmarker")]
+
+
+def _defines(body: list[Node], name: str) -> list[Node]:
+    found = []
+    for statement in body:
+        node = statement.children[-1] if statement.type == "decorated" else statement
+        if node.type == "async_funcdef":
+            node = node.children[-1]
+        if node.type == "funcdef" and node.children[1].value == name:
+            found.append(node)
+    return found
+
+
+def _own_meta(body: list[Node], source: SourceFile, ctx: Context) -> _Meta | None:
+    for statement in body:
+        if statement.type == "classdef" and statement.children[1].value == "Meta":
+            return _parse_meta(statement, source, ctx)
+    return None
+
+
+def _merge(own: _Meta | None, inherited: _Meta) -> _Meta:
+    if own is None:
+        return inherited
+    return _Meta(
+        model=own.model or inherited.model,
+        fields=own.fields if own.fields is not None else inherited.fields,
+        exclude=own.exclude if own.exclude is not None else inherited.exclude,
+        read_only=own.read_only or inherited.read_only,
+        unknown=own.unknown or inherited.unknown,
+    )
+
+
+def _parse_meta(meta: Node, source: SourceFile, ctx: Context) -> _Meta:
+    model: ModelRecord | None = None
+    fields: tuple[str, ...] | Literal["__all__"] | None = None
+    exclude: tuple[str, ...] | None = None
+    read_only: tuple[str, ...] = ()
+    unknown = False
+    for statement in _body(meta):
+        target = assignment_target(statement) if statement.type == "simple_stmt" else None
+        if target is None or target.type != "name":
+            continue
+        value = expression_of(statement)
+        option = target.value
+        if option == "model":
+            model = ctx.env.resolver.resolve_model(source, value)
+            unknown = unknown or model is None
+        elif option in ("fields", "exclude", "read_only_fields"):
+            names = _names(value)
+            if names is None:
+                unknown = True
+            elif option == "fields":
+                fields = "__all__" if names == ("__all__",) else names
+            elif option == "exclude":
+                exclude = names
+            else:
+                read_only = names
+        elif option == "extra_kwargs":
+            read_only += _extra_read_only(value)
+    return _Meta(model, fields, exclude, read_only, unknown)
+
+
+def _names(value: Node) -> tuple[str, ...] | None:
+    """`("a", "b")`, `["a"]` or `"__all__"` as names; None for anything computed."""
+    text = code(value).strip()
+    if not literal_text(text):
+        return None
+    parsed = ast.literal_eval(text)
+    if isinstance(parsed, str):
+        return (parsed,)
+    if isinstance(parsed, (list, tuple)) and all(isinstance(item, str) for item in parsed):
+        return tuple(parsed)
+    return None
+
+
+def _extra_read_only(value: Node) -> tuple[str, ...]:
+    text = code(value).strip()
+    if not literal_text(text):
+        return ()
+    parsed = ast.literal_eval(text)
+    if not isinstance(parsed, dict):
+        return ()
+    return tuple(
+        name
+        for name, options in parsed.items()
+        if isinstance(name, str) and isinstance(options, dict) and options.get("read_only")
+    )
+
+
+def _declared_read_only(body: list[Node]) -> set[str]:
+    """Serializer fields declared `read_only=True` in the class body (never written)."""
+    found: set[str] = set()
+    for statement in body:
+        target = assignment_target(statement) if statement.type == "simple_stmt" else None
+        if target is None or target.type != "name":
+            continue
+        text = "".join(code(expression_of(statement)).split())
+        if "read_only=True" in text or "SerializerMethodField(" in text:
+            found.add(str(target.value))
+    return found
+
+
+def _instance_sets(classdef: Node) -> set[str]:
+    """`self.instance.<field> = …` and `validated_data["<field>"] = …` in the class's methods."""
+    found: set[str] = set()
+    for node in walk(classdef.children[-1]):
+        if node.type != "expr_stmt" or len(node.children) != 3 or node.children[1].value != "=":
+            continue
+        target = "".join(code(node.children[0]).split())
+        if target.startswith("self.instance.") and target.count(".") == 2:
+            found.add(target.rsplit(".", 1)[1])
+        elif target.startswith("validated_data[") and target.endswith("]"):
+            key = target[len("validated_data[") : -1]
+            if literal_text(key) and key[:1] in "\"'":
+                found.add(key[1:-1])
+    return found
