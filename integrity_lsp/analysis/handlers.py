@@ -160,11 +160,24 @@ def _definition(
     if not parts:
         return None
     index = ctx.env.index
-    if len(parts) > 1 or index.path_for_module(f"{module}.{parts[0]}") is not None:
+    if len(parts) > 1 or _module_path(f"{module}.{parts[0]}", source, ctx) is not None:
         module = ".".join([module, *parts[:-1]])  # `from app import views` then `views.Base`
-    path = index.path_for_module(module)
+    path = _module_path(module, source, ctx)
     other = _source(path, ctx) if path is not None and path != source.path else None
     return _definition(parts[-1], other, ctx, depth + 1) if other is not None else None
+
+
+def _module_path(module: str, source: SourceFile, ctx: Context) -> Any:
+    """The file of a project module; also when the project runs with a package folder on
+    sys.path (`from labels_manager.models import …` inside `label_studio/labels_manager/`)."""
+    index = ctx.env.index
+    path = index.path_for_module(module)
+    own = (source.module_name or "").split(".")
+    for cut in range(len(own) - 1, 0, -1):
+        if path is not None:
+            break
+        path = index.path_for_module(".".join([*own[:cut], module]))
+    return path
 
 
 def class_definition(base: str, source: SourceFile, ctx: Context) -> tuple[Node, SourceFile] | None:

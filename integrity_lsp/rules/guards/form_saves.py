@@ -37,6 +37,12 @@ VIEW_ATTRIBUTES = {
     "form": ("form_class", "get_form_class"),
     "serializer": ("serializer_class", "get_serializer_class"),
 }
+VIEW_CALLEES = {
+    "self.form_class": "form",
+    "self.get_form_class()": "form",
+    "self.serializer_class": "serializer",
+    "self.get_serializer_class()": "serializer",
+}
 MAX_DEPTH = 8
 
 
@@ -180,6 +186,11 @@ def _bound_form(value: Node, ctx: Context) -> ModelFormClass | None:
         return None
     callee = normalised(value)[: -len(normalised(call))]
     positional = [a for a in arguments(call) if a.keyword is None]
+    attribute = VIEW_CALLEES.get(callee)
+    if attribute is not None:
+        if attribute == "serializer" and positional:
+            return None  # self.serializer_class(instance, data=…)
+        return _view_form(ctx, attribute)
     if callee in ("self.get_serializer", "self.get_form"):
         kind = "serializer" if callee == "self.get_serializer" else "form"
         if kind == "serializer" and positional:

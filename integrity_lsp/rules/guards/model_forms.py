@@ -18,16 +18,30 @@ from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.handlers import class_bases, class_definition
 from integrity_lsp.project.records import AUTO_FIELD_CLASSES, FieldRecord, ModelRecord
 from integrity_lsp.rules.guards.uniqueness import literal_text
-from integrity_lsp.syntax.nodes import Node, assignment_target, code, expression_of, walk
+from integrity_lsp.syntax.nodes import (
+    Node,
+    assignment_target,
+    code,
+    expression_of,
+    normalised,
+    walk,
+)
 from integrity_lsp.syntax.source import SourceFile
 
 FormKind = Literal["form", "serializer"]
 FORM_BASES = frozenset({"ModelForm", "BaseModelForm"})
-SERIALIZER_BASES = frozenset({"ModelSerializer", "HyperlinkedModelSerializer"})
+SERIALIZER_BASES = frozenset(
+    {
+        "ModelSerializer", "HyperlinkedModelSerializer",
+        "FlexFieldsModelSerializer",  # drf-flex-fields: a ModelSerializer with field expansion
+        "GeoFeatureModelSerializer",  # djangorestframework-gis
+    }
+)  # fmt: skip
 # django.contrib.auth.forms: Meta.model is auth's User, Meta.fields ("username",).
 USER_CREATION_BASES = frozenset({"UserCreationForm", "BaseUserCreationForm"})
 NOT_MODEL_BASES = frozenset({"Form", "BaseForm", "Serializer", "BaseSerializer", "ListSerializer"})
 OWN_WRITES = {"form": "save", "serializer": "create"}
+OWN_WRITE_WORDS = ("get_or_create", "update_or_create", "IntegrityError", "select_for_update")
 MAX_DEPTH = 8
 
 
@@ -73,8 +87,8 @@ def model_form_class(classdef: Node, source: SourceFile, ctx: Context) -> ModelF
     inputs = set()
     for name in names:
         field = index.field(model, name)
-        if name in excluded or field is None or field.is_many_to_many:
-            continue
+        if name in excluded or field is None or field.is_many_to_many or not _editable(field):
+            continue  # an auto field is read-only in DRF and never on a ModelForm
         inputs.add(field.name)
     return ModelFormClass(
         kind, str(classdef.children[1].value), model, frozenset(inputs), frozenset(sets)
@@ -129,12 +143,36 @@ def _read_class(
             sets |= parent[3]
     if kind is None:
         return None
-    if any(_defines(body, OWN_WRITES[kind])):
+    own_sets = _transparent_override(body, OWN_WRITES[kind])
+    if own_sets is None:
         return None
+    sets |= own_sets
     meta = _merge(_own_meta(body, source, ctx), inherited)
     read_only |= _declared_read_only(body)
     sets |= _instance_sets(classdef)
     return kind, meta, read_only, sets
+
+
+def _transparent_override(body: list[Node], method: str) -> set[str] | None:
+    """Fields an override of `save` / `create` sets before handing on to Django's or DRF's
+    own (`user = super().save(commit=False)`, `user.email = …`, `user.save()`); None when the
+    override writes in its own way (no `super().<method>(`, or an upsert / its own guard)."""
+    found: set[str] = set()
+    for function in _defines(body, method):
+        text = normalised(function)
+        if f"super().{method}(" not in text and f".{method}(" not in text.split("super(", 1)[-1]:
+            return None
+        if any(word in text for word in OWN_WRITE_WORDS):
+            return None
+        for node in walk(function.children[-1]):
+            if node.type != "expr_stmt" or len(node.children) != 3:
+                continue
+            if node.children[1].type != "operator" or node.children[1].value != "=":
+                continue
+            parts = normalised(node.children[0]).split(".")
+            if len(parts) == 2 and parts[0] != "self" and parts[1].isidentifier():
+                found.add(parts[1])
+    return found
 
 
 def _body(classdef: Node) -> list[Node]:

@@ -169,25 +169,26 @@ def _form_finding(saved: FormSave, ctx: Context) -> Iterator[Finding]:
     fields = sorted(unique.fields)
     columns = ", ".join(column_of(index, model, name) for name in fields)
     what = "ModelForm" if form.kind == "form" else "ModelSerializer"
-    from_input = [name for name in fields if name in form.inputs and name not in sets]
-    by_code = [name for name in fields if name in sets]
+    from_input = [name for name in fields if name in form.inputs]
+    by_code = [name for name in fields if name not in form.inputs]
     if by_code:
         named = ", ".join(f"`{name}`" for name in by_code)
         why = (
-            f"{named} {'is' if len(by_code) == 1 else 'are'} set by the code, so validation "
-            "never checks the unique set: a repeated submit"
+            f"{named} {'is' if len(by_code) == 1 else 'are'} set by the code, outside the "
+            f"{'form' if form.kind == 'form' else 'serializer'}'s validation: two submits at once "
+            "raise"
         )
     else:
         validator = "validate_unique looks" if form.kind == "form" else "DRF's validators look"
         why = (
             "two requests with the same value both pass `is_valid()` "
-            f"({validator} before the insert, not with it): the second"
+            f"({validator} before the insert, not with it): the second raises"
         )
     message = (
         f"`{saved.call}` in {handler_title(handler)} inserts a `{model.name}` through the "
         f"{what} `{form.name}` with {_unique_phrase(fields, None)}"
         f"{' from the submitted data' if from_input else ''} and nothing catches IntegrityError: "
-        f"{why} raises `IntegrityError: UNIQUE constraint failed: {columns}` and the user gets "
+        f"{why} `IntegrityError: UNIQUE constraint failed: {columns}` and the user gets "
         "HTTP 500"
     )
     text = f"{model.name} with this {' and '.join(fields)} already exists"
