@@ -159,7 +159,6 @@ def _definition(
     parts = [*([attribute] if attribute is not None else []), *rest]
     if not parts:
         return None
-    index = ctx.env.index
     if len(parts) > 1 or _module_path(f"{module}.{parts[0]}", source, ctx) is not None:
         module = ".".join([module, *parts[:-1]])  # `from app import views` then `views.Base`
     path = _module_path(module, source, ctx)
