@@ -39,8 +39,13 @@ QUERYSET_METHODS = FILTER_METHODS | frozenset(
         "update", "delete", "exists", "count", "first", "last", "values", "values_list",
         "annotate", "aggregate", "in_bulk", "iterator", "distinct", "none", "select_for_update",
     }
+) | frozenset(  # the async forms (Django 4.1+)
+    {
+        "aget", "acreate", "aget_or_create", "aupdate_or_create", "abulk_create", "aupdate",
+        "adelete", "aexists", "acount", "afirst", "alast",
+    }
 )  # fmt: skip
-CREATE_METHODS = frozenset({"create", "create_user", "create_superuser"})
+CREATE_METHODS = frozenset({"create", "acreate", "create_user", "create_superuser"})
 # The text of every write site holds one of these: `create(`, `bulk_create(`, `get_or_create(`,
 # a manager's `create_*(…)` and `save(`. Rules about writes skip files without them.
 WRITE_WORDS = ("create(", "create_", "save(")

@@ -62,6 +62,7 @@ from integrity_lsp.rules.races.shapes import (
     guarded_within,
     same_subject,
 )
+from integrity_lsp.rules.races.views import view_findings
 from integrity_lsp.syntax.nodes import Node, block_exits, code, statements
 
 CODE = "IL101"
@@ -92,7 +93,7 @@ def _updates(block: Node) -> bool:
     return ".update(" in text or ".save(" in text
 
 
-def check(if_stmt: Node, ctx: Context) -> Iterator[Finding]:
+def shape_check(if_stmt: Node, ctx: Context) -> Iterator[Finding]:
     index = ctx.env.index
     branches = _branches(if_stmt)
     condition, body = branches[0]
@@ -150,11 +151,16 @@ def _report(
         return
 
 
+def check(function: Node, ctx: Context) -> Iterator[Finding]:
+    """The races `analysis.absence` files under this code; fixes from the shape above."""
+    yield from view_findings(function, ctx, CODE, NAME, shape_check)
+
+
 register(
     CODE,
     NAME,
     doc=__doc__,
-    node_types=("if_stmt",),
+    node_types=("funcdef", "file_input"),
     check=check,
     words=WRITE_WORDS,
     in_migrations=False,

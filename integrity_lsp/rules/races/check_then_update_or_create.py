@@ -71,6 +71,7 @@ from integrity_lsp.rules.races.shapes import (
     get_except_create,
     same_subject,
 )
+from integrity_lsp.rules.races.views import view_findings
 from integrity_lsp.syntax.nodes import (
     Argument,
     Node,
@@ -88,7 +89,7 @@ CODE = "IL103"
 NAME = "check-then-update-or-create"
 
 
-def check(node: Node, ctx: Context) -> Iterator[Finding]:
+def shape_check(node: Node, ctx: Context) -> Iterator[Finding]:
     if ctx.integrity_guard is not None:
         return
     if node.type == "if_stmt":
@@ -198,11 +199,16 @@ def _fixes(
     return [Fix(f"Use `{write.model_text}.objects.update_or_create()`", applicability, (edit,))]
 
 
+def check(function: Node, ctx: Context) -> Iterator[Finding]:
+    """The races `analysis.absence` files under this code; fixes from the shape above."""
+    yield from view_findings(function, ctx, CODE, NAME, shape_check)
+
+
 register(
     CODE,
     NAME,
     doc=__doc__,
-    node_types=("if_stmt", "try_stmt"),
+    node_types=("funcdef", "file_input"),
     check=check,
     words=WRITE_WORDS,
     in_migrations=False,

@@ -50,13 +50,14 @@ from integrity_lsp.rules.races.fixes import (
 )
 from integrity_lsp.rules.races.report import coverage, race_finding, write_fixes
 from integrity_lsp.rules.races.shapes import get_except_create
+from integrity_lsp.rules.races.views import view_findings
 from integrity_lsp.syntax.nodes import Node, statements
 
 CODE = "IL102"
 NAME = "get-except-create"
 
 
-def check(try_stmt: Node, ctx: Context) -> Iterator[Finding]:
+def shape_check(try_stmt: Node, ctx: Context) -> Iterator[Finding]:
     shape = get_except_create(try_stmt, ctx.env.index)
     if shape is None or shape.body or ctx.integrity_guard is not None:
         return  # more work after get(): modify-then-save is IL103's shape
@@ -95,11 +96,16 @@ def _same_target(first: Node | None, second: Node | None) -> bool:
     return bool(first.get_code(include_prefix=False) == second.get_code(include_prefix=False))
 
 
+def check(function: Node, ctx: Context) -> Iterator[Finding]:
+    """The races `analysis.absence` files under this code; fixes from the shape above."""
+    yield from view_findings(function, ctx, CODE, NAME, shape_check)
+
+
 register(
     CODE,
     NAME,
     doc=__doc__,
-    node_types=("try_stmt",),
+    node_types=("funcdef", "file_input"),
     check=check,
     words=WRITE_WORDS,
     in_migrations=False,

@@ -57,6 +57,9 @@ def race_finding(
     query: Query,
     fixes: list[Fix],
     check: str,
+    *,
+    at: Node | None = None,
+    actors: str = "two concurrent requests",
 ) -> Finding:
     model, unique = coverage(ctx, write, query)
     subject = f"{write.model_text}({lookup_source(query.lookup)})"
@@ -69,9 +72,11 @@ def race_finding(
         )
     else:
         consequence = "the second insert raises IntegrityError or stores a duplicate"
+    method = write.method or "save"
+    through = "" if at is None else f" (through `{code(at).split('(', 1)[0].strip()}()`)"
     message = (
-        f"Race: {check} of {subject} guards `{write.method}()`; two concurrent requests both pass "
-        f"it and both insert — {consequence}"
+        f"Race: {check} of {subject} guards `{method}()`{through}; {actors} both pass it and "
+        f"both insert — {consequence}"
     )
     related = []
     if unique is not None:
@@ -83,7 +88,7 @@ def race_finding(
         name=name,
         message=message,
         path=ctx.file.path,
-        span=Span.of(write.node),
+        span=Span.of(write.node if at is None else at),
         related=tuple(related),
         fixes=tuple(fixes),
     )

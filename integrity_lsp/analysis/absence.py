@@ -1,0 +1,148 @@
+"""One analysis of absence and insertion per function, the race rules' single source (IL101–IL103
+are three views of it).
+
+The function's statements are walked in order with a small immutable state: which lookups the
+code has just observed to find no row on the current path (`Absence`), what names hold (a
+queryset, an `exists()` flag, a count, a `first()`/`get()` row: `Held`), unsaved instances
+(`obj = M(…)`, their attribute assignments) and known dict literals. An `if` splits the state
+by what its test says, a `try` whose `get()` fails puts the absence into its `DoesNotExist`
+handlers, paths that leave (`return`, `raise`, `continue`, `break`) drop out, and where paths
+join only what holds on all of them is kept. An insert (`create`/`acreate`/`create_*`,
+`M(…).save()`, `obj.save()`/`asave()`, `bulk_create([M(…)])`) of a looked-up row reached while
+its absence holds is a `Race`, unless a guard is in place: a `try … except IntegrityError`
+around the insert, a lock taken on the path (`select_for_update()…get()`, a lock object or
+decorator) or `bulk_create(ignore_conflicts=True)`. `transaction.atomic()` alone is no guard.
+Calls into the project's own functions are followed by `absence_calls`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal
+
+from integrity_lsp.analysis.absence_reads import Held, Lookup, comparison_says_absent
+from integrity_lsp.syntax.nodes import Node, normalised
+
+if TYPE_CHECKING:
+    from integrity_lsp.analysis.writes import WriteSite
+
+Via = Literal["check", "get", "update"]
+
+
+@dataclass(frozen=True)
+class Absence:
+    """A lookup found no row: by a test of `origin` (an `if`/`while`/`assert`), by a `get()`
+    failing in `origin` (a `try`), or by `update()` changing no row."""
+
+    lookup: Lookup
+    origin: Node
+    via: Via
+
+
+@dataclass(frozen=True)
+class Race:
+    write: WriteSite
+    absence: Absence
+    code: str  # the view that reports it: IL101, IL102 or IL103
+    through: Node | None = None  # the call in this function that reaches the insert elsewhere
+
+
+@dataclass(frozen=True)
+class State:
+    absent: tuple[Absence, ...] = ()
+    names: tuple[tuple[str, Held], ...] = ()
+    built: tuple[tuple[str, WriteSite], ...] = ()
+    dicts: tuple[tuple[str, Node], ...] = ()
+    locked: bool = False
+
+    def held(self, name: str) -> Held | None:
+        return next((held for bound, held in reversed(self.names) if bound == name), None)
+
+    def instance(self, name: str) -> WriteSite | None:
+        return next((site for bound, site in reversed(self.built) if bound == name), None)
+
+    def dict_literals(self) -> dict[str, Node]:
+        return dict(self.dicts)
+
+    def with_absence(self, absence: Absence) -> State:
+        return replace(self, absent=(*self.absent, absence))
+
+    def bind(self, name: str, held: Held | None) -> State:
+        names = tuple(pair for pair in self.names if pair[0] != name)
+        return replace(self, names=names if held is None else (*names, (name, held)))
+
+    def build(self, name: str, site: WriteSite) -> State:
+        return replace(self, built=(*[p for p in self.built if p[0] != name], (name, site)))
+
+    def remember_dict(self, name: str, value: Node) -> State:
+        return replace(self, dicts=(*[p for p in self.dicts if p[0] != name], (name, value)))
+
+    def forget(self, name: str) -> State:
+        """`name` is rebound: nothing known through it holds any more."""
+        return replace(
+            self,
+            absent=tuple(a for a in self.absent if not _mentions(a.lookup, name)),
+            names=tuple(p for p in self.names if p[0] != name and not _mentions(p[1].lookup, name)),
+            built=tuple(p for p in self.built if p[0] != name),
+            dicts=tuple(p for p in self.dicts if p[0] != name),
+        )
+
+
+def _mentions(lookup: Lookup, name: str) -> bool:
+    if lookup.receiver.split(".", 1)[0] == name:
+        return True
+    for arg in lookup.keys:
+        leaves = [arg.value] if arg.value.type == "name" else _names_in(arg.value)
+        if any(leaf.value == name for leaf in leaves):
+            return True
+    return False
+
+
+def _names_in(node: Node) -> list[Node]:
+    found: list[Node] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "name":
+            found.append(current)
+        stack.extend(getattr(current, "children", ()))
+    return found
+
+
+def merge(states: list[State | None]) -> State | None:
+    """What holds after paths join: only what holds on every path that gets there."""
+    live = [state for state in states if state is not None]
+    if not live:
+        return None
+    first, rest = live[0], live[1:]
+    return State(
+        absent=tuple(a for a in first.absent if all(a in other.absent for other in rest)),
+        names=tuple(p for p in first.names if all(p in other.names for other in rest)),
+        built=tuple(p for p in first.built if all(p in other.built for other in rest)),
+        dicts=tuple(p for p in first.dicts if all(p in other.dicts for other in rest)),
+        locked=all(state.locked for state in live),
+    )
+
+
+def split(state: State, held: Held | None, origin: Node, absent_when_true: bool | None) -> tuple[
+    State, State
+]:  # fmt: skip
+    """(state when the test is true, state when false) for a test on `held`."""
+    if held is None or absent_when_true is None:
+        return state, state
+    via: Via = "update" if held.kind == "update" else "check"
+    if held.kind == "row" and held.lookup.orm.method in ("get", "aget"):
+        via = "get"
+    absence = Absence(held.lookup, origin, via)
+    if absent_when_true:
+        return state.with_absence(absence), state
+    return state, state.with_absence(absence)
+
+
+def comparison_split(
+    state: State, held: Held | None, operator: Node, literal: Node, origin: Node
+) -> tuple[State, State]:
+    if held is None:
+        return state, state
+    says = comparison_says_absent(held, normalised(operator), normalised(literal))
+    return split(state, held, origin, says)

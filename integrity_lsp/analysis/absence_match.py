@@ -1,0 +1,106 @@
+"""Does an insert write the row a lookup found absent? Same model (resolved, else the same text)
+and, for every key of the lookup, the same value expression (after `absence_reads`'
+normalisation) among the insert's values: keywords, known dict literals behind `**`, the
+positional values of a manager's `create_*`, and the foreign key a related manager fills in."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from integrity_lsp.analysis.absence_reads import Lookup, column_of, value_text
+from integrity_lsp.analysis.django import is_related_manager, model_of
+from integrity_lsp.analysis.write_values import dict_entries
+from integrity_lsp.analysis.writes import WriteSite, site_model
+from integrity_lsp.syntax.nodes import Argument, Node, normalised
+
+if TYPE_CHECKING:
+    from integrity_lsp.analysis.context import Context
+    from integrity_lsp.project.records import ModelRecord
+
+
+def written_values(write: WriteSite, dicts: Mapping[str, Node]) -> dict[str, str]:
+    """Column -> normalised value text of everything the insert visibly sets."""
+    found: dict[str, str] = {}
+    arguments: list[Argument] = list(write.values.values())
+    for arg in write.positional:
+        if arg.star != "**":
+            continue
+        entries = dict_entries(arg.value)
+        if entries is None and arg.value.type == "name" and arg.value.value in dicts:
+            entries = dict_entries(dicts[arg.value.value])
+        arguments.extend(entries or ())
+    for arg in arguments:
+        column = column_of(str(arg.keyword)) if arg.keyword else None
+        if column is not None:
+            found[column] = value_text(arg.value)
+    return found
+
+
+def _model(lookup: Lookup, ctx: Context) -> ModelRecord | None:
+    return model_of(lookup.orm, ctx)
+
+
+def _pk_name(model: ModelRecord | None, ctx: Context) -> str:
+    if model is None:
+        return "id"
+    pk = ctx.env.index.pk(model)
+    return pk.name if pk is not None else "id"
+
+
+def _text(text: str) -> str:
+    return "".join(text.split())
+
+
+def same_model(write: WriteSite, lookup: Lookup, ctx: Context) -> bool:
+    written = site_model(write, ctx)
+    read = _model(lookup, ctx)
+    if written is not None and read is not None:
+        index = ctx.env.index
+        return index.concrete_model(written).label == index.concrete_model(read).label
+    return _text(write.receiver) == _text(lookup.receiver) or (
+        _text(write.model_text) == _text(lookup.model_text)
+        and not is_related_manager(lookup.orm.manager, ctx.env.index)
+    )
+
+
+def writes_looked_up_row(
+    write: WriteSite, lookup: Lookup, ctx: Context, dicts: Mapping[str, Node]
+) -> bool:
+    """Is `write` an insert of the row `lookup` selects (same model, same key values)?"""
+    if not same_model(write, lookup, ctx):
+        return False
+    values = written_values(write, dicts)
+    positional = {value_text(arg.value) for arg in write.positional if not arg.star}
+    by_create_method = write.method.startswith("create_") or write.method == "acreate_user"
+    pk_name = _pk_name(site_model(write, ctx) or _model(lookup, ctx), ctx)
+    for arg in lookup.keys:
+        column = column_of(str(arg.keyword))
+        if column is None:
+            return False
+        wanted = value_text(arg.value)
+        names = {column, pk_name, "pk", "id"} if column in ("pk", "id", pk_name) else {column}
+        if any(values.get(name) == wanted for name in names):
+            continue
+        if by_create_method and wanted in positional:
+            continue
+        return False
+    if is_related_manager(lookup.orm.manager, ctx.env.index) and _text(write.receiver) != _text(
+        lookup.receiver
+    ):
+        # The related manager filters on its owner too: the insert must set it.
+        owner = lookup.receiver.rsplit(".", 1)[0]
+        return value_text_of(owner) in values.values()
+    return True
+
+
+def value_text_of(text: str) -> str:
+    text = _text(text)
+    for suffix in (".pk", ".id"):
+        if text.endswith(suffix):
+            return text.removesuffix(suffix)
+    return text
+
+
+def same_value(first: Node, second: Node) -> bool:
+    return normalised(first) == normalised(second)

@@ -1,0 +1,371 @@
+"""The statement walk of `analysis.absence`: one function's statements in order, the state
+split at tests and joined after branches, inserts judged against the absences that hold."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from integrity_lsp.analysis.absence import (
+    Absence,
+    Race,
+    State,
+    comparison_split,
+    merge,
+    split,
+)
+from integrity_lsp.analysis.absence_match import writes_looked_up_row
+from integrity_lsp.analysis.absence_reads import Held, chained_read, lookup_of
+from integrity_lsp.analysis.absence_writes import (
+    constructed,
+    inserts_in,
+    is_lock_call,
+    is_lock_expression,
+    protected,
+    race_code,
+)
+from integrity_lsp.analysis.django import DOES_NOT_EXIST, except_clauses, handler_names
+from integrity_lsp.analysis.write_values import dict_entries
+from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Node, chain_parts, statements, walk
+
+if TYPE_CHECKING:
+    from integrity_lsp.analysis.absence_calls import Calls
+    from integrity_lsp.analysis.context import Context
+    from integrity_lsp.analysis.writes import WriteSite
+
+_SKIPPED = ("funcdef", "classdef", "decorated")
+_CATCH_ALL = {"BaseException", "Exception"}
+
+
+class Walker:
+    def __init__(self, function: Node, ctx: Context, calls: Calls | None) -> None:
+        self.function = function
+        self.ctx = ctx
+        self.calls = calls
+        self.races: list[Race] = []
+        self._reported: set[int] = set()
+
+    # --- blocks and statements ---------------------------------------------------------------
+
+    def block(self, suite: Node, state: State | None) -> State | None:
+        body = suite.children if suite.type == "file_input" else statements(suite)
+        for statement in body:
+            if state is None:
+                return None
+            state = self.statement(statement, state)
+        return state
+
+    def statement(self, node: Node, state: State) -> State | None:
+        kind = node.type
+        if kind == "simple_stmt":
+            for small in node.children:
+                if small.type == "newline" or (small.type == "operator" and small.value == ";"):
+                    continue
+                next_state = self.small(small, state)
+                if next_state is None:
+                    return None
+                state = next_state
+            return state
+        if kind == "async_stmt":
+            return self.statement(node.children[1], state)
+        if kind == "if_stmt":
+            return self.if_statement(node, state)
+        if kind == "try_stmt":
+            return self.try_statement(node, state)
+        if kind in ("for_stmt", "while_stmt"):
+            return self.loop(node, state)
+        if kind == "with_stmt":
+            return self.with_statement(node, state)
+        return state  # definitions, and statements that neither test nor insert
+
+    def small(self, node: Node, state: State) -> State | None:
+        for write, through in inserts_in(node, state, self.ctx, self.calls):
+            self.judge(write, state, through)
+        if node.type in ("return_stmt", "raise_stmt") or (
+            node.type == "keyword" and node.value in ("continue", "break")
+        ):
+            return None
+        if node.type == "assert_stmt" and normalised_text(node.children[1]) == "False":
+            return None
+        if any(is_lock_call(call) for call in _calls(node)):
+            state = State(state.absent, state.names, state.built, state.dicts, True)
+        if node.type == "expr_stmt":
+            return self.assignment(node, state)
+        return state
+
+    def assignment(self, node: Node, state: State) -> State:
+        children = node.children
+        if len(children) < 3 or children[-2].type != "operator" or children[-2].value != "=":
+            if len(children) >= 3 and children[1].type == "operator":
+                return _forget_targets(children[0], state)  # `x += …`: rebound
+            return state
+        value = children[-1]
+        for target in children[:-1:2]:
+            if target.type == "name":
+                state = self.bind(target.value, value, state)
+            elif target.type in CALL_CHAIN_TYPES:
+                state = _attribute_set(target, node, state)
+            else:
+                state = _forget_targets(target, state)
+        return state
+
+    def bind(self, name: str, value: Node, state: State) -> State:
+        if value.type == "keyword" and value.value == "None":
+            held = state.held(name)
+            if held is not None and held.kind == "row" and _absent(state, held):
+                return state  # `obj = None` where the row was found absent: still "absent"
+        held = self.held(value, state, get=True)
+        site = constructed(value, self.ctx)
+        state = state.forget(name)
+        if held is not None:
+            return state.bind(name, held)
+        if site is not None:
+            return state.build(name, site)
+        if dict_entries(value) is not None:
+            return state.remember_dict(name, value)
+        return state
+
+    # --- compound statements --------------------------------------------------------------
+
+    def if_statement(self, node: Node, state: State) -> State | None:
+        children = node.children
+        outs: list[State | None] = []
+        current: State | None = state
+        index = 0
+        while index < len(children) and current is not None:
+            keyword = children[index]
+            if keyword.type == "keyword" and keyword.value in ("if", "elif"):
+                when_true, when_false = self.condition(children[index + 1], current, node)
+                outs.append(self.block(children[index + 3], when_true))
+                current = when_false
+                index += 4
+            elif keyword.type == "keyword" and keyword.value == "else":
+                outs.append(self.block(children[index + 2], current))
+                current = None
+                index += 3
+            else:
+                index += 1
+        outs.append(current)
+        return merge(outs)
+
+    def try_statement(self, node: Node, state: State) -> State | None:
+        children = node.children
+        body = children[2]
+        got = _first_get(body, self.ctx)
+        body_out = self.block(body, state)
+        outs: list[State | None] = []
+        else_suite = _suite_after(children, "else")
+        outs.append(self.block(else_suite, body_out) if else_suite is not None else body_out)
+        entry = _after_assignments(body, state)
+        for clause, suite in except_clauses(node):
+            caught = set(handler_names(clause))
+            handler_state = entry
+            if got is not None and (
+                caught & (DOES_NOT_EXIST | _CATCH_ALL)
+                or any(n.endswith("DoesNotExist") for n in caught)
+            ):
+                held, target = got
+                handler_state = handler_state.with_absence(Absence(held.lookup, node, "get"))
+                if target is not None:
+                    handler_state = handler_state.bind(target, held)
+            outs.append(self.block(suite, handler_state))
+        joined = merge(outs)
+        finally_suite = _suite_after(children, "finally")
+        if finally_suite is not None and joined is not None:
+            return self.block(finally_suite, joined)
+        return joined
+
+    def loop(self, node: Node, state: State) -> State | None:
+        if node.type == "for_stmt":
+            state = _forget_targets(node.children[1], state)
+            body = node.children[5]
+            entry = state
+        else:
+            entry, _ = self.condition(node.children[1], state, node)
+            body = node.children[3]
+        body_out = self.block(body, entry)
+        return merge([state, body_out])
+
+    def with_statement(self, node: Node, state: State) -> State | None:
+        for item in node.children[1:-2]:
+            expression = item.children[0] if item.type == "with_item" else item
+            if item.type == "with_item" and len(item.children) == 3:
+                state = _forget_targets(item.children[2], state)
+            if is_lock_expression(expression):
+                state = State(state.absent, state.names, state.built, state.dicts, True)
+        return self.block(node.children[-1], state)
+
+    # --- tests ------------------------------------------------------------------------------
+
+    def condition(self, test: Node, state: State, origin: Node) -> tuple[State, State]:
+        kind = test.type
+        if kind == "not_test":
+            when_true, when_false = self.condition(test.children[1], state, origin)
+            return when_false, when_true
+        if kind == "atom" and test.children[0].value == "(" and len(test.children) == 3:
+            return self.condition(test.children[1], state, origin)
+        if kind in ("and_test", "or_test"):
+            operands = test.children[::2]
+            decided: list[State | None] = []
+            current = state
+            for operand in operands:
+                when_true, when_false = self.condition(operand, current, origin)
+                if kind == "and_test":
+                    decided.append(when_false)
+                    current = when_true
+                else:
+                    decided.append(when_true)
+                    current = when_false
+            joined = merge(decided) or state
+            return (current, joined) if kind == "and_test" else (joined, current)
+        if kind == "namedexpr_test":
+            name, value = test.children[0], test.children[2]
+            state = self.bind(name.value, value, state)
+            return split(state, state.held(name.value), origin, False)
+        if kind == "comparison" and len(test.children) == 3:
+            left, operator, right = test.children
+            if left.type == "atom" and left.children[1].type == "namedexpr_test":
+                named = left.children[1]
+                state = self.bind(named.children[0].value, named.children[2], state)
+                left = named.children[0]
+            return comparison_split(state, self.held(left, state), operator, right, origin)
+        return split(state, self.held(test, state), origin, False)
+
+    def held(self, node: Node, state: State, *, get: bool = False) -> Held | None:
+        """What `node`'s value says about a lookup's rows, if anything."""
+        if node.type == "name":
+            return state.held(node.value)
+        if node.type not in CALL_CHAIN_TYPES:
+            return None
+        base, trailers = chain_parts(node)
+        if base.type == "name" and len(trailers) == 1 and base.value in ("len", "bool"):
+            inner = trailers[0].children[1] if len(trailers[0].children) == 3 else None
+            found = self.held(inner, state) if inner is not None else None
+            if found is None or found.kind != "query":
+                return None
+            return Held(found.lookup, "count") if base.value == "len" else found
+        if base.type == "name" and len(trailers) == 2 and state.held(base.value) is not None:
+            bound = state.held(base.value)
+            assert bound is not None
+            return chained_read(node, bound)
+        found = lookup_of(node, self.ctx.env.index, get=get)
+        if found is None and self.calls is not None:
+            found = self.calls.read_through(node, self.function, self.ctx)
+        return found
+
+    # --- inserts ----------------------------------------------------------------------------
+
+    def judge(self, write: WriteSite, state: State, through: Node | None) -> None:
+        if state.locked or id(write.node) in self._reported:
+            return
+        if protected(write, self.function, through):
+            return
+        dicts = state.dict_literals()
+        for absence in reversed(state.absent):
+            if absence.lookup.locks and absence.via != "check":
+                continue
+            if writes_looked_up_row(write, absence.lookup, self.ctx, dicts):
+                self._reported.add(id(write.node))
+                code = race_code(absence, write, through)
+                self.races.append(Race(write, absence, code, through))
+                return
+
+
+def normalised_text(node: Node) -> str:
+    return "".join(node.get_code(include_prefix=False).split())
+
+
+def _absent(state: State, held: Held) -> bool:
+    return any(absence.lookup == held.lookup for absence in state.absent)
+
+
+def _calls(node: Node) -> list[Node]:
+    return [n for n in walk(node) if n.type in CALL_CHAIN_TYPES]
+
+
+def _forget_targets(target: Node, state: State) -> State:
+    for leaf in walk(target):
+        if leaf.type == "name":
+            state = state.forget(leaf.value)
+    return state
+
+
+def _attribute_set(target: Node, statement: Node, state: State) -> State:
+    """`obj.field = value` on an unsaved instance: one more value its save writes."""
+    from integrity_lsp.analysis.absence_writes import with_attribute
+
+    base, trailers = chain_parts(target)
+    if base.type != "name" or len(trailers) != 1 or trailers[0].children[0].value != ".":
+        return state
+    site = state.instance(base.value)
+    if site is None:
+        return state
+    return state.build(base.value, with_attribute(site, trailers[0].children[1], statement))
+
+
+def _after_assignments(body: Node, state: State) -> State:
+    """The state entering an `except`: names the `try` body assigned may hold anything."""
+    for node in walk(body):
+        if node.type == "expr_stmt" and len(node.children) >= 3:
+            for target in node.children[:-1:2]:
+                if target.type == "name":
+                    state = state.forget(target.value)
+    return state
+
+
+def _suite_after(children: list[Node], keyword: str) -> Node | None:
+    for position, child in enumerate(children):
+        if child.type == "keyword" and child.value == keyword:
+            return children[position + 2]
+    return None
+
+
+def _first_get(body: Node, ctx: Context) -> tuple[Held, str | None] | None:
+    """The first `….get(k=v)` the `try` body runs, and the name it is bound to."""
+    for node in walk(body):
+        if node.type in _SKIPPED:
+            continue
+        if node.type not in CALL_CHAIN_TYPES:
+            continue
+        held = lookup_of(node, ctx.env.index, get=True)
+        if held is None or held.lookup.orm.method not in ("get", "aget"):
+            continue
+        parent = node.parent
+        target = None
+        if parent.type == "expr_stmt" and parent.children[-1] is node:
+            first = parent.children[0]
+            target = first.value if first.type == "name" else None
+        return held, target
+    return None
+
+
+_LAST: tuple[Node, object, tuple[Race, ...]] | None = None  # three rules ask about each def
+
+
+def races_in(function: Node, ctx: Context) -> tuple[Race, ...]:
+    """The races of one function, or of a module's top-level code (not of the functions
+    nested in it)."""
+    global _LAST
+    last = _LAST
+    if last is not None and last[0] is function and last[1] is ctx.file:
+        return last[2]
+    from integrity_lsp.analysis.absence_calls import Calls
+
+    is_module = function.type == "file_input"
+    inner = ctx if is_module else ctx.replace(function=function)
+    walker = Walker(function, inner, Calls())
+    body = function if is_module else function.children[-1]
+    walker.block(body, State(locked=not is_module and _lock_decorated(function)))
+    found = tuple(walker.races)
+    _LAST = (function, ctx.file, found)
+    return found
+
+
+def _lock_decorated(function: Node) -> bool:
+    decorated = function.parent
+    if decorated is not None and decorated.type == "async_funcdef":
+        decorated = decorated.parent
+    if decorated is None or decorated.type != "decorated":
+        return False
+    decorators = decorated.children[0]
+    items = decorators.children if decorators.type == "decorators" else [decorators]
+    return any(is_lock_expression(item) for item in items)

@@ -1,0 +1,195 @@
+"""Inserts, guards and locks as `analysis.absence` sees them, built on the one write-site model
+(`analysis.writes`): the inserts one statement performs, the instances it builds, whether a
+`try … except IntegrityError` protects an insert, what takes a lock, and which of the three
+views (IL101–IL103) a race belongs to."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from integrity_lsp.analysis.django import (
+    catches_integrity_error,
+    constructor_call,
+    parse_orm_call,
+)
+from integrity_lsp.analysis.writes import WriteSite, bulk_objects, call_values, orm_write
+from integrity_lsp.syntax.nodes import (
+    CALL_CHAIN_TYPES,
+    Argument,
+    Node,
+    chain_parts,
+    code,
+    expression_of,
+    keyword_arguments,
+    links,
+    statements,
+)
+
+if TYPE_CHECKING:
+    from integrity_lsp.analysis.absence import Absence, State
+    from integrity_lsp.analysis.absence_calls import Calls
+    from integrity_lsp.analysis.context import Context
+
+SAVE_METHODS = ("save", "asave")
+CONFLICT_OPTIONS = ("ignore_conflicts", "update_conflicts")
+UPDATE_OPTIONS = ("update_fields", "force_update")
+LOCK_METHODS = frozenset({"lock", "acquire", "acquire_lock", "advisory_lock", "lock_for_update"})
+_LOCK_WORD = re.compile(r"(^|[._(])(\w*_)?lock(_\w*)?\b|Lock\b", re.I)
+_NOT_DESCENDED = ("funcdef", "classdef", "lambdef")
+
+
+def inserts_in(
+    node: Node, state: State, ctx: Context, calls: Calls | None
+) -> Iterator[tuple[WriteSite, Node | None]]:
+    """The inserts a small statement performs (with the call that reaches each one, for an
+    insert in another function)."""
+    for chain in _chains(node):
+        site = _insert(chain, state, ctx)
+        if site is not None:
+            yield site, None
+        elif calls is not None:
+            for inner in calls.inserts_through(chain, ctx):
+                yield inner, chain
+
+
+def _chains(node: Node) -> list[Node]:
+    found: list[Node] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type in _NOT_DESCENDED:
+            continue
+        if current.type in CALL_CHAIN_TYPES:
+            found.append(current)
+        stack.extend(reversed(getattr(current, "children", ())))
+    return found
+
+
+def _insert(chain: Node, state: State, ctx: Context) -> WriteSite | None:
+    index = ctx.env.index
+    site = orm_write(chain, index)
+    if site is not None and site.kind == "create":
+        return site
+    if site is not None and site.kind == "bulk_create":
+        if any(option in site.kwargs for option in CONFLICT_OPTIONS):
+            return None
+        objects = bulk_objects(site, ctx)
+        if objects is None:
+            return None
+        return replace(
+            objects, node=site.node, kind="bulk_create", method="bulk_create",
+            manager=site.manager, receiver=site.receiver,
+        )  # fmt: skip
+    return _save(chain, state)
+
+
+def _save(chain: Node, state: State) -> WriteSite | None:
+    """`M(…).save()` / `obj.save()` (`asave`) of an instance built in this function."""
+    base, trailers = chain_parts(chain)
+    chain_links = links(trailers)
+    if not chain_links or chain_links[-1].name not in SAVE_METHODS or chain_links[-1].call is None:
+        return None
+    if trailers[-1] is not chain_links[-1].call:
+        return None
+    if any(option in keyword_arguments(chain_links[-1].call) for option in UPDATE_OPTIONS):
+        return None  # an UPDATE of an existing row
+    if base.type == "name" and len(trailers) == 2:
+        site = state.instance(base.value)
+        return None if site is None else replace(site, node=chain, method=chain_links[-1].name)
+    prefix = trailers[:-2]
+    if not prefix or prefix[-1].children[0].value != "(":
+        return None
+    names = [base, *(t.children[1] for t in prefix[:-1] if t.children[0].value == ".")]
+    if len(names) != len(prefix) or any(n.type != "name" for n in names):
+        return None
+    if not names[-1].value[:1].isupper():
+        return None
+    text = ".".join(n.value for n in names)
+    values, complete = call_values(prefix[-1], "")
+    return WriteSite(
+        chain, "save", chain_links[-1].name, text, names[-1], prefix[-1], values, complete,
+        receiver=text,
+    )  # fmt: skip
+
+
+def constructed(value: Node, ctx: Context) -> WriteSite | None:
+    """`M(…)` assigned to a name: an instance a later `save()` inserts."""
+    if value.type not in CALL_CHAIN_TYPES or parse_orm_call(value, ctx.env.index) is not None:
+        return None
+    found = constructor_call(value)
+    if found is None:
+        return None
+    text, leaf, call = found
+    values, complete = call_values(call, "")
+    return WriteSite(value, "save", "save", text, leaf, call, values, complete, receiver=text)
+
+
+def with_attribute(site: WriteSite, name_leaf: Node, statement: Node) -> WriteSite:
+    values = dict(site.values)
+    values[name_leaf.value] = Argument(name_leaf.value, expression_of(statement), "", statement)
+    return replace(site, values=values)
+
+
+def is_lock_call(chain: Node) -> bool:
+    """A call that takes a lock every competitor takes too: `select_for_update()…get()`, or a
+    `lock()`/`acquire()`-style method."""
+    _, trailers = chain_parts(chain)
+    chain_links = links(trailers)
+    names = [link.name for link in chain_links]
+    if "select_for_update" in names:
+        return names[-1] in ("get", "aget", "select_for_update") or (
+            chain.parent is not None and chain.parent.type != "expr_stmt"
+        )
+    return bool(chain_links) and chain_links[-1].call is not None and names[-1] in LOCK_METHODS
+
+
+def is_lock_expression(node: Node) -> bool:
+    """`with advisory_lock(…)`, `with cache.lock(…)`, `with self._lock:` (not `atomic()`)."""
+    return bool(_LOCK_WORD.search(code(node)))
+
+
+def protected(write: WriteSite, function: Node, through: Node | None) -> bool:
+    """Is the insert (or the call that reaches it) inside a `try` that catches IntegrityError?"""
+    for start in (write.node, through):
+        node = start
+        while node is not None and node.type not in ("funcdef", "file_input"):
+            parent = node.parent
+            if (
+                parent is not None
+                and parent.type == "try_stmt"
+                and node is parent.children[2]
+                and catches_integrity_error(parent)
+            ):
+                return True
+            node = parent
+    return False
+
+
+def race_code(absence: Absence, write: WriteSite, through: Node | None) -> str:
+    """Which view reports the race: IL103 when the path that found the row updates it, IL102
+    for a failed `get()`, IL101 for the other checks."""
+    origin = absence.origin
+    if absence.via == "update":
+        return "IL103"
+    site = through or write.node
+    if origin.type == "try_stmt" and absence.via == "get":
+        body = statements(origin.children[2])
+        if any(_updates(statement) for statement in body[1:]):
+            return "IL103"
+        return "IL102"
+    if origin.type == "if_stmt":
+        for block in origin.children:
+            if block.type not in ("suite", "simple_stmt"):
+                continue
+            inside = block.start_pos <= site.start_pos <= block.end_pos
+            if not inside and _updates(block):
+                return "IL103"
+    return "IL102" if absence.via == "get" else "IL101"
+
+
+def _updates(block: Node) -> bool:
+    text = code(block)
+    return ".update(" in text or ".save(" in text or ".asave(" in text or ".aupdate(" in text

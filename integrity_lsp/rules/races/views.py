@@ -1,0 +1,66 @@
+"""IL101–IL103 as three views of `analysis.absence`: each rule reports the races of a function
+that the analysis files under its code. The fix is the one the shape's rewriter offers for that
+insert (`get_or_create` / `update_or_create` for the plain shapes), else the insert wrapped in
+`try: with transaction.atomic()` … `except IntegrityError` with a re-get of the winner's row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+from integrity_lsp.analysis.absence import Race
+from integrity_lsp.analysis.absence_walk import races_in
+from integrity_lsp.analysis.context import Context
+from integrity_lsp.findings import Finding, Fix, Span
+from integrity_lsp.rules.races.report import race_finding, write_fixes
+from integrity_lsp.rules.races.shapes import Query
+from integrity_lsp.syntax.nodes import Node
+
+ShapeCheck = Callable[[Node, Context], Iterable[Finding]]
+CHECKS = {
+    "check": "an existence check",
+    "get": "`get()` … `except DoesNotExist`",
+    "update": "an `update()` that changed no row",
+}
+
+
+def view_findings(
+    function: Node, ctx: Context, code: str, name: str, shape_fixes: ShapeCheck | None
+) -> Iterator[Finding]:
+    if ctx.integrity_guard is not None:
+        return
+    for race in races_in(function, ctx):
+        if race.code != code:
+            continue
+        inner = ctx if function.type == "file_input" else ctx.replace(function=function)
+        fixes = _fixes(race, inner, shape_fixes)
+        yield race_finding(
+            code, name, inner, race.write, query_of(race), fixes, CHECKS[race.absence.via],
+            at=race.through, actors=actors(ctx),
+        )  # fmt: skip
+
+
+def query_of(race: Race) -> Query:
+    lookup = race.absence.lookup
+    return Query(lookup.node, lookup.model_text, lookup.receiver, lookup.arguments, lookup.orm)
+
+
+def _fixes(race: Race, ctx: Context, shape_fixes: ShapeCheck | None) -> list[Fix]:
+    if race.through is not None:
+        return []  # the insert is in another function: its fix belongs there
+    origin = race.absence.origin
+    span = Span.of(race.write.node)
+    if shape_fixes is not None and origin.type in ("if_stmt", "try_stmt"):
+        for finding in shape_fixes(origin, ctx):
+            if finding.span == span:
+                return list(finding.fixes)
+    return write_fixes(ctx, race.write, query_of(race), replace_statement=None, handler_body=None)
+
+
+def actors(ctx: Context) -> str:
+    """Who runs the code twice at once: requests, or two runs of a command or script."""
+    parts = ctx.file.path.parts
+    if "management" in parts and "commands" in parts:
+        return "two runs at once"
+    if "if __name__ ==" in ctx.file.text or "scripts" in parts:
+        return "two runs at once"
+    return "two concurrent requests"
