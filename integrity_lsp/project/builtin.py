@@ -211,6 +211,11 @@ def builtin_path(module: str) -> Path:
     return BUILTIN_ROOT.joinpath(*module.split(".")).with_suffix(".py")
 
 
+def builtin_source(module: str) -> str | None:
+    """The short source written here for a built-in module (None: not one of them)."""
+    return _SOURCES.get(module)
+
+
 def is_builtin_path(path: Path) -> bool:
     return bool(path.parts) and path.parts[0] == BUILTIN_ROOT.parts[0]
 

@@ -22,7 +22,7 @@ from integrity_lsp.server import (
     sync,
     transport,
 )
-from integrity_lsp.server.base import ClientFeatures, IntegrityServer, guarded
+from integrity_lsp.server.base import ClientFeatures, IntegrityProtocol, IntegrityServer, guarded
 from integrity_lsp.server.documents import safe_workspace, uri_to_path
 
 
@@ -52,8 +52,10 @@ async def initialize(ls: IntegrityServer, params: types.InitializeParams) -> Non
     root = root_of(params)
     if root is not None:
         ls.project = ls.new_project(root)
-    if ls.client.pull:
+    if ls.client.pull_requests:
         diagnostics.register_pull(ls)
+    if isinstance(ls.protocol, IntegrityProtocol):
+        ls.protocol.advertise_pull = ls.client.pull
 
 
 @guarded(_none)

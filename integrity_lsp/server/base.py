@@ -91,7 +91,7 @@ class Diagnostics(Protocol):
 class ClientFeatures:
     """What the client can do, read once from its capabilities."""
 
-    pull: bool = False
+    pull_requests: bool = False  # it can send textDocument/diagnostic
     refresh: bool = False
     document_changes: bool = False
     resolve_edit: bool = False
@@ -107,7 +107,7 @@ class ClientFeatures:
         hover_formats = get_capability(caps, "text_document.hover.content_format", None) or []
         operations = get_capability(caps, "workspace.workspace_edit.resource_operations", None)
         return cls(
-            pull=get_capability(caps, "text_document.diagnostic", None) is not None,
+            pull_requests=get_capability(caps, "text_document.diagnostic", None) is not None,
             refresh=bool(get_capability(caps, "workspace.diagnostics.refresh_support", False)),
             document_changes=bool(
                 get_capability(caps, "workspace.workspace_edit.document_changes", False)
@@ -122,6 +122,13 @@ class ClientFeatures:
             progress=bool(get_capability(caps, "window.work_done_progress", False)),
         )
 
+    @property
+    def pull(self) -> bool:
+        """Whether diagnostics are pulled: only by a client the server can ask to pull again
+        (`workspace/diagnostic/refresh`). Neovim pulls but cannot be asked: after a change
+        in models.py its other buffers would keep stale diagnostics, so it gets pushes."""
+        return self.pull_requests and self.refresh
+
 
 class IntegrityProtocol(LifecycleProtocol):
     """pygls 2.1.1 keeps the future of every notification it handled (and of every handler a
@@ -131,6 +138,14 @@ class IntegrityProtocol(LifecycleProtocol):
     PURGE_EVERY = 64
 
     _handled = 0
+    advertise_pull = True  # False: textDocument/diagnostic is answered but not advertised
+
+    def _send_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
+        if isinstance(result, types.InitializeResult) and not self.advertise_pull:
+            # A client that would pull without ever being asked to pull again is pushed to
+            # instead; the handler stays, for a client that pulls anyway.
+            result.capabilities.diagnostic_provider = None
+        super()._send_response(msg_id, result, error)
 
     def handle_message(self, message: Any) -> None:
         super().handle_message(message)

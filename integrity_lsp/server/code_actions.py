@@ -52,6 +52,7 @@ async def code_action(
             noqa = noqa_action(ls, snapshot, finding.code, diagnostic)
             if noqa is not None:
                 actions.append(noqa)
+        actions = _distinct_titles(actions)
     if requested(only, convert.FIX_ALL_KIND):
         fix_all = await fix_all_action(ls, snapshot)
         if fix_all is not None:
@@ -62,8 +63,16 @@ async def code_action(
 async def _findings_at(
     ls: IntegrityServer, snapshot: Snapshot, params: types.CodeActionParams
 ) -> list[tuple[Finding, types.Diagnostic]]:
-    """Our diagnostics in the request, each with the server's own finding for it."""
-    ours = [d for d in params.context.diagnostics if d.source == convert.SOURCE and d.code]
+    """Our diagnostics at the requested range, each with the server's own finding for it.
+    eglot sends every diagnostic of the buffer whatever the range: answering for all of them
+    filled its menu with the actions of other lines, under the same titles."""
+    positions = ls.positions(snapshot)
+    wanted = positions.span(params.range)
+    ours = [
+        d
+        for d in params.context.diagnostics
+        if d.source == convert.SOURCE and d.code and _overlaps(positions.span(d.range), wanted)
+    ]
     result = await ls.diagnostics.current(snapshot.uri)
     if result is None:
         return []
@@ -79,12 +88,28 @@ async def _findings_at(
                 pairs.append((match, diagnostic))
         return pairs
     # No diagnostics in the request (some clients send none): the findings under the range.
-    wanted = ls.positions(snapshot).span(params.range)
     return [
         (finding, diagnostic)
         for finding, diagnostic in zip(result.findings, result.diagnostics, strict=True)
         if _overlaps(finding.span, wanted)
     ]
+
+
+def _distinct_titles(actions: list[types.CodeAction]) -> list[types.CodeAction]:
+    """No two entries with one title: the same title for the same line (two findings on one
+    line both offer "Disable IL101 for this line") is one action; on another line of the
+    range, the action names its line."""
+    kept: dict[str, int] = {}  # title -> the line of the action kept under it
+    distinct = []
+    for action in actions:
+        line = action.diagnostics[0].range.start.line if action.diagnostics else -1
+        if action.title in kept:
+            if kept[action.title] == line:
+                continue
+            action.title = f"{action.title} (line {line + 1})"
+        kept[action.title] = line
+        distinct.append(action)
+    return distinct
 
 
 def _match(

@@ -43,7 +43,7 @@ def explain_now(env: Environment, text: str, files: convert.FileViews) -> dict[s
         return check_source(source, path, env) if source is not None else []
 
     explanation = attach_findings(explanation, findings_for)
-    locations = []
+    locations: list[dict[str, Any] | None] = []
     for model in (explanation.model, *explanation.candidates):
         if model is not None:
             locations.append(
@@ -63,7 +63,8 @@ def explain_now(env: Environment, text: str, files: convert.FileViews) -> dict[s
         codes = ", ".join(finding.code for finding in site.findings)
         title = f"{site.kind}: {site.code}" + (f" ({codes})" if codes else "")
         locations.append(convert.location_json(site.path, site.span, title, files))
-    return {"summary": render_text(explanation, env.root), "locations": locations}
+    found = [location for location in locations if location is not None]
+    return {"summary": render_text(explanation, env.root), "locations": found}
 
 
 def register(server: IntegrityServer) -> None:

@@ -20,6 +20,8 @@ from pygls.workspace import PositionCodec
 
 from integrity_lsp.analysis.registry import Rule
 from integrity_lsp.findings import Edit, Finding, Fix, Severity, Span
+from integrity_lsp.project.builtin import is_builtin_path
+from integrity_lsp.project.installed_django import installed_location
 
 SOURCE = "integrity-lsp"
 FIX_ALL_KIND = "source.fixAll.integrity-lsp"
@@ -106,13 +108,15 @@ def diagnostic(
     rule: Rule | None,
     version: int | None,
 ) -> types.Diagnostic:
-    related = [
-        types.DiagnosticRelatedInformation(
-            location=location(location_.path, location_.span, files),
-            message=location_.message or location_.path.name,
-        )
-        for location_ in finding.related
-    ]
+    related = []
+    for place in finding.related:
+        found = location(place.path, place.span, files)
+        if found is not None:
+            related.append(
+                types.DiagnosticRelatedInformation(
+                    location=found, message=place.message or place.path.name
+                )
+            )
     return types.Diagnostic(
         range=positions.range(finding.span),
         message=finding.message,
@@ -125,13 +129,28 @@ def diagnostic(
     )
 
 
-def location(path: Path, span: Span, files: FileViews) -> types.Location:
-    view = files(path)
-    return types.Location(uri=view.uri, range=view.positions.range(span))
+def real_place(path: Path, span: Span) -> tuple[Path, Span] | None:
+    """Where a link can point: a built-in Django model's definition in the installed Django
+    (`project/installed_django.py`); None when there is no such file, never a made-up path."""
+    if is_builtin_path(path):
+        return installed_location(path, span)
+    return path, span
 
 
-def location_json(path: Path, span: Span, title: str, files: FileViews) -> dict[str, Any]:
+def location(path: Path, span: Span, files: FileViews) -> types.Location | None:
+    place = real_place(path, span)
+    if place is None:
+        return None
+    view = files(place[0])
+    return types.Location(uri=view.uri, range=view.positions.range(place[1]))
+
+
+def location_json(path: Path, span: Span, title: str, files: FileViews) -> dict[str, Any] | None:
     """A location as the `integrity-lsp.explain` command returns it (plain JSON)."""
+    place = real_place(path, span)
+    if place is None:
+        return None
+    path, span = place
     view = files(path)
     lsp_range = view.positions.range(span)
     return {

@@ -95,7 +95,7 @@ def _noqa_comment(text: str) -> tuple[int, int] | None:
 
 def model_hover(env: Environment, source: SourceFile, line: int, column: int) -> HoverText | None:
     try:
-        leaf = source.tree.get_leaf_for_position((line, column), include_prefixes=False)
+        leaf = _leaf_at(source.tree, line, column)
     except (ValueError, RecursionError):  # past the end; a 1,000-deep expression
         return None
     if leaf is None or leaf.type != "name":
@@ -111,6 +111,18 @@ def model_hover(env: Environment, source: SourceFile, line: int, column: int) ->
     if model is None:
         return None
     return HoverText(model_markdown(env.index, env.root, model), Span.of(leaf))
+
+
+def _leaf_at(tree: Any, line: int, column: int) -> Any | None:
+    """The leaf under the cursor. parso's look-up is inclusive at both ends: on the first
+    character of `sku` in `create(sku=…)` it answers the `(` that ends there, so the leaf
+    that starts at the position wins."""
+    leaf = tree.get_leaf_for_position((line, column), include_prefixes=False)
+    if leaf is not None and leaf.end_pos == (line, column):
+        following = leaf.get_next_leaf()
+        if following is not None and following.start_pos == (line, column):
+            return following
+    return leaf
 
 
 def _keyword_argument(leaf: Any) -> Any | None:

@@ -51,10 +51,22 @@ class Session:
         return self.client.capabilities
 
     @property
-    def pull(self) -> bool:
+    def can_pull(self) -> bool:
         return (
             self.caps.text_document is not None and self.caps.text_document.diagnostic is not None
         )
+
+    @property
+    def pull(self) -> bool:
+        """Whether the server serves this client by pull: only when it can also be asked to
+        pull again (Neovim pulls without `refreshSupport`, so it gets pushes)."""
+        workspace = self.caps.workspace
+        refresh = (
+            workspace is not None
+            and workspace.diagnostics is not None
+            and bool(workspace.diagnostics.refresh_support)
+        )
+        return self.can_pull and refresh
 
     @property
     def encoding(self) -> str:

@@ -109,6 +109,29 @@ async def test_fix_all_applies_every_safe_fix(lsp: Session) -> None:
     assert len(diagnostics) >= 2
 
 
+async def test_actions_answer_the_requested_range_only(lsp: Session) -> None:
+    """eglot sends every diagnostic of the buffer in `context.diagnostics`: only those at the
+    requested range get actions, and no two actions share a title."""
+    await lsp.initialize()
+    (lsp.root / "shop/imports.py").write_text(TWO_RACES)
+    uri = lsp.open("shop/imports.py")
+    first, second = races(await lsp.diagnostics(uri, lambda d: len(races(d)) == 2))
+    cursor = types.Range(start=second.range.start, end=second.range.start)
+    actions = await lsp.code_actions(
+        uri, [first, second], cursor, only=[types.CodeActionKind.QuickFix]
+    )
+    assert actions
+    titles = [action.title for action in actions]
+    assert len(titles) == len(set(titles)), titles
+    for action in actions:
+        assert action.diagnostics is not None
+        assert [d.range.start.line for d in action.diagnostics] == [second.range.start.line]
+    [noqa] = [action for action in actions if action.title.startswith("Disable")]
+    [text] = lsp.apply(noqa.edit).values()
+    assert text.splitlines()[second.range.start.line].endswith("# noqa: IL101")
+    assert "noqa" not in text.splitlines()[first.range.start.line]
+
+
 async def test_quickfix_only_request_has_no_fix_all(lsp: Session) -> None:
     await lsp.initialize()
     uri = lsp.open("shop/views.py")

@@ -56,6 +56,12 @@ async def test_push_or_pull_follows_the_client(lsp: Session) -> None:
         assert provider is None
         uri = lsp.open("shop/views.py")
         await lsp.diagnostics(uri, il("IL101"))
+        if lsp.can_pull:  # pushed to, and a pull it sends anyway is still answered
+            report = await lsp.client.text_document_diagnostic_async(
+                types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))
+            )
+            assert isinstance(report, types.RelatedFullDocumentDiagnosticReport)
+            assert [d.code for d in report.items] == ["IL101"]
 
 
 async def test_workspace_diagnostics_cover_closed_files(lsp: Session) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import re
 from pathlib import Path
 
@@ -135,3 +136,40 @@ async def test_no_fix_writes_outside_the_project(examples: Session, tmp_path: Pa
                 real = Path(uri_to_path(target) or "/")
                 assert root in real.parents, (action.title, real)
     assert offered  # the models.py edit of IL104 is inside the project: still offered
+
+
+async def test_links_to_django_fields_point_at_the_installed_django(examples: Session) -> None:
+    """`username` is unique on Django's AbstractUser: the related information and explain's
+    locations point at the installed Django's file, at the field, never at a made-up path."""
+    django = importlib.util.find_spec("django")
+    if django is None or django.origin is None:
+        pytest.skip("Django is not installed in the interpreter running the server")
+    installed = (Path(django.origin).parent / "contrib" / "auth" / "models.py").resolve()
+    await examples.initialize()
+    uri = examples.open("accounts/views.py")
+    found = await examples.diagnostics(uri, lambda d: any(x.code == "IL101" for x in d))
+    related = [info for d in found for info in d.related_information or []]
+    assert related
+    for info in related:
+        path = uri_to_path(info.location.uri)
+        assert path is not None and path.is_file(), info.location.uri
+    [username] = [info for info in related if "username" in info.message]
+    assert uri_to_path(username.location.uri) == installed
+    line = installed.read_text().splitlines()[username.location.range.start.line]
+    assert line.strip().startswith("username = models.CharField(")
+
+    result = await examples.client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command="integrity-lsp.explain",
+            arguments=["UNIQUE constraint failed: accounts_user.username"],
+        )
+    )
+    locations = result["locations"]
+    assert locations
+    for location in locations:
+        path = uri_to_path(location["uri"])
+        assert path is not None and path.is_file(), location
+    [field] = [loc for loc in locations if loc["title"].endswith(".username")]
+    assert uri_to_path(field["uri"]) == installed
+    line = installed.read_text().splitlines()[field["range"]["start"]["line"]]
+    assert line.strip().startswith("username = models.CharField(")

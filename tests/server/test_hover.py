@@ -7,9 +7,12 @@ from lsprotocol import types
 from tests.server.conftest import Session
 
 
-async def hover_at(lsp: Session, uri: str, line: int, needle: str) -> types.Hover | None:
+async def hover_at(
+    lsp: Session, uri: str, line: int, needle: str, offset: int = 1
+) -> types.Hover | None:
+    """The hover with the cursor on character `offset` of `needle` on line `line`."""
     text = lsp.texts[uri].splitlines()[line]
-    column = text.index(needle) + 1
+    column = text.index(needle) + offset
     return await lsp.client.text_document_hover_async(
         types.HoverParams(
             text_document=types.TextDocumentIdentifier(uri=uri),
@@ -44,6 +47,25 @@ async def test_hover_on_field_keyword_shows_its_constraints(lsp: Session) -> Non
     assert "unique" in text
     assert "NOT NULL" in text
     assert "shop/models.py:5" in text
+
+
+async def test_hover_on_every_character_of_a_field_keyword_and_a_model_name(
+    lsp: Session,
+) -> None:
+    """The first character too: parso's look-up answers the `(` ending there."""
+    await lsp.initialize()
+    uri = lsp.open("shop/views.py")
+    for offset in range(len("sku")):
+        hover = await hover_at(lsp, uri, 8, "sku=sku, name", offset)
+        assert hover is not None, offset
+        assert "Product.sku" in hover.contents.value  # type: ignore[union-attr]
+        assert hover.range is not None
+        assert hover.range.end.character - hover.range.start.character == len("sku")
+    assert await hover_at(lsp, uri, 8, "sku=sku, name", len("sku")) is None  # on the `=`
+    for offset in (0, len("Product") - 1):
+        hover = await hover_at(lsp, uri, 8, "Product.objects.create", offset)
+        assert hover is not None, offset
+        assert "shop.Product" in hover.contents.value  # type: ignore[union-attr]
 
 
 async def test_hover_on_noqa_code_shows_rule_docs(lsp: Session) -> None:
