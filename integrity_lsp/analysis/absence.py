@@ -131,7 +131,7 @@ def split(state: State, held: Held | None, origin: Node, absent_when_true: bool 
     if held is None or absent_when_true is None:
         return state, state
     via: Via = "update" if held.kind == "update" else "check"
-    if held.kind == "row" and held.lookup.orm.method in ("get", "aget"):
+    if held.kind == "row" and held.lookup.method in ("get", "aget"):
         via = "get"
     absence = Absence(held.lookup, origin, via)
     if absent_when_true:

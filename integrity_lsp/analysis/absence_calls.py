@@ -1,21 +1,230 @@
-"""Calls into the project's own functions, followed one or two levels by `analysis.absence`:
-a helper that returns a lookup's result (`has_agreed(user)` → `….exists()`), and a helper that
-inserts on the caller's absence path (`self._create(x)` → `M.objects.create(k=x)`)."""
+"""Calls into the project's own functions, followed one level by `analysis.absence`, both ways:
+a helper that returns a lookup's result (`if not self.has_member(user):` → `return
+self.members.filter(user=user).exists()`, or `get()` … `except DoesNotExist: return None`), and
+a helper that inserts on the caller's absence path (`self._create(x)` → `M.objects.create(k=x)`).
+
+The callee is a function of the same module, a method of the enclosing class (`self.x(…)`,
+`cls.x(…)`), or a function imported from a project module. Its parameters are replaced by the
+call's arguments; a value built from anything else is dropped, so it never matches by accident.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from integrity_lsp.analysis.absence_match import protected
+from integrity_lsp.analysis.absence_reads import Held, lookup_of
+from integrity_lsp.analysis.django import model_of
+from integrity_lsp.analysis.writes import WriteSite, site_model, writes_in
+from integrity_lsp.syntax.nodes import (
+    CALL_CHAIN_TYPES,
+    Argument,
+    Node,
+    arguments,
+    chain_parts,
+    enclosing,
+    expression_of,
+    walk,
+)
+from integrity_lsp.syntax.source import SourceFile
+
 if TYPE_CHECKING:
-    from integrity_lsp.analysis.absence_reads import Held
     from integrity_lsp.analysis.context import Context
-    from integrity_lsp.analysis.writes import WriteSite
-    from integrity_lsp.syntax.nodes import Node
+
+_DEFINITIONS = ("funcdef", "classdef", "lambdef")
+_FALSY = ("None", "False")
 
 
 class Calls:
+    """Resolves calls to project functions, with each callee file parsed once per run."""
+
+    def __init__(self) -> None:
+        self._sources: dict[str, SourceFile | None] = {}
+
     def read_through(self, node: Node, function: Node, ctx: Context) -> Held | None:
-        return None
+        """What a helper's return value says about a lookup's rows, in the caller's terms."""
+        found = self._callee(node, ctx)
+        if found is None:
+            return None
+        callee, mapping, callee_ctx = found
+        read: Held | None = None
+        for statement in _returns(callee):
+            value = expression_of(statement) if len(statement.children) > 1 else None
+            if value is None or (value.type == "keyword" and value.value in _FALSY):
+                continue
+            held = lookup_of(value, callee_ctx.env.index, get=True)
+            if held is None or read is not None:
+                return None  # two different results: not one lookup's answer
+            read = held
+        if read is None:
+            return None
+        keys = _mapped(read.lookup.keys, mapping, strict=True)
+        if keys is None:
+            return None
+        lookup = read.lookup
+        model = lookup.model or (model_of(lookup.orm, callee_ctx) if lookup.orm else None)
+        return Held(replace(lookup, keys=keys, node=node, model=model), read.kind)
 
     def inserts_through(self, node: Node, ctx: Context) -> list[WriteSite]:
-        return []
+        """The inserts a helper performs, with the caller's values where they came from."""
+        found = self._callee(node, ctx)
+        if found is None:
+            return []
+        callee, mapping, callee_ctx = found
+        sites = []
+        for site in writes_in(callee.children[-1], callee_ctx.env.index):
+            if protected(site, callee, None):
+                continue
+            values = _mapped(tuple(site.values.values()), mapping, strict=False)
+            if values is None:
+                continue
+            values_by_key = {str(arg.keyword): arg for arg in values}
+            sites.append(replace(site, values=values_by_key, model=site_model(site, callee_ctx)))
+        return sites
+
+    # --- resolution ---------------------------------------------------------------------
+
+    def _callee(self, node: Node, ctx: Context) -> tuple[Node, dict[str, Node], Context] | None:
+        if node.type not in CALL_CHAIN_TYPES:
+            return None
+        base, trailers = chain_parts(node)
+        if not trailers or trailers[-1].children[0].value != "(" or base.type != "name":
+            return None
+        call = trailers[-1]
+        if len(trailers) == 1:
+            callee, callee_ctx = self._function(base.value, ctx)
+            bound: Node | None = None
+        elif len(trailers) == 2 and base.value in ("self", "cls"):
+            callee, callee_ctx = self._method(node, trailers[0].children[1].value, ctx)
+            bound = base
+        else:
+            return None
+        if callee is None or callee_ctx is None:
+            return None
+        mapping = _parameters(callee, call, bound)
+        return None if mapping is None else (callee, mapping, callee_ctx)
+
+    def _function(self, name: str, ctx: Context) -> tuple[Node | None, Context | None]:
+        local = _module_function(ctx.file.tree, name)
+        if local is not None:
+            return local, ctx
+        imported = ctx.env.resolver.import_table(ctx.file).lookup(name)
+        if imported is None:
+            return None, None
+        module, attribute = imported
+        if attribute is None:
+            return None, None
+        source = self._source(module, ctx)
+        if source is None:
+            return None, None
+        found = _module_function(source.tree, attribute)
+        return found, (ctx.replace(file=source, function=found) if found is not None else None)
+
+    def _method(self, node: Node, name: str, ctx: Context) -> tuple[Node | None, Context | None]:
+        classdef = enclosing(node, "classdef")
+        if classdef is None:
+            return None, None
+        for child in classdef.children[-1].children:
+            definition = child.children[-1] if child.type == "decorated" else child
+            if definition.type == "async_funcdef":
+                definition = definition.children[-1]
+            if definition.type == "funcdef" and definition.name.value == name:
+                return definition, ctx
+        return None, None
+
+    def _source(self, module: str, ctx: Context) -> SourceFile | None:
+        if module in self._sources:
+            return self._sources[module]
+        source = None
+        path = ctx.env.index.path_for_module(module)
+        if path is not None:
+            text = ctx.env.read_text(path)
+            source = SourceFile(path, text, module) if text is not None else None
+        self._sources[module] = source
+        return source
+
+
+def _module_function(tree: Node, name: str) -> Node | None:
+    for child in tree.children:
+        definition = child.children[-1] if child.type == "decorated" else child
+        if definition.type == "async_stmt":
+            definition = definition.children[-1]
+        if definition.type == "funcdef" and definition.name.value == name:
+            return definition
+    return None
+
+
+def _parameters(callee: Node, call: Node, bound: Node | None) -> dict[str, Node] | None:
+    """Parameter name -> the caller's argument node (`self` -> the caller's `self`)."""
+    params = callee.get_params()
+    names = [param.name.value for param in params]
+    mapping: dict[str, Node] = {}
+    positional = names
+    if bound is not None:
+        if not names:
+            return None
+        mapping[names[0]] = bound
+        positional = names[1:]
+    position = 0
+    for argument in arguments(call):
+        if argument.star:
+            return None  # *args / **kwargs: which parameter gets what is unknown
+        if argument.keyword is None:
+            if position >= len(positional):
+                return None
+            mapping[positional[position]] = argument.value
+            position += 1
+        elif argument.keyword in names:
+            mapping[argument.keyword] = argument.value
+    return mapping
+
+
+def _mapped(
+    keys: tuple[Argument, ...], mapping: Mapping[str, Node], *, strict: bool
+) -> tuple[Argument, ...] | None:
+    """The keys in the caller's terms: a parameter becomes the caller's argument (`param.pk`
+    too), literals stay. A key built from anything else fails the whole lookup (`strict`: a
+    read that says less than it seems) or is dropped (an insert's value, then never matched)."""
+    result = []
+    for arg in keys:
+        value = _in_caller_terms(arg.value, mapping)
+        if value is None:
+            if strict:
+                return None
+            continue
+        result.append(replace(arg, value=value))
+    return tuple(result) or None
+
+
+def _in_caller_terms(value: Node, mapping: Mapping[str, Node]) -> Node | None:
+    if not any(leaf.type == "name" for leaf in walk(value)):
+        return value  # a literal
+    base, trailers = chain_parts(value)
+    if base.type != "name" or base.value not in mapping:
+        return None
+    if any(trailer.children[0].value != "." for trailer in trailers):
+        return None
+    argument = mapping[base.value]
+    if argument.type == "name" and argument.value == base.value:
+        return value  # `self.project` with the caller's own `self`: the same expression
+    if not trailers:
+        return argument
+    if len(trailers) == 1 and trailers[0].children[1].value in ("pk", "id"):
+        return argument  # `param.pk` is the argument once normalised
+    return None
+
+
+def _returns(function: Node) -> list[Node]:
+    found = []
+    stack = [function.children[-1]]
+    while stack:
+        current = stack.pop()
+        if current.type in _DEFINITIONS:
+            continue
+        if current.type == "return_stmt":
+            found.append(current)
+            continue
+        stack.extend(getattr(current, "children", ()))
+    return found

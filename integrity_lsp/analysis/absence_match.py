@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.absence_reads import Lookup, column_of, value_text
-from integrity_lsp.analysis.django import is_related_manager, model_of
+from integrity_lsp.analysis.django import catches_integrity_error, is_related_manager, model_of
 from integrity_lsp.analysis.write_values import dict_entries
 from integrity_lsp.analysis.writes import WriteSite, site_model
 from integrity_lsp.syntax.nodes import Argument, Node, normalised
@@ -38,6 +38,8 @@ def written_values(write: WriteSite, dicts: Mapping[str, Node]) -> dict[str, str
 
 
 def _model(lookup: Lookup, ctx: Context) -> ModelRecord | None:
+    if lookup.model is not None or lookup.orm is None:
+        return lookup.model
     return model_of(lookup.orm, ctx)
 
 
@@ -60,7 +62,7 @@ def same_model(write: WriteSite, lookup: Lookup, ctx: Context) -> bool:
         return index.concrete_model(written).label == index.concrete_model(read).label
     return _text(write.receiver) == _text(lookup.receiver) or (
         _text(write.model_text) == _text(lookup.model_text)
-        and not is_related_manager(lookup.orm.manager, ctx.env.index)
+        and not is_related_manager(lookup.manager, ctx.env.index)
     )
 
 
@@ -85,7 +87,7 @@ def writes_looked_up_row(
         if by_create_method and wanted in positional:
             continue
         return False
-    if is_related_manager(lookup.orm.manager, ctx.env.index) and _text(write.receiver) != _text(
+    if is_related_manager(lookup.manager, ctx.env.index) and _text(write.receiver) != _text(
         lookup.receiver
     ):
         # The related manager filters on its owner too: the insert must set it.
@@ -104,3 +106,20 @@ def value_text_of(text: str) -> str:
 
 def same_value(first: Node, second: Node) -> bool:
     return normalised(first) == normalised(second)
+
+
+def protected(write: WriteSite, function: Node, through: Node | None) -> bool:
+    """Is the insert (or the call that reaches it) inside a `try` that catches IntegrityError?"""
+    for start in (write.node, through):
+        node = start
+        while node is not None and node.type not in ("funcdef", "file_input"):
+            parent = node.parent
+            if (
+                parent is not None
+                and parent.type == "try_stmt"
+                and node is parent.children[2]
+                and catches_integrity_error(parent)
+            ):
+                return True
+            node = parent
+    return False

@@ -25,6 +25,7 @@ from integrity_lsp.syntax.nodes import (
 
 if TYPE_CHECKING:
     from integrity_lsp.project.index import ProjectIndex
+    from integrity_lsp.project.records import ModelRecord
 
 # What a read's value is: truthy exactly when a matching row exists, in every kind.
 ReadKind = Literal["flag", "count", "row", "query", "update"]
@@ -42,19 +43,17 @@ PRESENT_COMPARISONS = {(">", "0"), (">=", "1"), ("!=", "0")}
 
 @dataclass(frozen=True)
 class Lookup:
-    """Rows of one model selected by exact keys: `Product.objects.filter(sku=sku)`."""
+    """Rows of one model selected by exact keys: `Product.objects.filter(sku=sku)`, or the row
+    a reverse one-to-one accessor reads (`order.invoice_address`: `InvoiceAddress(order=order)`)."""
 
     node: Node  # the read expression
-    orm: OrmCall
     keys: tuple[Argument, ...]  # the keyword arguments of filter()/get(), as written
-
-    @property
-    def model_text(self) -> str:
-        return self.orm.model_text
-
-    @property
-    def receiver(self) -> str:
-        return self.orm.receiver
+    model_text: str
+    receiver: str  # the manager expression (`Product.objects`, `team.accounts`)
+    manager: str
+    method: str  # the read's last method (`exists`, `get`, …), "accessor" for an accessor
+    orm: OrmCall | None = None
+    model: ModelRecord | None = None  # known without asking the resolver (an accessor's)
 
     @property
     def arguments(self) -> dict[str, Argument]:
@@ -62,7 +61,9 @@ class Lookup:
 
     @property
     def locks(self) -> bool:
-        return any(link.name == "select_for_update" for link in self.orm.methods)
+        return self.orm is not None and any(
+            link.name == "select_for_update" for link in self.orm.methods
+        )
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,8 @@ def lookup_of(node: Node, index: ProjectIndex | None, *, get: bool = False) -> H
             keys.append(arg)
     if not keys or any(_key_column(str(arg.keyword)) is None for arg in keys):
         return None
-    return Held(Lookup(node, orm, tuple(keys)), kind)
+    lookup = Lookup(node, tuple(keys), orm.model_text, orm.receiver, orm.manager, last, orm)
+    return Held(lookup, kind)
 
 
 def _key_column(keyword: str) -> str | None:

@@ -13,14 +13,14 @@ from integrity_lsp.analysis.absence import (
     merge,
     split,
 )
-from integrity_lsp.analysis.absence_match import writes_looked_up_row
+from integrity_lsp.analysis.absence_accessors import accessor_read
+from integrity_lsp.analysis.absence_match import protected, writes_looked_up_row
 from integrity_lsp.analysis.absence_reads import Held, chained_read, lookup_of
 from integrity_lsp.analysis.absence_writes import (
     constructed,
     inserts_in,
     is_lock_call,
     is_lock_expression,
-    protected,
     race_code,
 )
 from integrity_lsp.analysis.django import DOES_NOT_EXIST, except_clauses, handler_names
@@ -159,11 +159,11 @@ class Walker:
         for clause, suite in except_clauses(node):
             caught = set(handler_names(clause))
             handler_state = entry
-            if got is not None and (
-                caught & (DOES_NOT_EXIST | _CATCH_ALL)
-                or any(n.endswith("DoesNotExist") for n in caught)
-            ):
-                held, target = got
+            read = got
+            if read is None and _catches_absence(caught):
+                read = accessor_read(body, clause, self.ctx)
+            if read is not None and _catches_absence(caught):
+                held, target = read
                 handler_state = handler_state.with_absence(Absence(held.lookup, node, "get"))
                 if target is not None:
                     handler_state = handler_state.bind(target, held)
@@ -270,6 +270,12 @@ class Walker:
                 return
 
 
+def _catches_absence(caught: set[str]) -> bool:
+    return bool(caught & (DOES_NOT_EXIST | _CATCH_ALL)) or any(
+        name.endswith("DoesNotExist") for name in caught
+    )
+
+
 def normalised_text(node: Node) -> str:
     return "".join(node.get_code(include_prefix=False).split())
 
@@ -327,7 +333,7 @@ def _first_get(body: Node, ctx: Context) -> tuple[Held, str | None] | None:
         if node.type not in CALL_CHAIN_TYPES:
             continue
         held = lookup_of(node, ctx.env.index, get=True)
-        if held is None or held.lookup.orm.method not in ("get", "aget"):
+        if held is None or held.lookup.method not in ("get", "aget"):
             continue
         parent = node.parent
         target = None
@@ -348,16 +354,27 @@ def races_in(function: Node, ctx: Context) -> tuple[Race, ...]:
     last = _LAST
     if last is not None and last[0] is function and last[1] is ctx.file:
         return last[2]
-    from integrity_lsp.analysis.absence_calls import Calls
-
     is_module = function.type == "file_input"
     inner = ctx if is_module else ctx.replace(function=function)
-    walker = Walker(function, inner, Calls())
+    walker = Walker(function, inner, _calls_of(ctx))
     body = function if is_module else function.children[-1]
     walker.block(body, State(locked=not is_module and _lock_decorated(function)))
     found = tuple(walker.races)
     _LAST = (function, ctx.file, found)
     return found
+
+
+_CALLS: list[tuple[object, Calls]] = []  # one per run: the callee files parsed once
+
+
+def _calls_of(ctx: Context) -> Calls:
+    from integrity_lsp.analysis.absence_calls import Calls
+
+    if _CALLS and _CALLS[0][0] is ctx.env:
+        return _CALLS[0][1]
+    calls = Calls()
+    _CALLS[:] = [(ctx.env, calls)]
+    return calls
 
 
 def _lock_decorated(function: Node) -> bool:

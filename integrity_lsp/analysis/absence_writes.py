@@ -10,21 +10,20 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from integrity_lsp.analysis.django import (
-    catches_integrity_error,
-    constructor_call,
-    parse_orm_call,
-)
+from integrity_lsp.analysis.django import constructor_call, parse_orm_call
 from integrity_lsp.analysis.writes import WriteSite, bulk_objects, call_values, orm_write
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Argument,
     Node,
+    assignment_target,
     chain_parts,
     code,
     expression_of,
+    is_return,
     keyword_arguments,
     links,
+    statement_of,
     statements,
 )
 
@@ -49,10 +48,22 @@ def inserts_in(
     for chain in _chains(node):
         site = _insert(chain, state, ctx)
         if site is not None:
-            yield site, None
-        elif calls is not None:
+            yield _bound(site, chain), None
+        elif calls is not None and state.absent:
             for inner in calls.inserts_through(chain, ctx):
                 yield inner, chain
+
+
+def _bound(site: WriteSite, chain: Node) -> WriteSite:
+    """The name the insert's result is bound to, and whether it is returned."""
+    statement = statement_of(chain)
+    value = expression_of(statement)
+    if value is not chain:
+        return replace(site, target=None, returned=False)
+    base, trailers = chain_parts(chain)
+    if site.method in SAVE_METHODS and base.type == "name" and len(trailers) == 2:
+        return replace(site, target=base, returned=False)  # `obj.save()`: the instance is `obj`
+    return replace(site, target=assignment_target(statement), returned=is_return(statement))
 
 
 def _chains(node: Node) -> list[Node]:
@@ -149,23 +160,6 @@ def is_lock_call(chain: Node) -> bool:
 def is_lock_expression(node: Node) -> bool:
     """`with advisory_lock(…)`, `with cache.lock(…)`, `with self._lock:` (not `atomic()`)."""
     return bool(_LOCK_WORD.search(code(node)))
-
-
-def protected(write: WriteSite, function: Node, through: Node | None) -> bool:
-    """Is the insert (or the call that reaches it) inside a `try` that catches IntegrityError?"""
-    for start in (write.node, through):
-        node = start
-        while node is not None and node.type not in ("funcdef", "file_input"):
-            parent = node.parent
-            if (
-                parent is not None
-                and parent.type == "try_stmt"
-                and node is parent.children[2]
-                and catches_integrity_error(parent)
-            ):
-                return True
-            node = parent
-    return False
 
 
 def race_code(absence: Absence, write: WriteSite, through: Node | None) -> str:

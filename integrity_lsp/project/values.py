@@ -103,7 +103,7 @@ def expression_parts(node: Any) -> list[Any]:
             chain = parent.parent
             end = chain.children.index(parent) + 1 if chain is not None else 0
         elif parent is not None and parent.type in ("atom_expr", "power"):
-            chain, end = parent, 1
+            chain, end = parent, parent.children.index(node) + 1  # after `await`, if any
         if chain is None or chain.type not in ("atom_expr", "power"):
             return [node]
         if (
@@ -112,7 +112,8 @@ def expression_parts(node: Any) -> list[Any]:
             and is_call(chain.children[end])
         ):
             end += 1  # `get_user_model()` / `apps.get_model(...)` name the model with the call
-        return list(chain.children[:end])
+        parts = list(chain.children[:end])
+        return parts[1:] if parts and parts[0].type == "keyword" else parts
     if node.type == "atom" and is_operator(node.children[0], "(") and len(node.children) == 3:
         return expression_parts(node.children[1])
     return [node]

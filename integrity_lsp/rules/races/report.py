@@ -101,6 +101,7 @@ def write_fixes(
     *,
     replace_statement: Node | None,
     handler_body: Node | None,
+    handler_lines: list[str] | None = None,
 ) -> list[Fix]:
     """get_or_create replacing `replace_statement` when covered, else the try/except form."""
     _, unique = coverage(ctx, write, query)
@@ -124,7 +125,7 @@ def write_fixes(
         return [
             Fix(f"Use `{write.model_text}.objects.get_or_create()`", Applicability.SAFE, (edit,))
         ]
-    handler = _handler_lines(write, query, handler_body)
+    handler = handler_lines or _handler_lines(write, query, handler_body)
     applicability = Applicability.SAFE if covered else Applicability.UNSAFE
     title = "Wrap the create in `try: with transaction.atomic()` … `except IntegrityError`"
     if not covered:

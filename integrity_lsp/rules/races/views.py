@@ -10,12 +10,15 @@ from collections.abc import Callable, Iterable, Iterator
 from integrity_lsp.analysis.absence import Race
 from integrity_lsp.analysis.absence_walk import races_in
 from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.writes import WriteSite
 from integrity_lsp.findings import Finding, Fix, Span
+from integrity_lsp.rules.races.fixes import split_write
 from integrity_lsp.rules.races.report import race_finding, write_fixes
 from integrity_lsp.rules.races.shapes import Query
-from integrity_lsp.syntax.nodes import Node
+from integrity_lsp.syntax.nodes import Node, code, statements, walk
 
 ShapeCheck = Callable[[Node, Context], Iterable[Finding]]
+ASYNC_INSERTS = frozenset({"acreate", "asave", "abulk_create"})
 CHECKS = {
     "check": "an existence check",
     "get": "`get()` … `except DoesNotExist`",
@@ -47,13 +50,42 @@ def query_of(race: Race) -> Query:
 def _fixes(race: Race, ctx: Context, shape_fixes: ShapeCheck | None) -> list[Fix]:
     if race.through is not None:
         return []  # the insert is in another function: its fix belongs there
+    if _is_async(race.write):
+        return []  # `atomic()` cannot wrap an `await`; `aget_or_create` is left to the reader
     origin = race.absence.origin
     span = Span.of(race.write.node)
     if shape_fixes is not None and origin.type in ("if_stmt", "try_stmt"):
         for finding in shape_fixes(origin, ctx):
             if finding.span == span:
                 return list(finding.fixes)
-    return write_fixes(ctx, race.write, query_of(race), replace_statement=None, handler_body=None)
+    replace = origin if _only_insert_of(origin, race) else None
+    handler = None
+    if race.absence.via == "update":  # the winner inserted the row: update it after all
+        handler = [code(race.absence.lookup.node).strip()]
+    return write_fixes(
+        ctx, race.write, query_of(race), replace_statement=replace, handler_body=None,
+        handler_lines=handler,
+    )  # fmt: skip
+
+
+def _is_async(write: WriteSite) -> bool:
+    return write.method in ASYNC_INSERTS or "await" in code(write.statement).split()
+
+
+def _only_insert_of(origin: Node, race: Race) -> bool:
+    """`if <absent>: <the insert>` with nothing else: the whole `if` can become one call."""
+    if origin.type != "if_stmt" or len(origin.children) != 4 or race.absence.via != "check":
+        return False
+    body = statements(origin.children[3])
+    if len(body) != 1 or body[0] is not race.write.statement:
+        return False
+    if any(node.type in ("and_test", "or_test") for node in walk(origin.children[1])):
+        return False  # the other operands of the test would be lost
+    write = race.write
+    if write.kind == "bulk_create" or any(arg.star for arg in write.positional):
+        return False
+    lookup, _ = split_write(write, query_of(race).lookup)
+    return len(lookup) == len(query_of(race).lookup)  # every key spelt as the lookup spells it
 
 
 def actors(ctx: Context) -> str:

@@ -1,0 +1,93 @@
+"""A reverse one-to-one accessor read in a `try` (`settings = self.email_settings`,
+`ia = order.invoice_address`) whose `except …DoesNotExist` runs when the row is missing: the
+lookup it stands for is the holder model's row whose one-to-one field is the instance."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from integrity_lsp.analysis.absence_reads import Held, Lookup
+from integrity_lsp.syntax.nodes import (
+    CALL_CHAIN_TYPES,
+    Argument,
+    Node,
+    chain_parts,
+    expression_of,
+    statements,
+    walk,
+)
+
+if TYPE_CHECKING:
+    from integrity_lsp.analysis.context import Context
+    from integrity_lsp.project.records import FieldRecord, ModelRecord
+
+ONE_TO_ONE = ("OneToOneField", "ParentalOneToOneField")
+
+
+def accessor_read(body: Node, clause: Node, ctx: Context) -> tuple[Held, str | None] | None:
+    """The first statement of a `try` body reading `name.accessor`, as a lookup, and the name
+    it is bound to."""
+    body_statements = statements(body)
+    if not body_statements or body_statements[0].type != "simple_stmt":
+        return None
+    first = body_statements[0]
+    value = expression_of(first)
+    if value.type not in CALL_CHAIN_TYPES:
+        return None
+    base, trailers = chain_parts(value)
+    if base.type != "name" or len(trailers) != 1 or trailers[0].children[0].value != ".":
+        return None
+    accessor = trailers[0].children[1].value
+    found = _relation(base, accessor, clause, ctx)
+    if found is None:
+        return None
+    holder, field = found
+    lookup = Lookup(
+        value, (Argument(field.name, base),), holder.name, f"{holder.name}.objects", "objects",
+        "accessor", None, holder,
+    )  # fmt: skip
+    small = first.children[0]
+    target = None
+    if small.type == "expr_stmt" and small.children[0].type == "name":
+        target = small.children[0].value
+    return Held(lookup, "row"), target
+
+
+def _relation(
+    base: Node, accessor: str, clause: Node, ctx: Context
+) -> tuple[ModelRecord, FieldRecord] | None:
+    index = ctx.env.index
+    resolver = ctx.env.resolver
+    try:
+        owner = resolver.resolve_instance(ctx.file, base)
+    except Exception:  # resolution is best effort
+        owner = None
+    if owner is not None:
+        relation = index.reverse_relations(owner).get(accessor)
+        if relation is not None and relation[1].known_class in ONE_TO_ONE:
+            return relation
+        return None
+    for node in walk(clause):  # `except InvoiceAddress.DoesNotExist`: the holder is named
+        if node.type not in CALL_CHAIN_TYPES:
+            continue
+        holder_leaf, trailers = chain_parts(node)
+        if not trailers or trailers[-1].children[-1].value != "DoesNotExist":
+            continue
+        leaf = trailers[-2].children[1] if len(trailers) >= 2 else holder_leaf
+        try:
+            holder = resolver.resolve_model(ctx.file, leaf)
+        except Exception:  # resolution is best effort
+            holder = None
+        if holder is None:
+            continue
+        for field in index.all_fields(holder).values():
+            if field.known_class in ONE_TO_ONE and _accessor_of(holder, field) == accessor:
+                return holder, field
+    return None
+
+
+def _accessor_of(holder: ModelRecord, field: FieldRecord) -> str:
+    related = field.option("related_name")
+    if related and related[:1] in "\"'":
+        return related.strip("\"'")
+    return holder.name.lower()
