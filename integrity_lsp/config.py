@@ -49,6 +49,16 @@ DEFAULT_EXCLUDE = (
 )
 
 
+# Test code: a single-threaded test that creates rows is no race, a pytest fixture is no view.
+# By default the race and request rules are silent there (as if `per-file-ignores` listed them
+# for every test path); IL203 and IL205 still report (a broken fixture is worth knowing).
+DEFAULT_TEST_IGNORE = ("IL101", "IL102", "IL103", "IL104", "IL201", "IL202", "IL204")
+# A path is test code when a folder on it is named like one of these, or its file name
+# matches one of the file patterns; `test-paths` adds patterns of its own.
+TEST_FOLDERS = frozenset({"tests", "test", "testing"})
+TEST_FILE_PATTERNS = ("test_*.py", "*_test.py", "*_tests.py", "tests.py", "conftest.py")
+
+
 class ConfigError(Exception):
     """The configuration file itself cannot be read (not a bad value inside it)."""
 
@@ -71,6 +81,8 @@ class Settings:
     force_exclude: bool = False  # exclusions apply to paths named on the command line too
     respect_gitignore: bool = True
     config_path: Path | None = None  # the file these settings were read from
+    test_paths: tuple[str, ...] = ()
+    test_ignore: tuple[str, ...] = DEFAULT_TEST_IGNORE
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def _base(self, root: Path | None) -> Path | None:
@@ -88,7 +100,24 @@ class Settings:
             for pattern, codes in self.per_file_ignores:
                 if _path_matches(path, pattern, base) and _longest_prefix(code, codes) >= 0:
                     return False
+            if _longest_prefix(code, self.test_ignore) >= 0 and self.is_test_path(path, root):
+                return False
         return True
+
+    def is_test_path(self, path: Path, root: Path | None = None) -> bool:
+        """Test code: a `tests`/`test`/`testing` folder, `test_*.py`, `*_test.py`,
+        `*_tests.py`, `tests.py`, `conftest.py`, or a `test-paths` pattern."""
+        folders: tuple[str, ...] = ()  # only the project's: not the folders above its root
+        if root is not None:
+            with contextlib.suppress(ValueError):
+                folders = Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).parts
+        elif not path.is_absolute():
+            folders = path.parts
+        if set(folders[:-1]) & TEST_FOLDERS:
+            return True
+        if any(fnmatch.fnmatch(path.name, pattern) for pattern in TEST_FILE_PATTERNS):
+            return True
+        return any(_path_matches(path, pattern, self._base(root)) for pattern in self.test_paths)
 
     def is_excluded(self, path: Path, root: Path | None = None) -> bool:
         relative = path
@@ -192,7 +221,17 @@ def _apply(base: Settings, mapping: Mapping[str, Any], origin: str) -> Settings:
                 if codes is not None:
                     entries.append((str(pattern), codes))
             changes["per_file_ignores"] = tuple(entries)
-        elif key in ("exclude", "extend-exclude", "handler-decorators", "handler-base-classes"):
+        elif key == "test-ignore":
+            codes = _codes(value, key, warnings)
+            if codes is not None:
+                changes["test_ignore"] = codes
+        elif key in (
+            "exclude",
+            "extend-exclude",
+            "handler-decorators",
+            "handler-base-classes",
+            "test-paths",
+        ):
             strings = _strings(value, key, warnings)
             if strings is not None:
                 target = key.removeprefix("extend-").replace("-", "_")

@@ -95,6 +95,7 @@ def findings_in(
     root = copy_project(project, tmp_path)
     path = root / filename
     text = textwrap.dedent(source)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return [f for f in check_source(text, path, environment(root)) if f.code == code]
 

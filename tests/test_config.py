@@ -84,3 +84,38 @@ def test_migrations_since_never_passes_an_option_to_git() -> None:
         settings = Settings().merged({"migrations-since": bad})
         assert settings.migrations_since is None
         assert any("migrations-since" in warning for warning in settings.warnings)
+
+
+def test_test_code_policy(tmp_path: Path) -> None:
+    settings = Settings()
+    for relative in (
+        "shop/tests/test_views.py",
+        "shop/tests.py",
+        "conftest.py",
+        "shop/test_models.py",
+        "shop/models_test.py",
+        "netbox/utilities/testing/utils.py",
+    ):
+        path = tmp_path / relative
+        assert settings.is_test_path(path, tmp_path), relative
+        assert not settings.is_enabled("IL101", path, tmp_path)
+        assert not settings.is_enabled("IL204", path, tmp_path)
+        assert settings.is_enabled("IL203", path, tmp_path)  # a broken fixture is worth knowing
+        assert settings.is_enabled("IL205", path, tmp_path)
+    views = tmp_path / "shop" / "views.py"
+    assert not settings.is_test_path(views, tmp_path) and settings.is_enabled("IL101", views)
+    # folders above the project root are not the project's
+    project = tmp_path / "tests" / "project"
+    assert not settings.is_test_path(project / "shop" / "views.py", project)
+
+
+def test_test_code_policy_is_configurable(tmp_path: Path) -> None:
+    settings = Settings().merged({"test-paths": ["qa/*"], "test-ignore": ["IL1"]})
+    helper = tmp_path / "qa" / "helpers.py"
+    assert settings.is_test_path(helper, tmp_path)
+    assert not settings.is_enabled("IL104", helper, tmp_path)
+    assert settings.is_enabled("IL201", helper, tmp_path)
+    everything = Settings().merged({"test-ignore": []})
+    assert everything.is_enabled("IL101", tmp_path / "shop" / "tests.py", tmp_path)
+    bad = Settings().merged({"test-ignore": "IL999x"})
+    assert bad.warnings

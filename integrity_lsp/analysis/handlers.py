@@ -1,6 +1,7 @@
 """Request handlers, recognised statically: function views, view-class methods, API endpoints.
 
-A function is a handler when it takes `request` first or carries a view decorator
+A function is a handler when it takes `request` first (not a pytest fixture: `@pytest.fixture
+def tenant(request)` gets pytest's request) or carries a view decorator
 (`require_POST`, `login_required`, DRF `@api_view`, a django-ninja `@api.post`/`@router.get`
 on a `NinjaAPI()`/`Router()` of the module, or one of `handler-decorators`). A method is one when
 its class derives from Django's `View` family, DRF's `APIView`/`ViewSet` family or one of
@@ -94,6 +95,8 @@ def detect_handler(funcdef: Node, ctx: Context) -> HandlerInfo | None:
     configured = set(settings.handler_decorators)
     if configured & (set(decorators) | short):
         return HandlerInfo("config", funcdef, ctx.class_node, non_atomic)
+    if "fixture" in short or "yield_fixture" in short:
+        return None  # a pytest fixture's `request` is pytest's, not an HTTP request
     owners = _ninja_owners(ctx.file)
     for name in decorators:
         owner, _, method = name.rpartition(".")

@@ -1,13 +1,18 @@
 """`# noqa: IL101` on a line and `# integrity-lsp: noqa: IL101` anywhere in a file.
 
 A bare `# noqa` suppresses every code on its line, as in flake8 and ruff. A reason may follow the
-codes after ` -- `. The file-level form without codes silences the whole file.
+codes after ` -- `. The file-level form without codes silences the whole file. Code inside a
+`with pytest.raises(IntegrityError):` / `with self.assertRaises(IntegrityError):` block is
+silenced too: it raises the error on purpose.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
+
+from integrity_lsp.syntax.source import cpython_tree
 
 NOQA = re.compile(
     r"(?P<head>#\s*noqa)(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I
@@ -109,3 +114,46 @@ def _comment_start(line: str) -> int:
         elif char == "#":
             return index
     return -1
+
+
+_EXPECTING_CALLS = frozenset(
+    {"raises", "assertRaises", "assertRaisesMessage", "assertRaisesRegex", "assertRaisesRegexp"}
+)
+
+
+def integrity_error_expected(text: str) -> tuple[tuple[int, int], ...]:
+    """The line ranges of `with pytest.raises(IntegrityError):` and
+    `with self.assertRaises(IntegrityError):` blocks (the exception may sit in a tuple): a test
+    that provokes the error on purpose. No rule reports inside them."""
+    if "IntegrityError" not in text:
+        return ()
+    module = cpython_tree(text)
+    if module is None:
+        return ()
+    ranges: list[tuple[int, int]] = []
+    for node in ast.walk(module):
+        if isinstance(node, ast.With | ast.AsyncWith) and any(
+            _expects_integrity_error(item.context_expr) for item in node.items
+        ):
+            ranges.append((node.lineno, node.end_lineno or node.lineno))
+    return tuple(ranges)
+
+
+def _expects_integrity_error(expression: ast.expr) -> bool:
+    if not isinstance(expression, ast.Call):
+        return False
+    func = expression.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    if name not in _EXPECTING_CALLS:
+        return False
+    expected = expression.args[0] if expression.args else None
+    for keyword in expression.keywords:
+        if keyword.arg in ("expected_exception", "exception"):
+            expected = keyword.value
+    if expected is None:
+        return False
+    return any(
+        (isinstance(node, ast.Name) and node.id == "IntegrityError")
+        or (isinstance(node, ast.Attribute) and node.attr == "IntegrityError")
+        for node in ast.walk(expected)
+    )

@@ -1,7 +1,7 @@
 """The check of one file: `check_source` runs the walk with the rules whose words the text
-contains and applies what every finding goes through: selection (select/ignore/per-file-ignores),
-`# noqa`, severity overrides, and the rule that a fix which would leave unparseable code is
-dropped."""
+contains and applies what every finding goes through: selection (select/ignore/per-file-ignores,
+the test-code policy), `# noqa`, blocks expecting an IntegrityError, severity overrides, and the
+rule that a fix which would leave unparseable code is dropped."""
 
 from __future__ import annotations
 
@@ -13,7 +13,12 @@ from pathlib import Path
 from integrity_lsp.analysis.context import Context, Environment
 from integrity_lsp.analysis.fix_validation import FixValidator
 from integrity_lsp.analysis.registry import Rule
-from integrity_lsp.analysis.suppressions import ALL_CODES, file_level_codes, find_line_noqa
+from integrity_lsp.analysis.suppressions import (
+    ALL_CODES,
+    file_level_codes,
+    find_line_noqa,
+    integrity_error_expected,
+)
 from integrity_lsp.analysis.walker import walk_file
 from integrity_lsp.config import Settings
 from integrity_lsp.findings import Finding, Fix
@@ -82,6 +87,7 @@ def finalize(
     verdicts = env.open_documents.fix_verdicts(source.path) if env.open_documents else None
     validator = FixValidator(source, env.read_text, verdicts)
     newlines: dict[Path, str] = {}
+    expected = integrity_error_expected(source.text)
 
     def newline_of(path: Path) -> str:
         if path not in newlines:
@@ -96,6 +102,9 @@ def finalize(
             continue
         if not env.settings.is_enabled(finding.code, finding.path, env.root):
             continue
+        line = finding.span.start_line
+        if finding.path == source.path and any(first <= line <= last for first, last in expected):
+            continue  # the test provokes the IntegrityError on purpose
         noqa = find_line_noqa(finding.span.start_line, source.line_text(finding.span.start_line))
         if noqa is not None and noqa.suppresses(finding.code):
             continue

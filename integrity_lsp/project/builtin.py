@@ -18,7 +18,13 @@ from integrity_lsp.syntax.source import parse
 BUILTIN_ROOT = Path("<django>")
 
 # The root classes: a class is a model when a base resolves to one of these.
-MODEL_ROOTS = frozenset({("django.db.models", "Model"), ("django.db.models.base", "Model")})
+MODEL_ROOTS = frozenset(
+    {
+        ("django.db.models", "Model"),
+        ("django.db.models.base", "Model"),
+        ("django.contrib.gis.db.models", "Model"),
+    }
+)
 # Modules that exist in Django (so `from django.db import models` names a module).
 KNOWN_MODULES = frozenset(
     {

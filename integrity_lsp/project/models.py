@@ -56,6 +56,7 @@ class RelationTarget:
 class ParsedField:
     record: FieldRecord  # related_model left None; the index normalises `relation`
     relation: RelationTarget | None = None
+    callee: str = ""  # the field class as written: "models.CharField", "JSONField"
 
 
 @dataclass(frozen=True)
@@ -259,7 +260,7 @@ def parse_field(name: str, call_node: Any, path: Path) -> ParsedField | None:
         unique_for=unique_for,
         options=tuple((key, source(value)) for key, value in keywords.items()),
     )
-    return ParsedField(record, relation)
+    return ParsedField(record, relation, callee)
 
 
 def _field_span(call_node: Any) -> Span:

@@ -74,6 +74,9 @@ class FieldRecord:
     # A project field class's nearest Django ancestor ("CharField" for NullCharField); None
     # when `field_class` is Django's own or not the project's.
     django_class: str | None = None
+    # The class comes from an installed package the checker does not read (djblets'
+    # `JSONField`, a TextField that stores "{}"): what it sends for an omitted value is unknown.
+    third_party: bool = False
 
     @property
     def known_class(self) -> str:
@@ -93,6 +96,8 @@ class FieldRecord:
             return "the database"
         if self.default is not None:  # an explicit `default=None` is sent as NULL
             return "default" if self.default.strip() != "None" else None
+        if self.third_party and self.django_class is None and not self.null:
+            return f"{self.field_class} (an installed package's class, not known to send NULL)"
         if self.null or self.known_class in NULL_WHEN_OMITTED_FIELD_CLASSES:
             return None  # Field.get_default(): NULL unless empty strings are allowed
         if self.known_class in EMPTY_STRING_FIELD_CLASSES:

@@ -69,6 +69,7 @@ def is_settings_candidate(path: Path) -> bool:
     return (
         path.name in ("manage.py", "settings.py", "wsgi.py", "asgi.py")
         or path.parent.name == "settings"
+        or _is_settings_variant(path)
     )
 
 
@@ -92,12 +93,36 @@ def find_settings_path(
             if found is not None:
                 return found
     for path in by_depth:
-        if path.name == "settings.py":
+        if path.name == "settings.py" and _looks_like_settings(read_text(path)):
             return path
     for path in by_depth:
         if path.parent.name == "settings" and path.name == "__init__.py":
             return _settings_package_entry(path, files, read_text)
+    # A project that ships only templates of its settings (weblate's settings_example.py,
+    # settings_docker.py): the shallowest one that is not a test's.
+    for path in by_depth:
+        if (
+            _is_settings_variant(path)
+            and "test" not in path.stem
+            and _looks_like_settings(read_text(path))
+        ):
+            return path
     return None
+
+
+_SETTING_ASSIGNMENT = re.compile(r"^(?:[A-Z][A-Z0-9_]*\s*=|from\s+\S+\s+import\s+\*)", re.MULTILINE)
+
+
+def _looks_like_settings(text: str | None) -> bool:
+    """A Django settings module: module-level UPPER_CASE assignments or a star import (a
+    views/settings.py of an app has neither)."""
+    return text is not None and _SETTING_ASSIGNMENT.search(text) is not None
+
+
+def _is_settings_variant(path: Path) -> bool:
+    return path.suffix == ".py" and (
+        path.stem.startswith("settings_") or path.stem.endswith("_settings")
+    )
 
 
 def _settings_package_entry(init: Path, files: list[Path], read_text: ReadText) -> Path:

@@ -25,7 +25,7 @@ from integrity_lsp.server.documents import path_to_uri
 from integrity_lsp.server.project import Project
 
 # Settings that only filter or grade findings: changing them needs no new index.
-FINDING_ONLY = ("select", "ignore", "per_file_ignores", "severity")
+FINDING_ONLY = ("select", "ignore", "per_file_ignores", "severity", "test_paths", "test_ignore")
 
 
 def our_table(value: Any, *, nested_only: bool = False) -> Any:

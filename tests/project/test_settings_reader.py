@@ -128,3 +128,17 @@ def test_broken_settings_do_not_raise(build: BuildProject) -> None:
         }
     )
     assert index.project_settings.auth_user_model == "auth.User"
+
+
+def test_settings_template_when_the_project_ships_no_settings_module(build: BuildProject) -> None:
+    index = build(
+        {
+            "weblog/__init__.py": "",
+            "weblog/wsgi.py": 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "weblog.x")\n',
+            "weblog/views/__init__.py": "",
+            "weblog/views/settings.py": "def edit_settings(request): ...\n",
+            "weblog/settings_test.py": "from weblog.settings_example import *\nDEBUG = True\n",
+            "weblog/settings_example.py": 'AUTH_USER_MODEL = "weblog_auth.User"\n',
+        }
+    )
+    assert index.project_settings.auth_user_model == "weblog_auth.User"

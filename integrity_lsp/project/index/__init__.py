@@ -99,6 +99,10 @@ class ProjectIndex(IndexSchema):
                 self._path_by_module.setdefault(state.module, path)
         elif old is not None and old.module and self._path_by_module.get(old.module) == path:
             del self._path_by_module[old.module]
+        if old is None or state is None:  # a module appeared or went: aliases may change
+            self._module_aliases.clear()
+            if path.name == "manage.py":
+                self._refresh_modules()
         was_relevant = old is not None and (old.parsed is not None or old.app_configs != ())
         classes_changed = (old.classes if old else ()) != (state.classes if state else ())
         if classes_changed:
@@ -168,6 +172,9 @@ class ProjectIndex(IndexSchema):
         self._link = Link(modules, classes, {}, {}, {}, {})
         self._labels = {}
         self._bare_relations = {}
+        self._library_modules = set()
+        self._load_library_bases()
+        classes = self._link.classes
         model_keys = [key for key in classes if self._is_model_class(key)]
         apps_by_name = {app.name: app for app in self.apps.values()}
         self._labels = {key: self._app_label(key, apps_by_name) for key in model_keys}
@@ -179,9 +186,9 @@ class ProjectIndex(IndexSchema):
         by_path: dict[Path, list[ModelRecord]] = {}
         for record in models.values():
             by_path.setdefault(record.ref.path, []).append(record)
-            builtin = is_builtin_path(record.ref.path)
+            external = self.is_builtin(record)
             current = self._link.by_label.get(record.label_lower)
-            if current is None or (is_builtin_path(current.ref.path) and not builtin):
+            if current is None or (self.is_builtin(current) and not external):
                 self._link.by_label[record.label_lower] = record
         self._link.by_path = {path: tuple(records) for path, records in by_path.items()}
         for record in self._link.by_label.values():
@@ -191,14 +198,15 @@ class ProjectIndex(IndexSchema):
     def models(self) -> Iterator[ModelRecord]:
         """Every model (abstract ones included): the project's, then unshadowed built-ins."""
         for record in self._link.models.values():
-            if not is_builtin_path(record.ref.path):
+            if not self.is_builtin(record):
                 yield record
         for record in self._link.by_label.values():
-            if is_builtin_path(record.ref.path):
+            if self.is_builtin(record):
                 yield record
 
     def is_builtin(self, model: ModelRecord) -> bool:
-        return is_builtin_path(model.ref.path)
+        """Not the project's: one of Django's own models, or an installed package's."""
+        return is_builtin_path(model.ref.path) or model.module in self._library_modules
 
     def model_for_class(self, module: str, name: str) -> ModelRecord | None:
         """The model class `name` of `module` is, following re-exports and star imports."""

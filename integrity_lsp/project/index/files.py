@@ -32,6 +32,7 @@ from integrity_lsp.project.field_classes import (
     read_field_classes,
 )
 from integrity_lsp.project.imports import ImportTable
+from integrity_lsp.project.libraries import Libraries, interpreter_site_packages
 from integrity_lsp.project.models import ParsedClass, ParsedModule, parse_module
 from integrity_lsp.project.records import (
     AppRecord,
@@ -106,6 +107,8 @@ class IndexFiles:
         self._overlay: dict[Path, str] = {}
         self._init_cache: dict[Path, bool] = {}
         self._path_by_module: dict[str, Path] = {}
+        self._module_aliases: dict[str, str] = {}
+        self._source_roots: tuple[Path, ...] = ()
         self._modelish: frozenset[str] = frozenset()
         self._lazy_imports: dict[Path, tuple[str, ImportTable]] = {}
         self._link = Link({}, {}, {}, {}, {}, {})
@@ -114,6 +117,11 @@ class IndexFiles:
         self._bare_relations: dict[SourceRef, str] = {}  # field -> "Team" of ForeignKey("Team")
         self._memo: dict[tuple[str, Any], Any] = {}
         self.field_classes = FieldClasses()
+        self.libraries = Libraries(interpreter_site_packages(self.root))
+        self._library_modules: set[str] = set()  # modules of `_link` read from `libraries`
+        self._link_builtin: frozenset[str] = frozenset(
+            parsed.module or "" for parsed in builtin_modules()
+        )
         self.pre_save_fills = PreSaveFills()
 
     def _walk(self) -> Iterator[Path]:
@@ -234,11 +242,38 @@ class IndexFiles:
     def _refresh_modules(self) -> None:
         self._init_cache.clear()
         self._path_by_module.clear()
+        self._module_aliases.clear()
         for path in sorted(self._files, key=lambda p: (len(p.parts), str(p))):
             state = self._files[path]
             state.module = self.module_name(path)
             if state.module is not None:
                 self._path_by_module.setdefault(state.module, path)
+        # The folder of a manage.py is on `sys.path` when Django runs: label-studio's
+        # `from fsm.models import …` names `label_studio.fsm.models`.
+        self._source_roots = tuple(
+            sorted({path.parent for path in self._files if path.name == "manage.py"})
+        )
+
+    def canonical_module(self, module: str) -> str:
+        """The index's name of a project module imported relative to a manage.py's folder
+        (`fsm.models` -> `label_studio.fsm.models`); other names unchanged."""
+        if module in self._path_by_module or not self._source_roots:
+            return module
+        found = self._module_aliases.get(module)
+        if found is None:
+            found = module
+            folders = self._source_roots if is_dotted_module(module) else ()
+            relative = Path(*module.split("."))
+            for folder in folders:
+                for candidate in (folder / f"{relative}.py", folder / relative / "__init__.py"):
+                    named = self._files.get(candidate)
+                    if named is not None and named.module is not None:
+                        found = named.module
+                        break
+                if found != module:
+                    break
+            self._module_aliases[module] = found
+        return found
 
     def _refresh_apps_and_settings(self) -> None:
         files = sorted(self._files)
@@ -316,7 +351,17 @@ class IndexFiles:
         return best
 
     def _is_module(self, name: str) -> bool:
-        return name in self._path_by_module or name in KNOWN_MODULES or name in self._link.modules
+        return (
+            name in self._path_by_module
+            or self.canonical_module(name) != name
+            or name in KNOWN_MODULES
+            or name in self._link.modules
+            or self.libraries.module_path(name) is not None
+        )
+
+
+def is_dotted_module(name: str) -> bool:
+    return bool(name) and all(part.isidentifier() for part in name.split("."))
 
 
 @functools.cache

@@ -156,6 +156,21 @@ class IndexInheritance(IndexLinker):
         records.extend(own)
         return records
 
+    def fields_known(self, model: ModelRecord) -> bool:
+        """Does the index know every field `model` has? Not when a base of it or of an
+        ancestor comes from a package that is not installed (or a class it cannot find):
+        that base may be an abstract model with fields of its own."""
+        memo_key = ("fields known", self._key(model))
+        cached = self._memo.get(memo_key)
+        if cached is None:
+            cached = all(
+                self._base_known(base)
+                for key in self._mro(self._key(model))
+                for base in self._base_keys(key)
+            )
+            self._memo[memo_key] = cached
+        return bool(cached)
+
     def ancestors(self, model: ModelRecord) -> tuple[ModelRecord, ...]:
         """Every model base class in MRO order, abstract ones included."""
         return tuple(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 from integrity_lsp.project.builtin import (
     MODEL_ROOTS,
@@ -16,6 +17,22 @@ from integrity_lsp.project.records import (
 )
 
 MAX_DEPTH = 30
+_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"typing", "abc", "enum"}
+MAX_LIBRARY_ROUNDS = 12  # a base's re-export chain through installed packages, followed this far
+
+# Names of installed packages that hold no Django model: a base from one of them whose package
+# is not installed (so cannot be read) is still known not to be a model.
+NOT_DJANGO_PACKAGES = frozenset(
+    {
+        "pydantic", "pydantic_core", "rest_framework", "celery", "marshmallow", "sqlalchemy",
+        "ninja", "strawberry", "graphene", "attrs", "attr", "msgspec", "dataclasses_json",
+        "django_filters", "import_export", "factory",
+    }
+)  # fmt: skip
+# Names that say "not a model" even with "Model" in them: DRF's `CreateModelMixin`,
+# `DjangoModelPermissions`, `ModelViewSet`, wagtail-modeladmin's `ModelAdminGroup`, celery
+# beat's `ModelEntry`, guardian's `GuardedModelAdminMixin`.
+_NOT_MODEL_NAME = re.compile(r"(Mixin|Permissions?|ViewSet|Entry|AdminGroup|Admin\w*|Group)$")
 
 
 _FROM_QUERYSET = re.compile(r"^([\w.]+)\.from_queryset\(\s*([\w.]+)\s*\)$")
@@ -25,6 +42,7 @@ class IndexLinker(IndexFiles):
     """Names resolved across the project's modules to classes and models."""
 
     def _imports_of(self, module: str) -> tuple[ImportTable, ParsedModule | None] | None:
+        module = self.canonical_module(module)
         parsed = self._link.modules.get(module)
         if parsed is not None:
             return parsed.imports, parsed
@@ -52,6 +70,7 @@ class IndexLinker(IndexFiles):
         return result
 
     def _resolve_symbol(self, module: str, name: str, depth: int) -> ClassKey | None:
+        module = self.canonical_module(module)
         if (module, name) in self._link.classes or depth > MAX_DEPTH:
             return (module, name)
         found = self._imports_of(module)
@@ -130,6 +149,60 @@ class IndexLinker(IndexFiles):
         self._memo[memo_key] = result
         return result
 
+    def _library_module(self, module: str) -> bool:
+        """Was `module` read from the installed packages?"""
+        return module in self._library_modules
+
+    def _load_library_bases(self) -> None:
+        """Read the installed modules that the project's classes' bases come from, then the
+        modules their bases come from, until nothing more can be read: a base that resolves
+        to an installed class is then judged by what it is, not by its name."""
+        project = [key for key in self._link.classes if key[0] not in self._link_builtin]
+        tried: set[str] = set()
+        for _ in range(MAX_LIBRARY_ROUNDS):
+            wanted: set[str] = set()
+            seen: set[ClassKey] = set()
+            pending = list(project)
+            while pending:
+                key = pending.pop()
+                for base in self._base_keys(key):
+                    if base in seen or base in MODEL_ROOTS:
+                        continue
+                    seen.add(base)
+                    if base in self._link.classes:
+                        pending.append(base)
+                    elif (
+                        base[0] not in tried
+                        and base[0] not in self._link.modules
+                        and base[0].split(".")[0] != "django"  # Django's own: `builtin`
+                    ):
+                        wanted.add(base[0])
+            loaded = False
+            for module in sorted(wanted):
+                tried.add(module)
+                parsed = self.libraries.parsed(module)
+                if parsed is None:
+                    continue
+                loaded = True
+                self._library_modules.add(module)
+                self._link.modules[module] = parsed
+                for cls in parsed.classes:
+                    self._link.classes.setdefault((module, cls.name), (cls, parsed))
+            if not loaded:
+                return
+            self._memo.clear()  # names that were external may now resolve through the modules
+
+    def _base_known(self, key: ClassKey) -> bool:
+        if key in self._link.classes or key in MODEL_ROOTS:
+            return True
+        top = key[0].split(".")[0]
+        return (
+            top == "django"
+            or top in _STDLIB
+            or top in NOT_DJANGO_PACKAGES
+            or self._library_module(key[0])
+        )
+
     def _is_model_class(self, key: ClassKey) -> bool:
         if key not in self._link.classes:
             return False
@@ -146,12 +219,16 @@ class IndexLinker(IndexFiles):
         self._memo[memo_key] = False
         if key in self._link.classes:
             result = any(self._is_model_base(base, depth + 1) for base in self._base_keys(key))
+        elif self._library_module(key[0]):  # installed and read: not a class it defines
+            result = False
         else:  # a third-party base we cannot read: trust its name (not django_filters'
             # ModelChoiceFilter, nor DRF's ModelSerializer: the same names as the pre-scan)
             result = (
                 "Model" in key[1]
                 and not key[0].startswith("django.")
                 and not NOT_MODEL_BASE.search(key[1])
+                and not _NOT_MODEL_NAME.search(key[1])
+                and key[0].split(".")[0] not in NOT_DJANGO_PACKAGES
             )
         self._memo[memo_key] = result
         return result

@@ -15,6 +15,7 @@ from integrity_lsp.project.apps import (
 from integrity_lsp.project.builtin import (
     builtin_app_label,
 )
+from integrity_lsp.project.field_classes import KNOWN_THIRD_PARTY_FIELD_CLASSES
 from integrity_lsp.project.index.files import ClassKey
 from integrity_lsp.project.index.inheritance import IndexInheritance
 from integrity_lsp.project.index.linker import is_dotted
@@ -44,6 +45,8 @@ class IndexSchema(IndexInheritance):
         builtin = builtin_app_label(module)
         if builtin is not None:
             return builtin
+        if module in self._library_modules:
+            return self.libraries.app_label(module) or module.split(".")[0]
         app = containing_app(module, apps_by_name)
         if app is not None:
             return app.label
@@ -69,6 +72,8 @@ class IndexSchema(IndexInheritance):
         fields = []
         for parsed_field in cls.fields:
             record = self.field_classes.apply(parsed_field.record)
+            if self._third_party_field_class(module, parsed_field.callee):
+                record = replace(record, third_party=True)
             if parsed_field.relation is not None:
                 related = normalise_relation(
                     parsed_field.relation,
@@ -112,6 +117,29 @@ class IndexSchema(IndexInheritance):
             meta_ref=meta.ref if meta is not None else None,
             body_end=cls.body_end,
         )
+
+    def _third_party_field_class(self, module: str, callee: str) -> bool:
+        """Is the field class imported from a package other than Django (and not one whose
+        fields the index knows: modelcluster's `ParentalKey`)? A class defined or re-exported
+        by the project is the project's (`field_classes` reads those)."""
+        if not callee or not is_dotted(callee):
+            return False
+        if callee.split(".")[-1] in KNOWN_THIRD_PARTY_FIELD_CLASSES:
+            return False
+        found = self._imports_of(module)
+        imported = found[0].lookup(callee.split(".")[0]) if found else None
+        if imported is None:
+            return False  # defined in this module (a project field class), or a builtin
+        source_module = imported[0]
+        if source_module.split(".")[0] == "django":
+            return False
+        if self.canonical_module(source_module) in self._path_by_module:
+            key = self.resolve_expression(module, callee)
+            source_module = key[0] if key is not None else source_module
+            if self.canonical_module(source_module) in self._path_by_module:
+                return False
+            return source_module.split(".")[0] != "django"
+        return True
 
     def _is_manager(self, key: ClassKey, manager: ParsedManager) -> bool:
         """A manager by its call shape, or because its class derives from a *Manager class."""

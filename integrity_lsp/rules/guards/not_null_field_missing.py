@@ -6,7 +6,11 @@ SlugField, EmailField, URLField, FilePathField, FileField, ImageField; BinaryFie
 Integer, decimal, boolean, date, UUID, JSON fields and foreign keys get None. A field class of
 the project counts as the Django class it derives from; one that is neither (a third-party
 field such as wagtail's `StreamField`) is not judged: Django's base `Field` sends `""` for an
-omitted value unless the class declares otherwise.
+omitted value unless the class declares otherwise. A field class imported from an installed
+package other than Django is not judged either, whatever its name (djblets' `JSONField` is a
+TextField that stores `"{}"`), and neither is a model whose fields are not all known: one with
+a base class from a package the project's interpreter does not have installed (see the README,
+"Third-party models").
 
 ## Why is this bad?
 Django sends NULL for the missing column and the database refuses the row:
@@ -67,6 +71,8 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
     model = site_model(site, ctx)
     if model is None or model.abstract or _manager_overrides_create(site, model, ctx):
         return
+    if not ctx.env.index.fields_known(model):
+        return  # a base from a package that is not installed may hold more fields
     missing = missing_fields(ctx, model, set(site.values))
     if not missing:
         return

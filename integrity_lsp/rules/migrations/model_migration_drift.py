@@ -68,6 +68,8 @@ def _all_drift(ctx: Context) -> list[Drift]:
     for model in index.models():
         if model.abstract or model.proxy or index.is_builtin(model):
             continue
+        if not index.fields_known(model):
+            continue  # a base from a package that is not installed: its fields are unknown
         state = states.get(model.app_label)
         if state is None:
             continue

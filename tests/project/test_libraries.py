@@ -1,0 +1,200 @@
+"""What a model is, decided by resolving bases through the project and the installed packages of
+the project's interpreter (read statically from a virtual environment's site-packages)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from integrity_lsp.project.index import ProjectIndex
+from integrity_lsp.project.libraries import interpreter_site_packages
+from integrity_lsp.project.records import ModelRecord
+from tests.project.conftest import BuildProject, write_project
+
+SITE = "lib/python3.12/site-packages"
+
+PACKAGES = {
+    # pydantic 2 re-exports BaseModel lazily; an older one defines it in main.py
+    f"{SITE}/pydantic/__init__.py": "from .main import BaseModel\n",
+    f"{SITE}/pydantic/main.py": "class BaseModel(metaclass=type):\n    pass\n",
+    f"{SITE}/rest_framework/__init__.py": "",
+    f"{SITE}/rest_framework/mixins.py": """
+        class CreateModelMixin:
+            def perform_create(self, serializer): ...
+
+        class DestroyModelMixin:
+            pass
+    """,
+    f"{SITE}/rest_framework/viewsets.py": """
+        from rest_framework import mixins
+
+        class GenericViewSet:
+            pass
+
+        class ModelViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, GenericViewSet):
+            pass
+    """,
+    f"{SITE}/stamps/__init__.py": "",
+    f"{SITE}/stamps/apps.py": """
+        from django.apps import AppConfig
+
+        class StampsConfig(AppConfig):
+            name = "stamps"
+            label = "stamps_core"
+    """,
+    f"{SITE}/stamps/models/__init__.py": "from .base import TimeStampedModel\n",
+    f"{SITE}/stamps/models/base.py": """
+        from django.db import models
+
+        class TimeStampedModel(models.Model):
+            created = models.DateTimeField(auto_now_add=True)
+            modified = models.DateTimeField(auto_now=True)
+
+            class Meta:
+                abstract = True
+
+        class Tag(models.Model):
+            name = models.CharField(max_length=50, unique=True)
+    """,
+}
+
+PROJECT = {
+    "shop/__init__.py": "",
+    "shop/models.py": """
+        from django.db import models
+        from pydantic import BaseModel
+        from stamps.models import TimeStampedModel
+        from missing_package.models import SoftDeleteModel
+
+        class Payload(BaseModel):
+            name: str
+
+        class Order(TimeStampedModel):
+            number = models.CharField(max_length=20, unique=True)
+
+        class Archived(SoftDeleteModel):
+            name = models.CharField(max_length=20)
+    """,
+    "shop/views.py": """
+        from rest_framework import viewsets
+        from rest_framework.mixins import DestroyModelMixin
+
+        class OrderViewSet(DestroyModelMixin, viewsets.ModelViewSet):
+            pass
+    """,
+}
+
+
+@pytest.fixture
+def venv_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ProjectIndex:
+    venv = tmp_path / "env-of-project"
+    write_project(venv, {"pyvenv.cfg": "home = /usr/bin\n", **PACKAGES})
+    monkeypatch.setenv("VIRTUAL_ENV", str(venv))
+    root = write_project(tmp_path / "project", PROJECT)
+    from integrity_lsp.config import Settings
+
+    return ProjectIndex.build(root, Settings())
+
+
+def _model(index: ProjectIndex, name: str) -> ModelRecord | None:
+    return next((model for model in index.models() if model.name == name), None)
+
+
+def test_site_packages_of_the_virtual_environment(tmp_path: Path) -> None:
+    venv = write_project(tmp_path / "v", {"pyvenv.cfg": "", f"{SITE}/x.py": ""})
+    assert interpreter_site_packages(tmp_path, {"VIRTUAL_ENV": str(venv)}) == (venv / SITE,)
+    local = write_project(tmp_path / "root", {".venv/pyvenv.cfg": "", f".venv/{SITE}/y.py": ""})
+    assert interpreter_site_packages(local, {}) == (local / ".venv" / SITE,)
+
+
+def test_installed_non_models_with_model_in_their_names_are_not_models(
+    venv_project: ProjectIndex,
+) -> None:
+    assert _model(venv_project, "Payload") is None  # pydantic
+    assert _model(venv_project, "OrderViewSet") is None  # DRF mixins and viewsets
+
+
+def test_fields_of_an_installed_abstract_base(venv_project: ProjectIndex) -> None:
+    order = _model(venv_project, "Order")
+    assert order is not None and venv_project.fields_known(order)
+    assert {"id", "created", "modified", "number"} <= set(venv_project.all_fields(order))
+
+
+def test_installed_models_have_their_apps_label_and_are_not_the_projects(
+    venv_project: ProjectIndex,
+) -> None:
+    tag = venv_project.get_model("stamps_core.Tag")
+    assert tag is not None and venv_project.is_builtin(tag)
+    assert tag not in [
+        model for model in venv_project.models() if not venv_project.is_builtin(model)
+    ]
+
+
+def test_a_base_from_a_package_that_is_not_installed_leaves_the_fields_unknown(
+    venv_project: ProjectIndex,
+) -> None:
+    archived = _model(venv_project, "Archived")
+    assert archived is not None  # by its base's name, as before
+    assert not venv_project.fields_known(archived)
+
+
+def test_without_packages_known_non_django_names_are_not_models(
+    build: BuildProject, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("VIRTUAL_ENV", str(tmp_path / "nowhere"))
+    monkeypatch.setattr("sys.path", [])
+    index = build(
+        {
+            "app/__init__.py": "",
+            "app/models.py": """
+                from django.db import models
+                from pydantic import BaseModel
+                from rest_framework.mixins import CreateModelMixin
+                from rest_framework.permissions import DjangoModelPermissions
+                from djcelery_beat_like.schedulers import ModelEntry
+
+                class Schema(BaseModel):
+                    pass
+
+                class Creator(CreateModelMixin):
+                    pass
+
+                class Perms(DjangoModelPermissions):
+                    pass
+
+                class Entry(ModelEntry):
+                    pass
+
+                class Real(models.Model):
+                    name = models.CharField(max_length=5)
+            """,
+        }
+    )
+    names = {model.name for model in index.models() if not index.is_builtin(model)}
+    assert names == {"Real"}
+    real = _model(index, "Real")
+    assert real is not None and index.fields_known(real)
+
+
+def test_modules_imported_from_the_folder_of_manage_py(build: BuildProject) -> None:
+    index = build(
+        {
+            "src/__init__.py": "",
+            "src/manage.py": "",
+            "src/fsm/__init__.py": "",
+            "src/fsm/base.py": """
+                from pydantic import BaseModel
+
+                class BaseTransition(BaseModel):
+                    pass
+            """,
+            "src/fsm/models.py": """
+                from fsm.base import BaseTransition
+
+                class ModelChangeTransition(BaseTransition):
+                    pass
+            """,
+        }
+    )
+    assert _model(index, "ModelChangeTransition") is None
