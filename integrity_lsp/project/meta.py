@@ -98,6 +98,7 @@ def _parse_together(value: Any, path: Path) -> tuple[tuple[ConstraintRecord, ...
     records: list[ConstraintRecord] = []
     extends: list[str] = []
     for operand in _operands(value):
+        operand = _without_parentheses(operand)
         reference = _meta_reference(operand, "unique_together")
         if reference is not None:
             extends.append(reference)
@@ -118,6 +119,20 @@ def _parse_together(value: Any, path: Path) -> tuple[tuple[ConstraintRecord, ...
             if isinstance(names, (tuple, list)) and all(isinstance(v, str) for v in names):
                 records.append(_together(tuple(names), item, path))
     return tuple(records), tuple(extends)
+
+
+def _without_parentheses(node: Any) -> Any:
+    """`(("a", "b"))` is the tuple `("a", "b")`: parentheses around one expression are no
+    tuple (pretix's `unique_together = (('source', 'source_currency', 'other_currency'))`)."""
+    while (
+        node.type == "atom"
+        and len(node.children) == 3
+        and node.children[0].type == "operator"
+        and node.children[0].value == "("
+        and node.children[1].type == "atom"
+    ):
+        node = node.children[1]
+    return node
 
 
 def _together(names: tuple[str, ...], node: Any, path: Path) -> ConstraintRecord:

@@ -224,7 +224,10 @@ def parse_field(name: str, call_node: Any, path: Path) -> ParsedField | None:
     call = split_call(call_node)
     if call is None:
         return None
-    callee = dotted_parts(call[0])
+    parts = call[0]
+    if len(parts) > 1 and parts[-1].type == "trailer" and parts[-1].children[0].value == "[":
+        parts = parts[:-1]  # `models.ForeignKey["Team"](…)`: the generic alias is the class
+    callee = dotted_parts(parts)
     if callee is None:
         return None
     field_class = callee.split(".")[-1]

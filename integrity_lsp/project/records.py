@@ -115,7 +115,7 @@ class FieldRecord:
     @property
     def is_unique(self) -> bool:
         """A DB uniqueness guarantee on this column alone."""
-        return self.unique or self.primary_key or self.field_class == "OneToOneField"
+        return self.unique or self.primary_key or self.known_class == "OneToOneField"
 
     @property
     def attname(self) -> str:
@@ -160,6 +160,9 @@ class ManagerRecord:
     manager_class: str  # the class name as written ("ProductManager", "UserManager", "Manager")
     # Its methods `create` (an override) and `create_*` ("create_user"), own and inherited.
     create_methods: tuple[str, ...] = ()
+    # `get_or_create` / `update_or_create` when the manager or its QuerySet class overrides them
+    # (own or inherited from a class of the project or an installed package, not Django's).
+    overrides: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

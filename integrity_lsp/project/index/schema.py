@@ -31,6 +31,7 @@ from integrity_lsp.project.records import (
     UniqueSet,
 )
 
+_OVERRIDABLE = frozenset({"get_or_create", "update_or_create"})
 _MAX_NAME_LENGTH = (("postgis", 63), ("postgresql", 63), ("mysql", 64), ("oracle", 30))
 
 
@@ -155,6 +156,7 @@ class IndexSchema(IndexInheritance):
 
     def _manager_record(self, key: ClassKey, manager: ParsedManager) -> ManagerRecord:
         methods: list[str] = []
+        overrides: set[str] = set()
         for expr in (manager.manager_expr, manager.queryset_expr):
             if expr is None:
                 continue
@@ -164,9 +166,12 @@ class IndexSchema(IndexInheritance):
                     entry = self._link.classes.get(ancestor)
                     if entry is not None:
                         methods.extend(entry[0].create_methods)
+                        overrides |= entry[0].attributes & _OVERRIDABLE
         name = (manager.manager_expr or manager.queryset_expr or manager.manager_class).split(".")
         written = manager.manager_class if manager.queryset_expr else name[-1]
-        return ManagerRecord(manager.attribute, written, tuple(dict.fromkeys(methods)))
+        return ManagerRecord(
+            manager.attribute, written, tuple(dict.fromkeys(methods)), tuple(sorted(overrides))
+        )
 
     def models_using(self, module: str, name: str) -> tuple[ModelRecord, ...]:
         """Concrete models that declare a manager built from the class `name` of `module` (as
