@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from integrity_lsp.explain.catalogue import KnownConstraint
 from integrity_lsp.explain.messages import Kind
-from integrity_lsp.project.migrations.history import history_for
+from integrity_lsp.project.migrations.graph import migration_plan
+from integrity_lsp.project.migrations.history import MigrationHistory, history_for
 from integrity_lsp.project.records import (
     POSITIVE_FIELD_CLASSES,
     FieldRecord,
@@ -25,7 +26,7 @@ from integrity_lsp.project.records import (
 
 if TYPE_CHECKING:
     from integrity_lsp.project.index import ProjectIndex
-    from integrity_lsp.project.migrations.graph import MigrationFile, Operation
+    from integrity_lsp.project.migrations.graph import MigrationFile, MigrationKey, Operation
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,8 @@ def _model_operations(
     """The operations of the model's app in plan order, for the model under any of its names."""
     history = history_for(index)
     try:
-        migrations = history.all_migrations()
-        plan = history.plan()
+        migrations = _app_migrations(index, history, model)
+        plan = migration_plan(migrations)
     except (OSError, RecursionError, ValueError):
         return []
     ordered = [migrations[key] for key in plan.order if key[0] == model.app_label]
@@ -86,6 +87,21 @@ def _model_operations(
         if op.kind == "RenameModel" and op.new_name and op.new_name.lower() in names and op.model:
             names.add(op.model)
     return [(migration, op) for migration, op in operations if op.model in names]
+
+
+def _app_migrations(
+    index: ProjectIndex, history: MigrationHistory, model: ModelRecord
+) -> dict[MigrationKey, MigrationFile]:
+    """The migrations of the model's app only (its order within the app does not depend on
+    other apps): reading every app's migrations cost seconds on a large project."""
+    app = index.app_for_path(model.ref.path)
+    if app is None or app.label != model.app_label:
+        return {
+            key: migration
+            for key, migration in history.all_migrations().items()
+            if key[0] == model.app_label
+        }
+    return {migration.key: migration for migration in history.app_migrations(app)}
 
 
 class _Property:
