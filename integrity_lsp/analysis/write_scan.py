@@ -32,7 +32,7 @@ from integrity_lsp.syntax.nodes import (
     statement_of,
     walk,
 )
-from integrity_lsp.syntax.source import SourceFile
+from integrity_lsp.syntax.source import SourceFile, TreeCache
 from integrity_lsp.syntax.walk import python_files
 
 if TYPE_CHECKING:
@@ -67,8 +67,10 @@ def project_write_sites(
     resolver: Resolver | None = None,
     files: Iterable[Path] | None = None,
     settings: Settings | None = None,
+    trees: TreeCache | None = None,
 ) -> list[WriteSite]:
-    """Every write of one of `models` in the project, in file and position order."""
+    """Every write of one of `models` in the project, in file and position order; `trees`
+    may give the files' parso trees instead of a fresh parse (explain's disk cache)."""
     wanted = [models] if isinstance(models, ModelRecord) else list(models)
     if not wanted:
         return []
@@ -83,7 +85,7 @@ def project_write_sites(
             continue
         if not any(word in text for word in words):
             continue
-        source = SourceFile(path, text, index.module_name(path))
+        source = SourceFile(path, text, index.module_name(path), open_documents=trees)
         sites.extend(file_write_sites(source, index, resolver, labels))
     return sites
 

@@ -14,6 +14,7 @@ from integrity_lsp.analysis.write_values import ValueKind, field_name_of, value_
 from integrity_lsp.analysis.writes import WriteKind
 from integrity_lsp.analysis.writes import WriteSite as SharedSite
 from integrity_lsp.config import Settings
+from integrity_lsp.explain.trees import DISK_TREES
 from integrity_lsp.findings import Finding, Span
 from integrity_lsp.project.records import FieldRecord, ModelRecord
 from integrity_lsp.project.resolve import Resolver
@@ -92,7 +93,9 @@ def find_write_sites(
     settings: Settings | None = None,
 ) -> list[WriteSite]:
     """Every write of one of `models` in the project, in file and line order."""
-    sites = project_write_sites(index, models, resolver=resolver, files=files, settings=settings)
+    sites = project_write_sites(
+        index, models, resolver=resolver, files=files, settings=settings, trees=DISK_TREES
+    )
     return [_shown(index, site) for site in sites]
 
 
