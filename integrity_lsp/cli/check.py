@@ -8,6 +8,7 @@ checked in its own environment and the findings are reported together, as one ru
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -37,6 +38,7 @@ class RunResult:
     unchecked: list[str] = field(default_factory=list)  # files not checked: syntax errors
     fixed: list[Finding] = field(default_factory=list)  # what --fix made go away
     files_fixed: int = 0  # with --diff: the files the patch changes
+    noqa_added: int = 0
 
 
 def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -62,6 +64,8 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     result = _run(groups, args, console, out)
     if result is None:
         return EXIT_ERROR
+    if args.add_noqa:  # what was added is the report (on stderr)
+        return EXIT_ERROR if result.failed else EXIT_CLEAN
     if args.diff:  # the patch is the report (ruff: exit 1 when it changes something)
         if result.failed:
             return EXIT_ERROR
@@ -112,7 +116,9 @@ def _plan(
             console.verbose_line(f"{path}: excluded (--force-exclude)")
             continue
         key = (root, settings.config_path)
-        groups.setdefault(key, Group(root, settings)).paths.append(path)
+        # Absolute (symlinks kept): what fixes write is placed against the root, not the
+        # current folder; reports show paths relative to the current folder again.
+        groups.setdefault(key, Group(root, settings)).paths.append(Path(os.path.abspath(path)))
     if not groups:
         console.warning("no Python files found under the given paths")
     return list(groups.values())
@@ -143,8 +149,16 @@ def _run(
         _take(report, result, console)
         findings = report.findings
         if args.add_noqa:
-            if not add_noqa(findings, group.root, console):
-                return None
+            # A finding silenced may uncover one it shadowed (IL201 under IL101): again.
+            for _ in range(3):
+                added = add_noqa(findings, group.root, console)
+                if added is None:
+                    return None
+                result.noqa_added += added
+                if not added:
+                    break
+                fresh = build_environment(group.root, group.settings, lazy=True)
+                findings = check_paths(group.paths, fresh, jobs=args.jobs).findings
             findings = []
         elif fixing_now:
             findings, fixed, files = fix(findings, env, args, console, out)
@@ -154,6 +168,8 @@ def _run(
                 continue  # --diff reports the patch only
         result.findings.extend(findings)
     result.findings.sort(key=Finding.sort_key)
+    if args.add_noqa:
+        console.info(f"Added {result.noqa_added} noqa directive(s).")
     if args.fix and args.show_fixes:
         show_fixes(result.fixed, console)
     return result

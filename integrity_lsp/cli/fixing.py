@@ -88,8 +88,9 @@ def show_fixes(fixed: Sequence[Finding], console: Console) -> None:
     console.info("\n".join(lines))
 
 
-def add_noqa(findings: Sequence[Finding], root: Path, console: Console) -> bool:
-    """Write `# noqa: CODE` on the line of each finding; False when nothing could be written."""
+def add_noqa(findings: Sequence[Finding], root: Path, console: Console) -> int | None:
+    """Write `# noqa: CODE` on the line of each finding: how many codes were added; None when
+    nothing could be written."""
     from integrity_lsp.analysis.edits import apply_edits
     from integrity_lsp.syntax.files import read_source
     from integrity_lsp.syntax.writes import write_files
@@ -119,9 +120,8 @@ def add_noqa(findings: Sequence[Finding], root: Path, console: Console) -> bool:
     for problem in problems:
         console.warning(problem)
     if changes and not written:
-        return False
-    console.info(f"Added {added} noqa directive(s)." if added else "No noqa directive added.")
-    return True
+        return None
+    return added
 
 
 def _noqa_edits(path: Path, text: str, findings: Sequence[Finding]) -> dict[Edit, int]:

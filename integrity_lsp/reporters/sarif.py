@@ -16,11 +16,12 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import quote
 
 from integrity_lsp._version import __version__
 from integrity_lsp.analysis.registry import RULES
 from integrity_lsp.analysis.rule_docs import rule_page
-from integrity_lsp.findings import Applicability, Edit, Finding, Severity, Span
+from integrity_lsp.findings import Applicability, Edit, Finding, Location, Severity, Span
 from integrity_lsp.reporters.context import ReportContext
 from integrity_lsp.reporters.github import repository_path
 from integrity_lsp.syntax.files import read_source
@@ -48,7 +49,26 @@ def _artifact(path: Path, repository: Path) -> dict[str, str]:
     uri = repository_path(path, repository)
     if uri.startswith("/"):  # outside the repository: an absolute file URI, no base
         return {"uri": Path(uri).as_uri()}
-    return {"uri": uri, "uriBaseId": SRCROOT}
+    return {"uri": quote(uri, safe="/"), "uriBaseId": SRCROOT}
+
+
+def _pseudo(path: Path) -> bool:
+    """A place that is no file (Django's own models, `<django>/...`): named, not located."""
+    return not path.is_absolute() and path.parts[:1] != () and path.parts[0].startswith("<")
+
+
+def _related(number: int, item: Location, repository: Path) -> dict[str, Any]:
+    if _pseudo(item.path):
+        text = f"{item.message} ({item.path.as_posix()}:{item.span.start_line})"
+        return {"id": number, "message": {"text": text}}
+    return {
+        "id": number,
+        "message": {"text": item.message},
+        "physicalLocation": {
+            "artifactLocation": _artifact(item.path, repository),
+            "region": _region(item.span),
+        },
+    }
 
 
 def _rule(code: str) -> dict[str, Any]:
@@ -121,7 +141,7 @@ def _fixes(finding: Finding, repository: Path) -> list[dict[str, Any]]:
 
 
 def report(findings: Sequence[Finding], context: ReportContext, out: TextIO) -> None:
-    codes = list(RULES)
+    codes = sorted(RULES)
     repository = context.repository
     fingerprints = _Fingerprints(repository)
     results: list[dict[str, Any]] = []
@@ -144,15 +164,7 @@ def report(findings: Sequence[Finding], context: ReportContext, out: TextIO) -> 
             result["ruleIndex"] = codes.index(finding.code)
         if finding.related:
             result["relatedLocations"] = [
-                {
-                    "id": number,
-                    "message": {"text": item.message},
-                    "physicalLocation": {
-                        "artifactLocation": _artifact(item.path, repository),
-                        "region": _region(item.span),
-                    },
-                }
-                for number, item in enumerate(finding.related)
+                _related(number, item, repository) for number, item in enumerate(finding.related)
             ]
         fixes = _fixes(finding, repository)
         if fixes:

@@ -1,0 +1,117 @@
+"""What `check` prints and where: formats, `--output-file`, `--statistics`, loudness, colour,
+files that could not be checked, stdin."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cli.support import SERVICE, run, run_process, shop, write
+
+
+def test_output_format_and_its_format_alias(tmp_path: Path) -> None:
+    shop(tmp_path)
+    long = run("check", "--output-format", "json", str(tmp_path))
+    short = run("check", "--format", "json", str(tmp_path))
+    assert long.json() == short.json() and long.json()[0]["code"] == "IL101"
+
+
+def test_output_file_holds_the_report(tmp_path: Path) -> None:
+    shop(tmp_path)
+    target = tmp_path / "reports" / "result.json"
+    done = run("check", "--output-format", "json", "-o", str(target), str(tmp_path))
+    assert done.code == 1 and done.out == ""
+    assert json.loads(target.read_text(encoding="utf-8"))[0]["code"] == "IL101"
+    blocked = run("check", "--output-file", str(tmp_path / "shop" / "models.py" / "x"), ".")
+    assert blocked.code == 2 and "--output-file" in blocked.err
+
+
+def test_statistics(tmp_path: Path) -> None:
+    shop(tmp_path, {"shop/more.py": SERVICE})
+    done = run("check", "--statistics", str(tmp_path))
+    assert done.out == "2\tIL101\t[*] check-then-create\n"
+    rows = run("check", "--statistics", "--output-format", "json", str(tmp_path)).json()
+    assert rows == [{"code": "IL101", "name": "check-then-create", "count": 2, "fixable": True}]
+
+
+def test_quiet_silent_verbose(tmp_path: Path) -> None:
+    shop(tmp_path)
+    write(tmp_path, {"pyproject.toml": "[tool.integrity-lsp]\nbogus = 1\n"})
+    normal = run("check", str(tmp_path))
+    assert "Found 1 finding." in normal.out and "unknown setting" in normal.err
+    quiet = run("check", "-q", str(tmp_path))
+    assert quiet.code == 1 and "IL101" in quiet.out
+    assert "Found" not in quiet.out and quiet.err == ""
+    silent = run("check", "--silent", str(tmp_path))
+    assert (silent.code, silent.out, silent.err) == (1, "", "")
+    verbose = run("check", "-v", str(tmp_path))
+    assert f"settings: {tmp_path / 'pyproject.toml'}" in verbose.err
+
+
+def test_color(tmp_path: Path) -> None:
+    shop(tmp_path)
+    assert "\x1b[" in run("check", "--color", "always", str(tmp_path)).out
+    assert "\x1b[" not in run("check", "--color", "never", str(tmp_path)).out
+    assert "\x1b[" not in run("check", str(tmp_path)).out  # auto, and not a terminal
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_color_on_a_terminal_unless_no_color(tmp_path: Path) -> None:
+    shop(tmp_path)
+
+    def on_a_terminal(**env: str) -> str:
+        leader, follower = pty.openpty()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "integrity_lsp", "check", str(tmp_path)],
+            stdout=follower,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "TERM": "xterm", **env},
+        )
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal closed: the program ended
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        process.wait(timeout=120)
+        os.close(leader)
+        return b"".join(chunks).decode()
+
+    assert "\x1b[" in on_a_terminal()
+    assert "\x1b[" not in on_a_terminal(NO_COLOR="1")
+
+
+def test_a_file_with_a_syntax_error_is_reported_as_not_checked(tmp_path: Path) -> None:
+    broken = SERVICE.replace("def issue(code):", "def issue(code)")
+    shop(tmp_path, {"shop/services.py": broken})
+    done = run("check", str(tmp_path))
+    assert "All checks passed!" not in done.out
+    assert "1 file could not be checked" in done.out
+    assert "services.py:4:" in done.err and "SyntaxError" in done.err and "not checked" in done.err
+    assert done.code == 1
+
+
+def test_stdin(tmp_path: Path) -> None:
+    shop(tmp_path)
+    named = str(tmp_path / "shop" / "elsewhere.py")
+    done = run_process("check", "--stdin-filename", named, "-", stdin=SERVICE, cwd=tmp_path)
+    assert done.code == 1, done.err
+    assert "shop/elsewhere.py:6:9: IL101" in done.out
+    fixed = run_process(
+        "check", "--fix", "--stdin-filename", named, "-", stdin=SERVICE, cwd=tmp_path
+    )
+    assert "get_or_create" in fixed.out and fixed.out != SERVICE
+    assert not (tmp_path / "shop" / "elsewhere.py").exists()
+    clean = run_process("check", "-", stdin="x = 1\n", cwd=tmp_path)
+    assert clean.code == 0 and "All checks passed!" in clean.out
+    assert run_process("check", "-", str(tmp_path), stdin="", cwd=tmp_path).code == 2
