@@ -344,6 +344,8 @@ def _has_section(pyproject: Path) -> bool:
         tool = tomllib.loads(text).get("tool")
     except tomllib.TOMLDecodeError:
         return f"[tool.{SECTION}" in text  # broken: it counts if it meant to configure us
+    if tool is not None and not isinstance(tool, Mapping):
+        return True  # `tool = 1`: loading it warns that no table can be read from it
     return isinstance(tool, Mapping) and SECTION in tool
 
 
