@@ -94,6 +94,8 @@ class FieldRecord:
             return "db_default"
         if self.known_class in AUTO_FIELD_CLASSES or self.option("auto_created") == "True":
             return "the database"
+        if self.option("parent_link") == "True":
+            return "the parent row"  # multi-table inheritance: saving the child inserts it
         if self.default is not None:  # an explicit `default=None` is sent as NULL
             return "default" if self.default.strip() != "None" else None
         if self.third_party and self.django_class is None and not self.null:

@@ -35,6 +35,11 @@ VALIDATED = re.compile(
     r"\.\s*objects\s*\.\s*get\s*\("
 )
 INSTANCE_KEY = re.compile(r"\.\s*(pk|id)\s*$")  # `team.pk`: read from a model instance
+# `OrderSerializer(data=request.data)`, `NoteForm(request.POST)`: the object validates the data
+# (its fields look their rows up); what it hands on is no raw request data.
+VALIDATING = re.compile(r"^\s*[\w.]*(Serializer|Form|FormSet)\s*\(")
+# `serializer.data["id"]` after `save()`: the representation of the row just written.
+SERIALIZER_OUTPUT = re.compile(r"\b\w*serializer\w*\s*\.\s*data\b", re.IGNORECASE)
 NOT_REQUEST_PARAMETERS = frozenset({"self", "cls", "request", "serializer", "form"})
 NO_URL_PARAMETERS = frozenset({"perform_create", "perform_update", "form_valid", "save"})
 LOOKUP_METHODS = frozenset({"get", "filter", "exists", "get_or_create", "in_bulk"})
@@ -68,26 +73,31 @@ def _names_a_model(annotation: Node, ctx: Context) -> bool:
         return False
 
 
-def request_derived_names(ctx: Context, before: Node) -> set[str]:
+def request_derived_names(
+    ctx: Context, before: Node, *, validated_by_objects: bool = False
+) -> set[str]:
     """Names bound to request data at the position of `before` in the handler."""
     names = handler_parameters(ctx)
     function = ctx.function
     if function is None:
         return names
     limit = before.start_pos
+    clean = validated_by_objects
     for node in _in_order(function.children[-1]):
         if node.start_pos >= limit:
             break
         if node.type == "expr_stmt":
             last = node.children[-1]
             if last.type == "annassign" and len(last.children) == 4:
-                _bind(node.children[0], is_request_derived(last.children[3], names), names)
+                derived = is_request_derived(last.children[3], names, validated_by_objects=clean)
+                _bind(node.children[0], derived, names)
             elif node.children[1].type == "operator" and node.children[1].value == "=":
-                derived = is_request_derived(last, names)
+                derived = is_request_derived(last, names, validated_by_objects=clean)
                 for target in node.children[:-1:2]:
                     _bind(target, derived, names)
         elif node.type == "for_stmt":
-            _bind(node.children[1], is_request_derived(node.children[3], names), names)
+            derived = is_request_derived(node.children[3], names, validated_by_objects=clean)
+            _bind(node.children[1], derived, names)
     return names
 
 
@@ -128,10 +138,14 @@ def _in_order(body: Node) -> list[Node]:
     return result
 
 
-def is_request_derived(value: Node, names: set[str]) -> bool:
-    """Does `value` carry raw request data (given the request-derived `names`)?"""
+def is_request_derived(value: Node, names: set[str], *, validated_by_objects: bool = False) -> bool:
+    """Does `value` carry raw request data (given the request-derived `names`)? With
+    `validated_by_objects`, a serializer or form built from the request, and a serializer's
+    `.data`, are not (their fields look rows up; IL204 asks whether a row was seen)."""
     text = code(value)
     if VALIDATED.search(text) or INSTANCE_KEY.search(text):
+        return False
+    if validated_by_objects and (VALIDATING.search(text) or SERIALIZER_OUTPUT.search(text)):
         return False
     if REQUEST_DATA.search(text):
         return True

@@ -10,7 +10,8 @@ omitted value unless the class declares otherwise. A field class imported from a
 package other than Django is not judged either, whatever its name (djblets' `JSONField` is a
 TextField that stores `"{}"`), and neither is a model whose fields are not all known: one with
 a base class from a package the project's interpreter does not have installed (see the README,
-"Third-party models").
+"Third-party models"). A `parent_link=True` one-to-one field is filled by Django, which inserts
+the parent row first.
 
 ## Why is this bad?
 Django sends NULL for the missing column and the database refuses the row:

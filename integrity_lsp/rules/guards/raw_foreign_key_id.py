@@ -5,6 +5,14 @@ URL parameter, `order.customer_id = payload.customer_id` — with no sign that t
 exists: the value did not come from `get_object_or_404`, a model instance or validated
 serializer/form data, and was not looked up earlier in the handler.
 
+Also silent for what a serializer or form built from the request hands on (`form =
+NoteForm(request.POST)` then `form.instance.team_id`; `serializer.data["id"]` after `save()`,
+the row just written), for a URL parameter that a decorator of the handler looked up first (it
+names the parameter in its arguments, as guardian's
+`@permission_required_or_404("app.view_team", (Team, "pk", "team_id"))` does, or is a
+permission/object decorator called with arguments), for `db_constraint=False` keys, and in
+test code (see the README's test-code policy).
+
 ## Why is this bad?
 An unknown or deleted id fails the foreign key: `IntegrityError: FOREIGN KEY constraint failed`
 (SQLite), `insert or update on table "sales_order" violates foreign key constraint …`
@@ -42,7 +50,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.analysis.handlers import handler_title
+from integrity_lsp.analysis.handlers import decorator_name, decorators_of, handler_title
 from integrity_lsp.analysis.registry import register
 from integrity_lsp.analysis.writes import site_model, write_site
 from integrity_lsp.findings import Finding, Location, Span
@@ -54,7 +62,7 @@ from integrity_lsp.rules.guards.dataflow import (
 )
 from integrity_lsp.rules.guards.parents import assigned_id, fetch_parent_fix, target_field
 from integrity_lsp.rules.guards.uniqueness import column_of
-from integrity_lsp.syntax.nodes import Argument, Node
+from integrity_lsp.syntax.nodes import Argument, Node, code
 
 CODE = "IL204"
 NAME = "raw-foreign-key-id"
@@ -92,9 +100,10 @@ def _check_value(
         return
     if field.option("db_constraint") == "False":
         return
-    if not is_request_derived(argument.value, request_derived_names(ctx, node)):
+    names = request_derived_names(ctx, node, validated_by_objects=True)
+    if not is_request_derived(argument.value, names, validated_by_objects=True):
         return
-    if checked_before(argument.value, ctx, node):
+    if checked_before(argument.value, ctx, node) or _decorator_fetched(argument.value, ctx):
         return
     parent = index.related_model(model, field)
     if parent is None:
@@ -120,6 +129,34 @@ def _check_value(
         related=(Location(field.ref.path, field.ref.span, f"{model.name}.{field.name}"),),
         fixes=tuple(fixes),
     )
+
+
+def _decorator_fetched(value: Node, ctx: Context) -> bool:
+    """A URL parameter that a decorator of the handler looked up first: guardian's
+    `@permission_required_or_403("x", (Team, "pk", "team_id"))` or a project's
+    `@object_permission(Team, "team_id")` names the parameter (or the model) in its arguments
+    and answers 404/403 before the view runs when the row does not exist."""
+    handler = ctx.handler
+    if handler is None or value.type != "name":
+        return False
+    parameter = str(value.value)
+    for decorator in decorators_of(handler.function):
+        call = decorator.children[1] if len(decorator.children) > 1 else None
+        if call is None or call.type not in ("atom_expr", "power") or not _is_call(call):
+            continue
+        name = decorator_name(decorator).rsplit(".", 1)[-1].lower()
+        quoted = {f'"{parameter}"', f"'{parameter}'"}
+        arguments_text = code(call.children[-1])
+        if any(text in arguments_text for text in quoted):
+            return True
+        if ("perm" in name or "object" in name) and arguments_text.strip() != "()":
+            return True
+    return False
+
+
+def _is_call(node: Node) -> bool:
+    last = node.children[-1]
+    return bool(last.type == "trailer" and last.children[0].value == "(")
 
 
 register(
