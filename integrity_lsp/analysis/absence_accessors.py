@@ -12,6 +12,7 @@ from integrity_lsp.syntax.nodes import (
     Argument,
     Node,
     chain_parts,
+    enclosing,
     expression_of,
     statements,
     walk,
@@ -24,38 +25,37 @@ if TYPE_CHECKING:
 ONE_TO_ONE = ("OneToOneField", "ParentalOneToOneField")
 
 
-def accessor_read(body: Node, clause: Node, ctx: Context) -> tuple[Held, str | None] | None:
-    """The first statement of a `try` body reading `name.accessor`, as a lookup, and the name
-    it is bound to."""
+def accessor_reads(body: Node, clause: Node, ctx: Context) -> list[tuple[Held, str | None]]:
+    """The first statement of a `try` body reading `name.accessor`, as lookups (one per model
+    the accessor can belong to), and the name it is bound to."""
     body_statements = statements(body)
     if not body_statements or body_statements[0].type != "simple_stmt":
-        return None
+        return []
     first = body_statements[0]
     value = expression_of(first)
     if value.type not in CALL_CHAIN_TYPES:
-        return None
+        return []
     base, trailers = chain_parts(value)
     if base.type != "name" or len(trailers) != 1 or trailers[0].children[0].value != ".":
-        return None
+        return []
     accessor = trailers[0].children[1].value
-    found = _relation(base, accessor, clause, ctx)
-    if found is None:
-        return None
-    holder, field = found
-    lookup = Lookup(
-        value, (Argument(field.name, base),), holder.name, f"{holder.name}.objects", "objects",
-        "accessor", None, holder,
-    )  # fmt: skip
     small = first.children[0]
     target = None
     if small.type == "expr_stmt" and small.children[0].type == "name":
         target = small.children[0].value
-    return Held(lookup, "row"), target
+    reads = []
+    for holder, field in _relations(base, accessor, clause, ctx):
+        lookup = Lookup(
+            value, (Argument(field.name, base),), holder.name, f"{holder.name}.objects",
+            "objects", "accessor", None, holder,
+        )  # fmt: skip
+        reads.append((Held(lookup, "row"), target))
+    return reads
 
 
-def _relation(
+def _relations(
     base: Node, accessor: str, clause: Node, ctx: Context
-) -> tuple[ModelRecord, FieldRecord] | None:
+) -> list[tuple[ModelRecord, FieldRecord]]:
     index = ctx.env.index
     resolver = ctx.env.resolver
     try:
@@ -65,8 +65,20 @@ def _relation(
     if owner is not None:
         relation = index.reverse_relations(owner).get(accessor)
         if relation is not None and relation[1].known_class in ONE_TO_ONE:
-            return relation
-        return None
+            return [relation]
+        return []
+    if base.value == "self":  # a model method whose class the index does not resolve
+        classdef = enclosing(base, "classdef")
+        owner_name = classdef.name.value if classdef is not None else None
+        return [
+            (holder, field)
+            for holder in index.models()
+            for field in index.all_fields(holder).values()
+            if field.known_class in ONE_TO_ONE
+            and _accessor_of(holder, field) == accessor
+            and (field.related_model or "").rsplit(".", 1)[-1] == owner_name
+        ]
+    found = []
     for node in walk(clause):  # `except InvoiceAddress.DoesNotExist`: the holder is named
         if node.type not in CALL_CHAIN_TYPES:
             continue
@@ -82,8 +94,8 @@ def _relation(
             continue
         for field in index.all_fields(holder).values():
             if field.known_class in ONE_TO_ONE and _accessor_of(holder, field) == accessor:
-                return holder, field
-    return None
+                found.append((holder, field))
+    return found
 
 
 def _accessor_of(holder: ModelRecord, field: FieldRecord) -> str:

@@ -36,6 +36,7 @@ TERMINALS: dict[str, ReadKind] = {
     "update": "update", "aupdate": "update",
 }  # fmt: skip
 NARROWING = FILTER_METHODS | {"filter", "select_for_update", "order_by", "values", "values_list"}
+FILTERING = frozenset({"filter", "get", "aget"})
 EQUALITY_SUFFIXES = ("__exact", "__iexact")
 ABSENT_COMPARISONS = {("==", "0"), ("<", "1"), ("<=", "0")}
 PRESENT_COMPARISONS = {(">", "0"), (">=", "1"), ("!=", "0")}
@@ -99,6 +100,8 @@ def lookup_of(node: Node, index: ProjectIndex | None, *, get: bool = False) -> H
         if link.name not in NARROWING and link.name not in ("get", "aget"):
             return None
         for arg in arguments(link.call):
+            if link.name not in FILTERING:
+                continue  # `select_related("x")`, `order_by("-x")`: no rows left out
             if arg.keyword is None:
                 return None  # Q objects, **kwargs: not a plain lookup
             keys.append(arg)

@@ -13,7 +13,7 @@ from integrity_lsp.analysis.absence import (
     merge,
     split,
 )
-from integrity_lsp.analysis.absence_accessors import accessor_read
+from integrity_lsp.analysis.absence_accessors import accessor_reads
 from integrity_lsp.analysis.absence_match import protected, writes_looked_up_row
 from integrity_lsp.analysis.absence_reads import Held, chained_read, lookup_of
 from integrity_lsp.analysis.absence_writes import (
@@ -114,7 +114,8 @@ class Walker:
             if held is not None and held.kind == "row" and _absent(state, held):
                 return state  # `obj = None` where the row was found absent: still "absent"
         held = self.held(value, state, get=True)
-        site = constructed(value, self.ctx)
+        models = frozenset(absence.lookup.model_text for absence in state.absent)
+        site = constructed(value, self.ctx, models)
         state = state.forget(name)
         if held is not None:
             return state.bind(name, held)
@@ -159,11 +160,10 @@ class Walker:
         for clause, suite in except_clauses(node):
             caught = set(handler_names(clause))
             handler_state = entry
-            read = got
-            if read is None and _catches_absence(caught):
-                read = accessor_read(body, clause, self.ctx)
-            if read is not None and _catches_absence(caught):
-                held, target = read
+            reads = [got] if got is not None else []
+            if not reads and _catches_absence(caught):
+                reads = accessor_reads(body, clause, self.ctx)
+            for held, target in reads if _catches_absence(caught) else ():
                 handler_state = handler_state.with_absence(Absence(held.lookup, node, "get"))
                 if target is not None:
                     handler_state = handler_state.bind(target, held)

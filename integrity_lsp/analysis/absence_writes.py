@@ -126,11 +126,17 @@ def _save(chain: Node, state: State) -> WriteSite | None:
     )  # fmt: skip
 
 
-def constructed(value: Node, ctx: Context) -> WriteSite | None:
-    """`M(…)` assigned to a name: an instance a later `save()` inserts."""
+def constructed(
+    value: Node, ctx: Context, models: frozenset[str] = frozenset()
+) -> WriteSite | None:
+    """`M(…)` assigned to a name: an instance a later `save()` inserts. `models`: lower-case
+    names the function also queries as models (`model = load_model(…)`; `model(…)`)."""
     if value.type not in CALL_CHAIN_TYPES or parse_orm_call(value, ctx.env.index) is not None:
         return None
     found = constructor_call(value)
+    base, trailers = chain_parts(value)
+    if found is None and base.type == "name" and base.value in models and len(trailers) == 1:
+        found = (base.value, base, trailers[0])
     if found is None:
         return None
     text, leaf, call = found
@@ -171,8 +177,11 @@ def race_code(absence: Absence, write: WriteSite, through: Node | None) -> str:
     site = through or write.node
     if origin.type == "try_stmt" and absence.via == "get":
         body = statements(origin.children[2])
-        if any(_updates(statement) for statement in body[1:]):
-            return "IL103"
+        target = assignment_target(body[0]) if body else None
+        if target is not None and target.type == "name":
+            saved = re.compile(rf"\b{re.escape(target.value)}\.a?save\(")
+            if any(saved.search(code(statement)) for statement in body[1:]):
+                return "IL103"  # the row found is changed and saved: an update-or-create
         return "IL102"
     if origin.type == "if_stmt":
         for block in origin.children:
