@@ -53,6 +53,12 @@ UPDATE_OR_CREATE_SQLITE = (
     "OperationalError 'database is locked'. Race-free only with "
     "OPTIONS={'transaction_mode': 'IMMEDIATE'} (Django >= 5.1)"
 )
+ATOMIC_READ_THEN_WRITE_SQLITE = (
+    "SQLite: both transactions read inside atomic() (DEFERRED), then both write: the second "
+    "cannot upgrade its lock and gets OperationalError 'database is locked' instead of the "
+    "IntegrityError, before and after the fix. Race-free only with "
+    "OPTIONS={'transaction_mode': 'IMMEDIATE'} (Django >= 5.1)"
+)
 STUB_BACKFILL = (
     "the fix's backfill migration is a stub that raises RuntimeError('choose the category of "
     "existing Product rows here') while NULLs exist: a person must choose the value"
@@ -64,6 +70,23 @@ CASES: tuple[Case, ...] = (
     Case("IL101", "accounts/services.py", "def ensure_user(", "ensure_user", RACE),
     Case("IL101", "accounts/views.py", "def signup(", "signup", RACE),
     Case("IL102", "orders/services.py", "def customer_for_email(", "customer_for_email", RACE),
+    # The shapes of issue 14 (examples/shop/restock.py): one per way real code varies a race.
+    Case("IL101", "shop/restock.py", "def warehouse_walrus(", "warehouse_walrus", RACE),
+    Case("IL102", "shop/restock.py", "def warehouse_looked_up(", "warehouse_looked_up", RACE),
+    Case("IL101", "shop/restock.py", "def warehouse_built(", "warehouse_built", RACE),
+    Case("IL101", "shop/restock.py", "def warehouse_via_helper(", "warehouse_via_helper", RACE),
+    Case(
+        "IL103", "shop/restock.py", "def rename_or_add_warehouse(", "rename_or_add_warehouse", RACE
+    ),
+    Case(
+        "IL101",
+        "shop/restock.py",
+        "def warehouse_in_atomic(",
+        "warehouse_in_atomic",
+        RACE,
+        hazard_xfail={"sqlite": ATOMIC_READ_THEN_WRITE_SQLITE},
+        fix_xfail={"sqlite": ATOMIC_READ_THEN_WRITE_SQLITE},
+    ),
     Case(
         "IL103",
         "shop/services.py",

@@ -502,3 +502,22 @@ def product_category(h: Harness, mode: str) -> dict[str, Any]:
             " ON c.id = p.category_id ORDER BY p.sku"
         )
     return result
+
+
+from race_scenarios import (  # noqa: E402  (the worker looks scenarios up here by name)
+    rename_or_add_warehouse,
+    warehouse_built,
+    warehouse_in_atomic,
+    warehouse_looked_up,
+    warehouse_via_helper,
+    warehouse_walrus,
+)
+
+__all__ = [
+    "rename_or_add_warehouse",
+    "warehouse_built",
+    "warehouse_in_atomic",
+    "warehouse_looked_up",
+    "warehouse_via_helper",
+    "warehouse_walrus",
+]

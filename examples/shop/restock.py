@@ -1,0 +1,61 @@
+"""Races in the shapes real code writes them: the check's answer in a walrus or a helper, a
+`get()` with more work in its `try`, an instance built field by field, `if not qs.update()`,
+and `transaction.atomic()` with no lock. tests/integration runs each one in two threads that
+meet before the insert (SQLite, PostgreSQL, MariaDB), then again after the checker's fix."""
+
+import logging
+
+from django.db import transaction
+
+from shop.models import Warehouse
+
+log = logging.getLogger(__name__)
+
+
+# IL101: the check's result bound by a walrus -> UNIQUE constraint failed: shop_warehouse.code.
+def warehouse_walrus(code: str, name: str) -> Warehouse:
+    if (warehouse := Warehouse.objects.filter(code=code).first()) is None:
+        warehouse = Warehouse.objects.create(code=code, name=name)  # expect: IL101
+    return warehouse
+
+
+# IL102: more work inside the `try`, `except …: pass`, and the create further down.
+def warehouse_looked_up(code: str, name: str) -> Warehouse:
+    try:
+        warehouse = Warehouse.objects.get(code=code)
+        log.info("warehouse %s exists", code)
+        return warehouse
+    except Warehouse.DoesNotExist:
+        pass
+    return Warehouse.objects.create(code=code, name=name)  # expect: IL102
+
+
+# IL101: `obj = M(…)`, a field set afterwards, `obj.save()`.
+def warehouse_built(code: str, name: str) -> None:
+    if not Warehouse.objects.filter(code=code).exists():
+        warehouse = Warehouse(code=code)
+        warehouse.name = name
+        warehouse.save()  # expect: IL101
+
+
+def _has_warehouse(code: str) -> bool:
+    return Warehouse.objects.filter(code=code).exists()
+
+
+# IL101 across functions: the helper answers the check.
+def warehouse_via_helper(code: str, name: str) -> None:
+    if not _has_warehouse(code):
+        Warehouse.objects.create(code=code, name=name)  # expect: IL101
+
+
+# IL103: the hand-written upsert `if not qs.update(…): create(…)`.
+def rename_or_add_warehouse(code: str, name: str) -> None:
+    if not Warehouse.objects.filter(code=code).update(name=name):
+        Warehouse.objects.create(code=code, name=name)  # expect: IL103
+
+
+# IL101: `transaction.atomic()` alone does not serialise two transactions.
+def warehouse_in_atomic(code: str, name: str) -> None:
+    with transaction.atomic():
+        if not Warehouse.objects.filter(code=code).exists():
+            Warehouse.objects.create(code=code, name=name)  # expect: IL101

@@ -1,0 +1,51 @@
+"""Scenarios of examples/shop/restock.py: the race shapes real code writes (issue 14).
+
+Each runs the example function twice with the same key, in two threads meeting before the
+insert (`Harness.race`), and returns the Warehouse rows left."""
+
+# mypy: disable-error-code="import-untyped,import-not-found,no-any-return"
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from worker import Harness
+
+
+def _warehouse_race(h: Harness, mode: str, function: str) -> dict[str, Any]:
+    h.latest()
+    restock = importlib.import_module("shop.restock")
+    models = importlib.import_module("shop.models")
+
+    def call() -> Any:
+        getattr(restock, function)("W1", "Main")
+        return None
+
+    result = h.race(models.Warehouse, [call, call], serial=mode == "serial")
+    values = models.Warehouse.objects.order_by("code").values_list("code", "name")
+    result["rows"] = [list(row) for row in values]
+    return result
+
+
+def warehouse_walrus(h: Harness, mode: str) -> dict[str, Any]:
+    return _warehouse_race(h, mode, "warehouse_walrus")
+
+
+def warehouse_looked_up(h: Harness, mode: str) -> dict[str, Any]:
+    return _warehouse_race(h, mode, "warehouse_looked_up")
+
+
+def warehouse_built(h: Harness, mode: str) -> dict[str, Any]:
+    return _warehouse_race(h, mode, "warehouse_built")
+
+
+def warehouse_via_helper(h: Harness, mode: str) -> dict[str, Any]:
+    return _warehouse_race(h, mode, "warehouse_via_helper")
+
+
+def rename_or_add_warehouse(h: Harness, mode: str) -> dict[str, Any]:
+    return _warehouse_race(h, mode, "rename_or_add_warehouse")
+
+
+def warehouse_in_atomic(h: Harness, mode: str) -> dict[str, Any]:
+    return _warehouse_race(h, mode, "warehouse_in_atomic")
