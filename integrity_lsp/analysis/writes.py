@@ -54,6 +54,7 @@ WriteKind = Literal[
     "update",
     "save",
     "constructor",
+    "m2m_add",  # `obj.tags.add(…)`: a row of the auto-created through table (explain only)
 ]
 # The kinds that insert a row for sure or may (the IL2xx rules judge these).
 INSERT_KINDS: frozenset[WriteKind] = frozenset({"create", "bulk_create", "save", "constructor"})

@@ -11,10 +11,11 @@ name can mean on a given backend.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from integrity_lsp.explain.many_to_many import AutoThrough, auto_throughs
 from integrity_lsp.project import db_names
 from integrity_lsp.project.db_names import Backend
 from integrity_lsp.project.records import (
@@ -59,7 +60,23 @@ def catalogue(index: ProjectIndex) -> list[KnownConstraint]:
         if model.abstract or model.proxy:
             continue
         found.extend(model_constraints(index, model))
+    for through in auto_throughs(index):
+        found.extend(through_constraints(through))
     return found
+
+
+def through_constraints(through: AutoThrough) -> Iterator[KnownConstraint]:
+    """The unique (owner, target) pair of an auto-created through table, under each name."""
+    make = _Maker(through.owner, through.table)
+    columns = list(through.columns)
+    pair = ", ".join(column.removesuffix("_id") for column in columns)
+    description = f"ManyToManyField {through.field.name}: one row per ({pair}) in {through.table}"
+    origin = "Django's generated name (the auto-created through table)"
+    for backend in sorted(ALL_BACKENDS):
+        yield make(
+            db_names.unique_constraint_name(through.table, columns, backend), "unique",
+            (through.field,), through.field.ref, description, origin, backend,
+        )  # fmt: skip
 
 
 def model_constraints(index: ProjectIndex, model: ModelRecord) -> Iterator[KnownConstraint]:
@@ -90,6 +107,8 @@ def model_constraints(index: ProjectIndex, model: ModelRecord) -> Iterator[Known
                     db_names.unique_constraint_name(table, columns, backend), "unique", members,
                     record.ref, description, "Django's generated name", backend,
                 )  # fmt: skip
+            if columns:
+                yield from _older_together_names(make, table, columns, members, record.ref)
         elif record.name:
             kind: ConstraintKind = "check" if record.kind == "check" else "unique"
             label = "CheckConstraint" if kind == "check" else "UniqueConstraint"
@@ -120,6 +139,43 @@ class _Maker:
             name, kind, self.model, self.table, fields, ref, description, origin,
             frozenset(backends) if backends else ALL_BACKENDS, condition,
         )  # fmt: skip
+
+
+def _older_together_names(
+    make: _Maker,
+    table: str,
+    columns: list[str],
+    members: tuple[FieldRecord, ...],
+    ref: SourceRef,
+) -> Iterator[KnownConstraint]:
+    """The names a `unique_together` got from older Django: up to 1.x, CreateModel wrote it
+    inline (`UNIQUE (a, b)`), which PostgreSQL names `<table>_<a>_<b>_key` and MySQL after its
+    first column; AlterUniqueTogether in Django <= 1.8 named it `<table>_<a>_<hash>_uniq`."""
+    description = "unique_together ({})".format(", ".join(f.name for f in members))
+    inline = "PostgreSQL's name for an inline UNIQUE (Django < 2.0 CreateModel)"
+    yield make(
+        db_names.postgres_object_name(table, "_".join(columns), "key"), "unique", members, ref,
+        description, inline, "postgresql",
+    )  # fmt: skip
+    yield make(
+        columns[0], "unique", members, ref, description,
+        "MySQL's name for an inline UNIQUE (Django < 2.0 CreateModel)", "mysql",
+    )  # fmt: skip
+    for backend in ("postgresql", "mysql"):
+        yield make(
+            old_index_name(table, columns, db_names.UNIQUE_SUFFIX, backend), "unique", members,
+            ref, description, "Django 1.8's generated name", backend,
+        )  # fmt: skip
+
+
+def old_index_name(table: str, columns: Sequence[str], suffix: str, backend: Backend) -> str:
+    """Django <= 1.8's _create_index_name: `<table>_<first column>_<hash><suffix>`, the table
+    cut first when it is too long."""
+    digest = db_names.names_digest(table, *columns, length=8)
+    part = f"_{columns[0]}_{digest}{suffix}"
+    max_length = db_names.MAX_NAME_LENGTH[backend] or 200
+    name = f"{table}{part}"
+    return name if len(name) <= max_length else f"{table[: max_length - len(part)]}{part}"
 
 
 def _condition_fields(condition: str | None) -> tuple[str, ...]:

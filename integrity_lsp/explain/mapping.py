@@ -11,6 +11,7 @@ from dataclasses import field as dataclass_field
 from typing import TYPE_CHECKING
 
 from integrity_lsp.explain.catalogue import KnownConstraint, lookup_name
+from integrity_lsp.explain.many_to_many import AutoThrough, through_for_table
 from integrity_lsp.explain.messages import Violation
 from integrity_lsp.explain.migrating import (
     made_not_null,
@@ -65,6 +66,10 @@ class Mapper:
             matches = [m for m in matches if m.model.label in labels] or matches
             if matches and len({m.model.label for m in matches}) == 1:
                 return self._from_constraint(mapping, matches[0], violation)
+            if not matches and not sharing:
+                prefixed = self._by_prefix(mapping, violation)
+                if prefixed is not None:
+                    return prefixed
             if matches:
                 mapping.candidates = _distinct_models(m.model for m in matches)
                 mapping.candidate_fields = [(m.model, f) for m in matches for f in m.fields]
@@ -72,6 +77,10 @@ class Mapper:
                 return mapping
         if len(sharing) > 1:
             return self._shared_table(mapping, violation, sharing)
+        if model is None and violation.table is not None:
+            through = through_for_table(self.index, violation.table)
+            if through is not None:
+                return self._through(mapping, violation, through)
         if model is None:
             return self._without_table(mapping, violation)
         mapping.model = model
@@ -82,6 +91,67 @@ class Mapper:
         mapping.constraint = self._constraint_for_fields(model, violation, mapping.fields)
         if violation.columns and not mapping.fields:
             mapping.notes = [f"no field of {model.label} has column {violation.columns!r}"]
+        return mapping
+
+    def _by_prefix(self, mapping: Mapping, violation: Violation) -> Mapping | None:
+        """A name no rule reproduces (South, Django 1.7's per-process hash, a hand-written
+        migration) that starts with a model's table and a column: `<table>_<column>_…`. The
+        longest table wins; the constraints of the violated kind whose first column follows
+        it settle the fields."""
+        name = violation.constraint or ""
+        tables = [
+            (self.index.table_name(model), model)
+            for model in self.project_models()
+            if name.startswith(f"{self.index.table_name(model)}_")
+        ]
+        if not tables:
+            return None
+        table, model = max(tables, key=lambda pair: len(pair[0]))
+        rest = name[len(table) + 1 :]
+        kinds = {"unique": ("unique", "primary_key")}.get(violation.kind, (violation.kind,))
+        found = [
+            constraint
+            for constraint in self.known
+            if constraint.model.label == model.label
+            and constraint.kind in kinds
+            and constraint.fields
+            and rest.startswith(f"{constraint.fields[0].column}_")
+        ]
+        by_fields = {tuple(f.name for f in c.fields): c for c in found}
+        note = (
+            f"no rule of Django's reproduces the name {name!r} (South, Django 1.7 or a hand-made"
+            f" migration named it); its table {table!r}"
+        )
+        if len(by_fields) == 1:
+            constraint = next(iter(by_fields.values()))
+            narrowed = self._from_constraint(mapping, constraint, violation)
+            narrowed.notes = [f"{note} and first column {constraint.fields[0].column!r} fit"]
+            return narrowed
+        mapping.model = model
+        mapping.table = table
+        mapping.notes = [f"{note} fits"]
+        return mapping
+
+    def _through(self, mapping: Mapping, violation: Violation, through: AutoThrough) -> Mapping:
+        """A violation in a many-to-many field's auto-created table: the field on its owner."""
+        mapping.model = through.owner
+        mapping.table = through.table
+        mapping.fields = [through.field]
+        if violation.kind == "unique":
+            mapping.constraint = next(
+                (
+                    known
+                    for known in self.known
+                    if known.table == through.table
+                    and known.kind == "unique"
+                    and violation.backend in known.backends
+                ),
+                None,
+            )
+        mapping.notes = [
+            f"{through.table} is the table Django created for {through.owner.label}."
+            f"{through.field.name} (ManyToManyField to {through.target.label})"
+        ]
         return mapping
 
     def project_models(self) -> list[ModelRecord]:

@@ -63,7 +63,11 @@ def render_text(
     constraint = explanation.constraint
     if constraint is not None:
         lines.append(f"Constraint:  {constraint.description}  {_where(constraint.ref, root)}")
-        if violation.backend in constraint.backends:
+        reported = violation.constraint
+        if reported is not None and reported.lower() != constraint.name.lower():
+            # Never show our computed name as if it were the one the database reported.
+            lines.append(f"             the database calls it {reported!r}")
+        elif violation.backend in constraint.backends:
             lines.append(f"             name {constraint.name!r}: {constraint.origin}")
         if constraint.condition:
             label = "check" if constraint.kind == "check" else "only where"
@@ -176,7 +180,12 @@ def to_json(
         "model": _model_json(explanation.model, explanation.table, root),
         "candidates": [_model_json(m, None, root) for m in explanation.candidates],
         "fields": [_field_json(field, root) for field in explanation.fields],
-        "constraint": _constraint_json(explanation.constraint, explanation.violation.backend, root),
+        "constraint": _constraint_json(
+            explanation.constraint,
+            explanation.violation.backend,
+            root,
+            explanation.violation.constraint,
+        ),
         "migration": (
             {
                 "name": explanation.introduced.migration,
@@ -242,12 +251,13 @@ def _field_json(field: FieldRecord, root: Path | None) -> dict[str, Any]:
 
 
 def _constraint_json(
-    constraint: KnownConstraint | None, backend: str, root: Path | None
+    constraint: KnownConstraint | None, backend: str, root: Path | None, reported: str | None
 ) -> dict[str, Any] | None:
     if constraint is None:
         return None
     return {
         "name": constraint.name if backend in constraint.backends else None,
+        "reported_name": reported,
         "kind": constraint.kind,
         "description": constraint.description,
         "origin": constraint.origin,

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from integrity_lsp.explain.catalogue import KnownConstraint, catalogue
 from integrity_lsp.explain.introduced import Introduced, introduced_by
+from integrity_lsp.explain.many_to_many import link_sites, through_for_table
 from integrity_lsp.explain.mapping import Mapper
 from integrity_lsp.explain.messages import ParsedError, Violation, parse_error
 from integrity_lsp.explain.migrating import (
@@ -169,6 +170,9 @@ def explain_parsed(
     sites = find_write_sites(
         index, [*mapping.models, *children], resolver=resolver, settings=settings
     )
+    through = through_for_table(index, mapping.table) if mapping.table is not None else None
+    if through is not None:  # a many-to-many table: its rows come from .add() / .set()
+        sites = link_sites(index, through, resolver, settings=settings)
     marked = {(site.path, site.span) for site in frame_sites}
     if frames and not marked:
         marked_helpers = helper_sites(sites, frames)
