@@ -328,12 +328,19 @@ def find_config(start: Path) -> Path | None:
     `start` upwards, up to the repository root (the folder holding `.git`), as ruff finds its
     configuration. One that is not valid TOML is found too (loading it then says why)."""
     for folder in (start, *start.parents):
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file() and _has_section(candidate):
-            return candidate
-        if (folder / ".git").exists():
-            return None
+        found, stop = config_in(folder)
+        if found is not None or stop:
+            return found
     return None
+
+
+def config_in(folder: Path) -> tuple[Path | None, bool]:
+    """One step of `find_config`: (the folder's configuration file or None, whether the
+    search stops here -- the folder is a repository's root)."""
+    candidate = folder / "pyproject.toml"
+    if candidate.is_file() and _has_section(candidate):
+        return candidate, True
+    return None, (folder / ".git").exists()
 
 
 def _has_section(pyproject: Path) -> bool:

@@ -11,6 +11,7 @@ import gc
 import multiprocessing
 import os
 import pickle
+import sys
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -263,7 +264,9 @@ def syntax_error(text: str) -> str | None:
             warnings.simplefilter("ignore")
             compile(text, "<checked>", "exec", dont_inherit=True)
     except SyntaxError as error:
-        return f"{error.lineno or 1}:{error.offset or 1}: SyntaxError: {error.msg}"
+        # The Python running the checker decides (code for a newer Python does not parse).
+        python = f"Python {sys.version_info.major}.{sys.version_info.minor}"
+        return f"{error.lineno or 1}:{error.offset or 1}: SyntaxError ({python}): {error.msg}"
     except (ValueError, RecursionError, MemoryError) as error:
         return f"1:1: {type(error).__name__}: {error}"
     return "1:1: SyntaxError"

@@ -98,30 +98,62 @@ def _plan(
         return None
     groups: dict[tuple[Path, Path | None], Group] = {}
     reported: set[Path | None] = set()
+
+    def add(path: Path, root: Path, settings: Settings) -> None:
+        if settings.config_path not in reported:
+            reported.add(settings.config_path)
+            for warning in settings.warnings:
+                console.warning(warning)
+            console.verbose_line(f"settings: {settings.config_path or 'defaults'}")
+        key = (root, settings.config_path)
+        # Absolute (symlinks kept): what fixes write is placed against the root, not the
+        # current folder; reports show paths relative to the current folder again.
+        groups.setdefault(key, Group(root, settings)).paths.append(Path(os.path.abspath(path)))
+
     for path in paths:
         root = project_root(args.root, path, console.err)
         if root is None:
             return None
         try:
             settings = run_settings.settings_for(path)
+            nested = _nested(path, root, settings, run_settings)
         except ConfigError as error:
             console.error(str(error))
             return None
-        if settings.config_path not in reported:
-            reported.add(settings.config_path)
-            for warning in settings.warnings:
-                console.warning(warning)
-            console.verbose_line(f"settings: {settings.config_path or 'defaults'}")
         if settings.force_exclude and _force_excluded(path, settings, root):
             console.verbose_line(f"{path}: excluded (--force-exclude)")
             continue
-        key = (root, settings.config_path)
-        # Absolute (symlinks kept): what fixes write is placed against the root, not the
-        # current folder; reports show paths relative to the current folder again.
-        groups.setdefault(key, Group(root, settings)).paths.append(Path(os.path.abspath(path)))
+        if nested is None:
+            add(path, root, settings)
+            continue
+        for file, file_settings in nested:
+            add(file, root, file_settings)
     if not groups:
         console.warning("no Python files found under the given paths")
     return list(groups.values())
+
+
+def _nested(
+    path: Path, root: Path, settings: Settings, run_settings: RunSettings
+) -> list[tuple[Path, Settings]] | None:
+    """A folder holding configuration files of its own below it: each of its files with the
+    settings of its closest one, those a file's own configuration excludes left out (ruff's
+    hierarchical configuration). None when one configuration covers the whole folder."""
+    from integrity_lsp.syntax.files import is_dir
+    from integrity_lsp.syntax.walk import python_files
+
+    if not is_dir(path) or run_settings.isolated or run_settings.config_file is not None:
+        return None
+    files = [
+        (file, run_settings.settings_for(file)) for file in python_files(path, settings, root=root)
+    ]
+    if all(found.config_path == settings.config_path for _, found in files):
+        return None
+    return [
+        (file, found)
+        for file, found in files
+        if not found.is_excluded(Path(os.path.abspath(file)), root)
+    ]
 
 
 def _force_excluded(path: Path, settings: Settings, root: Path) -> bool:

@@ -10,6 +10,7 @@ Flags override the file: `--select` replaces `select`, `--extend-select` and `--
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,11 @@ from integrity_lsp.config import (
     SECTION,
     ConfigError,
     Settings,
-    find_config,
+    config_in,
     load_config,
     parse_toml,
 )
+from integrity_lsp.syntax.files import is_dir
 
 
 def known_codes() -> tuple[str, ...]:
@@ -113,10 +115,17 @@ class RunSettings:
             return None
         if self.config_file is not None:
             return self.config_file
-        absolute = Path(path).absolute()
-        folder = absolute if absolute.is_dir() else absolute.parent
+        absolute = Path(os.path.abspath(path))
+        return self._config_of_folder(absolute if is_dir(absolute) else absolute.parent)
+
+    def _config_of_folder(self, folder: Path) -> Path | None:
+        """`config.find_config`, each folder looked at once per run (a walk asks for every
+        folder of the project)."""
         if folder not in self._by_folder:
-            self._by_folder[folder] = find_config(folder)
+            found, stop = config_in(folder)
+            if found is None and not stop and folder.parent != folder:
+                found = self._config_of_folder(folder.parent)
+            self._by_folder[folder] = found
         return self._by_folder[folder]
 
     def settings_for(self, path: Path) -> Settings:

@@ -83,3 +83,26 @@ def test_exclude_patterns_are_relative_to_the_configuration_file(tmp_path: Path)
     )
     shop(tmp_path / "src")
     assert json_check("src", cwd=tmp_path) == []
+
+
+def test_a_configuration_below_a_checked_folder_applies_to_its_files(tmp_path: Path) -> None:
+    """ruff's hierarchy: `check .` at the top, `legacy/` with its own configuration."""
+    git_init(tmp_path)
+    shop(tmp_path)
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.integrity-lsp]\nselect = ["IL1"]\n',
+            "shop/legacy/pyproject.toml": IGNORE_IL101,
+            "shop/legacy/__init__.py": "",
+            "shop/legacy/old.py": (tmp_path / "shop" / "services.py").read_text(),
+            "shop/legacy/vendored/pyproject.toml": '[tool.integrity-lsp]\nexclude = ["*.py"]\n',
+            "shop/legacy/vendored/copy.py": (tmp_path / "shop" / "services.py").read_text(),
+        },
+    )
+    assert json_check(".", cwd=tmp_path) == [("services.py", "IL101")]
+    assert sorted(json_check("--isolated", ".", cwd=tmp_path)) == [
+        ("copy.py", "IL101"),
+        ("old.py", "IL101"),
+        ("services.py", "IL101"),
+    ]
