@@ -155,7 +155,15 @@ def _definition(
             if classdef.children[1].value == base:
                 return classdef, source
     head, *rest = base.split(".")
-    imported = ctx.env.resolver.import_table(source).lookup(head)
+    table = ctx.env.resolver.import_table(source)
+    imported = table.lookup(head)
+    if imported is None and not rest and depth <= MAX_DEPTH:
+        for module in table.star_modules:  # `from .poll import *` in a package's __init__
+            path = _module_path(module, source, ctx)
+            other = _source(path, ctx) if path is not None and path != source.path else None
+            found = _definition(base, other, ctx, depth + 1) if other is not None else None
+            if found is not None:
+                return found
     if imported is None or depth > MAX_DEPTH:
         return None
     module, attribute = imported
@@ -186,6 +194,11 @@ def class_definition(base: str, source: SourceFile, ctx: Context) -> tuple[Node,
     """The class statement an expression (`SignupForm`, `forms.SignupForm`) names, in this file
     or in the project module it is imported from; None when it is not the project's."""
     return _definition(base, source, ctx)
+
+
+def project_source(path: Any, ctx: Context) -> SourceFile | None:
+    """Another module of the project, parsed once per content (None when unreadable)."""
+    return _source(path, ctx)
 
 
 def _source(path: Any, ctx: Context) -> SourceFile | None:

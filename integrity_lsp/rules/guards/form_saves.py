@@ -13,8 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.analysis.handlers import class_bases, class_definition
+from integrity_lsp.analysis.django import constructor_call
+from integrity_lsp.analysis.handlers import (
+    class_bases,
+    class_definition,
+    decorators_of,
+    project_source,
+)
 from integrity_lsp.analysis.writes import simple_statements
+from integrity_lsp.project.records import ModelRecord
 from integrity_lsp.rules.guards.model_forms import ModelFormClass, model_form_class
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
@@ -121,10 +128,11 @@ def _save_of(
             return None
         sets = {**found.sets, **_attribute_sets(function, name, binding, statement)}
         return FormSave(node, found.form, found.variable, f"{name}.save()", sets)
-    form = _bound_form(value, ctx)
-    if form is None:
+    bound = _bound_form(value, ctx, binding)
+    if bound is None:
         return None
-    sets = _attribute_sets(function, f"{name}.instance", binding, statement)
+    form, sets = bound
+    sets = {**sets, **_attribute_sets(function, f"{name}.instance", binding, statement)}
     if form.kind == "serializer":
         sets.update({k: a.value for k, a in keywords.items()})
     return FormSave(node, form, name, f"{name}.save()", sets)
@@ -172,9 +180,12 @@ def _commit_false_save(value: Node) -> str | None:
     return str(base.value)
 
 
-def _bound_form(value: Node, ctx: Context) -> ModelFormClass | None:
+def _bound_form(
+    value: Node, ctx: Context, before: Node
+) -> tuple[ModelFormClass, dict[str, Node]] | None:
     """The class of `SignupForm(request.POST)`, `self.get_serializer(data=…)`, `self.get_form()`,
-    when it inserts (no instance given)."""
+    when it inserts: no instance given, or a new one (`Serializer(Poll(thread=t), data=…)`,
+    whose constructor keywords are then values the code sets)."""
     if value.type not in CALL_CHAIN_TYPES:
         return None
     _, trailers = chain_parts(value)
@@ -182,29 +193,52 @@ def _bound_form(value: Node, ctx: Context) -> ModelFormClass | None:
         return None
     call = trailers[-1]
     keywords = keyword_arguments(call)
-    if "instance" in keywords:
-        return None
     callee = normalised(value)[: -len(normalised(call))]
     positional = [a for a in arguments(call) if a.keyword is None]
     attribute = VIEW_CALLEES.get(callee)
+    if attribute is None and callee in ("self.get_serializer", "self.get_form"):
+        attribute = "serializer" if callee == "self.get_serializer" else "form"
+    form: ModelFormClass | None
     if attribute is not None:
-        if attribute == "serializer" and positional:
-            return None  # self.serializer_class(instance, data=…)
-        return _view_form(ctx, attribute)
-    if callee in ("self.get_serializer", "self.get_form"):
-        kind = "serializer" if callee == "self.get_serializer" else "form"
-        if kind == "serializer" and positional:
-            return None  # get_serializer(instance, data=…)
-        if kind == "form" and (positional or _view_chain(ctx) & UPDATE_VIEWS):
+        if attribute == "form" and _view_chain(ctx) & UPDATE_VIEWS:
             return None
-        return _view_form(ctx, kind)
-    definition = class_definition(callee, ctx.file, ctx)
-    if definition is None:
+        form = _view_form(ctx, attribute)
+    else:
+        definition = class_definition(callee, ctx.file, ctx)
+        form = model_form_class(definition[0], definition[1], ctx) if definition else None
+    if form is None:
         return None
-    form = model_form_class(definition[0], definition[1], ctx)
-    if form is None or (form.kind == "serializer" and positional):
-        return None  # Serializer(instance, data=…) updates
-    return form
+    instance = keywords["instance"].value if "instance" in keywords else None
+    if instance is None and form.kind == "serializer" and positional:
+        instance = positional[0].value
+    if instance is None:
+        return form, {}
+    if form.opaque_update:
+        return None
+    sets = _new_instance(instance, form, ctx, before)
+    return (form, sets) if sets is not None else None  # an existing row: an UPDATE
+
+
+def _new_instance(
+    instance: Node, form: ModelFormClass, ctx: Context, before: Node
+) -> dict[str, Node] | None:
+    """The keywords of `Poll(thread=t)` (given directly, or bound to a name just before) when
+    it is a new instance of the form's model; None for anything else."""
+    function = ctx.function
+    if instance.type == "name" and function is not None:
+        binding = _last_binding(function, str(instance.value), before)
+        if binding is None or _saved_between(function, str(instance.value), binding, before):
+            return None
+        instance = expression_of(binding)
+    found = constructor_call(instance)
+    if found is None:
+        return None
+    _, leaf, call = found
+    if ctx.env.resolver.resolve_model(ctx.file, leaf) != form.model:
+        return None
+    if any(a.keyword is None for a in arguments(call)):
+        return None
+    return {k: a.value for k, a in keyword_arguments(call).items()}
 
 
 def _last_binding(function: Node, name: str, before: Node) -> Node | None:
@@ -278,7 +312,7 @@ def _class_attribute(
         if target is not None and target.type == "name" and target.value == attribute:
             return expression_of(statement), source
     for base in class_bases(classdef):
-        definition = class_definition(base, source, ctx)
+        definition = class_definition(base.split("[", 1)[0], source, ctx)
         if definition is not None:
             found = _class_attribute(
                 definition[0], definition[1], ctx, attribute, override, depth + 1
@@ -302,11 +336,51 @@ def _view_chain(ctx: Context) -> set[str]:
     while pending:
         classdef, source, depth = pending.pop()
         for base in class_bases(classdef):
+            base = base.split("[", 1)[0]
             names.add(base.rsplit(".", 1)[-1])
             definition = class_definition(base, source, ctx) if depth < MAX_DEPTH else None
             if definition is not None:
                 pending.append((definition[0], definition[1], depth + 1))
     return names
+
+
+def called_in_module(ctx: Context) -> bool:
+    """A module-level function taken for a view only because it takes `request` first, but
+    called by the module's own code: a helper, whose callers may guard it."""
+    handler = ctx.handler
+    if handler is None or handler.class_node is not None or handler.kind != "django":
+        return False
+    if decorators_of(handler.function):
+        return False  # `@require_POST` and friends make it a view
+    name = str(handler.function.children[1].value)
+    for leaf in ctx.file.tree.get_used_names().get(name, []):
+        following = leaf.get_next_sibling()
+        is_call = (
+            following is not None
+            and following.type == "trailer"
+            and following.children[0].value == "("
+        )
+        if is_call and leaf.parent is not handler.function:
+            return True
+    return False
+
+
+def save_swallows_conflicts(model: ModelRecord, ctx: Context) -> bool:
+    """Does the model's own `save()` catch IntegrityError (`Online.save`: "first come is first
+    serve")? Then create()/save() never raise it."""
+    source = project_source(model.ref.path, ctx)
+    if source is None:
+        return False
+    for classdef in source.tree.iter_classdefs():
+        if (
+            classdef.children[1].value != model.name
+            or classdef.start_pos[0] != model.ref.span.start_line
+        ):
+            continue
+        for function in classdef.iter_funcdefs():
+            if function.children[1].value == "save" and "IntegrityError" in code(function):
+                return True
+    return False
 
 
 def is_fresh_value(value: Node) -> bool:

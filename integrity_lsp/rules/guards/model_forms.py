@@ -11,6 +11,7 @@ Anything unsure gives None, so the rule says nothing.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -56,6 +57,9 @@ class ModelFormClass:
     model: ModelRecord
     inputs: frozenset[str]
     instance_sets: frozenset[str]
+    # a serializer given a new instance saves through `update()`: one the project overrides in
+    # its own way (not handing on to DRF's) makes such a save unknown
+    opaque_update: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,8 +95,28 @@ def model_form_class(classdef: Node, source: SourceFile, ctx: Context) -> ModelF
             continue  # an auto field is read-only in DRF and never on a ModelForm
         inputs.add(field.name)
     return ModelFormClass(
-        kind, str(classdef.children[1].value), model, frozenset(inputs), frozenset(sets)
+        kind,
+        str(classdef.children[1].value),
+        model,
+        frozenset(inputs),
+        frozenset(sets),
+        kind == "serializer" and _opaque_override(classdef, source, ctx, "update", 0),
     )
+
+
+def _opaque_override(
+    classdef: Node, source: SourceFile, ctx: Context, method: str, depth: int
+) -> bool:
+    """Does the class or a project base override `method` other than by handing on?"""
+    if depth > MAX_DEPTH or _transparent_override(_body(classdef), method) is None:
+        return True
+    for base in class_bases(classdef):
+        definition = class_definition(base.split("[", 1)[0], source, ctx)
+        if definition is not None and _opaque_override(
+            definition[0], definition[1], ctx, method, depth + 1
+        ):
+            return True
+    return False
 
 
 def _editable(field: FieldRecord) -> bool:
@@ -117,6 +141,7 @@ def _read_class(
     read_only: set[str] = set()
     sets: set[str] = set()
     for base in class_bases(classdef):
+        base = base.split("[", 1)[0]  # `serializers.ModelSerializer[Label]`
         short = base.rsplit(".", 1)[-1]
         if short in FORM_BASES:
             kind = kind or "form"
@@ -136,6 +161,10 @@ def _read_class(
                 else None
             )
             if parent is None:
+                if definition is None and short.endswith(("ModelSerializer", "ModelForm")):
+                    # a library's subclass (i18nfield's I18nAwareModelSerializer): the name
+                    # says what it is; its own save/create are not visible (a limit)
+                    kind = kind or ("form" if short.endswith("ModelForm") else "serializer")
                 continue  # a mixin we cannot read; a model form base must still be found
             if kind is None:
                 kind, inherited = parent[0], parent[1]
@@ -148,7 +177,7 @@ def _read_class(
         return None
     sets |= own_sets
     meta = _merge(_own_meta(body, source, ctx), inherited)
-    read_only |= _declared_read_only(body)
+    read_only |= _declared_read_only(body) | _removed_fields(classdef)
     sets |= _instance_sets(classdef)
     return kind, meta, read_only, sets
 
@@ -164,13 +193,24 @@ def _transparent_override(body: list[Node], method: str) -> set[str] | None:
             return None
         if any(word in text for word in OWN_WRITE_WORDS):
             return None
-        for node in walk(function.children[-1]):
-            if node.type != "expr_stmt" or len(node.children) != 3:
-                continue
-            if node.children[1].type != "operator" or node.children[1].value != "=":
-                continue
+        assignments = [
+            node
+            for node in walk(function.children[-1])
+            if node.type == "expr_stmt"
+            and len(node.children) == 3
+            and node.children[1].type == "operator"
+            and node.children[1].value == "="
+        ]
+        # the names bound to the unsaved instance: `user = super().save(commit=False)`
+        instances = {
+            normalised(node.children[0])
+            for node in assignments
+            if "save(commit=False)" in normalised(node.children[2])
+            and normalised(node.children[2]).startswith("super(")
+        }
+        for node in assignments:
             parts = normalised(node.children[0]).split(".")
-            if len(parts) == 2 and parts[0] != "self" and parts[1].isidentifier():
+            if len(parts) == 2 and parts[0] in instances and parts[1].isidentifier():
                 found.add(parts[1])
     return found
 
@@ -277,6 +317,22 @@ def _declared_read_only(body: list[Node]) -> set[str]:
         text = "".join(code(expression_of(statement)).split())
         if "read_only=True" in text or "SerializerMethodField(" in text:
             found.add(str(target.value))
+    return found
+
+
+REMOVED_FIELD = re.compile(
+    r"""del self\.fields\[(['"])(\w+)\1\]|self\.fields\.pop\((['"])(\w+)\3"""
+    r"""|self\.fields\[(['"])(\w+)\5\]\.disabled=True"""
+)
+
+
+def _removed_fields(classdef: Node) -> set[str]:
+    """Fields the form drops or disables somewhere (`del self.fields["client_id"]`): their value
+    may not come from the request, so they are not counted as input (even when conditional)."""
+    text = normalised(classdef.children[-1]).replace("delself.", "del self.")
+    found: set[str] = set()
+    for match in REMOVED_FIELD.finditer(text):
+        found.add(match.group(2) or match.group(4) or match.group(6))
     return found
 
 

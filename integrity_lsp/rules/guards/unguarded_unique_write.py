@@ -64,10 +64,12 @@ from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.rules.guards.dataflow import is_request_derived, request_derived_names
 from integrity_lsp.rules.guards.form_saves import (
     FormSave,
+    called_in_module,
     form_save,
     inserted_before,
     is_fresh_value,
     is_second_save,
+    save_swallows_conflicts,
 )
 from integrity_lsp.rules.guards.responses import conflict_response
 from integrity_lsp.rules.guards.uniqueness import (
@@ -87,6 +89,8 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
     handler = ctx.handler
     if handler is None or ctx.function is not handler.function or _guarded(ctx):
         return
+    if called_in_module(ctx):
+        return  # a helper taking `request`, called (and maybe guarded) by the module's code
     saved = form_save(node, ctx)
     if saved is not None:
         yield from _form_finding(saved, ctx)
@@ -99,7 +103,7 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
     ):
         return
     model = site_model(site, ctx)
-    if model is None:
+    if model is None or save_swallows_conflicts(model, ctx):
         return
     index = ctx.env.index
     origins = []  # where the values come from, beyond the written values themselves

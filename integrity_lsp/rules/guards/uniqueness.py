@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from integrity_lsp.analysis.django import constructor_call
 from integrity_lsp.analysis.writes import WriteSite
 from integrity_lsp.project.records import AUTO_FIELD_CLASSES, EMPTY_STRING_FIELD_CLASSES
+from integrity_lsp.rules.guards.checks import UNKNOWN, evaluate, literal_value, literal_value_of
 from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Argument, Node, arguments, walk
 
 if TYPE_CHECKING:
@@ -52,6 +53,36 @@ def _never(value: Node) -> bool:
     return False
 
 
+def outside_condition(
+    index: ProjectIndex, model: ModelRecord, unique: UniqueSet, written: Mapping[str, Node | None]
+) -> bool:
+    """Does the inserted row miss a partial constraint's `condition` for sure? Unwritten
+    fields hold their literal default (NULL for a nullable one without); written constants
+    their value; anything else is unknown (`UniqueConstraint(fields=["event"],
+    condition=Q(default=True))` never matches a row that leaves `default` False)."""
+    if not unique.condition:
+        return False
+    known: dict[str, object] = {}
+    for name, field in index.all_fields(model).items():
+        if name in written:
+            value = written[name]
+            literal = literal_value(value) if value is not None and is_constant(value) else UNKNOWN
+            if literal is not UNKNOWN:
+                known[name] = literal
+        elif field.default is not None:
+            literal = literal_value_of(field.default)
+            if literal is not UNKNOWN:
+                known[name] = literal
+        elif field.null and field.db_default is None:
+            known[name] = None
+
+    def field_name(text: str) -> str | None:
+        found = index.field(model, text)
+        return found.name if found is not None else None
+
+    return evaluate(unique.condition, known, field_name) is False
+
+
 def colliding_unique_set(
     index: ProjectIndex,
     model: ModelRecord,
@@ -79,7 +110,10 @@ def colliding_unique_set(
             elif not _constant_when_unset(field, unique):
                 break
         else:
-            if variable:
+            values = {name: arg.value for name, arg in (written or {}).items()}
+            if variable and not (
+                written is not None and outside_condition(index, model, unique, values)
+            ):
                 return unique
     return None
 
@@ -110,7 +144,8 @@ def colliding_form_set(
             elif not _constant_when_unset(field, unique):
                 break
         else:
-            if variable:
+            values = {**dict.fromkeys(inputs), **sets}
+            if variable and not outside_condition(index, model, unique, values):
                 return unique
     return None
 
