@@ -48,7 +48,7 @@ ResolveClass = Callable[[str], "str | None"]
 class RelationTarget:
     """The `to` of a relation as written: a string, a class expression, or the user model."""
 
-    kind: str  # "string" | "class" | "auth_user_model"
+    kind: str  # "string" | "class" | "auth_user_model" | "setting" (`settings.X_MODEL`)
     text: str
 
 
@@ -287,6 +287,8 @@ def relation_target(node: Any) -> RelationTarget | None:
     if dotted is not None:
         if dotted.split(".")[-1] == "AUTH_USER_MODEL":
             return RelationTarget("auth_user_model", dotted)
+        if dotted.startswith("settings.") and dotted.endswith("_MODEL"):
+            return RelationTarget("setting", dotted)
         return RelationTarget("class", dotted)
     if value_alias(node) == GET_USER_MODEL:
         return RelationTarget("auth_user_model", "get_user_model()")
@@ -299,10 +301,13 @@ def normalise_relation(
     app_label: str,
     resolve_class: ResolveClass | None = None,
     auth_user_model: str = "auth.User",
+    swappable: tuple[tuple[str, str], ...] = (),
 ) -> str:
     """`"app_label.Model"`, `"self"`, or the raw text when the target cannot be told."""
     if target.kind == "auth_user_model":
         return auth_user_model
+    if target.kind == "setting":
+        return dict(swappable).get(target.text.split(".")[-1], target.text)
     if target.kind == "string":
         if target.text == "self" or "." in target.text:
             return target.text
@@ -322,6 +327,7 @@ def field_from_call(
     app_label: str,
     resolve_class: ResolveClass | None = None,
     auth_user_model: str = "auth.User",
+    swappable: tuple[tuple[str, str], ...] = (),
 ) -> FieldRecord | None:
     """The FieldRecord of a field call such as `models.CharField(max_length=5, unique=True)`.
 
@@ -340,6 +346,7 @@ def field_from_call(
         app_label=app_label,
         resolve_class=resolve_class,
         auth_user_model=auth_user_model,
+        swappable=swappable,
     )
     return replace(parsed.record, related_model=related)
 

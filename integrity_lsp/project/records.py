@@ -226,5 +226,8 @@ class ProjectSettings:
 
     auth_user_model: str = "auth.User"
     atomic_requests: bool = False
+    # Every `*_MODEL` setting naming a model ("OAUTH2_PROVIDER_APPLICATION_MODEL" ->
+    # "pretixapi.OAuthApplication"): `settings.X_MODEL` in a relation or a migration names it.
+    swappable: tuple[tuple[str, str], ...] = ()
     settings_path: Path | None = None
     installed_apps: tuple[str, ...] = field(default=())

@@ -48,6 +48,7 @@ class SettingsFacts:
     installed_apps: tuple[str, ...] = ()
     default_auto_field: str | None = None
     engine: str | None = None
+    swappable: tuple[tuple[str, str], ...] = ()  # `*_MODEL` settings naming a model
 
     def project_settings(self, atomic_override: bool | None = None) -> ProjectSettings:
         return ProjectSettings(
@@ -55,6 +56,7 @@ class SettingsFacts:
             atomic_requests=self.atomic_requests if atomic_override is None else atomic_override,
             settings_path=self.path,
             installed_apps=self.installed_apps,
+            swappable=self.swappable,
         )
 
 
@@ -170,6 +172,16 @@ def read_settings(
         else (),
         default_auto_field=auto_field if isinstance(auto_field, str) else None,
         engine=engine,
+        swappable=tuple(
+            sorted(
+                (name, value)
+                for name, value in env.items()
+                if name.endswith("_MODEL")
+                and isinstance(value, str)
+                and value.count(".") == 1
+                and name != "AUTH_USER_MODEL"
+            )
+        ),
     )
 
 

@@ -142,3 +142,54 @@ def test_settings_template_when_the_project_ships_no_settings_module(build: Buil
         }
     )
     assert index.project_settings.auth_user_model == "weblog_auth.User"
+
+
+def test_swappable_model_settings(build: BuildProject, tmp_path: Path) -> None:
+    from integrity_lsp.project.migrations.reader import parse_migration
+    from integrity_lsp.syntax.source import parse
+
+    index = build(
+        {
+            "manage.py": MANAGE.replace("config.settings.dev", "config.settings"),
+            "config/__init__.py": "",
+            "config/settings.py": """
+                INSTALLED_APPS = ["api"]
+                OAUTH2_PROVIDER_APPLICATION_MODEL = "api.OAuthApplication"
+            """,
+            "api/__init__.py": "",
+            "api/models.py": """
+                from django.conf import settings
+                from django.db import models
+
+                class OAuthApplication(models.Model):
+                    name = models.CharField(max_length=20)
+
+                class Grant(models.Model):
+                    application = models.ForeignKey(
+                        settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.CASCADE
+                    )
+            """,
+        }
+    )
+    swappable = index.project_settings.swappable
+    assert swappable == (("OAUTH2_PROVIDER_APPLICATION_MODEL", "api.OAuthApplication"),)
+    grant = index.get_model("api.Grant")
+    assert grant is not None
+    field = index.field(grant, "application")
+    assert field is not None and field.related_model == "api.OAuthApplication"
+    migration = parse(
+        "from django.conf import settings\n"
+        "from django.db import migrations, models\n"
+        "class Migration(migrations.Migration):\n"
+        "    dependencies = [\n"
+        "        migrations.swappable_dependency(settings.OAUTH2_PROVIDER_APPLICATION_MODEL)\n"
+        "    ]\n"
+        "    operations = [migrations.CreateModel(name='Grant', fields=[\n"
+        "        ('application', models.ForeignKey(on_delete=models.CASCADE,"
+        " to=settings.OAUTH2_PROVIDER_APPLICATION_MODEL)),\n"
+        "    ])]\n"
+    )
+    parsed = parse_migration(migration, tmp_path / "0001_initial.py", "api", swappable=swappable)
+    assert [d.app_label for d in parsed.dependencies] == ["api"]
+    (application,) = parsed.operations[0].fields
+    assert application.related_model == "api.OAuthApplication"

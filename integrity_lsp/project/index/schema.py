@@ -81,6 +81,7 @@ class IndexSchema(IndexInheritance):
                     app_label=label,
                     resolve_class=resolve_class,
                     auth_user_model=auth_user_model,
+                    swappable=self.project_settings.swappable,
                 )
                 record = replace(record, related_model=self._canonical_label(related))
                 relation = parsed_field.relation

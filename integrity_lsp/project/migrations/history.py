@@ -65,10 +65,12 @@ class MigrationHistory:
         read_text: Callable[[Path], str | None] = _read_disk,
         overlays: Callable[[], Mapping[Path, str]] | None = None,
         field_classes: Callable[[], FieldClasses] = FieldClasses,
+        swappable: Callable[[], tuple[tuple[str, str], ...]] = tuple,
     ) -> None:
         self._apps = apps
         self._overlays = overlays
         self._auth_user_model = auth_user_model
+        self._swappable = swappable
         self._field_classes = field_classes
         self._read_text = read_text
         self._overlay: dict[Path, str] = {}
@@ -172,6 +174,7 @@ class MigrationHistory:
             label,
             auth_user_model=self._auth_user_model(),
             field_classes=self._field_classes(),
+            swappable=self._swappable(),
         )
         parsed = _without_nodes(parsed)
         self._parsed[path] = (signature, content_hash(text), parsed)
@@ -285,6 +288,7 @@ def current_operations(
         context.migration.app_label,
         auth_user_model=index.project_settings.auth_user_model,
         field_classes=index.field_classes,
+        swappable=index.project_settings.swappable,
     )
     return context, list(own.operations)
 
@@ -349,6 +353,7 @@ def new_history(index: ProjectIndex) -> MigrationHistory:
     return MigrationHistory(
         apps=lambda: index.apps,
         auth_user_model=lambda: index.project_settings.auth_user_model,
+        swappable=lambda: index.project_settings.swappable,
         field_classes=lambda: index.field_classes,
         # The index's unsaved texts (editor buffers, a fixer's new files).
         overlays=lambda: getattr(index, "_overlay", {}),

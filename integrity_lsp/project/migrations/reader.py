@@ -43,6 +43,7 @@ def parse_migration(
     *,
     auth_user_model: str = "auth.User",
     field_classes: FieldClasses = NO_FIELD_CLASSES,
+    swappable: tuple[tuple[str, str], ...] = (),
 ) -> MigrationFile:
     """The `Migration` class of a migration module; an empty record when there is none."""
     functions = {str(func.name.value): func for func in tree.iter_funcdefs()}
@@ -53,6 +54,7 @@ def parse_migration(
         values = class_assignments(classdef)
         names = {**_module_assignments(tree), **values}
         reader = _Reader(path, app_label, auth_user_model, functions, names, field_classes)
+        reader.swappable = swappable
         deps_node = values.get("dependencies")
         operations = reader.operations(values.get("operations"))
         if _builds_operations(classdef):
@@ -128,6 +130,7 @@ class _Reader:
         self.path = path
         self.app_label = app_label
         self.auth_user_model = auth_user_model
+        self.swappable: tuple[tuple[str, str], ...] = ()  # `*_MODEL` settings naming a model
         self.functions = functions
         self.names = names  # class-level, then module-level assignments
         self.field_classes = field_classes
@@ -142,8 +145,11 @@ class _Reader:
                 if callee == "swappable_dependency" and args.positional:
                     target = args.positional[0]
                     text = string_value(target)
-                    if text is None and (dotted_name(target) or "").endswith("AUTH_USER_MODEL"):
+                    setting = (dotted_name(target) or "").split(".")[-1]
+                    if text is None and setting == "AUTH_USER_MODEL":
                         text = self.auth_user_model
+                    elif text is None:
+                        text = dict(self.swappable).get(setting)
                     if text is not None and "." in text:
                         found.append(Dependency(text.split(".", 1)[0], "__first__"))
                 continue
@@ -211,7 +217,12 @@ class _Reader:
         if name is None or node is None:
             return None
         record = field_from_call(
-            name, node, self.path, app_label=self.app_label, auth_user_model=self.auth_user_model
+            name,
+            node,
+            self.path,
+            app_label=self.app_label,
+            auth_user_model=self.auth_user_model,
+            swappable=self.swappable,
         )
         return self.field_classes.apply(record) if record is not None else None
 
