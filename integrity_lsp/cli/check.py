@@ -209,6 +209,6 @@ def _run(
 
 def _take(report: CheckReport, result: RunResult, console: Console) -> None:
     for line in report.errors:
-        console.warning(line)
+        console.warning(line, even_quiet=report.failed)
     result.unchecked.extend(report.syntax_errors)
     result.failed = result.failed or report.failed

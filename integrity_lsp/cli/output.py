@@ -33,8 +33,10 @@ class Console:
     def error(self, message: str) -> None:
         self.err.write(f"integrity-lsp: error: {message}\n")
 
-    def warning(self, message: str) -> None:
-        if not (self.quiet or self.silent):
+    def warning(self, message: str, *, even_quiet: bool = False) -> None:
+        """`even_quiet`: what explains the exit status (a file not checked, a named path
+        that cannot be read) is shown under --quiet too, as ruff shows syntax errors."""
+        if not self.silent and (even_quiet or not self.quiet):
             self.err.write(f"integrity-lsp: warning: {message}\n")
 
     def info(self, message: str) -> None:
@@ -76,7 +78,7 @@ def write_report(
 ) -> int | None:
     """Write the report; an exit code when it could not be written, else None."""
     for line in unchecked:
-        console.warning(line)
+        console.warning(line, even_quiet=True)
     if console.silent and options.output_file is None:
         return None
     try:

@@ -99,6 +99,8 @@ def test_a_file_with_a_syntax_error_is_reported_as_not_checked(tmp_path: Path) -
     assert "1 file could not be checked" in done.out
     assert "services.py:4:" in done.err and "SyntaxError" in done.err and "not checked" in done.err
     assert done.code == 1
+    quiet = run("check", "--quiet", str(tmp_path))  # what explains exit 1 shows even so
+    assert quiet.code == 1 and "not checked" in quiet.err and quiet.out == ""
 
 
 def test_stdin(tmp_path: Path) -> None:
