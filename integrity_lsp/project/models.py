@@ -24,6 +24,7 @@ from integrity_lsp.project.records import (
     SourceRef,
 )
 from integrity_lsp.syntax.declarations import (
+    argument_list,
     assignment_parts,
     bool_value,
     call_arguments,
@@ -80,6 +81,7 @@ class ParsedClass:
     removed: frozenset[str] = frozenset()  # `name = None`: hides an abstract parent's field
     meta: ParsedMeta | None = None
     body_end: SourceRef | None = None
+    metaclass: str | None = None  # `class MPTTModel(models.Model, metaclass=MPTTModelBase)`
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,16 @@ def parse_class(classdef: Any, path: Path) -> ParsedClass:
         removed=frozenset(removed),
         meta=meta,
         body_end=SourceRef(path, _body_end(suite)),
+        metaclass=_metaclass(classdef),
     )
+
+
+def _metaclass(classdef: Any) -> str | None:
+    arglist = classdef.get_super_arglist()
+    if arglist is None:
+        return None
+    value = argument_list(arglist).keywords.get("metaclass")
+    return source(value) if value is not None else None
 
 
 def _body_end(suite: Any) -> Span:

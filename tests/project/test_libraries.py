@@ -35,6 +35,17 @@ PACKAGES = {
         class ModelViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, GenericViewSet):
             pass
     """,
+    f"{SITE}/treelib/__init__.py": "",
+    f"{SITE}/treelib/models.py": """
+        from django.db import models
+
+        class TreeModelBase(models.base.ModelBase):
+            pass  # adds lft, rght, tree_id and level to every subclass
+
+        class TreeModel(models.Model, metaclass=TreeModelBase):
+            class Meta:
+                abstract = True
+    """,
     f"{SITE}/stamps/__init__.py": "",
     f"{SITE}/stamps/apps.py": """
         from django.apps import AppConfig
@@ -66,6 +77,7 @@ PROJECT = {
         from pydantic import BaseModel
         from stamps.models import TimeStampedModel
         from missing_package.models import SoftDeleteModel
+        from treelib.models import TreeModel
 
         class Payload(BaseModel):
             name: str
@@ -74,6 +86,9 @@ PROJECT = {
             number = models.CharField(max_length=20, unique=True)
 
         class Archived(SoftDeleteModel):
+            name = models.CharField(max_length=20)
+
+        class Category(TreeModel):
             name = models.CharField(max_length=20)
     """,
     "shop/views.py": """
@@ -198,3 +213,10 @@ def test_modules_imported_from_the_folder_of_manage_py(build: BuildProject) -> N
         }
     )
     assert _model(index, "ModelChangeTransition") is None
+
+
+def test_an_installed_base_with_a_metaclass_of_its_own_leaves_the_fields_unknown(
+    venv_project: ProjectIndex,
+) -> None:
+    category = _model(venv_project, "Category")
+    assert category is not None and not venv_project.fields_known(category)

@@ -163,13 +163,18 @@ class IndexInheritance(IndexLinker):
         memo_key = ("fields known", self._key(model))
         cached = self._memo.get(memo_key)
         if cached is None:
+            mro = self._mro(self._key(model))
             cached = all(
-                self._base_known(base)
-                for key in self._mro(self._key(model))
-                for base in self._base_keys(key)
-            )
+                self._base_known(base) for key in mro for base in self._base_keys(key)
+            ) and not any(self._adds_fields_by_metaclass(key) for key in mro)
             self._memo[memo_key] = cached
         return bool(cached)
+
+    def _adds_fields_by_metaclass(self, key: ClassKey) -> bool:
+        """An installed model class with a metaclass of its own may add fields nobody declares
+        (django-mptt's `MPTTModelBase` adds `lft`, `rght`, `tree_id`, `level`)."""
+        entry = self._link.classes.get(key)
+        return entry is not None and entry[0].metaclass is not None and self.is_library(key)
 
     def ancestors(self, model: ModelRecord) -> tuple[ModelRecord, ...]:
         """Every model base class in MRO order, abstract ones included."""

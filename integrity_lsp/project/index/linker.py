@@ -149,6 +149,10 @@ class IndexLinker(IndexFiles):
         self._memo[memo_key] = result
         return result
 
+    def is_library(self, key: ClassKey) -> bool:
+        """Is the class one an installed package defines (not the project, not Django's)?"""
+        return key[0] in self._library_modules
+
     def _library_module(self, module: str) -> bool:
         """Was `module` read from the installed packages?"""
         return module in self._library_modules

@@ -36,8 +36,10 @@ is unique like its base.
 Silent as well when the manager (or its QuerySet) overrides `get_or_create` /
 `update_or_create` (the project decides how it finds or inserts), when the call sits in a `try`
 that catches `MultipleObjectsReturned` (duplicates are expected and handled), when a
-`select_for_update()` earlier in the same function locks the rows the callers race on, and in
-test code (see the README's test-code policy).
+`select_for_update()` earlier in the same function locks the rows the callers race on, when a
+lookup value is random (`uuid4()`, `secrets.token_hex()`, `random.getrandbits()`, directly or
+through a name assigned earlier in the function: no two callers share it), and in test code
+(see the README's test-code policy).
 
 ## Example
 ```python
@@ -70,10 +72,8 @@ where duplicates already exist (see IL302).
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import (
@@ -85,15 +85,11 @@ from integrity_lsp.analysis.django import (
 )
 from integrity_lsp.analysis.registry import register
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
-from integrity_lsp.project.index import ProjectIndex
 from integrity_lsp.project.records import (
-    AUTO_FIELD_CLASSES,
-    EMPTY_STRING_FIELD_CLASSES,
-    FieldRecord,
     ModelRecord,
 )
+from integrity_lsp.rules.races.created_row import covered_by_the_created_row, default_keys
 from integrity_lsp.rules.races.model_edits import add_unique_constraint
-from integrity_lsp.syntax.declarations import UNKNOWN, string_value
 from integrity_lsp.syntax.nodes import Node, arguments, keyword_arguments, walk
 
 BUILTINS = frozenset({"str", "int", "len", "min", "max", "abs", "round", "format"})
@@ -123,13 +119,15 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
     derived = _derived_defaults(orm.final_call, lookup, ctx)
     if covering_unique_set(index, model, {**derived, **lookup}) is not None:
         return
-    given = set(derived) | _default_keys(orm.final_call)
-    if _covered_by_the_created_row(index, model, lookup, given):
+    given = set(derived) | default_keys(orm.final_call)
+    if covered_by_the_created_row(index, model, lookup, given):
         return
     if _manager_overrides(orm.manager, orm.method, model, ctx):
         return  # the project's own get_or_create decides how it finds or inserts
     if _duplicates_handled(node) or _locked_before(node, ctx):
         return
+    if any(_fresh_random(value, node, ctx) for value in lookup.values() if value is not None):
+        return  # no other caller can look up the same random value
     fields = sorted(exact_lookup_fields(index, model, lookup))
     shown = ", ".join(f"{key}=…" for key in lookup) or "no lookup"
     message = (
@@ -196,126 +194,6 @@ def _derived_defaults(
     return derived
 
 
-def _default_keys(call: Node | None) -> set[str]:
-    """The fields `defaults=`/`create_defaults=` give (all of them unknown when not a dict)."""
-    keys: set[str] = set()
-    for name in NOT_LOOKUPS:
-        argument = keyword_arguments(call).get(name)
-        if argument is None:
-            continue
-        value = argument.value
-        if value.type in ("atom_expr", "power") and value.children[0].type == "name":
-            if value.children[0].value == "dict" and len(value.children) == 2:  # dict(k=v)
-                call_arguments = arguments(value.children[1])
-                if all(argument.keyword for argument in call_arguments):
-                    keys.update(str(argument.keyword) for argument in call_arguments)
-                    continue
-            return {"*"}
-        if value.type != "atom" or value.children[0].value != "{":
-            return {"*"}
-        items = value.children[1]
-        entries = items.children if items.type == "dictorsetmaker" else [items]
-        for position in range(0, len(entries), 4):
-            key = entries[position]
-            text = string_value(key) if key.type == "string" else None
-            if text is None:
-                return {"*"}
-            keys.add(text)
-    return keys
-
-
-def _covered_by_the_created_row(
-    index: ProjectIndex, model: ModelRecord, lookup: dict[str, Node | None], given: set[str]
-) -> bool:
-    """Does a unique set cover what two concurrent calls insert? Its fields are looked up
-    exactly or left at a constant the insert writes (weblate's `Variant(component, key)` with
-    `variant_regex` defaulting to ""), and a partial constraint's condition holds for the row
-    (a soft-delete `UniqueConstraint(…, condition=Q(deleted_at__isnull=True))` when the insert
-    leaves `deleted_at` NULL). Then the second insert fails and `get_or_create` fetches the
-    first's row."""
-    if "*" in given:
-        return False
-    exact = exact_lookup_fields(index, model, lookup)
-    constants = {
-        name: value
-        for name, field in index.all_fields(model).items()
-        if name not in exact
-        and name not in given
-        and field.attname not in given
-        and (value := _written_when_omitted(field)) is not UNKNOWN
-    }
-    for unique in index.unique_sets(model):
-        if not unique.fields & exact.keys() or not unique.fields <= exact.keys() | constants.keys():
-            continue  # a set of constants alone makes every insert collide: another bug
-        values = {
-            name: _value_of(exact[name]) if name in exact else constants[name]
-            for name in unique.fields
-        }
-        if unique.nulls_distinct and any(value is None for value in values.values()):
-            continue
-        if unique.condition is not None and not _condition_holds(
-            unique.condition, lookup, constants
-        ):
-            continue
-        return True
-    return False
-
-
-def _written_when_omitted(field: FieldRecord) -> Any:
-    """The constant an insert writes for an omitted field (a literal default, NULL, Django's
-    ""), or UNKNOWN (a callable default, an auto field, a value filled on save)."""
-    if field.primary_key or field.auto_now or field.auto_now_add or field.db_default is not None:
-        return UNKNOWN
-    if field.option("auto_created") == "True" or field.known_class in AUTO_FIELD_CLASSES:
-        return UNKNOWN
-    if field.default is not None:
-        return _literal_text(field.default)
-    if field.null:
-        return None
-    if field.known_class in EMPTY_STRING_FIELD_CLASSES:
-        return ""
-    return UNKNOWN
-
-
-def _literal_text(text: str) -> Any:
-    try:
-        value = ast.literal_eval(text.strip())
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return UNKNOWN
-    return value if isinstance(value, str | int | float | bool) or value is None else UNKNOWN
-
-
-def _value_of(node: Node | None) -> Any:
-    return UNKNOWN if node is None else _literal_text(node.get_code(include_prefix=False))
-
-
-_TERM = re.compile(r"(\w+)\s*=\s*([^,()]+)")
-
-
-def _condition_holds(
-    condition: str, lookup: dict[str, Node | None], constants: dict[str, Any]
-) -> bool:
-    """Every term of an AND-only `Q(…)` condition holds for the inserted row: pinned by the
-    lookup, or met by the constant the insert writes (`deleted_at__isnull=True` by NULL)."""
-    terms = _TERM.findall(condition)
-    if not terms or re.search(r"[|~]", condition):
-        return False
-    for key, literal_text in terms:
-        expected = _literal_text(literal_text)
-        if key in lookup:
-            if expected is UNKNOWN or _value_of(lookup[key]) != expected:
-                return False
-        elif key.endswith("__isnull") and key[: -len("__isnull")] in constants:
-            if expected is not True or constants[key[: -len("__isnull")]] is not None:
-                return False
-        elif key in constants:
-            if expected is UNKNOWN or constants[key] != expected:
-                return False
-        else:
-            return False
-    return True
-
-
 def _manager_overrides(manager: str, method: str, model: ModelRecord, ctx: Context) -> bool:
     return any(
         record.attribute == manager and method in record.overrides
@@ -345,6 +223,30 @@ def _locked_before(node: Node, ctx: Context) -> bool:
     start = node.start_pos
     for leaf in walk(function):
         if leaf.type == "name" and leaf.value == "select_for_update" and leaf.start_pos < start:
+            return True
+    return False
+
+
+_RANDOM = re.compile(
+    r"\b(uuid[14]|token_urlsafe|token_hex|token_bytes|getrandbits|randbytes|urandom"
+    r"|get_random_string|randint|choice)\s*\("
+)
+
+
+def _fresh_random(value: Node, node: Node, ctx: Context) -> bool:
+    """A lookup value made from a random source (`uuid4()`, `secrets.token_hex()`,
+    `random.getrandbits(256)`), written in the call or assigned to the name it passes, earlier
+    in the same function."""
+    if _RANDOM.search(value.get_code(include_prefix=False)):
+        return True
+    if value.type != "name" or ctx.function is None:
+        return False
+    for statement in walk(ctx.function):
+        if statement.type != "expr_stmt" or statement.start_pos >= node.start_pos:
+            continue
+        targets = statement.children[:-1:2]
+        assigned = any(t.type == "name" and t.value == value.value for t in targets)
+        if assigned and _RANDOM.search(statement.children[-1].get_code(include_prefix=False)):
             return True
     return False
 
