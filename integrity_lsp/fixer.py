@@ -1,4 +1,4 @@
-"""Applying fixes to files: `--fix`, `--unsafe-fixes` and `--diff`.
+"""Applying fixes to files: `--fix`, `--unsafe-fixes` and `--diff` (printed by `cli/patch.py`).
 
 Fixes are chosen by `checker.fixes.select_fixes` (the selection fix-all uses too) and applied
 in passes (non-overlapping ones together, then the files are re-checked) until nothing more
@@ -10,7 +10,6 @@ out, with one message for that file; the others go on. The files are written by
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -98,20 +97,6 @@ class _Files:
             return False
         self.texts[path] = self.originals[path] = text or ""
         return True
-
-
-def unified_diff(changed: dict[Path, tuple[str, str]]) -> str:
-    chunks: list[str] = []
-    for path, (before, after) in sorted(changed.items()):
-        chunks.extend(
-            difflib.unified_diff(
-                before.splitlines(keepends=True),
-                after.splitlines(keepends=True),
-                fromfile=f"a/{path}",
-                tofile=f"b/{path}",
-            )
-        )
-    return "".join(chunks)
 
 
 def write_fixes(changed: dict[Path, tuple[str, str]], root: Path) -> tuple[int, list[str]]:

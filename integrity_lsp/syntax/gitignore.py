@@ -27,6 +27,15 @@ class _Pattern:
     folders_only: bool
 
 
+@dataclass(frozen=True)
+class _Rules:
+    """One ignore file's patterns, and all of them as one regex: most paths match none, and
+    one match tells that in a single pass instead of one per pattern."""
+
+    patterns: tuple[_Pattern, ...]
+    any_pattern: re.Pattern[str] | None
+
+
 def repository_of(path: Path) -> Path | None:
     """The closest folder upwards from `path` holding `.git`, or None."""
     absolute = Path(os.path.abspath(path))
@@ -41,37 +50,41 @@ class GitIgnore:
 
     def __init__(self, repository: Path) -> None:
         self.repository = repository
-        self._by_folder: dict[Path, list[_Pattern]] = {}
+        self._prefix = os.path.join(str(repository), "")  # "/repo/": what paths inside start with
+        self._by_folder: dict[str, _Rules] = {}
         info = repository / ".git" / "info" / "exclude"
-        self._exclude = _parse(_read(info)) if is_dir(repository / ".git") else []
+        self._exclude = _parse(_read(info) if is_dir(repository / ".git") else "")
 
     @classmethod
     def for_path(cls, path: Path) -> GitIgnore | None:
         repository = repository_of(path)
         return None if repository is None else cls(repository)
 
-    def _patterns(self, folder: Path) -> list[_Pattern]:
+    def _patterns(self, folder: str) -> _Rules:
+        """The rules of the `.gitignore` in `folder` ("" the repository's root, else a
+        `/`-separated path below it)."""
         if folder not in self._by_folder:
-            self._by_folder[folder] = _parse(_read(folder / ".gitignore"))
+            where = self.repository / folder if folder else self.repository
+            self._by_folder[folder] = _parse(_read(where / ".gitignore"))
         return self._by_folder[folder]
 
     def ignores_entry(self, path: Path, folder: bool) -> bool:
         """Whether git ignores `path` itself, its parent folders taken as not ignored (a walk
-        that skips ignored folders never asks about what lies under them)."""
-        absolute = Path(os.path.abspath(path))
-        try:
-            parts = absolute.relative_to(self.repository).parts
-        except ValueError:
+        that skips ignored folders never asks about what lies under them). Strings, not
+        Paths: a walk asks this of every file and folder."""
+        absolute = os.path.abspath(path)
+        if not absolute.startswith(self._prefix):
             return False
-        if not parts or parts[0] == ".git":
+        parts = absolute[len(self._prefix) :].replace(os.sep, "/").split("/")
+        if parts[0] in ("", ".git"):
             return False
         ignored = _last_match(self._exclude, "/".join(parts), folder)
-        base = self.repository
         for depth in range(len(parts)):  # root .gitignore first, the deepest one last
-            found = _last_match(self._patterns(base), "/".join(parts[depth:]), folder)
+            found = _last_match(
+                self._patterns("/".join(parts[:depth])), "/".join(parts[depth:]), folder
+            )
             if found is not None:
                 ignored = found
-            base = base / parts[depth]
         return bool(ignored)
 
     def ignores(self, path: Path) -> bool:
@@ -100,9 +113,11 @@ def _read(path: Path) -> str:
     return read_project_text(path, warn=lambda warning: None) or ""
 
 
-def _last_match(patterns: list[_Pattern], relative: str, folder: bool) -> bool | None:
+def _last_match(rules: _Rules, relative: str, folder: bool) -> bool | None:
+    if rules.any_pattern is None or not rules.any_pattern.fullmatch(relative):
+        return None
     found = None
-    for pattern in patterns:
+    for pattern in rules.patterns:
         if pattern.folders_only and not folder:
             continue
         if pattern.regex.fullmatch(relative):
@@ -110,7 +125,7 @@ def _last_match(patterns: list[_Pattern], relative: str, folder: bool) -> bool |
     return found
 
 
-def _parse(text: str) -> list[_Pattern]:
+def _parse(text: str) -> _Rules:
     patterns = []
     for raw in text.splitlines():
         line = raw.rstrip("\r")
@@ -128,9 +143,9 @@ def _parse(text: str) -> list[_Pattern]:
         line = line.lstrip("/")
         body = _translate(line)
         regex = body if anchored else f"(?:.*/)?{body}"
-        # A pattern naming a folder by its contents (`build/**`) matches what lies under it.
         patterns.append(_Pattern(re.compile(regex, re.S), negated, folders_only))
-    return patterns
+    combined = "|".join(f"(?:{pattern.regex.pattern})" for pattern in patterns)
+    return _Rules(tuple(patterns), re.compile(combined, re.S) if patterns else None)
 
 
 def _translate(pattern: str) -> str:
