@@ -78,6 +78,9 @@ def model_drift(index: ProjectIndex, model: ModelRecord, state: ModelState | Non
 
 
 def _field_differences(model: FieldRecord, state: FieldRecord) -> list[str]:
+    if model.third_party:
+        return []  # an installed package's field class may fix options in its `__init__`
+        # (openwisp-utils' FallbackBooleanChoiceField sets null=True): they are unknown
     found = []
     if model.null != state.null:
         found.append("null=True in models.py" if model.null else "NOT NULL in models.py")

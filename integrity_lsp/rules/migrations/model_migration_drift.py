@@ -16,7 +16,12 @@ A model with no migration at all counts, in an app that has a `migrations/` pack
 without one is not checked. Models whose state the migrations do not tell (after RunSQL,
 SeparateDatabaseAndState or a custom operation) are not reported; nor, in an app with a
 migration that builds its `operations` at import time (appends under an `if`), are models no
-readable migration creates.
+readable migration creates. A model whose field set is not known is not checked: a base class
+from a package the project's interpreter does not have installed, or an installed base with a
+metaclass of its own (django-mptt adds `lft`, `rght`, … that no class body declares); nor are
+the options of a field whose class an installed package defines (its `__init__` may fix
+`null` or `unique`). Only real Django models are compared: a class is one when its bases
+resolve to `django.db.models.Model` (see the README, "Third-party models").
 
 ## Example
 ```python

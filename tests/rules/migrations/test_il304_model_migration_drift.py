@@ -3,9 +3,11 @@ migrations have, where they last touched the model, and what makemigrations woul
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from integrity_lsp.checker import check_source
 from integrity_lsp.findings import Applicability
-from tests.helpers import FIXTURES, environment
+from tests.helpers import FIXTURES, environment, initial_migration, write_app
 
 PROJECT = FIXTURES / "migrations"
 
@@ -30,3 +32,36 @@ def test_each_difference_names_what_makemigrations_would_write() -> None:
     gadget = by_line[55]
     assert "(no migration creates it)" in gadget.message
     assert gadget.related == ()
+
+
+def test_options_of_an_installed_packages_field_class_are_not_compared(tmp_path: Path) -> None:
+    """openwisp-utils' FallbackBooleanChoiceField sets null=True in its __init__: models.py
+    does not say so, the migration does, and both are right."""
+    write_app(
+        tmp_path,
+        "geo",
+        {
+            "models.py": """
+                from django.db import models
+                from openwisp_utils.fields import FallbackBooleanChoiceField
+
+                class GeoSettings(models.Model):
+                    enabled = FallbackBooleanChoiceField(fallback=True)
+                    radius = models.IntegerField()
+            """,
+            "migrations/0001_initial.py": initial_migration(
+                (
+                    "GeoSettings",
+                    '("enabled", models.BooleanField(null=True, blank=True, default=None)),'
+                    ' ("radius", models.IntegerField(null=True))',
+                )
+            ),
+        },
+    )
+    path = tmp_path / "geo/models.py"
+    found = [
+        f.message
+        for f in check_source(path.read_text(encoding="utf-8"), path, environment(tmp_path))
+        if f.code == "IL304"
+    ]
+    assert len(found) == 1 and "Alter field radius" in found[0]
