@@ -18,15 +18,22 @@ Calls into the project's own functions are followed by `absence_calls`.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from integrity_lsp.analysis.absence_reads import Held, Lookup, comparison_says_absent
 from integrity_lsp.syntax.nodes import Node, normalised
 
 if TYPE_CHECKING:
+    from integrity_lsp.analysis.context import Context
     from integrity_lsp.analysis.writes import WriteSite
 
 Via = Literal["check", "get", "update"]
+
+
+class CallFollower(Protocol):
+    """Follows calls into the project's functions (`absence_calls.Calls`)."""
+
+    def inserts_through(self, node: Node, ctx: Context) -> list[WriteSite]: ...
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ call's arguments; a value built from anything else is dropped, so it never match
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -40,8 +40,9 @@ _FALSY = ("None", "False")
 class Calls:
     """Resolves calls to project functions, with each callee file parsed once per run."""
 
-    def __init__(self) -> None:
+    def __init__(self, own_races: Callable[[Node, Context], set[tuple[int, int]]]) -> None:
         self._sources: dict[str, SourceFile | None] = {}
+        self._own_races = own_races  # where a helper's own analysis finds races
 
     def read_through(self, node: Node, function: Node, ctx: Context) -> Held | None:
         """What a helper's return value says about a lookup's rows, in the caller's terms."""
@@ -73,10 +74,11 @@ class Calls:
         if found is None:
             return []
         callee, mapping, callee_ctx = found
+        own = self._own_races(callee, callee_ctx)  # the helper's own races, reported there
         sites = []
         for site in writes_in(callee.children[-1], callee_ctx.env.index):
-            if protected(site, callee, None):
-                continue
+            if protected(site, callee, None) or site.node.start_pos in own:
+                continue  # guarded, or the helper's own check-then-insert (reported there)
             values = _mapped(tuple(site.values.values()), mapping, strict=False)
             if values is None:
                 continue

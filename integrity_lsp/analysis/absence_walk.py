@@ -14,6 +14,7 @@ from integrity_lsp.analysis.absence import (
     split,
 )
 from integrity_lsp.analysis.absence_accessors import accessor_reads
+from integrity_lsp.analysis.absence_calls import Calls
 from integrity_lsp.analysis.absence_match import protected, writes_looked_up_row
 from integrity_lsp.analysis.absence_reads import Held, chained_read, lookup_of
 from integrity_lsp.analysis.absence_writes import (
@@ -28,7 +29,6 @@ from integrity_lsp.analysis.write_values import dict_entries
 from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Node, chain_parts, statements, walk
 
 if TYPE_CHECKING:
-    from integrity_lsp.analysis.absence_calls import Calls
     from integrity_lsp.analysis.context import Context
     from integrity_lsp.analysis.writes import WriteSite
 
@@ -368,13 +368,18 @@ _CALLS: list[tuple[object, Calls]] = []  # one per run: the callee files parsed 
 
 
 def _calls_of(ctx: Context) -> Calls:
-    from integrity_lsp.analysis.absence_calls import Calls
-
     if _CALLS and _CALLS[0][0] is ctx.env:
         return _CALLS[0][1]
-    calls = Calls()
+    calls = Calls(_own_races)
     _CALLS[:] = [(ctx.env, calls)]
     return calls
+
+
+def _own_races(function: Node, ctx: Context) -> set[tuple[int, int]]:
+    """Where a function's own analysis finds races, not following its calls."""
+    walker = Walker(function, ctx.replace(function=function), None)
+    walker.block(function.children[-1], State())
+    return {race.write.node.start_pos for race in walker.races}
 
 
 def _lock_decorated(function: Node) -> bool:

@@ -28,8 +28,7 @@ from integrity_lsp.syntax.nodes import (
 )
 
 if TYPE_CHECKING:
-    from integrity_lsp.analysis.absence import Absence, State
-    from integrity_lsp.analysis.absence_calls import Calls
+    from integrity_lsp.analysis.absence import Absence, CallFollower, State
     from integrity_lsp.analysis.context import Context
 
 SAVE_METHODS = ("save", "asave")
@@ -41,7 +40,7 @@ _NOT_DESCENDED = ("funcdef", "classdef", "lambdef")
 
 
 def inserts_in(
-    node: Node, state: State, ctx: Context, calls: Calls | None
+    node: Node, state: State, ctx: Context, calls: CallFollower | None
 ) -> Iterator[tuple[WriteSite, Node | None]]:
     """The inserts a small statement performs (with the call that reaches each one, for an
     insert in another function)."""

@@ -112,6 +112,7 @@ def ensure_import(source: SourceFile, module: str, name: str) -> tuple[str, Edit
     tree = source.tree
     parent, _, last = module.rpartition(".")
     last_import = None
+    same_module: Node | None = None  # `from module import a, b` to add the name to
     for statement in tree.children:
         node = statement.children[0] if statement.type == "simple_stmt" else statement
         if node.type not in ("import_from", "import_name"):
@@ -122,6 +123,12 @@ def ensure_import(source: SourceFile, module: str, name: str) -> tuple[str, Edit
         last_import = statement
         if node.type == "import_from":
             from_module = "." * _level(node) + ".".join(n.value for n in node.get_from_names())
+            if (
+                from_module == module in MERGED_MODULES
+                and same_module is None
+                and _extendable(node)
+            ):
+                same_module = node
             for path in node.get_paths():
                 imported = path[-1].value
                 alias = _alias_for(node, imported)
@@ -135,6 +142,9 @@ def ensure_import(source: SourceFile, module: str, name: str) -> tuple[str, Edit
                 alias = _alias_for(node, path[0].value) if len(path) == 1 else dotted
                 if dotted == module:
                     return f"{alias}.{name}", None
+    if same_module is not None:
+        end = same_module.get_last_leaf().end_pos
+        return name, Edit(source.path, Span.point(*end), f", {name}")
     line = f"from {module} import {name}\n"
     if last_import is None:
         insert_at = _after_docstring(tree)
@@ -143,6 +153,16 @@ def ensure_import(source: SourceFile, module: str, name: str) -> tuple[str, Edit
     if last_import.get_last_leaf().type != "newline":
         return name, Edit(source.path, Span.point(*last_import.end_pos), "\n" + line.rstrip("\n"))
     return name, Edit(source.path, Span(end_line, 0, end_line, 0), line)
+
+
+# Names from these modules join an existing `from module import …` line instead of a new one.
+MERGED_MODULES = frozenset({"django.db"})
+
+
+def _extendable(node: Node) -> bool:
+    """`from m import a, b` on one line, without parentheses, aliases or `*`."""
+    code_ = node.get_code(include_prefix=False)
+    return "\n" not in code_ and not any(mark in code_ for mark in ("(", " as ", "*", "\\"))
 
 
 def _level(node: Node) -> int:

@@ -47,9 +47,12 @@ def wrap_in_try_atomic(
     span = Span(first.start_pos[0], first.start_pos[1], end[0], end[1])
     imports = [edit for edit in (transaction_edit, integrity_edit) if edit is not None]
     if len(imports) == 2 and imports[0].span == imports[1].span:  # one line for both names
-        merged = imports[0].content.replace(
-            "import transaction", "import IntegrityError, transaction"
-        )
+        if imports[0].content.startswith(", "):  # both added to `from django.db import …`
+            merged = ", IntegrityError, transaction"
+        else:
+            merged = imports[0].content.replace(
+                "import transaction", "import IntegrityError, transaction"
+            )
         imports = [Edit(source.path, imports[0].span, merged)]
     return [Edit(source.path, span, content), *imports]
 

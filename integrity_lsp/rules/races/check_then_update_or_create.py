@@ -60,6 +60,7 @@ from integrity_lsp.findings import Applicability, Finding, Fix
 from integrity_lsp.rules.races.fixes import (
     assigned,
     get_or_create_call,
+    layout_of,
     replace_statement,
     split_write,
 )
@@ -194,7 +195,10 @@ def _fixes(
             return []
         create_defaults = create_values
     receiver = write.receiver if write.method != "save" else f"{write.model_text}.objects"
-    call = get_or_create_call(receiver, "update_or_create", lookup, updates, create_defaults)
+    call = get_or_create_call(
+        receiver, "update_or_create", lookup, updates, create_defaults,
+        multiline=layout_of(write, statement),
+    )  # fmt: skip
     edit = replace_statement(ctx.file, statement, assigned(target or write.target, call))
     return [Fix(f"Use `{write.model_text}.objects.update_or_create()`", applicability, (edit,))]
 

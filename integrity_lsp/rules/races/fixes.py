@@ -48,13 +48,28 @@ def get_or_create_call(
     lookup: list[Argument],
     defaults: list[tuple[str, str]],
     create_defaults: list[tuple[str, str]] | None = None,
+    *,
+    multiline: str | None = None,
 ) -> str:
+    """The call; `multiline`: the statement's indentation when the write it replaces spans
+    several lines (then one argument per line, as the original was laid out)."""
     arguments_ = [f"{a.keyword}={code(a.value)}" for a in lookup]
     if defaults:
         arguments_.append(f"defaults={dict_source(defaults)}")
     if create_defaults:
         arguments_.append(f"create_defaults={dict_source(create_defaults)}")
+    if multiline is not None and arguments_:
+        inner = "".join(f"\n{multiline}    {argument}," for argument in arguments_)
+        return f"{receiver}.{method}({inner}\n{multiline})"
     return f"{receiver}.{method}({', '.join(arguments_)})"
+
+
+def layout_of(write: WriteSite, replaced: Node) -> str | None:
+    """The indentation to lay a replacement of `replaced` out one argument per line, when the
+    write's own call spans several lines; None for a one-line call."""
+    if write.call.start_pos[0] == write.call.end_pos[0]:
+        return None
+    return indent_of(replaced)
 
 
 def assigned(target: Node | None, call: str, *, returned: bool = False) -> str:

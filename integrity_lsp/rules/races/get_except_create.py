@@ -44,6 +44,7 @@ from integrity_lsp.findings import Applicability, Finding, Fix
 from integrity_lsp.rules.races.fixes import (
     assigned,
     get_or_create_call,
+    layout_of,
     replace_statement,
     rest_items,
     split_write,
@@ -77,7 +78,10 @@ def shape_check(try_stmt: Node, ctx: Context) -> Iterator[Finding]:
         lookup, rest = split_write(write, shape.query.lookup)
         stars = [arg for arg in write.positional if arg.star == "**"]
         receiver = write.receiver if write.method != "save" else f"{write.model_text}.objects"
-        call = get_or_create_call(receiver, "get_or_create", lookup, rest_items(rest, stars))
+        call = get_or_create_call(
+            receiver, "get_or_create", lookup, rest_items(rest, stars),
+            multiline=layout_of(write, try_stmt),
+        )  # fmt: skip
         edit = replace_statement(
             ctx.file, try_stmt, assigned(shape.target, call, returned=write.returned)
         )

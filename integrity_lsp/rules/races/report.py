@@ -18,6 +18,7 @@ from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.rules.races.fixes import (
     assigned,
     get_or_create_call,
+    layout_of,
     rest_items,
     split_write,
 )
@@ -118,7 +119,10 @@ def write_fixes(
         lookup, rest = split_write(write, query.lookup)
         stars = [arg for arg in positional if arg.star == "**"]
         receiver = write.receiver if write.method != "save" else f"{write.model_text}.objects"
-        call = get_or_create_call(receiver, "get_or_create", lookup, rest_items(rest, stars))
+        call = get_or_create_call(
+            receiver, "get_or_create", lookup, rest_items(rest, stars),
+            multiline=layout_of(write, replace_statement),
+        )  # fmt: skip
         edit = replace_statement_edit(
             ctx.file, replace_statement, assigned(write.target, call, returned=write.returned)
         )

@@ -79,11 +79,10 @@ def test_view_under_atomic_requests_gets_the_import(tmp_path: Path) -> None:
             return JsonResponse({})
         """,
         """\
-        from django.db import IntegrityError
+        from django.db import IntegrityError, transaction
         from django.http import JsonResponse
 
         from store.models import Supplier
-        from django.db import transaction
 
 
         def create(request):

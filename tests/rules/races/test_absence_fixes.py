@@ -1,0 +1,179 @@
+"""Fixes of the race shapes the absence analysis adds (walrus, helpers, `if not qs.update()`,
+instances built field by field): names kept, multi-line calls kept multi-line, `transaction`
+and `IntegrityError` merged into an existing `from django.db import …` line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import check_fixed
+
+HEADER = "from shop.models import Product, Warehouse\n\n\n"
+
+
+def test_walrus_check_keeps_the_bound_name(tmp_path: Path) -> None:
+    check_fixed(
+        HEADER
+        + """\
+def ensure(code, name):
+    if (warehouse := Warehouse.objects.filter(code=code).first()) is None:
+        warehouse = Warehouse.objects.create(code=code, name=name)
+    return warehouse
+""",
+        HEADER
+        + """\
+def ensure(code, name):
+    warehouse, _created = Warehouse.objects.get_or_create(code=code, defaults={"name": name})
+    return warehouse
+""",
+        filename="shop/fixture_case.py",
+        project="examples",
+        tmp_path=tmp_path,
+        code="IL101",
+    )
+
+
+def test_multi_line_create_stays_multi_line(tmp_path: Path) -> None:
+    check_fixed(
+        HEADER
+        + """\
+def ensure(code, name):
+    exists = Warehouse.objects.filter(code=code).exists()
+    if not exists:
+        Warehouse.objects.create(
+            code=code,
+            name=name,
+        )
+""",
+        HEADER
+        + """\
+def ensure(code, name):
+    exists = Warehouse.objects.filter(code=code).exists()
+    Warehouse.objects.get_or_create(
+        code=code,
+        defaults={"name": name},
+    )
+""",
+        filename="shop/fixture_case.py",
+        project="examples",
+        tmp_path=tmp_path,
+        code="IL101",
+    )
+
+
+def test_update_that_changed_nothing_updates_the_winners_row(tmp_path: Path) -> None:
+    check_fixed(
+        "from django.db import models\n\n" + HEADER
+        + """\
+def rename(code, name):
+    if not Warehouse.objects.filter(code=code).update(name=name):
+        Warehouse.objects.create(code=code, name=name)
+""",
+        "from django.db import models, IntegrityError, transaction\n\n" + HEADER
+        + """\
+def rename(code, name):
+    if not Warehouse.objects.filter(code=code).update(name=name):
+        try:
+            with transaction.atomic():
+                Warehouse.objects.create(code=code, name=name)
+        except IntegrityError:
+            Warehouse.objects.filter(code=code).update(name=name)
+""",
+        filename="shop/fixture_case.py",
+        project="examples",
+        tmp_path=tmp_path,
+        code="IL103",
+    )  # fmt: skip
+
+
+def test_get_with_more_work_then_create_further_down_re_gets(tmp_path: Path) -> None:
+    check_fixed(
+        HEADER
+        + """\
+def ensure(code, name, log):
+    try:
+        warehouse = Warehouse.objects.get(code=code)
+        log.info("found %s", warehouse)
+        return warehouse
+    except Warehouse.DoesNotExist:
+        pass
+    return Warehouse.objects.create(code=code, name=name)
+""",
+        "from shop.models import Product, Warehouse\n"
+        "from django.db import IntegrityError, transaction\n\n\n"
+        """\
+def ensure(code, name, log):
+    try:
+        warehouse = Warehouse.objects.get(code=code)
+        log.info("found %s", warehouse)
+        return warehouse
+    except Warehouse.DoesNotExist:
+        pass
+    try:
+        with transaction.atomic():
+            return Warehouse.objects.create(code=code, name=name)
+    except IntegrityError:
+        return Warehouse.objects.get(code=code)
+""",
+        filename="shop/fixture_case.py",
+        project="examples",
+        tmp_path=tmp_path,
+        code="IL102",
+    )
+
+
+def test_instance_built_field_by_field_re_gets_into_the_same_name(tmp_path: Path) -> None:
+    check_fixed(
+        "from django.db import IntegrityError\n" + HEADER
+        + """\
+def ensure(code, name):
+    if not Warehouse.objects.filter(code=code).exists():
+        warehouse = Warehouse(code=code)
+        warehouse.name = name
+        warehouse.save()
+""",
+        "from django.db import IntegrityError, transaction\n" + HEADER
+        + """\
+def ensure(code, name):
+    if not Warehouse.objects.filter(code=code).exists():
+        warehouse = Warehouse(code=code)
+        warehouse.name = name
+        try:
+            with transaction.atomic():
+                warehouse.save()
+        except IntegrityError:
+            warehouse = Warehouse.objects.get(code=code)
+""",
+        filename="shop/fixture_case.py",
+        project="examples",
+        tmp_path=tmp_path,
+        code="IL101",
+    )  # fmt: skip
+
+
+def test_helper_answer_becomes_get_or_create(tmp_path: Path) -> None:
+    check_fixed(
+        HEADER
+        + """\
+def _known(code):
+    return Warehouse.objects.filter(code=code).exists()
+
+
+def ensure(code, name):
+    if not _known(code):
+        Warehouse.objects.create(code=code, name=name)
+""",
+        HEADER
+        + """\
+def _known(code):
+    return Warehouse.objects.filter(code=code).exists()
+
+
+def ensure(code, name):
+    Warehouse.objects.get_or_create(code=code, defaults={"name": name})
+""",
+        filename="shop/fixture_case.py",
+        project="examples",
+        tmp_path=tmp_path,
+        code="IL101",
+    )
