@@ -1,17 +1,52 @@
 """## What it does
-Finds an existence check that guards a create of the same row: `if not
-M.objects.filter(k=v).exists(): M.objects.create(k=v, …)`, and the other shapes of the same
-check (`.count() == 0`, `not qs`, `.first() is None`, `obj = ….first(); if not obj:`, an early
-`return` when the row exists).
+Finds an insert of a row that the code has just checked is not there: `if not
+M.objects.filter(k=v).exists(): M.objects.create(k=v, …)`, in every way real code spells it.
 
-Not checked in migration files: `migrate` runs a migration's code once, alone, so nothing
-races it.
+IL101–IL103 are three views of one analysis of each function: its statements are walked in
+order, remembering which lookups were just found empty on the current path, and an insert of
+the same model with the same key values on that path is reported. IL101 reports the existence
+checks; a failed `get()` is IL102's, a check whose other branch updates the row IL103's.
+
+- The check: `exists()`, `count() == 0` / `< 1`, `len(qs) < 1`, a queryset's truthiness,
+  `first()`/`last() is None`, through any manager or queryset chain of the model (custom
+  managers, related managers `team.accounts`, `select_for_update()` — which locks nothing when
+  the row is missing), and the `a…` forms (`aexists`, `afirst`). Its result may be bound to a
+  name (`exists = qs.exists()` … `if not exists:`) or a walrus (`if (obj := qs.first()) is
+  None:`), combined with `and`/`or`, or answered by a project function
+  (`if not self.has_member(user):` whose body returns `….exists()`).
+- The insert: `create`/`acreate`, a manager's `create_*` (`create_user`), `M(…).save()`,
+  `obj = M(…); obj.x = …; obj.save()` (`asave`), `bulk_create([M(…)])`, or a call to a project
+  function that inserts (`self._add(x)`); on the branch where the row is absent, or after an
+  early `return`/`raise`/`continue` when it exists.
+- The same row: every key of the lookup is written with the same expression: `project_id=p.id`
+  and `project=p` are one key, `pk` is the primary key's name, `**{…}` dict literals are read.
+
+Where it runs: a management command or a script is "two runs at once"; views, tasks and
+signal handlers are concurrent requests. Migration files are not checked: `migrate` runs a
+migration's code once, alone.
 
 ## Why is this bad?
 The check and the insert are two statements. Two requests that run them at the same time both
 see "no row" and both insert: one of them fails with `IntegrityError: UNIQUE constraint failed:
 app_model.column` (HTTP 500), or — without a unique constraint — a duplicate row is stored and
-every later `get()` raises `MultipleObjectsReturned`. Tests never see it: it takes concurrency.
+every later `get()` raises `MultipleObjectsReturned`. `transaction.atomic()` alone changes
+nothing: it does not make two transactions wait for each other. Tests never see it: it takes
+concurrency.
+
+## Guards that silence it
+- the insert inside `try: … except IntegrityError` (best with its own `transaction.atomic()`);
+- a lock every competitor takes first: `select_for_update()` of an existing row (`….get()`)
+  earlier on the path, a `with …lock…:` block, a `@…lock…` decorator, a `….lock()` call;
+- `get_or_create` / `update_or_create` instead of the insert (IL104 checks their lookup);
+- `bulk_create(…, ignore_conflicts=True)` (or `update_conflicts=True`);
+- a different model, different key values, a key rebound between check and insert, a branch
+  that does not insert.
+
+## Limits
+Calls are followed one level (same module, the enclosing class's methods, functions imported
+from the project); a check in a form's `clean()` or a view's `dispatch()` and the insert in
+another method are not connected. A lookup with `Q` objects or `__in`/`__gt` is not a key. An
+instance handed in from elsewhere and saved (`self.token.save()`) is not known to be new.
 
 ## Example
 ```python
@@ -33,12 +68,16 @@ except IntegrityError:
 ```
 
 ## Fix safety
-The `get_or_create` rewrite is safe when the lookup is covered by a database uniqueness
-guarantee (`unique=True`, a primary key, a `OneToOneField`, `unique_together`, or an
-unconditional `UniqueConstraint` over exactly-looked-up fields): then `get_or_create` is
-race-safe. Otherwise the fix wraps the create in `try`/`atomic`/`except IntegrityError` and is
-unsafe: without a constraint no IntegrityError is ever raised, so add one (see IL104).
-The `transaction.atomic()` savepoint keeps an enclosing transaction usable after the error.
+The `get_or_create` rewrite is offered when the whole `if` is the check and the insert, and is
+safe when the lookup is covered by a database uniqueness guarantee (`unique=True`, a primary
+key, a `OneToOneField`, `unique_together`, or an unconditional `UniqueConstraint` over
+exactly-looked-up fields): then `get_or_create` is race-safe. Otherwise the fix wraps the insert
+in `try`/`atomic`/`except IntegrityError` (re-getting the winner's row into the name the insert
+bound, or repeating the `update()` of an upsert) and is unsafe without a constraint: no
+IntegrityError is ever raised then, so add one (see IL104). The `atomic()` savepoint keeps an
+enclosing transaction usable after the error. No fix is offered for an `await`ed insert
+(`atomic()` cannot wrap it) or an insert in another function. A multi-line call stays
+multi-line; `transaction` and `IntegrityError` join an existing `from django.db import …`.
 
 ## References
 - [QuerySet.get_or_create](https://docs.djangoproject.com/en/stable/ref/models/querysets/#get-or-create)

@@ -1,14 +1,22 @@
 """## What it does
-Finds a hand-written upsert: `if qs.exists(): qs.update(…) else: M.objects.create(…)`, or
-`try: obj = M.objects.get(…); obj.x = …; obj.save() except M.DoesNotExist: M.objects.create(…)`.
+Finds a hand-written upsert: update the row when it is there, insert it when not, in two
+statements — `if qs.exists(): qs.update(…) else: M.objects.create(…)`, `if not
+qs.update(…): M.objects.create(…)`, or `try: obj = M.objects.get(…); obj.x = …; obj.save()
+except M.DoesNotExist: M.objects.create(…)`.
 
-Not checked in migration files: `migrate` runs a migration's code once, alone, so nothing
-races it.
+One of three views of the race analysis (see IL101 for the check, insert and key shapes all
+three share): IL103 is the view where the path that found the row updates it (`update()` on the
+query, or `save()` of the row the `get()` returned, also through a reverse one-to-one accessor),
+and an `update()` that changed no row counts as "absent". Migration files are not checked.
 
 ## Why is this bad?
 Two requests can both find no row and both take the create branch: the second raises
 `IntegrityError: UNIQUE constraint failed: app_model.column` (HTTP 500), or, without a unique
 constraint, a duplicate row is stored and later `get()` calls raise `MultipleObjectsReturned`.
+
+## Guards that silence it
+As for IL101: the insert inside `try … except IntegrityError`, a lock every competitor takes
+first, `update_or_create` instead.
 
 ## Example
 ```python
