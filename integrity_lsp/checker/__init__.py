@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from integrity_lsp.checker.batch import (
     CheckReport,
+    Unchecked,
     check_paths,
     iter_python_files,
     named_path_exists,
@@ -15,6 +16,7 @@ from integrity_lsp.checker.single import check_source, enabled_rules, might_matt
 
 __all__ = [
     "CheckReport",
+    "Unchecked",
     "build_environment",
     "check_paths",
     "check_source",

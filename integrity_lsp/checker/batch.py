@@ -33,6 +33,19 @@ from integrity_lsp.syntax.source import cpython_tree
 from integrity_lsp.syntax.walk import python_files
 
 
+@dataclass(frozen=True)
+class Unchecked:
+    """A file that was not checked because CPython does not parse it, and where it stops."""
+
+    path: Path
+    line: int
+    column: int  # 1-based
+    reason: str  # "SyntaxError (Python 3.11): invalid syntax"
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.reason}; not checked"
+
+
 @dataclass
 class CheckReport:
     findings: list[Finding] = field(default_factory=list)
@@ -42,7 +55,7 @@ class CheckReport:
     unreadable_named: int = 0  # paths named (not found in a folder) that could not be read
     # Files a rule would read that CPython does not parse: not checked (parso would guess
     # at broken code, and a rule that cannot be sure says nothing), and said so.
-    syntax_errors: list[str] = field(default_factory=list)
+    syntax_errors: list[Unchecked] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -237,7 +250,7 @@ class _Outcome:
     deps: Deps | None = None
     error: str | None = None
     crashed: bool = False
-    syntax_error: str | None = None
+    syntax_error: Unchecked | None = None
 
 
 def _check_file(path: Path, env: Environment, record: bool) -> _Outcome:
@@ -246,7 +259,7 @@ def _check_file(path: Path, env: Environment, record: bool) -> _Outcome:
         return _Outcome(path, error=error or f"{path}: cannot read")
     problem = syntax_error(text) if might_matter(text) else None
     if problem is not None:
-        return _Outcome(path, syntax_error=f"{path}:{problem}; not checked")
+        return _Outcome(path, syntax_error=Unchecked(path, *problem))
     try:
         return _check_text(path, text, env, record)
     except Exception as problem:  # a bug in one rule costs this file, not the whole run
@@ -255,21 +268,21 @@ def _check_file(path: Path, env: Environment, record: bool) -> _Outcome:
         return _Outcome(path, error=message, crashed=True)
 
 
-def syntax_error(text: str) -> str | None:
-    """Where and why CPython rejects the text ("LINE:COL: SyntaxError: ..."), or None."""
+def syntax_error(text: str) -> tuple[int, int, str] | None:
+    """Where and why CPython rejects the text (line, column, reason), or None."""
     if cpython_tree(text) is not None:
         return None
+    # The Python running the checker decides (code for a newer Python does not parse).
+    python = f"Python {sys.version_info.major}.{sys.version_info.minor}"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             compile(text, "<checked>", "exec", dont_inherit=True)
     except SyntaxError as error:
-        # The Python running the checker decides (code for a newer Python does not parse).
-        python = f"Python {sys.version_info.major}.{sys.version_info.minor}"
-        return f"{error.lineno or 1}:{error.offset or 1}: SyntaxError ({python}): {error.msg}"
+        return error.lineno or 1, error.offset or 1, f"SyntaxError ({python}): {error.msg}"
     except (ValueError, RecursionError, MemoryError) as error:
-        return f"1:1: {type(error).__name__}: {error}"
-    return "1:1: SyntaxError"
+        return 1, 1, f"{type(error).__name__}: {error}"
+    return 1, 1, f"SyntaxError ({python})"
 
 
 def _check_text(path: Path, text: str, env: Environment, record: bool) -> _Outcome:

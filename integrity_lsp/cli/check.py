@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from integrity_lsp.checker import CheckReport
+from integrity_lsp.checker import CheckReport, Unchecked
 from integrity_lsp.cli.commands import project_root
 from integrity_lsp.cli.exit_codes import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, UsageError
 from integrity_lsp.cli.output import Console, ReportOptions, write_report
@@ -35,7 +35,7 @@ class Group:
 class RunResult:
     findings: list[Finding] = field(default_factory=list)
     failed: bool = False  # exit 2: a named path could not be read, or a check crashed
-    unchecked: list[str] = field(default_factory=list)  # files not checked: syntax errors
+    unchecked: list[Unchecked] = field(default_factory=list)  # files not checked: syntax errors
     fixed: list[Finding] = field(default_factory=list)  # what --fix made go away
     files_fixed: int = 0  # with --diff: the files the patch changes
     noqa_added: int = 0

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from integrity_lsp.checker import Unchecked
 from integrity_lsp.cli.exit_codes import EXIT_ERROR
 from integrity_lsp.findings import Finding
 from integrity_lsp.reporters import REPORTERS, ReportContext, fixability, repository_root
@@ -72,13 +73,13 @@ class ReportOptions:
 def write_report(
     findings: Sequence[Finding],
     options: ReportOptions,
-    unchecked: Sequence[str],
+    unchecked: Sequence[Unchecked],
     console: Console,
     out: TextIO,
 ) -> int | None:
     """Write the report; an exit code when it could not be written, else None."""
     for line in unchecked:
-        console.warning(line, even_quiet=True)
+        console.warning(str(line), even_quiet=True)
     if console.silent and options.output_file is None:
         return None
     try:
@@ -89,7 +90,7 @@ def write_report(
                 unsafe_fixes=options.unsafe_fixes,
                 color=use_color(options.color, target),
                 quiet=console.quiet,
-                unchecked=len(unchecked),
+                unchecked=tuple(unchecked),
             )
             if options.statistics:
                 write_statistics(findings, context, options.output_format, target)

@@ -28,8 +28,8 @@ MAX_PASSES = 8
 def check_stdin(
     args: argparse.Namespace, run_settings: RunSettings, console: Console, out: TextIO
 ) -> int:
-    from integrity_lsp.analysis.edits import compiles
-    from integrity_lsp.checker import build_environment, check_source
+    from integrity_lsp.checker import Unchecked, build_environment, check_source
+    from integrity_lsp.checker.batch import syntax_error
 
     path = Path(args.stdin_filename) if args.stdin_filename else Path("stdin.py")
     absolute = path.absolute()
@@ -53,7 +53,8 @@ def check_stdin(
         return EXIT_CLEAN
     env = build_environment(root, settings, lazy=True)
     findings = check_source(text, absolute, env)
-    unchecked = [] if compiles(text) else [f"{path}: syntax error; not checked"]
+    problem = syntax_error(text)
+    unchecked = [] if problem is None else [Unchecked(path, *problem)]
     if unchecked:
         findings = []
     if args.fix or args.diff:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from integrity_lsp.checker import Unchecked
 from integrity_lsp.findings import Applicability, Finding
 
 
@@ -17,7 +18,7 @@ class ReportContext:
     unsafe_fixes: bool = False  # the run applies (or would apply) unsafe fixes too
     color: bool = False
     quiet: bool = False  # the findings only, no summary
-    unchecked: int = 0  # files that could not be checked (syntax errors)
+    unchecked: tuple[Unchecked, ...] = ()  # files that could not be checked (syntax errors)
 
 
 def repository_root(root: Path) -> Path:

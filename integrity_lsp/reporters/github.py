@@ -48,3 +48,9 @@ def report(findings: Sequence[Finding], context: ReportContext, out: TextIO) -> 
             f"endLine={span.end_line},endColumn={span.end_column + 1}::"
             f"{_escape_data(f'{finding.code} {finding.message}')}\n"
         )
+    for item in context.unchecked:  # the check says nothing about these: say so where they are
+        where = _escape_property(repository_path(item.path, context.repository))
+        out.write(
+            f"::error title=integrity-lsp (not checked),file={where},line={item.line},"
+            f"col={item.column}::{_escape_data(f'{item.reason}; this file was not checked')}\n"
+        )

@@ -140,6 +140,29 @@ def _fixes(finding: Finding, repository: Path) -> list[dict[str, Any]]:
     ]
 
 
+def _invocation(context: ReportContext) -> dict[str, Any]:
+    """The run, with each file it could not check as a tool notification (code scanning lists
+    them on the tool's status page)."""
+    return {
+        "executionSuccessful": True,
+        "toolExecutionNotifications": [
+            {
+                "level": "error",
+                "message": {"text": f"{item.reason}; this file was not checked"},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": _artifact(item.path, context.repository),
+                            "region": {"startLine": item.line, "startColumn": item.column},
+                        }
+                    }
+                ],
+            }
+            for item in context.unchecked
+        ],
+    }
+
+
 def report(findings: Sequence[Finding], context: ReportContext, out: TextIO) -> None:
     codes = sorted(RULES)
     repository = context.repository
@@ -186,6 +209,7 @@ def report(findings: Sequence[Finding], context: ReportContext, out: TextIO) -> 
                 },
                 "originalUriBaseIds": {SRCROOT: {"uri": repository.as_uri() + "/"}},
                 "columnKind": "unicodeCodePoints",
+                "invocations": [_invocation(context)],
                 "results": results,
             }
         ],

@@ -48,7 +48,7 @@ def report(findings: Sequence[Finding], context: ReportContext, out: TextIO) -> 
             out.write(f"    {_where(related.path, related.span, color)}: {related.message}\n")
     if context.quiet:
         return
-    out.write(summary(len(findings), fixable, hidden, context.unchecked))
+    out.write(summary(len(findings), fixable, hidden, len(context.unchecked)))
 
 
 def summary(found: int, fixable: int, hidden: int, unchecked: int) -> str:

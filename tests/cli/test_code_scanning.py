@@ -28,9 +28,12 @@ def sarif(*args: str, cwd: Path | None = None) -> dict[str, Any]:
 def test_sarif_of_examples_is_valid_against_the_schema(tmp_path: Path) -> None:
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
-    document = sarif(str(copy_project("examples", tmp_path)))
+    root = copy_project("examples", tmp_path)
+    (root / "shop" / "broken.py").write_text("def f(:\n    Product.objects.create()\n")
+    document = sarif(str(root))
     jsonschema.validators.validator_for(schema)(schema).validate(document)
     assert document["runs"][0]["results"]
+    assert document["runs"][0]["invocations"][0]["toolExecutionNotifications"]
 
 
 def test_rules_carry_help_and_a_default_level(tmp_path: Path) -> None:

@@ -101,6 +101,12 @@ def test_a_file_with_a_syntax_error_is_reported_as_not_checked(tmp_path: Path) -
     assert done.code == 1
     quiet = run("check", "--quiet", str(tmp_path))  # what explains exit 1 shows even so
     assert quiet.code == 1 and "not checked" in quiet.err and quiet.out == ""
+    github = run("check", "--output-format", "github", ".", cwd=tmp_path)
+    assert github.out.startswith("::error title=integrity-lsp (not checked),file=shop/services.py,")
+    sarif = run("check", "--output-format", "sarif", ".", cwd=tmp_path).json()
+    (note,) = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert "SyntaxError" in note["message"]["text"]
+    assert note["locations"][0]["physicalLocation"]["region"]["startLine"] == 4
 
 
 def test_stdin(tmp_path: Path) -> None:
