@@ -218,6 +218,14 @@ class AppRecord:
     name: str  # dotted package ("shop", "project.apps.shop")
     path: Path  # the package folder
     has_migrations: bool = False
+    # The migrations package when settings' MIGRATION_MODULES moves it (else <path>/migrations).
+    migrations_path: Path | None = None
+
+    @property
+    def migrations_folder(self) -> Path:
+        return (
+            self.migrations_path if self.migrations_path is not None else self.path / "migrations"
+        )
 
 
 @dataclass(frozen=True)

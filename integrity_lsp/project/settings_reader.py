@@ -49,6 +49,8 @@ class SettingsFacts:
     default_auto_field: str | None = None
     engine: str | None = None
     swappable: tuple[tuple[str, str], ...] = ()  # `*_MODEL` settings naming a model
+    # MIGRATION_MODULES: app label -> the dotted module its migrations live in.
+    migration_modules: tuple[tuple[str, str], ...] = ()
 
     def project_settings(self, atomic_override: bool | None = None) -> ProjectSettings:
         return ProjectSettings(
@@ -162,6 +164,16 @@ def read_settings(
     apps = env.get("INSTALLED_APPS")
     user_model = env.get("AUTH_USER_MODEL")
     auto_field = env.get("DEFAULT_AUTO_FIELD")
+    moved = env.get("MIGRATION_MODULES")
+    migration_modules = (
+        tuple(
+            (label, module)
+            for label, module in moved.items()
+            if isinstance(label, str) and isinstance(module, str)
+        )
+        if isinstance(moved, dict)
+        else ()
+    )
     return SettingsFacts(
         path=path,
         files=tuple(reader.files),
@@ -182,6 +194,7 @@ def read_settings(
                 and name != "AUTH_USER_MODEL"
             )
         ),
+        migration_modules=migration_modules,
     )
 
 

@@ -4,6 +4,7 @@ state every part of the index shares (the link, the per-generation memo)."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import re
@@ -308,6 +309,22 @@ class IndexFiles:
             ),
             installed=self.project_settings.installed_apps,
         )
+        self._move_migrations()
+
+    def _move_migrations(self) -> None:
+        """Apply MIGRATION_MODULES: an app's migrations read from the package it names."""
+        for label, module in self.settings_facts.migration_modules:
+            app = self.apps.get(label)
+            # Django runs from the root: `dbmigrations.shop` is <root>/dbmigrations/shop even
+            # when the root itself is a package (its modules are then `proj.dbmigrations…`).
+            init = self.path_for_module(module) or self.root.joinpath(
+                *module.split("."), "__init__.py"
+            )
+            if app is None or init.name != "__init__.py" or init not in self._files:
+                continue
+            self.apps[label] = dataclasses.replace(
+                app, migrations_path=init.parent, has_migrations=True
+            )
 
     def _app_config(self, folder: Path) -> AppConfigInfo | None:
         state = self._files.get(folder / "apps.py")

@@ -112,6 +112,9 @@ class MigrationHistory:
 
     def app_for(self, path: Path) -> AppRecord | None:
         path = Path(os.path.abspath(path))
+        for app in self._apps().values():
+            if app.migrations_path is not None and path.parent == app.migrations_path:
+                return app if path.name != "__init__.py" else None
         if not _is_migration_path(path):
             return None
         folder = path.parent.parent
@@ -121,7 +124,7 @@ class MigrationHistory:
         return None
 
     def _files_of(self, app: AppRecord) -> list[Path]:
-        folder = Path(os.path.abspath(app.path)) / "migrations"
+        folder = Path(os.path.abspath(app.migrations_folder))
         names: set[Path] = set()
         try:
             with os.scandir(folder) as entries:
