@@ -58,7 +58,9 @@ class Race:
 class State:
     absent: tuple[Absence, ...] = ()
     names: tuple[tuple[str, Held], ...] = ()
-    built: tuple[tuple[str, WriteSite], ...] = ()
+    # Unsaved instances: (name, the insert its save would be, the absence it depends on: an
+    # instance built only where a lookup found nothing, the found row elsewhere).
+    built: tuple[tuple[str, WriteSite, Absence | None], ...] = ()
     dicts: tuple[tuple[str, Node], ...] = ()
     locked: bool = False
 
@@ -66,7 +68,11 @@ class State:
         return next((held for bound, held in reversed(self.names) if bound == name), None)
 
     def instance(self, name: str) -> WriteSite | None:
-        return next((site for bound, site in reversed(self.built) if bound == name), None)
+        return next((site for bound, site, _ in reversed(self.built) if bound == name), None)
+
+    def built_where(self, name: str) -> Absence | None:
+        """The absence an instance's being new depends on, if it is new on some paths only."""
+        return next((when for bound, _, when in reversed(self.built) if bound == name), None)
 
     def dict_literals(self) -> dict[str, Node]:
         return dict(self.dicts)
@@ -78,8 +84,9 @@ class State:
         names = tuple(pair for pair in self.names if pair[0] != name)
         return replace(self, names=names if held is None else (*names, (name, held)))
 
-    def build(self, name: str, site: WriteSite) -> State:
-        return replace(self, built=(*[p for p in self.built if p[0] != name], (name, site)))
+    def build(self, name: str, site: WriteSite, when: Absence | None = None) -> State:
+        kept = [entry for entry in self.built if entry[0] != name]
+        return replace(self, built=(*kept, (name, site, when)))
 
     def remember_dict(self, name: str, value: Node) -> State:
         return replace(self, dicts=(*[p for p in self.dicts if p[0] != name], (name, value)))
@@ -125,10 +132,54 @@ def merge(states: list[State | None]) -> State | None:
     return State(
         absent=tuple(a for a in first.absent if all(a in other.absent for other in rest)),
         names=tuple(p for p in first.names if all(p in other.names for other in rest)),
-        built=tuple(p for p in first.built if all(p in other.built for other in rest)),
+        built=_merged_instances(live),
         dicts=tuple(p for p in first.dicts if all(p in other.dicts for other in rest)),
         locked=all(state.locked for state in live),
     )
+
+
+def _merged_instances(
+    states: list[State],
+) -> tuple[tuple[str, WriteSite, Absence | None], ...]:
+    """Instances built on every path, and those built where a lookup found nothing while the
+    other paths hold the row it found (`try: obj = get() except DoesNotExist: obj = M(…)`):
+    saving such an instance inserts exactly when the row was absent."""
+    merged = []
+    for name in dict.fromkeys(entry[0] for state in states for entry in state.built):
+        entries = [next((e for e in state.built if e[0] == name), None) for state in states]
+        present = [entry for entry in entries if entry is not None]
+        if len(present) == len(entries) and all(entry == present[0] for entry in present):
+            merged.append(present[0])
+            continue
+        site = present[0][1]
+        if any(entry[1] != site for entry in present):
+            continue
+        when = _absence_for(states, entries, name)
+        if when is not None:
+            merged.append((name, site, when))
+    return tuple(merged)
+
+
+def _absence_for(
+    states: list[State], entries: list[tuple[str, WriteSite, Absence | None] | None], name: str
+) -> Absence | None:
+    """The one absence under which every building path built `name`, if every other path holds
+    `name` as the row that lookup found."""
+    when: Absence | None = None
+    for state, entry in zip(states, entries, strict=True):
+        if entry is None:
+            continue
+        candidate = entry[2] or (state.absent[-1] if state.absent else None)
+        if candidate is None or (when is not None and candidate != when):
+            return None
+        when = candidate
+    if when is None:
+        return None
+    for state, entry in zip(states, entries, strict=True):
+        held = state.held(name)
+        if entry is None and (held is None or held.lookup != when.lookup):
+            return None
+    return when
 
 
 def split(state: State, held: Held | None, origin: Node, absent_when_true: bool | None) -> tuple[

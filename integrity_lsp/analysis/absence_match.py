@@ -6,6 +6,7 @@ positional values of a manager's `create_*`, and the foreign key a related manag
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.absence_reads import Lookup, column_of, value_text
@@ -54,7 +55,16 @@ def _text(text: str) -> str:
     return "".join(text.split())
 
 
+def named_after(write: WriteSite, lookup: Lookup, ctx: Context) -> WriteSite:
+    """An object of unknown model, as the model of the lookup whose row it inserts."""
+    return replace(
+        write, model_text=lookup.model_text, receiver=lookup.receiver, model=_model(lookup, ctx)
+    )
+
+
 def same_model(write: WriteSite, lookup: Lookup, ctx: Context) -> bool:
+    if not write.model_text and write.model_leaf is None:
+        return True  # an object from elsewhere: judged by its keys alone
     written = site_model(write, ctx)
     read = _model(lookup, ctx)
     if written is not None and read is not None:
@@ -72,6 +82,8 @@ def writes_looked_up_row(
     """Is `write` an insert of the row `lookup` selects (same model, same key values)?"""
     if not same_model(write, lookup, ctx):
         return False
+    if not write.model_text and len(lookup.keys) < 2:
+        return False  # an object of unknown model: one shared key (`user=user`) is too little
     values = written_values(write, dicts)
     positional = {value_text(arg.value) for arg in write.positional if not arg.star}
     by_create_method = write.method.startswith("create_") or write.method == "acreate_user"

@@ -15,7 +15,7 @@ from integrity_lsp.analysis.absence import (
 )
 from integrity_lsp.analysis.absence_accessors import accessor_reads
 from integrity_lsp.analysis.absence_calls import Calls
-from integrity_lsp.analysis.absence_match import protected, writes_looked_up_row
+from integrity_lsp.analysis.absence_match import named_after, protected, writes_looked_up_row
 from integrity_lsp.analysis.absence_reads import Held, chained_read, lookup_of
 from integrity_lsp.analysis.absence_writes import (
     constructed,
@@ -79,7 +79,13 @@ class Walker:
 
     def small(self, node: Node, state: State) -> State | None:
         for write, through in inserts_in(node, state, self.ctx, self.calls):
-            self.judge(write, state, through)
+            target = write.target
+            when = (
+                state.built_where(target.value)
+                if target is not None and target.type == "name"
+                else None
+            )
+            self.judge(write, state, through, when)
         if node.type in ("return_stmt", "raise_stmt") or (
             node.type == "keyword" and node.value in ("continue", "break")
         ):
@@ -254,18 +260,24 @@ class Walker:
 
     # --- inserts ----------------------------------------------------------------------------
 
-    def judge(self, write: WriteSite, state: State, through: Node | None) -> None:
+    def judge(
+        self, write: WriteSite, state: State, through: Node | None, when: Absence | None = None
+    ) -> None:
         if state.locked or id(write.node) in self._reported:
             return
         if protected(write, self.function, through):
             return
         dicts = state.dict_literals()
-        for absence in reversed(state.absent):
+        for absence in (*state.absent, *([when] if when is not None else []))[::-1]:
             if absence.lookup.locks and absence.via != "check":
                 continue
             if writes_looked_up_row(write, absence.lookup, self.ctx, dicts):
+                if not write.model_text:  # an object from elsewhere: the lookup names it
+                    write = named_after(write, absence.lookup, self.ctx)
                 self._reported.add(id(write.node))
-                code = race_code(absence, write, through)
+                # An instance new only where the row was absent, saved on every path: the
+                # found row is updated, a new one inserted -- an update-or-create.
+                code = "IL103" if absence is when else race_code(absence, write, through)
                 self.races.append(Race(write, absence, code, through))
                 return
 
@@ -297,15 +309,21 @@ def _forget_targets(target: Node, state: State) -> State:
 
 def _attribute_set(target: Node, statement: Node, state: State) -> State:
     """`obj.field = value` on an unsaved instance: one more value its save writes."""
-    from integrity_lsp.analysis.absence_writes import with_attribute
+    from integrity_lsp.analysis.absence_writes import unknown_instance, with_attribute
 
     base, trailers = chain_parts(target)
-    if base.type != "name" or len(trailers) != 1 or trailers[0].children[0].value != ".":
+    if base.type != "name" or not trailers or trailers[-1].children[0].value != ".":
         return state
-    site = state.instance(base.value)
+    if any(trailer.children[0].value != "." for trailer in trailers):
+        return state
+    owner = normalised_text(target).rsplit(".", 1)[0]  # `obj`, or `self.token`
+    site = state.instance(owner)
+    if site is None and len(trailers) > 1 and state.absent:
+        site = unknown_instance(target)  # an object from elsewhere, keyed while a row is absent
     if site is None:
         return state
-    return state.build(base.value, with_attribute(site, trailers[0].children[1], statement))
+    updated = with_attribute(site, trailers[-1].children[1], statement)
+    return state.build(owner, updated, state.built_where(owner))
 
 
 def _after_assignments(body: Node, state: State) -> State:

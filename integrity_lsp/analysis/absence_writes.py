@@ -109,6 +109,11 @@ def _save(chain: Node, state: State) -> WriteSite | None:
     if base.type == "name" and len(trailers) == 2:
         site = state.instance(base.value)
         return None if site is None else replace(site, node=chain, method=chain_links[-1].name)
+    if base.type == "name" and all(t.children[0].value == "." for t in trailers[:-2]):
+        owner = "".join(code(part).strip() for part in (base, *trailers[:-2]))
+        site = state.instance(owner)  # `self.token.save()` after its keys were set
+        if site is not None:
+            return replace(site, node=chain, method=chain_links[-1].name)
     prefix = trailers[:-2]
     if not prefix or prefix[-1].children[0].value != "(":
         return None
@@ -141,6 +146,12 @@ def constructed(
     text, leaf, call = found
     values, complete = call_values(call, "")
     return WriteSite(value, "save", "save", text, leaf, call, values, complete, receiver=text)
+
+
+def unknown_instance(target: Node) -> WriteSite:
+    """An object from elsewhere (`self.token`) whose fields the code sets: its model is not
+    known, so it can only match a lookup whose every key it sets (`absence_match`)."""
+    return WriteSite(target, "save", "save", "", None, target, {}, False)
 
 
 def with_attribute(site: WriteSite, name_leaf: Node, statement: Node) -> WriteSite:

@@ -5,13 +5,14 @@ insert (`get_or_create` / `update_or_create` for the plain shapes), else the ins
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 
 from integrity_lsp.analysis.absence import Race
 from integrity_lsp.analysis.absence_walk import races_in
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.writes import WriteSite
-from integrity_lsp.findings import Finding, Fix, Span
+from integrity_lsp.findings import Applicability, Finding, Fix, Span
 from integrity_lsp.rules.races.fixes import split_write
 from integrity_lsp.rules.races.report import race_finding, write_fixes
 from integrity_lsp.rules.races.shapes import Query
@@ -62,10 +63,14 @@ def _fixes(race: Race, ctx: Context, shape_fixes: ShapeCheck | None) -> list[Fix
     handler = None
     if race.absence.via == "update":  # the winner inserted the row: update it after all
         handler = [code(race.absence.lookup.node).strip()]
-    return write_fixes(
+    fixes = write_fixes(
         ctx, race.write, query_of(race), replace_statement=replace, handler_body=None,
         handler_lines=handler,
     )  # fmt: skip
+    if race.code == "IL103" and handler is None:
+        # The loser re-gets the winner's row: its own update of that row is not applied.
+        return [dataclasses.replace(fix, applicability=Applicability.UNSAFE) for fix in fixes]
+    return fixes
 
 
 def _is_async(write: WriteSite) -> bool:
