@@ -220,6 +220,12 @@ def _instance_save(node: Node, name: str, ctx: Context) -> WriteSite | None:
         elif target is not None and _is_attribute_of(target, name):
             attribute = target.children[-1].children[1].value
             values[attribute] = Argument(attribute, expression_of(statement), "", statement)
+        elif target is not None and target.type in ("testlist_star_expr", "exprlist"):
+            # `obj.author, _ = get_author(…)`: the attribute is set, to a value unseen here
+            for element in target.children:
+                if _is_attribute_of(element, name):
+                    attribute = element.children[-1].children[1].value
+                    values[attribute] = Argument(attribute, expression_of(statement), "", statement)
         elif _hands_out(statement, name):
             site = replace(site, complete=False)  # another function may set more fields
     return None

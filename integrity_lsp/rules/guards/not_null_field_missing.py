@@ -25,7 +25,10 @@ instance is handed to other code before `save()`, when the model's own methods a
 `width_field` / `height_field` of an `ImageField` that is given (Django fills them from the
 image), for the `content_type` / `object_id` behind a `GenericForeignKey` that is given
 (`content_object=…`), and for attributes a `pre_save` receiver of the project assigns on its
-`instance` (for its `sender`, or for every model when it names none: wagtail's `locale`).
+`instance` (for its `sender`, or for every model when it names none: wagtail's `locale`). An
+attribute set by tuple unpacking (`obj.author, _ = …`) counts as set, a `GenericForeignKey`
+imported under another name (or subclassed in the module) as one, and migration files are not
+checked (RunPython writes historical models, not today's models.py).
 
 ## Example
 ```python
@@ -122,4 +125,5 @@ register(
     node_types=("atom_expr", "power"),
     check=check,
     words=WRITE_WORDS,
+    in_migrations=False,  # RunPython writes historical models, not today's models.py
 )

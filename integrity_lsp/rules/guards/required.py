@@ -90,6 +90,17 @@ def _generic_foreign_keys(text: str) -> dict[str, dict[str, tuple[str, str]]]:
     if module is None:
         return {}
     found: dict[str, dict[str, tuple[str, str]]] = {}
+    # `GenericForeignKey` under another name: `import … GenericForeignKey as GFK`, or a class of
+    # this module deriving from it
+    names = {"GenericForeignKey"}
+    for node in ast.walk(module):
+        if isinstance(node, ast.ImportFrom):
+            names.update(a.asname for a in node.names if a.name in names and a.asname)
+        elif isinstance(node, ast.ClassDef) and any(
+            (base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "")) in names
+            for base in node.bases
+        ):
+            names.add(node.name)
     for node in ast.walk(module):
         if not isinstance(node, ast.ClassDef):
             continue
@@ -104,7 +115,7 @@ def _generic_foreign_keys(text: str) -> dict[str, dict[str, tuple[str, str]]]:
             call = statement.value
             callee = call.func.attr if isinstance(call.func, ast.Attribute) else None
             callee = call.func.id if isinstance(call.func, ast.Name) else callee
-            if callee != "GenericForeignKey":
+            if callee not in names:
                 continue
             given = {k.arg: k.value for k in call.keywords if k.arg}
             columns = []
