@@ -154,3 +154,32 @@ def initial_migration(*models: tuple[str, str], initial: bool = False) -> str:
         f"class Migration(migrations.Migration):\n{flag}"
         f"    dependencies = []\n    operations = [\n{creates}    ]\n"
     )
+
+
+def commit_all_but(root: Path, *new: str) -> None:
+    """Make `root` a git repository on `main` whose one commit holds every file except those
+    matching the glob patterns `new` (relative to root): those stay untracked, the migrations
+    a branch adds (the ones the history rules report on and their fixes may edit)."""
+    import subprocess
+
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+            cwd=root,
+            check=True,
+            capture_output=True,
+        )
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A", ".")  # what .gitignore leaves out (a results cache) stays out
+    left_out = sorted(str(path.relative_to(root)) for pattern in new for path in root.glob(pattern))
+    if left_out:
+        git("rm", "-q", "--cached", "--", *left_out)
+    git("commit", "-q", "-m", "applied history")
+    from integrity_lsp.project import vcs
+
+    vcs.forget()
+
+
+EXAMPLES_NEW_MIGRATIONS = ("shop/migrations/000[4-9]_*.py", "shop/migrations/001*.py")
+EXAMPLES_NEW_MIGRATIONS += ("accounts/migrations/000[3-9]_*.py",)

@@ -38,6 +38,9 @@ class Rule:
     # False: never in a migration file. Races need concurrent requests, and `migrate` runs
     # a migration's RunPython code once, alone.
     in_migrations: bool = True
+    # True: `check` reports it only in migrations new relative to the git base (see
+    # project.migrations.scope); the editor reports it in every open migration.
+    new_migrations_only: bool = False
 
     def may_apply(self, text: str) -> bool:
         return not self.words or any(word in text for word in self.words)
@@ -68,11 +71,23 @@ def register(
     check_file: FileCheck | None = None,
     words: tuple[str, ...] = (),
     in_migrations: bool = True,
+    new_migrations_only: bool = False,
 ) -> Rule:
     """Register a rule; called once at the bottom of each rule module."""
     if code in RULES and RULES[code].check is not check:
         raise ValueError(f"rule {code} registered twice")
     doc = (doc or "").strip()
-    rule = Rule(code, name, severity, node_types, check, check_file, doc, words, in_migrations)
+    rule = Rule(
+        code,
+        name,
+        severity,
+        node_types,
+        check,
+        check_file,
+        doc,
+        words,
+        in_migrations,
+        new_migrations_only,
+    )
     RULES[code] = rule
     return rule

@@ -27,9 +27,11 @@ from integrity_lsp.config import Settings
 from integrity_lsp.findings import Finding
 from integrity_lsp.project.index import ProjectIndex
 from integrity_lsp.project.migrations.history import history_for
+from integrity_lsp.project.migrations.scope import migration_scope
 from integrity_lsp.rules import load_rules
 from integrity_lsp.syntax.files import is_dir, read_source, take_read_warnings
 from integrity_lsp.syntax.source import cpython_tree
+from integrity_lsp.syntax.source import is_migration_path
 from integrity_lsp.syntax.walk import python_files
 
 
@@ -56,6 +58,9 @@ class CheckReport:
     # Files a rule would read that CPython does not parse: not checked (parso would guess
     # at broken code, and a rule that cannot be sure says nothing), and said so.
     syntax_errors: list[Unchecked] = field(default_factory=list)
+    # IL301-IL303 findings left out: in migrations older than the git base (`--since`)
+    old_migration_findings: int = 0
+    migration_base: str = ""  # the git base they are older than ("main", "origin/main")
 
     @property
     def failed(self) -> bool:
@@ -128,8 +133,31 @@ def check_paths(
     if results is not None:
         results.save()
     _add_read_warnings(report)
+    _keep_new_migrations(report, env, named)
     report.findings.sort(key=Finding.sort_key)
     return report
+
+
+def _keep_new_migrations(report: CheckReport, env: Environment, named: set[Path]) -> None:
+    """The history rules report on new migrations only (project.migrations.scope); a migration
+    named on the command line is always reported on. Applied after the cache: which
+    migrations are new changes with git, not with the files' content."""
+    scoped = {code for code, rule in load_rules().items() if rule.new_migrations_only}
+    candidates = [f for f in report.findings if f.code in scoped and is_migration_path(f.path)]
+    if not candidates:
+        return
+    scope = migration_scope(env.root, env.settings)
+    if scope.changes is not None:
+        report.migration_base = scope.changes.base_name
+    if scope.problem is not None:
+        report.errors.append(scope.problem)
+    left_out = {
+        id(finding)
+        for finding in candidates
+        if not scope.reports_on(finding.path) and Path(os.path.realpath(finding.path)) not in named
+    }
+    report.old_migration_findings = len(left_out)
+    report.findings = [f for f in report.findings if id(f) not in left_out]
 
 
 def _add_read_warnings(report: CheckReport) -> None:

@@ -210,5 +210,10 @@ def _run(
 def _take(report: CheckReport, result: RunResult, console: Console) -> None:
     for line in report.errors:
         console.warning(line, even_quiet=report.failed)
+    if report.old_migration_findings:
+        console.info(
+            f"integrity-lsp: {report.old_migration_findings} finding(s) in migrations older "
+            f"than {report.migration_base} not shown; --all-migrations shows them"
+        )
     result.unchecked.extend(report.syntax_errors)
     result.failed = result.failed or report.failed

@@ -74,6 +74,8 @@ class FieldClasses:
         ancestor = dict(self.ancestors).get(record.field_class)
         if ancestor is not None:
             record = replace(record, django_class=ancestor)
+            if ancestor == "NullBooleanField":  # its __init__ sets null=True
+                record = replace(record, null=True)
         options = dict(self.by_name).get(record.field_class)
         if options is None:
             return record
@@ -83,14 +85,24 @@ class FieldClasses:
             return record
         return replace(
             record,
-            null=merged.get("null") == "True",
-            blank=merged.get("blank") == "True",
-            unique=merged.get("unique") == "True",
-            primary_key=merged.get("primary_key") == "True",
+            null=_truthy(merged.get("null")),
+            blank=_truthy(merged.get("blank")),
+            unique=_truthy(merged.get("unique")),
+            primary_key=_truthy(merged.get("primary_key")),
             default=merged.get("default"),
             db_default=merged.get("db_default"),
             options=tuple(merged.items()),
         )
+
+
+def _truthy(source: str | None) -> bool:
+    """An option's source as Django's `if self.null:` reads it (`"True"` and `'True'` alike)."""
+    if source is None:
+        return False
+    try:
+        return bool(ast.literal_eval(source))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
 
 
 def may_define_field_class(text: str) -> bool:

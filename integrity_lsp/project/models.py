@@ -36,6 +36,7 @@ from integrity_lsp.syntax.declarations import (
     source,
     split_call,
     string_value,
+    truthy_value,
 )
 
 # `*Field` classes that add no column of their own.
@@ -262,10 +263,11 @@ def parse_field(name: str, call_node: Any, path: Path) -> ParsedField | None:
         name=name,
         field_class=field_class,
         ref=SourceRef(path, _field_span(call_node)),
-        unique=bool_value(keywords.get("unique")) is True,
-        null=bool_value(keywords.get("null")) is True,
-        blank=bool_value(keywords.get("blank")) is True,
-        primary_key=bool_value(keywords.get("primary_key")) is True,
+        # Options as Django evaluates them: `null="True"` is true (truthiness, not `is True`).
+        unique=truthy_value(keywords.get("unique")) is True,
+        null=truthy_value(keywords.get("null")) is True or field_class == "NullBooleanField",
+        blank=truthy_value(keywords.get("blank")) is True,
+        primary_key=truthy_value(keywords.get("primary_key")) is True,
         default=source(keywords["default"]) if "default" in keywords else None,
         db_default=source(keywords["db_default"]) if "db_default" in keywords else None,
         db_column=string_value(keywords.get("db_column")),

@@ -140,6 +140,18 @@ def string_value(node: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def truthy_value(node: Any) -> bool | None:
+    """An option as Django's `if self.null:` reads it: `null="True"` (any non-empty string) and
+    `null=1` are true, `null=0` and `null=None` false; None when the value is not a literal."""
+    value = literal(node)
+    if value is _Unknown:
+        return None
+    try:
+        return bool(value)
+    except Exception:  # a literal whose truth cannot be asked: treat as unknown
+        return None
+
+
 def bool_value(node: Any) -> bool | None:
     value = literal(node)
     return value if isinstance(value, bool) else None

@@ -13,6 +13,7 @@ from pytest_lsp import client_capabilities
 
 from integrity_lsp.server.convert import edits_of
 from integrity_lsp.server.documents import uri_to_path
+from tests.helpers import EXAMPLES_NEW_MIGRATIONS, commit_all_but
 from tests.server.conftest import PUBLISHED, Session
 
 EXPECT = re.compile(r"#\s*expect:\s*(IL\d{3}(?:\s*,\s*IL\d{3})*)")
@@ -96,6 +97,8 @@ async def test_pull_client_with_refresh_support_is_asked_to_pull_again(examples:
 async def test_a_fix_that_creates_a_migration_is_one_edit_with_create_file(
     examples: Session,
 ) -> None:
+    # The branch adds the migration: a fix edits only migrations that cannot have been applied.
+    commit_all_but(examples.root, *EXAMPLES_NEW_MIGRATIONS)
     await examples.initialize()
     uri = examples.open("shop/migrations/0006_alter_product_barcode.py")
     found = await examples.diagnostics(uri, lambda d: any(x.code == "IL302" for x in d))

@@ -363,14 +363,22 @@ class _Reader:
             return {"data_models": frozenset(), "data_names": frozenset()}
         if function is None:
             return {"data_models": None, "data_names": None}
-        return {"data_models": function_models(function), "data_names": mentioned(function)}
+        names = mentioned(function)
+        if "call_command" in names:  # a management command: what it touches is not known
+            return {"data_models": None, "data_names": None}
+        return {"data_models": function_models(function), "data_names": _row_effect(names)}
 
     def _op_RunSQL(self, positional: list[Any], kw: dict[str, Any]) -> dict[str, Any]:
         sql = literal(self._arg(positional, kw, 0, "sql"))
         if isinstance(sql, (list, tuple)):
             sql = "\n".join(str(part) for part in sql)
         state = self.operations(kw.get("state_operations"))
-        names = frozenset(re.findall(r"\w+", sql.lower())) if isinstance(sql, str) else None
+        names = None
+        if isinstance(sql, str):
+            names = frozenset(re.findall(r"\w+", sql.lower()))
+            if EMPTIES_TABLE_SQL.search(sql):
+                names |= {EVERY_ROW}
+            names = _row_effect(names)
         return {
             "sql": sql if isinstance(sql, str) else None,
             "nested": tuple(state),
@@ -398,14 +406,43 @@ class _Reader:
         return self.functions.get(dotted) if dotted is not None else None
 
 
+# A data step's words: EVERY_ROW when it deletes every row of the models it reaches (then no
+# row is left to be NULL or duplicated), and the words that say it changes existing rows.
+EVERY_ROW = "<every row>"
+CHANGES_ROWS = frozenset(
+    {"delete", "update", "save", "bulk_update", "update_or_create", "truncate", "execute"}
+    | {"cursor", "raw", "raise", EVERY_ROW}  # raise: a gate that stops on the rows it finds
+)
+EMPTIES_TABLE_CODE = re.compile(r"\.objects\s*\.\s*(?:all\s*\(\s*\)\s*\.\s*)?delete\s*\(\s*\)")
+EMPTIES_TABLE_SQL = re.compile(
+    r"\btruncate\b|\bdelete\s+from\s+[\w\"`.]+\s*(?:;|$)", re.IGNORECASE | re.MULTILINE
+)
+
+
+def _row_effect(names: frozenset[str]) -> frozenset[str]:
+    """No words at all for a step that only creates rows (or reads them): it can neither fill
+    the NULLs nor remove the duplicates of rows that exist (it may have made them)."""
+    return names if names & CHANGES_ROWS else frozenset()
+
+
 def mentioned(function: Any) -> frozenset[str]:
-    """Identifiers and the words of strings in a function (lower-case)."""
+    """Identifiers and the words of strings in a function (lower-case); a lookup such as
+    `code__isnull` also names `code`; EVERY_ROW when it deletes all rows of a model."""
     found: set[str] = set()
     for node in walk(function):
-        if node.type == "name":
-            found.add(str(node.value).lower())
+        if node.type == "keyword" and node.value == "raise":
+            found.add("raise")
+        elif node.type == "name":
+            name = str(node.value).lower()
+            found.add(name)
+            if "__" in name.strip("_"):
+                found.update(part for part in name.split("__") if part)
         elif node.type in ("string", "fstring_string"):
-            found.update(re.findall(r"\w+", str(node.value).lower()))
+            words = re.findall(r"\w+", str(node.value).lower())
+            found.update(words)
+            found.update(part for word in words if "__" in word for part in word.split("__"))
+    if EMPTIES_TABLE_CODE.search(function.get_code()):
+        found.add(EVERY_ROW)
     return frozenset(found)
 
 
@@ -414,7 +451,13 @@ def function_models(function: Any) -> frozenset[tuple[str, str]] | None:
     raw SQL (then any table may be touched)."""
     found: set[tuple[str, str]] = set()
     for node in walk(function):
-        if node.type == "name" and node.value in ("execute", "cursor", "raw", "RunSQL"):
+        if node.type == "name" and node.value in (
+            "execute",
+            "cursor",
+            "raw",
+            "RunSQL",
+            "call_command",
+        ):
             return None
         if node.type != "trailer" or node.children[0].value != "(":
             continue

@@ -21,6 +21,7 @@ from integrity_lsp.project.migrations.graph import (
     MigrationKey,
     Operation,
 )
+from integrity_lsp.project.migrations.reader import EVERY_ROW
 from integrity_lsp.project.records import ConstraintRecord, FieldRecord, SourceRef
 
 APP_WIDE = "*"  # the model key of "every model of the app" for unknown-marking
@@ -31,6 +32,7 @@ class FieldState:
     record: FieldRecord
     ref: SourceRef  # the last operation that set it
     added_at: int  # sequence number of the operation that created the column
+    former_names: tuple[str, ...] = ()  # before RenameField: a backfill may use them
 
 
 @dataclass(frozen=True)
@@ -90,12 +92,14 @@ class ModelState:
     def data_step_between(self, start: int, end: int, fields: Iterable[str]) -> bool:
         """A data step after `start` and before `end` whose code may touch these fields (it
         mentions one of them, its column or attname, or cannot be read)."""
-        words: set[str] = set()
+        words: set[str] = {EVERY_ROW}
         for name in fields:
             words.add(name.lower())
             state = self.field(name)
             if state is not None:
                 words.update((state.record.attname.lower(), state.record.column.lower()))
+                for former in state.former_names:  # filled under its old name, then renamed
+                    words.update((former.lower(), f"{former.lower()}_id"))
         return any(
             start < step < end and (names is None or names & words)
             for step, names in self.data_steps
@@ -224,8 +228,10 @@ def _add_field(model: ModelState, op: Operation, ref: SourceRef, seq: int) -> Mo
         return replace(model, unknown=f"{op.kind} not understood")
     record = op.field if op.preserve_default else replace(op.field, default=None)
     previous = model.fields.get(op.name)
-    added_at = previous.added_at if previous is not None and op.kind == "AlterField" else seq
-    fields = {**model.fields, op.name: FieldState(record, ref, added_at)}
+    added_at, former = seq, tuple[str, ...]()
+    if previous is not None and op.kind == "AlterField":
+        added_at, former = previous.added_at, previous.former_names
+    fields = {**model.fields, op.name: FieldState(record, ref, added_at, former)}
     return replace(model, fields=fields)
 
 
@@ -242,7 +248,8 @@ def _rename_field(model: ModelState, op: Operation, ref: SourceRef, seq: int) ->
     fields: dict[str, FieldState] = {}
     for name, f in model.fields.items():
         if name == old:
-            fields[new] = FieldState(replace(f.record, name=new), ref, f.added_at)
+            renamed = replace(f.record, name=new)
+            fields[new] = FieldState(renamed, ref, f.added_at, (*f.former_names, old))
         else:
             fields[name] = f
     together = tuple(tuple(new if n == old else n for n in t) for t in model.unique_together)
@@ -311,11 +318,29 @@ def _data_step(state: AppState, op: Operation, sequence: int) -> None:
         touched = {APP_WIDE}
     else:
         touched = {model for app, model in op.data_models if app == state.label}
+    if touched is not None and APP_WIDE not in touched and op.data_names:
+        touched |= _reached_backwards(state, touched, op.data_names)
     for key in list(state.models):
         if APP_WIDE in (touched or ()) or key in (touched or ()):
             model = state.models[key]
             step = (sequence, op.data_names)
             state.models[key] = replace(model, data_steps=(*model.data_steps, step))
+
+
+def _reached_backwards(state: AppState, reached: set[str], names: frozenset[str]) -> set[str]:
+    """Models the code reaches through a reverse relation of a model it got: `author.book_set`
+    or the ForeignKey's `related_name`."""
+    found = set()
+    for key, model in state.models.items():
+        for field_state in model.fields.values():
+            record = field_state.record
+            target = (record.related_model or "").lower().rpartition(".")[2]
+            if not record.is_foreign_key or target not in reached:
+                continue
+            related = dict(record.options).get("related_name", "").strip("\"'").lower()
+            if f"{key}_set" in names or (related and related in names):
+                found.add(key)
+    return found
 
 
 def _sql_models(state: AppState, op: Operation) -> set[str]:

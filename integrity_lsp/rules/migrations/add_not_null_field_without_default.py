@@ -32,6 +32,12 @@ directly on the migration creating the model: makemigrations never writes such a
 for a table that already exists (it asks for a one-off default), so both came from one run —
 the split initial migrations of Django 1.7 and 1.8, before `initial = True`.
 
+`check` reports it only in migrations that are new relative to the git base (the merge-base of
+HEAD with the default branch, or with `--since REF`): untracked, changed, or added since. A
+migration applied years ago is history; `--all-migrations` (or `migrations-since = "all"`)
+checks them all, and outside git every migration is checked. The editor checks every open
+migration.
+
 ## Example
 ```python
 migrations.AddField(
@@ -54,10 +60,14 @@ then `AlterField` it to NOT NULL.
 
 ## Fix safety
 Unsafe. The recipe fix adds `null=True` to this `AddField` and writes two new migration files
-after it (a `RunPython` backfill using `apps.get_model`, whose value you must choose, and an
-`AlterField` back to the field as written); migrations that depended on this one are rewired to
-depend on the last new one. On Django ≥ 5.0 a second fix adds a `db_default=` to the field in the
-migration and in models.py; it changes what inserts without a value store.
+after it (a `RunPython` backfill using `apps.get_model` that fills only the NULL rows, with a
+placeholder you must check — `0`, `False`, `""` — or, where none fits, a stub that stops the
+migration with a message naming the column; and an `AlterField` back to the field as written);
+new migrations that depended on this one are rewired to depend on the last new one. On Django ≥
+5.0 a second fix adds a `db_default=` to the field in the migration and in models.py; it changes
+what inserts without a value store. A fix never edits a migration that may already be applied
+(committed before the git base; outside git, one another migration depends on): a database that
+ran it would refuse the next `migrate`. Such a finding comes without a fix.
 
 ## References
 - [Migrations that add unique fields / non-nullable fields](https://docs.djangoproject.com/en/stable/howto/writing-migrations/)
@@ -128,4 +138,4 @@ def check(ctx: Context) -> Iterator[Finding]:
         )
 
 
-register(CODE, NAME, doc=__doc__, check_file=check, words=("AddField",))
+register(CODE, NAME, doc=__doc__, check_file=check, words=("AddField",), new_migrations_only=True)

@@ -6,6 +6,11 @@ either after the flagged one (the three-step recipe: nullable column, `RunPython
 it (a `RunPython` dedupe or backfill in its own file, which the flagged migration then depends
 on). Data and schema changes stay in separate files: PostgreSQL refuses to alter a table with
 pending trigger events in the transaction that changed its rows.
+
+Every fix edits only migrations that cannot have been applied (`project.migrations.scope`:
+new relative to the git base; outside git, a leaf): the flagged one, and for the recipe the new
+migrations that depend on it. Otherwise it is not offered: a database that applied an edited
+migration would refuse the next `migrate`, or never run the inserted step.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from integrity_lsp.findings import Applicability, Edit, Fix, Span
 from integrity_lsp.project.migrations.columns import EMPTY_STRING_COLUMN_CLASSES
 from integrity_lsp.project.migrations.graph import MigrationKey, Operation, dependents
 from integrity_lsp.project.migrations.history import MigrationContext, history_for
+from integrity_lsp.project.migrations.scope import may_rewrite
 from integrity_lsp.project.migrations.state import ModelState
 from integrity_lsp.project.records import FieldRecord
 from integrity_lsp.syntax.declarations import call_arguments, split_call
@@ -34,7 +40,7 @@ def placeholder_value(record: FieldRecord) -> str | None:
     """A neutral value for existing rows, by field class; None when there is none to suggest."""
     if INTEGER_CLASSES.match(record.field_class):
         return "0"
-    if record.field_class in ("BooleanField",):
+    if record.field_class in ("BooleanField", "NullBooleanField"):
         return "False"
     if record.field_class in EMPTY_STRING_COLUMN_CLASSES - {"BinaryField"}:
         return '""'
@@ -170,9 +176,17 @@ def _fill_function(
         module = default.rsplit(".", 1)[0]
         return (
             head
-            + f"    # Every row got the same {name} when the column was added: give each its own.\n"
-            + f"    for row in {cls}.objects.all():\n"
+            + f"    # The column was added with one {name} for every row: the first row keeps it,\n"
+            + "    # every other row sharing a value (or NULL) gets its own. Unique values stay.\n"
+            + "    seen = set()\n"
+            + f'    for row in {cls}.objects.order_by("pk"):\n'
+            + f"        if row.{name} is not None and row.{name} not in seen:\n"
+            + f"            seen.add(row.{name})\n"
+            + "            continue\n"
             + f"        row.{name} = {default}()\n"
+            + f"        while row.{name} in seen:\n"
+            + f"            row.{name} = {default}()\n"
+            + f"        seen.add(row.{name})\n"
             + f'        row.save(update_fields=["{name}"])\n',
             [f"import {module}"],
         )
@@ -191,6 +205,12 @@ def _fill_function(
         + f"    {cls}.objects.filter({name}__isnull=True).update({name}={value})\n",
         [],
     )
+
+
+def _editable(ctx: Context, path: Path) -> bool:
+    """A fix edits only a migration that cannot have been applied (project.migrations.scope)."""
+    migrations = history_for(ctx.env.index).all_migrations().values()
+    return may_rewrite(ctx.env.root, ctx.env.settings, path, migrations)
 
 
 def _new_file(context: MigrationContext, name: str, content: str) -> Edit:
@@ -224,6 +244,9 @@ def three_step_fix(
     if record is None or field_call is None or not context.squashed:
         return None
     app, migration = context.app.label, context.migration
+    rewired = dependents(history_for(ctx.env.index).all_migrations().values(), migration.key)
+    if not all(_editable(ctx, path) for path in [migration.path, *(m.path for m, _ in rewired)]):
+        return None
     path, text = ctx.file.path, ctx.file.text
     drop = ("unique",) if unique else ()
     edits = _keyword_edits(path, text, field_call, {"null": "True"}, drop)
@@ -269,6 +292,8 @@ def db_default_fix(
     record, field_call = operation.field, _field_call(operation)
     if version is None or version < (5, 0) or record is None or field_call is None:
         return None
+    if not _editable(ctx, context.migration.path):
+        return None
     value = placeholder_value(record)
     if value is None:
         return None
@@ -301,6 +326,8 @@ def data_step_before_fix(
     migration = context.migration
     deps_node = _dependencies_node(ctx.file.tree)
     if deps_node is None or not context.squashed or not columns:
+        return None
+    if not _editable(ctx, migration.path):
         return None
     app, cls = context.app.label, model.name
     kind = "backfill" if backfill is not None else "dedupe"

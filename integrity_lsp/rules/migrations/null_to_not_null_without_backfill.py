@@ -19,6 +19,12 @@ A model created in the same migration starts empty and is never reported; neithe
 migration marked `initial = True` (part of the app's first makemigrations run) and models whose
 state the migrations do not tell (after RunSQL or SeparateDatabaseAndState).
 
+`check` reports it only in migrations that are new relative to the git base (the merge-base of
+HEAD with the default branch, or with `--since REF`): untracked, changed, or added since. A
+migration applied years ago is history; `--all-migrations` (or `migrations-since = "all"`)
+checks them all, and outside git every migration is checked. The editor checks every open
+migration.
+
 ## Example
 ```python
 migrations.AlterField(
@@ -40,11 +46,15 @@ migrations.AlterField(
 ```
 
 ## Fix safety
-Unsafe. The fix writes a `RunPython` backfill migration (with `apps.get_model`) placed before this
-one, whose value you must choose. For numbers, booleans and text it sets a neutral placeholder
-(`0`, `False`, `""`) on the NULL rows. For other fields (a `ForeignKey`, a date, …) it is a stub:
-it raises `RuntimeError("choose the <field> of existing <Model> rows here")` while NULL rows
-exist, so the migration stops, on every database, until you write the backfill.
+Unsafe. The fix writes a `RunPython` backfill migration (with `apps.get_model`) placed before
+this one, whose value you must choose. For numbers, booleans and text it sets a neutral
+placeholder (`0`, `False`, `""`) on the NULL rows. For other fields (a `ForeignKey`, a date, …)
+it is a stub: it raises `RuntimeError("choose the <field> of existing <Model> rows here")` while
+NULL rows exist, so the migration stops, on every database, until you write the backfill. It
+touches only NULL rows. The new migration takes this one's `dependencies`, and this one (new, so
+not yet applied anywhere) depends on it. A fix never edits a migration that may already be
+applied (committed before the git base; outside git, one another migration depends on): a
+database that ran it would refuse the next `migrate`. Such a finding comes without a fix.
 
 ## References
 - [AlterField](https://docs.djangoproject.com/en/stable/ref/migration-operations/#alterfield)
@@ -103,4 +113,4 @@ def check(ctx: Context) -> Iterator[Finding]:
         )
 
 
-register(CODE, NAME, doc=__doc__, check_file=check, words=("AlterField",))
+register(CODE, NAME, doc=__doc__, check_file=check, words=("AlterField",), new_migrations_only=True)

@@ -19,6 +19,12 @@ unconditional constraint already kept unique (a subset of the new one), function
 `UniqueConstraint`s (their columns are expressions), models whose state the migrations do not
 tell (after RunSQL or SeparateDatabaseAndState).
 
+`check` reports it only in migrations that are new relative to the git base (the merge-base of
+HEAD with the default branch, or with `--since REF`): untracked, changed, or added since. A
+migration applied years ago is history; `--all-migrations` (or `migrations-since = "all"`)
+checks them all, and outside git every migration is checked. The editor checks every open
+migration.
+
 ## Example
 ```python
 migrations.AlterField(
@@ -44,8 +50,11 @@ class Migration(migrations.Migration):
 Unsafe. The fix writes that migration (keeping the lowest pk of each group of duplicates and
 deleting the others: a comment says what you must decide) and adds it to this migration's
 `dependencies`. For `AddField(unique=True)` with a callable default it writes the recipe of the
-Django docs instead: add the column nullable and not unique, give every row its own value in a
-`RunPython`, then `AlterField` to the field as written.
+Django docs instead: add the column nullable and not unique, give every row that shares its
+value with an earlier row (or is NULL) its own value in a `RunPython` — values already unique
+are kept — then `AlterField` to the field as written. A fix never edits a migration that may
+already be applied (committed before the git base; outside git, one another migration depends
+on): a database that ran it would refuse the next `migrate`. Such a finding comes without a fix.
 
 ## References
 - [Migrations that add unique fields](https://docs.djangoproject.com/en/stable/howto/writing-migrations/#migrations-that-add-unique-fields)
@@ -191,4 +200,5 @@ register(
     doc=__doc__,
     check_file=check,
     words=("AddField", "AlterField", "AlterUniqueTogether", "AddConstraint"),
+    new_migrations_only=True,
 )

@@ -15,7 +15,9 @@ import pytest
 from integrity_lsp.analysis.edits import compiles
 from integrity_lsp.checker import check_paths, check_source
 from tests.helpers import (
+    EXAMPLES_NEW_MIGRATIONS,
     SITE_SETTINGS,
+    commit_all_but,
     copy_project,
     created_files,
     environment,
@@ -237,6 +239,7 @@ def test_a_field_class_that_fixes_null_makes_the_column_nullable(tmp_path: Path)
 
 def test_il301_three_step_recipe(tmp_path: Path) -> None:
     root = copy_project("examples", tmp_path)
+    commit_all_but(root, *EXAMPLES_NEW_MIGRATIONS)
     path, fix = first_unsafe_fix(
         root, "shop/migrations/0004_product_weight_grams_description.py", "IL301"
     )
@@ -260,6 +263,7 @@ def test_il301_three_step_recipe(tmp_path: Path) -> None:
 
 def test_il301_db_default_fix_edits_migration_and_model(tmp_path: Path) -> None:
     root = copy_project("examples", tmp_path)
+    commit_all_but(root, *EXAMPLES_NEW_MIGRATIONS)
     path = root / "shop/migrations/0004_product_weight_grams_description.py"
     findings = check_source(path.read_text(encoding="utf-8"), path, environment(root))
     fix = next(
@@ -270,3 +274,62 @@ def test_il301_db_default_fix_edits_migration_and_model(tmp_path: Path) -> None:
         ("0004_product_weight_grams_description.py", "db_default=0"),
         ("catalog.py", "db_default=0"),
     }
+
+
+def test_il301_offers_no_fix_on_a_migration_that_may_be_applied(tmp_path: Path) -> None:
+    """Committed on the default branch, or (outside git) with a migration depending on it:
+    a database may have applied it, and an edit would break its next `migrate`."""
+    outside_git = copy_project("examples", tmp_path / "plain")
+    committed = copy_project("examples", tmp_path / "git")
+    commit_all_but(committed)
+    for root in (outside_git, committed):
+        path = root / "shop/migrations/0004_product_weight_grams_description.py"
+        findings = check_source(path.read_text(encoding="utf-8"), path, environment(root))
+        assert [f.fixes for f in findings if f.code == "IL301"] == [()]
+
+
+ITEM_MODEL = """\
+from django.db import models
+
+
+class Item(models.Model):
+    name = models.CharField(max_length=50)
+"""
+
+
+def _codes_of_second_migration(tmp_path: Path, operations: str) -> list[str]:
+    second = (
+        "from django.db import migrations, models\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        '    dependencies = [("shop", "0001_initial")]\n'
+        f"    operations = [\n{textwrap.indent(textwrap.dedent(operations), ' ' * 8)}    ]\n"
+    )
+    write_app(
+        tmp_path,
+        "shop",
+        {
+            "models.py": ITEM_MODEL,
+            "migrations/0001_initial.py": initial_migration(
+                ("Item", '("name", models.CharField(max_length=50))')
+            ),
+            "migrations/0002_more.py": second,
+        },
+    )
+    path = tmp_path / "shop/migrations/0002_more.py"
+    return [f.code for f in check_source(second, path, environment(tmp_path))]
+
+
+@pytest.mark.parametrize(
+    ("field", "reported"),
+    [
+        ("models.IntegerField(null='True')", False),  # Django: `if self.null` -> true
+        ("models.IntegerField(null=1)", False),
+        ("models.NullBooleanField()", False),  # nullable by construction
+        ("models.IntegerField(null='')", True),
+        ("models.IntegerField(null=0)", True),
+        ("models.BooleanField()", True),
+    ],
+)
+def test_null_is_read_as_django_evaluates_it(tmp_path: Path, field: str, reported: bool) -> None:
+    operation = f'migrations.AddField(model_name="item", name="extra", field={field}),\n'
+    assert ("IL301" in _codes_of_second_migration(tmp_path, operation)) is reported

@@ -7,6 +7,8 @@ from pathlib import Path
 from integrity_lsp.analysis.edits import compiles
 from integrity_lsp.checker import check_source
 from tests.helpers import (
+    EXAMPLES_NEW_MIGRATIONS,
+    commit_all_but,
     copy_project,
     created_files,
     environment,
@@ -58,6 +60,7 @@ def test_a_unique_set_over_a_column_just_added_as_null_is_not_reported(tmp_path:
 
 def test_il302_dedupe_before(tmp_path: Path) -> None:
     root = copy_project("examples", tmp_path)
+    commit_all_but(root, *EXAMPLES_NEW_MIGRATIONS)
     path, fix = first_unsafe_fix(root, "shop/migrations/0006_alter_product_barcode.py", "IL302")
     own = [e for e in fix.edits if e.path == path]
     assert [e.content for e in own] == ['\n        ("shop", "0006_dedupe_product_barcode"),']
@@ -70,6 +73,7 @@ def test_il302_dedupe_before(tmp_path: Path) -> None:
 
 def test_il302_unique_add_field_regenerates_values(tmp_path: Path) -> None:
     root = copy_project("examples", tmp_path)
+    commit_all_but(root, *EXAMPLES_NEW_MIGRATIONS)
     path, fix = first_unsafe_fix(root, "accounts/migrations/0003_profile_referral_code.py", "IL302")
     files = created_files(fix)
     regenerate = files["0003_backfill_profile_referral_code.py"]

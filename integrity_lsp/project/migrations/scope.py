@@ -1,0 +1,88 @@
+"""Which migrations are new: the ones the history rules report on, and the only ones a fix edits.
+
+Teams lint the migrations they are adding, not the ones applied years ago (where the hazard is
+long gone). `migrations-since` (`check --since REF`, `--all-migrations`) chooses:
+
+- unset (`auto`): migrations new relative to the merge-base of HEAD with the default branch
+  (see `project.vcs`): untracked, changed in the work tree or index, or added by commits since;
+- a git ref: the same, relative to the merge-base of HEAD with that ref;
+- `all`: every migration.
+
+Outside git (no work tree, git not installed, no default branch) every migration is reported.
+
+A fix never edits a migration that may already be applied: a database that applied it would
+refuse the next `migrate` (`InconsistentMigrationHistory`) or never run the new step. With git,
+a fix edits only new migrations (relative to the same base; with `all`, to the default branch).
+Outside git only a leaf migration (one no other migration depends on) counts as new.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from integrity_lsp.config import Settings
+from integrity_lsp.project.migrations.graph import MigrationFile
+from integrity_lsp.project.vcs import ChangedFiles, changed_files
+
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class MigrationScope:
+    """The answer for one project root and its settings."""
+
+    every_migration: bool  # report on all of them
+    changes: ChangedFiles | None  # None: git cannot tell
+    problem: str | None = None  # a `migrations-since` ref git does not know
+
+    def reports_on(self, path: Path) -> bool:
+        if self.every_migration or self.changes is None:
+            return True
+        return self.changes.is_new(path)
+
+
+def migration_scope(root: Path, settings: Settings) -> MigrationScope:
+    since = settings.migrations_since
+    if since == ALL:
+        return MigrationScope(True, None)
+    changes = changed_files(root, since)
+    if changes is None and since is not None and changed_files(root, None) is not None:
+        problem = (
+            f"migrations-since {since!r}: git knows no such commit; every migration is checked"
+        )
+        return MigrationScope(False, None, problem)
+    return MigrationScope(False, changes)
+
+
+def may_rewrite(
+    root: Path, settings: Settings, path: Path, migrations: Iterable[MigrationFile]
+) -> bool:
+    """Whether a fix may edit the migration at `path` (it cannot have been applied anywhere
+    that matters): new relative to the git base, else (outside git) a leaf."""
+    since = settings.migrations_since
+    changes = changed_files(root, None if since in (None, ALL) else since)
+    if changes is not None:
+        return changes.is_new(path)
+    return is_leaf(path, migrations)
+
+
+def is_leaf(path: Path, migrations: Iterable[MigrationFile]) -> bool:
+    """No migration depends on this one (explicitly, through `__latest__` of its app, or by its
+    own `run_before`), and no squashed migration replaces it."""
+    everything = list(migrations)
+    where = os.path.abspath(path)
+    own = next((m for m in everything if os.path.abspath(m.path) == where), None)
+    if own is None or own.run_before:
+        return False
+    for other in everything:
+        if own.key in other.replaces:
+            return False
+        for dependency in other.dependencies:
+            if (dependency.app_label, dependency.name) == own.key:
+                return False
+            if dependency.app_label == own.app_label and dependency.name == "__latest__":
+                return False
+    return True

@@ -1,0 +1,152 @@
+"""What counts as the data step before IL302's unique and IL303's NOT NULL: steps that fill,
+dedupe or empty the existing rows do (in every shape teams write them); a step that only creates
+rows, or touches another model, does not."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from integrity_lsp.checker import check_source
+from tests.helpers import environment, write_app
+
+MODELS = """\
+from django.db import models
+
+
+class Item(models.Model):
+    code = models.CharField(max_length=20, null=True)
+
+
+class Tag(models.Model):
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="labels")
+    text = models.CharField(max_length=20, null=True)
+"""
+INITIAL = """\
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = []
+    operations = [
+        migrations.CreateModel(
+            name="Item",
+            fields=[
+                ("id", models.AutoField(primary_key=True)),
+                ("{name}", models.CharField(max_length=20, null=True)),
+            ],
+        ),
+        migrations.CreateModel(
+            name="Tag",
+            fields=[
+                ("id", models.AutoField(primary_key=True)),
+                ("item", models.ForeignKey(on_delete=models.CASCADE, related_name="labels", to="shop.item")),
+                ("text", models.CharField(max_length=20, null=True)),
+            ],
+        ),
+    ]
+"""
+DATA = """\
+from django.core.management import call_command
+from django.db import migrations
+
+
+def step(apps, schema_editor):
+    Item = apps.get_model("shop", "Item")
+    Tag = apps.get_model("shop", "Tag")
+{body}
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.RunPython(step, migrations.RunPython.noop)]
+"""
+LAST = """\
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0002_data")]
+    operations = [
+{operations}    ]
+"""
+MAKE_NOT_NULL = (
+    '        migrations.AlterField(model_name="item", name="code", '
+    "field=models.CharField(max_length=20)),\n"
+)
+MAKE_UNIQUE = (
+    '        migrations.AlterField(model_name="item", name="code", '
+    "field=models.CharField(max_length=20, null=True, unique=True)),\n"
+)
+RENAME = '        migrations.RenameField(model_name="item", old_name="old_code", new_name="code"),\n'
+
+
+def codes(tmp_path: Path, body: str, operations: str, first_name: str = "code") -> list[str]:
+    last = LAST.format(operations=operations)
+    write_app(
+        tmp_path,
+        "shop",
+        {
+            "models.py": MODELS,
+            "migrations/0001_initial.py": INITIAL.format(name=first_name),
+            "migrations/0002_data.py": DATA.format(body=textwrap.indent(body, "    ")),
+            "migrations/0003_last.py": last,
+        },
+    )
+    path = tmp_path / "shop/migrations/0003_last.py"
+    return [f.code for f in check_source(last, path, environment(tmp_path))]
+
+
+BACKFILLS = {
+    "update": 'Item.objects.filter(code__isnull=True).update(code="")\n',
+    "delete the NULL rows": "Item.objects.filter(code__isnull=True).delete()\n",
+    "empty the table": "Item.objects.all().delete()\n",
+    "a management command": 'call_command("fill_codes")\n',
+    "a reverse relation": (
+        "for tag in Tag.objects.all():\n"
+        "    tag.item.code = tag.text\n"
+        "    tag.item.save()\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("body", BACKFILLS.values(), ids=BACKFILLS.keys())
+def test_a_backfill_before_not_null(tmp_path: Path, body: str) -> None:
+    assert "IL303" not in codes(tmp_path, body, MAKE_NOT_NULL)
+
+
+def test_a_backfill_under_the_old_name_before_rename_field(tmp_path: Path) -> None:
+    body = 'Item.objects.filter(old_code__isnull=True).update(old_code="")\n'
+    assert "IL303" not in codes(tmp_path, body, RENAME + MAKE_NOT_NULL, first_name="old_code")
+    untouched = 'Item.objects.filter(pk__gt=10).update(pk=1)\n'
+    assert "IL303" in codes(tmp_path, untouched, RENAME + MAKE_NOT_NULL, first_name="old_code")
+
+
+def test_the_backfill_through_the_related_name(tmp_path: Path) -> None:
+    body = 'for item in Item.objects.all():\n    item.labels.filter(text__isnull=True).update(text="")\n'
+    operation = (
+        '        migrations.AlterField(model_name="tag", name="text", '
+        "field=models.CharField(max_length=20)),\n"
+    )
+    assert "IL303" not in codes(tmp_path, body, operation)
+
+
+DEDUPES = {
+    "delete duplicates": 'Item.objects.filter(code="x").exclude(pk=1).delete()\n',
+    "empty the table": "Item.objects.all().delete()\n",
+}
+NOT_DEDUPES = {
+    "only creates rows": 'Item.objects.create(code="x")\nItem.objects.bulk_create([Item(code="x")])\n',
+    "another model": 'Tag.objects.filter(text="x").update(text="")\n',
+}
+
+
+@pytest.mark.parametrize("body", DEDUPES.values(), ids=DEDUPES.keys())
+def test_a_dedupe_before_unique(tmp_path: Path, body: str) -> None:
+    assert "IL302" not in codes(tmp_path, body, MAKE_UNIQUE)
+
+
+@pytest.mark.parametrize("body", NOT_DEDUPES.values(), ids=NOT_DEDUPES.keys())
+def test_not_a_dedupe(tmp_path: Path, body: str) -> None:
+    assert "IL302" in codes(tmp_path, body, MAKE_UNIQUE)

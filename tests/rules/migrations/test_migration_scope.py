@@ -1,0 +1,109 @@
+"""Which migrations IL301-IL303 report on in `check`: the new ones relative to the git base by
+default, `--since REF`, `--all-migrations`; every one outside git."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.helpers import EXAMPLES_NEW_MIGRATIONS, commit_all_but, copy_project
+
+HISTORY = "IL301,IL302,IL303"
+SHOP_0004 = "0004_product_weight_grams_description.py"
+ALL_HAZARDS = [
+    "0003_alter_orderline_unique_together.py",
+    "0003_profile_referral_code.py",
+    SHOP_0004,
+    "0006_alter_product_barcode.py",
+    "0007_alter_product_category.py",
+]
+NEW_HAZARDS = [name for name in ALL_HAZARDS if not name.startswith("0003_alter_orderline")]
+
+
+def check(root: Path, *args: str) -> tuple[list[str], str]:
+    command = [sys.executable, "-m", "integrity_lsp", "check", "--no-cache", "--format", "json"]
+    done = subprocess.run(
+        [*command, "--select", HISTORY, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=root,
+        timeout=300,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    return sorted(Path(f["filename"]).name for f in json.loads(done.stdout)), done.stderr
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_outside_git_every_migration_is_reported(tmp_path: Path) -> None:
+    root = copy_project("examples", tmp_path)
+    assert check(root)[0] == ALL_HAZARDS
+
+
+def test_committed_migrations_are_quiet_and_new_ones_report(tmp_path: Path) -> None:
+    root = copy_project("examples", tmp_path)
+    commit_all_but(root, *EXAMPLES_NEW_MIGRATIONS)
+    found, stderr = check(root)
+    assert found == NEW_HAZARDS  # untracked
+    assert "1 finding(s) in migrations older than main not shown" in stderr
+    assert check(root, "--all-migrations")[0] == ALL_HAZARDS
+    git(root, "add", ".")
+    assert check(root)[0] == NEW_HAZARDS  # staged, not committed: still new
+    git(root, "commit", "-q", "-m", "on main")
+    assert check(root)[0] == []  # on the default branch, everything is applied history
+
+
+def test_a_branch_reports_what_it_adds_since_the_merge_base(tmp_path: Path) -> None:
+    root = copy_project("examples", tmp_path)
+    commit_all_but(root, "shop/migrations/000[4-9]_*.py", "shop/migrations/001*.py")
+    git(root, "checkout", "-q", "-b", "feature")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "the branch's migrations")
+    git(root, "checkout", "-q", "main")
+    (root / "README.md").write_text("main moved on\n", encoding="utf-8")
+    git(root, "commit", "-q", "-am", "main moves on")
+    git(root, "checkout", "-q", "feature")
+    shop = [name for name in NEW_HAZARDS if name != "0003_profile_referral_code.py"]
+    assert check(root)[0] == shop  # merge-base with main, not main's tip
+    assert check(root, "--since", "HEAD")[0] == []
+    assert check(root, "--since", "HEAD~1")[0] == shop
+
+
+def test_a_changed_committed_migration_is_new(tmp_path: Path) -> None:
+    root = copy_project("examples", tmp_path)
+    commit_all_but(root)
+    migration = root / "shop" / "migrations" / SHOP_0004
+    migration.write_text(migration.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert check(root)[0] == [SHOP_0004]
+
+
+def test_a_migration_named_on_the_command_line_is_always_reported(tmp_path: Path) -> None:
+    root = copy_project("examples", tmp_path)
+    commit_all_but(root)
+    assert check(root, f"shop/migrations/{SHOP_0004}")[0] == [SHOP_0004]
+
+
+def test_an_unknown_ref_is_a_warning_and_every_migration_is_reported(tmp_path: Path) -> None:
+    root = copy_project("examples", tmp_path)
+    commit_all_but(root)
+    found, stderr = check(root, "--since", "no-such-branch")
+    assert found == ALL_HAZARDS
+    assert "'no-such-branch': git knows no such commit" in stderr
+
+
+def test_a_ref_that_looks_like_an_option_never_reaches_git(tmp_path: Path) -> None:
+    root = copy_project("examples", tmp_path)
+    commit_all_but(root)
+    found, stderr = check(root, "--since=--output=x")
+    assert "`migrations-since` must be" in stderr
+    assert found == [] and not (root / "x").exists()
