@@ -30,8 +30,7 @@ from integrity_lsp.project.migrations.history import history_for
 from integrity_lsp.project.migrations.scope import migration_scope
 from integrity_lsp.rules import load_rules
 from integrity_lsp.syntax.files import is_dir, read_source, take_read_warnings
-from integrity_lsp.syntax.source import cpython_tree
-from integrity_lsp.syntax.source import is_migration_path
+from integrity_lsp.syntax.source import cpython_tree, is_migration_path
 from integrity_lsp.syntax.walk import python_files
 
 

@@ -2,6 +2,8 @@
 dedupe or empty the existing rows do (in every shape teams write them); a step that only creates
 rows, or touches another model, does not."""
 
+# ruff: noqa: E501 -- migration sources are kept one statement a line
+
 from __future__ import annotations
 
 import textwrap
@@ -79,7 +81,9 @@ MAKE_UNIQUE = (
     '        migrations.AlterField(model_name="item", name="code", '
     "field=models.CharField(max_length=20, null=True, unique=True)),\n"
 )
-RENAME = '        migrations.RenameField(model_name="item", old_name="old_code", new_name="code"),\n'
+RENAME = (
+    '        migrations.RenameField(model_name="item", old_name="old_code", new_name="code"),\n'
+)
 
 
 def codes(tmp_path: Path, body: str, operations: str, first_name: str = "code") -> list[str]:
@@ -104,9 +108,7 @@ BACKFILLS = {
     "empty the table": "Item.objects.all().delete()\n",
     "a management command": 'call_command("fill_codes")\n',
     "a reverse relation": (
-        "for tag in Tag.objects.all():\n"
-        "    tag.item.code = tag.text\n"
-        "    tag.item.save()\n"
+        "for tag in Tag.objects.all():\n    tag.item.code = tag.text\n    tag.item.save()\n"
     ),
 }
 
@@ -119,7 +121,7 @@ def test_a_backfill_before_not_null(tmp_path: Path, body: str) -> None:
 def test_a_backfill_under_the_old_name_before_rename_field(tmp_path: Path) -> None:
     body = 'Item.objects.filter(old_code__isnull=True).update(old_code="")\n'
     assert "IL303" not in codes(tmp_path, body, RENAME + MAKE_NOT_NULL, first_name="old_code")
-    untouched = 'Item.objects.filter(pk__gt=10).update(pk=1)\n'
+    untouched = "Item.objects.filter(pk__gt=10).update(pk=1)\n"
     assert "IL303" in codes(tmp_path, untouched, RENAME + MAKE_NOT_NULL, first_name="old_code")
 
 
