@@ -25,6 +25,7 @@ from integrity_lsp.config import Settings
 from integrity_lsp.explain import Explanation, explain_text, parse_violation
 from integrity_lsp.project.index import ProjectIndex
 from integrity_lsp.project.records import FieldRecord
+from tests.helpers import EXAMPLES_NEW_MIGRATIONS, commit_all_but
 
 from .worker import MYSQL_HOST, MYSQL_PORT, MYSQL_USER, PG_HOST, PG_PORT, PG_USER
 
@@ -104,6 +105,9 @@ class Variant:
 
 def build_variant(key: VariantKey, destination: Path) -> Variant:
     root = copy_examples(destination)
+    # A git repository whose commit is the applied history: the migrations with hazards (and
+    # those after them) are new, the ones IL301-IL303 report on and the only ones fixes edit.
+    commit_all_but(root, *EXAMPLES_NEW_MIGRATIONS, "orders/migrations/000[3-9]_*.py")
     remaining = None
     if key.rule is not None:
         args = ["check", "--fix", "--exit-zero", "--format", "json", "--select", key.rule]
