@@ -45,7 +45,11 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     console = Console(err, quiet=args.quiet, silent=args.silent, verbose=args.verbose)
     if args.add_noqa and (args.fix or args.diff):
         raise UsageError("--add-noqa cannot be combined with --fix or --diff")
-    run_settings = RunSettings(args)
+    try:
+        run_settings = RunSettings(args)
+    except ConfigError as error:  # `--config 'select = ['`: not TOML
+        console.error(str(error))
+        return EXIT_ERROR
     reads_stdin = any(str(path) == "-" for path in args.paths) or (
         args.stdin_filename is not None and not args.paths
     )

@@ -74,7 +74,9 @@ class RunSettings:
                 self.config_file = path.resolve()
             elif "=" in value:
                 table = parse_toml(value, f"--config {value!r}")
-                inline.update(table.get("tool", {}).get(SECTION, table))
+                tool = table.get("tool")
+                nested = tool.get(SECTION) if isinstance(tool, dict) else None
+                inline.update(nested if isinstance(nested, dict) else table)
             else:
                 raise UsageError(f"--config {value!r}: neither a file nor a `KEY = VALUE` setting")
         self.overrides = self._flag_overrides(args, inline)

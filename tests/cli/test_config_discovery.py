@@ -65,6 +65,11 @@ def test_config_takes_a_setting(tmp_path: Path) -> None:
     assert json_check("--config", 'ignore = ["IL101"]', str(tmp_path)) == []
     done = run("check", "--config", "not a setting", str(tmp_path))
     assert done.code == 2 and "neither a file nor" in done.err
+    broken = run("check", "--config", "select = [", str(tmp_path))
+    assert broken.code == 2 and "cannot read configuration" in broken.err
+    assert "internal error" not in broken.err
+    nested = '[tool.integrity-lsp]\nignore = ["IL101"]'
+    assert json_check("--config", nested, str(tmp_path)) == []
 
 
 def test_a_broken_configuration_is_an_error_naming_it(tmp_path: Path) -> None:
