@@ -220,3 +220,31 @@ def test_an_installed_base_with_a_metaclass_of_its_own_leaves_the_fields_unknown
 ) -> None:
     category = _model(venv_project, "Category")
     assert category is not None and not venv_project.fields_known(category)
+
+
+def test_composite_money_fields(build: BuildProject) -> None:
+    index = build(
+        {
+            "shop/__init__.py": "",
+            "shop/models.py": """
+                from django.db import models
+                from djmoney.models.fields import MoneyField
+                from django_prices.models import MoneyField as PricesMoneyField
+
+                class Product(models.Model):
+                    price = MoneyField(max_digits=10, decimal_places=2, default_currency="EUR")
+                    cost = MoneyField(
+                        max_digits=10, decimal_places=2, currency_field_name="cost_in"
+                    )
+
+                class Variant(models.Model):
+                    currency = models.CharField(max_length=3)
+                    price_amount = models.DecimalField(max_digits=10, decimal_places=2)
+                    price = PricesMoneyField(amount_field="price_amount", currency_field="currency")
+            """,
+        }
+    )
+    product, variant = index.get_model("shop.Product"), index.get_model("shop.Variant")
+    assert product is not None and variant is not None
+    assert set(index.local_fields(product)) == {"id", "price", "price_currency", "cost", "cost_in"}
+    assert set(index.local_fields(variant)) == {"id", "currency", "price_amount"}

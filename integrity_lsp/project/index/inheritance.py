@@ -249,7 +249,7 @@ class IndexInheritance(IndexLinker):
     def _compute_local_fields(self, model: ModelRecord) -> dict[str, FieldRecord]:
         key = self._key(model)
         cls = self._link.classes[key][0]
-        fields: dict[str, FieldRecord] = {field.name: field for field in model.fields}
+        fields: dict[str, FieldRecord] = composite_columns(model.fields)
         inherited: set[str] = set()
         parents = self._direct_concrete_parents(model)
         for parent in parents:
@@ -369,6 +369,34 @@ class IndexInheritance(IndexLinker):
         return next(
             (field for field in self._all_fields(model).values() if field.primary_key), None
         )
+
+
+def composite_columns(declared: tuple[FieldRecord, ...]) -> dict[str, FieldRecord]:
+    """The fields as the database has them: django-money's `MoneyField` `price` adds the column
+    `price_currency` (or its `currency_field_name`) beside its amount; django-prices'
+    `MoneyField(amount_field=…, currency_field=…)` is no column at all, only a view of two
+    declared fields."""
+    fields: dict[str, FieldRecord] = {}
+    for field in declared:
+        if not field.field_class.endswith("MoneyField"):  # also imported under another name
+            fields[field.name] = field
+            continue
+        options = dict(field.options)
+        if any(key in options for key in ("amount_field", "net_amount_field")):
+            continue  # django-prices: a composite of the fields it names
+        fields[field.name] = field
+        currency = (options.get("currency_field_name") or "").strip("\"'")
+        name = currency or f"{field.name}_currency"
+        if name not in fields and not any(other.name == name for other in declared):
+            fields[name] = FieldRecord(
+                name=name,
+                field_class="CharField",
+                ref=field.ref,
+                null=field.null,
+                default=options.get("default_currency"),
+                options=(("max_length", "3"), ("auto_created", "True")),
+            )
+    return fields
 
 
 def _c3_merge(sequences: list[tuple[ClassKey, ...]]) -> list[ClassKey]:
