@@ -30,18 +30,19 @@ def _none() -> None:
     return None
 
 
-def root_of(params: types.InitializeParams) -> Path | None:
-    for folder in params.workspace_folders or []:
-        path = uri_to_path(folder.uri)
-        if path is not None:
-            return path
+def folders_of(params: types.InitializeParams) -> list[Path]:
+    """The workspace folders the client sent (else its root)."""
+    folders = [uri_to_path(folder.uri) for folder in params.workspace_folders or []]
+    found = [folder for folder in folders if folder is not None]
+    if found:
+        return found
     if params.root_uri:
         path = uri_to_path(params.root_uri)
         if path is not None:
-            return path
+            return [path]
     if params.root_path:
-        return Path(params.root_path).resolve()
-    return None
+        return [Path(params.root_path).resolve()]
+    return []
 
 
 @guarded(_none)
@@ -49,9 +50,8 @@ async def initialize(ls: IntegrityServer, params: types.InitializeParams) -> Non
     ls.protocol._workspace = safe_workspace(ls.workspace, params)
     ls.client = ClientFeatures.of(params.capabilities)
     ls.config.initialization = params.initialization_options
-    root = root_of(params)
-    if root is not None:
-        ls.project = ls.new_project(root)
+    for folder in folders_of(params):
+        configuration.open_workspace_folder(ls, folder)
     if ls.client.pull_requests:
         diagnostics.register_pull(ls)
     if isinstance(ls.protocol, IntegrityProtocol):
@@ -62,8 +62,31 @@ async def initialize(ls: IntegrityServer, params: types.InitializeParams) -> Non
 async def initialized(ls: IntegrityServer, params: types.InitializedParams) -> None:
     ls.spawn(sync.register_watchers(ls), "registering file watchers")
     ls.spawn(configuration.register_configuration(ls), "registering for configuration changes")
-    if ls.project is not None:
-        await configuration.reload(ls, initial=True)
+    for project in list(ls.projects.values()):
+        ls.spawn(configuration.reload(ls, project, initial=True), "building the project index")
+
+
+@guarded(_none)
+async def did_change_workspace_folders(
+    ls: IntegrityServer, params: types.DidChangeWorkspaceFoldersParams
+) -> None:
+    """A folder added (`add_workspace_folder`, a VS Code multi-root workspace) is its own
+    project; the projects under a removed folder are closed unless a document is open in
+    them."""
+    for removed in params.event.removed:
+        folder = uri_to_path(removed.uri)
+        if folder is None:
+            continue
+        for root, project in list(ls.projects.items()):
+            inside = root == folder or folder in root.parents
+            if inside and not any(ls.project_of(path) is project for path in ls.open_paths):
+                del ls.projects[root]
+                project.close()
+    for added in params.event.added:
+        folder = uri_to_path(added.uri)
+        new = configuration.open_workspace_folder(ls, folder) if folder else None
+        if new is not None:
+            ls.spawn(configuration.reload(ls, new, initial=True), "building the project index")
 
 
 def shutdown(ls: IntegrityServer, params: None) -> None:
@@ -71,8 +94,7 @@ def shutdown(ls: IntegrityServer, params: None) -> None:
     ls.shutdown_received = True
     try:
         ls.diagnostics.cancel_all()
-        if ls.project is not None:
-            ls.project.close()
+        ls.close_projects()
     except Exception:
         ls.log_exception("shutdown")
 
@@ -87,6 +109,7 @@ def create_server() -> IntegrityServer:
     server.feature(types.INITIALIZED)(initialized)
     server.feature(types.SHUTDOWN)(shutdown)
     server.feature(types.EXIT)(exit_)
+    server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)(did_change_workspace_folders)
     for module in (sync, configuration, code_actions, hover, commands):
         module.register(server)
     return server
@@ -104,6 +127,5 @@ def start(tcp: str | None = None) -> int:
         else:
             transport.serve_stdio(server)
     finally:
-        if server.project is not None:
-            server.project.close()
+        server.close_projects()
     return 1 if server.exit_received and not server.shutdown_received else 0

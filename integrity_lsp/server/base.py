@@ -30,6 +30,7 @@ from integrity_lsp.server.convert import FileView, Positions
 from integrity_lsp.server.documents import Snapshot, path_to_uri, split_lines
 from integrity_lsp.server.lifecycle import LifecycleProtocol
 from integrity_lsp.server.project import Project
+from integrity_lsp.server.roots import ProjectRoot, project_root
 from integrity_lsp.syntax import files
 from integrity_lsp.syntax.files import read_project_text, take_read_warnings
 
@@ -162,7 +163,9 @@ class IntegrityServer(LanguageServer):
         `server/diagnostics.DiagnosticsEngine`)."""
         super().__init__("integrity-lsp", __version__, protocol_cls=IntegrityProtocol)
         self.client = ClientFeatures()
-        self.project: Project | None = None
+        self.projects: dict[Path, Project] = {}  # by root: one per Django root in use
+        self._roots: dict[Path, ProjectRoot] = {}  # folder -> the root of its files
+        self._document_projects: dict[Path, Project] = {}  # resolved path -> its project
         self.config = ConfigState()
         self.diagnostics = diagnostics(self)
         self.open_paths: dict[Path, str] = {}  # resolved path -> URI of open documents
@@ -232,16 +235,52 @@ class IntegrityServer(LanguageServer):
             text: str | None = document.source
             version = document.version
         else:
-            text = self.project.read_text(path) if self.project else read_project_text(path)
+            project = self.project_of(path)
+            text = project.read_text(path) if project else read_project_text(path)
             version = None
         lines = split_lines(text or "")
         exists = document is not None or files.exists(path)
         return FileView(uri, Positions(lines, self.workspace.position_codec), version, exists)
 
-    def new_project(self, root: Path) -> Project:
-        project = Project(root)
+    # -- projects -------------------------------------------------------------------------
+
+    def root_of(self, path: Path) -> ProjectRoot:
+        """The project root of a file (`server/roots.py`), remembered per folder."""
+        folder = path.parent
+        root = self._roots.get(folder)
+        if root is None:
+            root = self._roots[folder] = project_root(path)
+        return root
+
+    def project_of(self, path: Path | None) -> Project | None:
+        """The open project `path` belongs to, if it is open."""
+        if path is None:
+            return None
+        known = self._document_projects.get(path)
+        if known is not None and self.projects.get(known.root) is known:
+            return known
+        if path in self.projects:  # a workspace folder itself
+            return self.projects[path]
+        return self.projects.get(self.root_of(path).folder)
+
+    def note_document_project(self, path: Path, project: Project) -> None:
+        """An open document belongs to `project` (found from its name as the editor gives
+        it: a symlink in the project to a file elsewhere stays in the project)."""
+        self._document_projects[path] = project
+
+    def add_project(self, root: ProjectRoot) -> tuple[Project, bool]:
+        """The project for `root`, and whether it is new (its index is still to be built)."""
+        project = self.projects.get(root.folder)
+        if project is not None:
+            return project, False
+        project = Project(root.folder, bounded=root.bounded)
         project.on_change = self.diagnostics.refresh_all
-        return project
+        self.projects[root.folder] = project
+        return project, True
+
+    def close_projects(self) -> None:
+        for project in self.projects.values():
+            project.close()
 
 
 def guarded(default: Callable[[], Any]) -> Callable[[F], F]:

@@ -142,7 +142,7 @@ def _fix_actions(
     preferred = finding.preferred_fix
     actions = []
     for fix in finding.fixes:
-        if not fix.edits or not writable(ls, fix.edits):
+        if not fix.edits or not writable(ls, snapshot, fix.edits):
             continue
         is_preferred = fix is preferred and fix.applicability is Applicability.SAFE
         if ls.client.resolve_edit:
@@ -169,11 +169,11 @@ def _fix_actions(
     return actions
 
 
-def writable(ls: IntegrityServer, edits: Iterable[Edit]) -> bool:
-    """Whether the editor can apply these edits without writing outside the project: every
-    file inside the root (not through a symlink leaving it, not in `.git/`), and new files
-    only where the client can create them."""
-    project = ls.project
+def writable(ls: IntegrityServer, snapshot: Snapshot, edits: Iterable[Edit]) -> bool:
+    """Whether the editor can apply these edits without writing outside the project of the
+    document they are offered for: every file inside the root (not through a symlink leaving
+    it, not in `.git/`), and new files only where the client can create them."""
+    project = ls.project_of(snapshot.path)
     if project is None:
         return False
     for edit in edits:
@@ -205,7 +205,7 @@ def noqa_action(
     ls: IntegrityServer, snapshot: Snapshot, code: str, diagnostic: types.Diagnostic
 ) -> types.CodeAction | None:
     edit = noqa_edit(snapshot, code, diagnostic.range.start.line + 1)
-    if edit is None or not writable(ls, [edit]):
+    if edit is None or not writable(ls, snapshot, [edit]):
         return None
     return convert.code_action(
         f"Disable {code} for this line",
@@ -230,7 +230,7 @@ async def fix_all_action(ls: IntegrityServer, snapshot: Snapshot) -> types.CodeA
     if result is None:
         return None
     edits = fix_all_edits(snapshot, result.findings)
-    if not edits or not writable(ls, edits):
+    if not edits or not writable(ls, snapshot, edits):
         return None
     if ls.client.resolve_edit:
         data = {"kind": "fixAll", "uri": snapshot.uri, "version": snapshot.version}
@@ -256,7 +256,7 @@ async def resolve(ls: IntegrityServer, action: types.CodeAction) -> types.CodeAc
     else:
         fix = _offered_fix(result.findings, data)
         edits = list(fix.edits) if fix is not None else []
-    if edits and writable(ls, edits):
+    if edits and writable(ls, snapshot, edits):
         action.edit = _workspace_edit(ls, edits)
     return action
 

@@ -23,14 +23,23 @@ EXPLAIN = "integrity-lsp.explain"
 
 
 async def explain(ls: IntegrityServer, text: str) -> dict[str, Any]:
-    project = ls.project
-    if project is None:
-        return {"summary": "integrity-lsp: no project is open.", "locations": []}
-    await project.ready()
-    env = project.env
-    if env is None:
+    """Explained by each open project in turn (multi-root): the first that finds the
+    table's model answers; else the first project's answer."""
+    first: dict[str, Any] | None = None
+    for project in list(ls.projects.values()):
+        await project.ready()
+        env = project.env
+        if env is None:
+            continue
+        answer = await project.run(explain_now, env, str(text), ls.file_view)
+        if answer["locations"]:
+            return answer
+        first = first or answer
+    if first is not None:
+        return first
+    if ls.projects:
         return {"summary": "integrity-lsp: the project could not be indexed.", "locations": []}
-    return await project.run(explain_now, env, str(text), ls.file_view)
+    return {"summary": "integrity-lsp: no project is open.", "locations": []}
 
 
 def explain_now(env: Environment, text: str, files: convert.FileViews) -> dict[str, Any]:

@@ -12,17 +12,18 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 from pygls.capabilities import get_capability
 
-from integrity_lsp.checker import find_root
 from integrity_lsp.config import SECTION, ConfigError, Settings, load_settings
 from integrity_lsp.server.base import IntegrityServer, guarded
-from integrity_lsp.server.documents import path_to_uri
+from integrity_lsp.server.documents import path_to_uri, uri_to_fs_path
 from integrity_lsp.server.project import Project
+from integrity_lsp.server.roots import ProjectRoot, is_django_root, subfolder_patterns
 
 # Settings that only filter or grade findings: changing them needs no new index.
 FINDING_ONLY = ("select", "ignore", "per_file_ignores", "severity", "test_paths", "test_ignore")
@@ -40,14 +41,12 @@ def our_table(value: Any, *, nested_only: bool = False) -> Any:
     return None if nested_only else value
 
 
-async def client_settings(ls: IntegrityServer) -> Any:
-    """The client's answer for the section `integrity-lsp`, when it can be asked."""
+async def client_settings(ls: IntegrityServer, project: Project) -> Any:
+    """The client's answer for the section `integrity-lsp` in the project's folder, when it
+    can be asked."""
     if not ls.client.configuration:
         return our_table(ls.config.pushed, nested_only=True)
-    project = ls.project
-    scope = None
-    if project is not None:
-        scope = path_to_uri(project.root)
+    scope = path_to_uri(project.root)
     try:
         answer = await ls.workspace_configuration_async(
             types.ConfigurationParams(
@@ -62,14 +61,16 @@ async def client_settings(ls: IntegrityServer) -> Any:
     return our_table(answer[0])
 
 
-def compose(ls: IntegrityServer, client: Any) -> Settings:
-    assert ls.project is not None
+def compose(ls: IntegrityServer, project: Project, client: Any) -> Settings:
     try:
-        settings = load_settings(ls.project.root)
+        settings = load_settings(project.root)
     except ConfigError as error:
         settings = Settings(warnings=(f"{error}; using the defaults",))
     settings = settings.merged(our_table(ls.config.initialization), "initializationOptions")
-    return settings.merged(client, "workspace/configuration")
+    settings = settings.merged(client, "workspace/configuration")
+    if project.bounded:  # the folder's own files only (server/roots.py)
+        settings = replace(settings, exclude=settings.exclude + subfolder_patterns(project.root))
+    return settings
 
 
 def announce(ls: IntegrityServer, settings: Settings) -> None:
@@ -93,33 +94,50 @@ def needs_new_index(old: Settings, new: Settings) -> bool:
     )
 
 
-def ensure_project(ls: IntegrityServer, path: Path | None = None) -> Project | None:
-    """The project; without a workspace root, the one around the first opened file (its
-    settings are read and its index built in the background)."""
-    if ls.project is None and path is not None:
-        ls.project = ls.new_project(find_root(path))
-        ls.spawn(reload(ls, initial=True), "building the project index")
-    return ls.project
+def ensure_project(ls: IntegrityServer, path: Path, uri: str) -> Project:
+    """The project of an open document (`server/roots.py`), found from the path its URI
+    names (not resolved: a symlink inside a project belongs to it) and remembered for its
+    resolved `path`: opened with its first file, its settings read and its index built in
+    the background."""
+    known = ls.project_of(path)
+    if known is not None and path in ls.open_paths:
+        return known
+    project, new = ls.add_project(ls.root_of(uri_to_fs_path(uri) or path))
+    ls.note_document_project(path, project)
+    if new:
+        ls.spawn(reload(ls, project, initial=True), "building the project index")
+    return project
 
 
-async def reload(ls: IntegrityServer, *, initial: bool = False) -> None:
+def open_workspace_folder(ls: IntegrityServer, folder: Path) -> Project | None:
+    """A workspace folder that is itself a Django root is indexed at once; any other gets
+    projects as its files are opened (its Django roots further down, or bounded ones)."""
+    if not is_django_root(folder):
+        return None
+    project, new = ls.add_project(ProjectRoot(folder, bounded=False))
+    return project if new else None
+
+
+async def reload_all(ls: IntegrityServer) -> None:
+    for project in list(ls.projects.values()):
+        await reload(ls, project)
+
+
+async def reload(ls: IntegrityServer, project: Project, *, initial: bool = False) -> None:
     """Read every source of settings again; rebuild or re-check as little as needed."""
-    project = ls.project
-    if project is None:
-        return
+    if ls.projects.get(project.root) is not project:
+        return  # closed meanwhile (its workspace folder was removed)
     async with ls.config.lock:
-        settings = compose(ls, await client_settings(ls))
+        settings = compose(ls, project, await client_settings(ls, project))
         announce(ls, settings)
         if initial or project.env is None or needs_new_index(project.settings, settings):
-            await build_with_progress(ls, settings)
+            await build_with_progress(ls, project, settings)
         elif settings != project.settings:
             project.use_settings(settings)
 
 
-async def build_with_progress(ls: IntegrityServer, settings: Settings) -> None:
+async def build_with_progress(ls: IntegrityServer, project: Project, settings: Settings) -> None:
     """Build the index on the analysis thread, behind work-done progress where supported."""
-    project = ls.project
-    assert project is not None
     build = ls.spawn(project.build(settings), "building the project index")
     token: str | None = None
     if ls.client.progress:
@@ -148,7 +166,7 @@ async def did_change_configuration(
     ls: IntegrityServer, params: types.DidChangeConfigurationParams
 ) -> None:
     ls.config.pushed = params.settings
-    await reload(ls)
+    await reload_all(ls)
 
 
 async def register_configuration(ls: IntegrityServer) -> None:

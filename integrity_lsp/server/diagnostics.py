@@ -25,6 +25,7 @@ from integrity_lsp.server import convert
 from integrity_lsp.server.base import CheckResult, IntegrityServer, guarded
 from integrity_lsp.server.configuration import ensure_project
 from integrity_lsp.server.documents import Snapshot, path_to_uri, split_lines
+from integrity_lsp.server.project import Project
 from integrity_lsp.syntax.files import read_source
 
 # Seconds of quiet before a document is checked while changes arrive in a burst (an editor
@@ -57,16 +58,16 @@ class DiagnosticsEngine:
         result: CheckResult | None = None
         for _ in range(MAX_RETRIES):
             snapshot = ls.snapshot(uri)
-            project = ls.project if snapshot is None else ensure_project(ls, snapshot.path)
-            if snapshot is None or project is None:
+            if snapshot is None:
                 return None
+            project = ensure_project(ls, snapshot.path, uri)
             await project.ready()
             if project.has_pending_updates:
                 await project.flush_updates()
             cached = self.results.get(uri)
             if cached and cached.version == snapshot.version and cached.epoch == project.epoch:
                 return cached
-            result = await self._compute(snapshot)
+            result = await self._compute(snapshot, project)
             latest = ls.snapshot(uri)
             if latest is None:
                 return None
@@ -78,15 +79,13 @@ class DiagnosticsEngine:
         document = self.server.workspace.text_documents.get(uri)
         return document.version if document is not None else None
 
-    async def _compute(self, snapshot: Snapshot) -> CheckResult:
+    async def _compute(self, snapshot: Snapshot, project: Project) -> CheckResult:
         """Check a snapshot once, however many callers ask; a caller that is cancelled (a
         newer keystroke) does not cancel the check the others wait for."""
-        project = self.server.project
-        assert project is not None
         key = (snapshot.uri, snapshot.version, project.epoch)
         task = self._inflight.get(key)
         if task is None:
-            task = asyncio.ensure_future(self._check(snapshot))
+            task = asyncio.ensure_future(self._check(snapshot, project))
             self._inflight[key] = task
             task.add_done_callback(lambda done: self._finished(key, done))
         return await asyncio.shield(task)
@@ -96,9 +95,7 @@ class DiagnosticsEngine:
         if not task.cancelled():
             task.exception()  # retrieved here; the callers re-raise it themselves
 
-    async def _check(self, snapshot: Snapshot) -> CheckResult:
-        project = self.server.project
-        assert project is not None
+    async def _check(self, snapshot: Snapshot, project: Project) -> CheckResult:
         started = time.perf_counter()
         epoch, findings = await project.check(snapshot.text, snapshot.path)
         diagnostics = await project.run(self._convert, snapshot, findings)
@@ -240,11 +237,9 @@ class DiagnosticsEngine:
 
     async def _workspace_items(self, previous: dict[str, str]) -> list[Any]:
         ls = self.server
-        project = ls.project
         items: list[Any] = []
-        if project is None:
-            return items
-        await project.ready()
+        for project in list(ls.projects.values()):
+            await project.ready()
         for uri in list(ls.workspace.text_documents):
             result = await self.current(uri)
             if result is None:
@@ -254,23 +249,18 @@ class DiagnosticsEngine:
             items.append(
                 convert.workspace_report(uri, result.version, diagnostics, result.result_id)
             )
-        for path in await project.run(self._project_files):
-            if path in ls.open_paths:
-                continue
-            item = await self._closed_file_item(path, previous)
-            if item is not None:
-                items.append(item)
+        for project in list(ls.projects.values()):
+            for path in await project.run(_project_files, project):
+                if path in ls.open_paths or ls.project_of(path) is not project:
+                    continue  # open, or in a project nested in this one
+                item = await self._closed_file_item(path, previous, project)
+                if item is not None:
+                    items.append(item)
         return items
 
-    def _project_files(self) -> list[Path]:
-        project = self.server.project
-        assert project is not None
-        files = iter_python_files([project.root], project.settings, project.root)
-        return [path.resolve() for path in files]
-
-    async def _closed_file_item(self, path: Path, previous: dict[str, str]) -> Any:
-        project = self.server.project
-        assert project is not None
+    async def _closed_file_item(
+        self, path: Path, previous: dict[str, str], project: Project
+    ) -> Any:
         try:
             stat = path.stat()
         except OSError:
@@ -289,6 +279,11 @@ class DiagnosticsEngine:
         result_id = f"disk.{stat.st_mtime_ns}.{epoch}"
         self.workspace_results[path] = (stamp, result_id)
         return convert.workspace_report(uri, None, diagnostics, result_id)
+
+
+def _project_files(project: Project) -> list[Path]:
+    files = iter_python_files([project.root], project.settings, project.root)
+    return [path.resolve() for path in files]
 
 
 def register_pull(ls: IntegrityServer) -> None:

@@ -9,6 +9,7 @@ version of one moment, which later edits cannot change.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,6 +84,14 @@ def uri_to_path(uri: str) -> Path | None:
         return None
     path = to_fs_path(uri)
     return Path(path).resolve() if path else None
+
+
+def uri_to_fs_path(uri: str) -> Path | None:
+    """The absolute path a `file:` URI names, symlinks not resolved; None for other schemes."""
+    if not uri.startswith("file:"):
+        return None
+    path = to_fs_path(uri)
+    return Path(os.path.abspath(path)) if path else None
 
 
 def path_to_uri(path: Path) -> str:

@@ -37,7 +37,7 @@ class HoverText:
 
 async def hover(ls: IntegrityServer, params: types.HoverParams) -> types.Hover | None:
     snapshot = ls.snapshot(params.text_document.uri)
-    project = ls.project
+    project = ls.project_of(snapshot.path) if snapshot is not None else None
     if snapshot is None or project is None:
         return None
     positions = ls.positions(snapshot)

@@ -13,8 +13,10 @@ import asyncio
 import functools
 import gc
 import logging
+import queue
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,14 +32,65 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+class AnalysisThread(Executor):
+    """One daemon thread running what is submitted, in order. Not a ThreadPoolExecutor: the
+    interpreter joins those at exit, so an editor that quit in the middle of indexing a big
+    tree left the server running until the index was built; a daemon thread ends with the
+    process."""
+
+    def __init__(self, name: str) -> None:
+        self._queue: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._thread = threading.Thread(target=self._work, name=name, daemon=True)
+        self._closed = False
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        if self._closed:
+            raise RuntimeError("the analysis thread is closed")
+        future: Future[T] = Future()
+        self._queue.put((future, functools.partial(fn, *args, **kwargs)))
+        if self._thread.ident is None:  # started on first use
+            self._thread.start()
+        return future
+
+    def _work(self) -> None:
+        while (item := self._queue.get()) is not None:
+            future, call = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                result = call()
+            except BaseException as error:  # handed to whoever awaits it
+                future.set_exception(error)
+            else:
+                future.set_result(result)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._closed = True
+        if cancel_futures:
+            while True:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is not None:
+                    item[0].cancel()
+        self._queue.put(None)
+        if wait and self._thread.ident is not None:
+            self._thread.join()
+
+
 class Project:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, bounded: bool = False) -> None:
         self.root = root
+        # No Django project above the file: only its folder is indexed, not what is under it.
+        self.bounded = bounded
         self.settings = Settings()
         self.env: Environment | None = None
         self.overlay: dict[Path, str] = {}  # resolved path -> unsaved editor text
         self.epoch = 0
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="integrity-analysis")
+        self.executor = AnalysisThread(f"integrity-analysis {root.name}")
         self._indexed = asyncio.Event()
         self._pending_updates: dict[Path, str | None] = {}
         self.on_change: Callable[[], None] | None = None  # called when `epoch` moves

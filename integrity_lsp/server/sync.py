@@ -31,8 +31,9 @@ def _flush_soon(ls: IntegrityServer, delay: float = INDEX_DELAY) -> None:
 
     async def flush() -> None:
         await asyncio.sleep(delay)
-        while ls.project is not None and ls.project.has_pending_updates:
-            await ls.project.flush_updates()
+        while pending := [p for p in ls.projects.values() if p.has_pending_updates]:
+            for project in pending:
+                await project.flush_updates()
 
     ls.flush_task = ls.spawn(flush(), "updating the project index")
 
@@ -41,10 +42,8 @@ def _track(ls: IntegrityServer, uri: str, text: str) -> Path | None:
     path = uri_to_path(uri)
     if path is None:
         return None
-    project = ensure_project(ls, path)
+    project = ensure_project(ls, path, uri)
     ls.open_paths[path] = uri
-    if project is None:
-        return path
     project.overlay[path] = text
     project.note_change(path)
     if project.is_index_source(path):
@@ -67,11 +66,11 @@ async def did_change(ls: IntegrityServer, params: types.DidChangeTextDocumentPar
 
 async def did_save(ls: IntegrityServer, params: types.DidSaveTextDocumentParams) -> None:
     path = uri_to_path(params.text_document.uri)
-    project = ls.project
+    project = ls.project_of(path)
     if path is None or project is None:
         return
     if path.name == "pyproject.toml" and path.parent == project.root:
-        await reload(ls)
+        await reload(ls, project)
     elif project.is_index_source(path):
         project.queue_update(path, project.read_text(path))
         _flush_soon(ls, 0)
@@ -84,7 +83,7 @@ async def did_close(ls: IntegrityServer, params: types.DidCloseTextDocumentParam
     if path is None:
         return
     ls.open_paths.pop(path, None)
-    project = ls.project
+    project = ls.project_of(path)
     if project is None:
         return
     unsaved = project.close_document(path)
@@ -98,24 +97,24 @@ async def did_close(ls: IntegrityServer, params: types.DidCloseTextDocumentParam
 async def did_change_watched_files(
     ls: IntegrityServer, params: types.DidChangeWatchedFilesParams
 ) -> None:
-    project = ls.project
-    if project is None:
-        return
-    reload_settings = False
+    reload_settings = []
     for change in params.changes:
         path = uri_to_path(change.uri)
-        if path is None:
+        project = ls.project_of(path)
+        if path is None or project is None:
             continue
         if path.name == "pyproject.toml":
-            reload_settings = reload_settings or path.parent == project.root
+            if path.parent == project.root and project not in reload_settings:
+                reload_settings.append(project)
         elif path.suffix == ".py" and path not in project.overlay and project.is_index_source(path):
             deleted = change.type == types.FileChangeType.Deleted
             project.queue_update(path, None if deleted else read_project_text(path))
-    project.note_change(None)
-    if project.has_pending_updates:
+    for project in ls.projects.values():
+        project.note_change(None)
+    if any(project.has_pending_updates for project in ls.projects.values()):
         _flush_soon(ls, 0)
-    if reload_settings:
-        await reload(ls)
+    for project in reload_settings:
+        await reload(ls, project)
 
 
 async def register_watchers(ls: IntegrityServer) -> None:

@@ -6,10 +6,15 @@ import asyncio
 import json
 import subprocess
 import textwrap
+import time
+from pathlib import Path
 from typing import Any
 
+import pytest
 from lsprotocol import types
 
+from integrity_lsp.server.documents import path_to_uri
+from tests.robustness.raw_lsp import RawServer
 from tests.server.conftest import SERVER, Session
 
 HALF_TYPED = textwrap.dedent(
@@ -155,3 +160,66 @@ async def test_tcp_mode_serves_one_client(unused_tcp_port: int) -> None:
     finally:
         if process.returncode is None:
             process.kill()
+
+
+def large_project(root: Path, files: int = 1000) -> Path:
+    """A Django project whose index takes seconds to build: `files` modules of models."""
+    root.mkdir()
+    (root / "manage.py").write_text("")
+    for app in range(files // 25):
+        models = root / f"app{app}" / "models"
+        models.mkdir(parents=True)
+        (models.parent / "__init__.py").write_text("")
+        (models / "__init__.py").write_text("")
+        for number in range(25):
+            classes = "".join(
+                f"class M{number}x{k}(models.Model):\n"
+                "    code = models.CharField(max_length=9, unique=True)\n\n"
+                for k in range(5)
+            )
+            (models / f"m{number}.py").write_text(f"from django.db import models\n\n{classes}")
+    return root
+
+
+@pytest.mark.parametrize("ending", ["eof", "exit"])
+def test_the_server_ends_within_a_second_even_while_indexing(tmp_path: Path, ending: str) -> None:
+    """The editor quits while a large tree is being indexed: stdin's end (or `exit`) ends
+    the process within 1 s; the index build is not waited for."""
+    root = large_project(tmp_path / "big")
+    server = RawServer(root)
+    try:
+        uri = path_to_uri(root.resolve())
+        server.request(
+            "initialize",
+            {
+                "processId": None,
+                "rootUri": uri,
+                "workspaceFolders": [{"uri": uri, "name": "big"}],
+                "capabilities": {"window": {"workDoneProgress": True}},
+            },
+        )
+        server.notify("initialized", {})
+        server.wait_for(
+            lambda m: (
+                m.get("method") == "$/progress" and m["params"]["value"].get("kind") == "begin"
+            ),
+            120,
+            "the start of indexing",
+        )
+        if ending == "exit":
+            server.notify("exit")
+        assert server.process.stdin is not None
+        server.process.stdin.close()
+        quit_at = time.monotonic()
+        server.process.wait(timeout=30)
+        took = time.monotonic() - quit_at
+        still_indexing = not any(
+            m.get("method") == "$/progress" and m["params"]["value"].get("kind") == "end"
+            for m in server.seen
+        )
+        assert still_indexing  # else the tree was too small to prove anything
+        assert took < 1.0, f"the server took {took:.2f} s to end"
+    finally:
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.wait()
