@@ -127,8 +127,10 @@ class Driver:
     def uri(self, relative: str) -> str:
         return path_to_uri((self.root / relative).resolve())
 
-    def open(self, relative: str, text: str | None = None) -> str:
-        uri = self.uri(relative)
+    def open(self, relative: str, text: str | None = None, *, resolve: bool = True) -> str:
+        """Open a project file; `resolve=False` names it by its path in the project, as an
+        editor does (a symlink stays a symlink)."""
+        uri = self.uri(relative) if resolve else path_to_uri(self.root.resolve() / relative)
         if text is None:
             text = (self.root / relative).read_text(encoding="utf-8")
         self.versions[uri] = 1
