@@ -11,11 +11,12 @@ used only when all of it is unchanged:
 - the run fingerprint: the tool (version and a hash of the package's own source), Python,
   parso, jedi and Django versions, the Settings, the working directory, and the files the
   Django version is read from (requirements*.txt, pyproject.toml);
-- the project's structure digest: for every Python file under the root, its relative path and
-  either its whole content hash (`__init__.py`, migrations, models/apps/settings modules, any
-  file with a class statement or a `pre_save` receiver) or the hash of its text without the
-  bodies of its functions (import lines inside them kept) -- what the index and the resolver
-  can see of other files;
+- the project's structure digest: the site-packages folders the index reads installed base
+  classes from (by modification time), and for every Python file under the root, its relative
+  path and either its whole content hash (`__init__.py`, migrations, models/apps/settings
+  modules, any file with a class statement or a `pre_save` receiver) or the hash of its text
+  without the bodies of its functions (import lines inside them kept) -- what the index and the
+  resolver can see of other files;
 - the files read through `Environment.read_text` while it was checked (view base classes,
   models for fixes), by content hash;
 - when jedi was consulted for it, every project file's content and the interpreter's import
@@ -41,6 +42,7 @@ from integrity_lsp.cache import store
 from integrity_lsp.cache.store import decode, encode
 from integrity_lsp.config import Settings
 from integrity_lsp.findings import Finding
+from integrity_lsp.project.libraries import interpreter_site_packages
 from integrity_lsp.project.signals import may_connect_pre_save
 from integrity_lsp.syntax.files import read_project_text
 from integrity_lsp.syntax.walk import python_files
@@ -203,6 +205,16 @@ def _environment_digest(root: Path) -> str:
     return digest(repr(stamps))
 
 
+def _libraries_digest(root: Path) -> str:
+    """The site-packages folders the index reads base classes from, by folder mtime: an
+    install, upgrade or uninstall there can change what a model is and which fields it has."""
+    stamps = []
+    for folder in interpreter_site_packages(root):
+        with contextlib.suppress(OSError):
+            stamps.append((str(folder), folder.stat().st_mtime_ns))
+    return digest(repr(stamps))
+
+
 def project_files(root: Path) -> Iterator[Path]:
     """Every Python file the index may read: the one walker's files, without the configured
     `exclude` (a superset: jedi may read an excluded file a checked one imports)."""
@@ -232,6 +244,7 @@ class ProjectState:
             shape = full if is_structural(relative, text) else digest(surface(text))
             structure.update(f"{relative}\0{shape}\n".encode())
             everything.update(f"{relative}\0{full}\n".encode())
+        structure.update(_libraries_digest(root).encode())
         everything.update(_environment_digest(root).encode())
         return cls(hashes, structure.hexdigest(), everything.hexdigest())
 
