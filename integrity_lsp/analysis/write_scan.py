@@ -128,6 +128,7 @@ class _Scanner:
         self.source = source
         self.labels = labels
         self.saved_constructors: set[int] = set()
+        self._accessors: dict[str, tuple[ModelRecord, str]] | None = None
 
     def scan(self) -> list[WriteSite]:
         sites: list[WriteSite] = []
@@ -174,6 +175,36 @@ class _Scanner:
         except Exception:  # resolution is best effort: an unresolvable chain is no write site
             return None
 
+    def _accessor_target(self, trailers: Sequence[Node], position: int) -> ManagerTarget | None:
+        """`self.inventory.hosts.update_or_create(…)` where the object before `.hosts` cannot
+        be resolved: a reverse accessor that only one model of the project has settles it."""
+        if position == 0 or trailers[position - 1].children[0].value != ".":
+            return None
+        accessor = trailers[position - 1].children[1].value
+        owners = self._unique_accessors().get(accessor)
+        if owners is None:
+            return None
+        model, field = owners
+        return ManagerTarget(model, accessor, "related", (field,))
+
+    def _unique_accessors(self) -> dict[str, tuple[ModelRecord, str]]:
+        """Reverse accessor -> (the model it manages, its ForeignKey), for accessor names only
+        one foreign key of the project gives."""
+        if self._accessors is None:
+            seen: dict[str, list[tuple[ModelRecord, str]]] = {}
+            for model in self.index.models():
+                if model.abstract or model.proxy or self.index.is_builtin(model):
+                    continue
+                for accessor, (holder, field) in self.index.reverse_relations(model).items():
+                    if field.is_foreign_key and not field.is_many_to_many:
+                        seen.setdefault(accessor, []).append((holder, field.name))
+            self._accessors = {
+                name: entries[0]
+                for name, entries in seen.items()
+                if len({(m.label, f) for m, f in entries}) == 1 and not name.endswith("_set")
+            }
+        return self._accessors
+
     def _instance(self, leaf: Node) -> ModelRecord | None:
         try:
             model: ModelRecord | None = self.resolver.resolve_instance(self.source, leaf)
@@ -192,7 +223,7 @@ class _Scanner:
             method = trailer.children[1].value
             if method not in WRITE_METHODS and not method.startswith("create_"):
                 continue
-            target = self._manager_target(trailer)
+            target = self._manager_target(trailer) or self._accessor_target(trailers, position)
             model = self._wanted(target.model if target is not None else None)
             if target is None or model is None:
                 return None

@@ -55,6 +55,7 @@ WriteKind = Literal[
     "save",
     "constructor",
     "m2m_add",  # `obj.tags.add(…)`: a row of the auto-created through table (explain only)
+    "delete",  # `parent.delete()`: refused by a child's foreign key (explain only)
 ]
 # The kinds that insert a row for sure or may (the IL2xx rules judge these).
 INSERT_KINDS: frozenset[WriteKind] = frozenset({"create", "bulk_create", "save", "constructor"})

@@ -89,6 +89,11 @@ class Violation:
     existing_rows: bool = False
     rebuilt_table: str | None = None  # SQLite's `new__<table>` copy, as the message names it
 
+    @property
+    def parent_delete(self) -> bool:
+        """A foreign key refused the delete (or key update) of a parent row still referenced."""
+        return self.raw.startswith("update or delete") or "delete or update a parent" in self.raw
+
 
 @dataclass(frozen=True)
 class ParsedError:

@@ -17,6 +17,8 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING
 
 from integrity_lsp.explain.catalogue import KnownConstraint, catalogue
+from integrity_lsp.explain.deletes import delete_sites, unprepared_children
+from integrity_lsp.explain.form_sites import form_sites
 from integrity_lsp.explain.introduced import Introduced, introduced_by
 from integrity_lsp.explain.many_to_many import link_sites, through_for_table
 from integrity_lsp.explain.mapping import Mapper
@@ -170,9 +172,19 @@ def explain_parsed(
     sites = find_write_sites(
         index, [*mapping.models, *children], resolver=resolver, settings=settings
     )
+    known = {(site.path, site.span) for site in sites}
+    sites.extend(
+        site
+        for site in form_sites(index, [*mapping.models, *children], resolver, settings=settings)
+        if (site.path, site.span) not in known
+    )
     through = through_for_table(index, mapping.table) if mapping.table is not None else None
     if through is not None:  # a many-to-many table: its rows come from .add() / .set()
         sites = link_sites(index, through, resolver, settings=settings)
+    parents = mapper.models_for_table(violation.referenced_table or "")
+    if violation.parent_delete and len(parents) == 1:  # the parent's deletes raise it
+        sites = delete_sites(index, parents[0], resolver, settings=settings)
+        notes.append(deleted_parent_note(index, parents[0]))
     marked = {(site.path, site.span) for site in frame_sites}
     if frames and not marked:
         marked_helpers = helper_sites(sites, frames)
@@ -201,6 +213,20 @@ def explain_parsed(
         applying=parsed.applying,
     )
     return with_sites(explanation, sites)
+
+
+def deleted_parent_note(index: ProjectIndex, parent: ModelRecord) -> str:
+    unprepared = unprepared_children(index, parent)
+    why = (
+        f"on_delete=DO_NOTHING on {', '.join(unprepared)}"
+        if unprepared
+        else "a _raw_delete() or raw SQL, or a child row inserted concurrently after Django"
+        " collected the children"
+    )
+    return (
+        f"a row of {parent.label} still referenced was deleted; Django's collector applies"
+        f" on_delete in Python, so the database refuses only what it did not prepare: {why}"
+    )
 
 
 def with_sites(explanation: Explanation, sites: Iterable[WriteSite]) -> Explanation:
