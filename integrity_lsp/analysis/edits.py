@@ -104,65 +104,128 @@ def statement_span(statement: Node) -> Span:
 
 
 def ensure_import(source: SourceFile, module: str, name: str) -> tuple[str, Edit | None]:
-    """How to refer to `module.name` in this file, and the import edit if one is needed.
+    """How to refer to `module.name` in this file, and the import edit if one is needed."""
+    references, edit = ensure_imports(source, module, (name,))
+    return references[name], edit
+
+
+def ensure_imports(
+    source: SourceFile, module: str, names: Iterable[str]
+) -> tuple[dict[str, str], Edit | None]:
+    """How to refer to each `module.name` in this file, and the one import edit they need.
 
     Reuses `from module import name`, or `import module` / `from parent import module` aliases;
-    otherwise adds `from module import name` after the last top-level import.
+    merges missing names into an existing top-level `from module import …` line (sorted as
+    isort would, parentheses kept); otherwise adds one `from module import a, b` line after the
+    last top-level import.
     """
-    tree = source.tree
+    references: dict[str, str] = {}
+    missing: list[str] = []
+    for name in dict.fromkeys(names):
+        reference = _existing_import(source, module, name)
+        if reference is not None:
+            references[name] = reference
+        else:
+            missing.append(name)
+    if not missing:
+        return references, None
+    references.update({name: name for name in missing})
+    line = _mergeable_import(source, module)
+    if line is not None:
+        return references, _merged_import(source, line, missing)
+    return references, _new_import(
+        source, f"from {module} import {', '.join(sorted(missing, key=_isort_key))}"
+    )
+
+
+def _isort_key(name: str) -> tuple[int, str]:
+    """isort's default order (force_sort_within_sections off): CONSTANTS, Classes, functions."""
+    kind = 0 if name.isupper() else 1 if name[:1].isupper() else 2
+    return kind, name
+
+
+def _mergeable_import(source: SourceFile, module: str) -> Node | None:
+    """The first top-level `from module import a, b` (no star, no relative level)."""
+    for statement in source.tree.children:
+        node = statement.children[0] if statement.type == "simple_stmt" else statement
+        if node.type != "import_from" or _level(node) or node.is_star_import():
+            continue
+        if ".".join(n.value for n in node.get_from_names()) == module:
+            return node
+    return None
+
+
+def _merged_import(source: SourceFile, node: Node, missing: list[str]) -> Edit:
+    """The import's name list with `missing` added, in isort order; one line stays one line,
+    a parenthesised list gets one name per line."""
+    names_node = node.children[3] if node.children[3].type != "operator" else node.children[4]
+    present = [code_of(child).strip() for child in _import_items(names_node)]
+    merged = sorted(
+        dict.fromkeys([*present, *missing]), key=lambda item: _isort_key(item.split()[0])
+    )
+    first = names_node.get_first_leaf()
+    last = names_node.get_last_leaf()
+    parenthesised = node.children[3].type == "operator"
+    if parenthesised:
+        indent = "    "
+        text = "\n" + "".join(f"{indent}{item},\n" for item in merged)
+    else:
+        text = ", ".join(merged)
+    span = Span(first.start_pos[0], first.start_pos[1], last.end_pos[0], last.end_pos[1])
+    return Edit(source.path, span, text)
+
+
+def _import_items(names_node: Node) -> list[Node]:
+    if names_node.type == "import_as_names":
+        return [child for child in names_node.children if child.type != "operator"]
+    return [names_node]
+
+
+def code_of(node: Node) -> str:
+    return str(node.get_code(include_prefix=False))
+
+
+def _existing_import(source: SourceFile, module: str, name: str) -> str | None:
+    """The reference to `module.name` when a top-level import gives it already."""
     parent, _, last = module.rpartition(".")
-    last_import = None
-    same_module: Node | None = None  # `from module import a, b` to add the name to
-    for statement in tree.children:
+    for statement in source.tree.children:
         node = statement.children[0] if statement.type == "simple_stmt" else statement
         if node.type not in ("import_from", "import_name"):
-            if last_import is None and _is_docstring_or_future(statement):
-                continue
-            if node.type not in ("import_from", "import_name"):
-                continue
-        last_import = statement
+            continue
         if node.type == "import_from":
             from_module = "." * _level(node) + ".".join(n.value for n in node.get_from_names())
-            if (
-                from_module == module in MERGED_MODULES
-                and same_module is None
-                and _extendable(node)
-            ):
-                same_module = node
             for path in node.get_paths():
                 imported = path[-1].value
                 alias = _alias_for(node, imported)
                 if from_module == module and imported == name:
-                    return alias, None
+                    return alias
                 if from_module == parent and imported == last:
-                    return f"{alias}.{name}", None
+                    return f"{alias}.{name}"
         else:
             for path in node.get_paths():
                 dotted = ".".join(n.value for n in path)
                 alias = _alias_for(node, path[0].value) if len(path) == 1 else dotted
                 if dotted == module:
-                    return f"{alias}.{name}", None
-    if same_module is not None:
-        end = same_module.get_last_leaf().end_pos
-        return name, Edit(source.path, Span.point(*end), f", {name}")
-    line = f"from {module} import {name}\n"
+                    return f"{alias}.{name}"
+    return None
+
+
+def _new_import(source: SourceFile, statement: str) -> Edit:
+    """The edit adding an import line after the last top-level import (or the docstring)."""
+    tree = source.tree
+    last_import = None
+    for child in tree.children:
+        node = child.children[0] if child.type == "simple_stmt" else child
+        if node.type in ("import_from", "import_name"):
+            last_import = child
+    line = f"{statement}\n"
     if last_import is None:
         insert_at = _after_docstring(tree)
-        return name, Edit(source.path, Span(insert_at, 0, insert_at, 0), line)
+        return Edit(source.path, Span(insert_at, 0, insert_at, 0), line)
     end_line = last_import.end_pos[0]
     if last_import.get_last_leaf().type != "newline":
-        return name, Edit(source.path, Span.point(*last_import.end_pos), "\n" + line.rstrip("\n"))
-    return name, Edit(source.path, Span(end_line, 0, end_line, 0), line)
-
-
-# Names from these modules join an existing `from module import …` line instead of a new one.
-MERGED_MODULES = frozenset({"django.db"})
-
-
-def _extendable(node: Node) -> bool:
-    """`from m import a, b` on one line, without parentheses, aliases or `*`."""
-    code_ = node.get_code(include_prefix=False)
-    return "\n" not in code_ and not any(mark in code_ for mark in ("(", " as ", "*", "\\"))
+        return Edit(source.path, Span.point(*last_import.end_pos), "\n" + line.rstrip("\n"))
+    return Edit(source.path, Span(end_line, 0, end_line, 0), line)
 
 
 def _level(node: Node) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from integrity_lsp.analysis.edits import ensure_import, offset_of, shift_block
+from integrity_lsp.analysis.edits import ensure_imports, offset_of, shift_block
 from integrity_lsp.findings import Edit, Span
 from integrity_lsp.syntax.nodes import Node, indent_of, indent_unit
 from integrity_lsp.syntax.source import SourceFile
@@ -17,11 +17,19 @@ LINE_LIMIT = 100
 
 
 def wrap_in_try_atomic(
-    source: SourceFile, statement: Node, handler: Sequence[str], *, split_long_calls: bool = False
+    source: SourceFile,
+    statement: Node,
+    handler: Sequence[str],
+    *,
+    split_long_calls: bool = False,
+    else_until: Node | None = None,
 ) -> list[Edit]:
     """The edits wrapping `statement`; `handler` is the except body (`pass` when empty), one
     line each. `split_long_calls`: a handler line over the line limit that is a call is split
-    as a formatter would (the 409 response); otherwise lines are kept as given (a copied body)."""
+    as a formatter would (the 409 response); otherwise lines are kept as given (a copied body).
+    `else_until`: the statements after `statement` up to this one (same block) move into an
+    `else:` clause, so they run only when the insert succeeded (a view that re-renders its
+    form with the error falls through to its render)."""
     indent = indent_of(statement)
     step = indent_unit(source.lines)
     first = statement.get_first_leaf()
@@ -31,8 +39,23 @@ def wrap_in_try_atomic(
     lines = source.lines
     text = source.text[offset_of(lines, *first.start_pos) : offset_of(lines, *end)]
     inner = shift_block(text, indent, indent + step * 2)
-    transaction, transaction_edit = ensure_import(source, "django.db", "transaction")
-    integrity, integrity_edit = ensure_import(source, "django.db", "IntegrityError")
+    orelse = ""
+    if else_until is not None:
+        tail = else_until.get_last_leaf()
+        moved_end = tail.start_pos if tail.type == "newline" else tail.end_pos
+        moved = source.text[offset_of(lines, *end) : offset_of(lines, *moved_end)]
+        # `moved` starts with the rest of the statement's line (its newline) and keeps the
+        # following lines as written, one level deeper
+        shifted = "\n".join(
+            (indent + step + line[len(indent) :] if line.startswith(indent) else line)
+            if line.strip()
+            else ""
+            for line in moved.split("\n")[1:]
+        )
+        orelse = f"\n{indent}else:\n{shifted}"
+        end = moved_end
+    references, import_edit = ensure_imports(source, "django.db", ("IntegrityError", "transaction"))
+    transaction, integrity = references["transaction"], references["IntegrityError"]
     width = len(indent) + len(step)
     body = "\n".join(
         f"{indent}{step}{part}" if part else ""
@@ -42,18 +65,10 @@ def wrap_in_try_atomic(
     # The replaced span starts after the statement's indentation, so the first line has none.
     content = (
         f"try:\n{indent}{step}with {transaction}.atomic():\n{inner}\n"
-        f"{indent}except {integrity}:\n{body}"
+        f"{indent}except {integrity}:\n{body}{orelse}"
     )
     span = Span(first.start_pos[0], first.start_pos[1], end[0], end[1])
-    imports = [edit for edit in (transaction_edit, integrity_edit) if edit is not None]
-    if len(imports) == 2 and imports[0].span == imports[1].span:  # one line for both names
-        if imports[0].content.startswith(", "):  # both added to `from django.db import …`
-            merged = ", IntegrityError, transaction"
-        else:
-            merged = imports[0].content.replace(
-                "import transaction", "import IntegrityError, transaction"
-            )
-        imports = [Edit(source.path, imports[0].span, merged)]
+    imports = [import_edit] if import_edit is not None else []
     return [Edit(source.path, span, content), *imports]
 
 

@@ -71,14 +71,23 @@ from integrity_lsp.rules.guards.form_saves import (
     is_second_save,
     save_swallows_conflicts,
 )
-from integrity_lsp.rules.guards.responses import conflict_response
+from integrity_lsp.rules.guards.responses import Conflict, conflict_response
 from integrity_lsp.rules.guards.uniqueness import (
     colliding_form_set,
     colliding_unique_set,
     column_of,
+    is_constant,
     written_fields,
 )
-from integrity_lsp.syntax.nodes import Argument, Node, code, statement_of
+from integrity_lsp.syntax.nodes import (
+    Argument,
+    Node,
+    assignment_target,
+    code,
+    expression_of,
+    statement_of,
+    walk,
+)
 
 CODE = "IL201"
 NAME = "unguarded-unique-write"
@@ -135,7 +144,12 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         f"catches IntegrityError: a duplicate raises `IntegrityError: UNIQUE constraint failed: "
         f"{columns}` and the user gets HTTP 500"
     )
-    text = f"{model.name} with this {' and '.join(fields)} already exists"
+    # a unique value the code fixes (`name="Triage"`): the other insert did the same thing, so
+    # the row it inserted is the one wanted (else the client sent a duplicate: a conflict)
+    fixed = written is not None and any(
+        name in written and is_constant(written[name].value) for name in fields
+    )
+    conflict = Conflict(refetch=_refetch(site, fields, written) if fixed else None)
     yield Finding(
         code=CODE,
         name=NAME,
@@ -143,7 +157,7 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         path=ctx.file.path,
         span=Span.of(site.node),
         related=(Location(unique.ref.path, unique.ref.span, unique.description),),
-        fixes=tuple(_fixes(site, ctx, text)),
+        fixes=tuple(_fixes(site.statement, ctx, conflict)),
     )
 
 
@@ -195,8 +209,10 @@ def _form_finding(saved: FormSave, ctx: Context) -> Iterator[Finding]:
         f"{why} `IntegrityError: UNIQUE constraint failed: {columns}` and the user gets "
         "HTTP 500"
     )
-    text = f"{model.name} with this {' and '.join(fields)} already exists"
-    site_fixes = _save_fixes(saved.node, ctx, text)
+    exposed = fields[0] if len(fields) == 1 and fields[0] in form.inputs else None
+    in_view_function = handler.class_node is None and form.kind == "form"
+    conflict = Conflict(field=exposed, form=saved.variable if in_view_function else None)
+    site_fixes = _fixes(statement, ctx, conflict)
     yield Finding(
         code=CODE,
         name=NAME,
@@ -206,17 +222,6 @@ def _form_finding(saved: FormSave, ctx: Context) -> Iterator[Finding]:
         related=(Location(unique.ref.path, unique.ref.span, unique.description),),
         fixes=tuple(site_fixes),
     )
-
-
-def _save_fixes(node: Node, ctx: Context, text: str) -> list[Fix]:
-    statement = statement_of(node)
-    if statement.type != "simple_stmt" or statement.parent.type not in ("suite", "file_input"):
-        return []
-    response = conflict_response(ctx, text)
-    wrap = wrap_in_try_atomic(ctx.file, statement, response.lines, split_long_calls=True)
-    applicability = Applicability.SAFE if response.safe else Applicability.UNSAFE
-    title = f"Wrap in `try: with transaction.atomic()` and answer 409 (`{response.summary}`)"
-    return [Fix(title, applicability, (*wrap, *response.imports))]
 
 
 def _unique_phrase(fields: list[str], written: dict[str, Argument] | None) -> str:
@@ -240,16 +245,51 @@ def _guarded(ctx: Context) -> bool:
     return False
 
 
-def _fixes(site: WriteSite, ctx: Context, text: str) -> list[Fix]:
-    statement = site.statement
+def _fixes(statement: Node, ctx: Context, conflict: Conflict) -> list[Fix]:
     if statement.type != "simple_stmt" or statement.parent.type not in ("suite", "file_input"):
         return []
-    response = conflict_response(ctx, text)
-    wrap = wrap_in_try_atomic(ctx.file, statement, response.lines, split_long_calls=True)
-    edits = [*wrap, *response.imports]
+    response = conflict_response(ctx, conflict, statement)
+    wrap = wrap_in_try_atomic(
+        ctx.file,
+        statement,
+        response.lines,
+        split_long_calls=True,
+        else_until=response.else_until,
+    )
     applicability = Applicability.SAFE if response.safe else Applicability.UNSAFE
-    title = f"Wrap in `try: with transaction.atomic()` and answer 409 (`{response.summary}`)"
-    return [Fix(title, applicability, tuple(edits))]
+    title = "Wrap in `try: with transaction.atomic()` and "
+    if conflict.refetch is not None:
+        title += "re-fetch the row the other request inserted"
+    else:
+        title += f"answer the conflict (`{response.summary}`)"
+    return [Fix(title, applicability, (*wrap, *response.imports))]
+
+
+def _refetch(
+    site: WriteSite, fields: list[str], written: dict[str, Argument] | None
+) -> tuple[str, ...] | None:
+    """`obj = Model.objects.get(<the unique values>)` for `obj = Model.objects.create(…)` whose
+    unique values are plain expressions (names, attributes, constants: evaluating them again
+    has no effect); `pass` for a create whose result is not kept. None: cannot re-fetch."""
+    if site.kind != "create" or written is None or not all(name in written for name in fields):
+        return None
+    statement = site.statement
+    target = assignment_target(statement)
+    if target is None:
+        # a bare `M.objects.create(…)`: the row exists either way
+        return ("pass",) if expression_of(statement) is site.node else None
+    if target.type != "name" or expression_of(statement) is not site.node or not site.receiver:
+        return None
+    lookups = []
+    for name in sorted(fields, key=lambda field: written[field].value.start_pos):  # call order
+        argument = written[name]
+        if any(
+            part.type == "trailer" and part.children[0].value == "("
+            for part in walk(argument.value)
+        ):
+            return None  # a call: evaluating it again may give another value
+        lookups.append(f"{argument.keyword}={code(argument.value).strip()}")
+    return (f"{target.value} = {site.receiver}.get({', '.join(lookups)})",)
 
 
 register(
@@ -258,5 +298,5 @@ register(
     doc=__doc__,
     node_types=("atom_expr", "power"),
     check=check,
-    words=WRITE_WORDS,
+    words=(*WRITE_WORDS, ".form_valid("),  # `super().form_valid(form)` saves a create view's form
 )

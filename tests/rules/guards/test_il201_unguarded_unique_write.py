@@ -35,7 +35,7 @@ def create_supplier(request):
         with transaction.atomic():
             supplier = Supplier.objects.create(email=request.POST["email"])  # keep me
     except IntegrityError:
-        return JsonResponse({"error": "Supplier with this email already exists"}, status=409)
+        return JsonResponse({"error": "This already exists."}, status=409)
     return JsonResponse({"id": supplier.pk})
 """
 
@@ -89,9 +89,7 @@ def test_multi_line_save_in_a_view_method_reuses_existing_imports(tmp_path: Path
                             force_insert=True,
                         )
                 except IntegrityError:
-                    return JsonResponse(
-                        {"error": "Bin with this aisle and label already exists"}, status=409
-                    )
+                    return JsonResponse({"error": "This already exists."}, status=409)
                 return JsonResponse({})
         """,
         filename=FILENAME,
@@ -101,32 +99,37 @@ def test_multi_line_save_in_a_view_method_reuses_existing_imports(tmp_path: Path
     )
 
 
-def test_html_view_answers_http_response_409(tmp_path: Path) -> None:
+def test_html_view_without_messages_answers_http_response_409(tmp_path: Path) -> None:
+    """No `request` to attach a message to (a decorated view naming it `req`): a 409 page."""
     check_fixed(
         """\
         from django.shortcuts import redirect
+        from django.views.decorators.http import require_POST
 
         from store.models import Supplier
 
 
-        def signup(request):
-            Supplier.objects.create(email=request.POST["email"])
+        @require_POST
+        def signup(req):
+            Supplier.objects.create(email=req.POST["email"])
             return redirect("/")
         """,
         """\
         from django.shortcuts import redirect
+        from django.views.decorators.http import require_POST
 
         from store.models import Supplier
         from django.db import IntegrityError, transaction
         from django.http import HttpResponse
 
 
-        def signup(request):
+        @require_POST
+        def signup(req):
             try:
                 with transaction.atomic():
-                    Supplier.objects.create(email=request.POST["email"])
+                    Supplier.objects.create(email=req.POST["email"])
             except IntegrityError:
-                return HttpResponse("Supplier with this email already exists", status=409)
+                return HttpResponse("This already exists.", status=409)
             return redirect("/")
         """,
         filename=FILENAME,
@@ -163,7 +166,7 @@ def test_form_valid_reports_the_error_on_the_form(tmp_path: Path) -> None:
                     with transaction.atomic():
                         Supplier.objects.create(email=form.cleaned_data["email"])
                 except IntegrityError:
-                    form.add_error(None, "Supplier with this email already exists")
+                    form.add_error(None, "This already exists.")
                     return self.form_invalid(form)
                 return super().form_valid(form)
         """,
@@ -192,8 +195,8 @@ def test_drf_view_answers_response_409(tmp_path: Path) -> None:
         from rest_framework.views import APIView
 
         from store.models import Supplier
-        from rest_framework.response import Response
         from rest_framework import status
+        from rest_framework.response import Response
 
 
         class SupplierAPI(APIView):
@@ -202,10 +205,7 @@ def test_drf_view_answers_response_409(tmp_path: Path) -> None:
                     with transaction.atomic():
                         return Supplier.objects.create(email=request.data["email"])
                 except IntegrityError:
-                    return Response(
-                        {"detail": "Supplier with this email already exists"},
-                        status=status.HTTP_409_CONFLICT,
-                    )
+                    return Response({"detail": "This already exists."}, status=status.HTTP_409_CONFLICT)
         """,
         filename=FILENAME,
         project="guards",
@@ -244,7 +244,7 @@ def test_drf_view_with_a_local_status_uses_the_number(tmp_path: Path) -> None:
                 with transaction.atomic():
                     Supplier.objects.create(email=request.data["email"], name=status)
             except IntegrityError:
-                return Response({"detail": "Supplier with this email already exists"}, status=409)
+                return Response({"detail": "This already exists."}, status=409)
             return Response({})
         """,
         filename=FILENAME,
@@ -269,10 +269,9 @@ def test_drf_perform_create_raises_a_validation_error(tmp_path: Path) -> None:
         """,
         """\
         from django.db import IntegrityError, transaction
-        from rest_framework import viewsets
+        from rest_framework import serializers, status, viewsets
 
         from store.models import Supplier
-        from rest_framework import serializers
 
 
         class SupplierViewSet(viewsets.ModelViewSet):
@@ -281,7 +280,9 @@ def test_drf_perform_create_raises_a_validation_error(tmp_path: Path) -> None:
                     with transaction.atomic():
                         Supplier.objects.create(email=serializer.validated_data["email"])
                 except IntegrityError:
-                    raise serializers.ValidationError("Supplier with this email already exists")
+                    conflict = serializers.ValidationError({"non_field_errors": ["This already exists."]})
+                    conflict.status_code = status.HTTP_409_CONFLICT
+                    raise conflict
         """,
         filename=FILENAME,
         project="guards",
@@ -320,7 +321,7 @@ def create(request, email: str):
         with transaction.atomic():
             Supplier.objects.create(email=email)
     except IntegrityError:
-        return 409, {{"detail": "Supplier with this email already exists"}}
+        return 409, {{"detail": "This already exists."}}
     return 201, {{}}
 """
 

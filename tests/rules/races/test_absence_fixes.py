@@ -69,7 +69,7 @@ def rename(code, name):
     if not Warehouse.objects.filter(code=code).update(name=name):
         Warehouse.objects.create(code=code, name=name)
 """,
-        "from django.db import models, IntegrityError, transaction\n\n" + HEADER
+        "from django.db import IntegrityError, models, transaction\n\n" + HEADER
         + """\
 def rename(code, name):
     if not Warehouse.objects.filter(code=code).update(name=name):
