@@ -1,15 +1,44 @@
 """## What it does
 Finds inserts in request handlers (function views, view-class and DRF methods, django-ninja and
 `@api_view` endpoints) that write a unique-constrained field from non-constant data with no
-`try … except IntegrityError` around them: `create()`, `save()` of a new instance, and
-`bulk_create()` without `ignore_conflicts`/`update_conflicts`.
+`try … except IntegrityError` around them: `create()`, `save()` of a new instance,
+`bulk_create()` without `ignore_conflicts`/`update_conflicts`, and inserts through a
+`ModelForm` or a DRF `ModelSerializer`: `form.save()` / `serializer.save(owner=…)` of a form
+or serializer built without an instance (or with a new one, `Serializer(Poll(thread=t),
+data=…)`), `obj.save()` after `obj = form.save(commit=False)`, `super().form_valid(form)` in a
+`CreateView`/`FormView`, and `serializer.save()` in `perform_create`.
+
+The form or serializer class is read statically (never imported): its bases must resolve in
+the project to `ModelForm`, `ModelSerializer`/`HyperlinkedModelSerializer`,
+`UserCreationForm` (a library class named `*ModelForm`/`*ModelSerializer` counts as one), its
+`Meta.model` to a model, and `Meta.fields`/`exclude` must be literals. The fields the request
+fills are the form's fields, minus read-only/auto fields and fields the form drops; the code's
+own values are save keywords, `form.instance.x = …`, `obj.x = …` after `commit=False`,
+`self.instance.x = …` in the form and `validated_data["x"] = …` in the serializer.
+
+Silent when: a guard catches IntegrityError; the form or serializer is bound to an existing
+row (`instance=…`, an update view, `perform_update`) or its own `save()`/`create()` writes
+another way (an upsert, its own guard, no call to Django's/DRF's); a unique value is fresh
+(`uuid4()`, `secrets.token_urlsafe()`, `get_random_string()`) or a row this request inserted
+just before (`user = User.objects.create_user(…)` then `Membership(user=user, …)`); the
+`save()` is a second one (an UPDATE); a partial `UniqueConstraint`'s condition cannot match
+the inserted row; the model's own `save()` catches IntegrityError; the function takes
+`request` but is a helper the module calls itself; the class, its `Meta` or the view's
+`form_class`/`serializer_class` cannot be resolved, or a `get_form_class()`/
+`get_serializer_class()` decides it at run time.
+
+Limits: the handler must contain the write (a model method or a form's `save()` that a view
+calls is not followed); a library base class other than the named ones is unknown (silent);
+conditional field removal in a form's `__init__` counts as always removed.
 
 ## Why is this bad?
 The database is the only place that can tell whether a value is taken. A form submitted twice,
 two users picking the same name, or an import that repeats a code make the insert fail with
 `IntegrityError: UNIQUE constraint failed: shop_product.sku`, and the user gets an HTTP 500
-instead of an answer they can act on. Validating first (`exists()`, form `validate_unique`) does
-not help: a concurrent request can insert the same value in between.
+instead of an answer they can act on. Validating first (`exists()`, a ModelForm's
+`validate_unique`, DRF's `UniqueValidator`/`UniqueTogetherValidator`) does not help: a
+concurrent request can insert the same value in between, and values the code sets on the
+instance are not validated at all.
 
 ## Example
 ```python
@@ -25,24 +54,35 @@ def create_product(request):
         with transaction.atomic():
             product = Product.objects.create(sku=request.POST["sku"], name=request.POST["name"])
     except IntegrityError:
-        return JsonResponse({"error": "Product with this sku already exists"}, status=409)
+        return JsonResponse({"error": "This already exists."}, status=409)
     return JsonResponse({"id": product.pk}, status=201)
 ```
 
 ## Fix safety
 The fix wraps the write in `try: with transaction.atomic(): … except IntegrityError:` and
-answers 409 Conflict in the handler's own style: `JsonResponse(…, status=409)` (or
-`HttpResponse` in a view that renders HTML, `form.add_error` + `form_invalid` in `form_valid`),
-DRF `Response(…, status=status.HTTP_409_CONFLICT)` (`raise serializers.ValidationError` in
-`perform_create`/`perform_update`, whose return value is ignored), django-ninja `return 409, {…}`.
-It is safe: only the 500 changes. For django-ninja it is unsafe unless the operation's
-`response=` already declares 409 (ninja refuses a status it does not know). The savepoint of
-`atomic()` keeps the request's transaction usable under `ATOMIC_REQUESTS`.
+answers in the handler's own style. When the code fixes a unique value itself (`name="Triage"`)
+the other request did the same thing: the except branch re-fetches its row
+(`state = State.objects.get(project=p, name="Triage")`, `pass` for a create whose result is not
+kept). Otherwise the client sent a duplicate: a ModelForm gets `form.add_error(…)` and the
+view's own re-render of the form (`form_invalid(form)` in `form_valid`; in a function view the
+statements after the save move into `else:` so the view falls through to its render, or its
+`if not form.is_valid(): return …` answer is reused); an HTML view without a form gets
+`messages.error(…)` and a redirect to the same page (`HttpResponse(…, status=409)` without
+django.contrib.messages); JSON views `JsonResponse(…, status=409)`; DRF `Response(…,
+status=status.HTTP_409_CONFLICT)`, or in `perform_create`/`perform_update` (whose return value
+is ignored) a `serializers.ValidationError` raised with status 409; django-ninja
+`return 409, {…}`. Bodies are neutral ("This already exists."): a field is named only when the
+form or serializer exposes it (`{"email": ["This value is already taken."]}`). Imports merge
+into the file's `from django.db import …` line. It is safe: only the 500 changes. For
+django-ninja it is unsafe unless the operation's `response=` already declares 409 (ninja refuses
+a status it does not know). The savepoint of `atomic()` keeps the request's transaction usable
+under `ATOMIC_REQUESTS`.
 
 ## References
 - [Avoid catching exceptions inside atomic](https://docs.djangoproject.com/en/stable/topics/db/transactions/#django.db.transaction.atomic)
 - [Model.save(): how Django knows to UPDATE vs. INSERT](https://docs.djangoproject.com/en/stable/ref/models/instances/#how-django-knows-to-update-vs-insert)
 - [QuerySet.bulk_create](https://docs.djangoproject.com/en/stable/ref/models/querysets/#bulk-create)
+- [Validation on a ModelForm: validate_unique](https://docs.djangoproject.com/en/stable/topics/forms/modelforms/#validation-on-a-modelform)
 """
 
 from __future__ import annotations
@@ -62,16 +102,15 @@ from integrity_lsp.analysis.try_atomic import wrap_in_try_atomic
 from integrity_lsp.analysis.writes import WriteSite, bulk_objects, site_model, write_site
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.rules.guards.dataflow import is_request_derived, request_derived_names
-from integrity_lsp.rules.guards.form_saves import (
-    FormSave,
+from integrity_lsp.rules.guards.form_saves import FormSave, form_save
+from integrity_lsp.rules.guards.responses import Conflict, conflict_response
+from integrity_lsp.rules.guards.silencers import (
     called_in_module,
-    form_save,
     inserted_before,
     is_fresh_value,
     is_second_save,
     save_swallows_conflicts,
 )
-from integrity_lsp.rules.guards.responses import Conflict, conflict_response
 from integrity_lsp.rules.guards.uniqueness import (
     colliding_form_set,
     colliding_unique_set,

@@ -11,11 +11,51 @@ from tests.helpers import check_fixed
 
 FILENAME = "store/views_case.py"
 
+# Expected outputs with lines too long to indent inside a test.
+PERFORM_CREATE_AFTER = """\
+from django.db import IntegrityError, models, transaction
+from rest_framework import serializers, status, viewsets
+
+from store.serializers import SupplierSerializer
+
+
+class SupplierViewSet(viewsets.ModelViewSet):
+    serializer_class = SupplierSerializer
+
+    def perform_create(self, serializer):
+        try:
+            with transaction.atomic():
+                serializer.save()
+        except IntegrityError:
+            conflict = serializers.ValidationError({"email": ["This value is already taken."]})
+            conflict.status_code = status.HTTP_409_CONFLICT
+            raise conflict
+"""
+
+API_VIEW_AFTER = """\
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from store.serializers import SupplierNameSerializer
+from django.db import IntegrityError, transaction
+
+
+class SupplierNameAPI(APIView):
+    def post(self, request):
+        serializer = SupplierNameSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            with transaction.atomic():
+                serializer.save(email=request.user.email)
+        except IntegrityError:
+            return Response({"detail": "This already exists."}, status=status.HTTP_409_CONFLICT)
+        return Response(serializer.data, status=status.HTTP_201_CREATED)
+"""
+
 
 def fixed(before: str, after: str, tmp_path: Path) -> None:
-    check_fixed(
-        before, after, filename=FILENAME, project="guards", tmp_path=tmp_path, code="IL201"
-    )
+    check_fixed(before, after, filename=FILENAME, project="guards", tmp_path=tmp_path, code="IL201")
 
 
 def test_function_view_falls_through_to_its_render_with_the_form_error(tmp_path: Path) -> None:
@@ -154,25 +194,7 @@ def test_perform_create_raises_a_409_validation_error_on_the_field(tmp_path: Pat
             def perform_create(self, serializer):
                 serializer.save()
         """,
-        """\
-        from django.db import IntegrityError, models, transaction
-        from rest_framework import serializers, status, viewsets
-
-        from store.serializers import SupplierSerializer
-
-
-        class SupplierViewSet(viewsets.ModelViewSet):
-            serializer_class = SupplierSerializer
-
-            def perform_create(self, serializer):
-                try:
-                    with transaction.atomic():
-                        serializer.save()
-                except IntegrityError:
-                    conflict = serializers.ValidationError({"email": ["This value is already taken."]})
-                    conflict.status_code = status.HTTP_409_CONFLICT
-                    raise conflict
-        """,
+        PERFORM_CREATE_AFTER,
         tmp_path,
     )
 
@@ -196,26 +218,7 @@ def test_api_view_answers_409_without_naming_a_field_the_client_never_sent(
                 serializer.save(email=request.user.email)
                 return Response(serializer.data, status=status.HTTP_201_CREATED)
         """,
-        """\
-        from rest_framework import status
-        from rest_framework.response import Response
-        from rest_framework.views import APIView
-
-        from store.serializers import SupplierNameSerializer
-        from django.db import IntegrityError, transaction
-
-
-        class SupplierNameAPI(APIView):
-            def post(self, request):
-                serializer = SupplierNameSerializer(data=request.data)
-                serializer.is_valid(raise_exception=True)
-                try:
-                    with transaction.atomic():
-                        serializer.save(email=request.user.email)
-                except IntegrityError:
-                    return Response({"detail": "This already exists."}, status=status.HTTP_409_CONFLICT)
-                return Response(serializer.data, status=status.HTTP_201_CREATED)
-        """,
+        API_VIEW_AFTER,
         tmp_path,
     )
 

@@ -9,6 +9,43 @@ from tests.helpers import check_fixed
 
 FILENAME = "store/views_case.py"
 
+# Expected outputs with lines too long to indent inside a test.
+DRF_VIEW_AFTER = """\
+from django.db import IntegrityError, transaction
+from rest_framework.views import APIView
+
+from store.models import Supplier
+from rest_framework import status
+from rest_framework.response import Response
+
+
+class SupplierAPI(APIView):
+    def post(self, request):
+        try:
+            with transaction.atomic():
+                return Supplier.objects.create(email=request.data["email"])
+        except IntegrityError:
+            return Response({"detail": "This already exists."}, status=status.HTTP_409_CONFLICT)
+"""
+
+PERFORM_CREATE_AFTER = """\
+from django.db import IntegrityError, transaction
+from rest_framework import serializers, status, viewsets
+
+from store.models import Supplier
+
+
+class SupplierViewSet(viewsets.ModelViewSet):
+    def perform_create(self, serializer):
+        try:
+            with transaction.atomic():
+                Supplier.objects.create(email=serializer.validated_data["email"])
+        except IntegrityError:
+            conflict = serializers.ValidationError({"non_field_errors": ["This already exists."]})
+            conflict.status_code = status.HTTP_409_CONFLICT
+            raise conflict
+"""
+
 
 JSON_BEFORE = """\
 from django.http import JsonResponse
@@ -190,23 +227,7 @@ def test_drf_view_answers_response_409(tmp_path: Path) -> None:
             def post(self, request):
                 return Supplier.objects.create(email=request.data["email"])
         """,
-        """\
-        from django.db import IntegrityError, transaction
-        from rest_framework.views import APIView
-
-        from store.models import Supplier
-        from rest_framework import status
-        from rest_framework.response import Response
-
-
-        class SupplierAPI(APIView):
-            def post(self, request):
-                try:
-                    with transaction.atomic():
-                        return Supplier.objects.create(email=request.data["email"])
-                except IntegrityError:
-                    return Response({"detail": "This already exists."}, status=status.HTTP_409_CONFLICT)
-        """,
+        DRF_VIEW_AFTER,
         filename=FILENAME,
         project="guards",
         tmp_path=tmp_path,
@@ -267,23 +288,7 @@ def test_drf_perform_create_raises_a_validation_error(tmp_path: Path) -> None:
             def perform_create(self, serializer):
                 Supplier.objects.create(email=serializer.validated_data["email"])
         """,
-        """\
-        from django.db import IntegrityError, transaction
-        from rest_framework import serializers, status, viewsets
-
-        from store.models import Supplier
-
-
-        class SupplierViewSet(viewsets.ModelViewSet):
-            def perform_create(self, serializer):
-                try:
-                    with transaction.atomic():
-                        Supplier.objects.create(email=serializer.validated_data["email"])
-                except IntegrityError:
-                    conflict = serializers.ValidationError({"non_field_errors": ["This already exists."]})
-                    conflict.status_code = status.HTTP_409_CONFLICT
-                    raise conflict
-        """,
+        PERFORM_CREATE_AFTER,
         filename=FILENAME,
         project="guards",
         tmp_path=tmp_path,

@@ -1,0 +1,138 @@
+"""What makes an insert unable to collide with another request's, or not an insert at all:
+fresh values (`uuid4()`, `secrets.token_urlsafe()`), a row this request inserted just before,
+a second `save()` of the same object (an UPDATE), a model whose own `save()` swallows
+IntegrityError, and a function that takes `request` but is a helper its module calls.
+"""
+
+from __future__ import annotations
+
+from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.handlers import decorators_of, project_source
+from integrity_lsp.analysis.writes import simple_statements
+from integrity_lsp.project.records import ModelRecord
+from integrity_lsp.syntax.nodes import (
+    CALL_CHAIN_TYPES,
+    Node,
+    assignment_target,
+    chain_parts,
+    code,
+    expression_of,
+    normalised,
+    statement_of,
+    walk,
+)
+
+
+def last_binding(function: Node, name: str, before: Node) -> Node | None:
+    found = None
+    for statement in simple_statements(function):
+        if statement.start_pos >= before.start_pos:
+            break
+        target = assignment_target(statement)
+        if target is not None and target.type == "name" and target.value == name:
+            found = statement
+    return found
+
+
+def saved_between(function: Node, name: str, start: Node, end: Node) -> bool:
+    for statement in simple_statements(function):
+        between = start.start_pos < statement.start_pos < end.start_pos
+        if between and f"{name}.save(" in normalised(statement):
+            return True
+    return False
+
+
+def called_in_module(ctx: Context) -> bool:
+    """A module-level function taken for a view only because it takes `request` first, but
+    called by the module's own code: a helper, whose callers may guard it."""
+    handler = ctx.handler
+    if handler is None or handler.class_node is not None or handler.kind != "django":
+        return False
+    if decorators_of(handler.function):
+        return False  # `@require_POST` and friends make it a view
+    name = str(handler.function.children[1].value)
+    for leaf in ctx.file.tree.get_used_names().get(name, []):
+        following = leaf.get_next_sibling()
+        is_call = (
+            following is not None
+            and following.type == "trailer"
+            and following.children[0].value == "("
+        )
+        if is_call and leaf.parent is not handler.function:
+            return True
+    return False
+
+
+def save_swallows_conflicts(model: ModelRecord, ctx: Context) -> bool:
+    """Does the model's own `save()` catch IntegrityError (`Online.save`: "first come is first
+    serve")? Then create()/save() never raise it."""
+    source = project_source(model.ref.path, ctx)
+    if source is None:
+        return False
+    for classdef in source.tree.iter_classdefs():
+        if (
+            classdef.children[1].value != model.name
+            or classdef.start_pos[0] != model.ref.span.start_line
+        ):
+            continue
+        for function in classdef.iter_funcdefs():
+            if function.children[1].value == "save" and "IntegrityError" in code(function):
+                return True
+    return False
+
+
+def is_fresh_value(value: Node) -> bool:
+    """A value no other request can produce: `uuid4()`, `secrets.token_urlsafe()`, …"""
+    for leaf in walk(value):
+        if leaf.type != "name" or leaf.value not in FRESH_CALLS:
+            continue
+        holder = leaf.parent if leaf.parent is not None and leaf.parent.type == "trailer" else leaf
+        following = holder.get_next_sibling()
+        if (
+            following is not None
+            and following.type == "trailer"
+            and following.children[0].value == "("
+        ):
+            return True
+    return False
+
+
+def is_second_save(node: Node, ctx: Context) -> bool:
+    """`obj.save()` after an earlier `obj.save()` of the same binding: an UPDATE."""
+    function = ctx.function
+    base, trailers = chain_parts(node)
+    if function is None or base.type != "name" or len(trailers) != 2:
+        return False
+    statement = statement_of(node)
+    binding = last_binding(function, str(base.value), statement)
+    return binding is not None and saved_between(function, str(base.value), binding, statement)
+
+
+def inserted_before(value: Node, function: Node, statement: Node) -> bool:
+    """`user` / `user.pk` where `user` is a row this function inserted before `statement`
+    (`user = User.objects.create_user(…)`, `team = form.save()`, `obj = M(…)` then
+    `obj.save()`): no concurrent request can hold a unique tuple containing it."""
+    text = normalised(value)
+    name = text.split(".", 1)[0]
+    if not name.isidentifier() or text not in (name, f"{name}.pk", f"{name}.id"):
+        return False
+    binding = last_binding(function, name, statement)
+    if binding is None:
+        return False
+    bound = expression_of(binding)
+    if bound.type not in CALL_CHAIN_TYPES:
+        return False
+    _, trailers = chain_parts(bound)
+    methods = [t.children[1].value for t in trailers if t.children[0].value == "."]
+    last = methods[-1] if methods else ""
+    if last == "create" or last.startswith("create_") or last in ("acreate", "save"):
+        return "commit=False" not in normalised(bound)
+    return saved_between(function, name, binding, statement)
+
+
+FRESH_CALLS = frozenset(
+    {
+        "uuid4", "uuid1", "token_urlsafe", "token_hex", "token_bytes", "get_random_string",
+        "urandom",
+    }
+)  # fmt: skip
