@@ -316,6 +316,10 @@ def operations_on_tables(index: ProjectIndex, source: SourceFile) -> Iterator[Pe
     context, operations = found
     if context.migration.initial:
         return  # its tables are new: empty when it runs (see MigrationFile.initial)
+    if context.migration.replaces:
+        # A squashed migration runs only where none of the migrations it replaces was applied
+        # (Django applies those instead where some were): on a new database, with empty tables.
+        return
     for operation in operations:
         before = context.app.before.get((context.migration.name, operation.index))
         if before is not None and before.model is not None and before.model.has_table:

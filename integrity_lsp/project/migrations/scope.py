@@ -19,13 +19,19 @@ Outside git only a leaf migration (one no other migration depends on) counts as 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from integrity_lsp.config import Settings
-from integrity_lsp.project.migrations.graph import MigrationFile
+from integrity_lsp.project.migrations.graph import MigrationFile, MigrationKey
+from integrity_lsp.project.migrations.history import PendingOperation, history_for
+from integrity_lsp.project.migrations.state import ModelState
 from integrity_lsp.project.vcs import ChangedFiles, changed_files
+
+if TYPE_CHECKING:
+    from integrity_lsp.project.index import ProjectIndex
 
 ALL = "all"
 
@@ -86,3 +92,29 @@ def is_leaf(path: Path, migrations: Iterable[MigrationFile]) -> bool:
             if dependency.app_label == own.app_label and dependency.name == "__latest__":
                 return False
     return True
+
+
+def on_new_table(
+    root: Path, settings: Settings, index: ProjectIndex, pending: PendingOperation
+) -> bool:
+    """The operation's table was created by a new migration and nothing filled it since."""
+    migrations = history_for(index).all_migrations()
+    return table_is_new(root, settings, pending.model, migrations, pending.before.sequence)
+
+
+def table_is_new(
+    root: Path,
+    settings: Settings,
+    model: ModelState,
+    migrations: Mapping[MigrationKey, MigrationFile],
+    sequence: int,
+) -> bool:
+    """The model's table is created by a new migration (one no database has applied: git
+    says so) and no data step has reached it since: when the new migrations run on a database
+    with rows, this table is still empty."""
+    since = settings.migrations_since
+    changes = changed_files(root, None if since in (None, ALL) else since)
+    creator = migrations.get(model.created_by)
+    if changes is None or creator is None or not changes.is_new(creator.path):
+        return False
+    return not any(model.created_at < step < sequence for step, _names in model.data_steps)

@@ -32,6 +32,10 @@ directly on the migration creating the model: makemigrations never writes such a
 for a table that already exists (it asks for a one-off default), so both came from one run —
 the split initial migrations of Django 1.7 and 1.8, before `initial = True`.
 
+Nor are a table a new migration created (per git, see below) with no data step since — no
+database has it before the deploy — and a squashed migration (`replaces = [...]`): Django runs
+it only on a database that applied none of what it replaces, a new one.
+
 `check` reports it only in migrations that are new relative to the git base (the merge-base of
 HEAD with the default branch, or with `--since REF`): untracked, changed, or added since. A
 migration applied years ago is history; `--all-migrations` (or `migrations-since = "all"`)
@@ -85,6 +89,7 @@ from integrity_lsp.analysis.registry import register
 from integrity_lsp.findings import Finding, Location
 from integrity_lsp.project.migrations.columns import column_filler
 from integrity_lsp.project.migrations.history import MigrationContext, operations_on_tables
+from integrity_lsp.project.migrations.scope import on_new_table
 from integrity_lsp.project.migrations.state import ModelState
 from integrity_lsp.rules.migrations.fixes import db_default_fix, three_step_fix
 
@@ -115,6 +120,8 @@ def check(ctx: Context) -> Iterator[Finding]:
             continue
         if model.created_by == context.migration.key or _made_with_its_model(context, model):
             continue
+        if on_new_table(ctx.env.root, ctx.env.settings, ctx.env.index, pending):
+            continue  # created by a migration no database has applied yet: still empty
         if record.null or record.primary_key or column_filler(record) is not None:
             continue
         column = f"{model.table()}.{record.column}"

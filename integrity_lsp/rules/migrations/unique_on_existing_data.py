@@ -19,6 +19,18 @@ unconditional constraint already kept unique (a subset of the new one), function
 `UniqueConstraint`s (their columns are expressions), models whose state the migrations do not
 tell (after RunSQL or SeparateDatabaseAndState).
 
+Nor are a table a new migration created (per git, see below) with no data step since — no
+database has it before the deploy — and a squashed migration (`replaces = [...]`): Django runs
+it only on a database that applied none of what it replaces, a new one.
+
+A data step counts when it can change the rows that exist: a `RunPython` (reaching the model
+through `apps.get_model`, or a reverse relation of a model it reached) that updates, saves or
+deletes and mentions the column — also as a lookup (`code__isnull`) or by the name it had before
+a `RenameField` — or that empties the table (`.objects.all().delete()`); a `RunSQL` that updates
+or deletes naming the table; a step that runs a management command or raw SQL (what it touches
+is not known). A step that only creates rows does not count: it may be the one that made the
+duplicates.
+
 `check` reports it only in migrations that are new relative to the git base (the merge-base of
 HEAD with the default branch, or with `--since REF`): untracked, changed, or added since. A
 migration applied years ago is history; `--all-migrations` (or `migrations-since = "all"`)
@@ -71,6 +83,7 @@ from integrity_lsp.findings import Finding, Fix, Location
 from integrity_lsp.project.migrations.columns import column_filler, column_of
 from integrity_lsp.project.migrations.graph import Operation
 from integrity_lsp.project.migrations.history import MigrationContext, operations_on_tables
+from integrity_lsp.project.migrations.scope import on_new_table
 from integrity_lsp.project.migrations.state import ModelState
 from integrity_lsp.rules.migrations.fixes import data_step_before_fix, three_step_fix
 
@@ -132,6 +145,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         )  # fmt: skip
         if model.unknown or model.created_by == context.migration.key:
             continue
+        if on_new_table(ctx.env.root, ctx.env.settings, ctx.env.index, pending):
+            continue  # created by a migration no database has applied yet: still empty
         if operation.kind == "AddField":
             finding = _add_field(ctx, context, operation, model)
             if finding is not None:

@@ -8,7 +8,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers import EXAMPLES_NEW_MIGRATIONS, commit_all_but, copy_project
+import pytest
+
+from integrity_lsp.checker import check_source
+from tests.helpers import (
+    EXAMPLES_NEW_MIGRATIONS,
+    commit_all_but,
+    copy_project,
+    environment,
+    initial_migration,
+    write_app,
+)
 
 HISTORY = "IL301,IL302,IL303"
 SHOP_0004 = "0004_product_weight_grams_description.py"
@@ -107,3 +117,81 @@ def test_a_ref_that_looks_like_an_option_never_reaches_git(tmp_path: Path) -> No
     found, stderr = check(root, "--since=--output=x")
     assert "`migrations-since` must be" in stderr
     assert found == [] and not (root / "x").exists()
+
+
+NEW_TABLE = """\
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [
+        migrations.CreateModel(
+            name="Box",
+            fields=[("id", models.AutoField(primary_key=True))],
+        ),
+    ]
+"""
+FILL = """\
+from django.db import migrations
+
+
+def fill(apps, schema_editor):
+    apps.get_model("shop", "Box").objects.create()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0002_box")]
+    operations = [migrations.RunPython(fill, migrations.RunPython.noop)]
+"""
+ADD_COLUMN = """\
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "{previous}")]
+    operations = [
+        migrations.AddField(model_name="box", name="size", field=models.IntegerField()),
+    ]
+"""
+
+
+def _box_project(root: Path, *, filled: bool) -> Path:
+    files = {
+        "models.py": "from django.db import models\n\n\nclass Box(models.Model):\n"
+        "    size = models.IntegerField()\n",
+        "migrations/0001_initial.py": initial_migration(),
+        "migrations/0002_box.py": NEW_TABLE,
+    }
+    previous = "0002_box"
+    if filled:
+        files["migrations/0003_fill.py"] = FILL
+        previous = "0003_fill"
+    files["migrations/0009_box_size.py"] = ADD_COLUMN.format(previous=previous)
+    write_app(root, "shop", files)
+    return root / "shop" / "migrations" / "0009_box_size.py"
+
+
+@pytest.mark.parametrize("filled", [False, True])
+def test_a_table_a_new_migration_creates_is_empty(tmp_path: Path, filled: bool) -> None:
+    """Before the deploy no database has the new table: a NOT NULL column added to it meets
+    no row, unless a data step of the new migrations put some there."""
+    path = _box_project(tmp_path, filled=filled)
+    commit_all_but(tmp_path, "shop/migrations/000[2-9]_*.py")
+    found = [f.code for f in check_source(path.read_text(), path, environment(tmp_path))]
+    assert ("IL301" in found) is filled
+    committed = tmp_path / "committed"
+    path = _box_project(committed, filled=False)
+    commit_all_but(committed)  # the table exists on databases that applied 0002: rows maybe
+    found = [f.code for f in check_source(path.read_text(), path, environment(committed))]
+    assert "IL301" in found
+
+
+def test_a_squashed_migration_runs_only_on_a_new_database(tmp_path: Path) -> None:
+    path = _box_project(tmp_path, filled=False)
+    text = path.read_text().replace(
+        "class Migration(migrations.Migration):\n",
+        'class Migration(migrations.Migration):\n    replaces = [("shop", "0003_old")]\n',
+    )
+    path.write_text(text)
+    assert [f.code for f in check_source(text, path, environment(tmp_path))] == []
