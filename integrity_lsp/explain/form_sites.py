@@ -49,18 +49,29 @@ def form_sites(
     wanted = {model.label: model for model in models}
     if not wanted:
         return []
-    sources = []
+    names = {model.name for model in wanted.values()}
+    texts: list[tuple[Path, str]] = []
     for path in files if files is not None else project_files(index.root, settings):
         text = read_project_text(path, encoding="utf-8-sig")
-        if text is not None and ("Meta" in text or "register" in text or ".save(" in text):
-            sources.append(SourceFile(path, text, index.module_name(path), DISK_TREES))
+        if text is not None and (".save(" in text or "register(" in text or "Meta" in text):
+            texts.append((path, text))
+    parsed: dict[Path, SourceFile] = {}
+
+    def source_of(path: Path, text: str) -> SourceFile:
+        if path not in parsed:
+            parsed[path] = SourceFile(path, text, index.module_name(path), DISK_TREES)
+        return parsed[path]
+
     forms: dict[str, ModelRecord] = {}
-    for source in sources:
-        if "class Meta" in source.text:
-            forms.update(_model_forms(source, resolver, wanted))
+    for path, text in texts:
+        if "class Meta" in text and any(name in text for name in names):
+            forms.update(_model_forms(source_of(path, text), resolver, wanted))
+    # Only files that name one of those forms, or register a model with the admin, can save.
+    words = set(forms) | {"register("}
     sites: list[WriteSite] = []
-    for source in sources:
-        sites.extend(_saves(index, source, resolver, forms, wanted))
+    for path, text in texts:
+        if any(word in text for word in words) and any(name in text for name in (*names, *forms)):
+            sites.extend(_saves(index, source_of(path, text), resolver, forms, wanted))
     return sites
 
 
