@@ -32,6 +32,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 RUN_FIX = REPO / "editors" / "nvim" / "test" / "run_fix.lua"
+RUN_LIVE = REPO / "editors" / "nvim" / "test" / "run_live.lua"
+# How soon the other buffer must show a change to the models file (the issue's bound).
+LIVE_MS = 2000
 EXAMPLES = REPO / "examples"
 SERVICES = "shop/services.py"
 FUNCTION = "import_product"
@@ -136,12 +139,14 @@ def nvim() -> str:
     return binary
 
 
-@pytest.fixture(scope="module")
-def run(nvim: str, tmp_path_factory: pytest.TempPathFactory) -> Run:
-    scratch = tmp_path_factory.mktemp("neovim")
+def run_script(
+    nvim: str, scratch: Path, script: Path, arguments: list[str], extra_env: dict[str, str]
+) -> tuple[Path, dict[str, Any]]:
+    """Run a lua script headless in a copy of examples/ (no user config, Neovim's logs kept
+    in `scratch`); the project's path and the script's RESULT.json. Fails the test with
+    Neovim's output and LSP log when the script did not end with ok = true."""
     project = scratch / "project"
     shutil.copytree(EXAMPLES, project, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    original = (project / SERVICES).read_text()
     result_file = scratch / "result.json"
     env = {
         key: value
@@ -153,9 +158,8 @@ def run(nvim: str, tmp_path_factory: pytest.TempPathFactory) -> Run:
         env[f"XDG_{kind}_HOME"] = str(scratch / kind.lower())
     env["INTEGRITY_LSP_CMD"] = json.dumps([sys.executable, "-m", "integrity_lsp", "serve"])
     env["INTEGRITY_LSP_TIMEOUT_MS"] = str(STEP_TIMEOUT_MS)
-    env["INTEGRITY_LSP_EXPLAIN"] = EXPLAIN
-    command = [nvim, "--clean", "--headless", "-l", str(RUN_FIX), SERVICES, str(result_file)]
-    started = time.monotonic()
+    env.update(extra_env)
+    command = [nvim, "--clean", "--headless", "-l", str(script), *arguments, str(result_file)]
     try:
         completed = subprocess.run(
             command,
@@ -171,15 +175,26 @@ def run(nvim: str, tmp_path_factory: pytest.TempPathFactory) -> Run:
     except subprocess.TimeoutExpired as timeout:
         output = f"timed out after {RUN_TIMEOUT_S} s\n{timeout.stdout!r}\n{timeout.stderr!r}"
         completed = None
-    seconds = time.monotonic() - started
     result = json.loads(result_file.read_text()) if result_file.exists() else {}
     if completed is None or completed.returncode != 0 or result.get("ok") is not True:
         log = scratch / "state" / "nvim" / "lsp.log"
         log_tail = log.read_text()[-6000:] if log.exists() else "(no lsp.log)"
         pytest.fail(
-            f"run_fix.lua failed at step {result.get('step')!r}: {result.get('error')}\n"
+            f"{script.name} failed at step {result.get('step')!r}: {result.get('error')}\n"
             f"result: {json.dumps(result, indent=1)}\nnvim: {output}\nlsp.log: {log_tail}"
         )
+    return project, result
+
+
+@pytest.fixture(scope="module")
+def run(nvim: str, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    scratch = tmp_path_factory.mktemp("neovim")
+    original = (EXAMPLES / SERVICES).read_text()
+    started = time.monotonic()
+    project, result = run_script(
+        nvim, scratch, RUN_FIX, [SERVICES], {"INTEGRITY_LSP_EXPLAIN": EXPLAIN}
+    )
+    seconds = time.monotonic() - started
     return Run(project, original, (project / SERVICES).read_text(), result, seconds)
 
 
@@ -255,3 +270,55 @@ def test_explain_fills_the_quickfix_list(run: Run) -> None:
         Path(item["filename"]).resolve() == services and item["lnum"] == call.lineno
         for item in items
     ), items
+
+
+# ---------------------------------------------------------------- a models change, live
+
+
+@pytest.fixture(scope="module")
+def live(nvim: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """`run_live.lua`: services.py open, the models file edited in a :vsplit."""
+    _project, result = run_script(nvim, tmp_path_factory.mktemp("live"), RUN_LIVE, [], {})
+    return result
+
+
+def test_every_related_location_is_a_file_on_disk(live: dict[str, Any]) -> None:
+    related = live["related"]
+    assert related
+    assert [r for r in related if not r["readable"]] == []
+    # Django's own `username` (accounts: AbstractUser's field) is linked in the installed
+    # Django, at the field's definition.
+    [username] = [r for r in related if "username" in r["message"]]
+    assert "/django/contrib/auth/models.py" in username["uri"]
+    assert username["text"].strip().startswith("username = models.CharField(")
+
+
+def test_hover_on_the_first_character_of_a_keyword(live: dict[str, Any]) -> None:
+    hover = live["hover"]
+    assert isinstance(hover["text"], str), hover
+    assert "Product.sku" in hover["text"]
+    assert "unique" in hover["text"]
+
+
+def test_an_unsaved_models_change_reaches_the_other_buffer(live: dict[str, Any]) -> None:
+    """`unique=True` removed from sku in the models buffer (not saved): services.py, not
+    touched, loses the UNIQUE-constraint message and gains IL104 on get_or_create(sku=…)."""
+    before = {(d["code"], d["lnum"]) for d in live["before"]}
+    assert ("IL104", live["get_or_create_line"]) not in before
+    unsaved = live["unsaved"]
+    assert unsaved["modified"] is True
+    after = {(d["code"], d["lnum"]) for d in unsaved["diagnostics"]}
+    assert ("IL104", live["get_or_create_line"]) in after
+    [race] = [d for d in unsaved["diagnostics"] if d["lnum"] == live["create_line"]]
+    assert "UNIQUE constraint failed" not in race["message"]
+    assert unsaved["settled_ms"] < LIVE_MS, unsaved
+
+
+def test_a_saved_models_change_reaches_the_other_buffer(live: dict[str, Any]) -> None:
+    saved = live["saved"]
+    assert saved["modified"] is False
+    after = {(d["code"], d["lnum"]) for d in saved["diagnostics"]}
+    assert after == {(d["code"], d["lnum"]) for d in live["before"]}
+    [race] = [d for d in saved["diagnostics"] if d["lnum"] == live["create_line"]]
+    assert "UNIQUE constraint failed: shop_product.sku" in race["message"]
+    assert saved["settled_ms"] < LIVE_MS, saved
