@@ -68,3 +68,17 @@ def test_force_exclude_from_the_configuration(tmp_path: Path) -> None:
         {"pyproject.toml": '[tool.integrity-lsp]\nexclude = ["shop"]\nforce-exclude = true\n'},
     )
     assert json_check(str(tmp_path / "shop" / "services.py")) == []
+
+
+def test_exclude_flags(tmp_path: Path) -> None:
+    """`--exclude` replaces the configured `exclude`, `--extend-exclude` adds to it."""
+    shop(tmp_path, {"legacy/old.py": SERVICE, "scripts/run.py": SERVICE})
+    write(tmp_path, {"pyproject.toml": '[tool.integrity-lsp]\nexclude = ["legacy"]\n'})
+    root = str(tmp_path)
+    assert sorted(json_check(root)) == [("run.py", "IL101"), ("services.py", "IL101")]
+    assert json_check("--extend-exclude", "scripts", root) == [("services.py", "IL101")]
+    assert sorted(json_check("--exclude", "scripts", root)) == [
+        ("old.py", "IL101"),
+        ("services.py", "IL101"),
+    ]
+    assert json_check("--exclude", "scripts,legacy", "--extend-exclude", "shop", root) == []
