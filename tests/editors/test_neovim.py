@@ -322,3 +322,25 @@ def test_a_saved_models_change_reaches_the_other_buffer(live: dict[str, Any]) ->
     [race] = [d for d in saved["diagnostics"] if d["lnum"] == live["create_line"]]
     assert "UNIQUE constraint failed: shop_product.sku" in race["message"]
     assert saved["settled_ms"] < LIVE_MS, saved
+
+
+# ---------------------------------------------------------------- commands
+
+
+def test_missing_server_is_reported_and_restart_works(
+    nvim: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A server command that is not installed gets a vim.notify warning (Neovim alone says
+    nothing); :IntegrityLspRestart starts, and restarts, the server; :IntegrityLspStop stops
+    it."""
+    script = REPO / "editors" / "nvim" / "test" / "run_commands.lua"
+    _project, result = run_script(
+        nvim, tmp_path_factory.mktemp("commands"), script, [SERVICES], {}
+    )
+    [notified] = result["notified"]
+    assert "integrity-lsp-not-installed-here" in notified["message"]
+    assert "not found" in notified["message"]
+    assert notified["level"] == 3  # vim.log.levels.WARN
+    assert result["clients_without_server"] == 0
+    assert result["second"] != result["first"]
+    assert result["first_stopped"] is True

@@ -13,6 +13,9 @@
 --
 -- `settings['integrity-lsp']` answers the server's workspace/configuration request; put the same
 -- table in `init_options` if you want it there from the first request on. See editors/nvim/README.md.
+--
+-- Commands: :IntegrityLspExplain {message} (in a Python buffer), :IntegrityLspRestart,
+-- :IntegrityLspStop. A server command that cannot be found is reported with vim.notify.
 
 --- Runs the server command `integrity-lsp.explain` and shows the locations in the quickfix list.
 ---@param client vim.lsp.Client
@@ -52,6 +55,62 @@ local function explain(client, bufnr, text)
     vim.cmd('botright copen')
   end, bufnr)
 end
+
+local NAME = 'integrity_lsp'
+
+--- Stops the integrity_lsp clients and starts them again for the open Python buffers (what
+--- `:LspRestart` does with nvim-lspconfig). Equivalent by hand:
+---   :lua vim.lsp.enable('integrity_lsp', false)   then   :lua vim.lsp.enable('integrity_lsp')
+local function restart()
+  local clients = vim.lsp.get_clients({ name = NAME })
+  for _, client in ipairs(clients) do
+    client:stop()
+  end
+  vim.wait(3000, function()
+    for _, client in ipairs(clients) do
+      if not client:is_stopped() then
+        return false
+      end
+    end
+    return true
+  end, 20)
+  vim.lsp.enable(NAME, true)
+  -- Neovim < 0.12 does not re-run FileType for buffers that are already open.
+  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(bufnr) and vim.bo[bufnr].filetype == 'python' then
+      pcall(vim.api.nvim_exec_autocmds, 'FileType', { group = 'nvim.lsp.enable', buffer = bufnr })
+    end
+  end
+end
+
+vim.api.nvim_create_user_command('IntegrityLspRestart', restart, { desc = 'integrity-lsp: restart the server' })
+vim.api.nvim_create_user_command('IntegrityLspStop', function()
+  vim.lsp.enable(NAME, false)
+  for _, client in ipairs(vim.lsp.get_clients({ name = NAME })) do
+    client:stop()
+  end
+end, { desc = 'integrity-lsp: stop the server (:IntegrityLspRestart starts it again)' })
+
+-- Neovim skips a server whose command is not executable without a word (only its LSP log
+-- says so): say it once. Checked once the user's vim.lsp.config() overrides are merged.
+vim.schedule(function()
+  local resolved = vim.lsp.config[NAME]
+  local cmd = resolved and resolved.cmd
+  if type(cmd) ~= 'table' or vim.fn.executable(cmd[1]) == 1 then
+    return
+  end
+  vim.g.integrity_lsp_warned = vim.g.integrity_lsp_warned or {}
+  if vim.g.integrity_lsp_warned[cmd[1]] then
+    return
+  end
+  vim.g.integrity_lsp_warned = vim.tbl_extend('force', vim.g.integrity_lsp_warned, { [cmd[1]] = true })
+  vim.notify(
+    ('integrity-lsp: the server command %q was not found, so integrity-lsp is not running. '
+      .. 'Install it (editors/README.md) or point vim.lsp.config(%q, { cmd = { ... } }) at it, '
+      .. 'then :IntegrityLspRestart.'):format(cmd[1], NAME),
+    vim.log.levels.WARN
+  )
+end)
 
 ---@type vim.lsp.Config
 return {

@@ -1,0 +1,84 @@
+-- Headless check of the commands editors/nvim/lsp/integrity_lsp.lua ships (Neovim >= 0.11):
+--
+--   nvim --clean --headless -l editors/nvim/test/run_commands.lua FILE RESULT.json
+--
+-- 1. With a server command that does not exist, opening FILE says so with vim.notify.
+-- 2. With the real command (INTEGRITY_LSP_CMD), :IntegrityLspRestart starts the server.
+-- 3. :IntegrityLspRestart again: the old client is stopped, a new one attached.
+-- 4. :IntegrityLspStop: no client left.
+
+local script = debug.getinfo(1, 'S').source:sub(2)
+local nvim_dir = vim.fs.dirname(vim.fs.dirname(vim.fs.normalize(vim.fn.fnamemodify(script, ':p'))))
+vim.opt.runtimepath:prepend(nvim_dir)
+
+local file, result_path = _G.arg[1], _G.arg[2]
+local timeout = tonumber(os.getenv('INTEGRITY_LSP_TIMEOUT_MS') or '') or 60000
+local result = { ok = false, step = 'start', notified = {} }
+
+local function finish()
+  local handle = assert(io.open(result_path, 'w'))
+  handle:write(vim.json.encode(result))
+  handle:close()
+  vim.cmd(result.ok and 'qall!' or 'cquit! 1')
+end
+
+local function wait_for(what, condition)
+  if not vim.wait(timeout, condition, 20) then
+    result.error = 'waited in vain for ' .. what
+    finish()
+  end
+end
+
+vim.notify = function(message, level)
+  table.insert(result.notified, { message = message, level = level })
+end
+
+local function attached(bufnr)
+  local client = vim.lsp.get_clients({ bufnr = bufnr, name = 'integrity_lsp' })[1]
+  return client ~= nil and client.initialized and client or nil
+end
+
+-- 1. A missing server.
+result.step = 'missing'
+vim.lsp.config('integrity_lsp', { cmd = { 'integrity-lsp-not-installed-here', 'serve' } })
+vim.lsp.enable('integrity_lsp')
+vim.cmd('filetype on')
+vim.cmd.edit(vim.fn.fnameescape(file))
+local bufnr = vim.api.nvim_get_current_buf()
+wait_for('a notification about the missing server', function()
+  return #result.notified > 0
+end)
+result.clients_without_server = #vim.lsp.get_clients({ name = 'integrity_lsp' })
+
+-- 2. The real server, started by :IntegrityLspRestart.
+result.step = 'restart'
+vim.lsp.config('integrity_lsp', { cmd = vim.json.decode(os.getenv('INTEGRITY_LSP_CMD')) })
+vim.cmd('IntegrityLspRestart')
+local first
+wait_for('a client after :IntegrityLspRestart', function()
+  first = attached(bufnr)
+  return first ~= nil
+end)
+result.first = first.id
+
+-- 3. Restarted: a new client, the old one stopped.
+result.step = 'restart again'
+vim.cmd('IntegrityLspRestart')
+local second
+wait_for('a new client after a second :IntegrityLspRestart', function()
+  second = attached(bufnr)
+  return second ~= nil and second.id ~= first.id
+end)
+result.second = second.id
+result.first_stopped = first:is_stopped()
+
+-- 4. Stopped.
+result.step = 'stop'
+vim.cmd('IntegrityLspStop')
+wait_for('no client after :IntegrityLspStop', function()
+  return #vim.lsp.get_clients({ name = 'integrity_lsp' }) == 0
+end)
+
+result.step = 'done'
+result.ok = true
+finish()
