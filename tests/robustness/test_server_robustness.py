@@ -301,7 +301,10 @@ async def test_200_documents_opened_and_closed(lsp_client: LanguageClient, tmp_p
             assert lsp.client.diagnostics[uri], uri
         for uri in uris:
             lsp.close(uri)
-        await asyncio.sleep(0.5)
+        # Waits for the clearing publications (a loaded machine may take seconds), bounded.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and any(lsp.client.diagnostics.get(u) for u in uris):
+            await asyncio.sleep(0.05)
         for uri in uris:
             assert not lsp.client.diagnostics.get(uri), f"{uri} keeps diagnostics after close"
 
