@@ -41,6 +41,17 @@ class Rule:
     # True: `check` reports it only in migrations new relative to the git base (see
     # project.migrations.scope); the editor reports it in every open migration.
     new_migrations_only: bool = False
+    # What of a file the rule reads: "file", all of it (the default: always safe); "function",
+    # the functions whose text holds one of its words and everything outside functions;
+    # "calls", those functions, the functions of the module they call or are called by (by
+    # name, to a fixed point) and everything outside functions; "module", nothing inside a
+    # function. `check` blanks the other function bodies before parso reads the file when no
+    # rule that applies says "file" (`checker/candidates.py`;
+    # tests/checker/test_candidates.py proves the declarations on the whole corpus).
+    scope: str = "file"
+    # With scope "function": the rule also reports at `Name(key=…)`, a capitalised name called
+    # with keywords (a model's constructor), in functions without any of its words.
+    constructors: bool = False
 
     def may_apply(self, text: str) -> bool:
         return not self.words or any(word in text for word in self.words)
@@ -58,6 +69,7 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {}
+SCOPES = ("file", "calls", "function", "module")
 
 
 def register(
@@ -72,22 +84,18 @@ def register(
     words: tuple[str, ...] = (),
     in_migrations: bool = True,
     new_migrations_only: bool = False,
+    scope: str = "file",
+    constructors: bool = False,
 ) -> Rule:
     """Register a rule; called once at the bottom of each rule module."""
     if code in RULES and RULES[code].check is not check:
         raise ValueError(f"rule {code} registered twice")
     doc = (doc or "").strip()
+    if scope not in SCOPES:
+        raise ValueError(f"rule {code}: scope must be one of {SCOPES}, not {scope!r}")
     rule = Rule(
-        code,
-        name,
-        severity,
-        node_types,
-        check,
-        check_file,
-        doc,
-        words,
-        in_migrations,
-        new_migrations_only,
-    )
+        code, name, severity, node_types, check, check_file, doc, words, in_migrations,
+        new_migrations_only, scope, constructors,
+    )  # fmt: skip
     RULES[code] = rule
     return rule

@@ -314,10 +314,12 @@ def syntax_error(text: str) -> tuple[int, int, str] | None:
 
 def _check_text(path: Path, text: str, env: Environment, record: bool) -> _Outcome:
     if not record:
-        return _Outcome(path, findings=check_source(text, path, env, as_indexed=True))
+        found = check_source(text, path, env, as_indexed=True, only_candidates=True)
+        return _Outcome(path, findings=found)
     JediProbe.install()
     recorder = Recorder(env.read_text)
-    findings = check_source(text, path, replace(env, read_text=recorder.read_text), as_indexed=True)
+    env = replace(env, read_text=recorder.read_text)
+    findings = check_source(text, path, env, as_indexed=True, only_candidates=True)
     return _Outcome(path, digest(text), findings, recorder.finish())
 
 

@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
+from parso.utils import split_lines
+
 from integrity_lsp.analysis.context import Context, Environment
 from integrity_lsp.analysis.fix_validation import FixValidator
 from integrity_lsp.analysis.registry import Rule
@@ -20,6 +22,7 @@ from integrity_lsp.analysis.suppressions import (
     integrity_error_expected,
 )
 from integrity_lsp.analysis.walker import walk_file
+from integrity_lsp.checker.candidates import candidate_text
 from integrity_lsp.config import Settings
 from integrity_lsp.findings import Finding, Fix
 from integrity_lsp.rules import load_rules
@@ -41,13 +44,20 @@ def might_matter(text: str) -> bool:
 
 
 def check_source(
-    text: str, path: Path, env: Environment, *, as_indexed: bool = False
+    text: str,
+    path: Path,
+    env: Environment,
+    *,
+    as_indexed: bool = False,
+    only_candidates: bool = False,
 ) -> list[Finding]:
     """Findings for one file's text (which may differ from what is on disk).
 
     `as_indexed`: the text was just read from disk, as the index read it, so the index need
     not take it as an overlay (every file of a `check` run would otherwise become one, and
     whatever walks the overlays would walk them all).
+    `only_candidates`: parso reads only the functions a rule can report in
+    (`checker.candidates`); the same findings, for a fraction of the parse.
     """
     if over_size_cap(text, path):  # an editor's document larger than a file would be read
         return []
@@ -66,7 +76,10 @@ def check_source(
     if not as_indexed and env.index.is_index_source(path):
         # The text under check is the truth for this file: models read from it, not from disk.
         env.index.update_file(path, text)
-    source = SourceFile(path, text, env.index.module_name(path), env.open_documents)
+    tree_text = None
+    if only_candidates and env.open_documents is None:
+        tree_text = candidate_text(text, rules, split_lines(text, keepends=True))
+    source = SourceFile(path, text, env.index.module_name(path), env.open_documents, tree_text)
     ctx = Context(file=source, env=env)
     reuse = None
     if env.open_documents is not None:

@@ -55,9 +55,13 @@ class SourceFile:
         text: str,
         module_name: str | None = None,
         open_documents: TreeCache | None = None,
+        tree_text: str | None = None,
     ) -> None:
         self.path = path
         self.text = text
+        # What parso reads instead of `text`: the same lines and columns with some function
+        # bodies blanked (`checker.candidates`); findings and fixes still refer to `text`.
+        self._tree_text = tree_text
         self.module_name = module_name
         self._open_documents = open_documents
         # Per-file answers other modules compute once per version (keyed by their own tuples).
@@ -67,7 +71,7 @@ class SourceFile:
     def tree(self) -> Any:
         if self._open_documents is not None:
             return self._open_documents.parse(self.path, self.text)
-        return parse(self.text)
+        return parse(self.text if self._tree_text is None else self._tree_text)
 
     @cached_property
     def digest(self) -> str:

@@ -194,4 +194,6 @@ register(
     node_types=("atom_expr", "power"),
     check=check,
     words=(*WRITE_WORDS, "update("),
+    scope="function",
+    constructors=True,
 )

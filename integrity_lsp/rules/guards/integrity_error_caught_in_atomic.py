@@ -140,4 +140,12 @@ def _fix(try_stmt: Node, ctx: Context) -> list[Fix]:
     return [Fix(title, Applicability.SAFE, tuple(edits))]
 
 
-register(CODE, NAME, doc=__doc__, node_types=("try_stmt",), check=check, words=("except",))
+register(
+    CODE,
+    NAME,
+    doc=__doc__,
+    node_types=("try_stmt",),
+    check=check,
+    words=("except",),
+    scope="function",
+)

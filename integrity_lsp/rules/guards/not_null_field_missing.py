@@ -126,4 +126,5 @@ register(
     check=check,
     words=WRITE_WORDS,
     in_migrations=False,  # RunPython writes historical models, not today's models.py
+    scope="function",
 )

@@ -166,4 +166,5 @@ register(
     node_types=("atom_expr", "power", "expr_stmt"),
     check=check,
     words=("_id=", "_id ="),
+    scope="function",
 )

@@ -112,4 +112,4 @@ def check(ctx: Context) -> Iterator[Finding]:
         )
 
 
-register(CODE, NAME, doc=__doc__, check_file=check, words=("class",))
+register(CODE, NAME, doc=__doc__, check_file=check, words=("class",), scope="module")

@@ -203,4 +203,5 @@ register(
     check=check,
     words=WRITE_WORDS,
     in_migrations=False,
+    scope="calls",
 )

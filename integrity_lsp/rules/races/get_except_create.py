@@ -135,4 +135,5 @@ register(
     check=check,
     words=WRITE_WORDS,
     in_migrations=False,
+    scope="calls",
 )

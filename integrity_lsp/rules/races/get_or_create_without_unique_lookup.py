@@ -275,4 +275,5 @@ register(
     check=check,
     words=("_or_create(",),
     in_migrations=False,
+    scope="calls",
 )

@@ -1,0 +1,163 @@
+"""What of a file parso must read for a `check`: CPython's parser (about ten times faster than
+parso's) finds the functions a rule can report in, and the bodies of all other functions are
+blanked before parso sees the text. Lines and columns do not move, so every finding, fix and
+`# noqa` is where a parse of the whole text would put it.
+
+A function is a candidate when its text holds one of the words of a rule that applies
+(`Rule.words`; with `Rule.constructors`, also when it calls `Name(key=…)`). For a rule of
+`scope="calls"`, so is every function of the module that calls one of its candidates or that
+one calls, by name, to a fixed point (a check in a view, the create in a helper).
+What is not inside a function (imports, module constants, class headers and class attributes,
+decorators, signatures) is always kept. Each rule says what it reads (`Rule.scope`): "function",
+"calls" (the above), "module" (nothing inside functions), or "file" (the default: with such a
+rule, nothing is blanked, so a rule that does not say is always safe).
+`tests/checker/test_candidates.py` proves over every fixture and example that blanking loses no
+finding.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from integrity_lsp.analysis.registry import Rule
+from integrity_lsp.syntax.source import cpython_tree
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+# Every identifier of a function's text (strings and comments too: more is only slower).
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# `Name(`: a capitalised name called (with keywords, the rule's shape; the text test is
+# cheaper than a walk of the function's nodes and only keeps more).
+_CONSTRUCTOR_CALL = re.compile(r"\b[A-Z]\w*\s*\(")
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """A function of the module or a method of one of its classes (nested classes too)."""
+
+    names: frozenset[str]  # its own name and those of its classes (calling a class runs it)
+    first_line: int  # its first decorator, else the `def` line
+    body_line: int  # the first line of its body
+    last_line: int
+    uses: frozenset[str]  # every identifier in its text: what it reads or calls
+    constructs: bool  # may call a capitalised name with keywords: `Item(code="a")`
+
+
+def candidate_text(text: str, rules: Sequence[Rule], lines: Sequence[str]) -> str | None:
+    """`text` with the bodies of the functions no rule in `rules` can report in blanked, or
+    None when nothing can be blanked (a rule needs the whole file, CPython rejects the text,
+    or every function is a candidate). `lines`: the text split as parso splits it."""
+    if not rules or any(rule.scope == "file" for rule in rules):
+        return None
+    readers = [rule for rule in rules if rule.scope in ("function", "calls")]
+    if any(not rule.words for rule in readers):
+        return None  # a rule with no words may report anywhere
+    tree = cpython_tree(text)
+    if tree is None:
+        return None
+    units = list(_units(tree.body, lines))
+    alone = _seeds(units, lines, [rule for rule in readers if rule.scope == "function"])
+    linked = _seeds(units, lines, [rule for rule in readers if rule.scope == "calls"])
+    kept = [a or b for a, b in zip(alone, _closure(units, linked), strict=True)]
+    blanked = [unit for unit, keep in zip(units, kept, strict=True) if not keep]
+    blanked = [unit for unit in blanked if unit.body_line > unit.first_line]
+    if not blanked or len(lines) < max(unit.last_line for unit in blanked):
+        return None
+    return _blank(lines, blanked)
+
+
+def _seeds(units: Sequence[_Unit], lines: Sequence[str], rules: Sequence[Rule]) -> list[bool]:
+    """The functions some rule of `rules` can report in: its words are in their text."""
+    if not rules:
+        return [False] * len(units)
+    words = tuple({word for rule in rules for word in rule.words})
+    constructors = any(rule.constructors for rule in rules)
+    return [_is_seed(lines, unit, words, constructors) for unit in units]
+
+
+def _units(
+    body: Iterable[ast.stmt], lines: Sequence[str], classes: tuple[str, ...] = ()
+) -> Iterable[_Unit]:
+    for statement in body:
+        if isinstance(statement, _FUNCTIONS):
+            decorators = [decorator.lineno for decorator in statement.decorator_list]
+            first = min([statement.lineno, *decorators])
+            last = statement.end_lineno or statement.lineno
+            names = frozenset({statement.name, *classes})
+            body_line = _own_line(statement.body[0], lines) or first  # first: never blanked
+            text = "".join(lines[first - 1 : last])
+            uses = frozenset(_NAME.findall(text))
+            constructs = bool(_CONSTRUCTOR_CALL.search(text))
+            yield _Unit(names, first, body_line, last, uses, constructs)
+        elif isinstance(statement, ast.ClassDef):
+            yield from _units(statement.body, lines, (*classes, statement.name))
+        elif isinstance(statement, (ast.If, ast.Try, ast.With)):
+            # `if TYPE_CHECKING:` / `try: … except ImportError:` blocks may define functions
+            yield from _units(_blocks_of(statement), lines, classes)
+
+
+def _own_line(statement: ast.stmt, lines: Sequence[str]) -> int | None:
+    """The line a body's first statement starts, when nothing of the header shares it
+    (`def f(): return 1`, `def f(\n    a): return a`): only then may the body be blanked."""
+    if statement.lineno > len(lines):
+        return None
+    before = lines[statement.lineno - 1].encode("utf-8", "surrogatepass")[: statement.col_offset]
+    return statement.lineno if not before.strip() else None
+
+
+def _blocks_of(statement: ast.stmt) -> Iterable[ast.stmt]:
+    for name in ("body", "orelse", "finalbody"):
+        yield from getattr(statement, name, ())
+    for handler in getattr(statement, "handlers", ()):
+        yield from handler.body
+
+
+def _is_seed(lines: Sequence[str], unit: _Unit, words: tuple[str, ...], constructors: bool) -> bool:
+    if constructors and unit.constructs:
+        return True
+    text = "".join(lines[unit.first_line - 1 : unit.last_line])
+    return any(word in text for word in words)
+
+
+def _closure(units: Sequence[_Unit], seeds: list[bool]) -> list[bool]:
+    """The seeds, every function a kept one calls or names, and every function that names a
+    kept one, to a fixed point."""
+    kept = list(seeds)
+    changed = True
+    while changed:
+        changed = False
+        kept_names: set[str] = set()
+        for unit, keep in zip(units, kept, strict=True):
+            if keep:
+                kept_names |= unit.names
+        kept_uses: set[str] = set()
+        for unit, keep in zip(units, kept, strict=True):
+            if keep:
+                kept_uses |= unit.uses
+        for index, unit in enumerate(units):
+            if kept[index]:
+                continue
+            if not unit.names.isdisjoint(kept_uses) or not kept_names.isdisjoint(unit.uses):
+                kept[index] = changed = True
+    return kept
+
+
+def _blank(lines: Sequence[str], blanked: Sequence[_Unit]) -> str:
+    """Each blanked body becomes `...` on its last line, at its indentation, every other line
+    of it empty: the function still ends on its last line, and nothing else moves."""
+    out = list(lines)
+    for unit in blanked:
+        first_body = lines[unit.body_line - 1]
+        indent = first_body[: len(first_body) - len(first_body.lstrip(" \t"))]
+        for number in range(unit.body_line, unit.last_line):
+            out[number - 1] = _ending(lines[number - 1])
+        last = lines[unit.last_line - 1]
+        out[unit.last_line - 1] = indent + "..." + _ending(last)
+    return "".join(out)
+
+
+def _ending(line: str) -> str:
+    stripped = line.rstrip("\r\n")
+    return line[len(stripped) :]
