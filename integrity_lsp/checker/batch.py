@@ -13,7 +13,7 @@ import os
 import pickle
 import sys
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -94,13 +94,22 @@ def named_path_exists(path: Path) -> bool:
     return True
 
 
+Progress = Callable[[int, int], None]  # (files done, files in all), after each file
+
+
 def check_paths(
-    paths: Sequence[Path], env: Environment, *, jobs: int | None = None, cache: bool = False
+    paths: Sequence[Path],
+    env: Environment,
+    *,
+    jobs: int | None = None,
+    cache: bool = False,
+    progress: Progress | None = None,
 ) -> CheckReport:
     """Check every Python file under `paths`, on all cores when there are many.
 
     With `cache`, results of files whose inputs did not change since the last run come from
-    the on-disk cache (`integrity_lsp.cache`) and only the rest is checked.
+    the on-disk cache (`integrity_lsp.cache`) and only the rest is checked. `progress` is told
+    the files done and the files in all after each file.
     """
     report = CheckReport()
     load_rules()  # reporters look rules up in the registry, even when workers did the checking
@@ -110,13 +119,16 @@ def check_paths(
     take_read_warnings()  # left over from an earlier run in this process
     named = {Path(os.path.realpath(path)) for path in paths if not is_dir(path)}
     todo: list[Path] = []
-    for path in iter_python_files(paths, env.settings, env.root):
+    every = list(iter_python_files(paths, env.settings, env.root))
+    tell = _teller(progress, len(every))
+    for path in every:
         if results is not None:
             text, _ = read_source(path)
             found = results.lookup(path, text) if text is not None else None
             if found is not None:
                 report.files_checked += 1
                 report.findings.extend(found)
+                tell(report.files_checked)
                 continue
         todo.append(path)
     workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
@@ -128,7 +140,7 @@ def check_paths(
     else:
         outcomes = (_check_file(path, env, results is not None) for path in todo)
     with _fewer_collections():
-        _collect(outcomes, report, results, named)
+        _collect(outcomes, report, results, named, tell)
     if results is not None:
         results.save()
     _add_read_warnings(report)
@@ -157,6 +169,12 @@ def _keep_new_migrations(report: CheckReport, env: Environment, named: set[Path]
     }
     report.old_migration_findings = len(left_out)
     report.findings = [f for f in report.findings if id(f) not in left_out]
+
+
+def _teller(progress: Progress | None, total: int) -> Callable[[int], None]:
+    if progress is None:
+        return lambda done: None
+    return lambda done: progress(done, total)
 
 
 def _add_read_warnings(report: CheckReport) -> None:
@@ -250,9 +268,11 @@ def _collect(
     report: CheckReport,
     results: ResultCache | None,
     named: set[Path],
+    tell: Callable[[int], None],
 ) -> None:
     for outcome in outcomes:
         report.files_checked += 1
+        tell(report.files_checked)
         if outcome.syntax_error is not None:
             report.syntax_errors.append(outcome.syntax_error)
             continue

@@ -17,6 +17,7 @@ from integrity_lsp.checker import CheckReport, Unchecked
 from integrity_lsp.cli.commands import project_root
 from integrity_lsp.cli.exit_codes import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, UsageError
 from integrity_lsp.cli.output import Console, ReportOptions, write_report
+from integrity_lsp.cli.progress import progress_for
 from integrity_lsp.cli.selection import RunSettings
 from integrity_lsp.config import ConfigError, Settings
 from integrity_lsp.findings import Finding
@@ -176,12 +177,19 @@ def _run(
 
     result = RunResult()
     fixing_now = bool(args.fix or args.diff)  # --unsafe-fixes alone only shows them
+    progress = progress_for(console.err, quiet=console.quiet or console.silent)
     for group in groups:
         env = build_environment(group.root, group.settings, lazy=True)
         # Fixes are computed from fresh results only: a cache file in the project is not
         # trusted to decide what gets written.
         use_cache = not (args.no_cache or fixing_now or args.add_noqa)
-        report = check_paths(group.paths, env, jobs=args.jobs, cache=use_cache)
+        try:
+            report = check_paths(
+                group.paths, env, jobs=args.jobs, cache=use_cache, progress=progress
+            )
+        finally:
+            if progress is not None:
+                progress.close()
         _take(report, result, console)
         findings = report.findings
         if args.add_noqa:
