@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from integrity_lsp.config import Settings
 from integrity_lsp.syntax.files import read_project_text
@@ -60,9 +60,34 @@ class Context:
     env: Environment
     function: Any | None = None
     class_node: Any | None = None
-    handler: HandlerInfo | None = None
-    atomic: tuple[AtomicBlock, ...] = ()
     integrity_guard: Any | None = None  # the try_stmt whose handlers catch IntegrityError
+    # The enclosing function's handler and atomic blocks, worked out when a rule first asks
+    # (`walker.FunctionFacts`): detecting a handler follows view base classes into other
+    # modules, and the rules ask about few of a project's functions. None: at module or
+    # class level, where `outer_atomic` holds the atomic blocks known.
+    facts: FunctionFacts | None = None
+    outer_atomic: tuple[AtomicBlock, ...] = ()
+    inner_atomic: tuple[AtomicBlock, ...] = ()  # `with atomic()` blocks entered since
+
+    @property
+    def handler(self) -> HandlerInfo | None:
+        return self.facts.handler if self.facts is not None else None
+
+    @property
+    def atomic(self) -> tuple[AtomicBlock, ...]:
+        """Every enclosing atomic block, outermost first."""
+        known = self.facts.atomic if self.facts is not None else self.outer_atomic
+        return (*known, *self.inner_atomic) if self.inner_atomic else known
 
     def replace(self, **changes: Any) -> Context:
         return replace(self, **changes)
+
+
+class FunctionFacts(Protocol):
+    """What the walk knows about the enclosing function once asked."""
+
+    @property
+    def handler(self) -> HandlerInfo | None: ...
+
+    @property
+    def atomic(self) -> tuple[AtomicBlock, ...]: ...

@@ -8,9 +8,10 @@ body of `with transaction.atomic()`, and the body of a `try` that catches Integr
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cached_property
 from typing import Any
 
-from integrity_lsp.analysis.context import AtomicBlock, Context
+from integrity_lsp.analysis.context import AtomicBlock, Context, HandlerInfo
 from integrity_lsp.analysis.django import catches_integrity_error, is_atomic_expression
 from integrity_lsp.analysis.handlers import decorators_of, detect_handler
 from integrity_lsp.analysis.incremental import StatementResults
@@ -89,19 +90,37 @@ def _dispatch(node: Node, ctx: Context, by_type: dict[str, list[Rule]]) -> list[
 def _enter(node: Node, ctx: Context) -> Context:
     """The context inside a function or class definition."""
     if node.type == "funcdef":
-        handler = detect_handler(node, ctx)
-        atomic = ctx.atomic
-        for decorator in decorators_of(node):
-            target = decorator.children[1]
-            is_atomic, savepoint = is_atomic_expression(target)
+        facts = _FunctionFacts(node, ctx)
+        return ctx.replace(function=node, facts=facts, inner_atomic=(), integrity_guard=None)
+    if node.type == "classdef":
+        return ctx.replace(class_node=node, function=None, facts=None, outer_atomic=ctx.atomic,
+                           inner_atomic=())  # fmt: skip
+    return ctx
+
+
+class _FunctionFacts:
+    """A function's handler and atomic blocks, computed on first use from the context the
+    function is defined in."""
+
+    def __init__(self, funcdef: Node, outer: Context) -> None:
+        self._funcdef = funcdef
+        self._outer = outer
+
+    @cached_property
+    def handler(self) -> HandlerInfo | None:
+        return detect_handler(self._funcdef, self._outer)
+
+    @cached_property
+    def atomic(self) -> tuple[AtomicBlock, ...]:
+        atomic = self._outer.atomic
+        for decorator in decorators_of(self._funcdef):
+            is_atomic, savepoint = is_atomic_expression(decorator.children[1])
             if is_atomic:
                 atomic = (*atomic, AtomicBlock(decorator, savepoint, "decorator"))
-        if handler is not None and not handler.non_atomic and _atomic_requests(ctx):
-            atomic = (AtomicBlock(node, True, "atomic-requests"), *atomic)
-        return ctx.replace(function=node, handler=handler, atomic=atomic, integrity_guard=None)
-    if node.type == "classdef":
-        return ctx.replace(class_node=node, function=None, handler=None)
-    return ctx
+        handler = self.handler
+        if handler is not None and not handler.non_atomic and _atomic_requests(self._outer):
+            atomic = (AtomicBlock(self._funcdef, True, "atomic-requests"), *atomic)
+        return atomic
 
 
 def _child_context(node: Node, child: Node, ctx: Context) -> Context:
@@ -111,7 +130,8 @@ def _child_context(node: Node, child: Node, ctx: Context) -> Context:
             expression = item.children[0] if item.type == "with_item" else item
             is_atomic, savepoint = is_atomic_expression(expression)
             if is_atomic:
-                return ctx.replace(atomic=(*ctx.atomic, AtomicBlock(node, savepoint, "with")))
+                block = AtomicBlock(node, savepoint, "with")
+                return ctx.replace(inner_atomic=(*ctx.inner_atomic, block))
     is_try_body = node.type == "try_stmt" and len(node.children) > 2 and child is node.children[2]
     if is_try_body and catches_integrity_error(node):
         return ctx.replace(integrity_guard=node)
