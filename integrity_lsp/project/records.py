@@ -163,7 +163,7 @@ class ManagerRecord:
     # Its methods `create` (an override) and `create_*` ("create_user"), own and inherited.
     create_methods: tuple[str, ...] = ()
     # `get_or_create` / `update_or_create` when the manager or its QuerySet class overrides them
-    # (own or inherited from a class of the project or an installed package, not Django's).
+    # (own or inherited from a class of the project; not an installed package's, not Django's).
     overrides: tuple[str, ...] = ()
 
 

@@ -46,6 +46,16 @@ PACKAGES = {
             class Meta:
                 abstract = True
     """,
+    f"{SITE}/retrying/__init__.py": """
+        from django.db import IntegrityError, models
+
+        class ConcurrencyManager(models.Manager):
+            def get_or_create(self, **kwargs):
+                try:
+                    return super().get_or_create(**kwargs)
+                except IntegrityError:
+                    return self.get(**kwargs)
+    """,
     f"{SITE}/stamps/__init__.py": "",
     f"{SITE}/stamps/apps.py": """
         from django.apps import AppConfig
@@ -78,6 +88,14 @@ PROJECT = {
         from stamps.models import TimeStampedModel
         from missing_package.models import SoftDeleteModel
         from treelib.models import TreeModel
+        from retrying import ConcurrencyManager
+
+        class ReviewManager(ConcurrencyManager):
+            pass
+
+        class LockingManager(models.Manager):
+            def get_or_create(self, **kwargs):
+                ...
 
         class Payload(BaseModel):
             name: str
@@ -90,6 +108,10 @@ PROJECT = {
 
         class Category(TreeModel):
             name = models.CharField(max_length=20)
+
+        class Review(models.Model):
+            objects = ReviewManager()
+            locked = LockingManager()
     """,
     "shop/views.py": """
         from rest_framework import viewsets
@@ -248,3 +270,10 @@ def test_composite_money_fields(build: BuildProject) -> None:
     assert product is not None and variant is not None
     assert set(index.local_fields(product)) == {"id", "price", "price_currency", "cost", "cost_in"}
     assert set(index.local_fields(variant)) == {"id", "currency", "price_amount"}
+
+
+def test_only_the_projects_own_get_or_create_override_counts(venv_project: ProjectIndex) -> None:
+    review = _model(venv_project, "Review")
+    assert review is not None
+    overrides = {m.attribute: m.overrides for m in venv_project.managers(review)}
+    assert overrides == {"objects": (), "locked": ("get_or_create",)}

@@ -167,7 +167,10 @@ class IndexSchema(IndexInheritance):
                     entry = self._link.classes.get(ancestor)
                     if entry is not None:
                         methods.extend(entry[0].create_methods)
-                        overrides |= entry[0].attributes & _OVERRIDABLE
+                        if not self.is_library(ancestor):  # djblets' ConcurrencyManager
+                            # retries the get() but adds no constraint: only the project's own
+                            # override is taken to know its model's rows
+                            overrides |= entry[0].attributes & _OVERRIDABLE
         name = (manager.manager_expr or manager.queryset_expr or manager.manager_class).split(".")
         written = manager.manager_class if manager.queryset_expr else name[-1]
         return ManagerRecord(

@@ -33,8 +33,10 @@ lookup, or met by what the insert writes: a soft-delete
 `get_or_create(slug=…)` that leaves `deleted_at` NULL. A project subclass of `OneToOneField`
 is unique like its base.
 
-Silent as well when the manager (or its QuerySet) overrides `get_or_create` /
-`update_or_create` (the project decides how it finds or inserts), when the call sits in a `try`
+Silent as well when the project's manager (or QuerySet) class overrides `get_or_create` /
+`update_or_create` (the project decides how it finds or inserts; an installed package's
+generic override such as djblets' `ConcurrencyManager`, which only retries the `get()`, does
+not count), when the call sits in a `try`
 that catches `MultipleObjectsReturned` (duplicates are expected and handled), when a
 `select_for_update()` earlier in the same function locks the rows the callers race on, when a
 lookup value is random (`uuid4()`, `secrets.token_hex()`, `random.getrandbits()`, directly or
