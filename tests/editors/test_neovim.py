@@ -334,9 +334,7 @@ def test_missing_server_is_reported_and_restart_works(
     nothing); :IntegrityLspRestart starts, and restarts, the server; :IntegrityLspStop stops
     it."""
     script = REPO / "editors" / "nvim" / "test" / "run_commands.lua"
-    _project, result = run_script(
-        nvim, tmp_path_factory.mktemp("commands"), script, [SERVICES], {}
-    )
+    _project, result = run_script(nvim, tmp_path_factory.mktemp("commands"), script, [SERVICES], {})
     [notified] = result["notified"]
     assert "integrity-lsp-not-installed-here" in notified["message"]
     assert "not found" in notified["message"]
