@@ -123,6 +123,11 @@ CASES: tuple[Case, ...] = (
     Case("IL201", "shop/views.py", "class WarehouseCreateView", "create_warehouse", TRIGGER),
     Case("IL201", "shop/views.py", "class WarehouseImportView", "import_warehouses", TRIGGER),
     Case("IL201", "shop/api.py", "class WarehouseAPI", "warehouse_api", TRIGGER),
+    # Inserts through a ModelForm / a DRF ModelSerializer: validation passes both racers.
+    Case("IL201", "shop/form_views.py", "def new_warehouse(", "warehouse_form", RACE),
+    Case(
+        "IL201", "shop/form_views.py", "class WarehouseSerializerAPI", "warehouse_serializer", RACE
+    ),
     Case("IL202", "orders/services.py", "def reorder(", "reorder", TRIGGER, reference="twin"),
     Case("IL203", "orders/services.py", "def add_line(", "add_line", TRIGGER),
     Case(

@@ -249,6 +249,46 @@ def warehouse_api(h: Harness, mode: str) -> dict[str, Any]:
     return result
 
 
+def _same_code_twice(h: Harness, mode: str, post: Callable[[], Any]) -> dict[str, Any]:
+    """Two posts of one new warehouse code racing past validation (the barrier is at the
+    insert: both have passed `is_valid()` by then)."""
+    result = run_race(h, mode, project("shop.models").Warehouse, [post, post])
+    result["rows"] = rows("shop.Warehouse", "code", "name")
+    return result
+
+
+def warehouse_form(h: Harness, mode: str) -> dict[str, Any]:
+    """A function view saving a ModelForm (`mode` "twin": its hand-guarded twin)."""
+    h.latest()
+    from django.test import RequestFactory
+
+    views = project("shop.form_views")
+    view = views.new_warehouse_safe if mode == "twin" else views.new_warehouse
+
+    def post() -> Any:
+        return view(RequestFactory().post("/", {"code": "W9", "name": "North"}))
+
+    return _same_code_twice(h, "race" if mode == "twin" else mode, post)
+
+
+def warehouse_serializer(h: Harness, mode: str) -> dict[str, Any]:
+    """A DRF APIView saving a ModelSerializer (`mode` "twin": its hand-guarded twin)."""
+    h.latest()
+    try:
+        from rest_framework.test import APIRequestFactory
+    except ImportError as error:
+        return {"unavailable": f"Django REST framework is not installed ({error})"}
+    views = project("shop.form_views")
+    api = views.SafeWarehouseSerializerAPI if mode == "twin" else views.WarehouseSerializerAPI
+    view = api.as_view()
+
+    def post() -> Any:
+        request = APIRequestFactory().post("/", {"code": "W9", "name": "North"}, format="json")
+        return view(request).render()
+
+    return _same_code_twice(h, "race" if mode == "twin" else mode, post)
+
+
 # -- IL202 -------------------------------------------------------------------------------------
 def reorder(h: Harness, mode: str) -> dict[str, Any]:
     """Re-ordering an existing order number inside the function's own atomic block."""
