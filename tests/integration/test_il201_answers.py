@@ -42,3 +42,22 @@ def test_the_loser_gets_the_handlers_own_answer(lab: Lab, scenario: str, backend
         assert leaked not in loser["body"], loser["body"]
     twin = _answers(lab.worker(VariantKey(), backend).run(scenario, "twin"))
     assert [answer["status"] for answer in twin] == [201, LOSER_STATUS[scenario]]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("scenario", sorted(LOSER_STATUS))
+def test_before_the_fix_the_loser_raises_integrity_error(
+    lab: Lab, scenario: str, backend: str
+) -> None:
+    """The unfixed handler on every backend: the loser's insert raises IntegrityError (the
+    HTTP 500), the winner got 201. (test_hazard also matches the error to the finding's
+    message, which MariaDB's index-only message does not allow here.)"""
+    result = lab.worker(VariantKey(), backend).run(scenario, "race")
+    if "unavailable" in result:
+        pytest.skip(result["unavailable"])
+    assert result["barrier"] == "passed", "the interleaving was not forced"
+    raised = errors(result)
+    assert [(error["module"], error["type"]) for error in raised] == [
+        ("django.db.utils", "IntegrityError")
+    ], result["calls"]
+    assert [answer["status"] for answer in values(result) if answer] == [201]
