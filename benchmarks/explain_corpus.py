@@ -5,7 +5,7 @@ and each of its first models with a `unique=True` field, the message `UNIQUE con
 <table>.<column>` is explained once. Every production write of the model that sets that field
 (create / save / get_or_create / update_or_create / bulk_create, not in tests; a ModelForm's save
 may set it) is taken in turn
-as the write that raised it, and three pastes are ranked:
+(the first ones in file order) as the write that raised it, and three pastes are ranked:
 
 - `bare`: the message alone (no traceback): the culprit's rank among all write sites;
 - `frame`: a traceback whose last project frame is the culprit's own line;
@@ -95,11 +95,14 @@ def measure_project(
         if explanation is None or explanation.model is None:
             continue
         sites = explanation.write_sites
-        culprits = [
+        # In file order, not in explain's order: any of them may be the one that raised it.
+        candidates = [
             s
             for s in sites
             if not s.test and s.kind in CULPRIT_KINDS and s.sets([field]) is not False
-        ][:culprits_wanted]
+        ]
+        candidates.sort(key=lambda s: (str(s.path), s.span.start_line))
+        culprits = candidates[:culprits_wanted]
         if not culprits:
             continue
         models += 1
