@@ -12,6 +12,12 @@ from typing import Any
 from integrity_lsp.findings import Span
 from integrity_lsp.project.field_classes import FieldClasses
 from integrity_lsp.project.meta import constraint_from_call
+from integrity_lsp.project.migrations.data_steps import (
+    emptied_tables,
+    function_models,
+    mentioned,
+    row_effect,
+)
 from integrity_lsp.project.migrations.graph import (
     Dependency,
     MigrationFile,
@@ -363,10 +369,10 @@ class _Reader:
             return {"data_models": frozenset(), "data_names": frozenset()}
         if function is None:
             return {"data_models": None, "data_names": None}
-        names = mentioned(function)
+        names = frozenset().union(*(mentioned(f) for f in self._with_helpers(function)))
         if "call_command" in names:  # a management command: what it touches is not known
             return {"data_models": None, "data_names": None}
-        return {"data_models": function_models(function), "data_names": _row_effect(names)}
+        return {"data_models": function_models(function), "data_names": row_effect(names)}
 
     def _op_RunSQL(self, positional: list[Any], kw: dict[str, Any]) -> dict[str, Any]:
         sql = literal(self._arg(positional, kw, 0, "sql"))
@@ -376,9 +382,8 @@ class _Reader:
         names = None
         if isinstance(sql, str):
             names = frozenset(re.findall(r"\w+", sql.lower()))
-            if EMPTIES_TABLE_SQL.search(sql):
-                names |= {EVERY_ROW}
-            names = _row_effect(names)
+            names |= emptied_tables(sql)
+            names = row_effect(names)
         return {
             "sql": sql if isinstance(sql, str) else None,
             "nested": tuple(state),
@@ -398,86 +403,27 @@ class _Reader:
             touches = (*touches, None)  # which models it changes is not known: all of the app's
         return {"nested": tuple(self.operations(state_node)), "touches": touches}
 
+    def _with_helpers(self, function: Any) -> list[Any]:
+        """The function and the module's functions and classes it uses, transitively (a data
+        migration often hands each model to a helper that does the work)."""
+        module = function.get_root_node()
+        helpers = {**{str(c.name.value): c for c in module.iter_classdefs()}, **self.functions}
+        found = [function]
+        seen = {id(function)}
+        for current in found:
+            for node in walk(current):
+                helper = helpers.get(node.value) if node.type == "name" else None
+                if helper is not None and id(helper) not in seen:
+                    seen.add(id(helper))
+                    found.append(helper)
+        return found
+
     def _function(self, node: Any) -> Any:
         """The module-level function RunPython runs; False for `RunPython.noop`; else None."""
         dotted = dotted_name(node)
         if dotted is not None and dotted.endswith("RunPython.noop"):
             return False
         return self.functions.get(dotted) if dotted is not None else None
-
-
-# A data step's words: EVERY_ROW when it deletes every row of the models it reaches (then no
-# row is left to be NULL or duplicated), and the words that say it changes existing rows.
-EVERY_ROW = "<every row>"
-CHANGES_ROWS = frozenset(
-    {"delete", "update", "save", "bulk_update", "update_or_create", "truncate", "execute"}
-    | {"cursor", "raw", "raise", EVERY_ROW}  # raise: a gate that stops on the rows it finds
-)
-EMPTIES_TABLE_CODE = re.compile(r"\.objects\s*\.\s*(?:all\s*\(\s*\)\s*\.\s*)?delete\s*\(\s*\)")
-EMPTIES_TABLE_SQL = re.compile(
-    r"\btruncate\b|\bdelete\s+from\s+[\w\"`.]+\s*(?:;|$)", re.IGNORECASE | re.MULTILINE
-)
-
-
-def _row_effect(names: frozenset[str]) -> frozenset[str]:
-    """No words at all for a step that only creates rows (or reads them): it can neither fill
-    the NULLs nor remove the duplicates of rows that exist (it may have made them)."""
-    return names if names & CHANGES_ROWS else frozenset()
-
-
-def mentioned(function: Any) -> frozenset[str]:
-    """Identifiers and the words of strings in a function (lower-case); a lookup such as
-    `code__isnull` also names `code`; EVERY_ROW when it deletes all rows of a model."""
-    found: set[str] = set()
-    for node in walk(function):
-        if node.type == "keyword" and node.value == "raise":
-            found.add("raise")
-        elif node.type == "name":
-            name = str(node.value).lower()
-            found.add(name)
-            if "__" in name.strip("_"):
-                found.update(part for part in name.split("__") if part)
-        elif node.type in ("string", "fstring_string"):
-            words = re.findall(r"\w+", str(node.value).lower())
-            found.update(words)
-            found.update(part for word in words if "__" in word for part in word.split("__"))
-    if EMPTIES_TABLE_CODE.search(function.get_code()):
-        found.add(EVERY_ROW)
-    return frozenset(found)
-
-
-def function_models(function: Any) -> frozenset[tuple[str, str]] | None:
-    """The models a data-migration function reaches via `apps.get_model`; None if it also runs
-    raw SQL (then any table may be touched)."""
-    found: set[tuple[str, str]] = set()
-    for node in walk(function):
-        if node.type == "name" and node.value in (
-            "execute",
-            "cursor",
-            "raw",
-            "RunSQL",
-            "call_command",
-        ):
-            return None
-        if node.type != "trailer" or node.children[0].value != "(":
-            continue
-        previous = node.get_previous_sibling()
-        if previous is None or previous.type != "trailer" or previous.children[-1].type != "name":
-            continue
-        if previous.children[-1].value != "get_model":
-            continue
-        args = call_arguments(node)
-        values = [string_value(arg) for arg in args.positional]
-        if "model_name" in args.keywords:
-            values.append(string_value(args.keywords["model_name"]))
-        if len(values) == 1 and values[0] is not None and "." in values[0]:
-            app, model = values[0].split(".", 1)
-            found.add((app, model.lower()))
-        elif len(values) >= 2 and values[0] is not None and values[1] is not None:
-            found.add((values[0], values[1].lower()))
-        else:
-            return None
-    return frozenset(found)
 
 
 def normalise_together(value: Any) -> tuple[tuple[str, ...], ...] | None:

@@ -15,13 +15,13 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+from integrity_lsp.project.migrations.data_steps import AT_MOST_ONE_ROW, EVERY_ROW, every_row_of
 from integrity_lsp.project.migrations.graph import (
     HARMLESS_OPERATIONS,
     MigrationFile,
     MigrationKey,
     Operation,
 )
-from integrity_lsp.project.migrations.reader import EVERY_ROW
 from integrity_lsp.project.records import ConstraintRecord, FieldRecord, SourceRef
 
 APP_WIDE = "*"  # the model key of "every model of the app" for unknown-marking
@@ -89,10 +89,18 @@ class ModelState:
         )
         return sets
 
+    def emptied_before(self, end: int) -> bool:
+        """The last data step on this model before `end` deletes every row of it (nothing
+        after it can have put rows back: it is the last)."""
+        steps = [names for step, names in self.data_steps if step < end]
+        if not steps or steps[-1] is None:
+            return False
+        return bool(steps[-1] & {EVERY_ROW, every_row_of(self.table())})
+
     def data_step_between(self, start: int, end: int, fields: Iterable[str]) -> bool:
         """A data step after `start` and before `end` whose code may touch these fields (it
         mentions one of them, its column or attname, or cannot be read)."""
-        words: set[str] = {EVERY_ROW}
+        words: set[str] = {EVERY_ROW, AT_MOST_ONE_ROW, every_row_of(self.table())}
         for name in fields:
             words.add(name.lower())
             state = self.field(name)

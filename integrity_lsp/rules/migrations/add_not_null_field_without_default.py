@@ -91,7 +91,7 @@ from integrity_lsp.project.migrations.columns import column_filler
 from integrity_lsp.project.migrations.history import MigrationContext, operations_on_tables
 from integrity_lsp.project.migrations.scope import on_new_table
 from integrity_lsp.project.migrations.state import ModelState
-from integrity_lsp.rules.migrations.fixes import db_default_fix, three_step_fix
+from integrity_lsp.rules.migrations.fixes import db_default_fix, options_unknown, three_step_fix
 
 CODE = "IL301"
 NAME = "add-not-null-field-without-default"
@@ -120,9 +120,13 @@ def check(ctx: Context) -> Iterator[Finding]:
             continue
         if model.created_by == context.migration.key or _made_with_its_model(context, model):
             continue
+        if model.emptied_before(pending.before.sequence):
+            continue  # a data step just before deleted every row
         if on_new_table(ctx.env.root, ctx.env.settings, ctx.env.index, pending):
             continue  # created by a migration no database has applied yet: still empty
         if record.null or record.primary_key or column_filler(record) is not None:
+            continue
+        if options_unknown(operation):
             continue
         column = f"{model.table()}.{record.column}"
         related = (

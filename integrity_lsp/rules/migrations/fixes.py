@@ -94,6 +94,14 @@ def _field_call(operation: Operation) -> Any | None:
     return node if node is not None and split_call(node) is not None else None
 
 
+def options_unknown(operation: Operation) -> bool:
+    """The field call takes `*args` or `**options`: its null, unique or default is not known
+    (openwisp's `CharField(**app_settings.HARDWARE_ID_OPTIONS)`)."""
+    call = _field_call(operation)
+    parts = split_call(call) if call is not None else None
+    return parts is not None and call_arguments(parts[1]).has_star
+
+
 def _keyword_edits(
     path: Path, text: str, call_node: Any, add: dict[str, str], drop: tuple[str, ...] = ()
 ) -> list[Edit]:

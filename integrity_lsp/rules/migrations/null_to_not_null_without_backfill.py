@@ -83,7 +83,7 @@ from integrity_lsp.findings import Finding, Location
 from integrity_lsp.project.migrations.columns import column_of, has_default
 from integrity_lsp.project.migrations.history import operations_on_tables
 from integrity_lsp.project.migrations.scope import on_new_table
-from integrity_lsp.rules.migrations.fixes import data_step_before_fix
+from integrity_lsp.rules.migrations.fixes import data_step_before_fix, options_unknown
 
 CODE = "IL303"
 NAME = "null-to-not-null-without-backfill"
@@ -103,6 +103,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         if previous is None or not previous.record.null or record.null or record.is_many_to_many:
             continue
         if has_default(record) or record.db_default is not None:
+            continue
+        if options_unknown(operation):
             continue
         if model.created_by == context.migration.key:
             continue

@@ -109,6 +109,21 @@ def _guaranteed(model: ModelState, columns: tuple[str, ...]) -> bool:
     return any(existing <= set(columns) for existing in model.unique_sets())
 
 
+def _unique_when_the_migration_began(
+    context: MigrationContext, operation: Operation, model: ModelState
+) -> list[set[str]]:
+    """The column sets unique before this migration's first operation on the model: a
+    migration that drops a unique_together (or `unique=True`) and adds a constraint over the
+    same columns, or more, meets no duplicates."""
+    for earlier in context.migration.operations:
+        if earlier.index > operation.index:
+            break
+        before = context.app.before.get((context.migration.name, earlier.index))
+        if before is not None and before.model is not None and before.model.key == model.key:
+            return [set(found) for found in before.model.unique_sets()]
+    return []
+
+
 def _deduped(model: ModelState, columns: tuple[str, ...], sequence: int) -> bool:
     added = [f.added_at for name in columns if (f := model.field(name)) is not None]
     since = max(added, default=model.created_at)
@@ -152,8 +167,13 @@ def check(ctx: Context) -> Iterator[Finding]:
             if finding is not None:
                 yield finding
             continue
+        at_start = _unique_when_the_migration_began(context, operation, model)
         for columns in _new_unique_columns(operation, model):
             if _guaranteed(model, columns) or _deduped(model, columns, before.sequence):
+                continue
+            if any(existing <= set(columns) for existing in at_start):
+                continue  # unique until this migration dropped it: no duplicates to meet
+            if model.emptied_before(before.sequence):
                 continue
             if _null_everywhere(context, operation, model, columns, before.sequence):
                 continue

@@ -86,14 +86,21 @@ RENAME = (
 )
 
 
-def codes(tmp_path: Path, body: str, operations: str, first_name: str = "code") -> list[str]:
+def codes(
+    tmp_path: Path, body: str, operations: str, first_name: str = "code", unique: bool = False
+) -> list[str]:
     last = LAST.format(operations=operations)
+    initial = INITIAL.format(name=first_name)
+    if unique:
+        initial = initial.replace(
+            "null=True)),\n            ],", "null=True, unique=True)),\n            ],", 1
+        )
     write_app(
         tmp_path,
         "shop",
         {
             "models.py": MODELS,
-            "migrations/0001_initial.py": INITIAL.format(name=first_name),
+            "migrations/0001_initial.py": initial,
             "migrations/0002_data.py": DATA.format(body=textwrap.indent(body, "    ")),
             "migrations/0003_last.py": last,
         },
@@ -137,6 +144,9 @@ def test_the_backfill_through_the_related_name(tmp_path: Path) -> None:
 DEDUPES = {
     "delete duplicates": 'Item.objects.filter(code="x").exclude(pk=1).delete()\n',
     "empty the table": "Item.objects.all().delete()\n",
+    "keep one row": "kept = Item.objects.first()\nItem.objects.exclude(pk=kept.pk).delete()\n",
+    "in a helper": "_dedupe(Item)\n\ndef _dedupe(model):\n    model.objects.filter(code='x').delete()\n",
+    "raw SQL emptying the table": 'schema_editor.execute("DELETE FROM shop_item")\n',
 }
 NOT_DEDUPES = {
     "only creates rows": 'Item.objects.create(code="x")\nItem.objects.bulk_create([Item(code="x")])\n',
@@ -152,3 +162,33 @@ def test_a_dedupe_before_unique(tmp_path: Path, body: str) -> None:
 @pytest.mark.parametrize("body", NOT_DEDUPES.values(), ids=NOT_DEDUPES.keys())
 def test_not_a_dedupe(tmp_path: Path, body: str) -> None:
     assert "IL302" in codes(tmp_path, body, MAKE_UNIQUE)
+
+
+def test_a_unique_set_dropped_and_added_again_in_one_migration(tmp_path: Path) -> None:
+    """Unique until this migration dropped it: the rows hold no duplicates (allauth mfa 0003,
+    wagtail redirects 0004)."""
+    drop_then_together = (
+        '        migrations.AlterField(model_name="item", name="code", '
+        "field=models.CharField(max_length=20, null=True)),\n"
+        '        migrations.AlterUniqueTogether(name="item", unique_together={("code",)}),\n'
+    )
+    body = "pass\n"
+    assert "IL302" not in codes(tmp_path / "a", body, drop_then_together, unique=True)
+    assert "IL302" in codes(tmp_path / "b", body, drop_then_together)
+
+
+def test_a_not_null_column_added_after_the_table_was_emptied(tmp_path: Path) -> None:
+    add = (
+        '        migrations.AddField(model_name="item", name="size", '
+        "field=models.IntegerField()),\n"
+    )
+    assert "IL301" not in codes(tmp_path / "a", "Item.objects.all().delete()\n", add)
+    assert "IL301" in codes(tmp_path / "b", 'Item.objects.filter(code="x").delete()\n', add)
+
+
+def test_options_passed_as_a_mapping_are_unknown(tmp_path: Path) -> None:
+    add = (
+        '        migrations.AddField(model_name="item", name="size", '
+        "field=models.IntegerField(**SIZE_OPTIONS)),\n"
+    )
+    assert "IL301" not in codes(tmp_path, "pass\n", add)
