@@ -65,6 +65,16 @@ PACKAGES = {
             label = "stamps_core"
     """,
     f"{SITE}/stamps/models/__init__.py": "from .base import TimeStampedModel\n",
+    f"{SITE}/stamps/mixins.py": """
+        from django.db import models
+        from stamps.models import TimeStampedModel
+
+        class ShareableMixin(TimeStampedModel):
+            shared = models.BooleanField(default=False)
+
+            class Meta:
+                abstract = True
+    """,
     f"{SITE}/stamps/models/base.py": """
         from django.db import models
 
@@ -88,6 +98,10 @@ PROJECT = {
         from stamps.models import TimeStampedModel
         from missing_package.models import SoftDeleteModel
         from treelib.models import TreeModel
+        from shop.sharing import ShareableUniqueName
+
+        class Share(ShareableUniqueName):
+            label = models.CharField(max_length=5)
         from retrying import ConcurrencyManager
 
         class ReviewManager(ConcurrencyManager):
@@ -112,6 +126,13 @@ PROJECT = {
         class Review(models.Model):
             objects = ReviewManager()
             locked = LockingManager()
+    """,
+    "shop/sharing.py": """
+        from stamps.mixins import ShareableMixin
+
+        class ShareableUniqueName(ShareableMixin):
+            class Meta:
+                abstract = True
     """,
     "shop/views.py": """
         from rest_framework import viewsets
@@ -277,3 +298,11 @@ def test_only_the_projects_own_get_or_create_override_counts(venv_project: Proje
     assert review is not None
     overrides = {m.attribute: m.overrides for m in venv_project.managers(review)}
     assert overrides == {"objects": (), "locked": ("get_or_create",)}
+
+
+def test_a_base_in_a_project_file_the_pre_scan_passed_over(venv_project: ProjectIndex) -> None:
+    """openwisp: `ShareableOrgMixinUniqueName(ShareableOrgMixin)` lives in base.py, whose class
+    names say nothing of models; its base is an installed abstract model with fields."""
+    org = _model(venv_project, "Share")
+    assert org is not None and venv_project.fields_known(org)
+    assert {"id", "created", "modified", "shared", "label"} <= set(venv_project.all_fields(org))

@@ -11,10 +11,12 @@ from integrity_lsp.project.builtin import (
 )
 from integrity_lsp.project.imports import ImportTable, import_table_of_text
 from integrity_lsp.project.index.files import NOT_MODEL_BASE, ClassKey, IndexFiles
-from integrity_lsp.project.models import GET_USER_MODEL, ParsedModule
+from integrity_lsp.project.models import GET_USER_MODEL, ParsedModule, parse_module
 from integrity_lsp.project.records import (
     ModelRecord,
 )
+from integrity_lsp.syntax.files import over_size_cap
+from integrity_lsp.syntax.source import parse
 
 MAX_DEPTH = 30
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"typing", "abc", "enum"}
@@ -92,7 +94,15 @@ class IndexLinker(IndexFiles):
             key = self.resolve_symbol(star, name, depth + 1)
             if key is not None and key in self._link.classes:
                 return key
+        if parsed is None and self._scanned_class(module, name):
+            return (module, name)  # a class of a project file not parsed (yet): see below
         return None
+
+    def _scanned_class(self, module: str, name: str) -> bool:
+        """Does the project file of `module` define a class `name` (by the pre-scan)?"""
+        path = self._path_by_module.get(module)
+        state = self._files.get(path) if path is not None else None
+        return state is not None and any(found == name for found, _bases in state.classes)
 
     def resolve_expression(self, module: str, text: str, _depth: int = 0) -> ClassKey | None:
         """The class a dotted expression written in `module` names (`models.Model`, `P`)."""
@@ -184,17 +194,34 @@ class IndexLinker(IndexFiles):
             loaded = False
             for module in sorted(wanted):
                 tried.add(module)
-                parsed = self.libraries.parsed(module)
+                # a project file the pre-scan did not take for a models file (openwisp's
+                # `ShareableOrgMixinUniqueName(ShareableOrgMixin)`: no "Model" in the names)
+                parsed = self._parse_project_module(module)
                 if parsed is None:
-                    continue
+                    parsed = self.libraries.parsed(module)
+                    if parsed is None:
+                        continue
+                    self._library_modules.add(module)
                 loaded = True
-                self._library_modules.add(module)
                 self._link.modules[module] = parsed
                 for cls in parsed.classes:
                     self._link.classes.setdefault((module, cls.name), (cls, parsed))
             if not loaded:
                 return
             self._memo.clear()  # names that were external may now resolve through the modules
+
+    def _parse_project_module(self, module: str) -> ParsedModule | None:
+        path = self._path_by_module.get(module)
+        if path is None:
+            return None
+        text = self._text(path)
+        if text is None or over_size_cap(text, path):
+            return None
+        try:
+            tree = parse(text)
+            return parse_module(tree, path, module, is_package=path.name == "__init__.py")
+        except RecursionError:
+            return None
 
     def _base_known(self, key: ClassKey) -> bool:
         if key in self._link.classes or key in MODEL_ROOTS:

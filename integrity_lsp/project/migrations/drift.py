@@ -15,6 +15,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from integrity_lsp.project.field_classes import (
+    DJANGO_FIELD_CLASSES,
+    KNOWN_THIRD_PARTY_FIELD_CLASSES,
+)
 from integrity_lsp.project.migrations.state import ModelState
 from integrity_lsp.project.records import ConstraintRecord, FieldRecord, ModelRecord, SourceRef
 from integrity_lsp.syntax.declarations import (
@@ -50,6 +54,9 @@ def model_drift(index: ProjectIndex, model: ModelRecord, state: ModelState | Non
     for name, record in local.items():
         current = state.field(name)
         if current is None:
+            if not _class_known(record):
+                continue  # a class whose column (if any) is unknown: django-cms's
+                # PlaceholderRelationField(GenericRelation), netbox's taggit manager field
             found.append(Drift(f"Add field {name} to {key}", record.ref, "no column", state.ref))
             continue
         differences = _field_differences(record, current.record)
@@ -77,8 +84,34 @@ def model_drift(index: ProjectIndex, model: ModelRecord, state: ModelState | Non
     return found
 
 
+# Field classes of Django's contrib apps: known columns, though not in DJANGO_FIELD_CLASSES.
+_CONTRIB_FIELD_CLASSES = frozenset(
+    {
+        "ArrayField", "HStoreField", "CICharField", "CIEmailField", "CITextField",
+        "IntegerRangeField", "BigIntegerRangeField", "DecimalRangeField", "DateTimeRangeField",
+        "DateRangeField", "SearchVectorField", "GeometryField", "PointField", "LineStringField",
+        "PolygonField", "MultiPointField", "MultiLineStringField", "MultiPolygonField",
+        "GeometryCollectionField", "RasterField",
+    }
+)  # fmt: skip
+
+
+def _class_known(field: FieldRecord) -> bool:
+    """Is it known what the field's class writes to the table: Django's own, a project class
+    deriving from one, or a third-party one the index knows (modelcluster's ParentalKey)?"""
+    if field.third_party:
+        return False
+    return (
+        field.django_class is not None
+        or field.field_class in DJANGO_FIELD_CLASSES
+        or field.field_class in KNOWN_THIRD_PARTY_FIELD_CLASSES
+        or field.field_class in _CONTRIB_FIELD_CLASSES
+        or field.option("auto_created") == "True"
+    )
+
+
 def _field_differences(model: FieldRecord, state: FieldRecord) -> list[str]:
-    if model.third_party:
+    if not _class_known(model):
         return []  # an installed package's field class may fix options in its `__init__`
         # (openwisp-utils' FallbackBooleanChoiceField sets null=True): they are unknown
     found = []

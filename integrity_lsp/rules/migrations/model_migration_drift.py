@@ -19,8 +19,9 @@ migration that builds its `operations` at import time (appends under an `if`), a
 readable migration creates. A model whose field set is not known is not checked: a base class
 from a package the project's interpreter does not have installed, or an installed base with a
 metaclass of its own (django-mptt adds `lft`, `rght`, … that no class body declares); nor are
-the options of a field whose class an installed package defines (its `__init__` may fix
-`null` or `unique`). Only real Django models are compared: a class is one when its bases
+the column and options of a field whose class an installed package defines (its `__init__`
+may fix `null` or `unique`) or that derives from no field class Django makes a column of
+(django-cms's `PlaceholderRelationField(GenericRelation)`, a taggit manager field). Only real Django models are compared: a class is one when its bases
 resolve to `django.db.models.Model` (see the README, "Third-party models").
 
 ## Example

@@ -65,3 +65,46 @@ def test_options_of_an_installed_packages_field_class_are_not_compared(tmp_path:
         if f.code == "IL304"
     ]
     assert len(found) == 1 and "Alter field radius" in found[0]
+
+
+def test_a_field_whose_class_has_no_known_column_is_not_missing(tmp_path: Path) -> None:
+    """django-cms's PlaceholderRelationField derives from GenericRelation (no column); netbox's
+    tags field derives from taggit's manager: makemigrations writes no column for them."""
+    write_app(
+        tmp_path,
+        "cms",
+        {
+            "fields.py": """
+                from django.contrib.contenttypes.fields import GenericRelation
+                from taggit.managers import TaggableManager
+
+                class PlaceholderRelationField(GenericRelation):
+                    pass
+
+                class TaggableManagerField(TaggableManager):
+                    pass
+            """,
+            "models.py": """
+                from django.db import models
+                from cms.fields import PlaceholderRelationField, TaggableManagerField
+
+                class Page(models.Model):
+                    placeholders = PlaceholderRelationField("Placeholder")
+                    tags = TaggableManagerField()
+                    title = models.CharField(max_length=20)
+            """,
+            "migrations/0001_initial.py": initial_migration(
+                ("Page", '("slug", models.SlugField())')
+            ),
+        },
+    )
+    path = tmp_path / "cms/models.py"
+    found = [
+        f.message
+        for f in check_source(path.read_text(encoding="utf-8"), path, environment(tmp_path))
+        if f.code == "IL304"
+    ]
+    assert sorted(message.rsplit(": ", 1)[-1] for message in found) == [
+        "Add field title to page",
+        "Remove field slug from page",
+    ]
