@@ -21,8 +21,9 @@ from a package the project's interpreter does not have installed, or an installe
 metaclass of its own (django-mptt adds `lft`, `rght`, … that no class body declares); nor are
 the column and options of a field whose class an installed package defines (its `__init__`
 may fix `null` or `unique`) or that derives from no field class Django makes a column of
-(django-cms's `PlaceholderRelationField(GenericRelation)`, a taggit manager field). Only real Django models are compared: a class is one when its bases
-resolve to `django.db.models.Model` (see the README, "Third-party models").
+(django-cms's `PlaceholderRelationField(GenericRelation)`, a taggit manager field). Only real
+Django models are compared: a class is one when its bases resolve to `django.db.models.Model`
+(see the README, "Third-party models").
 
 ## Example
 ```python
