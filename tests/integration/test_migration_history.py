@@ -189,7 +189,9 @@ def test_applied_history_is_reported_with_all_migrations_but_never_edited(
         ("0007_alter_product_category.py", "IL303"),
     ], everything.stdout
 
-    fixing = _check(root, "--all-migrations", "--select", "IL301,IL302,IL303", "--unsafe-fixes")
+    fixing = _check(
+        root, "--all-migrations", "--select", "IL301,IL302,IL303", "--fix", "--unsafe-fixes"
+    )
     assert "Fixed" not in fixing.stderr, fixing.stderr
     assert _git_status(root) == before  # no migration written or edited
     _ok(_django(root, "migrate"))
@@ -217,7 +219,7 @@ def test_new_migrations_are_fixed_and_do_what_they_say(
     )
     _ok(_django(root, "shell", "-c", seed))
 
-    fixing = _check(root, "--select", "IL301,IL302,IL303", "--unsafe-fixes")
+    fixing = _check(root, "--select", "IL301,IL302,IL303", "--fix", "--unsafe-fixes")
     assert "Fixed 4 finding(s)" in fixing.stderr, fixing.stdout + fixing.stderr
     committed = _git_status(root)
     assert all(
