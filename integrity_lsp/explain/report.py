@@ -353,7 +353,9 @@ def _sites_at_frames(
     models: Sequence[ModelRecord],
     frames: Sequence[tuple[Frame, Path]],
 ) -> list[WriteSite]:
-    """The writes of `models` the innermost project frame that has any points at."""
+    """The writes of `models` the innermost project frame that has any points at (a ModelForm's
+    or the admin's save too: their form classes may be anywhere, so they are read once, only
+    when no other write is at a frame)."""
     for frame, path in frames:
         sites = find_write_sites(index, models, resolver=resolver, files=[path])
         at_line = [site for site in sites if site.span.contains_line(frame.line)]
@@ -362,6 +364,11 @@ def _sites_at_frames(
         block = _with_block_at(sites, frame.line, path)
         if block:
             return block
+    saves = form_sites(index, models, resolver)
+    for frame, path in frames:
+        at_line = [s for s in saves if s.path == path and s.span.contains_line(frame.line)]
+        if at_line:
+            return at_line
     return []
 
 

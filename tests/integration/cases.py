@@ -64,13 +64,6 @@ STUB_BACKFILL = (
     "existing Product rows here') while NULLs exist: a person must choose the value"
 )
 
-FORM_SAVE_FRAME_MARIADB = (
-    "MariaDB raises the predicted IntegrityError (1062 Duplicate entry 'W9' for key 'code'), "
-    "but its message names only the index, which sales.Coupon and shop.Warehouse share, and "
-    "explain does not yet read the model from a form.save()/serializer.save() frame: the error "
-    "cannot be matched to the prediction's table"
-)
-
 CASES: tuple[Case, ...] = (
     Case("IL101", "shop/services.py", "def import_product(", "import_product", RACE),
     Case("IL101", "shop/services.py", "def ensure_warehouse(", "ensure_warehouse", RACE),
@@ -137,7 +130,6 @@ CASES: tuple[Case, ...] = (
         "def new_warehouse(",
         "warehouse_form",
         RACE,
-        hazard_xfail={"mysql": FORM_SAVE_FRAME_MARIADB},
     ),
     Case(
         "IL201",
@@ -145,7 +137,6 @@ CASES: tuple[Case, ...] = (
         "class WarehouseSerializerAPI",
         "warehouse_serializer",
         RACE,
-        hazard_xfail={"mysql": FORM_SAVE_FRAME_MARIADB},
     ),
     Case("IL202", "orders/services.py", "def reorder(", "reorder", TRIGGER, reference="twin"),
     Case("IL203", "orders/services.py", "def add_line(", "add_line", TRIGGER),
