@@ -40,23 +40,31 @@ INSTANCE_KEY = re.compile(r"\.\s*(pk|id)\s*$")  # `team.pk`: read from a model i
 VALIDATING = re.compile(r"^\s*[\w.]*(Serializer|Form|FormSet)\s*\(")
 # `serializer.data["id"]` after `save()`: the representation of the row just written.
 SERIALIZER_OUTPUT = re.compile(r"\b\w*serializer\w*\s*\.\s*data\b", re.IGNORECASE)
+URL_IDENTIFIER = re.compile(r"^(pk|id|slug|uuid|key|code|name|username)$|_(pk|id|slug|uuid|key)$")
 NOT_REQUEST_PARAMETERS = frozenset({"self", "cls", "request", "serializer", "form"})
 NO_URL_PARAMETERS = frozenset({"perform_create", "perform_update", "form_valid", "save"})
 LOOKUP_METHODS = frozenset({"get", "filter", "exists", "get_or_create", "in_bulk"})
 SCOPES = ("funcdef", "classdef", "lambdef", "async_funcdef", "decorated")
 
 
-def handler_parameters(ctx: Context) -> set[str]:
-    """The handler's parameters that carry request data (URL kwargs, ninja operation params)."""
+def handler_parameters(ctx: Context, *, identifiers_only: bool = False) -> set[str]:
+    """The handler's parameters that carry request data (URL kwargs, ninja operation params).
+    With `identifiers_only`, a function taken for a view only because it takes `request` first
+    passes on only parameters named like URL identifiers (`pk`, `team_id`, `slug`): misago's
+    `merge_threads(request, validated_data, threads, merge_conflict)` is a helper handed
+    objects, not a URL route."""
     handler = ctx.handler
     if handler is None:
         return set()
     function = handler.function
     if function.children[1].value in NO_URL_PARAMETERS:
         return set()
+    plain_function = handler.kind == "django" and handler.class_node is None
     names = set()
     for param in function.get_params():
         if param.name.value in NOT_REQUEST_PARAMETERS:
+            continue
+        if identifiers_only and plain_function and not URL_IDENTIFIER.search(param.name.value):
             continue
         annotation = param.annotation
         if annotation is not None and _names_a_model(annotation, ctx):
@@ -77,7 +85,7 @@ def request_derived_names(
     ctx: Context, before: Node, *, validated_by_objects: bool = False
 ) -> set[str]:
     """Names bound to request data at the position of `before` in the handler."""
-    names = handler_parameters(ctx)
+    names = handler_parameters(ctx, identifiers_only=validated_by_objects)
     function = ctx.function
     if function is None:
         return names

@@ -11,7 +11,10 @@ the row just written), for a URL parameter that a decorator of the handler looke
 names the parameter in its arguments, as guardian's
 `@permission_required_or_404("app.view_team", (Team, "pk", "team_id"))` does, or is a
 permission/object decorator called with arguments), for `db_constraint=False` keys, and in
-test code (see the README's test-code policy).
+test code (see the README's test-code policy). A function taken for a view only because it
+takes `request` first passes on as request data only parameters named like URL identifiers
+(`pk`, `id`, `slug`, `team_id`, …): `merge_threads(request, validated_data, threads, …)` is a
+helper handed objects.
 
 ## Why is this bad?
 An unknown or deleted id fails the foreign key: `IntegrityError: FOREIGN KEY constraint failed`
