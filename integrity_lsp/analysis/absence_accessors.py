@@ -56,30 +56,31 @@ def accessor_reads(body: Node, clause: Node, ctx: Context) -> list[tuple[Held, s
 def _relations(
     base: Node, accessor: str, clause: Node, ctx: Context
 ) -> list[tuple[ModelRecord, FieldRecord]]:
-    index = ctx.env.index
-    resolver = ctx.env.resolver
-    try:
-        owner = resolver.resolve_instance(ctx.file, base)
-    except Exception:  # resolution is best effort
-        owner = None
-    if owner is not None:
-        relation = index.reverse_relations(owner).get(accessor)
-        if relation is not None and relation[1].known_class in ONE_TO_ONE:
-            return [relation]
+    """The one-to-one fields read back as `accessor`, narrowed without asking jedi (slow on
+    instances): to the model the handler names (`except InvoiceAddress.DoesNotExist`), or for
+    `self` to fields pointing at the enclosing class. Several may stay: the insert's keys then
+    pick the one it writes."""
+    candidates = _one_to_one_accessors(ctx).get(accessor, ())
+    if not candidates:
         return []
-    if base.value == "self":  # a model method whose class the index does not resolve
+    named = _models_named_in(clause, ctx)
+    if named:
+        return [(holder, field) for holder, field in candidates if holder.label in named]
+    if base.value == "self":
         classdef = enclosing(base, "classdef")
-        owner_name = classdef.name.value if classdef is not None else None
+        owner = classdef.name.value if classdef is not None else None
         return [
             (holder, field)
-            for holder in index.models()
-            for field in index.all_fields(holder).values()
-            if field.known_class in ONE_TO_ONE
-            and _accessor_of(holder, field) == accessor
-            and (field.related_model or "").rsplit(".", 1)[-1] == owner_name
+            for holder, field in candidates
+            if (field.related_model or "").rsplit(".", 1)[-1] == owner
         ]
-    found = []
-    for node in walk(clause):  # `except InvoiceAddress.DoesNotExist`: the holder is named
+    return list(candidates)
+
+
+def _models_named_in(clause: Node, ctx: Context) -> set[str]:
+    """Labels of the models whose `DoesNotExist` an `except` clause names."""
+    labels = set()
+    for node in walk(clause):
         if node.type not in CALL_CHAIN_TYPES:
             continue
         holder_leaf, trailers = chain_parts(node)
@@ -87,15 +88,33 @@ def _relations(
             continue
         leaf = trailers[-2].children[1] if len(trailers) >= 2 else holder_leaf
         try:
-            holder = resolver.resolve_model(ctx.file, leaf)
+            holder = ctx.env.resolver.resolve_model(ctx.file, leaf, use_jedi=False)
         except Exception:  # resolution is best effort
             holder = None
-        if holder is None:
-            continue
-        for field in index.all_fields(holder).values():
-            if field.known_class in ONE_TO_ONE and _accessor_of(holder, field) == accessor:
-                found.append((holder, field))
-    return found
+        if holder is not None:
+            labels.add(holder.label)
+    return labels
+
+
+Relations = dict[str, tuple[tuple["ModelRecord", "FieldRecord"], ...]]
+_ACCESSORS: dict[tuple[int, int], Relations] = {}
+
+
+def _one_to_one_accessors(ctx: Context) -> Relations:
+    """Reverse accessor name -> the one-to-one fields read back by it (once per index)."""
+    index = ctx.env.index
+    key = (id(index), index.generation)
+    if key not in _ACCESSORS:
+        found: dict[str, list[tuple[ModelRecord, FieldRecord]]] = {}
+        for holder in index.models():
+            if holder.abstract:
+                continue
+            for field in index.all_fields(holder).values():
+                if field.known_class in ONE_TO_ONE:
+                    found.setdefault(_accessor_of(holder, field), []).append((holder, field))
+        _ACCESSORS.clear()
+        _ACCESSORS[key] = {name: tuple(pairs) for name, pairs in found.items()}
+    return _ACCESSORS[key]
 
 
 def _accessor_of(holder: ModelRecord, field: FieldRecord) -> str:

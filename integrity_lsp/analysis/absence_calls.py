@@ -44,9 +44,10 @@ class Calls:
         self._sources: dict[str, SourceFile | None] = {}
         self._own_races = own_races  # where a helper's own analysis finds races
 
-    def read_through(self, node: Node, function: Node, ctx: Context) -> Held | None:
-        """What a helper's return value says about a lookup's rows, in the caller's terms."""
-        found = self._callee(node, ctx)
+    def read_through(self, node: Node, ctx: Context, *, imports: bool = True) -> Held | None:
+        """What a helper's return value says about a lookup's rows, in the caller's terms
+        (`imports`: also of a function imported from another module)."""
+        found = self._callee(node, ctx, imports=imports)
         if found is None:
             return None
         callee, mapping, callee_ctx = found
@@ -88,7 +89,9 @@ class Calls:
 
     # --- resolution ---------------------------------------------------------------------
 
-    def _callee(self, node: Node, ctx: Context) -> tuple[Node, dict[str, Node], Context] | None:
+    def _callee(
+        self, node: Node, ctx: Context, *, imports: bool = True
+    ) -> tuple[Node, dict[str, Node], Context] | None:
         if node.type not in CALL_CHAIN_TYPES:
             return None
         base, trailers = chain_parts(node)
@@ -96,7 +99,7 @@ class Calls:
             return None
         call = trailers[-1]
         if len(trailers) == 1:
-            callee, callee_ctx = self._function(base.value, ctx)
+            callee, callee_ctx = self._function(base.value, ctx, imports)
             bound: Node | None = None
         elif len(trailers) == 2 and base.value in ("self", "cls"):
             callee, callee_ctx = self._method(node, trailers[0].children[1].value, ctx)
@@ -108,9 +111,11 @@ class Calls:
         mapping = _parameters(callee, call, bound)
         return None if mapping is None else (callee, mapping, callee_ctx)
 
-    def _function(self, name: str, ctx: Context) -> tuple[Node | None, Context | None]:
+    def _function(
+        self, name: str, ctx: Context, imports: bool
+    ) -> tuple[Node | None, Context | None]:
         local = _module_function(ctx.file.tree, name)
-        if local is not None:
+        if local is not None or not imports:
             return local, ctx
         imported = ctx.env.resolver.import_table(ctx.file).lookup(name)
         if imported is None:
