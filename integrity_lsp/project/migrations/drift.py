@@ -12,6 +12,7 @@ models.py equals `models.Q(("price__gte", 0))` in a migration.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from integrity_lsp.project.field_classes import (
     DJANGO_FIELD_CLASSES,
     KNOWN_THIRD_PARTY_FIELD_CLASSES,
 )
+from integrity_lsp.project.migrations.graph import MigrationFile
 from integrity_lsp.project.migrations.state import ModelState
 from integrity_lsp.project.records import ConstraintRecord, FieldRecord, ModelRecord, SourceRef
 from integrity_lsp.syntax.declarations import (
@@ -43,7 +45,24 @@ class Drift:
     migration: SourceRef | None  # the last migration that touched it
 
 
-def model_drift(index: ProjectIndex, model: ModelRecord, state: ModelState | None) -> list[Drift]:
+def renamed_models(migrations: Iterable[MigrationFile]) -> dict[str, str]:
+    """`app.oldname` -> `app.NewName` for every RenameModel: it repoints the ForeignKeys of
+    every app to the model, although their own migrations still name the old one."""
+    renames: dict[str, str] = {}
+    for migration in migrations:
+        for operation in migration.operations:
+            if operation.kind == "RenameModel" and operation.model and operation.new_name:
+                old = f"{migration.app_label}.{operation.model}".lower()
+                renames[old] = f"{migration.app_label}.{operation.new_name}"
+    return renames
+
+
+def model_drift(
+    index: ProjectIndex,
+    model: ModelRecord,
+    state: ModelState | None,
+    renamed: Mapping[str, str] | None = None,
+) -> list[Drift]:
     key = model.name.lower()
     if state is None:
         return [Drift(f"Create model {model.name}", model.ref, "no migration creates it", None)]
@@ -59,7 +78,7 @@ def model_drift(index: ProjectIndex, model: ModelRecord, state: ModelState | Non
                 # PlaceholderRelationField(GenericRelation), netbox's taggit manager field
             found.append(Drift(f"Add field {name} to {key}", record.ref, "no column", state.ref))
             continue
-        differences = _field_differences(record, current.record)
+        differences = _field_differences(record, current.record, renamed or {})
         if differences:
             detail = "; ".join(differences)
             found.append(Drift(f"Alter field {name} on {key}", record.ref, detail, current.ref))
@@ -110,7 +129,15 @@ def _class_known(field: FieldRecord) -> bool:
     )
 
 
-def _field_differences(model: FieldRecord, state: FieldRecord) -> list[str]:
+def _model_label(target: str) -> bool:
+    """`app.Model` as written; not a call or an expression the reader kept as text
+    (`swapper.get_model_name("wagtailcore", "Page")`): that one is unknown."""
+    return re.fullmatch(r"\w+\.\w+", target) is not None
+
+
+def _field_differences(
+    model: FieldRecord, state: FieldRecord, renamed: Mapping[str, str]
+) -> list[str]:
     if not _class_known(model):
         return []  # an installed package's field class may fix options in its `__init__`
         # (openwisp-utils' FallbackBooleanChoiceField sets null=True): they are unknown
@@ -130,7 +157,17 @@ def _field_differences(model: FieldRecord, state: FieldRecord) -> list[str]:
     if model.is_many_to_many != state.is_many_to_many:
         found.append("a many-to-many in one and a column in the other")
     left, right = model.related_model, state.related_model
-    if left and right and "." in left and "." in right and left.lower() != right.lower():
+    seen: set[str] = set()
+    while right and right.lower() in renamed and right.lower() not in seen:
+        seen.add(right.lower())
+        right = renamed[right.lower()]
+    if (
+        left
+        and right
+        and _model_label(left)
+        and _model_label(right)
+        and left.lower() != right.lower()
+    ):
         found.append(f"points at {left} in models.py, {right} in the migrations")
     return found
 

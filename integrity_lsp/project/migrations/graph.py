@@ -68,6 +68,9 @@ class Operation:
     new_name: str | None = None  # RenameField / RenameModel
     field: FieldRecord | None = None
     fields: tuple[FieldRecord, ...] = ()
+    # CreateModel: every entry of `fields` was read (a computed name, a list built by
+    # concatenation or an unreadable field call leave the model's state unknown)
+    fields_complete: bool = True
     preserve_default: bool = True
     unique_together: tuple[tuple[str, ...], ...] | None = None
     constraints: tuple[ConstraintRecord, ...] = ()

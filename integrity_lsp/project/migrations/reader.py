@@ -235,12 +235,17 @@ class _Reader:
     def _op_CreateModel(self, positional: list[Any], kw: dict[str, Any]) -> dict[str, Any]:
         name = string_value(self._arg(positional, kw, 0, "name"))
         fields: list[FieldRecord] = []
-        for item in collection_items(self._arg(positional, kw, 1, "fields")) or ():
+        items = collection_items(self._arg(positional, kw, 1, "fields"))
+        complete = items is not None
+        for item in items or ():
             parts = collection_items(item)
-            if parts and len(parts) == 2:
+            record = None
+            if parts and len(parts) == 2 and string_value(parts[0]) is not None:
                 record = self._field(string_value(parts[0]), parts[1])
-                if record is not None:
-                    fields.append(record)
+            if record is None:
+                complete = False
+            else:
+                fields.append(record)
         options_node = self._arg(positional, kw, 2, "options")
         options, constraints, together = self._options(options_node)
         bases_value = literal(self._arg(positional, kw, 3, "bases"))
@@ -253,6 +258,7 @@ class _Reader:
             "model": name,
             "name": name,
             "fields": tuple(fields),
+            "fields_complete": complete,
             "options": options,
             "constraints": constraints,
             "unique_together": together,

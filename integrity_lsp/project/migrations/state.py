@@ -177,6 +177,7 @@ def _apply(state: AppState, migration: MigrationFile, op: Operation, sequence: i
             bases=op.bases,
             proxy=options.get("proxy") is True,
             managed=options.get("managed") is not False,
+            unknown=None if op.fields_complete else "CreateModel with fields it cannot read",
         )
         return
     if kind in ("RunPython", "RunSQL"):

@@ -25,6 +25,12 @@ may fix `null` or `unique`) or that derives from no field class Django makes a c
 Django models are compared: a class is one when its bases resolve to `django.db.models.Model`
 (see the README, "Third-party models").
 
+A `CreateModel` whose `fields` it cannot read whole (a computed name, a list built by `+`) leaves
+the model unknown; a relation target written as a call (`swapper.get_model_name(…)`) is not
+compared; a relation to a model another app's `RenameModel` renamed is compared under the new
+name (the rename repoints every app's ForeignKeys). IL304 is about the current state: `check`
+reports it whatever `--since` says.
+
 ## Example
 ```python
 class Coupon(models.Model):
@@ -53,7 +59,7 @@ from pathlib import Path
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.registry import register
 from integrity_lsp.findings import Applicability, Finding, Fix, Location
-from integrity_lsp.project.migrations.drift import Drift, model_drift
+from integrity_lsp.project.migrations.drift import Drift, model_drift, renamed_models
 from integrity_lsp.project.migrations.history import history_for
 
 CODE = "IL304"
@@ -72,6 +78,12 @@ def _all_drift(ctx: Context) -> list[Drift]:
     if cached is not None and cached[0] == key:
         return cached[1]
     found: list[Drift] = []
+    renamed = {  # an old name a later migration gave to another model again stays that one
+        old: new
+        for old, new in renamed_models(history.all_migrations().values()).items()
+        if (app_state := states.get(old.partition(".")[0])) is None
+        or app_state.model(old.partition(".")[2]) is None
+    }
     for model in index.models():
         if model.abstract or model.proxy or index.is_builtin(model):
             continue
@@ -83,7 +95,7 @@ def _all_drift(ctx: Context) -> list[Drift]:
         current = state.model(model.name)
         if current is None and state.unknown:
             continue  # it may be what the operation nobody can read created
-        found.extend(model_drift(index, model, current))
+        found.extend(model_drift(index, model, current, renamed))
     _CACHE[id(index)] = (key, found)
     return found
 
