@@ -50,7 +50,8 @@ async def initialize(ls: IntegrityServer, params: types.InitializeParams) -> Non
     ls.protocol._workspace = safe_workspace(ls.workspace, params)
     ls.client = ClientFeatures.of(params.capabilities)
     ls.config.initialization = params.initialization_options
-    for folder in folders_of(params):
+    ls.set_workspace_folders(folders_of(params))
+    for folder in ls.workspace_folders:
         configuration.open_workspace_folder(ls, folder)
     if ls.client.pull_requests:
         diagnostics.register_pull(ls)
@@ -73,8 +74,13 @@ async def did_change_workspace_folders(
     """A folder added (`add_workspace_folder`, a VS Code multi-root workspace) is its own
     project; the projects under a removed folder are closed unless a document is open in
     them."""
-    for removed in params.event.removed:
-        folder = uri_to_path(removed.uri)
+    removed_folders = {uri_to_path(removed.uri) for removed in params.event.removed}
+    added_folders = [uri_to_path(added.uri) for added in params.event.added]
+    ls.set_workspace_folders(
+        [f for f in ls.workspace_folders if f not in removed_folders]
+        + [f for f in added_folders if f is not None]
+    )
+    for folder in removed_folders:
         if folder is None:
             continue
         for root, project in list(ls.projects.items()):

@@ -166,6 +166,7 @@ class IntegrityServer(LanguageServer):
         self.projects: dict[Path, Project] = {}  # by root: one per Django root in use
         self._roots: dict[Path, ProjectRoot] = {}  # folder -> the root of its files
         self._document_projects: dict[Path, Project] = {}  # resolved path -> its project
+        self.workspace_folders: list[Path] = []  # as the client sent them
         self.config = ConfigState()
         self.diagnostics = diagnostics(self)
         self.open_paths: dict[Path, str] = {}  # resolved path -> URI of open documents
@@ -249,8 +250,12 @@ class IntegrityServer(LanguageServer):
         folder = path.parent
         root = self._roots.get(folder)
         if root is None:
-            root = self._roots[folder] = project_root(path)
+            root = self._roots[folder] = project_root(path, self.workspace_folders)
         return root
+
+    def set_workspace_folders(self, folders: list[Path]) -> None:
+        self.workspace_folders = folders
+        self._roots.clear()
 
     def project_of(self, path: Path | None) -> Project | None:
         """The open project `path` belongs to, if it is open."""

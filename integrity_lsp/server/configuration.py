@@ -23,7 +23,7 @@ from integrity_lsp.config import SECTION, ConfigError, Settings, load_settings
 from integrity_lsp.server.base import IntegrityServer, guarded
 from integrity_lsp.server.documents import path_to_uri, uri_to_fs_path
 from integrity_lsp.server.project import Project
-from integrity_lsp.server.roots import ProjectRoot, is_django_root, subfolder_patterns
+from integrity_lsp.server.roots import project_root, subfolder_patterns
 
 # Settings that only filter or grade findings: changing them needs no new index.
 FINDING_ONLY = ("select", "ignore", "per_file_ignores", "severity", "test_paths", "test_ignore")
@@ -110,11 +110,14 @@ def ensure_project(ls: IntegrityServer, path: Path, uri: str) -> Project:
 
 
 def open_workspace_folder(ls: IntegrityServer, folder: Path) -> Project | None:
-    """A workspace folder that is itself a Django root is indexed at once; any other gets
-    projects as its files are opened (its Django roots further down, or bounded ones)."""
-    if not is_django_root(folder):
+    """The project of a workspace folder, indexed at once: the Django project it is or lies
+    in, else the folder itself (`server/roots.py`); None when it is already open, or when the
+    folder would only give a bounded project (the home folder, `/`): its files get projects as
+    they are opened. Django projects further down get theirs with their first file."""
+    root = project_root(folder, ls.workspace_folders)
+    if root.bounded:
         return None
-    project, new = ls.add_project(ProjectRoot(folder, bounded=False))
+    project, new = ls.add_project(root)
     return project if new else None
 
 

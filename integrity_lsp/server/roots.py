@@ -1,26 +1,27 @@
 """Which project a file belongs to, whatever root the editor sent.
 
-The Django root is found the way `integrity-lsp check` finds it (`checker.find_root`: the
-nearest folder upwards holding manage.py, pyproject.toml or .git), so a file opened from a
-client that chose another root (eglot without git takes the file's folder) still gets its
-project's settings and models. A root counts as a Django project when it holds manage.py or
-one of its packaging files names Django; a file with no such root above it (`nvim x.py` in a
-scratch folder, or under a home folder kept in git) gets a bounded project: its own folder,
-without the folders under it -- never a walk of a whole tree that is not a Django project.
+A file belongs to the nearest folder above it that is a Django project: one holding manage.py,
+or whose packaging files (pyproject.toml, setup.cfg, setup.py, requirements.txt, Pipfile) name
+Django. So a file opened from a client that chose another root (eglot without git takes the
+file's folder) still gets its project's settings and models, as with `integrity-lsp check`
+run in the project. Without one, the innermost workspace folder holding the file is the
+project (the folder the user opened; never the home folder or the filesystem's root). Failing
+both (`nvim x.py` in a scratch folder, or under a home folder kept in git), the file gets a
+bounded project: its own folder, without the folders under it -- never a walk of a whole tree
+that is not a Django project.
 """
 
 from __future__ import annotations
 
 import glob
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
-from integrity_lsp.checker import find_root
 from integrity_lsp.syntax.files import exists, is_dir, is_file, read_project_text
 
-# Files whose mention of "django" makes a folder without manage.py a Django project (a
-# reusable app, a project started another way).
 PACKAGING_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "requirements.txt", "Pipfile")
 
 
@@ -30,16 +31,22 @@ class ProjectRoot:
     bounded: bool  # index `folder` itself only, not the folders under it
 
 
-def project_root(path: Path) -> ProjectRoot:
+def project_root(path: Path, workspace_folders: Sequence[Path] = ()) -> ProjectRoot:
     """The project `path` (a file or a folder) belongs to. Searched from the file's folder:
     a file symlinked into the project belongs where it is linked, not where it points."""
     folder = path if is_dir(path) else path.parent
-    root = find_root(folder)
-    if is_django_root(root):
-        return ProjectRoot(root, bounded=False)
+    for candidate in (folder, *folder.parents):
+        if is_django_root(candidate):
+            return ProjectRoot(candidate, bounded=False)
+    holding = [w for w in workspace_folders if w == folder or w in folder.parents]
+    if holding:
+        innermost = max(holding, key=lambda w: len(w.parts))
+        if innermost not in (Path.home(), Path(innermost.anchor)):
+            return ProjectRoot(innermost, bounded=False)
     return ProjectRoot(folder, bounded=True)
 
 
+@lru_cache(maxsize=4096)
 def is_django_root(folder: Path) -> bool:
     if exists(folder / "manage.py"):
         return True

@@ -12,7 +12,7 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
 
 from integrity_lsp.server.documents import path_to_uri
-from integrity_lsp.server.roots import project_root
+from integrity_lsp.server.roots import ProjectRoot, project_root
 from tests.server.conftest import FIXTURES, Session, make_session
 
 
@@ -120,9 +120,18 @@ async def test_a_file_without_a_django_project_gets_a_bounded_project(tmp_path: 
     found = project_root(django / "app" / "views.py")
     assert found.folder == django and not found.bounded
     library = tmp_path / "library"
-    (library / "pkg").mkdir(parents=True)
-    (library / "pyproject.toml").write_text('[project]\ndependencies = ["Django>=4.2"]\n')
-    assert project_root(library / "pkg" / "models.py").folder == library
+    (library / "pkg" / "apps" / "docs").mkdir(parents=True)
+    (library / "setup.py").write_text('setup(install_requires=["Django>=4.2"])\n')
+    (library / "pkg" / "pyproject.toml").write_text("[tool.black]\n")  # not a Django root
+    found = project_root(library / "pkg" / "apps" / "docs" / "models.py")
+    assert found == ProjectRoot(library, bounded=False)
+    # No Django project above: the workspace folder holding the file, never the home folder.
+    wheel = tmp_path / "unpacked"
+    (wheel / "app" / "sub").mkdir(parents=True)
+    found = project_root(wheel / "app" / "sub" / "models.py", [tmp_path / "elsewhere", wheel])
+    assert found == ProjectRoot(wheel, bounded=False)
+    found = project_root(wheel / "app" / "models.py", [Path(wheel.anchor)])
+    assert found == ProjectRoot(wheel / "app", bounded=True)
 
 
 async def test_a_scratch_file_gets_its_folder_indexed_not_the_tree_below(
