@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.handlers import decorators_of, project_source
-from integrity_lsp.analysis.writes import simple_statements
+from integrity_lsp.analysis.writes import WriteSite, simple_statements
 from integrity_lsp.project.records import ModelRecord
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
+    Argument,
     Node,
     assignment_target,
     chain_parts,
@@ -136,3 +137,41 @@ FRESH_CALLS = frozenset(
         "urandom",
     }
 )  # fmt: skip
+
+
+USER_CREATORS = frozenset({"create_user", "create_superuser"})
+
+
+def username_argument(site: WriteSite, model: ModelRecord, ctx: Context) -> Argument | None:
+    """`create_user(email, password)` passes the model's USERNAME_FIELD first: that value as a
+    keyword argument (`USERNAME_FIELD = "email"` read from the model or a project base; Django's
+    default is `username`)."""
+    if site.method not in USER_CREATORS:
+        return None
+    positional = [argument for argument in site.positional if not argument.star]
+    if not positional or site.positional[0].star:
+        return None
+    name = "username"
+    for record in (model, *ctx.env.index.ancestors(model)):
+        found = _class_string(record, ctx, "USERNAME_FIELD")
+        if found is not None:
+            name = found
+            break
+    return Argument(name, positional[0].value)
+
+
+def _class_string(model: ModelRecord, ctx: Context, attribute: str) -> str | None:
+    """A string class attribute (`USERNAME_FIELD = "email"`) of a project model's class."""
+    source = project_source(model.ref.path, ctx)
+    if source is None:
+        return None
+    for classdef in source.tree.iter_classdefs():
+        if classdef.children[1].value != model.name:
+            continue
+        for statement in classdef.children[-1].children:
+            target = assignment_target(statement) if statement.type == "simple_stmt" else None
+            if target is not None and target.type == "name" and target.value == attribute:
+                value = expression_of(statement)
+                if value.type == "string" and value.value[:1] in "\"'":
+                    return str(value.value[1:-1])
+    return None

@@ -110,6 +110,7 @@ from integrity_lsp.rules.guards.silencers import (
     is_fresh_value,
     is_second_save,
     save_swallows_conflicts,
+    username_argument,
 )
 from integrity_lsp.rules.guards.uniqueness import (
     colliding_form_set,
@@ -161,6 +162,9 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         origins = [constructed.node.parent] if constructed is not None else []
     else:
         written = written_fields(index, model, site)
+        username = username_argument(site, model, ctx)
+        if username is not None and written is not None:
+            written.setdefault(username.keyword or "", username)
     function = handler.function
 
     def distinct(value: Node) -> bool:
@@ -175,7 +179,9 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
     derived = request_derived_names(ctx, node)
     values = [written[name].value for name in fields if name in written] if written else []
     values += origins
-    from_request = written is None or any(is_request_derived(v, derived) for v in values)
+    from_request = written is None or any(
+        is_request_derived(v, derived) or _validated_input(v) for v in values
+    )
     source = "request data" if from_request else "non-constant data"
     call = f"{site.model_text}.objects.{site.method}()" if site.kind != "save" else "save()"
     message = (
@@ -261,6 +267,12 @@ def _form_finding(saved: FormSave, ctx: Context) -> Iterator[Finding]:
         related=(Location(unique.ref.path, unique.ref.span, unique.description),),
         fixes=tuple(site_fixes),
     )
+
+
+def _validated_input(value: Node) -> bool:
+    """`form.cleaned_data["email"]`, `serializer.validated_data["code"]`: what the client sent."""
+    text = code(value)
+    return "cleaned_data" in text or "validated_data" in text
 
 
 def _unique_phrase(fields: list[str], written: dict[str, Argument] | None) -> str:
