@@ -125,7 +125,7 @@ def _form_rerender(form: str, statement: Node, add_error: str) -> ConflictRespon
         or branch.type != "if_stmt"
         or len(branch.children) != 4  # `if`, test, `:`, suite: no elif / else
         or normalised(branch.children[1]) != f"{form}.is_valid()"
-        or branch.get_next_sibling() is None
+        or not _later_use(branch, form)
     ):
         return None
     body = statements(suite)
@@ -134,6 +134,17 @@ def _form_rerender(form: str, statement: Node, add_error: str) -> ConflictRespon
     return ConflictResponse(
         (add_error,), (), True, "form.add_error(…) and the view's render of the form", else_until
     )
+
+
+def _later_use(branch: Node, form: str) -> bool:
+    """Do the statements after the `if form.is_valid():` use the form (its render, its
+    errors)? Otherwise falling through would drop the error."""
+    following = branch.get_next_sibling()
+    while following is not None:
+        if any(leaf.type == "name" and leaf.value == form for leaf in walk(following)):
+            return True
+        following = following.get_next_sibling()
+    return False
 
 
 def _invalid_branch_return(node: Node, form: str) -> str | None:

@@ -293,3 +293,41 @@ def test_internal_race_refetches_the_row_the_other_request_inserted(tmp_path: Pa
         """,
         tmp_path,
     )
+
+
+def test_a_view_that_never_shows_the_form_again_gets_a_message(tmp_path: Path) -> None:
+    """Falling through to `redirect("suppliers")` would drop the form's error: a message."""
+    fixed(
+        """\
+        from django.shortcuts import redirect
+
+        from store.forms import SupplierForm
+
+
+        def quick_add(request):
+            form = SupplierForm(request.POST)
+            if form.is_valid():
+                form.save()
+            return redirect("suppliers")
+        """,
+        """\
+        from django.shortcuts import redirect
+
+        from store.forms import SupplierForm
+        from django.db import IntegrityError, transaction
+        from django.contrib import messages
+
+
+        def quick_add(request):
+            form = SupplierForm(request.POST)
+            if form.is_valid():
+                try:
+                    with transaction.atomic():
+                        form.save()
+                except IntegrityError:
+                    messages.error(request, "This already exists.")
+                    return redirect(request.get_full_path())
+            return redirect("suppliers")
+        """,
+        tmp_path,
+    )
