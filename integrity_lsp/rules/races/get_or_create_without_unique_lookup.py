@@ -40,8 +40,10 @@ not count), when the call sits in a `try`
 that catches `MultipleObjectsReturned` (duplicates are expected and handled), when a
 `select_for_update()` earlier in the same function locks the rows the callers race on, when a
 lookup value is random (`uuid4()`, `secrets.token_hex()`, `random.getrandbits()`, directly or
-through a name assigned earlier in the function: no two callers share it), and in test code
-(see the README's test-code policy).
+through a name assigned earlier in the function: no two callers share it), when a model's
+`save()` looks `self` up under `if is_new:` after `super().save()` (the row was inserted by
+this very call: no other transaction sees it yet), and in test code (see the README's
+test-code policy).
 
 ## Example
 ```python
@@ -130,6 +132,8 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         return
     if any(_fresh_random(value, node, ctx) for value in lookup.values() if value is not None):
         return  # no other caller can look up the same random value
+    if _self_just_inserted(node, lookup, ctx):
+        return
     fields = sorted(exact_lookup_fields(index, model, lookup))
     shown = ", ".join(f"{key}=…" for key in lookup) or "no lookup"
     message = (
@@ -251,6 +255,40 @@ def _fresh_random(value: Node, node: Node, ctx: Context) -> bool:
         if assigned and _RANDOM.search(statement.children[-1].get_code(include_prefix=False)):
             return True
     return False
+
+
+_NEW_ROW = re.compile(r"self\s*\.\s*(pk|id)\b|_state\s*\.\s*adding")
+
+
+def _self_just_inserted(node: Node, lookup: dict[str, Node | None], ctx: Context) -> bool:
+    """In a model's `save()`, under `if is_new:` after `super().save()`, with `self` in the
+    lookup (mayan's `IndexTemplateNode.objects.get_or_create(parent=None, index=self)`): the
+    row `self` was inserted by this very call, so no other transaction can see it yet."""
+    function = ctx.function
+    if function is None or function.children[1].value != "save":
+        return False
+    if not any(
+        value is not None and value.get_code().strip() == "self" for value in lookup.values()
+    ):
+        return False
+    branch = node.parent
+    while branch is not None and branch is not function and branch.type != "if_stmt":
+        branch = branch.parent
+    if branch is None or branch.type != "if_stmt":
+        return False
+    test = branch.children[1].get_code()
+    saved_before = inserted_flag = False
+    for leaf in walk(function):
+        if leaf.start_pos >= branch.start_pos:
+            break
+        if leaf.type == "name" and leaf.value == "super":
+            saved_before = saved_before or "save" in leaf.parent.get_code()
+        if leaf.type == "expr_stmt" and _NEW_ROW.search(leaf.children[-1].get_code()):
+            flag = leaf.children[0]
+            inserted_flag = inserted_flag or (
+                flag.type == "name" and re.search(rf"\b{flag.value}\b", test) is not None
+            )
+    return saved_before and (inserted_flag or _NEW_ROW.search(test) is not None)
 
 
 def _names(node: Node) -> list[Node]:
