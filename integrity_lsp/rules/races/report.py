@@ -103,8 +103,11 @@ def write_fixes(
     replace_statement: Node | None,
     handler_body: Node | None,
     handler_lines: list[str] | None = None,
+    awaited: bool = False,
 ) -> list[Fix]:
-    """get_or_create replacing `replace_statement` when covered, else the try/except form."""
+    """get_or_create replacing `replace_statement` when covered, else the try/except form.
+    `awaited`: an `await`ed insert, which only `aget_or_create` can replace (`atomic()` cannot
+    wrap an `await`)."""
     _, unique = coverage(ctx, write, query)
     covered = unique is not None
     positional = write.positional
@@ -118,17 +121,21 @@ def write_fixes(
     ):
         lookup, rest = split_write(write, query.lookup)
         stars = [arg for arg in positional if arg.star == "**"]
-        receiver = write.receiver if write.method != "save" else f"{write.model_text}.objects"
+        saved = write.method in ("save", "asave")
+        receiver = f"{write.model_text}.objects" if saved else write.receiver
+        method = "aget_or_create" if awaited else "get_or_create"
         call = get_or_create_call(
-            receiver, "get_or_create", lookup, rest_items(rest, stars),
+            receiver, method, lookup, rest_items(rest, stars),
             multiline=layout_of(write, replace_statement),
         )  # fmt: skip
+        if awaited:
+            call = f"await {call}"
         edit = replace_statement_edit(
             ctx.file, replace_statement, assigned(write.target, call, returned=write.returned)
         )
-        return [
-            Fix(f"Use `{write.model_text}.objects.get_or_create()`", Applicability.SAFE, (edit,))
-        ]
+        return [Fix(f"Use `{write.model_text}.objects.{method}()`", Applicability.SAFE, (edit,))]
+    if awaited:
+        return []
     handler = handler_lines or _handler_lines(write, query, handler_body)
     applicability = Applicability.SAFE if covered else Applicability.UNSAFE
     title = "Wrap the create in `try: with transaction.atomic()` … `except IntegrityError`"

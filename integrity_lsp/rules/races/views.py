@@ -51,9 +51,14 @@ def query_of(race: Race) -> Query:
 def _fixes(race: Race, ctx: Context, shape_fixes: ShapeCheck | None) -> list[Fix]:
     if race.through is not None:
         return []  # the insert is in another function: its fix belongs there
-    if _is_async(race.write):
-        return []  # `atomic()` cannot wrap an `await`; `aget_or_create` is left to the reader
     origin = race.absence.origin
+    if _is_async(race.write):  # only `aget_or_create` replacing the whole `if`, when covered
+        if race.write.returned or not _only_insert_of(origin, race):
+            return []
+        return write_fixes(
+            ctx, race.write, query_of(race), replace_statement=origin, handler_body=None,
+            awaited=True,
+        )  # fmt: skip
     span = Span.of(race.write.node)
     if shape_fixes is not None and origin.type in ("if_stmt", "try_stmt"):
         for finding in shape_fixes(origin, ctx):

@@ -177,3 +177,23 @@ def ensure(code, name):
         tmp_path=tmp_path,
         code="IL101",
     )
+
+
+def test_async_check_then_acreate_becomes_aget_or_create(tmp_path: Path) -> None:
+    check_fixed(
+        HEADER
+        + """\
+async def ensure(code, name):
+    if not await Warehouse.objects.filter(code=code).aexists():
+        warehouse = await Warehouse.objects.acreate(code=code, name=name)
+""",
+        HEADER
+        + """\
+async def ensure(code, name):
+    warehouse, _created = await Warehouse.objects.aget_or_create(code=code, defaults={"name": name})
+""",
+        filename="shop/fixture_case.py",
+        project="examples",
+        tmp_path=tmp_path,
+        code="IL101",
+    )
