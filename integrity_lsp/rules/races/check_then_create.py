@@ -75,8 +75,9 @@ exactly-looked-up fields): then `get_or_create` is race-safe. Otherwise the fix 
 in `try`/`atomic`/`except IntegrityError` (re-getting the winner's row into the name the insert
 bound, or repeating the `update()` of an upsert) and is unsafe without a constraint: no
 IntegrityError is ever raised then, so add one (see IL104). The `atomic()` savepoint keeps an
-enclosing transaction usable after the error. No fix is offered for an `await`ed insert
-(`atomic()` cannot wrap it) or an insert in another function. A multi-line call stays
+enclosing transaction usable after the error. An `await`ed insert gets only the
+`aget_or_create` rewrite (`atomic()` cannot wrap an `await`); an insert in another function
+gets no fix here. A multi-line call stays
 multi-line; `transaction` and `IntegrityError` join an existing `from django.db import …`.
 
 ## References
