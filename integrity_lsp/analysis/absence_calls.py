@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.absence_match import protected
 from integrity_lsp.analysis.absence_reads import Held, lookup_of
+from integrity_lsp.analysis.absence_writes import constructed
 from integrity_lsp.analysis.django import model_of
 from integrity_lsp.analysis.writes import WriteSite, site_model, writes_in
 from integrity_lsp.syntax.nodes import (
@@ -86,6 +87,30 @@ class Calls:
             values_by_key = {str(arg.keyword): arg for arg in values}
             sites.append(replace(site, values=values_by_key, model=site_model(site, callee_ctx)))
         return sites
+
+    def built_through(self, node: Node, ctx: Context) -> WriteSite | None:
+        """An unsaved instance a helper of this module builds and returns
+        (`dashboard = get_default_dashboard()` → `d = Dashboard(…); …; return d`)."""
+        found = self._callee(node, ctx, imports=False)
+        if found is None:
+            return None
+        callee, mapping, callee_ctx = found
+        returns = _returns(callee)
+        if len(returns) != 1 or len(returns[0].children) != 2:
+            return None
+        value = returns[0].children[1]
+        if value.type == "name":
+            value = _last_assigned(callee, value.value)
+        site = constructed(value, callee_ctx) if value is not None else None
+        if site is None:
+            return None
+        values = _mapped(tuple(site.values.values()), mapping, strict=False) or ()
+        return replace(
+            site,
+            values={str(arg.keyword): arg for arg in values},
+            model=site_model(site, callee_ctx),
+            complete=False,
+        )
 
     # --- resolution ---------------------------------------------------------------------
 
@@ -221,6 +246,19 @@ def _in_caller_terms(value: Node, mapping: Mapping[str, Node]) -> Node | None:
     if len(trailers) == 1 and trailers[0].children[1].value in ("pk", "id"):
         return argument  # `param.pk` is the argument once normalised
     return None
+
+
+def _last_assigned(function: Node, name: str) -> Node | None:
+    """The value last assigned to `name` in the function body (not in nested definitions)."""
+    value = None
+    for statement in walk(function.children[-1]):
+        if statement.type in _DEFINITIONS:
+            continue
+        if statement.type == "expr_stmt" and len(statement.children) == 3:
+            target = statement.children[0]
+            if target.type == "name" and target.value == name:
+                value = statement.children[2]
+    return value
 
 
 def _returns(function: Node) -> list[Node]:

@@ -122,6 +122,8 @@ class Walker:
         held = self.held(value, state, get=True)
         models = frozenset(absence.lookup.model_text for absence in state.absent)
         site = constructed(value, self.ctx, models)
+        if site is None and self.calls is not None and state.absent:
+            site = self.calls.built_through(value, self.ctx)
         state = state.forget(name)
         if held is not None:
             return state.bind(name, held)
