@@ -157,6 +157,11 @@ def _definition(
     head, *rest = base.split(".")
     table = ctx.env.resolver.import_table(source)
     imported = table.lookup(head)
+    loaded = _class_loader_binding(base, source) if imported is None and not rest else None
+    if loaded is not None and depth <= MAX_DEPTH:
+        path = _module_path(loaded[0], source, ctx)
+        other = _source(path, ctx) if path is not None and path != source.path else None
+        return _definition(loaded[1], other, ctx, depth + 1) if other is not None else None
     if imported is None and not rest and depth <= MAX_DEPTH:
         for module in table.star_modules:  # `from .poll import *` in a package's __init__
             path = _module_path(module, source, ctx)
@@ -175,6 +180,36 @@ def _definition(
     path = _module_path(module, source, ctx)
     other = _source(path, ctx) if path is not None and path != source.path else None
     return _definition(parts[-1], other, ctx, depth + 1) if other is not None else None
+
+
+CLASS_LOADERS = frozenset({"get_class", "get_classes"})  # django-oscar's dynamic class loading
+
+
+def _class_loader_binding(name: str, source: SourceFile) -> tuple[str, str] | None:
+    """(module label, class name) for a module-level `Form = get_class("catalogue.forms",
+    "Form")` or `A, B = get_classes("catalogue.forms", ["A", "B"])` (django-oscar's loader,
+    which takes the class from the app's module of that label)."""
+    for statement in source.tree.children:
+        node = statement.children[0] if statement.type == "simple_stmt" else statement
+        if node.type != "expr_stmt" or len(node.children) != 3:
+            continue
+        targets = [t.strip() for t in normalised(node.children[0]).split(",")]
+        callee = _callee_name(node.children[2])
+        if name not in targets or callee is None or callee.rsplit(".", 1)[-1] not in CLASS_LOADERS:
+            continue
+        trailer = node.children[2].children[-1]
+        text = normalised(trailer)[1:-1]
+        parts = [part.strip("[]()'\"") for part in text.split(",")]
+        if not parts or not parts[0] or any(not p.replace("_", "").isalnum() for p in parts[1:]):
+            return None
+        label = parts[0]
+        names = [p for p in parts[1:] if p and "=" not in p]
+        if callee.endswith("get_classes"):
+            if len(names) != len(targets):
+                return None
+            return label, names[targets.index(name)]
+        return (label, names[0]) if len(targets) == 1 and names else None
+    return None
 
 
 def _module_path(module: str, source: SourceFile, ctx: Context) -> Any:

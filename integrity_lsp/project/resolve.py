@@ -205,6 +205,9 @@ class Resolver:
             if target is not None and target.kind in ("class", "manager", "queryset"):
                 return Value("instance", target.model)
             return None
+        if name == "get_model":  # a bare loader: django-oscar's `get_model("reviews", "Vote")`
+            model = self._get_model_call(call)
+            return Value("class", model) if model is not None else None
         if name == "type" and len(args.positional) == 1:
             target = self._evaluate(source, expression_parts(args.positional[0]), depth + 1)
             if target is not None and target.kind == "instance":
