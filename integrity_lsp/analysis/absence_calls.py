@@ -35,6 +35,15 @@ if TYPE_CHECKING:
     from integrity_lsp.analysis.context import Context
 
 _DEFINITIONS = ("funcdef", "classdef", "lambdef")
+# How many times a function's analysis has read another function's body. The server reuses a
+# top-level statement's findings only if checking it read none (analysis.walker).
+_BODIES_READ = [0]
+
+
+def bodies_read() -> int:
+    return _BODIES_READ[0]
+
+
 _FALSY = ("None", "False")
 
 
@@ -133,6 +142,7 @@ class Calls:
             return None
         if callee is None or callee_ctx is None:
             return None
+        _BODIES_READ[0] += 1
         mapping = _parameters(callee, call, bound)
         return None if mapping is None else (callee, mapping, callee_ctx)
 

@@ -15,8 +15,10 @@ of module-level functions and of methods of module-level classes (its *skeleton*
 module-level names, class bases, signatures and decorators), the file's indentation unit (fixes
 indent as the file does), the index generation (other files' models and migrations), the
 settings, and the other documents' texts. Rules never read another function's body,
-with one exception -- what a model's methods assign (`required.py`) -- so files that define
-models are always walked in full, as are module-level statements that are not definitions.
+with two exceptions -- what a model's methods assign (`required.py`), so files that define
+models are always walked in full, as are module-level statements that are not definitions;
+and the race analysis following a call into a helper (`absence_calls`), whose statement's
+findings are then not kept (`walker`).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from functools import cached_property
 from typing import Any
 
+from integrity_lsp.analysis.absence_calls import bodies_read
 from integrity_lsp.analysis.context import AtomicBlock, Context, HandlerInfo
 from integrity_lsp.analysis.django import catches_integrity_error, is_atomic_expression
 from integrity_lsp.analysis.handlers import decorators_of, detect_handler
@@ -56,8 +57,10 @@ def _walk_statement(
     key = reuse.key(statement)
     found = reuse.lookup(key)
     if found is None:
+        before = bodies_read()
         found = _walk(statement, ctx, by_type)
-        reuse.store(key, found)
+        if bodies_read() == before:  # the race analysis followed no call into another body
+            reuse.store(key, found)
     return found
 
 

@@ -18,6 +18,7 @@ import pytest
 from integrity_lsp.analysis.incremental import OpenDocuments
 from integrity_lsp.checker import check_source
 from integrity_lsp.syntax.source import SourceFile, parse
+from tests.helpers import FIXTURES
 from tests.robustness.support import corpus, environment_for
 
 EDITS_PER_FILE = 16
@@ -125,3 +126,22 @@ def test_files_defining_models_are_never_reused(tmp_path: Path) -> None:
     documents = OpenDocuments(keep=lambda _: True)
     source = SourceFile(tmp_path / "models.py", "class A:\n    pass\n", None, documents)
     assert documents.statement_results(source, salt=None) is None
+
+
+def test_a_callers_race_follows_an_edit_of_the_helper_it_calls() -> None:
+    """The race analysis reads a helper's body: the caller's findings are never reused, so
+    editing only the helper changes what the caller reports."""
+    root = FIXTURES / "races"
+    path = root / "cases" / "incremental_helper.py"
+    env = environment_for(root, path)
+    incremental = replace(env, open_documents=OpenDocuments(keep=lambda _: True))
+    checking = (
+        "from shop.models import Product\n\n\n"
+        "def _known(sku):\n    return Product.objects.filter(sku=sku).exists()\n\n\n"
+        "def add(sku):\n    if not _known(sku):\n        Product.objects.create(sku=sku)\n"
+    )
+    not_checking = checking.replace("return Product.objects.filter(sku=sku).exists()", "return 1")
+    for text, expected in ((checking, ["IL101"]), (not_checking, []), (checking, ["IL101"])):
+        found = [f.code for f in check_source(text, path, incremental) if f.code == "IL101"]
+        assert found == expected
+        assert check_source(text, path, incremental) == check_source(text, path, env)
