@@ -27,7 +27,13 @@ from pygls.lsp.server import LanguageServer
 from integrity_lsp._version import __version__
 from integrity_lsp.findings import Finding
 from integrity_lsp.server.convert import FileView, Positions
-from integrity_lsp.server.documents import Snapshot, path_to_uri, split_lines
+from integrity_lsp.server.documents import (
+    Snapshot,
+    path_to_uri,
+    split_lines,
+    untitled_path,
+    uri_to_path,
+)
 from integrity_lsp.server.lifecycle import LifecycleProtocol
 from integrity_lsp.server.project import Project
 from integrity_lsp.server.roots import ProjectRoot, project_root
@@ -223,7 +229,17 @@ class IntegrityServer(LanguageServer):
         document = self.workspace.text_documents.get(uri)
         if document is None:
             return None
-        return Snapshot.of(document)
+        return Snapshot.of(document, self.document_path(uri))
+
+    def document_path(self, uri: str) -> Path | None:
+        """The file a document is (resolved); an untitled Python document is taken to be a
+        new file in the first workspace folder (else the working folder), so that it is
+        checked in that folder's project. None for other schemes."""
+        path = uri_to_path(uri)
+        if path is None and uri.startswith("untitled:"):
+            folder = self.workspace_folders[0] if self.workspace_folders else Path.cwd()
+            path = untitled_path(uri, folder)
+        return path
 
     def positions(self, snapshot: Snapshot) -> Positions:
         return Positions(snapshot.lines, self.workspace.position_codec)

@@ -9,6 +9,7 @@ version of one moment, which later edits cannot change.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -86,6 +87,13 @@ def uri_to_path(uri: str) -> Path | None:
     return Path(path).resolve() if path else None
 
 
+def untitled_path(uri: str, folder: Path) -> Path:
+    """Where an untitled (new, never saved) document is taken to be, for its module name and
+    its project: a name in `folder` that no saved file has, one per document."""
+    digest = hashlib.sha256(uri.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return folder / f"untitled-{digest}.py"
+
+
 def uri_to_fs_path(uri: str) -> Path | None:
     """The absolute path a `file:` URI names, symlinks not resolved; None for other schemes."""
     if not uri.startswith("file:"):
@@ -110,8 +118,9 @@ class Snapshot:
     lines: list[str] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
-    def of(cls, document: TextDocument) -> Snapshot | None:
-        path = uri_to_path(document.uri)
+    def of(cls, document: TextDocument, path: Path | None = None) -> Snapshot | None:
+        """The document now; `path` is where it is taken to be (default: its file)."""
+        path = path or uri_to_path(document.uri)
         if path is None:
             return None
         text = document.source

@@ -39,7 +39,7 @@ def _flush_soon(ls: IntegrityServer, delay: float = INDEX_DELAY) -> None:
 
 
 def _track(ls: IntegrityServer, uri: str, text: str) -> Path | None:
-    path = uri_to_path(uri)
+    path = ls.document_path(uri)
     if path is None:
         return None
     project = ensure_project(ls, path, uri)
@@ -79,7 +79,7 @@ async def did_save(ls: IntegrityServer, params: types.DidSaveTextDocumentParams)
 async def did_close(ls: IntegrityServer, params: types.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
     ls.diagnostics.forget(uri)
-    path = uri_to_path(uri)
+    path = ls.document_path(uri)
     if path is None:
         return
     ls.open_paths.pop(path, None)

@@ -176,3 +176,36 @@ async def test_links_to_django_fields_point_at_the_installed_django(examples: Se
     assert uri_to_path(field["uri"]) == installed
     line = installed.read_text().splitlines()[field["range"]["start"]["line"]]
     assert line.strip().startswith("username = models.CharField(")
+
+
+async def test_an_untitled_document_is_checked_in_the_first_folders_project(
+    examples: Session,
+) -> None:
+    """VS Code sends a new, never saved Python document as `untitled:Untitled-1`."""
+    await examples.initialize()
+    uri = "untitled:Untitled-1"
+    text = (
+        "from shop.models import Product\n\n\n"
+        "def add(sku):\n"
+        "    if not Product.objects.filter(sku=sku).exists():\n"
+        "        Product.objects.create(sku=sku)\n"
+    )
+    examples.versions[uri] = 1
+    examples.texts[uri] = text
+    examples.client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="python", version=1, text=text
+            )
+        )
+    )
+    found = await examples.diagnostics(uri, lambda d: any(x.code == "IL101" for x in d))
+    [race] = [d for d in found if d.code == "IL101"]
+    assert race.range.start.line == 5
+    assert "shop_product.sku" in race.message
+    [noqa] = [a for a in await examples.code_actions(uri, [race]) if a.title.startswith("Disable")]
+    assert list(edits_of(noqa.edit)) == [uri]  # the edit names the untitled document
+    examples.client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    await examples.diagnostics(uri, lambda d: len(d) == 0)
