@@ -53,7 +53,7 @@ class ConfigState:
 
     initialization: Any = None  # initializationOptions as sent
     pushed: Any = None  # settings sent in didChangeConfiguration (clients without pull)
-    shown: tuple[str, ...] = ()  # the warnings already shown
+    shown: dict[Path, tuple[str, ...]] = field(default_factory=dict)  # per project root
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 

@@ -73,17 +73,18 @@ def compose(ls: IntegrityServer, project: Project, client: Any) -> Settings:
     return settings
 
 
-def announce(ls: IntegrityServer, settings: Settings) -> None:
-    """One warning for all bad settings, shown once per distinct set of problems."""
-    if settings.warnings and settings.warnings != ls.config.shown:
+def announce(ls: IntegrityServer, project: Project, settings: Settings) -> None:
+    """One warning for all bad settings, shown once per project and distinct set of
+    problems (the project is named when there are several)."""
+    shown = ls.config.shown.get(project.root, ())
+    if settings.warnings and settings.warnings != shown:
         lines = "\n".join(f"- {warning}" for warning in settings.warnings)
+        where = f" in {project.root}" if len(ls.projects) > 1 else ""
+        message = f"integrity-lsp: some settings{where} were ignored (defaults used):\n{lines}"
         ls.window_show_message(
-            types.ShowMessageParams(
-                type=types.MessageType.Warning,
-                message=f"integrity-lsp: some settings were ignored (defaults used):\n{lines}",
-            )
+            types.ShowMessageParams(type=types.MessageType.Warning, message=message)
         )
-    ls.config.shown = settings.warnings
+    ls.config.shown[project.root] = settings.warnings
 
 
 def needs_new_index(old: Settings, new: Settings) -> bool:
@@ -132,7 +133,7 @@ async def reload(ls: IntegrityServer, project: Project, *, initial: bool = False
         return  # closed meanwhile (its workspace folder was removed)
     async with ls.config.lock:
         settings = compose(ls, project, await client_settings(ls, project))
-        announce(ls, settings)
+        announce(ls, project, settings)
         if initial or project.env is None or needs_new_index(project.settings, settings):
             await build_with_progress(ls, project, settings)
         elif settings != project.settings:

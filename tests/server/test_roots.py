@@ -82,6 +82,20 @@ async def test_a_folder_added_later_is_its_own_project(
     in_second = session.open("shop/views.py")
     found = list(await session.diagnostics(in_second, has_race))
     assert "second_products.sku" in table_message(found)
+    message = "UNIQUE constraint failed: second_products.sku"
+    assert (await explain(session, message))["locations"]
+    # Removed (its document closed first): its project goes with it.
+    vscode_client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(in_second))
+    )
+    vscode_client.workspace_did_change_workspace_folders(
+        types.DidChangeWorkspaceFoldersParams(
+            event=types.WorkspaceFoldersChangeEvent(added=[], removed=[folder(second)])
+        )
+    )
+    await session.diagnostics(in_second, lambda d: len(d) == 0)  # the close was handled
+    assert (await explain(session, message))["locations"] == []
+    assert "shop_product.sku" in table_message(list(await session.diagnostics(in_first, has_race)))
 
 
 async def test_the_django_root_is_found_whatever_root_the_client_sends(
