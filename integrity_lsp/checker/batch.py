@@ -5,6 +5,7 @@ workers forked with the built index and the migrations read aside by another pro
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import errno
 import gc
@@ -304,11 +305,14 @@ def _check_file(path: Path, env: Environment, record: bool) -> _Outcome:
     text, error = read_source(path)
     if text is None:
         return _Outcome(path, error=error or f"{path}: cannot read")
-    problem = syntax_error(text) if might_matter(text) else None
-    if problem is not None:
-        return _Outcome(path, syntax_error=Unchecked(path, *problem))
+    cpython = None
+    if might_matter(text):
+        cpython = cpython_tree(text)  # parsed once: the syntax check, then the candidate pass
+        problem = syntax_error(text) if cpython is None else None
+        if problem is not None:
+            return _Outcome(path, syntax_error=Unchecked(path, *problem))
     try:
-        return _check_text(path, text, env, record)
+        return _check_text(path, text, env, record, cpython)
     except Exception as problem:  # a bug in one rule costs this file, not the whole run
         reason = f"{type(problem).__name__}: {problem}"
         message = f"{path}: internal error while checking ({reason}); skipped, please report it"
@@ -332,14 +336,18 @@ def syntax_error(text: str) -> tuple[int, int, str] | None:
     return 1, 1, f"SyntaxError ({python})"
 
 
-def _check_text(path: Path, text: str, env: Environment, record: bool) -> _Outcome:
+def _check_text(
+    path: Path, text: str, env: Environment, record: bool, cpython: ast.Module | None = None
+) -> _Outcome:
     if not record:
-        found = check_source(text, path, env, as_indexed=True, only_candidates=True)
+        found = check_source(
+            text, path, env, as_indexed=True, only_candidates=True, cpython=cpython
+        )
         return _Outcome(path, findings=found)
     JediProbe.install()
     recorder = Recorder(env.read_text)
     env = replace(env, read_text=recorder.read_text)
-    findings = check_source(text, path, env, as_indexed=True, only_candidates=True)
+    findings = check_source(text, path, env, as_indexed=True, only_candidates=True, cpython=cpython)
     return _Outcome(path, digest(text), findings, recorder.finish())
 
 

@@ -45,16 +45,19 @@ class _Unit:
     constructs: bool  # may call a capitalised name with keywords: `Item(code="a")`
 
 
-def candidate_text(text: str, rules: Sequence[Rule], lines: Sequence[str]) -> str | None:
+def candidate_text(
+    text: str, rules: Sequence[Rule], lines: Sequence[str], tree: ast.Module | None = None
+) -> str | None:
     """`text` with the bodies of the functions no rule in `rules` can report in blanked, or
     None when nothing can be blanked (a rule needs the whole file, CPython rejects the text,
-    or every function is a candidate). `lines`: the text split as parso splits it."""
+    or every function is a candidate). `lines`: the text split as parso splits it; `tree`:
+    CPython's tree of the text when the caller has it already."""
     if not rules or any(rule.scope == "file" for rule in rules):
         return None
     readers = [rule for rule in rules if rule.scope in ("function", "calls")]
     if any(not rule.words for rule in readers):
         return None  # a rule with no words may report anywhere
-    tree = cpython_tree(text)
+    tree = tree if tree is not None else cpython_tree(text)
     if tree is None:
         return None
     units = list(_units(tree.body, lines))

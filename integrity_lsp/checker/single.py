@@ -5,6 +5,7 @@ rule that a fix which would leave unparseable code is dropped."""
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -50,6 +51,7 @@ def check_source(
     *,
     as_indexed: bool = False,
     only_candidates: bool = False,
+    cpython: ast.Module | None = None,
 ) -> list[Finding]:
     """Findings for one file's text (which may differ from what is on disk).
 
@@ -57,7 +59,8 @@ def check_source(
     not take it as an overlay (every file of a `check` run would otherwise become one, and
     whatever walks the overlays would walk them all).
     `only_candidates`: parso reads only the functions a rule can report in
-    (`checker.candidates`); the same findings, for a fraction of the parse.
+    (`checker.candidates`); the same findings, for a fraction of the parse. `cpython`:
+    CPython's tree of `text`, when the caller parsed it already (batch's syntax check).
     """
     if over_size_cap(text, path):  # an editor's document larger than a file would be read
         return []
@@ -78,7 +81,7 @@ def check_source(
         env.index.update_file(path, text)
     tree_text = None
     if only_candidates and env.open_documents is None:
-        tree_text = candidate_text(text, rules, split_lines(text, keepends=True))
+        tree_text = candidate_text(text, rules, split_lines(text, keepends=True), cpython)
     source = SourceFile(path, text, env.index.module_name(path), env.open_documents, tree_text)
     ctx = Context(file=source, env=env)
     reuse = None
