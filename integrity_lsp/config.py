@@ -78,6 +78,9 @@ class Settings:
     # Which migrations IL301–IL303 report on in `check`: None = those new relative to the git
     # base (the merge-base with the default branch), "all" = every one, else a git ref.
     migrations_since: str | None = None
+    # `check --since REF`: only findings on lines changed since the merge-base of REF and HEAD
+    # (a team adopting the tool gates new code without fixing the past first). None: all.
+    since: str | None = None
     force_exclude: bool = False  # exclusions apply to paths named on the command line too
     respect_gitignore: bool = True
     config_path: Path | None = None  # the file these settings were read from
@@ -272,6 +275,12 @@ def _apply(base: Settings, mapping: Mapping[str, Any], origin: str) -> Settings:
                 )
             else:
                 changes["migrations_since"] = None if since == "auto" else since
+        elif key == "since":
+            ref = _migrations_since(value)
+            if ref is None or ref in ("auto", "all"):
+                warnings.append(f'`since` must be a git ref such as "origin/main"; got {value!r}')
+            else:
+                changes["since"] = ref
         else:
             warnings.append(f"unknown setting `{key}`; ignored")
     prefixed = tuple(f"{origin}: {warning}" for warning in warnings)

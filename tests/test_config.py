@@ -119,3 +119,10 @@ def test_test_code_policy_is_configurable(tmp_path: Path) -> None:
     assert everything.is_enabled("IL101", tmp_path / "shop" / "tests.py", tmp_path)
     bad = Settings().merged({"test-ignore": "IL999x"})
     assert bad.warnings
+
+
+def test_since_takes_a_git_ref() -> None:
+    assert Settings().merged({"since": "origin/main"}).since == "origin/main"
+    for bad in ("all", "--output=x", 3):
+        settings = Settings().merged({"since": bad})
+        assert settings.since is None and any("`since`" in w for w in settings.warnings)

@@ -29,6 +29,7 @@ from integrity_lsp.findings import Finding
 from integrity_lsp.project.index import ProjectIndex
 from integrity_lsp.project.migrations.history import history_for
 from integrity_lsp.project.migrations.scope import migration_scope
+from integrity_lsp.project.vcs import changed_files, changed_lines
 from integrity_lsp.rules import load_rules
 from integrity_lsp.syntax.files import is_dir, read_source, take_read_warnings
 from integrity_lsp.syntax.source import cpython_tree, is_migration_path
@@ -61,6 +62,7 @@ class CheckReport:
     # IL301-IL303 findings left out: in migrations older than the git base (`--since`)
     old_migration_findings: int = 0
     migration_base: str = ""  # the git base they are older than ("main", "origin/main")
+    unchanged_line_findings: int = 0  # left out by `--since`: on lines not changed since
 
     @property
     def failed(self) -> bool:
@@ -146,8 +148,31 @@ def check_paths(
         results.save()
     _add_read_warnings(report)
     _keep_new_migrations(report, env, named)
+    _keep_changed_lines(report, env)
     report.findings.sort(key=Finding.sort_key)
     return report
+
+
+def _keep_changed_lines(report: CheckReport, env: Environment) -> None:
+    """`--since REF`: only the findings on lines changed since the merge-base of REF and HEAD
+    (a file the base does not hold counts whole)."""
+    since = env.settings.since
+    if since is None or not report.findings:
+        return
+    lines = changed_lines(env.root, since)
+    changes = changed_files(env.root, since)
+    if lines is None or changes is None:
+        report.errors.append(f"--since {since}: git cannot tell what changed; all findings shown")
+        return
+    kept = []
+    for finding in report.findings:
+        real = Path(os.path.realpath(finding.path))
+        changed = lines.get(real, frozenset())
+        span = range(finding.span.start_line, finding.span.end_line + 1)
+        if real not in changes.tracked_in_base or changed is None or not changed.isdisjoint(span):
+            kept.append(finding)
+    report.unchanged_line_findings = len(report.findings) - len(kept)
+    report.findings = kept
 
 
 def _keep_new_migrations(report: CheckReport, env: Environment, named: set[Path]) -> None:

@@ -154,8 +154,10 @@ def _check(commands: Commands) -> None:
     scope.add_argument(
         "--since",
         metavar="REF",
-        help="IL301-IL303 report on migrations changed since the merge-base of REF and HEAD "
-        "(default: the merge-base with the default branch; outside git: every migration)",
+        help="report only findings on lines changed since the merge-base of REF and HEAD "
+        "(uncommitted and untracked changes included), and IL301-IL303 only on migrations "
+        "new since then (without --since: the merge-base with the default branch; outside "
+        "git: every migration)",
     )
     scope.add_argument(
         "--all-migrations",

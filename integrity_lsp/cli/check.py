@@ -227,5 +227,10 @@ def _take(report: CheckReport, result: RunResult, console: Console) -> None:
             f"integrity-lsp: {report.old_migration_findings} finding(s) in migrations older "
             f"than {report.migration_base} not shown; --all-migrations shows them"
         )
+    if report.unchanged_line_findings:
+        console.info(
+            f"integrity-lsp: {report.unchanged_line_findings} finding(s) on lines not changed "
+            "since the --since base not shown"
+        )
     result.unchecked.extend(report.syntax_errors)
     result.failed = result.failed or report.failed

@@ -103,8 +103,10 @@ class RunSettings:
             overrides["extend-exclude"] = list(extend_exclude)
         if getattr(args, "all_migrations", False):
             overrides["migrations-since"] = "all"
-        elif getattr(args, "since", None):
-            overrides["migrations-since"] = args.since
+        if getattr(args, "since", None):
+            overrides["since"] = args.since  # findings on changed lines only
+            if not getattr(args, "all_migrations", False):
+                overrides["migrations-since"] = args.since
         for flag in ("force_exclude", "respect_gitignore"):
             value = getattr(args, flag, None)
             if value is not None:

@@ -16,6 +16,7 @@ refresh the index file).
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import threading
 import time
@@ -142,3 +143,51 @@ def forget() -> None:
     """Drop the reused answers (after a commit the caller made, in tests)."""
     with _LOCK:
         _CACHE.clear()
+
+
+def changed_lines(root: Path, since: str) -> dict[Path, frozenset[int] | None] | None:
+    """The lines of each file under `root` that differ from the base `since` names (the new
+    side's line numbers; None: the whole file, one the base does not hold). A file not in the
+    answer is unchanged. None when git cannot tell."""
+    changes = changed_files(root, since)
+    if changes is None or changes.base is None:
+        return None
+    where = os.path.relpath(os.path.realpath(root), changes.top)
+    scope = ["--", where] if where != "." else ["--"]
+    diff = _git(
+        changes.top,
+        "-c",
+        "core.quotepath=false",
+        "diff",
+        "-U0",
+        "--no-color",
+        "--no-renames",
+        "--no-ext-diff",
+        "--no-textconv",
+        changes.base,
+        *scope,
+    )
+    if diff is None:
+        return None
+    found: dict[Path, frozenset[int] | None] = {}
+    current: Path | None = None
+    lines: set[int] = set()
+    for line in diff.splitlines():
+        if line.startswith("+++ "):
+            if current is not None:
+                found[current] = frozenset(lines)
+            name = line[4:]
+            current = changes.top / name[2:] if name.startswith("b/") else None
+            lines = set()
+        elif line.startswith("@@") and current is not None:
+            match = _HUNK.match(line)
+            if match is not None:
+                start, count = int(match.group(1)), int(match.group(2) or "1")
+                # A deletion (count 0) changes the code around it: the line after it counts.
+                lines.update(range(start, start + count) if count else (start, start + 1))
+    if current is not None:
+        found[current] = frozenset(lines)
+    return found
+
+
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")

@@ -195,3 +195,31 @@ def test_a_squashed_migration_runs_only_on_a_new_database(tmp_path: Path) -> Non
     )
     path.write_text(text)
     assert [f.code for f in check_source(text, path, environment(tmp_path))] == []
+
+
+def _json_findings(root: Path, *args: str) -> tuple[list[tuple[str, int]], str]:
+    command = [sys.executable, "-m", "integrity_lsp", "check", "--no-cache", "--format", "json"]
+    done = subprocess.run(
+        [*command, *args], capture_output=True, text=True, check=False, cwd=root, timeout=300
+    )
+    assert done.returncode in (0, 1), done.stderr
+    found = json.loads(done.stdout)
+    where = [(Path(f["filename"]).resolve().relative_to(root.resolve()), f) for f in found]
+    return sorted((path.as_posix(), f["location"]["row"]) for path, f in where), done.stderr
+
+
+def test_since_reports_only_findings_on_changed_lines(tmp_path: Path) -> None:
+    """A team gates the code it changes in CI without fixing the past first."""
+    root = copy_project("examples", tmp_path)
+    commit_all_but(root, "shop/services.py")  # the branch adds services.py whole
+    everything, _ = _json_findings(root, "--select", "IL1,IL2")
+    views = sorted(line for name, line in everything if name == "shop/views.py")
+    assert views and any(name == "shop/services.py" for name, _ in everything)
+    path = root / "shop" / "views.py"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[views[0] - 1] = lines[views[0] - 1].rstrip("\n") + "  # touched\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    found, stderr = _json_findings(root, "--select", "IL1,IL2", "--since", "HEAD")
+    expected = [(n, line) for n, line in everything if n == "shop/services.py"]
+    assert found == sorted([*expected, ("shop/views.py", views[0])])
+    assert "on lines not changed since the --since base not shown" in stderr
