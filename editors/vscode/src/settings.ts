@@ -19,6 +19,7 @@ export const SETTING_KEYS: ReadonlyArray<readonly [client: string, server: strin
   ['atomicRequests', 'atomic-requests'],
   ['djangoVersion', 'django-version'],
   ['settingsModule', 'settings-module'],
+  ['migrationsSince', 'migrations-since'],
 ];
 
 /** Settings of the extension itself: never sent inside the server's settings table. */

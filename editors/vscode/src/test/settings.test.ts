@@ -127,10 +127,10 @@ describe('package.json contributes a setting for every server key', () => {
     assert.deepEqual(declared, expected);
   });
 
-  test('server keys are the ten keys of [tool.integrity-lsp]', () => {
+  test('server keys are the eleven keys of [tool.integrity-lsp]', () => {
     assert.deepEqual(
       SETTING_KEYS.map(([, server]) => server),
-      ['select', 'ignore', 'per-file-ignores', 'exclude', 'severity', 'handler-decorators', 'handler-base-classes', 'atomic-requests', 'django-version', 'settings-module'],
+      ['select', 'ignore', 'per-file-ignores', 'exclude', 'severity', 'handler-decorators', 'handler-base-classes', 'atomic-requests', 'django-version', 'settings-module', 'migrations-since'],
     );
   });
 });
