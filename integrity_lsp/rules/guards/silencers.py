@@ -175,3 +175,50 @@ def _class_string(model: ModelRecord, ctx: Context, attribute: str) -> str | Non
                 if value.type == "string" and value.value[:1] in "\"'":
                     return str(value.value[1:-1])
     return None
+
+
+def related_owner(site: WriteSite, model: ModelRecord, ctx: Context) -> Argument | None:
+    """`layer.transformations.create(…)` fills the foreign key whose reverse accessor is
+    `transformations` (its `related_name`, else `<model>_set`) with `layer`."""
+    if site.kind != "create" or site.manager is None or site.node.type not in CALL_CHAIN_TYPES:
+        return None
+    base, trailers = chain_parts(site.node)
+    if base.type != "name" or len(trailers) != 3:
+        return None  # only `owner.accessor.create(…)`
+    candidates = []
+    for field in ctx.env.index.all_fields(model).values():
+        if not field.is_foreign_key:
+            continue
+        related = (field.option("related_name") or "").strip("\"'")
+        if (related or f"{model.name.lower()}_set") == site.manager:
+            candidates.append(field)
+    if len(candidates) > 1:  # `membership_set` of a user and of a team: the owner decides
+        owner = ctx.env.resolver.resolve_instance(ctx.file, base)
+        candidates = [
+            field
+            for field in candidates
+            if owner is not None
+            and (field.related_model or "").rsplit(".", 1)[-1] in (owner.name, "self")
+        ]
+    return Argument(candidates[0].name, base) if len(candidates) == 1 else None
+
+
+def model_by_accessor(site: WriteSite, ctx: Context) -> ModelRecord | None:
+    """The model of `owner.transformations.create(…)` when the owner cannot be resolved but
+    exactly one foreign key of the project has that reverse accessor (`related_name=
+    "transformations"`, or `<model>_set` without one)."""
+    if site.kind != "create" or site.manager is None or site.node.type not in CALL_CHAIN_TYPES:
+        return None
+    base, trailers = chain_parts(site.node)
+    if base.type != "name" or len(trailers) != 3:
+        return None
+    found = {
+        (model.app_label, model.name): model
+        for model in ctx.env.index.models()
+        if not model.abstract
+        for field in ctx.env.index.local_fields(model).values()
+        if field.is_foreign_key
+        and ((field.option("related_name") or "").strip("\"'") or f"{model.name.lower()}_set")
+        == site.manager
+    }
+    return next(iter(found.values())) if len(found) == 1 else None

@@ -109,6 +109,8 @@ from integrity_lsp.rules.guards.silencers import (
     inserted_before,
     is_fresh_value,
     is_second_save,
+    model_by_accessor,
+    related_owner,
     save_swallows_conflicts,
     username_argument,
 )
@@ -151,7 +153,7 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         key in site.values and code(site.values[key].value) != "False" for key in CONFLICT_OPTIONS
     ):
         return
-    model = site_model(site, ctx)
+    model = site_model(site, ctx) or model_by_accessor(site, ctx)
     if model is None or save_swallows_conflicts(model, ctx):
         return
     index = ctx.env.index
@@ -162,9 +164,9 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         origins = [constructed.node.parent] if constructed is not None else []
     else:
         written = written_fields(index, model, site)
-        username = username_argument(site, model, ctx)
-        if username is not None and written is not None:
-            written.setdefault(username.keyword or "", username)
+        for implied in (username_argument(site, model, ctx), related_owner(site, model, ctx)):
+            if implied is not None and written is not None:
+                written.setdefault(implied.keyword or "", implied)
     function = handler.function
 
     def distinct(value: Node) -> bool:
@@ -183,7 +185,8 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         is_request_derived(v, derived) or _validated_input(v) for v in values
     )
     source = "request data" if from_request else "non-constant data"
-    call = f"{site.model_text}.objects.{site.method}()" if site.kind != "save" else "save()"
+    manager = site.receiver or f"{site.model_text}.objects"
+    call = f"{manager}.{site.method}()" if site.kind != "save" else "save()"
     message = (
         f"`{call}` in {handler_title(handler)} writes {names} from {source} and nothing "
         f"catches IntegrityError: a duplicate raises `IntegrityError: UNIQUE constraint failed: "
