@@ -209,3 +209,18 @@ async def test_an_untitled_document_is_checked_in_the_first_folders_project(
         types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
     )
     await examples.diagnostics(uri, lambda d: len(d) == 0)
+
+
+async def test_an_applied_migration_is_reported_in_the_editor_but_never_edited(
+    examples: Session,
+) -> None:
+    """Committed on the default branch: the open migration is still checked (the editor
+    checks what is open), but no fix edits it or inserts a migration before it."""
+    commit_all_but(examples.root)
+    await examples.initialize()
+    uri = examples.open("shop/migrations/0006_alter_product_barcode.py")
+    found = await examples.diagnostics(uri, lambda d: any(x.code == "IL302" for x in d))
+    [unique] = [d for d in found if d.code == "IL302"]
+    actions = await examples.code_actions(uri, [unique])
+    titles = [a.title for a in actions if a.edit is not None]
+    assert titles == ["Disable IL302 for this line"]  # a noqa, no migration edit
