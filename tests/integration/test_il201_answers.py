@@ -50,8 +50,8 @@ def test_before_the_fix_the_loser_raises_integrity_error(
     lab: Lab, scenario: str, backend: str
 ) -> None:
     """The unfixed handler on every backend: the loser's insert raises IntegrityError (the
-    HTTP 500), the winner got 201. (test_hazard also matches the error to the finding's
-    message, which MariaDB's index-only message does not allow here.)"""
+    HTTP 500), the winner got 201 (test_hazard also matches the error to the finding's
+    message)."""
     result = lab.worker(VariantKey(), backend).run(scenario, "race")
     if "unavailable" in result:
         pytest.skip(result["unavailable"])
