@@ -63,7 +63,8 @@ def race_finding(
     actors: str = "two concurrent requests",
 ) -> Finding:
     model, unique = coverage(ctx, write, query)
-    subject = f"{write.model_text}({lookup_source(query.lookup)})"
+    # The model's name when known: a related manager's text (`self.urls`) names no model.
+    subject = f"{model.name if model else write.model_text}({lookup_source(query.lookup)})"
     if model is not None and unique is not None:
         consequence = f"the loser raises `IntegrityError: {unique_error(ctx, model, unique)}`"
     elif model is not None:
