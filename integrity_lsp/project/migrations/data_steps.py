@@ -45,8 +45,18 @@ def every_row_of(table: str) -> str:
     return f"<every row of {table.lower()}>"
 
 
+# `"DELETE FROM {};".format(table)`: some table is emptied, which one is not written here.
+EMPTIES_A_TABLE_SQL = re.compile(
+    r"\b(?:truncate(?:\s+table)?|delete\s+from)\s+[\"`]?(?:\{\w*\}|%s|%\(\w+\)s)[\"`]?\s*(?:;|$)",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
 def emptied_tables(sql: str) -> frozenset[str]:
-    return frozenset(every_row_of(table) for table in EMPTIES_TABLE_SQL.findall(sql))
+    found = {every_row_of(table) for table in EMPTIES_TABLE_SQL.findall(sql)}
+    if EMPTIES_A_TABLE_SQL.search(sql):
+        found.add(EVERY_ROW)  # of every model the step reaches: it may be any of them
+    return frozenset(found)
 
 
 def row_effect(names: frozenset[str]) -> frozenset[str]:

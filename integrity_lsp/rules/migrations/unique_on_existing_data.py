@@ -162,6 +162,8 @@ def check(ctx: Context) -> Iterator[Finding]:
             continue
         if on_new_table(ctx.env.root, ctx.env.settings, ctx.env.index, pending):
             continue  # created by a migration no database has applied yet: still empty
+        if model.emptied_before(before.sequence):
+            continue  # the last data step before deleted every row
         if operation.kind == "AddField":
             finding = _add_field(ctx, context, operation, model)
             if finding is not None:
@@ -173,8 +175,6 @@ def check(ctx: Context) -> Iterator[Finding]:
                 continue
             if any(existing <= set(columns) for existing in at_start):
                 continue  # unique until this migration dropped it: no duplicates to meet
-            if model.emptied_before(before.sequence):
-                continue
             if _null_everywhere(context, operation, model, columns, before.sequence):
                 continue
             where = ", ".join(column_of(model, name) for name in columns)

@@ -147,6 +147,9 @@ DEDUPES = {
     "keep one row": "kept = Item.objects.first()\nItem.objects.exclude(pk=kept.pk).delete()\n",
     "in a helper": "_dedupe(Item)\n\ndef _dedupe(model):\n    model.objects.filter(code='x').delete()\n",
     "raw SQL emptying the table": 'schema_editor.execute("DELETE FROM shop_item")\n',
+    "raw SQL emptying a table it names at run time": (
+        'schema_editor.execute("DELETE FROM {};".format(Item._meta.db_table))\n'
+    ),
 }
 NOT_DEDUPES = {
     "only creates rows": 'Item.objects.create(code="x")\nItem.objects.bulk_create([Item(code="x")])\n',
@@ -192,3 +195,12 @@ def test_options_passed_as_a_mapping_are_unknown(tmp_path: Path) -> None:
         "field=models.IntegerField(**SIZE_OPTIONS)),\n"
     )
     assert "IL301" not in codes(tmp_path, "pass\n", add)
+
+
+def test_a_unique_column_with_one_default_added_to_an_emptied_table(tmp_path: Path) -> None:
+    add = (
+        '        migrations.AddField(model_name="item", name="slug", '
+        'field=models.CharField(default="x", max_length=5, unique=True)),\n'
+    )
+    assert "IL302" not in codes(tmp_path / "a", "Item.objects.all().delete()\n", add)
+    assert "IL302" in codes(tmp_path / "b", 'Item.objects.filter(code="x").delete()\n', add)
