@@ -35,7 +35,7 @@ from integrity_lsp.server.documents import (
     uri_to_path,
 )
 from integrity_lsp.server.lifecycle import LifecycleProtocol
-from integrity_lsp.server.project import Project
+from integrity_lsp.server.project import AnalysisThread, Project
 from integrity_lsp.server.roots import ProjectRoot, project_root
 from integrity_lsp.syntax import files
 from integrity_lsp.syntax.files import read_project_text, take_read_warnings
@@ -173,6 +173,8 @@ class IntegrityServer(LanguageServer):
         self._roots: dict[Path, ProjectRoot] = {}  # folder -> the root of its files
         self._document_projects: dict[Path, Project] = {}  # resolved path -> its project
         self.workspace_folders: list[Path] = []  # as the client sent them
+        # One analysis thread for every project: jedi must never run on two threads at once.
+        self.analysis = AnalysisThread("integrity-analysis")
         self.config = ConfigState()
         self.diagnostics = diagnostics(self)
         self.open_paths: dict[Path, str] = {}  # resolved path -> URI of open documents
@@ -294,7 +296,7 @@ class IntegrityServer(LanguageServer):
         project = self.projects.get(root.folder)
         if project is not None:
             return project, False
-        project = Project(root.folder, bounded=root.bounded)
+        project = Project(root.folder, bounded=root.bounded, executor=self.analysis)
         project.on_change = self.diagnostics.refresh_all
         self.projects[root.folder] = project
         return project, True
@@ -302,6 +304,7 @@ class IntegrityServer(LanguageServer):
     def close_projects(self) -> None:
         for project in self.projects.values():
             project.close()
+        self.analysis.shutdown(wait=False, cancel_futures=True)
 
 
 def guarded(default: Callable[[], Any]) -> Callable[[F], F]:

@@ -82,7 +82,11 @@ class AnalysisThread(Executor):
 
 
 class Project:
-    def __init__(self, root: Path, *, bounded: bool = False) -> None:
+    def __init__(
+        self, root: Path, *, bounded: bool = False, executor: AnalysisThread | None = None
+    ) -> None:
+        """`executor`: the analysis thread, shared by every project of a server (jedi is not
+        thread-safe: two projects must not run it at once); a thread of its own by default."""
         self.root = root
         # No Django project above the file: only its folder is indexed, not what is under it.
         self.bounded = bounded
@@ -90,7 +94,9 @@ class Project:
         self.env: Environment | None = None
         self.overlay: dict[Path, str] = {}  # resolved path -> unsaved editor text
         self.epoch = 0
-        self.executor = AnalysisThread(f"integrity-analysis {root.name}")
+        self._own_executor = executor is None
+        self.executor = executor or AnalysisThread(f"integrity-analysis {root.name}")
+        self.closed = False
         self._indexed = asyncio.Event()
         self._pending_updates: dict[Path, str | None] = {}
         self.on_change: Callable[[], None] | None = None  # called when `epoch` moves
@@ -104,11 +110,16 @@ class Project:
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """Run `function(*args)` on the analysis thread."""
+        if self.closed:
+            raise asyncio.CancelledError  # its workspace folder was removed
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, functools.partial(function, *args))
 
     def close(self) -> None:
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        """No more work for this project (a shared analysis thread goes on for the others)."""
+        self.closed = True
+        if self._own_executor:
+            self.executor.shutdown(wait=False, cancel_futures=True)
 
     # -- reading files ----------------------------------------------------------------------
 
