@@ -38,12 +38,18 @@ Silent as well when the project's manager (or QuerySet) class overrides `get_or_
 generic override such as djblets' `ConcurrencyManager`, which only retries the `get()`, does
 not count), when the call sits in a `try`
 that catches `MultipleObjectsReturned` (duplicates are expected and handled), when a
-`select_for_update()` earlier in the same function locks the rows the callers race on, when a
-lookup value is random (`uuid4()`, `secrets.token_hex()`, `random.getrandbits()`, directly or
-through a name assigned earlier in the function: no two callers share it), when a model's
-`save()` looks `self` up under `if is_new:` after `super().save()` (the row was inserted by
-this very call: no other transaction sees it yet), and in test code (see the README's
-test-code policy).
+`select_for_update()` earlier in the same function locks the rows the callers race on — or
+earlier in every caller of the function (followed up to two levels within its file, and only
+when no other production file names the function: an unseen caller might not lock), when a
+lookup value is fresh, directly or through names assigned earlier in the function, so no two
+callers share it: random (`uuid4()`, `secrets.token_hex()`, `random.getrandbits()`) or derived
+from what a `create…()` call made (`issue = tracker.create_issue(…)`, `url = base +
+str(issue["id"])`: the URL of the issue this call just opened; also through a helper of the
+file whose every `return` is such a create; not `get_or_create`, which may return an existing
+row), in a function with `RunPython`'s signature `(apps, schema_editor)` (migration code kept
+outside `migrations/`: `migrate` runs it once, alone), when a model's `save()` looks `self` up
+under `if is_new:` after `super().save()` (the row was inserted by this very call: no other
+transaction sees it yet), and in test code (see the README's test-code policy).
 
 ## Example
 ```python
@@ -94,6 +100,7 @@ from integrity_lsp.project.records import (
 )
 from integrity_lsp.rules.races.created_row import covered_by_the_created_row, default_keys
 from integrity_lsp.rules.races.model_edits import add_unique_constraint
+from integrity_lsp.rules.races.uncontended_lookup import fresh_value, in_run_python, locked_before
 from integrity_lsp.syntax.nodes import Node, arguments, keyword_arguments, walk
 
 BUILTINS = frozenset({"str", "int", "len", "min", "max", "abs", "round", "format"})
@@ -128,10 +135,10 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         return
     if _manager_overrides(orm.manager, orm.method, model, ctx):
         return  # the project's own get_or_create decides how it finds or inserts
-    if _duplicates_handled(node) or _locked_before(node, ctx):
+    if _duplicates_handled(node) or locked_before(node, ctx) or in_run_python(ctx):
         return
-    if any(_fresh_random(value, node, ctx) for value in lookup.values() if value is not None):
-        return  # no other caller can look up the same random value
+    if any(fresh_value(value, node, ctx) for value in lookup.values() if value is not None):
+        return  # no other caller can look up the same new value
     if _self_just_inserted(node, lookup, ctx):
         return
     fields = sorted(exact_lookup_fields(index, model, lookup))
@@ -217,43 +224,6 @@ def _duplicates_handled(node: Node) -> bool:
             if any("MultipleObjectsReturned" in handler_names(clause) for clause in clauses):
                 return True
         current = current.parent
-    return False
-
-
-def _locked_before(node: Node, ctx: Context) -> bool:
-    """A `select_for_update()` earlier in the same function: the rows the competitors race
-    on are locked first (pretix's sync queue row), so the calls run one after the other."""
-    function = ctx.function
-    if function is None:
-        return False
-    start = node.start_pos
-    for leaf in walk(function):
-        if leaf.type == "name" and leaf.value == "select_for_update" and leaf.start_pos < start:
-            return True
-    return False
-
-
-_RANDOM = re.compile(
-    r"\b(uuid[14]|token_urlsafe|token_hex|token_bytes|getrandbits|randbytes|urandom"
-    r"|get_random_string|randint|choice)\s*\("
-)
-
-
-def _fresh_random(value: Node, node: Node, ctx: Context) -> bool:
-    """A lookup value made from a random source (`uuid4()`, `secrets.token_hex()`,
-    `random.getrandbits(256)`), written in the call or assigned to the name it passes, earlier
-    in the same function."""
-    if _RANDOM.search(value.get_code(include_prefix=False)):
-        return True
-    if value.type != "name" or ctx.function is None:
-        return False
-    for statement in walk(ctx.function):
-        if statement.type != "expr_stmt" or statement.start_pos >= node.start_pos:
-            continue
-        targets = statement.children[:-1:2]
-        assigned = any(t.type == "name" and t.value == value.value for t in targets)
-        if assigned and _RANDOM.search(statement.children[-1].get_code(include_prefix=False)):
-            return True
     return False
 
 

@@ -1,0 +1,171 @@
+"""Why no concurrent caller can share a `get_or_create` lookup (IL104's silences).
+
+- the lookup holds a fresh value: random (`uuid4()`, `secrets.token_hex()`), or derived from
+  what a `create…()` call earlier in the same function made (the URL of the issue this call just
+  opened in an external tracker, a row this call inserted): a new thing per call;
+- the rows are locked first: a `select_for_update()` earlier in the same function, or in every
+  caller of the function before its call (followed two levels up within the file, and only when
+  no other production file names the function: an unknown caller might not lock);
+- the function is a migration's `RunPython` code (`def forwards(apps, schema_editor)`):
+  `migrate` runs it once, alone, even when it lives outside `migrations/`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from integrity_lsp.analysis.absence_calls import count_body_read
+from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.write_scan import project_files
+from integrity_lsp.syntax.files import read_project_text
+from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Node, chain_parts, enclosing, walk
+
+_RANDOM = re.compile(
+    r"\b(uuid[14]|token_urlsafe|token_hex|token_bytes|getrandbits|randbytes|urandom"
+    r"|get_random_string|randint|choice)\s*\("
+)
+# `issues.create(…)`, `rpc.create_issue(…)`, `New.create_bug(…)`, `rpc.createbug(…)`: something
+# new per call. (`get_or_create`, `update_or_create` and `create_or_update` may return an
+# existing row: not fresh.)
+_CREATE = re.compile(r"(?<!\w)create(?!\w*_or_)\w*\s*\(")
+_CALLER_LEVELS = 2
+
+
+def fresh_value(value: Node, node: Node, ctx: Context) -> bool:
+    """A lookup value no other caller can hold: random, or derived from a `create…()` result,
+    written in the call or reached through names assigned earlier in the same function."""
+    if _is_fresh_source(value.get_code(include_prefix=False)):
+        return True
+    function = ctx.function
+    if function is None:
+        return False
+    fresh: set[str] = set()
+    for statement in walk(function):
+        if statement.type != "expr_stmt" or statement.start_pos >= node.start_pos:
+            continue
+        if statement.children[1].type == "annassign" or len(statement.children) < 3:
+            continue
+        source = statement.children[-1]
+        if (
+            _is_fresh_source(source.get_code(include_prefix=False))
+            or _reads(source, fresh)
+            or _helper_returns_fresh(source, ctx)
+        ):
+            for target in statement.children[:-1:2]:
+                fresh.update(_target_names(target))
+    return _reads(value, fresh)
+
+
+def _helper_returns_fresh(source: Node, ctx: Context) -> bool:
+    """`new_bug = self.one_click_report(…)` where the file's only `one_click_report` returns
+    `self.rpc.createbug(…)` on every path: the helper's result is as fresh as its create."""
+    if source.type not in CALL_CHAIN_TYPES:
+        return False
+    head, trailers = chain_parts(source)
+    if not trailers or trailers[-1].children[0].value != "(":
+        return False
+    if len(trailers) == 1:
+        name = head.value if head.type == "name" else ""
+    elif len(trailers) == 2 and head.type == "name" and head.value in ("self", "cls"):
+        name = trailers[0].children[1].value
+    else:
+        return False
+    helpers = [
+        node for node in walk(ctx.file.tree) if node.type == "funcdef" and node.name.value == name
+    ]
+    if len(helpers) != 1:
+        return False
+    values = [
+        statement.children[1]
+        for statement in walk(helpers[0])
+        if statement.type == "return_stmt" and len(statement.children) > 1
+    ]
+    return bool(values) and all(
+        _is_fresh_source(value.get_code(include_prefix=False)) for value in values
+    )
+
+
+def _is_fresh_source(text: str) -> bool:
+    return _RANDOM.search(text) is not None or _CREATE.search(text) is not None
+
+
+def _target_names(target: Node) -> list[str]:
+    if target.type == "name":
+        return [target.value]
+    if target.type in ("testlist_star_expr", "exprlist", "atom"):
+        return [leaf.value for leaf in target.children if leaf.type == "name"]
+    return []
+
+
+def _reads(expression: Node, names: set[str]) -> bool:
+    if not names:
+        return False
+    for leaf in walk(expression):
+        if leaf.type != "name" or leaf.value not in names:
+            continue
+        previous = leaf.get_previous_leaf()
+        if previous is None or previous.value != ".":
+            return True
+    return False
+
+
+def in_run_python(ctx: Context) -> bool:
+    """Inside a function with `RunPython`'s signature `(apps, schema_editor)`: migration code."""
+    function = ctx.function
+    while function is not None:
+        names = [param.name.value for param in function.get_params()]
+        if names[:2] == ["apps", "schema_editor"]:
+            return True
+        function = enclosing(function, "funcdef")
+    return False
+
+
+def locked_before(node: Node, ctx: Context) -> bool:
+    """A `select_for_update()` before the call in its function, or before the call in every
+    caller of that function (pretix's sync queue row, locked where the sync starts)."""
+    function = ctx.function
+    if function is None:
+        return False
+    return _locks_before(function, node.start_pos) or _callers_lock(function, ctx, _CALLER_LEVELS)
+
+
+def _locks_before(function: Node, position: tuple[int, int]) -> bool:
+    return any(
+        leaf.type == "name" and leaf.value == "select_for_update" and leaf.start_pos < position
+        for leaf in walk(function)
+    )
+
+
+def _callers_lock(function: Node, ctx: Context, levels: int) -> bool:
+    name = function.name.value
+    sites = []
+    for leaf in walk(ctx.file.tree):
+        if leaf.type != "name" or leaf.value != name or leaf is function.name:
+            continue
+        following = leaf.get_next_leaf()
+        if following is None or following.value != "(" or leaf.parent.type == "funcdef":
+            return False  # passed on as a value (a callback, a task): callers unknown
+        caller = enclosing(leaf, "funcdef")
+        if caller is None or caller is function:
+            return False
+        sites.append((caller, leaf.start_pos))
+    if not sites or _named_elsewhere(name, ctx):
+        return False
+    return all(
+        _locks_before(caller, position) or (levels > 1 and _callers_lock(caller, ctx, levels - 1))
+        for caller, position in sites
+    )
+
+
+def _named_elsewhere(name: str, ctx: Context) -> bool:
+    """Another production file names the function: a caller this file does not show."""
+    count_body_read()  # the finding now depends on other files (the server must not reuse it)
+    settings = ctx.env.settings
+    pattern = re.compile(rf"\b{re.escape(name)}\b")
+    for path in project_files(ctx.env.root, settings):
+        if path == ctx.file.path or settings.is_test_path(path, ctx.env.root):
+            continue
+        text = read_project_text(path, errors="replace")
+        if text is not None and pattern.search(text):
+            return True
+    return False
