@@ -131,8 +131,9 @@ def ensure_imports(
         return references, None
     references.update({name: name for name in missing})
     line = _mergeable_import(source, module)
-    if line is not None:
-        return references, _merged_import(source, line, missing)
+    merged = _merged_import(source, line, missing) if line is not None else None
+    if merged is not None:
+        return references, merged
     return references, _new_import(
         source, f"from {module} import {', '.join(sorted(missing, key=_isort_key))}"
     )
@@ -155,24 +156,28 @@ def _mergeable_import(source: SourceFile, module: str) -> Node | None:
     return None
 
 
-def _merged_import(source: SourceFile, node: Node, missing: list[str]) -> Edit:
+def _merged_import(source: SourceFile, node: Node, missing: list[str]) -> Edit | None:
     """The import's name list with `missing` added, in isort order; one line stays one line,
-    a parenthesised list gets one name per line."""
-    names_node = node.children[3] if node.children[3].type != "operator" else node.children[4]
+    a parenthesised list gets one name per line. None for a half-typed import."""
+    children = node.children
+    if len(children) < 4 or (children[3].type == "operator" and len(children) < 6):
+        return None
+    if "#" in node.get_code(include_prefix=False):
+        return None  # a comment inside the list: leave the line as it is, add a new one
+    names_node = children[3] if children[3].type != "operator" else children[4]
+    if names_node.type not in ("import_as_names", "import_as_name", "name"):
+        return None
     present = [code_of(child).strip() for child in _import_items(names_node)]
     merged = sorted(
         dict.fromkeys([*present, *missing]), key=lambda item: _isort_key(item.split()[0])
     )
-    first = names_node.get_first_leaf()
-    last = names_node.get_last_leaf()
-    parenthesised = node.children[3].type == "operator"
-    if parenthesised:
-        indent = "    "
-        text = "\n" + "".join(f"{indent}{item},\n" for item in merged)
+    if children[3].type == "operator":  # `(`: everything up to `)`, one name per line
+        start, end = children[3].end_pos, children[-1].start_pos
+        text = "\n" + "".join(f"    {item},\n" for item in merged)
     else:
+        start, end = names_node.get_first_leaf().start_pos, names_node.get_last_leaf().end_pos
         text = ", ".join(merged)
-    span = Span(first.start_pos[0], first.start_pos[1], last.end_pos[0], last.end_pos[1])
-    return Edit(source.path, span, text)
+    return Edit(source.path, Span(start[0], start[1], end[0], end[1]), text)
 
 
 def _import_items(names_node: Node) -> list[Node]:

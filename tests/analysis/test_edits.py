@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from integrity_lsp.analysis.edits import EditConflict, apply_edits, ensure_import
+from integrity_lsp.analysis.edits import EditConflict, apply_edits, ensure_import, ensure_imports
 from integrity_lsp.findings import Edit, Span
 from integrity_lsp.syntax.source import SourceFile
 
@@ -57,6 +57,52 @@ def test_ensure_import_adds_after_the_last_import() -> None:
     assert text == '"""Doc."""\nimport os\nfrom django.db import IntegrityError\n\nx = 1\n'
     _, text = _import('"""Doc."""\nx = 1\n', "django.db", "IntegrityError")
     assert text == '"""Doc."""\nfrom django.db import IntegrityError\nx = 1\n'
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (
+            "from django.db import models\n",
+            "from django.db import IntegrityError, models, transaction\n",
+        ),
+        (
+            "from django.db import models as m, connection\n",
+            "from django.db import IntegrityError, connection, models as m, transaction\n",
+        ),
+        (
+            "from django.db import (\n    models,\n    connection,\n)\n",
+            "from django.db import (\n    IntegrityError,\n    connection,\n    models,\n"
+            "    transaction,\n)\n",
+        ),
+        (  # a comment in the list stays: a new line instead
+            "from django.db import (\n    models,  # keep\n)\n",
+            "from django.db import (\n    models,  # keep\n)\n"
+            "from django.db import IntegrityError, transaction\n",
+        ),
+        (  # half-typed: a new line, the broken one untouched
+            "import os\nfrom django.db import\n",
+            "import os\nfrom django.db import IntegrityError, transaction\nfrom django.db import\n",
+        ),
+    ],
+)
+def test_ensure_imports_merges_into_the_modules_import_line(before: str, after: str) -> None:
+    source = SourceFile(Path("m.py"), before, "m")
+    references, edit = ensure_imports(source, "django.db", ("transaction", "IntegrityError"))
+    assert references == {"transaction": "transaction", "IntegrityError": "IntegrityError"}
+    assert edit is not None
+    assert apply_edits(before, [edit]) == after
+
+
+def test_ensure_imports_reuses_what_is_imported_and_adds_the_rest_once() -> None:
+    text = "from rest_framework import status as http\nimport os\n"
+    source = SourceFile(Path("m.py"), text, "m")
+    references, edit = ensure_imports(source, "rest_framework", ("status", "serializers"))
+    assert references == {"status": "http", "serializers": "serializers"}
+    assert edit is not None
+    assert apply_edits(text, [edit]) == (
+        "from rest_framework import serializers, status as http\nimport os\n"
+    )
 
 
 def test_half_typed_call_chains_do_not_crash_the_checker(tmp_path: Path) -> None:
