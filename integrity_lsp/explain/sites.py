@@ -28,20 +28,14 @@ __all__ = ["WriteSite", "find_write_sites", "is_test_path", "project_files"]
 # How a pasted traceback names a write: its line is in a frame, or a frame's line calls the
 # function the write is in.
 TracebackLink = Literal["", "frame", "helper"]
-_TEST_FOLDERS = frozenset({"tests", "test", "testing", "testcases", "test_utils"})
-_TEST_FILES = frozenset({"tests.py", "test.py", "conftest.py", "testcases.py"})
+_DEFAULT_SETTINGS = Settings()
 
 
-def is_test_path(path: Path, root: Path) -> bool:
-    """Whether `path` is test code: under a `tests/` folder, `test_*.py`, `*_tests.py`, …"""
-    try:
-        parts = path.relative_to(root).parts
-    except ValueError:
-        parts = (path.name,)
-    name = parts[-1]
-    if name in _TEST_FILES or name.startswith("test_") or name.endswith(("_test.py", "_tests.py")):
-        return True
-    return any(part in _TEST_FOLDERS for part in parts[:-1])
+def is_test_path(path: Path, root: Path, settings: Settings | None = None) -> bool:
+    """Whether `path` is test code, by the checker's own test-code policy (`Settings.is_test_path`:
+    the default folders and file names plus the project's `test-paths`), so `explain` ranks as
+    test code exactly what the rules treat as test code."""
+    return (settings or _DEFAULT_SETTINGS).is_test_path(path, root)
 
 
 @dataclass(frozen=True)
@@ -96,10 +90,10 @@ def find_write_sites(
     sites = project_write_sites(
         index, models, resolver=resolver, files=files, settings=settings, trees=DISK_TREES
     )
-    return [_shown(index, site) for site in sites]
+    return [_shown(index, site, settings) for site in sites]
 
 
-def _shown(index: ProjectIndex, site: SharedSite) -> WriteSite:
+def _shown(index: ProjectIndex, site: SharedSite, settings: Settings | None) -> WriteSite:
     model = site.model
     assert model is not None and site.path is not None  # write_scan resolves every site
     values: list[tuple[str, ValueKind]] = []
@@ -123,5 +117,5 @@ def _shown(index: ProjectIndex, site: SharedSite) -> WriteSite:
         complete=site.complete,
         lookup=lookup,
         keywords=tuple(site.values) if site.kind != "bulk_update" else (),
-        test=is_test_path(site.path, index.root),
+        test=is_test_path(site.path, index.root, settings),
     )
