@@ -76,7 +76,9 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return EXIT_ERROR
         return EXIT_FINDINGS if result.files_fixed and not args.exit_zero else EXIT_CLEAN
     options = ReportOptions.from_args(args, groups[0].root if groups else Path.cwd().resolve())
-    code = write_report(result.findings, options, result.unchecked, console, out)
+    code = write_report(
+        result.findings, options, result.unchecked, console, out, failed=result.failed
+    )
     if code is not None:
         return code
     if result.failed:

@@ -76,6 +76,8 @@ def write_report(
     unchecked: Sequence[Unchecked],
     console: Console,
     out: TextIO,
+    *,
+    failed: bool = False,
 ) -> int | None:
     """Write the report; an exit code when it could not be written, else None."""
     for line in unchecked:
@@ -91,6 +93,7 @@ def write_report(
                 color=use_color(options.color, target),
                 quiet=console.quiet,
                 unchecked=tuple(unchecked),
+                failed=failed,
             )
             if options.statistics:
                 write_statistics(findings, context, options.output_format, target)

@@ -19,6 +19,7 @@ class ReportContext:
     color: bool = False
     quiet: bool = False  # the findings only, no summary
     unchecked: tuple[Unchecked, ...] = ()  # files that could not be checked (syntax errors)
+    failed: bool = False  # a named path could not be read, or a file's check raised (exit 2)
 
 
 def repository_root(root: Path) -> Path:

@@ -48,10 +48,10 @@ def report(findings: Sequence[Finding], context: ReportContext, out: TextIO) -> 
             out.write(f"    {_where(related.path, related.span, color)}: {related.message}\n")
     if context.quiet:
         return
-    out.write(summary(len(findings), fixable, hidden, len(context.unchecked)))
+    out.write(summary(len(findings), fixable, hidden, len(context.unchecked), context.failed))
 
 
-def summary(found: int, fixable: int, hidden: int, unchecked: int) -> str:
+def summary(found: int, fixable: int, hidden: int, unchecked: int, failed: bool = False) -> str:
     lines = []
     if found:
         noun = "finding" if found == 1 else "findings"
@@ -66,6 +66,8 @@ def summary(found: int, fixable: int, hidden: int, unchecked: int) -> str:
     if unchecked:
         files = "file" if unchecked == 1 else "files"
         lines.append(f"{unchecked} {files} could not be checked (syntax errors; see above).")
+    elif failed:  # `check pipe.py` read nothing: that is not a pass
+        lines.append("Not every file could be checked (see the warnings above).")
     elif not found:
         lines.append("All checks passed!")
     return "".join(f"{line}\n" for line in lines)

@@ -182,3 +182,5 @@ def test_a_named_path_that_cannot_be_read_is_an_error(root: Path, named: str) ->
     done = run_cli(["check", named], cwd=root, stdin=b"", timeout=60)
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert named in done.stderr, done.stderr
+    assert "All checks passed!" not in done.stdout, done.stdout
+    assert "Not every file could be checked" in done.stdout, done.stdout
