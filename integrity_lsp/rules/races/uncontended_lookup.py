@@ -66,7 +66,12 @@ def _helper_returns_fresh(source: Node, ctx: Context) -> bool:
         return False
     if len(trailers) == 1:
         name = head.value if head.type == "name" else ""
-    elif len(trailers) == 2 and head.type == "name" and head.value in ("self", "cls"):
+    elif (
+        len(trailers) == 2
+        and head.type == "name"
+        and head.value in ("self", "cls")
+        and trailers[0].children[0].value == "."
+    ):
         name = trailers[0].children[1].value
     else:
         return False
