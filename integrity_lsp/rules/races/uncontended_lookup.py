@@ -142,6 +142,7 @@ def _locks_before(function: Node, position: tuple[int, int]) -> bool:
 
 
 def _callers_lock(function: Node, ctx: Context, levels: int) -> bool:
+    count_body_read()  # the finding now depends on other statements (the server must not reuse it)
     name = function.name.value
     sites = []
     for leaf in walk(ctx.file.tree):
@@ -154,17 +155,15 @@ def _callers_lock(function: Node, ctx: Context, levels: int) -> bool:
         if caller is None or caller is function:
             return False
         sites.append((caller, leaf.start_pos))
-    if not sites or _named_elsewhere(name, ctx):
-        return False
-    return all(
+    locked = bool(sites) and all(
         _locks_before(caller, position) or (levels > 1 and _callers_lock(caller, ctx, levels - 1))
         for caller, position in sites
     )
+    return locked and not _named_elsewhere(name, ctx)  # the file scan last: it is the dear part
 
 
 def _named_elsewhere(name: str, ctx: Context) -> bool:
     """Another production file names the function: a caller this file does not show."""
-    count_body_read()  # the finding now depends on other files (the server must not reuse it)
     settings = ctx.env.settings
     pattern = re.compile(rf"\b{re.escape(name)}\b")
     for path in project_files(ctx.env.root, settings):

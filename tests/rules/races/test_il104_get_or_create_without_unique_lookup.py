@@ -35,3 +35,41 @@ def test_il104_adds_a_unique_constraint_to_the_model(tmp_path: Path) -> None:
     assert compiles(fixed)
     assert 'models.UniqueConstraint(fields=["name"], name="shop_category_name_uniq")' in fixed
     assert "verbose_name_plural" in fixed
+
+
+LOCKING_CALLER = (
+    HEADER
+    + "class Worker:\n"
+    + "    def store_synced(self, name):\n"
+    + "        return Category.objects.get_or_create(name=name)\n\n"
+    + "    def sync_queued(self, name):\n"
+    + "        Category.objects.select_for_update().filter(name=name).first()\n"
+    + "        return self.store_synced(name)\n"
+)
+
+
+def _il104_lines(root: Path, path: Path) -> list[int]:
+    from integrity_lsp.checker import check_source
+
+    findings = check_source(path.read_text(), path, environment(root))
+    return [finding.span.start_line for finding in findings if finding.code == "IL104"]
+
+
+def test_il104_callers_that_lock_silence_only_when_no_other_file_names_the_function(
+    tmp_path: Path,
+) -> None:
+    root = copy_project("examples", tmp_path)
+    path = root / "shop" / "fixture_case.py"
+    path.write_text(LOCKING_CALLER)
+    assert _il104_lines(root, path) == []  # the only caller locks the rows first
+
+    (root / "shop" / "other_caller.py").write_text(
+        "def unlocked(worker, name):\n    return worker.store_synced(name)\n"
+    )
+    assert _il104_lines(root, path) == [6]  # a caller elsewhere may not lock: reported
+
+    (root / "shop" / "tests.py").write_text(
+        "def test_store(worker):\n    worker.store_synced('x')\n"
+    )
+    (root / "shop" / "other_caller.py").unlink()
+    assert _il104_lines(root, path) == []  # test code runs alone: its calls do not count
