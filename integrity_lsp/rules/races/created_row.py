@@ -89,18 +89,34 @@ def covered_by_the_created_row(
 
 def _written_when_omitted(field: FieldRecord) -> Any:
     """The constant an insert writes for an omitted field (a literal default, NULL, Django's
-    ""), or UNKNOWN (a callable default, an auto field, a value filled on save)."""
+    "", the row a relation's callable default picks), or UNKNOWN (another callable default, an
+    auto field, a value filled on save)."""
     if field.primary_key or field.auto_now or field.auto_now_add or field.db_default is not None:
         return UNKNOWN
     if field.option("auto_created") == "True" or field.known_class in AUTO_FIELD_CLASSES:
         return UNKNOWN
     if field.default is not None:
-        return _literal_text(field.default)
+        literal = _literal_text(field.default)
+        if literal is UNKNOWN and field.related_model is not None:
+            return _picked_row(field.default)
+        return literal
     if field.null:
         return None
     if field.known_class in EMPTY_STRING_FIELD_CLASSES:
         return ""
     return UNKNOWN
+
+
+_FUNCTION_NAME = re.compile(r"[A-Za-z_][\w.]*")
+
+
+def _picked_row(default: str) -> Any:
+    """A relation's callable default (pulpcore's `pulp_domain = ForeignKey(Domain,
+    default=get_domain_pk)`) picks an existing row — the current or the default one — not a
+    new value per call: concurrent callers in one context write the same key. Stands for that
+    row (never NULL, equal only to itself)."""
+    name = default.strip()
+    return ("row picked by", name) if _FUNCTION_NAME.fullmatch(name) else UNKNOWN
 
 
 def _literal_text(text: str) -> Any:

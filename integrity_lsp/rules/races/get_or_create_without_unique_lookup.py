@@ -24,9 +24,12 @@ condition the lookup does not pin, a functional one, a `DEFERRED` one, and a lit
 is reported.
 
 What two concurrent inserts write counts too: a field of a unique set that neither the lookup
-nor `defaults` names is written as the same constant by both (a literal `default`, NULL, or
-Django's `""`), so `unique_together = (("key", "pattern"))` covers `get_or_create(key=…)` while
-`pattern` is left at `""` (at least one field must come from the lookup); and a partial
+nor `defaults` names is written as the same constant by both (a literal `default`, NULL,
+Django's `""`, or the row a relation's callable default picks — pulpcore's
+`ForeignKey(Domain, default=get_domain_pk)` names the current domain, the same for concurrent
+callers in one context; a `lambda` or other expression is not read), so
+`unique_together = (("key", "pattern"))` covers `get_or_create(key=…)` while `pattern` is left
+at `""` (at least one field must come from the lookup); and a partial
 constraint covers the call when its condition holds for the inserted row — pinned by the
 lookup, or met by what the insert writes: a soft-delete
 `UniqueConstraint(fields=["slug"], condition=Q(deleted_at__isnull=True))` covers

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from integrity_lsp.findings import Applicability
 from tests.helpers import (
     copy_project,
@@ -73,3 +75,28 @@ def test_il104_callers_that_lock_silence_only_when_no_other_file_names_the_funct
     )
     (root / "shop" / "other_caller.py").unlink()
     assert _il104_lines(root, path) == []  # test code runs alone: its calls do not count
+
+
+PICKED_BY_DEFAULT = (
+    "from django.db import models\n\n\n"
+    "def current_domain_pk():\n    return 1\n\n\n"
+    "class Domain(models.Model):\n    name = models.TextField()\n\n\n"
+    "class Schedule(models.Model):\n"
+    "    name = models.TextField()\n"
+    "    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, default=DEFAULT)\n\n"
+    "    class Meta:\n        unique_together = ('name', 'domain')\n\n\n"
+    "def schedule(name):\n    return Schedule.objects.update_or_create(name=name)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("default", "reported"),
+    [("current_domain_pk", False), ("lambda: current_domain_pk() + 1", True)],
+)
+def test_il104_a_relation_default_picks_one_row_for_concurrent_callers(
+    tmp_path: Path, default: str, reported: bool
+) -> None:
+    root = copy_project("examples", tmp_path)
+    path = root / "shop" / "fixture_case.py"
+    path.write_text(PICKED_BY_DEFAULT.replace("DEFAULT", default))
+    assert _il104_lines(root, path) == ([21] if reported else [])
