@@ -45,7 +45,7 @@ def parser() -> argparse.ArgumentParser:
     score = commands.add_parser("report", help="cases found, precision per rule, stale verdicts")
     score.add_argument("names", nargs="*", metavar="NAME")
     output = score.add_mutually_exclusive_group()
-    output.add_argument("--markdown", action="store_true", help="tables for REAL_PROJECTS.md")
+    output.add_argument("--markdown", action="store_true", help="the tables in Markdown")
     output.add_argument(
         "--unjudged", action="store_true", help="print [[verdict]] stubs of unjudged findings"
     )
