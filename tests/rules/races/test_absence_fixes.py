@@ -11,8 +11,20 @@ from tests.helpers import check_fixed
 HEADER = "from shop.models import Product, Warehouse\n\n\n"
 
 
-def test_walrus_check_keeps_the_bound_name(tmp_path: Path) -> None:
+def _check_fixed(before: str, after: str, code: str, tmp_path: Path) -> None:
+    """`before` as a module of the examples project: the first `code` fix makes it `after`."""
     check_fixed(
+        before,
+        after,
+        filename="shop/fixture_case.py",
+        project="examples",
+        tmp_path=tmp_path,
+        code=code,
+    )
+
+
+def test_walrus_check_keeps_the_bound_name(tmp_path: Path) -> None:
+    _check_fixed(
         HEADER
         + """\
 def ensure(code, name):
@@ -26,15 +38,13 @@ def ensure(code, name):
     warehouse, _created = Warehouse.objects.get_or_create(code=code, defaults={"name": name})
     return warehouse
 """,
-        filename="shop/fixture_case.py",
-        project="examples",
-        tmp_path=tmp_path,
-        code="IL101",
+        "IL101",
+        tmp_path,
     )
 
 
 def test_multi_line_create_stays_multi_line(tmp_path: Path) -> None:
-    check_fixed(
+    _check_fixed(
         HEADER
         + """\
 def ensure(code, name):
@@ -54,15 +64,13 @@ def ensure(code, name):
         defaults={"name": name},
     )
 """,
-        filename="shop/fixture_case.py",
-        project="examples",
-        tmp_path=tmp_path,
-        code="IL101",
+        "IL101",
+        tmp_path,
     )
 
 
 def test_update_that_changed_nothing_updates_the_winners_row(tmp_path: Path) -> None:
-    check_fixed(
+    _check_fixed(
         "from django.db import models\n\n" + HEADER
         + """\
 def rename(code, name):
@@ -79,15 +87,13 @@ def rename(code, name):
         except IntegrityError:
             Warehouse.objects.filter(code=code).update(name=name)
 """,
-        filename="shop/fixture_case.py",
-        project="examples",
-        tmp_path=tmp_path,
-        code="IL103",
+        "IL103",
+        tmp_path,
     )  # fmt: skip
 
 
 def test_get_with_more_work_then_create_further_down_re_gets(tmp_path: Path) -> None:
-    check_fixed(
+    _check_fixed(
         HEADER
         + """\
 def ensure(code, name, log):
@@ -115,15 +121,13 @@ def ensure(code, name, log):
     except IntegrityError:
         return Warehouse.objects.get(code=code)
 """,
-        filename="shop/fixture_case.py",
-        project="examples",
-        tmp_path=tmp_path,
-        code="IL102",
+        "IL102",
+        tmp_path,
     )
 
 
 def test_instance_built_field_by_field_re_gets_into_the_same_name(tmp_path: Path) -> None:
-    check_fixed(
+    _check_fixed(
         "from django.db import IntegrityError\n" + HEADER
         + """\
 def ensure(code, name):
@@ -144,15 +148,13 @@ def ensure(code, name):
         except IntegrityError:
             warehouse = Warehouse.objects.get(code=code)
 """,
-        filename="shop/fixture_case.py",
-        project="examples",
-        tmp_path=tmp_path,
-        code="IL101",
+        "IL101",
+        tmp_path,
     )  # fmt: skip
 
 
 def test_helper_answer_becomes_get_or_create(tmp_path: Path) -> None:
-    check_fixed(
+    _check_fixed(
         HEADER
         + """\
 def _known(code):
@@ -172,15 +174,13 @@ def _known(code):
 def ensure(code, name):
     Warehouse.objects.get_or_create(code=code, defaults={"name": name})
 """,
-        filename="shop/fixture_case.py",
-        project="examples",
-        tmp_path=tmp_path,
-        code="IL101",
+        "IL101",
+        tmp_path,
     )
 
 
 def test_async_check_then_acreate_becomes_aget_or_create(tmp_path: Path) -> None:
-    check_fixed(
+    _check_fixed(
         HEADER
         + """\
 async def ensure(code, name):
@@ -192,8 +192,6 @@ async def ensure(code, name):
 async def ensure(code, name):
     warehouse, _created = await Warehouse.objects.aget_or_create(code=code, defaults={"name": name})
 """,
-        filename="shop/fixture_case.py",
-        project="examples",
-        tmp_path=tmp_path,
-        code="IL101",
+        "IL101",
+        tmp_path,
     )
