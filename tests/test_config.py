@@ -104,6 +104,11 @@ def test_test_code_policy(tmp_path: Path) -> None:
         assert settings.is_enabled("IL205", path, tmp_path)
     views = tmp_path / "shop" / "views.py"
     assert not settings.is_test_path(views, tmp_path) and settings.is_enabled("IL101", views)
+    # a test app's migrations run only on the new database of a test run: no existing rows
+    migration = tmp_path / "tests" / "testapp" / "migrations" / "0019_snippet_locale.py"
+    for code in ("IL301", "IL302", "IL303"):
+        assert not settings.is_enabled(code, migration, tmp_path)
+    assert settings.is_enabled("IL304", migration, tmp_path)
     # folders above the project root are not the project's
     project = tmp_path / "tests" / "project"
     assert not settings.is_test_path(project / "shop" / "views.py", project)

@@ -15,8 +15,10 @@ evaluates the default once (a callable too), so every row gets the same value.
 Not reported: a model created in the same migration (its table is empty), a migration marked
 `initial = True` (part of the app's first makemigrations run), a set with a column the same
 migration added as NULL for every row (NULLs never collide in a unique index), columns an older
-unconditional constraint already kept unique (a subset of the new one), functional
-`UniqueConstraint`s (their columns are expressions), models whose state the migrations do not
+unconditional constraint already kept unique (a subset of the new one), a conditional
+constraint the same migration drops and adds back with a condition that only adds values no row
+holds yet (`Q(status__in=(…))` with a status that was not among the column's `choices` before
+the migration, and no data step of the migration writes it), functional `UniqueConstraint`s (their columns are expressions), models whose state the migrations do not
 tell (after RunSQL or SeparateDatabaseAndState).
 
 Nor are a table a new migration created (per git, see below) with no data step since — no
@@ -84,7 +86,8 @@ from integrity_lsp.project.migrations.columns import column_filler, column_of
 from integrity_lsp.project.migrations.graph import Operation
 from integrity_lsp.project.migrations.history import MigrationContext, operations_on_tables
 from integrity_lsp.project.migrations.scope import on_new_table
-from integrity_lsp.project.migrations.state import ModelState
+from integrity_lsp.project.migrations.state import Before, ModelState
+from integrity_lsp.rules.migrations.conditions import covers_no_new_rows, pinned_values
 from integrity_lsp.rules.migrations.fixes import data_step_before_fix, three_step_fix
 
 CODE = "IL302"
@@ -109,19 +112,39 @@ def _guaranteed(model: ModelState, columns: tuple[str, ...]) -> bool:
     return any(existing <= set(columns) for existing in model.unique_sets())
 
 
-def _unique_when_the_migration_began(
+def _model_when_the_migration_began(
     context: MigrationContext, operation: Operation, model: ModelState
-) -> list[set[str]]:
-    """The column sets unique before this migration's first operation on the model: a
-    migration that drops a unique_together (or `unique=True`) and adds a constraint over the
-    same columns, or more, meets no duplicates."""
+) -> Before | None:
+    """The model before this migration's first operation on it: a migration that drops a
+    unique_together (or `unique=True`, or a conditional constraint) and adds a constraint over
+    the same columns, or more, meets no duplicates."""
     for earlier in context.migration.operations:
         if earlier.index > operation.index:
             break
         before = context.app.before.get((context.migration.name, earlier.index))
         if before is not None and before.model is not None and before.model.key == model.key:
-            return [set(found) for found in before.model.unique_sets()]
-    return []
+            return before
+    return None
+
+
+def _broadened_condition(
+    context: MigrationContext, operation: Operation, columns: tuple[str, ...], start: Before | None
+) -> bool:
+    """A conditional constraint re-added with a condition that covers no existing row the old
+    one did not cover (see `conditions`)."""
+    first = context.app.before.get((context.migration.name, 0))
+    now = context.app.before.get((context.migration.name, operation.index))
+    if start is None or start.model is None or first is None or now is None or now.model is None:
+        return False
+    for constraint in operation.constraints:
+        if constraint.kind != "unique" or constraint.fields != columns:
+            continue
+        pinned = pinned_values(constraint.condition)
+        written = pinned is not None and now.model.data_step_between(
+            first.sequence - 1, now.sequence, (pinned[0],)
+        )  # a data step of this migration may have written the new values
+        return covers_no_new_rows(constraint, start.model, written)
+    return False
 
 
 def _deduped(model: ModelState, columns: tuple[str, ...], sequence: int) -> bool:
@@ -169,7 +192,10 @@ def check(ctx: Context) -> Iterator[Finding]:
             if finding is not None:
                 yield finding
             continue
-        at_start = _unique_when_the_migration_began(context, operation, model)
+        start = _model_when_the_migration_began(context, operation, model)
+        at_start = (
+            [set(found) for found in start.model.unique_sets()] if start and start.model else []
+        )
         for columns in _new_unique_columns(operation, model):
             if _guaranteed(model, columns) or _deduped(model, columns, before.sequence):
                 continue
@@ -177,6 +203,8 @@ def check(ctx: Context) -> Iterator[Finding]:
                 continue  # unique until this migration dropped it: no duplicates to meet
             if _null_everywhere(context, operation, model, columns, before.sequence):
                 continue
+            if _broadened_condition(context, operation, columns, start):
+                continue  # the rows the new condition adds hold a value no row has yet
             where = ", ".join(column_of(model, name) for name in columns)
             fix = data_step_before_fix(ctx, context, model, columns)
             yield _finding(
