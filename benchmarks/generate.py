@@ -37,6 +37,7 @@ SIZES: dict[str, Size] = {
     "small": Size("small", apps=4, models=14, lib_modules=6),
     "medium": Size("medium", apps=20, models=66, lib_modules=20),
     "large": Size("large", apps=90, models=300, lib_modules=60),
+    "xlarge": Size("xlarge", apps=180, models=600, lib_modules=120),  # ~4,000 files
 }
 DASHBOARD_LINES = 1000
 MANIFEST = "bench_manifest.json"

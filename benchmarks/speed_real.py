@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.counted_check import read_stats
+from benchmarks.explain_latency import BEGIN as EXPLAIN_SECTION
 from benchmarks.measure import Run, run_once
 from benchmarks.parse_only import python_files
 from benchmarks.real_projects.corpus import Cache, load_projects
@@ -335,7 +336,9 @@ def main(argv: list[str] | None = None) -> int:
     text = render(results, args.runs, " ".join(shown))
     sys.stdout.write(text)
     if args.write:
-        MARKDOWN.write_text(text, encoding="utf-8")
+        old = MARKDOWN.read_text(encoding="utf-8") if MARKDOWN.exists() else ""
+        kept = old[old.find(EXPLAIN_SECTION) :] if EXPLAIN_SECTION in old else ""
+        MARKDOWN.write_text(text + ("\n" + kept if kept else ""), encoding="utf-8")
     if args.json:
         rows = [m.as_json() for m in results]
         args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")

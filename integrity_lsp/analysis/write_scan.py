@@ -77,7 +77,7 @@ def project_write_sites(
     if resolver is None:
         resolver = Resolver(index)
     labels = {model.label for model in wanted}
-    words = _prefilter_words(index, wanted)
+    words = prefilter_words(index, wanted)
     sites: list[WriteSite] = []
     for path in files if files is not None else project_files(index.root, settings):
         text = read_project_text(path, encoding="utf-8-sig")
@@ -85,9 +85,21 @@ def project_write_sites(
             continue
         if not any(word in text for word in words):
             continue
-        source = SourceFile(path, text, index.module_name(path), open_documents=trees)
-        sites.extend(file_write_sites(source, index, resolver, labels))
+        sites.extend(text_write_sites(path, text, index, resolver, labels, trees))
     return sites
+
+
+def text_write_sites(
+    path: Path,
+    text: str,
+    index: ProjectIndex,
+    resolver: Resolver,
+    labels: set[str],
+    trees: TreeCache | None = None,
+) -> list[WriteSite]:
+    """The writes of the models labelled `labels` in the file `path` whose text is `text`."""
+    source = SourceFile(path, text, index.module_name(path), open_documents=trees)
+    return file_write_sites(source, index, resolver, labels)
 
 
 def file_write_sites(
@@ -97,7 +109,8 @@ def file_write_sites(
     return _Scanner(index, resolver, source, labels).scan()
 
 
-def _prefilter_words(index: ProjectIndex, models: Sequence[ModelRecord]) -> set[str]:
+def prefilter_words(index: ProjectIndex, models: Sequence[ModelRecord]) -> set[str]:
+    """Words a file must contain to hold a write of `models` (their names, reverse accessors)."""
     words = {model.name for model in models}
     labels = {model.label for model in models}
     for accessor, holders in _related_managers(index).items():

@@ -126,14 +126,24 @@ def _sign(key: bytes, document: Any) -> str:
     return hmac.new(key, canonical.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
 
-def _key() -> bytes | None:
-    """This user's key for signing caches (created on first use), None when there is none."""
+def user_folder() -> Path:
+    """This user's own cache folder (never the project's): `$INTEGRITY_LSP_CACHE_DIR`, else
+    `$XDG_CACHE_HOME/integrity-lsp` or `~/.cache/integrity-lsp`. The signing key lives here."""
     configured = os.environ.get(ENV_VAR)
     if configured:
-        folder = Path(configured)
-    else:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        folder = Path(base) / "integrity-lsp"
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "integrity-lsp"
+
+
+def user_key() -> bytes | None:
+    """This user's key for signing caches (created on first use), None when there is none."""
+    return _key()
+
+
+def _key() -> bytes | None:
+    """This user's key for signing caches (created on first use), None when there is none."""
+    folder = user_folder()
     path = folder / "key"
     for _attempt in range(2):
         existing = read_project_bytes(path, max_bytes=1024, warn=lambda warning: None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from integrity_lsp.checker.batch import (
     CheckReport,
     Unchecked,
+    cached_findings,
     check_paths,
     iter_python_files,
     named_path_exists,
@@ -18,6 +19,7 @@ __all__ = [
     "CheckReport",
     "Unchecked",
     "build_environment",
+    "cached_findings",
     "check_paths",
     "check_source",
     "enabled_rules",

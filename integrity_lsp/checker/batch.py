@@ -153,6 +153,21 @@ def check_paths(
     return report
 
 
+def cached_findings(path: Path, env: Environment, results: ResultCache) -> list[Finding]:
+    """One file's findings as `check` finds them: from `results` while its entry is valid,
+    else checked now and stored there (for the next `check` or `explain`)."""
+    text, _ = read_source(path)
+    if text is None:
+        return []
+    found = results.lookup(path, text)
+    if found is not None:
+        return found
+    outcome = _check_file(path, env, record=True)
+    if outcome.deps is not None:
+        results.store(outcome.path, outcome.digest, outcome.findings, outcome.deps)
+    return outcome.findings
+
+
 def _keep_changed_lines(report: CheckReport, env: Environment) -> None:
     """`--since REF`: only the findings on lines changed since the merge-base of REF and HEAD
     (a file the base does not hold counts whole)."""

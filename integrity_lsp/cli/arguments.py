@@ -56,6 +56,11 @@ def _explain(commands: Commands) -> None:
     explain.add_argument(
         "--all", action="store_true", help="list every write site (default: the first 10)"
     )
+    explain.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="read every file afresh (default: reuse what the last check or explain read)",
+    )
     explain.set_defaults(command_parser=explain)
 
 

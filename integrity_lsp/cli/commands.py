@@ -43,7 +43,7 @@ def explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     root = project_root(args.root, Path.cwd(), err)
     if root is None:
         return EXIT_ERROR
-    return run_explain(text, root, args.format, out, show_all=args.all)
+    return run_explain(text, root, args.format, out, show_all=args.all, cache=not args.no_cache)
 
 
 def rule(code: str, out: TextIO, err: TextIO) -> int:

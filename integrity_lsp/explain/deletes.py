@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.write_scan import project_files
-from integrity_lsp.explain.sites import WriteSite, is_test_path
+from integrity_lsp.explain.sites import FileMemo, WriteSite, is_test_path
 from integrity_lsp.explain.trees import DISK_TREES
 from integrity_lsp.findings import Span
 from integrity_lsp.project.records import FieldRecord, ModelRecord
@@ -37,6 +37,7 @@ def delete_sites(
     resolver: Resolver,
     files: Iterable[Path] | None = None,
     settings: Settings | None = None,
+    memo: FileMemo | None = None,
 ) -> list[WriteSite]:
     """`Parent.objects.filter(…).delete()` and `parent.delete()` of the parent model."""
     words = {parent.name, *index.reverse_relations(parent)}
@@ -45,12 +46,20 @@ def delete_sites(
         text = read_project_text(path, encoding="utf-8-sig")
         if text is None or "delete(" not in text:
             continue
-        source = SourceFile(path, text, index.module_name(path), open_documents=DISK_TREES)
-        for node in walk(source.tree):
-            if node.type in CALL_CHAIN_TYPES:
-                site = _delete_site(index, resolver, source, node, parent, words)
-                if site is not None:
-                    sites.append(site)
+
+        def compute(path: Path = path, text: str = text) -> list[WriteSite]:
+            source = SourceFile(path, text, index.module_name(path), open_documents=DISK_TREES)
+            found = []
+            for node in walk(source.tree):
+                if node.type in CALL_CHAIN_TYPES:
+                    site = _delete_site(index, resolver, source, node, parent, words)
+                    if site is not None:
+                        found.append(site)
+            return found
+
+        sites.extend(
+            compute() if memo is None else memo.memo(path, f"deletes:{parent.label}", compute)
+        )
     return sites
 
 

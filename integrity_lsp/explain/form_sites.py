@@ -10,12 +10,13 @@ ModelSerializer) names M; its saves are `form.save()` on a name bound in the sam
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from integrity_lsp.analysis.write_scan import project_files
-from integrity_lsp.explain.sites import WriteSite, is_test_path
+from integrity_lsp.explain.sites import FileMemo, WriteSite, is_test_path
 from integrity_lsp.explain.trees import DISK_TREES
 from integrity_lsp.findings import Span
 from integrity_lsp.project.records import ModelRecord
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from integrity_lsp.project.index import ProjectIndex
 
 _ADMIN_SAVES = ("save_model", "save_formset", "save_related")
+T = TypeVar("T")
 
 
 def form_sites(
@@ -45,6 +47,7 @@ def form_sites(
     resolver: Resolver,
     files: Iterable[Path] | None = None,
     settings: Settings | None = None,
+    memo: FileMemo | None = None,
 ) -> list[WriteSite]:
     wanted = {model.label: model for model in models}
     if not wanted:
@@ -62,16 +65,32 @@ def form_sites(
             parsed[path] = SourceFile(path, text, index.module_name(path), DISK_TREES)
         return parsed[path]
 
+    labels = ",".join(sorted(wanted))
+
+    def remembered(path: Path, key: str, compute: Callable[[], T]) -> T:
+        return compute() if memo is None else memo.memo(path, f"{key}:{labels}", compute)
+
+    def model_forms(path: Path, text: str) -> list[tuple[str, str]]:
+        found = _model_forms(source_of(path, text), resolver, wanted)
+        return [(form, model.label) for form, model in found]
+
     forms: dict[str, ModelRecord] = {}
     for path, text in texts:
         if "class Meta" in text and any(name in text for name in names):
-            forms.update(_model_forms(source_of(path, text), resolver, wanted))
+            pairs = remembered(path, "model-forms", partial(model_forms, path, text))
+            forms.update((form, wanted[label]) for form, label in pairs)
     # Only files that name one of those forms, or register a model with the admin, can save.
     words = set(forms) | {"register("}
+    known = ",".join(f"{form}={model.label}" for form, model in sorted(forms.items()))
+
+    def saves(path: Path, text: str) -> list[WriteSite]:
+        return list(_saves(index, source_of(path, text), resolver, forms, wanted))
+
     sites: list[WriteSite] = []
     for path, text in texts:
         if any(word in text for word in words) and any(name in text for name in (*names, *forms)):
-            sites.extend(_saves(index, source_of(path, text), resolver, forms, wanted))
+            key = f"form-saves:{known}"
+            sites.extend(remembered(path, key, partial(saves, path, text)))
     return sites
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.write_scan import project_files
-from integrity_lsp.explain.sites import WriteSite, is_test_path
+from integrity_lsp.explain.sites import FileMemo, WriteSite, is_test_path
 from integrity_lsp.explain.trees import DISK_TREES
 from integrity_lsp.findings import Span
 from integrity_lsp.project import db_names
@@ -82,6 +82,7 @@ def link_sites(
     resolver: Resolver,
     files: Iterable[Path] | None = None,
     settings: Settings | None = None,
+    memo: FileMemo | None = None,
 ) -> list[WriteSite]:
     """The `.add()` / `.set()` / `.create()` calls through the field or its reverse accessor.
     The object before the accessor must resolve to the owner (the target), or be unresolved
@@ -96,13 +97,19 @@ def link_sites(
         text = read_project_text(path, encoding="utf-8-sig")
         if text is None or not any(f".{name}." in text for name in names):
             continue
-        source = SourceFile(path, text, index.module_name(path), open_documents=DISK_TREES)
-        for node in walk(source.tree):
-            if node.type not in CALL_CHAIN_TYPES:
-                continue
-            site = _link_site(index, resolver, source, node, through, names, ambiguous)
-            if site is not None:
-                sites.append(site)
+
+        def compute(path: Path = path, text: str = text) -> list[WriteSite]:
+            source = SourceFile(path, text, index.module_name(path), open_documents=DISK_TREES)
+            found = []
+            for node in walk(source.tree):
+                if node.type in CALL_CHAIN_TYPES:
+                    site = _link_site(index, resolver, source, node, through, names, ambiguous)
+                    if site is not None:
+                        found.append(site)
+            return found
+
+        key = f"links:{through.owner.label}.{through.field.name}"
+        sites.extend(compute() if memo is None else memo.memo(path, key, compute))
     return sites
 
 

@@ -29,7 +29,7 @@ from integrity_lsp.explain.migrating import (
 )
 from integrity_lsp.explain.ranking import rank_key
 from integrity_lsp.explain.ranking import relevant as is_relevant
-from integrity_lsp.explain.sites import WriteSite, find_write_sites
+from integrity_lsp.explain.sites import FileMemo, WriteSite, find_write_sites, project_files
 from integrity_lsp.explain.tracebacks import Frame, MigrationKey, called_names
 from integrity_lsp.findings import Finding, Span
 from integrity_lsp.project.records import FieldRecord, ModelRecord, SourceRef
@@ -126,7 +126,10 @@ def explain_parsed(
     *,
     resolver: Resolver | None = None,
     settings: Settings | None = None,
+    memo: FileMemo | None = None,
 ) -> Explanation:
+    """`parsed` explained against `index`; with `memo`, what each file holds is read from it
+    once for as long as the file does not change (`cache.snapshot`)."""
     if resolver is None:
         resolver = Resolver(index)
     violation = parsed.violation
@@ -142,11 +145,12 @@ def explain_parsed(
         if mapping.model is None and migration is not None:
             mapping = mapper.narrow_to_migration(mapping, violation, migration)
     frames = _project_frames(parsed.frames, index.root)
+    files = list(project_files(index.root, settings))  # walked once for every scan below
     frame_sites: list[WriteSite] = []
     if frames:
         frame_models = [*mapping.models, *mapper.children(mapping.models)]
         frame_sites = _sites_at_frames(
-            index, resolver, frame_models or mapper.project_models(), frames
+            index, resolver, frame_models or mapper.project_models(), frames, files, memo
         )
     if mapping.model is None and frame_sites:
         mapping = mapper.narrow(
@@ -170,20 +174,27 @@ def explain_parsed(
             )
         )  # fmt: skip
     sites = find_write_sites(
-        index, [*mapping.models, *children], resolver=resolver, settings=settings
+        index,
+        [*mapping.models, *children],
+        resolver=resolver,
+        files=files,
+        settings=settings,
+        memo=memo,
     )
     known = {(site.path, site.span) for site in sites}
     sites.extend(
         site
-        for site in form_sites(index, [*mapping.models, *children], resolver, settings=settings)
+        for site in form_sites(
+            index, [*mapping.models, *children], resolver, files, settings=settings, memo=memo
+        )
         if (site.path, site.span) not in known
     )
     through = through_for_table(index, mapping.table) if mapping.table is not None else None
     if through is not None:  # a many-to-many table: its rows come from .add() / .set()
-        sites = link_sites(index, through, resolver, settings=settings)
+        sites = link_sites(index, through, resolver, files, settings=settings, memo=memo)
     parents = mapper.models_for_table(violation.referenced_table or "")
     if violation.parent_delete and len(parents) == 1:  # the parent's deletes raise it
-        sites = delete_sites(index, parents[0], resolver, settings=settings)
+        sites = delete_sites(index, parents[0], resolver, files, settings=settings, memo=memo)
         notes.append(deleted_parent_note(index, parents[0]))
     marked = {(site.path, site.span) for site in frame_sites}
     if frames and not marked:
@@ -352,19 +363,21 @@ def _sites_at_frames(
     resolver: Resolver,
     models: Sequence[ModelRecord],
     frames: Sequence[tuple[Frame, Path]],
+    files: Sequence[Path],
+    memo: FileMemo | None = None,
 ) -> list[WriteSite]:
     """The writes of `models` the innermost project frame that has any points at (a ModelForm's
     or the admin's save too: their form classes may be anywhere, so they are read once, only
     when no other write is at a frame)."""
     for frame, path in frames:
-        sites = find_write_sites(index, models, resolver=resolver, files=[path])
+        sites = find_write_sites(index, models, resolver=resolver, files=[path], memo=memo)
         at_line = [site for site in sites if site.span.contains_line(frame.line)]
         if at_line:
             return at_line
         block = _with_block_at(sites, frame.line, path)
         if block:
             return block
-    saves = form_sites(index, models, resolver)
+    saves = form_sites(index, models, resolver, files, memo=memo)
     for frame, path in frames:
         at_line = [s for s in saves if s.path == path and s.span.contains_line(frame.line)]
         if at_line:

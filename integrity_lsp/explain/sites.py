@@ -4,12 +4,17 @@ or data) and the checker's findings on its lines."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 
-from integrity_lsp.analysis.write_scan import project_files, project_write_sites
+from integrity_lsp.analysis.write_scan import (
+    prefilter_words,
+    project_files,
+    project_write_sites,
+    text_write_sites,
+)
 from integrity_lsp.analysis.write_values import ValueKind, field_name_of, value_kind
 from integrity_lsp.analysis.writes import WriteKind
 from integrity_lsp.analysis.writes import WriteSite as SharedSite
@@ -18,16 +23,18 @@ from integrity_lsp.explain.trees import DISK_TREES
 from integrity_lsp.findings import Finding, Span
 from integrity_lsp.project.records import FieldRecord, ModelRecord
 from integrity_lsp.project.resolve import Resolver
+from integrity_lsp.syntax.files import read_project_text
 from integrity_lsp.syntax.nodes import code, enclosing
 
 if TYPE_CHECKING:
     from integrity_lsp.project.index import ProjectIndex
 
-__all__ = ["WriteSite", "find_write_sites", "is_test_path", "project_files"]
+__all__ = ["FileMemo", "WriteSite", "find_write_sites", "is_test_path", "project_files"]
 
 # How a pasted traceback names a write: its line is in a frame, or a frame's line calls the
 # function the write is in.
 TracebackLink = Literal["", "frame", "helper"]
+T = TypeVar("T")
 _DEFAULT_SETTINGS = Settings()
 
 
@@ -78,6 +85,12 @@ class WriteSite:
         return False if self.complete else None
 
 
+class FileMemo(Protocol):
+    """Keeps what was read from a file while the file is unchanged (`cache.snapshot`)."""
+
+    def memo(self, path: Path, key: str, compute: Callable[[], T]) -> T: ...
+
+
 def find_write_sites(
     index: ProjectIndex,
     models: ModelRecord | Sequence[ModelRecord],
@@ -85,12 +98,34 @@ def find_write_sites(
     resolver: Resolver | None = None,
     files: Iterable[Path] | None = None,
     settings: Settings | None = None,
+    memo: FileMemo | None = None,
 ) -> list[WriteSite]:
-    """Every write of one of `models` in the project, in file and line order."""
-    sites = project_write_sites(
-        index, models, resolver=resolver, files=files, settings=settings, trees=DISK_TREES
-    )
-    return [_shown(index, site, settings) for site in sites]
+    """Every write of one of `models` in the project, in file and line order; with `memo`,
+    each file's writes are read from it once for as long as the file does not change."""
+    if memo is None:
+        sites = project_write_sites(
+            index, models, resolver=resolver, files=files, settings=settings, trees=DISK_TREES
+        )
+        return [_shown(index, site, settings) for site in sites]
+    wanted = [models] if isinstance(models, ModelRecord) else list(models)
+    if not wanted:
+        return []
+    use = resolver if resolver is not None else Resolver(index)
+    labels = {model.label for model in wanted}
+    key = "writes:" + ",".join(sorted(labels))
+    words = prefilter_words(index, wanted)
+    found: list[WriteSite] = []
+    for path in files if files is not None else project_files(index.root, settings):
+        text = read_project_text(path, encoding="utf-8-sig")
+        if text is None or not any(word in text for word in words):
+            continue
+
+        def compute(path: Path = path, text: str = text) -> list[WriteSite]:
+            shared = text_write_sites(path, text, index, use, labels, DISK_TREES)
+            return [_shown(index, site, settings) for site in shared]
+
+        found.extend(memo.memo(path, key, compute))
+    return found
 
 
 def _shown(index: ProjectIndex, site: SharedSite, settings: Settings | None) -> WriteSite:

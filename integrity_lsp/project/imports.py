@@ -42,6 +42,14 @@ class ImportTable:
             return NotImplemented
         return dict(self.names) == dict(other.names) and self.star_modules == other.star_modules
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as a plain dict (a saved index: `cache/snapshot.py`); read-only again after."""
+        return (_table, (dict(self.names), self.star_modules))
+
+
+def _table(names: dict[str, tuple[str, str | None]], stars: tuple[str, ...]) -> ImportTable:
+    return ImportTable(MappingProxyType(names), stars)
+
 
 def resolve_relative(module: str | None, is_package: bool, level: int, dotted: str) -> str | None:
     """The absolute module named by `from <level dots><dotted> import …` inside `module`."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import check_throughput, lsp_latency, run_all
+from benchmarks import check_throughput, explain_latency, lsp_latency, run_all
 from benchmarks.generate import generate
 from benchmarks.measure import measure, run_once
 from benchmarks.parse_only import main as parse_only_main
@@ -72,3 +72,17 @@ def test_run_all_writes_results(tmp_path: Path) -> None:
     for heading in ("## Machine", "## Targets (issue 9)", "## `check` throughput", "CPU:"):
         assert heading in text
     assert "≤ 3× the `ast.parse` floor" in text
+
+
+def test_explain_latency_measures_cold_and_warm_and_keeps_its_section(small: Path) -> None:
+    target = explain_latency.Target("small", small, explain_latency.generated_message(small))
+    result = explain_latency.run(target, runs=1)
+    assert result.cold.ok and result.warm.ok
+    section = explain_latency.render([result], 1, "python -m benchmarks.explain_latency")
+    assert "| small |" in section
+    document = "# Speed\n\nrows\n"
+    once = explain_latency.with_section(document, section)
+    assert once.startswith(document) and section in once
+    assert explain_latency.with_section(once, "new\n") == explain_latency.with_section(
+        document, "new\n"
+    )  # replaced, not appended again

@@ -220,6 +220,10 @@ class MigrationHistory:
         self.all_migrations()
         return dict(self._parsed)
 
+    def parsed(self) -> dict[Path, tuple[Signature, str, MigrationFile]]:
+        """The migrations read so far (what `adopt` takes), without reading any more."""
+        return dict(self._parsed)
+
     def adopt(self, parsed: Mapping[Path, tuple[Signature, str, MigrationFile]]) -> None:
         """Migrations another process read (`read_all`): each is used while the file's
         signature (size and mtime, or the unsaved text) is still the one it was read with."""
