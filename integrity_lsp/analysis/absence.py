@@ -44,6 +44,9 @@ class Absence:
     lookup: Lookup
     origin: Node
     via: Via
+    # Names whose one binding in the function gives them the value the key already means
+    # (an absence carried in from validation, `absence_validation`): binding them keeps it.
+    kept: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ class State:
         """`name` is rebound: nothing known through it holds any more."""
         return replace(
             self,
-            absent=tuple(a for a in self.absent if not _mentions(a.lookup, name)),
+            absent=tuple(a for a in self.absent if name in a.kept or not _mentions(a.lookup, name)),
             names=tuple(p for p in self.names if p[0] != name and not _mentions(p[1].lookup, name)),
             built=tuple(p for p in self.built if p[0] != name),
             dicts=tuple(p for p in self.dicts if p[0] != name),

@@ -43,6 +43,11 @@ class Walker:
         self.calls = calls
         self.races: list[Race] = []
         self._reported: set[int] = set()
+        self.exits: list[State] = []  # the states at the function's `return` statements
+
+    def join(self, states: list[State | None]) -> State | None:
+        """What holds where paths meet (`MayWalker`: what holds on one of them)."""
+        return merge(states)
 
     # --- blocks and statements ---------------------------------------------------------------
 
@@ -86,6 +91,8 @@ class Walker:
                 else None
             )
             self.judge(write, state, through, when)
+        if node.type == "return_stmt":
+            self.exits.append(state)
         if node.type in ("return_stmt", "raise_stmt") or (
             node.type == "keyword" and node.value in ("continue", "break")
         ):
@@ -154,7 +161,7 @@ class Walker:
             else:
                 index += 1
         outs.append(current)
-        return merge(outs)
+        return self.join(outs)
 
     def try_statement(self, node: Node, state: State) -> State | None:
         children = node.children
@@ -176,7 +183,7 @@ class Walker:
                 if target is not None:
                     handler_state = handler_state.bind(target, held)
             outs.append(self.block(suite, handler_state))
-        joined = merge(outs)
+        joined = self.join(outs)
         finally_suite = _suite_after(children, "finally")
         if finally_suite is not None and joined is not None:
             return self.block(finally_suite, joined)
@@ -191,7 +198,7 @@ class Walker:
             entry, _ = self.condition(node.children[1], state, node)
             body = node.children[3]
         body_out = self.block(body, entry)
-        return merge([state, body_out])
+        return self.join([state, body_out])
 
     def with_statement(self, node: Node, state: State) -> State | None:
         for item in node.children[1:-2]:
@@ -223,7 +230,7 @@ class Walker:
                 else:
                     decided.append(when_true)
                     current = when_false
-            joined = merge(decided) or state
+            joined = self.join(decided) or state
             return (current, joined) if kind == "and_test" else (joined, current)
         if kind == "namedexpr_test":
             name, value = test.children[0], test.children[2]
@@ -364,52 +371,3 @@ def _first_get(body: Node, ctx: Context) -> tuple[Held, str | None] | None:
             target = first.value if first.type == "name" else None
         return held, target
     return None
-
-
-_LAST: tuple[Node, object, tuple[Race, ...]] | None = None  # three rules ask about each def
-
-
-def races_in(function: Node, ctx: Context) -> tuple[Race, ...]:
-    """The races of one function, or of a module's top-level code (not of the functions
-    nested in it)."""
-    global _LAST
-    last = _LAST
-    if last is not None and last[0] is function and last[1] is ctx.file:
-        return last[2]
-    is_module = function.type == "file_input"
-    inner = ctx if is_module else ctx.replace(function=function)
-    walker = Walker(function, inner, _calls_of(ctx))
-    body = function if is_module else function.children[-1]
-    walker.block(body, State(locked=not is_module and _lock_decorated(function)))
-    found = tuple(walker.races)
-    _LAST = (function, ctx.file, found)
-    return found
-
-
-_CALLS: list[tuple[object, Calls]] = []  # one per run: the callee files parsed once
-
-
-def _calls_of(ctx: Context) -> Calls:
-    if _CALLS and _CALLS[0][0] is ctx.env:
-        return _CALLS[0][1]
-    calls = Calls(_own_races)
-    _CALLS[:] = [(ctx.env, calls)]
-    return calls
-
-
-def _own_races(function: Node, ctx: Context) -> set[tuple[int, int]]:
-    """Where a function's own analysis finds races, not following its calls."""
-    walker = Walker(function, ctx.replace(function=function), None)
-    walker.block(function.children[-1], State())
-    return {race.write.node.start_pos for race in walker.races}
-
-
-def _lock_decorated(function: Node) -> bool:
-    decorated = function.parent
-    if decorated is not None and decorated.type == "async_funcdef":
-        decorated = decorated.parent
-    if decorated is None or decorated.type != "decorated":
-        return False
-    decorators = decorated.children[0]
-    items = decorators.children if decorators.type == "decorators" else [decorators]
-    return any(is_lock_expression(item) for item in items)

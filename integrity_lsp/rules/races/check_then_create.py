@@ -20,6 +20,16 @@ checks; a failed `get()` is IL102's, a check whose other branch updates the row 
   early `return`/`raise`/`continue` when it exists.
 - The same row: every key of the lookup is written with the same expression: `project_id=p.id`
   and `project=p` are one key, `pk` is the primary key's name, `**{…}` dict literals are read.
+- Validation before the insert: in a form or a serializer (a class whose name or a base's
+  names `Form` or `Serializer`), a check in `clean_<field>()`, `clean()`, `validate_<field>()`
+  or `validate()` that rejects the row where present (`raise ValidationError`,
+  `self.add_error(…)`) still holds in the methods that run after validation: `save()`,
+  `create()`, `update()` and any method reading `self.cleaned_data`. Keys are matched by the
+  field they stand for: `self.cleaned_data["email"]` / `.get("email")`, a name bound to it,
+  `email.lower()`, the `value` of `validate_email(self, value)`, `attrs["email"]` in
+  `validate(self, attrs)`, `validated_data["email"]` in `create(self, validated_data)`; or by
+  an attribute of the instance (`self.request.user`, `self.context["team"]`). The message names
+  the validation method.
 
 Where it runs: a management command or a script is "two runs at once"; views, tasks and
 signal handlers are concurrent requests. Migration files are not checked: `migrate` runs a
@@ -44,9 +54,13 @@ concurrency.
 
 ## Limits
 Calls are followed one level (same module, the enclosing class's methods, functions imported
-from the project); a check in a form's `clean()` or a view's `dispatch()` and the insert in
-another method are not connected. A lookup with `Q` objects or `__in`/`__gt` is not a key. An
-instance handed in from elsewhere and saved (`self.token.save()`) is not known to be new.
+from the project). Validation is connected to the other methods of its own form or serializer
+only: a form's check and an insert in the view that calls `is_valid()` (or a view's
+`dispatch()` and its `form_valid()`), a model's `clean()` run by a ModelForm, and a key that is
+anything but a submitted field, an attribute of the instance or a literal (a value computed in
+`clean()`) are not connected. A lookup with `Q` objects or `__in`/`__gt` is not a key. An
+instance handed in from elsewhere and saved (`self.token.save()`, `super().save(commit=False)`)
+is not known to be new.
 
 ## Example
 ```python
@@ -77,7 +91,11 @@ bound, or repeating the `update()` of an upsert) and is unsafe without a constra
 IntegrityError is ever raised then, so add one (see IL104). The `atomic()` savepoint keeps an
 enclosing transaction usable after the error. An `await`ed insert gets only the
 `aget_or_create` rewrite (`atomic()` cannot wrap an `await`); an insert in another function
-gets no fix here. A multi-line call stays
+gets no fix here. An insert whose check is in a serializer's validation is wrapped so that the
+IntegrityError raises the serializer's own `ValidationError` (`{"email": ["This value is already
+taken."]}`; DRF answers 400, as for the check) — safe; one in a form's `save()` gets no fix: a
+`ValidationError` from `save()` is not caught by the view that calls it, which is where the
+IntegrityError must become a form error. A multi-line call stays
 multi-line; `transaction` and `IntegrityError` join an existing `from django.db import …`.
 
 ## References

@@ -9,14 +9,15 @@ import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 
 from integrity_lsp.analysis.absence import Race
-from integrity_lsp.analysis.absence_walk import races_in
+from integrity_lsp.analysis.absence_races import races_in
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.writes import WriteSite
 from integrity_lsp.findings import Applicability, Finding, Fix, Span
 from integrity_lsp.rules.races.fixes import split_write
 from integrity_lsp.rules.races.report import race_finding, write_fixes
 from integrity_lsp.rules.races.shapes import Query
-from integrity_lsp.syntax.nodes import Node, code, statements, walk
+from integrity_lsp.rules.races.validation_fixes import validation_fixes
+from integrity_lsp.syntax.nodes import Node, code, enclosing, statements, walk
 
 ShapeCheck = Callable[[Node, Context], Iterable[Finding]]
 ASYNC_INSERTS = frozenset({"acreate", "asave", "abulk_create"})
@@ -36,11 +37,25 @@ def view_findings(
         if race.code != code:
             continue
         inner = ctx if function.type == "file_input" else ctx.replace(function=function)
-        fixes = _fixes(race, inner, shape_fixes)
+        elsewhere = _checked_elsewhere(race, function)
+        if elsewhere:
+            fixes = validation_fixes(race, function, inner)
+        else:
+            fixes = _fixes(race, inner, shape_fixes)
+        check = CHECKS[race.absence.via] + (f" in `{elsewhere}()`" if elsewhere else "")
         yield race_finding(
-            code, name, inner, race.write, query_of(race), fixes, CHECKS[race.absence.via],
+            code, name, inner, race.write, query_of(race), fixes, check,
             at=race.through, actors=actors(ctx),
         )  # fmt: skip
+
+
+def _checked_elsewhere(race: Race, function: Node) -> str | None:
+    """The method whose check this is, when another one's (a form's `clean_email()`): the
+    insert then gets the validation's own error as its fix, or none (`validation_fixes`)."""
+    method = enclosing(race.absence.origin, "funcdef")
+    if method is None or method is function:
+        return None
+    return str(method.name.value)
 
 
 def query_of(race: Race) -> Query:
