@@ -6,7 +6,8 @@ blanked before parso sees the text. Lines and columns do not move, so every find
 A function is a candidate when its text holds one of the words of a rule that applies
 (`Rule.words`; with `Rule.constructors`, also when it calls `Name(key=…)`). For a rule of
 `scope="calls"`, so is every function of the module that calls one of its candidates or that
-one calls, by name, to a fixed point (a check in a view, the create in a helper).
+one calls, by name, to a fixed point (a check in a view, the create in a helper), and the
+validation methods (`clean…`/`validate…`) of a candidate method's class (a form's check).
 What is not inside a function (imports, module constants, class headers and class attributes,
 decorators, signatures) is always kept. Each rule says what it reads (`Rule.scope`): "function",
 "calls" (the above), "module" (nothing inside functions), or "file" (the default: with such a
@@ -31,6 +32,8 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # `Name(`: a capitalised name called (with keywords, the rule's shape; the text test is
 # cheaper than a walk of the function's nodes and only keeps more).
 _CONSTRUCTOR_CALL = re.compile(r"\b[A-Z]\w*\s*\(")
+# A form's or serializer's validation: the race analysis reads it for the class's other methods.
+_VALIDATION = re.compile(r"(clean|validate)(_\w+)?$")
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class _Unit:
     last_line: int
     uses: frozenset[str]  # every identifier in its text: what it reads or calls
     constructs: bool  # may call a capitalised name with keywords: `Item(code="a")`
+    owner: tuple[str, ...] = ()  # the classes it is a method of
+    validates: bool = False  # `clean…`/`validate…`: runs before the class's other methods
 
 
 def candidate_text(
@@ -93,7 +98,8 @@ def _units(
             text = "".join(lines[first - 1 : last])
             uses = frozenset(_NAME.findall(text))
             constructs = bool(_CONSTRUCTOR_CALL.search(text))
-            yield _Unit(names, first, body_line, last, uses, constructs)
+            validates = bool(classes) and bool(_VALIDATION.match(statement.name))
+            yield _Unit(names, first, body_line, last, uses, constructs, classes, validates)
         elif isinstance(statement, ast.ClassDef):
             yield from _units(statement.body, lines, (*classes, statement.name))
         elif isinstance(statement, (ast.If, ast.Try, ast.With)):
@@ -125,8 +131,8 @@ def _is_seed(lines: Sequence[str], unit: _Unit, words: tuple[str, ...], construc
 
 
 def _closure(units: Sequence[_Unit], seeds: list[bool]) -> list[bool]:
-    """The seeds, every function a kept one calls or names, and every function that names a
-    kept one, to a fixed point."""
+    """The seeds, every function a kept one calls or names, every function that names a kept
+    one, and the validation methods of a kept one's class, to a fixed point."""
     kept = list(seeds)
     changed = True
     while changed:
@@ -139,10 +145,15 @@ def _closure(units: Sequence[_Unit], seeds: list[bool]) -> list[bool]:
         for unit, keep in zip(units, kept, strict=True):
             if keep:
                 kept_uses |= unit.uses
+        kept_owners = {unit.owner for unit, keep in zip(units, kept, strict=True) if keep}
         for index, unit in enumerate(units):
             if kept[index]:
                 continue
-            if not unit.names.isdisjoint(kept_uses) or not kept_names.isdisjoint(unit.uses):
+            if (
+                not unit.names.isdisjoint(kept_uses)
+                or not kept_names.isdisjoint(unit.uses)
+                or (unit.validates and unit.owner in kept_owners)
+            ):
                 kept[index] = changed = True
     return kept
 
