@@ -38,6 +38,9 @@ class Rule:
     # False: never in a migration file. Races need concurrent requests, and `migrate` runs
     # a migration's RunPython code once, alone.
     in_migrations: bool = True
+    # False: never in command code (`syntax.source.is_command_code`: a management command, a
+    # script): an operator runs it, one run at a time; no concurrent requests race it.
+    in_commands: bool = True
     # True: `check` reports it only in migrations new relative to the git base (see
     # project.migrations.scope); the editor reports it in every open migration.
     new_migrations_only: bool = False
@@ -83,6 +86,7 @@ def register(
     check_file: FileCheck | None = None,
     words: tuple[str, ...] = (),
     in_migrations: bool = True,
+    in_commands: bool = True,
     new_migrations_only: bool = False,
     scope: str = "file",
     constructors: bool = False,
@@ -95,7 +99,7 @@ def register(
         raise ValueError(f"rule {code}: scope must be one of {SCOPES}, not {scope!r}")
     rule = Rule(
         code, name, severity, node_types, check, check_file, doc, words, in_migrations,
-        new_migrations_only, scope, constructors,
+        in_commands, new_migrations_only, scope, constructors,
     )  # fmt: skip
     RULES[code] = rule
     return rule

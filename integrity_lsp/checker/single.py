@@ -28,7 +28,7 @@ from integrity_lsp.config import Settings
 from integrity_lsp.findings import Finding, Fix
 from integrity_lsp.rules import load_rules
 from integrity_lsp.syntax.files import over_size_cap
-from integrity_lsp.syntax.source import SourceFile, is_migration_path
+from integrity_lsp.syntax.source import SourceFile, is_command_code, is_migration_path
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
@@ -66,10 +66,13 @@ def check_source(
         return []
     # Only the rules whose words the text contains: most files are never parsed.
     migration = is_migration_path(path)
+    command = is_command_code(path, text, env.root)
     rules = [
         rule
         for rule in enabled_rules(env.settings, path, env.root)
-        if rule.may_apply(text) and (rule.in_migrations or not migration)
+        if rule.may_apply(text)
+        and (rule.in_migrations or not migration)
+        and (rule.in_commands or not command)
     ]
     if not rules:
         return []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import re
 import warnings
 from functools import cached_property
 from pathlib import Path
@@ -37,6 +38,24 @@ def cpython_tree(text: str) -> ast.Module | None:
 
 def is_migration_path(path: Path) -> bool:
     return path.parent.name == "migrations" and path.name != "__init__.py"
+
+
+_RUNS_ITSELF = re.compile(
+    r"""^if\s+(__name__\s*==\s*["']__main__["']|["']__main__["']\s*==\s*__name__)\s*:""", re.M
+)
+
+
+def is_command_code(path: Path, text: str, root: Path | None = None) -> bool:
+    """Code an operator runs, one run at a time, rather than code serving concurrent requests:
+    a management command (`management/commands/*.py`), a module that runs itself under
+    `if __name__ == "__main__":` (a test server, an installer, a CLI entry point), or a file
+    under a `scripts` folder of the project."""
+    parts = path.parent.parts
+    if len(parts) >= 2 and parts[-2:] == ("management", "commands") and path.name != "__init__.py":
+        return True
+    if root is not None and path.is_relative_to(root) and "scripts" in path.relative_to(root).parts:
+        return True
+    return _RUNS_ITSELF.search(text) is not None
 
 
 class TreeCache(Protocol):

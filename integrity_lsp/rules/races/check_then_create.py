@@ -31,9 +31,11 @@ checks; a failed `get()` is IL102's, a check whose other branch updates the row 
   an attribute of the instance (`self.request.user`, `self.context["team"]`). The message names
   the validation method.
 
-Where it runs: a management command or a script is "two runs at once"; views, tasks and
-signal handlers are concurrent requests. Migration files are not checked: `migrate` runs a
-migration's code once, alone.
+Where it runs: views, tasks and signal handlers serve concurrent requests. Command code is not
+checked — a management command (`management/commands/*.py`), a module that runs itself under
+`if __name__ == "__main__":` (a test server, an installer, a CLI), a file under the project's
+`scripts` folder: an operator runs it, one run at a time. Nor are migration files: `migrate`
+runs a migration's code once, alone. (IL102–IL104 follow the same policy.)
 
 ## Why is this bad?
 The check and the insert are two statements. Two requests that run them at the same time both
@@ -222,5 +224,6 @@ register(
     check=check,
     words=WRITE_WORDS,
     in_migrations=False,
+    in_commands=False,
     scope="calls",
 )

@@ -7,7 +7,8 @@ except M.DoesNotExist: M.objects.create(…)`.
 One of three views of the race analysis (see IL101 for the check, insert and key shapes all
 three share): IL103 is the view where the path that found the row updates it (`update()` on the
 query, or `save()` of the row the `get()` returned, also through a reverse one-to-one accessor),
-and an `update()` that changed no row counts as "absent". Migration files are not checked.
+and an `update()` that changed no row counts as "absent". Migration files and command code
+(see IL101) are not checked.
 
 ## Why is this bad?
 Two requests can both find no row and both take the create branch: the second raises
@@ -224,5 +225,6 @@ register(
     check=check,
     words=WRITE_WORDS,
     in_migrations=False,
+    in_commands=False,
     scope="calls",
 )

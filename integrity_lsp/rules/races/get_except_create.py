@@ -12,7 +12,8 @@ One of three views of the race analysis (see IL101 for the shapes all three shar
   one-to-one accessor (`settings = self.email_settings`, `ia = order.invoice_address`), which is
   the holder model's row whose one-to-one field is that instance.
 
-Migration files are not checked: `migrate` runs a migration's code once, alone.
+Migration files and command code (a management command, a script: see IL101) are not checked:
+they run once, alone.
 
 ## Why is this bad?
 Between the failed `get()` and the `create()`, another request can insert the same row. The
@@ -137,5 +138,6 @@ register(
     check=check,
     words=WRITE_WORDS,
     in_migrations=False,
+    in_commands=False,
     scope="calls",
 )

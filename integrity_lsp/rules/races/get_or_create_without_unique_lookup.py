@@ -2,8 +2,9 @@
 Finds `get_or_create()` and `update_or_create()` calls whose exact-lookup keyword arguments are
 not covered by a database uniqueness guarantee on the model.
 
-Not checked in migration files: `migrate` runs a migration's code once, alone, so nothing
-races it.
+Not checked in migration files (`migrate` runs a migration's code once, alone) nor in command
+code (a management command, a module run under `if __name__ == "__main__":`, a `scripts`
+folder: an operator runs it, one run at a time), so nothing races it.
 
 ## Why is this bad?
 `get_or_create` is race-safe only because a unique constraint makes the second concurrent
@@ -288,5 +289,6 @@ register(
     check=check,
     words=("_or_create(",),
     in_migrations=False,
+    in_commands=False,
     scope="calls",
 )

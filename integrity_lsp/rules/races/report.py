@@ -60,7 +60,6 @@ def race_finding(
     check: str,
     *,
     at: Node | None = None,
-    actors: str = "two concurrent requests",
 ) -> Finding:
     model, unique = coverage(ctx, write, query)
     # The model's name when known: a related manager's text (`self.urls`) names no model.
@@ -77,8 +76,8 @@ def race_finding(
     method = write.method or "save"
     through = "" if at is None else f" (through `{code(at).split('(', 1)[0].strip()}()`)"
     message = (
-        f"Race: {check} of {subject} guards `{method}()`{through}; {actors} both pass it and "
-        f"both insert — {consequence}"
+        f"Race: {check} of {subject} guards `{method}()`{through}; two concurrent requests both "
+        f"pass it and both insert — {consequence}"
     )
     related = []
     if unique is not None:

@@ -45,7 +45,7 @@ def view_findings(
         check = CHECKS[race.absence.via] + (f" in `{elsewhere}()`" if elsewhere else "")
         yield race_finding(
             code, name, inner, race.write, query_of(race), fixes, check,
-            at=race.through, actors=actors(ctx),
+            at=race.through,
         )  # fmt: skip
 
 
@@ -111,13 +111,3 @@ def _only_insert_of(origin: Node, race: Race) -> bool:
         return False
     lookup, _ = split_write(write, query_of(race).lookup)
     return len(lookup) == len(query_of(race).lookup)  # every key spelt as the lookup spells it
-
-
-def actors(ctx: Context) -> str:
-    """Who runs the code twice at once: requests, or two runs of a command or script."""
-    parts = ctx.file.path.parts
-    if "management" in parts and "commands" in parts:
-        return "two runs at once"
-    if "if __name__ ==" in ctx.file.text or "scripts" in parts:
-        return "two runs at once"
-    return "two concurrent requests"

@@ -1,0 +1,68 @@
+"""The race rules (IL101–IL104) do not report in command code: a management command, a module
+that runs itself under `if __name__ == "__main__":`, a file under the project's `scripts`
+folder. An operator runs it, one run at a time; the same code in a view does race."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from integrity_lsp.checker import check_source
+from integrity_lsp.syntax.source import is_command_code
+from tests.helpers import environment, write_app
+
+MODELS = """\
+from django.db import models
+
+
+class Member(models.Model):
+    handle = models.CharField(max_length=30, unique=True)
+
+
+class Label(models.Model):
+    title = models.CharField(max_length=30)  # not unique
+"""
+
+BOOTSTRAP = """\
+from club.models import Label, Member
+
+
+def bootstrap(handle):
+    if not Member.objects.filter(handle=handle).exists():
+        Member.objects.create(handle=handle)
+    try:
+        Member.objects.get(handle=handle + "-bot")
+    except Member.DoesNotExist:
+        Member.objects.create(handle=handle + "-bot")
+    Label.objects.get_or_create(title="default")
+"""
+MAIN = '\n\nif __name__ == "__main__":\n    bootstrap("admin")\n'
+
+
+@pytest.mark.parametrize(
+    ("where", "text", "reported"),
+    [
+        ("club/views.py", BOOTSTRAP, True),
+        ("club/management/commands/seed.py", BOOTSTRAP, False),
+        ("devserver.py", BOOTSTRAP + MAIN, False),
+        ("scripts/seed.py", BOOTSTRAP, False),
+        ("club/management/helpers.py", BOOTSTRAP, True),
+    ],
+)
+def test_races_are_not_reported_in_command_code(
+    tmp_path: Path, where: str, text: str, reported: bool
+) -> None:
+    write_app(tmp_path, "club", {"models.py": MODELS})
+    path = tmp_path / where
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    codes = sorted(f.code for f in check_source(text, path, environment(tmp_path)))
+    assert codes == (["IL101", "IL102", "IL104"] if reported else [])
+
+
+def test_a_scripts_folder_above_the_project_root_is_not_command_code(tmp_path: Path) -> None:
+    root = tmp_path / "scripts" / "shop"
+    assert not is_command_code(root / "orders" / "views.py", "", root)
+    assert is_command_code(root / "scripts" / "seed.py", "", root)
+    assert is_command_code(root / "run.py", "if '__main__' == __name__:\n    main()\n", root)
