@@ -7,6 +7,7 @@ hover, README).
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -16,11 +17,22 @@ from integrity_lsp.findings import Finding, Severity
 
 if TYPE_CHECKING:
     from integrity_lsp.analysis.context import Context
+    from integrity_lsp.project.index import ProjectIndex
 
 NodeCheck = Callable[[Any, "Context"], Iterable[Finding]]
 FileCheck = Callable[["Context"], Iterable[Finding]]
 
 DOCS_URL = "https://github.com/integrity-lsp/integrity-lsp/blob/main/docs/rules/{code}.md"
+
+
+@dataclass(frozen=True)
+class Narrowing:
+    """What a rule's report needs in the code around it, given the project: `word` in the
+    text of the function (or of the code outside functions) and a node of CPython's tree of
+    it for which `node` is true."""
+
+    word: str
+    node: Callable[[ast.AST], bool]
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,10 @@ class Rule:
     # With scope "function": the rule also reports at `Name(key=…)`, a capitalised name called
     # with keywords (a model's constructor), in functions without any of its words.
     constructors: bool = False
+    # With scope "function": given the project, what every place the rule can report in also
+    # holds (a `Narrowing`), or None when the project leaves nothing to narrow. A function
+    # without it is not a candidate, and a file without it anywhere is not read for the rule.
+    narrowing: Callable[[ProjectIndex], Narrowing | None] | None = None
 
     def may_apply(self, text: str) -> bool:
         return not self.words or any(word in text for word in self.words)
@@ -90,6 +106,7 @@ def register(
     new_migrations_only: bool = False,
     scope: str = "file",
     constructors: bool = False,
+    narrowing: Callable[[ProjectIndex], Narrowing | None] | None = None,
 ) -> Rule:
     """Register a rule; called once at the bottom of each rule module."""
     if code in RULES and RULES[code].check is not check:
@@ -97,9 +114,11 @@ def register(
     doc = (doc or "").strip()
     if scope not in SCOPES:
         raise ValueError(f"rule {code}: scope must be one of {SCOPES}, not {scope!r}")
+    if narrowing is not None and scope != "function":
+        raise ValueError(f'rule {code}: a narrowing needs scope "function"')
     rule = Rule(
         code, name, severity, node_types, check, check_file, doc, words, in_migrations,
-        in_commands, new_migrations_only, scope, constructors,
+        in_commands, new_migrations_only, scope, constructors, narrowing,
     )  # fmt: skip
     RULES[code] = rule
     return rule

@@ -12,6 +12,9 @@ What is not inside a function (imports, module constants, class headers and clas
 decorators, signatures) is always kept. Each rule says what it reads (`Rule.scope`): "function",
 "calls" (the above), "module" (nothing inside functions), or "file" (the default: with such a
 rule, nothing is blanked, so a rule that does not say is always safe).
+A rule may narrow its candidates further for a project (`Rule.narrowing`: IL205 without any
+`CheckConstraint` needs a negative literal); a file where it reaches no function and no code
+outside functions is not read for it at all (`plan`).
 `tests/checker/test_candidates.py` proves over every fixture and example that blanking loses no
 finding.
 """
@@ -20,10 +23,10 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from integrity_lsp.analysis.registry import Rule
+from integrity_lsp.analysis.registry import Narrowing, Rule
 from integrity_lsp.syntax.source import cpython_tree
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -46,8 +49,18 @@ class _Unit:
     last_line: int
     uses: frozenset[str]  # every identifier in its text: what it reads or calls
     constructs: bool  # may call a capitalised name with keywords: `Item(code="a")`
+    node: ast.stmt  # its `def`
     owner: tuple[str, ...] = ()  # the classes it is a method of
     validates: bool = False  # `clean…`/`validate…`: runs before the class's other methods
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a file is read for: the rules that can report in it, and the text parso reads
+    (None: the whole text)."""
+
+    rules: tuple[Rule, ...]
+    text: str | None
 
 
 def candidate_text(
@@ -57,23 +70,86 @@ def candidate_text(
     None when nothing can be blanked (a rule needs the whole file, CPython rejects the text,
     or every function is a candidate). `lines`: the text split as parso splits it; `tree`:
     CPython's tree of the text when the caller has it already."""
+    return plan(text, rules, lines, tree).text
+
+
+def plan(
+    text: str,
+    rules: Sequence[Rule],
+    lines: Sequence[str],
+    tree: ast.Module | None = None,
+    narrowings: Mapping[str, Narrowing] | None = None,
+) -> Plan:
+    """The rules of `rules` that can report in the file and what parso reads for them (see
+    `candidate_text`). `narrowings`: the project's `Rule.narrowing` by rule code."""
+    whole = Plan(tuple(rules), None)
     if not rules or any(rule.scope == "file" for rule in rules):
-        return None
+        return whole
     readers = [rule for rule in rules if rule.scope in ("function", "calls")]
     if any(not rule.words for rule in readers):
-        return None  # a rule with no words may report anywhere
+        return whole  # a rule with no words may report anywhere
     tree = tree if tree is not None else cpython_tree(text)
     if tree is None:
-        return None
+        return whole
     units = list(_units(tree.body, lines))
-    alone = _seeds(units, lines, [rule for rule in readers if rule.scope == "function"])
+    narrowings = narrowings or {}
+    plain = [r for r in readers if r.scope == "function" and r.code not in narrowings]
+    alone = _seeds(units, lines, plain)
+    dropped: set[str] = set()
+    for rule in readers:
+        narrowing = narrowings.get(rule.code)
+        if narrowing is None or rule.scope != "function":
+            continue
+        seeds = _narrowed_seeds(units, lines, rule, narrowing)
+        if any(seeds) or _outside_holds(text, tree, units, narrowing):
+            alone = [a or b for a, b in zip(alone, seeds, strict=True)]
+        else:
+            dropped.add(rule.code)
+    kept_rules = tuple(rule for rule in rules if rule.code not in dropped)
     linked = _seeds(units, lines, [rule for rule in readers if rule.scope == "calls"])
     kept = [a or b for a, b in zip(alone, _closure(units, linked), strict=True)]
     blanked = [unit for unit, keep in zip(units, kept, strict=True) if not keep]
     blanked = [unit for unit in blanked if unit.body_line > unit.first_line]
     if not blanked or len(lines) < max(unit.last_line for unit in blanked):
-        return None
-    return _blank(lines, blanked)
+        return Plan(kept_rules, None)
+    return Plan(kept_rules, _blank(lines, blanked))
+
+
+def _narrowed_seeds(
+    units: Sequence[_Unit], lines: Sequence[str], rule: Rule, narrowing: Narrowing
+) -> list[bool]:
+    """The functions `rule` can report in given the project: its words, and what it narrows
+    to (the cheap text test first, CPython's nodes only then)."""
+    found = []
+    for unit, seed in zip(units, _seeds(units, lines, [rule]), strict=True):
+        text = "".join(lines[unit.first_line - 1 : unit.last_line]) if seed else ""
+        found.append(
+            seed
+            and narrowing.word in text
+            and any(narrowing.node(node) for node in ast.walk(unit.node))
+        )
+    return found
+
+
+def _outside_holds(
+    text: str, tree: ast.Module, units: Sequence[_Unit], narrowing: Narrowing
+) -> bool:
+    """Does the code outside every candidate function hold what `narrowing` needs? (What is
+    outside functions is always read, and may report.)"""
+    if narrowing.word not in text:
+        return False
+    inside = {id(unit.node) for unit in units}
+    return any(narrowing.node(node) for node in _walk_outside(tree, inside))
+
+
+def _walk_outside(tree: ast.AST, skipped: set[int]) -> Iterator[ast.AST]:
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        if id(node) in skipped:
+            continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
 
 
 def _seeds(units: Sequence[_Unit], lines: Sequence[str], rules: Sequence[Rule]) -> list[bool]:
@@ -99,7 +175,9 @@ def _units(
             uses = frozenset(_NAME.findall(text))
             constructs = bool(_CONSTRUCTOR_CALL.search(text))
             validates = bool(classes) and bool(_VALIDATION.match(statement.name))
-            yield _Unit(names, first, body_line, last, uses, constructs, classes, validates)
+            yield _Unit(
+                names, first, body_line, last, uses, constructs, statement, classes, validates
+            )
         elif isinstance(statement, ast.ClassDef):
             yield from _units(statement.body, lines, (*classes, statement.name))
         elif isinstance(statement, (ast.If, ast.Try, ast.With)):

@@ -15,7 +15,7 @@ from parso.utils import split_lines
 
 from integrity_lsp.analysis.context import Context, Environment
 from integrity_lsp.analysis.fix_validation import FixValidator
-from integrity_lsp.analysis.registry import Rule
+from integrity_lsp.analysis.registry import Narrowing, Rule
 from integrity_lsp.analysis.suppressions import (
     ALL_CODES,
     file_level_codes,
@@ -23,7 +23,7 @@ from integrity_lsp.analysis.suppressions import (
     integrity_error_expected,
 )
 from integrity_lsp.analysis.walker import walk_file
-from integrity_lsp.checker.candidates import candidate_text
+from integrity_lsp.checker.candidates import plan
 from integrity_lsp.config import Settings
 from integrity_lsp.findings import Finding, Fix
 from integrity_lsp.rules import load_rules
@@ -84,7 +84,11 @@ def check_source(
         env.index.update_file(path, text)
     tree_text = None
     if only_candidates and env.open_documents is None:
-        tree_text = candidate_text(text, rules, split_lines(text, keepends=True), cpython)
+        lines = split_lines(text, keepends=True)
+        reading = plan(text, rules, lines, cpython, _narrowings(rules, env))
+        rules, tree_text = list(reading.rules), reading.text
+        if not rules:
+            return []
     source = SourceFile(path, text, env.index.module_name(path), env.open_documents, tree_text)
     ctx = Context(file=source, env=env)
     reuse = None
@@ -96,6 +100,15 @@ def check_source(
     except RecursionError:
         return []  # parso's own recursion on absurdly nested code: report nothing, never crash
     return finalize(raw, source, env, file_codes or frozenset())
+
+
+def _narrowings(rules: Iterable[Rule], env: Environment) -> dict[str, Narrowing]:
+    found = {}
+    for rule in rules:
+        narrowing = rule.narrowing(env.index) if rule.narrowing is not None else None
+        if narrowing is not None:
+            found[rule.code] = narrowing
+    return found
 
 
 def finalize(

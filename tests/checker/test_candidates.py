@@ -10,13 +10,14 @@ from pathlib import Path
 
 from parso.utils import split_lines
 
-from integrity_lsp.analysis.registry import Rule
+from integrity_lsp.analysis.registry import Narrowing, Rule
 from integrity_lsp.checker import check_source
-from integrity_lsp.checker.candidates import candidate_text
+from integrity_lsp.checker.candidates import candidate_text, plan
 from integrity_lsp.checker.single import enabled_rules
 from integrity_lsp.config import Settings
 from integrity_lsp.findings import Finding
 from integrity_lsp.rules import load_rules
+from integrity_lsp.rules.guards.checks import may_read_negative
 from tests.robustness.support import corpus, environment_for
 
 
@@ -156,3 +157,25 @@ def _difference(whole: list[Finding], reduced: list[Finding]) -> str:
     lost = [f"-{f.code}@{f.span.start_line}" for f in whole if f not in reduced]
     added = [f"+{f.code}@{f.span.start_line}" for f in reduced if f not in whole]
     return " ".join(lost + added) or "same findings, other fixes or order"
+
+
+def test_a_narrowed_rule_reads_only_what_holds_what_it_needs() -> None:
+    text = (
+        "def negative():\n"
+        "    return Item(quantity=-1)\n"
+        "\n"
+        "def computed(n):\n"
+        "    return Item(quantity=n - 1)\n"
+    )
+    rule = load_rules()["IL205"]
+    negative = {"IL205": Narrowing("-", may_read_negative)}
+    reading = plan(text, [rule], split_lines(text, keepends=True), narrowings=negative)
+    assert reading.rules == (rule,)
+    assert _blanked_lines(text, reading.text) == {5}
+    # without the narrowing (a project with a CheckConstraint) both are read
+    assert plan(text, [rule], split_lines(text, keepends=True)).text is None
+    # nothing holds a negative literal: the file is not read for the rule at all
+    computed = "def computed(n):\n    return Item(quantity=n - 1)\n"
+    assert plan(computed, [rule], split_lines(computed, keepends=True), None, negative).rules == ()
+    at_import = "ROW = Item(quantity=-1)\n\n" + computed
+    assert plan(at_import, [rule], split_lines(at_import, keepends=True), None, negative).rules

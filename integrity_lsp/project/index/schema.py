@@ -258,6 +258,22 @@ class IndexSchema(IndexInheritance):
             self._memo[memo_key] = cached
         return cached
 
+    def has_check_constraints(self) -> bool:
+        """Whether any model the index knows (the project's, Django's, an installed package's)
+        has a `CheckConstraint` with a condition: without one, IL205 judges positive fields
+        only (and the checker need not read what cannot hold a negative literal)."""
+        memo_key = ("has check constraints", None)
+        cached = self._memo.get(memo_key)
+        if cached is None:
+            records = [*self._link.models.values(), *self._link.by_label.values()]
+            cached = any(
+                constraint.kind == "check" and bool(constraint.condition)
+                for record in records
+                for constraint in self.constraints(record)
+            )
+            self._memo[memo_key] = cached
+        return bool(cached)
+
     def unique_sets(self, model: ModelRecord) -> tuple[UniqueSet, ...]:
         """Every database uniqueness guarantee on `model`'s rows.
 

@@ -56,17 +56,20 @@ from typing import Any
 
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import WRITE_WORDS, parse_orm_call
-from integrity_lsp.analysis.registry import register
+from integrity_lsp.analysis.registry import Narrowing, register
 from integrity_lsp.analysis.writes import WriteSite, site_model, write_site
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.project.db_names import postgres_check_name
+from integrity_lsp.project.index import ProjectIndex
 from integrity_lsp.project.records import POSITIVE_FIELD_CLASSES, ModelRecord, SourceRef
 from integrity_lsp.rules.guards.checks import (
     UNKNOWN,
     constraint_name,
     evaluate,
+    is_negative_number,
     literal_value,
     literal_value_of,
+    may_read_negative,
     without,
 )
 from integrity_lsp.rules.guards.uniqueness import column_of
@@ -83,11 +86,13 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         return
     # `obj = M(…)` … `obj.save()`: the constructor's values are reported at the constructor.
     partial = site.kind == "save" and site.call.parent is not node
+    index = ctx.env.index
+    if not _may_violate(site, partial, index):
+        return  # decided before the model is looked up, which costs far more
     statement = "update" if site.kind == "update" else "insert"
     model = site_model(site, ctx)
     if model is None:
         return
-    index = ctx.env.index
     known: dict[str, Any] = {}
     given: dict[str, Argument] = {}
     for key, argument in site.values.items():
@@ -154,6 +159,26 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
             yield _finding(ctx, culprit, site.node, message, constraint.ref)
 
 
+def _may_violate(site: WriteSite, partial: bool, index: ProjectIndex) -> bool:
+    """Some value this check could judge is given: a literal, and -- unless a model of the
+    project has a CheckConstraint -- a negative number (all a positive field refuses)."""
+    values = [
+        literal_value(argument.value)
+        for key, argument in site.values.items()
+        if "__" not in key and not (partial and argument.node.type != "simple_stmt")
+    ]
+    literals = [value for value in values if value is not UNKNOWN]
+    if not literals:
+        return False
+    return index.has_check_constraints() or any(is_negative_number(v) for v in literals)
+
+
+def _narrowing(index: ProjectIndex) -> Narrowing | None:
+    """Without a CheckConstraint in the project, only a function with a negative literal can
+    be reported in (`_may_violate`)."""
+    return None if index.has_check_constraints() else Narrowing("-", may_read_negative)
+
+
 def _update_site(node: Node, ctx: Context) -> WriteSite | None:
     """`M.objects.filter(…).update(field=value, …)`: an UPDATE of the columns it names."""
     orm = parse_orm_call(node, ctx.env.index)
@@ -196,4 +221,5 @@ register(
     words=(*WRITE_WORDS, "update("),
     scope="function",
     constructors=True,
+    narrowing=_narrowing,
 )

@@ -63,6 +63,28 @@ def literal_value(node: Node) -> Any:
         return UNKNOWN
 
 
+def is_negative_number(value: Any) -> bool:
+    """A value a positive field refuses: a number (not a bool) below zero. A NaN, which cannot
+    be compared, counts (the comparison is left to the caller)."""
+    if not isinstance(value, (int, float, Decimal)) or isinstance(value, bool):
+        return False
+    try:
+        return bool(value < 0)
+    except InvalidOperation:
+        return True
+
+
+def may_read_negative(node: ast.AST) -> bool:
+    """Whether `literal_value` may read a negative number where CPython's tree has `node`:
+    `-1` and `-(1.5)` are a minus on a number, `Decimal("-1")` a string starting with one (the
+    text of each holds a "-")."""
+    if isinstance(node, ast.UnaryOp):
+        return isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant)
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value.strip().startswith("-")
+    return False
+
+
 def literal_value_of(source: str | None) -> Any:
     """The value of a literal written as source text (a field's `default=`)."""
     if source is None:
