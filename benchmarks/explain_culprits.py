@@ -3,7 +3,8 @@
 Real IntegrityErrors, produced by the real databases on this machine: each case performs a
 violating write through a fixture project's own functions (tests/explain/fixtures/shopproj and
 rankproj) on SQLite, PostgreSQL (in English and, when a server with those locales is given by
-`--locale-port`, in German, French and Japanese through `lc_messages`) and MariaDB, and the
+`--locale-port`, in German, French and Japanese through `lc_messages`) and MariaDB (in English,
+German, French, Spanish, Japanese and Russian through its `lc_messages`), and the
 traceback is kept. Each traceback is explained as pasted three ways -- the whole traceback, the
 bare message (its last lines), and the traceback JSON-escaped in a log line -- and the table says
 whether the message was understood, whether the model and constraint are the expected ones, and
@@ -25,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "explain" / "fixtures"
 PROVOKE = ROOT / "tests" / "explain" / "provoke.py"
+MARIADB_LANGUAGES = ("de_DE", "fr_FR", "es_ES", "ja_JP", "ru_RU")  # MariaDB's `lc_messages`
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     setups: list[tuple[str, str, dict[str, str]]] = [
         ("sqlite", "sqlite", {}), ("postgresql", "postgresql", {}), ("mysql", "mariadb", {}),
     ]  # fmt: skip
+    for locale in MARIADB_LANGUAGES:  # built into the server: no OS locale needed
+        setups.append(("mysql", f"mariadb {locale}", {"INTEGRITY_LSP_MYSQL_LC_MESSAGES": locale}))
     if args.locale_port:
         for locale in ("de_DE", "fr_FR", "ja_JP"):
             options = {"INTEGRITY_LSP_PG_PORT": args.locale_port,

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from integrity_lsp.explain.text_forms import in_english, unwrapped
+from integrity_lsp.explain.text_forms import in_english, mysql_in_english, unwrapped
 from integrity_lsp.explain.tracebacks import (
     Frame,
     MigrationKey,
@@ -121,7 +121,7 @@ def parse_error(text: str) -> ParsedError | None:
 
 def parse_violation(text: str) -> Violation | None:
     """The first IntegrityError message found in `text`, whatever surrounds it."""
-    text = in_english(normalise(text))
+    text = mysql_in_english(in_english(normalise(text)))
     tiers = [_PARSERS, _FALLBACKS]
     if shows_migration(text):
         tiers.append(_IN_MIGRATION)

@@ -5,7 +5,10 @@
   about 72 columns, maybe quoted with `> `;
 - in another language: PostgreSQL speaks the server's `lc_messages`
   (`doppelter Schlüsselwert verletzt Unique-Constraint »…«`); each message is put back into
-  English from PostgreSQL's own translations (`pg_translations`).
+  English from PostgreSQL's own translations (`pg_translations`). MariaDB's `lc_messages`
+  (`(1062, "Doppelter Eintrag 'x' für Schlüssel 'sku'")`) is read by its error number: every
+  language keeps the quoted arguments in English's order (the value before the key) and the
+  foreign-key clause in SQL, so the English message is rebuilt from them (`mysql_in_english`).
 """
 
 from __future__ import annotations
@@ -130,3 +133,69 @@ def _english(match: re.Match[str], *, msgid: str, order: tuple[int, ...]) -> str
         return msgid
     values = iter(match[f"a{argument}"] for argument in order)
     return _PLACEHOLDER.sub(lambda _: next(values), msgid)
+
+
+# --- MySQL / MariaDB in another language ---------------------------------------------------------
+
+# `(errno, "message")` as MySQLdb's exception prints it (double quotes when it holds a `'`).
+_MY_ERRNO = re.compile(
+    r"""\((?P<errno>1048|1062|1138|1265|1451|1452|4025),\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)')\)"""
+)
+_MY_ENGLISH = {
+    "1048": "Column '",
+    "1062": "Duplicate entry '",
+    "1138": "Invalid use of NULL value",
+    "1265": "Data truncated for column '",
+    "1451": "Cannot delete or update a parent row",
+    "1452": "Cannot add or update a child row",
+    "4025": "CONSTRAINT `",  # and " failed for ": German keeps the first word
+}
+_QUOTED = re.compile(r"'([^'\n]*)'")
+_VALUE_THEN_KEY = re.compile(r"'(?P<value>.*)'[^']*'(?P<key>[^'\n]+)'", re.DOTALL)
+_BACKQUOTED = re.compile(r"`([^`\n]+)`")
+_ROW = re.compile(r"(\d+)\D*$")
+_FK_CLAUSE = re.compile(r"\(`.*\)", re.DOTALL)
+
+
+def mysql_in_english(text: str) -> str:
+    """`text` with every MySQL/MariaDB message in another language put back into English."""
+    return _MY_ERRNO.sub(_mysql_english, text)
+
+
+def _mysql_english(match: re.Match[str]) -> str:
+    errno = match["errno"]
+    message = match["dq"] if match["dq"] is not None else match["sq"]
+    if message.startswith(_MY_ENGLISH[errno]) and (errno != "4025" or " failed for " in message):
+        return match.group(0)
+    english = _rebuilt(errno, message)
+    if english is None:
+        return match.group(0)
+    quote = "'" if "'" not in english else '"'
+    return f"({errno}, {quote}{english}{quote})"
+
+
+def _rebuilt(errno: str, message: str) -> str | None:
+    quoted = _QUOTED.findall(message)
+    if errno == "1062":
+        found = _VALUE_THEN_KEY.search(message)
+        return f"Duplicate entry '{found['value']}' for key '{found['key']}'" if found else None
+    if errno == "1048":
+        return f"Column '{quoted[0]}' cannot be null" if len(quoted) == 1 else None
+    if errno == "1138":
+        return "Invalid use of NULL value"
+    if errno == "1265":
+        row = _ROW.search(message)
+        if not quoted or row is None:
+            return None
+        return f"Data truncated for column '{quoted[0]}' at row {row[1]}"
+    if errno in ("1451", "1452"):
+        clause = _FK_CLAUSE.search(message)
+        what = "delete or update a parent" if errno == "1451" else "add or update a child"
+        if clause is None:
+            return None
+        return f"Cannot {what} row: a foreign key constraint fails {clause.group(0)}"
+    names = _BACKQUOTED.findall(message)  # 4025: the constraint, then `db`.`table`
+    if len(names) < 2:
+        return None
+    table = ".".join(f"`{name}`" for name in names[1:][-2:])
+    return f"CONSTRAINT `{names[0]}` failed for {table}"

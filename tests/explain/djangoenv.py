@@ -32,6 +32,12 @@ MARIADB = {
     "PASSWORD": "",
     "HOST": os.environ.get("INTEGRITY_LSP_MYSQL_HOST", "127.0.0.1"),
     "PORT": os.environ.get("INTEGRITY_LSP_MYSQL_PORT", "3306"),
+    # e.g. `de_DE`: the server's messages in another language (its session `lc_messages`)
+    "OPTIONS": {
+        "init_command": f"SET lc_messages = '{os.environ['INTEGRITY_LSP_MYSQL_LC_MESSAGES']}'"
+    }
+    if os.environ.get("INTEGRITY_LSP_MYSQL_LC_MESSAGES")
+    else {},
 }
 ALIASES = {"sqlite": "default", "postgresql": "explain_pg", "mysql": "explain_mysql"}
 
