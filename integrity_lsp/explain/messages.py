@@ -67,6 +67,7 @@ UNDERSTOOD_FORMATS = (
     " Django's debug page;",
     "PostgreSQL's in the server's language (lc_messages: de, es, fr, it, ja, ka, ko, ru, sv, uk,"
     " zh_CN, zh_TW),",
+    "MySQL/MariaDB's in any language (lc_messages; read by the error number),",
     "JSON-escaped (a log line) or hard-wrapped across lines (an e-mail, a commit message).",
 )
 
