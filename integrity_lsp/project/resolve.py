@@ -92,7 +92,9 @@ class Resolver:
             return value.model if value.kind == "class" else None
         return self._jedi.model_at(source, node, "class") if use_jedi else None
 
-    def resolve_instance(self, source: SourceFile, node: Any) -> ModelRecord | None:
+    def resolve_instance(
+        self, source: SourceFile, node: Any, *, use_jedi: bool = True
+    ) -> ModelRecord | None:
         """The model an expression is an instance of (`team` after `team = Team.objects.get()`,
         `get_object_or_404(Team, …)`, a `team: Team` parameter, `request.user`, `self` in a
         model method)."""
@@ -102,7 +104,7 @@ class Resolver:
             value = None
         if value is not None:
             return value.model if value.kind == "instance" else None
-        return self._jedi.model_at(source, node, "instance")
+        return self._jedi.model_at(source, node, "instance") if use_jedi else None
 
     def resolve_manager_call(self, source: SourceFile, node: Any) -> ManagerTarget | None:
         """The manager (or queryset) a write method is called on.

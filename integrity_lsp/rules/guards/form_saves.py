@@ -260,9 +260,17 @@ def _attribute_sets(function: Node, owner: str, start: Node | None, end: Node) -
 
 
 def _view_form(ctx: Context, kind: str) -> ModelFormClass | None:
-    """The view's `form_class` / `serializer_class` (following its bases); for a form view
-    without one, a ModelForm built from `model` and `fields`. None when a `get_…_class`
-    override decides it at run time."""
+    """The view's `form_class` / `serializer_class` (following its bases) as a ModelForm /
+    ModelSerializer. None when a `get_…_class` override decides it at run time."""
+    definition = view_class_of(ctx, kind)
+    if definition is None:
+        return None
+    return model_form_class(definition[0], definition[1], ctx)
+
+
+def view_class_of(ctx: Context, kind: str) -> tuple[Node, SourceFile] | None:
+    """The class statement of the view's `form_class` (kind "form") / `serializer_class`
+    ("serializer"), when the project defines it and no `get_…_class` override decides it."""
     if ctx.class_node is None:
         return None
     attribute, override = VIEW_ATTRIBUTES[kind]
@@ -270,10 +278,7 @@ def _view_form(ctx: Context, kind: str) -> ModelFormClass | None:
     if found is None:
         return None
     value, source = found
-    definition = class_definition(code(value).strip(), source, ctx)
-    if definition is None:
-        return None
-    return model_form_class(definition[0], definition[1], ctx)
+    return class_definition(code(value).strip(), source, ctx)
 
 
 def _class_attribute(
@@ -320,3 +325,8 @@ def _view_chain(ctx: Context) -> set[str]:
             if definition is not None:
                 pending.append((definition[0], definition[1], depth + 1))
     return names
+
+
+def is_update_view(ctx: Context) -> bool:
+    """Does the view class derive from an update view (its form is bound to the object)?"""
+    return bool(_view_chain(ctx) & UPDATE_VIEWS)

@@ -99,27 +99,28 @@ from integrity_lsp.analysis.django import (
 from integrity_lsp.analysis.handlers import handler_title
 from integrity_lsp.analysis.registry import register
 from integrity_lsp.analysis.try_atomic import wrap_in_try_atomic
-from integrity_lsp.analysis.writes import WriteSite, bulk_objects, site_model, write_site
+from integrity_lsp.analysis.writes import WriteSite, site_model, write_site
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
+from integrity_lsp.rules.guards.callees import (
+    Reached,
+    in_caller_terms,
+    in_handler_terms,
+    reached_inserts,
+    within,
+)
 from integrity_lsp.rules.guards.dataflow import is_request_derived, request_derived_names
 from integrity_lsp.rules.guards.form_saves import FormSave, form_save
+from integrity_lsp.rules.guards.judging import judge, unique_phrase, validated_input
 from integrity_lsp.rules.guards.responses import Conflict, conflict_response
 from integrity_lsp.rules.guards.silencers import (
     called_in_module,
     inserted_before,
     is_fresh_value,
-    is_second_save,
-    model_by_accessor,
-    related_owner,
-    save_swallows_conflicts,
-    username_argument,
 )
 from integrity_lsp.rules.guards.uniqueness import (
     colliding_form_set,
-    colliding_unique_set,
     column_of,
     is_constant,
-    written_fields,
 )
 from integrity_lsp.syntax.nodes import (
     Argument,
@@ -133,7 +134,6 @@ from integrity_lsp.syntax.nodes import (
 
 CODE = "IL201"
 NAME = "unguarded-unique-write"
-CONFLICT_OPTIONS = ("ignore_conflicts", "update_conflicts")
 
 
 def check(node: Node, ctx: Context) -> Iterator[Finding]:
@@ -147,50 +147,25 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         yield from _form_finding(saved, ctx)
         return
     site = write_site(node, ctx)
-    if site is None or site.kind == "constructor" or is_second_save(node, ctx):
+    if site is None or (site.kind == "save" and site_model(site, ctx) is None):
+        yield from _reached_findings(node, ctx)  # a helper, a model or form method it calls
         return
-    if site.kind == "bulk_create" and any(
-        key in site.values and code(site.values[key].value) != "False" for key in CONFLICT_OPTIONS
-    ):
-        return
-    model = site_model(site, ctx) or model_by_accessor(site, ctx)
-    if model is None or save_swallows_conflicts(model, ctx):
-        return
-    index = ctx.env.index
-    origins = []  # where the values come from, beyond the written values themselves
-    if site.kind == "bulk_create":
-        constructed = bulk_objects(site, ctx)
-        written = written_fields(index, model, constructed) if constructed is not None else None
-        origins = [constructed.node.parent] if constructed is not None else []
-    else:
-        written = written_fields(index, model, site)
-        for implied in (username_argument(site, model, ctx), related_owner(site, model, ctx)):
-            if implied is not None and written is not None:
-                written.setdefault(implied.keyword or "", implied)
     function = handler.function
-
-    def distinct(value: Node) -> bool:
-        return is_fresh_value(value) or inserted_before(value, function, site.statement)
-
-    unique = colliding_unique_set(index, model, written, distinct)
-    if unique is None:
+    judged = judge(site, ctx, lambda value: inserted_before(value, function, site.statement))
+    if judged is None:
         return
-    fields = sorted(unique.fields)
-    columns = ", ".join(column_of(index, model, name) for name in fields)
-    names = _unique_phrase(fields, written)
+    fields, written = judged.fields, judged.written
     derived = request_derived_names(ctx, node)
-    values = [written[name].value for name in fields if name in written] if written else []
-    values += origins
     from_request = written is None or any(
-        is_request_derived(v, derived) or _validated_input(v) for v in values
+        is_request_derived(v, derived) or validated_input(v) for v in judged.values
     )
     source = "request data" if from_request else "non-constant data"
     manager = site.receiver or f"{site.model_text}.objects"
     call = f"{manager}.{site.method}()" if site.kind != "save" else "save()"
     message = (
-        f"`{call}` in {handler_title(handler)} writes {names} from {source} and nothing "
+        f"`{call}` in {handler_title(handler)} writes {judged.names} from {source} and nothing "
         f"catches IntegrityError: a duplicate raises `IntegrityError: UNIQUE constraint failed: "
-        f"{columns}` and the user gets HTTP 500"
+        f"{judged.columns}` and the user gets HTTP 500"
     )
     # a unique value the code fixes (`name="Triage"`): the other insert did the same thing, so
     # the row it inserted is the one wanted (else the client sent a duplicate: a conflict)
@@ -198,6 +173,7 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         name in written and is_constant(written[name].value) for name in fields
     )
     conflict = Conflict(refetch=_refetch(site, fields, written) if fixed else None)
+    unique = judged.unique
     yield Finding(
         code=CODE,
         name=NAME,
@@ -207,6 +183,65 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         related=(Location(unique.ref.path, unique.ref.span, unique.description),),
         fixes=tuple(_fixes(site.statement, ctx, conflict)),
     )
+
+
+def _reached_findings(node: Node, ctx: Context) -> Iterator[Finding]:
+    """The first insert that can collide among those the call `node` reaches in the project's
+    code (a helper, a model's or form's method), reported at the call: the handler is where
+    the IntegrityError can become an answer."""
+    handler = ctx.handler
+    assert handler is not None
+    statement = statement_of(node)
+    function = handler.function
+    for reached in reached_inserts(node, ctx):
+        site, inner = in_handler_terms(reached.site, reached.chain), reached.ctx
+
+        def seen(value: Node, site: WriteSite = site, inner: Context = inner) -> bool:
+            if within(value, function):  # a value the handler passed in
+                return is_fresh_value(value) or inserted_before(value, function, statement)
+            return inserted_before(value, inner.function, site.statement)
+
+        judged = judge(site, inner, seen)
+        if judged is None:
+            continue
+        derived = request_derived_names(ctx, node)
+        from_request = judged.written is None or any(
+            validated_input(v) or (outer is not None and is_request_derived(outer, derived))
+            for v in judged.values
+            for outer in [_outer(v, function, reached)]
+        )
+        source = "request data" if from_request else "non-constant data"
+        written = site.receiver or site.model_text
+        insert = f"{written}.{site.method}()" if site.kind != "save" else "save()"
+        called = code(node).split("(", 1)[0].strip()
+        path = " → ".join(f"`{callee.name}`" for callee in reached.chain)
+        message = (
+            f"`{called}()` in {handler_title(handler)} inserts a `{judged.model.name}` "
+            f"(`{insert}` in {path}) writing {judged.names} from {source}, and nothing catches "
+            f"IntegrityError: a duplicate raises `IntegrityError: UNIQUE constraint failed: "
+            f"{judged.columns}` and the user gets HTTP 500"
+        )
+        unique = judged.unique
+        yield Finding(
+            code=CODE,
+            name=NAME,
+            message=message,
+            path=ctx.file.path,
+            span=Span.of(node),
+            related=(
+                Location(inner.file.path, Span.of(site.node), f"the insert in {path}"),
+                Location(unique.ref.path, unique.ref.span, unique.description),
+            ),
+            fixes=tuple(_fixes(statement, ctx, Conflict())),
+        )
+        return
+
+
+def _outer(value: Node, function: Node, reached: Reached) -> Node | None:
+    """Where a reached insert's value comes from in the handler, if it does."""
+    if within(value, function):
+        return value
+    return in_caller_terms(value, reached.chain, loose=True)
 
 
 def _form_finding(saved: FormSave, ctx: Context) -> Iterator[Finding]:
@@ -252,7 +287,7 @@ def _form_finding(saved: FormSave, ctx: Context) -> Iterator[Finding]:
         )
     message = (
         f"`{saved.call}` in {handler_title(handler)} inserts a `{model.name}` through the "
-        f"{what} `{form.name}` with {_unique_phrase(fields, None)}"
+        f"{what} `{form.name}` with {unique_phrase(fields, None)}"
         f"{' from the submitted data' if from_input else ''} and nothing catches IntegrityError: "
         f"{why} `IntegrityError: UNIQUE constraint failed: {columns}` and the user gets "
         "HTTP 500"
@@ -270,22 +305,6 @@ def _form_finding(saved: FormSave, ctx: Context) -> Iterator[Finding]:
         related=(Location(unique.ref.path, unique.ref.span, unique.description),),
         fixes=tuple(site_fixes),
     )
-
-
-def _validated_input(value: Node) -> bool:
-    """`form.cleaned_data["email"]`, `serializer.validated_data["code"]`: what the client sent."""
-    text = code(value)
-    return "cleaned_data" in text or "validated_data" in text
-
-
-def _unique_phrase(fields: list[str], written: dict[str, Argument] | None) -> str:
-    """ "`email` (unique)", "`label` (unique together with `aisle`)"."""
-    given = [name for name in fields if written is None or name in written]
-    others = [name for name in fields if name not in given]
-    shown = " and ".join(f"`{name}`" for name in given)
-    if others:
-        return f"{shown} (unique together with {', '.join(f'`{n}`' for n in others)})"
-    return f"{shown} (unique{' together' if len(given) > 1 else ''})"
 
 
 def _guarded(ctx: Context) -> bool:
@@ -352,6 +371,8 @@ register(
     doc=__doc__,
     node_types=("atom_expr", "power"),
     check=check,
-    words=(*WRITE_WORDS, ".form_valid("),  # `super().form_valid(form)` saves a create view's form
+    # `super().form_valid(form)` saves a create view's form; a handler (it names `request`, its
+    # `form` or `serializer`) may insert through a helper or a method it calls
+    words=(*WRITE_WORDS, ".form_valid(", "request", "form", "serializer"),
     scope="calls",  # helpers taking `request` are judged by their callers in the module
 )
