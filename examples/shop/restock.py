@@ -59,3 +59,29 @@ def warehouse_in_atomic(code: str, name: str) -> None:
     with transaction.atomic():
         if not Warehouse.objects.filter(code=code).exists():
             Warehouse.objects.create(code=code, name=name)  # expect: IL101
+
+
+# IL101, async (an async view or task): `aexists()` then `acreate()`.
+async def warehouse_aexists(code: str, name: str) -> None:
+    if not await Warehouse.objects.filter(code=code).aexists():
+        await Warehouse.objects.acreate(code=code, name=name)  # expect: IL101
+
+
+# IL101, async: `afirst()` is None, then `acreate()`.
+async def warehouse_afirst(code: str, name: str) -> None:
+    if await Warehouse.objects.filter(code=code).afirst() is None:
+        await Warehouse.objects.acreate(code=code, name=name)  # expect: IL101
+
+
+# IL102, async: `aget()` … `except DoesNotExist:` `acreate()`.
+async def warehouse_aget(code: str, name: str) -> Warehouse:
+    try:
+        return await Warehouse.objects.aget(code=code)
+    except Warehouse.DoesNotExist:
+        return await Warehouse.objects.acreate(code=code, name=name)  # expect: IL102
+
+
+# IL103, async: `if not await qs.aupdate(…)`: `acreate()`.
+async def rename_or_add_warehouse_async(code: str, name: str) -> None:
+    if not await Warehouse.objects.filter(code=code).aupdate(name=name):
+        await Warehouse.objects.acreate(code=code, name=name)  # expect: IL103

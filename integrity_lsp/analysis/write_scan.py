@@ -53,6 +53,12 @@ _KINDS: dict[str, WriteKind] = {
 _SCOPES = ("funcdef", "file_input")
 
 
+def _sync_method(method: str) -> str:
+    """The method an async form runs (`acreate` -> `create`; `asave` -> `save`)."""
+    plain = method[1:] if method.startswith("a") else method
+    return plain if plain in WRITE_METHODS or plain == "save" else method
+
+
 def project_files(root: Path, settings: Settings | None = None) -> Iterator[Path]:
     """The project's Python files (the one walker's), without migrations, sorted."""
     for path in python_files(root, settings or Settings()):
@@ -234,7 +240,8 @@ class _Scanner:
             if trailer.children[0].value != "." or trailers[position + 1].children[0].value != "(":
                 continue
             method = trailer.children[1].value
-            if method not in WRITE_METHODS and not method.startswith("create_"):
+            plain = _sync_method(method)  # `acreate`, `aupdate_or_create`: the async forms
+            if plain not in WRITE_METHODS and not plain.startswith("create_"):
                 continue
             target = self._manager_target(trailer) or self._accessor_target(trailers, position)
             model = self._wanted(target.model if target is not None else None)
@@ -244,7 +251,7 @@ class _Scanner:
             args = arguments(call)
             # A related manager (`customer.orders.create`) fills in its ForeignKey itself.
             args.extend(Argument(name, trailer) for name in target.fixed_fields)
-            kind = _KINDS.get(method, "create")
+            kind = _KINDS.get(plain, "create")
             site = replace(
                 self._site(node, kind, model, call, args),
                 method=method,
@@ -321,7 +328,7 @@ class _Scanner:
     def _is_save_chain(self, node: Node) -> bool:
         _, trailers = chain_parts(node)
         return any(
-            trailer.children[0].value == "." and trailer.children[1].value == "save"
+            trailer.children[0].value == "." and _sync_method(trailer.children[1].value) == "save"
             for trailer in trailers
         )
 
@@ -331,7 +338,7 @@ class _Scanner:
         if len(trailers) < 2 or trailers[-1].children[0].value != "(":
             return None
         dot = trailers[-2]
-        if dot.children[0].value != "." or dot.children[1].value != "save":
+        if dot.children[0].value != "." or _sync_method(dot.children[1].value) != "save":
             return None
         if len(trailers) > 2:  # Model(…).save()
             constructed = self._constructor_parts(base, trailers[:-2])

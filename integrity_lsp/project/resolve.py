@@ -116,6 +116,8 @@ class Resolver:
         if node.type == "trailer":
             parent = node.parent
             parts = list(parent.children[: parent.children.index(node)])
+            if parts and parts[0].type == "keyword" and parts[0].value == "await":
+                parts = parts[1:]  # `await Product.objects.acreate(…)`
         else:
             parts = expression_parts(node)
         try:

@@ -87,6 +87,18 @@ CASES: tuple[Case, ...] = (
         hazard_xfail={"sqlite": ATOMIC_READ_THEN_WRITE_SQLITE},
         fix_xfail={"sqlite": ATOMIC_READ_THEN_WRITE_SQLITE},
     ),
+    # Async (an async view or task): each racer runs through async_to_sync on its own thread.
+    Case("IL101", "shop/restock.py", "def warehouse_aexists(", "warehouse_aexists", RACE),
+    Case("IL101", "shop/restock.py", "def warehouse_afirst(", "warehouse_afirst", RACE),
+    Case("IL102", "shop/restock.py", "def warehouse_aget(", "warehouse_aget", RACE),
+    Case(
+        "IL103",
+        "shop/restock.py",
+        "def rename_or_add_warehouse_async(",
+        "rename_or_add_warehouse_async",
+        RACE,
+        fix_xfail={"sqlite": UPDATE_OR_CREATE_SQLITE},
+    ),
     Case(
         "IL103",
         "shop/services.py",

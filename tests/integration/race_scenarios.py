@@ -1,12 +1,16 @@
 """Scenarios of examples/shop/restock.py: the race shapes real code writes (issue 14).
 
 Each runs the example function twice with the same key, in two threads meeting before the
-insert (`Harness.race`), and returns the Warehouse rows left."""
+insert (`Harness.race`), and returns the Warehouse rows left. An async function runs in each
+thread through `async_to_sync`, as Django runs an async view for a request thread: its ORM calls
+(`aexists`, `acreate`, …) run on that thread, on its own connection, so the two callers are two
+concurrent transactions exactly as two requests are."""
 
 # mypy: disable-error-code="import-untyped,import-not-found,no-any-return"
 from __future__ import annotations
 
 import importlib
+import inspect
 from typing import Any
 
 from worker import Harness
@@ -16,9 +20,14 @@ def _warehouse_race(h: Harness, mode: str, function: str) -> dict[str, Any]:
     h.latest()
     restock = importlib.import_module("shop.restock")
     models = importlib.import_module("shop.models")
+    target = getattr(restock, function)
+    if inspect.iscoroutinefunction(target):
+        from asgiref.sync import async_to_sync
+
+        target = async_to_sync(target)
 
     def call() -> Any:
-        getattr(restock, function)("W1", "Main")
+        target("W1", "Main")
         return None
 
     result = h.race(models.Warehouse, [call, call], serial=mode == "serial")
@@ -49,3 +58,19 @@ def rename_or_add_warehouse(h: Harness, mode: str) -> dict[str, Any]:
 
 def warehouse_in_atomic(h: Harness, mode: str) -> dict[str, Any]:
     return _warehouse_race(h, mode, "warehouse_in_atomic")
+
+
+def warehouse_aexists(h: Harness, mode: str) -> dict[str, Any]:
+    return _warehouse_race(h, mode, "warehouse_aexists")
+
+
+def warehouse_afirst(h: Harness, mode: str) -> dict[str, Any]:
+    return _warehouse_race(h, mode, "warehouse_afirst")
+
+
+def warehouse_aget(h: Harness, mode: str) -> dict[str, Any]:
+    return _warehouse_race(h, mode, "warehouse_aget")
+
+
+def rename_or_add_warehouse_async(h: Harness, mode: str) -> dict[str, Any]:
+    return _warehouse_race(h, mode, "rename_or_add_warehouse_async")

@@ -546,6 +546,10 @@ def product_category(h: Harness, mode: str) -> dict[str, Any]:
 
 from race_scenarios import (  # noqa: E402  (the worker looks scenarios up here by name)
     rename_or_add_warehouse,
+    rename_or_add_warehouse_async,
+    warehouse_aexists,
+    warehouse_afirst,
+    warehouse_aget,
     warehouse_built,
     warehouse_in_atomic,
     warehouse_looked_up,
@@ -555,6 +559,10 @@ from race_scenarios import (  # noqa: E402  (the worker looks scenarios up here 
 
 __all__ = [
     "rename_or_add_warehouse",
+    "rename_or_add_warehouse_async",
+    "warehouse_aexists",
+    "warehouse_afirst",
+    "warehouse_aget",
     "warehouse_built",
     "warehouse_in_atomic",
     "warehouse_looked_up",

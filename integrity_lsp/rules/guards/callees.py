@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from integrity_lsp.analysis.absence_match import protected
+from integrity_lsp.analysis.absence_walk import races_in
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.handlers import (
     class_bases,
@@ -90,9 +91,14 @@ def _reach(node: Node, ctx: Context, chain: tuple[Callee, ...], level: int) -> I
     if callee is None or any(c.function is callee.function for c in chain):
         return
     chain = (*chain, callee)
+    raced = {  # the callee's own check-then-insert races: IL101–IL103 report them there
+        position
+        for race in races_in(callee.function, callee.ctx)
+        for position in (race.write.node.start_pos, race.through and race.through.start_pos)
+    }
     for inner in _calls_in(callee.function):
-        if protected_in(inner, callee.function):
-            continue  # the callee turns the IntegrityError into something else itself
+        if inner.start_pos in raced or protected_in(inner, callee.function):
+            continue  # reported as a race there, or turned into something else there
         site = write_site(inner, callee.ctx)
         if site is not None:
             yield Reached(site, callee.ctx, chain)

@@ -4,6 +4,7 @@ message names the fields. Shared by the handler's own writes and those reached t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -46,6 +47,8 @@ def judge(site: WriteSite, ctx: Context, seen: Callable[[Node], bool]) -> Judged
     a value that cannot repeat across requests (a row inserted just before)."""
     if site.kind == "constructor" or is_second_save(site.node, ctx):
         return None
+    if rolled_back(site.node):
+        return None  # `with rolledback_transaction():` a preview that never commits
     if site.kind == "bulk_create" and any(
         key in site.values and code(site.values[key].value) != "False" for key in CONFLICT_OPTIONS
     ):
@@ -93,3 +96,19 @@ def validated_input(value: Node) -> bool:
     """`form.cleaned_data["email"]`, `serializer.validated_data["code"]`: what the client sent."""
     text = code(value)
     return "cleaned_data" in text or "validated_data" in text
+
+
+ROLLED_BACK = re.compile(r"roll(ed)?_?back", re.IGNORECASE)
+
+
+def rolled_back(node: Node) -> bool:
+    """Inside a `with` block whose context manager rolls the transaction back (pretix's
+    `rolledback_transaction()`): the row is never committed, so a concurrent insert of the
+    same values waits for the rollback instead of failing."""
+    current = node.parent
+    while current is not None and current.type not in ("funcdef", "file_input"):
+        items = current.children[1:-2] if current.type == "with_stmt" else ()  # up to `:`
+        if any(ROLLED_BACK.search(code(item)) for item in items):
+            return True
+        current = current.parent
+    return False

@@ -183,8 +183,9 @@ def related_owner(site: WriteSite, model: ModelRecord, ctx: Context) -> Argument
     if site.kind != "create" or site.manager is None or site.node.type not in CALL_CHAIN_TYPES:
         return None
     base, trailers = chain_parts(site.node)
-    if base.type != "name" or len(trailers) != 3:
-        return None  # only `owner.accessor.create(…)`
+    if not _owner_chain(base, trailers):
+        return None  # only `owner.accessor.create(…)` / `self.request.organizer.accessor.create(…)`
+    owner: Node = base if len(trailers) == 3 else trailers[-3]  # the value: the owner's part
     candidates = []
     for field in ctx.env.index.all_fields(model).values():
         if not field.is_foreign_key:
@@ -193,14 +194,14 @@ def related_owner(site: WriteSite, model: ModelRecord, ctx: Context) -> Argument
         if (related or f"{model.name.lower()}_set") == site.manager:
             candidates.append(field)
     if len(candidates) > 1:  # `membership_set` of a user and of a team: the owner decides
-        owner = ctx.env.resolver.resolve_instance(ctx.file, base)
+        held = ctx.env.resolver.resolve_instance(ctx.file, base) if len(trailers) == 3 else None
         candidates = [
             field
             for field in candidates
-            if owner is not None
-            and (field.related_model or "").rsplit(".", 1)[-1] in (owner.name, "self")
+            if held is not None
+            and (field.related_model or "").rsplit(".", 1)[-1] in (held.name, "self")
         ]
-    return Argument(candidates[0].name, base) if len(candidates) == 1 else None
+    return Argument(candidates[0].name, owner) if len(candidates) == 1 else None
 
 
 def model_by_accessor(site: WriteSite, ctx: Context) -> ModelRecord | None:
@@ -210,7 +211,7 @@ def model_by_accessor(site: WriteSite, ctx: Context) -> ModelRecord | None:
     if site.kind != "create" or site.manager is None or site.node.type not in CALL_CHAIN_TYPES:
         return None
     base, trailers = chain_parts(site.node)
-    if base.type != "name" or len(trailers) != 3:
+    if not _owner_chain(base, trailers):
         return None
     found = {
         (model.app_label, model.name): model
@@ -222,3 +223,14 @@ def model_by_accessor(site: WriteSite, ctx: Context) -> ModelRecord | None:
         == site.manager
     }
     return next(iter(found.values())) if len(found) == 1 else None
+
+
+def _owner_chain(base: Node, trailers: list[Node]) -> bool:
+    """`owner.accessor.create(…)`, the owner a name or attributes of one
+    (`self.request.organizer.customers.create(…)`)."""
+    return (
+        base.type == "name"
+        and len(trailers) >= 3
+        and trailers[-1].children[0].value == "("
+        and all(trailer.children[0].value == "." for trailer in trailers[:-1])
+    )

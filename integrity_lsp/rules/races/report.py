@@ -129,7 +129,7 @@ def write_fixes(
             multiline=layout_of(write, replace_statement),
         )  # fmt: skip
         if awaited:
-            call = f"await {call}"
+            call = f"(await {call})" if write.returned else f"await {call}"
         edit = replace_statement_edit(
             ctx.file, replace_statement, assigned(write.target, call, returned=write.returned)
         )

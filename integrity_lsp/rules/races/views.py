@@ -13,6 +13,7 @@ from integrity_lsp.analysis.absence_races import races_in
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.writes import WriteSite
 from integrity_lsp.findings import Applicability, Finding, Fix, Span
+from integrity_lsp.rules.races.async_fixes import async_fixes
 from integrity_lsp.rules.races.fixes import split_write
 from integrity_lsp.rules.races.report import race_finding, write_fixes
 from integrity_lsp.rules.races.shapes import Query
@@ -67,13 +68,9 @@ def _fixes(race: Race, ctx: Context, shape_fixes: ShapeCheck | None) -> list[Fix
     if race.through is not None:
         return []  # the insert is in another function: its fix belongs there
     origin = race.absence.origin
-    if _is_async(race.write):  # only `aget_or_create` replacing the whole `if`, when covered
-        if race.write.returned or not _only_insert_of(origin, race):
-            return []
-        return write_fixes(
-            ctx, race.write, query_of(race), replace_statement=origin, handler_body=None,
-            awaited=True,
-        )  # fmt: skip
+    if _is_async(race.write):  # one atomic ORM call replacing the whole check, when covered
+        only = _only_insert_of(origin, race, vias=("check", "update"))
+        return async_fixes(race, ctx, query_of(race), only)
     span = Span.of(race.write.node)
     if shape_fixes is not None and origin.type in ("if_stmt", "try_stmt"):
         for finding in shape_fixes(origin, ctx):
@@ -97,9 +94,9 @@ def _is_async(write: WriteSite) -> bool:
     return write.method in ASYNC_INSERTS or "await" in code(write.statement).split()
 
 
-def _only_insert_of(origin: Node, race: Race) -> bool:
+def _only_insert_of(origin: Node, race: Race, vias: tuple[str, ...] = ("check",)) -> bool:
     """`if <absent>: <the insert>` with nothing else: the whole `if` can become one call."""
-    if origin.type != "if_stmt" or len(origin.children) != 4 or race.absence.via != "check":
+    if origin.type != "if_stmt" or len(origin.children) != 4 or race.absence.via not in vias:
         return False
     body = statements(origin.children[3])
     if len(body) != 1 or body[0] is not race.write.statement:

@@ -183,7 +183,11 @@ def test_the_finding_names_the_path_and_points_at_the_insert() -> None:
     assert "UNIQUE constraint failed: shop_supplier.email" in finding.message
     insert, constraint = finding.related
     assert insert.path == root / "store" / "services.py"
-    assert (root / "store" / "services.py").read_text().splitlines()[
-        insert.span.start_line - 1
-    ].strip().startswith("return Supplier.objects.create(")
+    assert (
+        (root / "store" / "services.py")
+        .read_text()
+        .splitlines()[insert.span.start_line - 1]
+        .strip()
+        .startswith("return Supplier.objects.create(")
+    )
     assert constraint.message == "unique=True on email"

@@ -1,12 +1,14 @@
 """Fixes of the race shapes the absence analysis adds (walrus, helpers, `if not qs.update()`,
-instances built field by field): names kept, multi-line calls kept multi-line, `transaction`
-and `IntegrityError` merged into an existing `from django.db import …` line."""
+instances built field by field, the async forms): names kept, multi-line calls kept
+multi-line, `transaction` and `IntegrityError` merged into an existing `from django.db import …`
+line; async code becomes one `aget_or_create` / `aupdate_or_create`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import check_fixed
+from integrity_lsp.checker import check_source
+from tests.helpers import EXAMPLES, check_fixed, environment
 
 HEADER = "from shop.models import Product, Warehouse\n\n\n"
 
@@ -195,3 +197,79 @@ async def ensure(code, name):
         "IL101",
         tmp_path,
     )
+
+
+def test_async_aget_except_acreate_becomes_aget_or_create(tmp_path: Path) -> None:
+    _check_fixed(
+        HEADER
+        + """\
+async def ensure(code, name):
+    try:
+        return await Warehouse.objects.aget(code=code)
+    except Warehouse.DoesNotExist:
+        return await Warehouse.objects.acreate(code=code, name=name)
+""",
+        HEADER
+        + """\
+async def ensure(code, name):
+    return (await Warehouse.objects.aget_or_create(code=code, defaults={"name": name}))[0]
+""",
+        "IL102",
+        tmp_path,
+    )
+
+
+def test_async_aget_bound_to_a_name_keeps_the_name(tmp_path: Path) -> None:
+    _check_fixed(
+        HEADER
+        + """\
+async def ensure(code, name):
+    try:
+        warehouse = await Warehouse.objects.aget(code=code)
+    except Warehouse.DoesNotExist:
+        warehouse = await Warehouse.objects.acreate(code=code, name=name)
+    return warehouse
+""",
+        HEADER
+        + """\
+async def ensure(code, name):
+    warehouse, _created = await Warehouse.objects.aget_or_create(code=code, defaults={"name": name})
+    return warehouse
+""",
+        "IL102",
+        tmp_path,
+    )
+
+
+def test_async_aupdate_then_acreate_becomes_aupdate_or_create(tmp_path: Path) -> None:
+    _check_fixed(
+        HEADER
+        + """\
+async def rename(code, name):
+    if not await Warehouse.objects.filter(code=code).aupdate(name=name):
+        await Warehouse.objects.acreate(code=code, name=name)
+""",
+        HEADER
+        + """\
+async def rename(code, name):
+    await Warehouse.objects.aupdate_or_create(code=code, defaults={"name": name})
+""",
+        "IL103",
+        tmp_path,
+    )
+
+
+def test_async_upsert_inserting_other_values_than_it_updates_gets_no_fix() -> None:
+    """`aupdate_or_create` would write `name` on both paths: not what the code does."""
+    source = (
+        HEADER
+        + """\
+async def rename(code, name):
+    if not await Warehouse.objects.filter(code=code).aupdate(name=name):
+        await Warehouse.objects.acreate(code=code, name="new")
+"""
+    )
+    path = EXAMPLES / "shop" / "fixture_case.py"
+    findings = [f for f in check_source(source, path, environment(EXAMPLES)) if f.code == "IL103"]
+    assert len(findings) == 1
+    assert findings[0].fixes == ()
