@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from integrity_lsp.analysis.absence_match import protected
-from integrity_lsp.analysis.absence_walk import races_in
+from integrity_lsp.analysis.absence_races import races_in
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.handlers import (
     class_bases,

@@ -27,9 +27,25 @@ the inserted row; the model's own `save()` catches IntegrityError; the function 
 `form_class`/`serializer_class` cannot be resolved, or a `get_form_class()`/
 `get_serializer_class()` decides it at run time.
 
-Limits: the handler must contain the write (a model method or a form's `save()` that a view
-calls is not followed); a library base class other than the named ones is unknown (silent);
-conditional field removal in a form's `__init__` counts as always removed.
+Through calls (two levels at most): an insert in the project code the handler calls is
+reported at the handler's call, with the insert as related location — a helper function of
+the module or imported from another project module (`add_supplier(request.POST["email"])`), a
+method of the view (`self._join(team, request.user)`), a classmethod (`Supplier.register(…)`),
+a method of a model row the handler holds (`team.add_member(request.user)` after `team =
+get_object_or_404(Team, …)`), a plain form's own method (`form.create()`), and the own
+`save()`/`create()` of a form or serializer that writes without handing on to Django's or
+DRF's. The callee's values are read in the handler's terms (a literal passed in is a constant,
+a row the handler inserted just before is fresh). Not followed: a call the file's imports and
+the index cannot resolve statically (a dynamically loaded function, a method of an object of
+unknown class), a function taking `request` first in another module (a handler of its own),
+a model's own `save()`/`delete()`. Silent as well for an insert the callee guards itself, one
+its own check-then-insert analysis reports (IL101–IL103 there), and one inside a block that
+rolls back (`with rolledback_transaction():`).
+
+Limits: deeper call chains are not followed; a handler named only by a configured decorator
+that never mentions `request`, `form` or `serializer` is not searched for calls; a library
+base class other than the named ones is unknown (silent); conditional field removal in a
+form's `__init__` counts as always removed.
 
 ## Why is this bad?
 The database is the only place that can tell whether a value is taken. A form submitted twice,

@@ -92,12 +92,12 @@ in `try`/`atomic`/`except IntegrityError` (re-getting the winner's row into the 
 bound, or repeating the `update()` of an upsert) and is unsafe without a constraint: no
 IntegrityError is ever raised then, so add one (see IL104). The `atomic()` savepoint keeps an
 enclosing transaction usable after the error. An `await`ed insert gets only the
-`aget_or_create` rewrite (`atomic()` cannot wrap an `await`); an insert in another function
-gets no fix here. An insert whose check is in a serializer's validation is wrapped so that the
-IntegrityError raises the serializer's own `ValidationError` (`{"email": ["This value is already
-taken."]}`; DRF answers 400, as for the check) — safe; one in a form's `save()` gets no fix: a
-`ValidationError` from `save()` is not caught by the view that calls it, which is where the
-IntegrityError must become a form error. A multi-line call stays
+`aget_or_create` rewrite of the whole `if` (`atomic()` cannot wrap an `await`); an insert in
+another function gets no fix here. An insert whose check is in a serializer's validation is
+wrapped so that the IntegrityError raises the serializer's own `ValidationError` (`{"email":
+["This value is already taken."]}`; DRF answers 400, as for the check) — safe; one in a form's
+`save()` gets no fix: a `ValidationError` from `save()` is not caught by the view that calls
+it, which is where the IntegrityError must become a form error. A multi-line call stays
 multi-line; `transaction` and `IntegrityError` join an existing `from django.db import …`.
 
 ## References

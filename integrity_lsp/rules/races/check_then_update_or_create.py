@@ -43,7 +43,11 @@ guarantee, and unsafe otherwise. The `qs.update()` rewrite is always unsafe: `up
 every matching row without calling `save()` or sending signals, while `update_or_create` saves
 one instance. `create_defaults` is only written when the project's Django is ≥ 5.0 (from
 `django-version`, the environment or the requirements); otherwise the fix is offered only when
-the create sets nothing beyond the lookup and the updated values.
+the create sets nothing beyond the lookup and the updated values. In async code (`if not await
+qs.aupdate(…): await M.objects.acreate(…)`) the whole `if` becomes `await
+M.objects.aupdate_or_create(…, defaults=…)` (safe) when a unique constraint covers the lookup
+and the insert writes exactly the lookup and the updated values; otherwise no fix
+(`atomic()` cannot wrap an `await`).
 
 On SQLite, two overlapping calls of the fixed code can fail with `OperationalError: database is
 locked` instead: `update_or_create` reads first (its `select_for_update()` is a plain `SELECT`

@@ -52,7 +52,10 @@ retries the `get()` after the IntegrityError and is race-safe); unsafe otherwise
 `get_or_create` is only race-safe with such a constraint. When the `try` block does more than
 the `get()`, or the insert comes later, the fix wraps the insert in
 `try`/`atomic`/`except IntegrityError` and re-gets the winner's row into the same name (or
-returns it). No fix for an `await`ed insert or an insert in another function.
+returns it). In async code, `try: return await M.objects.aget(k)` / `except M.DoesNotExist:
+return await M.objects.acreate(k, …)` (or both bound to one name) becomes one
+`aget_or_create` when the lookup is covered; any other async shape, and an insert in another
+function, gets no fix (`atomic()` cannot wrap an `await`).
 
 ## References
 - [QuerySet.get_or_create](https://docs.djangoproject.com/en/stable/ref/models/querysets/#get-or-create)
