@@ -12,6 +12,8 @@ urlpatterns = [
     path("warehouses/new/", shop_views.WarehouseCreateView.as_view()),
     path("warehouses/new-safe/", shop_views.SafeWarehouseCreateView.as_view()),
     path("warehouses/import/", shop_views.WarehouseImportView.as_view()),
+    path("warehouses/open/", shop_views.open_warehouse),
+    path("warehouses/open-safe/", shop_views.open_warehouse_safe),
     path("signup/", account_views.signup),
     path("signup-safe/", account_views.signup_safe),
     path("profile/", account_views.ProfileView.as_view()),

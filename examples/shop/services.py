@@ -124,3 +124,9 @@ def withdraw_product(sku: str) -> int:
 # Safe twin: the flag says it; the price stays valid.
 def withdraw_product_safe(sku: str) -> int:
     return Product.objects.filter(sku=sku).update(is_active=False)
+
+
+def add_warehouse(code: str, name: str) -> Warehouse:
+    """A plain insert: safe here, but a view calling it with request data must answer the
+    duplicate (IL201 reports the view's call)."""
+    return Warehouse.objects.create(code=code, name=name)

@@ -134,6 +134,8 @@ CASES: tuple[Case, ...] = (
     Case("IL201", "shop/views.py", "def create_product(", "create_product", TRIGGER),
     Case("IL201", "shop/views.py", "class WarehouseCreateView", "create_warehouse", TRIGGER),
     Case("IL201", "shop/views.py", "class WarehouseImportView", "import_warehouses", TRIGGER),
+    # Through a helper of another module: reported (and fixed) at the view's call.
+    Case("IL201", "shop/views.py", "def open_warehouse(", "open_warehouse", TRIGGER),
     Case("IL201", "shop/api.py", "class WarehouseAPI", "warehouse_api", TRIGGER),
     # Inserts through a ModelForm / a DRF ModelSerializer: validation passes both racers.
     Case(

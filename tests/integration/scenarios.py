@@ -212,6 +212,16 @@ def create_warehouse(h: Harness, mode: str) -> dict[str, Any]:
     return result
 
 
+def open_warehouse(h: Harness, mode: str) -> dict[str, Any]:
+    """A known code posted to a view whose helper (shop/services.py) inserts it."""
+    h.latest()
+    project("shop.models").Warehouse.objects.create(code="W1", name="Main")
+    url = "/warehouses/open/" if mode == "trigger" else "/warehouses/open-safe/"
+    result: dict[str, Any] = {"calls": [_post(h, url, {"code": "W1", "name": "Other"})]}
+    result["rows"] = rows("shop.Warehouse", "code", "name")
+    return result
+
+
 def import_warehouses(h: Harness, mode: str) -> dict[str, Any]:
     """bulk_create of one new and one known code (the twin is the view's PUT)."""
     h.latest()

@@ -273,3 +273,26 @@ async def rename(code, name):
     findings = [f for f in check_source(source, path, environment(EXAMPLES)) if f.code == "IL103"]
     assert len(findings) == 1
     assert findings[0].fixes == ()
+
+
+def test_check_inside_atomic_without_a_lock_becomes_get_or_create(tmp_path: Path) -> None:
+    """`atomic()` alone does not serialise two transactions: still a race, same fix inside."""
+    _check_fixed(
+        "from django.db import transaction\n\n"
+        + HEADER
+        + """\
+def ensure(code, name):
+    with transaction.atomic():
+        if not Warehouse.objects.filter(code=code).exists():
+            Warehouse.objects.create(code=code, name=name)
+""",
+        "from django.db import transaction\n\n"
+        + HEADER
+        + """\
+def ensure(code, name):
+    with transaction.atomic():
+        Warehouse.objects.get_or_create(code=code, defaults={"name": name})
+""",
+        "IL101",
+        tmp_path,
+    )
