@@ -1,5 +1,6 @@
 """IL301-IL303 fixes never rewrite applied history, and the new migrations they write do what
-they say — proven with the example project's real `manage.py` on SQLite, PostgreSQL and MariaDB.
+they say — proven with the example project's real `manage.py` on SQLite, PostgreSQL and MariaDB,
+and for the migration rules' fixture project (tests/fixtures/migrations) too.
 
 The example project is copied into a git repository whose commit is the *applied* history
 (a database has run every committed migration); its migrations with hazards, and the ones
@@ -37,7 +38,7 @@ from .worker import MYSQL_HOST, MYSQL_PORT, MYSQL_USER, PG_HOST, PG_PORT, PG_USE
 
 BACKENDS = ("sqlite", "postgresql", "mysql")
 SETTINGS = """\
-from config.settings import *  # noqa
+from {package}.settings import *  # noqa
 try:
     import MySQLdb  # noqa: F401
 except ImportError:
@@ -112,17 +113,30 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[st
             _server(backend, f"DROP DATABASE IF EXISTS {name}")
 
 
-def _project(tmp_path: Path, database: dict[str, object], *new: str) -> Path:
-    root = copy_project("examples", tmp_path)
+# The projects whose IL30x fixes must leave a history `migrate` accepts: the examples and the
+# migration rules' fixture project, each with its settings package.
+SETTINGS_PACKAGES = {"examples": "config", "migrations": "migsite"}
+
+
+def _project(
+    tmp_path: Path, database: dict[str, object], *new: str, name: str = "examples"
+) -> Path:
+    root = copy_project(name, tmp_path)
     commit_all_but(root, *new)
-    settings = SETTINGS.format(database=database)
+    package = SETTINGS_PACKAGES[name]
+    settings = SETTINGS.format(database=database, package=package)
     # Not committed, and not a migration: the scope of the rules is unchanged by it.
-    (root / "config" / "test_settings.py").write_text(settings, encoding="utf-8")
+    (root / package / "test_settings.py").write_text(settings, encoding="utf-8")
     return root
 
 
 def _django(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(root), "DJANGO_SETTINGS_MODULE": "config.test_settings"}
+    package = SETTINGS_PACKAGES[root.name]
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(root),
+        "DJANGO_SETTINGS_MODULE": f"{package}.test_settings",
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=root,
@@ -251,3 +265,50 @@ def test_new_migrations_are_fixed_and_do_what_they_say(
     data = json.loads(_ok(_django(root, "shell", "-c", report)).strip().splitlines()[-1])
     assert data["products"] == [["a", "4006381333931", 0]]  # backfilled 0; "b" was the duplicate
     assert len(data["codes"]) == 2 and len(set(data["codes"])) == 2 and all(data["codes"])
+
+
+def test_the_fixture_project_applied_history_is_never_edited(
+    tmp_path: Path, database: dict[str, object]
+) -> None:
+    """Every IL30x finding of the migration rules' fixture project, on a database that applied
+    its whole (committed) history: reported with `--all-migrations`, no fix written, and the
+    next `migrate` succeeds."""
+    root = _project(tmp_path, database, name="migrations")
+    _ok(_django(root, "migrate"))
+    before = _git_status(root)
+    everything = _check(
+        root, "--all-migrations", "--select", "IL301,IL302,IL303", "--format", "json"
+    )
+    assert {code for _name, code in _codes(everything)} == {"IL301", "IL302", "IL303"}
+    fixing = _check(
+        root, "--all-migrations", "--select", "IL301,IL302,IL303", "--fix", "--unsafe-fixes"
+    )
+    assert "Fixed" not in fixing.stderr, fixing.stderr
+    assert _git_status(root) == before
+    _ok(_django(root, "migrate"))
+
+
+def test_the_fixture_project_new_migrations_are_fixed_into_a_history_migrate_accepts(
+    tmp_path: Path, database: dict[str, object]
+) -> None:
+    """catalog 0003-0007 are the branch's new work (unique columns, a dedupe, NOT NULL
+    columns): the database applied the committed 0001-0002; after `check --fix
+    --unsafe-fixes` only new migrations are edited or written, and `migrate` applies them."""
+    root = _project(tmp_path, database, "catalog/migrations/000[3-9]_*.py", name="migrations")
+    _ok(_django(root, "migrate", "catalog", "0002"))
+    _ok(_django(root, "migrate", "people"))
+    found = _check(root, "--select", "IL301,IL302,IL303", "--format", "json")
+    assert {name for name, _code in _codes(found)} == {
+        "0003_uniques.py",
+        "0005_item_slug_unique.py",
+        "0006_not_null.py",
+    }
+    fixing = _check(root, "--select", "IL301,IL302,IL303", "--fix", "--unsafe-fixes")
+    assert "Fixed" in fixing.stderr, fixing.stdout + fixing.stderr
+    unchanged = subprocess.run(
+        ["git", "diff", "--stat"], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert unchanged.stdout == ""  # no committed file was edited
+    assert all(path.startswith(("catalog/migrations/", "migsite/")) for path in _git_status(root))
+    _ok(_django(root, "migrate"))
+    _ok(_django(root, "migrate", "--check"))  # nothing left unapplied
