@@ -43,6 +43,7 @@ before(async () => {
     atomicRequests: false,
     djangoVersion: '',
     settingsModule: 'config.settings',
+    migrationsSince: 'origin/main',
     logLevel: 'debug',
   });
   extension = loadExtension(fake);
@@ -61,6 +62,7 @@ const expected = {
   severity: { IL104: 'info' },
   'atomic-requests': false,
   'settings-module': 'config.settings',
+  'migrations-since': 'origin/main',
 };
 
 test('the server gets the kebab-case settings under "integrity-lsp" in initializationOptions, with logLevel', { skip }, async () => {

@@ -48,6 +48,7 @@ describe('toServerSettings', () => {
       atomicRequests: true,
       djangoVersion: '5.2',
       settingsModule: 'config.settings.prod',
+      migrationsSince: 'origin/main',
     });
     assert.deepEqual(settings, {
       select: ['IL1', 'IL201'],
@@ -60,7 +61,19 @@ describe('toServerSettings', () => {
       'atomic-requests': true,
       'django-version': '5.2',
       'settings-module': 'config.settings.prod',
+      'migrations-since': 'origin/main',
     });
+  });
+
+  test('migrationsSince: auto, all or a git ref is sent as migrations-since, trimmed; empty is not set', () => {
+    for (const value of ['auto', 'all', 'origin/main', 'v2.0']) {
+      assert.deepEqual(toServerSettings({ migrationsSince: value }), { 'migrations-since': value }, value);
+    }
+    assert.deepEqual(toServerSettings({ migrationsSince: '  origin/main ' }), { 'migrations-since': 'origin/main' });
+    assert.deepEqual(toServerSettings({ migrationsSince: '' }), {});
+    assert.deepEqual(toServerSettings({ migrationsSince: '   ' }), {});
+    // the server validates it: a value git cannot use is passed through for it to report
+    assert.deepEqual(toServerSettings({ migrationsSince: '--output=x' }), { 'migrations-since': '--output=x' });
   });
 
   test('the declared defaults mean "not set": nothing is sent, pyproject.toml decides', () => {
@@ -76,6 +89,7 @@ describe('toServerSettings', () => {
       atomicRequests: null,
       djangoVersion: '   ',
       settingsModule: '',
+      migrationsSince: undefined,
     });
     assert.deepEqual(settings, {});
   });
@@ -184,6 +198,15 @@ describe('the extension settings in package.json', () => {
   test('enable is on by default and per folder (resource scope)', () => {
     assert.equal(properties['integrityLsp.enable'].default, true);
     assert.equal(properties['integrityLsp.enable'].scope, 'resource');
+  });
+
+  test('migrationsSince is a string, empty by default (pyproject.toml decides), per folder', () => {
+    const schema = properties['integrityLsp.migrationsSince'] as { type?: string; default: unknown; scope?: string };
+    assert.equal(schema.type, 'string');
+    assert.equal(schema.default, '');
+    assert.equal(schema.scope, 'resource');
+    assert.deepEqual(answerConfigurationItem('integrity-lsp.migrations-since', toServerSettings({ migrationsSince: 'all' })), 'all');
+    assert.equal(answerConfigurationItem('integrity-lsp.migrations-since', toServerSettings(defaults())), null);
   });
 
   test('path and interpreter stay restricted in untrusted workspaces', () => {
