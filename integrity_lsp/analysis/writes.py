@@ -7,7 +7,8 @@ assignments in between are written values too), and a bare constructor `M(…)`.
 is structural (read from parso nodes); `site_model` asks the resolver which model it writes.
 
 The race rules (IL101–IL103), the IL2xx rules and `explain` (through `analysis.write_scan`) all
-read writes from here, so they never disagree about what a line writes.
+read writes from here, so they never disagree about what a line writes. Links of a many-to-many
+table and deletes of a parent row are sites of this model too (`analysis.related_writes`).
 """
 
 from __future__ import annotations
@@ -54,8 +55,9 @@ WriteKind = Literal[
     "update",
     "save",
     "constructor",
-    "m2m_add",  # `obj.tags.add(…)`: a row of the auto-created through table (explain only)
-    "delete",  # `parent.delete()`: refused by a child's foreign key (explain only)
+    # `analysis.related_writes` (no rule judges these; explain lists them):
+    "m2m_add",  # `obj.tags.add(…)`: a row of the auto-created through table
+    "delete",  # `parent.delete()`: refused by a child's foreign key
 ]
 # The kinds that insert a row for sure or may (the IL2xx rules judge these).
 INSERT_KINDS: frozenset[WriteKind] = frozenset({"create", "bulk_create", "save", "constructor"})

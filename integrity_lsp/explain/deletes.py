@@ -5,7 +5,8 @@ parent, never inserts of the child.
 Django's deletion collector applies `on_delete` in Python (CASCADE deletes the children first,
 PROTECT/RESTRICT raise before any SQL), so the database only refuses a delete the collector did
 not prepare for: a child whose `on_delete` is DO_NOTHING, a `_raw_delete()` or raw SQL, or a
-child row inserted by another transaction after the collector looked (a race).
+child row inserted by another transaction after the collector looked (a race). The deletes are
+the shared write-site model's (`analysis.related_writes.delete_write`).
 """
 
 from __future__ import annotations
@@ -14,21 +15,19 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from integrity_lsp.analysis.related_writes import delete_write
 from integrity_lsp.analysis.write_scan import project_files
-from integrity_lsp.explain.sites import FileMemo, WriteSite, is_test_path
+from integrity_lsp.explain.sites import FileMemo, WriteSite, shown_site
 from integrity_lsp.explain.trees import DISK_TREES
-from integrity_lsp.findings import Span
 from integrity_lsp.project.records import FieldRecord, ModelRecord
 from integrity_lsp.project.resolve import Resolver
 from integrity_lsp.syntax.files import read_project_text
-from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Node, chain_parts, code, enclosing, walk
+from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, walk
 from integrity_lsp.syntax.source import SourceFile
 
 if TYPE_CHECKING:
     from integrity_lsp.config import Settings
     from integrity_lsp.project.index import ProjectIndex
-
-DELETE_METHODS = frozenset({"delete", "adelete", "_raw_delete"})
 
 
 def delete_sites(
@@ -52,14 +51,13 @@ def delete_sites(
             found = []
             for node in walk(source.tree):
                 if node.type in CALL_CHAIN_TYPES:
-                    site = _delete_site(index, resolver, source, node, parent, words)
+                    site = delete_write(node, source, resolver, parent, words)
                     if site is not None:
-                        found.append(site)
+                        found.append(shown_site(index, site, values=()))
             return found
 
-        sites.extend(
-            compute() if memo is None else memo.memo(path, f"deletes:{parent.label}", compute)
-        )
+        key = f"deletes:{parent.label}"
+        sites.extend(compute() if memo is None else memo.memo(path, key, compute))
     return sites
 
 
@@ -76,44 +74,3 @@ def unprepared_children(index: ProjectIndex, parent: ModelRecord) -> list[str]:
 def _on_delete(field: FieldRecord) -> str:
     value = field.option("on_delete") or ""
     return value.rsplit(".", 1)[-1]
-
-
-def _delete_site(
-    index: ProjectIndex,
-    resolver: Resolver,
-    source: SourceFile,
-    node: Node,
-    parent: ModelRecord,
-    words: set[str],
-) -> WriteSite | None:
-    base, trailers = chain_parts(node)
-    if len(trailers) < 2 or trailers[-1].children[0].value != "(":
-        return None
-    method = trailers[-2]
-    if method.children[0].value != "." or method.children[1].value not in DELETE_METHODS:
-        return None
-    if not any(word in code(node) for word in words) and base.type != "name":
-        return None
-    model: ModelRecord | None = None
-    try:
-        target = resolver.resolve_manager_call(source, method)
-        model = target.model if target is not None else None
-        if model is None and len(trailers) == 2 and base.type == "name":
-            model = resolver.resolve_instance(source, base)
-    except Exception:  # resolution is best effort: an unresolved delete is not listed
-        return None
-    if model is None or model.label != parent.label:
-        return None
-    function = enclosing(node, "funcdef")
-    text = code(node)
-    return WriteSite(
-        path=source.path,
-        span=Span.of(node),
-        kind="delete",
-        model=parent,
-        code=text.splitlines()[0].strip() if text else "",
-        function=function.name.value if function is not None else None,
-        values=(),
-        complete=True,
-        test=is_test_path(source.path, index.root),
-    )

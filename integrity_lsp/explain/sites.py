@@ -29,7 +29,14 @@ from integrity_lsp.syntax.nodes import code, enclosing
 if TYPE_CHECKING:
     from integrity_lsp.project.index import ProjectIndex
 
-__all__ = ["FileMemo", "WriteSite", "find_write_sites", "is_test_path", "project_files"]
+__all__ = [
+    "FileMemo",
+    "WriteSite",
+    "find_write_sites",
+    "is_test_path",
+    "project_files",
+    "shown_site",
+]
 
 # How a pasted traceback names a write: its line is in a frame, or a frame's line calls the
 # function the write is in.
@@ -106,7 +113,7 @@ def find_write_sites(
         sites = project_write_sites(
             index, models, resolver=resolver, files=files, settings=settings, trees=DISK_TREES
         )
-        return [_shown(index, site, settings) for site in sites]
+        return [shown_site(index, site, settings) for site in sites]
     wanted = [models] if isinstance(models, ModelRecord) else list(models)
     if not wanted:
         return []
@@ -122,20 +129,30 @@ def find_write_sites(
 
         def compute(path: Path = path, text: str = text) -> list[WriteSite]:
             shared = text_write_sites(path, text, index, use, labels, DISK_TREES)
-            return [_shown(index, site, settings) for site in shared]
+            return [shown_site(index, site, settings) for site in shared]
 
         found.extend(memo.memo(path, key, compute))
     return found
 
 
-def _shown(index: ProjectIndex, site: SharedSite, settings: Settings | None) -> WriteSite:
+def shown_site(
+    index: ProjectIndex,
+    site: SharedSite,
+    settings: Settings | None = None,
+    *,
+    values: tuple[tuple[str, ValueKind], ...] | None = None,
+) -> WriteSite:
+    """A site of the shared write-site model as explain shows it; `values` when the kind says
+    what it sets better than its arguments do (a many-to-many link sets its field to data)."""
     model = site.model
-    assert model is not None and site.path is not None  # write_scan resolves every site
-    values: list[tuple[str, ValueKind]] = []
-    for keyword, argument in site.values.items():
-        name = field_name_of(index, model, keyword)
-        if name is not None:
-            values.append((name, value_kind(argument.value)))
+    assert model is not None and site.path is not None  # the scans resolve every site
+    if values is None:
+        found: list[tuple[str, ValueKind]] = []
+        for keyword, argument in site.values.items():
+            name = field_name_of(index, model, keyword)
+            if name is not None:
+                found.append((name, value_kind(argument.value)))
+        values = tuple(found)
     lookup = tuple(
         name for keyword in site.lookup if (name := field_name_of(index, model, keyword))
     )
@@ -148,7 +165,7 @@ def _shown(index: ProjectIndex, site: SharedSite, settings: Settings | None) -> 
         model=model,
         code=text.splitlines()[0].strip() if text else "",
         function=function.name.value if function is not None else None,
-        values=tuple(values),
+        values=values,
         complete=site.complete,
         lookup=lookup,
         keywords=tuple(site.values) if site.kind != "bulk_update" else (),
