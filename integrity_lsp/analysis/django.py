@@ -121,6 +121,31 @@ def _declared_names(index: ProjectIndex) -> tuple[frozenset[str], frozenset[str]
     return cache[key]
 
 
+_ACCESSOR_CACHE: dict[tuple[int, int], dict[str, tuple[ModelRecord, str]]] = {}
+
+
+def unique_accessors(index: ProjectIndex) -> dict[str, tuple[ModelRecord, str]]:
+    """Reverse accessor -> (the model it manages, its ForeignKey), for the accessor names only
+    one foreign key of the project gives (`trigger_events`, not `*_set`): `x.trigger_events`
+    is that relation's manager whatever `x` is."""
+    key = (id(index), index.generation)
+    if key not in _ACCESSOR_CACHE:
+        seen: dict[str, list[tuple[ModelRecord, str]]] = {}
+        for model in index.models():
+            if model.abstract or model.proxy or index.is_builtin(model):
+                continue
+            for accessor, (holder, field) in index.reverse_relations(model).items():
+                if field.is_foreign_key and not field.is_many_to_many:
+                    seen.setdefault(accessor, []).append((holder, field.name))
+        _ACCESSOR_CACHE.clear()
+        _ACCESSOR_CACHE[key] = {
+            name: entries[0]
+            for name, entries in seen.items()
+            if len({(m.label, f) for m, f in entries}) == 1 and not name.endswith("_set")
+        }
+    return _ACCESSOR_CACHE[key]
+
+
 def _known_manager_names(index: ProjectIndex) -> frozenset[str]:
     """Manager attributes and related names declared anywhere in the project."""
     managers, related_names = _declared_names(index)

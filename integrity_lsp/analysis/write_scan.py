@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from integrity_lsp.analysis.django import unique_accessors
 from integrity_lsp.analysis.write_values import dict_entries, is_attribute_of, string_items
 from integrity_lsp.analysis.writes import WriteKind, WriteSite
 from integrity_lsp.config import Settings
@@ -147,7 +148,6 @@ class _Scanner:
         self.source = source
         self.labels = labels
         self.saved_constructors: set[int] = set()
-        self._accessors: dict[str, tuple[ModelRecord, str]] | None = None
 
     def scan(self) -> list[WriteSite]:
         sites: list[WriteSite] = []
@@ -200,29 +200,11 @@ class _Scanner:
         if position == 0 or trailers[position - 1].children[0].value != ".":
             return None
         accessor = trailers[position - 1].children[1].value
-        owners = self._unique_accessors().get(accessor)
+        owners = unique_accessors(self.index).get(accessor)
         if owners is None:
             return None
         model, field = owners
         return ManagerTarget(model, accessor, "related", (field,))
-
-    def _unique_accessors(self) -> dict[str, tuple[ModelRecord, str]]:
-        """Reverse accessor -> (the model it manages, its ForeignKey), for accessor names only
-        one foreign key of the project gives."""
-        if self._accessors is None:
-            seen: dict[str, list[tuple[ModelRecord, str]]] = {}
-            for model in self.index.models():
-                if model.abstract or model.proxy or self.index.is_builtin(model):
-                    continue
-                for accessor, (holder, field) in self.index.reverse_relations(model).items():
-                    if field.is_foreign_key and not field.is_many_to_many:
-                        seen.setdefault(accessor, []).append((holder, field.name))
-            self._accessors = {
-                name: entries[0]
-                for name, entries in seen.items()
-                if len({(m.label, f) for m, f in entries}) == 1 and not name.endswith("_set")
-            }
-        return self._accessors
 
     def _instance(self, leaf: Node) -> ModelRecord | None:
         try:

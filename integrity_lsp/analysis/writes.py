@@ -23,9 +23,12 @@ from integrity_lsp.analysis.django import (
     InstanceWrite,
     constructor_call,
     constructor_call_prefix,
+    is_related_manager,
     model_of,
     parse_orm_call,
+    unique_accessors,
 )
+from integrity_lsp.project.values import ManagerTarget
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Argument,
@@ -300,6 +303,30 @@ def site_model(site: WriteSite, ctx: Context) -> ModelRecord | None:
         return None
     write = InstanceWrite(site.node, site.model_text, site.model_leaf, site.call)
     return model_of(write, ctx, site.manager)
+
+
+def related_target(site: WriteSite, ctx: Context) -> ManagerTarget | None:
+    """The relation a write through a reverse accessor goes through (`self.urls.create(…)` in
+    a model method, `team.invites.create(…)`): the model it inserts and the foreign key it
+    fills in. Asked of the resolver, else settled by an accessor name only one foreign key of
+    the project gives; None for other writes."""
+    index = ctx.env.index
+    if site.manager is None or not is_related_manager(site.manager, index):
+        return None
+    parent = site.call.parent
+    position = next((i for i, child in enumerate(parent.children) if child is site.call), 0)
+    target = None
+    if position > 0:
+        try:
+            target = ctx.env.resolver.resolve_manager_call(ctx.file, parent.children[position - 1])
+        except Exception:  # resolution is best effort: an unresolvable chain stays unknown
+            target = None
+    if target is not None and target.kind == "related":
+        return target
+    owners = unique_accessors(index).get(site.manager)
+    if owners is None:
+        return None
+    return ManagerTarget(owners[0], site.manager, "related", (owners[1],))
 
 
 def bulk_objects(site: WriteSite, ctx: Context) -> WriteSite | None:

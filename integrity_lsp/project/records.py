@@ -210,6 +210,14 @@ class UniqueSet:
     constraint_name: str | None = None
     condition: str | None = None  # partial constraint: only covers rows matching it
     nulls_distinct: bool = True
+    # The fields in the index's column order (as declared): SQLite's "UNIQUE constraint failed:
+    # t.b, t.a" lists them so. Empty: not known, shown sorted.
+    order: tuple[str, ...] = ()
+
+    @property
+    def columns_order(self) -> tuple[str, ...]:
+        """The fields in index order when known, else sorted."""
+        return self.order if set(self.order) == self.fields else tuple(sorted(self.fields))
 
 
 @dataclass(frozen=True)

@@ -308,23 +308,26 @@ class IndexSchema(IndexInheritance):
                 description = f"unique=True on {field.name}"
             else:
                 description = f"OneToOneField {field.name}"
-            sets.append(UniqueSet(frozenset({field.name}), field.ref, description))
+            order: tuple[str, ...] = (field.name,)
+            sets.append(UniqueSet(frozenset(order), field.ref, description, order=order))
         for record in self.constraints(model):
             if record.kind == "unique_together":
-                names = self._canonical_fields(model, record.fields)
+                order = self._ordered_fields(model, record.fields)
                 description = f"unique_together ({', '.join(record.fields)})"
-                sets.append(UniqueSet(names, record.ref, description))
+                sets.append(UniqueSet(frozenset(order), record.ref, description, order=order))
             elif record.kind == "unique":
                 if record.has_expressions or record.deferrable == "DEFERRED" or not record.fields:
                     continue
+                order = self._ordered_fields(model, record.fields)
                 sets.append(
                     UniqueSet(
-                        self._canonical_fields(model, record.fields),
+                        frozenset(order),
                         record.ref,
                         f"UniqueConstraint '{record.name}'" if record.name else "UniqueConstraint",
                         constraint_name=record.name,
                         condition=record.condition,
                         nulls_distinct=record.nulls_distinct is not False,
+                        order=order,
                     )
                 )
         own = tuple(dict.fromkeys(sets))
@@ -336,10 +339,12 @@ class IndexSchema(IndexInheritance):
                 return own + tuple(inherited)
         return tuple(dict.fromkeys((*own, *inherited)))
 
-    def _canonical_fields(self, model: ModelRecord, names: Iterable[str]) -> frozenset[str]:
-        return frozenset(
+    def _ordered_fields(self, model: ModelRecord, names: Iterable[str]) -> tuple[str, ...]:
+        """Field names as declared, in order (`team_id` named `team`), without repeats."""
+        canonical = (
             field.name if (field := self.field(model, name)) is not None else name for name in names
         )
+        return tuple(dict.fromkeys(canonical))
 
     def table_name(self, model: ModelRecord) -> str:
         """`db_table` as Django computes it (proxies use their concrete model's table)."""

@@ -74,7 +74,7 @@ def judge(site: WriteSite, ctx: Context, seen: Callable[[Node], bool]) -> Judged
     unique = colliding_unique_set(index, model, written, distinct)
     if unique is None:
         return None
-    fields = sorted(unique.fields)
+    fields = list(unique.columns_order)
     columns = ", ".join(column_of(index, model, name) for name in fields)
     values = [written[name].value for name in fields if name in written] if written else []
     return Judged(

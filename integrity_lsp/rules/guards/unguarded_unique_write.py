@@ -283,7 +283,7 @@ def _form_finding(saved: FormSave, ctx: Context) -> Iterator[Finding]:
     unique = colliding_form_set(index, model, form.inputs, sets, distinct)
     if unique is None:
         return
-    fields = sorted(unique.fields)
+    fields = list(unique.columns_order)
     columns = ", ".join(column_of(index, model, name) for name in fields)
     what = "ModelForm" if form.kind == "form" else "ModelSerializer"
     from_input = [name for name in fields if name in form.inputs]

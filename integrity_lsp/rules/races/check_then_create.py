@@ -37,11 +37,21 @@ checked — a management command (`management/commands/*.py`), a module that run
 `scripts` folder: an operator runs it, one run at a time. Nor are migration files: `migrate`
 runs a migration's code once, alone. (IL102–IL104 follow the same policy.)
 
+What the second insert collides on: the model's unique guarantees over the looked-up fields
+(with the foreign key a related manager fills in: `self.urls.filter(language=…)` looks up
+`page=self` too; a manager name only one foreign key of the project declares names its model
+whatever the receiver). When the model is known and none of its unique guarantees can make the
+second insert fail — no unique set whose every field both inserts write alike — nothing is
+reported: both rows are stored, and the check, which tolerates several rows (`exists()`,
+`first()`, `count()`), keeps working. (A failed `get()` does not: IL102 reports that case.) When
+the model cannot be resolved, the race is reported all the same. A partial `UniqueConstraint`
+over the looked-up fields makes the loser fail where its condition holds; the message says so.
+
 ## Why is this bad?
 The check and the insert are two statements. Two requests that run them at the same time both
 see "no row" and both insert: one of them fails with `IntegrityError: UNIQUE constraint failed:
-app_model.column` (HTTP 500), or — without a unique constraint — a duplicate row is stored and
-every later `get()` raises `MultipleObjectsReturned`. `transaction.atomic()` alone changes
+app_model.column` (HTTP 500), the columns listed in the index's order. `transaction.atomic()`
+alone changes
 nothing: it does not make two transactions wait for each other. Tests never see it: it takes
 concurrency.
 

@@ -15,6 +15,7 @@ from integrity_lsp.project.records import (
     EMPTY_STRING_FIELD_CLASSES,
     FieldRecord,
     ModelRecord,
+    UniqueSet,
 )
 from integrity_lsp.syntax.declarations import UNKNOWN, string_value
 from integrity_lsp.syntax.nodes import Node, arguments, keyword_arguments
@@ -85,6 +86,13 @@ def covered_by_the_created_row(
             continue
         return True
     return False
+
+
+def constant_when_omitted(field: FieldRecord, unique: UniqueSet) -> bool:
+    """Two inserts that omit `field` write the same value for it into `unique`'s index (not
+    NULL where NULLs are distinct)."""
+    value = _written_when_omitted(field)
+    return value is not UNKNOWN and not (value is None and unique.nulls_distinct)
 
 
 def _written_when_omitted(field: FieldRecord) -> Any:

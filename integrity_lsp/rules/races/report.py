@@ -1,8 +1,9 @@
 """Messages, related locations and fixes of the race rules (IL101–IL103).
 
 The runtime error a race produces depends on coverage: with a unique constraint the loser of the
-race gets `UNIQUE constraint failed: table.column`; without one both rows are stored and later
-`get()` calls raise `MultipleObjectsReturned`.
+race gets `UNIQUE constraint failed: table.column` (columns in index order), with a partial one
+only where its condition holds; without one both rows are stored and later `get()` calls raise
+`MultipleObjectsReturned` — which only a `get()` check suffers (`duplicates_only`).
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import textwrap
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.analysis.django import covering_unique_set
+from integrity_lsp.analysis.django import covering_unique_set, exact_lookup_fields
 from integrity_lsp.analysis.try_atomic import wrap_in_try_atomic
-from integrity_lsp.analysis.writes import WriteSite, site_model
+from integrity_lsp.analysis.writes import WriteSite, related_target, site_model
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
+from integrity_lsp.rules.races.created_row import constant_when_omitted
 from integrity_lsp.rules.races.fixes import (
     assigned,
     get_or_create_call,
@@ -29,25 +31,75 @@ from integrity_lsp.syntax.nodes import Node, code, statements
 if TYPE_CHECKING:
     from integrity_lsp.project.records import ModelRecord, UniqueSet
 
+Values = dict[str, Node | None]  # field keyword -> its value (None: filled, value not visible)
+
 
 def unique_error(ctx: Context, model: ModelRecord, unique: UniqueSet) -> str:
     index = ctx.env.index
     table = index.table_name(model)
     columns = []
-    for name in sorted(unique.fields):
+    for name in unique.columns_order:
         field = index.field(model, name)
         columns.append(f"{table}.{field.column if field else name}")
     return f"UNIQUE constraint failed: {', '.join(columns)}"
 
 
+def race_model(ctx: Context, write: WriteSite, query: Query) -> tuple[ModelRecord | None, Values]:
+    """The model the insert writes, and the lookup with the foreign key a related manager
+    fills in (`self.urls.filter(language=…)` also looks up `page=self`)."""
+    values: dict[str, Node | None] = {key: arg.value for key, arg in query.lookup.items()}
+    model = site_model(write, ctx)
+    if model is None:
+        target = related_target(write, ctx)
+        if target is None:
+            return None, values
+        model = target.model
+        for name in target.fixed_fields:
+            values.setdefault(name, None)
+    return model, values
+
+
 def coverage(
     ctx: Context, write: WriteSite, query: Query
 ) -> tuple[ModelRecord | None, UniqueSet | None]:
-    model = site_model(write, ctx)
+    model, values = race_model(ctx, write, query)
     if model is None:
         return None, None
-    values = {key: arg.value for key, arg in query.lookup.items()}
     return model, covering_unique_set(ctx.env.index, model, values)
+
+
+def _partial_cover(ctx: Context, model: ModelRecord, values: Values) -> UniqueSet | None:
+    """A partial `UniqueConstraint` over looked-up fields whose condition the lookup does not
+    pin: the loser's insert fails where the condition holds for the row."""
+    exact = exact_lookup_fields(ctx.env.index, model, values)
+    for unique in ctx.env.index.unique_sets(model):
+        if unique.condition is not None and unique.fields and unique.fields <= exact.keys():
+            return unique
+    return None
+
+
+def duplicates_only(ctx: Context, write: WriteSite, query: Query) -> bool:
+    """No unique guarantee of the (known) model can fail the second of two such inserts: both
+    rows are stored, and a check that tolerates several rows (`exists()`, `first()`, `count()`,
+    `update()`) keeps working. Unknown model or field set, values not all visible, a functional
+    or deferred unique constraint: False."""
+    model, values = race_model(ctx, write, query)
+    index = ctx.env.index
+    if model is None or not index.fields_known(model) or write.opaque:
+        return False
+    if any(r.is_unique and (r.has_expressions or r.deferrable) for r in index.constraints(model)):
+        return False
+    written = {**{key: arg.value for key, arg in write.values.items()}, **values}
+    exact = exact_lookup_fields(index, model, written)
+    fields = index.all_fields(model)
+    for unique in index.unique_sets(model):
+        if all(
+            name in exact
+            or ((field := fields.get(name)) is not None and constant_when_omitted(field, unique))
+            for name in unique.fields
+        ):
+            return False
+    return True
 
 
 def race_finding(
@@ -61,11 +113,21 @@ def race_finding(
     *,
     at: Node | None = None,
 ) -> Finding:
-    model, unique = coverage(ctx, write, query)
-    # The model's name when known: a related manager's text (`self.urls`) names no model.
-    subject = f"{model.name if model else write.model_text}({lookup_source(query.lookup)})"
+    model, values = race_model(ctx, write, query)
+    unique = covering_unique_set(ctx.env.index, model, values) if model is not None else None
+    partial = _partial_cover(ctx, model, values) if model is not None and unique is None else None
+    # The model's name when known, else the manager the insert goes through (`self.urls`).
+    shown = write.model_text if write.model_text[:1].isupper() else write.receiver
+    subject = f"{model.name if model else shown}({lookup_source(query.lookup)})"
     if model is not None and unique is not None:
         consequence = f"the loser raises `IntegrityError: {unique_error(ctx, model, unique)}`"
+    elif model is not None and partial is not None:
+        consequence = (
+            f"where the partial {partial.description} applies (`{partial.condition}`) the "
+            f"loser raises `IntegrityError: {unique_error(ctx, model, partial)}`, elsewhere both "
+            "rows are stored"
+        )
+        unique = partial
     elif model is not None:
         consequence = (
             "both rows are stored (no unique constraint covers the lookup) and later `get()` "

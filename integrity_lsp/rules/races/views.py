@@ -15,7 +15,7 @@ from integrity_lsp.analysis.writes import WriteSite
 from integrity_lsp.findings import Applicability, Finding, Fix, Span
 from integrity_lsp.rules.races.async_fixes import async_fixes
 from integrity_lsp.rules.races.fixes import split_write
-from integrity_lsp.rules.races.report import race_finding, write_fixes
+from integrity_lsp.rules.races.report import duplicates_only, race_finding, write_fixes
 from integrity_lsp.rules.races.shapes import Query
 from integrity_lsp.rules.races.validation_fixes import validation_fixes
 from integrity_lsp.syntax.nodes import Node, code, enclosing, statements, walk
@@ -37,6 +37,8 @@ def view_findings(
     for race in races_in(function, ctx):
         if race.code != code:
             continue
+        if race.absence.via != "get" and duplicates_only(ctx, race.write, query_of(race)):
+            continue  # `exists()`/`first()`/`update()` tolerate the duplicate: nothing fails
         inner = ctx if function.type == "file_input" else ctx.replace(function=function)
         elsewhere = _checked_elsewhere(race, function)
         if elsewhere:
