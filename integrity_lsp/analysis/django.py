@@ -125,23 +125,31 @@ _ACCESSOR_CACHE: dict[tuple[int, int], dict[str, tuple[ModelRecord, str]]] = {}
 
 
 def unique_accessors(index: ProjectIndex) -> dict[str, tuple[ModelRecord, str]]:
-    """Reverse accessor -> (the model it manages, its ForeignKey), for the accessor names only
-    one foreign key of the project gives (`trigger_events`, not `*_set`): `x.trigger_events`
-    is that relation's manager whatever `x` is."""
+    """Reverse accessor -> (the model it manages, its ForeignKey), for the `related_name`s only
+    one foreign key of the project declares (`trigger_events`; never `*_set`): `x.trigger_events`
+    is that relation's manager whatever `x` is — even where the model it points at is not
+    known (a base class built by a function call)."""
     key = (id(index), index.generation)
     if key not in _ACCESSOR_CACHE:
-        seen: dict[str, list[tuple[ModelRecord, str]]] = {}
+        seen: dict[str, set[tuple[str, str]]] = {}
+        holders: dict[str, ModelRecord] = {}
         for model in index.models():
             if model.abstract or model.proxy or index.is_builtin(model):
                 continue
-            for accessor, (holder, field) in index.reverse_relations(model).items():
-                if field.is_foreign_key and not field.is_many_to_many:
-                    seen.setdefault(accessor, []).append((holder, field.name))
+            holders[model.label] = model
+            for field in index.all_fields(model).values():
+                related = (field.option("related_name") or "").strip()
+                if not field.is_foreign_key or field.is_many_to_many or related[:1] not in "\"'":
+                    continue
+                accessor = related[1:-1]
+                if accessor.isidentifier():
+                    seen.setdefault(accessor, set()).add((model.label, field.name))
         _ACCESSOR_CACHE.clear()
         _ACCESSOR_CACHE[key] = {
-            name: entries[0]
+            name: (holders[label], field)
             for name, entries in seen.items()
-            if len({(m.label, f) for m, f in entries}) == 1 and not name.endswith("_set")
+            if len(entries) == 1
+            for label, field in entries
         }
     return _ACCESSOR_CACHE[key]
 

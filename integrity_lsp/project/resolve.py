@@ -191,8 +191,14 @@ class Resolver:
         return None, 0
 
     def _get_model_call(self, call: Any) -> ModelRecord | None:
-        """`apps.get_model("shop", "Product")` / `apps.get_model("shop.Product")`."""
-        values = [string_value(node) for node in call_arguments(call).positional[:2]]
+        """`apps.get_model("shop", "Product")` / `apps.get_model("shop.Product")` /
+        `apps.get_model(app_label="shop", model_name="Product")`."""
+        given = call_arguments(call)
+        nodes = list(given.positional[:2])
+        for keyword in ("app_label", "model_name")[len(nodes) :]:
+            if keyword in given.keywords:
+                nodes.append(given.keywords[keyword])
+        values = [string_value(node) for node in nodes]
         if len(values) == 2 and values[0] and values[1]:
             return self.index.get_model(f"{values[0]}.{values[1]}")
         if len(values) == 1 and values[0]:

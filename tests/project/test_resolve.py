@@ -289,9 +289,12 @@ def test_apps_get_model_and_type_of_instance(harness: Harness) -> None:
             Tag = apps.get_model("shop.Tag")
             Tag.objects.create(label="b")
             kind = type(Tag.objects.first())
+            Team = apps.get_model(app_label="shop", model_name="Team")
+            Team.objects.create(name="c")
         """,
     )
     assert harness.model(source, "Product.objects") == "shop.Product"
+    assert harness.model(source, "Team.objects") == "shop.Team"
     assert harness.model(source, "Tag.objects") == "shop.Tag"
     assert harness.model(source, "kind =") == "shop.Tag"
 

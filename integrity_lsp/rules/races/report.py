@@ -8,6 +8,7 @@ only where its condition holds; without one both rows are stored and later `get(
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import TYPE_CHECKING
 
@@ -78,6 +79,12 @@ def _partial_cover(ctx: Context, model: ModelRecord, values: Values) -> UniqueSe
     return None
 
 
+def _one_line(source: str | None) -> str:
+    """`Q(\n  type__in=(\n "a",\n ),\n)` as `Q(type__in=("a"))`."""
+    text = re.sub(r"\s+", " ", source or "")
+    return re.sub(r"\(\s+", "(", re.sub(r",?\s*\)", ")", text))
+
+
 def duplicates_only(ctx: Context, write: WriteSite, query: Query) -> bool:
     """No unique guarantee of the (known) model can fail the second of two such inserts: both
     rows are stored, and a check that tolerates several rows (`exists()`, `first()`, `count()`,
@@ -123,7 +130,8 @@ def race_finding(
         consequence = f"the loser raises `IntegrityError: {unique_error(ctx, model, unique)}`"
     elif model is not None and partial is not None:
         consequence = (
-            f"where the partial {partial.description} applies (`{partial.condition}`) the "
+            f"where the partial {partial.description} applies (`{_one_line(partial.condition)}`) "
+            "the "
             f"loser raises `IntegrityError: {unique_error(ctx, model, partial)}`, elsewhere both "
             "rows are stored"
         )
