@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from integrity_lsp.analysis.context import Context
     from integrity_lsp.analysis.writes import WriteSite
 
-Via = Literal["check", "get", "update"]
+Via = Literal["check", "get", "update", "set"]  # "set": `value not in {rows read}`
 
 
 class CallFollower(Protocol):

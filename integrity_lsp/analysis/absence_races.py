@@ -1,6 +1,7 @@
 """Where `analysis.absence` starts: the races of one function (`races_in`), the calls it
-follows (`absence_calls`), and the absences a form's or serializer's validation leaves for its
-other methods (`absence_validation`)."""
+follows (`absence_calls`), the absences a form's or serializer's validation leaves for its
+other methods (`absence_validation`), and the batch inserts of rows missing from a set read
+(`absence_sets`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.absence import Absence, Race, State, merge
 from integrity_lsp.analysis.absence_calls import Calls
+from integrity_lsp.analysis.absence_sets import set_races
 from integrity_lsp.analysis.absence_validation import validated_absences
 from integrity_lsp.analysis.absence_walk import Walker
 from integrity_lsp.analysis.absence_writes import is_lock_expression
@@ -34,6 +36,9 @@ def races_in(function: Node, ctx: Context) -> tuple[Race, ...]:
     absent = () if is_module else validated_absences(function, inner, exit_absences)
     walker.block(body, State(absent, locked=not is_module and _lock_decorated(function)))
     found = tuple(walker.races)
+    if not is_module and not _lock_decorated(function):
+        seen = {id(race.write.node) for race in found}
+        found += tuple(r for r in set_races(function, inner) if id(r.write.node) not in seen)
     _LAST = (function, ctx.file, found)
     return found
 

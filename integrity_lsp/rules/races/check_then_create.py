@@ -30,6 +30,13 @@ checks; a failed `get()` is IL102's, a check whose other branch updates the row 
   `validate(self, attrs)`, `validated_data["email"]` in `create(self, validated_data)`; or by
   an attribute of the instance (`self.request.user`, `self.context["team"]`). The message names
   the validation method.
+- Batches (a set difference): the rows read as a collection of one field's values (`{p.sku: p
+  for p in qs}`, `{p.sku for p in qs}`, `set(qs.values_list("sku", flat=True))`), a value
+  tested `not in` it (or the `else` of `in`), and an instance with that value created on that
+  branch, appended to a list that `bulk_create()` inserts, or built by a comprehension filtered
+  on the same test (`[M(sku=s) for s in skus if s not in known]`); `M(**item)` writes
+  `item["sku"]`. No fix is offered: which rows to re-read after the error is the code's choice
+  (`bulk_create(…, ignore_conflicts=True)` is often the answer).
 
 Where it runs: views, tasks and signal handlers serve concurrent requests. Command code is not
 checked — a management command (`management/commands/*.py`), a module that runs itself under
@@ -70,7 +77,10 @@ from the project). Validation is connected to the other methods of its own form 
 only: a form's check and an insert in the view that calls `is_valid()` (or a view's
 `dispatch()` and its `form_valid()`), a model's `clean()` run by a ModelForm, and a key that is
 anything but a submitted field, an attribute of the instance or a literal (a value computed in
-`clean()`) are not connected. A lookup with `Q` objects or `__in`/`__gt` is not a key. An
+`clean()`) are not connected. A lookup with `Q` objects or `__in`/`__gt` is not a key, except as the
+collection a batch tests values against; a collection kept as `None` placeholders
+(`{slot: None …}` then filled from the rows) or read through a custom manager method is not
+one. An
 instance handed in from elsewhere and saved (`self.token.save()`, `super().save(commit=False)`)
 is not known to be new.
 

@@ -26,6 +26,7 @@ CHECKS = {
     "check": "an existence check",
     "get": "`get()` … `except DoesNotExist`",
     "update": "an `update()` that changed no row",
+    "set": "a set difference with the rows read (`not in`, `exclude()`)",
 }
 
 
@@ -41,7 +42,9 @@ def view_findings(
             continue  # `exists()`/`first()`/`update()` tolerate the duplicate: nothing fails
         inner = ctx if function.type == "file_input" else ctx.replace(function=function)
         elsewhere = _checked_elsewhere(race, function)
-        if elsewhere:
+        if race.absence.via == "set":
+            fixes = []  # a batch: which rows to re-read after the IntegrityError is the code's
+        elif elsewhere:
             fixes = validation_fixes(race, function, inner)
         else:
             fixes = _fixes(race, inner, shape_fixes)
