@@ -42,24 +42,26 @@ class AntiJoins:
     # name -> the related rows it excludes: (relation, field, value) of `.exclude(rel__f=v)`
     excluded: dict[str, Exclusions]
 
-    def exclusions(self, value: Node) -> Exclusions:
+    def exclusions(self, value: Node) -> Exclusions | None:
         """`qs.exclude(deviceconnection__credentials_id=c)` (through any chain of reads):
-        the rows that already have a related `DeviceConnection` with that value are left out."""
+        the rows that already have a related `DeviceConnection` with that value are left out
+        (None: not a chain of reads of a queryset)."""
         if value.type not in CALL_CHAIN_TYPES:
-            return ()
+            return None
         base, trailers = chain_parts(value)
         chain = links(trailers)
         if base.type == "name" and base.value in self.excluded:
             found = list(self.excluded[base.value])
         elif base.type == "name" and base.value in self.queries:
             found = []
-        elif parse_orm_call(value, self.ctx.env.index) is not None:
-            found, chain = [], chain[1:]  # after the manager
         else:
-            return ()
+            orm = parse_orm_call(value, self.ctx.env.index)
+            if orm is None or orm.node is not value:
+                return None
+            found, chain = [], list(orm.methods)  # the links after the manager
         for link in chain:
             if link.call is None or link.name not in (*READS, "exclude", "iterator"):
-                return ()
+                return None
             if link.name != "exclude":
                 continue
             given = arguments(link.call)
@@ -75,7 +77,7 @@ class AntiJoins:
         if source.type == "name":
             excluded = self.excluded.get(source.value, ())
         else:
-            excluded = self.exclusions(source)
+            excluded = self.exclusions(source) or ()
         if variable.type != "name" or not excluded:
             return
         instances: dict[str, tuple[Absence, WriteSite]] = {}

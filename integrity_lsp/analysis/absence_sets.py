@@ -31,7 +31,7 @@ from integrity_lsp.analysis.absence_antijoins import (
 from integrity_lsp.analysis.absence_match import protected, same_model
 from integrity_lsp.analysis.absence_reads import Lookup, column_of, value_text
 from integrity_lsp.analysis.absence_writes import CONFLICT_OPTIONS, constructed
-from integrity_lsp.analysis.django import parse_orm_call
+from integrity_lsp.analysis.django import OrmCall, parse_orm_call
 from integrity_lsp.analysis.writes import WriteSite, orm_write
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
@@ -66,6 +66,7 @@ class _Finder(AntiJoins):
         self.lists: dict[str, tuple[Absence, WriteSite]] = {}  # list -> what it will insert
         self.excluded: dict[str, Exclusions] = {}
         self.races: list[Race] = []
+        self.updated: dict[int, bool] = {}  # `if` -> its branch for the rows found updates
 
     def visit(self, node: Node) -> None:
         if node.type == "expr_stmt" and len(node.children) == 3 and node.children[1].value == "=":
@@ -88,9 +89,9 @@ class _Finder(AntiJoins):
         excluded, query = self.exclusions(value), self.query(value)
         for table in (self.queries, self.sets, self.lists, self.excluded):
             table.pop(name, None)
-        if excluded:
+        if excluded is not None:
             self.excluded[name] = excluded
-        if query is not None or excluded:
+        if query is not None or excluded is not None:
             self.queries[name] = value
             return
         keyed = self.keyed(value)
@@ -170,8 +171,10 @@ class _Finder(AntiJoins):
         orm = parse_orm_call(query, self.ctx.env.index)
         if orm is None or column_of(field) is None:
             return None
-        key = Argument(field, value, "", test)
-        lookup = Lookup(query, (key,), orm.model_text, orm.receiver, orm.manager, "filter", orm)
+        # the value tested first (what `writes` matches), then the query's own exact keys
+        # (`organization=…`: which unique constraint the insert can break)
+        keys = (Argument(field, value, "", test), *_exact_keys(orm, field))
+        lookup = Lookup(query, keys, orm.model_text, orm.receiver, orm.manager, "filter", orm)
         return Absence(lookup, origin, "set"), value
 
     def branches(self, node: Node) -> None:
@@ -179,12 +182,15 @@ class _Finder(AntiJoins):
         if len(children) < 4 or children[0].value != "if":
             return
         found = self.absence(children[1], node, negated=False)
+        present = children[6] if len(children) == 7 and children[4].value == "else" else None
         if found is not None:
+            self.updated[id(node)] = present is not None and _updates(present)
             self.absent_branch(children[3], *found)
             return
         found = self.absence(children[1], node, negated=True)
-        if found is not None and len(children) == 7 and children[4].value == "else":
-            self.absent_branch(children[6], *found)
+        if found is not None and present is not None:
+            self.updated[id(node)] = _updates(children[3])
+            self.absent_branch(present, *found)
 
     def absent_branch(self, suite: Node, absence: Absence, value: Node) -> None:
         instances: dict[str, WriteSite] = {}
@@ -262,7 +268,27 @@ class _Finder(AntiJoins):
             return
         if any(race.write.node is write.node for race in self.races):
             return
-        self.races.append(Race(write, absence, "IL101"))
+        # the rows found are updated, the missing ones inserted: an update-or-create
+        code = "IL103" if self.updated.get(id(absence.origin)) else "IL101"
+        self.races.append(Race(write, absence, code))
+
+
+def _updates(block: Node) -> bool:
+    text = code(block)
+    return any(f".{method}(" in text for method in ("save", "asave", "update", "aupdate"))
+
+
+def _exact_keys(orm: OrmCall, tested: str) -> list[Argument]:
+    """The exact-equality keyword arguments of the query's `filter()` steps."""
+    found = []
+    for link in orm.methods:
+        if link.name != "filter" or link.call is None:
+            continue
+        for arg in arguments(link.call):
+            column = column_of(str(arg.keyword)) if arg.keyword is not None else None
+            if column is not None and column != column_of(tested):
+                found.append(arg)
+    return found
 
 
 def _subscripts(name: str, field: str) -> set[str]:
