@@ -7,36 +7,18 @@
 -- 3. :IntegrityLspRestart again: the old client is stopped, a new one attached.
 -- 4. :IntegrityLspStop: no client left.
 
-local script = debug.getinfo(1, 'S').source:sub(2)
-local nvim_dir = vim.fs.dirname(vim.fs.dirname(vim.fs.normalize(vim.fn.fnamemodify(script, ':p'))))
-vim.opt.runtimepath:prepend(nvim_dir)
+local harness = dofile(vim.fs.dirname(debug.getinfo(1, 'S').source:sub(2)) .. '/harness.lua')
 
-local file, result_path = _G.arg[1], _G.arg[2]
-local timeout = tonumber(os.getenv('INTEGRITY_LSP_TIMEOUT_MS') or '') or 60000
+local file = _G.arg[1]
 local result = { ok = false, step = 'start', notified = {} }
-
-local function finish()
-  local handle = assert(io.open(result_path, 'w'))
-  handle:write(vim.json.encode(result))
-  handle:close()
-  vim.cmd(result.ok and 'qall!' or 'cquit! 1')
-end
-
-local function wait_for(what, condition)
-  if not vim.wait(timeout, condition, 20) then
-    result.error = 'waited in vain for ' .. what
-    finish()
-  end
-end
+local run = harness.run(_G.arg[2], result)
+local wait_for = run.expect
 
 vim.notify = function(message, level)
   table.insert(result.notified, { message = message, level = level })
 end
 
-local function attached(bufnr)
-  local client = vim.lsp.get_clients({ bufnr = bufnr, name = 'integrity_lsp' })[1]
-  return client ~= nil and client.initialized and client or nil
-end
+local attached = harness.client
 
 -- 1. A missing server.
 result.step = 'missing'
@@ -81,4 +63,4 @@ end)
 
 result.step = 'done'
 result.ok = true
-finish()
+run.finish()

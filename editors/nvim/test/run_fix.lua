@@ -9,103 +9,28 @@
 -- (other IL101s elsewhere in the file may stay), and writes what happened to RESULT.json.
 -- Exit status 0 when every step worked, 1 otherwise (RESULT.json says which step failed).
 --
--- Environment:
---   INTEGRITY_LSP_CMD          JSON list replacing the server command (default: the config's
---                              {'integrity-lsp', 'serve'}), e.g. '["python", "-m", "integrity_lsp", "serve"]'
---   INTEGRITY_LSP_SETTINGS     JSON table for settings['integrity-lsp'] and init_options
+-- Environment (and INTEGRITY_LSP_CMD, INTEGRITY_LSP_SETTINGS, INTEGRITY_LSP_TIMEOUT_MS: see
+-- harness.lua):
 --   INTEGRITY_LSP_CODE         the code to fix (default IL101)
---   INTEGRITY_LSP_TIMEOUT_MS   how long to wait at each step (default 60000)
 --   INTEGRITY_LSP_EXPLAIN      if set, also run :IntegrityLspExplain with this text and record the quickfix list
 
-local script = debug.getinfo(1, 'S').source:sub(2)
-local nvim_dir = vim.fs.dirname(vim.fs.dirname(vim.fs.normalize(vim.fn.fnamemodify(script, ':p'))))
-vim.opt.runtimepath:prepend(nvim_dir)
+local harness = dofile(vim.fs.dirname(debug.getinfo(1, 'S').source:sub(2)) .. '/harness.lua')
 
 local file, result_path = _G.arg[1], _G.arg[2]
 local code = os.getenv('INTEGRITY_LSP_CODE') or 'IL101'
-local timeout = tonumber(os.getenv('INTEGRITY_LSP_TIMEOUT_MS') or '') or 60000
-
 local result = { ok = false, step = 'start', nvim = tostring(vim.version()), code = code }
-
-local function finish()
-  if result_path then
-    local handle = assert(io.open(result_path, 'w'))
-    handle:write(vim.json.encode(result))
-    handle:close()
-  else
-    io.stdout:write(vim.json.encode(result) .. '\n')
-  end
-  vim.cmd(result.ok and 'qall!' or 'cquit! 1')
-end
-
-local function fail(message)
-  result.error = message
-  finish()
-end
+local run = harness.run(result_path, result)
+local fail = run.fail
 
 if not file then
   fail('usage: nvim --clean --headless -l run_fix.lua FILE [RESULT.json]')
-  return
 end
 if vim.fn.has('nvim-0.11') == 0 then
   fail('Neovim >= 0.11 is needed for vim.lsp.config, found ' .. result.nvim)
-  return
 end
+run.start_server()
 
-local overrides = {}
-local cmd = os.getenv('INTEGRITY_LSP_CMD')
-if cmd and cmd ~= '' then
-  overrides.cmd = vim.json.decode(cmd)
-end
-local settings = os.getenv('INTEGRITY_LSP_SETTINGS')
-if settings and settings ~= '' then
-  local decoded = vim.json.decode(settings)
-  overrides.settings = { ['integrity-lsp'] = decoded }
-  overrides.init_options = decoded
-end
--- If the server dies, stop waiting and say so (instead of running into every timeout).
-local server_exit
-overrides.on_exit = function(exit_code, signal)
-  server_exit = { code = exit_code, signal = signal }
-end
-vim.lsp.config('integrity_lsp', overrides)
-
---- vim.wait(timeout, condition) that also stops when the server has exited; true if the condition held.
-local function wait_for(condition)
-  local met = false
-  vim.wait(timeout, function()
-    met = condition() and true or false
-    return met or server_exit ~= nil
-  end, 50)
-  if not met and server_exit then
-    result.server_exit = server_exit
-    fail(('the server exited (code %s, signal %s) at step %s'):format(server_exit.code, server_exit.signal, result.step))
-    return nil
-  end
-  return met
-end
-vim.lsp.enable('integrity_lsp')
-vim.cmd('filetype on')
-
-local function diagnostics(bufnr)
-  local found = {}
-  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
-    if d.source == 'integrity-lsp' then
-      table.insert(found, {
-        code = d.code,
-        lnum = d.lnum + 1, -- 1-based line, as editors show it
-        col = d.col, -- 0-based, in the buffer's bytes
-        end_lnum = (d.end_lnum or d.lnum) + 1,
-        message = d.message,
-        severity = d.severity,
-      })
-    end
-  end
-  table.sort(found, function(a, b)
-    return a.lnum < b.lnum or (a.lnum == b.lnum and a.col < b.col)
-  end)
-  return found
-end
+local diagnostics = harness.diagnostics
 
 local function first_with_code(list)
   for _, d in ipairs(list) do
@@ -122,15 +47,11 @@ result.filetype = vim.bo[bufnr].filetype
 -- 1. The client attaches.
 result.step = 'attach'
 local client
-if wait_for(function()
-  client = vim.lsp.get_clients({ bufnr = bufnr, name = 'integrity_lsp' })[1]
-  return client ~= nil and client.initialized == true
-end) == nil then
-  return
-end
-if not client then
+if not run.wait_for('the client', function()
+  client = harness.client(bufnr)
+  return client ~= nil
+end) then
   fail('integrity_lsp did not attach to ' .. file .. ' (filetype ' .. result.filetype .. ')')
-  return
 end
 result.client = {
   name = client.name,
@@ -142,16 +63,13 @@ result.client = {
 -- 2. Its diagnostics arrive.
 result.step = 'diagnostics'
 local target
-if wait_for(function()
+run.wait_for('a ' .. code .. ' diagnostic', function()
   target = first_with_code(diagnostics(bufnr))
   return target ~= nil
-end) == nil then
-  return
-end
+end)
 result.before = diagnostics(bufnr)
 if not target then
-  fail('no ' .. code .. ' diagnostic within ' .. timeout .. ' ms')
-  return
+  fail('no ' .. code .. ' diagnostic within ' .. run.timeout .. ' ms')
 end
 
 -- Counts diagnostic updates for the buffer, so that "after" is the server's answer to the new text.
@@ -195,15 +113,12 @@ vim.lsp.buf.code_action({
   end,
   apply = true,
 })
-if wait_for(function()
+run.wait_for('the preferred code action', function()
   return vim.b[bufnr].changedtick ~= tick
-end) == nil then
-  return
-end
+end)
 result.offered = offered
 if vim.b[bufnr].changedtick == tick then
   fail('the preferred code action did not change the buffer')
-  return
 end
 -- A workspace edit is applied in one go; give any further on_lines calls of it a moment.
 vim.wait(100)
@@ -228,20 +143,16 @@ end
 result.step = 'write'
 vim.cmd('silent write')
 result.step = 'after'
-if wait_for(function()
+run.wait_for('the diagnostics after the fix', function()
   return generation > generation_before_fix and left_in_changed_lines(diagnostics(bufnr)) == nil
-end) == nil then
-  return
-end
+end)
 result.after = diagnostics(bufnr)
 result.diagnostic_updates_after_fix = generation - generation_before_fix
 if generation == generation_before_fix then
-  fail('no diagnostics arrived after the fix within ' .. timeout .. ' ms')
-  return
+  fail('no diagnostics arrived after the fix within ' .. run.timeout .. ' ms')
 end
 if left_in_changed_lines(result.after) then
   fail(code .. ' is still reported on the fixed lines')
-  return
 end
 
 -- 5. Optionally: :IntegrityLspExplain fills the quickfix list.
@@ -250,11 +161,9 @@ if explain_text and explain_text ~= '' then
   result.step = 'explain'
   vim.fn.setqflist({}, 'r', { title = '', items = {} })
   vim.cmd('IntegrityLspExplain ' .. explain_text)
-  if wait_for(function()
+  run.wait_for('the quickfix list', function()
     return #vim.fn.getqflist() > 0
-  end) == nil then
-    return
-  end
+  end)
   local info = vim.fn.getqflist({ title = 1, items = 1 })
   result.explain = { title = info.title, items = {} }
   for _, item in ipairs(info.items) do
@@ -267,10 +176,9 @@ if explain_text and explain_text ~= '' then
   end
   if #result.explain.items == 0 then
     fail(':IntegrityLspExplain put nothing in the quickfix list')
-    return
   end
 end
 
 result.step = 'done'
 result.ok = true
-finish()
+run.finish()

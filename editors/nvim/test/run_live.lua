@@ -13,72 +13,21 @@
 --   saved     the same after putting unique=True back and :write
 -- Exit status 0 when every step worked, 1 otherwise (RESULT.json says which step failed).
 --
--- Environment: INTEGRITY_LSP_CMD (JSON list: the server command), INTEGRITY_LSP_TIMEOUT_MS
--- (how long to wait at each step, default 60000).
+-- Environment: INTEGRITY_LSP_CMD, INTEGRITY_LSP_TIMEOUT_MS (see harness.lua).
 
-local script = debug.getinfo(1, 'S').source:sub(2)
-local nvim_dir = vim.fs.dirname(vim.fs.dirname(vim.fs.normalize(vim.fn.fnamemodify(script, ':p'))))
-vim.opt.runtimepath:prepend(nvim_dir)
+local harness = dofile(vim.fs.dirname(debug.getinfo(1, 'S').source:sub(2)) .. '/harness.lua')
 
-local result_path = _G.arg[1]
-local timeout = tonumber(os.getenv('INTEGRITY_LSP_TIMEOUT_MS') or '') or 60000
 local SERVICES, MODELS, ACCOUNTS = 'shop/services.py', 'shop/models/catalog.py', 'accounts/views.py'
 local UNIQUE_SKU = 'sku = models.CharField(max_length=32, unique=True)'
 local PLAIN_SKU = 'sku = models.CharField(max_length=32)'
 
 local result = { ok = false, step = 'start', nvim = tostring(vim.version()) }
-
-local function finish()
-  local handle = assert(io.open(result_path, 'w'))
-  handle:write(vim.json.encode(result))
-  handle:close()
-  vim.cmd(result.ok and 'qall!' or 'cquit! 1')
-end
-
-local function fail(message)
-  result.error = message
-  finish()
-  error(message) -- not reached: cquit ends Neovim
-end
-
-local overrides = {}
-local cmd = os.getenv('INTEGRITY_LSP_CMD')
-if cmd and cmd ~= '' then
-  overrides.cmd = vim.json.decode(cmd)
-end
-local server_exit
-overrides.on_exit = function(code, signal)
-  server_exit = { code = code, signal = signal }
-end
-vim.lsp.config('integrity_lsp', overrides)
-vim.lsp.enable('integrity_lsp')
-vim.cmd('filetype on')
-
---- Waits until `condition()` holds; fails the run at the timeout or if the server exits.
-local function wait_for(what, condition)
-  local met = vim.wait(timeout, function()
-    return condition() or server_exit ~= nil
-  end, 20)
-  if server_exit then
-    result.server_exit = server_exit
-    fail(('the server exited (code %s) while waiting for %s'):format(server_exit.code, what))
-  end
-  if not met then
-    fail('waited in vain for ' .. what .. ' (' .. timeout .. ' ms)')
-  end
-end
+local run = harness.run(_G.arg[1], result)
+local fail, wait_for, timeout = run.fail, run.expect, run.timeout
+run.start_server()
 
 local function ours(bufnr)
-  local found = {}
-  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
-    if d.source == 'integrity-lsp' then
-      table.insert(found, { code = d.code, lnum = d.lnum + 1, message = d.message, lsp = d.user_data and d.user_data.lsp })
-    end
-  end
-  table.sort(found, function(a, b)
-    return a.lnum < b.lnum or (a.lnum == b.lnum and a.code < b.code)
-  end)
-  return found
+  return harness.diagnostics(bufnr, true)
 end
 
 local function summary(list)
@@ -110,8 +59,7 @@ local function open(path)
   vim.cmd.edit(vim.fn.fnameescape(path))
   local bufnr = vim.api.nvim_get_current_buf()
   wait_for('the client on ' .. path, function()
-    local client = vim.lsp.get_clients({ bufnr = bufnr, name = 'integrity_lsp' })[1]
-    return client ~= nil and client.initialized
+    return harness.client(bufnr) ~= nil
   end)
   return bufnr
 end
@@ -154,7 +102,7 @@ end
 result.step = 'hover'
 local keyword_line, keyword_text = line_of(services, 'sku=sku, name=name, category=category')
 local keyword_col = keyword_text:find('sku=', 1, true) - 1
-local client = vim.lsp.get_clients({ bufnr = services, name = 'integrity_lsp' })[1]
+local client = harness.client(services)
 local answer = client:request_sync('textDocument/hover', {
   textDocument = { uri = vim.uri_from_bufnr(services) },
   position = { line = keyword_line - 1, character = keyword_col },
@@ -210,4 +158,4 @@ result.create_line = create_line
 
 result.step = 'done'
 result.ok = true
-finish()
+run.finish()
