@@ -28,6 +28,7 @@ from integrity_lsp.analysis.absence_antijoins import (
     appended_to,
     own_nodes,
 )
+from integrity_lsp.analysis.absence_managers import is_own_read, managed_model, own_create
 from integrity_lsp.analysis.absence_match import protected, same_model
 from integrity_lsp.analysis.absence_reads import Lookup, column_of, value_text
 from integrity_lsp.analysis.absence_writes import CONFLICT_OPTIONS, constructed
@@ -66,6 +67,7 @@ class _Finder(AntiJoins):
         self.lists: dict[str, tuple[Absence, WriteSite]] = {}  # list -> what it will insert
         self.excluded: dict[str, Exclusions] = {}
         self.races: list[Race] = []
+        self.managed = managed_model(function, ctx)  # in a manager: `self` reads its rows
         self.updated: dict[int, bool] = {}  # `if` -> its branch for the rows found updates
 
     def visit(self, node: Node) -> None:
@@ -108,6 +110,8 @@ class _Finder(AntiJoins):
             return self.queries.get(node.value)
         if node.type not in CALL_CHAIN_TYPES:
             return None
+        if self.managed is not None and is_own_read(node):
+            return node  # `self.all()` in the model's manager
         orm = parse_orm_call(node, self.ctx.env.index)
         if orm is None or orm.node is not node or any(m.name not in READS for m in orm.methods):
             return None
@@ -169,11 +173,18 @@ class _Finder(AntiJoins):
             return None
         query, field = self.sets[found.value]
         orm = parse_orm_call(query, self.ctx.env.index)
-        if orm is None or column_of(field) is None:
+        tested = Argument(field, value, "", test)
+        if column_of(field) is None:
+            return None
+        if orm is None and self.managed is not None and is_own_read(query):
+            model = self.managed
+            lookup = Lookup(query, (tested,), model.name, "self", "self", "filter", None, model)
+            return Absence(lookup, origin, "set"), value
+        if orm is None:
             return None
         # the value tested first (what `writes` matches), then the query's own exact keys
         # (`organization=…`: which unique constraint the insert can break)
-        keys = (Argument(field, value, "", test), *_exact_keys(orm, field))
+        keys = (tested, *_exact_keys(orm, field))
         lookup = Lookup(query, keys, orm.model_text, orm.receiver, orm.manager, "filter", orm)
         return Absence(lookup, origin, "set"), value
 
@@ -202,6 +213,8 @@ class _Finder(AntiJoins):
             if node.type not in CALL_CHAIN_TYPES:
                 continue
             site = orm_write(node, self.ctx.env.index)
+            if site is None and self.managed is not None:
+                site = own_create(node, self.managed)
             if site is not None and site.kind == "create" and self.writes(site, absence):
                 self.report(site, absence)
                 continue

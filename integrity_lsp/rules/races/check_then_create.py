@@ -35,8 +35,12 @@ checks; a failed `get()` is IL102's, a check whose other branch updates the row 
   tested `not in` it (or the `else` of `in`), and an instance with that value created on that
   branch, appended to a list that `bulk_create()` inserts, or built by a comprehension filtered
   on the same test (`[M(sku=s) for s in skus if s not in known]`); `M(**item)` writes
-  `item["sku"]`. No fix is offered: which rows to re-read after the error is the code's choice
-  (`bulk_create(…, ignore_conflicts=True)` is often the answer).
+  `item["sku"]`; in the manager class of one model, `self.all()` reads its rows and
+  `self.create(…)` inserts one. An anti-join is one too: rows read with
+  `.exclude(<relation>__<field>=v)` and, for each of them, a related row with `v` built and
+  appended to the list `bulk_create()` inserts. No fix is offered: which rows to re-read
+  after the error is the code's choice (`bulk_create(…, ignore_conflicts=True)` is often the
+  answer).
 
 Where it runs: views, tasks and signal handlers serve concurrent requests. Command code is not
 checked — a management command (`management/commands/*.py`), a module that runs itself under
