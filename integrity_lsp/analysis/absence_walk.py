@@ -15,6 +15,7 @@ from integrity_lsp.analysis.absence import (
 )
 from integrity_lsp.analysis.absence_accessors import accessor_reads
 from integrity_lsp.analysis.absence_calls import Calls
+from integrity_lsp.analysis.absence_forms import form_of_instance, form_over, none_where_absent
 from integrity_lsp.analysis.absence_match import named_after, protected, writes_looked_up_row
 from integrity_lsp.analysis.absence_reads import Held, chained_read, lookup_of
 from integrity_lsp.analysis.absence_writes import (
@@ -85,11 +86,9 @@ class Walker:
     def small(self, node: Node, state: State) -> State | None:
         for write, through in inserts_in(node, state, self.ctx, self.calls):
             target = write.target
-            when = (
-                state.built_where(target.value)
-                if target is not None and target.type == "name"
-                else None
-            )
+            when = None
+            if write.kind == "save" and target is not None and target.type == "name":
+                when = state.built_where(target.value)  # saving an instance built earlier
             self.judge(write, state, through, when)
         if node.type == "return_stmt":
             self.exits.append(state)
@@ -125,7 +124,11 @@ class Walker:
         if value.type == "keyword" and value.value == "None":
             held = state.held(name)
             if held is not None and held.kind == "row" and _absent(state, held):
-                return state  # `obj = None` where the row was found absent: still "absent"
+                # `obj = None` where the row was found absent: still "absent"
+                return none_where_absent(state, name, held, value)
+        over = form_over(value, state)
+        if over is not None:
+            return state.forget(name).build(name, *over)
         held = self.held(value, state, get=True)
         models = frozenset(absence.lookup.model_text for absence in state.absent)
         site = constructed(value, self.ctx, models)
@@ -328,6 +331,7 @@ def _attribute_set(target: Node, statement: Node, state: State) -> State:
     if any(trailer.children[0].value != "." for trailer in trailers):
         return state
     owner = normalised_text(target).rsplit(".", 1)[0]  # `obj`, or `self.token`
+    owner = form_of_instance(owner, state)
     site = state.instance(owner)
     if site is None and len(trailers) > 1 and state.absent:
         site = unknown_instance(target)  # an object from elsewhere, keyed while a row is absent

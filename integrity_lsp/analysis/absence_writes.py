@@ -104,8 +104,11 @@ def _save(chain: Node, state: State) -> WriteSite | None:
         return None
     if trailers[-1] is not chain_links[-1].call:
         return None
-    if any(option in keyword_arguments(chain_links[-1].call) for option in UPDATE_OPTIONS):
+    options = keyword_arguments(chain_links[-1].call)
+    if any(option in options for option in UPDATE_OPTIONS):
         return None  # an UPDATE of an existing row
+    if "commit" in options and code(options["commit"].value) == "False":
+        return None  # a form's `save(commit=False)`: nothing written yet
     if base.type == "name" and len(trailers) == 2:
         site = state.instance(base.value)
         return None if site is None else replace(site, node=chain, method=chain_links[-1].name)

@@ -9,7 +9,10 @@ three share): IL103 is the view where the path that found the row updates it (`u
 query, or `save()` of the row the `get()` returned, also through a reverse one-to-one accessor),
 and an `update()` that changed no row counts as "absent". A batch counts too: rows read as a
 collection of one field's values (`{p.sku: p for p in qs}`), the ones `in` it updated and saved,
-the others created (no fix is offered for a batch). Migration files and command code (see
+the others created (no fix is offered for a batch). So does a ModelForm given the row looked
+for (`except M.DoesNotExist: instance = None`, then `form = MForm(data, instance=instance)`):
+its `save()` inserts where the row was absent, with the values set on `form.instance` (no fix
+is offered; `save(commit=False)` writes nothing). Migration files and command code (see
 IL101) are not checked. An existence check or an `update()` whose insert no unique
 guarantee of the known model can fail is not reported (see IL101: both rows are stored and the
 update writes both); a `get()` is, as it raises `MultipleObjectsReturned` once there are two.

@@ -42,8 +42,11 @@ def view_findings(
             continue  # `exists()`/`first()`/`update()` tolerate the duplicate: nothing fails
         inner = ctx if function.type == "file_input" else ctx.replace(function=function)
         elsewhere = _checked_elsewhere(race, function)
-        if race.absence.via == "set":
-            fixes = []  # a batch: which rows to re-read after the IntegrityError is the code's
+        if race.absence.via == "set" or race.write.call is None:
+            # a batch: which rows to re-read after the IntegrityError is the code's; a form's
+            # save() over a row looked up (`absence_forms`): re-getting would bind a row to
+            # the form's name
+            fixes = []
         elif elsewhere:
             fixes = validation_fixes(race, function, inner)
         else:
