@@ -120,3 +120,12 @@ def test_the_snapshot_is_never_kept_in_the_project(
     explain(project, UNIQUE, cache=True)
     assert not list(project.rglob("*.pickle"))
     assert list((tmp_path / "xdg" / "integrity-lsp" / "snapshots").glob("*.pickle"))
+
+
+def test_no_cache_on_the_command_line_reads_everything_afresh(project: Path) -> None:
+    from integrity_lsp.cli import main
+
+    assert main(["explain", "--no-cache", "--root", str(project), UNIQUE]) == 0
+    assert snapshot_of(project).index is None  # nothing was kept
+    assert main(["explain", "--root", str(project), UNIQUE]) == 0
+    assert snapshot_of(project).index is not None
