@@ -99,10 +99,19 @@ def on_new_table(
     root: Path, settings: Settings, index: ProjectIndex, pending: PendingOperation
 ) -> bool:
     """The operation's table was created by a new migration, or by one makemigrations wrote
-    less than a day before this one, and nothing filled it since."""
+    less than a day before this one, and nothing filled it since.
+
+    For a migration git calls new, git alone decides: a table created by a migration
+    committed before the base may be deployed and hold rows, however recent its header (a
+    team that deploys several times a day). The headers speak for the migrations git cannot
+    tell apart: both committed (`--all-migrations`), or no git."""
     migrations = history_for(index).all_migrations()
     sequence = pending.before.sequence
-    if made_with_its_table(pending.context.migration, pending.model, migrations, sequence):
+    migration = pending.context.migration
+    since = settings.migrations_since
+    changes = changed_files(root, None if since in (None, ALL) else since)
+    git_decides = changes is not None and changes.is_new(migration.path)
+    if not git_decides and made_with_its_table(migration, pending.model, migrations, sequence):
         return True
     return table_is_new(root, settings, pending.model, migrations, sequence)
 
