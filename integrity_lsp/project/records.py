@@ -165,6 +165,9 @@ class ManagerRecord:
     # `get_or_create` / `update_or_create` when the manager or its QuerySet class overrides them
     # (own or inherited from a class of the project; not an installed package's, not Django's).
     overrides: tuple[str, ...] = ()
+    # False: the manager's class (or its QuerySet's) names nothing the index can resolve — it is
+    # built at run time (django-oscar's `get_classes(…)`): what its methods do is unknown.
+    known: bool = True
 
 
 @dataclass(frozen=True)

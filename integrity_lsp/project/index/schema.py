@@ -158,10 +158,12 @@ class IndexSchema(IndexInheritance):
     def _manager_record(self, key: ClassKey, manager: ParsedManager) -> ManagerRecord:
         methods: list[str] = []
         overrides: set[str] = set()
+        known = True
         for expr in (manager.manager_expr, manager.queryset_expr):
             if expr is None:
                 continue
             target = self.resolve_expression(key[0], expr)
+            known = known and target is not None
             if target is not None and target in self._link.classes:
                 for ancestor in self._mro(target):
                     entry = self._link.classes.get(ancestor)
@@ -174,7 +176,11 @@ class IndexSchema(IndexInheritance):
         name = (manager.manager_expr or manager.queryset_expr or manager.manager_class).split(".")
         written = manager.manager_class if manager.queryset_expr else name[-1]
         return ManagerRecord(
-            manager.attribute, written, tuple(dict.fromkeys(methods)), tuple(sorted(overrides))
+            manager.attribute,
+            written,
+            tuple(dict.fromkeys(methods)),
+            tuple(sorted(overrides)),
+            known,
         )
 
     def models_using(self, module: str, name: str) -> tuple[ModelRecord, ...]:

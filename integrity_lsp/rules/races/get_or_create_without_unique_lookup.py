@@ -38,22 +38,23 @@ lookup, or met by what the insert writes: a soft-delete
 is unique like its base.
 
 Silent as well when the project's manager (or QuerySet) class overrides `get_or_create` /
-`update_or_create` (the project decides how it finds or inserts; an installed package's
-generic override such as djblets' `ConcurrencyManager`, which only retries the `get()`, does
-not count), when the call sits in a `try`
-that catches `MultipleObjectsReturned` (duplicates are expected and handled), when a
-`select_for_update()` earlier in the same function locks the rows the callers race on — or
-earlier in every caller of the function (followed up to two levels within its file, and only
-when no other production file names the function: an unseen caller might not lock), when a
-lookup value is fresh, directly or through names assigned earlier in the function, so no two
-callers share it: random (`uuid4()`, `secrets.token_hex()`, `random.getrandbits()`) or derived
-from what a `create…()` call made (`issue = tracker.create_issue(…)`, `url = base +
-str(issue["id"])`: the URL of the issue this call just opened; also through a helper of the
-file whose every `return` is such a create; not `get_or_create`, which may return an existing
-row), in a function with `RunPython`'s signature `(apps, schema_editor)` (migration code kept
-outside `migrations/`: `migrate` runs it once, alone), when a model's `save()` looks `self` up
-under `if is_new:` after `super().save()` (the row was inserted by this very call: no other
-transaction sees it yet), and in test code (see the README's test-code policy).
+`update_or_create` (the project decides how it finds or inserts) or cannot be resolved (built at
+run time, as django-oscar's `get_classes(…)` loaders do: it may override them); an installed
+package's generic override such as djblets' `ConcurrencyManager`, which only retries the
+`get()`, does not count. Silent too when the call sits in a `try` that catches
+`MultipleObjectsReturned` (duplicates are expected and handled), when a `select_for_update()`
+earlier in the same function locks the rows the callers race on — or earlier in every caller of
+the function (followed up to two levels within its file, and only when no other production file
+names the function: an unseen caller might not lock), when a lookup value is fresh, directly or
+through names assigned earlier in the function, so no two callers share it: random (`uuid4()`,
+`secrets.token_hex()`, `random.getrandbits()`) or derived from what a `create…()` call made
+(`issue = tracker.create_issue(…)`, `url = base + str(issue["id"])`: the URL of the issue this
+call just opened; also through a helper of the file whose every `return` is such a create; not
+`get_or_create`, which may return an existing row), in a function with `RunPython`'s signature
+`(apps, schema_editor)` (migration code kept outside `migrations/`: `migrate` runs it once,
+alone), when a model's `save()` looks `self` up under `if is_new:` after `super().save()` (the
+row was inserted by this very call: no other transaction sees it yet), and in test code (see the
+README's test-code policy).
 
 ## Example
 ```python
@@ -212,8 +213,10 @@ def _derived_defaults(
 
 
 def _manager_overrides(manager: str, method: str, model: ModelRecord, ctx: Context) -> bool:
+    """The project's manager overrides the method — or may: its class is built at run time
+    (django-oscar's `get_classes(…)`), so what it does is unknown."""
     return any(
-        record.attribute == manager and method in record.overrides
+        record.attribute == manager and (method in record.overrides or not record.known)
         for record in ctx.env.index.managers(model)
     )
 

@@ -100,3 +100,27 @@ def test_il104_a_relation_default_picks_one_row_for_concurrent_callers(
     path = root / "shop" / "fixture_case.py"
     path.write_text(PICKED_BY_DEFAULT.replace("DEFAULT", default))
     assert _il104_lines(root, path) == ([21] if reported else [])
+
+
+LOADED_MANAGER = (
+    "from django.db import models\n\n"
+    "from shop.loading import get_classes\n\n"
+    "SavedManager, OpenManager = get_classes('shop.managers', ['Saved', 'Open'])\n\n\n"
+    "class Cart(models.Model):\n"
+    "    owner = models.IntegerField()\n"
+    "    objects = models.Manager()\n"
+    "    saved = SavedManager()\n\n\n"
+    "def save_for_later(owner):\n"
+    "    Cart.saved.get_or_create(owner=owner)\n"
+    "    Cart.objects.get_or_create(owner=owner)\n"
+)
+
+
+def test_il104_a_manager_built_at_run_time_may_override_get_or_create(tmp_path: Path) -> None:
+    """django-oscar loads its managers with `get_classes(…)`: the class is not known, so the
+    call through it is not judged; the same lookup through `objects` is."""
+    root = copy_project("examples", tmp_path)
+    (root / "shop" / "loading.py").write_text("def get_classes(module, names):\n    return []\n")
+    path = root / "shop" / "fixture_case.py"
+    path.write_text(LOADED_MANAGER)
+    assert _il104_lines(root, path) == [16]
