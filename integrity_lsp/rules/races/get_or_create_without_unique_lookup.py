@@ -21,8 +21,10 @@ a `UniqueConstraint(fields=…)` whose fields are all among the plain keyword lo
 `team_id` are one column), inherited ones included. Not coverage: lookups with `__` (Django
 does not use them when creating), `unique_for_date`, a conditional `UniqueConstraint` whose
 condition the lookup does not pin, a functional one, a `DEFERRED` one, and a literal `None`
-(NULLs are distinct unless `nulls_distinct=False`). When the model cannot be resolved, nothing
-is reported.
+(NULLs are distinct unless `nulls_distinct=False`). When the model cannot be resolved, or its
+field set is not known (a base class from a package that is not installed may declare the
+unique field, or fix the primary key as django-solo's `SingletonModel` does), nothing is
+reported.
 
 What two concurrent inserts write counts too: a field of a unique set that neither the lookup
 nor `defaults` names is written as the same constant by both (a literal `default`, NULL,
@@ -105,7 +107,12 @@ from integrity_lsp.project.records import (
 )
 from integrity_lsp.rules.races.created_row import covered_by_the_created_row, default_keys
 from integrity_lsp.rules.races.model_edits import add_unique_constraint
-from integrity_lsp.rules.races.uncontended_lookup import fresh_value, in_run_python, locked_before
+from integrity_lsp.rules.races.uncontended_lookup import (
+    command_only,
+    fresh_value,
+    in_run_python,
+    locked_before,
+)
 from integrity_lsp.syntax.nodes import Node, arguments, keyword_arguments, walk
 
 BUILTINS = frozenset({"str", "int", "len", "min", "max", "abs", "round", "format"})
@@ -129,9 +136,9 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
             if argument.keyword not in NOT_LOOKUPS:
                 lookup[argument.keyword] = argument.value
     model = model_of(orm, ctx)
-    if model is None:
-        return
     index = ctx.env.index
+    if model is None or not index.fields_known(model):
+        return  # a base class nobody can read may declare the unique field (or fix the pk)
     derived = _derived_defaults(orm.final_call, lookup, ctx)
     if covering_unique_set(index, model, {**derived, **lookup}) is not None:
         return
@@ -144,7 +151,7 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         return
     if any(fresh_value(value, node, ctx) for value in lookup.values() if value is not None):
         return  # no other caller can look up the same new value
-    if _self_just_inserted(node, lookup, ctx):
+    if _self_just_inserted(node, lookup, ctx) or command_only(ctx):
         return
     fields = sorted(exact_lookup_fields(index, model, lookup))
     shown = ", ".join(f"{key}=…" for key in lookup) or "no lookup"

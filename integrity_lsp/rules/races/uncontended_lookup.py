@@ -7,7 +7,11 @@
   caller of the function before its call (followed two levels up within the file, and only when
   no other production file names the function: an unknown caller might not lock);
 - the function is a migration's `RunPython` code (`def forwards(apps, schema_editor)`):
-  `migrate` runs it once, alone, even when it lives outside `migrations/`.
+  `migrate` runs it once, alone, even when it lives outside `migrations/`;
+- the code is reached only from command code: the top-level class or function holding it is
+  named by no other code of its module, and every other production file that names it is a
+  management command or a script (django-oscar's `CatalogueImporter`, used by the
+  `oscar_import_catalogue` command alone).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.write_scan import project_files
 from integrity_lsp.syntax.files import read_project_text
 from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Node, chain_parts, enclosing, walk
+from integrity_lsp.syntax.source import is_command_code
 
 _RANDOM = re.compile(
     r"\b(uuid[14]|token_urlsafe|token_hex|token_bytes|getrandbits|randbytes|urandom"
@@ -173,3 +178,36 @@ def _named_elsewhere(name: str, ctx: Context) -> bool:
         if text is not None and pattern.search(text):
             return True
     return False
+
+
+def command_only(ctx: Context) -> bool:
+    """Is the enclosing top-level class or function used by command code alone? Named nowhere
+    else in its module, and named (by word) in at least one other production file, every one
+    of them command code (`syntax.source.is_command_code`)."""
+    top = None
+    node = ctx.function
+    while node is not None and node.type != "file_input":
+        if node.type in ("funcdef", "classdef"):
+            top = node
+        node = node.parent
+    if top is None:
+        return False
+    name = top.name.value
+    for leaf in walk(ctx.file.tree):
+        inside = top.start_pos <= leaf.start_pos <= top.end_pos
+        if leaf.type == "name" and leaf.value == name and not inside:
+            return False  # used by other code of the module
+    count_body_read()  # the finding now depends on other files (the server must not reuse it)
+    settings = ctx.env.settings
+    pattern = re.compile(rf"\b{re.escape(name)}\b")
+    users = 0
+    for path in project_files(ctx.env.root, settings):
+        if path == ctx.file.path or settings.is_test_path(path, ctx.env.root):
+            continue
+        text = read_project_text(path, errors="replace")
+        if text is None or not pattern.search(text):
+            continue
+        if not is_command_code(path, text, ctx.env.root):
+            return False
+        users += 1
+    return users > 0

@@ -17,6 +17,7 @@ from integrity_lsp.rules.races.async_fixes import async_fixes
 from integrity_lsp.rules.races.fixes import split_write
 from integrity_lsp.rules.races.report import duplicates_only, race_finding, write_fixes
 from integrity_lsp.rules.races.shapes import Query
+from integrity_lsp.rules.races.uncontended_lookup import command_only
 from integrity_lsp.rules.races.validation_fixes import validation_fixes
 from integrity_lsp.syntax.nodes import Node, code, enclosing, statements, walk
 
@@ -41,6 +42,8 @@ def view_findings(
         if race.absence.via != "get" and duplicates_only(ctx, race.write, query_of(race)):
             continue  # `exists()`/`first()`/`update()` tolerate the duplicate: nothing fails
         inner = ctx if function.type == "file_input" else ctx.replace(function=function)
+        if command_only(inner):
+            continue  # reached from management commands or scripts alone
         elsewhere = _checked_elsewhere(race, function)
         if race.absence.via == "set" or race.write.call is None:
             # a batch: which rows to re-read after the IntegrityError is the code's; a form's

@@ -66,3 +66,39 @@ def test_a_scripts_folder_above_the_project_root_is_not_command_code(tmp_path: P
     assert not is_command_code(root / "orders" / "views.py", "", root)
     assert is_command_code(root / "scripts" / "seed.py", "", root)
     assert is_command_code(root / "run.py", "if '__main__' == __name__:\n    main()\n", root)
+
+
+IMPORTER = """\
+from club.models import Label, Member
+
+
+class Importer:
+    def run(self, rows):
+        for handle in rows:
+            self._member(handle)
+
+    def _member(self, handle):
+        try:
+            return Member.objects.get(handle=handle)
+        except Member.DoesNotExist:
+            return Member.objects.create(handle=handle)
+
+    def _label(self, title):
+        return Label.objects.get_or_create(title=title)
+"""
+COMMAND = "from club.importers import Importer\n\nImporter().run([])\n"
+
+
+@pytest.mark.parametrize("also_in_a_view", [False, True])
+def test_code_only_command_code_uses_is_command_code(tmp_path: Path, also_in_a_view: bool) -> None:
+    """django-oscar's CatalogueImporter: a class only the import command uses."""
+    files = {"models.py": MODELS, "importers.py": IMPORTER}
+    files["management/__init__.py"] = ""
+    files["management/commands/__init__.py"] = ""
+    files["management/commands/load.py"] = COMMAND
+    if also_in_a_view:
+        files["views.py"] = "from club.importers import Importer\n"
+    write_app(tmp_path, "club", files)
+    path = tmp_path / "club" / "importers.py"
+    codes = sorted(f.code for f in check_source(IMPORTER, path, environment(tmp_path)))
+    assert codes == (["IL102", "IL104"] if also_in_a_view else [])

@@ -124,3 +124,25 @@ def test_il104_a_manager_built_at_run_time_may_override_get_or_create(tmp_path: 
     path = root / "shop" / "fixture_case.py"
     path.write_text(LOADED_MANAGER)
     assert _il104_lines(root, path) == [16]
+
+
+UNKNOWN_BASE = (
+    "from django.db import models\n"
+    "from solo_not_installed.models import SingletonModel\n\n\n"
+    "class SiteSettings(SingletonModel):\n"
+    "    banner = models.TextField()\n\n\n"
+    "class Note(models.Model):\n"
+    "    banner = models.TextField()\n\n\n"
+    "def settings_row():\n"
+    "    SiteSettings.objects.get_or_create()\n"
+    "    Note.objects.get_or_create(banner='x')\n"
+)
+
+
+def test_il104_a_model_with_a_base_nobody_can_read_is_not_judged(tmp_path: Path) -> None:
+    """django-solo's `SingletonModel` fixes the primary key in `save()`; without the package
+    the base is unknown, so whether a unique guarantee covers the lookup is unknown too."""
+    root = copy_project("examples", tmp_path)
+    path = root / "shop" / "fixture_case.py"
+    path.write_text(UNKNOWN_BASE)
+    assert _il104_lines(root, path) == [15]
