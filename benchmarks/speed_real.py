@@ -12,7 +12,8 @@ on a shared machine touches them all alike; medians are reported. Wall times on 
 machine move with the load, CPU times (user + system of the whole process tree) hardly do:
 the ratios of both are printed, and the targets are judged on CPU time when the machine is
 loaded. A project's venv (`<cache>/venvs/<name>`) is used as `VIRTUAL_ENV` as by
-`benchmarks.real_projects run`.
+`benchmarks.real_projects run`. Bytecode is written and used (PYTHONDONTWRITEBYTECODE is not
+passed on), as for an installed package.
 
 pylint-django: `--pylint-python PY` (default: `$PYLINT_PYTHON`, else this interpreter when it
 has pylint_django). With a project venv, its site-packages are put on pylint's path so that
@@ -180,7 +181,10 @@ def measure_target(
     result.total_lines = sum(_line_count(path) for path in files)
     with tempfile.TemporaryDirectory(prefix="integrity-lsp-speed-") as scratch:
         stats = os.path.join(scratch, "parsed.tsv")
-        env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+        # Bytecode is written and read (an installed package has its .pyc files): with
+        # PYTHONDONTWRITEBYTECODE every run would compile integrity-lsp's modules again.
+        hidden = ("VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE")
+        env = {key: value for key, value in os.environ.items() if key not in hidden}
         env["INTEGRITY_LSP_CACHE_DIR"] = os.path.join(scratch, "cache")
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
         if target.venv:

@@ -191,3 +191,15 @@ def test_a_changed_pre_save_receiver_body_reaches_every_create(
         receiver.replace("instance.weight = 1", "print(instance)"), encoding="utf-8"
     )
     assert [f.code for f in _check(root, cache=True)] == ["IL203"]
+
+
+def test_a_warm_run_whose_misses_need_no_index_does_not_build_it(project: Path) -> None:
+    """A file CPython rejects is never cached (it is reported again each run): it must not
+    cost a warm run the index."""
+    (project / "newer_syntax.py").write_text("def f(:\n    Thing.objects.create()\n")
+    fresh = _check(project, cache=True)
+    env = build_environment(project, load_settings(project), lazy=True)
+    report = check_paths([project], env, jobs=1, cache=True)
+    assert report.findings == fresh
+    assert [unchecked.path.name for unchecked in report.syntax_errors] == ["newer_syntax.py"]
+    assert not env.index.is_built  # type: ignore[attr-defined]

@@ -135,13 +135,12 @@ def check_paths(
                 continue
         todo.append(path)
     workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
-    parallel = workers > 1 and len(todo) >= PARALLEL_FROM
-    if todo:
-        _prepare(env, read_migrations_aside=parallel and _CAN_FORK)
-    if parallel:
-        outcomes: Iterable[_Outcome] = _check_parallel(todo, env, workers, results is not None)
+    outcomes: Iterable[_Outcome]
+    if workers > 1 and len(todo) >= PARALLEL_FROM:
+        _prepare(env, read_migrations_aside=_CAN_FORK)
+        outcomes = _check_parallel(todo, env, workers, results is not None)
     else:
-        outcomes = (_check_file(path, env, results is not None) for path in todo)
+        outcomes = _check_serially(todo, env, results is not None)
     with _fewer_collections():
         _collect(outcomes, report, results, named, tell)
     if results is not None:
@@ -341,16 +340,46 @@ class _Outcome:
     syntax_error: Unchecked | None = None
 
 
+def _check_serially(todo: list[Path], env: Environment, record: bool) -> Iterator[_Outcome]:
+    """The files one after the other; the index is built when the first one needs it (a warm
+    run whose only misses are files CPython rejects, or that no rule reads, never builds it)."""
+    prepared = False
+    for path in todo:
+        screened = _screen(path)
+        if isinstance(screened, _Outcome):
+            yield screened
+            continue
+        if not prepared:
+            _prepare(env, read_migrations_aside=False)
+            prepared = True
+        yield _check_screened(screened, env, record)
+
+
 def _check_file(path: Path, env: Environment, record: bool) -> _Outcome:
+    screened = _screen(path)
+    return screened if isinstance(screened, _Outcome) else _check_screened(screened, env, record)
+
+
+def _screen(path: Path) -> _Outcome | tuple[Path, str, ast.Module | None]:
+    """What needs no index: a file that cannot be read, that no rule's words are in (no
+    finding, nothing read), or that CPython rejects. Else the text and CPython's tree (parsed
+    once: the syntax check, then the candidate pass)."""
     text, error = read_source(path)
     if text is None:
         return _Outcome(path, error=error or f"{path}: cannot read")
-    cpython = None
-    if might_matter(text):
-        cpython = cpython_tree(text)  # parsed once: the syntax check, then the candidate pass
-        problem = syntax_error(text) if cpython is None else None
-        if problem is not None:
-            return _Outcome(path, syntax_error=Unchecked(path, *problem))
+    if not might_matter(text):
+        return _Outcome(path, digest(text), [], Deps())
+    cpython = cpython_tree(text)
+    problem = syntax_error(text) if cpython is None else None
+    if problem is not None:
+        return _Outcome(path, syntax_error=Unchecked(path, *problem))
+    return path, text, cpython
+
+
+def _check_screened(
+    screened: tuple[Path, str, ast.Module | None], env: Environment, record: bool
+) -> _Outcome:
+    path, text, cpython = screened
     try:
         return _check_text(path, text, env, record, cpython)
     except Exception as problem:  # a bug in one rule costs this file, not the whole run
