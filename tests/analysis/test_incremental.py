@@ -145,3 +145,30 @@ def test_a_callers_race_follows_an_edit_of_the_helper_it_calls() -> None:
         found = [f.code for f in check_source(text, path, incremental) if f.code == "IL101"]
         assert found == expected
         assert check_source(text, path, incremental) == check_source(text, path, env)
+
+
+def test_a_views_il201_follows_an_edit_of_the_helper_it_calls() -> None:
+    """IL201 reads the body of a helper the view calls: guarding the insert in the helper
+    (the only edit, below the unchanged view) silences the view's finding, unguarding it
+    brings it back — the view's findings are never reused from before the edit."""
+    root = FIXTURES / "guards"
+    path = root / "cases" / "incremental_helper_view.py"
+    env = environment_for(root, path)
+    incremental = replace(env, open_documents=OpenDocuments(keep=lambda _: True))
+    unguarded = (
+        "from django.db import IntegrityError\nfrom django.http import HttpResponse\n\n"
+        "from store.models import Supplier\n\n\n"
+        "def new_supplier(request):\n    Suppliers.add(request.POST['email'])\n"
+        "    return HttpResponse(status=201)\n\n\n"
+        "class Suppliers:\n    @staticmethod\n    def add(email):\n"
+        "        Supplier.objects.create(email=email)\n"
+    )
+    guarded = unguarded.replace(
+        "        Supplier.objects.create(email=email)\n",
+        "        try:\n            Supplier.objects.create(email=email)\n"
+        "        except IntegrityError:\n            pass\n",
+    )
+    for text, expected in ((unguarded, ["IL201"]), (guarded, []), (unguarded, ["IL201"])):
+        found = [f.code for f in check_source(text, path, incremental) if f.code == "IL201"]
+        assert found == expected
+        assert check_source(text, path, incremental) == check_source(text, path, env)

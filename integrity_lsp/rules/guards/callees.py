@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 
+from integrity_lsp.analysis.absence_calls import count_body_read
 from integrity_lsp.analysis.absence_match import protected
 from integrity_lsp.analysis.absence_races import races_in
 from integrity_lsp.analysis.context import Context
@@ -90,6 +91,7 @@ def _reach(node: Node, ctx: Context, chain: tuple[Callee, ...], level: int) -> I
     callee = resolve_call(node, ctx)
     if callee is None or any(c.function is callee.function for c in chain):
         return
+    count_body_read()  # the finding depends on another function's body (analysis.walker)
     chain = (*chain, callee)
     raced = {  # the callee's own check-then-insert races: IL101–IL103 report them there
         position
@@ -119,22 +121,30 @@ def _calls_in(function: Node) -> Iterator[Node]:
         current = stack.pop()
         if current.type in _DEFINITIONS:
             continue
-        if current.type in CALL_CHAIN_TYPES:
-            _, trailers = chain_parts(current)
-            if trailers and trailers[-1].children[0].value == "(":
-                yield current
+        if current.type in CALL_CHAIN_TYPES and _up_to_first_call(current)[1]:
+            yield current
         stack.extend(reversed(getattr(current, "children", ())))
 
 
 # --- resolution -----------------------------------------------------------------------------
 
 
+def _up_to_first_call(node: Node) -> tuple[Node, list[Node]]:
+    """The chain up to its first call: `TOTP.activate(user, s)` of `TOTP.activate(user,
+    s).instance`; no trailers when nothing is called."""
+    base, trailers = chain_parts(node)
+    for position, trailer in enumerate(trailers):
+        if trailer.children[0].value == "(":
+            return base, trailers[: position + 1]
+    return base, []
+
+
 def resolve_call(node: Node, ctx: Context) -> Callee | None:
     """The project function a call runs: `helper(…)`, `self.m(…)`, `Cls.m(…)`, `obj.m(…)`."""
     if node.type not in CALL_CHAIN_TYPES or ctx.function is None:
         return None
-    base, trailers = chain_parts(node)
-    if base.type != "name" or not trailers or trailers[-1].children[0].value != "(":
+    base, trailers = _up_to_first_call(node)
+    if base.type != "name" or not trailers:
         return None
     call = trailers[-1]
     if len(trailers) == 1:
