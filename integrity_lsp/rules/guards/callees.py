@@ -158,6 +158,12 @@ def resolve_call(node: Node, ctx: Context) -> Callee | None:
     if len(trailers) != 2 or trailers[0].children[0].value != ".":
         return None
     method = str(trailers[0].children[1].value)
+    in_module = _module_attribute(str(base.value), method, node, ctx)  # `services.add(…)`
+    if in_module is not None:
+        function, source = in_module
+        if _first_parameter(function) == "request":
+            return None
+        return _callee(function, source, None, call, None, ctx, f"{base.value}.{method}")
     owner = _owner_class(base, method, node, ctx)
     if owner is None:
         return None
@@ -316,6 +322,26 @@ def _module_function(name: str, ctx: Context) -> tuple[Node, SourceFile] | None:
     module, attribute = imported
     if attribute is None:
         return None
+    path = ctx.env.index.path_for_module(module)
+    source = project_source(path, ctx) if path is not None else None
+    found = _top_function(source.tree, attribute) if source is not None else None
+    return (found, source) if found is not None and source is not None else None
+
+
+def _module_attribute(
+    name: str, attribute: str, node: Node, ctx: Context
+) -> tuple[Node, SourceFile] | None:
+    """The function `attribute` of the project module the file imports as `name` (`from shop
+    import services` / `import shop.services as services`), unless `name` is bound here."""
+    function = ctx.function
+    if function is None or name in _parameter_names(function):
+        return None
+    if last_binding(function, name, statement_of(node)) is not None:
+        return None
+    imported = ctx.env.resolver.import_table(ctx.file).lookup(name)
+    if imported is None:
+        return None
+    module = ".".join(part for part in imported if part)
     path = ctx.env.index.path_for_module(module)
     source = project_source(path, ctx) if path is not None else None
     found = _top_function(source.tree, attribute) if source is not None else None

@@ -29,7 +29,8 @@ the inserted row; the model's own `save()` catches IntegrityError; the function 
 
 Through calls (two levels at most): an insert in the project code the handler calls is
 reported at the handler's call, with the insert as related location — a helper function of
-the module or imported from another project module (`add_supplier(request.POST["email"])`), a
+the module or imported from another project module (`add_supplier(request.POST["email"])`,
+`services.add_supplier(…)`), a
 method of the view (`self._join(team, request.user)`), a classmethod (`Supplier.register(…)`),
 a method of a model row the handler holds (`team.add_member(request.user)` after `team =
 get_object_or_404(Team, …)`), a plain form's own method (`form.create()`), and the own

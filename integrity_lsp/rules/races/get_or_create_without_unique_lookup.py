@@ -1,6 +1,7 @@
 """## What it does
-Finds `get_or_create()` and `update_or_create()` calls whose exact-lookup keyword arguments are
-not covered by a database uniqueness guarantee on the model.
+Finds `get_or_create()` and `update_or_create()` calls (and their async forms
+`aget_or_create()` / `aupdate_or_create()`) whose exact-lookup keyword arguments are not
+covered by a database uniqueness guarantee on the model.
 
 Not checked in migration files (`migrate` runs a migration's code once, alone) nor in command
 code (a management command, a module run under `if __name__ == "__main__":`, a `scripts`
@@ -118,7 +119,7 @@ from integrity_lsp.syntax.nodes import Node, arguments, keyword_arguments, walk
 BUILTINS = frozenset({"str", "int", "len", "min", "max", "abs", "round", "format"})
 CODE = "IL104"
 NAME = "get-or-create-without-unique-lookup"
-METHODS = ("get_or_create", "update_or_create")
+METHODS = ("get_or_create", "update_or_create", "aget_or_create", "aupdate_or_create")
 NOT_LOOKUPS = ("defaults", "create_defaults")
 
 
@@ -145,7 +146,8 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
     given = set(derived) | default_keys(orm.final_call)
     if covered_by_the_created_row(index, model, lookup, given):
         return
-    if _manager_overrides(orm.manager, orm.method, model, ctx):
+    # `aget_or_create` runs the manager's `get_or_create`: an override of it counts
+    if _manager_overrides(orm.manager, orm.method.removeprefix("a"), model, ctx):
         return  # the project's own get_or_create decides how it finds or inserts
     if _duplicates_handled(node) or locked_before(node, ctx) or in_run_python(ctx):
         return
