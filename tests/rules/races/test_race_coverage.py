@@ -161,3 +161,24 @@ def test_a_partial_constraint_over_the_lookup_is_named_in_index_order(tmp_path: 
     partial = "partial UniqueConstraint 'one_device_per_kind' applies"
     assert f'where the {partial} (`Q(kind__in=("totp", "codes"))`) the loser' in message
     assert "UNIQUE constraint failed: pages_device.kind, pages_device.user_id`" in message
+
+
+def test_a_view_in_a_sub_package_names_the_app_label_table(tmp_path: Path) -> None:
+    """DefectDojo's views live in `dojo/development_environment/`, its models in `dojo/models.py`:
+    the table is the app's (`dojo_…`), never the sub-package folder's."""
+    view = (
+        "from pages.models import PageUrl\n\n\n"
+        "def add(request, page):\n"
+        "    url = PageUrl.objects.filter(page=page, language='en').first()\n"
+        "    if url is None:\n"
+        "        PageUrl.objects.create(page=page, language='en', path='/')\n"
+    )
+    write_app(
+        tmp_path,
+        "pages",
+        {"models.py": MODELS, "url_admin/__init__.py": "", "url_admin/views.py": view},
+    )
+    path = tmp_path / "pages" / "url_admin" / "views.py"
+    (message,) = [f.message for f in check_source(view, path, environment(tmp_path))]
+    assert "pages_pageurl.page_id, pages_pageurl.language" in message
+    assert "url_admin_" not in message
