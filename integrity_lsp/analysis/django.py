@@ -125,10 +125,11 @@ _ACCESSOR_CACHE: dict[tuple[int, int], dict[str, tuple[ModelRecord, str]]] = {}
 
 
 def unique_accessors(index: ProjectIndex) -> dict[str, tuple[ModelRecord, str]]:
-    """Reverse accessor -> (the model it manages, its ForeignKey), for the `related_name`s only
-    one foreign key of the project declares (`trigger_events`; never `*_set`): `x.trigger_events`
-    is that relation's manager whatever `x` is — even where the model it points at is not
-    known (a base class built by a function call)."""
+    """Reverse accessor -> (the model it manages, its ForeignKey or "" when several of that
+    model's keys share the name), for the `related_name`s only one model of the project
+    declares (`trigger_events`; never `*_set`): `x.trigger_events` is that relation's manager
+    whatever `x` is — even where the model it points at is not known (a base class built by a
+    function call)."""
     key = (id(index), index.generation)
     if key not in _ACCESSOR_CACHE:
         seen: dict[str, set[tuple[str, str]]] = {}
@@ -146,10 +147,12 @@ def unique_accessors(index: ProjectIndex) -> dict[str, tuple[ModelRecord, str]]:
                     seen.setdefault(accessor, set()).add((model.label, field.name))
         _ACCESSOR_CACHE.clear()
         _ACCESSOR_CACHE[key] = {
-            name: (holders[label], field)
+            # Several foreign keys of one model with the same related_name (pretix's mapping's
+            # `event` and `subevent`): the model is known, which key is filled is not ("").
+            name: (holders[label], field if len(entries) == 1 else "")
             for name, entries in seen.items()
-            if len(entries) == 1
-            for label, field in entries
+            if len({label for label, _ in entries}) == 1
+            for label, field in sorted(entries)[:1]
         }
     return _ACCESSOR_CACHE[key]
 

@@ -201,7 +201,7 @@ class _Scanner:
             return None
         accessor = trailers[position - 1].children[1].value
         owners = unique_accessors(self.index).get(accessor)
-        if owners is None:
+        if owners is None or not owners[1]:
             return None
         model, field = owners
         return ManagerTarget(model, accessor, "related", (field,))

@@ -326,7 +326,7 @@ def related_target(site: WriteSite, ctx: Context) -> ManagerTarget | None:
     owners = unique_accessors(index).get(site.manager)
     if owners is None:
         return None
-    return ManagerTarget(owners[0], site.manager, "related", (owners[1],))
+    return ManagerTarget(owners[0], site.manager, "related", (owners[1],) if owners[1] else ())
 
 
 def bulk_objects(site: WriteSite, ctx: Context) -> WriteSite | None:

@@ -17,6 +17,7 @@ from integrity_lsp.analysis.django import covering_unique_set, exact_lookup_fiel
 from integrity_lsp.analysis.try_atomic import wrap_in_try_atomic
 from integrity_lsp.analysis.writes import WriteSite, related_target, site_model
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
+from integrity_lsp.project.records import AUTO_FIELD_CLASSES
 from integrity_lsp.rules.races.created_row import constant_when_omitted
 from integrity_lsp.rules.races.fixes import (
     assigned,
@@ -60,6 +61,16 @@ def race_model(ctx: Context, write: WriteSite, query: Query) -> tuple[ModelRecor
     return model, values
 
 
+def _relation_keys(ctx: Context, write: WriteSite, model: ModelRecord) -> set[str]:
+    """The foreign keys a related manager may fill in when which one is not known (pretix's
+    `seat_category_mappings`, the related_name of two keys of one model): all of the model's
+    keys, taken as written alike by both inserts."""
+    target = related_target(write, ctx) if site_model(write, ctx) is None else None
+    if target is None or target.fixed_fields:
+        return set()
+    return {name for name, f in ctx.env.index.all_fields(model).items() if f.is_foreign_key}
+
+
 def coverage(
     ctx: Context, write: WriteSite, query: Query
 ) -> tuple[ModelRecord | None, UniqueSet | None]:
@@ -92,14 +103,17 @@ def duplicates_only(ctx: Context, write: WriteSite, query: Query) -> bool:
     or deferred unique constraint: False."""
     model, values = race_model(ctx, write, query)
     index = ctx.env.index
-    if model is None or not index.fields_known(model) or write.opaque:
+    if model is None or not index.fields_known(model):
         return False
     if any(r.is_unique and (r.has_expressions or r.deferrable) for r in index.constraints(model)):
         return False
     written = {**{key: arg.value for key, arg in write.values.items()}, **values}
-    exact = exact_lookup_fields(index, model, written)
+    exact = set(exact_lookup_fields(index, model, written)) | _relation_keys(ctx, write, model)
     fields = index.all_fields(model)
+    auto = {name for name, f in fields.items() if f.known_class in AUTO_FIELD_CLASSES}
     for unique in index.unique_sets(model):
+        if write.opaque and not unique.fields <= auto:
+            return False  # more may be written than is visible (a manager's `create_…()`)
         if all(
             name in exact
             or ((field := fields.get(name)) is not None and constant_when_omitted(field, unique))

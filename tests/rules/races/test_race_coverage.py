@@ -49,6 +49,30 @@ class Token(models.Model):
     key = models.CharField(max_length=40, unique=True, default=new_key)  # a new key per row
 
 
+class Section(models.Model):
+    title = models.CharField(max_length=100)
+
+
+class Mapping(models.Model):
+    # Two keys, one related_name: `x.mappings` fills one of them, unknown which.
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="mappings")
+    section = models.ForeignKey(
+        Section, null=True, on_delete=models.CASCADE, related_name="mappings"
+    )
+    key = models.CharField(max_length=20)
+
+
+class SourceManager(models.Manager):
+    def create_backend(self, path, data):
+        return self.create(path=path)
+
+
+class Source(models.Model):
+    path = models.CharField(max_length=100)  # not unique: only the auto primary key is
+    objects = SourceManager()
+
+
 class Device(models.Model):
     user_id = models.IntegerField()
     kind = models.CharField(max_length=20)
@@ -69,7 +93,7 @@ class Device(models.Model):
 """
 
 SERVICES = """\
-from pages.models import Device, Token, Watch
+from pages.models import Device, Source, Token, Watch
 from legacy.models import Gadget
 
 
@@ -105,6 +129,16 @@ def device(user_id, kind):
             user_id=user_id,
             kind=kind,
         ).save()
+
+
+def map_key(owner, key):
+    if not owner.mappings.filter(key=key).exists():
+        owner.mappings.create(key=key)
+
+
+def default_source(path):
+    if not Source.objects.filter(path=path).exists():
+        Source.objects.create_backend(path=path, data={})
 
 
 def trigger(form, event_type):
@@ -148,6 +182,12 @@ def test_no_unique_guarantee_and_a_tolerant_check_is_silent(tmp_path: Path) -> N
     assert _line(SERVICES, "Token.objects.create(page=page, user_id=user_id)") not in found
     # Both write the caller's `key`: the same key collides.
     assert _line(SERVICES, "Token.objects.create(page=page, user_id=user_id, key=key)") in found
+
+
+def test_a_known_model_through_an_ambiguous_accessor_or_a_create_helper(tmp_path: Path) -> None:
+    found = _il101(tmp_path, "services.py")
+    assert _line(SERVICES, "owner.mappings.create(") not in found  # Mapping: no unique set
+    assert _line(SERVICES, "Source.objects.create_backend(") not in found  # auto pk only
 
 
 def test_an_unknown_model_still_reports(tmp_path: Path) -> None:
