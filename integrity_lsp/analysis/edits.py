@@ -9,7 +9,7 @@ from typing import Any
 from parso.utils import split_lines
 
 from integrity_lsp.findings import Edit, Fix, Span
-from integrity_lsp.syntax.source import GRAMMAR, SourceFile, cpython_tree, parse
+from integrity_lsp.syntax.source import SourceFile, cpython_tree, grammar, parse
 
 Node = Any
 
@@ -82,7 +82,7 @@ def fix_keeps_code_valid(fix: Fix, texts: dict[Path, str]) -> bool:
 
 
 def _error_count(text: str) -> int:
-    return len(list(GRAMMAR.iter_errors(parse(text))))
+    return len(list(grammar().iter_errors(parse(text))))
 
 
 def replace_node(path: Path, node: Node, content: str) -> Edit:

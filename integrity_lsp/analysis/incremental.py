@@ -34,7 +34,7 @@ from parso.utils import split_lines
 from integrity_lsp.analysis.fix_validation import Verdicts
 from integrity_lsp.findings import Finding
 from integrity_lsp.syntax.nodes import indent_unit
-from integrity_lsp.syntax.source import GRAMMAR, SourceFile, parse
+from integrity_lsp.syntax.source import SourceFile, grammar, parse
 
 log = logging.getLogger(__name__)
 Node = Any
@@ -154,7 +154,8 @@ def _updated(previous: tuple[list[str], Any], lines: list[str], text: str) -> An
     if old_lines == lines:
         return module
     try:
-        differ = GRAMMAR._diff_parser(GRAMMAR._pgen_grammar, GRAMMAR._tokenizer, module)
+        own = grammar()
+        differ = own._diff_parser(own._pgen_grammar, own._tokenizer, module)
         tree = differ.update(old_lines=old_lines, new_lines=lines)
     except Exception:
         log.debug("parso's diff parser failed; parsing in full", exc_info=True)

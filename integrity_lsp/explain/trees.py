@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from integrity_lsp.syntax.source import GRAMMAR, parse
+from integrity_lsp.syntax.source import grammar, parse
 
 
 class DiskTrees:
@@ -21,7 +21,7 @@ class DiskTrees:
 
     def parse(self, path: Path, text: str) -> Any:
         try:
-            tree = GRAMMAR.parse(
+            tree = grammar().parse(
                 text, path=str(path), cache=True, diff_cache=False, error_recovery=True
             )
         except (OSError, ValueError, RecursionError):  # an unwritable cache folder, a bad pickle

@@ -6,14 +6,19 @@ import ast
 import hashlib
 import re
 import warnings
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
 from parso.grammar import load_grammar
 from parso.utils import split_lines
 
-GRAMMAR = load_grammar(version="3.11")
+
+@cache
+def grammar() -> Any:
+    """parso's grammar, built on first use (a run answered from the results cache never
+    parses with parso and need not build it)."""
+    return load_grammar(version="3.11")
 
 
 def content_hash(text: str) -> str:
@@ -22,7 +27,7 @@ def content_hash(text: str) -> str:
 
 def parse(text: str) -> Any:
     """parso's error-recovering parse; never raises and round-trips the text exactly."""
-    return GRAMMAR.parse(text, error_recovery=True)
+    return grammar().parse(text, error_recovery=True)
 
 
 def cpython_tree(text: str) -> ast.Module | None:

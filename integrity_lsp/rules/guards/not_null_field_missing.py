@@ -55,7 +55,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.analysis.django import WRITE_WORDS, parse_orm_call
+from integrity_lsp.analysis.django import parse_orm_call
 from integrity_lsp.analysis.registry import register
 from integrity_lsp.analysis.writes import WriteSite, site_model, write_site
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
@@ -124,7 +124,7 @@ register(
     doc=__doc__,
     node_types=("atom_expr", "power"),
     check=check,
-    words=WRITE_WORDS,
+    words=("create(", "save("),  # only `create()` and `save()` are judged (`check`)
     in_migrations=False,  # RunPython writes historical models, not today's models.py
     scope="function",
 )
