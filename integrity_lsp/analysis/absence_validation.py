@@ -72,7 +72,7 @@ def validated_absences(
 
 def _owner_class(function: Node) -> Node | None:
     parent = function.parent
-    if parent is not None and parent.type == "async_stmt":
+    if parent is not None and parent.type in ("async_stmt", "async_funcdef"):
         parent = parent.parent
     if parent is not None and parent.type == "decorated":
         parent = parent.parent
