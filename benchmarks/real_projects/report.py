@@ -15,12 +15,13 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path
 
 from benchmarks.parse_only import python_files
 from benchmarks.real_projects.corpus import Cache, Project
 from benchmarks.real_projects.labels import VERDICT_VALUES, Case, Labels, Verdict
 from benchmarks.real_projects.run import RunStats
+from integrity_lsp.config import Settings
 
 SCOPES = ("production", "tests")
 NEARBY_LINES = 3
@@ -43,15 +44,13 @@ class Finding:
         return "tests" if is_test_path(self.path) else "production"
 
 
+_DEFAULT_SETTINGS = Settings()
+
+
 def is_test_path(path: str) -> bool:
-    parts = PurePosixPath(path).parts
-    name = parts[-1] if parts else ""
-    return (
-        any(part in ("tests", "test") for part in parts[:-1])
-        or (name.startswith("test_") and name.endswith(".py"))
-        or name.endswith("_tests.py")
-        or name in ("tests.py", "conftest.py")
-    )
+    """Test code by the checker's own default policy (`Settings.is_test_path`), so the report's
+    "test code" is what `check` calls test code."""
+    return _DEFAULT_SETTINGS.is_test_path(Path(path))
 
 
 def load_findings(cache: Cache, project: Project) -> list[Finding] | None:

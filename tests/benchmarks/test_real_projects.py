@@ -302,6 +302,8 @@ def test_test_code_is_counted_apart(cache: Cache, tmp_path: Path) -> None:
         ("shop/views_tests.py", True),
         ("shop/tests.py", True),
         ("conftest.py", True),
+        ("netbox/utilities/testing/utils.py", True),
+        ("shop/views_test.py", True),
         ("shop/testing.py", False),
         ("shop/latest_views.py", False),
         ("contest/views.py", False),
