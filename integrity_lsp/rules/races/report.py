@@ -101,26 +101,36 @@ def duplicates_only(ctx: Context, write: WriteSite, query: Query) -> bool:
     rows are stored, and a check that tolerates several rows (`exists()`, `first()`, `count()`,
     `update()`) keeps working. Unknown model or field set, values not all visible, a functional
     or deferred unique constraint: False."""
+    return _collision(ctx, write, query) is None
+
+
+_UNKNOWN = "unknown"
+
+
+def _collision(ctx: Context, write: WriteSite, query: Query) -> UniqueSet | str | None:
+    """What fails the second insert besides the lookup's own coverage: a unique set both inserts
+    write alike (mayan's `label="Default"` next to a looked-up `backend_path`), "unknown" when
+    that cannot be told, None when nothing can."""
     model, values = race_model(ctx, write, query)
     index = ctx.env.index
     if model is None or not index.fields_known(model):
-        return False
+        return _UNKNOWN
     if any(r.is_unique and (r.has_expressions or r.deferrable) for r in index.constraints(model)):
-        return False
+        return _UNKNOWN
     written = {**{key: arg.value for key, arg in write.values.items()}, **values}
     exact = set(exact_lookup_fields(index, model, written)) | _relation_keys(ctx, write, model)
     fields = index.all_fields(model)
     auto = {name for name, f in fields.items() if f.known_class in AUTO_FIELD_CLASSES}
     for unique in index.unique_sets(model):
         if write.opaque and not unique.fields <= auto:
-            return False  # more may be written than is visible (a manager's `create_…()`)
+            return _UNKNOWN  # more may be written than is visible (a manager's `create_…()`)
         if all(
             name in exact
             or ((field := fields.get(name)) is not None and constant_when_omitted(field, unique))
             for name in unique.fields
         ):
-            return False
-    return True
+            return unique
+    return None
 
 
 def race_finding(
@@ -150,6 +160,15 @@ def race_finding(
             "rows are stored"
         )
         unique = partial
+    elif model is not None and (other := _collision(ctx, write, query)) is not None:
+        if isinstance(other, str):
+            consequence = "the second insert raises IntegrityError or stores a duplicate"
+        else:
+            consequence = (
+                f"the lookup is not unique, but both write the same {other.description}: the "
+                f"loser raises `IntegrityError: {unique_error(ctx, model, other)}`"
+            )
+            unique = other
     elif model is not None:
         consequence = (
             "both rows are stored (no unique constraint covers the lookup) and later `get()` "

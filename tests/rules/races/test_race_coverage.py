@@ -73,6 +73,11 @@ class Source(models.Model):
     objects = SourceManager()
 
 
+class Feed(models.Model):
+    url = models.CharField(max_length=100)  # looked up, not unique
+    label = models.CharField(max_length=100, unique=True)
+
+
 class Device(models.Model):
     user_id = models.IntegerField()
     kind = models.CharField(max_length=20)
@@ -93,7 +98,7 @@ class Device(models.Model):
 """
 
 SERVICES = """\
-from pages.models import Device, Source, Token, Watch
+from pages.models import Device, Feed, Source, Token, Watch
 from legacy.models import Gadget
 
 
@@ -139,6 +144,11 @@ def map_key(owner, key):
 def default_source(path):
     if not Source.objects.filter(path=path).exists():
         Source.objects.create_backend(path=path, data={})
+
+
+def default_feed(url):
+    if not Feed.objects.filter(url=url).exists():
+        Feed.objects.create(url=url, label="Default")
 
 
 def trigger(form, event_type):
@@ -222,3 +232,12 @@ def test_a_view_in_a_sub_package_names_the_app_label_table(tmp_path: Path) -> No
     (message,) = [f.message for f in check_source(view, path, environment(tmp_path))]
     assert "pages_pageurl.page_id, pages_pageurl.language" in message
     assert "url_admin_" not in message
+
+
+def test_another_unique_column_both_inserts_write_alike_is_named(tmp_path: Path) -> None:
+    """mayan's default source: looked up by a column that is not unique, inserted with a
+    constant label that is: the race still fails, on the label."""
+    message = _il101(tmp_path, "services.py")[_line(SERVICES, "Feed.objects.create(")]
+    assert "both write the same unique=True on label" in message
+    assert "UNIQUE constraint failed: pages_feed.label`" in message
+    assert "no unique constraint covers" not in message
