@@ -165,8 +165,10 @@ def race_finding(
             consequence = "the second insert raises IntegrityError or stores a duplicate"
         else:
             consequence = (
-                f"the lookup is not unique, but both write the same {other.description}: the "
-                f"loser raises `IntegrityError: {unique_error(ctx, model, other)}`"
+                f"no unique constraint covers the lookup; where both write the same "
+                f"{other.description} the loser raises `IntegrityError: "
+                f"{unique_error(ctx, model, other)}`, else both rows are stored and later `get()` "
+                "calls raise `MultipleObjectsReturned`"
             )
             unique = other
     elif model is not None:
