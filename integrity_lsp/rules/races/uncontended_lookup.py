@@ -182,8 +182,8 @@ def _named_elsewhere(name: str, ctx: Context) -> bool:
 
 def command_only(ctx: Context) -> bool:
     """Is the enclosing top-level class or function used by command code alone? Named nowhere
-    else in its module, and named (by word) in at least one other production file, every one
-    of them command code (`syntax.source.is_command_code`)."""
+    else in its module, and used (by word, not defined) in at least one other production file,
+    every one of them command code (`syntax.source.is_command_code`) naming its module."""
     top = None
     node = ctx.function
     while node is not None and node.type != "file_input":
@@ -199,14 +199,20 @@ def command_only(ctx: Context) -> bool:
             return False  # used by other code of the module
     count_body_read()  # the finding now depends on other files (the server must not reuse it)
     settings = ctx.env.settings
-    pattern = re.compile(rf"\b{re.escape(name)}\b")
+    # A use, not a definition of the same name (a script with its own `def issue`), and in a
+    # file that names the module (its import, or oscar's `get_class('partner.importers', …)`).
+    use = re.compile(rf"(?<!def )(?<!class )\b{re.escape(name)}\b")
+    module = ctx.file.path.parent.name if ctx.file.path.stem == "__init__" else ctx.file.path.stem
+    names_module = re.compile(rf"\b{re.escape(module)}\b")
     users = 0
     for path in project_files(ctx.env.root, settings):
         if path == ctx.file.path or settings.is_test_path(path, ctx.env.root):
             continue
         text = read_project_text(path, errors="replace")
-        if text is None or not pattern.search(text):
+        if text is None or not use.search(text):
             continue
+        if not names_module.search(text):
+            return False  # names it without naming its module: not provably this code
         if not is_command_code(path, text, ctx.env.root):
             return False
         users += 1

@@ -102,3 +102,13 @@ def test_code_only_command_code_uses_is_command_code(tmp_path: Path, also_in_a_v
     path = tmp_path / "club" / "importers.py"
     codes = sorted(f.code for f in check_source(IMPORTER, path, environment(tmp_path)))
     assert codes == (["IL102", "IL104"] if also_in_a_view else [])
+
+
+def test_a_script_defining_a_function_of_the_same_name_does_not_use_it(tmp_path: Path) -> None:
+    """scripts/seed.py with its own `def bootstrap`: the view's bootstrap still races."""
+    write_app(tmp_path, "club", {"models.py": MODELS, "services.py": BOOTSTRAP})
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "seed.py").write_text(BOOTSTRAP, encoding="utf-8")
+    path = tmp_path / "club" / "services.py"
+    codes = sorted(f.code for f in check_source(BOOTSTRAP, path, environment(tmp_path)))
+    assert codes == ["IL101", "IL102", "IL104"]
