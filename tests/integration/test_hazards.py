@@ -69,6 +69,15 @@ def run(lab: Lab, key: VariantKey, backend: str, case: Case, mode: str) -> Resul
     return result
 
 
+def _innodb_deadlock(result: Result) -> bool:
+    raised = errors(result)
+    return (
+        len(raised) == 1
+        and raised[0].get("type") == "OperationalError"
+        and "(1213," in raised[0].get("message", "")
+    )
+
+
 def summary(result: Result) -> str:
     messages = list(iter_messages(result))
     return messages[0].splitlines()[0] if messages else "no error"
@@ -87,6 +96,13 @@ def test_hazard(
         serial = run(lab, ORIGINAL, backend, case, "serial")
         assert not errors(serial), f"the serial run already fails: {summary(serial)}"
         result = run(lab, ORIGINAL, backend, case, "race")
+        for _ in range(2):
+            if not _innodb_deadlock(result):
+                break
+            # InnoDB sometimes resolves the two colliding inserts' lock waits as a deadlock
+            # (1213) instead of the duplicate-key error (seen once in three CI runs of the
+            # async afirst race): the same race, another victim path. Run it again.
+            result = run(lab, ORIGINAL, backend, case, "race")
         assert result["barrier"] == "passed", "the interleaving was not forced"
         if predicted.kind == "multiple_objects":
             record_property("observed", _after(result))
