@@ -16,14 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.related_writes import delete_write
-from integrity_lsp.analysis.write_scan import project_files
-from integrity_lsp.explain.sites import FileMemo, WriteSite, shown_site
-from integrity_lsp.explain.trees import DISK_TREES
+from integrity_lsp.explain.sites import FileMemo, WriteSite, call_sites
 from integrity_lsp.project.records import FieldRecord, ModelRecord
 from integrity_lsp.project.resolve import Resolver
-from integrity_lsp.syntax.files import read_project_text
-from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, walk
-from integrity_lsp.syntax.source import SourceFile
 
 if TYPE_CHECKING:
     from integrity_lsp.config import Settings
@@ -40,25 +35,16 @@ def delete_sites(
 ) -> list[WriteSite]:
     """`Parent.objects.filter(…).delete()` and `parent.delete()` of the parent model."""
     words = {parent.name, *index.reverse_relations(parent)}
-    sites: list[WriteSite] = []
-    for path in files if files is not None else project_files(index.root, settings):
-        text = read_project_text(path, encoding="utf-8-sig")
-        if text is None or "delete(" not in text:
-            continue
-
-        def compute(path: Path = path, text: str = text) -> list[WriteSite]:
-            source = SourceFile(path, text, index.module_name(path), open_documents=DISK_TREES)
-            found = []
-            for node in walk(source.tree):
-                if node.type in CALL_CHAIN_TYPES:
-                    site = delete_write(node, source, resolver, parent, words)
-                    if site is not None:
-                        found.append(shown_site(index, site, values=()))
-            return found
-
-        key = f"deletes:{parent.label}"
-        sites.extend(compute() if memo is None else memo.memo(path, key, compute))
-    return sites
+    return call_sites(
+        index,
+        lambda node, source: delete_write(node, source, resolver, parent, words),
+        mentions=lambda text: "delete(" in text,
+        key=f"deletes:{parent.label}",
+        values=(),
+        files=files,
+        settings=settings,
+        memo=memo,
+    )
 
 
 def unprepared_children(index: ProjectIndex, parent: ModelRecord) -> list[str]:

@@ -21,13 +21,8 @@ from integrity_lsp.analysis.related_writes import (
     link_write,
     shared_accessors,
 )
-from integrity_lsp.analysis.write_scan import project_files
-from integrity_lsp.explain.sites import FileMemo, WriteSite, shown_site
-from integrity_lsp.explain.trees import DISK_TREES
+from integrity_lsp.explain.sites import FileMemo, WriteSite, call_sites
 from integrity_lsp.project.resolve import Resolver
-from integrity_lsp.syntax.files import read_project_text
-from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, walk
-from integrity_lsp.syntax.source import SourceFile
 
 if TYPE_CHECKING:
     from integrity_lsp.config import Settings
@@ -55,24 +50,13 @@ def link_sites(
     (`analysis.related_writes.link_write`)."""
     names = through.accessors
     ambiguous = shared_accessors(index, through)
-    sites: list[WriteSite] = []
-    for path in files if files is not None else project_files(index.root, settings):
-        text = read_project_text(path, encoding="utf-8-sig")
-        if text is None or not any(f".{name}." in text for name in names):
-            continue
-
-        def compute(path: Path = path, text: str = text) -> list[WriteSite]:
-            source = SourceFile(path, text, index.module_name(path), open_documents=DISK_TREES)
-            found = []
-            for node in walk(source.tree):
-                if node.type in CALL_CHAIN_TYPES:
-                    site = link_write(node, source, resolver, through, ambiguous)
-                    if site is not None:
-                        found.append(
-                            shown_site(index, site, values=((through.field.name, "data"),))
-                        )
-            return found
-
-        key = f"links:{through.owner.label}.{through.field.name}"
-        sites.extend(compute() if memo is None else memo.memo(path, key, compute))
-    return sites
+    return call_sites(
+        index,
+        lambda node, source: link_write(node, source, resolver, through, ambiguous),
+        mentions=lambda text: any(f".{name}." in text for name in names),
+        key=f"links:{through.owner.label}.{through.field.name}",
+        values=((through.field.name, "data"),),
+        files=files,
+        settings=settings,
+        memo=memo,
+    )

@@ -24,7 +24,8 @@ from integrity_lsp.findings import Finding, Span
 from integrity_lsp.project.records import FieldRecord, ModelRecord
 from integrity_lsp.project.resolve import Resolver
 from integrity_lsp.syntax.files import read_project_text
-from integrity_lsp.syntax.nodes import code, enclosing
+from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Node, code, enclosing, walk
+from integrity_lsp.syntax.source import SourceFile
 
 if TYPE_CHECKING:
     from integrity_lsp.project.index import ProjectIndex
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FileMemo",
     "WriteSite",
+    "call_sites",
     "find_write_sites",
     "is_test_path",
     "project_files",
@@ -133,6 +135,40 @@ def find_write_sites(
 
         found.extend(memo.memo(path, key, compute))
     return found
+
+
+def call_sites(
+    index: ProjectIndex,
+    read: Callable[[Node, SourceFile], SharedSite | None],
+    *,
+    mentions: Callable[[str], bool],
+    key: str,
+    values: tuple[tuple[str, ValueKind], ...],
+    files: Iterable[Path] | None = None,
+    settings: Settings | None = None,
+    memo: FileMemo | None = None,
+) -> list[WriteSite]:
+    """The shared sites `read` finds at the call chains of each project file whose text
+    `mentions` what it looks for (a cheap test before parsing), shown with `values`; with
+    `memo`, a file's sites are kept under `key` for as long as the file does not change."""
+    sites: list[WriteSite] = []
+    for path in files if files is not None else project_files(index.root, settings):
+        text = read_project_text(path, encoding="utf-8-sig")
+        if text is None or not mentions(text):
+            continue
+
+        def compute(path: Path = path, text: str = text) -> list[WriteSite]:
+            source = SourceFile(path, text, index.module_name(path), open_documents=DISK_TREES)
+            found = []
+            for node in walk(source.tree):
+                if node.type in CALL_CHAIN_TYPES:
+                    site = read(node, source)
+                    if site is not None:
+                        found.append(shown_site(index, site, values=values))
+            return found
+
+        sites.extend(compute() if memo is None else memo.memo(path, key, compute))
+    return sites
 
 
 def shown_site(
