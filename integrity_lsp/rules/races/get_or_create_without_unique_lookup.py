@@ -17,6 +17,11 @@ the table now holds duplicates and every later `get_or_create`/`get` with that l
 take part in coverage too: two concurrent calls insert the same slug, so a unique `slug` makes the
 losing insert fail and `get_or_create` return the winner's row.
 
+The queryset may be narrowed first: `M.objects.exclude(status=FAILED).get_or_create(export=e,
+export_type=t)` looks among the rows not excluded, but the row it inserts carries only the
+call's own keywords, so two concurrent calls insert two rows the next call both finds (the
+`exclude()` conditions are not lookups: they cover nothing). `filter()` keywords count as lookups.
+
 Coverage is exact: `primary_key`, `unique=True`, a `OneToOneField`, a `unique_together` entry or
 a `UniqueConstraint(fields=…)` whose fields are all among the plain keyword lookups (`team` and
 `team_id` are one column), inherited ones included. Not coverage: lookups with `__` (Django
@@ -129,6 +134,8 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         return
     lookup: dict[str, Node | None] = {}
     for link in orm.methods:
+        if link.name == "exclude":
+            continue  # narrows the get(); the insert writes the call's own keywords only
         if link.name not in ("filter", *METHODS) or link.call is None:
             return  # exclude(), Q objects and friends: the lookup is not a plain one
         for argument in arguments(link.call):
