@@ -85,3 +85,18 @@ async def warehouse_aget(code: str, name: str) -> Warehouse:
 async def rename_or_add_warehouse_async(code: str, name: str) -> None:
     if not await Warehouse.objects.filter(code=code).aupdate(name=name):
         await Warehouse.objects.acreate(code=code, name=name)  # expect: IL103
+
+
+# IL101 for a batch: the codes already stored, read as a set; each missing one created.
+def warehouses_missing(codes: list[str]) -> None:
+    existing = set(Warehouse.objects.filter(code__in=codes).values_list("code", flat=True))
+    for code in codes:
+        if code not in existing:
+            Warehouse.objects.create(code=code, name=code)  # expect: IL101
+
+
+# IL101 for a batch inserted at once: a comprehension filtered on that set, then bulk_create().
+def add_missing_warehouses(codes: list[str]) -> None:
+    existing = set(Warehouse.objects.filter(code__in=codes).values_list("code", flat=True))
+    missing = [Warehouse(code=code, name=code) for code in codes if code not in existing]
+    Warehouse.objects.bulk_create(missing)  # expect: IL101

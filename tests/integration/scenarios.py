@@ -555,6 +555,7 @@ def product_category(h: Harness, mode: str) -> dict[str, Any]:
 
 
 from race_scenarios import (  # noqa: E402  (the worker looks scenarios up here by name)
+    add_missing_warehouses,
     rename_or_add_warehouse,
     rename_or_add_warehouse_async,
     warehouse_aexists,
@@ -565,9 +566,11 @@ from race_scenarios import (  # noqa: E402  (the worker looks scenarios up here 
     warehouse_looked_up,
     warehouse_via_helper,
     warehouse_walrus,
+    warehouses_missing,
 )
 
 __all__ = [
+    "add_missing_warehouses",
     "rename_or_add_warehouse",
     "rename_or_add_warehouse_async",
     "warehouse_aexists",
@@ -578,4 +581,5 @@ __all__ = [
     "warehouse_looked_up",
     "warehouse_via_helper",
     "warehouse_walrus",
+    "warehouses_missing",
 ]

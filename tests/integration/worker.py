@@ -192,7 +192,12 @@ class Harness:
         return {"value": describe(value)}
 
     def race(
-        self, model: Any, calls: Sequence[Callable[[], Any]], *, serial: bool
+        self,
+        model: Any,
+        calls: Sequence[Callable[[], Any]],
+        *,
+        serial: bool,
+        signal: str = "pre_save",
     ) -> dict[str, Any]:
         """Run `calls` each in its own thread (own connection), all meeting before the write.
 
@@ -205,10 +210,14 @@ class Harness:
         thread wait (a lock held by a thread already at the barrier), the barrier times out
         and the run goes on: the result says `"barrier": "broken"`, i.e. the database
         serialised the calls. `serial=True` runs the calls one after the other, no barrier:
-        the reference result.
+        the reference result. `signal="post_init"` meets at the first instance a thread builds
+        instead: `bulk_create()` sends no `pre_save`, and a batch builds its new rows only once
+        it has read which ones exist.
         """
         from django.db import connections
-        from django.db.models.signals import pre_save
+        from django.db.models import signals
+
+        meeting = getattr(signals, signal)
 
         results: list[dict[str, Any]] = [{} for _ in calls]
         if serial:
@@ -234,7 +243,7 @@ class Harness:
             finally:
                 connections.close_all()
 
-        pre_save.connect(at_first_save, sender=model, weak=False, dispatch_uid="il-race")
+        meeting.connect(at_first_save, sender=model, weak=False, dispatch_uid="il-race")
         try:
             threads = [threading.Thread(target=run, args=(n,)) for n in range(len(calls))]
             for thread in threads:
@@ -242,7 +251,7 @@ class Harness:
             for thread in threads:
                 thread.join()
         finally:
-            pre_save.disconnect(sender=model, dispatch_uid="il-race")
+            meeting.disconnect(sender=model, dispatch_uid="il-race")
         return {"calls": results, "barrier": "broken" if broken else "passed"}
 
     def request(self, method: str, path: str, data: Any = None, **extra: Any) -> Any:
