@@ -84,7 +84,9 @@ from the project). Validation is connected to the other methods of its own form 
 only: a form's check and an insert in the view that calls `is_valid()` (or a view's
 `dispatch()` and its `form_valid()`), a model's `clean()` run by a ModelForm, and a key that is
 anything but a submitted field, an attribute of the instance or a literal (a value computed in
-`clean()`) are not connected. A lookup with `Q` objects or `__in`/`__gt` is not a key, except as the
+`clean()`, the loop variable of `for user in attrs["users"]`) are not connected. (Where such a
+batch fills no unique key — a nullable column of the unique set left NULL — it would be silent
+anyway: duplicates, no IntegrityError.) A lookup with `Q` objects or `__in`/`__gt` is not a key, except as the
 collection a batch tests values against; a collection kept as `None` placeholders
 (`{slot: None …}` then filled from the rows) or read through a custom manager method is not
 one. An
