@@ -86,8 +86,8 @@ only: a form's check and an insert in the view that calls `is_valid()` (or a vie
 anything but a submitted field, an attribute of the instance or a literal (a value computed in
 `clean()`, the loop variable of `for user in attrs["users"]`) are not connected. (Where such a
 batch fills no unique key — a nullable column of the unique set left NULL — it would be silent
-anyway: duplicates, no IntegrityError.) A lookup with `Q` objects or `__in`/`__gt` is not a key, except as the
-collection a batch tests values against; a collection kept as `None` placeholders
+anyway: duplicates, no IntegrityError.) A lookup with `Q` objects or `__in`/`__gt` is not a
+key, except as the collection a batch tests values against; a collection kept as `None` placeholders
 (`{slot: None …}` then filled from the rows) or read through a custom manager method is not
 one. An
 instance handed in from elsewhere and saved (`self.token.save()`, `super().save(commit=False)`)
