@@ -89,9 +89,7 @@ CASES: tuple[Case, ...] = (
     ),
     # Batches: the codes missing from a set of those stored, created one by one or at once.
     Case("IL101", "shop/restock.py", "def warehouses_missing(", "warehouses_missing", RACE),
-    Case(
-        "IL101", "shop/restock.py", "def add_missing_warehouses(", "add_missing_warehouses", RACE
-    ),
+    Case("IL101", "shop/restock.py", "def add_missing_warehouses(", "add_missing_warehouses", RACE),
     # Async (an async view or task): each racer runs through async_to_sync on its own thread.
     Case("IL101", "shop/restock.py", "def warehouse_aexists(", "warehouse_aexists", RACE),
     Case("IL101", "shop/restock.py", "def warehouse_afirst(", "warehouse_afirst", RACE),
