@@ -13,8 +13,16 @@ queries until the end of the 'atomic' block.` (on every backend), and when the b
 everything it wrote is rolled back, silently. The handler that was meant to recover is the code
 that crashes.
 
-Not reported: a handler that re-raises, and a `try` body whose only writes are
-`get_or_create()`/`update_or_create()` (they take a savepoint of their own).
+Not reported: a handler that re-raises; a `try` body whose only writes are
+`get_or_create()`/`update_or_create()` (they take a savepoint of their own); and a handler
+that runs no query (logging aside) and leaves the innermost atomic block at once — `continue`
+or `break` out of a `with transaction.atomic():` in a loop, `return`, or the end of the
+block — when the `try` sits directly in that block, nothing in the block before it writes
+(or calls anything but ORM reads), it has no `finally`, and the block is a `with` or a
+decorator with a savepoint. Then no query meets the broken transaction: the block is rolled
+back as a whole, as atomic blocks are (`with transaction.atomic(): try: lock and mark the row
+… except DatabaseError: continue`). `ATOMIC_REQUESTS` views are not given this pass: their
+block goes on after a view method returns.
 
 ## Example
 ```python
@@ -59,6 +67,7 @@ from integrity_lsp.analysis.django import (
 )
 from integrity_lsp.analysis.registry import register
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
+from integrity_lsp.rules.guards.atomic_exits import leaves_block_unqueried
 from integrity_lsp.rules.guards.savepoints import (
     SELF_SAVEPOINT,
     unprotected_writes,
@@ -85,7 +94,7 @@ def check(try_stmt: Node, ctx: Context) -> Iterator[Finding]:
     writes = [
         w for w in unprotected_writes(try_stmt.children[2], ctx) if w[1] not in SELF_SAVEPOINT
     ]
-    if not writes:
+    if not writes or leaves_block_unqueried(try_stmt, [block for _, block in caught], ctx):
         return
     clause = caught[0][0]
     write, method = writes[0]

@@ -41,7 +41,7 @@ def unprotected_writes(body: Node, ctx: Context) -> list[tuple[Node, str]]:
         if node.type in SCOPES or (node.type == "with_stmt" and _is_savepoint(node)):
             continue
         if node.type in CALL_CHAIN_TYPES:
-            method = _write_method(node, ctx)
+            method = write_method(node, ctx)
             if method is not None:
                 found.append((node, method))
         stack.extend(reversed(getattr(node, "children", [])))
@@ -57,7 +57,7 @@ def _is_savepoint(with_stmt: Node) -> bool:
     return False
 
 
-def _write_method(node: Node, ctx: Context) -> str | None:
+def write_method(node: Node, ctx: Context) -> str | None:
     orm = parse_orm_call(node, ctx.env.index)
     if orm is not None:
         names = [link.name for link in orm.methods]

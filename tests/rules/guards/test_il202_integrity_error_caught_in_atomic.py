@@ -154,6 +154,7 @@ def test_multi_line_string_in_the_body_gets_no_fix(tmp_path: Path) -> None:
         '        Supplier.objects.create(email=email, name="""a\nb""")\n'
         "    except IntegrityError:\n"
         "        pass\n"
+        "    return Supplier.objects.count()\n"
     )
     path.write_text(text, encoding="utf-8")
     findings = [f for f in check_source(text, path, environment(root)) if f.code == "IL202"]
