@@ -38,9 +38,7 @@ checks; a failed `get()` is IL102's, a check whose other branch updates the row 
   `item["sku"]`; in the manager class of one model, `self.all()` reads its rows and
   `self.create(…)` inserts one. An anti-join is one too: rows read with
   `.exclude(<relation>__<field>=v)` and, for each of them, a related row with `v` built and
-  appended to the list `bulk_create()` inserts. No fix is offered: which rows to re-read
-  after the error is the code's choice (`bulk_create(…, ignore_conflicts=True)` is often the
-  answer).
+  appended to the list `bulk_create()` inserts. Fixes: see Fix safety.
 
 Where it runs: views, tasks and signal handlers serve concurrent requests. Command code is not
 checked — a management command (`management/commands/*.py`), a module that runs itself under
@@ -128,6 +126,15 @@ wrapped so that the IntegrityError raises the serializer's own `ValidationError`
 `save()` gets no fix: a `ValidationError` from `save()` is not caught by the view that calls
 it, which is where the IntegrityError must become a form error. A multi-line call stays
 multi-line; `transaction` and `IntegrityError` join an existing `from django.db import …`.
+
+A batch (a set difference): a `create()` per missing value that stands alone, is bound to a
+name or returned is wrapped the same way, the loser skipping the row the winner inserted (or
+re-getting it by the value tested and the query's own exact keys) — safe where a unique
+constraint covers them; a create used inside a larger statement, or `await`ed, gets no fix.
+`bulk_create(rows)` gets `ignore_conflicts=True` where nothing reads the new rows afterwards
+(its result dropped; `rows` only built from new instances and inserted), unsafe all the same:
+every unique conflict is skipped, the instances get no primary key, and MySQL/MariaDB also turn
+some other errors into warnings.
 
 ## References
 - [QuerySet.get_or_create](https://docs.djangoproject.com/en/stable/ref/models/querysets/#get-or-create)

@@ -9,7 +9,8 @@ three share): IL103 is the view where the path that found the row updates it (`u
 query, or `save()` of the row the `get()` returned, also through a reverse one-to-one accessor),
 and an `update()` that changed no row counts as "absent". A batch counts too: rows read as a
 collection of one field's values (`{p.sku: p for p in qs}`), the ones `in` it updated and saved,
-the others created (no fix is offered for a batch). So does a ModelForm given the row looked
+the others created (the create is wrapped in `try`/`atomic`/`except IntegrityError`, unsafe:
+the loser skips the row and its values are not written). So does a ModelForm given the row looked
 for (`except M.DoesNotExist: instance = None`, then `form = MForm(data, instance=instance)`):
 its `save()` inserts where the row was absent, with the values set on `form.instance` (no fix
 is offered; `save(commit=False)` writes nothing). Migration files and command code (see

@@ -16,6 +16,7 @@ from integrity_lsp.findings import Applicability, Finding, Fix, Span
 from integrity_lsp.rules.races.async_fixes import async_fixes
 from integrity_lsp.rules.races.fixes import split_write
 from integrity_lsp.rules.races.report import duplicates_only, race_finding, write_fixes
+from integrity_lsp.rules.races.set_fixes import set_fixes
 from integrity_lsp.rules.races.shapes import Query
 from integrity_lsp.rules.races.uncontended_lookup import command_only
 from integrity_lsp.rules.races.validation_fixes import validation_fixes
@@ -45,10 +46,11 @@ def view_findings(
         if command_only(inner):
             continue  # reached from management commands or scripts alone
         elsewhere = _checked_elsewhere(race, function)
-        if race.absence.via == "set" or race.write.call is None:
-            # a batch: which rows to re-read after the IntegrityError is the code's; a form's
-            # save() over a row looked up (`absence_forms`): re-getting would bind a row to
-            # the form's name
+        if race.absence.via == "set":
+            fixes = set_fixes(race, inner, query_of(race), awaited=_is_async(race.write))
+        elif race.write.call is None:
+            # a form's save() over a row looked up (`absence_forms`): re-getting would bind a
+            # row to the form's name
             fixes = []
         elif elsewhere:
             fixes = validation_fixes(race, function, inner)
