@@ -1,18 +1,20 @@
 """Saves through a ModelForm or the admin: sites of the shared write-site model (kind `save`).
 
-Read statically: a class with `class Meta: model = M` (a ModelForm, or a ModelSerializer) names
-M (`model_forms_in`); its saves are `form.save()` on a name bound in the same function to
-`TheForm(…)`, and `form.save()` inside a class that declares `form_class = TheForm` (a view) or
-`form = TheForm` (a ModelAdmin). A ModelAdmin registered for M (`@admin.register(M)`) saves M
-from its add form: its `save_model` override's `.save()` calls, or, when it has none, the
-registration itself (`form_saves_in`). `explain` lists these; IL201 judges the saves of forms
-in request handlers with its own reading of the form's fields (`rules/guards/form_saves.py`).
+What a `form.save()` writes is `form_saves.form_save`'s answer, the one IL201 judges: the
+model of the form or serializer class, and whether the save inserts or updates the row the form
+is bound to (both are listed: an update can collide on a unique column too). `model_forms_in`
+only narrows which files are read: the classes with `class Meta: model = M` for a wanted M,
+whose names a file must mention to save through them. A ModelAdmin registered for M
+(`@admin.register(M)`) saves M from its add form: its `save_model` override's `.save()` calls,
+or, when it has none, the registration itself (`form_saves_in`). `explain` lists these.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from integrity_lsp.analysis.context import Context, Environment
+from integrity_lsp.analysis.form_saves import form_save
 from integrity_lsp.analysis.writes import WriteSite
 from integrity_lsp.project.records import ModelRecord
 from integrity_lsp.project.resolve import Resolver
@@ -20,7 +22,6 @@ from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Node,
     assignment_target,
-    chain_parts,
     code,
     enclosing,
     walk,
@@ -60,62 +61,21 @@ def _resolve(resolver: Resolver, source: SourceFile, node: Node) -> ModelRecord 
 
 
 def form_saves_in(
-    source: SourceFile,
-    resolver: Resolver,
-    forms: dict[str, ModelRecord],
-    wanted: dict[str, ModelRecord],
+    source: SourceFile, env: Environment, wanted: dict[str, ModelRecord]
 ) -> Iterator[WriteSite]:
+    """The saves of wanted models in `source` through forms, serializers and the admin."""
     for node in walk(source.tree):
         if node.type == "classdef":
-            yield from _admin_registration(source, resolver, node, wanted)
+            yield from _admin_registration(source, env.resolver, node, wanted)
         if node.type not in CALL_CHAIN_TYPES:
             continue
-        base, trailers = chain_parts(node)
-        if len(trailers) != 2 or base.type != "name" or trailers[-1].children[0].value != "(":
+        function = enclosing(node, "funcdef")
+        if function is None:
             continue
-        if trailers[0].children[0].value != "." or trailers[0].children[1].value != "save":
-            continue
-        model = _bound_form(node, base.value, forms) or _class_form(node, base.value, forms)
-        if model is not None:
-            yield _site(source, node, model)
-
-
-def _bound_form(node: Node, name: str, forms: dict[str, ModelRecord]) -> ModelRecord | None:
-    """`name = TheForm(…)` earlier in the same function."""
-    function = enclosing(node, "funcdef")
-    if function is None:
-        return None
-    found = None
-    for statement in walk(function):
-        if statement.type != "expr_stmt" or statement.start_pos >= node.start_pos:
-            continue
-        target = assignment_target(statement)
-        if target is not None and target.type == "name" and target.value == name:
-            value = statement.children[-1]
-            callee = value.children[0] if value.type in CALL_CHAIN_TYPES else None
-            found = (
-                forms.get(callee.value) if callee is not None and callee.type == "name" else None
-            )
-    return found
-
-
-def _class_form(node: Node, name: str, forms: dict[str, ModelRecord]) -> ModelRecord | None:
-    """`form.save()` in a class declaring `form_class = TheForm` / `form = TheForm`."""
-    if name != "form":
-        return None
-    cls = enclosing(node, "classdef")
-    if cls is None:
-        return None
-    for statement in cls.children[-1].children:
-        inner = statement.children[0] if statement.type == "simple_stmt" else statement
-        if inner.type != "expr_stmt":
-            continue
-        target = assignment_target(inner)
-        value = inner.children[-1]
-        declared = target.value if target is not None and target.type == "name" else None
-        if declared in ("form_class", "form") and value.type == "name":
-            return forms.get(value.value)
-    return None
+        ctx = Context(source, env, function=function, class_node=enclosing(node, "classdef"))
+        saved = form_save(node, ctx)
+        if saved is not None and saved.form.model.label in wanted:
+            yield _site(source, node, saved.form.model)
 
 
 def _admin_registration(

@@ -1,5 +1,6 @@
-"""Saves through a ModelForm or the admin, as `explain` lists them: the shared write-site
-model's (`analysis.form_writes`), read from each file once while it does not change."""
+"""Saves through a ModelForm, a ModelSerializer or the admin, as `explain` lists them: the shared
+write-site model's (`analysis.form_writes`, whose reading of a form's save is IL201's), read from
+each file once while it does not change."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from integrity_lsp.analysis.context import Environment
 from integrity_lsp.analysis.form_writes import form_saves_in, model_forms_in
 from integrity_lsp.analysis.write_scan import project_files
+from integrity_lsp.config import Settings
 from integrity_lsp.explain.sites import FileMemo, WriteSite, shown_site
 from integrity_lsp.explain.trees import DISK_TREES
 from integrity_lsp.project.records import ModelRecord
@@ -18,7 +21,6 @@ from integrity_lsp.syntax.files import read_project_text
 from integrity_lsp.syntax.source import SourceFile
 
 if TYPE_CHECKING:
-    from integrity_lsp.config import Settings
     from integrity_lsp.project.index import ProjectIndex
 
 T = TypeVar("T")
@@ -66,8 +68,10 @@ def form_sites(
     words = set(forms) | {"register("}
     known = ",".join(f"{form}={model.label}" for form, model in sorted(forms.items()))
 
+    env = Environment(index.root, settings or Settings(), index, resolver)
+
     def saves(path: Path, text: str) -> list[WriteSite]:
-        shared = form_saves_in(source_of(path, text), resolver, forms, wanted)
+        shared = form_saves_in(source_of(path, text), env, wanted)
         return [shown_site(index, site, values=()) for site in shared]
 
     sites: list[WriteSite] = []

@@ -111,6 +111,15 @@ def argument_list(inner: Any) -> Arguments:
     return result
 
 
+def literal_text(source: str) -> bool:
+    """Is `source` a Python literal (what `ast.literal_eval` accepts)?"""
+    try:
+        ast.literal_eval(source)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
+    return True
+
+
 def literal(node: Any) -> Any:
     """The Python value of a literal node (strings, numbers, bools, None, tuples, lists)."""
     if node is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from integrity_lsp.analysis.context import Environment
 from integrity_lsp.analysis.form_writes import form_saves_in, model_forms_in
 from integrity_lsp.analysis.related_writes import (
     auto_throughs,
@@ -73,7 +74,8 @@ def test_saves_through_a_model_form_and_the_admin_are_save_sites() -> None:
     wanted = {host.label: host}
     forms = dict(model_forms_in(admin, resolver, wanted))
     assert forms == {"HostForm": host}
-    sites = list(form_saves_in(admin, resolver, forms, wanted))
+    env = Environment(root, Settings(), index, resolver)
+    sites = list(form_saves_in(admin, env, wanted))
     assert {(s.kind, code(s.node)) for s in sites} == {
         ("save", "form.save()"),
         ("save", "obj.save()"),

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from integrity_lsp.analysis.absence_calls import count_body_read
 from integrity_lsp.analysis.absence_match import protected
 from integrity_lsp.analysis.absence_races import races_in
+from integrity_lsp.analysis.bindings import last_binding
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.handlers import (
     class_bases,
@@ -28,9 +29,8 @@ from integrity_lsp.analysis.handlers import (
     decorators_of,
     project_source,
 )
+from integrity_lsp.analysis.view_forms import is_update_view, view_class_of
 from integrity_lsp.analysis.writes import WriteSite, write_site
-from integrity_lsp.rules.guards.form_saves import is_update_view, view_class_of
-from integrity_lsp.rules.guards.silencers import last_binding
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Node,

@@ -6,9 +6,10 @@ IntegrityError, and a function that takes `request` but is a helper its module c
 
 from __future__ import annotations
 
+from integrity_lsp.analysis.bindings import last_binding, saved_between
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.handlers import decorators_of, project_source
-from integrity_lsp.analysis.writes import WriteSite, simple_statements
+from integrity_lsp.analysis.writes import WriteSite
 from integrity_lsp.project.records import ModelRecord
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
@@ -22,25 +23,6 @@ from integrity_lsp.syntax.nodes import (
     statement_of,
     walk,
 )
-
-
-def last_binding(function: Node, name: str, before: Node) -> Node | None:
-    found = None
-    for statement in simple_statements(function):
-        if statement.start_pos >= before.start_pos:
-            break
-        target = assignment_target(statement)
-        if target is not None and target.type == "name" and target.value == name:
-            found = statement
-    return found
-
-
-def saved_between(function: Node, name: str, start: Node, end: Node) -> bool:
-    for statement in simple_statements(function):
-        between = start.start_pos < statement.start_pos < end.start_pos
-        if between and f"{name}.save(" in normalised(statement):
-            return True
-    return False
 
 
 def called_in_module(ctx: Context) -> bool:

@@ -113,6 +113,7 @@ from integrity_lsp.analysis.django import (
     except_clauses,
     handler_names,
 )
+from integrity_lsp.analysis.form_saves import FormSave, form_save
 from integrity_lsp.analysis.handlers import handler_title
 from integrity_lsp.analysis.registry import register
 from integrity_lsp.analysis.try_atomic import wrap_in_try_atomic
@@ -126,7 +127,6 @@ from integrity_lsp.rules.guards.callees import (
     within,
 )
 from integrity_lsp.rules.guards.dataflow import is_request_derived, request_derived_names
-from integrity_lsp.rules.guards.form_saves import FormSave, form_save
 from integrity_lsp.rules.guards.judging import judge, unique_phrase, validated_input
 from integrity_lsp.rules.guards.responses import Conflict, conflict_response
 from integrity_lsp.rules.guards.silencers import (
@@ -160,7 +160,7 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
     if called_in_module(ctx):
         return  # a helper taking `request`, called (and maybe guarded) by the module's code
     saved = form_save(node, ctx)
-    if saved is not None:
+    if saved is not None and saved.new_row:
         yield from _form_finding(saved, ctx)
         return
     site = write_site(node, ctx)

@@ -8,7 +8,6 @@ are not distinct all repeat; a callable default (`uuid4`, a token generator), an
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
@@ -16,6 +15,7 @@ from integrity_lsp.analysis.django import constructor_call
 from integrity_lsp.analysis.writes import WriteSite
 from integrity_lsp.project.records import AUTO_FIELD_CLASSES, EMPTY_STRING_FIELD_CLASSES
 from integrity_lsp.rules.guards.checks import UNKNOWN, evaluate, literal_value, literal_value_of
+from integrity_lsp.syntax.declarations import literal_text
 from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Argument, Node, arguments, walk
 
 if TYPE_CHECKING:
@@ -170,14 +170,6 @@ def _constant_when_unset(field: FieldRecord, unique: UniqueSet) -> bool:
     if default is not None:
         return literal_text(default)
     return field.field_class in EMPTY_STRING_FIELD_CLASSES and not field.auto_now_add
-
-
-def literal_text(source: str) -> bool:
-    try:
-        ast.literal_eval(source)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return False
-    return True
 
 
 def is_constant(node: Node) -> bool:

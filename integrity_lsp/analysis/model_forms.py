@@ -18,7 +18,7 @@ from typing import Literal
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.handlers import class_bases, class_definition
 from integrity_lsp.project.records import AUTO_FIELD_CLASSES, FieldRecord, ModelRecord
-from integrity_lsp.rules.guards.uniqueness import literal_text
+from integrity_lsp.syntax.declarations import literal_text
 from integrity_lsp.syntax.nodes import (
     Node,
     assignment_target,

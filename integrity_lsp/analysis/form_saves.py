@@ -1,26 +1,31 @@
-"""Inserts made through a ModelForm or a DRF ModelSerializer in a request handler.
+"""Saves through a ModelForm or a DRF ModelSerializer: which model and which row each one writes.
 
-The shapes: `form.save()` / `serializer.save(owner=…)` where the name is bound in the handler to
+The one answer IL201 and `explain` share (`analysis.form_writes` lists these for explain). The
+shapes: `form.save()` / `serializer.save(owner=…)` where the name is bound in the function to
 `SignupForm(request.POST)`, `self.get_form()`, `self.get_serializer(data=…)`, or is the `form`
-parameter of a create view's `form_valid` / the `serializer` parameter of `perform_create`;
-`super().form_valid(form)` in a create view; and `obj.save()` after `obj = form.save(commit=False)`.
-A form or serializer bound to an existing row (`instance=…`, a positional instance,
-`perform_update`, an update view) updates, and `save(commit=False)` writes nothing: silent.
+parameter of a view's `form_valid` / the `serializer` parameter of `perform_create` /
+`perform_update`; `super().form_valid(form)` in a create view; and `obj.save()` after
+`obj = form.save(commit=False)`. The form class is read by `model_forms` (its model, and the
+fields the request fills). A save inserts a new row (`FormSave.new_row`) unless the form or
+serializer is bound to an existing one (`instance=…`, a positional instance, an update view,
+`perform_update`) or the object was saved before (`update_fields`, a second `save()`): then it
+updates that row. `save(commit=False)` writes nothing, and a serializer whose own `update()`
+writes in its own way is unknown: no save.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from integrity_lsp.analysis.bindings import last_binding, saved_between
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import constructor_call
 from integrity_lsp.analysis.handlers import (
-    class_bases,
     class_definition,
 )
+from integrity_lsp.analysis.model_forms import ModelFormClass, model_form_class
+from integrity_lsp.analysis.view_forms import is_create_view, is_update_view, view_form
 from integrity_lsp.analysis.writes import simple_statements
-from integrity_lsp.rules.guards.model_forms import ModelFormClass, model_form_class
-from integrity_lsp.rules.guards.silencers import last_binding, saved_between
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Node,
@@ -33,21 +38,13 @@ from integrity_lsp.syntax.nodes import (
     normalised,
     statement_of,
 )
-from integrity_lsp.syntax.source import SourceFile
 
-CREATE_VIEWS = frozenset({"CreateView", "BaseCreateView", "FormView", "BaseFormView"})
-UPDATE_VIEWS = frozenset({"UpdateView", "BaseUpdateView"})
-VIEW_ATTRIBUTES = {
-    "form": ("form_class", "get_form_class"),
-    "serializer": ("serializer_class", "get_serializer_class"),
-}
 VIEW_CALLEES = {
     "self.form_class": "form",
     "self.get_form_class()": "form",
     "self.serializer_class": "serializer",
     "self.get_serializer_class()": "serializer",
 }
-MAX_DEPTH = 8
 
 
 @dataclass(frozen=True)
@@ -61,6 +58,7 @@ class FormSave:
     variable: str  # the form or serializer as the handler names it
     call: str  # how the message quotes the write
     sets: dict[str, Node] = field(default_factory=dict)
+    new_row: bool = True  # False: it updates the row the form or serializer is bound to
 
 
 def form_save(node: Node, ctx: Context) -> FormSave | None:
@@ -89,9 +87,9 @@ def _super_form_valid(node: Node, trailers: list[Node], ctx: Context) -> FormSav
     if len(positional) != 1 or positional[0].value.type != "name":
         return None
     variable = str(positional[0].value.value)
-    if not _is_create_view(ctx) or variable not in _parameters(function):
+    if not is_create_view(ctx) or variable not in _parameters(function):
         return None
-    form = _view_form(ctx, "form")
+    form = view_form(ctx, "form")
     if form is None:
         return None
     sets = _attribute_sets(function, f"{variable}.instance", None, statement_of(node))
@@ -109,14 +107,14 @@ def _save_of(
     commit = keywords.get("commit")
     if commit is not None and code(commit.value).strip() != "True":
         return None  # save(commit=False) builds the instance, the insert comes later
-    if "update_fields" in keywords or "force_update" in keywords:
-        return None
+    updates = "update_fields" in keywords or "force_update" in keywords
     function = ctx.function
     binding = last_binding(function, name, statement)
     if binding is None:
-        return _parameter_save(node, name, call, statement, ctx)
-    if saved_between(function, name, binding, statement):
-        return None  # a second save() of the same object is an UPDATE
+        found = _parameter_save(node, name, call, statement, ctx)
+        return replace(found, new_row=False) if found is not None and updates else found
+    # a second save() of the same object is an UPDATE
+    updates = updates or saved_between(function, name, binding, statement)
     value = expression_of(binding)
     inner = _commit_false_save(value)
     if inner is not None:
@@ -124,15 +122,16 @@ def _save_of(
         if found is None:
             return None
         sets = {**found.sets, **_attribute_sets(function, name, binding, statement)}
-        return FormSave(node, found.form, found.variable, f"{name}.save()", sets)
+        new_row = found.new_row and not updates
+        return FormSave(node, found.form, found.variable, f"{name}.save()", sets, new_row)
     bound = _bound_form(value, ctx, binding)
     if bound is None:
         return None
-    form, sets = bound
+    form, sets, new_row = bound
     sets = {**sets, **_attribute_sets(function, f"{name}.instance", binding, statement)}
     if form.kind == "serializer":
         sets.update({k: a.value for k, a in keywords.items()})
-    return FormSave(node, form, name, f"{name}.save()", sets)
+    return FormSave(node, form, name, f"{name}.save()", sets, new_row and not updates)
 
 
 def _parameter_save(
@@ -145,18 +144,25 @@ def _parameter_save(
     params = _parameters(function)
     if len(params) < 2 or params[1] != name:
         return None
-    if method == "perform_create":
-        form = _view_form(ctx, "serializer")
+    if method in ("perform_create", "perform_update"):
+        form = view_form(ctx, "serializer")
         if form is None or form.kind != "serializer":
             return None
+        if method == "perform_update":
+            return FormSave(node, form, name, f"{name}.save()", new_row=False)
         sets = {k: a.value for k, a in keyword_arguments(call).items()}
         return FormSave(node, form, name, f"{name}.save()", sets)
-    if method == "form_valid" and _is_create_view(ctx):
-        form = _view_form(ctx, "form")
+    if method == "form_valid" and is_create_view(ctx):
+        form = view_form(ctx, "form")
         if form is None or form.kind != "form":
             return None
         sets = _attribute_sets(function, f"{name}.instance", None, statement)
         return FormSave(node, form, name, f"{name}.save()", sets)
+    if method == "form_valid" and is_update_view(ctx):
+        form = view_form(ctx, "form")
+        if form is None or form.kind != "form":
+            return None
+        return FormSave(node, form, name, f"{name}.save()", new_row=False)
     return None
 
 
@@ -179,10 +185,11 @@ def _commit_false_save(value: Node) -> str | None:
 
 def _bound_form(
     value: Node, ctx: Context, before: Node
-) -> tuple[ModelFormClass, dict[str, Node]] | None:
-    """The class of `SignupForm(request.POST)`, `self.get_serializer(data=…)`, `self.get_form()`,
-    when it inserts: no instance given, or a new one (`Serializer(Poll(thread=t), data=…)`,
-    whose constructor keywords are then values the code sets)."""
+) -> tuple[ModelFormClass, dict[str, Node], bool] | None:
+    """The class of `SignupForm(request.POST)`, `self.get_serializer(data=…)`, `self.get_form()`
+    with whether its save inserts (no instance given, or a new one such as
+    `Serializer(Poll(thread=t), data=…)`, whose constructor keywords are then values the code
+    sets) or updates the row it is bound to (an existing instance, an update view's form)."""
     if value.type not in CALL_CHAIN_TYPES:
         return None
     _, trailers = chain_parts(value)
@@ -196,24 +203,26 @@ def _bound_form(
     if attribute is None and callee in ("self.get_serializer", "self.get_form"):
         attribute = "serializer" if callee == "self.get_serializer" else "form"
     form: ModelFormClass | None
+    bound_to_object = False
     if attribute is not None:
-        if attribute == "form" and _view_chain(ctx) & UPDATE_VIEWS:
-            return None
-        form = _view_form(ctx, attribute)
+        bound_to_object = attribute == "form" and is_update_view(ctx)
+        form = view_form(ctx, attribute)
     else:
         definition = class_definition(callee, ctx.file, ctx)
         form = model_form_class(definition[0], definition[1], ctx) if definition else None
     if form is None:
         return None
+    if bound_to_object:
+        return form, {}, False
     instance = keywords["instance"].value if "instance" in keywords else None
     if instance is None and form.kind == "serializer" and positional:
         instance = positional[0].value
     if instance is None:
-        return form, {}
+        return form, {}, True
     if form.opaque_update:
         return None
     sets = _new_instance(instance, form, ctx, before)
-    return (form, sets) if sets is not None else None  # an existing row: an UPDATE
+    return (form, sets, True) if sets is not None else (form, {}, False)  # an existing row
 
 
 def _new_instance(
@@ -254,79 +263,3 @@ def _attribute_sets(function: Node, owner: str, start: Node | None, end: Node) -
         if len(parts) == len(prefix) + 1 and parts[:-1] == prefix and parts[-1].isidentifier():
             sets[parts[-1]] = expression_of(statement)
     return sets
-
-
-# --- the view class ---------------------------------------------------------------------------
-
-
-def _view_form(ctx: Context, kind: str) -> ModelFormClass | None:
-    """The view's `form_class` / `serializer_class` (following its bases) as a ModelForm /
-    ModelSerializer. None when a `get_…_class` override decides it at run time."""
-    definition = view_class_of(ctx, kind)
-    if definition is None:
-        return None
-    return model_form_class(definition[0], definition[1], ctx)
-
-
-def view_class_of(ctx: Context, kind: str) -> tuple[Node, SourceFile] | None:
-    """The class statement of the view's `form_class` (kind "form") / `serializer_class`
-    ("serializer"), when the project defines it and no `get_…_class` override decides it."""
-    if ctx.class_node is None:
-        return None
-    attribute, override = VIEW_ATTRIBUTES[kind]
-    found = _class_attribute(ctx.class_node, ctx.file, ctx, attribute, override, 0)
-    if found is None:
-        return None
-    value, source = found
-    return class_definition(code(value).strip(), source, ctx)
-
-
-def _class_attribute(
-    classdef: Node, source: SourceFile, ctx: Context, attribute: str, override: str, depth: int
-) -> tuple[Node, SourceFile] | None:
-    if depth > MAX_DEPTH:
-        return None
-    for statement in classdef.children[-1].children:
-        if statement.type in ("funcdef", "decorated") and override in code(statement).split("(")[0]:
-            return None
-        if statement.type != "simple_stmt":
-            continue
-        target = assignment_target(statement)
-        if target is not None and target.type == "name" and target.value == attribute:
-            return expression_of(statement), source
-    for base in class_bases(classdef):
-        definition = class_definition(base.split("[", 1)[0], source, ctx)
-        if definition is not None:
-            found = _class_attribute(
-                definition[0], definition[1], ctx, attribute, override, depth + 1
-            )
-            if found is not None:
-                return found
-    return None
-
-
-def _is_create_view(ctx: Context) -> bool:
-    chain = _view_chain(ctx)
-    return bool(chain & CREATE_VIEWS) and not chain & UPDATE_VIEWS
-
-
-def _view_chain(ctx: Context) -> set[str]:
-    """The short names of the view class's bases, through the project's classes."""
-    names: set[str] = set()
-    if ctx.class_node is None:
-        return names
-    pending = [(ctx.class_node, ctx.file, 0)]
-    while pending:
-        classdef, source, depth = pending.pop()
-        for base in class_bases(classdef):
-            base = base.split("[", 1)[0]
-            names.add(base.rsplit(".", 1)[-1])
-            definition = class_definition(base, source, ctx) if depth < MAX_DEPTH else None
-            if definition is not None:
-                pending.append((definition[0], definition[1], depth + 1))
-    return names
-
-
-def is_update_view(ctx: Context) -> bool:
-    """Does the view class derive from an update view (its form is bound to the object)?"""
-    return bool(_view_chain(ctx) & UPDATE_VIEWS)
