@@ -200,11 +200,32 @@ class _Scanner:
         if position == 0 or trailers[position - 1].children[0].value != ".":
             return None
         accessor = trailers[position - 1].children[1].value
-        owners = unique_accessors(self.index).get(accessor)
+        owners = unique_accessors(self.index).get(accessor) or self._default_accessor(accessor)
         if owners is None or not owners[1]:
             return None
         model, field = owners
         return ManagerTarget(model, accessor, "related", (field,))
+
+    def _default_accessor(self, accessor: str) -> tuple[ModelRecord, str] | None:
+        """`social.verifiedemail_set`: the default reverse accessor (`<model>_set`) of a wanted
+        model that no other model of the project shares the name of, through its one foreign key
+        without a `related_name` — the only key that gives its target that accessor."""
+        if not accessor.endswith("_set"):
+            return None
+        named = [
+            model for model in self.index.models() if model.name.lower() == accessor[: -len("_set")]
+        ]
+        if len(named) != 1 or named[0].label not in self.labels:
+            return None
+        keys = [
+            field.name
+            for field in self.index.all_fields(named[0]).values()
+            if field.is_foreign_key
+            and not field.is_many_to_many
+            and field.known_class != "OneToOneField"
+            and field.option("related_name") is None
+        ]
+        return (named[0], keys[0]) if len(keys) == 1 else None
 
     def _instance(self, leaf: Node) -> ModelRecord | None:
         try:

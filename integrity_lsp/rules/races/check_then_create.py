@@ -45,9 +45,10 @@ checked — a management command (`management/commands/*.py`), a module that run
 `if __name__ == "__main__":` (a test server, an installer, a CLI), a file under the project's
 `scripts` folder: an operator runs it, one run at a time — and neither is code only command code
 uses (a top-level class or function no other code of its module names, named by other
-production files that are all command code: an importer class behind an import command). Nor
-are migration files: `migrate` runs a migration's code once, alone. (IL102–IL104 follow the
-same policy.)
+production files that are all command code: an importer class behind an import command; or a
+receiver of a signal the project defines and only command code sends, as pretix's
+`periodic_task` that its `runperiodic` command dispatches). Nor are migration files: `migrate`
+runs a migration's code once, alone. (IL102–IL104 follow the same policy.)
 
 What the second insert collides on: the model's unique guarantees over the looked-up fields
 (with the foreign key a related manager fills in: `self.urls.filter(language=…)` looks up

@@ -5,7 +5,11 @@ covered by a database uniqueness guarantee on the model.
 
 Not checked in migration files (`migrate` runs a migration's code once, alone) nor in command
 code (a management command, a module run under `if __name__ == "__main__":`, a `scripts`
-folder: an operator runs it, one run at a time), so nothing races it.
+folder: an operator runs it, one run at a time), so nothing races it; nor in code only command
+code reaches: a top-level class or function that only command files use, or a receiver of a
+signal the project defines (`nightly = Signal()`) and only command code sends (pretix's
+`@receiver(periodic_task)` functions, dispatched by its `runperiodic` command alone; a receiver
+of Django's `post_save` or of a package's signal is still checked).
 
 ## Why is this bad?
 `get_or_create` is race-safe only because a unique constraint makes the second concurrent
@@ -61,8 +65,21 @@ call just opened; also through a helper of the file whose every `return` is such
 `get_or_create`, which may return an existing row), in a function with `RunPython`'s signature
 `(apps, schema_editor)` (migration code kept outside `migrations/`: `migrate` runs it once,
 alone), when a model's `save()` looks `self` up under `if is_new:` after `super().save()` (the
-row was inserted by this very call: no other transaction sees it yet), and in test code (see the
-README's test-code policy).
+row was inserted by this very call: no other transaction sees it yet), when a lookup value is a
+parameter that every caller fills with a row it has just inserted — a `create…()` result, or the
+`instance` of a ModelForm or serializer built without `instance=` and saved before the call
+(kiwitcms files an activation key for the user its registration form has just saved, two calls
+up): no other request knows that row yet (callers are followed up to three levels through the
+project's production files; a function handed on as a value, or named in many files, has
+callers nobody can list), and in test code (see the README's test-code policy).
+
+Silent, last, when the lookup is no identity of the model: the project's production code
+inserts, in a loop, several rows with the same values for every lookup column — a `create()`
+whose values for those columns the loop does not change (no name the loop binds, no call) while
+another value it writes does, in a loop without `break` or `return`. weblate stores one
+`VerifiedEmail` per address of a social login (`social.verifiedemail_set.create(email=…)` for
+each address), so `get_or_create(social=…)` picks one of several rows by design, and the
+constraint this rule would offer breaks the project's own loop.
 
 ## Example
 ```python
@@ -95,9 +112,9 @@ where duplicates already exist (see IL302).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from integrity_lsp.analysis.absence_calls import count_body_read
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import (
     covering_unique_set,
@@ -107,6 +124,7 @@ from integrity_lsp.analysis.django import (
     parse_orm_call,
 )
 from integrity_lsp.analysis.registry import register
+from integrity_lsp.analysis.repeated_rows import repeating_insert
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.project.records import (
     ModelRecord,
@@ -118,6 +136,8 @@ from integrity_lsp.rules.races.uncontended_lookup import (
     fresh_value,
     in_run_python,
     locked_before,
+    new_row_of_callers,
+    self_just_inserted,
 )
 from integrity_lsp.syntax.nodes import Node, arguments, keyword_arguments, walk
 
@@ -160,9 +180,14 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         return
     if any(fresh_value(value, node, ctx) for value in lookup.values() if value is not None):
         return  # no other caller can look up the same new value
-    if _self_just_inserted(node, lookup, ctx) or command_only(ctx):
+    if self_just_inserted(node, lookup, ctx) or command_only(ctx):
         return
+    if new_row_of_callers(node, lookup, ctx):
+        return  # a row the callers have just inserted: no other request knows it
     fields = sorted(exact_lookup_fields(index, model, lookup))
+    if fields and _stored_several(model, fields, ctx):
+        return  # the project keeps several rows per lookup value: not an identity
+
     shown = ", ".join(f"{key}=…" for key in lookup) or "no lookup"
     message = (
         f"`{orm.method}({shown})` on {model.label}: no unique constraint covers this lookup, so "
@@ -190,6 +215,15 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         related=(Location(model.ref.path, model.ref.span, f"model {model.label} is defined here"),),
         fixes=tuple(fixes),
     )
+
+
+def _stored_several(model: ModelRecord, fields: list[str], ctx: Context) -> bool:
+    """The project itself inserts several rows with the same values for the lookup's columns
+    (`analysis.repeated_rows`): the lookup is no identity, and a unique constraint on it would
+    break that insert."""
+    count_body_read()  # the finding now depends on other files (the server must not reuse it)
+    env = ctx.env
+    return repeating_insert(env.index, model, fields, env.resolver, env.settings) is not None
 
 
 def _derived_defaults(
@@ -248,40 +282,6 @@ def _duplicates_handled(node: Node) -> bool:
                 return True
         current = current.parent
     return False
-
-
-_NEW_ROW = re.compile(r"self\s*\.\s*(pk|id)\b|_state\s*\.\s*adding")
-
-
-def _self_just_inserted(node: Node, lookup: dict[str, Node | None], ctx: Context) -> bool:
-    """In a model's `save()`, under `if is_new:` after `super().save()`, with `self` in the
-    lookup (mayan's `IndexTemplateNode.objects.get_or_create(parent=None, index=self)`): the
-    row `self` was inserted by this very call, so no other transaction can see it yet."""
-    function = ctx.function
-    if function is None or function.children[1].value != "save":
-        return False
-    if not any(
-        value is not None and value.get_code().strip() == "self" for value in lookup.values()
-    ):
-        return False
-    branch = node.parent
-    while branch is not None and branch is not function and branch.type != "if_stmt":
-        branch = branch.parent
-    if branch is None or branch.type != "if_stmt":
-        return False
-    test = branch.children[1].get_code()
-    saved_before = inserted_flag = False
-    for leaf in walk(function):
-        if leaf.start_pos >= branch.start_pos:
-            break
-        if leaf.type == "name" and leaf.value == "super":
-            saved_before = saved_before or "save" in leaf.parent.get_code()
-        if leaf.type == "expr_stmt" and _NEW_ROW.search(leaf.children[-1].get_code()):
-            flag = leaf.children[0]
-            inserted_flag = inserted_flag or (
-                flag.type == "name" and re.search(rf"\b{flag.value}\b", test) is not None
-            )
-    return saved_before and (inserted_flag or _NEW_ROW.search(test) is not None)
 
 
 def _names(node: Node) -> list[Node]:

@@ -11,19 +11,26 @@
 - the code is reached only from command code: the top-level class or function holding it is
   named by no other code of its module, and every other production file that names it is a
   management command or a script (django-oscar's `CatalogueImporter`, used by the
-  `oscar_import_catalogue` command alone).
+  `oscar_import_catalogue` command alone), or it is a receiver of project signals only command
+  code sends (`project.signal_senders`: pretix's `periodic_task`);
+- the lookup holds a row just inserted: `self` in a model's `save()` under `if is_new:` after
+  `super().save()`, or a parameter every caller fills with a row it has just inserted
+  (`analysis.new_rows`: kiwitcms' activation key for the user the signup form saved).
 """
 
 from __future__ import annotations
 
+import ast
 import re
 
 from integrity_lsp.analysis.absence_calls import count_body_read
 from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.new_rows import inserted_by_callers, rebound_before
 from integrity_lsp.analysis.write_scan import project_files
+from integrity_lsp.project.signal_senders import receiver_signals, sent_only_by_commands
 from integrity_lsp.syntax.files import read_project_text
 from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Node, chain_parts, enclosing, walk
-from integrity_lsp.syntax.source import is_command_code
+from integrity_lsp.syntax.source import cpython_tree, is_command_code
 
 _RANDOM = re.compile(
     r"\b(uuid[14]|token_urlsafe|token_hex|token_bytes|getrandbits|randbytes|urandom"
@@ -183,7 +190,9 @@ def _named_elsewhere(name: str, ctx: Context) -> bool:
 def command_only(ctx: Context) -> bool:
     """Is the enclosing top-level class or function used by command code alone? Named nowhere
     else in its module, and used (by word, not defined) in at least one other production file,
-    every one of them command code (`syntax.source.is_command_code`) naming its module."""
+    every one of them command code (`syntax.source.is_command_code`) naming its module — or, for
+    a function no other file names, a receiver of project signals that only command code sends
+    (`project.signal_senders`: pretix's `periodic_task`, dispatched by `runperiodic`)."""
     top = None
     node = ctx.function
     while node is not None and node.type != "file_input":
@@ -204,11 +213,15 @@ def command_only(ctx: Context) -> bool:
     use = re.compile(rf"(?<!def )(?<!class )\b{re.escape(name)}\b")
     module = ctx.file.path.parent.name if ctx.file.path.stem == "__init__" else ctx.file.path.stem
     names_module = re.compile(rf"\b{re.escape(module)}\b")
+    signals = _receiver_signals(top)
+    production = [(ctx.file.path, ctx.file.text)]
     users = 0
     for path in project_files(ctx.env.root, settings):
         if path == ctx.file.path or settings.is_test_path(path, ctx.env.root):
             continue
         text = read_project_text(path, errors="replace")
+        if text is not None and signals:
+            production.append((path, text))
         if text is None or not use.search(text):
             continue
         if not names_module.search(text):
@@ -216,4 +229,73 @@ def command_only(ctx: Context) -> bool:
         if not is_command_code(path, text, ctx.env.root):
             return False
         users += 1
+    if users == 0 and signals:
+        return sent_only_by_commands(signals, production, ctx.env.root)
     return users > 0
+
+
+def _receiver_signals(top: Node) -> list[str]:
+    """The signals a top-level function's `@receiver(…)` decorators connect it to."""
+    decorated = top.parent
+    if top.type != "funcdef" or decorated is None or decorated.type != "decorated":
+        return []
+    holder = decorated.children[0]
+    decorators = holder.children if holder.type == "decorators" else [holder]
+    expressions = []
+    for decorator in decorators:
+        tree = cpython_tree(decorator.children[1].get_code(include_prefix=False))
+        if tree is None or len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr):
+            return []
+        expressions.append(tree.body[0].value)
+    return receiver_signals(expressions)
+
+
+def new_row_of_callers(node: Node, lookup: dict[str, Node | None], ctx: Context) -> bool:
+    """A lookup value is a parameter, not rebound before the call, that every caller fills
+    with a row it has just inserted (`analysis.new_rows`)."""
+    function = ctx.function
+    if function is None:
+        return False
+    parameters = {param.name.value for param in function.get_params()}
+    for value in lookup.values():
+        name = value.get_code(include_prefix=False).strip() if value is not None else ""
+        if name not in parameters or rebound_before(function, name, node.start_pos):
+            continue
+        count_body_read()  # the finding now depends on other files (the server must not reuse it)
+        if inserted_by_callers(function, name, ctx):
+            return True
+    return False
+
+
+_NEW_ROW = re.compile(r"self\s*\.\s*(pk|id)\b|_state\s*\.\s*adding")
+
+
+def self_just_inserted(node: Node, lookup: dict[str, Node | None], ctx: Context) -> bool:
+    """In a model's `save()`, under `if is_new:` after `super().save()`, with `self` in the
+    lookup (mayan's `IndexTemplateNode.objects.get_or_create(parent=None, index=self)`): the
+    row `self` was inserted by this very call, so no other transaction can see it yet."""
+    function = ctx.function
+    if function is None or function.children[1].value != "save":
+        return False
+    if not any(
+        value is not None and value.get_code().strip() == "self" for value in lookup.values()
+    ):
+        return False
+    branch = node.parent
+    while branch is not None and branch is not function and branch.type != "if_stmt":
+        branch = branch.parent
+    if branch is None or branch.type != "if_stmt":
+        return False
+    test = branch.children[1].get_code()
+    saved_before = inserted_flag = False
+    for leaf in walk(function):
+        if leaf.start_pos >= branch.start_pos:
+            break
+        if leaf.type == "name" and leaf.value == "super":
+            saved_before = saved_before or "save" in leaf.parent.get_code()
+        if leaf.type == "expr_stmt" and _NEW_ROW.search(leaf.children[-1].get_code()):
+            flag = leaf.children[0]
+            inserted_flag = inserted_flag or (
+                flag.type == "name" and re.search(rf"\b{flag.value}\b", test) is not None
+            )
+    return saved_before and (inserted_flag or _NEW_ROW.search(test) is not None)

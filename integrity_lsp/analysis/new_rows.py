@@ -1,0 +1,266 @@
+"""Is an argument a row each of its callers has just inserted? Then no other request holds it.
+
+kiwitcms registers a user, then files an activation key for that user:
+
+    new_user = form.save()                 # the view: a ModelForm built without `instance=`
+    activation_key = form.set_activation_key()
+    ...
+    def set_activation_key(self):          # the form
+        return UserActivationKey.set_random_key_for_user(user=self.instance)
+    ...
+    def set_random_key_for_user(cls, user, force=False):   # the model
+        key, created = cls.objects.get_or_create(user=user)
+
+The user row is new: only the request that inserted it knows it, so no concurrent
+`get_or_create(user=…)` can share the lookup. `inserted_by_callers` answers this for a parameter
+of the function holding a call, following callers up to `LEVELS` functions, across the project's
+production files (test code is not a caller that runs concurrently):
+
+- every use of the function's name in those files is a call (a name handed on as a value has
+  callers nobody can list), and at least one call exists;
+- each call passes, for the parameter (by keyword or position), a row the calling function
+  inserted before the call:
+  - a name it bound earlier to a `create…(…)` result or to `X.save()` of a new form (below);
+  - `X.instance` of a new form X that it saved before the call: X bound in the function to a
+    call without an `instance=` keyword (a ModelForm or ModelSerializer built that way saves a
+    new row), and `X.save(…)` called before;
+  - `self.instance` in a method: then every call of that method must be `X.method(…)` on a new
+    form X that its caller saved before the call;
+  - a parameter of the caller: the same question one level up.
+
+Names are matched as words, like the other caller searches: two functions of the same name are
+read together (more calls to prove, never fewer).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.write_scan import project_files
+from integrity_lsp.syntax.files import read_project_text
+from integrity_lsp.syntax.nodes import Argument, Node, arguments, enclosing, walk
+from integrity_lsp.syntax.source import parse
+
+LEVELS = 3
+MAX_FILES = 12
+_CREATE = re.compile(r"(?<!\w)create(?!\w*_or_)\w*\s*\(")
+
+
+def inserted_by_callers(function: Node, parameter: str, ctx: Context) -> bool:
+    """Every caller of `function` passes, as `parameter`, a row it has just inserted."""
+    files = list(_production_texts(ctx))
+    return _callers_pass_new_row(function, parameter, files, LEVELS)
+
+
+def _production_texts(ctx: Context) -> Iterator[tuple[Path, str]]:
+    settings = ctx.env.settings
+    yield ctx.file.path, ctx.file.text  # the text, not the tree: other bodies may be blanked
+    for path in project_files(ctx.env.root, settings):
+        if path == ctx.file.path or settings.is_test_path(path, ctx.env.root):
+            continue
+        text = read_project_text(path, errors="replace")
+        if text is not None:
+            yield path, text
+
+
+def _calls(name: str, files: list[tuple[Path, str]]) -> list[Node] | None:
+    """The `( … )` trailers of every call of `name`; None when it is used otherwise, or in
+    more than `MAX_FILES` files (a common name: `save`, `get` — too many to read, unknown)."""
+    word = re.compile(rf"\b{re.escape(name)}\b")
+    texts = [text for _, text in files if word.search(text)]
+    if len(texts) > MAX_FILES:
+        return None
+    calls: list[Node] = []
+    for text in texts:
+        for leaf in walk(_tree(text)):
+            if leaf.type != "name" or leaf.value != name:
+                continue
+            if leaf.parent.type in ("funcdef", "classdef"):
+                continue  # a definition
+            if enclosing(leaf, "import_from", "import_name") is not None:
+                continue  # an import: its calls are found where they are
+            following = leaf.get_next_leaf()
+            if following is None or following.value != "(" or following.parent.type != "trailer":
+                return None  # handed on as a value, or imported: callers unknown
+            calls.append(following.parent)
+    return calls
+
+
+@functools.lru_cache(maxsize=16)
+def _tree(text: str) -> Node:
+    """A caller file's parso tree (callers are followed up several levels: read once)."""
+    tree: Node = parse(text)
+    return tree
+
+
+def _callers_pass_new_row(
+    function: Node, parameter: str, files: list[tuple[Path, str]], levels: int
+) -> bool:
+    names = [param.name.value for param in function.get_params()]
+    if parameter not in names or levels == 0:
+        return False
+    method = enclosing(function, "funcdef", "classdef")
+    bound_first = (
+        method is not None and method.type == "classdef" and names[:1] in (["self"], ["cls"])
+    )
+    calls = _calls(function.name.value, files)
+    if not calls:
+        return False
+    for call in calls:
+        argument = _argument_for(call, parameter, names, bound_first)
+        caller = enclosing(call, "funcdef")
+        if argument is None or caller is None:
+            return False
+        if not _new_row(argument.value, call, caller, files, levels):
+            return False
+    return True
+
+
+def _argument_for(
+    call: Node, parameter: str, names: list[str], bound_first: bool
+) -> Argument | None:
+    given = arguments(call)
+    if any(argument.star for argument in given):
+        return None
+    for argument in given:
+        if argument.keyword == parameter:
+            return argument
+    positional = [argument for argument in given if argument.keyword is None]
+    position = names.index(parameter) - (1 if bound_first else 0)
+    return positional[position] if 0 <= position < len(positional) else None
+
+
+def _new_row(
+    value: Node, call: Node, caller: Node, files: list[tuple[Path, str]], levels: int
+) -> bool:
+    """Is `value`, passed at `call` inside `caller`, a row `caller` inserted before the call?"""
+    text = value.get_code(include_prefix=False).strip()
+    before = call.start_pos
+    if text.isidentifier():
+        if text in [param.name.value for param in caller.get_params()]:
+            return _callers_pass_new_row(caller, text, files, levels - 1)
+        source = _last_binding(caller, text, before)
+        if source is None:
+            return False
+        source_text = source.get_code(include_prefix=False)
+        if _CREATE.search(source_text):
+            return True
+        saved = re.fullmatch(r"(\w+)\s*\.\s*save\s*\(.*\)", source_text, re.DOTALL)
+        return saved is not None and _new_form(saved.group(1), caller, source.start_pos)
+    instance = re.fullmatch(r"(\w+)\s*\.\s*instance", text)
+    if instance is None:
+        return False
+    holder = instance.group(1)
+    if holder == "self":
+        return _saved_by_callers(caller, files)
+    return _saved_before(holder, caller, before) and _new_form(holder, caller, before)
+
+
+def _saved_by_callers(method: Node, files: list[tuple[Path, str]]) -> bool:
+    """Every call of `method` is `X.method(…)` on a new form X its caller saved before."""
+    calls = _calls(method.name.value, files)
+    if not calls:
+        return False
+    for call in calls:
+        caller = enclosing(call, "funcdef")
+        receiver = call.get_previous_sibling()
+        owner = receiver.get_previous_sibling() if receiver is not None else None
+        if caller is None or owner is None or owner.type != "name":
+            return False
+        holder = owner.value
+        if not (
+            _saved_before(holder, caller, call.start_pos)
+            and _new_form(holder, caller, call.start_pos)
+        ):
+            return False
+    return True
+
+
+def _saved_before(holder: str, function: Node, before: tuple[int, int]) -> bool:
+    return any(
+        node.type == "trailer"
+        and node.children[0].value == "("
+        and _is_save_of(node, holder)
+        and node.start_pos < before
+        for node in walk(function)
+    )
+
+
+def _is_save_of(trailer: Node, holder: str) -> bool:
+    method = trailer.get_previous_sibling()
+    owner = method.get_previous_sibling() if method is not None else None
+    return (
+        method is not None
+        and method.type == "trailer"
+        and method.children[-1].value == "save"
+        and owner is not None
+        and owner.type == "name"
+        and owner.value == holder
+    )
+
+
+def _new_form(holder: str, function: Node, before: tuple[int, int]) -> bool:
+    """`holder` is bound in `function`, before `before`, to a call without `instance=` (a
+    ModelForm or ModelSerializer that will insert a new row), and never rebound."""
+    source = _last_binding(function, holder, before)
+    if source is None or source.type not in ("atom_expr", "power"):
+        return False
+    trailer = source.children[-1]
+    if trailer.type != "trailer" or trailer.children[0].value != "(":
+        return False
+    return all(
+        argument.keyword != "instance" and not argument.star for argument in arguments(trailer)
+    )
+
+
+def rebound_before(function: Node, name: str, before: tuple[int, int]) -> bool:
+    """`name` is assigned in `function` before `before` (any binding form)."""
+    return any(node.start_pos < before for node in _bindings(function, name))
+
+
+def _last_binding(function: Node, name: str, before: tuple[int, int]) -> Node | None:
+    """The value of the last plain `name = value` in `function` before `before`; None when
+    `name` is not bound there, or bound otherwise (a loop, `with … as`, `:=`, unpacking)."""
+    found: Node | None = None
+    for node in _bindings(function, name):
+        if node.start_pos >= before:
+            continue
+        plain = node.type == "expr_stmt" and len(node.children) == 3
+        if not plain or node.children[0].type != "name":
+            return None
+        found = node.children[2]
+    return found
+
+
+def _bindings(function: Node, name: str) -> Iterator[Node]:
+    """The statements and clauses of `function` that bind `name`, in order."""
+    for node in walk(function):
+        if node.type == "expr_stmt":
+            targets = node.children[:-1:2] if node.children[1].value == "=" else node.children[:1]
+        elif node.type in ("for_stmt", "sync_comp_for"):
+            targets = [node.children[1]]
+        elif node.type == "with_item":
+            targets = [node.children[-1]]
+        elif node.type == "namedexpr_test":
+            targets = [node.children[0]]
+        else:
+            continue
+        if any(
+            leaf.type == "name" and leaf.value == name
+            for target in targets
+            for leaf in _target_leaves(target)
+        ):
+            yield node
+
+
+def _target_leaves(target: Node) -> Iterator[Node]:
+    """Names a target binds (`a`, `a, b`, `(a, b)`), not those inside `x.a` or `x[a]`."""
+    if target.type == "name":
+        yield target
+    elif target.type in ("testlist_star_expr", "exprlist", "atom", "testlist_comp"):
+        for child in target.children:
+            yield from _target_leaves(child)
