@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.absence_reads import Held, Lookup
+from integrity_lsp.analysis.django import DOES_NOT_EXIST, except_clauses, handler_names
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Argument,
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from integrity_lsp.project.records import FieldRecord, ModelRecord
 
 ONE_TO_ONE = ("OneToOneField", "ParentalOneToOneField")
+CATCH_ALL = frozenset({"BaseException", "Exception"})
 
 
 def accessor_reads(body: Node, clause: Node, ctx: Context) -> list[tuple[Held, str | None]]:
@@ -51,6 +53,62 @@ def accessor_reads(body: Node, clause: Node, ctx: Context) -> list[tuple[Held, s
         )  # fmt: skip
         reads.append((Held(lookup, "row"), target))
     return reads
+
+
+def returned_accessor(returned: Node, ctx: Context) -> Held | None:
+    """`return device.devicelocation[.location]` as the only statement of a `try` whose every
+    handler catching the row's absence (`except ObjectDoesNotExist: return None`) returns a
+    falsy value: the helper's result is falsy whenever the row is missing (and may be when an
+    attribute read after it is empty), so its falsy branch includes the absence. One model
+    only (several holders of the accessor: unknown)."""
+    statement = returned.parent
+    suite = statement.parent if statement is not None else None
+    try_stmt = suite.parent if suite is not None and suite.type == "suite" else None
+    if try_stmt is None or try_stmt.type != "try_stmt" or try_stmt.children[2] is not suite:
+        return None
+    if statements(suite) != [statement] or len(returned.children) != 2:
+        return None
+    value = returned.children[1]
+    if value.type not in CALL_CHAIN_TYPES:
+        return None
+    base, trailers = chain_parts(value)
+    if base.type != "name" or not trailers or any(t.children[0].value != "." for t in trailers):
+        return None  # a call or an index after the accessor: not a plain attribute read
+    clauses = [(clause, block) for clause, block in except_clauses(try_stmt)]
+    catching = [(c, b) for c, b in clauses if catches_absence(handler_names(c))]
+    if not catching or not all(_returns_falsy(block) for _, block in catching):
+        return None
+    relations = _relations(base, trailers[0].children[1].value, catching[0][0], ctx)
+    if len(relations) != 1:
+        return None
+    holder, field = relations[0]
+    lookup = Lookup(
+        value, (Argument(field.name, base),), holder.name, f"{holder.name}.objects",
+        "objects", "accessor", None, holder,
+    )  # fmt: skip
+    return Held(lookup, "row")
+
+
+def catches_absence(caught: list[str]) -> bool:
+    """An `except` that runs when a row is missing (`DoesNotExist`, `ObjectDoesNotExist`,
+    `RelatedObjectDoesNotExist`, or everything)."""
+    return any(
+        name in DOES_NOT_EXIST or name in CATCH_ALL or name.endswith("DoesNotExist")
+        for name in caught
+    )
+
+
+def _returns_falsy(block: Node) -> bool:
+    body = statements(block)
+    if not body or body[-1].type != "simple_stmt":
+        return False
+    last = body[-1].children[0]
+    if last.type == "keyword" and last.value == "return":
+        return True
+    if last.type != "return_stmt":
+        return False
+    value = last.children[1]
+    return value.type == "keyword" and value.value in ("None", "False")
 
 
 def _relations(

@@ -1,6 +1,7 @@
 """Calls into the project's own functions, followed one level by `analysis.absence`, both ways:
 a helper that returns a lookup's result (`if not self.has_member(user):` → `return
-self.members.filter(user=user).exists()`, or `get()` … `except DoesNotExist: return None`), and
+self.members.filter(user=user).exists()`, or `get()` … `except DoesNotExist: return None`, or a
+reverse one-to-one accessor read the same way: `try: return device.devicelocation` …), and
 a helper that inserts on the caller's absence path (`self._create(x)` → `M.objects.create(k=x)`).
 
 The callee is a function of the same module, a method of the enclosing class (`self.x(…)`,
@@ -14,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from integrity_lsp.analysis.absence_accessors import returned_accessor
 from integrity_lsp.analysis.absence_match import protected
 from integrity_lsp.analysis.absence_reads import Held, lookup_of
 from integrity_lsp.analysis.absence_writes import constructed
@@ -71,7 +73,9 @@ class Calls:
             value = expression_of(statement) if len(statement.children) > 1 else None
             if value is None or (value.type == "keyword" and value.value in _FALSY):
                 continue
-            held = lookup_of(value, callee_ctx.env.index, get=True)
+            held = lookup_of(value, callee_ctx.env.index, get=True) or returned_accessor(
+                statement, callee_ctx
+            )
             if held is None or read is not None:
                 return None  # two different results: not one lookup's answer
             read = held

@@ -13,7 +13,7 @@ from integrity_lsp.analysis.absence import (
     merge,
     split,
 )
-from integrity_lsp.analysis.absence_accessors import accessor_reads
+from integrity_lsp.analysis.absence_accessors import accessor_reads, catches_absence
 from integrity_lsp.analysis.absence_calls import Calls
 from integrity_lsp.analysis.absence_forms import form_of_instance, form_over, none_where_absent
 from integrity_lsp.analysis.absence_match import named_after, protected, writes_looked_up_row
@@ -25,7 +25,7 @@ from integrity_lsp.analysis.absence_writes import (
     is_lock_expression,
     race_code,
 )
-from integrity_lsp.analysis.django import DOES_NOT_EXIST, except_clauses, handler_names
+from integrity_lsp.analysis.django import except_clauses, handler_names
 from integrity_lsp.analysis.write_values import dict_entries
 from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Node, chain_parts, statements, walk
 
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from integrity_lsp.analysis.writes import WriteSite
 
 _SKIPPED = ("funcdef", "classdef", "decorated")
-_CATCH_ALL = {"BaseException", "Exception"}
 
 
 class Walker:
@@ -176,12 +175,12 @@ class Walker:
         outs.append(self.block(else_suite, body_out) if else_suite is not None else body_out)
         entry = _after_assignments(body, state)
         for clause, suite in except_clauses(node):
-            caught = set(handler_names(clause))
+            caught = catches_absence(handler_names(clause))
             handler_state = entry
             reads = [got] if got is not None else []
-            if not reads and _catches_absence(caught):
+            if not reads and caught:
                 reads = accessor_reads(body, clause, self.ctx)
-            for held, target in reads if _catches_absence(caught) else ():
+            for held, target in reads if caught else ():
                 handler_state = handler_state.with_absence(Absence(held.lookup, node, "get"))
                 if target is not None:
                     handler_state = handler_state.bind(target, held)
@@ -294,12 +293,6 @@ class Walker:
                 code = "IL103" if absence is when else race_code(absence, write, through)
                 self.races.append(Race(write, absence, code, through))
                 return
-
-
-def _catches_absence(caught: set[str]) -> bool:
-    return bool(caught & (DOES_NOT_EXIST | _CATCH_ALL)) or any(
-        name.endswith("DoesNotExist") for name in caught
-    )
 
 
 def normalised_text(node: Node) -> str:

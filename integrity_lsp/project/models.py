@@ -83,6 +83,9 @@ class ParsedClass:
     meta: ParsedMeta | None = None
     body_end: SourceRef | None = None
     metaclass: str | None = None  # `class MPTTModel(models.Model, metaclass=MPTTModelBase)`
+    # `Cls._meta.get_field("organization").null = True` after the class, in its module: the
+    # field Django gives this class (and copies into its subclasses) has that option changed
+    patches: tuple[tuple[str, str, bool], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,11 @@ def parse_module(tree: Any, path: Path, module: str | None, *, is_package: bool)
             classes.append(parse_class(classdef, path))
         except (AttributeError, IndexError, TypeError, ValueError):
             continue
+    patches = _field_patches(tree)
+    if patches:
+        classes = [
+            replace(parsed, patches=tuple(patches.get(parsed.name, ()))) for parsed in classes
+        ]
     return ParsedModule(
         path=path,
         module=module,
@@ -126,6 +134,55 @@ def parse_module(tree: Any, path: Path, module: str | None, *, is_package: bool)
         classes=tuple(classes),
         aliases=tuple(_module_aliases(tree)),
     )
+
+
+PATCHED_OPTIONS = ("null", "blank", "unique")
+_CHAINS = ("atom_expr", "power")
+
+
+def _field_patches(tree: Any) -> dict[str, list[tuple[str, str, bool]]]:
+    """Module-level `Cls._meta.get_field("name").<null|blank|unique> = True/False`, directly or
+    through a name bound to the field (`f = Cls._meta.get_field("name")`, `f.null = True`)."""
+    found: dict[str, list[tuple[str, str, bool]]] = {}
+    bound: dict[str, tuple[str, str]] = {}
+    for statement in iter_statements(tree):
+        for small in small_statements(statement):
+            if small.type != "expr_stmt" or len(small.children) != 3:
+                continue
+            target, value = small.children[0], small.children[2]
+            if target.type == "name":
+                field = _get_field(value.children if value.type in _CHAINS else [])
+                if field is not None:
+                    bound[str(target.value)] = field
+                else:
+                    bound.pop(str(target.value), None)
+                continue
+            flag = bool_value(value)
+            if flag is None or target.type not in _CHAINS:
+                continue
+            parts = target.children
+            option = parts[-1].get_code(include_prefix=False).lstrip(".")
+            if not option.isidentifier() or option not in PATCHED_OPTIONS:
+                continue
+            head = parts[:-1]
+            field = _get_field(head)
+            if field is None and len(head) == 1 and head[0].type == "name":
+                field = bound.get(str(head[0].value))
+            if field is not None:
+                found.setdefault(field[0], []).append((field[1], option, flag))
+    return found
+
+
+def _get_field(parts: list[Any]) -> tuple[str, str] | None:
+    """(class, field) of `Cls._meta.get_field("field")`."""
+    if len(parts) != 4 or parts[0].type != "name":
+        return None
+    text = [part.get_code(include_prefix=False) for part in parts[1:3]]
+    call = parts[3]
+    if text != ["._meta", ".get_field"] or len(call.children) != 3:
+        return None
+    name = string_value(call.children[1])
+    return (str(parts[0].value), name) if name else None
 
 
 def _module_aliases(tree: Any) -> list[tuple[str, str]]:

@@ -50,6 +50,7 @@ from integrity_lsp.syntax.nodes import enclosing
 from integrity_lsp.syntax.source import SourceFile
 
 _MAX_DEPTH = 12
+_SWAPPER_LOADER = ("swapper", "load_model")
 
 
 class Resolver:
@@ -170,6 +171,14 @@ class Resolver:
         if attribute_name(rest, 0) == "get_model" and len(rest) > 1 and is_call(rest[1]):
             model = self._get_model_call(rest[1]) if name.endswith("apps") else None
             return (Value("class", model), 3) if model else (None, 0)
+        if (
+            attribute_name(rest, 0) == "load_model"
+            and len(rest) > 1
+            and is_call(rest[1])
+            and self.import_table(source).lookup(name) == (_SWAPPER_LOADER[0], None)
+        ):
+            model = self._get_model_call(rest[1])  # `swapper.load_model("config", "Device")`
+            return (Value("class", model), 3) if model else (None, 0)
         if name == "request" and attribute_name(rest, 0) == "user":
             user = self.index.user_model()
             return (Value("instance", user), 2) if user else (None, 0)
@@ -183,12 +192,44 @@ class Resolver:
         binding = self._binding_value(source, first, depth)
         if binding is not None:
             return binding, 1
+        if name in ("self", "cls") and attribute_name(rest, 0) is not None:
+            declared = self._class_attribute(source, first, str(attribute_name(rest, 0)), depth)
+            if declared is not None:
+                return declared, 2
         dotted = leading_names(parts)
         key = self._key_of_dotted(source, dotted)
         if key is not None:
             model = self.index.model_for_key(key[0])
             return (Value("class", model), key[1]) if model else (None, 0)
         return None, 0
+
+    def _class_attribute(
+        self, source: SourceFile, leaf: Any, attribute: str, depth: int
+    ) -> Value | None:
+        """`self.model` in a method of a class that is no model (a view, a form): the model
+        class its body assigns to `model = Device` (a subclass may assign another; the class's
+        own is the one its code is written for)."""
+        function = enclosing(leaf, "funcdef", "lambdef")
+        if function is None or function.type != "funcdef":
+            return None
+        params = function.get_params()
+        if not params or params[0].name.value != leaf.value:
+            return None
+        classdef = enclosing(function, "classdef", "funcdef")
+        if classdef is None or classdef.type != "classdef":
+            return None
+        suite = classdef.children[-1]
+        for statement in getattr(suite, "children", ()):
+            if statement.type != "simple_stmt":
+                continue
+            small = statement.children[0]
+            if small.type != "expr_stmt" or len(small.children) != 3:
+                continue
+            target, operator, value = small.children
+            if target.type == "name" and target.value == attribute and is_operator(operator, "="):
+                found = self._evaluate(source, expression_parts(value), depth + 1)
+                return found if found is not None and found.kind == "class" else None
+        return None
 
     def _get_model_call(self, call: Any) -> ModelRecord | None:
         """`apps.get_model("shop", "Product")` / `apps.get_model("shop.Product")` /
@@ -215,7 +256,12 @@ class Resolver:
             if target is not None and target.kind in ("class", "manager", "queryset"):
                 return Value("instance", target.model)
             return None
-        if name == "get_model":  # a bare loader: django-oscar's `get_model("reviews", "Vote")`
+        if name == "get_model" or (
+            name == "load_model" and self.import_table(source).lookup(name) == _SWAPPER_LOADER
+        ):
+            # a bare loader: django-oscar's `get_model("reviews", "Vote")`, swapper's
+            # `load_model("config", "Device")` (the model the project registers under that
+            # label; a project swapping it in its settings is not read)
             model = self._get_model_call(call)
             return Value("class", model) if model is not None else None
         if name == "type" and len(args.positional) == 1:

@@ -544,3 +544,53 @@ def test_plain_classes_are_known_not_to_be_models(build: BuildProject) -> None:
     assert not index.is_plain_class("NotAClassAnywhere")  # an alias, a factory: ask jedi
     index.update_file(index.root / "shop/blocks.py", "class Other:\n    pass\n")
     assert not index.is_plain_class("CharBlock")
+
+
+def test_field_options_changed_after_the_class(build: BuildProject) -> None:
+    """`Shareable._meta.get_field("owner").null = True` after an abstract class: Django's copy of
+    the field in that class and in the models below it is nullable; the base keeps its own."""
+    index = build(
+        {
+            **APP,
+            "core/models.py": """
+                from django.db import models
+
+                class Owned(models.Model):
+                    owner = models.ForeignKey("auth.User", models.CASCADE)
+                    code = models.CharField(max_length=10)
+
+                    class Meta:
+                        abstract = True
+
+                class Shareable(Owned):
+                    class Meta:
+                        abstract = True
+
+                _owner = Shareable._meta.get_field("owner")
+                _owner.blank = True
+                _owner.null = True
+                Shareable._meta.get_field("code").unique = True
+                Owned._meta.get_field("code").null = len("x") > 0
+            """,
+            "shop/models.py": """
+                from core.models import Owned, Shareable
+
+                class Template(Shareable):
+                    pass
+
+                class Device(Owned):
+                    pass
+            """,
+        }
+    )
+    template = index.get_model("shop.Template")
+    device = index.get_model("shop.Device")
+    assert template is not None and device is not None
+    owner = index.field(template, "owner")
+    assert owner is not None and owner.null and owner.blank
+    code = index.field(template, "code")
+    assert code is not None and code.unique and not code.null
+    device_owner = index.field(device, "owner")
+    device_code = index.field(device, "code")
+    assert device_owner is not None and not device_owner.null
+    assert device_code is not None and not device_code.unique and not device_code.null

@@ -395,3 +395,47 @@ def test_jedi_is_not_asked_about_reverse_relations(
     path.write_text(text, encoding="utf-8")
     check_source(text, path, environment(tmp_path))
     assert asked and set(asked) == {14}
+
+
+def test_swapper_loader_and_a_view_class_model(harness: Harness) -> None:
+    """swapper's `load_model(app_label, model_name)` names the model registered under that
+    label; `self.model` in a view is the class attribute its body assigns."""
+    source = harness.source(
+        "shop/views.py",
+        """
+        import swapper
+        from swapper import load_model
+        from shop.loading import load_model as own_loader
+
+        Team = load_model("shop", "Team")
+        Tag = swapper.load_model("shop", "Tag")
+        Other = own_loader("shop", "Team")
+
+
+        class RegisterView:
+            model = Team
+            count = 3
+
+            def post(self, request):
+                self.model.objects.get(name="a")
+                self.count.objects.get(name="b")
+                self.missing.objects.get(name="c")
+
+
+        def view(self):
+            self.model.objects.get(name="d")
+        """,
+    )
+
+    def model(marker: str, offset: int = 0) -> str | None:
+        leaf = harness.node(source, marker, offset)
+        found = harness.resolver.resolve_model(source, leaf, use_jedi=False)
+        return found.label if found else None
+
+    assert model("Team =") == "shop.Team"
+    assert model("Tag =") == "shop.Tag"
+    assert model("Other =") is None  # a loader of that name from elsewhere: unknown
+    assert model('self.model.objects.get(name="a")', len("self.")) == "shop.Team"
+    assert model('self.count.objects.get(name="b")', len("self.")) is None
+    assert model('self.missing.objects.get(name="c")', len("self.")) is None
+    assert model('self.model.objects.get(name="d")', len("self.")) is None  # not a method

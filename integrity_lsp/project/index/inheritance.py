@@ -269,6 +269,9 @@ class IndexInheritance(IndexLinker):
                 for name, field in copied.items():
                     copied[name] = self._copied_to(field, model)
             fields.update(copied)
+        for name, option, flag in cls.patches:
+            if name in fields:
+                fields[name] = patched(fields[name], option, flag)
         if not model.abstract:
             links = {
                 field.related_model
@@ -435,3 +438,12 @@ def _c3_merge(sequences: list[tuple[ClassKey, ...]]) -> list[ClassKey]:
                 if positions[i] < len(sequences[i]):
                     following = sequences[i][positions[i]]
                     in_tails[following] -= 1
+
+
+def patched(field: FieldRecord, option: str, flag: bool) -> FieldRecord:
+    """`field` with `null`, `blank` or `unique` set as the module sets it after the class."""
+    if option == "null":
+        return replace(field, null=flag)
+    if option == "blank":
+        return replace(field, blank=flag)
+    return replace(field, unique=flag)
