@@ -17,10 +17,12 @@ from typing import Literal
 
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.handlers import class_bases, class_definition
+from integrity_lsp.analysis.write_values import dict_entries
 from integrity_lsp.project.records import AUTO_FIELD_CLASSES, FieldRecord, ModelRecord
 from integrity_lsp.syntax.declarations import literal_text
 from integrity_lsp.syntax.nodes import (
     Node,
+    arguments,
     assignment_target,
     code,
     expression_of,
@@ -42,7 +44,11 @@ SERIALIZER_BASES = frozenset(
 USER_CREATION_BASES = frozenset({"UserCreationForm", "BaseUserCreationForm"})
 NOT_MODEL_BASES = frozenset({"Form", "BaseForm", "Serializer", "BaseSerializer", "ListSerializer"})
 OWN_WRITES = {"form": "save", "serializer": "create"}
-OWN_WRITE_WORDS = ("get_or_create", "update_or_create", "IntegrityError", "select_for_update")
+# An override that upserts or guards itself; ORM methods as calls (`get_or_create(`), so a
+# helper named `get_or_create_location_object()` is not one.
+OWN_WRITE_WORDS = (
+    "get_or_create(", "update_or_create(", "IntegrityError", "select_for_update",
+)  # fmt: skip
 MAX_DEPTH = 8
 
 
@@ -337,9 +343,13 @@ def _removed_fields(classdef: Node) -> set[str]:
 
 
 def _instance_sets(classdef: Node) -> set[str]:
-    """`self.instance.<field> = …` and `validated_data["<field>"] = …` in the class's methods."""
+    """`self.instance.<field> = …` and `validated_data["<field>"] = …` in the class's methods,
+    and the literal keys of `validated_data.update({"<field>": …})` / `.update(<field>=…)`."""
     found: set[str] = set()
     for node in walk(classdef.children[-1]):
+        if node.type in ("atom_expr", "power"):
+            found |= _updated_keys(node)
+            continue
         if node.type != "expr_stmt" or len(node.children) != 3 or node.children[1].value != "=":
             continue
         target = "".join(code(node.children[0]).split())
@@ -349,4 +359,22 @@ def _instance_sets(classdef: Node) -> set[str]:
             key = target[len("validated_data[") : -1]
             if literal_text(key) and key[:1] in "\"'":
                 found.add(key[1:-1])
+    return found
+
+
+def _updated_keys(chain: Node) -> set[str]:
+    """The literal keys `validated_data.update(…)` sets: a dict literal's string keys, or the
+    keywords (a key that is not a literal adds nothing)."""
+    children = chain.children
+    if len(children) != 3 or code(children[0]).strip() != "validated_data":
+        return set()
+    if code(children[1]).strip() != ".update" or children[2].children[0].value != "(":
+        return set()
+    found: set[str] = set()
+    for argument in arguments(children[2]):
+        if argument.keyword is not None:
+            found.add(str(argument.keyword))
+        elif not argument.star:
+            entries = dict_entries(argument.value) or []
+            found |= {str(entry.keyword) for entry in entries}
     return found

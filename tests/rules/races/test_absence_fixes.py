@@ -296,3 +296,39 @@ def ensure(code, name):
         "IL101",
         tmp_path,
     )
+
+
+def test_view_class_model_keeps_self_model(tmp_path: Path) -> None:
+    """`self.model` of a view whose `model = Warehouse` (loaded by swapper): the fix calls the
+    view's own manager expression."""
+    _check_fixed(
+        """\
+from swapper import load_model
+
+Warehouse = load_model("shop", "Warehouse")
+
+
+class RegisterView:
+    model = Warehouse
+
+    def post(self, request):
+        code = request.POST["code"]
+        if not self.model.objects.filter(code=code).exists():
+            self.model.objects.create(code=code, name=request.POST["name"])
+""",
+        """\
+from swapper import load_model
+
+Warehouse = load_model("shop", "Warehouse")
+
+
+class RegisterView:
+    model = Warehouse
+
+    def post(self, request):
+        code = request.POST["code"]
+        self.model.objects.get_or_create(code=code, defaults={"name": request.POST["name"]})
+""",
+        "IL101",
+        tmp_path,
+    )
