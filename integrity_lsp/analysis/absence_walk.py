@@ -120,6 +120,8 @@ class Walker:
         return state
 
     def bind(self, name: str, value: Node, state: State) -> State:
+        while value.type == "atom" and value.children[0].value == "(" and len(value.children) == 3:
+            value = value.children[1]  # `row = (\n    qs.first()\n)`
         if value.type == "keyword" and value.value == "None":
             held = state.held(name)
             if held is not None and held.kind == "row" and _absent(state, held):

@@ -170,8 +170,13 @@ def is_lock_call(chain: Node) -> bool:
     chain_links = links(trailers)
     names = [link.name for link in chain_links]
     if "select_for_update" in names:
+        # `row = (qs.select_for_update().first())` is a read whose row may be missing (a lock
+        # on no row locks nothing); a statement of its own locks the rows it finds
+        parent = chain.parent
+        while parent is not None and parent.type == "atom" and parent.children[0].value == "(":
+            parent = parent.parent
         return names[-1] in ("get", "aget", "select_for_update") or (
-            chain.parent is not None and chain.parent.type != "expr_stmt"
+            parent is not None and parent.type != "expr_stmt"
         )
     return bool(chain_links) and chain_links[-1].call is not None and names[-1] in LOCK_METHODS
 

@@ -59,3 +59,28 @@ def _bindingscope_of(definition: Any) -> Any:
     if parent is not None and parent.type == "param":
         return enclosing(parent, "funcdef", "lambdef")
     return scope_of(definition)
+
+
+def class_attribute(leaf: Any, attribute: str) -> Any:
+    """The value a class body assigns to `attribute` (`model = Device`), for `leaf` the first
+    parameter (`self`, `cls`) of one of its methods; None otherwise. A subclass may assign
+    another value: the class's own is the one its code is written for."""
+    function = enclosing(leaf, "funcdef", "lambdef")
+    if function is None or function.type != "funcdef":
+        return None
+    params = function.get_params()
+    if not params or params[0].name.value != leaf.value:
+        return None
+    classdef = enclosing(function, "classdef", "funcdef")
+    if classdef is None or classdef.type != "classdef":
+        return None
+    for statement in getattr(classdef.children[-1], "children", ()):
+        if statement.type != "simple_stmt":
+            continue
+        small = statement.children[0]
+        if small.type != "expr_stmt" or len(small.children) != 3:
+            continue
+        target, operator, value = small.children
+        if target.type == "name" and target.value == attribute and operator.value == "=":
+            return value
+    return None

@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from integrity_lsp.project.bindings import find_definition
+from integrity_lsp.project.bindings import class_attribute, find_definition
 from integrity_lsp.project.imports import ImportTable, build_import_table
 from integrity_lsp.project.index import ClassKey, ProjectIndex
 from integrity_lsp.project.jedi_fallback import JediFallback
@@ -207,29 +207,12 @@ class Resolver:
         self, source: SourceFile, leaf: Any, attribute: str, depth: int
     ) -> Value | None:
         """`self.model` in a method of a class that is no model (a view, a form): the model
-        class its body assigns to `model = Device` (a subclass may assign another; the class's
-        own is the one its code is written for)."""
-        function = enclosing(leaf, "funcdef", "lambdef")
-        if function is None or function.type != "funcdef":
+        class its body assigns (`model = Device`)."""
+        value = class_attribute(leaf, attribute)
+        if value is None:
             return None
-        params = function.get_params()
-        if not params or params[0].name.value != leaf.value:
-            return None
-        classdef = enclosing(function, "classdef", "funcdef")
-        if classdef is None or classdef.type != "classdef":
-            return None
-        suite = classdef.children[-1]
-        for statement in getattr(suite, "children", ()):
-            if statement.type != "simple_stmt":
-                continue
-            small = statement.children[0]
-            if small.type != "expr_stmt" or len(small.children) != 3:
-                continue
-            target, operator, value = small.children
-            if target.type == "name" and target.value == attribute and is_operator(operator, "="):
-                found = self._evaluate(source, expression_parts(value), depth + 1)
-                return found if found is not None and found.kind == "class" else None
-        return None
+        found = self._evaluate(source, expression_parts(value), depth + 1)
+        return found if found is not None and found.kind == "class" else None
 
     def _get_model_call(self, call: Any) -> ModelRecord | None:
         """`apps.get_model("shop", "Product")` / `apps.get_model("shop.Product")` /

@@ -14,7 +14,11 @@ the project to `ModelForm`, `ModelSerializer`/`HyperlinkedModelSerializer`,
 `Meta.model` to a model, and `Meta.fields`/`exclude` must be literals. The fields the request
 fills are the form's fields, minus read-only/auto fields and fields the form drops; the code's
 own values are save keywords, `form.instance.x = …`, `obj.x = …` after `commit=False`,
-`self.instance.x = …` in the form and `validated_data["x"] = …` in the serializer.
+`self.instance.x = …` in the form and `validated_data["x"] = …` or
+`validated_data.update({"x": …})` in the serializer. An override of `save()`/`create()` that
+hands on to Django's or DRF's is read through (a helper it calls named `get_or_create_…` is no
+upsert); one that calls `get_or_create(`/`update_or_create(`, catches IntegrityError or locks
+writes its own way.
 
 Silent when: a guard catches IntegrityError; the form or serializer is bound to an existing
 row (`instance=…`, an update view, `perform_update`) or its own `save()`/`create()` writes

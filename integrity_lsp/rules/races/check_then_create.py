@@ -13,7 +13,13 @@ checks; a failed `get()` is IL102's, a check whose other branch updates the row 
   the row is missing), and the `a…` forms (`aexists`, `afirst`). Its result may be bound to a
   name (`exists = qs.exists()` … `if not exists:`) or a walrus (`if (obj := qs.first()) is
   None:`), combined with `and`/`or`, or answered by a project function
-  (`if not self.has_member(user):` whose body returns `….exists()`).
+  (`if not self.has_member(user):` whose body returns `….exists()`, or whose only statement in
+  a `try` returns a reverse one-to-one accessor — `return device.devicelocation.location` —
+  and whose `except ObjectDoesNotExist` returns `None`: its falsy result includes the missing
+  row).
+- The model: a class, an import, `apps.get_model()`, a loader (`get_model("app", "Model")`,
+  swapper's `load_model("app", "Model")` — the model the project registers under that label),
+  or a view's `model = …` class attribute read as `self.model`.
 - The insert: `create`/`acreate`, a manager's `create_*` (`create_user`), `M(…).save()`,
   `obj = M(…); obj.x = …; obj.save()` (`asave`), `bulk_create([M(…)])`, or a call to a project
   function that inserts (`self._add(x)`); on the branch where the row is absent, or after an
@@ -70,27 +76,32 @@ concurrency.
 
 ## Guards that silence it
 - the insert inside `try: … except IntegrityError` (best with its own `transaction.atomic()`);
-- a lock every competitor takes first: `select_for_update()` of an existing row (`….get()`)
-  earlier on the path, a `with …lock…:` block, a `@…lock…` decorator, a `….lock()` call;
+- a lock every competitor takes first: `select_for_update()` of an existing row (`….get()`,
+  or a `select_for_update()` chain as a statement of its own) earlier on the path, a `with
+  …lock…:` block, a `@…lock…` decorator, a `….lock()` call — not `row =
+  (qs.select_for_update().first())`, whose row may be missing (a lock on no row locks
+  nothing);
 - `get_or_create` / `update_or_create` instead of the insert (IL104 checks their lookup);
 - `bulk_create(…, ignore_conflicts=True)` (or `update_conflicts=True`);
 - a different model, different key values, a key rebound between check and insert, a branch
   that does not insert.
 
 ## Limits
-Calls are followed one level (same module, the enclosing class's methods, functions imported
-from the project). Validation is connected to the other methods of its own form or serializer
-only: a form's check and an insert in the view that calls `is_valid()` (or a view's
+Calls are followed one level (same module, the enclosing class's methods, functions imported from
+the project); a method of an object whose class is not known statically
+(`device.whois_service._create_or_update_whois(…)`) is not followed, and a model class chosen at
+run time (`self.object` of a URL-selected model) is unknown. A subclass that assigns another
+`model` is not seen at `self.model`. Validation is connected to the other methods of its own form
+or serializer only: a form's check and an insert in the view that calls `is_valid()` (or a view's
 `dispatch()` and its `form_valid()`), a model's `clean()` run by a ModelForm, and a key that is
 anything but a submitted field, an attribute of the instance or a literal (a value computed in
 `clean()`, the loop variable of `for user in attrs["users"]`) are not connected. (Where such a
 batch fills no unique key — a nullable column of the unique set left NULL — it would be silent
-anyway: duplicates, no IntegrityError.) A lookup with `Q` objects or `__in`/`__gt` is not a
-key, except as the collection a batch tests values against; a collection kept as `None` placeholders
-(`{slot: None …}` then filled from the rows) or read through a custom manager method is not
-one. An
-instance handed in from elsewhere and saved (`self.token.save()`, `super().save(commit=False)`)
-is not known to be new.
+anyway: duplicates, no IntegrityError.) A lookup with `Q` objects or `__in`/`__gt` is not a key,
+except as the collection a batch tests values against; a collection kept as `None` placeholders
+(`{slot: None …}` then filled from the rows) or read through a custom manager method is not one. An
+instance handed in from elsewhere and saved (`self.token.save()`, `super().save(commit=False)`) is
+not known to be new.
 
 ## Example
 ```python

@@ -25,7 +25,9 @@ constraint, a duplicate row is stored and later `get()` calls raise `MultipleObj
 
 ## Guards that silence it
 As for IL101: the insert inside `try … except IntegrityError`, a lock every competitor takes
-first, `update_or_create` instead.
+first, `update_or_create` instead. `row = qs.select_for_update().first()` (parenthesised or
+not) is no such lock when the row is missing: the insert branch of `if row: … else: insert`
+still races.
 
 ## Example
 ```python

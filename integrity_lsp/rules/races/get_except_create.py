@@ -10,7 +10,10 @@ One of three views of the race analysis (see IL101 for the shapes all three shar
   `if obj is None:`), or in a project function called there;
 - the read may be `aget()`, a project function that returns the `get()` or `None`, or a reverse
   one-to-one accessor (`settings = self.email_settings`, `ia = order.invoice_address`), which is
-  the holder model's row whose one-to-one field is that instance.
+  the holder model's row whose one-to-one field is that instance;
+- the model may be named through a view's `model = …` class attribute (`try:
+  self.model.objects.get(key=key)` / `except self.model.DoesNotExist:`) or a loader such as
+  swapper's `load_model("config", "Device")` (see IL101).
 
 Migration files and command code (a management command, a script: see IL101) are not checked:
 they run once, alone.
