@@ -1,3 +1,4 @@
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 
 from accounts.models import Profile, User
@@ -33,3 +34,23 @@ def set_display_name(user: User, display_name: str) -> None:
 # Safe twin: user is a OneToOneField, so update_or_create is race-free.
 def set_display_name_safe(user: User, display_name: str) -> None:
     Profile.objects.update_or_create(user=user, defaults={"display_name": display_name})
+
+
+# IL101 across methods: a helper answers the check by reading the reverse one-to-one accessor
+# (None where the profile is missing), another method inserts it: the losing request gets
+# UNIQUE constraint failed: accounts_profile.user_id.
+class ProfileDesk:
+    def display_name_of(self, user: User) -> str | None:
+        try:
+            return user.profile.display_name
+        except ObjectDoesNotExist:
+            return None
+
+    def ensure_profile(self, user: User, display_name: str) -> str | Profile:
+        name = self.display_name_of(user)
+        if name:
+            return name
+        return self.add_profile(user, display_name)  # expect: IL101
+
+    def add_profile(self, user: User, display_name: str) -> Profile:
+        return Profile.objects.create(user=user, display_name=display_name)

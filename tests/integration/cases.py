@@ -68,6 +68,8 @@ CASES: tuple[Case, ...] = (
     Case("IL101", "shop/services.py", "def import_product(", "import_product", RACE),
     Case("IL101", "shop/services.py", "def ensure_warehouse(", "ensure_warehouse", RACE),
     Case("IL101", "accounts/services.py", "def ensure_user(", "ensure_user", RACE),
+    # The check in a method reading a reverse one-to-one accessor, the insert in another one.
+    Case("IL101", "accounts/services.py", "class ProfileDesk", "ensure_profile", RACE),
     Case("IL101", "accounts/views.py", "def signup(", "signup", RACE),
     Case("IL102", "orders/services.py", "def customer_for_email(", "customer_for_email", RACE),
     # The shapes of issue 14 (examples/shop/restock.py): one per way real code varies a race.

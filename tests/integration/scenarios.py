@@ -147,6 +147,24 @@ def set_display_name(h: Harness, mode: str) -> dict[str, Any]:
     return result
 
 
+def ensure_profile(h: Harness, mode: str) -> dict[str, Any]:
+    """The check answered by a method reading `user.profile` (None when missing), the insert
+    in another method: both threads see no profile, both create one for the same user."""
+    h.latest()
+    services, models = project("accounts.services"), project("accounts.models")
+    pk = models.User.objects.create_user("ann", "ann@example.com").pk
+
+    def call() -> Any:
+        # each request loads its own user: `Profile(user=user)` caches the profile on the
+        # instance it is given, so a shared one would answer the other thread's check
+        services.ProfileDesk().ensure_profile(models.User.objects.get(pk=pk), "Ann")
+        return None
+
+    result = run_race(h, mode, models.Profile, [call, call])
+    result["rows"] = rows("accounts.Profile", "user__username", "display_name")
+    return result
+
+
 # -- IL104 -------------------------------------------------------------------------------------
 def _then(h: Harness, result: dict[str, Any], function: Callable[[], Any]) -> dict[str, Any]:
     """The call after the race: where duplicates exist it raises MultipleObjectsReturned."""
