@@ -13,6 +13,7 @@ from integrity_lsp.syntax.nodes import (
     Argument,
     Node,
     chain_parts,
+    code,
     enclosing,
     expression_of,
     statements,
@@ -53,6 +54,92 @@ def accessor_reads(body: Node, clause: Node, ctx: Context) -> list[tuple[Held, s
         )  # fmt: skip
         reads.append((Held(lookup, "row"), target))
     return reads
+
+
+RELATED_MISSING = "RelatedObjectDoesNotExist"
+
+
+def related_object_reads(
+    body: Node, clause: Node, ctx: Context
+) -> list[tuple[Held, str | None]] | None:
+    """For `except Device.config.RelatedObjectDoesNotExist:` (the exception of one accessor),
+    the read of that accessor in the `try` (`config = device.config`) as lookups: the handler
+    runs where that row is missing, not where an earlier `get()` failed. None when the clause
+    names no such exception; [] when it also catches others (then neither is known to hold)."""
+    accessors = []
+    plain = False
+    for node in _caught_expressions(clause):
+        text = code(node).strip()
+        parts = text.split(".")
+        if parts[-1] == RELATED_MISSING and len(parts) >= 3:
+            accessors.append(parts[-2])
+        else:
+            plain = True
+    if not accessors:
+        return None
+    if plain or len(set(accessors)) != 1:
+        return []
+    accessor = accessors[0]
+    for node in walk(body):
+        if node.type not in CALL_CHAIN_TYPES:
+            continue
+        base, trailers = chain_parts(node)
+        if base.type != "name" or len(trailers) != 1 or trailers[0].children[0].value != ".":
+            continue
+        if trailers[0].children[1].value != accessor:
+            continue
+        statement = node.parent
+        target = None
+        if statement.type == "expr_stmt" and statement.children[-1] is node:
+            first = statement.children[0]
+            target = first.value if first.type == "name" else None
+        relations = _narrowed(_relations(base, accessor, clause, ctx), clause, ctx)
+        return [
+            (Held(_accessor_lookup(node, base, holder, field), "row"), target)
+            for holder, field in relations
+        ]
+    return []
+
+
+def _narrowed(
+    relations: list[tuple[ModelRecord, FieldRecord]], clause: Node, ctx: Context
+) -> list[tuple[ModelRecord, FieldRecord]]:
+    """The fields pointing at the model the clause names before the accessor (`Device` in
+    `Device.config.RelatedObjectDoesNotExist`), where that model and their targets are known."""
+    expressions = _caught_expressions(clause)
+    if len(expressions) != 1 or len(relations) < 2:
+        return relations
+    _, trailers = chain_parts(expressions[0])
+    if len(trailers) < 2:
+        return relations
+    leaf = trailers[-3].children[1] if len(trailers) >= 3 else chain_parts(expressions[0])[0]
+    try:
+        owner = ctx.env.resolver.resolve_model(ctx.file, leaf, use_jedi=False)
+    except Exception:  # resolution is best effort
+        owner = None
+    if owner is None:
+        return relations
+    kept = [(h, f) for h, f in relations if (f.related_model or "") == owner.label]
+    return kept or relations
+
+
+def _caught_expressions(clause: Node) -> list[Node]:
+    if clause.type != "except_clause" or len(clause.children) < 2:
+        return []
+    target = clause.children[1]
+    if target.type == "atom" and target.children[0].value == "(":
+        inner = target.children[1]
+        if inner.type == "testlist_comp":
+            return [child for child in inner.children if child.type != "operator"]
+        return [inner]
+    return [target]
+
+
+def _accessor_lookup(value: Node, base: Node, holder: ModelRecord, field: FieldRecord) -> Lookup:
+    return Lookup(
+        value, (Argument(field.name, base),), holder.name, f"{holder.name}.objects",
+        "objects", "accessor", None, holder,
+    )  # fmt: skip
 
 
 def returned_accessor(returned: Node, ctx: Context) -> Held | None:

@@ -13,7 +13,11 @@ from integrity_lsp.analysis.absence import (
     merge,
     split,
 )
-from integrity_lsp.analysis.absence_accessors import accessor_reads, catches_absence
+from integrity_lsp.analysis.absence_accessors import (
+    accessor_reads,
+    catches_absence,
+    related_object_reads,
+)
 from integrity_lsp.analysis.absence_calls import Calls
 from integrity_lsp.analysis.absence_forms import form_of_instance, form_over, none_where_absent
 from integrity_lsp.analysis.absence_match import named_after, protected, writes_looked_up_row
@@ -179,8 +183,11 @@ class Walker:
         for clause, suite in except_clauses(node):
             caught = catches_absence(handler_names(clause))
             handler_state = entry
+            related = related_object_reads(body, clause, self.ctx)
             reads = [got] if got is not None else []
-            if not reads and caught:
+            if related is not None:
+                reads = related  # `except X.profile.RelatedObjectDoesNotExist`: the accessor's
+            elif not reads and caught:
                 reads = accessor_reads(body, clause, self.ctx)
             for held, target in reads if caught else ():
                 handler_state = handler_state.with_absence(Absence(held.lookup, node, "get"))
