@@ -54,7 +54,11 @@ uses (a top-level class or function no other code of its module names, named by 
 production files that are all command code: an importer class behind an import command; or a
 receiver of a signal the project defines and only command code sends, as pretix's
 `periodic_task` that its `runperiodic` command dispatches). Nor are migration files: `migrate`
-runs a migration's code once, alone. (IL102–IL104 follow the same policy.)
+runs a migration's code once, alone. (IL102–IL104 follow the same policy.) Nor is a check for a
+row a data migration of the model's app inserted: every lookup value a constant
+(`name="default"`) that one insert of a `RunPython` function writes alike to the model it binds
+with `apps.get_model(…)` — the row is in the table before the first request, so the check finds
+it; only deleting that row at runtime would reopen the race (IL102 and IL103 too).
 
 What the second insert collides on: the model's unique guarantees over the looked-up fields
 (with the foreign key a related manager fills in: `self.urls.filter(language=…)` looks up

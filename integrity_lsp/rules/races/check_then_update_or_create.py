@@ -17,6 +17,7 @@ is offered; `save(commit=False)` writes nothing). Migration files and command co
 IL101) are not checked. An existence check or an `update()` whose insert no unique
 guarantee of the known model can fail is not reported (see IL101: both rows are stored and the
 update writes both); a `get()` is, as it raises `MultipleObjectsReturned` once there are two.
+Nor is a check for a row a data migration inserted with the same constant values (see IL101).
 
 ## Why is this bad?
 Two requests can both find no row and both take the create branch: the second raises
