@@ -34,6 +34,7 @@ from integrity_lsp.syntax.nodes import (
 from integrity_lsp.syntax.source import SourceFile
 
 if TYPE_CHECKING:
+    from integrity_lsp.analysis.absence_validation import ExitAbsences
     from integrity_lsp.analysis.context import Context
 
 _DEFINITIONS = ("funcdef", "classdef", "lambdef")
@@ -57,9 +58,16 @@ _FALSY = ("None", "False")
 class Calls:
     """Resolves calls to project functions, with each callee file parsed once per run."""
 
-    def __init__(self, own_races: Callable[[Node, Context], set[tuple[int, int]]]) -> None:
+    def __init__(
+        self,
+        own_races: Callable[[Node, Context], set[tuple[int, int]]],
+        exit_absences: ExitAbsences | None = None,
+    ) -> None:
         self._sources: dict[str, SourceFile | None] = {}
         self._own_races = own_races  # where a helper's own analysis finds races
+        # The absences a method leaves where it returns (`absence_races.exit_absences`): what
+        # a form's validation says on the true branch of `form.is_valid()`.
+        self.exit_absences = exit_absences
 
     def read_through(self, node: Node, ctx: Context, *, imports: bool = True) -> Held | None:
         """What a helper's return value says about a lookup's rows, in the caller's terms

@@ -5,11 +5,12 @@ other methods (`absence_validation`), and the batch inserts of rows missing from
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.absence import Absence, Race, State, merge
-from integrity_lsp.analysis.absence_calls import Calls
+from integrity_lsp.analysis.absence_callers import CallSite, Toward, call_sites, method_inserts
+from integrity_lsp.analysis.absence_calls import Calls, count_body_read
 from integrity_lsp.analysis.absence_sets import set_races
 from integrity_lsp.analysis.absence_validation import validated_absences
 from integrity_lsp.analysis.absence_walk import Walker
@@ -41,6 +42,42 @@ def races_in(function: Node, ctx: Context) -> tuple[Race, ...]:
         found += tuple(r for r in set_races(function, inner) if id(r.write.node) not in seen)
     _LAST = (function, ctx.file, found)
     return found
+
+
+@dataclass(frozen=True)
+class CallerRace:
+    """A race of a caller through its call of the method checked (`absence_callers`): `race`
+    is in the caller's terms, `race.write.node` the method's own insert."""
+
+    race: Race
+    site: CallSite
+
+
+_CALLER_RACES: dict[int, tuple[Node, object, tuple[CallerRace, ...]]] = {}
+
+
+def caller_races(function: Node, ctx: Context) -> tuple[CallerRace, ...]:
+    """The races a model method's insert takes part in through its callers: a caller found
+    the row absent (its own check, or the validation of `form.is_valid()`) and then called
+    the method, which inserts it."""
+    cached = _CALLER_RACES.get(id(function))
+    if cached is not None and cached[0] is function and cached[1] is ctx.file:
+        return cached[2]
+    inner = ctx.replace(function=function)
+    inserts = method_inserts(function, inner, _own_races)
+    found: list[CallerRace] = []
+    if inserts:
+        count_body_read()  # what the method's callers do decides (the server must not reuse it)
+    for site in call_sites(function, inner) if inserts else ():
+        follower = Toward(_calls_of(ctx), site, function, inner, inserts)
+        walker = Walker(site.caller, site.ctx, follower)
+        entry = validated_absences(site.caller, site.ctx, exit_absences)
+        walker.block(site.caller.children[-1], State(entry, locked=_lock_decorated(site.caller)))
+        found.extend(CallerRace(race, site) for race in walker.races if race.through is site.call)
+    if len(_CALLER_RACES) > 256:
+        _CALLER_RACES.clear()
+    _CALLER_RACES[id(function)] = (function, ctx.file, tuple(found))
+    return tuple(found)
 
 
 class _MayWalker(Walker):
@@ -85,7 +122,7 @@ _CALLS: list[tuple[object, Calls]] = []  # one per run: the callee files parsed 
 def _calls_of(ctx: Context) -> Calls:
     if _CALLS and _CALLS[0][0] is ctx.env:
         return _CALLS[0][1]
-    calls = Calls(_own_races)
+    calls = Calls(_own_races, exit_absences)
     _CALLS[:] = [(ctx.env, calls)]
     return calls
 

@@ -20,6 +20,7 @@ from integrity_lsp.analysis.absence_accessors import (
 )
 from integrity_lsp.analysis.absence_calls import Calls
 from integrity_lsp.analysis.absence_forms import form_of_instance, form_over, none_where_absent
+from integrity_lsp.analysis.absence_is_valid import is_valid_absences
 from integrity_lsp.analysis.absence_match import named_after, protected, writes_looked_up_row
 from integrity_lsp.analysis.absence_reads import Held, chained_read, lookup_of
 from integrity_lsp.analysis.absence_writes import (
@@ -31,7 +32,7 @@ from integrity_lsp.analysis.absence_writes import (
 )
 from integrity_lsp.analysis.django import except_clauses, handler_names
 from integrity_lsp.analysis.write_values import dict_entries
-from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Node, chain_parts, statements, walk
+from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Node, chain_parts, code, statements, walk
 
 if TYPE_CHECKING:
     from integrity_lsp.analysis.context import Context
@@ -254,7 +255,20 @@ class Walker:
                 state = self.bind(named.children[0].value, named.children[2], state)
                 left = named.children[0]
             return comparison_split(state, self.held(left, state), operator, right, origin)
+        validated = self.validated(test)
+        if validated:
+            when_valid = state
+            for absence in validated:
+                when_valid = when_valid.with_absence(absence)
+            return when_valid, state
         return split(state, self.held(test, state), origin, False)
+
+    def validated(self, test: Node) -> tuple[Absence, ...]:
+        """`form.is_valid()`: what the form's validation rejected (`absence_is_valid`)."""
+        calls = self.calls
+        if calls is None or calls.exit_absences is None or "is_valid" not in code(test):
+            return ()
+        return is_valid_absences(test, self.function, self.ctx, calls.exit_absences)
 
     def held(self, node: Node, state: State, *, get: bool = False) -> Held | None:
         """What `node`'s value says about a lookup's rows, if anything."""

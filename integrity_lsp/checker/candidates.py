@@ -7,7 +7,8 @@ A function is a candidate when its text holds one of the words of a rule that ap
 (`Rule.words`; with `Rule.constructors`, also when it calls `Name(key=…)`). For a rule of
 `scope="calls"`, so is every function of the module that calls one of its candidates or that
 one calls, by name, to a fixed point (a check in a view, the create in a helper), and the
-validation methods (`clean…`/`validate…`) of a candidate method's class (a form's check).
+validation methods (`clean…`/`validate…`) of the module's classes (a form's check, a model's
+`clean()` that a ModelForm's `is_valid()` runs).
 What is not inside a function (imports, module constants, class headers and class attributes,
 decorators, signatures) is always kept. Each rule says what it reads (`Rule.scope`): "function",
 "calls" (the above), "module" (nothing inside functions), or "file" (the default: with such a
@@ -210,7 +211,9 @@ def _is_seed(lines: Sequence[str], unit: _Unit, words: tuple[str, ...], construc
 
 def _closure(units: Sequence[_Unit], seeds: list[bool]) -> list[bool]:
     """The seeds, every function a kept one calls or names, every function that names a kept
-    one, and the validation methods of a kept one's class, to a fixed point."""
+    one, and the validation methods of every class once anything is kept (a form's `clean…`
+    runs for its class's other methods; a model's `clean()` for `is_valid()` of any ModelForm
+    over it), to a fixed point."""
     kept = list(seeds)
     changed = True
     while changed:
@@ -230,7 +233,7 @@ def _closure(units: Sequence[_Unit], seeds: list[bool]) -> list[bool]:
             if (
                 not unit.names.isdisjoint(kept_uses)
                 or not kept_names.isdisjoint(unit.uses)
-                or (unit.validates and unit.owner in kept_owners)
+                or (unit.validates and (unit.owner in kept_owners or any(kept)))
             ):
                 kept[index] = changed = True
     return kept

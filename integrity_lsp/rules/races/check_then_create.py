@@ -36,6 +36,21 @@ checks; a failed `get()` is IL102's, a check whose other branch updates the row 
   `validate(self, attrs)`, `validated_data["email"]` in `create(self, validated_data)`; or by
   an attribute of the instance (`self.request.user`, `self.context["team"]`). The message names
   the validation method.
+- Validation seen from the caller: on the true branch of `form.is_valid()` (`form` bound once
+  in the function to a project form class called with arguments), every row the form's
+  `clean_<field>()`/`clean()` rejects is absent, and so, for a ModelForm, is every row its
+  model's `clean()` rejects (`is_valid()` runs `instance.full_clean()`). A key is carried
+  over where the form's `__init__` sets it from a parameter: `self.user = user` on the form,
+  `self.instance.review = review` on its instance, become the caller's arguments (oscar's
+  `VoteForm(review, request.user, data)` whose `Vote.clean()` refuses a second vote).
+- The caller's check, the model method's insert: a method of a model that inserts a row with
+  values from its parameters and `self` (`def vote_up(self, user): self.votes.create(user=user,
+  …)`) is reported at its insert when a production caller (not tests, commands or migrations)
+  calls it on an instance of the model or of a model inheriting it (`review.vote_up(…)` after
+  `review = get_object_or_404(ProductReview, …)`) on a path where that row is absent — by the
+  caller's own check or by `is_valid()`. The message names the caller, a related location
+  shows its call (IL201 reports that call in a handler too); the fix goes where every caller
+  gets it.
 - Batches (a set difference): the rows read as a collection of one field's values (`{p.sku: p
   for p in qs}`, `{p.sku for p in qs}`, `set(qs.values_list("sku", flat=True))`), a value
   tested `not in` it (or the `else` of `in`), and an instance with that value created on that
@@ -95,11 +110,15 @@ Calls are followed one level (same module, the enclosing class's methods, functi
 the project); a method of an object whose class is not known statically
 (`device.whois_service._create_or_update_whois(…)`) is not followed, and a model class chosen at
 run time (`self.object` of a URL-selected model) is unknown. A subclass that assigns another
-`model` is not seen at `self.model`. Validation is connected to the other methods of its own form
-or serializer only: a form's check and an insert in the view that calls `is_valid()` (or a view's
-`dispatch()` and its `form_valid()`), a model's `clean()` run by a ModelForm, and a key that is
+`model` is not seen at `self.model`. From a caller into a callee only for a model's instance
+methods called on a name the index types without jedi — not a manager method, a classmethod, a
+module function, a method reached through a settings-chosen adapter or `get_class()`, or two
+calls down. In the editor, a caller's edit shows in the method's finding when the method's file
+is checked again. Validation is connected to the other methods of its own form or serializer
+and, through `is_valid()`, to the function that builds the form; not a view's `dispatch()` and
+its `form_valid()`, and not a key that is
 anything but a submitted field, an attribute of the instance or a literal (a value computed in
-`clean()`, the loop variable of `for user in attrs["users"]`) are not connected. (Where such a
+`clean()`, the loop variable of `for user in attrs["users"]`). (Where such a
 batch fills no unique key — a nullable column of the unique set left NULL — it would be silent
 anyway: duplicates, no IntegrityError.) A lookup with `Q` objects or `__in`/`__gt` is not a key,
 except as the collection a batch tests values against; a collection kept as `None` placeholders
@@ -127,21 +146,24 @@ except IntegrityError:
 ```
 
 ## Fix safety
-The `get_or_create` rewrite is offered when the whole `if` is the check and the insert, and is
-safe when the lookup is covered by a database uniqueness guarantee (`unique=True`, a primary
-key, a `OneToOneField`, `unique_together`, or an unconditional `UniqueConstraint` over
-exactly-looked-up fields): then `get_or_create` is race-safe. Otherwise the fix wraps the insert
-in `try`/`atomic`/`except IntegrityError` (re-getting the winner's row into the name the insert
-bound, or repeating the `update()` of an upsert) and is unsafe without a constraint: no
-IntegrityError is ever raised then, so add one (see IL104). The `atomic()` savepoint keeps an
-enclosing transaction usable after the error. An `await`ed insert gets only the
-`aget_or_create` rewrite of the whole `if` (`atomic()` cannot wrap an `await`); an insert in
-another function gets no fix here. An insert whose check is in a serializer's validation is
-wrapped so that the IntegrityError raises the serializer's own `ValidationError` (`{"email":
-["This value is already taken."]}`; DRF answers 400, as for the check) — safe; one in a form's
-`save()` gets no fix: a `ValidationError` from `save()` is not caught by the view that calls
-it, which is where the IntegrityError must become a form error. A multi-line call stays
-multi-line; `transaction` and `IntegrityError` join an existing `from django.db import …`.
+The `get_or_create` rewrite is offered when the whole `if` is the check and the insert, and is safe
+when the lookup is covered by a database uniqueness guarantee (`unique=True`, a primary key, a
+`OneToOneField`, `unique_together`, or an unconditional `UniqueConstraint` over exactly-looked-up
+fields): then `get_or_create` is race-safe. Otherwise the fix wraps the insert in
+`try`/`atomic`/`except IntegrityError` (re-getting the winner's row into the name the insert bound,
+or repeating the `update()` of an upsert) and is unsafe without a constraint: no IntegrityError is
+ever raised then, so add one (see IL104). The `atomic()` savepoint keeps an enclosing transaction
+usable after the error. An `await`ed insert gets only the `aget_or_create` rewrite of the whole
+`if` (`atomic()` cannot wrap an `await`); an insert in another function gets no fix at the call. A
+model method's insert raced by its caller is wrapped where it is, in the method (the loser's row is
+the winner's, `except IntegrityError: pass`; safe when covered), when the method neither binds nor
+returns what it inserted; else no fix (re-getting the row would need the caller's values). An
+insert whose check is in a serializer's validation is wrapped so that the IntegrityError raises the
+serializer's own `ValidationError` (`{"email": ["This value is already taken."]}`; DRF answers 400,
+as for the check) — safe; one in a form's `save()` gets no fix: a `ValidationError` from `save()`
+is not caught by the view that calls it, which is where the IntegrityError must become a form
+error. A multi-line call stays multi-line; `transaction` and `IntegrityError` join an existing
+`from django.db import …`.
 
 A batch (a set difference): a `create()` per missing value that stands alone, is bound to a
 name or returned is wrapped the same way, the loser skipping the row the winner inserted (or

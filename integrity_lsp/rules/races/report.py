@@ -143,7 +143,11 @@ def race_finding(
     check: str,
     *,
     at: Node | None = None,
+    caller: tuple[str, str] | None = None,
 ) -> Finding:
+    """`at`: the call reaching the insert in another function, where the finding goes;
+    `caller`: (the method inserting, the function that checked and called it) when the
+    finding is at the insert and the check in a caller."""
     model, values = race_model(ctx, write, query)
     unique = covering_unique_set(ctx.env.index, model, values) if model is not None else None
     partial = _partial_cover(ctx, model, values) if model is not None and unique is None else None
@@ -180,6 +184,8 @@ def race_finding(
         consequence = "the second insert raises IntegrityError or stores a duplicate"
     method = write.method or "save"
     through = "" if at is None else f" (through `{code(at).split('(', 1)[0].strip()}()`)"
+    if caller is not None:
+        through = f" in `{caller[0]}()`, called by `{caller[1]}()` after the check"
     message = (
         f"Race: {check} of {subject} guards `{method}()`{through}; two concurrent requests both "
         f"pass it and both insert — {consequence}"

@@ -9,10 +9,10 @@ import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 
 from integrity_lsp.analysis.absence import Race
-from integrity_lsp.analysis.absence_races import races_in
+from integrity_lsp.analysis.absence_races import caller_races, races_in
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.writes import WriteSite
-from integrity_lsp.findings import Applicability, Finding, Fix, Span
+from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.rules.races.async_fixes import async_fixes
 from integrity_lsp.rules.races.fixes import split_write
 from integrity_lsp.rules.races.report import duplicates_only, race_finding, write_fixes
@@ -21,7 +21,7 @@ from integrity_lsp.rules.races.set_fixes import set_fixes
 from integrity_lsp.rules.races.shapes import Query
 from integrity_lsp.rules.races.uncontended_lookup import command_only
 from integrity_lsp.rules.races.validation_fixes import validation_fixes
-from integrity_lsp.syntax.nodes import Node, code, enclosing, statements, walk
+from integrity_lsp.syntax.nodes import Node, code, enclosing, normalised, statements, walk
 
 ShapeCheck = Callable[[Node, Context], Iterable[Finding]]
 ASYNC_INSERTS = frozenset({"acreate", "asave", "abulk_create"})
@@ -64,6 +64,55 @@ def view_findings(
             code, name, inner, race.write, query_of(race), fixes, check,
             at=race.through,
         )  # fmt: skip
+    if function.type == "funcdef":
+        yield from caller_findings(function, ctx, code, name)
+
+
+def caller_findings(function: Node, ctx: Context, code: str, name: str) -> Iterator[Finding]:
+    """A model method's insert that a caller's check raced (`caller_races`), reported at the
+    insert: the message names the check and the caller, the related locations the call."""
+    inner = ctx.replace(function=function)
+    reported: set[int] = set()
+    for found in caller_races(function, ctx):
+        race, site = found.race, found.site
+        if race.code != code or id(race.write.node) in reported:
+            continue  # one finding per insert, naming its first racing caller
+        query = _with_owner(query_of(race), race.write)
+        if race.absence.via != "get" and duplicates_only(inner, race.write, query):
+            continue
+        caller = _qualified(site.caller)
+        elsewhere = _checked_elsewhere(race, site.caller)
+        check = CHECKS[race.absence.via] + (f" in `{elsewhere}()`" if elsewhere else "")
+        write = race.write
+        fixes = []
+        if write.target is None and not write.returned and write.call is not None:
+            # The loser's row is the winner's: nothing to re-get, nothing to hand back.
+            fixes = write_fixes(inner, write, query, replace_statement=None, handler_body=None)
+        finding = race_finding(
+            code, name, inner, write, query, fixes, check,
+            caller=(str(function.name.value), caller),
+        )  # fmt: skip
+        call = Location(site.ctx.file.path, Span.of(site.call), f"`{caller}()` calls it here")
+        reported.add(id(race.write.node))
+        yield dataclasses.replace(finding, related=(*finding.related, call))
+
+
+def _with_owner(query: Query, write: WriteSite) -> Query:
+    """A lookup through a related manager (`product.stock_levels.filter(warehouse=w)`) also
+    selects its owner: the insert's key naming that owner joins the lookup."""
+    owner = "".join(query.receiver.split()).rsplit(".", 1)[0]
+    if owner == "".join(query.receiver.split()):
+        return query
+    for key, argument in write.values.items():
+        if key not in query.lookup and normalised(argument.value) == owner:
+            return dataclasses.replace(query, lookup={**query.lookup, key: argument})
+    return query
+
+
+def _qualified(function: Node) -> str:
+    classdef = enclosing(function, "classdef")
+    prefix = f"{classdef.name.value}." if classdef is not None else ""
+    return f"{prefix}{function.name.value}"
 
 
 def _checked_elsewhere(race: Race, function: Node) -> str | None:
