@@ -7,7 +7,8 @@ import logging
 
 from django.db import transaction
 
-from shop.models import Warehouse
+from shop.forms import StockLevelForm, WarehouseOpeningForm
+from shop.models import Product, StockLevel, Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -100,3 +101,30 @@ def add_missing_warehouses(codes: list[str]) -> None:
     existing = set(Warehouse.objects.filter(code__in=codes).values_list("code", flat=True))
     missing = [Warehouse(code=code, name=code) for code in codes if code not in existing]
     Warehouse.objects.bulk_create(missing)  # expect: IL101
+
+
+# IL101 through a model method: the caller looks for the stock level, `Product.stock_in()`
+# creates it -> reported on the insert in shop/models/catalog.py.
+def stock_product(sku: str, code: str) -> None:
+    product = Product.objects.get(sku=sku)
+    warehouse = Warehouse.objects.get(code=code)
+    if not product.stock_levels.filter(warehouse=warehouse).exists():
+        product.stock_in(warehouse, 10)
+
+
+# IL101 after `is_valid()`: the ModelForm ran `StockLevel.clean()`, which found no stock level.
+def add_stock_level(sku: str, code: str) -> bool:
+    product = Product.objects.get(sku=sku)
+    warehouse = Warehouse.objects.get(code=code)
+    form = StockLevelForm(product, warehouse, {"quantity": 10})
+    if not form.is_valid():
+        return False
+    StockLevel.objects.create(product=product, warehouse=warehouse, quantity=10)  # expect: IL101
+    return True
+
+
+# IL101 after `is_valid()`: the form's `clean_code()` found no warehouse, the caller creates it.
+def open_warehouse_validated(code: str, name: str) -> None:
+    form = WarehouseOpeningForm({"code": code, "name": name})
+    if form.is_valid():
+        Warehouse.objects.create(code=form.cleaned_data["code"], name=name)  # expect: IL101

@@ -92,6 +92,19 @@ CASES: tuple[Case, ...] = (
     # Batches: the codes missing from a set of those stored, created one by one or at once.
     Case("IL101", "shop/restock.py", "def warehouses_missing(", "warehouses_missing", RACE),
     Case("IL101", "shop/restock.py", "def add_missing_warehouses(", "add_missing_warehouses", RACE),
+    # Across functions: a form's clean_code() and its save() or the caller's insert after
+    # is_valid(); a ModelForm's model clean() run by is_valid() before the caller's insert; a
+    # caller's check before a model method's insert.
+    Case("IL101", "shop/forms.py", "class WarehouseOpeningForm", "open_warehouse_form", RACE),
+    Case(
+        "IL101",
+        "shop/restock.py",
+        "def open_warehouse_validated(",
+        "open_warehouse_validated",
+        RACE,
+    ),
+    Case("IL101", "shop/restock.py", "def add_stock_level(", "add_stock_level", RACE),
+    Case("IL101", "shop/models/catalog.py", "def stock_in(", "stock_product", RACE),
     # Async (an async view or task): each racer runs through async_to_sync on its own thread.
     Case("IL101", "shop/restock.py", "def warehouse_aexists(", "warehouse_aexists", RACE),
     Case("IL101", "shop/restock.py", "def warehouse_afirst(", "warehouse_afirst", RACE),

@@ -574,8 +574,12 @@ def product_category(h: Harness, mode: str) -> dict[str, Any]:
 
 from race_scenarios import (  # noqa: E402  (the worker looks scenarios up here by name)
     add_missing_warehouses,
+    add_stock_level,
+    open_warehouse_form,
+    open_warehouse_validated,
     rename_or_add_warehouse,
     rename_or_add_warehouse_async,
+    stock_product,
     warehouse_aexists,
     warehouse_afirst,
     warehouse_aget,
@@ -589,8 +593,12 @@ from race_scenarios import (  # noqa: E402  (the worker looks scenarios up here 
 
 __all__ = [
     "add_missing_warehouses",
+    "add_stock_level",
+    "open_warehouse_form",
+    "open_warehouse_validated",
     "rename_or_add_warehouse",
     "rename_or_add_warehouse_async",
+    "stock_product",
     "warehouse_aexists",
     "warehouse_afirst",
     "warehouse_aget",

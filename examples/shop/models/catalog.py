@@ -34,6 +34,11 @@ class Product(TimeStamped):
     def __str__(self) -> str:
         return f"{self.sku} {self.name}"
 
+    def stock_in(self, warehouse: models.Model, quantity: int) -> None:
+        """A stock level of this product in `warehouse`. Its caller in shop/restock.py looks
+        for one first: the race is reported here, where one fix guards every caller."""
+        self.stock_levels.create(warehouse=warehouse, quantity=quantity)  # expect: IL101
+
 
 class DigitalProduct(Product):
     """Multi-table inheritance: a shop_digitalproduct row points at its shop_product row."""

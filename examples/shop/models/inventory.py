@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from .catalog import Product
@@ -22,3 +23,8 @@ class StockLevel(models.Model):
                 fields=["product", "warehouse"], name="unique_stock_per_warehouse"
             ),
         ]
+
+    def clean(self) -> None:
+        """Run by `full_clean()`, hence by `is_valid()` of a ModelForm over StockLevel."""
+        if StockLevel.objects.filter(product=self.product, warehouse=self.warehouse).exists():
+            raise ValidationError("This product already has a stock level there.")
