@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from integrity_lsp.analysis.django import exact_lookup_fields
-from integrity_lsp.analysis.write_scan import prefilter_words, project_files, project_write_sites
+from integrity_lsp.analysis.write_scan import orm_writes_on_lines, prefilter_words, project_files
 from integrity_lsp.analysis.writes import WriteSite
 from integrity_lsp.config import Settings
 from integrity_lsp.project.index import ProjectIndex
@@ -34,7 +34,7 @@ from integrity_lsp.project.records import ModelRecord
 from integrity_lsp.project.resolve import Resolver
 from integrity_lsp.syntax.files import read_project_text
 from integrity_lsp.syntax.nodes import Argument, Node, chain_parts, walk
-from integrity_lsp.syntax.source import cpython_tree
+from integrity_lsp.syntax.source import SourceFile, cpython_tree
 
 CREATES = frozenset({"create", "acreate"})
 LOOPS = ("for_stmt", "while_stmt")
@@ -54,56 +54,67 @@ def repeating_insert(
     wanted = set(columns)
     if not wanted:
         return None
-    files = list(_loop_create_files(index, model, settings))
-    if not files:
-        return None
-    for site in project_write_sites(
-        index, model, resolver=resolver, settings=settings, files=files
-    ):
-        if (
-            site.kind == "create"
-            and site.method in CREATES
-            and _repeats(site, index, model, wanted)
-        ):
-            return site
+    labels = {model.label}
+    for path, text, lines in _loop_creates(index, model, settings):
+        source = SourceFile(path, text, index.module_name(path))
+        for site in orm_writes_on_lines(source, index, resolver, labels, lines):
+            if site.method in CREATES and _repeats(site, index, model, wanted):
+                return site
     return None
 
 
-def _loop_create_files(
+def _loop_creates(
     index: ProjectIndex, model: ModelRecord, settings: Settings
-) -> Iterator[Path]:
-    """Production files that name the model (or its default accessor) and call `create()`
-    inside a loop: CPython's parse sorts them out before parso reads the few left."""
-    words = prefilter_words(index, [model]) | {f"{model.name.lower()}_set"}
+) -> Iterator[tuple[Path, str, set[int]]]:
+    """Production files with a loop that calls `create()` on a chain naming the model or one of
+    its reverse accessors (`Checkin.objects.create`, `op.checkins.create`), and the lines those
+    calls start on: CPython's parse finds them before the write scan resolves just these."""
+    words = frozenset(prefilter_words(index, [model]) | {f"{model.name.lower()}_set"})
     for path in project_files(index.root, settings):
         if settings.is_test_path(path, index.root):
             continue
         text = read_project_text(path, encoding="utf-8-sig")
-        if text is not None and any(word in text for word in words) and _creates_in_loop(text):
-            yield path
+        if text is None or not any(word in text for word in words):
+            continue
+        lines = {line for line, names in _loop_create_calls(text) if names & words}
+        if lines:
+            yield path, text, lines
 
 
-@functools.lru_cache(maxsize=1024)
-def _creates_in_loop(text: str) -> bool:
+LOOP_NODES = (
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.ListComp,
+    ast.SetComp,
+    ast.GeneratorExp,
+    ast.DictComp,
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def _loop_create_calls(text: str) -> tuple[tuple[int, frozenset[str]], ...]:
+    """Each `….create(…)` called inside a loop: its line and the names its chain holds (one
+    CPython parse per file text, whatever model is asked about)."""
     module = cpython_tree(text)
     if module is None:
-        return False
-    loops = (
-        ast.For,
-        ast.AsyncFor,
-        ast.While,
-        ast.ListComp,
-        ast.SetComp,
-        ast.GeneratorExp,
-        ast.DictComp,
-    )
-    return any(
-        isinstance(inner, ast.Call)
+        return ()
+    return tuple(
+        (inner.lineno, _chain_names(inner.func.value))
+        for loop in ast.walk(module)
+        if isinstance(loop, LOOP_NODES)
+        for inner in ast.walk(loop)
+        if isinstance(inner, ast.Call)
         and isinstance(inner.func, ast.Attribute)
         and inner.func.attr in CREATES
-        for loop in ast.walk(module)
-        if isinstance(loop, loops)
-        for inner in ast.walk(loop)
+    )
+
+
+def _chain_names(chain: ast.expr) -> frozenset[str]:
+    return frozenset(
+        node.id if isinstance(node, ast.Name) else node.attr
+        for node in ast.walk(chain)
+        if isinstance(node, ast.Name | ast.Attribute)
     )
 
 

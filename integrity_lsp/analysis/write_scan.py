@@ -116,6 +116,22 @@ def file_write_sites(
     return _Scanner(index, resolver, source, labels).scan()
 
 
+def orm_writes_on_lines(
+    source: SourceFile, index: ProjectIndex, resolver: Resolver, labels: set[str], lines: set[int]
+) -> list[WriteSite]:
+    """The ORM write calls (`….create(…)`, `qs.update(…)`) of the models labelled `labels` whose
+    chain starts on one of `lines`: the scan of `file_write_sites` for a few candidates found
+    cheaply, without resolving every other chain of the file."""
+    scanner = _Scanner(index, resolver, source, labels)
+    sites = []
+    for node in walk(source.tree):
+        if node.type in CALL_CHAIN_TYPES and node.start_pos[0] in lines:
+            site = scanner._orm_write(node)
+            if site is not None:
+                sites.append(site)
+    return sites
+
+
 def prefilter_words(index: ProjectIndex, models: Sequence[ModelRecord]) -> set[str]:
     """Words a file must contain to hold a write of `models` (their names, reverse accessors)."""
     words = {model.name for model in models}
