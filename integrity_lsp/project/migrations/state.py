@@ -97,6 +97,12 @@ class ModelState:
             return False
         return bool(steps[-1] & {EVERY_ROW, every_row_of(self.table())})
 
+    def unread_step_between(self, start: int, end: int) -> bool:
+        """A data step on this model after `start` and before `end` whose code cannot be read
+        (a function imported from another module, raw SQL built at run time): it may have
+        emptied the table or filled the column, nobody here can say."""
+        return any(start <= step < end and names is None for step, names in self.data_steps)
+
     def data_step_between(self, start: int, end: int, fields: Iterable[str]) -> bool:
         """A data step after `start` and before `end` whose code may touch these fields (it
         mentions one of them, its column or attname, or cannot be read)."""

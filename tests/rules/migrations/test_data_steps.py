@@ -204,3 +204,47 @@ def test_a_unique_column_with_one_default_added_to_an_emptied_table(tmp_path: Pa
     )
     assert "IL302" not in codes(tmp_path / "a", "Item.objects.all().delete()\n", add)
     assert "IL302" in codes(tmp_path / "b", 'Item.objects.filter(code="x").delete()\n', add)
+
+
+IMPORTED_STEP = """\
+from django.db import migrations, models
+
+from . import empty_items
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "{previous}")]
+    operations = [
+{operations}    ]
+"""
+ADD_SIZE = (
+    '        migrations.AddField(model_name="item", name="size", field=models.IntegerField()),\n'
+)
+RUN_IMPORTED = "        migrations.RunPython(empty_items, migrations.RunPython.noop),\n"
+
+
+def _imported_step_codes(tmp_path: Path, migrations: dict[str, str]) -> list[str]:
+    files = {
+        "models.py": MODELS,
+        "migrations/__init__.py": "def empty_items(apps, schema_editor):\n    pass\n",
+        "migrations/0001_initial.py": INITIAL.format(name="code"),
+        **migrations,
+    }
+    write_app(tmp_path, "shop", files)
+    last = sorted(migrations)[-1]
+    text = files[last]
+    return [f.code for f in check_source(text, tmp_path / "shop" / last, environment(tmp_path))]
+
+
+def test_a_not_null_column_after_this_migrations_own_unreadable_step(tmp_path: Path) -> None:
+    """A RunPython whose function lives in another module, in the same migration just before
+    the AddField, may have emptied the table: unknown, silent. The same step in an earlier
+    migration is not this change's preparation: the AddField still reports."""
+    same = IMPORTED_STEP.format(previous="0001_initial", operations=RUN_IMPORTED + ADD_SIZE)
+    assert "IL301" not in _imported_step_codes(tmp_path / "a", {"migrations/0002_add.py": same})
+    earlier = IMPORTED_STEP.format(previous="0001_initial", operations=RUN_IMPORTED)
+    later = IMPORTED_STEP.format(previous="0002_data", operations=ADD_SIZE)
+    found = _imported_step_codes(
+        tmp_path / "b", {"migrations/0002_data.py": earlier, "migrations/0003_add.py": later}
+    )
+    assert "IL301" in found
