@@ -163,8 +163,10 @@ def _must_be_written(field: FieldRecord) -> bool:
 
 
 def _constant_when_unset(field: FieldRecord, unique: UniqueSet) -> bool:
-    """Does an unset column get the same value on every insert (so it cannot tell rows apart)?"""
-    if field.null and field.default is None:
+    """Does an unset column get the same value on every insert (so it cannot tell rows apart)?
+    A nullable column whose write sends NULL (no default, or an explicit `default=None`) only
+    repeats where NULLs are not distinct."""
+    if field.null and field.filled_when_omitted() is None:
         return not unique.nulls_distinct
     default = field.default if field.default is not None else field.db_default
     if default is not None:
