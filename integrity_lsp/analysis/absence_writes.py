@@ -186,6 +186,47 @@ def is_lock_expression(node: Node) -> bool:
     return bool(_LOCK_WORD.search(code(node)))
 
 
+def locked_before(node: Node, function: Node) -> bool:
+    """Does the path to `node` take a lock first, as the race walk sees one: a statement
+    before it in an enclosing block of `function` that calls `select_for_update()…get()` (or
+    a `lock()`-style method), or an enclosing `with advisory_lock(…)`? The competitors then
+    queue on it (pretalx's signup: the submission row locked, then its signup inserted)."""
+    current = node
+    while current is not None and current is not function and current.type not in _NOT_DESCENDED:
+        parent = current.parent
+        if parent is None:
+            return False
+        if parent.type == "with_stmt" and current is parent.children[-1]:
+            items = parent.children[1:-2]
+            if any(is_lock_expression(_with_expression(item)) for item in items):
+                return True
+        for sibling in parent.children:
+            if sibling is current:
+                break
+            if sibling.type in ("simple_stmt", "expr_stmt") and any(
+                is_lock_call(call) for call in _own_calls(sibling)
+            ):
+                return True
+        current = parent
+    return False
+
+
+def _with_expression(item: Node) -> Node:
+    return item.children[0] if item.type == "with_item" else item
+
+
+def _own_calls(statement: Node) -> Iterator[Node]:
+    """The call chains of a statement, not those of definitions inside it."""
+    stack = [statement]
+    while stack:
+        current = stack.pop()
+        if current.type in _NOT_DESCENDED:
+            continue
+        if current.type in CALL_CHAIN_TYPES:
+            yield current
+        stack.extend(getattr(current, "children", ()))
+
+
 def race_code(absence: Absence, write: WriteSite, through: Node | None) -> str:
     """Which view reports the race: IL103 when the path that found the row updates it, IL102
     for a failed `get()`, IL101 for the other checks."""

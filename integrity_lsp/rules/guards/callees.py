@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from integrity_lsp.analysis.absence_calls import count_body_read
 from integrity_lsp.analysis.absence_match import protected
 from integrity_lsp.analysis.absence_races import races_in
+from integrity_lsp.analysis.absence_writes import locked_before
 from integrity_lsp.analysis.bindings import last_binding
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.handlers import (
@@ -101,6 +102,8 @@ def _reach(node: Node, ctx: Context, chain: tuple[Callee, ...], level: int) -> I
     for inner in _calls_in(callee.function):
         if inner.start_pos in raced or protected_in(inner, callee.function):
             continue  # reported as a race there, or turned into something else there
+        if locked_before(inner, callee.function):
+            continue  # the competitors queue on a lock taken first: one inserts at a time
         site = write_site(inner, callee.ctx)
         if site is not None:
             yield Reached(site, callee.ctx, chain)

@@ -25,7 +25,9 @@ row (`instance=…`, an update view, `perform_update`) or its own `save()`/`crea
 another way (an upsert, its own guard, no call to Django's/DRF's); a unique value is fresh
 (`uuid4()`, `secrets.token_urlsafe()`, `get_random_string()`) or a row this request inserted
 just before (`user = User.objects.create_user(…)` then `Membership(user=user, …)`); the
-`save()` is a second one (an UPDATE); a partial `UniqueConstraint`'s condition cannot match
+`save()` is a second one (an UPDATE); a lock is taken first on the path to the insert
+(`select_for_update()…get()` of a row every competitor locks, `with advisory_lock(…)`), in the
+handler or in the callee that inserts; a partial `UniqueConstraint`'s condition cannot match
 the inserted row; the model's own `save()` catches IntegrityError; the function takes
 `request` but is a helper the module calls itself; the class, its `Meta` or the view's
 `form_class`/`serializer_class` cannot be resolved, or a `get_form_class()`/
@@ -110,6 +112,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from integrity_lsp.analysis.absence_writes import locked_before
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import (
     INTEGRITY_ERROR_CATCHERS,
@@ -172,6 +175,8 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         yield from _reached_findings(node, ctx)  # a helper, a model or form method it calls
         return
     function = handler.function
+    if locked_before(site.node, function):
+        return  # a lock every competitor takes first serialises the inserts
     judged = judge(site, ctx, lambda value: inserted_before(value, function, site.statement))
     if judged is None:
         return
