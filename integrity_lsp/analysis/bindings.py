@@ -1,12 +1,21 @@
 """Where a local name of a function gets its value: the last `name = …` statement before a
-given statement, and whether `name.save(` runs between two statements (a second save of the
-same object is an UPDATE). Statement order, not control flow: what the rules and the form
-reading (`form_saves`) need to follow an object from where it is built to where it is saved."""
+given statement; whether `name.save(` runs between two statements (a second save of the same
+object is an UPDATE); and whether a name holds a row the function inserted before a statement
+(no concurrent request can hold a unique tuple containing it: IL201 and the race rules). Statement
+order, not control flow: what the rules and the form reading (`form_saves`) need to follow an
+object from where it is built to where it is saved."""
 
 from __future__ import annotations
 
 from integrity_lsp.analysis.writes import simple_statements
-from integrity_lsp.syntax.nodes import Node, assignment_target, normalised
+from integrity_lsp.syntax.nodes import (
+    CALL_CHAIN_TYPES,
+    Node,
+    assignment_target,
+    chain_parts,
+    expression_of,
+    normalised,
+)
 
 
 def last_binding(function: Node, name: str, before: Node) -> Node | None:
@@ -26,3 +35,25 @@ def saved_between(function: Node, name: str, start: Node, end: Node) -> bool:
         if between and f"{name}.save(" in normalised(statement):
             return True
     return False
+
+
+def inserted_before(value: Node, function: Node, statement: Node) -> bool:
+    """`user` / `user.pk` where `user` is a row this function inserted before `statement`
+    (`user = User.objects.create_user(…)`, `team = form.save()`, `obj = M(…)` then
+    `obj.save()`): no concurrent request can hold a unique tuple containing it."""
+    text = normalised(value)
+    name = text.split(".", 1)[0]
+    if not name.isidentifier() or text not in (name, f"{name}.pk", f"{name}.id"):
+        return False
+    binding = last_binding(function, name, statement)
+    if binding is None:
+        return False
+    bound = expression_of(binding)
+    if bound.type not in CALL_CHAIN_TYPES:
+        return False
+    _, trailers = chain_parts(bound)
+    methods = [t.children[1].value for t in trailers if t.children[0].value == "."]
+    last = methods[-1] if methods else ""
+    if last == "create" or last.startswith("create_") or last in ("acreate", "save"):
+        return "commit=False" not in normalised(bound)
+    return saved_between(function, name, binding, statement)

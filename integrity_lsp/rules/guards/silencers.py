@@ -1,5 +1,6 @@
 """What makes an insert unable to collide with another request's, or not an insert at all:
-fresh values (`uuid4()`, `secrets.token_urlsafe()`), a row this request inserted just before,
+fresh values (`uuid4()`, `secrets.token_urlsafe()`) (a row this request inserted just before is
+`analysis.bindings.inserted_before`),
 a second `save()` of the same object (an UPDATE), a model whose own `save()` swallows
 IntegrityError, and a function that takes `request` but is a helper its module calls.
 """
@@ -19,7 +20,6 @@ from integrity_lsp.syntax.nodes import (
     chain_parts,
     code,
     expression_of,
-    normalised,
     statement_of,
     walk,
 )
@@ -89,28 +89,6 @@ def is_second_save(node: Node, ctx: Context) -> bool:
     statement = statement_of(node)
     binding = last_binding(function, str(base.value), statement)
     return binding is not None and saved_between(function, str(base.value), binding, statement)
-
-
-def inserted_before(value: Node, function: Node, statement: Node) -> bool:
-    """`user` / `user.pk` where `user` is a row this function inserted before `statement`
-    (`user = User.objects.create_user(…)`, `team = form.save()`, `obj = M(…)` then
-    `obj.save()`): no concurrent request can hold a unique tuple containing it."""
-    text = normalised(value)
-    name = text.split(".", 1)[0]
-    if not name.isidentifier() or text not in (name, f"{name}.pk", f"{name}.id"):
-        return False
-    binding = last_binding(function, name, statement)
-    if binding is None:
-        return False
-    bound = expression_of(binding)
-    if bound.type not in CALL_CHAIN_TYPES:
-        return False
-    _, trailers = chain_parts(bound)
-    methods = [t.children[1].value for t in trailers if t.children[0].value == "."]
-    last = methods[-1] if methods else ""
-    if last == "create" or last.startswith("create_") or last in ("acreate", "save"):
-        return "commit=False" not in normalised(bound)
-    return saved_between(function, name, binding, statement)
 
 
 FRESH_CALLS = frozenset(

@@ -113,6 +113,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from integrity_lsp.analysis.absence_writes import locked_before
+from integrity_lsp.analysis.bindings import inserted_before
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import (
     INTEGRITY_ERROR_CATCHERS,
@@ -136,11 +137,7 @@ from integrity_lsp.rules.guards.callees import (
 from integrity_lsp.rules.guards.dataflow import is_request_derived, request_derived_names
 from integrity_lsp.rules.guards.judging import judge, unique_phrase, validated_input
 from integrity_lsp.rules.guards.responses import Conflict, conflict_response
-from integrity_lsp.rules.guards.silencers import (
-    called_in_module,
-    inserted_before,
-    is_fresh_value,
-)
+from integrity_lsp.rules.guards.silencers import called_in_module, is_fresh_value
 from integrity_lsp.rules.guards.uniqueness import (
     colliding_form_set,
     column_of,

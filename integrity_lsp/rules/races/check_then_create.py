@@ -103,7 +103,10 @@ concurrency.
 - `get_or_create` / `update_or_create` instead of the insert (IL104 checks their lookup);
 - `bulk_create(…, ignore_conflicts=True)` (or `update_conflicts=True`);
 - a different model, different key values, a key rebound between check and insert, a branch
-  that does not insert.
+  that does not insert;
+- a key holding a row the same function inserted before the check (`email.save()`, then
+  `Attachment.objects.filter(email=email, counter=n).exists()`): only this call knows that row.
+  (IL102 and IL103 follow the same rule.)
 
 ## Limits
 Calls are followed one level (same module, the enclosing class's methods, functions imported from

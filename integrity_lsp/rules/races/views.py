@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from integrity_lsp.analysis.absence import Race
 from integrity_lsp.analysis.absence_races import caller_races, races_in
+from integrity_lsp.analysis.bindings import inserted_before
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.writes import WriteSite
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
@@ -21,7 +22,15 @@ from integrity_lsp.rules.races.set_fixes import set_fixes
 from integrity_lsp.rules.races.shapes import Query
 from integrity_lsp.rules.races.uncontended_lookup import command_only
 from integrity_lsp.rules.races.validation_fixes import validation_fixes
-from integrity_lsp.syntax.nodes import Node, code, enclosing, normalised, statements, walk
+from integrity_lsp.syntax.nodes import (
+    Node,
+    code,
+    enclosing,
+    normalised,
+    statement_of,
+    statements,
+    walk,
+)
 
 ShapeCheck = Callable[[Node, Context], Iterable[Finding]]
 ASYNC_INSERTS = frozenset({"acreate", "asave", "abulk_create"})
@@ -48,6 +57,8 @@ def view_findings(
             continue  # reached from management commands or scripts alone
         if seeded_by_migration(inner, race.write, query_of(race)):
             continue  # a data migration inserted the row looked for: the check finds it
+        if holds_new_row(race, function):
+            continue  # the lookup pins a row this function inserted: no one else holds it
         elsewhere = _checked_elsewhere(race, function)
         if race.absence.via == "set":
             fixes = set_fixes(race, inner, query_of(race), awaited=_is_async(race.write))
@@ -113,6 +124,15 @@ def _qualified(function: Node) -> str:
     classdef = enclosing(function, "classdef")
     prefix = f"{classdef.name.value}." if classdef is not None else ""
     return f"{prefix}{function.name.value}"
+
+
+def holds_new_row(race: Race, function: Node) -> bool:
+    """Does the lookup pin a row the function inserted before the check (`email.save()`,
+    then `Attachment.objects.filter(email=email, counter=n).exists()`)? Only this call knows
+    that row, so no concurrent caller can look up — or insert — the same key."""
+    lookup = race.absence.lookup
+    before = statement_of(lookup.node)
+    return any(inserted_before(argument.value, function, before) for argument in lookup.keys)
 
 
 def _checked_elsewhere(race: Race, function: Node) -> str | None:
