@@ -6,6 +6,10 @@ condition pins one column to a set of values (`Q(status="open")`, `Q(status__in=
 every value it adds is one no row can hold yet — not among the column's `choices` before the
 migration, and no data step in the migration has written it — the rows it covers were already
 unique (wagtail 0050: `needs_changes` is a status the same migration introduces).
+
+A condition `Q(column__isnull=True)` on a column that was NOT NULL when the migration began
+covers no existing row at all, unless a data step of the migration writes the column first: the
+index starts empty (pretalx: a foreign key made nullable, then a constraint for the NULL rows).
 """
 
 from __future__ import annotations
@@ -90,3 +94,23 @@ def covers_no_new_rows(new: ConstraintRecord, at_start: ModelState, data_step_on
         if choices is not None and not data_step_on and not added & choices:
             return True
     return False
+
+
+def null_column_of(condition: str | None) -> str | None:
+    """`Q(column__isnull=True)` alone: the column; None for any other condition."""
+    leaf = canonical_condition(condition) if condition is not None else None
+    if not isinstance(leaf, tuple) or len(leaf) != 3 or leaf[0] != "leaf":
+        return None
+    column, _, lookup = str(leaf[1]).partition("__")
+    return column if lookup == "isnull" and leaf[2].strip() == "True" else None
+
+
+def covers_no_row(new: ConstraintRecord, at_start: ModelState, data_step_on: bool) -> bool:
+    """The condition selects the rows where a column is NULL, and that column was NOT NULL
+    when the migration began (`data_step_on`: a data step of the migration, before `new` is
+    added, may have written it): no existing row is covered."""
+    column = null_column_of(new.condition)
+    if column is None or new.has_expressions or data_step_on:
+        return False
+    state = at_start.field(column)
+    return state is not None and not state.record.null

@@ -18,7 +18,9 @@ migration added as NULL for every row (NULLs never collide in a unique index), c
 unconditional constraint already kept unique (a subset of the new one), a conditional
 constraint the same migration drops and adds back with a condition that only adds values no row
 holds yet (`Q(status__in=(…))` with a status that was not among the column's `choices` before
-the migration, and no data step of the migration writes it), functional `UniqueConstraint`s
+the migration, and no data step of the migration writes it), a conditional constraint whose
+condition `Q(column__isnull=True)` covers no row yet (the column was NOT NULL when the migration
+began, and no data step of the migration writes it), functional `UniqueConstraint`s
 (their columns are expressions), models whose state the migrations do not tell (after RunSQL or
 SeparateDatabaseAndState).
 
@@ -94,7 +96,12 @@ from integrity_lsp.project.migrations.graph import Operation
 from integrity_lsp.project.migrations.history import MigrationContext, operations_on_tables
 from integrity_lsp.project.migrations.scope import on_new_table
 from integrity_lsp.project.migrations.state import Before, ModelState
-from integrity_lsp.rules.migrations.conditions import covers_no_new_rows, pinned_values
+from integrity_lsp.rules.migrations.conditions import (
+    covers_no_new_rows,
+    covers_no_row,
+    null_column_of,
+    pinned_values,
+)
 from integrity_lsp.rules.migrations.fixes import data_step_before_fix, three_step_fix
 
 CODE = "IL302"
@@ -150,7 +157,13 @@ def _broadened_condition(
         written = pinned is not None and now.model.data_step_between(
             first.sequence - 1, now.sequence, (pinned[0],)
         )  # a data step of this migration may have written the new values
-        return covers_no_new_rows(constraint, start.model, written)
+        null_column = null_column_of(constraint.condition)
+        nulled = null_column is not None and now.model.data_step_between(
+            first.sequence - 1, now.sequence, (null_column,)
+        )
+        return covers_no_new_rows(constraint, start.model, written) or covers_no_row(
+            constraint, start.model, nulled
+        )
     return False
 
 

@@ -204,6 +204,70 @@ def fill(apps, schema_editor):
 """
 
 
+PREFS_0002 = """\
+from django.db import migrations, models
+{function}
+
+class Migration(migrations.Migration):
+    dependencies = [("prefs", "0001_initial")]
+    operations = [{step}
+        migrations.AlterField("pref", "event", models.IntegerField(null=True)),
+        migrations.AddConstraint(
+            "pref",
+            models.UniqueConstraint(
+                fields=("user",), condition=models.Q(event__isnull=True), name="one_global"
+            ),
+        ),
+    ]
+"""
+
+CLEAR_EVENTS = """
+def clear(apps, schema_editor):
+    Pref = apps.get_model("prefs", "Pref")
+    Pref.objects.filter(event=0).update(event=None)
+"""
+
+
+def _il302_in_prefs(tmp_path: Path, event_null: bool, with_step: bool = False) -> list[str]:
+    text = PREFS_0002.format(
+        function=CLEAR_EVENTS if with_step else "",
+        step="\n        migrations.RunPython(clear)," if with_step else "",
+    )
+    event = "models.IntegerField(null=True)" if event_null else "models.IntegerField()"
+    fields = f'("user", models.IntegerField()), ("event", {event})'
+    write_app(
+        tmp_path,
+        "prefs",
+        {
+            "models.py": "",
+            "migrations/0001_initial.py": initial_migration(("Pref", fields)),
+            "migrations/0002_x.py": text,
+        },
+    )
+    path = tmp_path / "prefs/migrations/0002_x.py"
+    return [f.message for f in check_source(text, path, environment(tmp_path)) if f.code == "IL302"]
+
+
+def test_a_constraint_on_null_rows_of_a_column_that_was_not_null_is_not_reported(
+    tmp_path: Path,
+) -> None:
+    """pretalx: a per-event preference's `event` becomes nullable and a constraint keeps one
+    global (event IS NULL) row per user. `event` was NOT NULL until this migration, so no
+    existing row meets the condition: the index starts empty."""
+    assert _il302_in_prefs(tmp_path, event_null=False) == []
+
+
+def test_a_constraint_on_null_rows_of_a_nullable_column_is_reported(tmp_path: Path) -> None:
+    """`event` could already be NULL: a user's global rows may repeat."""
+    assert len(_il302_in_prefs(tmp_path, event_null=True)) == 1
+
+
+def test_null_rows_written_by_a_data_step_first_are_reported(tmp_path: Path) -> None:
+    """A RunPython of the same migration sets `event` to NULL before the constraint: the
+    covered rows exist and may repeat a user."""
+    assert len(_il302_in_prefs(tmp_path, event_null=False, with_step=True)) == 1
+
+
 def _il302_in_links(
     tmp_path: Path,
     when: str,
