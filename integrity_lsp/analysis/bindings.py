@@ -7,6 +7,7 @@ object from where it is built to where it is saved."""
 
 from __future__ import annotations
 
+from integrity_lsp.analysis.django import QUERYSET_METHODS
 from integrity_lsp.analysis.writes import simple_statements
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
@@ -16,6 +17,8 @@ from integrity_lsp.syntax.nodes import (
     expression_of,
     normalised,
 )
+
+ROW_GETTERS = frozenset({"get_object_or_404", "aget_object_or_404"})
 
 
 def last_binding(function: Node, name: str, before: Node) -> Node | None:
@@ -51,9 +54,12 @@ def inserted_before(value: Node, function: Node, statement: Node) -> bool:
     bound = expression_of(binding)
     if bound.type not in CALL_CHAIN_TYPES:
         return False
-    _, trailers = chain_parts(bound)
+    base, trailers = chain_parts(bound)
     methods = [t.children[1].value for t in trailers if t.children[0].value == "."]
     last = methods[-1] if methods else ""
     if last == "create" or last.startswith("create_") or last in ("acreate", "save"):
         return "commit=False" not in normalised(bound)
+    read = QUERYSET_METHODS.intersection(methods) or getattr(base, "value", "") in ROW_GETTERS
+    if read or any(t.children[0].value == "[" for t in trailers):
+        return False  # a row read (`get_or_create(…)[0]`, `get()`): its save() is an UPDATE
     return saved_between(function, name, binding, statement)
