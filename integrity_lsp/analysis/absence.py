@@ -154,6 +154,9 @@ def _merged_instances(
         if len(present) == len(entries) and all(entry == present[0] for entry in present):
             merged.append(present[0])
             continue
+        if len(present) == len(entries) and (common := _common_instance(present)) is not None:
+            merged.append(common)  # one instance, an attribute set on some paths only
+            continue
         site = present[0][1]
         if any(entry[1] != site for entry in present):
             continue
@@ -161,6 +164,23 @@ def _merged_instances(
         if when is not None:
             merged.append((name, site, when))
     return tuple(merged)
+
+
+def _common_instance(
+    entries: list[tuple[str, WriteSite, Absence | None]],
+) -> tuple[str, WriteSite, Absence | None] | None:
+    """The same constructed instance on every path, its attributes set on some of them only
+    (`if subject: email.subject = subject`): the values every path writes alike; the others
+    unknown."""
+    name, site, when = entries[0]
+    if any(e[1].node is not site.node or e[2] != when for e in entries[1:]):
+        return None
+    values = {
+        key: argument
+        for key, argument in site.values.items()
+        if all(e[1].values.get(key) == argument for e in entries[1:])
+    }
+    return name, replace(site, values=values, complete=False), when
 
 
 def _absence_for(

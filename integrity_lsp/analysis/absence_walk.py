@@ -331,10 +331,21 @@ def _calls(node: Node) -> list[Node]:
 
 
 def _forget_targets(target: Node, state: State) -> State:
+    """The names a target rebinds are forgotten: `a`, `b` of `a, b = …`, not `obj` of
+    `obj.content, rest = …` (that sets an attribute of the object `obj` still names)."""
     for leaf in walk(target):
-        if leaf.type == "name":
+        if leaf.type == "name" and _rebound(leaf, target):
             state = state.forget(leaf.value)
     return state
+
+
+def _rebound(leaf: Node, target: Node) -> bool:
+    node = leaf
+    while node is not target:
+        node = node.parent
+        if node.type == "trailer" or node.type in CALL_CHAIN_TYPES:
+            return False  # `obj.x` / `d[k]` sets into an object; `obj` is not rebound
+    return True
 
 
 def _attribute_set(target: Node, statement: Node, state: State) -> State:
