@@ -60,7 +60,11 @@ DEFAULT_TEST_IGNORE = (
 # A path is test code when a folder on it is named like one of these, or its file name
 # matches one of the file patterns; `test-paths` adds patterns of its own.
 TEST_FOLDERS = frozenset({"tests", "test", "testing"})
-TEST_FILE_PATTERNS = ("test_*.py", "*_test.py", "*_tests.py", "tests.py", "conftest.py")
+# `test.py`: a module of test helpers (a TestCase base, a test runner, tasks only tests dispatch:
+# tendenci, misago, reviewboard, pulpcore); Django's runner discovers `test*.py`.
+TEST_FILE_PATTERNS = (
+    "test_*.py", "*_test.py", "*_tests.py", "tests.py", "test.py", "conftest.py",
+)  # fmt: skip
 
 
 class ConfigError(Exception):
@@ -113,7 +117,7 @@ class Settings:
 
     def is_test_path(self, path: Path, root: Path | None = None) -> bool:
         """Test code: a `tests`/`test`/`testing` folder, `test_*.py`, `*_test.py`,
-        `*_tests.py`, `tests.py`, `conftest.py`, or a `test-paths` pattern."""
+        `*_tests.py`, `tests.py`, `test.py`, `conftest.py`, or a `test-paths` pattern."""
         folders: tuple[str, ...] = ()  # only the project's: not the folders above its root
         if root is not None:
             with contextlib.suppress(ValueError):

@@ -69,7 +69,9 @@ uses (a top-level class or function no other code of its module names, named by 
 production files that are all command code: an importer class behind an import command; or a
 receiver of a signal the project defines and only command code sends, as pretix's
 `periodic_task` that its `runperiodic` command dispatches). Nor are migration files: `migrate`
-runs a migration's code once, alone. (IL102–IL104 follow the same policy.) Nor is a check for a
+runs a migration's code once, alone — nor a function with `RunPython`'s signature
+`(apps, schema_editor)` kept outside them (in `migrations/__init__.py` or a utils module, where
+squashed migrations import it from). (IL102–IL104 follow the same policy.) Nor is a check for a
 row a data migration of the model's app inserted: every lookup value a constant
 (`name="default"`) that one insert of a `RunPython` function writes alike to the model it binds
 with `apps.get_model(…)` — the row is in the table before the first request, so the check finds

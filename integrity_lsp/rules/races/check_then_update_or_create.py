@@ -14,11 +14,11 @@ the loser skips the row and its values are not written). So does a ModelForm giv
 for (`except M.DoesNotExist: instance = None`, then `form = MForm(data, instance=instance)`):
 its `save()` inserts where the row was absent, with the values set on `form.instance` (no fix
 is offered; `save(commit=False)` writes nothing). A caller's check before a model method that
-inserts is reported at the method's insert, as IL101 does (the caller's branch that found the
-row updating it makes it this view). Migration files and command code (see IL101) are not
-checked. An existence check or an `update()` whose insert no unique
-guarantee of the known model can fail is not reported (see IL101: both rows are stored and the
-update writes both); a `get()` is, as it raises `MultipleObjectsReturned` once there are two.
+inserts is reported at the method's insert, as IL101 does (the caller's branch that found the row
+updating it makes it this view). Migration files, `RunPython` functions kept outside them and
+command code (see IL101) are not checked. An existence check or an `update()` whose insert no
+unique guarantee of the known model can fail is not reported (see IL101: both rows are stored and
+the update writes both); a `get()` is, as it raises `MultipleObjectsReturned` once there are two.
 Nor is a check for a row a data migration inserted with the same constant values (see IL101).
 
 ## Why is this bad?

@@ -20,7 +20,7 @@ from integrity_lsp.rules.races.report import duplicates_only, race_finding, writ
 from integrity_lsp.rules.races.seeded_lookup import seeded_by_migration
 from integrity_lsp.rules.races.set_fixes import set_fixes
 from integrity_lsp.rules.races.shapes import Query
-from integrity_lsp.rules.races.uncontended_lookup import command_only
+from integrity_lsp.rules.races.uncontended_lookup import command_only, in_run_python
 from integrity_lsp.rules.races.validation_fixes import validation_fixes
 from integrity_lsp.syntax.nodes import (
     Node,
@@ -55,6 +55,8 @@ def view_findings(
         inner = ctx if function.type == "file_input" else ctx.replace(function=function)
         if command_only(inner):
             continue  # reached from management commands or scripts alone
+        if in_run_python(inner):
+            continue  # a migration's RunPython code kept outside `migrations/`: runs once, alone
         if seeded_by_migration(inner, race.write, query_of(race)):
             continue  # a data migration inserted the row looked for: the check finds it
         if holds_new_row(race, function):

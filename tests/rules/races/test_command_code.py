@@ -112,3 +112,44 @@ def test_a_script_defining_a_function_of_the_same_name_does_not_use_it(tmp_path:
     path = tmp_path / "club" / "services.py"
     codes = sorted(f.code for f in check_source(BOOTSTRAP, path, environment(tmp_path)))
     assert codes == ["IL101", "IL102", "IL104"]
+
+
+# A data migration's helpers kept in `migrations/__init__.py` (imported by the migration and by a
+# squashed copy of it): `(apps, schema_editor)` is RunPython's signature, `migrate` runs it once.
+RUN_PYTHON_HELPERS = """\
+from club.models import Member
+
+
+def seed_members(apps, schema_editor):
+    Team = apps.get_model("club", "Team")
+    for team in Team.objects.all():
+        if not Member.objects.filter(handle=team.slug).exists():
+            Member.objects.create(handle=team.slug)
+
+
+def seed_bots(apps, schema_editor):
+    def bot(handle):
+        try:
+            Member.objects.get(handle=handle + "-bot")
+        except Member.DoesNotExist:
+            Member.objects.create(handle=handle + "-bot")
+
+    bot("admin")
+
+
+def seed_for(apps, handle):
+    if not Member.objects.filter(handle=handle).exists():
+        Member.objects.create(handle=handle)
+"""
+
+
+def test_races_are_not_reported_in_run_python_functions_outside_migration_files(
+    tmp_path: Path,
+) -> None:
+    write_app(tmp_path, "club", {"models.py": MODELS})
+    path = tmp_path / "club" / "migrations" / "__init__.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(RUN_PYTHON_HELPERS, encoding="utf-8")
+    findings = check_source(RUN_PYTHON_HELPERS, path, environment(tmp_path))
+    # only `seed_for`, whose signature is not RunPython's, is reported
+    assert [(f.code, f.span.start_line) for f in findings] == [("IL101", 23)]
