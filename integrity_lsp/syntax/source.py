@@ -52,11 +52,12 @@ _RUNS_ITSELF = re.compile(
 
 def is_command_code(path: Path, text: str, root: Path | None = None) -> bool:
     """Code an operator runs, one run at a time, rather than code serving concurrent requests:
-    a management command (`management/commands/*.py`), a module that runs itself under
-    `if __name__ == "__main__":` (a test server, an installer, a CLI entry point), or a file
-    under a `scripts` folder of the project."""
+    a management command (`management/commands/*.py`, and the package's `__init__.py`, which
+    only the import of a command runs: the helpers commands share, as tendenci's interactive
+    `create_photosize()`), a module that runs itself under `if __name__ == "__main__":` (a test
+    server, an installer, a CLI entry point), or a file under a `scripts` folder of the project."""
     parts = path.parent.parts
-    if len(parts) >= 2 and parts[-2:] == ("management", "commands") and path.name != "__init__.py":
+    if len(parts) >= 2 and parts[-2:] == ("management", "commands"):
         return True
     if root is not None and path.is_relative_to(root) and "scripts" in path.relative_to(root).parts:
         return True

@@ -45,6 +45,7 @@ MAIN = '\n\nif __name__ == "__main__":\n    bootstrap("admin")\n'
     [
         ("club/views.py", BOOTSTRAP, True),
         ("club/management/commands/seed.py", BOOTSTRAP, False),
+        ("club/management/commands/__init__.py", BOOTSTRAP, False),  # helpers commands share
         ("devserver.py", BOOTSTRAP + MAIN, False),
         ("scripts/seed.py", BOOTSTRAP, False),
         ("club/management/helpers.py", BOOTSTRAP, True),
