@@ -191,7 +191,9 @@ def _read_class(
 def _transparent_override(body: list[Node], method: str) -> set[str] | None:
     """Fields an override of `save` / `create` sets before handing on to Django's or DRF's
     own (`user = super().save(commit=False)`, `user.email = …`, `user.save()`); None when the
-    override writes in its own way (no `super().<method>(`, or an upsert / its own guard)."""
+    override writes in its own way (no `super().<method>(`, or an upsert / its own guard).
+    `place.pk = None` is not a set: it makes the save insert a copy under a new automatic key
+    (tendenci's PlaceForm saving a changed copy of a chosen place)."""
     found: set[str] = set()
     for function in _defines(body, method):
         text = normalised(function)
@@ -217,6 +219,8 @@ def _transparent_override(body: list[Node], method: str) -> set[str] | None:
         for node in assignments:
             parts = normalised(node.children[0]).split(".")
             if len(parts) == 2 and parts[0] in instances and parts[1].isidentifier():
+                if parts[1] in ("pk", "id") and normalised(node.children[2]) == "None":
+                    continue  # Django's copy idiom: the insert gets a new automatic key
                 found.add(parts[1])
     return found
 

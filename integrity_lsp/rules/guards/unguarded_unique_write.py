@@ -17,7 +17,8 @@ own values are save keywords, `form.instance.x = …`, `obj.x = …` after `comm
 `self.instance.x = …` in the form and `validated_data["x"] = …` or
 `validated_data.update({"x": …})` in the serializer. An override of `save()`/`create()` that
 hands on to Django's or DRF's is read through (a helper it calls named `get_or_create_…` is no
-upsert); one that calls `get_or_create(`/`update_or_create(`, catches IntegrityError or locks
+upsert; `obj.pk = None` there saves a copy under a new automatic key, not a key of the code's);
+one that calls `get_or_create(`/`update_or_create(`, catches IntegrityError or locks
 writes its own way.
 
 Silent when: a guard catches IntegrityError; the form or serializer is bound to an existing
