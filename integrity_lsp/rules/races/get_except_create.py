@@ -18,9 +18,9 @@ One of three views of the race analysis (see IL101 for the shapes all three shar
   swapper's `load_model("config", "Device")` (see IL101).
 
 Migration files, `RunPython` functions kept outside them (`(apps, schema_editor)`) and command
-code (a management command, a script: see IL101) are not checked: they run once, alone. Nor is a `get()` of a row a data migration inserted with the same
-constant values (`get(name="default")` where a `RunPython` adds `Domain(name="default")`: see
-IL101): the `get()` finds it.
+code (a management command, a script: see IL101) are not checked: they run once, alone. Nor is
+a `get()` of a row a data migration inserted with the same constant values (`get(name=
+"default")` where a `RunPython` adds `Domain(name="default")`: see IL101): the `get()` finds it.
 
 ## Why is this bad?
 Between the failed `get()` and the `create()`, another request can insert the same row. The
