@@ -35,6 +35,16 @@ def installed_location(
     return _installed(path, span, tuple(sys.path if search_path is None else search_path))
 
 
+def real_place(path: Path, span: Span) -> tuple[Path, Span] | None:
+    """Where a location can point a reader: a built-in Django model's definition in the
+    installed Django, a project file as it is; None for a built-in definition Django's files
+    here do not hold -- never a made-up path. Every front end (the server's links, the
+    reporters of `check`) asks this one function."""
+    if is_builtin_path(path):
+        return installed_location(path, span)
+    return path, span
+
+
 @lru_cache(maxsize=256)
 def _installed(path: Path, span: Span, search_path: tuple[str, ...]) -> tuple[Path, Span] | None:
     relative = path.relative_to(BUILTIN_ROOT)

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from integrity_lsp.analysis.registry import RULES
-from integrity_lsp.findings import Edit, Finding, Fix
+from integrity_lsp.findings import Edit, Finding, Fix, Location
 from integrity_lsp.reporters.context import ReportContext
+from integrity_lsp.reporters.paths import related_place, unplaced_name
 
 
 def _location(line: int, column: int) -> dict[str, int]:
@@ -37,6 +38,26 @@ def _fix(fix: Fix | None, finding: Finding) -> dict[str, Any] | None:
     }
 
 
+def _related(item: Location) -> dict[str, Any]:
+    """A related location; a built-in Django definition whose installed file is not found has
+    no filename and no location (null), only its message and module."""
+    place = related_place(item)
+    if place is None:
+        return {
+            "filename": None,
+            "location": None,
+            "end_location": None,
+            "message": f"{item.message} ({unplaced_name(item)})",
+        }
+    path, span = place
+    return {
+        "filename": os.path.abspath(path),
+        "location": _location(span.start_line, span.start_column),
+        "end_location": _location(span.end_line, span.end_column),
+        "message": item.message,
+    }
+
+
 def as_dict(finding: Finding) -> dict[str, Any]:
     rule = RULES.get(finding.code)
     return {
@@ -51,15 +72,7 @@ def as_dict(finding: Finding) -> dict[str, Any]:
         "fix": _fix(
             finding.preferred_fix or (finding.fixes[0] if finding.fixes else None), finding
         ),
-        "related": [
-            {
-                "filename": os.path.abspath(item.path),
-                "location": _location(item.span.start_line, item.span.start_column),
-                "end_location": _location(item.span.end_line, item.span.end_column),
-                "message": item.message,
-            }
-            for item in finding.related
-        ],
+        "related": [_related(item) for item in finding.related],
         "url": rule.url if rule else None,
     }
 

@@ -24,6 +24,7 @@ from integrity_lsp.analysis.rule_docs import rule_page
 from integrity_lsp.findings import Applicability, Edit, Finding, Location, Severity, Span
 from integrity_lsp.reporters.context import ReportContext
 from integrity_lsp.reporters.github import repository_path
+from integrity_lsp.reporters.paths import related_place, unplaced_name
 from integrity_lsp.syntax.files import read_source
 
 LEVELS = {
@@ -52,21 +53,17 @@ def _artifact(path: Path, repository: Path) -> dict[str, str]:
     return {"uri": quote(uri, safe="/"), "uriBaseId": SRCROOT}
 
 
-def _pseudo(path: Path) -> bool:
-    """A place that is no file (Django's own models, `<django>/...`): named, not located."""
-    return not path.is_absolute() and path.parts[:1] != () and path.parts[0].startswith("<")
-
-
 def _related(number: int, item: Location, repository: Path) -> dict[str, Any]:
-    if _pseudo(item.path):
-        text = f"{item.message} ({item.path.as_posix()}:{item.span.start_line})"
-        return {"id": number, "message": {"text": text}}
+    place = related_place(item)
+    if place is None:  # Django's own definition, its file not found here: named, not located
+        return {"id": number, "message": {"text": f"{item.message} ({unplaced_name(item)})"}}
+    path, span = place
     return {
         "id": number,
         "message": {"text": item.message},
         "physicalLocation": {
-            "artifactLocation": _artifact(item.path, repository),
-            "region": _region(item.span),
+            "artifactLocation": _artifact(path, repository),
+            "region": _region(span),
         },
     }
 

@@ -10,7 +10,7 @@ from typing import TextIO
 
 from integrity_lsp.findings import Finding, Span
 from integrity_lsp.reporters.context import ReportContext, fixability
-from integrity_lsp.reporters.paths import display_path
+from integrity_lsp.reporters.paths import display_path, related_place, unplaced_name
 
 BOLD, RED, CYAN, RESET = "\x1b[1m", "\x1b[31m", "\x1b[36m", "\x1b[0m"
 
@@ -45,7 +45,9 @@ def report(findings: Sequence[Finding], context: ReportContext, out: TextIO) -> 
         shown = f" {_paint(marker, CYAN, color)}" if marker else ""
         out.write(f"{_where(finding.path, finding.span, color)}: {code}{shown} {finding.message}\n")
         for related in finding.related:
-            out.write(f"    {_where(related.path, related.span, color)}: {related.message}\n")
+            place = related_place(related)
+            where = _where(*place, color) if place else f"({unplaced_name(related)})"
+            out.write(f"    {where}: {related.message}\n")
     if context.quiet:
         return
     out.write(summary(len(findings), fixable, hidden, len(context.unchecked), context.failed))

@@ -20,8 +20,7 @@ from pygls.workspace import PositionCodec
 
 from integrity_lsp.analysis.registry import Rule
 from integrity_lsp.findings import Edit, Finding, Fix, Severity, Span
-from integrity_lsp.project.builtin import is_builtin_path
-from integrity_lsp.project.installed_django import installed_location
+from integrity_lsp.project.installed_django import real_place as installed_real_place
 
 SOURCE = "integrity-lsp"
 FIX_ALL_KIND = "source.fixAll.integrity-lsp"
@@ -132,9 +131,7 @@ def diagnostic(
 def real_place(path: Path, span: Span) -> tuple[Path, Span] | None:
     """Where a link can point: a built-in Django model's definition in the installed Django
     (`project/installed_django.py`); None when there is no such file, never a made-up path."""
-    if is_builtin_path(path):
-        return installed_location(path, span)
-    return path, span
+    return installed_real_place(path, span)
 
 
 def location(path: Path, span: Span, files: FileViews) -> types.Location | None:

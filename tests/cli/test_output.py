@@ -123,3 +123,50 @@ def test_stdin(tmp_path: Path) -> None:
     clean = run_process("check", "-", stdin="x = 1\n", cwd=tmp_path)
     assert clean.code == 0 and "All checks passed!" in clean.out
     assert run_process("check", "-", str(tmp_path), stdin="", cwd=tmp_path).code == 2
+
+
+SIGNUP = """\
+from django.contrib.auth.models import User
+
+
+def signup(request):
+    name = request.POST["name"]
+    if not User.objects.filter(username=name).exists():
+        User.objects.create(username=name)
+"""
+
+
+def test_a_django_model_is_related_by_its_installed_file_never_a_made_up_path(
+    tmp_path: Path,
+) -> None:
+    """auth.User's unique username is located in the installed Django's file (the test
+    environment has Django), in every format; no `<django>/…` path is printed."""
+    write(tmp_path, {"shop/__init__.py": "", "shop/views.py": SIGNUP})
+    import django
+
+    installed = Path(django.__file__).parent / "contrib" / "auth" / "models.py"
+    [finding] = run("check", "--output-format", "json", str(tmp_path)).json()
+    [related] = finding["related"]
+    assert related["filename"] == str(installed) and related["message"] == "unique=True on username"
+    text = run("check", str(tmp_path)).out
+    assert f"{installed}:" in text and "<django>" not in text
+    sarif = run("check", "--output-format", "sarif", str(tmp_path)).out
+    assert "<django>" not in sarif and installed.as_uri() in sarif
+
+
+def test_a_django_definition_not_found_in_the_installed_files_has_no_location() -> None:
+    """A built-in definition the installed Django does not hold (another version) is named by
+    its module, with no file and no line."""
+    from integrity_lsp.findings import Finding, Location, Span
+    from integrity_lsp.reporters.json import as_dict
+
+    nowhere = Location(Path("<django>/django/contrib/auth/models.py"), Span(9999, 0, 9999, 4), "x")
+    finding = Finding("IL101", "m", Path("shop/views.py"), Span(1, 0, 1, 4), related=(nowhere,))
+    assert as_dict(finding)["related"] == [
+        {
+            "filename": None,
+            "location": None,
+            "end_location": None,
+            "message": "x (django.contrib.auth.models)",
+        }
+    ]
