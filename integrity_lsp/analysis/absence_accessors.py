@@ -12,6 +12,7 @@ from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Argument,
     Node,
+    bound_name,
     chain_parts,
     code,
     enclosing,
@@ -88,11 +89,7 @@ def related_object_reads(
             continue
         if trailers[0].children[1].value != accessor:
             continue
-        statement = node.parent
-        target = None
-        if statement.type == "expr_stmt" and statement.children[-1] is node:
-            first = statement.children[0]
-            target = first.value if first.type == "name" else None
+        target = bound_name(node)
         relations = _narrowed(_relations(base, accessor, clause, ctx), clause, ctx)
         return [
             (Held(_accessor_lookup(node, base, holder, field), "row"), target)

@@ -32,7 +32,15 @@ from integrity_lsp.analysis.absence_writes import (
 )
 from integrity_lsp.analysis.django import except_clauses, handler_names
 from integrity_lsp.analysis.write_values import dict_entries
-from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Node, chain_parts, code, statements, walk
+from integrity_lsp.syntax.nodes import (
+    CALL_CHAIN_TYPES,
+    Node,
+    bound_name,
+    chain_parts,
+    code,
+    statements,
+    walk,
+)
 
 if TYPE_CHECKING:
     from integrity_lsp.analysis.context import Context
@@ -395,10 +403,5 @@ def _first_get(body: Node, ctx: Context) -> tuple[Held, str | None] | None:
         held = lookup_of(node, ctx.env.index, get=True)
         if held is None or held.lookup.method not in ("get", "aget"):
             continue
-        parent = node.parent
-        target = None
-        if parent.type == "expr_stmt" and parent.children[-1] is node:
-            first = parent.children[0]
-            target = first.value if first.type == "name" else None
-        return held, target
+        return held, bound_name(node)
     return None

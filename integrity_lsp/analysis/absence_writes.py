@@ -204,7 +204,7 @@ def locked_before(node: Node, function: Node) -> bool:
             if sibling is current:
                 break
             if sibling.type in ("simple_stmt", "expr_stmt") and any(
-                is_lock_call(call) for call in _own_calls(sibling)
+                is_lock_call(call) for call in _chains(sibling)
             ):
                 return True
         current = parent
@@ -213,18 +213,6 @@ def locked_before(node: Node, function: Node) -> bool:
 
 def _with_expression(item: Node) -> Node:
     return item.children[0] if item.type == "with_item" else item
-
-
-def _own_calls(statement: Node) -> Iterator[Node]:
-    """The call chains of a statement, not those of definitions inside it."""
-    stack = [statement]
-    while stack:
-        current = stack.pop()
-        if current.type in _NOT_DESCENDED:
-            continue
-        if current.type in CALL_CHAIN_TYPES:
-            yield current
-        stack.extend(getattr(current, "children", ()))
 
 
 def race_code(absence: Absence, write: WriteSite, through: Node | None) -> str:

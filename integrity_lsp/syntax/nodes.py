@@ -144,6 +144,16 @@ def assignment_target(statement: Node) -> Node | None:
     return None
 
 
+def bound_name(value: Node) -> str | None:
+    """`x` when `value` is the right-hand side of `x = value` (the first target of a chained
+    assignment), else None."""
+    statement = value.parent
+    if statement is None or statement.type != "expr_stmt" or statement.children[-1] is not value:
+        return None
+    first = statement.children[0]
+    return str(first.value) if first.type == "name" else None
+
+
 def is_simple_exit(statement: Node) -> bool:
     """A statement that leaves the block: return, raise, continue, break."""
     node = statement.children[0] if statement.type == "simple_stmt" else statement
