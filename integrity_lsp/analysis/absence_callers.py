@@ -14,19 +14,17 @@ parameter the caller's argument, the foreign key a related manager fills in the 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from parso.utils import split_lines
-
-from integrity_lsp.analysis.absence_calls import Calls, _mapped, _parameters, count_body_read
+from integrity_lsp.analysis.absence_arguments import mapped, parameters
+from integrity_lsp.analysis.absence_attached import attached_to
+from integrity_lsp.analysis.absence_calls import Calls, count_body_read
 from integrity_lsp.analysis.absence_match import protected
 from integrity_lsp.analysis.absence_validation import _owner_class
+from integrity_lsp.analysis.called_names import calls_of, files_calling
 from integrity_lsp.analysis.handlers import project_source
-from integrity_lsp.analysis.write_scan import project_files
 from integrity_lsp.analysis.writes import WriteSite, related_target, site_model, writes_in
 from integrity_lsp.syntax.nodes import Argument, Node, chain_parts, code, enclosing
 from integrity_lsp.syntax.source import is_command_code
@@ -40,7 +38,6 @@ if TYPE_CHECKING:
 NOT_FOLLOWED = frozenset(
     {"save", "delete", "clean", "full_clean", "validate_unique", "refresh_from_db", "__init__"}
 )
-_CALLED = re.compile(r"\.\s*(\w+)\s*\(")
 
 
 @dataclass(frozen=True)
@@ -58,7 +55,7 @@ def method_inserts(
     if function.type != "funcdef" or function.name.value in NOT_FOLLOWED:
         return []
     params = [param.name.value for param in function.get_params()]
-    if not params or params[0] != "self" or _model_of_method(function, ctx) is None:
+    if not params or params[0] != "self" or _method_of(function, ctx) is None:
         return []
     sites = [
         site
@@ -71,19 +68,19 @@ def method_inserts(
 
 def call_sites(function: Node, ctx: Context) -> Iterator[CallSite]:
     """The production calls of a model method on an instance of its model (or a subclass)."""
-    model = _model_of_method(function, ctx)
-    if model is None:
+    method = _method_of(function, ctx)
+    if method is None:
         return
-    name = str(function.name.value)
+    model, name = method
     root, settings = ctx.env.root, ctx.env.settings
-    for path in _files_calling(name, ctx):
+    for path in files_calling(name, ctx):
         if settings.is_test_path(path, root):
             continue
         source = ctx.file if path == ctx.file.path else project_source(path, ctx)
         if source is None or is_command_code(path, source.text, root):
             continue
         count_body_read()  # the finding depends on the callers' code
-        for call in _calls_of(source, name):
+        for call in calls_of(source, name):
             caller = enclosing(call, "funcdef")
             if caller is None or caller is function:
                 continue
@@ -121,7 +118,7 @@ class Toward(Calls):
         if node is not self._site.call:
             return []
         receiver, trailers = chain_parts(node)
-        mapping = _parameters(self._target, trailers[-1], receiver)
+        mapping = parameters(self._target, trailers[-1], receiver)
         if mapping is None:
             return []
         return [
@@ -135,7 +132,7 @@ class Toward(Calls):
     ) -> WriteSite | None:
         values = {
             str(a.keyword): a
-            for a in _mapped(tuple(site.values.values()), mapping, strict=False) or ()
+            for a in mapped(tuple(site.values.values()), mapping, strict=False) or ()
         }
         model = site_model(site, self._target_ctx)
         parts = "".join(site.receiver.split()).split(".")
@@ -153,12 +150,17 @@ class Toward(Calls):
         return replace(site, values=values, receiver=text, model=model)
 
 
-def _model_of_method(function: Node, ctx: Context) -> ModelRecord | None:
+def _method_of(function: Node, ctx: Context) -> tuple[ModelRecord, str] | None:
+    """The model whose method `function` is, and the name callers call it by: a method of
+    the model's class, or a function attached to it by `add_to_class`."""
     classdef = _owner_class(function)
+    if classdef is None:
+        return attached_to(function, ctx)
     module = ctx.file.module_name or ctx.env.index.module_name(ctx.file.path)
-    if classdef is None or module is None:
+    if module is None:
         return None
-    return ctx.env.index.model_for_class(module, str(classdef.name.value))
+    model = ctx.env.index.model_for_class(module, str(classdef.name.value))
+    return None if model is None else (model, str(function.name.value))
 
 
 def _instance_of(base: Node, source: SourceFile, model: ModelRecord, ctx: Context) -> bool:
@@ -176,53 +178,3 @@ def _instance_of(base: Node, source: SourceFile, model: ModelRecord, ctx: Contex
         record.module == model.module and record.name == model.name
         for record in (held, *index.ancestors(held))
     )
-
-
-def _calls_of(source: SourceFile, name: str) -> Iterator[Node]:
-    """`x.name(…)` calls of the file: the whole chain, exactly one call after the name (found
-    by the text first: walking every tree of the callers' files would cost more than the
-    analysis)."""
-    lines = split_lines(source.text)  # parso's lines: `str.splitlines` also splits at \f
-    for number, line in enumerate(lines, start=1):
-        for match in re.finditer(rf"\.\s*({re.escape(name)})\s*\(", line):
-            leaf = source.tree.get_leaf_for_position((number, match.end(1) - 1))
-            if leaf is None or leaf.type != "name" or leaf.value != name:
-                continue
-            trailer = leaf.parent
-            if trailer.type != "trailer" or trailer.children[0].value != ".":
-                continue
-            chain = trailer.parent
-            _, trailers = chain_parts(chain)
-            if (
-                len(trailers) == 2
-                and trailers[0] is trailer
-                and trailers[1].children[0].value == "("
-            ):
-                yield chain
-
-
-_NAMES: dict[Path, tuple[tuple[int, int], frozenset[str]]] = {}
-_FILES: list[tuple[object, tuple[Path, ...]]] = []
-
-
-def _files_calling(name: str, ctx: Context) -> Iterator[Path]:
-    """The project's files with a `.name(` call; each file's called names are read once per
-    content (keyed by its size and modification time)."""
-    if not _FILES or _FILES[0][0] is not ctx.env:
-        _FILES[:] = [(ctx.env, tuple(project_files(ctx.env.root, ctx.env.settings)))]
-    if name in _CALLED.findall(ctx.file.text):
-        yield ctx.file.path  # the text being checked, which may not be saved yet
-    for path in _FILES[0][1]:
-        if path == ctx.file.path:
-            continue
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        key = (stat.st_mtime_ns, stat.st_size)
-        cached = _NAMES.get(path)
-        if cached is None or cached[0] != key:
-            text = ctx.env.read_text(path)
-            cached = _NAMES[path] = (key, frozenset(_CALLED.findall(text or "")))
-        if name in cached[1]:
-            yield path

@@ -11,21 +11,21 @@ call's arguments; a value built from anything else is dropped, so it never match
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.absence_accessors import returned_accessor
+from integrity_lsp.analysis.absence_arguments import mapped, parameters
 from integrity_lsp.analysis.absence_match import protected
+from integrity_lsp.analysis.absence_methods import method_call, own_creates, own_read
 from integrity_lsp.analysis.absence_reads import Held, lookup_of
 from integrity_lsp.analysis.absence_writes import constructed
 from integrity_lsp.analysis.django import model_of
 from integrity_lsp.analysis.writes import WriteSite, site_model, writes_in
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
-    Argument,
     Node,
-    arguments,
     chain_parts,
     enclosing,
     expression_of,
@@ -36,6 +36,7 @@ from integrity_lsp.syntax.source import SourceFile
 if TYPE_CHECKING:
     from integrity_lsp.analysis.absence_validation import ExitAbsences
     from integrity_lsp.analysis.context import Context
+    from integrity_lsp.project.records import ModelRecord
 
 _DEFINITIONS = ("funcdef", "classdef", "lambdef")
 # How many times a function's analysis has read another function's body. The server reuses a
@@ -53,6 +54,9 @@ def count_body_read() -> None:
 
 
 _FALSY = ("None", "False")
+# How many calls deep a read is followed: a helper returning a helper's answer is common (a
+# model method delegating to its manager); deeper chains are rare and cost a parse each.
+_READ_DEPTH = 3
 
 
 class Calls:
@@ -64,32 +68,48 @@ class Calls:
         exit_absences: ExitAbsences | None = None,
     ) -> None:
         self._sources: dict[str, SourceFile | None] = {}
+        # The last callee resolved, if a manager's method (`Pin.objects.is_pinned(…)`): the
+        # model its `self` reads and the caller's manager expression.
+        self._manager: tuple[ModelRecord, Node] | None = None
         self._own_races = own_races  # where a helper's own analysis finds races
         # The absences a method leaves where it returns (`absence_races.exit_absences`): what
         # a form's validation says on the true branch of `form.is_valid()`.
         self.exit_absences = exit_absences
 
-    def read_through(self, node: Node, ctx: Context, *, imports: bool = True) -> Held | None:
+    def read_through(
+        self, node: Node, ctx: Context, *, imports: bool = True, depth: int = 1
+    ) -> Held | None:
         """What a helper's return value says about a lookup's rows, in the caller's terms
-        (`imports`: also of a function imported from another module)."""
+        (`imports`: also of a function imported from another module). A helper that returns
+        another helper's answer is followed too, up to `_READ_DEPTH` calls deep
+        (`doc.is_checked_out()` → `Checkout.objects.is_checked_out(document=self)` →
+        `self.filter(document=document).exists()`)."""
         found = self._callee(node, ctx, imports=imports)
         if found is None:
             return None
         callee, mapping, callee_ctx = found
+        managed, self._manager = self._manager, None
         read: Held | None = None
         for statement in _returns(callee):
             value = expression_of(statement) if len(statement.children) > 1 else None
             if value is None or (value.type == "keyword" and value.value in _FALSY):
                 continue
-            held = lookup_of(value, callee_ctx.env.index, get=True) or returned_accessor(
-                statement, callee_ctx
+            held = (
+                lookup_of(value, callee_ctx.env.index, get=True)
+                or returned_accessor(statement, callee_ctx)
+                or (own_read(value, *managed, callee_ctx.env.index) if managed else None)
+                or (
+                    self.read_through(value, callee_ctx, imports=imports, depth=depth + 1)
+                    if depth < _READ_DEPTH
+                    else None
+                )
             )
             if held is None or read is not None:
                 return None  # two different results: not one lookup's answer
             read = held
         if read is None:
             return None
-        keys = _mapped(read.lookup.keys, mapping, strict=True)
+        keys = mapped(read.lookup.keys, mapping, strict=True)
         if keys is None:
             return None
         lookup = read.lookup
@@ -98,16 +118,20 @@ class Calls:
 
     def inserts_through(self, node: Node, ctx: Context) -> list[WriteSite]:
         """The inserts a helper performs, with the caller's values where they came from."""
-        found = self._callee(node, ctx)
+        found = self._callee(node, ctx, inserts=True)
         if found is None:
             return []
         callee, mapping, callee_ctx = found
+        managed, self._manager = self._manager, None
         own = self._own_races(callee, callee_ctx)  # the helper's own races, reported there
         sites = []
-        for site in writes_in(callee.children[-1], callee_ctx.env.index):
+        written = writes_in(callee.children[-1], callee_ctx.env.index)
+        if managed is not None:  # a manager's method: its `self.create(…)` too
+            written = [*written, *own_creates(callee, managed[0])]
+        for site in written:
             if protected(site, callee, None) or site.node.start_pos in own:
                 continue  # guarded, or the helper's own check-then-insert (reported there)
-            values = _mapped(tuple(site.values.values()), mapping, strict=False)
+            values = mapped(tuple(site.values.values()), mapping, strict=False)
             if values is None:
                 continue
             values_by_key = {str(arg.keyword): arg for arg in values}
@@ -130,7 +154,7 @@ class Calls:
         site = constructed(value, callee_ctx) if value is not None else None
         if site is None:
             return None
-        values = _mapped(tuple(site.values.values()), mapping, strict=False) or ()
+        values = mapped(tuple(site.values.values()), mapping, strict=False) or ()
         return replace(
             site,
             values={str(arg.keyword): arg for arg in values},
@@ -141,7 +165,7 @@ class Calls:
     # --- resolution ---------------------------------------------------------------------
 
     def _callee(
-        self, node: Node, ctx: Context, *, imports: bool = True
+        self, node: Node, ctx: Context, *, imports: bool = True, inserts: bool = False
     ) -> tuple[Node, dict[str, Node], Context] | None:
         if node.type not in CALL_CHAIN_TYPES:
             return None
@@ -149,18 +173,29 @@ class Calls:
         if not trailers or trailers[-1].children[0].value != "(" or base.type != "name":
             return None
         call = trailers[-1]
+        manager = None
         if len(trailers) == 1:
             callee, callee_ctx = self._function(base.value, ctx, imports)
             bound: Node | None = None
         elif len(trailers) == 2 and base.value in ("self", "cls"):
             callee, callee_ctx = self._method(node, trailers[0].children[1].value, ctx)
             bound = base
+        elif imports and (method := method_call(node, ctx, self._source)) is not None:
+            if inserts and method.reported_at_callee:
+                return None
+            callee, bound = method.function, method.bound
+            callee_ctx = ctx.replace(
+                file=method.source, function=callee, class_node=enclosing(callee, "classdef")
+            )
+            if method.manager_of is not None and bound is not None:
+                manager = (method.manager_of, bound)
         else:
             return None
         if callee is None or callee_ctx is None:
             return None
         _BODIES_READ[0] += 1
-        mapping = _parameters(callee, call, bound)
+        self._manager = manager
+        mapping = parameters(callee, call, bound)
         return None if mapping is None else (callee, mapping, callee_ctx)
 
     def _function(
@@ -212,66 +247,6 @@ def _module_function(tree: Node, name: str) -> Node | None:
             definition = definition.children[-1]
         if definition.type == "funcdef" and definition.name.value == name:
             return definition
-    return None
-
-
-def _parameters(callee: Node, call: Node, bound: Node | None) -> dict[str, Node] | None:
-    """Parameter name -> the caller's argument node (`self` -> the caller's `self`)."""
-    params = callee.get_params()
-    names = [param.name.value for param in params]
-    mapping: dict[str, Node] = {}
-    positional = names
-    if bound is not None:
-        if not names:
-            return None
-        mapping[names[0]] = bound
-        positional = names[1:]
-    position = 0
-    for argument in arguments(call):
-        if argument.star:
-            return None  # *args / **kwargs: which parameter gets what is unknown
-        if argument.keyword is None:
-            if position >= len(positional):
-                return None
-            mapping[positional[position]] = argument.value
-            position += 1
-        elif argument.keyword in names:
-            mapping[argument.keyword] = argument.value
-    return mapping
-
-
-def _mapped(
-    keys: tuple[Argument, ...], mapping: Mapping[str, Node], *, strict: bool
-) -> tuple[Argument, ...] | None:
-    """The keys in the caller's terms: a parameter becomes the caller's argument (`param.pk`
-    too), literals stay. A key built from anything else fails the whole lookup (`strict`: a
-    read that says less than it seems) or is dropped (an insert's value, then never matched)."""
-    result = []
-    for arg in keys:
-        value = _in_caller_terms(arg.value, mapping)
-        if value is None:
-            if strict:
-                return None
-            continue
-        result.append(replace(arg, value=value))
-    return tuple(result) or None
-
-
-def _in_caller_terms(value: Node, mapping: Mapping[str, Node]) -> Node | None:
-    if not any(leaf.type == "name" for leaf in walk(value)):
-        return value  # a literal
-    base, trailers = chain_parts(value)
-    if base.type != "name" or base.value not in mapping:
-        return None
-    if any(trailer.children[0].value != "." for trailer in trailers):
-        return None
-    argument = mapping[base.value]
-    if argument.type == "name" and argument.value == base.value:
-        return value  # `self.project` with the caller's own `self`: the same expression
-    if not trailers:
-        return argument
-    if len(trailers) == 1 and trailers[0].children[1].value in ("pk", "id"):
-        return argument  # `param.pk` is the argument once normalised
     return None
 
 

@@ -23,7 +23,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.absence import Absence
-from integrity_lsp.analysis.absence_calls import _parameters, count_body_read
+from integrity_lsp.analysis.absence_arguments import parameters
+from integrity_lsp.analysis.absence_calls import count_body_read
 from integrity_lsp.analysis.absence_submitted import MAX_SPELLINGS, submitted
 from integrity_lsp.analysis.absence_validation import (
     NOT_FIELD_VALIDATION,
@@ -114,7 +115,7 @@ def _init_attributes(classdef: Node, call: Node, form: Node) -> tuple[Attributes
     init = next((m for m in _methods(classdef) if m.name.value == "__init__"), None)
     if init is None:
         return {}, {}
-    mapping = _parameters(init, call, form) or {}
+    mapping = parameters(init, call, form) or {}
     on_form: dict[str, Node] = {}
     on_instance: dict[str, Node] = {}
     for node in walk(init.children[-1]):

@@ -10,7 +10,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.absence_reads import Lookup, column_of, value_text
-from integrity_lsp.analysis.django import catches_integrity_error, is_related_manager, model_of
+from integrity_lsp.analysis.django import (
+    catches_integrity_error,
+    is_related_manager,
+    model_of,
+    related_model_of,
+)
 from integrity_lsp.analysis.write_values import dict_entries
 from integrity_lsp.analysis.writes import WriteSite, site_model
 from integrity_lsp.syntax.nodes import Argument, Node, normalised
@@ -41,7 +46,7 @@ def written_values(write: WriteSite, dicts: Mapping[str, Node]) -> dict[str, str
 def _model(lookup: Lookup, ctx: Context) -> ModelRecord | None:
     if lookup.model is not None or lookup.orm is None:
         return lookup.model
-    return model_of(lookup.orm, ctx)
+    return model_of(lookup.orm, ctx) or related_model_of(lookup.orm, ctx)
 
 
 def _pk_name(model: ModelRecord | None, ctx: Context) -> str:

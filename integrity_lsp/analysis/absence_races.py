@@ -14,7 +14,7 @@ from integrity_lsp.analysis.absence_calls import Calls, count_body_read
 from integrity_lsp.analysis.absence_sets import set_races
 from integrity_lsp.analysis.absence_validation import validated_absences
 from integrity_lsp.analysis.absence_walk import Walker
-from integrity_lsp.analysis.absence_writes import is_lock_expression
+from integrity_lsp.analysis.absence_writes import is_lock_expression, saved_self
 from integrity_lsp.syntax.nodes import Node
 
 if TYPE_CHECKING:
@@ -35,7 +35,10 @@ def races_in(function: Node, ctx: Context) -> tuple[Race, ...]:
     walker = Walker(function, inner, _calls_of(ctx))
     body = function if is_module else function.children[-1]
     absent = () if is_module else validated_absences(function, inner, exit_absences)
-    walker.block(body, State(absent, locked=not is_module and _lock_decorated(function)))
+    itself = None if is_module else saved_self(function, inner)
+    built = (("self", itself, None),) if itself is not None else ()
+    locked = not is_module and _lock_decorated(function)
+    walker.block(body, State(absent, built=built, locked=locked))
     found = tuple(walker.races)
     if not is_module and not _lock_decorated(function):
         seen = {id(race.write.node) for race in found}

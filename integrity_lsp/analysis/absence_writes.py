@@ -26,6 +26,7 @@ from integrity_lsp.syntax.nodes import (
     statement_of,
     statements,
 )
+from integrity_lsp.syntax.source import parse_expression
 
 if TYPE_CHECKING:
     from integrity_lsp.analysis.absence import Absence, CallFollower, State
@@ -112,6 +113,9 @@ def _save(chain: Node, state: State) -> WriteSite | None:
     if base.type == "name" and len(trailers) == 2:
         site = state.instance(base.value)
         return None if site is None else replace(site, node=chain, method=chain_links[-1].name)
+    if base.type == "name" and base.value == "super" and len(trailers) == 3:
+        site = state.instance("self")  # `super().save()` in a model's `save()`: see saved_self
+        return None if site is None else replace(site, node=chain, method=chain_links[-1].name)
     if base.type == "name" and all(t.children[0].value == "." for t in trailers[:-2]):
         owner = "".join(code(part).strip() for part in (base, *trailers[:-2]))
         site = state.instance(owner)  # `self.token.save()` after its keys were set
@@ -149,6 +153,32 @@ def constructed(
     text, leaf, call = found
     values, complete = call_values(call, "")
     return WriteSite(value, "save", "save", text, leaf, call, values, complete, receiver=text)
+
+
+def saved_self(function: Node, ctx: Context) -> WriteSite | None:
+    """The instance a concrete model's own `save()` saves by `super().save()`: `self`, each
+    field's value `self.<field>` as far as the method does not set it (`absence_walk`'s
+    attribute assignments do). It inserts only where `self` is new, which the code decides:
+    a check in `save()` that finds its own row on an update (`filter(document=self.document)`)
+    is absent only for a new row or a changed key, and both race."""
+    if function.type != "funcdef" or function.name.value not in SAVE_METHODS:
+        return None
+    classdef = function.parent.parent if function.parent.type == "suite" else None
+    if classdef is None or classdef.type != "classdef":
+        return None
+    index = ctx.env.index
+    module = ctx.file.module_name or index.module_name(ctx.file.path)
+    model = index.model_for_class(module, str(classdef.name.value)) if module else None
+    if model is None or model.abstract:
+        return None
+    values = {
+        name: Argument(name, parse_expression(f"self.{name}"), "", None)
+        for name in index.all_fields(model)
+    }
+    return WriteSite(
+        function, "save", "save", model.name, None, None, values, False,
+        receiver=model.name, model=model,
+    )  # fmt: skip
 
 
 def unknown_instance(target: Node) -> WriteSite:

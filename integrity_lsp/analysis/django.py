@@ -255,6 +255,19 @@ def model_of(
         return None
 
 
+def related_model_of(call: OrmCall, ctx: Context) -> ModelRecord | None:
+    """The model a read through a related manager is on (`self.votes.filter(…)` in `Email`'s
+    method: the model whose foreign key declares `related_name="votes"` to `Email`), which
+    `model_of` does not give: it asks what the receiver (`self`) names, an instance."""
+    if not call.methods or not is_related_manager(call.manager, ctx.env.index):
+        return None
+    try:
+        target = ctx.env.resolver.resolve_manager_call(ctx.file, call.methods[0].name_leaf.parent)
+    except Exception:  # resolution is best effort; a rule must never crash on it
+        return None
+    return None if target is None else target.model
+
+
 def exact_lookup_fields(
     index: ProjectIndex, model: ModelRecord, lookup: Mapping[str, Node | None]
 ) -> dict[str, Node | None]:

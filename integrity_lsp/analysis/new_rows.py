@@ -240,7 +240,9 @@ def _bindings(function: Node, name: str) -> Iterator[Node]:
     """The statements and clauses of `function` that bind `name`, in order."""
     for node in walk(function):
         if node.type == "expr_stmt":
-            targets = node.children[:-1:2] if node.children[1].value == "=" else node.children[:1]
+            # `x = y = v` lists its targets; `x += v` and `x: T = v` (an annassign) bind the first
+            assigns = node.children[1].type == "operator" and node.children[1].value == "="
+            targets = node.children[:-1:2] if assigns else node.children[:1]
         elif node.type in ("for_stmt", "sync_comp_for"):
             targets = [node.children[1]]
         elif node.type == "with_item":

@@ -30,6 +30,13 @@ def parse(text: str) -> Any:
     return grammar().parse(text, error_recovery=True)
 
 
+def parse_expression(text: str) -> Any:
+    """One expression parsed on its own (`self.document`): a node outside any file's tree, for
+    a value the code names but never writes as one expression."""
+    statement = parse(text).children[0]
+    return statement.children[0] if statement.type == "simple_stmt" else statement
+
+
 def cpython_tree(text: str) -> ast.Module | None:
     """CPython's own parse (about ten times faster than parso's, no positions to edit with);
     None when CPython rejects the text."""

@@ -16,14 +16,33 @@ checks; a failed `get()` is IL102's, a check whose other branch updates the row 
   (`if not self.has_member(user):` whose body returns `….exists()`, or whose only statement in
   a `try` returns a reverse one-to-one accessor — `return device.devicelocation.location` —
   and whose `except ObjectDoesNotExist` returns `None`: its falsy result includes the missing
-  row).
+  row). The function may be a method the receiver's type names: a model's method on an
+  instance the index types without jedi (`board.has_pin(user)`, `self.document.is_checked_out()`
+  through a foreign key), one attached to the model with `Model.add_to_class("name", function)`
+  (Django's way to add a method from another app, e.g. in `AppConfig.ready()`), or a custom
+  manager's (`Pin.objects.is_pinned(board, user)`, whose `self.filter(…)` reads `Pin`); a helper
+  that returns another helper's answer is followed up to three calls deep (mayan's
+  `document.is_checked_out()` → `DocumentCheckout.objects.is_checked_out(document=self)` →
+  `self.filter(document=document).exists()`).
 - The model: a class, an import, `apps.get_model()`, a loader (`get_model("app", "Model")`,
   swapper's `load_model("app", "Model")` — the model the project registers under that label),
   or a view's `model = …` class attribute read as `self.model`.
 - The insert: `create`/`acreate`, a manager's `create_*` (`create_user`), `M(…).save()`,
   `obj = M(…); obj.x = …; obj.save()` (`asave`), `bulk_create([M(…)])`, or a call to a project
-  function that inserts (`self._add(x)`); on the branch where the row is absent, or after an
-  early `return`/`raise`/`continue` when it exists.
+  function that inserts (`self._add(x)`, a model's classmethod or staticmethod `Pin.add(board,
+  user)`, a custom manager's method `Pin.objects.pin(…)` whose `self.create(…)` inserts); on the
+  branch where the row is absent, or after an early `return`/`raise`/`continue` when it exists.
+  A helper's parameters are the call's arguments; a `**kwargs` parameter hands on the keyword
+  arguments no other parameter takes: `kwargs["member"]`, `kwargs.get("member")` and a local
+  bound once to one of them are the caller's `member=` (tendenci's
+  `GroupMembership.add_to_group(member=user, group=group)` after an `exists()` check).
+- `super().save()` in a concrete model's own `save()`: it saves `self`, each field's value
+  `self.<field>` unless the method sets it. `save()` runs for updates too; a check that finds
+  the row itself there (`filter(document=self.document)` with no `exclude(pk=self.pk)`) is
+  absent only for a new row or a changed key, and both race (mayan's `DocumentCheckout.save()`:
+  `if not is_new or self.document.is_checked_out(): raise …` then `super().save()`). A check
+  that holds on one path only (`if self.pk is None and qs.exists(): raise`) is not known to
+  hold after it: silent. `super().save(update_fields=…)` is an update.
 - The same row: every key of the lookup is written with the same expression: `project_id=p.id`
   and `project=p` are one key, `pk` is the primary key's name, `**{…}` dict literals are read.
 - Validation before the insert: in a form or a serializer (a class whose name or a base's
@@ -50,7 +69,8 @@ checks; a failed `get()` is IL102's, a check whose other branch updates the row 
   `review = get_object_or_404(ProductReview, …)`) on a path where that row is absent — by the
   caller's own check or by `is_valid()`. The message names the caller, a related location
   shows its call (IL201 reports that call in a handler too); the fix goes where every caller
-  gets it.
+  gets it. A module function attached to the model by `add_to_class("name", function)` is
+  such a method, called by the name it is attached under.
 - Batches (a set difference): the rows read as a collection of one field's values (`{p.sku: p
   for p in qs}`, `{p.sku for p in qs}`, `set(qs.values_list("sku", flat=True))`), a value
   tested `not in` it (or the `else` of `in`), and an instance with that value created on that
@@ -111,14 +131,17 @@ concurrency.
   (IL102 and IL103 follow the same rule.)
 
 ## Limits
-Calls are followed one level (same module, the enclosing class's methods, functions imported from
-the project); a method of an object whose class is not known statically
-(`device.whois_service._create_or_update_whois(…)`) is not followed, and a model class chosen at
-run time (`self.object` of a URL-selected model) is unknown. A subclass that assigns another
-`model` is not seen at `self.model`. From a caller into a callee only for a model's instance
-methods called on a name the index types without jedi — not a manager method, a classmethod, a
-module function, a method reached through a settings-chosen adapter or `get_class()`, or two
-calls down. In the editor, a caller's edit shows in the method's finding when the method's file
+Inserts are followed one call down, a helper's answer three (same module, the enclosing class's
+methods, functions imported from the project, methods of a model or of its manager as above);
+a method of an object whose class is not known statically
+(`device.whois_service._create_or_update_whois(…)`), of a plain class or a mixin that is not a
+model, or one Django calls itself (`save`, `delete`, `clean`) is not followed, and a model class
+chosen at run time (`self.object` of a URL-selected model) is unknown. A subclass that assigns
+another `model` is not seen at `self.model`. From a caller into a callee only for a model's
+instance methods (and functions attached to it) called on a name the index types without jedi
+— a manager method, a classmethod or a module function is followed forward from its call
+instead; not a method reached through a settings-chosen adapter or `get_class()`, or two calls
+down. In the editor, a caller's edit shows in the method's finding when the method's file
 is checked again. Validation is connected to the other methods of its own form or serializer
 and, through `is_valid()`, to the function that builds the form; not a view's `dispatch()` and
 its `form_valid()`, and not a key that is
@@ -128,8 +151,8 @@ batch fills no unique key — a nullable column of the unique set left NULL — 
 anyway: duplicates, no IntegrityError.) A lookup with `Q` objects or `__in`/`__gt` is not a key,
 except as the collection a batch tests values against; a collection kept as `None` placeholders
 (`{slot: None …}` then filled from the rows) or read through a custom manager method is not one. An
-instance handed in from elsewhere and saved (`self.token.save()`, `super().save(commit=False)`) is
-not known to be new.
+instance handed in from elsewhere and saved (`self.token.save()`, `super().save(commit=False)` of
+a form) is not known to be new.
 
 ## Example
 ```python

@@ -1,0 +1,142 @@
+"""Functions attached to a model with `Model.add_to_class("name", function)` — Django's way
+to add a method to a model from another app (in `AppConfig.ready()`: mayan attaches
+`is_checked_out` to `Document`). The function is that model's method: its first parameter
+is the instance, callers call it by the attached name (`document.is_checked_out()`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from integrity_lsp.analysis.called_names import calls_of, files_calling
+from integrity_lsp.analysis.handlers import project_source
+from integrity_lsp.syntax.nodes import Node, arguments, chain_parts
+
+if TYPE_CHECKING:
+    from integrity_lsp.analysis.context import Context
+    from integrity_lsp.project.records import ModelRecord
+    from integrity_lsp.syntax.source import SourceFile
+
+SourceOf = Callable[[str, "Context"], "SourceFile | None"]
+
+
+# Per file with `.add_to_class(` calls: (its digest, (model label, attached name, the name
+# of the function in that file)); the functions themselves are found again on each use, so
+# an edit of their module is seen.
+_ATTACHED: dict[Path, tuple[str, tuple[tuple[str, str, str], ...]]] = {}
+Attached = tuple[str, str, Node, "SourceFile"]  # model label, attached name, funcdef, its file
+
+
+def attached_method(
+    model: ModelRecord, name: str, ctx: Context, source_of: SourceOf
+) -> tuple[Node, SourceFile, None] | None:
+    """The function attached to `model` (or to a model base) as `name` by `add_to_class`."""
+    labels = {record.label for record in (model, *ctx.env.index.ancestors(model))}
+    for label, attached_name, function, source in attachments(ctx, source_of):
+        if attached_name == name and label in labels:
+            return function, source, None
+    return None
+
+
+_RUN: list[tuple[object, list[Attached]]] = []  # a batch run's, found once
+
+
+def attachments(ctx: Context, source_of: SourceOf) -> list[Attached]:
+    """Every `Model.add_to_class("name", function)` of the project's code whose model and
+    function (of that module, or imported from a project module) are known. A batch run
+    (no open documents: no file changes under it) looks them up once; the server each time,
+    reading only the files whose content changed."""
+    batch = ctx.env.open_documents is None
+    if batch and _RUN and _RUN[0][0] is ctx.env:
+        return _RUN[0][1]
+    found = _attachments(ctx, source_of)
+    if batch:
+        _RUN[:] = [(ctx.env, found)]
+    return found
+
+
+def _attachments(ctx: Context, source_of: SourceOf) -> list[Attached]:
+    found: list[Attached] = []
+    for path in files_calling("add_to_class", ctx):
+        source = ctx.file if path == ctx.file.path else project_source(path, ctx)
+        if source is None:
+            continue
+        cached = _ATTACHED.get(path)
+        if cached is None or cached[0] != source.digest:
+            cached = _ATTACHED[path] = (source.digest, tuple(_attached_in(source, ctx)))
+        for label, name, local in cached[1]:
+            function = _function_named(source, local, ctx, source_of)
+            if function is not None and function[0].get_params():
+                found.append((label, name, *function))
+    return found
+
+
+def _attached_in(source: SourceFile, ctx: Context) -> list[tuple[str, str, str]]:
+    found = []
+    for call in calls_of(source, "add_to_class"):
+        base, trailers = chain_parts(call)
+        given = arguments(trailers[-1])
+        named = {arg.keyword: arg.value for arg in given if arg.keyword}
+        positional = [arg.value for arg in given if arg.keyword is None and not arg.star]
+        name_node = named.get("name") or (positional[0] if positional else None)
+        value = named.get("value") or (positional[1] if len(positional) > 1 else None)
+        if name_node is None or value is None or value.type != "name":
+            continue
+        if name_node.type != "string" or name_node.value[:1] not in ("'", '"'):
+            continue
+        try:
+            model = ctx.env.resolver.resolve_model(source, base, use_jedi=False)
+        except Exception:  # resolution is best effort
+            continue
+        if model is not None:
+            found.append((model.label, name_node.value[1:-1], str(value.value)))
+    return found
+
+
+def _function_named(
+    source: SourceFile, name: str, ctx: Context, source_of: SourceOf
+) -> tuple[Node, SourceFile] | None:
+    """A module-level function of `source`, or one it imports from a project module."""
+    function = top_level(source.tree, "funcdef", name)
+    if function is not None:
+        return function, source
+    imported = ctx.env.resolver.import_table(source).lookup(name)
+    if imported is None or imported[1] is None:
+        return None
+    other = source_of(imported[0], ctx)
+    if other is None:
+        return None
+    function = top_level(other.tree, "funcdef", imported[1])
+    return None if function is None else (function, other)
+
+
+def module_source(module: str, ctx: Context) -> SourceFile | None:
+    """A project module's file, parsed once per content."""
+    path = ctx.env.index.path_for_module(module)
+    return None if path is None else project_source(path, ctx)
+
+
+def attached_to(function: Node, ctx: Context) -> tuple[ModelRecord, str] | None:
+    """The model a module-level function is attached to by `add_to_class`, and the name its
+    callers call it by (`doc.is_checked_out()` for `method_is_checked_out`)."""
+    if function.type != "funcdef" or function.parent is None:
+        return None
+    if function.parent.type not in ("file_input", "decorated"):
+        return None
+    name = str(function.name.value)
+    for label, attached_name, funcdef, source in attachments(ctx, module_source):
+        if funcdef.name.value == name and source.path == ctx.file.path:
+            model = ctx.env.index.get_model(label)
+            return None if model is None else (model, attached_name)
+    return None
+
+
+def top_level(tree: Node, kind: str, name: str) -> Node | None:
+    for child in tree.children:
+        definition = child.children[-1] if child.type == "decorated" else child
+        if definition.type == "async_stmt":
+            definition = definition.children[-1]
+        if definition.type == kind and definition.name.value == name:
+            return definition
+    return None

@@ -1,0 +1,71 @@
+"""Where the project calls a method by name: the files with a `.name(` call (a text index,
+each file's called names read once per content) and the calls `x.name(…)` in a file. Walking
+every tree of the project to find callers would cost more than the analysis that asks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from parso.utils import split_lines
+
+from integrity_lsp.analysis.write_scan import project_files
+from integrity_lsp.syntax.nodes import Node, chain_parts
+
+if TYPE_CHECKING:
+    from integrity_lsp.analysis.context import Context
+    from integrity_lsp.syntax.source import SourceFile
+
+_CALLED = re.compile(r"\.\s*(\w+)\s*\(")
+
+
+def calls_of(source: SourceFile, name: str) -> Iterator[Node]:
+    """`x.name(…)` calls of the file: the whole chain, exactly one call after the name (found
+    by the text first: walking every tree of the callers' files would cost more than the
+    analysis)."""
+    lines = split_lines(source.text)  # parso's lines: `str.splitlines` also splits at \f
+    for number, line in enumerate(lines, start=1):
+        for match in re.finditer(rf"\.\s*({re.escape(name)})\s*\(", line):
+            leaf = source.tree.get_leaf_for_position((number, match.end(1) - 1))
+            if leaf is None or leaf.type != "name" or leaf.value != name:
+                continue
+            trailer = leaf.parent
+            if trailer.type != "trailer" or trailer.children[0].value != ".":
+                continue
+            chain = trailer.parent
+            _, trailers = chain_parts(chain)
+            if (
+                len(trailers) == 2
+                and trailers[0] is trailer
+                and trailers[1].children[0].value == "("
+            ):
+                yield chain
+
+
+_NAMES: dict[Path, tuple[tuple[int, int], frozenset[str]]] = {}
+_FILES: list[tuple[object, tuple[Path, ...]]] = []
+
+
+def files_calling(name: str, ctx: Context) -> Iterator[Path]:
+    """The project's files with a `.name(` call; each file's called names are read once per
+    content (keyed by its size and modification time)."""
+    if not _FILES or _FILES[0][0] is not ctx.env:
+        _FILES[:] = [(ctx.env, tuple(project_files(ctx.env.root, ctx.env.settings)))]
+    if name in _CALLED.findall(ctx.file.text):
+        yield ctx.file.path  # the text being checked, which may not be saved yet
+    for path in _FILES[0][1]:
+        if path == ctx.file.path:
+            continue
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        key = (stat.st_mtime_ns, stat.st_size)
+        cached = _NAMES.get(path)
+        if cached is None or cached[0] != key:
+            text = ctx.env.read_text(path)
+            cached = _NAMES[path] = (key, frozenset(_CALLED.findall(text or "")))
+        if name in cached[1]:
+            yield path
