@@ -1,6 +1,7 @@
-"""A manager's own methods, for `absence_sets`: in a class that is the manager of exactly one
-concrete model of the project (`objects = ConfigurationErrorManager()`), `self.all()` /
-`self.filter(…)` read that model's rows and `self.create(…)` inserts one."""
+"""A manager's own methods, for `absence_sets` and `absence_walk`: in a class that is the manager
+of exactly one concrete model of the project (`objects = ConfigurationErrorManager()`),
+`self.all()` / `self.filter(…)` / `self.get(…)` read that model's rows, `self.create(…)` inserts
+one and `self.model(…)` builds one."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Link,
     Node,
+    arguments,
     chain_parts,
+    code,
     enclosing,
     keyword_arguments,
     links,
@@ -68,3 +71,27 @@ def _own_chain(node: Node) -> list[Link] | None:
     if trailers[-1] is not chain[-1].call:
         return None
     return chain
+
+
+def manager_expression(classdef: Node, model: ModelRecord) -> str:
+    """`Model.<attribute>` for the manager class `classdef` is (`UserSetting.objects`)."""
+    name = classdef.name.value
+    attribute = next((m.attribute for m in model.managers if m.manager_class == name), "objects")
+    return f"{model.name}.{attribute}"
+
+
+def own_instance(value: Node, model: ModelRecord) -> WriteSite | None:
+    """`self.model(k=v, …)` in the manager: an unsaved instance of its model."""
+    base, trailers = chain_parts(value)
+    if base.type != "name" or base.value != "self" or len(trailers) != 2:
+        return None
+    if code(trailers[0]).strip() != ".model" or trailers[1].children[0].value != "(":
+        return None
+    values = keyword_arguments(trailers[1])
+    complete = all(not argument.star for argument in arguments(trailers[1]))
+    # `self.model`, not the model's name: a fix's re-get (`self.model.objects.get(…)`) must
+    # not name a class the manager's module may not import
+    return WriteSite(
+        value, "save", "save", "self.model", None, trailers[1], values, complete,
+        receiver="self.model", model=model,
+    )  # fmt: skip

@@ -27,6 +27,7 @@ from integrity_lsp.analysis.absence_reads import Held, lookup_of
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Node,
+    arguments,
     chain_parts,
     code,
     enclosing,
@@ -221,16 +222,30 @@ def _expression(node: Node, last: Node) -> Node:
     )
 
 
-def own_read(value: Node, model: ModelRecord, manager: Node, index: ProjectIndex) -> Held | None:
+def own_read(
+    value: Node, model: ModelRecord, manager: Node, index: ProjectIndex, *, in_place: bool = False
+) -> Held | None:
     """`self.filter(k=v).exists()` in a manager's method, as the read of the caller's manager
-    (`Pin.objects.filter(k=v).exists()`): the model is the one the caller's manager is on."""
+    (`Pin.objects.filter(k=v).exists()`): the model is the one the caller's manager is on.
+    `in_place`: the read is the walked function's own, its node and keys those written."""
     base, trailers = chain_parts(value)
     if base.type != "name" or base.value != "self" or not trailers:
         return None
     held = lookup_of(parse_expression(code(manager) + code(value)[len("self") :]), index, get=True)
     if held is None:
         return None
-    return Held(replace(held.lookup, model=model), held.kind)
+    lookup = replace(held.lookup, model=model)
+    if in_place:
+        written = {
+            argument.keyword: argument
+            for trailer in trailers
+            if trailer.children[0].value == "("
+            for argument in arguments(trailer)
+        }
+        keys = tuple(written.get(arg.keyword, arg) for arg in lookup.keys)
+        # the parsed stand-in's nodes are in no file: a fix must edit what is written
+        lookup = replace(lookup, node=value, keys=keys, receiver="self", orm=None)
+    return Held(lookup, held.kind)
 
 
 def own_creates(function: Node, model: ModelRecord) -> list[WriteSite]:

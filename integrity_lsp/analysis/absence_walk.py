@@ -3,6 +3,7 @@ split at tests and joined after branches, inserts judged against the absences th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.absence import (
@@ -21,7 +22,9 @@ from integrity_lsp.analysis.absence_accessors import (
 from integrity_lsp.analysis.absence_calls import Calls
 from integrity_lsp.analysis.absence_forms import form_of_instance, form_over, none_where_absent
 from integrity_lsp.analysis.absence_is_valid import is_valid_absences
+from integrity_lsp.analysis.absence_managers import managed_model, manager_expression, own_instance
 from integrity_lsp.analysis.absence_match import named_after, protected, writes_looked_up_row
+from integrity_lsp.analysis.absence_methods import own_read
 from integrity_lsp.analysis.absence_reads import Held, chained_read, lookup_of
 from integrity_lsp.analysis.absence_writes import (
     constructed,
@@ -38,9 +41,11 @@ from integrity_lsp.syntax.nodes import (
     bound_name,
     chain_parts,
     code,
+    enclosing,
     statements,
     walk,
 )
+from integrity_lsp.syntax.source import parse_expression
 
 if TYPE_CHECKING:
     from integrity_lsp.analysis.context import Context
@@ -57,6 +62,9 @@ class Walker:
         self.races: list[Race] = []
         self._reported: set[int] = set()
         self.exits: list[State] = []  # the states at the function's `return` statements
+        # In a manager's method: its model, and `self` as that model's manager (`self.get(…)`
+        # reads, `self.model(…)` builds, `self.create(…)` inserts).
+        self.managed = managed_model(function, ctx) if function.type == "funcdef" else None
 
     def join(self, states: list[State | None]) -> State | None:
         """What holds where paths meet (`MayWalker`: what holds on one of them)."""
@@ -96,7 +104,7 @@ class Walker:
         return state  # definitions, and statements that neither test nor insert
 
     def small(self, node: Node, state: State) -> State | None:
-        for write, through in inserts_in(node, state, self.ctx, self.calls):
+        for write, through in inserts_in(node, state, self.ctx, self.calls, self.managed):
             target = write.target
             when = None
             if write.kind == "save" and target is not None and target.type == "name":
@@ -146,6 +154,8 @@ class Walker:
         held = self.held(value, state, get=True)
         models = frozenset(absence.lookup.model_text for absence in state.absent)
         site = constructed(value, self.ctx, models)
+        if site is None and self.managed is not None:
+            site = own_instance(value, self.managed)
         if site is None and self.calls is not None and state.absent:
             site = self.calls.built_through(value, self.ctx)
         state = state.forget(name)
@@ -183,7 +193,7 @@ class Walker:
     def try_statement(self, node: Node, state: State) -> State | None:
         children = node.children
         body = children[2]
-        got = _first_get(body, self.ctx)
+        got = _first_get(body, self.ctx, self.own_read)
         body_out = self.block(body, state)
         outs: list[State | None] = []
         else_suite = _suite_after(children, "else")
@@ -295,12 +305,20 @@ class Walker:
             bound = state.held(base.value)
             assert bound is not None
             return chained_read(node, bound)
-        found = lookup_of(node, self.ctx.env.index, get=get)
+        found = lookup_of(node, self.ctx.env.index, get=get) or self.own_read(node)
         if found is None and self.calls is not None:
             # A value bound to a name is followed into this module only: reading every
             # imported helper a function assigns from doubles the time of a check.
             found = self.calls.read_through(node, self.ctx, imports=not get)
         return found
+
+    def own_read(self, node: Node) -> Held | None:
+        """`self.get(k=v)` / `self.filter(k=v).exists()` in a manager's method."""
+        if self.managed is None:
+            return None
+        classdef = enclosing(self.function, "classdef")
+        manager = parse_expression(manager_expression(classdef, self.managed))
+        return own_read(node, self.managed, manager, self.ctx.env.index, in_place=True)
 
     # --- inserts ----------------------------------------------------------------------------
 
@@ -393,14 +411,17 @@ def _suite_after(children: list[Node], keyword: str) -> Node | None:
     return None
 
 
-def _first_get(body: Node, ctx: Context) -> tuple[Held, str | None] | None:
-    """The first `….get(k=v)` the `try` body runs, and the name it is bound to."""
+def _first_get(
+    body: Node, ctx: Context, own: Callable[[Node], Held | None]
+) -> tuple[Held, str | None] | None:
+    """The first `….get(k=v)` the `try` body runs (`own`: a manager's `self.get(k=v)`), and the
+    name it is bound to."""
     for node in walk(body):
         if node.type in _SKIPPED:
             continue
         if node.type not in CALL_CHAIN_TYPES:
             continue
-        held = lookup_of(node, ctx.env.index, get=True)
+        held = lookup_of(node, ctx.env.index, get=True) or own(node)
         if held is None or held.lookup.method not in ("get", "aget"):
             continue
         return held, bound_name(node)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from integrity_lsp.analysis.absence_managers import own_create
 from integrity_lsp.analysis.django import constructor_call, parse_orm_call
 from integrity_lsp.analysis.writes import WriteSite, bulk_objects, call_values, orm_write
 from integrity_lsp.syntax.nodes import (
@@ -31,6 +32,7 @@ from integrity_lsp.syntax.source import parse_expression
 if TYPE_CHECKING:
     from integrity_lsp.analysis.absence import Absence, CallFollower, State
     from integrity_lsp.analysis.context import Context
+    from integrity_lsp.project.records import ModelRecord
 
 SAVE_METHODS = ("save", "asave")
 CONFLICT_OPTIONS = ("ignore_conflicts", "update_conflicts")
@@ -41,12 +43,18 @@ _NOT_DESCENDED = ("funcdef", "classdef", "lambdef")
 
 
 def inserts_in(
-    node: Node, state: State, ctx: Context, calls: CallFollower | None
+    node: Node,
+    state: State,
+    ctx: Context,
+    calls: CallFollower | None,
+    managed: ModelRecord | None = None,
 ) -> Iterator[tuple[WriteSite, Node | None]]:
     """The inserts a small statement performs (with the call that reaches each one, for an
-    insert in another function)."""
+    insert in another function; `managed`: in a manager's method, `self.create(…)` too)."""
     for chain in _chains(node):
         site = _insert(chain, state, ctx)
+        if site is None and managed is not None:
+            site = own_create(chain, managed)
         if site is not None:
             yield _bound(site, chain), None
         elif calls is not None and state.absent:

@@ -36,6 +36,11 @@ checks; a failed `get()` is IL102's, a check whose other branch updates the row 
   arguments no other parameter takes: `kwargs["member"]`, `kwargs.get("member")` and a local
   bound once to one of them are the caller's `member=` (tendenci's
   `GroupMembership.add_to_group(member=user, group=group)` after an `exists()` check).
+- In a custom manager's own method (a class named `…Manager` that exactly one concrete model of
+  the project uses), `self` is that model's manager: `self.filter(…)`/`self.get(…)` read its
+  rows, `self.create(…)` inserts one, `self.model(…)` builds one (mayan's
+  `UserSettingManager.do_value_set`: `self.get(…)` … `except self.model.DoesNotExist:
+  self.model(…)` then `save()`). A manager class several models use is not read.
 - `super().save()` in a concrete model's own `save()`: it saves `self`, each field's value
   `self.<field>` unless the method sets it. `save()` runs for updates too; a check that finds
   the row itself there (`filter(document=self.document)` with no `exclude(pk=self.pk)`) is
