@@ -1,7 +1,15 @@
 """Does an insert write the row a lookup found absent? Same model (resolved, else the same text)
 and, for every key of the lookup, the same value expression (after `absence_reads`'
 normalisation) among the insert's values: keywords, known dict literals behind `**`, the
-positional values of a manager's `create_*`, and the foreign key a related manager fills in."""
+positional values of a manager's `create_*`, and the foreign key a related manager fills in.
+
+A reverse relation (`self.profiles.get(event=e)`, `user.profiles.create(event=e)`) is its
+model's manager with the foreign key fixed to the owner: on either side it is read as
+`SpeakerProfile.objects` with `user=self` added, so `self.profiles.get(event=e)` matches
+`SpeakerProfile(event=e, user=self).save()` and `SpeakerProfile.objects.filter(user=u,
+event=e)` matches `u.profiles.create(event=e)`. The relation is known from the resolver (in
+the file being checked) or from a `related_name` only one foreign key of the project declares;
+else only the same related-manager expression on both sides matches."""
 
 from __future__ import annotations
 
@@ -17,12 +25,13 @@ from integrity_lsp.analysis.django import (
     related_model_of,
 )
 from integrity_lsp.analysis.write_values import dict_entries
-from integrity_lsp.analysis.writes import WriteSite, site_model
+from integrity_lsp.analysis.writes import WriteSite, related_target, relation_of, site_model
 from integrity_lsp.syntax.nodes import Argument, Node, normalised
 
 if TYPE_CHECKING:
     from integrity_lsp.analysis.context import Context
     from integrity_lsp.project.records import ModelRecord
+    from integrity_lsp.project.values import ManagerTarget
 
 
 def written_values(write: WriteSite, dicts: Mapping[str, Node]) -> dict[str, str]:
@@ -70,8 +79,11 @@ def named_after(write: WriteSite, lookup: Lookup, ctx: Context) -> WriteSite:
 def same_model(write: WriteSite, lookup: Lookup, ctx: Context) -> bool:
     if not write.model_text and write.model_leaf is None:
         return True  # an object from elsewhere: judged by its keys alone
-    written = site_model(write, ctx)
-    read = _model(lookup, ctx)
+    written_relation = related_target(write, ctx)
+    read_relation = lookup_relation(lookup, ctx)
+    written = site_model(write, ctx) if written_relation is None else written_relation.model
+    written = write.model or written
+    read = read_relation.model if read_relation else _model(lookup, ctx)
     if written is not None and read is not None:
         index = ctx.env.index
         return index.concrete_model(written).label == index.concrete_model(read).label
@@ -90,6 +102,9 @@ def writes_looked_up_row(
     if not write.model_text and len(lookup.keys) < 2:
         return False  # an object of unknown model: one shared key (`user=user`) is too little
     values = written_values(write, dicts)
+    filled = _owner_key(related_target(write, ctx), write.receiver)
+    if filled is not None:
+        values.setdefault(*filled)  # `user.profiles.create(…)` writes `user=user`
     positional = {value_text(arg.value) for arg in write.positional if not arg.star}
     by_create_method = write.method.startswith("create_") or write.method == "acreate_user"
     pk_name = _pk_name(site_model(write, ctx) or _model(lookup, ctx), ctx)
@@ -107,10 +122,33 @@ def writes_looked_up_row(
     if is_related_manager(lookup.manager, ctx.env.index) and _text(write.receiver) != _text(
         lookup.receiver
     ):
-        # The related manager filters on its owner too: the insert must set it.
-        owner = lookup.receiver.rsplit(".", 1)[0]
-        return value_text_of(owner) in values.values()
+        # The related manager filters on its owner too: the insert must set it (the foreign
+        # key the relation fixes, when known).
+        owner = _owner_key(lookup_relation(lookup, ctx), lookup.receiver)
+        if owner is not None:
+            return values.get(owner[0]) == owner[1]
+        return value_text_of(lookup.receiver.rsplit(".", 1)[0]) in values.values()
     return True
+
+
+def lookup_relation(lookup: Lookup, ctx: Context) -> ManagerTarget | None:
+    """The reverse relation a read goes through (`self.profiles.get(event=e)`): its model and
+    the foreign key fixed to the owner."""
+    if lookup.orm is None or not is_related_manager(lookup.manager, ctx.env.index):
+        return None
+    return relation_of(lookup.manager, lookup.orm.methods[0].name_leaf.parent, ctx)
+
+
+def _owner_key(relation: ManagerTarget | None, receiver: str) -> tuple[str, str] | None:
+    """(the column a relation fixes, the owner's value text): `self.profiles` -> ("user",
+    "self"); None when the relation or its one foreign key is not known."""
+    if relation is None or len(relation.fixed_fields) != 1:
+        return None
+    column = column_of(relation.fixed_fields[0])
+    owner = receiver.rsplit(".", 1)[0] if "." in receiver else ""
+    if column is None or not owner:
+        return None
+    return column, value_text_of(owner)
 
 
 def value_text_of(text: str) -> str:

@@ -50,6 +50,10 @@ checks; a failed `get()` is IL102's, a check whose other branch updates the row 
   hold after it: silent. `super().save(update_fields=…)` is an update.
 - The same row: every key of the lookup is written with the same expression: `project_id=p.id`
   and `project=p` are one key, `pk` is the primary key's name, `**{…}` dict literals are read.
+  A reverse foreign-key manager is its model's manager with the key fixed to the owner, on
+  either side: `user.profiles.filter(event=e)` reads `Profile(event=e, user=user)`, and
+  `user.profiles.create(event=e)` writes it (the owner must be the same expression; the
+  relation is known from the resolver or from a `related_name` only one key declares).
 - Validation before the insert: in a form or a serializer (a class whose name or a base's
   names `Form` or `Serializer`), a check in `clean_<field>()`, `clean()`, `validate_<field>()`
   or `validate()` that rejects the row where present (`raise ValidationError`,

@@ -10,8 +10,10 @@ One of three views of the race analysis (see IL101 for the shapes all three shar
   `if obj is None:`), or in a project function called there; a model method that inserts is
   reported at its own insert when a caller calls it in the handler (see IL101: the caller's
   check, the model method's insert);
-- the read may be `aget()`, a project function that returns the `get()` or `None`, or a reverse
-  one-to-one accessor (`settings = self.email_settings`, `ia = order.invoice_address`), which is
+- the read may be `aget()`, a `get()` through a reverse foreign-key manager
+  (`self.profiles.get(event=e)`: the row `Profile(event=e, user=self)`, see IL101), a project
+  function that returns the `get()` or `None`, or a reverse one-to-one accessor
+  (`settings = self.email_settings`, `ia = order.invoice_address`), which is
   the holder model's row whose one-to-one field is that instance;
 - the model may be named through a view's `model = …` class attribute (`try:
   self.model.objects.get(key=key)` / `except self.model.DoesNotExist:`) or a loader such as

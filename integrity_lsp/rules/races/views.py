@@ -90,7 +90,7 @@ def caller_findings(function: Node, ctx: Context, code: str, name: str) -> Itera
         race, site = found.race, found.site
         if race.code != code or id(race.write.node) in reported:
             continue  # one finding per insert, naming its first racing caller
-        query = _with_owner(query_of(race), race.write)
+        query = query_of(race)
         if race.absence.via != "get" and duplicates_only(inner, race.write, query):
             continue
         caller = _qualified(site.caller)
@@ -147,8 +147,11 @@ def _checked_elsewhere(race: Race, function: Node) -> str | None:
 
 
 def query_of(race: Race) -> Query:
+    """The race's lookup as the rules read it, with the owner of a related manager the insert
+    names (`self.profiles.get(event=e)` inserted as `SpeakerProfile(event=e, user=self)`)."""
     lookup = race.absence.lookup
-    return Query(lookup.node, lookup.model_text, lookup.receiver, lookup.arguments, lookup.orm)
+    query = Query(lookup.node, lookup.model_text, lookup.receiver, lookup.arguments, lookup.orm)
+    return _with_owner(query, race.write)
 
 
 def _fixes(race: Race, ctx: Context, shape_fixes: ShapeCheck | None) -> list[Fix]:
