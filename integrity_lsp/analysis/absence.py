@@ -108,6 +108,8 @@ class State:
 def _mentions(lookup: Lookup, name: str) -> bool:
     if lookup.receiver.split(".", 1)[0] == name:
         return True
+    if any(splat.value == name for splat in lookup.splats):
+        return True
     for arg in lookup.keys:
         leaves = [arg.value] if arg.value.type == "name" else _names_in(arg.value)
         if any(leaf.value == name for leaf in leaves):

@@ -101,6 +101,8 @@ def writes_looked_up_row(
         return False
     if not write.model_text and len(lookup.keys) < 2:
         return False  # an object of unknown model: one shared key (`user=user`) is too little
+    if not _same_splats(write, lookup):
+        return False
     values = written_values(write, dicts)
     filled = _owner_key(related_target(write, ctx), write.receiver)
     if filled is not None:
@@ -129,6 +131,14 @@ def writes_looked_up_row(
             return values.get(owner[0]) == owner[1]
         return value_text_of(lookup.receiver.rsplit(".", 1)[0]) in values.values()
     return True
+
+
+def _same_splats(write: WriteSite, lookup: Lookup) -> bool:
+    """Every `**name` of the lookup is splatted into the insert too (`get(p=p, **scope)` /
+    `create(p=p, **scope)`): the same unknown keys, `name` not rebound in between (rebinding
+    it drops the absence)."""
+    written = {normalised(arg.value) for arg in write.positional if arg.star == "**"}
+    return all(splat.value in written for splat in lookup.splats)
 
 
 def lookup_relation(lookup: Lookup, ctx: Context) -> ManagerTarget | None:

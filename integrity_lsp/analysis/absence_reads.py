@@ -55,6 +55,9 @@ class Lookup:
     method: str  # the read's last method (`exists`, `get`, …), "accessor" for an accessor
     orm: OrmCall | None = None
     model: ModelRecord | None = None  # known without asking the resolver (an accessor's)
+    # `**name` arguments of the read (`get(permission=p, **scope)`): keys not known one by one,
+    # the same ones wherever that name is splatted while it is not rebound.
+    splats: tuple[Node, ...] = ()
 
     @property
     def arguments(self) -> dict[str, Argument]:
@@ -75,9 +78,12 @@ class Held:
     kind: ReadKind
 
 
-def lookup_of(node: Node, index: ProjectIndex | None, *, get: bool = False) -> Held | None:
+def lookup_of(
+    node: Node, index: ProjectIndex | None, *, get: bool = False, splats: bool = False
+) -> Held | None:
     """`M.objects.filter(k=v)[.exists()|.count()|.first()|.update(…)]` (with `get=True` also
-    `….get(k=v)`): the lookup and the kind of value it gives."""
+    `….get(k=v)`): the lookup and the kind of value it gives. With `splats=True` a `**name`
+    argument is kept as `Lookup.splats` (the caller matches it by name), else not a lookup."""
     if node.type not in CALL_CHAIN_TYPES:
         return None
     orm = parse_orm_call(node, index)
@@ -94,6 +100,7 @@ def lookup_of(node: Node, index: ProjectIndex | None, *, get: bool = False) -> H
     elif last not in NARROWING or methods[-1].call is None:
         return None
     keys: list[Argument] = []
+    splatted: list[Node] = []
     for link in methods:
         if link.call is None:
             return None
@@ -102,12 +109,18 @@ def lookup_of(node: Node, index: ProjectIndex | None, *, get: bool = False) -> H
         for arg in arguments(link.call):
             if link.name not in FILTERING:
                 continue  # `select_related("x")`, `order_by("-x")`: no rows left out
+            if splats and arg.keyword is None and arg.star == "**" and arg.value.type == "name":
+                splatted.append(arg.value)
+                continue
             if arg.keyword is None:
                 return None  # Q objects, **kwargs: not a plain lookup
             keys.append(arg)
     if not keys or any(_key_column(str(arg.keyword)) is None for arg in keys):
         return None
-    lookup = Lookup(node, tuple(keys), orm.model_text, orm.receiver, orm.manager, last, orm)
+    lookup = Lookup(
+        node, tuple(keys), orm.model_text, orm.receiver, orm.manager, last, orm,
+        splats=tuple(splatted),
+    )  # fmt: skip
     return Held(lookup, kind)
 
 

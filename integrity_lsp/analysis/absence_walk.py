@@ -305,7 +305,7 @@ class Walker:
             bound = state.held(base.value)
             assert bound is not None
             return chained_read(node, bound)
-        found = lookup_of(node, self.ctx.env.index, get=get) or self.own_read(node)
+        found = lookup_of(node, self.ctx.env.index, get=get, splats=True) or self.own_read(node)
         if found is None and self.calls is not None:
             # A value bound to a name is followed into this module only: reading every
             # imported helper a function assigns from doubles the time of a check.
@@ -421,7 +421,7 @@ def _first_get(
             continue
         if node.type not in CALL_CHAIN_TYPES:
             continue
-        held = lookup_of(node, ctx.env.index, get=True) or own(node)
+        held = lookup_of(node, ctx.env.index, get=True, splats=True) or own(node)
         if held is None or held.lookup.method not in ("get", "aget"):
             continue
         return held, bound_name(node)

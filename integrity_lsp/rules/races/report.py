@@ -225,6 +225,7 @@ def write_fixes(
     if (
         covered
         and replace_statement is not None
+        and not any(arg.star for arg in query.lookup.values())  # `**name`: keys not known
         and not write.method.startswith("create_")
         and not any(
             arg.star == "*" or (arg.keyword is None and arg.star != "**") for arg in positional

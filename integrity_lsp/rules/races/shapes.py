@@ -228,4 +228,8 @@ def get_except_create(try_stmt: Node, index: ProjectIndex | None) -> GetExceptCr
 
 
 def lookup_source(lookup: dict[str, Argument]) -> str:
-    return ", ".join(f"{key}={code(arg.value)}" for key, arg in lookup.items())
+    """`k=v, …`; a `**name` of the lookup (`views.query_of`) as written."""
+    return ", ".join(
+        f"**{code(arg.value)}" if arg.star == "**" else f"{key}={code(arg.value)}"
+        for key, arg in lookup.items()
+    )

@@ -23,6 +23,7 @@ from integrity_lsp.rules.races.shapes import Query
 from integrity_lsp.rules.races.uncontended_lookup import command_only, in_run_python
 from integrity_lsp.rules.races.validation_fixes import validation_fixes
 from integrity_lsp.syntax.nodes import (
+    Argument,
     Node,
     code,
     enclosing,
@@ -150,7 +151,11 @@ def query_of(race: Race) -> Query:
     """The race's lookup as the rules read it, with the owner of a related manager the insert
     names (`self.profiles.get(event=e)` inserted as `SpeakerProfile(event=e, user=self)`)."""
     lookup = race.absence.lookup
-    query = Query(lookup.node, lookup.model_text, lookup.receiver, lookup.arguments, lookup.orm)
+    arguments = {
+        **lookup.arguments,
+        **{f"**{s.value}": Argument(None, s, "**") for s in lookup.splats},
+    }
+    query = Query(lookup.node, lookup.model_text, lookup.receiver, arguments, lookup.orm)
     return _with_owner(query, race.write)
 
 
