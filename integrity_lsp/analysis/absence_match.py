@@ -101,7 +101,7 @@ def writes_looked_up_row(
         return False
     if not write.model_text and len(lookup.keys) < 2:
         return False  # an object of unknown model: one shared key (`user=user`) is too little
-    if not _same_splats(write, lookup):
+    if not _same_splats(write, lookup, dicts):
         return False
     values = written_values(write, dicts)
     filled = _owner_key(related_target(write, ctx), write.receiver)
@@ -133,12 +133,25 @@ def writes_looked_up_row(
     return True
 
 
-def _same_splats(write: WriteSite, lookup: Lookup) -> bool:
+def _same_splats(write: WriteSite, lookup: Lookup, dicts: Mapping[str, Node]) -> bool:
     """Every `**name` of the lookup is splatted into the insert too (`get(p=p, **scope)` /
     `create(p=p, **scope)`): the same unknown keys, `name` not rebound in between (rebinding
-    it drops the absence)."""
+    it drops the absence); or `name` holds a known dict literal whose every entry the insert
+    writes alike."""
     written = {normalised(arg.value) for arg in write.positional if arg.star == "**"}
-    return all(splat.value in written for splat in lookup.splats)
+    values: dict[str, str] | None = None
+    for splat in lookup.splats:
+        if splat.value in written:
+            continue
+        entries = dict_entries(dicts[splat.value]) if splat.value in dicts else None
+        if not entries:
+            return False
+        values = written_values(write, dicts) if values is None else values
+        for entry in entries:
+            column = column_of(str(entry.keyword))
+            if column is None or values.get(column) != value_text(entry.value):
+                return False
+    return True
 
 
 def lookup_relation(lookup: Lookup, ctx: Context) -> ManagerTarget | None:

@@ -55,9 +55,9 @@ checks; a failed `get()` is IL102's, a check whose other branch updates the row 
   `user.profiles.create(event=e)` writes it (the owner must be the same expression; the
   relation is known from the resolver or from a `related_name` only one key declares).
   Keys splatted from one name on both sides (`get(perm=p, **scope)` … `create(perm=p,
-  **scope)`) are the same keys whatever the dict holds, while the name is not rebound; the
-  message and the fix's re-get keep `**scope` (no `get_or_create`, which would move it into
-  `defaults`).
+  **scope)`) are the same keys whatever the dict holds, while the name is not rebound (a
+  dict literal bound to it may be written out key by key instead); the message and the fix's
+  re-get keep `**scope` (no `get_or_create`, which would move it into `defaults`).
 - Validation before the insert: in a form or a serializer (a class whose name or a base's
   names `Form` or `Serializer`), a check in `clean_<field>()`, `clean()`, `validate_<field>()`
   or `validate()` that rejects the row where present (`raise ValidationError`,

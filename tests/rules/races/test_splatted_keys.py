@@ -54,6 +54,18 @@ def grant_rebound(codename, scope):
     return row
 
 
+def grant_spelt_out(codename, user_id):
+    scope = {"user_id": user_id}
+    if not Grant.objects.filter(codename=codename, **scope).exists():
+        Grant.objects.create(codename=codename, user_id=user_id)
+
+
+def grant_other_value(codename, user_id, other_id):
+    scope = {"user_id": user_id}
+    if not Grant.objects.filter(codename=codename, **scope).exists():
+        Grant.objects.create(codename=codename, user_id=other_id)
+
+
 def ensure(**scope):
     if not Grant.objects.filter(codename="admin", **scope).exists():
         Grant.objects.create(codename="admin", **scope)
@@ -85,10 +97,13 @@ def test_the_same_splatted_dict_is_the_same_keys(tmp_path: Path) -> None:
     assert any("row = Grant.objects.get(codename=codename, **scope)" in e for e in edits)
     assert not any("get_or_create" in e for e in edits)
     assert found[_line('Grant.objects.create(codename="admin", **scope)')][0] == "IL101"
+    # A known dict literal behind the name: its entries written one by one.
+    assert found[_line("Grant.objects.create(codename=codename, user_id=user_id)")][0] == "IL101"
 
 
 def test_another_or_a_rebound_dict_is_not_the_same_row(tmp_path: Path) -> None:
     found = _findings(tmp_path)
     assert _line("**other)") not in found
+    assert _line("user_id=other_id)") not in found
     rebound = _line('scope = {"user_id": None}')
     assert _line("row = Grant.objects.create(codename=codename, **scope)", rebound) not in found
