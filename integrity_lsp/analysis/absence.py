@@ -47,6 +47,9 @@ class Absence:
     # Names whose one binding in the function gives them the value the key already means
     # (an absence carried in from validation, `absence_validation`): binding them keeps it.
     kept: tuple[str, ...] = ()
+    # Found by a test of a name that was read on some paths only (`Held.partial`): the code
+    # after the test also runs, with no lookup, on the others — it cannot become one call.
+    partial: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,9 @@ class State:
     built: tuple[tuple[str, WriteSite, Absence | None], ...] = ()
     dicts: tuple[tuple[str, Node], ...] = ()
     locked: bool = False
+    # Names bound to `None`: falsy like a read that found no row, so a name a read binds on
+    # some paths and `None` binds on the others still tells the row is absent where it is falsy.
+    nones: tuple[str, ...] = ()
 
     def held(self, name: str) -> Held | None:
         return next((held for bound, held in reversed(self.names) if bound == name), None)
@@ -91,6 +97,9 @@ class State:
         kept = [entry for entry in self.built if entry[0] != name]
         return replace(self, built=(*kept, (name, site, when)))
 
+    def bind_none(self, name: str) -> State:
+        return replace(self, nones=(*[n for n in self.nones if n != name], name))
+
     def remember_dict(self, name: str, value: Node) -> State:
         return replace(self, dicts=(*[p for p in self.dicts if p[0] != name], (name, value)))
 
@@ -102,6 +111,7 @@ class State:
             names=tuple(p for p in self.names if p[0] != name and not _mentions(p[1].lookup, name)),
             built=tuple(p for p in self.built if p[0] != name),
             dicts=tuple(p for p in self.dicts if p[0] != name),
+            nones=tuple(n for n in self.nones if n != name),
         )
 
 
@@ -136,11 +146,29 @@ def merge(states: list[State | None]) -> State | None:
     first, rest = live[0], live[1:]
     return State(
         absent=tuple(a for a in first.absent if all(a in other.absent for other in rest)),
-        names=tuple(p for p in first.names if all(p in other.names for other in rest)),
+        names=_merged_names(live),
         built=_merged_instances(live),
         dicts=tuple(p for p in first.dicts if all(p in other.dicts for other in rest)),
         locked=all(state.locked for state in live),
+        nones=tuple(n for n in first.nones if all(n in other.nones for other in rest)),
     )
+
+
+def _merged_names(states: list[State]) -> tuple[tuple[str, Held], ...]:
+    """Names that hold the same read on every path, or on some paths while the others bound
+    them to `None` (`previous = None` before `if …: previous = qs.first()`, or in the `else`):
+    falsy on those paths too, the name is still falsy where the row is absent. The absence a
+    test of it finds holds on the paths that read; an insert after it races on those — unless
+    each of them took a lock first (the merged state is locked only where every path is)."""
+    merged: list[tuple[str, Held]] = []
+    for pair in dict.fromkeys(p for state in states for p in state.names):
+        if all(pair in state.names for state in states):
+            merged.append(pair)
+        elif all(pair in state.names or pair[0] in state.nones for state in states) and any(
+            pair in state.names and not state.locked for state in states
+        ):  # where every path that read it holds a lock, no race follows
+            merged.append((pair[0], replace(pair[1], partial=True)))
+    return tuple(merged)
 
 
 def _merged_instances(
@@ -216,7 +244,7 @@ def split(state: State, held: Held | None, origin: Node, absent_when_true: bool 
     via: Via = "update" if held.kind == "update" else "check"
     if held.kind == "row" and held.lookup.method in ("get", "aget"):
         via = "get"
-    absence = Absence(held.lookup, origin, via)
+    absence = Absence(held.lookup, origin, via, partial=held.partial)
     if absent_when_true:
         return state.with_absence(absence), state
     return state, state.with_absence(absence)

@@ -76,6 +76,9 @@ class Held:
 
     lookup: Lookup
     kind: ReadKind
+    # Read on some paths only, `None` on the others: where it is falsy the row may be absent
+    # or the read was never made (`analysis.absence._merged_names`).
+    partial: bool = False
 
 
 def lookup_of(

@@ -148,6 +148,7 @@ class Walker:
             if held is not None and held.kind == "row" and _absent(state, held):
                 # `obj = None` where the row was found absent: still "absent"
                 return none_where_absent(state, name, held, value)
+            return state.forget(name).bind_none(name)
         over = form_over(value, state)
         if over is not None:
             return state.forget(name).build(name, *over)

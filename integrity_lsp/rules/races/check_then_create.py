@@ -24,6 +24,10 @@ checks; a failed `get()` is IL102's, a check whose other branch updates the row 
   that returns another helper's answer is followed up to three calls deep (mayan's
   `document.is_checked_out()` → `DocumentCheckout.objects.is_checked_out(document=self)` →
   `self.filter(document=document).exists()`).
+  A name read on some paths and set to `None` on the others (`previous = None` before
+  `if …: previous = qs.first()`, or in its `else`) still tells the row is absent where it is
+  falsy: the insert races on the paths that read (django-oauth-toolkit 1.2's
+  `save_bearer_token`), unless each of them took a lock first.
 - The model: a class, an import, `apps.get_model()`, a loader (`get_model("app", "Model")`,
   swapper's `load_model("app", "Model")` — the model the project registers under that label),
   or a view's `model = …` class attribute read as `self.model`.
@@ -195,7 +199,9 @@ fields): then `get_or_create` is race-safe. Otherwise the fix wraps the insert i
 or repeating the `update()` of an upsert) and is unsafe without a constraint: no IntegrityError is
 ever raised then, so add one (see IL104). The `atomic()` savepoint keeps an enclosing transaction
 usable after the error. An `await`ed insert gets only the `aget_or_create` rewrite of the whole
-`if` (`atomic()` cannot wrap an `await`); an insert in another function gets no fix at the call. A
+`if` (`atomic()` cannot wrap an `await`); an insert in another function gets no fix at the call.
+A check made on some paths only (a name `None` elsewhere) keeps its `if` and gets only the wrap,
+unsafe: where the code never looked, a row there all along would be skipped, not raised. A
 model method's insert raced by its caller is wrapped where it is, in the method (the loser's row is
 the winner's, `except IntegrityError: pass`; safe when covered), when the method neither binds nor
 returns what it inserted; else no fix (re-getting the row would need the caller's values). An

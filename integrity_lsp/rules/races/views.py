@@ -163,15 +163,18 @@ def _fixes(race: Race, ctx: Context, shape_fixes: ShapeCheck | None) -> list[Fix
     if race.through is not None:
         return []  # the insert is in another function: its fix belongs there
     origin = race.absence.origin
+    partial = race.absence.partial  # a path with no lookup runs the insert too
     if _is_async(race.write):  # one atomic ORM call replacing the whole check, when covered
+        if partial:
+            return []  # no one call can stand for a check some paths never made
         only = _only_insert_of(origin, race, vias=("check", "update"))
         return async_fixes(race, ctx, query_of(race), only)
     span = Span.of(race.write.node)
-    if shape_fixes is not None and origin.type in ("if_stmt", "try_stmt"):
+    if shape_fixes is not None and origin.type in ("if_stmt", "try_stmt") and not partial:
         for finding in shape_fixes(origin, ctx):
             if finding.span == span:
                 return list(finding.fixes)
-    replace = origin if _only_insert_of(origin, race) else None
+    replace = origin if _only_insert_of(origin, race) and not partial else None
     handler = None
     if race.absence.via == "update":  # the winner inserted the row: update it after all
         handler = [code(race.absence.lookup.node).strip()]
@@ -179,6 +182,10 @@ def _fixes(race: Race, ctx: Context, shape_fixes: ShapeCheck | None) -> list[Fix
         ctx, race.write, query_of(race), replace_statement=replace, handler_body=None,
         handler_lines=handler,
     )  # fmt: skip
+    if partial:
+        # On the paths that never looked, the insert may collide with a row that was there all
+        # along: the wrap would then drop it where the code raised before.
+        return [dataclasses.replace(fix, applicability=Applicability.UNSAFE) for fix in fixes]
     if race.code == "IL103" and handler is None:
         # The loser re-gets the winner's row: its own update of that row is not applied.
         return [dataclasses.replace(fix, applicability=Applicability.UNSAFE) for fix in fixes]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from integrity_lsp.checker import check_source
+from integrity_lsp.findings import Applicability
 from tests.helpers import EXAMPLES, check_fixed, environment
 
 HEADER = "from shop.models import Product, Warehouse\n\n\n"
@@ -332,3 +333,45 @@ class RegisterView:
         "IL101",
         tmp_path,
     )
+
+
+def test_check_on_some_paths_only_gets_the_unsafe_wrap_not_one_call(tmp_path: Path) -> None:
+    # `previous` is None where the branch did not read: there the insert runs with no lookup,
+    # so `get_or_create` would hand back a row the code never looked for. The wrap keeps the
+    # `if`, and is unsafe: it would drop a collision the code raised before.
+    before = (
+        HEADER
+        + """\
+def ensure(flag, code, name):
+    previous = None
+    if flag:
+        previous = Warehouse.objects.filter(code=code).first()
+    if not previous:
+        Warehouse.objects.create(code=code, name=name)
+"""
+    )
+    after = (
+        HEADER.replace("\n", "\nfrom django.db import IntegrityError, transaction\n", 1)
+        + """\
+def ensure(flag, code, name):
+    previous = None
+    if flag:
+        previous = Warehouse.objects.filter(code=code).first()
+    if not previous:
+        try:
+            with transaction.atomic():
+                Warehouse.objects.create(code=code, name=name)
+        except IntegrityError:
+            pass
+"""
+    )
+    findings = check_fixed(
+        before,
+        after,
+        filename="shop/fixture_case.py",
+        project="examples",
+        tmp_path=tmp_path,
+        code="IL101",
+        unsafe=True,
+    )
+    assert all(fix.applicability is Applicability.UNSAFE for f in findings for fix in f.fixes)
