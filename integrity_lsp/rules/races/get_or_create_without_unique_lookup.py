@@ -25,6 +25,10 @@ The queryset may be narrowed first: `M.objects.exclude(status=FAILED).get_or_cre
 export_type=t)` looks among the rows not excluded, but the row it inserts carries only the
 call's own keywords, so two concurrent calls insert two rows the next call both finds (the
 `exclude()` conditions are not lookups: they cover nothing). `filter()` keywords count as lookups.
+`using()`, `select_related()`, `prefetch_related()` and `select_for_update()` chained onto the
+call change nothing: the lock takes the rows the `get()` finds, none where the insert follows
+(django-axes 5.24's `AccessAttempt.objects.select_for_update().get_or_create(…)` stored
+duplicates).
 
 Coverage is exact: `primary_key`, `unique=True`, a `OneToOneField`, a `unique_together` entry or
 a `UniqueConstraint(fields=…)` whose fields are all among the plain keyword lookups (`team` and
@@ -55,10 +59,11 @@ run time, as django-oscar's `get_classes(…)` loaders do: it may override them)
 package's generic override such as djblets' `ConcurrencyManager`, which only retries the
 `get()`, does not count. Silent too when the call sits in a `try` that catches
 `MultipleObjectsReturned` (duplicates are expected and handled), when a `select_for_update()`
-earlier in the same function locks the rows the callers race on — or earlier in every caller of
-the function (followed up to two levels within its file, and only when no other production file
-names the function: an unseen caller might not lock), when a lookup value is fresh, directly or
-through names assigned earlier in the function, so no two callers share it: random (`uuid4()`,
+earlier in the same function (not one chained onto the call) locks the rows the callers race
+on — or earlier in every caller of the function (followed up to two levels within its file,
+and only when no other production file names the function: an unseen caller might not lock),
+when a lookup value is fresh, directly or through names assigned earlier in the function, so no
+two callers share it: random (`uuid4()`,
 `secrets.token_hex()`, `random.getrandbits()`) or derived from what a `create…()` call made
 (`issue = tracker.create_issue(…)`, `url = base + str(issue["id"])`: the URL of the issue this
 call just opened; also through a helper of the file whose every `return` is such a create; not
@@ -148,6 +153,11 @@ METHODS = ("get_or_create", "update_or_create", "aget_or_create", "aupdate_or_cr
 NOT_LOOKUPS = ("defaults", "create_defaults")
 
 
+# Links that leave the lookup alone: a database choice, related rows fetched along, and a lock
+# on the rows found — none when the insert follows (`uncontended_lookup.locked_before`).
+_NEUTRAL = frozenset({"using", "select_related", "prefetch_related", "select_for_update"})
+
+
 def check(node: Node, ctx: Context) -> Iterator[Finding]:
     orm = parse_orm_call(node, ctx.env.index)
     if orm is None or orm.method not in METHODS:
@@ -156,6 +166,8 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
     for link in orm.methods:
         if link.name == "exclude":
             continue  # narrows the get(); the insert writes the call's own keywords only
+        if link.name in _NEUTRAL:
+            continue  # changes neither the rows the get() matches nor what the insert writes
         if link.name not in ("filter", *METHODS) or link.call is None:
             return  # exclude(), Q objects and friends: the lookup is not a plain one
         for argument in arguments(link.call):

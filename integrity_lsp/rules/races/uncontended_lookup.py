@@ -143,12 +143,30 @@ def locked_before(node: Node, ctx: Context) -> bool:
     function = ctx.function
     if function is None:
         return False
-    return _locks_before(function, node.start_pos) or _callers_lock(function, ctx, _CALLER_LEVELS)
+    own = _own_chain(node)
+    return _locks_before(function, node.start_pos, own) or _callers_lock(
+        function, ctx, _CALLER_LEVELS
+    )
 
 
-def _locks_before(function: Node, position: tuple[int, int]) -> bool:
+def _own_chain(node: Node) -> Node:
+    """The call chain the call is a link of (`M.objects.select_for_update().get_or_create(…)`)."""
+    chain = node
+    while chain.parent is not None and chain.parent.type in (*CALL_CHAIN_TYPES, "trailer"):
+        chain = chain.parent
+    return chain
+
+
+def _locks_before(function: Node, position: tuple[int, int], own: Node | None = None) -> bool:
+    """A `select_for_update()` before `position` — not one chained onto the call itself: the
+    call's own `SELECT … FOR UPDATE` finds no row where the insert follows, so it locks nothing
+    (axes 5.24's `AccessAttempt.objects.select_for_update().get_or_create(…)` stored duplicates)."""
+    skip = (own.start_pos, own.end_pos) if own is not None else None
     return any(
-        leaf.type == "name" and leaf.value == "select_for_update" and leaf.start_pos < position
+        leaf.type == "name"
+        and leaf.value == "select_for_update"
+        and leaf.start_pos < position
+        and not (skip is not None and skip[0] <= leaf.start_pos < skip[1])
         for leaf in walk(function)
     )
 
