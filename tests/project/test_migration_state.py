@@ -130,6 +130,25 @@ def test_replay_follows_fields_and_options() -> None:
 
 
 @pytest.mark.parametrize(
+    "written",
+    ['set([("id", "name")])', 'frozenset({("id", "name")})', '{("id", "name")}'],
+)
+def test_unique_together_written_as_a_set_call_is_read(written: str) -> None:
+    # Django 1.x's makemigrations wrote `'unique_together': set([('token', 'revoked')])`
+    # (django-oauth-toolkit 0001_initial): unread, models.py looked drifted (IL304).
+    created = CREATE.replace('{("id", "name")}', written)
+    altered = """
+        from django.db import migrations, models
+        class Migration(migrations.Migration):
+            operations = [migrations.AlterUniqueTogether("item", set([("name", "id")]))]
+    """
+    item = replay("app", _migrations(created)).model("Item")
+    assert item is not None and item.unique_together == (("id", "name"),)
+    item = replay("app", _migrations(created, altered)).model("Item")
+    assert item is not None and item.unique_together == (("name", "id"),)
+
+
+@pytest.mark.parametrize(
     "operation",
     [
         'migrations.RunSQL("UPDATE items SET name = NULL")',

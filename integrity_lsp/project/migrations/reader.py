@@ -308,7 +308,7 @@ class _Reader:
                     if record is not None:
                         constraints.append(record)
             elif key == "unique_together":
-                together = normalise_together(literal(value))
+                together = normalise_together(together_literal(value))
             options[key] = literal(value)
         return options, tuple(constraints), together
 
@@ -345,7 +345,7 @@ class _Reader:
         }
 
     def _op_AlterUniqueTogether(self, positional: list[Any], kw: dict[str, Any]) -> dict[str, Any]:
-        value = literal(self._arg(positional, kw, 1, "unique_together"))
+        value = together_literal(self._arg(positional, kw, 1, "unique_together"))
         together = normalise_together(value)
         if together is None:
             raise ValueError("unique_together is not a literal")
@@ -446,6 +446,23 @@ class _Reader:
         if dotted is not None and dotted.endswith("RunPython.noop"):
             return False
         return self.functions.get(dotted) if dotted is not None else None
+
+
+def together_literal(node: Any) -> Any:
+    """A `unique_together` value as written: a literal, or `set([...])` / `frozenset(...)` of
+    one, as Django 1.x's makemigrations wrote it (`'unique_together': set([('token', 'revoked')])`
+    in django-oauth-toolkit's 0001_initial)."""
+    if node is not None and node.type in ("power", "atom_expr") and len(node.children) == 2:
+        name, trailer = node.children
+        if (
+            name.type == "name"
+            and name.value in ("set", "frozenset")
+            and trailer.type == "trailer"
+            and trailer.children[0].value == "("
+        ):
+            inner = trailer.children[1] if len(trailer.children) == 3 else None
+            return set() if inner is None else literal(inner)
+    return literal(node)
 
 
 def normalise_together(value: Any) -> tuple[tuple[str, ...], ...] | None:

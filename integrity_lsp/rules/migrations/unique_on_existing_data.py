@@ -14,8 +14,10 @@ evaluates the default once (a callable too), so every row gets the same value.
 
 Not reported: a model created in the same migration (its table is empty), a migration marked
 `initial = True` (part of the app's first makemigrations run), a set with a column the same
-migration added as NULL for every row (NULLs never collide in a unique index), columns an older
-unconditional constraint already kept unique (a subset of the new one), a conditional
+migration added as NULL for every row (NULLs never collide in a unique index) or as NOT NULL
+with no value for existing rows (that AddField fails on any row: the index is built on an empty
+table), columns an older unconditional constraint already kept unique (a subset of the new
+one), a conditional
 constraint the same migration drops and adds back with a condition that only adds values no row
 holds yet (`Q(status__in=(…))` with a status that was not among the column's `choices` before
 the migration, and no data step of the migration writes it), a conditional constraint whose
@@ -182,14 +184,18 @@ def _null_everywhere(
 ) -> bool:
     """One of the columns was added earlier in this same migration as NULL for every existing
     row, and nothing has filled it since: NULLs never collide in a unique index (wagtail 0055
-    adds `translation_key` and `locale` with `null=True`, then makes the pair unique)."""
+    adds `translation_key` and `locale` with `null=True`, then makes the pair unique). Added
+    NOT NULL with nothing for existing rows, the AddField itself fails on any row (IL301's
+    finding), so the index is only ever built on an empty table: django-oscar's basket 0002,
+    the second half of its first makemigrations run, adds `Line.basket` and then makes
+    (`basket`, `line_reference`) unique."""
     for earlier in context.migration.operations:
         if earlier.index >= operation.index or earlier.kind != "AddField":
             continue
         if earlier.model != model.key or earlier.name not in columns or earlier.field is None:
             continue
         field = model.field(earlier.name)
-        if field is None or not earlier.field.null or column_filler(earlier.field) is not None:
+        if field is None or column_filler(earlier.field) is not None:
             continue
         if not model.data_step_between(field.added_at, sequence, (earlier.name,)):
             return True

@@ -61,6 +61,48 @@ def test_a_unique_set_over_a_column_just_added_as_null_is_not_reported(tmp_path:
     assert "pages_page.code, pages_page.title" in findings[0].message
 
 
+LINES_0002 = """\
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("lines", "0001_initial")]
+    operations = [
+        migrations.AddField(
+            "line", "basket", models.ForeignKey("lines.Basket", on_delete=models.CASCADE)
+        ),
+        migrations.AlterUniqueTogether("line", set([("basket", "reference")])),
+        migrations.AlterUniqueTogether("basket", set([("owner", "code")])),
+    ]
+"""
+
+
+def test_a_unique_set_over_a_column_just_added_not_null_is_not_reported(tmp_path: Path) -> None:
+    """django-oscar basket 0002: `Line.basket` added NOT NULL with no default, then (`basket`,
+    `line_reference`) made unique in the same migration (written `set([...])`, as Django 1.7
+    did). The AddField fails on any existing row, so the index is built on an empty table. A
+    set over columns that were there before is still reported."""
+    write_app(
+        tmp_path,
+        "lines",
+        {
+            "models.py": "",
+            "migrations/0001_initial.py": initial_migration(
+                ("Basket", '("owner", models.IntegerField()), ("code", models.IntegerField())'),
+                ("Line", '("reference", models.CharField(max_length=50))'),
+            ),
+            "migrations/0002_basket.py": LINES_0002,
+        },
+    )
+    path = tmp_path / "lines/migrations/0002_basket.py"
+    findings = [
+        f for f in check_source(LINES_0002, path, environment(tmp_path)) if f.code == "IL302"
+    ]
+    assert [f.message.split(" unique ")[0] for f in findings] == [
+        "AlterUniqueTogether makes lines_basket.owner, lines_basket.code"
+    ]
+
+
 def test_il302_dedupe_before(tmp_path: Path) -> None:
     root = copy_project("examples", tmp_path)
     commit_all_but(root, *EXAMPLES_NEW_MIGRATIONS)
