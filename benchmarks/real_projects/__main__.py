@@ -27,8 +27,15 @@ def parser() -> argparse.ArgumentParser:
         description="The real-projects corpus: fetch it, check it, score the findings.",
     )
     commands = main.add_subparsers(dest="command", required=True)
+    suite = argparse.ArgumentParser(add_help=False)
+    suite.add_argument(
+        "--suite", choices=sorted(corpus.SUITES), default="main",
+        help="main: the corpus (default); race-fixes: releases just before a race fix",
+    )  # fmt: skip
 
-    fetch = commands.add_parser("fetch", help="download and unpack (what is there is kept)")
+    fetch = commands.add_parser(
+        "fetch", help="download and unpack (what is there is kept)", parents=[suite]
+    )
     fetch.add_argument("names", nargs="*", metavar="NAME")
     fetch.add_argument(
         "--with-deps", action="store_true", help="also install each into <cache>/venvs/<name>"
@@ -36,13 +43,16 @@ def parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "run", help="check each project; `-- ARGS` are passed to check", usage="%(prog)s "
-        "[-h] [--jobs N] [--timeout S] [NAME ...] [-- CHECK_ARGS ...]",
+        "[-h] [--suite S] [--jobs N] [--timeout S] [NAME ...] [-- CHECK_ARGS ...]",
+        parents=[suite],
     )  # fmt: skip
     check.add_argument("names", nargs="*", metavar="NAME")
     check.add_argument("--jobs", type=int, default=1, help="projects checked at once (1)")
     check.add_argument("--timeout", type=float, default=run.DEFAULT_TIMEOUT, help="per project")
 
-    score = commands.add_parser("report", help="cases found, precision per rule, stale verdicts")
+    score = commands.add_parser(
+        "report", help="cases found, precision per rule, stale verdicts", parents=[suite]
+    )
     score.add_argument("names", nargs="*", metavar="NAME")
     output = score.add_mutually_exclusive_group()
     output.add_argument("--markdown", action="store_true", help="the tables in Markdown")
@@ -59,14 +69,15 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _report(args: argparse.Namespace, projects: Sequence[corpus.Project]) -> int:
-    cache = corpus.Cache.from_env()
+    cache = corpus.Cache.from_env(args.suite)
+    folder = corpus.SUITES[args.suite]
     try:
-        marks = labels.load()
+        marks = labels.load(folder / "cases", folder / "verdicts")
     except labels.LabelError as error:
         _log(f"error: {error}")
         return 2
     reports = [report.build(project, cache, marks) for project in projects]
-    problems = report.orphans(marks, corpus.load_projects())
+    problems = report.orphans(marks, corpus.load_projects(folder / "projects.toml"))
     if args.unjudged:
         sys.stdout.write(report.unjudged_stubs(reports, marks))
         return 0
@@ -90,8 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         text, status = compare.compare(args.old, args.new)
         sys.stdout.write(text)
         return status
-    projects = corpus.select(corpus.load_projects(), args.names)
-    cache = corpus.Cache.from_env()
+    projects = corpus.select(
+        corpus.load_projects(corpus.SUITES[args.suite] / "projects.toml"), args.names
+    )
+    cache = corpus.Cache.from_env(args.suite)
     if args.command == "fetch":
         return corpus.fetch(projects, cache, with_deps=args.with_deps, log=_log)
     if args.command == "run":

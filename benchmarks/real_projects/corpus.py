@@ -33,6 +33,10 @@ else:  # pragma: no cover - Python 3.10
 
 HERE = Path(__file__).resolve().parent
 PROJECTS_TOML = HERE / "projects.toml"
+# A suite: a folder with projects.toml, cases/ and verdicts/. "main" is the corpus the rules are
+# built on; "race-fixes" holds small projects pinned at the release just before a race fix of
+# their own (and the fixed release as its guarded twin), kept in <cache>/race-fixes/.
+SUITES = {"main": HERE, "race-fixes": HERE / "race_fixes"}
 DEFAULT_CACHE = Path("~/.cache/integrity-lsp/real-projects")
 REQUIREMENTS = ("requirements.txt", "requirements/base.txt", "base_requirements.txt")
 INSTALL_TIMEOUT = 3600.0
@@ -47,11 +51,16 @@ class Project:
     kind: str  # "sdist" | "wheel"
     folder: str
     ignore_requires_python: bool = False
+    dist: str = ""  # the PyPI name when `name` differs (two releases of one distribution)
+
+    @property
+    def distribution(self) -> str:
+        return self.dist or self.name
 
     @property
     def stem(self) -> str:
         """The file-name prefix of its distributions (`django_oscar-4.2.1`)."""
-        return f"{re.sub(r'[-_.]+', '_', self.name).lower()}-{self.version}"
+        return f"{re.sub(r'[-_.]+', '_', self.distribution).lower()}-{self.version}"
 
 
 def load_projects(path: Path = PROJECTS_TOML) -> list[Project]:
@@ -69,6 +78,7 @@ def load_projects(path: Path = PROJECTS_TOML) -> list[Project]:
                 kind=kind,
                 folder=entry["folder"],
                 ignore_requires_python=bool(entry.get("ignore_requires_python", False)),
+                dist=str(entry.get("dist", "")),
             )
         )
     return projects
@@ -91,9 +101,10 @@ class Cache:
     root: Path
 
     @classmethod
-    def from_env(cls) -> Cache:
+    def from_env(cls, suite: str = "main") -> Cache:
         value = os.environ.get("INTEGRITY_LSP_CORPUS") or str(DEFAULT_CACHE)
-        return cls(Path(value).expanduser())
+        root = Path(value).expanduser()
+        return cls(root if suite == "main" else root / suite)
 
     @property
     def sdists(self) -> Path:
@@ -130,11 +141,13 @@ class Cache:
         """The downloaded distribution of the project, if there is one."""
         if not self.sdists.is_dir():
             return None
+        # Old sdists keep the name as published (`django-constance-2.6.0.tar.gz`).
+        stems = {project.stem, f"{project.distribution.lower()}-{project.version}"}
         for path in sorted(self.sdists.iterdir()):
             name = path.name.lower()
             if name.startswith(project.stem + "-") and name.endswith(".whl"):
                 return path
-            if name in (project.stem + ".tar.gz", project.stem + ".zip"):
+            if any(name in (stem + ".tar.gz", stem + ".zip") for stem in stems):
                 return path
         return None
 
@@ -155,7 +168,7 @@ def download(project: Project, cache: Cache, log: Log) -> Path:
         command += ["--only-binary", ":all:"]
     if project.ignore_requires_python:
         command.append("--ignore-requires-python")
-    command.append(f"{project.name}=={project.version}")
+    command.append(f"{project.distribution}=={project.version}")
     log(f"{project.name}: {' '.join(command[1:])}")
     subprocess.run(command, check=True, stdin=subprocess.DEVNULL)
     found = cache.download(project)

@@ -354,6 +354,30 @@ def test_projects_toml_and_selection() -> None:
         corpus.select(projects, ["no-such-project"])
 
 
+def test_race_fixes_suite_is_a_second_corpus(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = corpus.SUITES["race-fixes"]
+    projects = corpus.load_projects(folder / "projects.toml")
+    names = [p.name for p in projects]
+    assert len(names) == len(set(names)) and len({p.folder for p in projects}) == len(projects)
+    twin = next(p for p in projects if p.name == "django-constance-fixed")
+    assert twin.distribution == "django-constance" and twin.stem == "django_constance-2.7.0"
+    marks = labels.load(folder / "cases", folder / "verdicts")
+    assert set(marks.cases) <= set(names)  # every case file names a project of the suite
+    assert report.orphans(marks, projects) == []
+    monkeypatch.setenv("INTEGRITY_LSP_CORPUS", str(tmp_path))
+    assert Cache.from_env("race-fixes").root == tmp_path / "race-fixes"
+    assert Cache.from_env().root == tmp_path
+    # an old sdist keeps its published name: django-constance-2.6.0.tar.gz
+    cache = Cache(tmp_path)
+    cache.sdists.mkdir(parents=True)
+    (cache.sdists / "django-constance-2.6.0.tar.gz").touch()
+    before = next(p for p in projects if p.name == "django-constance")
+    assert cache.download(before) == cache.sdists / "django-constance-2.6.0.tar.gz"
+    assert cache.download(twin) is None
+
+
 def _wheel(path: Path, name: str, requires: str = "") -> None:
     info = f"{name}-1.0.dist-info"
     with zipfile.ZipFile(path, "w") as zipped:
