@@ -108,7 +108,6 @@ class Toward(Calls):
         inserts: list[WriteSite],
     ) -> None:
         super().__init__(calls._own_races, calls.exit_absences)
-        self._sources = calls._sources
         self._site = site
         self._target = method
         self._target_ctx = method_ctx

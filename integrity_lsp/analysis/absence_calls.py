@@ -22,6 +22,7 @@ from integrity_lsp.analysis.absence_methods import method_call, own_creates, own
 from integrity_lsp.analysis.absence_reads import Held, lookup_of
 from integrity_lsp.analysis.absence_writes import constructed
 from integrity_lsp.analysis.django import model_of
+from integrity_lsp.analysis.handlers import project_source
 from integrity_lsp.analysis.writes import WriteSite, site_model, writes_in
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
@@ -67,7 +68,6 @@ class Calls:
         own_races: Callable[[Node, Context], set[tuple[int, int]]],
         exit_absences: ExitAbsences | None = None,
     ) -> None:
-        self._sources: dict[str, SourceFile | None] = {}
         # The last callee resolved, if a manager's method (`Pin.objects.is_pinned(…)`): the
         # model its `self` reads and the caller's manager expression.
         self._manager: tuple[ModelRecord, Node] | None = None
@@ -229,15 +229,11 @@ class Calls:
         return None, None
 
     def _source(self, module: str, ctx: Context) -> SourceFile | None:
-        if module in self._sources:
-            return self._sources[module]
-        source = None
+        """A project module, from the parse cache the other analyses share (bounded, and
+        refreshed when the file's content changes): following methods reads model and
+        manager modules, and a copy of each kept per run cost pretix +300 MiB."""
         path = ctx.env.index.path_for_module(module)
-        if path is not None:
-            text = ctx.env.read_text(path)
-            source = SourceFile(path, text, module) if text is not None else None
-        self._sources[module] = source
-        return source
+        return None if path is None else project_source(path, ctx)
 
 
 def _module_function(tree: Node, name: str) -> Node | None:
