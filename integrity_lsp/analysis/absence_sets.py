@@ -7,7 +7,9 @@ list that `bulk_create()` later inserts, or built by a comprehension filtered on
 both insert the missing rows.
 
 The same for an anti-join (`absence_antijoins`): rows read with `.exclude(rel__field=v)`, and a
-related row built for each of them with `v`.
+related row built for each of them with `v`; and for a loop over a set difference (`for v in
+wanted - found:`, `absence_differences`), whose every value is absent. Rows read through a
+related manager (`self.datafiles.all()`) are the manager's model's, with its foreign key as a key.
 
 Guards: `bulk_create(ignore_conflicts=True)`/`update_conflicts=True`, a `try … except
 IntegrityError` around the insert; another model, or an instance whose value for the field is
@@ -28,6 +30,7 @@ from integrity_lsp.analysis.absence_antijoins import (
     appended_to,
     own_nodes,
 )
+from integrity_lsp.analysis.absence_differences import Differences, related_rows
 from integrity_lsp.analysis.absence_managers import is_own_read, managed_model, own_create
 from integrity_lsp.analysis.absence_match import protected, same_model
 from integrity_lsp.analysis.absence_reads import Lookup, column_of, value_text
@@ -58,7 +61,7 @@ def set_races(function: Node, ctx: Context) -> list[Race]:
     return finder.races
 
 
-class _Finder(AntiJoins):
+class _Finder(AntiJoins, Differences):
     def __init__(self, function: Node, ctx: Context) -> None:
         self.function = function
         self.ctx = ctx
@@ -66,6 +69,7 @@ class _Finder(AntiJoins):
         self.sets: dict[str, tuple[Node, str]] = {}  # name -> (the queryset, the field)
         self.lists: dict[str, tuple[Absence, WriteSite]] = {}  # list -> what it will insert
         self.excluded: dict[str, Exclusions] = {}
+        self.differences: dict[str, str] = {}  # name -> the set it subtracts (`new - known`)
         self.races: list[Race] = []
         self.managed = managed_model(function, ctx)  # in a manager: `self` reads its rows
         self.updated: dict[int, bool] = {}  # `if` -> its branch for the rows found updates
@@ -77,6 +81,10 @@ class _Finder(AntiJoins):
             self.branches(node)
         elif node.type == "for_stmt":
             self.anti_join_loop(node)
+            loop = self.difference_loop(node)
+            found = self.absence_of(loop[1], loop[2], node, loop[1]) if loop else None
+            if loop is not None and found is not None:
+                self.absent_branch(loop[0], *found)
         elif node.type in CALL_CHAIN_TYPES:
             self.insert_of_list(node)
 
@@ -89,7 +97,7 @@ class _Finder(AntiJoins):
         if normalised(value) == "[]" and name in self.lists:
             return  # a batch list emptied after an insert: the loop fills it again
         excluded, query = self.exclusions(value), self.query(value)
-        for table in (self.queries, self.sets, self.lists, self.excluded):
+        for table in (self.queries, self.sets, self.lists, self.excluded, self.differences):
             table.pop(name, None)
         if excluded is not None:
             self.excluded[name] = excluded
@@ -99,6 +107,10 @@ class _Finder(AntiJoins):
         keyed = self.keyed(value)
         if keyed is not None:
             self.sets[name] = keyed
+            return
+        subtracted = self.subtracted(value) if value.type != "name" else None
+        if subtracted is not None:
+            self.differences[name] = subtracted
             return
         built = self.comprehension(value)
         if built is not None:
@@ -171,7 +183,13 @@ class _Finder(AntiJoins):
         wanted = "notin" if not negated else "in"
         if normalised(operator) != wanted or found.type != "name" or found.value not in self.sets:
             return None
-        query, field = self.sets[found.value]
+        return self.absence_of(value, found.value, origin, test)
+
+    def absence_of(
+        self, value: Node, found: str, origin: Node, test: Node
+    ) -> tuple[Absence, Node] | None:
+        """`value` is not among the field's values in the set named `found`."""
+        query, field = self.sets[found]
         orm = parse_orm_call(query, self.ctx.env.index)
         tested = Argument(field, value, "", test)
         if column_of(field) is None:
@@ -185,7 +203,13 @@ class _Finder(AntiJoins):
         # the value tested first (what `writes` matches), then the query's own exact keys
         # (`organization=…`: which unique constraint the insert can break)
         keys = (tested, *_exact_keys(orm, field))
-        lookup = Lookup(query, keys, orm.model_text, orm.receiver, orm.manager, "filter", orm)
+        related = related_rows(orm, self.ctx)  # `self.datafiles.all()`: DataFile, source=self
+        if related is not None and related[1] is not None:
+            keys = (*keys, related[1])
+        lookup = Lookup(
+            query, keys, orm.model_text, orm.receiver, orm.manager, "filter", orm,
+            related[0] if related is not None else None,
+        )  # fmt: skip
         return Absence(lookup, origin, "set"), value
 
     def branches(self, node: Node) -> None:

@@ -90,9 +90,13 @@ checks; a failed `get()` is IL102's, a check whose other branch updates the row 
   such a method, called by the name it is attached under.
 - Batches (a set difference): the rows read as a collection of one field's values (`{p.sku: p
   for p in qs}`, `{p.sku for p in qs}`, `set(qs.values_list("sku", flat=True))`), a value
-  tested `not in` it (or the `else` of `in`), and an instance with that value created on that
-  branch, appended to a list that `bulk_create()` inserts, or built by a comprehension filtered
-  on the same test (`[M(sku=s) for s in skus if s not in known]`); `M(**item)` writes
+  tested `not in` it (or the `else` of `in`), or each value of a loop over a difference with
+  it (`for s in skus - known:`, or a name bound to `skus - known`), and an instance with that
+  value created on that branch, appended to a list that `bulk_create()` inserts, or built by a
+  comprehension filtered on the same test (`[M(sku=s) for s in skus if s not in known]`). Rows
+  read through a related manager (`{f.path for f in self.files.all()}`) are its model's, the
+  foreign key it fills in one of the keys (of an owner of unknown model, only an insert through
+  the same related manager is its row); `M(**item)` writes
   `item["sku"]`; in the manager class of one model, `self.all()` reads its rows and
   `self.create(…)` inserts one. An anti-join is one too: rows read with
   `.exclude(<relation>__<field>=v)` and, for each of them, a related row with `v` built and
