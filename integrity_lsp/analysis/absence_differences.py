@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from integrity_lsp.analysis.absence_reads import Lookup, column_of, value_text
 from integrity_lsp.analysis.django import OrmCall, is_related_manager
 from integrity_lsp.syntax.declarations import is_operator
 from integrity_lsp.syntax.nodes import Argument, Node
 
 if TYPE_CHECKING:
     from integrity_lsp.analysis.context import Context
+    from integrity_lsp.analysis.writes import WriteSite
     from integrity_lsp.project.records import ModelRecord
 
 
@@ -68,3 +70,14 @@ def related_rows(orm: OrmCall, ctx: Context) -> tuple[ModelRecord, Argument | No
     if len(target.fixed_fields) == 1 and owner is not None and orm.receiver.count(".") == 1:
         pinned = Argument(target.fixed_fields[0], owner)  # `self.datafiles`: source=self
     return target.model, pinned
+
+
+def owned_by(site: WriteSite, lookup: Lookup, owner: Argument) -> bool:
+    """Does the insert set the related manager's key to its owner (or go through it)?"""
+    if "".join(site.receiver.split()) == "".join(lookup.receiver.split()):
+        return True  # `team.accounts.create(…)`: the manager fills it in
+    column, wanted = column_of(str(owner.keyword)), value_text(owner.value)
+    return any(
+        column_of(keyword) == column and value_text(argument.value) == wanted
+        for keyword, argument in site.values.items()
+    )

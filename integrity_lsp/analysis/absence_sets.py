@@ -30,7 +30,7 @@ from integrity_lsp.analysis.absence_antijoins import (
     appended_to,
     own_nodes,
 )
-from integrity_lsp.analysis.absence_differences import Differences, related_rows
+from integrity_lsp.analysis.absence_differences import Differences, owned_by, related_rows
 from integrity_lsp.analysis.absence_managers import is_own_read, managed_model, own_create
 from integrity_lsp.analysis.absence_match import protected, same_model
 from integrity_lsp.analysis.absence_reads import Lookup, column_of, value_text
@@ -70,6 +70,7 @@ class _Finder(AntiJoins, Differences):
         self.lists: dict[str, tuple[Absence, WriteSite]] = {}  # list -> what it will insert
         self.excluded: dict[str, Exclusions] = {}
         self.differences: dict[str, str] = {}  # name -> the set it subtracts (`new - known`)
+        self.owners: dict[int, Argument] = {}  # lookup -> the key its related manager fills in
         self.races: list[Race] = []
         self.managed = managed_model(function, ctx)  # in a manager: `self` reads its rows
         self.updated: dict[int, bool] = {}  # `if` -> its branch for the rows found updates
@@ -210,6 +211,8 @@ class _Finder(AntiJoins, Differences):
             query, keys, orm.model_text, orm.receiver, orm.manager, "filter", orm,
             related[0] if related is not None else None,
         )  # fmt: skip
+        if related is not None and related[1] is not None:
+            self.owners[id(lookup)] = related[1]
         return Absence(lookup, origin, "set"), value
 
     def branches(self, node: Node) -> None:
@@ -271,6 +274,9 @@ class _Finder(AntiJoins, Differences):
         """Is `site` a new instance of the absent row (same model, the tested value)?"""
         if not same_model(site, absence.lookup, self.ctx):
             return False
+        owner = self.owners.get(id(absence.lookup))
+        if owner is not None and not owned_by(site, absence.lookup, owner):
+            return False  # another owner's row: `team.accounts` read, `team=other` written
         key = absence.lookup.keys[0]
         field, wanted = str(key.keyword), value_text(key.value)
         for keyword, argument in site.values.items():

@@ -57,8 +57,14 @@ def invite(team: Team, emails):
     for email in emails:
         if email not in known:
             Account.objects.create(team=team, email=email)
+
+
+def through_the_manager(team: Team, emails):
+    known = {account.email for account in team.accounts.all()}
+    for email in set(emails) - known:
+        team.accounts.create(email=email)
 """
-    assert _lines(source, tmp_path) == [5]
+    assert _lines(source, tmp_path) == [5, 11]
 
 
 def test_guarded_and_unknown_differences_stay_quiet(tmp_path: Path) -> None:
@@ -71,10 +77,10 @@ def ignored(team: Team, emails):
     Account.objects.bulk_create(batch, ignore_conflicts=True)
 
 
-def unknown_owner(team, emails):
+def another_owner(team: Team, other: Team, emails):
     known = {account.email for account in team.accounts.all()}
     for email in set(emails) - known:
-        Account.objects.create(team=team, email=email)
+        Account.objects.create(team=other, email=email)
 
 
 def not_rows(team: Team, emails, blocked):
