@@ -128,7 +128,7 @@ def _opaque_override(
 def _editable(field: FieldRecord) -> bool:
     """Would `fields = "__all__"` put it on the form?"""
     return not (
-        field.field_class in AUTO_FIELD_CLASSES
+        field.known_class in AUTO_FIELD_CLASSES
         or field.option("editable") == "False"
         or field.auto_now
         or field.auto_now_add

@@ -167,13 +167,17 @@ def _options_in(text: str) -> tuple[tuple[str, FieldClassOptions], ...]:
 def _field_subclasses(
     classes: Iterable[tuple[str, tuple[str, ...]]],
 ) -> dict[str, tuple[str, ...]]:
-    """Classes with a `…Field` base, or a base that is one of them (`Child(NullCharField)`,
-    `Grandchild(Child)`)."""
+    """Classes with a `…Field` base or a Django field class's (`ForeignKey`), or a base that is
+    one of them (`Child(NullCharField)`, `Grandchild(Child)`)."""
     all_bases: dict[str, tuple[str, ...]] = {}
     for name, bases in classes:
         if name not in DJANGO_FIELD_CLASSES:
             all_bases[name] = (*all_bases.get(name, ()), *bases)
-    found = {n for n, bases in all_bases.items() if any(b.endswith("Field") for b in bases)}
+    found = {
+        n
+        for n, bases in all_bases.items()
+        if any(b.endswith("Field") or b in DJANGO_FIELD_CLASSES for b in bases)
+    }
     grew = True
     while grew:
         more = {n for n, bases in all_bases.items() if n not in found and found & set(bases)}

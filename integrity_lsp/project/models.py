@@ -9,7 +9,7 @@ for migration operations alike.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,10 @@ class ParsedField:
     record: FieldRecord  # related_model left None; the index normalises `relation`
     relation: RelationTarget | None = None
     callee: str = ""  # the field class as written: "models.CharField", "JSONField"
+    # The class's name does not say "field" (tendenci's `UnsavedOneToOne(models.OneToOneField)`):
+    # a field only when the index resolves the class to a subclass of a Django field class;
+    # `relation` is read as a relation's would be (`to` or the first argument), kept only then.
+    candidate: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,7 @@ class ParsedClass:
     ref: SourceRef
     bases: tuple[str, ...]
     fields: tuple[ParsedField, ...] = ()
+    field_candidates: tuple[ParsedField, ...] = ()  # calls of a class of unknown kind
     managers: tuple[ParsedManager, ...] = ()
     create_methods: tuple[str, ...] = ()
     attributes: frozenset[str] = frozenset()  # every name bound in the body
@@ -107,11 +112,24 @@ GET_USER_MODEL = "<get_user_model>"
 
 
 def is_field_class(name: str) -> bool:
+    """Does the class's name alone say it is a field? Other classes may be (a project's
+    `UnsavedOneToOne(models.OneToOneField)`): `parse_field(candidate=True)` keeps their calls
+    for the index to resolve."""
     if name in NOT_DB_FIELDS:
         return False
     if name in RELATION_FIELD_CLASSES or name in MANY_TO_MANY_FIELD_CLASSES:
         return True
     return name.endswith("Field")
+
+
+def may_be_field_class(name: str) -> bool:
+    """A class name a field class could have, though it does not say so: capitalised, and not
+    a manager's, a queryset's or another kind of class attribute Django knows by name."""
+    return (
+        name[:1].isupper()
+        and name not in NOT_DB_FIELDS
+        and not name.endswith(("Manager", "QuerySet", "Descriptor", "Constraint", "Index"))
+    )
 
 
 def parse_module(tree: Any, path: Path, module: str | None, *, is_package: bool) -> ParsedModule:
@@ -216,6 +234,7 @@ def parse_class(classdef: Any, path: Path) -> ParsedClass:
     bases = tuple(class_bases(classdef))
     suite = classdef.children[-1]
     fields: list[ParsedField] = []
+    candidates: list[ParsedField] = []
     managers: list[ParsedManager] = []
     attributes: set[str] = set()
     removed: set[str] = set()
@@ -242,10 +261,11 @@ def parse_class(classdef: Any, path: Path) -> ParsedClass:
             if value.type == "keyword" and value.value == "None":
                 removed.add(attribute)
                 continue
-            parsed = parse_field(attribute, value, path)
+            parsed = parse_field(attribute, value, path, candidate=True)
             if parsed is not None:
-                fields.append(parsed)
-                continue
+                (candidates if parsed.candidate else fields).append(parsed)
+                if not parsed.candidate:
+                    continue
             manager = parse_manager(attribute, value)
             if manager is not None:
                 managers.append(manager)
@@ -256,6 +276,7 @@ def parse_class(classdef: Any, path: Path) -> ParsedClass:
         ref=SourceRef(path, Span.of(name_leaf)),
         bases=bases,
         fields=tuple(fields),
+        field_candidates=tuple(candidates),
         managers=tuple(managers),
         create_methods=tuple(n for n in methods if n == "create" or n.startswith("create_")),
         attributes=frozenset(attributes),
@@ -288,8 +309,11 @@ def _body_end(suite: Any) -> Span:
 # ---------------------------------------------------------------- fields
 
 
-def parse_field(name: str, call_node: Any, path: Path) -> ParsedField | None:
-    """A field call as written; the relation target is kept unnormalised."""
+def parse_field(
+    name: str, call_node: Any, path: Path, *, candidate: bool = False
+) -> ParsedField | None:
+    """A field call as written; the relation target is kept unnormalised. With `candidate`, a
+    call of a class whose name does not say "field" is returned too, marked `candidate`."""
     call = split_call(call_node)
     if call is None:
         return None
@@ -300,13 +324,14 @@ def parse_field(name: str, call_node: Any, path: Path) -> ParsedField | None:
     if callee is None:
         return None
     field_class = callee.split(".")[-1]
-    if not is_field_class(field_class):
+    is_candidate = not is_field_class(field_class)
+    if is_candidate and not (candidate and may_be_field_class(field_class)):
         return None
     args = call_arguments(call[1])
     keywords = args.keywords
     relation: RelationTarget | None = None
     is_relation = field_class in RELATION_FIELD_CLASSES or field_class in MANY_TO_MANY_FIELD_CLASSES
-    if is_relation:
+    if is_relation or is_candidate:
         target_node = keywords.get("to")
         if target_node is None and args.positional:
             target_node = args.positional[0]
@@ -333,7 +358,7 @@ def parse_field(name: str, call_node: Any, path: Path) -> ParsedField | None:
         unique_for=unique_for,
         options=tuple((key, source(value)) for key, value in keywords.items()),
     )
-    return ParsedField(record, relation, callee)
+    return ParsedField(record, relation, callee, candidate=is_candidate)
 
 
 def _field_span(call_node: Any) -> Span:
@@ -398,17 +423,32 @@ def field_from_call(
     resolve_class: ResolveClass | None = None,
     auth_user_model: str = "auth.User",
     swappable: tuple[tuple[str, str], ...] = (),
+    field_ancestors: Mapping[str, str] | None = None,
 ) -> FieldRecord | None:
     """The FieldRecord of a field call such as `models.CharField(max_length=5, unique=True)`.
+
+    `field_ancestors` (class name -> its Django field class) makes a call of a class whose name
+    does not say "field" a field of that class (a migration's
+    `app.fields.UnsavedOneToOne(…)`, the project's `OneToOneField` subclass).
 
     `related_model` is normalised: a string `"Team"` becomes `"<app_label>.Team"`, `"shop.Team"`
     and `"self"` stay, `settings.AUTH_USER_MODEL` / `get_user_model()` become `auth_user_model`,
     and a class expression goes through `resolve_class(text)` (raw text when it returns None).
     None when the call is not a field call.
     """
-    parsed = parse_field(name, call_node, path)
+    parsed = parse_field(name, call_node, path, candidate=bool(field_ancestors))
     if parsed is None:
         return None
+    if parsed.candidate:
+        ancestor = (field_ancestors or {}).get(parsed.record.field_class)
+        if ancestor is None:
+            return None
+        relation = ancestor in RELATION_FIELD_CLASSES or ancestor in MANY_TO_MANY_FIELD_CLASSES
+        parsed = replace(
+            parsed,
+            record=replace(parsed.record, django_class=ancestor),
+            relation=parsed.relation if relation else None,
+        )
     if parsed.relation is None:
         return parsed.record
     related = normalise_relation(

@@ -108,11 +108,11 @@ class FieldRecord:
 
     @property
     def is_foreign_key(self) -> bool:
-        return self.field_class in RELATION_FIELD_CLASSES
+        return self.known_class in RELATION_FIELD_CLASSES
 
     @property
     def is_many_to_many(self) -> bool:
-        return self.field_class in MANY_TO_MANY_FIELD_CLASSES
+        return self.known_class in MANY_TO_MANY_FIELD_CLASSES
 
     @property
     def is_unique(self) -> bool:

@@ -300,23 +300,23 @@ class Resolver:
             target = self.index.related_model(model, field)
             if target is None:
                 return None
-            if field.field_class in MANY_TO_MANY_FIELD_CLASSES:
+            if field.known_class in MANY_TO_MANY_FIELD_CLASSES:
                 return Value(
                     "manager",
                     target,
                     ManagerTarget(target, attribute, "many_to_many", field=field),
                 )
-            if field.field_class in RELATION_FIELD_CLASSES:
+            if field.known_class in RELATION_FIELD_CLASSES:
                 return Value("instance", target)
             return None
         reverse = self.index.reverse_relations(model).get(attribute)
         if reverse is None:
             return None
         source_model, relation = reverse
-        if relation.field_class in MANY_TO_MANY_FIELD_CLASSES:
+        if relation.known_class in MANY_TO_MANY_FIELD_CLASSES:
             manager = ManagerTarget(source_model, attribute, "many_to_many", field=relation)
             return Value("manager", source_model, manager)
-        if relation.field_class == "OneToOneField":
+        if relation.known_class == "OneToOneField":
             return Value("instance", source_model)
         manager = ManagerTarget(
             source_model, attribute, "related", fixed_fields=(relation.name,), field=relation

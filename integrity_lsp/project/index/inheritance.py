@@ -276,7 +276,7 @@ class IndexInheritance(IndexLinker):
             links = {
                 field.related_model
                 for field in fields.values()
-                if field.field_class == "OneToOneField" and field.option("parent_link") == "True"
+                if field.known_class == "OneToOneField" and field.option("parent_link") == "True"
             }
             for position, parent in enumerate(parents):
                 name = f"{parent.name.lower()}_ptr"
@@ -295,7 +295,7 @@ class IndexInheritance(IndexLinker):
                     (
                         name
                         for name, field in fields.items()
-                        if field.field_class == "OneToOneField"
+                        if field.known_class == "OneToOneField"
                         and field.related_model == parents[0].label
                     ),
                     None,

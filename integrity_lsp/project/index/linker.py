@@ -9,9 +9,13 @@ import sys
 from integrity_lsp.project.builtin import (
     MODEL_ROOTS,
 )
+from integrity_lsp.project.field_classes import (
+    DJANGO_FIELD_CLASSES,
+    KNOWN_THIRD_PARTY_FIELD_CLASSES,
+)
 from integrity_lsp.project.imports import ImportTable, import_table_of_text
 from integrity_lsp.project.index.files import NOT_MODEL_BASE, ClassKey, IndexFiles
-from integrity_lsp.project.models import GET_USER_MODEL, ParsedModule, parse_module
+from integrity_lsp.project.models import GET_USER_MODEL, ParsedClass, ParsedModule, parse_module
 from integrity_lsp.project.records import (
     ModelRecord,
 )
@@ -158,6 +162,55 @@ class IndexLinker(IndexFiles):
                 result.append(resolved)
         self._memo[memo_key] = result
         return result
+
+    def field_ancestor(self, module: str, callee: str) -> str | None:
+        """The Django field class (`"OneToOneField"`) that the class a field-like call in
+        `module` names derives from, first base first (tendenci's `UnsavedOneToOne(
+        models.OneToOneField)`), through the project's files and the installed packages (read,
+        never imported); None when the class is not a field class or cannot be followed."""
+        if not is_dotted(callee):
+            return None
+        return self._field_ancestor(self.resolve_expression(module, callee), 0)
+
+    def _field_ancestor(self, key: ClassKey | None, depth: int) -> str | None:
+        if key is None or depth > MAX_DEPTH:
+            return None
+        if key[0] == "django.db.models" or key[0].startswith("django.db.models."):
+            return key[1] if key[1] in DJANGO_FIELD_CLASSES else None
+        if key[0].split(".")[0] in ("django", *_STDLIB):
+            return None
+        if key[1] in KNOWN_THIRD_PARTY_FIELD_CLASSES:  # modelcluster's ParentalKey
+            return key[1]
+        memo_key = ("field ancestor", key)
+        if memo_key in self._memo:
+            return self._memo[memo_key]  # type: ignore[no-any-return]
+        self._memo[memo_key] = None  # cycle guard
+        cls = self._class_anywhere(key)
+        result = None
+        for base in cls.bases if cls is not None else ():
+            if is_dotted(base):
+                result = self._field_ancestor(self.resolve_expression(key[0], base), depth + 1)
+                if result is not None:
+                    break
+        self._memo[memo_key] = result
+        return result
+
+    def _class_anywhere(self, key: ClassKey) -> ParsedClass | None:
+        """The parsed class of `key`: linked, or read from its project file or installed module
+        (not linked: reading a field class must not change which classes are models)."""
+        entry = self._link.classes.get(key)
+        if entry is not None:
+            return entry[0]
+        memo_key = ("module anywhere", key[0])
+        if memo_key not in self._memo:
+            parsed = self._parse_project_module(key[0])
+            if parsed is None and key[0] not in self._path_by_module:
+                parsed = self.libraries.parsed(key[0])
+            self._memo[memo_key] = parsed
+        found: ParsedModule | None = self._memo[memo_key]
+        if found is None:
+            return None
+        return next((cls for cls in found.classes if cls.name == key[1]), None)
 
     def is_library(self, key: ClassKey) -> bool:
         """Is the class one an installed package defines (not the project, not Django's)?"""

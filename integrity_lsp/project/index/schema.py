@@ -19,7 +19,12 @@ from integrity_lsp.project.field_classes import KNOWN_THIRD_PARTY_FIELD_CLASSES
 from integrity_lsp.project.index.files import ClassKey
 from integrity_lsp.project.index.inheritance import IndexInheritance
 from integrity_lsp.project.index.linker import is_dotted
-from integrity_lsp.project.models import ParsedManager, normalise_relation
+from integrity_lsp.project.models import (
+    ParsedClass,
+    ParsedField,
+    ParsedManager,
+    normalise_relation,
+)
 from integrity_lsp.project.records import (
     MANY_TO_MANY_FIELD_CLASSES,
     RELATION_FIELD_CLASSES,
@@ -71,7 +76,7 @@ class IndexSchema(IndexInheritance):
             return f"{labels[target]}.{target[1]}"
 
         fields = []
-        for parsed_field in cls.fields:
+        for parsed_field in (*cls.fields, *self._resolved_candidates(module, cls)):
             record = self.field_classes.apply(parsed_field.record)
             if self._third_party_field_class(module, parsed_field.callee):
                 record = replace(record, third_party=True)
@@ -119,6 +124,32 @@ class IndexSchema(IndexInheritance):
             meta_ref=meta.ref if meta is not None else None,
             body_end=cls.body_end,
         )
+
+    def _resolved_candidates(self, module: str, cls: ParsedClass) -> list[ParsedField]:
+        """The class's calls of classes whose names do not say "field" that resolve to a
+        subclass of a Django field class, as fields of that class (`django_class`); a relation's
+        target only where that class is a relation. One that does not resolve is left out, as
+        before: what it is cannot be told."""
+        found = []
+        for candidate in cls.field_candidates:
+            ancestor = self.field_ancestor(module, candidate.callee)
+            if ancestor is None:
+                continue
+            relation = ancestor in RELATION_FIELD_CLASSES | MANY_TO_MANY_FIELD_CLASSES
+            record = replace(
+                candidate.record,
+                django_class=ancestor,
+                null=candidate.record.null or ancestor == "NullBooleanField",
+            )
+            found.append(
+                replace(
+                    candidate,
+                    record=record,
+                    relation=candidate.relation if relation else None,
+                    candidate=False,
+                )
+            )
+        return found
 
     def _third_party_field_class(self, module: str, callee: str) -> bool:
         """Is the field class imported from a package other than Django (and not one whose
@@ -397,7 +428,7 @@ class IndexSchema(IndexInheritance):
             if model.abstract or model.proxy:
                 continue
             for field in self.local_fields(model).values():
-                if field.field_class not in RELATION_FIELD_CLASSES | MANY_TO_MANY_FIELD_CLASSES:
+                if field.known_class not in RELATION_FIELD_CLASSES | MANY_TO_MANY_FIELD_CLASSES:
                     continue
                 if field.option("auto_created") == "True":
                     continue
@@ -423,7 +454,7 @@ def _accessor_name(model: ModelRecord, field: FieldRecord) -> str | None:
                 "%(app_label)s", model.app_label.lower()
             )
         return None
-    if field.field_class == "OneToOneField":
+    if field.known_class == "OneToOneField":
         return model.name.lower()
     return f"{model.name.lower()}_set"
 

@@ -245,6 +245,7 @@ class _Reader:
             app_label=self.app_label,
             auth_user_model=self.auth_user_model,
             swappable=self.swappable,
+            field_ancestors=dict(self.field_classes.ancestors),
         )
         return self.field_classes.apply(record) if record is not None else None
 

@@ -115,7 +115,7 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
     for name, argument in given.items():
         field = index.field(model, name)
         value = known[name]
-        if field is None or field.field_class not in POSITIVE_FIELD_CLASSES:
+        if field is None or field.known_class not in POSITIVE_FIELD_CLASSES:
             continue
         if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) and value < 0:
             table, column = column_of(index, model, name).split(".", 1)

@@ -157,7 +157,7 @@ def _must_be_written(field: FieldRecord) -> bool:
         or field.db_default is not None
         or field.auto_now
         or field.auto_now_add
-        or field.field_class in AUTO_FIELD_CLASSES
+        or field.known_class in AUTO_FIELD_CLASSES
         or field.option("auto_created") == "True"
     )
 
@@ -171,7 +171,7 @@ def _constant_when_unset(field: FieldRecord, unique: UniqueSet) -> bool:
     default = field.default if field.default is not None else field.db_default
     if default is not None:
         return literal_text(default)
-    return field.field_class in EMPTY_STRING_FIELD_CLASSES and not field.auto_now_add
+    return field.known_class in EMPTY_STRING_FIELD_CLASSES and not field.auto_now_add
 
 
 def is_constant(node: Node) -> bool:
