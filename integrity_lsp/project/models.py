@@ -32,6 +32,7 @@ from integrity_lsp.syntax.declarations import (
     dotted_parts,
     is_call_trailer,
     iter_statements,
+    never_runs,
     small_statements,
     source,
     split_call,
@@ -136,6 +137,8 @@ def parse_module(tree: Any, path: Path, module: str | None, *, is_package: bool)
     """Every module-level class of a parsed file, with its imports and simple aliases."""
     classes: list[ParsedClass] = []
     for classdef in tree.iter_classdefs():
+        if never_runs(classdef):
+            continue
         try:
             classes.append(parse_class(classdef, path))
         except (AttributeError, IndexError, TypeError, ValueError):

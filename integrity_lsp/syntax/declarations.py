@@ -191,6 +191,31 @@ def iter_statements(suite: Any) -> list[Any]:
     return [child for child in suite.children if child.type not in ("newline", "indent", "dedent")]
 
 
+_NEVER_RUN_TESTS = frozenset({"TYPE_CHECKING", "typing.TYPE_CHECKING", "t.TYPE_CHECKING", "False"})
+
+
+def never_runs(node: Any) -> bool:
+    """Is `node` in a block the interpreter never runs: the body of `if TYPE_CHECKING:` (or
+    `typing.TYPE_CHECKING`, `if False:`), at any depth? A class there is a declaration for type
+    checkers (django-postman's `class _TypedUser(AbstractUser)` in its tests), not a model. An
+    `elif`/`else` branch of such an `if` does run."""
+    child, parent = node, node.parent
+    while parent is not None:
+        if parent.type == "if_stmt":
+            position = parent.children.index(child)
+            keyword = parent.children[position - 3] if position >= 3 else None
+            test = parent.children[position - 2] if position >= 2 else None
+            if (
+                keyword is not None
+                and getattr(keyword, "value", None) == "if"
+                and test is not None
+                and test.get_code(include_prefix=False).strip() in _NEVER_RUN_TESTS
+            ):
+                return True
+        child, parent = parent, parent.parent
+    return False
+
+
 def small_statements(statement: Any) -> list[Any]:
     """The expression statements of a simple_stmt (`a = 1; b = 2`)."""
     if statement.type == "simple_stmt":
