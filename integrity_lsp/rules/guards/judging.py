@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.row_keys import copies_row_key
 from integrity_lsp.analysis.writes import WriteSite, bulk_objects, site_model
 from integrity_lsp.project.records import ModelRecord, UniqueSet
 from integrity_lsp.rules.guards.silencers import (
@@ -68,7 +69,12 @@ def judge(site: WriteSite, ctx: Context, seen: Callable[[Node], bool]) -> Judged
             if implied is not None and written is not None:
                 written.setdefault(implied.keyword or "", implied)
 
+    pk = index.pk(model)
+    key = written.get(pk.name) if written is not None and pk is not None else None
+
     def distinct(value: Node) -> bool:
+        if key is not None and value is key.value and copies_row_key(value, model, ctx):
+            return True  # an existing row's key: the save updates that row
         return is_fresh_value(value) or seen(value)
 
     unique = colliding_unique_set(index, model, written, distinct)

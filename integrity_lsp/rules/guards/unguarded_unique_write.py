@@ -26,7 +26,9 @@ row (`instance=…`, an update view, `perform_update`) or its own `save()`/`crea
 another way (an upsert, its own guard, no call to Django's/DRF's); a unique value is fresh
 (`uuid4()`, `secrets.token_urlsafe()`, `get_random_string()`) or a row this request inserted
 just before (`user = User.objects.create_user(…)` then `Membership(user=user, …)`); the
-`save()` is a second one (an UPDATE); a lock is taken first on the path to the insert
+`save()` is a second one (an UPDATE), or the primary key it sends is read from a row of the
+same model (`survey.pk = member.survey.pk`: Django UPDATEs the row with that key; not for a
+key with a `default`, which Django inserts); a lock is taken first on the path to the insert
 (`select_for_update()…get()` of a row every competitor locks, `with advisory_lock(…)`), in the
 handler or in the callee that inserts; a partial `UniqueConstraint`'s condition cannot match
 the inserted row; the model's own `save()` catches IntegrityError; the function takes
@@ -125,6 +127,7 @@ from integrity_lsp.analysis.django import (
 from integrity_lsp.analysis.form_saves import FormSave, form_save
 from integrity_lsp.analysis.handlers import handler_title
 from integrity_lsp.analysis.registry import register
+from integrity_lsp.analysis.row_keys import copies_row_key
 from integrity_lsp.analysis.try_atomic import wrap_in_try_atomic
 from integrity_lsp.analysis.writes import WriteSite, site_model, write_site
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
@@ -284,8 +287,12 @@ def _form_finding(saved: FormSave, ctx: Context) -> Iterator[Finding]:
         if field is not None and not field.is_many_to_many:
             sets[field.name] = value
     statement = statement_of(saved.node)
+    pk = index.pk(model)
+    key = sets.get(pk.name) if pk is not None else None
 
     def distinct(value: Node) -> bool:
+        if value is key and copies_row_key(value, model, ctx):
+            return True  # an existing row's key: the save updates that row
         return is_fresh_value(value) or inserted_before(value, handler.function, statement)
 
     unique = colliding_form_set(index, model, form.inputs, sets, distinct)
