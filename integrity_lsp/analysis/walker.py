@@ -3,6 +3,8 @@
 The walk is iterative (a 1,000-deep expression must not exhaust Python's stack). Context changes
 only where Python's scoping changes what a rule may assume: entering a function or class, the
 body of `with transaction.atomic()`, and the body of a `try` that catches IntegrityError.
+Statements after a `return`/`raise`/`continue`/`break` of the same block are not walked: they
+never run.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from integrity_lsp.analysis.handlers import decorators_of, detect_handler
 from integrity_lsp.analysis.incremental import StatementResults
 from integrity_lsp.analysis.registry import Rule
 from integrity_lsp.findings import Finding
+from integrity_lsp.syntax.nodes import is_simple_exit
 
 Node = Any
 
@@ -74,9 +77,24 @@ def _walk(top: Node, ctx: Context, by_type: dict[str, list[Rule]]) -> list[Findi
         if not children:
             continue
         inner = _enter(node, node_ctx)
+        if node.type == "suite":
+            children = _reachable(children)
         for child in reversed(children):
             stack.append((child, _child_context(node, child, inner)))
     return findings
+
+
+def _reachable(children: list[Node]) -> list[Node]:
+    """A block's statements up to the first `return`/`raise`/`continue`/`break`: what follows
+    never runs (tendenci's view that returns a redirect first and keeps its old body below)."""
+    for position, child in enumerate(children):
+        if child.type != "simple_stmt":
+            continue
+        first = child.children[0]
+        bare = first.type == "keyword" and first.value in ("return", "raise")  # `return` alone
+        if bare or is_simple_exit(child):
+            return children[: position + 1]
+    return children
 
 
 def _dispatch(node: Node, ctx: Context, by_type: dict[str, list[Rule]]) -> list[Finding]:
