@@ -46,6 +46,12 @@ PACKAGES = {
             class Meta:
                 abstract = True
     """,
+    f"{SITE}/treelib/fields.py": """
+        from django.db import models
+
+        class TreeForeignKey(models.ForeignKey):
+            pass
+    """,
     f"{SITE}/retrying/__init__.py": """
         from django.db import IntegrityError, models
 
@@ -98,6 +104,7 @@ PROJECT = {
         from stamps.models import TimeStampedModel
         from missing_package.models import SoftDeleteModel
         from treelib.models import TreeModel
+        from treelib.fields import TreeForeignKey
         from shop.sharing import ShareableUniqueName
 
         class Share(ShareableUniqueName):
@@ -122,6 +129,7 @@ PROJECT = {
 
         class Category(TreeModel):
             name = models.CharField(max_length=20)
+            parent = TreeForeignKey("self", null=True, on_delete=models.CASCADE)
 
         class Review(models.Model):
             objects = ReviewManager()
@@ -306,3 +314,19 @@ def test_a_base_in_a_project_file_the_pre_scan_passed_over(venv_project: Project
     org = _model(venv_project, "Share")
     assert org is not None and venv_project.fields_known(org)
     assert {"id", "created", "modified", "shared", "label"} <= set(venv_project.all_fields(org))
+
+
+def test_an_installed_field_class_named_otherwise_is_the_field_it_derives_from(
+    venv_project: ProjectIndex,
+) -> None:
+    """treelib's `TreeForeignKey(models.ForeignKey)`: its name does not end in "Field"; read
+    from the installed module (through that module's own imports), it is a foreign key."""
+    category = _model(venv_project, "Category")
+    assert category is not None
+    parent = venv_project.field(category, "parent")
+    assert parent is not None
+    assert (parent.known_class, parent.attname, parent.is_foreign_key) == (
+        "ForeignKey",
+        "parent_id",
+        True,
+    )

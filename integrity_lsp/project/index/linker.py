@@ -185,32 +185,51 @@ class IndexLinker(IndexFiles):
         if memo_key in self._memo:
             return self._memo[memo_key]  # type: ignore[no-any-return]
         self._memo[memo_key] = None  # cycle guard
-        cls = self._class_anywhere(key)
+        found = self._class_anywhere(key)
         result = None
-        for base in cls.bases if cls is not None else ():
-            if is_dotted(base):
-                result = self._field_ancestor(self.resolve_expression(key[0], base), depth + 1)
+        for base in found[0].bases if found is not None else ():
+            if is_dotted(base) and found is not None:
+                base_key = self._base_anywhere(key[0], found[1], base)
+                result = self._field_ancestor(base_key, depth + 1)
                 if result is not None:
                     break
         self._memo[memo_key] = result
         return result
 
-    def _class_anywhere(self, key: ClassKey) -> ParsedClass | None:
-        """The parsed class of `key`: linked, or read from its project file or installed module
-        (not linked: reading a field class must not change which classes are models)."""
+    def _class_anywhere(self, key: ClassKey) -> tuple[ParsedClass, ParsedModule | None] | None:
+        """The parsed class of `key` and, when it is not linked, its module: read from its
+        project file or installed module (not linked: reading a field class must not change
+        which classes are models)."""
         entry = self._link.classes.get(key)
         if entry is not None:
-            return entry[0]
+            return entry[0], None
         memo_key = ("module anywhere", key[0])
         if memo_key not in self._memo:
             parsed = self._parse_project_module(key[0])
             if parsed is None and key[0] not in self._path_by_module:
                 parsed = self.libraries.parsed(key[0])
             self._memo[memo_key] = parsed
-        found: ParsedModule | None = self._memo[memo_key]
-        if found is None:
+        module: ParsedModule | None = self._memo[memo_key]
+        if module is None:
             return None
-        return next((cls for cls in found.classes if cls.name == key[1]), None)
+        cls = next((cls for cls in module.classes if cls.name == key[1]), None)
+        return (cls, module) if cls is not None else None
+
+    def _base_anywhere(
+        self, module: str, parsed: ParsedModule | None, base: str
+    ) -> ClassKey | None:
+        """The class a base expression of a class of `module` names; through the module's own
+        import table when the module is not linked (an installed `mptt.fields`)."""
+        if parsed is None or module in self._link.modules or module in self._path_by_module:
+            return self.resolve_expression(module, base)
+        parts = base.split(".")
+        imported = parsed.imports.lookup(parts[0])
+        if imported is None:
+            return (module, base) if len(parts) == 1 else None  # a class of the same module
+        if len(parts) == 1:
+            source_module, attribute = imported
+            return self.resolve_symbol(source_module, attribute) if attribute else None
+        return self.resolve_imported(imported, parts[1:])
 
     def is_library(self, key: ClassKey) -> bool:
         """Is the class one an installed package defines (not the project, not Django's)?"""
