@@ -3,6 +3,7 @@ split at tests and joined after branches, inserts judged against the absences th
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -140,6 +141,18 @@ class Walker:
                 state = _forget_targets(target, state)
         return state
 
+    def _read_or_none(self, value: Node, state: State) -> Held | None:
+        """`qs.first() if c else None` (or `None if c else qs.first()`): a read on one side only,
+        like a name read in one branch and set to `None` in the other (`Held.partial`)."""
+        if value.type != "test" or len(value.children) != 5:
+            return None
+        for read, other in ((value.children[0], value.children[4]),
+                            (value.children[4], value.children[0])):  # fmt: skip
+            if other.type == "keyword" and other.value == "None":
+                held = self.held(read, state, get=True)
+                return None if held is None else dataclasses.replace(held, partial=True)
+        return None
+
     def bind(self, name: str, value: Node, state: State) -> State:
         while value.type == "atom" and value.children[0].value == "(" and len(value.children) == 3:
             value = value.children[1]  # `row = (\n    qs.first()\n)`
@@ -149,6 +162,9 @@ class Walker:
                 # `obj = None` where the row was found absent: still "absent"
                 return none_where_absent(state, name, held, value)
             return state.forget(name).bind_none(name)
+        either = self._read_or_none(value, state)
+        if either is not None:
+            return state.forget(name).bind(name, either)
         over = form_over(value, state)
         if over is not None:
             return state.forget(name).build(name, *over)

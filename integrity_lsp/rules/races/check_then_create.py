@@ -25,9 +25,9 @@ checks; a failed `get()` is IL102's, a check whose other branch updates the row 
   `document.is_checked_out()` → `DocumentCheckout.objects.is_checked_out(document=self)` →
   `self.filter(document=document).exists()`).
   A name read on some paths and set to `None` on the others (`previous = None` before
-  `if …: previous = qs.first()`, or in its `else`) still tells the row is absent where it is
-  falsy: the insert races on the paths that read (django-oauth-toolkit 1.2's
-  `save_bearer_token`), unless each of them took a lock first.
+  `if …: previous = qs.first()`, in its `else`, or `qs.first() if … else None`) still tells
+  the row is absent where it is falsy: the insert races on the paths that read
+  (django-oauth-toolkit 1.2's `save_bearer_token`), unless each of them took a lock first.
 - The model: a class, an import, `apps.get_model()`, a loader (`get_model("app", "Model")`,
   swapper's `load_model("app", "Model")` — the model the project registers under that label),
   or a view's `model = …` class attribute read as `self.model`.
