@@ -15,14 +15,21 @@ that crashes.
 
 Not reported: a handler that re-raises; a `try` body whose only writes are
 `get_or_create()`/`update_or_create()` (they take a savepoint of their own); and a handler
-that runs no query (logging aside) and leaves the innermost atomic block at once — `continue`
-or `break` out of a `with transaction.atomic():` in a loop, `return`, or the end of the
-block — when the `try` sits directly in that block, nothing in the block before it writes
-(or calls anything but ORM reads), it has no `finally`, and the block is a `with` or a
-decorator with a savepoint. Then no query meets the broken transaction: the block is rolled
-back as a whole, as atomic blocks are (`with transaction.atomic(): try: lock and mark the row
-… except DatabaseError: continue`). `ATOMIC_REQUESTS` views are not given this pass: their
-block goes on after a view method returns.
+after which no query runs before the innermost atomic block is left — `continue` or `break`
+out of a `with transaction.atomic():` in a loop, `return`, the end of the block, or the code
+after the `try` up to there (through enclosing `if` and `with` statements, not loops) — when
+nothing in the block before the `try` writes (or calls anything but ORM reads), the `try` has
+no `finally`, and the block is a `with` or a decorator with a savepoint. Then no query meets
+the broken transaction: the block is rolled back as a whole, as atomic blocks are (`with
+transaction.atomic(): try: lock and mark the row … except DatabaseError: continue`; `except
+IntegrityError as e: messages.error(request, str(e))` then `return redirect(reverse(…))`).
+Runs no query: logging, `django.contrib.messages`, `reverse()`, translation, `HttpResponse…`
+/ `JsonResponse`, `redirect()` to a URL (not to a model instance), a project function whose
+body does none of it, a project `@contextmanager`'s code after its `yield`. Any other call
+counts as a query — `render()` runs templates and context processors that do —, so an
+unknown call keeps the finding: the caught failure is read from the code, the exemption must
+be shown. `ATOMIC_REQUESTS` views are not given this pass: their block goes on after a view
+method returns.
 
 ## Example
 ```python
@@ -94,7 +101,7 @@ def check(try_stmt: Node, ctx: Context) -> Iterator[Finding]:
     writes = [
         w for w in unprotected_writes(try_stmt.children[2], ctx) if w[1] not in SELF_SAVEPOINT
     ]
-    if not writes or leaves_block_unqueried(try_stmt, [block for _, block in caught], ctx):
+    if not writes or leaves_block_unqueried(try_stmt, caught, ctx):
         return
     clause = caught[0][0]
     write, method = writes[0]
