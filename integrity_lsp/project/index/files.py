@@ -332,6 +332,10 @@ class IndexFiles:
             return None
         return choose_config(state.app_configs, self.module_name(folder / "__init__.py"))
 
+    def source_paths(self) -> tuple[Path, ...]:
+        """Every Python file of the project the index walked."""
+        return tuple(self._files)
+
     def is_index_source(self, path: Path) -> bool:
         """Whether `update_file(path, …)` can matter: a Python file under the root, not excluded."""
         path = Path(os.path.abspath(path))

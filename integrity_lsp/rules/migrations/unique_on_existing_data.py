@@ -24,7 +24,13 @@ the migration, and no data step of the migration writes it), a conditional const
 condition `Q(column__isnull=True)` covers no row yet (the column was NOT NULL when the migration
 began, and no data step of the migration writes it), functional `UniqueConstraint`s
 (their columns are expressions), models whose state the migrations do not tell (after RunSQL or
-SeparateDatabaseAndState).
+SeparateDatabaseAndState), and a column unique by construction: created with its table, with a
+random default in every state since (`uuid.uuid4`, `secrets.token_*`, a project function
+returning `get_random_string(32, …)` — 64 bits at least), never turned from `null=True` to
+`null=False`, no data step on the table since, and no module of the project outside migrations
+and tests writing a value of its own (`token=` outside a lookup, `obj.token = …`, `"token"` in
+a `fields` list). `AddField` evaluates a callable default once for all existing rows, so a
+column added to a table later is never unique by construction.
 
 Nor are a table a new migration created (per git, see below) with no data step since — no
 database has it before the deploy —, a table created by a migration makemigrations wrote less
@@ -94,6 +100,7 @@ from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.registry import register
 from integrity_lsp.findings import Finding, Fix, Location
 from integrity_lsp.project.migrations.columns import column_filler, column_of
+from integrity_lsp.project.migrations.distinct_values import unique_by_construction
 from integrity_lsp.project.migrations.graph import Operation
 from integrity_lsp.project.migrations.history import MigrationContext, operations_on_tables
 from integrity_lsp.project.migrations.scope import on_new_table
@@ -231,6 +238,11 @@ def check(ctx: Context) -> Iterator[Finding]:
                 continue
             if _broadened_condition(context, operation, columns, start):
                 continue  # the rows the new condition adds hold a value no row has yet
+            if any(
+                unique_by_construction(ctx.env, context.app, model, name, before.sequence)
+                for name in columns
+            ):
+                continue  # every row got its own random value
             where = ", ".join(column_of(model, name) for name in columns)
             fix = data_step_before_fix(ctx, context, model, columns)
             yield _finding(
