@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from integrity_lsp.analysis.absence_calls import count_body_read
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import parse_orm_call
 from integrity_lsp.analysis.handlers import decorator_name, decorators_of
@@ -186,7 +187,10 @@ def _callee_body(node: Node, ctx: Context) -> tuple[Node, Context] | None:
     if node.type not in CALL_CHAIN_TYPES:
         return None
     callee = resolve_call(node, ctx)
-    return (callee.function, callee.ctx) if callee is not None else None
+    if callee is None:
+        return None
+    count_body_read()  # the finding now depends on another function's body (analysis.walker)
+    return callee.function, callee.ctx
 
 
 def _body_effect(node: Node, ctx: Context, depth: int) -> Effect:
