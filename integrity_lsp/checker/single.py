@@ -55,9 +55,11 @@ def check_source(
 ) -> list[Finding]:
     """Findings for one file's text (which may differ from what is on disk).
 
-    `as_indexed`: the text was just read from disk, as the index read it, so the index need
-    not take it as an overlay (every file of a `check` run would otherwise become one, and
-    whatever walks the overlays would walk them all).
+    `as_indexed`: the index already holds what it should for this file -- the text was just
+    read from disk as the index read it (every file of a `check` run would otherwise become an
+    overlay, and whatever walks the overlays would walk them all), or the server keeps the
+    index up to date itself and the text may be an older snapshot than the index has, which
+    must not be written back (`server/project.py`).
     `only_candidates`: parso reads only the functions a rule can report in
     (`checker.candidates`); the same findings, for a fraction of the parse. `cpython`:
     CPython's tree of `text`, when the caller parsed it already (batch's syntax check).

@@ -27,7 +27,7 @@ async def explain(ls: IntegrityServer, text: str) -> dict[str, Any]:
     table's model answers; else the first project's answer."""
     first: dict[str, Any] | None = None
     for project in list(ls.projects.values()):
-        await project.ready()
+        await project.settle()  # queued edits reach the index first: it is read, not written
         env = project.env
         if env is None:
             continue
@@ -49,7 +49,7 @@ def explain_now(env: Environment, text: str, files: convert.FileViews) -> dict[s
 
     def findings_for(path: Path) -> list[Finding]:
         source = env.read_text(path)
-        return check_source(source, path, env) if source is not None else []
+        return check_source(source, path, env, as_indexed=True) if source is not None else []
 
     explanation = attach_findings(explanation, findings_for)
     locations: list[dict[str, Any] | None] = []

@@ -61,9 +61,7 @@ class DiagnosticsEngine:
             if snapshot is None:
                 return None
             project = ensure_project(ls, snapshot.path, uri)
-            await project.ready()
-            if project.has_pending_updates:
-                await project.flush_updates()
+            await project.settle()
             cached = self.results.get(uri)
             if cached and cached.version == snapshot.version and cached.epoch == project.epoch:
                 return cached
@@ -273,6 +271,10 @@ class DiagnosticsEngine:
         text, _ = read_source(path)
         if text is None or not might_matter(text):
             return None
+        if path not in project.overlay and project.is_index_source(path):
+            # A change on disk the client did not report (no file watching): the index takes
+            # it as from a watcher, and the epoch moves if model facts changed.
+            project.queue_update(path, text)
         epoch, findings = await project.check(text, path)
         snapshot = Snapshot(uri, path, None, text, split_lines(text))
         diagnostics = await project.run(self._convert, snapshot, findings)

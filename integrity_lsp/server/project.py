@@ -5,6 +5,12 @@ jedi is only ever called from one thread and the message loop never blocks. Open
 an overlay: the analysis reads a file's unsaved text first, the disk otherwise. `epoch` counts
 changes that can alter any file's findings (settings, model or migration facts); a result is
 current only for the document version *and* the epoch it was computed for.
+
+The index learns file texts only through `queue_update` (typed, saved, closed, changed on disk)
+and `flush_updates`, which moves the epoch when model facts change -- never as a side effect of
+checking a file. A check works on a snapshot that may be older than what the index holds (a
+request that waited for the index while models.py was edited): writing it into the index would
+undo the newer edit without moving the epoch, and the open views kept their old findings.
 """
 
 from __future__ import annotations
@@ -99,6 +105,7 @@ class Project:
         self.closed = False
         self._indexed = asyncio.Event()
         self._pending_updates: dict[Path, str | None] = {}
+        self._flushing: set[asyncio.Task[bool]] = set()  # updates taken, not yet applied
         self.on_change: Callable[[], None] | None = None  # called when `epoch` moves
 
     def _bump(self) -> None:
@@ -199,29 +206,55 @@ class Project:
         return bool(self._pending_updates)
 
     async def flush_updates(self) -> bool:
-        """Apply queued file changes to the index; True when model facts changed."""
+        """Apply queued file changes to the index; True when model facts changed.
+
+        The updates are handed to the analysis thread at once (in order with everything else
+        submitted) and applied in a task of their own: a caller cancelled meanwhile (a newer
+        keystroke reschedules its check, a request is cancelled) neither loses the updates it
+        took -- the thread skips a cancelled job -- nor the epoch bump that re-checks the open
+        documents."""
         await self.ready()
         if not self._pending_updates or self.env is None:
             self._pending_updates.clear()
             return False
+        if self.closed:
+            raise asyncio.CancelledError  # its workspace folder was removed
         updates, self._pending_updates = self._pending_updates, {}
         env = self.env
-        changed = await self.run(_apply_updates, env, updates)
+        applied = asyncio.wrap_future(self.executor.submit(_apply_updates, env, updates))
+        task = asyncio.ensure_future(self._finish_flush(applied, env))
+        self._flushing.add(task)
+        task.add_done_callback(self._flushing.discard)
+        return await asyncio.shield(task)
+
+    async def _finish_flush(self, applied: asyncio.Future[bool], env: Environment) -> bool:
+        changed = await applied
         if changed and env is self.env:
             self._bump()
         return changed
 
-    # -- checking ---------------------------------------------------------------------------
-
-    async def check(self, text: str, path: Path) -> tuple[int, list[Finding]]:
-        """(epoch, findings) for a text snapshot; waits for the index, never for anything else."""
+    async def settle(self) -> None:
+        """Wait for the index and for the updates queued or being applied now, so that `epoch`
+        is the epoch of the index the next job on the analysis thread reads (a check labelled
+        with the epoch before an update in flight would read the index after it)."""
         await self.ready()
         if self._pending_updates:
             await self.flush_updates()
+        if self._flushing:  # taken by another caller; cancelling this wait leaves them running
+            await asyncio.wait(set(self._flushing))
+
+    # -- checking ---------------------------------------------------------------------------
+
+    async def check(self, text: str, path: Path) -> tuple[int, list[Finding]]:
+        """(epoch, findings) for a text snapshot; waits for the index, never for anything else.
+        The index is read, not written (`as_indexed`): the snapshot may be older than what the
+        index holds (see the module docstring)."""
+        await self.settle()
         env, epoch = self.env, self.epoch
         if env is None or not self.is_checked(path):
             return epoch, []
-        return epoch, await self.run(check_source, text, path, env)
+        check = functools.partial(check_source, as_indexed=True)
+        return epoch, await self.run(check, text, path, env)
 
     def is_checked(self, path: Path) -> bool:
         """Python files that the settings do not exclude (as `integrity-lsp check` walks);

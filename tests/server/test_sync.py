@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import textwrap
+from typing import Any
 
 from lsprotocol import types
 
@@ -165,3 +167,39 @@ async def test_models_changed_on_disk_rechecks_views(lsp: Session) -> None:
             )
         )
     await lsp.diagnostics(views, lambda d: "IL104" in {x.code for x in d})
+
+
+async def test_a_check_of_an_older_models_text_does_not_undo_a_newer_edit(lsp: Session) -> None:
+    """A request holding models.py's version 1 waits for the index; meanwhile version 2 (no
+    unique key) arrives. Checking version 1 afterwards must not put its model facts back into
+    the index behind the open view's back."""
+    await lsp.initialize()  # the index is built in the background: the request below waits
+    views = lsp.open("shop/views.py")
+    models = lsp.open("shop/models.py")
+    line = lsp.texts[models].splitlines()[4]
+    start = line.index(", unique=True")
+    unique = types.Range(
+        start=types.Position(line=4, character=lsp.character(line[:start])),
+        end=types.Position(line=4, character=lsp.character(line[: start + len(", unique=True")])),
+    )
+
+    def code_actions(uri: str) -> Any:  # sent now (not when awaited), answered when done
+        return asyncio.wrap_future(
+            lsp.client.protocol.send_request(
+                types.TEXT_DOCUMENT_CODE_ACTION,
+                types.CodeActionParams(
+                    text_document=types.TextDocumentIdentifier(uri=uri),
+                    range=unique,
+                    context=types.CodeActionContext(diagnostics=[]),
+                ),
+            )
+        )
+
+    waiting = code_actions(models)
+    # Requests start in order: once one for a document the server does not have is answered,
+    # the first holds version 1 (waiting for the index).
+    assert await code_actions(lsp.uri("shop/not_open.py")) is None
+    lsp.edit(models, [types.TextEdit(range=unique, new_text="")])
+    await waiting
+    lost = await lsp.diagnostics(views, lambda d: "IL104" in {x.code for x in d})
+    assert {x.code for x in lost} == {"IL104"}
