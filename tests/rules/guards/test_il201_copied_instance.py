@@ -69,7 +69,17 @@ def add(request):
     [
         ("pk", "None", False),  # a copy under a new automatic key
         ("id", "None", False),
-        ("pk", "chosen.pk", True),  # a key the code chose: two submits insert the same one
+        ("pk", 'int(self.data["code"])', True),  # a key the code chose: two submits insert it
+        pytest.param(
+            "pk",
+            "chosen.pk",
+            False,  # the key of a row that exists: save() UPDATEs that row
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="known gap: analysis/row_keys reads a key copied in the handler, not one "
+                "copied inside the form's own save() override",
+            ),
+        ),
     ],
 )
 def test_a_primary_key_reset_to_none_is_not_set_by_the_code(
