@@ -122,10 +122,11 @@ def discover_apps(
     """
     installed_names = {entry.split(".apps.")[0] for entry in installed}
     found: dict[str, AppRecord] = {}
-    folders = sorted(
-        {folder for path in models_files if (folder := app_folder(path)) is not None},
-        key=lambda folder: (len(folder.parts), str(folder)),
-    )
+    marked = {folder for path in models_files if (folder := app_folder(path)) is not None}
+    # A `models.py` inside an app's `models/` package (nautobot's extras/models/models.py) is
+    # one more module of that app, not an app of its own labelled "models".
+    marked = {f for f in marked if not (f.name == "models" and f.parent in marked)}
+    folders = sorted(marked, key=lambda folder: (len(folder.parts), str(folder)))
     for folder in folders:
         init = folder / "__init__.py"
         package = module_of(init) or folder.name

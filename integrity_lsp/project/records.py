@@ -112,7 +112,11 @@ class FieldRecord:
 
     @property
     def is_many_to_many(self) -> bool:
-        return self.known_class in MANY_TO_MANY_FIELD_CLASSES
+        """A relation through a table of its own (no column): Django's or a project subclass,
+        or any class given `through=` — only many-to-many managers take it (taggit's
+        `TaggableManager` and project fields built on it); a column field's `__init__` would
+        refuse it."""
+        return self.known_class in MANY_TO_MANY_FIELD_CLASSES or self.option("through") is not None
 
     @property
     def is_unique(self) -> bool:

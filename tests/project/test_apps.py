@@ -110,3 +110,21 @@ def test_label_collision_prefers_installed_app(build: BuildProject) -> None:
         }
     )
     assert index.apps["core"].name == "apps.core"
+
+
+def test_a_models_module_inside_a_models_package_is_not_an_app(build: BuildProject) -> None:
+    """extras/models/models.py is a module of the app extras, not an app labelled "models":
+    its models' tables are extras_… (the label printed in messages)."""
+    index = build(
+        {
+            "extras/__init__.py": "",
+            "extras/models/__init__.py": "from .models import *\nfrom .tags import *\n",
+            "extras/models/models.py": MODEL,
+            "extras/models/tags.py": MODEL.replace("Thing", "Tag"),
+            "extras/migrations/__init__.py": "",
+        }
+    )
+    assert set(index.apps) == {"extras"}
+    assert index.get_model("extras.Thing") is not None
+    assert index.get_model("extras.Tag") is not None
+    assert index.get_model("models.Thing") is None

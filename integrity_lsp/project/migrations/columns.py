@@ -70,7 +70,7 @@ def has_default(record: FieldRecord) -> bool:
 def column_filler(record: FieldRecord) -> str | None:
     """What existing rows get when AddField adds this column (Django's `effective_default`,
     or the column's own DB default); None when they get NULL. "?" when it cannot be told."""
-    if record.field_class in NO_COLUMN_CLASSES or record.field_class in AUTO_CLASSES:
+    if record.is_many_to_many or record.known_class in NO_COLUMN_CLASSES | AUTO_CLASSES:
         return "no value needed"
     if record.db_default is not None:
         return f"db_default={record.db_default}"

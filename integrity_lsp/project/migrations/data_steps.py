@@ -7,6 +7,7 @@ whether it empties a table or keeps at most one row, and which models it reaches
 
 from __future__ import annotations
 
+import builtins
 import re
 from typing import Any
 
@@ -123,3 +124,36 @@ def function_models(function: Any) -> frozenset[tuple[str, str]] | None:
         else:
             return None
     return frozenset(found)
+
+
+_BUILTINS = frozenset(dir(builtins))
+
+
+def hands_a_model_away(function: Any, local: set[str]) -> bool:
+    """Does the function pass a model it got from `apps.get_model` to a function this file does
+    not hold (`fixup_null_statuses(model=Group, …)` imported from the project)? What that does
+    to the model's rows cannot be read here: it may fill the column or remove duplicates."""
+    models: set[str] = set()
+    calls: list[tuple[str, Any]] = []
+    for node in walk(function):
+        if node.type != "trailer" or node.children[0].value != "(":
+            continue
+        previous = node.get_previous_sibling()
+        if previous is None:
+            continue
+        if previous.type == "trailer" and previous.children[-1].type == "name":
+            if previous.children[-1].value == "get_model":
+                statement = node.parent.parent
+                if statement.type == "expr_stmt" and statement.children[0].type == "name":
+                    models.add(str(statement.children[0].value))
+            continue
+        if previous.type == "name" and previous is node.parent.children[0]:
+            calls.append((str(previous.value), node))
+    for callee, trailer in calls:
+        if callee in local or callee in _BUILTINS or callee in models:
+            continue
+        args = call_arguments(trailer)
+        given = [*args.positional, *args.keywords.values()]
+        if any(arg.type == "name" and arg.value in models for arg in given):
+            return True
+    return False

@@ -16,6 +16,7 @@ from integrity_lsp.project.meta import constraint_from_call
 from integrity_lsp.project.migrations.data_steps import (
     emptied_tables,
     function_models,
+    hands_a_model_away,
     mentioned,
     row_effect,
 )
@@ -392,10 +393,16 @@ class _Reader:
             return {"data_models": frozenset(), "data_names": frozenset()}
         if function is None:
             return {"data_models": None, "data_names": None}
-        names = frozenset().union(*(mentioned(f) for f in self._with_helpers(function)))
+        used = self._with_helpers(function)
+        names = frozenset().union(*(mentioned(f) for f in used))
         if "call_command" in names:  # a management command: what it touches is not known
             return {"data_models": None, "data_names": None}
-        return {"data_models": function_models(function), "data_names": row_effect(names)}
+        reached = [function_models(f) for f in used]  # helpers get models too (nautobot 0034)
+        models = None if None in reached else frozenset().union(*reached)  # type: ignore[arg-type]
+        local = {str(c.name.value) for c in function.get_root_node().iter_classdefs()}
+        if any(hands_a_model_away(f, local | set(self.functions)) for f in used):
+            return {"data_models": models, "data_names": None}  # what is done to it: unknown
+        return {"data_models": models, "data_names": row_effect(names)}
 
     def _op_RunSQL(self, positional: list[Any], kw: dict[str, Any]) -> dict[str, Any]:
         sql = literal(self._arg(positional, kw, 0, "sql"))

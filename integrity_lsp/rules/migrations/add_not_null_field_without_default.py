@@ -20,7 +20,9 @@ Django 5.2) are not reported:
   `FileField`, `ImageField` get `""`, `BinaryField` gets `b""` (other field classes, such as
   `IntegerField` or `ForeignKey`, get nothing from `blank=True`);
 - `auto_now` / `auto_now_add` on `DateTimeField`, `DateField`, `TimeField`: the current time;
-- auto fields, `ManyToManyField` (no column) and `GeneratedField` (computed).
+- auto fields, `ManyToManyField` and any field given `through=` (only many-to-many managers
+  take it, such as taggit's `TaggableManager` and project subclasses of it: no column), and
+  `GeneratedField` (computed).
 
 A model created in the same migration starts empty and is never reported; neither are proxy and
 unmanaged models, nor a migration marked `initial = True` (makemigrations marks every migration

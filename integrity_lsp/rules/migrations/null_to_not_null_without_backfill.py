@@ -30,7 +30,9 @@ recent —, and a squashed migration (`replaces = [...]`): Django runs it only o
 that applied none of what it replaces, a new one.
 
 A data step counts when it can change the rows that exist: a `RunPython` (reaching the model
-through `apps.get_model`, or a reverse relation of a model it reached) that updates, saves or
+through `apps.get_model` in its function or a helper of the same file, or a reverse relation of
+a model it reached) that hands the model to a function of another module (what that does is not
+known), or that updates, saves or
 deletes and mentions the column — also as a lookup (`code__isnull`) or by the name it had before
 a `RenameField` — or that empties the table (`.objects.all().delete()`); a `RunSQL` that updates
 or deletes naming the table; a step that runs a management command or raw SQL (what it touches

@@ -248,3 +248,79 @@ def test_a_not_null_column_after_this_migrations_own_unreadable_step(tmp_path: P
         tmp_path / "b", {"migrations/0002_data.py": earlier, "migrations/0003_add.py": later}
     )
     assert "IL301" in found
+
+
+def _il303_after(tmp_path: Path, data: str) -> list[str]:
+    """IL303 codes of 0003 (code made NOT NULL) after the data migration `data` as 0002."""
+    last = LAST.format(operations=MAKE_NOT_NULL)
+    write_app(
+        tmp_path,
+        "shop",
+        {
+            "models.py": MODELS,
+            "migrations/0001_initial.py": INITIAL.format(name="code"),
+            "migrations/0002_data.py": textwrap.dedent(data),
+            "migrations/0003_last.py": last,
+        },
+    )
+    path = tmp_path / "shop/migrations/0003_last.py"
+    return [f.code for f in check_source(last, path, environment(tmp_path))]
+
+
+def test_a_backfill_in_a_helper_that_gets_the_model_itself(tmp_path: Path) -> None:
+    """nautobot dcim 0034: the RunPython function calls helpers of the same file, each getting
+    its model with `apps.get_model` and filling a column by `bulk_update`."""
+    data = """\
+        from django.db import migrations
+
+
+        def _fill_codes(apps):
+            Item = apps.get_model("shop", "Item")
+            items = list(Item.objects.filter(code__isnull=True))
+            for item in items:
+                item.code = str(item.pk)
+            Item.objects.bulk_update(items, ["code"], 500)
+
+
+        def forwards(apps, schema_editor):
+            _fill_codes(apps)
+
+
+        class Migration(migrations.Migration):
+            dependencies = [("shop", "0001_initial")]
+            operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+        """
+    assert "IL303" not in _il303_after(tmp_path, data)
+
+
+HANDED_AWAY = """\
+from django.db import migrations
+
+from {module} import fill_missing
+
+
+def forwards(apps, schema_editor):
+    Item = apps.get_model("shop", "Item")
+    Tag = apps.get_model("shop", "Tag")
+    fill_missing({argument})
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+"""
+
+
+def test_a_model_handed_to_a_function_of_another_module_may_be_filled(tmp_path: Path) -> None:
+    """nautobot dcim 0051: `fixup_null_statuses(model=Group, …)` imported from the project: what
+    it does to the rows cannot be read here, so the column may have been filled."""
+    data = HANDED_AWAY.format(module="shop.fixups", argument="model=Item")
+    assert "IL303" not in _il303_after(tmp_path, data)
+
+
+def test_a_function_of_another_module_given_no_model_is_no_backfill(tmp_path: Path) -> None:
+    """Only a model handed over makes the step unknown: a value (or the model's attribute)
+    does not."""
+    for argument in ('"code"', "Item.DoesNotExist", "len(Tag.objects.all())"):
+        data = HANDED_AWAY.format(module="shop.fixups", argument=argument)
+        assert "IL303" in _il303_after(tmp_path, data), argument

@@ -339,3 +339,65 @@ def _codes_of_second_migration(tmp_path: Path, operations: str) -> list[str]:
 def test_null_is_read_as_django_evaluates_it(tmp_path: Path, field: str, reported: bool) -> None:
     operation = f'migrations.AddField(model_name="item", name="extra", field={field}),\n'
     assert ("IL301" in _codes_of_second_migration(tmp_path, operation)) is reported
+
+
+def test_a_tags_manager_field_given_through_adds_no_column(tmp_path: Path) -> None:
+    """nautobot's `TagsField(TaggableManager)`: the migration's AddField names `through=`, which
+    only a many-to-many manager accepts: no column, nothing for existing rows to hold. A column
+    field of the same project class family without `through=` still reports."""
+    write_app(
+        tmp_path,
+        "inventory",
+        {
+            "fields.py": """\
+                from taggit.managers import TaggableManager
+
+
+                class LabelsField(TaggableManager):
+                    pass
+                """,
+            "models.py": """\
+                from django.db import models
+
+                from inventory.fields import LabelsField
+
+
+                class Crate(models.Model):
+                    name = models.CharField(max_length=50)
+                    labels = LabelsField()
+                    weight = models.IntegerField()
+                """,
+            "migrations/0001_initial.py": initial_migration(
+                ("Crate", '("name", models.CharField(max_length=50))'), initial=True
+            ),
+            "migrations/0002_crate_labels.py": """\
+                from django.db import migrations, models
+                import inventory.fields
+
+
+                class Migration(migrations.Migration):
+                    dependencies = [("inventory", "0001_initial")]
+                    operations = [
+                        migrations.AddField(
+                            model_name="crate",
+                            name="labels",
+                            field=inventory.fields.LabelsField(
+                                through="taggit.TaggedItem", to="taggit.Tag"
+                            ),
+                        ),
+                        migrations.AddField(
+                            model_name="crate",
+                            name="weight",
+                            field=models.IntegerField(),
+                        ),
+                    ]
+                """,
+        },
+    )
+    path = tmp_path / "inventory/migrations/0002_crate_labels.py"
+    found = [
+        f.message
+        for f in check_source(path.read_text(encoding="utf-8"), path, environment(tmp_path))
+        if f.code == "IL301"
+    ]
+    assert len(found) == 1 and "inventory_crate.weight" in found[0]
