@@ -102,6 +102,32 @@ class IndexLinker(IndexFiles):
             return (module, name)  # a class of a project file not parsed (yet): see below
         return None
 
+    def imported_by_package(self, package: str, module: str) -> bool:
+        """Is `module` imported by the package's `__init__`, directly or through other modules
+        of the package it imports? A model module of an app's `models/` package that nothing
+        there imports is not registered by Django when the app loads (dj-stripe's
+        models/pricing_table.py): whether some other import registers it is not known."""
+        seen = {package}
+        pending = [package]
+        while pending:
+            found = self._imports_of(pending.pop())
+            if found is None:
+                continue
+            table = found[0]
+            reached = [*table.star_modules]
+            for source, attribute in table.names.values():
+                reached.append(source)
+                if attribute is not None:
+                    reached.append(f"{source}.{attribute}")
+            for name in reached:
+                name = self.canonical_module(name)
+                if name == module:
+                    return True
+                if name.startswith(f"{package}.") and name not in seen:
+                    seen.add(name)
+                    pending.append(name)
+        return False
+
     def _scanned_class(self, module: str, name: str) -> bool:
         """Does the project file of `module` define a class `name` (by the pre-scan)?"""
         path = self._path_by_module.get(module)

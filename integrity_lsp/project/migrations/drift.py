@@ -12,7 +12,7 @@ models.py equals `models.Q(("price__gte", 0))` in a migration.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -78,7 +78,9 @@ def model_drift(
                 # PlaceholderRelationField(GenericRelation), netbox's taggit manager field
             found.append(Drift(f"Add field {name} to {key}", record.ref, "no column", state.ref))
             continue
-        differences = _field_differences(record, current.record, renamed or {})
+        differences = _field_differences(
+            record, current.record, renamed or {}, lambda label: index.get_model(label) is not None
+        )
         if differences:
             detail = "; ".join(differences)
             found.append(Drift(f"Alter field {name} on {key}", record.ref, detail, current.ref))
@@ -136,7 +138,10 @@ def _model_label(target: str) -> bool:
 
 
 def _field_differences(
-    model: FieldRecord, state: FieldRecord, renamed: Mapping[str, str]
+    model: FieldRecord,
+    state: FieldRecord,
+    renamed: Mapping[str, str],
+    is_model: Callable[[str], bool],
 ) -> list[str]:
     if not _class_known(model):
         return []  # an installed package's field class may fix options in its `__init__`
@@ -167,6 +172,7 @@ def _field_differences(
         and _model_label(left)
         and _model_label(right)
         and left.lower() != right.lower()
+        and is_model(left)  # not a class expression left unresolved (`beat_models.Solar`)
     ):
         found.append(f"points at {left} in models.py, {right} in the migrations")
     return found

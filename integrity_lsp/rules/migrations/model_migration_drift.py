@@ -16,20 +16,23 @@ A model with no migration at all counts, in an app that has a `migrations/` pack
 without one is not checked. Models whose state the migrations do not tell (after RunSQL,
 SeparateDatabaseAndState or a custom operation) are not reported; nor, in an app with a
 migration that builds its `operations` at import time (appends under an `if`), are models no
-readable migration creates. A model whose field set is not known is not checked: a base class
-from a package the project's interpreter does not have installed, or an installed base with a
-metaclass of its own (django-mptt adds `lft`, `rght`, … that no class body declares); nor are
-the column and options of a field whose class an installed package defines (its `__init__`
-may fix `null` or `unique`) or that derives from no field class Django makes a column of
-(django-cms's `PlaceholderRelationField(GenericRelation)`, a taggit manager field). Only real
-Django models are compared: a class is one when its bases resolve to `django.db.models.Model`
-(see the README, "Third-party models").
+readable migration creates. Nor is a model of a module in an app's `models/` package that the
+package's `__init__.py` does not import (directly or through the modules it imports): Django
+does not register it when the app loads. A model whose field set is not known is not checked: a
+base class from a package the project's interpreter does not have installed, or an installed
+base with a metaclass of its own (django-mptt adds `lft`, `rght`, … that no class body
+declares); nor are the column and options of a field whose class an installed package defines
+(its `__init__` may fix `null` or `unique`) or that derives from no field class Django makes a
+column of (django-cms's `PlaceholderRelationField(GenericRelation)`, a taggit manager field).
+Only real Django models are compared: a class is one when its bases resolve to
+`django.db.models.Model` (see the README, "Third-party models").
 
-A `CreateModel` whose `fields` it cannot read whole (a computed name, a list built by `+`) leaves
-the model unknown; a relation target written as a call (`swapper.get_model_name(…)`) is not
-compared; a relation to a model another app's `RenameModel` renamed is compared under the new
-name (the rename repoints every app's ForeignKeys). IL304 is about the current state: `check`
-reports it whatever `--since` says.
+A `CreateModel` whose `fields` it cannot read whole (a computed name, a list built by `+`)
+leaves the model unknown; a relation target written as a call (`swapper.get_model_name(…)`), or
+as a class the index cannot resolve (`beat_models.SolarSchedule` through a module alias), is
+not compared; a relation to a model another app's `RenameModel` renamed is compared under the
+new name (the rename repoints every app's ForeignKeys). IL304 is about the current state:
+`check` reports it whatever `--since` says.
 
 ## Example
 ```python
@@ -89,6 +92,14 @@ def _all_drift(ctx: Context) -> list[Drift]:
             continue
         if not index.fields_known(model):
             continue  # a base from a package that is not installed: its fields are unknown
+        app = index.apps.get(model.app_label)
+        package = f"{app.name}.models" if app is not None else ""
+        if (
+            app is not None
+            and model.module.startswith(f"{package}.")
+            and not index.imported_by_package(package, model.module)
+        ):
+            continue  # its models package never imports it: maybe never registered
         state = states.get(model.app_label)
         if state is None:
             continue

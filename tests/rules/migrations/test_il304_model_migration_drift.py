@@ -179,3 +179,73 @@ def test_a_relation_to_a_model_renamed_by_another_app(tmp_path: Path) -> None:
     (tmp_path / "people/migrations/0001_initial.py").write_text(swapped)
     (tmp_path / "library/migrations/0002_rename.py").unlink()
     assert _drift_codes(tmp_path, "people") == []
+
+
+def test_a_model_module_its_models_package_never_imports_is_unknown(tmp_path: Path) -> None:
+    """dj-stripe's models/pricing_table.py: models/__init__.py imports every other module but
+    not that one, so Django does not register PricingTable when the app loads and
+    makemigrations writes nothing for it. A module the package imports (directly, through a
+    sibling, or as `from . import x`) is compared as usual."""
+    model = "from django.db import models\n\n\nclass {name}(models.Model):\n"
+    model += "    title = models.CharField(max_length=5)\n"
+    write_app(
+        tmp_path,
+        "billing",
+        {
+            "models/__init__.py": "from .plans import Plan\nfrom . import coupons\n",
+            "models/plans.py": model.format(name="Plan") + "\n\nfrom .prices import Price\n",
+            "models/prices.py": model.format(name="Price"),
+            "models/coupons.py": model.format(name="Coupon"),
+            "models/tables.py": model.format(name="PricingTable"),
+            "migrations/0001_initial.py": initial_migration(
+                ("Plan", '("title", models.CharField(max_length=5))')
+            ),
+        },
+    )
+    env = environment(tmp_path)
+    found = {
+        name: [f.message for f in check_source(path.read_text(), path, env) if f.code == "IL304"]
+        for name in ("plans", "prices", "coupons", "tables")
+        for path in [tmp_path / "billing" / "models" / f"{name}.py"]
+    }
+    assert found["plans"] == [] and found["tables"] == []
+    assert ["Create model Price" in m for m in found["prices"]] == [True]
+    assert ["Create model Coupon" in m for m in found["coupons"]] == [True]
+
+
+def test_a_relation_to_a_class_the_index_cannot_resolve_is_not_compared(tmp_path: Path) -> None:
+    """nautobot's ScheduledJob: `models.ForeignKey(beat_models.SolarSchedule, …)` after `import
+    django_celery_beat.models as beat_models`. Unresolved, the expression is no app label:
+    comparing it with the migration's `django_celery_beat.solarschedule` would report a
+    relation change makemigrations would never write. A string target still compares."""
+    write_app(
+        tmp_path,
+        "jobs",
+        {
+            "models.py": """\
+                from django.db import models
+                import schedules_lib.models as beat_models
+
+
+                class Job(models.Model):
+                    solar = models.ForeignKey(beat_models.SolarSchedule, on_delete=models.CASCADE)
+                    clocked = models.ForeignKey("jobs.Job", on_delete=models.CASCADE)
+                """,
+            "migrations/0001_initial.py": initial_migration(
+                (
+                    "Job",
+                    '("solar", models.ForeignKey(on_delete=models.CASCADE,'
+                    ' to="schedules_lib.solarschedule")),'
+                    ' ("clocked", models.ForeignKey(on_delete=models.CASCADE,'
+                    ' to="schedules_lib.clockedschedule"))',
+                )
+            ),
+        },
+    )
+    path = tmp_path / "jobs/models.py"
+    found = [
+        f.message
+        for f in check_source(path.read_text(encoding="utf-8"), path, environment(tmp_path))
+        if f.code == "IL304"
+    ]
+    assert len(found) == 1 and "Alter field clocked on job" in found[0]
