@@ -32,6 +32,7 @@ from integrity_lsp.analysis.absence_writes import (
     inserts_in,
     is_lock_call,
     is_lock_expression,
+    key_row_locked,
     race_code,
 )
 from integrity_lsp.analysis.django import except_clauses, handler_names
@@ -350,6 +351,8 @@ class Walker:
         for absence in (*state.absent, *([when] if when is not None else []))[::-1]:
             if absence.lookup.locks and absence.via != "check":
                 continue
+            if key_row_locked(absence.lookup.keys, self.function):
+                continue  # the row the key points at is locked first: competitors queue
             if writes_looked_up_row(write, absence.lookup, self.ctx, dicts):
                 if not write.model_text:  # an object from elsewhere: the lookup names it
                     write = named_after(write, absence.lookup, self.ctx)

@@ -26,6 +26,7 @@ from integrity_lsp.syntax.nodes import (
     links,
     statement_of,
     statements,
+    walk,
 )
 from integrity_lsp.syntax.source import parse_expression
 
@@ -247,6 +248,54 @@ def locked_before(node: Node, function: Node) -> bool:
                 return True
         current = parent
     return False
+
+
+def key_row_locked(keys: tuple[Argument, ...], function: Node) -> bool:
+    """Does a key of the lookup name a row this function read with `select_for_update()`: a name
+    every assignment of `function` binds to such a read, or to None? The competitors that run
+    this code queue on that row's lock before they look, and a key left None is NULL, which a
+    unique column never matches (django-oauth-toolkit locks the access token on one branch,
+    sets None on the other, then inserts the refresh token keyed on it)."""
+    for key in keys:
+        value = _unwrapped(key.value)
+        if value.type != "name":
+            continue
+        bound = _assigned_values(function, value.value)
+        locking = [v for v in bound if _locking_read(v)]
+        if locking and all(
+            v in locking or (v.type == "keyword" and v.value == "None") for v in bound
+        ):
+            return True
+    return False
+
+
+def _assigned_values(function: Node, name: str) -> list[Node]:
+    """The values `name = value` assigns in `function`; empty when another binding (a
+    parameter, a loop, `as`, unpacking) may give it a value, since that one is unknown."""
+    values: list[Node] = []
+    for leaf in walk(function):
+        if leaf.type != "name" or leaf.value != name or not leaf.is_definition():
+            continue
+        statement = leaf.parent
+        if statement.type != "expr_stmt" or statement.children[0] is not leaf:
+            return []
+        if len(statement.children) != 3 or statement.children[1].value != "=":
+            return []
+        values.append(_unwrapped(statement.children[2]))
+    return values
+
+
+def _unwrapped(node: Node) -> Node:
+    while node.type == "atom" and node.children[0].value == "(" and len(node.children) == 3:
+        node = node.children[1]
+    return node
+
+
+def _locking_read(value: Node) -> bool:
+    if value.type not in CALL_CHAIN_TYPES:
+        return False
+    _, trailers = chain_parts(value)
+    return any(link.name == "select_for_update" for link in links(trailers))
 
 
 def _with_expression(item: Node) -> Node:

@@ -44,10 +44,20 @@ def inserted_before(value: Node, function: Node, statement: Node) -> bool:
     """`user` / `user.pk` where `user` is a row this function inserted before `statement`
     (`user = User.objects.create_user(…)`, `team = form.save()`, `obj = M(…)` then
     `obj.save()`): no concurrent request can hold a unique tuple containing it."""
-    text = normalised(value)
+    return inserted_before_text(normalised(value), function, statement)
+
+
+def inserted_before_text(text: str, function: Node, statement: Node) -> bool:
+    """`inserted_before` of a value as normalised text; also `holder.attribute` when the last
+    `holder.attribute = name` before `statement` hands it such a row (spirit's private topic:
+    `topic = tform.save()`, `tpform.topic = topic`, then `tpform.save_m2m()` inserts with
+    `self.topic`)."""
     name = text.split(".", 1)[0]
-    if not name.isidentifier() or text not in (name, f"{name}.pk", f"{name}.id"):
+    if not name.isidentifier():
         return False
+    if text not in (name, f"{name}.pk", f"{name}.id"):
+        handed = _attribute_value(function, text, statement)
+        return handed is not None and inserted_before_text(handed, function, statement)
     binding = last_binding(function, name, statement)
     if binding is None:
         return False
@@ -63,3 +73,19 @@ def inserted_before(value: Node, function: Node, statement: Node) -> bool:
     if read or any(t.children[0].value == "[" for t in trailers):
         return False  # a row read (`get_or_create(…)[0]`, `get()`): its save() is an UPDATE
     return saved_between(function, name, binding, statement)
+
+
+def _attribute_value(function: Node, target: str, before: Node) -> str | None:
+    """The name the last `target = name` (an attribute target: `form.topic`) before `before`
+    assigns, normalised; None when there is none or it assigns anything else."""
+    parts = target.split(".")
+    if len(parts) != 2 or not all(part.isidentifier() for part in parts):
+        return None
+    found = None
+    for statement in simple_statements(function):
+        if statement.start_pos >= before.start_pos:
+            break
+        bound = assignment_target(statement)
+        if bound is not None and normalised(bound) == target:
+            found = normalised(expression_of(statement))
+    return found if found is not None and found.isidentifier() else None

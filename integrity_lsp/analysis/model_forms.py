@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.django import catches_integrity_error
 from integrity_lsp.analysis.handlers import class_bases, class_definition
 from integrity_lsp.analysis.write_values import dict_entries
 from integrity_lsp.project.records import AUTO_FIELD_CLASSES, FieldRecord, ModelRecord
@@ -199,7 +200,7 @@ def _transparent_override(body: list[Node], method: str) -> set[str] | None:
         text = normalised(function)
         if f"super().{method}(" not in text and f".{method}(" not in text.split("super(", 1)[-1]:
             return None
-        if any(word in text for word in OWN_WRITE_WORDS):
+        if any(word in _unguarded_text(function) for word in OWN_WRITE_WORDS):
             return None
         assignments = [
             node
@@ -223,6 +224,20 @@ def _transparent_override(body: list[Node], method: str) -> set[str] | None:
                     continue  # Django's copy idiom: the insert gets a new automatic key
                 found.add(parts[1])
     return found
+
+
+def _unguarded_text(function: Node) -> str:
+    """The override's code without the `try … except IntegrityError` blocks that do not hand on
+    to Django's or DRF's own write: a guarded write of another row beside the form's own save
+    (django-spirit's FlagForm upserts the comment's flag counter, then `super().save()`) is not
+    the form's way of writing its row."""
+    text = normalised(function)
+    for node in walk(function.children[-1]):
+        if node.type == "try_stmt" and catches_integrity_error(node):
+            block = normalised(node)
+            if "super()." not in block:
+                text = text.replace(block, "", 1)
+    return text
 
 
 def _body(classdef: Node) -> list[Node]:

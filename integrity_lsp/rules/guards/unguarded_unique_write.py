@@ -21,18 +21,19 @@ upsert; `obj.pk = None` there saves a copy under a new automatic key, not a key 
 one that calls `get_or_create(`/`update_or_create(`, catches IntegrityError or locks
 writes its own way.
 
-Silent when: a guard catches IntegrityError; the form or serializer is bound to an existing
-row (`instance=…`, an update view, `perform_update`) or its own `save()`/`create()` writes
-another way (an upsert, its own guard, no call to Django's/DRF's); a unique value is fresh
+Silent when: a guard catches IntegrityError; the form or serializer is bound to an existing row
+(`instance=…`, an update view, `perform_update`) or its own `save()`/`create()` writes another
+way (an upsert, its own guard, no call to Django's/DRF's — a `try … except IntegrityError`
+around a write of another row, beside the hand-on, is not one); a unique value is fresh
 (`uuid4()`, `secrets.token_urlsafe()`, `get_random_string()`) or a row this request inserted
-just before (`user = User.objects.create_user(…)` then `Membership(user=user, …)`); the
-`save()` is a second one (an UPDATE), or the primary key it sends is read from a row of the
-same model (`survey.pk = member.survey.pk`: Django UPDATEs the row with that key; not for a
-key with a `default`, which Django inserts); a lock is taken first on the path to the insert
+just before (`user = User.objects.create_user(…)` then `Membership(user=user, …)`); the `save()`
+is a second one (an UPDATE), or the primary key it sends is read from a row of the same model
+(`survey.pk = member.survey.pk`: Django UPDATEs the row with that key; not for a key with a
+`default`, which Django inserts); a lock is taken first on the path to the insert
 (`select_for_update()…get()` of a row every competitor locks, `with advisory_lock(…)`), in the
-handler or in the callee that inserts; a partial `UniqueConstraint`'s condition cannot match
-the inserted row; the model's own `save()` catches IntegrityError; the function takes
-`request` but is a helper the module calls itself; the class, its `Meta` or the view's
+handler or in the callee that inserts; a partial `UniqueConstraint`'s condition cannot match the
+inserted row; the model's own `save()` catches IntegrityError; the function takes `request` but
+is a helper the module calls itself; the class, its `Meta` or the view's
 `form_class`/`serializer_class` cannot be resolved, or a `get_form_class()`/
 `get_serializer_class()` decides it at run time.
 
@@ -45,7 +46,9 @@ a method of a model row the handler holds (`team.add_member(request.user)` after
 get_object_or_404(Team, …)`), a plain form's own method (`form.create()`), and the own
 `save()`/`create()` of a form or serializer that writes without handing on to Django's or
 DRF's. The callee's values are read in the handler's terms (a literal passed in is a constant,
-a row the handler inserted just before is fresh). Not followed: a call the file's imports and
+a row the handler inserted just before is fresh, also when handed over as an attribute of the
+object whose method inserts: `form.team = team` then `form.save_members()` writing
+`self.team`). Not followed: a call the file's imports and
 the index cannot resolve statically (a dynamically loaded function, a method of an object of
 unknown class), a function taking `request` first in another module (a handler of its own),
 a model's own `save()`/`delete()`. Silent as well for an insert the callee guards itself, one
@@ -116,7 +119,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from integrity_lsp.analysis.absence_writes import locked_before
-from integrity_lsp.analysis.bindings import inserted_before
+from integrity_lsp.analysis.bindings import inserted_before, inserted_before_text
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import (
     INTEGRITY_ERROR_CATCHERS,
@@ -153,6 +156,7 @@ from integrity_lsp.syntax.nodes import (
     assignment_target,
     code,
     expression_of,
+    normalised,
     statement_of,
     walk,
 )
@@ -223,10 +227,15 @@ def _reached_findings(node: Node, ctx: Context) -> Iterator[Finding]:
     for reached in reached_inserts(node, ctx):
         site, inner = in_handler_terms(reached.site, reached.chain), reached.ctx
 
-        def seen(value: Node, site: WriteSite = site, inner: Context = inner) -> bool:
+        def seen(
+            value: Node, site: WriteSite = site, inner: Context = inner, reached: Reached = reached
+        ) -> bool:
             if within(value, function):  # a value the handler passed in
                 return is_fresh_value(value) or inserted_before(value, function, statement)
-            return inserted_before(value, inner.function, site.statement)
+            if inserted_before(value, inner.function, site.statement):
+                return True
+            held = _receiver_attribute(value, reached)  # `self.topic` read as `form.topic`
+            return held is not None and inserted_before_text(held, function, statement)
 
         judged = judge(site, inner, seen)
         if judged is None:
@@ -262,6 +271,16 @@ def _reached_findings(node: Node, ctx: Context) -> Iterator[Finding]:
             fixes=tuple(_fixes(statement, ctx, Conflict())),
         )
         return
+
+
+def _receiver_attribute(value: Node, reached: Reached) -> str | None:
+    """`self.attribute` in a method the handler called on `holder` (one call deep), as the
+    handler spells it: `holder.attribute`."""
+    text = normalised(value)
+    receiver = reached.chain[0].mapping.get("self") if len(reached.chain) == 1 else None
+    if receiver is None or receiver.type != "name" or not text.startswith("self."):
+        return None
+    return f"{receiver.value}.{text.removeprefix('self.')}"
 
 
 def _outer(value: Node, function: Node, reached: Reached) -> Node | None:

@@ -142,7 +142,9 @@ concurrency.
   or a `select_for_update()` chain as a statement of its own) earlier on the path, a `with
   …lock…:` block, a `@…lock…` decorator, a `….lock()` call — not `row =
   (qs.select_for_update().first())`, whose row may be missing (a lock on no row locks
-  nothing);
+  nothing) — unless that row is the key: a key naming a row every assignment of the function
+  reads with `select_for_update()` (or sets to None: a NULL key matches no row) is locked for
+  every competitor running the same code;
 - `get_or_create` / `update_or_create` instead of the insert (IL104 checks their lookup);
 - `bulk_create(…, ignore_conflicts=True)` (or `update_conflicts=True`);
 - a different model, different key values, a key rebound between check and insert, a branch
