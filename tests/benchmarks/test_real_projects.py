@@ -345,7 +345,7 @@ def test_fetch_unpacks_what_is_downloaded_and_keeps_what_is_there(tmp_path: Path
 
 def test_projects_toml_and_selection() -> None:
     projects = corpus.load_projects()
-    assert len(projects) == 19 and len({p.folder for p in projects}) == 19
+    assert len(projects) == 22 and len({p.folder for p in projects}) == 22
     assert [p.name for p in corpus.select(projects, ["netbox-4.7.3", "wagtail"])] == [
         "wagtail",
         "netbox",
