@@ -28,7 +28,8 @@ image), for the `content_type` / `object_id` behind a `GenericForeignKey` that i
 `instance` (for its `sender`, or for every model when it names none: wagtail's `locale`). An
 attribute set by tuple unpacking (`obj.author, _ = …`) counts as set, a `GenericForeignKey`
 imported under another name (or subclassed in the module) as one, and migration files are not
-checked (RunPython writes historical models, not today's models.py).
+checked (RunPython writes historical models, not today's models.py), nor is a model a function
+gets from `apps.get_model(…)` with `apps` a parameter (a migration helper outside migrations/).
 
 ## Example
 ```python
@@ -54,6 +55,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from integrity_lsp.analysis.bindings import last_binding
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import parse_orm_call
 from integrity_lsp.analysis.registry import register
@@ -62,7 +64,7 @@ from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.project.records import ModelRecord
 from integrity_lsp.rules.guards.required import missing_fields
 from integrity_lsp.rules.guards.uniqueness import column_of
-from integrity_lsp.syntax.nodes import Node
+from integrity_lsp.syntax.nodes import Node, chain_parts, expression_of, statement_of
 
 CODE = "IL203"
 NAME = "not-null-field-missing"
@@ -74,6 +76,8 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         return
     model = site_model(site, ctx)
     if model is None or model.abstract or _manager_overrides_create(site, model, ctx):
+        return
+    if _historical(site, ctx):
         return
     if not ctx.env.index.fields_known(model):
         return  # a base from a package that is not installed may hold more fields
@@ -104,6 +108,26 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         related=related,
         fixes=(Fix(title, Applicability.DISPLAY_ONLY),),
     )
+
+
+def _historical(site: WriteSite, ctx: Context) -> bool:
+    """Is the model a name bound to `registry.get_model(…)` where `registry` is a parameter (the
+    `apps` RunPython hands a migration helper, wherever the helper lives: nautobot's
+    ipam/utils/migrations.py)? That class is the historical model, whose fields may differ from
+    models.py."""
+    function = ctx.function
+    name = site.model_text
+    if function is None or not name.isidentifier():
+        return False
+    binding = last_binding(function, name, statement_of(site.node))
+    if binding is None:
+        return False
+    base, trailers = chain_parts(expression_of(binding))
+    names = [t.children[1].value for t in trailers if t.children[0].value == "."]
+    if base.type != "name" or names[:1] != ["get_model"]:
+        return False
+    params = {param.name.value for param in function.get_params()}
+    return str(base.value) in params
 
 
 def _manager_overrides_create(site: WriteSite, model: ModelRecord, ctx: Context) -> bool:
