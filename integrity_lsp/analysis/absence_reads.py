@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from integrity_lsp.analysis.django import FILTER_METHODS, OrmCall, parse_orm_call
+from integrity_lsp.analysis.write_values import dict_entries
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Argument,
@@ -85,8 +86,9 @@ def lookup_of(
     node: Node, index: ProjectIndex | None, *, get: bool = False, splats: bool = False
 ) -> Held | None:
     """`M.objects.filter(k=v)[.exists()|.count()|.first()|.update(…)]` (with `get=True` also
-    `….get(k=v)`): the lookup and the kind of value it gives. With `splats=True` a `**name`
-    argument is kept as `Lookup.splats` (the caller matches it by name), else not a lookup."""
+    `….get(k=v)`): the lookup and the kind of value it gives. A `**{…}` dict literal gives its
+    keys; with `splats=True` a `**name` argument is kept as `Lookup.splats` (the caller matches
+    it by name), else not a lookup."""
     if node.type not in CALL_CHAIN_TYPES:
         return None
     orm = parse_orm_call(node, index)
@@ -112,6 +114,10 @@ def lookup_of(
         for arg in arguments(link.call):
             if link.name not in FILTERING:
                 continue  # `select_related("x")`, `order_by("-x")`: no rows left out
+            entries = dict_entries(arg.value) if arg.star == "**" else None
+            if entries is not None:
+                keys.extend(entries)  # `filter(**{"slug": s})`: the dict literal's keys
+                continue
             if splats and arg.keyword is None and arg.star == "**" and arg.value.type == "name":
                 splatted.append(arg.value)
                 continue

@@ -53,7 +53,8 @@ checks; a failed `get()` is IL102's, a check whose other branch updates the row 
   that holds on one path only (`if self.pk is None and qs.exists(): raise`) is not known to
   hold after it: silent. `super().save(update_fields=…)` is an update.
 - The same row: every key of the lookup is written with the same expression: `project_id=p.id`
-  and `project=p` are one key, `pk` is the primary key's name, `**{…}` dict literals are read.
+  and `project=p` are one key, `pk` is the primary key's name, `**{…}` dict literals are read
+  (in the insert and in the lookup: `get(**{"slug": s})`).
   A reverse foreign-key manager is its model's manager with the key fixed to the owner, on
   either side: `user.profiles.filter(event=e)` reads `Profile(event=e, user=user)`, and
   `user.profiles.create(event=e)` writes it (the owner must be the same expression; the

@@ -66,6 +66,24 @@ def grant_other_value(codename, user_id, other_id):
         Grant.objects.create(codename=codename, user_id=other_id)
 
 
+def grant_literal(codename, group_id):
+    try:
+        row = Grant.objects.get(**{"codename": codename, "group_id": group_id})
+    except Grant.DoesNotExist:
+        row = Grant(**{"codename": codename, "group_id": group_id})
+        row.save()
+    return row
+
+
+def grant_literal_other(codename, group_id):
+    try:
+        row = Grant.objects.get(**{"codename": codename, "group_id": group_id})
+    except Grant.DoesNotExist:
+        row = Grant(**{"codename": codename, "group_id": None})
+        row.save()
+    return row
+
+
 def ensure(**scope):
     if not Grant.objects.filter(codename="admin", **scope).exists():
         Grant.objects.create(codename="admin", **scope)
@@ -97,6 +115,13 @@ def test_the_same_splatted_dict_is_the_same_keys(tmp_path: Path) -> None:
     assert any("row = Grant.objects.get(codename=codename, **scope)" in e for e in edits)
     assert not any("get_or_create" in e for e in edits)
     assert found[_line('Grant.objects.create(codename="admin", **scope)')][0] == "IL101"
+    # A dict literal splatted into the read: its keys.
+    saved = _line("row.save()", _line("def grant_literal("))
+    assert found[saved][0] == "IL102"
+    assert (
+        "UNIQUE constraint failed: access_grant.codename, access_grant.group_id"
+        in (found[saved][1])
+    )
     # A known dict literal behind the name: its entries written one by one.
     assert found[_line("Grant.objects.create(codename=codename, user_id=user_id)")][0] == "IL101"
 
@@ -105,5 +130,6 @@ def test_another_or_a_rebound_dict_is_not_the_same_row(tmp_path: Path) -> None:
     found = _findings(tmp_path)
     assert _line("**other)") not in found
     assert _line("user_id=other_id)") not in found
+    assert _line("row.save()", _line("def grant_literal_other")) not in found
     rebound = _line('scope = {"user_id": None}')
     assert _line("row = Grant.objects.create(codename=codename, **scope)", rebound) not in found
