@@ -39,36 +39,58 @@ def attached_method(
     return None
 
 
-_RUN: list[tuple[object, list[Attached]]] = []  # a batch run's, found once
+# A batch run's attachments, found once per environment, each with the file that calls
+# `add_to_class`. The file being checked is always read again from its text (a test or an
+# editor checks new texts of one file with the same environment).
+_RUN: list[tuple[object, list[tuple[Path, Attached]]]] = []
 
 
 def attachments(ctx: Context, source_of: SourceOf) -> list[Attached]:
     """Every `Model.add_to_class("name", function)` of the project's code whose model and
     function (of that module, or imported from a project module) are known. A batch run
-    (no open documents: no file changes under it) looks them up once; the server each time,
-    reading only the files whose content changed."""
-    batch = ctx.env.open_documents is None
-    if batch and _RUN and _RUN[0][0] is ctx.env:
-        return _RUN[0][1]
-    found = _attachments(ctx, source_of)
-    if batch:
-        _RUN[:] = [(ctx.env, found)]
+    (no open documents: no other file changes under it) looks the other files up once; the
+    server each time, reading only the files whose content changed."""
+    here = ctx.file.path
+    if ctx.env.open_documents is not None:
+        return [found for _, found in _attachments(ctx, source_of)]
+    if not _RUN or _RUN[0][0] is not ctx.env:
+        _RUN[:] = [(ctx.env, _attachments(ctx, source_of))]
+    found: list[Attached] = []
+    for caller, (label, name, function, source) in _RUN[0][1]:
+        if caller == here:
+            continue  # read again below, from the text being checked
+        if source.path == here:  # a function of the text being checked: find it there again
+            current = top_level(ctx.file.tree, "funcdef", str(function.name.value))
+            if current is None or not current.get_params():
+                continue
+            function, source = current, ctx.file
+        found.append((label, name, function, source))
+    if "add_to_class" in ctx.file.text:
+        found.extend(entry for _, entry in _attached_from(ctx.file, ctx, source_of))
     return found
 
 
-def _attachments(ctx: Context, source_of: SourceOf) -> list[Attached]:
-    found: list[Attached] = []
+def _attachments(ctx: Context, source_of: SourceOf) -> list[tuple[Path, Attached]]:
+    found: list[tuple[Path, Attached]] = []
     for path in files_calling("add_to_class", ctx):
         source = ctx.file if path == ctx.file.path else project_source(path, ctx)
-        if source is None:
-            continue
-        cached = _ATTACHED.get(path)
-        if cached is None or cached[0] != source.digest:
-            cached = _ATTACHED[path] = (source.digest, tuple(_attached_in(source, ctx)))
-        for label, name, local in cached[1]:
-            function = _function_named(source, local, ctx, source_of)
-            if function is not None and function[0].get_params():
-                found.append((label, name, *function))
+        if source is not None:
+            found.extend(_attached_from(source, ctx, source_of))
+    return found
+
+
+def _attached_from(
+    source: SourceFile, ctx: Context, source_of: SourceOf
+) -> list[tuple[Path, Attached]]:
+    path = source.path
+    cached = _ATTACHED.get(path)
+    if cached is None or cached[0] != source.digest:
+        cached = _ATTACHED[path] = (source.digest, tuple(_attached_in(source, ctx)))
+    found: list[tuple[Path, Attached]] = []
+    for label, name, local in cached[1]:
+        function = _function_named(source, local, ctx, source_of)
+        if function is not None and function[0].get_params():
+            found.append((path, (label, name, *function)))
     return found
 
 
