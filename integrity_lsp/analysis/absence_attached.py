@@ -88,7 +88,7 @@ def _attached_from(
         cached = _ATTACHED[path] = (source.digest, tuple(_attached_in(source, ctx)))
     found: list[tuple[Path, Attached]] = []
     for label, name, local in cached[1]:
-        function = _function_named(source, local, ctx, source_of)
+        function = defined_or_imported(source, "funcdef", local, ctx, source_of)
         if function is not None and function[0].get_params():
             found.append((path, (label, name, *function)))
     return found
@@ -116,21 +116,22 @@ def _attached_in(source: SourceFile, ctx: Context) -> list[tuple[str, str, str]]
     return found
 
 
-def _function_named(
-    source: SourceFile, name: str, ctx: Context, source_of: SourceOf
+def defined_or_imported(
+    source: SourceFile, kind: str, name: str, ctx: Context, source_of: SourceOf
 ) -> tuple[Node, SourceFile] | None:
-    """A module-level function of `source`, or one it imports from a project module."""
-    function = top_level(source.tree, "funcdef", name)
-    if function is not None:
-        return function, source
+    """A top-level `kind` ("funcdef", "classdef") named `name` of `source`, or one `source`
+    imports by that name from a project module."""
+    definition = top_level(source.tree, kind, name)
+    if definition is not None:
+        return definition, source
     imported = ctx.env.resolver.import_table(source).lookup(name)
     if imported is None or imported[1] is None:
         return None
     other = source_of(imported[0], ctx)
     if other is None:
         return None
-    function = top_level(other.tree, "funcdef", imported[1])
-    return None if function is None else (function, other)
+    definition = top_level(other.tree, kind, imported[1])
+    return None if definition is None else (definition, other)
 
 
 def module_source(module: str, ctx: Context) -> SourceFile | None:
@@ -155,9 +156,11 @@ def attached_to(function: Node, ctx: Context) -> tuple[ModelRecord, str] | None:
 
 
 def top_level(tree: Node, kind: str, name: str) -> Node | None:
-    for child in tree.children:
+    """The definition of `kind` named `name` among `tree`'s children (a module, or a class
+    body), decorated or `async` ones included."""
+    for child in getattr(tree, "children", ()):
         definition = child.children[-1] if child.type == "decorated" else child
-        if definition.type == "async_stmt":
+        if definition.type in ("async_stmt", "async_funcdef"):
             definition = definition.children[-1]
         if definition.type == kind and definition.name.value == name:
             return definition

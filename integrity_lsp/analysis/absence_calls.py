@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.absence_accessors import returned_accessor
 from integrity_lsp.analysis.absence_arguments import mapped, parameters
+from integrity_lsp.analysis.absence_attached import top_level
 from integrity_lsp.analysis.absence_match import protected
 from integrity_lsp.analysis.absence_methods import method_call, own_creates, own_read
 from integrity_lsp.analysis.absence_reads import Held, lookup_of
@@ -201,7 +202,7 @@ class Calls:
     def _function(
         self, name: str, ctx: Context, imports: bool
     ) -> tuple[Node | None, Context | None]:
-        local = _module_function(ctx.file.tree, name)
+        local = top_level(ctx.file.tree, "funcdef", name)
         if local is not None or not imports:
             return local, ctx
         imported = ctx.env.resolver.import_table(ctx.file).lookup(name)
@@ -213,7 +214,7 @@ class Calls:
         source = self._source(module, ctx)
         if source is None:
             return None, None
-        found = _module_function(source.tree, attribute)
+        found = top_level(source.tree, "funcdef", attribute)
         return found, (ctx.replace(file=source, function=found) if found is not None else None)
 
     def _method(self, node: Node, name: str, ctx: Context) -> tuple[Node | None, Context | None]:
@@ -234,16 +235,6 @@ class Calls:
         manager modules, and a copy of each kept per run cost pretix +300 MiB."""
         path = ctx.env.index.path_for_module(module)
         return None if path is None else project_source(path, ctx)
-
-
-def _module_function(tree: Node, name: str) -> Node | None:
-    for child in tree.children:
-        definition = child.children[-1] if child.type == "decorated" else child
-        if definition.type == "async_stmt":
-            definition = definition.children[-1]
-        if definition.type == "funcdef" and definition.name.value == name:
-            return definition
-    return None
 
 
 def _last_assigned(function: Node, name: str) -> Node | None:

@@ -21,7 +21,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from integrity_lsp.analysis.absence_attached import SourceOf, attached_method, top_level
+from integrity_lsp.analysis.absence_attached import (
+    SourceOf,
+    attached_method,
+    defined_or_imported,
+    top_level,
+)
 from integrity_lsp.analysis.absence_managers import own_create
 from integrity_lsp.analysis.absence_reads import Held, lookup_of
 from integrity_lsp.syntax.nodes import (
@@ -156,30 +161,11 @@ def _class_in(
 ) -> tuple[Node, SourceFile] | None:
     """A top-level class of a project module, or one the module imports from another."""
     source = source_of(module, ctx)
-    if source is None:
-        return None
-    classdef = top_level(source.tree, "classdef", name)
-    if classdef is not None:
-        return classdef, source
-    imported = ctx.env.resolver.import_table(source).lookup(name)
-    if imported is None or imported[1] is None:
-        return None
-    other = source_of(imported[0], ctx)
-    if other is None:
-        return None
-    classdef = top_level(other.tree, "classdef", imported[1])
-    return None if classdef is None else (classdef, other)
+    return None if source is None else defined_or_imported(source, "classdef", name, ctx, source_of)
 
 
 def _own_function(classdef: Node, name: str) -> Node | None:
-    body = classdef.children[-1]
-    for child in getattr(body, "children", ()):
-        definition = child.children[-1] if child.type == "decorated" else child
-        if definition.type == "async_funcdef":
-            definition = definition.children[-1]
-        if definition.type == "funcdef" and definition.name.value == name:
-            return definition
-    return None
+    return top_level(classdef.children[-1], "funcdef", name)
 
 
 def _assigns(classdef: Node, name: str) -> bool:
