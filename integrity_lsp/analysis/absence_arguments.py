@@ -5,10 +5,10 @@ parameter takes, and a value built from anything else is unknown."""
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Mapping
 from dataclasses import replace
 
+from integrity_lsp.analysis.write_values import string_literal
 from integrity_lsp.syntax.nodes import Argument, Node, arguments, chain_parts, code, enclosing, walk
 
 
@@ -83,13 +83,7 @@ def _keyword_of(value: Node, star: str) -> str | None:
         index = trailers[0].children[1]
     else:
         return None
-    if index is None or index.type != "string":
-        return None
-    try:
-        key = ast.literal_eval(index.value)
-    except (SyntaxError, ValueError):
-        return None
-    return key if isinstance(key, str) else None
+    return None if index is None else string_literal(index)
 
 
 def mapped(

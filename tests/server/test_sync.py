@@ -114,17 +114,22 @@ async def test_form_feed_and_line_separator_do_not_shift_incremental_edits(lsp: 
     assert "\f page break" in text
 
 
+def _unique_option(lsp: Session, models: str) -> types.Range:
+    """Where `, unique=True` stands on line 5 of the example's models.py."""
+    line = lsp.texts[models].splitlines()[4]
+    start = line.index(", unique=True")
+    return types.Range(
+        start=types.Position(line=4, character=lsp.character(line[:start])),
+        end=types.Position(line=4, character=lsp.character(line[: start + len(", unique=True")])),
+    )
+
+
 async def test_unsaved_models_change_rechecks_views(lsp: Session) -> None:
     await lsp.initialize()
     views = lsp.open("shop/views.py")
     await lsp.diagnostics(views, lambda d: [x.code for x in d] == ["IL101"])
     models = lsp.open("shop/models.py")
-    line = lsp.texts[models].splitlines()[4]
-    start = line.index(", unique=True")
-    unique = types.Range(
-        start=types.Position(line=4, character=lsp.character(line[:start])),
-        end=types.Position(line=4, character=lsp.character(line[: start + len(", unique=True")])),
-    )
+    unique = _unique_option(lsp, models)
     lsp.edit(models, [types.TextEdit(range=unique, new_text="")])
     # Without the unique key two racing inserts both succeed: no IntegrityError, no IL101;
     # get_or_create over a column with no unique constraint is IL104.
@@ -176,12 +181,7 @@ async def test_a_check_of_an_older_models_text_does_not_undo_a_newer_edit(lsp: S
     await lsp.initialize()  # the index is built in the background: the request below waits
     views = lsp.open("shop/views.py")
     models = lsp.open("shop/models.py")
-    line = lsp.texts[models].splitlines()[4]
-    start = line.index(", unique=True")
-    unique = types.Range(
-        start=types.Position(line=4, character=lsp.character(line[:start])),
-        end=types.Position(line=4, character=lsp.character(line[: start + len(", unique=True")])),
-    )
+    unique = _unique_option(lsp, models)
 
     def code_actions(uri: str) -> Any:  # sent now (not when awaited), answered when done
         return asyncio.wrap_future(
