@@ -24,10 +24,12 @@ from integrity_lsp.analysis.absence_reads import Held, Lookup, comparison_says_a
 from integrity_lsp.syntax.nodes import Node, normalised
 
 if TYPE_CHECKING:
+    from integrity_lsp.analysis.absence_sequences import Number
     from integrity_lsp.analysis.context import Context
     from integrity_lsp.analysis.writes import WriteSite
 
-Via = Literal["check", "get", "update", "set"]  # "set": `value not in {rows read}`
+# "set": `value not in {rows read}`; "sequence": a number past the rows read (`Max(…) + 1`)
+Via = Literal["check", "get", "update", "set", "sequence"]
 
 
 class CallFollower(Protocol):
@@ -72,6 +74,19 @@ class State:
     # Names bound to `None`: falsy like a read that found no row, so a name a read binds on
     # some paths and `None` binds on the others still tells the row is absent where it is falsy.
     nones: tuple[str, ...] = ()
+    # Names and `obj.field` targets holding a value derived from rows read
+    # (`absence_sequences`): None for an int literal (the first number, where no row exists).
+    numbers: tuple[tuple[str, Number | None], ...] = ()
+
+    def number(self, target: str) -> Number | None:
+        return next((number for bound, number in self.numbers if bound == target), None)
+
+    def with_number(self, target: str, number: Number | None) -> State:
+        kept = tuple(pair for pair in self.numbers if pair[0] != target)
+        return replace(self, numbers=(*kept, (target, number)))
+
+    def without_number(self, target: str) -> State:
+        return replace(self, numbers=tuple(p for p in self.numbers if p[0] != target))
 
     def held(self, name: str) -> Held | None:
         return next((held for bound, held in reversed(self.names) if bound == name), None)
@@ -112,7 +127,15 @@ class State:
             built=tuple(p for p in self.built if p[0] != name),
             dicts=tuple(p for p in self.dicts if p[0] != name),
             nones=tuple(n for n in self.nones if n != name),
+            numbers=tuple(p for p in self.numbers if not _number_mentions(p, name)),
         )
+
+
+def _number_mentions(pair: tuple[str, Number | None], name: str) -> bool:
+    target, number = pair
+    if target == name or target.startswith(f"{name}."):
+        return True
+    return number is not None and _mentions(number.lookup, name)
 
 
 def _mentions(lookup: Lookup, name: str) -> bool:
@@ -151,7 +174,23 @@ def merge(states: list[State | None]) -> State | None:
         dicts=tuple(p for p in first.dicts if all(p in other.dicts for other in rest)),
         locked=all(state.locked for state in live),
         nones=tuple(n for n in first.nones if all(n in other.nones for other in rest)),
+        numbers=_merged_numbers(live),
     )
+
+
+def _merged_numbers(states: list[State]) -> tuple[tuple[str, Number | None], ...]:
+    """A number derived from a read on one path is kept where paths join (the insert after it
+    races on that path), unless another path derives another one; a literal on every path
+    stays a literal."""
+    merged: list[tuple[str, Number | None]] = []
+    for target in dict.fromkeys(pair[0] for state in states for pair in state.numbers):
+        values = [next((n for t, n in state.numbers if t == target), None) for state in states]
+        derived = list(dict.fromkeys(n for n in values if n is not None))
+        if len(derived) == 1:
+            merged.append((target, derived[0]))
+        elif not derived and all(any(t == target for t, _ in s.numbers) for s in states):
+            merged.append((target, None))
+    return tuple(merged)
 
 
 def _merged_names(states: list[State]) -> tuple[tuple[str, Held], ...]:

@@ -52,7 +52,8 @@ def written_values(write: WriteSite, dicts: Mapping[str, Node]) -> dict[str, str
     return found
 
 
-def _model(lookup: Lookup, ctx: Context) -> ModelRecord | None:
+def lookup_model(lookup: Lookup, ctx: Context) -> ModelRecord | None:
+    """The model a lookup's rows are of (through a related manager too), if known."""
     if lookup.model is not None or lookup.orm is None:
         return lookup.model
     return model_of(lookup.orm, ctx) or related_model_of(lookup.orm, ctx)
@@ -71,9 +72,8 @@ def _text(text: str) -> str:
 
 def named_after(write: WriteSite, lookup: Lookup, ctx: Context) -> WriteSite:
     """An object of unknown model, as the model of the lookup whose row it inserts."""
-    return replace(
-        write, model_text=lookup.model_text, receiver=lookup.receiver, model=_model(lookup, ctx)
-    )
+    model = lookup_model(lookup, ctx)
+    return replace(write, model_text=lookup.model_text, receiver=lookup.receiver, model=model)
 
 
 def same_model(write: WriteSite, lookup: Lookup, ctx: Context) -> bool:
@@ -83,7 +83,7 @@ def same_model(write: WriteSite, lookup: Lookup, ctx: Context) -> bool:
     read_relation = lookup_relation(lookup, ctx)
     written = site_model(write, ctx) if written_relation is None else written_relation.model
     written = write.model or written
-    read = read_relation.model if read_relation else _model(lookup, ctx)
+    read = read_relation.model if read_relation else lookup_model(lookup, ctx)
     if written is not None and read is not None:
         index = ctx.env.index
         return index.concrete_model(written).label == index.concrete_model(read).label
@@ -109,7 +109,7 @@ def writes_looked_up_row(
         values.setdefault(*filled)  # `user.profiles.create(…)` writes `user=user`
     positional = {value_text(arg.value) for arg in write.positional if not arg.star}
     by_create_method = write.method.startswith("create_") or write.method == "acreate_user"
-    pk_name = _pk_name(site_model(write, ctx) or _model(lookup, ctx), ctx)
+    pk_name = _pk_name(site_model(write, ctx) or lookup_model(lookup, ctx), ctx)
     for arg in lookup.keys:
         column = column_of(str(arg.keyword))
         if column is None:

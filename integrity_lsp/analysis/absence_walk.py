@@ -27,6 +27,7 @@ from integrity_lsp.analysis.absence_managers import managed_model, manager_expre
 from integrity_lsp.analysis.absence_match import named_after, protected, writes_looked_up_row
 from integrity_lsp.analysis.absence_methods import own_read
 from integrity_lsp.analysis.absence_reads import Held, chained_read, lookup_of
+from integrity_lsp.analysis.absence_sequences import assigned, number_lookup, numbered, settle
 from integrity_lsp.analysis.absence_writes import (
     constructed,
     inserts_in,
@@ -44,6 +45,7 @@ from integrity_lsp.syntax.nodes import (
     chain_parts,
     code,
     enclosing,
+    statement_of,
     statements,
     walk,
 )
@@ -70,7 +72,8 @@ class Walker:
 
     def join(self, states: list[State | None]) -> State | None:
         """What holds where paths meet (`MayWalker`: what holds on one of them)."""
-        return merge(states)
+        merged = merge(states)
+        return None if merged is None else settle(merged)
 
     # --- blocks and statements ---------------------------------------------------------------
 
@@ -133,6 +136,7 @@ class Walker:
                 return _forget_targets(children[0], state)  # `x += …`: rebound
             return state
         value = children[-1]
+        before = state
         for target in children[:-1:2]:
             if target.type == "name":
                 state = self.bind(target.value, value, state)
@@ -140,6 +144,10 @@ class Walker:
                 state = _attribute_set(target, node, state)
             else:
                 state = _forget_targets(target, state)
+        for target in children[:-1:2]:
+            text = _number_target(target)
+            if text is not None:
+                state = assigned(state, text, value, self.ctx, before)
         return state
 
     def _read_or_none(self, value: Node, state: State) -> Held | None:
@@ -362,6 +370,21 @@ class Walker:
                 code = "IL103" if absence is when else race_code(absence, write, through)
                 self.races.append(Race(write, absence, code, through))
                 return
+        if through is None:
+            self.judge_number(write, state)
+
+    def judge_number(self, write: WriteSite, state: State) -> None:
+        """An insert of the next number past the rows read (`absence_sequences`)."""
+        found = numbered(write, state, self.ctx, state.dict_literals())
+        if found is None:
+            return
+        named, number, column, value = found
+        if key_row_locked(number.lookup.keys, self.function):
+            return
+        self._reported.add(id(write.node))
+        lookup = number_lookup(number, column, value)
+        absence = Absence(lookup, statement_of(number.lookup.node), "sequence")
+        self.races.append(Race(named, absence, "IL101"))
 
 
 def normalised_text(node: Node) -> str:
@@ -392,6 +415,16 @@ def _rebound(leaf: Node, target: Node) -> bool:
         if node.type == "trailer" or node.type in CALL_CHAIN_TYPES:
             return False  # `obj.x` / `d[k]` sets into an object; `obj` is not rebound
     return True
+
+
+def _number_target(target: Node) -> str | None:
+    """`n` or `obj.field`: a target a number is followed into (`absence_sequences`)."""
+    if target.type == "name":
+        return str(target.value)
+    base, trailers = chain_parts(target)
+    if base.type == "name" and len(trailers) == 1 and trailers[0].children[0].value == ".":
+        return f"{base.value}.{trailers[0].children[1].value}"
+    return None
 
 
 def _attribute_set(target: Node, statement: Node, state: State) -> State:

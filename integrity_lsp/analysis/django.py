@@ -170,14 +170,17 @@ def is_related_manager(name: str, index: ProjectIndex) -> bool:
     return name not in managers and (name.endswith("_set") or name in related_names)
 
 
-def parse_orm_call(node: Node, index: ProjectIndex | None = None) -> OrmCall | None:
-    """The ORM call a `atom_expr`/`power` node is, or None."""
+def parse_orm_call(
+    node: Node, index: ProjectIndex | None = None, *, also: frozenset[str] = frozenset()
+) -> OrmCall | None:
+    """The ORM call a `atom_expr`/`power` node is, or None. `also`: more queryset methods a
+    chain may start with (`latest`, for `analysis.absence_sequences`)."""
     if node.type not in CALL_CHAIN_TYPES:
         return None
     base, trailers = chain_parts(node)
     chain = links(trailers)
     for position, link in enumerate(chain):
-        if link.name in QUERYSET_METHODS or link.name.startswith("create_"):
+        if link.name in QUERYSET_METHODS or link.name in also or link.name.startswith("create_"):
             if position == 0 or link.call is None:
                 return None
             manager = chain[position - 1]

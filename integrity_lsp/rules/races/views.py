@@ -18,6 +18,7 @@ from integrity_lsp.rules.races.async_fixes import async_fixes
 from integrity_lsp.rules.races.fixes import split_write
 from integrity_lsp.rules.races.report import duplicates_only, race_finding, write_fixes
 from integrity_lsp.rules.races.seeded_lookup import seeded_by_migration
+from integrity_lsp.rules.races.sequence_report import sequence_finding
 from integrity_lsp.rules.races.set_fixes import set_fixes
 from integrity_lsp.rules.races.shapes import Query
 from integrity_lsp.rules.races.uncontended_lookup import command_only, in_run_python
@@ -40,6 +41,7 @@ CHECKS = {
     "get": "`get()` … `except DoesNotExist`",
     "update": "an `update()` that changed no row",
     "set": "a set difference with the rows read (`not in`, `exclude()`)",
+    "sequence": "a number derived from the rows read (`Max(…) + 1`)",
 }
 
 
@@ -50,6 +52,11 @@ def view_findings(
         return
     for race in races_in(function, ctx):
         if race.code != code:
+            continue
+        if race.absence.via == "sequence":
+            found = _sequence_finding(race, function, ctx, code, name)
+            if found is not None:
+                yield found
             continue
         if race.absence.via != "get" and duplicates_only(ctx, race.write, query_of(race)):
             continue  # `exists()`/`first()`/`update()` tolerate the duplicate: nothing fails
@@ -80,6 +87,16 @@ def view_findings(
         )  # fmt: skip
     if function.type == "funcdef":
         yield from caller_findings(function, ctx, code, name)
+
+
+def _sequence_finding(
+    race: Race, function: Node, ctx: Context, code: str, name: str
+) -> Finding | None:
+    """A sequence number's race (`sequence_report`), under the same policy as the others."""
+    inner = ctx if function.type == "file_input" else ctx.replace(function=function)
+    if command_only(inner) or in_run_python(inner) or holds_new_row(race, function):
+        return None
+    return sequence_finding(code, name, inner, race, query_of(race))
 
 
 def caller_findings(function: Node, ctx: Context, code: str, name: str) -> Iterator[Finding]:
