@@ -22,7 +22,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
-from integrity_lsp.analysis.absence_match import lookup_model, writes_looked_up_row
+from integrity_lsp.analysis.absence_match import (
+    lookup_model,
+    lookup_relation,
+    writes_looked_up_row,
+)
 from integrity_lsp.analysis.absence_reads import Lookup, column_of
 from integrity_lsp.analysis.absence_writes import unknown_instance
 from integrity_lsp.analysis.django import FILTER_METHODS, parse_orm_call
@@ -276,7 +280,8 @@ def numbered(
             continue
         named = write
         if not write.model_text:  # an instance handed in: the model of the rows it continues
-            model = lookup_model(number.lookup, ctx)
+            relation = lookup_relation(number.lookup, ctx)
+            model = relation.model if relation is not None else lookup_model(number.lookup, ctx)
             if model is None:
                 continue
             receiver = f"{model.name}.objects"
