@@ -106,7 +106,7 @@ def test_the_message_names_the_number_the_read_and_the_constraint(tmp_path: Path
     finding = next(f for f in findings if f.span.start_line == line)
     assert finding.message.startswith(
         "Race: the `seq` of a new Ticket(book=self.book) is derived from a read of the rows it "
-        '''continues (`self.book.tickets.aggregate(m=Max("seq"))["m"]`) before `save()`'''
+        """continues (`self.book.tickets.aggregate(m=Max("seq"))["m"]`) before `save()`"""
     )
     assert "UNIQUE constraint failed: books_ticket.book_id, books_ticket.seq" in finding.message
     assert "select_for_update()" in finding.message
