@@ -102,6 +102,22 @@ checks; a failed `get()` is IL102's, a check whose other branch updates the row 
   `self.create(…)` inserts one. An anti-join is one too: rows read with
   `.exclude(<relation>__<field>=v)` and, for each of them, a related row with `v` built and
   appended to the list `bulk_create()` inserts. Fixes: see Fix safety.
+- Sequence numbers: a number derived from a read of the rows it continues — the largest one
+  + 1 (`qs.aggregate(Max("n"))["n__max"] + 1`, `(… or 0) + 1`, a named aggregate or `.get(…)`
+  of it, `qs.latest("n").n + 1`, `qs.order_by("-n").first().n + 1`, `qs.last().n + 1`) or the
+  count + 1 (`qs.count() + 1`) — written by an insert of the same model with the read's keys
+  (`M.objects.create(parent=p, n=n)`, `M(…).save()`, a related manager's `create()`, the
+  instance's attribute before its `save()`, `self.n = …` before `super().save()` in the
+  model's own `save()`, or an instance handed in whose model is then the read's: wiki's
+  `revision.revision_number = revisions.latest().revision_number + 1`). The read and the
+  number may be bound to names on the way, and the number set on one path only (`except
+  DoesNotExist: n = 0`, `… if last else 1`: the literal where no row exists races too).
+  Reported only where a unique set covers the read's keys and the number — a number column
+  that is not unique stores the duplicate and nothing fails. Two writers read the same rows
+  and compute the same number; `transaction.atomic()` alone does not change that. The
+  message says the number is derived from a read; no fix is offered (see Fix safety). A
+  number computed in another function (`self.order = self.layer.get_next_order()`) is not
+  followed.
 
 Where it runs: views, tasks and signal handlers serve concurrent requests. Command code is not
 checked — a management command (`management/commands/*.py`), a module that runs itself under
@@ -150,6 +166,9 @@ concurrency.
 - `bulk_create(…, ignore_conflicts=True)` (or `update_conflicts=True`);
 - a different model, different key values, a key rebound between check and insert, a branch
   that does not insert;
+- for a sequence number: a read with `select_for_update()`, or the parent row locked first
+  (`Parent.objects.select_for_update().get(pk=…)` on the path), or the insert in a `try … except
+  IntegrityError` (a retry loop that computes the number again);
 - a key holding a row the same function inserted before the check (`email.save()`, then
   `Attachment.objects.filter(email=email, counter=n).exists()`): only this call knows that row.
   (IL102 and IL103 follow the same rule.)
@@ -218,6 +237,11 @@ as for the check) — safe; one in a form's `save()` gets no fix: a `ValidationE
 is not caught by the view that calls it, which is where the IntegrityError must become a form
 error. A multi-line call stays multi-line; `transaction` and `IntegrityError` join an existing
 `from django.db import …`.
+
+A sequence number gets no fix: the safe ones — lock the parent row with `select_for_update()`
+before the read, inside the transaction that inserts, or retry the whole computation on
+IntegrityError — depend on the transaction around the code and on what the caller does with
+the row, which a text edit cannot know.
 
 A batch (a set difference): a `create()` per missing value that stands alone, is bound to a
 name or returned is wrapped the same way, the loser skipping the row the winner inserted (or
