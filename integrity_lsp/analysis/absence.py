@@ -24,7 +24,7 @@ from integrity_lsp.analysis.absence_reads import Held, Lookup, comparison_says_a
 from integrity_lsp.syntax.nodes import Node, normalised
 
 if TYPE_CHECKING:
-    from integrity_lsp.analysis.absence_sequences import Number
+    from integrity_lsp.analysis.absence_numbers import Number
     from integrity_lsp.analysis.context import Context
     from integrity_lsp.analysis.writes import WriteSite
 

@@ -163,6 +163,13 @@ class Calls:
             complete=False,
         )
 
+    def callee(self, node: Node, ctx: Context) -> tuple[Node, dict[str, Node], Context] | None:
+        """The project function a call runs, its parameters in the caller's terms, and the
+        context to read it in (`absence_sequences.number_through`)."""
+        found = self._callee(node, ctx)
+        self._manager = None
+        return found
+
     # --- resolution ---------------------------------------------------------------------
 
     def _callee(

@@ -1,45 +1,36 @@
 """Sequence numbers, a view of `analysis.absence` (IL101): a number derived from a read of the
-rows it continues — `qs.aggregate(Max("n"))["n__max"] + 1` (`(… or 0) + 1`, `.get("n__max")`,
-a named aggregate), `qs.latest("n").n + 1`, `qs.order_by("-n").first().n + 1`, `qs.last().n +
-1`, `qs.count() + 1` — is a value no row of `qs` holds yet, so an insert of the same model that
-writes it with the read's keys inserts a row the read found absent. Two writers read the same
-maximum and insert the same number; where a unique set covers the keys and the number, the
-loser raises IntegrityError.
+rows it continues (`absence_numbers`: `Max(…) + 1`, `latest("n").n + 1`, `count() + 1`) is a
+value no row of the read holds yet, so an insert of the same model that writes it with the
+read's keys inserts a row the read found absent. Two writers read the same rows and insert the
+same number; where a unique set covers the keys and the number, the loser raises
+IntegrityError (`rules/races/sequence_report`).
 
-The read may be bound to names on the way (`last = qs.order_by("-n").first()`, `top =
-qs.aggregate(…)["m"] or 0`, `revisions = self.revision_set.all()`), the number may be set on a
-path only (`try: n = qs.latest().n + 1` / `except DoesNotExist: n = 0`, `… if last else 1`: a
-literal where no row exists races the same way), into a name, a keyword of the insert or an
-attribute of the instance saved (`self.number = …` before `super().save()`, `obj.number = …`
-on an instance handed in, whose model is then the read's). Where paths join, a number derived
-on one of them is kept: the insert races on that path. A read with `select_for_update()` is not
-judged (the rows are locked), nor an insert a `try … except IntegrityError` or a lock guards
-(`absence_walk.judge`).
+The number may be set on one path only (`except DoesNotExist: n = 0`: a literal where no row
+exists races the same way) into a name, a keyword of the insert or an attribute of the
+instance saved (`self.number = …` before `super().save()`, `obj.number = …` on an instance
+handed in, whose model is then the read's); where paths join, a number derived on one of them
+is kept: the insert races on that path. A project function returning the next number is
+followed one call deep. A read with `select_for_update()` is not judged, nor an insert a `try
+… except IntegrityError` or a lock guards (`absence_walk.judge`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Protocol
 
+from integrity_lsp.analysis.absence_arguments import mapped
 from integrity_lsp.analysis.absence_match import (
     lookup_model,
     lookup_relation,
     writes_looked_up_row,
 )
+from integrity_lsp.analysis.absence_numbers import Number, int_literal, number_of
 from integrity_lsp.analysis.absence_reads import Lookup, column_of
 from integrity_lsp.analysis.absence_writes import unknown_instance
-from integrity_lsp.analysis.django import FILTER_METHODS, parse_orm_call
-from integrity_lsp.syntax.nodes import (
-    CALL_CHAIN_TYPES,
-    Argument,
-    Link,
-    Node,
-    arguments,
-    chain_parts,
-    links,
-    normalised,
-)
+from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Argument, Node, chain_parts
+from integrity_lsp.syntax.source import parse_expression
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -48,205 +39,31 @@ if TYPE_CHECKING:
     from integrity_lsp.analysis.context import Context
     from integrity_lsp.analysis.writes import WriteSite
 
-# What a value is: the rows (a queryset), the largest value of a column, a row holding the
-# largest value, a count of the rows, or the next number (one of those + a positive literal).
-Kind = Literal["query", "max", "row", "count", "next"]
-READS = frozenset({"aggregate", "latest", "earliest", "alatest", "aearliest", "aaggregate"})
-_NARROWING = FILTER_METHODS | {"exclude", "select_for_update", "values"}
-_ROW_READS = ("first", "last", "afirst", "alast", "latest", "earliest", "alatest", "aearliest")
-_MAX_FUNCTIONS = ("Max", "models.Max")
+
+class NumberCalls(Protocol):
+    """Resolves a call to the project function it runs (`absence_calls.Calls.callee`)."""
+
+    def callee(self, node: Node, ctx: Context) -> tuple[Node, dict[str, Node], Context] | None: ...
 
 
-@dataclass(frozen=True)
-class Number:
-    """A value derived from a read of `lookup`'s rows: `column` is the field it stands for
-    (None for a count or a queryset: the field it is written to)."""
-
-    lookup: Lookup
-    column: str | None
-    kind: Kind
-    locked: bool = False  # read with select_for_update()
-
-
-def number_of(node: Node, ctx: Context, state: State) -> Number | None:
-    """`node` as a value derived from rows read: a read, a name bound to one, or the next
-    number (`… + 1`)."""
-    node = _unwrapped(node)
-    if node.type == "name":
-        return state.number(node.value)
-    if node.type == "arith_expr" and len(node.children) == 3 and node.children[1].value == "+":
-        left, _, right = node.children
-        base = left if _positive_literal(right) else right if _positive_literal(left) else None
-        found = _value(base, ctx, state) if base is not None else None
-        if found is None or found.kind not in ("max", "count"):
-            return None
-        return replace(found, kind="next")
-    if node.type == "or_test" and len(node.children) == 3 and _int_literal(node.children[2]):
-        found = number_of(node.children[0], ctx, state)  # `… or 0`: no row yet
-        return found if found is not None and found.kind in ("max", "count") else None
-    if node.type == "test" and len(node.children) == 5:  # `a.n + 1 if a else 1`
-        sides = [number_of(node.children[0], ctx, state), number_of(node.children[4], ctx, state)]
-        nexts = [side for side in sides if side is not None and side.kind == "next"]
-        literal = [c for c in (node.children[0], node.children[4]) if _int_literal(c)]
-        return nexts[0] if len(nexts) == 1 and literal else None
-    if node.type in CALL_CHAIN_TYPES:
-        return _chain(node, ctx, state)
-    return None
-
-
-def _value(node: Node, ctx: Context, state: State) -> Number | None:
-    """A number `+ 1` continues: a maximum or a count (`(… or 0)` too), or a column of the row
-    holding the largest value (`last.n`)."""
-    node = _unwrapped(node)
-    if node.type in CALL_CHAIN_TYPES:
-        base, trailers = chain_parts(node)
-        if base.type == "name" and len(trailers) == 1 and trailers[0].children[0].value == ".":
-            row = state.number(base.value)
-            if row is not None and row.kind == "row":  # `last.n`
-                return _column_of_row(row, trailers[0].children[1].value)
-    found = number_of(node, ctx, state)
-    return found if found is not None and found.kind in ("max", "count") else None
-
-
-def _column_of_row(row: Number, column: str) -> Number | None:
-    if row.column is not None and row.column != column:
-        return None  # ordered by another column: not its largest value
-    return replace(row, column=column, kind="max")
-
-
-def _chain(node: Node, ctx: Context, state: State) -> Number | None:
-    base, trailers = chain_parts(node)
-    held = state.number(base.value) if base.type == "name" else None
-    if held is not None and held.kind == "query":
-        return _continued(held, links(trailers), trailers)
-    orm = parse_orm_call(node, ctx.env.index, also=READS)
-    if orm is None or orm.node is not node:
+def _through(calls: NumberCalls | None) -> Callable[[Node, Context], Number | None] | None:
+    if calls is None:
         return None
-    lookup = Lookup(
-        node, (), orm.model_text, orm.receiver, orm.manager, orm.methods[-1].name, orm
-    )  # the keys are read by `_continued`
-    return _continued(Number(lookup, None, "query"), list(orm.methods), trailers)
+    return lambda node, ctx: number_through(node, ctx, calls)
 
 
-def _continued(held: Number, chain: list[Link], trailers: list[Node]) -> Number | None:
-    """The rows `held` selects narrowed by `chain`, and what its last steps read."""
-    keys = list(held.lookup.keys)
-    locked = held.locked
-    descending: bool | None = None
-    for position, link in enumerate(chain):
-        if link.name in _NARROWING and link.call is not None:
-            if link.name == "filter" and not _exact_keys(link.call, keys):
-                return None
-            if link.name == "order_by":
-                descending = _descending(link.call)
-            locked = locked or link.name == "select_for_update"
-            continue
-        rest = chain[position + 1 :]
-        lookup = replace(held.lookup, keys=tuple(keys), method=link.name)
-        if link.call is None:
-            return None
-        if link.name in ("count", "acount") and not rest:
-            return Number(lookup, None, "count", locked)
-        if link.name in ("aggregate", "aaggregate"):
-            column = _aggregated(link.call, rest, trailers)
-            return None if column is None else Number(lookup, column, "max", locked)
-        if link.name in _ROW_READS:
-            order = _row_order(link, descending)
-            if order is False:
-                return None
-            number = Number(lookup, order or None, "row", locked)
-            if not rest:
-                return number
-            if len(rest) == 1 and rest[0].call is None and trailers[-1].children[0].value == ".":
-                return _column_of_row(number, rest[0].name)
-        return None
-    return Number(replace(held.lookup, keys=tuple(keys)), None, "query", locked)
-
-
-def _exact_keys(call: Node, keys: list[Argument]) -> bool:
-    for arg in arguments(call):
-        if arg.keyword is None or column_of(arg.keyword) is None:
-            return False  # Q objects, `**kwargs`, `__gt`: not the rows of exact keys
-        keys.append(arg)
-    return True
-
-
-def _descending(call: Node) -> bool | None:
-    fields = [normalised(arg.value).strip("'\"") for arg in arguments(call)]
-    if len(fields) != 1 or not fields[0]:
-        return None
-    return fields[0].startswith("-")
-
-
-def _row_order(link: Link, descending: bool | None) -> str | Literal[False]:
-    """The column a row read takes the largest of ("" when not said), False when it is not
-    the largest: `first()` only after `order_by("-n")`, `earliest()` only of `"-n"`."""
-    fields = [normalised(arg.value) for arg in arguments(link.call)]
-    name = link.name.removeprefix("a")
-    if name in ("latest", "earliest"):
-        if len(fields) > 1 or any(not f.startswith(("'", '"')) for f in fields):
-            return False
-        field = fields[0].strip("'\"") if fields else ""
-        if name == "earliest" and not field.startswith("-"):
-            return False
-        if name == "latest" and field.startswith("-"):
-            return False
-        return field.lstrip("-")
-    if name == "first" and descending is not True:
-        return False
-    if name == "last" and descending is True:
-        return False
-    return ""
-
-
-def _aggregated(call: Node, rest: list[Link], trailers: list[Node]) -> str | None:
-    """`aggregate(Max("n"))["n__max"]`, `aggregate(m=Max("n"))["m"]` or `.get(…)` of it:
-    the column whose largest value is read."""
-    args = arguments(call)
-    if len(args) != 1 or args[0].star or args[0].value.type not in CALL_CHAIN_TYPES:
-        return None
-    function, inner = chain_parts(args[0].value)
-    name = normalised(function) + "".join(normalised(t) for t in inner[:-1])
-    if name not in _MAX_FUNCTIONS or not inner or inner[-1].children[0].value != "(":
-        return None
-    fields = arguments(inner[-1])
-    if len(fields) != 1 or fields[0].keyword or normalised(fields[0].value)[:1] not in "'\"":
-        return None
-    column = normalised(fields[0].value).strip("'\"")
-    if "__" in column:
-        return None
-    key = args[0].keyword or f"{column}__max"
-    last = trailers[-1]
-    if rest and (len(rest) != 1 or rest[0].name != "get" or rest[0].call is None):
-        return None
-    subscript = arguments(rest[0].call)[0].value if rest else None
-    if not rest and last.children[0].value == "[":
-        subscript = last.children[1]
-    if subscript is None or normalised(subscript).strip("'\"") != key:
-        return None
-    return column
-
-
-def _unwrapped(node: Node) -> Node:
-    while node.type == "atom" and node.children[0].value == "(" and len(node.children) == 3:
-        node = node.children[1]
-    return node
-
-
-def _int_literal(node: Node) -> bool:
-    node = _unwrapped(node)
-    return node.type == "number" and str(node.value).isdigit()
-
-
-def _positive_literal(node: Node) -> bool:
-    return _int_literal(node) and int(_unwrapped(node).value) > 0
-
-
-def assigned(state: State, target: str, value: Node, ctx: Context, before: State) -> State:
+def assigned(
+    state: State,
+    target: str,
+    value: Node,
+    ctx: Context,
+    before: State,
+    calls: NumberCalls | None = None,
+) -> State:
     """`target = value` (a name or `obj.field`): what it holds afterwards. Evaluated in the
     state `before` the assignment (`n = n + 1` is not `n`'s read)."""
-    number = number_of(value, ctx, before)
-    if number is None and _int_literal(value):
+    number = number_of(value, ctx, before.number, _through(calls))
+    if number is None and int_literal(value):
         return state.with_number(target, None)  # the first number, where no row exists
     if number is None:
         return state.without_number(target)
@@ -269,11 +86,15 @@ def settle(state: State) -> State:
 
 
 def numbered(
-    write: WriteSite, state: State, ctx: Context, dicts: Mapping[str, Node]
+    write: WriteSite,
+    state: State,
+    ctx: Context,
+    dicts: Mapping[str, Node],
+    calls: NumberCalls | None = None,
 ) -> tuple[WriteSite, Number, str, Node] | None:
     """The next number this insert writes with the read's keys, if any: (the write, named
     after the read's model where its own is unknown; the number; its column; its value)."""
-    for column, number, value in _candidates(write, state, ctx):
+    for column, number, value in _candidates(write, state, ctx, calls):
         if number.locked or number.kind != "next":
             continue
         if number.column is not None and number.column != column:
@@ -291,11 +112,17 @@ def numbered(
     return None
 
 
-def _candidates(write: WriteSite, state: State, ctx: Context) -> list[tuple[str, Number, Node]]:
+def _candidates(
+    write: WriteSite, state: State, ctx: Context, calls: NumberCalls | None
+) -> list[tuple[str, Number, Node]]:
     found: list[tuple[str, Number, Node]] = []
     for key, argument in write.values.items():
         column = column_of(key)
-        number = number_of(argument.value, ctx, state) if column is not None else None
+        number = (
+            number_of(argument.value, ctx, state.number, _through(calls))
+            if column is not None
+            else None
+        )
         if column is not None and number is not None:
             found.append((column, number, argument.value))
     owner = _owner(write)
@@ -322,3 +149,87 @@ def number_lookup(number: Number, column: str, value: Node) -> Lookup:
     """The read's lookup with the number as one more key: the row it found absent."""
     key = Argument(column, value, "", None)
     return replace(number.lookup, keys=(*number.lookup.keys, key))
+
+
+def number_through(node: Node, ctx: Context, calls: NumberCalls) -> Number | None:
+    """The next number a project function returns (`self.next_number()`,
+    `next_position(board)`), its read in the caller's terms: the callee's parameters become
+    the call's arguments, the owner of a related manager (`self.chapters` in the callee) the
+    key it fills in (`book=<the caller's receiver>`). Followed one call deep."""
+    found = calls.callee(node, ctx)
+    if found is None:
+        return None
+    callee, mapping, callee_ctx = found
+    bound: dict[str, Number | None] = {}
+    for name, value in _simple_assignments(callee):
+        bound[name] = number_of(value, callee_ctx, bound.get)
+    numbers: list[Number] = []
+    for value in _returned(callee):
+        if int_literal(value) or (value.type == "keyword" and value.value == "None"):
+            continue
+        number = number_of(value, callee_ctx, bound.get)
+        if number is None or number.kind != "next":
+            return None  # another value: not one number's function
+        numbers.append(number)
+    if not numbers or any(number != numbers[0] for number in numbers):
+        return None
+    return _in_caller_terms(numbers[0], node, mapping, callee_ctx)
+
+
+def _in_caller_terms(
+    number: Number, call: Node, mapping: dict[str, Node], callee_ctx: Context
+) -> Number | None:
+    lookup = number.lookup
+    keys = mapped(lookup.keys, mapping, strict=True) if lookup.keys else ()
+    if keys is None:
+        return None
+    relation = lookup_relation(lookup, callee_ctx)
+    model = relation.model if relation is not None else lookup_model(lookup, callee_ctx)
+    if model is None:
+        return None
+    if relation is not None:
+        owner = lookup.receiver.rsplit(".", 1)[0]
+        if len(relation.fixed_fields) != 1 or owner == lookup.receiver:
+            return None
+        fixed = Argument(relation.fixed_fields[0], parse_expression(owner), "", None)
+        owner_key = mapped((fixed,), mapping, strict=True)
+        if owner_key is None:
+            return None
+        keys = (*keys, *owner_key)
+    manager = f"{model.name}.objects"
+    method = lookup.method
+    translated = Lookup(call, tuple(keys), model.name, manager, "objects", method, model=model)
+    return replace(number, lookup=translated)
+
+
+def _simple_assignments(function: Node) -> list[tuple[str, Node]]:
+    """`name = value` statements of a function's body, in order (not in nested definitions)."""
+    found: list[tuple[str, Node]] = []
+    stack = [function.children[-1]]
+    while stack:
+        current = stack.pop()
+        if current.type in ("funcdef", "classdef", "lambdef"):
+            continue
+        if current.type == "expr_stmt" and len(current.children) == 3:
+            target = current.children[0]
+            if target.type == "name" and current.children[1].value == "=":
+                found.append((str(target.value), current.children[2]))
+            continue
+        stack.extend(reversed(getattr(current, "children", ())))
+    return found
+
+
+def _returned(function: Node) -> list[Node]:
+    found: list[Node] = []
+    stack = [function.children[-1]]
+    while stack:
+        current = stack.pop()
+        if current.type in ("funcdef", "classdef", "lambdef"):
+            continue
+        if current.type == "return_stmt":
+            if len(current.children) < 2:
+                return [current]  # a bare `return`: None
+            found.append(current.children[1])
+            continue
+        stack.extend(reversed(getattr(current, "children", ())))
+    return found

@@ -147,7 +147,7 @@ class Walker:
         for target in children[:-1:2]:
             text = _number_target(target)
             if text is not None:
-                state = assigned(state, text, value, self.ctx, before)
+                state = assigned(state, text, value, self.ctx, before, self.calls)
         return state
 
     def _read_or_none(self, value: Node, state: State) -> Held | None:
@@ -375,7 +375,7 @@ class Walker:
 
     def judge_number(self, write: WriteSite, state: State) -> None:
         """An insert of the next number past the rows read (`absence_sequences`)."""
-        found = numbered(write, state, self.ctx, state.dict_literals())
+        found = numbered(write, state, self.ctx, state.dict_literals(), self.calls)
         if found is None:
             return
         named, number, column, value = found

@@ -18,6 +18,10 @@ from django.db.models import Max
 class Book(models.Model):
     title = models.CharField(max_length=100)
 
+    def next_stamp(self):
+        last = self.stamps.order_by("-number").first()
+        return last.number + 1 if last else 1
+
     def add_revision(self, revision):
         revisions = self.revision_set.all()
         try:
@@ -57,6 +61,19 @@ class Ticket(models.Model):
     def save(self, *args, **kwargs):
         if not self.seq:
             self.seq = (self.book.tickets.aggregate(m=Max("seq"))["m"] or 0) + 1
+        super().save(*args, **kwargs)  # expect: IL101
+
+
+class Stamp(models.Model):
+    book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="stamps")
+    number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        unique_together = (("book", "number"),)
+
+    def save(self, *args, **kwargs):
+        if not self.number:
+            self.number = self.book.next_stamp()  # a method of the row's book
         super().save(*args, **kwargs)  # expect: IL101
 
 
