@@ -104,18 +104,18 @@ def _chain(node: Node, ctx: Context, names: Names) -> Number | None:
     base, trailers = chain_parts(node)
     held = names(base.value) if base.type == "name" else None
     if held is not None and held.kind == "query":
-        return _continued(held, links(trailers), trailers)
+        return _continued(held, links(trailers), trailers, node)
     orm = parse_orm_call(node, ctx.env.index, also=READS)
     if orm is None or orm.node is not node:
         return None
     lookup = Lookup(
         node, (), orm.model_text, orm.receiver, orm.manager, orm.methods[-1].name, orm
     )  # the keys are read by `_continued`
-    return _continued(Number(lookup, None, "query"), list(orm.methods), trailers)
+    return _continued(Number(lookup, None, "query"), list(orm.methods), trailers, node)
 
 
-def _continued(held: Number, chain: list[Link], trailers: list[Node]) -> Number | None:
-    """The rows `held` selects narrowed by `chain`, and what its last steps read."""
+def _continued(held: Number, chain: list[Link], trailers: list[Node], node: Node) -> Number | None:
+    """The rows `held` selects narrowed by `chain`, and what its last steps read (`node`)."""
     keys = list(held.lookup.keys)
     locked = held.locked
     descending: bool | None = None
@@ -128,7 +128,7 @@ def _continued(held: Number, chain: list[Link], trailers: list[Node]) -> Number 
             locked = locked or link.name == "select_for_update"
             continue
         rest = chain[position + 1 :]
-        lookup = replace(held.lookup, keys=tuple(keys), method=link.name)
+        lookup = replace(held.lookup, node=node, keys=tuple(keys), method=link.name)
         if link.call is None:
             return None
         if link.name in ("count", "acount") and not rest:
