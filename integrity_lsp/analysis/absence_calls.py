@@ -166,14 +166,20 @@ class Calls:
     def callee(self, node: Node, ctx: Context) -> tuple[Node, dict[str, Node], Context] | None:
         """The project function a call runs, its parameters in the caller's terms, and the
         context to read it in (`absence_sequences.number_through`)."""
-        found = self._callee(node, ctx)
+        found = self._callee(node, ctx, mixins=True)
         self._manager = None
         return found
 
     # --- resolution ---------------------------------------------------------------------
 
     def _callee(
-        self, node: Node, ctx: Context, *, imports: bool = True, inserts: bool = False
+        self,
+        node: Node,
+        ctx: Context,
+        *,
+        imports: bool = True,
+        inserts: bool = False,
+        mixins: bool = False,
     ) -> tuple[Node, dict[str, Node], Context] | None:
         if node.type not in CALL_CHAIN_TYPES:
             return None
@@ -188,7 +194,7 @@ class Calls:
         elif len(trailers) == 2 and base.value in ("self", "cls"):
             callee, callee_ctx = self._method(node, trailers[0].children[1].value, ctx)
             bound = base
-        elif imports and (method := method_call(node, ctx, self._source)) is not None:
+        elif imports and (method := method_call(node, ctx, self._source, mixins=mixins)):
             if inserts and method.reported_at_callee:
                 return None
             callee, bound = method.function, method.bound

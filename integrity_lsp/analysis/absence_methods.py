@@ -65,8 +65,11 @@ class Method:
     reported_at_callee: bool = False
 
 
-def method_call(node: Node, ctx: Context, source_of: SourceOf) -> Method | None:
-    """The method `receiver.name(…)` runs, if the index types its receiver."""
+def method_call(
+    node: Node, ctx: Context, source_of: SourceOf, *, mixins: bool = False
+) -> Method | None:
+    """The method `receiver.name(…)` runs, if the index types its receiver (`mixins`: also
+    one a plain base class of the instance's model defines, `absence_sequences`)."""
     base, trailers = chain_parts(node)
     if base.type != "name" or len(trailers) < 2 or trailers[-1].children[0].value != "(":
         return None
@@ -98,7 +101,7 @@ def method_call(node: Node, ctx: Context, source_of: SourceOf) -> Method | None:
         return Method(function, source, base if binder == "classmethod" else None)
     if instance is None:
         return None
-    found = _defined(instance, name, ctx, source_of, binders=())
+    found = _defined(instance, name, ctx, source_of, binders=(), mixins=mixins)
     bound = base if not receiver else _expression(node, receiver[-1])
     if found is None:
         found = attached_method(instance, name, ctx, source_of)
@@ -134,15 +137,21 @@ def _defined(
     source_of: SourceOf,
     *,
     binders: tuple[str, ...],
+    mixins: bool = False,
 ) -> tuple[Node, SourceFile, str | None] | None:
     """`name` as defined in the model's class or the first model base that defines it, if it
-    is bound as `binders` says (() : a plain method)."""
+    is bound as `binders` says (() : a plain method); `mixins`: or a plain class the model's
+    class names among its bases (`class ObjectLayer(LayerMixin, models.Model)`)."""
     for record in (model, *ctx.env.index.ancestors(model)):
         found = _class_in(record.module, record.name, ctx, source_of)
         if found is None:
             continue
         classdef, source = found
         function = _own_function(classdef, name)
+        if function is None and mixins and not _assigns(classdef, name):
+            mixed = _mixin_function(record, name, ctx, source_of)
+            if mixed is not None:
+                function, source = mixed
         if function is None:
             if _assigns(classdef, name):
                 return None  # `name = something`: not a method we can read
@@ -153,6 +162,24 @@ def _defined(
         if not binders and (binder is not None or not _takes_self(function)):
             return None  # on an instance: a plain method only
         return function, source, binder
+    return None
+
+
+def _mixin_function(
+    record: ModelRecord, name: str, ctx: Context, source_of: SourceOf
+) -> tuple[Node, SourceFile] | None:
+    """`name` defined in a plain base class of the model's class (one level, the bases that
+    are not models, in their order)."""
+    ancestors = {(a.module, a.name) for a in ctx.env.index.ancestors(record)}
+    for base in record.bases:
+        if "." in base or (record.module, base) in ancestors:
+            continue
+        found = _class_in(record.module, base, ctx, source_of)
+        if found is None:
+            continue
+        function = _own_function(found[0], name)
+        if function is not None:
+            return function, found[1]
     return None
 
 

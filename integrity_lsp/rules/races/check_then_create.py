@@ -116,8 +116,10 @@ checks; a failed `get()` is IL102's, a check whose other branch updates the row 
   that is not unique stores the duplicate and nothing fails. Two writers read the same rows
   and compute the same number; `transaction.atomic()` alone does not change that. The
   message says the number is derived from a read; no fix is offered (see Fix safety). A
-  number computed in another function (`self.order = self.layer.get_next_order()`) is not
-  followed.
+  function of the project that returns the next number is followed one call deep (a function
+  of the module or imported from the project, a method of the class, or of a model instance
+  the index types — its model's own or a plain mixin base's: mayan's
+  `self.order = self.object_layer.get_next_order()`); its read is taken in the caller's terms.
 
 Where it runs: views, tasks and signal handlers serve concurrent requests. Command code is not
 checked — a management command (`management/commands/*.py`), a module that runs itself under

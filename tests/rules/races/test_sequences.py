@@ -15,7 +15,15 @@ from django.db import DatabaseError, models, transaction
 from django.db.models import Max
 
 
-class Book(models.Model):
+class MarksMixin:
+    def next_mark(self):
+        top = self.marks.aggregate(Max("number"))["number__max"]
+        if top is not None:
+            return top + 1
+        return 0
+
+
+class Book(MarksMixin, models.Model):
     title = models.CharField(max_length=100)
 
     def next_stamp(self):
@@ -74,6 +82,19 @@ class Stamp(models.Model):
     def save(self, *args, **kwargs):
         if not self.number:
             self.number = self.book.next_stamp()  # a method of the row's book
+        super().save(*args, **kwargs)  # expect: IL101
+
+
+class Mark(models.Model):
+    book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="marks")
+    number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        unique_together = (("book", "number"),)
+
+    def save(self, *args, **kwargs):
+        if not self.number:
+            self.number = self.book.next_mark()  # a method of the book's mixin (mayan)
         super().save(*args, **kwargs)  # expect: IL101
 
 
