@@ -27,7 +27,8 @@ from integrity_lsp.syntax.nodes import (
 if TYPE_CHECKING:
     from integrity_lsp.analysis.context import Context
 
-Kind = Literal["query", "max", "row", "count", "next"]
+# ("call": a project function's result, followed only where an insert writes it.)
+Kind = Literal["query", "max", "row", "count", "next", "call"]
 READS = frozenset({"aggregate", "latest", "earliest", "alatest", "aearliest", "aaggregate"})
 _NARROWING = FILTER_METHODS | {"exclude", "select_for_update", "values"}
 _ROW_READS = ("first", "last", "afirst", "alast", "latest", "earliest", "alatest", "aearliest")

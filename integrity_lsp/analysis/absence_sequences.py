@@ -61,8 +61,12 @@ def assigned(
     calls: NumberCalls | None = None,
 ) -> State:
     """`target = value` (a name or `obj.field`): what it holds afterwards. Evaluated in the
-    state `before` the assignment (`n = n + 1` is not `n`'s read)."""
-    number = number_of(value, ctx, before.number, _through(calls))
+    state `before` the assignment (`n = n + 1` is not `n`'s read). A call's result is kept
+    unread: the function it runs is read only where an insert writes it (`_resolved`)."""
+    number = number_of(value, ctx, before.number)
+    if number is None and calls is not None and _is_call(value):
+        pending = Lookup(value, (), "", "", "", "call")
+        return state.with_number(target, Number(pending, None, "call"))
     if number is None and int_literal(value):
         return state.with_number(target, None)  # the first number, where no row exists
     if number is None:
@@ -126,11 +130,26 @@ def _candidates(
         if column is not None and number is not None:
             found.append((column, number, argument.value))
     owner = _owner(write)
-    for target, number in state.numbers:
+    for target, held in state.numbers:
         prefix, _, field = target.rpartition(".")
-        if number is not None and owner is not None and prefix == owner:
+        number = _resolved(held, ctx, calls) if owner is not None and prefix == owner else None
+        if number is not None:
             found.append((field, number, number.lookup.node))
     return found
+
+
+def _resolved(number: Number | None, ctx: Context, calls: NumberCalls | None) -> Number | None:
+    """A call's result, read now that an insert writes it."""
+    if number is None or number.kind != "call":
+        return number
+    return number_through(number.lookup.node, ctx, calls) if calls is not None else None
+
+
+def _is_call(node: Node) -> bool:
+    if node.type not in CALL_CHAIN_TYPES:
+        return False
+    trailers = chain_parts(node)[1]
+    return bool(trailers) and trailers[-1].children[0].value == "("
 
 
 def _owner(write: WriteSite) -> str | None:
