@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import pytest
 
-from benchmarks import check_throughput, explain_latency, lsp_latency, run_all
+from benchmarks import check_throughput, explain_latency, huge_module, lsp_latency, run_all
 from benchmarks.generate import generate
 from benchmarks.measure import measure, run_once
 from benchmarks.parse_only import main as parse_only_main
@@ -87,3 +88,13 @@ def test_explain_latency_measures_cold_and_warm_and_keeps_its_section(small: Pat
     assert explain_latency.with_section(once, "new\n") == explain_latency.with_section(
         document, "new\n"
     )  # replaced, not appended again
+
+
+def test_huge_module_benchmark_plumbing(capsys: pytest.CaptureFixture[str]) -> None:
+    # A small "huge" module: the report is complete and check found exactly its races.
+    # The per-edit budget is generous: this asserts that every edit is answered, not how fast.
+    assert huge_module.main(["--lines", "600", "--edits", "2", "--hovers", "2"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["check_findings_ok"] is True
+    assert report["edits"] == 2 and report["edit_timeouts"] == 0
+    assert report["initial_diagnostics"] == len(huge_module.huge_module(600)[1])

@@ -228,8 +228,9 @@ class Driver:
                 actions.append(action)
         return actions
 
-    async def settle(self, uri: str, version: int, timeout: float = 30.0) -> None:
-        """Wait until diagnostics for `version` of `uri` were published."""
+    async def settle(self, uri: str, version: int, timeout: float = 900.0) -> None:
+        """Wait until diagnostics for `version` of `uri` were published (the bound only ends
+        a hung run: a loaded machine is slow, not wrong)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if any(p.uri == uri and p.version == version for p in self.published):

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.huge_module import huge_module
 from integrity_lsp.syntax.files import MAX_FILE_BYTES
 from tests.robustness.processes import run_cli
 from tests.robustness.raw_lsp import raw_server
 from tests.robustness.support import write_tree
 from tests.robustness.test_fix_writes import PROJECT
-from tests.robustness.test_hostile_files import _big_module
 
 MODELS = PROJECT["shop/models.py"]
 
@@ -39,7 +39,7 @@ def test_a_models_file_over_the_size_cap_is_reported(root: Path) -> None:
 
 
 def test_a_20_mb_module_is_skipped_with_a_warning(root: Path) -> None:
-    text, _expected = _big_module(880_000)
+    text, _expected = huge_module(880_000)
     assert len(text) > 20_000_000
     (root / "shop" / "generated.py").write_text(text, encoding="utf-8")
     done = run_cli(["check", str(root)], cwd=root, timeout=120)
@@ -49,7 +49,7 @@ def test_a_20_mb_module_is_skipped_with_a_warning(root: Path) -> None:
 
 
 def test_a_big_open_document_does_not_keep_the_server_from_the_others(root: Path) -> None:
-    text, _expected = _big_module(880_000)
+    text, _expected = huge_module(880_000)
     with raw_server(root) as server:
         server.initialize(root)
         huge = server.open(root / "shop" / "huge.py", text=text)

@@ -16,12 +16,12 @@ import json
 import os
 import re
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from benchmarks.huge_module import huge_module
 from integrity_lsp.analysis.edits import apply_edits, compiles
 from integrity_lsp.checker import check_paths, check_source
 from tests.robustness.support import (
@@ -148,48 +148,14 @@ def test_cli_on_hostile_encodings(tmp_path: Path) -> None:
         assert _newlines(fixed) == _newlines(text), name
 
 
-def _big_module(lines: int) -> tuple[str, set[int]]:
-    """A module of about `lines` lines: plain helpers with a check-then-create every 100th."""
-    plain = (
-        "\n\ndef helper_{i}(values, factor=2):\n"
-        '    """Scale the values divisible by {m}."""\n'
-        "    result = []\n"
-        "    for value in values:\n"
-        "        if value % {m} == 0:\n"
-        "            result.append(value * factor)\n"
-        "    return result\n"
-    )
-    race = (
-        "\n\ndef import_{i}(sku, name):\n"
-        "    if not Product.objects.filter(sku=sku).exists():\n"
-        "        Product.objects.create(sku=sku, name=name)\n"
-    )
-    parts = ["from shop.models import Product\n"]
-    count = 1
-    expected: set[int] = set()
-    index = 0
-    while count < lines:
-        if index % 100 == 0:
-            expected.add(count + 5)  # the create() line of this chunk
-            chunk = race.format(i=index)
-        else:
-            chunk = plain.format(i=index, m=index % 7 + 2)
-        parts.append(chunk)
-        count += chunk.count("\n")
-        index += 1
-    return "".join(parts), expected
-
-
 def test_a_50000_line_module(tmp_path: Path) -> None:
-    text, expected = _big_module(50_000)
+    text, expected = huge_module(50_000)
     assert text.count("\n") >= 50_000
     root = write_tree(tmp_path, {**PROJECT, "shop/generated.py": text})
     env = fresh_environment(root)
-    started = time.monotonic()
     report = check_paths([root / "shop" / "generated.py"], env, jobs=1)
-    elapsed = time.monotonic() - started
+    # every race found; the time it takes is `python -m benchmarks.huge_module`
     assert {f.span.start_line for f in report.findings if f.code == "IL101"} == expected
-    assert elapsed < 60, f"{elapsed:.1f}s for 50,000 lines"
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
+from benchmarks.huge_module import huge_module
 from integrity_lsp.analysis.edits import compiles
 from integrity_lsp.checker import check_source
 from tests.robustness.lsp_support import (
@@ -41,7 +42,7 @@ from tests.robustness.support import (
     fresh_environment,
 )
 from tests.robustness.test_fuzz_checker import MUTATIONS, _leaves
-from tests.robustness.test_hostile_files import DEEP, ODD, RACE, VARIANTS, _big_module
+from tests.robustness.test_hostile_files import DEEP, ODD, RACE, VARIANTS
 
 NEOVIM = "neovim@v0.11.0"  # pulls diagnostics, UTF-8 positions
 VSCODE = "visual-studio-code"  # push diagnostics, UTF-16 positions
@@ -301,8 +302,8 @@ async def test_200_documents_opened_and_closed(lsp_client: LanguageClient, tmp_p
             assert lsp.client.diagnostics[uri], uri
         for uri in uris:
             lsp.close(uri)
-        # Waits for the clearing publications (a loaded machine may take seconds), bounded.
-        deadline = time.monotonic() + 60
+        # Waits for the clearing publications; the bound only ends a hung run.
+        deadline = time.monotonic() + 300
         while time.monotonic() < deadline and any(lsp.client.diagnostics.get(u) for u in uris):
             await asyncio.sleep(0.05)
         for uri in uris:
@@ -357,9 +358,16 @@ async def test_odd_line_endings_typed_in_every_encoding(
     assert lsp.errors() == []
 
 
+def expected_line_of_a_create(lines: set[int]) -> int:
+    """The 0-based line of the create() call nearest the middle of the module."""
+    ordered = sorted(lines)
+    return ordered[len(ordered) // 2] - 1
+
+
 async def test_huge_deep_and_undecodable_files(lsp_client: LanguageClient, tmp_path: Path) -> None:
-    """A 50,000-line module (diagnostics and a hover in time), 1,000-deep expressions (typed
-    and checked without an error), a non-UTF-8 file on disk (skipped quietly)."""
+    """A 50,000-line module (every race found, a hover in its middle answered), 1,000-deep
+    expressions (typed and checked without an error), a non-UTF-8 file on disk (skipped
+    quietly)."""
     root = copy_root(EXAMPLES, tmp_path)
     (root / "shop" / "latin1.py").write_bytes("# caf\xe9\n".encode("latin-1") + b"x = 1\n")
     lsp = Driver(lsp_client, root, NEOVIM)
@@ -367,14 +375,13 @@ async def test_huge_deep_and_undecodable_files(lsp_client: LanguageClient, tmp_p
     await lsp.client.workspace_diagnostic_async(
         types.WorkspaceDiagnosticParams(previous_result_ids=[])
     )
-    big, expected_lines = _big_module(50_000)
-    started = time.monotonic()
+    big, expected_lines = huge_module(50_000)
     uri = lsp.open("shop/generated.py", big)
     found = await _diagnostics(lsp, uri)
     assert {d.range.start.line + 1 for d in found if d.code == "IL101"} == expected_lines
-    seconds, _hover = await lsp.hover(uri, 25_000, 4)
-    assert seconds < 5, seconds
-    assert time.monotonic() - started < 60
+    # answered (how fast is `python -m benchmarks.huge_module`, not a test's business)
+    _seconds, hover = await lsp.hover(uri, expected_line_of_a_create(expected_lines), 8)
+    assert hover is not None
     for kind, expr in DEEP.items():
         uri = lsp.open(f"shop/deep_{kind}.py", f"from shop.models import Product\n\nx = {expr}\n")
         await _diagnostics(lsp, uri)
