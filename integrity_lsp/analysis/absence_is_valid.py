@@ -6,10 +6,11 @@ form's validation rejects where present is absent. That is the form's own `clean
 `self.review.votes.filter(user=self.user)` has a row.
 
 The form is a name bound once in the function to a project class called with arguments
-(`form = VoteForm(review, request.user, data)`). A key of the check is carried into the
-caller's terms where it is known what it stands for: an attribute of the form (`self.user =
-user`) or of its instance (`self.instance.review = review`) that `__init__` sets from one of
-its parameters becomes the caller's argument for that parameter; a submitted field
+(`form = VoteForm(review, request.user, data)`), or to a parameter defaulting to one
+(`def register(request, registration_form=RegistrationForm)`). A key of the check is carried
+into the caller's terms where it is known what it stands for: an attribute of the form
+(`self.user = user`) or of its instance (`self.instance.review = review`) that `__init__` sets
+from one of its parameters becomes the caller's argument for that parameter; a submitted field
 (`self.cleaned_data["email"]`, `self.email` in the model's `clean()`) becomes each way the
 caller spells it (`absence_submitted`); literals stay. Anything else (a value computed in
 `clean()`) drops the absence: unsure, silent.
@@ -35,8 +36,9 @@ from integrity_lsp.analysis.absence_validation import (
     _rejects,
     _single_assignment,
 )
+from integrity_lsp.analysis.bindings import called_class, parameter_default
 from integrity_lsp.analysis.django import model_of
-from integrity_lsp.analysis.handlers import class_definition, project_source
+from integrity_lsp.analysis.handlers import project_source
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Argument,
@@ -69,9 +71,10 @@ def is_valid_absences(
     base, trailers = chain_parts(value)
     if base.type != "name" or len(trailers) != 1 or trailers[0].children[0].value != "(":
         return ()
-    if not str(base.value)[:1].isupper():
+    callee = str(base.value)
+    if not callee[:1].isupper() and parameter_default(function, callee) is None:
         return ()
-    found = class_definition(str(base.value), ctx.file, ctx)
+    found = called_class(callee, function, ctx.file, ctx)
     if found is None:
         return ()
     classdef, source = found

@@ -3,11 +3,15 @@ given statement; whether `name.save(` runs between two statements (a second save
 object is an UPDATE); and whether a name holds a row the function inserted before a statement
 (no concurrent request can hold a unique tuple containing it: IL201 and the race rules). Statement
 order, not control flow: what the rules and the form reading (`form_saves`) need to follow an
-object from where it is built to where it is saved."""
+object from where it is built to where it is saved; and the class a parameter defaults to
+(`def register(request, registration_form=RegistrationForm)`)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from integrity_lsp.analysis.django import QUERYSET_METHODS
+from integrity_lsp.analysis.handlers import class_definition
 from integrity_lsp.analysis.writes import simple_statements
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
@@ -17,6 +21,10 @@ from integrity_lsp.syntax.nodes import (
     expression_of,
     normalised,
 )
+
+if TYPE_CHECKING:
+    from integrity_lsp.analysis.context import Context
+    from integrity_lsp.syntax.source import SourceFile
 
 ROW_GETTERS = frozenset({"get_object_or_404", "aget_object_or_404"})
 
@@ -30,6 +38,37 @@ def last_binding(function: Node, name: str, before: Node) -> Node | None:
         if target is not None and target.type == "name" and target.value == name:
             found = statement
     return found
+
+
+def parameter_default(function: Node, name: str) -> Node | None:
+    """The default of `function`'s parameter `name` when the body never rebinds it: a view
+    taking its form class as `registration_form=RegistrationForm` builds that class unless a
+    URL pattern passes another."""
+    if function.type != "funcdef":
+        return None
+    param = next((p for p in function.get_params() if p.name.value == name), None)
+    if param is None or param.default is None or param.star_count:
+        return None
+    for statement in simple_statements(function):
+        target = assignment_target(statement)
+        if target is not None and target.type == "name" and target.value == name:
+            return None
+    return param.default
+
+
+def called_class(
+    callee: str, function: Node | None, source: SourceFile, ctx: Context
+) -> tuple[Node, SourceFile] | None:
+    """The project class a call's callee names (`SignupForm`, `forms.SignupForm`), or the one
+    a parameter of `function` defaults to when the callee is that parameter."""
+    found = class_definition(callee, source, ctx)
+    if found is not None or function is None or not callee.isidentifier():
+        return found
+    default = parameter_default(function, callee)
+    if default is None or default.type not in ("name", *CALL_CHAIN_TYPES):
+        return None
+    text = normalised(default)
+    return class_definition(text, source, ctx) if text.replace(".", "").isidentifier() else None
 
 
 def saved_between(function: Node, name: str, start: Node, end: Node) -> bool:

@@ -17,12 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from integrity_lsp.analysis.bindings import last_binding, saved_between
+from integrity_lsp.analysis.bindings import called_class, last_binding, saved_between
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import constructor_call
-from integrity_lsp.analysis.handlers import (
-    class_definition,
-)
 from integrity_lsp.analysis.model_forms import ModelFormClass, model_form_class
 from integrity_lsp.analysis.view_forms import is_create_view, is_update_view, view_form
 from integrity_lsp.analysis.writes import simple_statements
@@ -208,7 +205,7 @@ def _bound_form(
         bound_to_object = attribute == "form" and is_update_view(ctx)
         form = view_form(ctx, attribute)
     else:
-        definition = class_definition(callee, ctx.file, ctx)
+        definition = called_class(callee, ctx.function, ctx.file, ctx)
         form = model_form_class(definition[0], definition[1], ctx) if definition else None
     if form is None:
         return None

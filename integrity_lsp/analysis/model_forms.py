@@ -291,7 +291,7 @@ def _parse_meta(meta: Node, source: SourceFile, ctx: Context) -> _Meta:
             model = ctx.env.resolver.resolve_model(source, value)
             unknown = unknown or model is None
         elif option in ("fields", "exclude", "read_only_fields"):
-            names = _names(value)
+            names = _names_of(value, option, source, ctx, 0)
             if names is None:
                 unknown = True
             elif option == "fields":
@@ -303,6 +303,49 @@ def _parse_meta(meta: Node, source: SourceFile, ctx: Context) -> _Meta:
         elif option == "extra_kwargs":
             read_only += _extra_read_only(value)
     return _Meta(model, fields, exclude, read_only, unknown)
+
+
+def _names_of(
+    value: Node, option: str, source: SourceFile, ctx: Context, depth: int
+) -> tuple[str, ...] | None:
+    """`_names`, or a sum of them with a project base's option: pulpcore's `fields =
+    ModelSerializer.Meta.fields + ("file", "size")`; None for anything else computed."""
+    if value.type != "arith_expr":
+        return _names(value)
+    names: list[str] = []
+    for position, operand in enumerate(value.children):
+        if position % 2:
+            if operand.value != "+":
+                return None
+            continue
+        found = _names(operand) if literal_text(code(operand).strip()) else None
+        if found is None:
+            found = _base_option(operand, option, source, ctx, depth)
+        if found is None or found == ("__all__",):
+            return None
+        names.extend(found)
+    return tuple(names)
+
+
+def _base_option(
+    operand: Node, option: str, source: SourceFile, ctx: Context, depth: int
+) -> tuple[str, ...] | None:
+    """`Base.Meta.<option>` of a project class, as names."""
+    parts = normalised(operand).split(".")
+    if len(parts) < 3 or parts[-2:] != ["Meta", option] or depth > MAX_DEPTH:
+        return None
+    definition = class_definition(".".join(parts[:-2]), source, ctx)
+    if definition is None:
+        return None
+    classdef, base_source = definition
+    meta = next((c for c in classdef.iter_classdefs() if c.name.value == "Meta"), None)
+    if meta is None:
+        return None
+    for statement in _body(meta):
+        target = assignment_target(statement) if statement.type == "simple_stmt" else None
+        if target is not None and target.type == "name" and target.value == option:
+            return _names_of(expression_of(statement), option, base_source, ctx, depth + 1)
+    return None
 
 
 def _names(value: Node) -> tuple[str, ...] | None:

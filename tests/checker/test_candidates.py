@@ -10,6 +10,7 @@ from pathlib import Path
 
 from parso.utils import split_lines
 
+from integrity_lsp.analysis.conditions import may_read_negative
 from integrity_lsp.analysis.registry import Narrowing, Rule
 from integrity_lsp.checker import check_source
 from integrity_lsp.checker.candidates import candidate_text, plan
@@ -17,7 +18,6 @@ from integrity_lsp.checker.single import enabled_rules
 from integrity_lsp.config import Settings
 from integrity_lsp.findings import Finding
 from integrity_lsp.rules import load_rules
-from integrity_lsp.rules.guards.checks import may_read_negative
 from tests.robustness.support import corpus, environment_for
 
 

@@ -54,15 +54,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from integrity_lsp.analysis.context import Context
-from integrity_lsp.analysis.django import WRITE_WORDS, parse_orm_call
-from integrity_lsp.analysis.registry import Narrowing, register
-from integrity_lsp.analysis.writes import WriteSite, site_model, write_site
-from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
-from integrity_lsp.project.db_names import postgres_check_name
-from integrity_lsp.project.index import ProjectIndex
-from integrity_lsp.project.records import POSITIVE_FIELD_CLASSES, ModelRecord, SourceRef
-from integrity_lsp.rules.guards.checks import (
+from integrity_lsp.analysis.conditions import (
     UNKNOWN,
     constraint_name,
     evaluate,
@@ -72,7 +64,15 @@ from integrity_lsp.rules.guards.checks import (
     may_read_negative,
     without,
 )
-from integrity_lsp.rules.guards.uniqueness import column_of
+from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.django import WRITE_WORDS, parse_orm_call
+from integrity_lsp.analysis.registry import Narrowing, register
+from integrity_lsp.analysis.unique_sets import column_of
+from integrity_lsp.analysis.writes import WriteSite, site_model, write_site
+from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
+from integrity_lsp.project.db_names import postgres_check_name
+from integrity_lsp.project.index import ProjectIndex
+from integrity_lsp.project.records import POSITIVE_FIELD_CLASSES, ModelRecord, SourceRef
 from integrity_lsp.syntax.nodes import Argument, Node, arguments, code
 
 LOOKUP_FIELD = re.compile(r"[(,]\s*([A-Za-z_]\w*?)(?:__\w+)?\s*=(?!=)")

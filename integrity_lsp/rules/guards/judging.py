@@ -10,20 +10,20 @@ from dataclasses import dataclass
 
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.row_keys import copies_row_key
+from integrity_lsp.analysis.unique_sets import (
+    colliding_unique_set,
+    column_of,
+    is_fresh_value,
+    written_fields,
+)
 from integrity_lsp.analysis.writes import WriteSite, bulk_objects, site_model
 from integrity_lsp.project.records import ModelRecord, UniqueSet
 from integrity_lsp.rules.guards.silencers import (
-    is_fresh_value,
     is_second_save,
     model_by_accessor,
     related_owner,
     save_swallows_conflicts,
     username_argument,
-)
-from integrity_lsp.rules.guards.uniqueness import (
-    colliding_unique_set,
-    column_of,
-    written_fields,
 )
 from integrity_lsp.syntax.nodes import Argument, Node, code
 

@@ -59,11 +59,11 @@ from integrity_lsp.analysis.bindings import last_binding
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import parse_orm_call
 from integrity_lsp.analysis.registry import register
+from integrity_lsp.analysis.unique_sets import column_of
 from integrity_lsp.analysis.writes import WriteSite, site_model, write_site
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.project.records import ModelRecord
 from integrity_lsp.rules.guards.required import missing_fields
-from integrity_lsp.rules.guards.uniqueness import column_of
 from integrity_lsp.syntax.nodes import Node, chain_parts, expression_of, statement_of
 
 CODE = "IL203"

@@ -55,6 +55,7 @@ from collections.abc import Iterator
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.handlers import decorator_name, decorators_of, handler_title
 from integrity_lsp.analysis.registry import register
+from integrity_lsp.analysis.unique_sets import column_of
 from integrity_lsp.analysis.writes import site_model, write_site
 from integrity_lsp.findings import Finding, Location, Span
 from integrity_lsp.project.records import ModelRecord
@@ -64,7 +65,6 @@ from integrity_lsp.rules.guards.dataflow import (
     request_derived_names,
 )
 from integrity_lsp.rules.guards.parents import assigned_id, fetch_parent_fix, target_field
-from integrity_lsp.rules.guards.uniqueness import column_of
 from integrity_lsp.syntax.nodes import Argument, Node, code
 
 CODE = "IL204"

@@ -21,7 +21,6 @@ from integrity_lsp.syntax.nodes import (
     code,
     expression_of,
     statement_of,
-    walk,
 )
 
 
@@ -64,22 +63,6 @@ def save_swallows_conflicts(model: ModelRecord, ctx: Context) -> bool:
     return False
 
 
-def is_fresh_value(value: Node) -> bool:
-    """A value no other request can produce: `uuid4()`, `secrets.token_urlsafe()`, …"""
-    for leaf in walk(value):
-        if leaf.type != "name" or leaf.value not in FRESH_CALLS:
-            continue
-        holder = leaf.parent if leaf.parent is not None and leaf.parent.type == "trailer" else leaf
-        following = holder.get_next_sibling()
-        if (
-            following is not None
-            and following.type == "trailer"
-            and following.children[0].value == "("
-        ):
-            return True
-    return False
-
-
 def is_second_save(node: Node, ctx: Context) -> bool:
     """`obj.save()` after an earlier `obj.save()` of the same binding: an UPDATE."""
     function = ctx.function
@@ -89,14 +72,6 @@ def is_second_save(node: Node, ctx: Context) -> bool:
     statement = statement_of(node)
     binding = last_binding(function, str(base.value), statement)
     return binding is not None and saved_between(function, str(base.value), binding, statement)
-
-
-FRESH_CALLS = frozenset(
-    {
-        "uuid4", "uuid1", "token_urlsafe", "token_hex", "token_bytes", "get_random_string",
-        "urandom",
-    }
-)  # fmt: skip
 
 
 USER_CREATORS = frozenset({"create_user", "create_superuser"})

@@ -130,8 +130,13 @@ from integrity_lsp.analysis.django import (
 from integrity_lsp.analysis.form_saves import FormSave, form_save
 from integrity_lsp.analysis.handlers import handler_title
 from integrity_lsp.analysis.registry import register
-from integrity_lsp.analysis.row_keys import copies_row_key
 from integrity_lsp.analysis.try_atomic import wrap_in_try_atomic
+from integrity_lsp.analysis.unique_sets import (
+    column_of,
+    form_collision,
+    is_constant,
+    is_fresh_value,
+)
 from integrity_lsp.analysis.writes import WriteSite, site_model, write_site
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.rules.guards.callees import (
@@ -144,12 +149,7 @@ from integrity_lsp.rules.guards.callees import (
 from integrity_lsp.rules.guards.dataflow import is_request_derived, request_derived_names
 from integrity_lsp.rules.guards.judging import judge, unique_phrase, validated_input
 from integrity_lsp.rules.guards.responses import Conflict, conflict_response
-from integrity_lsp.rules.guards.silencers import called_in_module, is_fresh_value
-from integrity_lsp.rules.guards.uniqueness import (
-    colliding_form_set,
-    column_of,
-    is_constant,
-)
+from integrity_lsp.rules.guards.silencers import called_in_module
 from integrity_lsp.syntax.nodes import (
     Argument,
     Node,
@@ -296,25 +296,8 @@ def _form_finding(saved: FormSave, ctx: Context) -> Iterator[Finding]:
     index = ctx.env.index
     form = saved.form
     model = form.model
-    sets: dict[str, Node | None] = {}
-    for name in form.instance_sets:
-        field = index.field(model, name)
-        if field is not None:
-            sets[field.name] = None
-    for name, value in saved.sets.items():
-        field = index.field(model, name)
-        if field is not None and not field.is_many_to_many:
-            sets[field.name] = value
     statement = statement_of(saved.node)
-    pk = index.pk(model)
-    key = sets.get(pk.name) if pk is not None else None
-
-    def distinct(value: Node) -> bool:
-        if value is key and copies_row_key(value, model, ctx):
-            return True  # an existing row's key: the save updates that row
-        return is_fresh_value(value) or inserted_before(value, handler.function, statement)
-
-    unique = colliding_form_set(index, model, form.inputs, sets, distinct)
+    unique = form_collision(saved, handler.function, ctx)
     if unique is None:
         return
     fields = list(unique.columns_order)

@@ -276,6 +276,7 @@ from integrity_lsp.rules.races.shapes import (
     guarded_within,
     same_subject,
 )
+from integrity_lsp.rules.races.validated_save import validated_save_findings
 from integrity_lsp.rules.races.views import view_findings
 from integrity_lsp.syntax.nodes import Node, block_exits, code, statements
 
@@ -368,6 +369,7 @@ def _report(
 def check(function: Node, ctx: Context) -> Iterator[Finding]:
     """The races `analysis.absence` files under this code; fixes from the shape above."""
     yield from view_findings(function, ctx, CODE, NAME, shape_check)
+    yield from validated_save_findings(function, ctx, CODE, NAME)
 
 
 register(

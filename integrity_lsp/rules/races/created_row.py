@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from integrity_lsp.analysis.django import exact_lookup_fields
+from integrity_lsp.analysis.unique_sets import picks_existing_row
 from integrity_lsp.project.index import ProjectIndex
 from integrity_lsp.project.records import (
     AUTO_FIELD_CLASSES,
@@ -105,26 +106,15 @@ def _written_when_omitted(field: FieldRecord) -> Any:
         return UNKNOWN
     if field.default is not None:
         literal = _literal_text(field.default)
-        if literal is UNKNOWN and field.related_model is not None:
-            return _picked_row(field.default)
+        if literal is UNKNOWN and picks_existing_row(field):
+            # the row the relation's callable default picks: never NULL, equal only to itself
+            return ("row picked by", field.default.strip())
         return literal
     if field.null:
         return None
     if field.known_class in EMPTY_STRING_FIELD_CLASSES:
         return ""
     return UNKNOWN
-
-
-_FUNCTION_NAME = re.compile(r"[A-Za-z_][\w.]*")
-
-
-def _picked_row(default: str) -> Any:
-    """A relation's callable default (pulpcore's `pulp_domain = ForeignKey(Domain,
-    default=get_domain_pk)`) picks an existing row — the current or the default one — not a
-    new value per call: concurrent callers in one context write the same key. Stands for that
-    row (never NULL, equal only to itself)."""
-    name = default.strip()
-    return ("row picked by", name) if _FUNCTION_NAME.fullmatch(name) else UNKNOWN
 
 
 def _literal_text(text: str) -> Any:

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from integrity_lsp.analysis.conditions import UNKNOWN, constraint_name, evaluate, literal_value
 from integrity_lsp.findings import Applicability
-from integrity_lsp.rules.guards.checks import UNKNOWN, constraint_name, evaluate, literal_value
 from integrity_lsp.syntax.source import parse
 from tests.helpers import (
     findings_in,

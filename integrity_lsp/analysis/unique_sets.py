@@ -2,27 +2,47 @@
 
 A unique set collides when every column gets a value and at least one of those values is not
 a constant of the call: a constant default, an unset char field (`""`) or a NULL where NULLs
-are not distinct all repeat; a callable default (`uuid4`, a token generator), an auto field,
-`auto_now` or a NULL where NULLs are distinct tell rows apart.
+are not distinct all repeat, and so does a relation's callable default (it picks an existing
+row); another callable default (`uuid4`, a token generator), an auto field, `auto_now` or a NULL
+where NULLs are distinct tell rows apart.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
+from integrity_lsp.analysis.bindings import inserted_before
+from integrity_lsp.analysis.conditions import UNKNOWN, evaluate, literal_value, literal_value_of
 from integrity_lsp.analysis.django import constructor_call
+from integrity_lsp.analysis.form_saves import FormSave
+from integrity_lsp.analysis.row_keys import copies_row_key
 from integrity_lsp.analysis.writes import WriteSite
 from integrity_lsp.project.records import AUTO_FIELD_CLASSES, EMPTY_STRING_FIELD_CLASSES
-from integrity_lsp.rules.guards.checks import UNKNOWN, evaluate, literal_value, literal_value_of
 from integrity_lsp.syntax.declarations import literal_text
-from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Argument, Node, arguments, walk
+from integrity_lsp.syntax.nodes import (
+    CALL_CHAIN_TYPES,
+    Argument,
+    Node,
+    arguments,
+    statement_of,
+    walk,
+)
 
 if TYPE_CHECKING:
+    from integrity_lsp.analysis.context import Context
     from integrity_lsp.project.index import ProjectIndex
     from integrity_lsp.project.records import FieldRecord, ModelRecord, UniqueSet
 
+_FUNCTION_NAME = re.compile(r"[A-Za-z_][\w.]*")
 CONSTANT_CALLS = frozenset({"Decimal", "decimal.Decimal", "UUID", "uuid.UUID"})
+FRESH_CALLS = frozenset(
+    {
+        "uuid4", "uuid1", "token_urlsafe", "token_hex", "token_bytes", "get_random_string",
+        "urandom",
+    }
+)  # fmt: skip
 
 
 def column_of(index: ProjectIndex, model: ModelRecord, name: str) -> str:
@@ -168,10 +188,24 @@ def _constant_when_unset(field: FieldRecord, unique: UniqueSet) -> bool:
     repeats where NULLs are not distinct."""
     if field.null and field.filled_when_omitted() is None:
         return not unique.nulls_distinct
+    if field.default is not None and picks_existing_row(field):
+        return True
     default = field.default if field.default is not None else field.db_default
     if default is not None:
         return literal_text(default)
     return field.known_class in EMPTY_STRING_FIELD_CLASSES and not field.auto_now_add
+
+
+def picks_existing_row(field: FieldRecord) -> bool:
+    """A relation's callable default (pulpcore's `pulp_domain = ForeignKey(Domain,
+    default=get_domain_pk)`) picks an existing row — the current or the default one — not a
+    new value per call: concurrent inserts in one context write the same key."""
+    default = field.default
+    return (
+        field.related_model is not None
+        and default is not None
+        and _FUNCTION_NAME.fullmatch(default.strip()) is not None
+    )
 
 
 def is_constant(node: Node) -> bool:
@@ -196,3 +230,48 @@ def is_constant(node: Node) -> bool:
             return False
         return all(is_constant(arg.value) for arg in arguments(found[2]))
     return False
+
+
+def is_fresh_value(value: Node) -> bool:
+    """A value no other request can produce: `uuid4()`, `secrets.token_urlsafe()`, …"""
+    for leaf in walk(value):
+        if leaf.type != "name" or leaf.value not in FRESH_CALLS:
+            continue
+        holder = leaf.parent if leaf.parent is not None and leaf.parent.type == "trailer" else leaf
+        following = holder.get_next_sibling()
+        if (
+            following is not None
+            and following.type == "trailer"
+            and following.children[0].value == "("
+        ):
+            return True
+    return False
+
+
+def form_collision(saved: FormSave, function: Node, ctx: Context) -> UniqueSet | None:
+    """The unique set an insert through a ModelForm / ModelSerializer (`form_saves`) can repeat:
+    its columns from the submitted data, from values the code sets (not a fresh value, a row
+    `function` inserted before the save, or an existing row's key copied in: the save then
+    updates that row) or constant when unset."""
+    index = ctx.env.index
+    form = saved.form
+    model = form.model
+    sets: dict[str, Node | None] = {}
+    for name in form.instance_sets:
+        field = index.field(model, name)
+        if field is not None:
+            sets[field.name] = None
+    for name, value in saved.sets.items():
+        field = index.field(model, name)
+        if field is not None and not field.is_many_to_many:
+            sets[field.name] = value
+    statement = statement_of(saved.node)
+    pk = index.pk(model)
+    key = sets.get(pk.name) if pk is not None else None
+
+    def distinct(value: Node) -> bool:
+        if value is key and copies_row_key(value, model, ctx):
+            return True  # an existing row's key: the save updates that row
+        return is_fresh_value(value) or inserted_before(value, function, statement)
+
+    return colliding_form_set(index, model, form.inputs, sets, distinct)
