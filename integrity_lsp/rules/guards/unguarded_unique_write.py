@@ -8,18 +8,25 @@ or serializer built without an instance (or with a new one, `Serializer(Poll(thr
 data=…)`), `obj.save()` after `obj = form.save(commit=False)`, `super().form_valid(form)` in a
 `CreateView`/`FormView`, and `serializer.save()` in `perform_create`.
 
+The form class may be a parameter's default (`def register(request,
+registration_form=RegistrationForm)`, the body never rebinding it): a URL pattern can pass
+another, the default is what runs otherwise.
+
 The form or serializer class is read statically (never imported): its bases must resolve in
 the project to `ModelForm`, `ModelSerializer`/`HyperlinkedModelSerializer`,
 `UserCreationForm` (a library class named `*ModelForm`/`*ModelSerializer` counts as one), its
-`Meta.model` to a model, and `Meta.fields`/`exclude` must be literals. The fields the request
+`Meta.model` to a model, and `Meta.fields`/`exclude` must be literals (or a project base's
+`Meta.fields` plus literals). The fields the request
 fills are the form's fields, minus read-only/auto fields and fields the form drops; the code's
 own values are save keywords, `form.instance.x = …`, `obj.x = …` after `commit=False`,
 `self.instance.x = …` in the form and `validated_data["x"] = …` or
-`validated_data.update({"x": …})` in the serializer. An override of `save()`/`create()` that
-hands on to Django's or DRF's is read through (a helper it calls named `get_or_create_…` is no
-upsert; `obj.pk = None` there saves a copy under a new automatic key, not a key of the code's);
-one that calls `get_or_create(`/`update_or_create(`, catches IntegrityError or locks
-writes its own way.
+`validated_data.update({"x": …})` in the serializer. A unique field nobody sets repeats when
+its value is the same for every insert: a literal default, Django's `""`, or the existing row a
+relation's callable default picks (`ForeignKey(Domain, default=get_domain_pk)`). An override
+of `save()`/`create()` that hands on to Django's or DRF's is read through (a helper it calls
+named `get_or_create_…` is no upsert; `obj.pk = None` there saves a copy under a new automatic
+key, not a key of the code's); one that calls `get_or_create(`/`update_or_create(`, catches
+IntegrityError or locks writes its own way.
 
 Silent when: a guard catches IntegrityError; the form or serializer is bound to an existing row
 (`instance=…`, an update view, `perform_update`) or its own `save()`/`create()` writes another

@@ -80,6 +80,20 @@ checks; a failed `get()` is IL102's, a check whose other branch updates the row 
   over where the form's `__init__` sets it from a parameter: `self.user = user` on the form,
   `self.instance.review = review` on its instance, become the caller's arguments (oscar's
   `VoteForm(review, request.user, data)` whose `Vote.clean()` refuses a second vote).
+- A ModelForm's or ModelSerializer's own unique checks, outside views: `name.is_valid(…)` (a
+  statement with `raise_exception=True`, or a test) runs `validate_unique()` / DRF's
+  `UniqueValidator`s and the class's `validate()`, then `name.save()` inserts a new row of its
+  model (no instance given) — in a task, a signal handler, an RPC function or a model or service
+  method, two runs with the same values both pass and the second raises (pulpcore's upload
+  `commit()` task: `ArtifactSerializer(data=…)`, `is_valid()`, `save()`). Reported when the form
+  class is the project's (called by name, or a parameter defaulting to it), its `Meta.model`
+  and fields are known (`fields = Base.Meta.fields + (…)` is read), and a unique set of the
+  model gets its values from the submitted fields, from values the code sets, or from constants
+  when unset (a relation's callable default, `default=get_domain_pk`, picks an existing row:
+  the same for concurrent runs). Silent for a save bound to an existing row (`instance=…`), a
+  fresh value (`uuid4`), a lock taken first, a `try … except IntegrityError`, and in request
+  handlers, functions taking `request` and view classes' methods (IL201 reports those). No fix:
+  what the loser should do (re-get, skip, fail) is the caller's choice.
 - The caller's check, the model method's insert: a method of a model that inserts a row with
   values from its parameters and `self` (`def vote_up(self, user): self.votes.create(user=user,
   …)`) is reported at its insert when a production caller (not tests, commands or migrations)
