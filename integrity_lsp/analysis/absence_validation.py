@@ -52,7 +52,7 @@ def validated_absences(
 ) -> tuple[Absence, ...]:
     """The absences the class's validation leaves for `function`, in `function`'s terms."""
     classdef = _owner_class(function)
-    if classdef is None or not _looks_validated(classdef):
+    if classdef is None or not looks_validated(classdef):
         return ()
     name = function.name.value
     if VALIDATION.match(name) or name.startswith("__") or not _runs_after_validation(function):
@@ -81,7 +81,7 @@ def _owner_class(function: Node) -> Node | None:
     return parent.parent
 
 
-def _looks_validated(classdef: Node) -> bool:
+def looks_validated(classdef: Node) -> bool:
     """A form or a serializer, by its name or its bases' names."""
     children = classdef.children
     bases = code(children[3]) if len(children) > 4 and children[2].value == "(" else ""

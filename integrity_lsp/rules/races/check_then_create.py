@@ -92,7 +92,9 @@ checks; a failed `get()` is IL102's, a check whose other branch updates the row 
   when unset (a relation's callable default, `default=get_domain_pk`, picks an existing row:
   the same for concurrent runs). Silent for a save bound to an existing row (`instance=…`), a
   fresh value (`uuid4`), a lock taken first, a `try … except IntegrityError`, and in request
-  handlers, functions taking `request` and view classes' methods (IL201 reports those). No fix:
+  handlers, functions taking `request` and view classes' methods (IL201 reports those), and in
+  a form's or serializer's own methods (a nested save inside the outer `create()` races only as
+  the outer save does, which is judged where it is called). No fix:
   what the loser should do (re-get, skip, fail) is the caller's choice.
 - The caller's check, the model method's insert: a method of a model that inserts a row with
   values from its parameters and `self` (`def vote_up(self, user): self.votes.create(user=user,

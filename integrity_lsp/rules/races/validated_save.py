@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from integrity_lsp.analysis.absence_validation import looks_validated
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.handlers import detect_handler, view_kind
 from integrity_lsp.analysis.unique_sets import column_of
@@ -21,7 +22,7 @@ def validated_save_findings(
 ) -> Iterator[Finding]:
     if function.type != "funcdef" or ctx.integrity_guard is not None:
         return
-    if _in_views(function, ctx):
+    if _in_views(function, ctx) or _in_own_save(ctx):
         return
     inner = ctx.replace(function=function)
     if "is_valid" not in code(function) or command_only(inner) or in_run_python(inner):
@@ -40,6 +41,13 @@ def _in_views(function: Node, ctx: Context) -> bool:
     return classdef is not None and view_kind(classdef, ctx.file, ctx) is not None
 
 
+def _in_own_save(ctx: Context) -> bool:
+    """A method of a form or serializer: a nested save inside the outer one's `create()` /
+    `update()` races only as its outer save does (pulpcore's ACS paths: keyed on the source
+    `create()` inserted just before, or updated under the task's exclusive reservation)."""
+    return ctx.class_node is not None and looks_validated(ctx.class_node)
+
+
 def _finding(found: ValidatedSave, function: Node, ctx: Context, code_: str, name: str) -> Finding:
     saved, unique = found.saved, found.unique
     form, index = saved.form, ctx.env.index
@@ -48,13 +56,14 @@ def _finding(found: ValidatedSave, function: Node, ctx: Context, code_: str, nam
     columns = ", ".join(column_of(index, model, field) for field in fields)
     named = ", ".join(f"`{field}`" for field in fields)
     what = "ModelForm" if form.kind == "form" else "ModelSerializer"
+    article = "an" if model.name[:1] in "AEIOU" else "a"
     validator = "`validate_unique()`" if form.kind == "form" else "DRF's validators, `validate()`"
     check = code(found.check).split("(", 1)[0].strip()
     message = (
-        f"Race: `{saved.call}` in `{function.name.value}()` inserts a `{model.name}` through the "
-        f"{what} `{form.name}` after `{check}()`: its validation ({validator}) runs before the "
-        f"insert, not with it, so two concurrent runs with the same {named} both pass and the "
-        f"second raises `IntegrityError: UNIQUE constraint failed: {columns}`"
+        f"Race: `{saved.call}` in `{function.name.value}()` inserts {article} `{model.name}` "
+        f"through the {what} `{form.name}` after `{check}()`: its validation ({validator}) runs "
+        f"before the insert, not with it, so two concurrent runs with the same {named} both "
+        f"pass and the second raises `IntegrityError: UNIQUE constraint failed: {columns}`"
     )
     return Finding(
         code=code_,
