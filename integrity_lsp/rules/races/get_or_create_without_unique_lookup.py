@@ -118,6 +118,7 @@ where duplicates already exist (see IL302).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from integrity_lsp.analysis.absence_calls import count_body_read
 from integrity_lsp.analysis.context import Context
@@ -128,6 +129,7 @@ from integrity_lsp.analysis.django import (
     model_of,
     parse_orm_call,
 )
+from integrity_lsp.analysis.manager_calls import own_manager_call
 from integrity_lsp.analysis.registry import register
 from integrity_lsp.analysis.repeated_rows import repeating_insert
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
@@ -135,6 +137,13 @@ from integrity_lsp.project.records import (
     ModelRecord,
 )
 from integrity_lsp.rules.races.created_row import covered_by_the_created_row, default_keys
+from integrity_lsp.rules.races.manager_lookups import (
+    METHODS,
+    CallerLookup,
+    caller_lookups,
+    plain_lookup,
+    uncontended_at_caller,
+)
 from integrity_lsp.rules.races.model_edits import add_unique_constraint
 from integrity_lsp.rules.races.uncontended_lookup import (
     command_only,
@@ -144,67 +153,109 @@ from integrity_lsp.rules.races.uncontended_lookup import (
     new_row_of_callers,
     self_just_inserted,
 )
-from integrity_lsp.syntax.nodes import Node, arguments, keyword_arguments, walk
+from integrity_lsp.syntax.nodes import Link, Node, keyword_arguments, walk
 
 BUILTINS = frozenset({"str", "int", "len", "min", "max", "abs", "round", "format"})
 CODE = "IL104"
 NAME = "get-or-create-without-unique-lookup"
-METHODS = ("get_or_create", "update_or_create", "aget_or_create", "aupdate_or_create")
-NOT_LOOKUPS = ("defaults", "create_defaults")
-
-
-# Links that leave the lookup alone: a database choice, related rows fetched along, and a lock
-# on the rows found — none when the insert follows (`uncontended_lookup.locked_before`).
-_NEUTRAL = frozenset({"using", "select_related", "prefetch_related", "select_for_update"})
 
 
 def check(node: Node, ctx: Context) -> Iterator[Finding]:
-    orm = parse_orm_call(node, ctx.env.index)
-    if orm is None or orm.method not in METHODS:
-        return
-    lookup: dict[str, Node | None] = {}
-    for link in orm.methods:
-        if link.name == "exclude":
-            continue  # narrows the get(); the insert writes the call's own keywords only
-        if link.name in _NEUTRAL:
-            continue  # changes neither the rows the get() matches nor what the insert writes
-        if link.name not in ("filter", *METHODS) or link.call is None:
-            return  # exclude(), Q objects and friends: the lookup is not a plain one
-        for argument in arguments(link.call):
-            if argument.keyword is None:
-                return  # positional Q objects or **kwargs: cannot tell what is looked up
-            if argument.keyword not in NOT_LOOKUPS:
-                lookup[argument.keyword] = argument.value
-    model = model_of(orm, ctx)
     index = ctx.env.index
+    orm = parse_orm_call(node, index)
+    own = own_manager_call(node, ctx, METHODS) if orm is None else None
+    if orm is not None:
+        methods, manager, model = orm.methods, orm.manager, model_of(orm, ctx)
+    elif own is not None:
+        methods, manager, model = own.methods, own.target.manager, own.target.model
+    else:
+        return
+    if methods[-1].name not in METHODS:
+        return
+    read = plain_lookup(methods, own)
+    if read is None:
+        return  # positional Q objects, exclude() chains, a splat of unknown keys
+    lookup, handed_on = read
     if model is None or not index.fields_known(model):
         return  # a base class nobody can read may declare the unique field (or fix the pk)
-    derived = _derived_defaults(orm.final_call, lookup, ctx)
-    if covering_unique_set(index, model, {**derived, **lookup}) is not None:
-        return
-    given = set(derived) | default_keys(orm.final_call)
-    if covered_by_the_created_row(index, model, lookup, given):
+    method = methods[-1].name
+    final_call = methods[-1].call
+    variants = [CallerLookup(None, lookup, frozenset())]
+    if own is not None:
+        variants = list(caller_lookups(own, lookup, handed_on, ctx))  # the callers' keys
+    variants = [v for v in variants if not _covered(v, final_call, model, ctx)]
+    if not variants:
         return
     # `aget_or_create` runs the manager's `get_or_create`: an override of it counts
-    if _manager_overrides(orm.manager, orm.method.removeprefix("a"), model, ctx):
+    if _manager_overrides(manager, method.removeprefix("a"), model, ctx):
         return  # the project's own get_or_create decides how it finds or inserts
     if _duplicates_handled(node) or locked_before(node, ctx) or in_run_python(ctx):
         return
-    if any(fresh_value(value, node, ctx) for value in lookup.values() if value is not None):
-        return  # no other caller can look up the same new value
-    if self_just_inserted(node, lookup, ctx) or command_only(ctx):
+    variants = [v for v in variants if not _uncontended(v, node, ctx)]
+    if not variants or command_only(ctx):
         return
-    if new_row_of_callers(node, lookup, ctx):
-        return  # a row the callers have just inserted: no other request knows it
-    fields = sorted(exact_lookup_fields(index, model, lookup))
-    if fields and _stored_several(model, fields, ctx):
-        return  # the project keeps several rows per lookup value: not an identity
+    for variant in variants:
+        if new_row_of_callers(node, variant.lookup, ctx):
+            continue  # a row the callers have just inserted: no other request knows it
+        fields = sorted(exact_lookup_fields(index, model, variant.lookup))
+        if fields and _stored_several(model, fields, ctx):
+            continue  # the project keeps several rows per lookup value: not an identity
+        yield _finding(node, methods, method, variant, model, ctx)
+        return
 
+
+def _covered(
+    variant: CallerLookup, final_call: Node | None, model: ModelRecord, ctx: Context
+) -> bool:
+    """A unique constraint covers what the call looks up, or what its insert writes."""
+    index = ctx.env.index
+    lookup = variant.lookup
+    derived = _derived_defaults(final_call, lookup, ctx)
+    if covering_unique_set(index, model, {**derived, **lookup}) is not None:
+        return True
+    given = set(derived) | default_keys(final_call) | variant.given
+    return covered_by_the_created_row(index, model, lookup, given)
+
+
+def _uncontended(variant: CallerLookup, node: Node, ctx: Context) -> bool:
+    """No two concurrent callers share the lookup: a fresh value, the row just saved, or (for a
+    caller's keys) a lock or fresh value at that caller."""
+    lookup = variant.lookup
+    if any(fresh_value(value, node, ctx) for value in lookup.values() if value is not None):
+        return True  # no other caller can look up the same new value
+    if uncontended_at_caller(variant):
+        return True
+    return self_just_inserted(node, lookup, ctx)
+
+
+def _finding(
+    node: Node,
+    methods: tuple[Link, ...],
+    method: str,
+    variant: CallerLookup,
+    model: ModelRecord,
+    ctx: Context,
+) -> Finding:
+    index = ctx.env.index
+    lookup = variant.lookup
+    fields = sorted(exact_lookup_fields(index, model, lookup))
     shown = ", ".join(f"{key}=…" for key in lookup) or "no lookup"
+    through = ""
+    related = [Location(model.ref.path, model.ref.span, f"model {model.label} is defined here")]
+    if variant.site is not None:
+        site = variant.site
+        path = site.ctx.file.path
+        where = f"{_shown_path(path, ctx)}:{site.call.start_pos[0]}"
+        keys = ", ".join(f"{key}=…" for key in variant.handed_on)
+        through = f" (with {keys} from the call at {where})" if keys else f" (called at {where})"
+        start, end = site.call.start_pos, site.call.end_pos
+        related.append(
+            Location(path, Span(start[0], start[1], end[0], end[1]), "the caller's keys")
+        )
     message = (
-        f"`{orm.method}({shown})` on {model.label}: no unique constraint covers this lookup, so "
-        f"concurrent calls insert duplicate rows in {index.table_name(model)} and later calls "
-        "raise `MultipleObjectsReturned`"
+        f"`{method}({shown})` on {model.label}{through}: no unique constraint covers this "
+        f"lookup, so concurrent calls insert duplicate rows in {index.table_name(model)} and "
+        "later calls raise `MultipleObjectsReturned`"
     )
     fixes = []
     if fields:
@@ -215,18 +266,25 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
                 "(then run makemigrations)"
             )
             fixes.append(Fix(title, Applicability.UNSAFE, tuple(edits)))
-    last = orm.methods[-1]
+    last = methods[-1]
     start = last.name_leaf.start_pos
     end = last.call.end_pos if last.call is not None else last.name_leaf.end_pos
-    yield Finding(
+    return Finding(
         code=CODE,
         name=NAME,
         message=message,
         path=ctx.file.path,
         span=Span(start[0], start[1], end[0], end[1]),
-        related=(Location(model.ref.path, model.ref.span, f"model {model.label} is defined here"),),
+        related=tuple(related),
         fixes=tuple(fixes),
     )
+
+
+def _shown_path(path: Path, ctx: Context) -> str:
+    try:
+        return path.relative_to(ctx.env.root).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def _stored_several(model: ModelRecord, fields: list[str], ctx: Context) -> bool:
