@@ -297,6 +297,12 @@ class Resolver:
         return None
 
     def _instance_attribute(self, model: ModelRecord, attribute: str) -> Value | None:
+        generic = self.index.generic_relation(model, attribute)
+        if generic is not None:
+            # `obj.tags` for `tags = GenericRelation(TaggedItem)`: TaggedItem's rows of `obj`
+            fixed = (generic.content_type_field, generic.object_id_field)
+            manager = ManagerTarget(generic.model, attribute, "generic", fixed_fields=fixed)
+            return Value("manager", generic.model, manager)
         field = self.index.field(model, attribute)
         if field is not None and field.name == attribute:
             target = self.index.related_model(model, field)

@@ -66,8 +66,9 @@ class ManagerTarget:
     """What a manager expression writes to.
 
     kind: "manager" (`Product.objects`), "related" (`team.members`: `fixed_fields` names the
-    ForeignKey the related manager fills in), "many_to_many" (`article.tags`), "queryset"
-    (`Product.objects.filter(...)`).
+    ForeignKey the related manager fills in), "many_to_many" (`article.tags`), "generic"
+    (`page.placeholders` through a `GenericRelation`: `fixed_fields` are its content type and
+    object id fields), "queryset" (`Product.objects.filter(...)`).
     """
 
     model: ModelRecord

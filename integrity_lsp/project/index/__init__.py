@@ -27,15 +27,16 @@ from integrity_lsp.config import Settings
 from integrity_lsp.project.apps import app_folder
 from integrity_lsp.project.builtin import builtin_modules, is_builtin_path
 from integrity_lsp.project.index.files import CLASS_NAMES_KEY, ClassKey, Link
+from integrity_lsp.project.index.generic import IndexGenericRelations
 from integrity_lsp.project.index.linker import is_dotted
-from integrity_lsp.project.index.schema import IndexSchema, truncate_name
+from integrity_lsp.project.index.schema import truncate_name
 from integrity_lsp.project.models import ParsedClass, ParsedModule
 from integrity_lsp.project.records import ModelRecord
 from integrity_lsp.project.settings_reader import is_settings_candidate
 from integrity_lsp.syntax.source import content_hash
 
 
-class ProjectIndex(IndexSchema):
+class ProjectIndex(IndexGenericRelations):
     """The cross-file model of one project. See the module docstring."""
 
     @classmethod

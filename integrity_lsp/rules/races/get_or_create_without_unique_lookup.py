@@ -130,6 +130,7 @@ from integrity_lsp.analysis.django import (
     parse_orm_call,
 )
 from integrity_lsp.analysis.manager_calls import own_manager_call
+from integrity_lsp.analysis.parameter_managers import parameter_manager_call
 from integrity_lsp.analysis.registry import register
 from integrity_lsp.analysis.repeated_rows import repeating_insert
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
@@ -141,6 +142,7 @@ from integrity_lsp.rules.races.manager_lookups import (
     METHODS,
     CallerLookup,
     caller_lookups,
+    passed_lookups,
     plain_lookup,
     uncontended_at_caller,
 )
@@ -164,10 +166,14 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
     index = ctx.env.index
     orm = parse_orm_call(node, index)
     own = own_manager_call(node, ctx, METHODS) if orm is None else None
+    passed = parameter_manager_call(node, ctx, METHODS) if orm is None and own is None else None
     if orm is not None:
         methods, manager, model = orm.methods, orm.manager, model_of(orm, ctx)
     elif own is not None:
         methods, manager, model = own.methods, own.target.manager, own.target.model
+    elif passed is not None and passed.target.kind in ("manager", "related", "generic"):
+        methods, model = passed.methods, passed.target.model
+        manager = passed.target.manager if passed.target.kind == "manager" else "objects"
     else:
         return
     if methods[-1].name not in METHODS:
@@ -183,6 +189,8 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
     variants = [CallerLookup(None, lookup, frozenset())]
     if own is not None:
         variants = list(caller_lookups(own, lookup, handed_on, ctx))  # the callers' keys
+    elif passed is not None:
+        variants = passed_lookups(passed, lookup)  # the relation's own keys join the lookup
     variants = [v for v in variants if not _covered(v, final_call, model, ctx)]
     if not variants:
         return
@@ -248,6 +256,8 @@ def _finding(
         where = f"{_shown_path(path, ctx)}:{site.call.start_pos[0]}"
         keys = ", ".join(f"{key}=…" for key in variant.handed_on)
         through = f" (with {keys} from the call at {where})" if keys else f" (called at {where})"
+        if variant.passed:
+            through = f" (its manager is `.{variant.passed}`, passed in at {where})"
         start, end = site.call.start_pos, site.call.end_pos
         related.append(
             Location(path, Span(start[0], start[1], end[0], end[1]), "the caller's keys")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.manager_calls import ManagerCaller, OwnCall, manager_method_calls
+from integrity_lsp.analysis.parameter_managers import ParameterCall
 from integrity_lsp.rules.races.created_row import NOT_LOOKUPS, default_keys
 from integrity_lsp.rules.races.uncontended_lookup import fresh_value, locked_before
 from integrity_lsp.syntax.nodes import Link, Node, arguments
@@ -33,6 +34,7 @@ class CallerLookup:
     lookup: dict[str, Node | None]
     given: frozenset[str]  # the fields the caller's `defaults=` names
     handed_on: tuple[str, ...] = ()  # the keys the caller hands on through `**kwargs`
+    passed: str = ""  # the manager the caller passes in (`draft.notes`), for a parameter
 
 
 def plain_lookup(
@@ -93,6 +95,16 @@ def caller_lookups(
                 extras[argument.keyword] = argument.value
         if known:
             yield CallerLookup(site, {**lookup, **extras}, frozenset(given), tuple(extras))
+
+
+def passed_lookups(passed: ParameterCall, lookup: dict[str, Node | None]) -> list[CallerLookup]:
+    """The lookup as each caller makes it, handing in the manager: a related manager's fixed
+    fields (the foreign key; a generic relation's content type and object id) join it."""
+    fixed: dict[str, Node | None] = dict.fromkeys(passed.target.fixed_fields)
+    return [
+        CallerLookup(site, {**lookup, **fixed}, frozenset(), passed=passed.target.manager)
+        for site in passed.callers
+    ]
 
 
 def uncontended_at_caller(variant: CallerLookup) -> bool:

@@ -18,7 +18,7 @@ def _il104(path=DRAFTS):  # type: ignore[no-untyped-def]
 
 
 def test_manager_calls_on_itself_are_reported_where_a_caller_leaves_them_uncovered() -> None:
-    got = {item for item in reported(_il104())}
+    got = set(reported(_il104()))
     assert sorted(got) == sorted(expected_in(DRAFTS))
 
 
@@ -27,3 +27,13 @@ def test_the_message_names_the_caller_whose_keys_are_handed_on() -> None:
     assert "author=…" in finding.message
     assert "cases/il104_manager_callers.py:" in finding.message
     assert any(location.path.name == "il104_manager_callers.py" for location in finding.related)
+
+
+def test_a_generic_relation_passed_in_adds_its_content_type_and_object_id() -> None:
+    path = ROOT / "cases" / "il104_passed_managers.py"
+    (finding,) = _il104(path)
+    assert "on shop.Memo" in finding.message
+    assert "content_type=…, object_id=…" in finding.message
+    assert "`.memos`, passed in at cases/il104_passed_managers.py:14" in finding.message
+    (fix,) = finding.fixes
+    assert "fields=['content_type', 'object_id', 'slot']" in fix.title
