@@ -11,6 +11,28 @@ signal the project defines (`nightly = Signal()`) and only command code sends (p
 `@receiver(periodic_task)` functions, dispatched by its `runperiodic` command alone; a receiver
 of Django's `post_save` or of a package's signal is still checked).
 
+The call may go through the model's manager or a queryset of it (`Tag.objects.filter(…)`), a
+related manager (`team.tags`), or a generic relation (`page.placeholders` for
+`placeholders = GenericRelation(Placeholder)`, or a project subclass of `GenericRelation`
+whose `__init__` names the model, as django-cms's `PlaceholderRelationField` does), whose
+foreign key — content type and object id for a generic relation — joins the lookup. Two more
+receivers are read, each through the project's production callers (tests, management commands
+and migrations left out):
+- **a manager's call on itself**: `self.get_or_create(…)` / `super().update_or_create(…)` in a
+  `Manager` or `QuerySet` class one concrete model uses (`objects = FormStateManager()`). It is
+  checked as each caller reaches it through `Model.<manager>.<method>(…)` (not through a
+  related manager or a filtered queryset, which add lookups of their own), and the keys a
+  caller hands on through the method's `**kwargs` join the lookup: wagtail's
+  `FormStateManager.update_or_create_by_instance(instance, **kwargs)` calls
+  `super().update_or_create(content_type=…, object_id=…, **kwargs)`, the preview view adds
+  `user=`, and `FormState` has no unique constraint. A caller that splats keys of its own
+  (`**data`) is left out; with no caller left the method says nothing (its keys are unknown).
+- **a manager passed in as an argument**: `def get_placeholder_from_slot(placeholder_relation,
+  slot)` calling `placeholder_relation.get_or_create(slot=slot)`, in a module-level function
+  that is never handed on as a value, whose parameter is not rebound first, and whose callers
+  whose argument is known (`get_placeholder_from_slot(self.placeholders, "content")`) all pass
+  a manager of one model through one kind of relation.
+
 ## Why is this bad?
 `get_or_create` is race-safe only because a unique constraint makes the second concurrent
 insert fail, after which it retries the `get()`. Without one, two concurrent calls both insert:
@@ -138,6 +160,7 @@ from integrity_lsp.project.records import (
     ModelRecord,
 )
 from integrity_lsp.rules.races.created_row import covered_by_the_created_row, default_keys
+from integrity_lsp.rules.races.derived_defaults import derived_defaults
 from integrity_lsp.rules.races.manager_lookups import (
     METHODS,
     CallerLookup,
@@ -155,9 +178,8 @@ from integrity_lsp.rules.races.uncontended_lookup import (
     new_row_of_callers,
     self_just_inserted,
 )
-from integrity_lsp.syntax.nodes import Link, Node, keyword_arguments, walk
+from integrity_lsp.syntax.nodes import Link, Node
 
-BUILTINS = frozenset({"str", "int", "len", "min", "max", "abs", "round", "format"})
 CODE = "IL104"
 NAME = "get-or-create-without-unique-lookup"
 
@@ -218,7 +240,7 @@ def _covered(
     """A unique constraint covers what the call looks up, or what its insert writes."""
     index = ctx.env.index
     lookup = variant.lookup
-    derived = _derived_defaults(final_call, lookup, ctx)
+    derived = derived_defaults(final_call, lookup, ctx)
     if covering_unique_set(index, model, {**derived, **lookup}) is not None:
         return True
     given = set(derived) | default_keys(final_call) | variant.given
@@ -306,42 +328,6 @@ def _stored_several(model: ModelRecord, fields: list[str], ctx: Context) -> bool
     return repeating_insert(env.index, model, fields, env.resolver, env.settings) is not None
 
 
-def _derived_defaults(
-    call: Node | None, lookup: dict[str, Node | None], ctx: Context
-) -> dict[str, Node | None]:
-    """`defaults` values computed only from exact lookup values (`slug=slugify(name)`).
-
-    Two concurrent calls with the same exact lookup insert the same such value, so a unique
-    constraint on it makes the second insert fail and `get_or_create` fetch the winner's row.
-    (Not for `__iexact` and friends: "Ann" and "ann" match the same rows but insert different
-    values.)
-    """
-    defaults = keyword_arguments(call).get("defaults")
-    if defaults is None or defaults.value.type != "atom" or defaults.value.children[0].value != "{":
-        return {}
-    exact_values = [value for key, value in lookup.items() if "__" not in key and value is not None]
-    allowed = {leaf.value for value in exact_values for leaf in _names(value)}
-    imports = ctx.env.resolver.import_table(ctx.file)
-    derived: dict[str, Node | None] = {}
-    items = defaults.value.children[1]
-    entries = items.children if items.type == "dictorsetmaker" else []
-    for position in range(0, len(entries) - 2, 4):
-        key, colon, value = entries[position : position + 3]
-        if key.type != "string" or colon.value != ":":
-            continue
-        names = {leaf.value for leaf in _names(value)}
-        if (
-            names
-            and all(
-                name in allowed or imports.lookup(name) is not None or name in BUILTINS
-                for name in names
-            )
-            and names & allowed
-        ):
-            derived[key.value.strip("\"'")] = value
-    return derived
-
-
 def _manager_overrides(manager: str, method: str, model: ModelRecord, ctx: Context) -> bool:
     """The project's manager overrides the method — or may: its class is built at run time
     (django-oscar's `get_classes(…)`), so what it does is unknown."""
@@ -362,22 +348,6 @@ def _duplicates_handled(node: Node) -> bool:
                 return True
         current = current.parent
     return False
-
-
-def _names(node: Node) -> list[Node]:
-    """Name leaves read by an expression (not attribute names after a dot, not keywords)."""
-    found = []
-    for leaf in walk(node):
-        if leaf.type != "name":
-            continue
-        previous = leaf.get_previous_leaf()
-        following = leaf.get_next_leaf()
-        if previous is not None and previous.value == ".":
-            continue
-        if following is not None and following.value == "=" and leaf.parent.type == "argument":
-            continue
-        found.append(leaf)
-    return found
 
 
 register(
