@@ -84,3 +84,15 @@ def class_attribute(leaf: Any, attribute: str) -> Any:
         if target.type == "name" and target.value == attribute and operator.value == "=":
             return value
     return None
+
+
+def method_class(node: Any) -> Any:
+    """The class whose method (taking `self`) `node` is in, directly: None elsewhere."""
+    function = enclosing(node, "funcdef", "lambdef", "classdef")
+    if function is None or function.type != "funcdef":
+        return None
+    classdef = enclosing(function, "classdef", "funcdef")
+    params = function.get_params()
+    if classdef is None or classdef.type != "classdef" or not params:
+        return None
+    return classdef if params[0].name.value == "self" else None

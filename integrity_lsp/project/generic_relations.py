@@ -13,9 +13,12 @@ from typing import Any
 
 from integrity_lsp.project.records import ModelRecord
 from integrity_lsp.syntax.declarations import (
+    assignment_parts,
     call_arguments,
     dotted_name,
     dotted_parts,
+    iter_statements,
+    small_statements,
     split_call,
     string_value,
 )
@@ -33,6 +36,24 @@ class ParsedGenericRelation:
     is_string: bool = False
     object_id_field: str = "object_id"
     content_type_field: str = "content_type"
+
+
+def generic_relations_of(suite: Any) -> tuple[ParsedGenericRelation, ...]:
+    """The generic relations a class body declares, and what its `__init__` passes on."""
+    found = []
+    for statement in iter_statements(suite):
+        if statement.type == "funcdef":
+            passed_on = init_generic_relation(statement)
+            found.extend([passed_on] if passed_on is not None else [])
+            continue
+        for small in small_statements(statement):
+            if small.type != "expr_stmt":
+                continue
+            targets, _annotation, value = assignment_parts(small)
+            if len(targets) == 1 and targets[0].type == "name" and value is not None:
+                relation = parse_generic_relation(str(targets[0].value), value)
+                found.extend([relation] if relation is not None else [])
+    return tuple(found)
 
 
 def parse_generic_relation(attribute: str, value: Any) -> ParsedGenericRelation | None:

@@ -15,11 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from integrity_lsp.findings import Span
-from integrity_lsp.project.generic_relations import (
-    ParsedGenericRelation,
-    init_generic_relation,
-    parse_generic_relation,
-)
+from integrity_lsp.project.generic_relations import ParsedGenericRelation, generic_relations_of
 from integrity_lsp.project.imports import ImportTable, build_import_table
 from integrity_lsp.project.meta import ParsedMeta, class_bases, parse_meta
 from integrity_lsp.project.records import (
@@ -249,7 +245,6 @@ def parse_class(classdef: Any, path: Path) -> ParsedClass:
     attributes: set[str] = set()
     removed: set[str] = set()
     meta: ParsedMeta | None = None
-    generic: list[ParsedGenericRelation] = []
     for statement in iter_statements(suite):
         kind = statement.type
         if kind == "classdef":
@@ -258,9 +253,6 @@ def parse_class(classdef: Any, path: Path) -> ParsedClass:
                 meta = parse_meta(statement, path)
             continue
         if kind in ("funcdef", "decorated", "async_stmt", "async_funcdef"):
-            passed_on = init_generic_relation(statement)
-            if passed_on is not None:
-                generic.append(passed_on)
             continue
         for small in small_statements(statement):
             if small.type != "expr_stmt":
@@ -274,10 +266,6 @@ def parse_class(classdef: Any, path: Path) -> ParsedClass:
             attribute = str(targets[0].value)
             if value.type == "keyword" and value.value == "None":
                 removed.add(attribute)
-                continue
-            relation = parse_generic_relation(attribute, value)
-            if relation is not None:
-                generic.append(relation)
                 continue
             parsed = parse_field(attribute, value, path, candidate=True)
             if parsed is not None:
@@ -302,7 +290,7 @@ def parse_class(classdef: Any, path: Path) -> ParsedClass:
         meta=meta,
         body_end=SourceRef(path, _body_end(suite)),
         metaclass=_metaclass(classdef),
-        generic_relations=tuple(generic),
+        generic_relations=generic_relations_of(suite),
     )
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from integrity_lsp.project.bindings import class_attribute, find_definition
+from integrity_lsp.project.bindings import class_attribute, find_definition, method_class
 from integrity_lsp.project.imports import ImportTable, build_import_table
 from integrity_lsp.project.index import ClassKey, ProjectIndex
 from integrity_lsp.project.jedi_fallback import JediFallback
@@ -248,7 +248,10 @@ class Resolver:
             model = self._get_model_call(call)
             return Value("class", model) if model is not None else None
         if name == "super" and not args.positional and not args.keywords:
-            return self._manager_of_class(source, call)
+            classdef = method_class(call)  # `super()` in a manager's method: the manager
+            if classdef is None or self._class_definition(source, classdef.name) is not None:
+                return None  # a model's own method: `super()` is the instance
+            return self._own_manager(source, classdef)
         if name == "type" and len(args.positional) == 1:
             target = self._evaluate(source, expression_parts(args.positional[0]), depth + 1)
             if target is not None and target.kind == "instance":
@@ -407,43 +410,19 @@ class Resolver:
         if owner is not None:
             if "classmethod" in decorators:
                 return owner
-            if "staticmethod" in decorators:
-                return None
-            return Value("instance", owner.model)
-        if "staticmethod" in decorators:
-            return None
-        return self._own_manager(source, classdef)
-
-    def _manager_of_class(self, source: SourceFile, call: Any) -> Value | None:
-        """`super()` in a method of a manager (or QuerySet) class one concrete model uses:
-        that model's manager, as `self` is (a model's `super()` is left alone)."""
-        function = enclosing(call, "funcdef", "lambdef", "classdef")
-        if function is None or function.type != "funcdef":
-            return None
-        classdef = enclosing(function, "classdef", "funcdef")
-        if classdef is None or classdef.type != "classdef":
-            return None
-        if self._class_definition(source, classdef.name) is not None:
-            return None  # a model's own method: `super()` is the instance
-        params = function.get_params()
-        if not params or params[0].name.value != "self":
-            return None
-        return self._own_manager(source, classdef)
+            return None if "staticmethod" in decorators else Value("instance", owner.model)
+        return None if "staticmethod" in decorators else self._own_manager(source, classdef)
 
     def _own_manager(self, source: SourceFile, classdef: Any) -> Value | None:
-        """The manager a manager (or QuerySet) class is, when one concrete model uses it: under
+        """The manager a manager (or QuerySet) class is when one concrete model uses it, under
         the attribute that model declares it as (`objects = FormStateManager()`)."""
-        name = str(classdef.name.value)
-        users = self._models_using_class(source, name)
+        name, module = str(classdef.name.value), self.module_of(source)
+        users = self.index.models_using(module, name) if module else ()
         if len(users) != 1:
             return None
         declared = [m.attribute for m in self.index.managers(users[0]) if m.manager_class == name]
         attribute = declared[0] if len(declared) == 1 else "objects"
         return Value("manager", users[0], ManagerTarget(users[0], attribute))
-
-    def _models_using_class(self, source: SourceFile, name: str) -> tuple[ModelRecord, ...]:
-        module = self.module_of(source)
-        return self.index.models_using(module, name) if module else ()
 
     def _annotation_model(
         self, source: SourceFile, annotation: Any, depth: int
