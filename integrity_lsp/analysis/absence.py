@@ -28,8 +28,9 @@ if TYPE_CHECKING:
     from integrity_lsp.analysis.context import Context
     from integrity_lsp.analysis.writes import WriteSite
 
-# "set": `value not in {rows read}`; "sequence": a number past the rows read (`Max(…) + 1`)
-Via = Literal["check", "get", "update", "set", "sequence"]
+# "set": `value not in {rows read}`; "sequence": a number past the rows read (`Max(…) + 1`);
+# "delete": `qs.delete()` removed the rows (`absence_deletes`)
+Via = Literal["check", "get", "update", "set", "sequence", "delete"]
 
 
 class CallFollower(Protocol):
@@ -41,7 +42,8 @@ class CallFollower(Protocol):
 @dataclass(frozen=True)
 class Absence:
     """A lookup found no row: by a test of `origin` (an `if`/`while`/`assert`), by a `get()`
-    failing in `origin` (a `try`), or by `update()` changing no row."""
+    failing in `origin` (a `try`), by `update()` changing no row, or left none: `origin`
+    deleted its rows."""
 
     lookup: Lookup
     origin: Node

@@ -38,6 +38,7 @@ TERMINALS: dict[str, ReadKind] = {
 }  # fmt: skip
 NARROWING = FILTER_METHODS | {"filter", "select_for_update", "order_by", "values", "values_list"}
 FILTERING = frozenset({"filter", "get", "aget"})
+DELETES = frozenset({"delete", "adelete"})
 EQUALITY_SUFFIXES = ("__exact", "__iexact")
 ABSENT_COMPARISONS = {("==", "0"), ("<", "1"), ("<=", "0")}
 PRESENT_COMPARISONS = {(">", "0"), (">=", "1"), ("!=", "0")}
@@ -83,12 +84,18 @@ class Held:
 
 
 def lookup_of(
-    node: Node, index: ProjectIndex | None, *, get: bool = False, splats: bool = False
+    node: Node,
+    index: ProjectIndex | None,
+    *,
+    get: bool = False,
+    splats: bool = False,
+    deleted: bool = False,
 ) -> Held | None:
     """`M.objects.filter(k=v)[.exists()|.count()|.first()|.update(…)]` (with `get=True` also
-    `….get(k=v)`): the lookup and the kind of value it gives. A `**{…}` dict literal gives its
-    keys; with `splats=True` a `**name` argument is kept as `Lookup.splats` (the caller matches
-    it by name), else not a lookup."""
+    `….get(k=v)`; with `deleted=True` also `….delete()`, the rows it removes as a query): the
+    lookup and the kind of value it gives. A `**{…}` dict literal gives its keys; with
+    `splats=True` a `**name` argument is kept as `Lookup.splats` (the caller matches it by
+    name), else not a lookup."""
     if node.type not in CALL_CHAIN_TYPES:
         return None
     orm = parse_orm_call(node, index)
@@ -102,6 +109,8 @@ def lookup_of(
         methods = methods[:-1]
     elif last in ("get", "aget") and get:
         kind = "row"
+    elif last in DELETES and deleted and methods[-1].call is not None:
+        methods = methods[:-1]
     elif last not in NARROWING or methods[-1].call is None:
         return None
     keys: list[Argument] = []

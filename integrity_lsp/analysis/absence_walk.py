@@ -21,6 +21,7 @@ from integrity_lsp.analysis.absence_accessors import (
     related_object_reads,
 )
 from integrity_lsp.analysis.absence_calls import Calls
+from integrity_lsp.analysis.absence_deletes import deleted
 from integrity_lsp.analysis.absence_forms import form_of_instance, form_over, none_where_absent
 from integrity_lsp.analysis.absence_is_valid import is_valid_absences
 from integrity_lsp.analysis.absence_managers import managed_model, manager_expression, own_instance
@@ -115,6 +116,9 @@ class Walker:
             if write.kind == "save" and target is not None and target.type == "name":
                 when = state.built_where(target.value)  # saving an instance built earlier
             self.judge(write, state, through, when)
+        removed = deleted(node, state, self.ctx)
+        if removed is not None:
+            state = state.with_absence(removed)
         if node.type == "return_stmt":
             self.exits.append(state)
         if node.type in ("return_stmt", "raise_stmt") or (

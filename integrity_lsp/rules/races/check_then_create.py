@@ -137,6 +137,24 @@ checks; a failed `get()` is IL102's, a check whose other branch updates the row 
   the index types — its model's own or a plain mixin base's: mayan's
   `self.order = self.object_layer.get_next_order()`); its read is taken in the caller's terms.
 
+- Replaced rows (a delete, then an insert of the same keys): `M.objects.filter(k=v).delete()`
+  (`adelete()`, or `qs.delete()` on a name holding that queryset, its result bound or not)
+  leaves no row with those keys on that path, so an insert of the same model writing the same
+  key values after it (same rules as for a check: one key per loop value, `for name in names:
+  filter(owner=o, name=name).delete(); create(owner=o, name=name)`) is an insert of a row just
+  made absent. Reported only where the model is known and a unique set of it is written alike by
+  both inserts (without one, both rows are stored and nothing fails). Why it races on
+  PostgreSQL's default READ COMMITTED: the second run's DELETE waits on the rows the first run
+  deleted, then skips them (gone); the row the first run inserted is not among the rows its
+  statement found, so it stays, and the second INSERT fails on the unique index. Where no row
+  existed the DELETEs lock nothing and the second INSERT waits for the first transaction, then
+  fails. `transaction.atomic()` changes nothing (MySQL's REPEATABLE READ takes gap locks
+  instead: the two inserts deadlock, an error all the same; SQLite serialises writers). The
+  message says "then `create()` of the same keys"; no fix is offered: the repair is a lock every
+  writer takes first (`select_for_update()` of the owner row), an upsert
+  (`update_or_create`, `bulk_create(update_conflicts=True)`) or a retry, and which one keeps the
+  code's meaning is the author's choice. The guards below silence it as they do a check.
+
 Where it runs: views, tasks and signal handlers serve concurrent requests. Command code is not
 checked — a management command (`management/commands/*.py`), a module that runs itself under
 `if __name__ == "__main__":` (a test server, an installer, a CLI), a file under the project's
@@ -209,7 +227,9 @@ its `form_valid()`, and not a key that is
 anything but a submitted field, an attribute of the instance or a literal (a value computed in
 `clean()`, the loop variable of `for user in attrs["users"]`). (Where such a
 batch fills no unique key — a nullable column of the unique set left NULL — it would be silent
-anyway: duplicates, no IntegrityError.) A lookup with `Q` objects or `__in`/`__gt` is not a key,
+anyway: duplicates, no IntegrityError.) A delete of an instance (`row.delete()` after a
+`get()`) or of rows chosen by `Q` objects or `__in` replaces no known key. A lookup with `Q`
+objects or `__in`/`__gt` is not a key,
 except as the collection a batch tests values against; a collection kept as `None` placeholders
 (`{slot: None …}` then filled from the rows) or read through a custom manager method is not one. An
 instance handed in from elsewhere and saved (`self.token.save()`, `super().save(commit=False)` of

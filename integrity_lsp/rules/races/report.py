@@ -104,6 +104,13 @@ def duplicates_only(ctx: Context, write: WriteSite, query: Query) -> bool:
     return _collision(ctx, write, query) is None
 
 
+def collides(ctx: Context, write: WriteSite, query: Query) -> bool:
+    """A unique set of the known model that both inserts write alike: the second one fails.
+    (Unknown model, field set or values: False.)"""
+    found = _collision(ctx, write, query)
+    return found is not None and not isinstance(found, str)
+
+
 _UNKNOWN = "unknown"
 
 
@@ -144,10 +151,12 @@ def race_finding(
     *,
     at: Node | None = None,
     caller: tuple[str, str] | None = None,
+    replaced: bool = False,
 ) -> Finding:
     """`at`: the call reaching the insert in another function, where the finding goes;
     `caller`: (the method inserting, the function that checked and called it) when the
-    finding is at the insert and the check in a caller."""
+    finding is at the insert and the check in a caller; `replaced`: the "check" is a
+    `delete()` of the rows the insert puts back."""
     model, values = race_model(ctx, write, query)
     unique = covering_unique_set(ctx.env.index, model, values) if model is not None else None
     partial = _partial_cover(ctx, model, values) if model is not None and unique is None else None
@@ -190,6 +199,12 @@ def race_finding(
         f"Race: {check} of {subject} guards `{method}()`{through}; two concurrent requests both "
         f"pass it and both insert — {consequence}"
     )
+    if replaced:
+        message = (
+            f"Race: {check} of {subject} then `{method}()` of the same keys{through}; two "
+            "concurrent requests both delete (the second delete does not see the first's new "
+            f"row) and both insert — {consequence}"
+        )
     related = []
     if unique is not None:
         related.append(Location(unique.ref.path, unique.ref.span, f"{unique.description}"))

@@ -16,7 +16,12 @@ from integrity_lsp.analysis.writes import WriteSite
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.rules.races.async_fixes import async_fixes
 from integrity_lsp.rules.races.fixes import split_write
-from integrity_lsp.rules.races.report import duplicates_only, race_finding, write_fixes
+from integrity_lsp.rules.races.report import (
+    collides,
+    duplicates_only,
+    race_finding,
+    write_fixes,
+)
 from integrity_lsp.rules.races.seeded_lookup import seeded_by_migration
 from integrity_lsp.rules.races.sequence_report import sequence_finding
 from integrity_lsp.rules.races.set_fixes import set_fixes
@@ -42,6 +47,7 @@ CHECKS = {
     "update": "an `update()` that changed no row",
     "set": "a set difference with the rows read (`not in`, `exclude()`)",
     "sequence": "a number derived from the rows read (`Max(…) + 1`)",
+    "delete": "a `delete()`",
 }
 
 
@@ -60,6 +66,8 @@ def view_findings(
             continue
         if race.absence.via != "get" and duplicates_only(ctx, race.write, query_of(race)):
             continue  # `exists()`/`first()`/`update()` tolerate the duplicate: nothing fails
+        if race.absence.via == "delete" and not collides(ctx, race.write, query_of(race)):
+            continue  # a replaced row collides only on a unique set the model is known to have
         inner = ctx if function.type == "file_input" else ctx.replace(function=function)
         if command_only(inner):
             continue  # reached from management commands or scripts alone
@@ -72,6 +80,8 @@ def view_findings(
         elsewhere = _checked_elsewhere(race, function)
         if race.absence.via == "set":
             fixes = set_fixes(race, inner, query_of(race), awaited=_is_async(race.write))
+        elif race.absence.via == "delete":
+            fixes = []  # a lock on the owner or an upsert: which one is the author's choice
         elif race.write.call is None:
             # a form's save() over a row looked up (`absence_forms`): re-getting would bind a
             # row to the form's name
@@ -83,7 +93,7 @@ def view_findings(
         check = CHECKS[race.absence.via] + (f" in `{elsewhere}()`" if elsewhere else "")
         yield race_finding(
             code, name, inner, race.write, query_of(race), fixes, check,
-            at=race.through,
+            at=race.through, replaced=race.absence.via == "delete",
         )  # fmt: skip
     if function.type == "funcdef":
         yield from caller_findings(function, ctx, code, name)
@@ -111,6 +121,8 @@ def caller_findings(function: Node, ctx: Context, code: str, name: str) -> Itera
         query = query_of(race)
         if race.absence.via != "get" and duplicates_only(inner, race.write, query):
             continue
+        if race.absence.via == "delete" and not collides(inner, race.write, query):
+            continue
         caller = _qualified(site.caller)
         elsewhere = _checked_elsewhere(race, site.caller)
         check = CHECKS[race.absence.via] + (f" in `{elsewhere}()`" if elsewhere else "")
@@ -121,7 +133,7 @@ def caller_findings(function: Node, ctx: Context, code: str, name: str) -> Itera
             fixes = write_fixes(inner, write, query, replace_statement=None, handler_body=None)
         finding = race_finding(
             code, name, inner, write, query, fixes, check,
-            caller=(str(function.name.value), caller),
+            caller=(str(function.name.value), caller), replaced=race.absence.via == "delete",
         )  # fmt: skip
         call = Location(site.ctx.file.path, Span.of(site.call), f"`{caller}()` calls it here")
         reported.add(id(race.write.node))
