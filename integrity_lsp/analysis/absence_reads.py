@@ -39,6 +39,7 @@ TERMINALS: dict[str, ReadKind] = {
 NARROWING = FILTER_METHODS | {"filter", "select_for_update", "order_by", "values", "values_list"}
 FILTERING = frozenset({"filter", "get", "aget"})
 DELETES = frozenset({"delete", "adelete"})
+MEMBER_SUFFIX = "__in"
 EQUALITY_SUFFIXES = ("__exact", "__iexact")
 ABSENT_COMPARISONS = {("==", "0"), ("<", "1"), ("<=", "0")}
 PRESENT_COMPARISONS = {(">", "0"), (">=", "1"), ("!=", "0")}
@@ -90,12 +91,14 @@ def lookup_of(
     get: bool = False,
     splats: bool = False,
     deleted: bool = False,
+    members: bool = False,
 ) -> Held | None:
     """`M.objects.filter(k=v)[.exists()|.count()|.first()|.update(…)]` (with `get=True` also
     `….get(k=v)`; with `deleted=True` also `….delete()`, the rows it removes as a query): the
     lookup and the kind of value it gives. A `**{…}` dict literal gives its keys; with
     `splats=True` a `**name` argument is kept as `Lookup.splats` (the caller matches it by
-    name), else not a lookup."""
+    name), else not a lookup. With `members=True` a `k__in=values` argument is kept as a key
+    (`absence_deletes` matches it against a loop over `values`)."""
     if node.type not in CALL_CHAIN_TYPES:
         return None
     orm = parse_orm_call(node, index)
@@ -133,13 +136,17 @@ def lookup_of(
             if arg.keyword is None:
                 return None  # Q objects, **kwargs: not a plain lookup
             keys.append(arg)
-    if not keys or any(_key_column(str(arg.keyword)) is None for arg in keys):
+    if not keys or any(_key_column(_member(str(arg.keyword), members)) is None for arg in keys):
         return None
     lookup = Lookup(
         node, tuple(keys), orm.model_text, orm.receiver, orm.manager, last, orm,
         splats=tuple(splatted),
     )  # fmt: skip
     return Held(lookup, kind)
+
+
+def _member(keyword: str, members: bool) -> str:
+    return keyword.removesuffix(MEMBER_SUFFIX) if members else keyword
 
 
 def _key_column(keyword: str) -> str | None:

@@ -21,7 +21,7 @@ from integrity_lsp.analysis.absence_accessors import (
     related_object_reads,
 )
 from integrity_lsp.analysis.absence_calls import Calls
-from integrity_lsp.analysis.absence_deletes import deleted
+from integrity_lsp.analysis.absence_deletes import deleted, replaced_row
 from integrity_lsp.analysis.absence_forms import form_of_instance, form_over, none_where_absent
 from integrity_lsp.analysis.absence_is_valid import is_valid_absences
 from integrity_lsp.analysis.absence_managers import managed_model, manager_expression, own_instance
@@ -363,6 +363,11 @@ class Walker:
         for absence in (*state.absent, *([when] if when is not None else []))[::-1]:
             if absence.lookup.locks and absence.via != "check":
                 continue
+            if absence.via == "delete":  # the deleted keys in the insert's terms
+                replaced = replaced_row(absence, write, self.function, self.ctx)
+                if replaced is None:
+                    continue
+                absence, write = replaced
             if key_row_locked(absence.lookup.keys, self.function):
                 continue  # the row the key points at is locked first: competitors queue
             if writes_looked_up_row(write, absence.lookup, self.ctx, dicts):

@@ -142,8 +142,14 @@ checks; a failed `get()` is IL102's, a check whose other branch updates the row 
   leaves no row with those keys on that path, so an insert of the same model writing the same
   key values after it (same rules as for a check: one key per loop value, `for name in names:
   filter(owner=o, name=name).delete(); create(owner=o, name=name)`) is an insert of a row just
-  made absent. Reported only where the model is known and a unique set of it is written alike by
-  both inserts (without one, both rows are stored and nothing fails). Why it races on
+  made absent. A `k__in=values` key of the delete is the insert's `k` where that is the
+  variable of a loop or comprehension over the same `values` (netbox's notifications:
+  `filter(…, user__in=users).delete()`, then `bulk_create([Notification(user_id=u, …) for u in
+  users])`); a `GenericForeignKey` the insert sets (`object=instance`) writes the object's
+  primary key and, where the delete names it as `ContentType.objects.get_for_model(instance)`
+  (or a name bound once to that), its content type. Reported only where the model is known and
+  a unique set of it is written alike by both inserts (without one, both rows are stored and
+  nothing fails). Why it races on
   PostgreSQL's default READ COMMITTED: the second run's DELETE waits on the rows the first run
   deleted, then skips them (gone); the row the first run inserted is not among the rows its
   statement found, so it stays, and the second INSERT fails on the unique index. Where no row
@@ -228,7 +234,8 @@ anything but a submitted field, an attribute of the instance or a literal (a val
 `clean()`, the loop variable of `for user in attrs["users"]`). (Where such a
 batch fills no unique key — a nullable column of the unique set left NULL — it would be silent
 anyway: duplicates, no IntegrityError.) A delete of an instance (`row.delete()` after a
-`get()`) or of rows chosen by `Q` objects or `__in` replaces no known key. A lookup with `Q`
+`get()`), of rows chosen by `Q` objects, or an `__in` key the insert does not loop over
+replaces no known key. A lookup with `Q`
 objects or `__in`/`__gt` is not a key,
 except as the collection a batch tests values against; a collection kept as `None` placeholders
 (`{slot: None …}` then filled from the rows) or read through a custom manager method is not one. An
