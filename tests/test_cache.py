@@ -160,6 +160,12 @@ def test_surface_drops_function_bodies_but_keeps_imports_and_top_level() -> None
     assert surface(text.replace("a + b", "a - b")) == kept
 
 
+def test_surface_keeps_a_forwarding_loader_call() -> None:
+    """Other files' models depend on what a helper passes to a loader (project/loaders.py)."""
+    text = 'def load_model(model):\n    return swapper.load_model("radius", model)\n'
+    assert surface(text) != surface(text.replace('"radius"', '"other"'))
+
+
 def test_a_changed_pre_save_receiver_body_reaches_every_create(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -15,8 +15,8 @@ used only when all of it is unchanged:
   classes from (by modification time), and for every Python file under the root, its relative
   path and either its whole content hash (`__init__.py`, migrations, models/apps/settings
   modules, any file with a class statement or a `pre_save` receiver) or the hash of its text
-  without the bodies of its functions (import lines inside them kept) -- what the index and the
-  resolver can see of other files;
+  without the bodies of its functions (import lines and model-loader calls inside them kept) --
+  what the index and the resolver can see of other files;
 - the files read through `Environment.read_text` while it was checked (view base classes,
   models for fixes), by content hash;
 - when jedi was consulted for it, every project file's content and the interpreter's import
@@ -51,6 +51,8 @@ FORMAT = 1
 _CLASS = re.compile(r"^[ \t]*class[ \t]", re.MULTILINE)
 _DEF = re.compile(r"^([ \t]*)(?:async[ \t]+)?def[ \t]")
 _IMPORT = re.compile(r"^[ \t]*(?:from[ \t]|import[ \t])")
+# a helper that forwards to a model loader names models for other files (project/loaders.py)
+_LOADER = re.compile(r"\b(?:load_model|get_model)\b")
 _STRUCTURAL_NAMES = frozenset({"__init__.py", "models.py", "apps.py", "manage.py"})
 _STRUCTURAL_DIRS = frozenset({"migrations", "models", "settings"})
 
@@ -60,7 +62,8 @@ def digest(data: str) -> str:
 
 
 def surface(text: str) -> str:
-    """`text` without the bodies of its functions (their import lines kept).
+    """`text` without the bodies of its functions (their import lines kept, and the lines that
+    call a model loader: a helper forwarding to one names models for other files).
 
     A body is every line after a `def` line that is blank or indented deeper than the `def`;
     a line at the def's own indentation starting with a closing bracket still belongs to a
@@ -79,7 +82,7 @@ def surface(text: str) -> str:
                 or (indent == body_indent and stripped[:1] in ")]")
             )
             if inside:
-                if _IMPORT.match(line):
+                if _IMPORT.match(line) or _LOADER.search(line):
                     kept.append(line)
                 continue
             body_indent = None

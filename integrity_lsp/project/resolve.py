@@ -21,6 +21,7 @@ from integrity_lsp.project.bindings import class_attribute, find_definition, met
 from integrity_lsp.project.imports import ImportTable, build_import_table
 from integrity_lsp.project.index import ClassKey, ProjectIndex
 from integrity_lsp.project.jedi_fallback import JediFallback
+from integrity_lsp.project.loader_calls import LoaderCalls
 from integrity_lsp.project.records import (
     MANY_TO_MANY_FIELD_CLASSES,
     RELATION_FIELD_CLASSES,
@@ -50,7 +51,6 @@ from integrity_lsp.syntax.nodes import enclosing
 from integrity_lsp.syntax.source import SourceFile
 
 _MAX_DEPTH = 12
-_SWAPPER_LOADER = ("swapper", "load_model")
 
 
 class Resolver:
@@ -60,6 +60,7 @@ class Resolver:
         self.index = index
         self._tables: dict[Path, tuple[str, ImportTable]] = {}
         self._jedi = JediFallback(index, self.import_table, environment_path=environment_path)
+        self._loaders = LoaderCalls(index, self.import_table)
 
     # ------------------------------------------------------------------ import tables
 
@@ -168,17 +169,10 @@ class Resolver:
             special = self._special_call(source, name, call, depth)
             if special is not None:
                 return special, 2
-        if attribute_name(rest, 0) == "get_model" and len(rest) > 1 and is_call(rest[1]):
-            model = self._get_model_call(rest[1]) if name.endswith("apps") else None
-            return (Value("class", model), 3) if model else (None, 0)
-        if (
-            attribute_name(rest, 0) == "load_model"
-            and len(rest) > 1
-            and is_call(rest[1])
-            and self.import_table(source).lookup(name) == (_SWAPPER_LOADER[0], None)
-        ):
-            model = self._get_model_call(rest[1])  # `swapper.load_model("config", "Device")`
-            return (Value("class", model), 3) if model else (None, 0)
+        loaded = self._loaders.loaded(source, parts)
+        if loaded is not None:
+            model, consumed = loaded
+            return (Value("class", model), consumed) if model is not None else (None, 0)
         if name == "request" and attribute_name(rest, 0) == "user":
             user = self.index.user_model()
             return (Value("instance", user), 2) if user else (None, 0)
@@ -214,21 +208,6 @@ class Resolver:
         found = self._evaluate(source, expression_parts(value), depth + 1)
         return found if found is not None and found.kind == "class" else None
 
-    def _get_model_call(self, call: Any) -> ModelRecord | None:
-        """`apps.get_model("shop", "Product")` / `apps.get_model("shop.Product")` /
-        `apps.get_model(app_label="shop", model_name="Product")`."""
-        given = call_arguments(call)
-        nodes = list(given.positional[:2])
-        for keyword in ("app_label", "model_name")[len(nodes) :]:
-            if keyword in given.keywords:
-                nodes.append(given.keywords[keyword])
-        values = [string_value(node) for node in nodes]
-        if len(values) == 2 and values[0] and values[1]:
-            return self.index.get_model(f"{values[0]}.{values[1]}")
-        if len(values) == 1 and values[0]:
-            return self.index.get_model(values[0])
-        return None
-
     def _special_call(self, source: SourceFile, name: str, call: Any, depth: int) -> Value | None:
         if name == "get_user_model":
             user = self.index.user_model()
@@ -239,14 +218,6 @@ class Resolver:
             if target is not None and target.kind in ("class", "manager", "queryset"):
                 return Value("instance", target.model)
             return None
-        if name == "get_model" or (
-            name == "load_model" and self.import_table(source).lookup(name) == _SWAPPER_LOADER
-        ):
-            # a bare loader: django-oscar's `get_model("reviews", "Vote")`, swapper's
-            # `load_model("config", "Device")` (the model the project registers under that
-            # label; a project swapping it in its settings is not read)
-            model = self._get_model_call(call)
-            return Value("class", model) if model is not None else None
         if name == "super" and not args.positional and not args.keywords:
             classdef = method_class(call)  # `super()` in a manager's method: the manager
             if classdef is None or self._class_definition(source, classdef.name) is not None:

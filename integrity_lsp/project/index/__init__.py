@@ -19,17 +19,19 @@ facts change. The index is not thread-safe: use it from one thread at a time.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from integrity_lsp.config import Settings
 from integrity_lsp.project.apps import app_folder
 from integrity_lsp.project.builtin import builtin_modules, is_builtin_path
+from integrity_lsp.project.imports import import_table_of_text
 from integrity_lsp.project.index.files import CLASS_NAMES_KEY, ClassKey, Link
 from integrity_lsp.project.index.generic import IndexGenericRelations
 from integrity_lsp.project.index.linker import is_dotted
 from integrity_lsp.project.index.schema import truncate_name
+from integrity_lsp.project.loaders import Loader, forwarders
 from integrity_lsp.project.models import ParsedClass, ParsedModule
 from integrity_lsp.project.records import ModelRecord
 from integrity_lsp.project.settings_reader import is_settings_candidate
@@ -78,6 +80,7 @@ class ProjectIndex(IndexGenericRelations):
             return False
         old = self._files.get(path)
         self._lazy_imports.pop(path, None)
+        self._lazy_loaders.pop(path, None)
         if text is None:
             self._overlay.pop(path, None)
             if old is None:
@@ -231,6 +234,31 @@ class ProjectIndex(IndexGenericRelations):
 
     def models_defined_in(self, path: Path) -> tuple[ModelRecord, ...]:
         return self._link.by_path.get(Path(os.path.abspath(path)), ())
+
+    def loaders(self, module: str) -> Mapping[str, Loader]:
+        """The top-level functions of a project or installed module that only forward to a
+        model loader (`project/loaders.py`), read once per file version."""
+        module = self.canonical_module(module)
+        path = self.path_for_module(module)
+        if path is not None:
+            state = self._files.get(path)
+            digest = state.digest if state is not None else ""
+        else:
+            path = self.libraries.module_path(module)
+            try:
+                stat = path.stat() if path is not None else None
+            except OSError:
+                stat = None
+            if path is None or stat is None:
+                return {}
+            digest = f"{stat.st_size}:{stat.st_mtime_ns}"
+        cached = self._lazy_loaders.get(path)
+        if cached is None or cached[0] != digest:
+            text = self._text(path) or ""
+            table = import_table_of_text(text, module, is_package=path.name == "__init__.py")
+            cached = (digest, forwarders(text, table))
+            self._lazy_loaders[path] = cached
+        return cached[1]
 
     def user_model(self) -> ModelRecord | None:
         """The model AUTH_USER_MODEL names (read statically), else the built-in auth.User."""

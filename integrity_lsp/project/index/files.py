@@ -9,7 +9,7 @@ import functools
 import os
 import re
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from integrity_lsp.project.field_classes import (
 )
 from integrity_lsp.project.imports import ImportTable
 from integrity_lsp.project.libraries import Libraries, interpreter_site_packages
+from integrity_lsp.project.loaders import Loader
 from integrity_lsp.project.models import ParsedClass, ParsedModule, parse_module
 from integrity_lsp.project.records import (
     AppRecord,
@@ -112,6 +113,7 @@ class IndexFiles:
         self._source_roots: tuple[Path, ...] = ()
         self._modelish: frozenset[str] = frozenset()
         self._lazy_imports: dict[Path, tuple[str, ImportTable]] = {}
+        self._lazy_loaders: dict[Path, tuple[str, Mapping[str, Loader]]] = {}
         self._link = Link({}, {}, {}, {}, {}, {})
         self._labels: dict[ClassKey, str] = {}
         self._canonical: dict[str, str] = {}  # "shop.product" -> "shop.Product"

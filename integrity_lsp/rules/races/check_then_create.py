@@ -28,9 +28,12 @@ checks; a failed `get()` is IL102's, a check whose other branch updates the row 
   `if …: previous = qs.first()`, in its `else`, or `qs.first() if … else None`) still tells
   the row is absent where it is falsy: the insert races on the paths that read
   (django-oauth-toolkit 1.2's `save_bearer_token`), unless each of them took a lock first.
-- The model: a class, an import, `apps.get_model()`, a loader (`get_model("app", "Model")`,
-  swapper's `load_model("app", "Model")` — the model the project registers under that label),
-  or a view's `model = …` class attribute read as `self.model`.
+- The model: a class, an import, a model loader with literal arguments — `apps.get_model()`,
+  `apps.get_app_config("app").get_model("Model")`, a function named `get_model` (django-oscar's),
+  swapper's `load_model("app", "Model")` (the model an `APP_MODEL_MODEL` setting names when the
+  settings file sets one, else the model registered under that label), or a project helper that
+  only forwards to one of them (`def load_model(name): return swapper.load_model("radius",
+  name)`) — or a view's `model = …` class attribute read as `self.model`.
 - The insert: `create`/`acreate`, a manager's `create_*` (`create_user`), `M(…).save()`,
   `obj = M(…); obj.x = …; obj.save()` (`asave`), `bulk_create([M(…)])`, or a call to a project
   function that inserts (`self._add(x)`, a model's classmethod or staticmethod `Pin.add(board,
