@@ -94,6 +94,45 @@ PACKAGES = {
         class Tag(models.Model):
             name = models.CharField(max_length=50, unique=True)
     """,
+    f"{SITE}/orgs/__init__.py": "",
+    f"{SITE}/orgs/mixins.py": """
+        from django.db import models
+
+        class OrgMixin(models.Model):
+            organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE)
+
+            class Meta:
+                abstract = True
+    """,
+    f"{SITE}/orgs/models.py": """
+        from django.db import models
+        from orgs.base import MemberBase, Shared
+
+        def with_metaclass(meta, *bases):
+            return meta("temporary_class", bases, {})
+
+        class Organization(models.Model):
+            name = models.CharField(max_length=50, unique=True)
+
+        class AbstractMember(with_metaclass(type, MemberBase)):
+            class Meta:
+                abstract = True
+
+        class Member(Shared, AbstractMember):
+            pass
+    """,
+    f"{SITE}/orgs/base.py": """
+        from django.db import models
+
+        class Shared(models.Model):
+            class Meta:
+                abstract = True
+
+        class MemberBase(models.Model):
+            class Meta:
+                abstract = True
+                unique_together = ("user", "organization")
+    """,
 }
 
 PROJECT = {
@@ -134,6 +173,14 @@ PROJECT = {
         class Review(models.Model):
             objects = ReviewManager()
             locked = LockingManager()
+    """,
+    "shop/teams/__init__.py": "",
+    "shop/teams/models.py": """
+        from django.db import models
+        from orgs.mixins import OrgMixin
+
+        class Team(OrgMixin):
+            name = models.CharField(max_length=20)
     """,
     "shop/sharing.py": """
         from stamps.mixins import ShareableMixin
@@ -195,6 +242,21 @@ def test_installed_models_have_their_apps_label_and_are_not_the_projects(
     assert tag not in [
         model for model in venv_project.models() if not venv_project.is_builtin(model)
     ]
+
+
+def test_the_models_of_an_installed_app_the_project_inherits_from(
+    venv_project: ProjectIndex,
+) -> None:
+    """`load_model("orgs", "Organization")` names a model of the package whose mixin a project
+    model inherits: that package's models module is read too."""
+    organization = venv_project.get_model("orgs.Organization")
+    assert organization is not None and venv_project.is_builtin(organization)
+    assert venv_project.fields_known(organization)
+
+
+def test_a_base_computed_by_a_call_leaves_the_fields_unknown(venv_project: ProjectIndex) -> None:
+    member = venv_project.get_model("orgs.Member")
+    assert member is not None and not venv_project.fields_known(member)
 
 
 def test_a_base_from_a_package_that_is_not_installed_leaves_the_fields_unknown(

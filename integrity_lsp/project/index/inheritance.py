@@ -12,7 +12,7 @@ from integrity_lsp.project.builtin import (
     is_builtin_path,
 )
 from integrity_lsp.project.index.files import ClassKey
-from integrity_lsp.project.index.linker import MAX_DEPTH, IndexLinker
+from integrity_lsp.project.index.linker import FROM_QUERYSET, MAX_DEPTH, IndexLinker
 from integrity_lsp.project.meta import ParsedMeta
 from integrity_lsp.project.records import (
     AUTO_FIELD_CLASSES,
@@ -158,15 +158,17 @@ class IndexInheritance(IndexLinker):
 
     def fields_known(self, model: ModelRecord) -> bool:
         """Does the index know every field `model` has? Not when a base of it or of an
-        ancestor comes from a package that is not installed (or a class it cannot find):
-        that base may be an abstract model with fields of its own."""
+        ancestor comes from a package that is not installed (or a class it cannot find, or a
+        base computed by a call): that base may be an abstract model with fields of its own."""
         memo_key = ("fields known", self._key(model))
         cached = self._memo.get(memo_key)
         if cached is None:
             mro = self._mro(self._key(model))
             cached = all(
                 self._base_known(base) for key in mro for base in self._base_keys(key)
-            ) and not any(self._adds_fields_by_metaclass(key) for key in mro)
+            ) and not any(
+                self._adds_fields_by_metaclass(key) or self._computed_base(key) for key in mro
+            )
             self._memo[memo_key] = cached
         return bool(cached)
 
@@ -175,6 +177,15 @@ class IndexInheritance(IndexLinker):
         (django-mptt's `MPTTModelBase` adds `lft`, `rght`, `tree_id`, `level`)."""
         entry = self._link.classes.get(key)
         return entry is not None and entry[0].metaclass is not None and self.is_library(key)
+
+    def _computed_base(self, key: ClassKey) -> bool:
+        """A base written as a call (django-organizations' `with_metaclass(OrgMeta,
+        SharedBaseModel, AbstractBaseOrganizationUser)`) is a class the index cannot read: its
+        fields and Meta (`unique_together`) are unknown."""
+        entry = self._link.classes.get(key)
+        return entry is not None and any(
+            "(" in base and not FROM_QUERYSET.match(base) for base in entry[0].bases
+        )
 
     def ancestors(self, model: ModelRecord) -> tuple[ModelRecord, ...]:
         """Every model base class in MRO order, abstract ones included."""

@@ -41,7 +41,7 @@ NOT_DJANGO_PACKAGES = frozenset(
 _NOT_MODEL_NAME = re.compile(r"(Mixin|Permissions?|ViewSet|Entry|AdminGroup|Admin\w*|Group)$")
 
 
-_FROM_QUERYSET = re.compile(r"^([\w.]+)\.from_queryset\(\s*([\w.]+)\s*\)$")
+FROM_QUERYSET = re.compile(r"^([\w.]+)\.from_queryset\(\s*([\w.]+)\s*\)$")
 
 
 class IndexLinker(IndexFiles):
@@ -178,7 +178,7 @@ class IndexLinker(IndexFiles):
         result = []
         bases: list[str] = []
         for base in cls.bases:  # `Manager.from_queryset(QS)` as a base: both classes count
-            match = _FROM_QUERYSET.match(base)
+            match = FROM_QUERYSET.match(base)
             bases.extend(match.groups() if match else (base,))
         for base in bases:
             resolved = self.resolve_expression(module, base) if is_dotted(base) else None
@@ -268,7 +268,8 @@ class IndexLinker(IndexFiles):
     def _load_library_bases(self) -> None:
         """Read the installed modules that the project's classes' bases come from, then the
         modules their bases come from, until nothing more can be read: a base that resolves
-        to an installed class is then judged by what it is, not by its name."""
+        to an installed class is then judged by what it is, not by its name. The models module
+        of each such package is read too, with its bases (`_installed_models_modules`)."""
         project = [key for key in self._link.classes if key[0] not in self._link_builtin]
         tried: set[str] = set()
         for _ in range(MAX_LIBRARY_ROUNDS):
@@ -289,6 +290,8 @@ class IndexLinker(IndexFiles):
                         and base[0].split(".")[0] != "django"  # Django's own: `builtin`
                     ):
                         wanted.add(base[0])
+            apps_models = self._installed_models_modules(tried)
+            wanted |= apps_models
             loaded = False
             for module in sorted(wanted):
                 tried.add(module)
@@ -304,9 +307,25 @@ class IndexLinker(IndexFiles):
                 self._link.modules[module] = parsed
                 for cls in parsed.classes:
                     self._link.classes.setdefault((module, cls.name), (cls, parsed))
+                    if module in apps_models:
+                        project.append((module, cls.name))  # their bases are read too
             if not loaded:
                 return
             self._memo.clear()  # names that were external may now resolve through the modules
+
+    def _installed_models_modules(self, tried: set[str]) -> set[str]:
+        """The models modules of the installed packages the project's bases come from
+        (`openwisp_users.models` for `openwisp_users.mixins.OrgMixin`): their models are the
+        ones a loader names by label (`load_model("openwisp_users", "Organization")`)."""
+        tops = {module.split(".")[0] for module in self._library_modules}
+        found = set()
+        for top in tops:
+            module = f"{top}.models"
+            if module in tried or module in self._link.modules:
+                continue
+            if self.libraries.module_path(module) is not None:
+                found.add(module)
+        return found
 
     def _parse_project_module(self, module: str) -> ParsedModule | None:
         path = self._path_by_module.get(module)
