@@ -30,7 +30,7 @@ from integrity_lsp.analysis.absence_reads import (
     lookup_of,
     value_text,
 )
-from integrity_lsp.analysis.generic_relations import generic_foreign_keys
+from integrity_lsp.analysis.generic_foreign_keys import generic_foreign_keys
 from integrity_lsp.analysis.writes import simple_statements, site_model
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,

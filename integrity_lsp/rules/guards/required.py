@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from integrity_lsp.analysis.generic_relations import generic_foreign_keys
+from integrity_lsp.analysis.generic_foreign_keys import generic_foreign_keys
 from integrity_lsp.project.records import (
     FieldRecord,
 )
