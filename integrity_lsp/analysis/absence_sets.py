@@ -6,10 +6,12 @@ list that `bulk_create()` later inserts, or built by a comprehension filtered on
 (`[M(slug=s) for s in slugs if s not in existing]`). Two runs at once both read the old set and
 both insert the missing rows.
 
-The same for an anti-join (`absence_antijoins`): rows read with `.exclude(rel__field=v)`, and a
-related row built for each of them with `v`; and for a loop over a set difference (`for v in
-wanted - found:`, `absence_differences`), whose every value is absent. Rows read through a
-related manager (`self.datafiles.all()`) are the manager's model's, with its foreign key as a key.
+The sets are read by `absence_set_reads`, an insert is matched to the absent row by
+`absence_set_rows`. The same for an anti-join (`absence_antijoins`): rows read with
+`.exclude(rel__field=v)`, and a related row built for each of them with `v`; and for a loop
+over a set difference (`for v in wanted - found:`, `absence_differences`), whose every value is
+absent. Rows read through a related manager (`self.datafiles.all()`) are the manager's model's,
+with its foreign key as a key.
 
 Guards: `bulk_create(ignore_conflicts=True)`/`update_conflicts=True`, a `try … except
 IntegrityError` around the insert; another model, or an instance whose value for the field is
@@ -24,25 +26,22 @@ from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.absence import Absence, Race
 from integrity_lsp.analysis.absence_antijoins import (
-    READS,
     AntiJoins,
     Exclusions,
     appended_to,
     own_nodes,
 )
-from integrity_lsp.analysis.absence_differences import Differences, owned_by, related_rows
-from integrity_lsp.analysis.absence_managers import is_own_read, managed_model, own_create
-from integrity_lsp.analysis.absence_match import protected, same_model
-from integrity_lsp.analysis.absence_reads import Lookup, column_of, value_text
+from integrity_lsp.analysis.absence_differences import Differences
+from integrity_lsp.analysis.absence_managers import managed_model, own_create
+from integrity_lsp.analysis.absence_match import protected
+from integrity_lsp.analysis.absence_set_reads import SetReads
+from integrity_lsp.analysis.absence_set_rows import writes_absent_row
 from integrity_lsp.analysis.absence_writes import CONFLICT_OPTIONS, constructed
-from integrity_lsp.analysis.django import OrmCall, parse_orm_call
 from integrity_lsp.analysis.writes import WriteSite, orm_write
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Argument,
     Node,
-    arguments,
-    chain_parts,
     code,
     normalised,
 )
@@ -61,7 +60,7 @@ def set_races(function: Node, ctx: Context) -> list[Race]:
     return finder.races
 
 
-class _Finder(AntiJoins, Differences):
+class _Finder(SetReads, AntiJoins, Differences):
     def __init__(self, function: Node, ctx: Context) -> None:
         self.function = function
         self.ctx = ctx
@@ -116,104 +115,6 @@ class _Finder(AntiJoins, Differences):
         built = self.comprehension(value)
         if built is not None:
             self.lists[name] = built
-
-    def query(self, node: Node) -> Node | None:
-        """A queryset of one model (`M.objects.filter(…)`, `…all()`), or a name bound to one."""
-        if node.type == "name":
-            return self.queries.get(node.value)
-        if node.type not in CALL_CHAIN_TYPES:
-            return None
-        if self.managed is not None and is_own_read(node):
-            return node  # `self.all()` in the model's manager
-        orm = parse_orm_call(node, self.ctx.env.index)
-        if orm is None or orm.node is not node or any(m.name not in READS for m in orm.methods):
-            return None
-        return node
-
-    def keyed(self, value: Node) -> tuple[Node, str] | None:
-        """`{x.f: … for x in qs}`, `{x.f for x in qs}`, `[x.f for x in qs]`,
-        `set(qs.values_list("f", flat=True))`: the queryset and the field `f`."""
-        base, trailers = chain_parts(value)
-        if base.type == "name" and base.value in ("set", "list", "frozenset") and trailers:
-            given = arguments(trailers[0]) if len(trailers) == 1 else []
-            return self.values_list(given[0].value) if len(given) == 1 else None
-        if value.type in CALL_CHAIN_TYPES:
-            return self.values_list(value)
-        if value.type != "atom" or len(value.children) != 3:
-            return None
-        inner = value.children[1]
-        if inner.type not in ("dictorsetmaker", "testlist_comp"):
-            return None
-        element, loop = inner.children[0], inner.children[-1]
-        if loop.type != "sync_comp_for" or len(loop.children) != 4:
-            return None
-        variable, source = loop.children[1], loop.children[3]
-        query = self.query(source)
-        if query is None or variable.type != "name":
-            return None
-        element_base, element_trailers = chain_parts(element)
-        if (
-            element_base.type != "name"
-            or element_base.value != variable.value
-            or len(element_trailers) != 1
-            or element_trailers[0].children[0].value != "."
-        ):
-            return None
-        return query, element_trailers[0].children[1].value
-
-    def values_list(self, node: Node) -> tuple[Node, str] | None:
-        if node.type not in CALL_CHAIN_TYPES:
-            return None
-        _, trailers = chain_parts(node)
-        if len(trailers) < 2 or code(trailers[-2]).strip() != ".values_list":
-            return None
-        given = arguments(trailers[-1])
-        flat = any(a.keyword == "flat" and code(a.value) == "True" for a in given)
-        fields = [a.value for a in given if a.keyword is None]
-        if not flat or len(fields) != 1 or fields[0].type != "string":
-            return None
-        base, _ = chain_parts(node)
-        query = self.query(base if len(trailers) == 2 else node)
-        return (query, fields[0].value.strip("\"'")) if query is not None else None
-
-    def absence(self, test: Node, origin: Node, *, negated: bool) -> tuple[Absence, Node] | None:
-        """`value not in found` (or `value in found` when `negated`, for its else branch)."""
-        if test.type != "comparison" or len(test.children) != 3:
-            return None
-        value, operator, found = test.children
-        wanted = "notin" if not negated else "in"
-        if normalised(operator) != wanted or found.type != "name" or found.value not in self.sets:
-            return None
-        return self.absence_of(value, found.value, origin, test)
-
-    def absence_of(
-        self, value: Node, found: str, origin: Node, test: Node
-    ) -> tuple[Absence, Node] | None:
-        """`value` is not among the field's values in the set named `found`."""
-        query, field = self.sets[found]
-        orm = parse_orm_call(query, self.ctx.env.index)
-        tested = Argument(field, value, "", test)
-        if column_of(field) is None:
-            return None
-        if orm is None and self.managed is not None and is_own_read(query):
-            model = self.managed
-            lookup = Lookup(query, (tested,), model.name, "self", "self", "filter", None, model)
-            return Absence(lookup, origin, "set"), value
-        if orm is None:
-            return None
-        # the value tested first (what `writes` matches), then the query's own exact keys
-        # (`organization=…`: which unique constraint the insert can break)
-        keys = (tested, *_exact_keys(orm, field))
-        related = related_rows(orm, self.ctx)  # `self.datafiles.all()`: DataFile, source=self
-        if related is not None and related[1] is not None:
-            keys = (*keys, related[1])
-        lookup = Lookup(
-            query, keys, orm.model_text, orm.receiver, orm.manager, "filter", orm,
-            related[0] if related is not None else None,
-        )  # fmt: skip
-        if related is not None and related[1] is not None:
-            self.owners[id(lookup)] = related[1]
-        return Absence(lookup, origin, "set"), value
 
     def branches(self, node: Node) -> None:
         children = node.children
@@ -271,21 +172,7 @@ class _Finder(AntiJoins, Differences):
         return found[0], site
 
     def writes(self, site: WriteSite, absence: Absence) -> bool:
-        """Is `site` a new instance of the absent row (same model, the tested value)?"""
-        if not same_model(site, absence.lookup, self.ctx):
-            return False
-        owner = self.owners.get(id(absence.lookup))
-        if owner is not None and not owned_by(site, absence.lookup, owner):
-            return False  # another owner's row: `team.accounts` read, `team=other` written
-        key = absence.lookup.keys[0]
-        field, wanted = str(key.keyword), value_text(key.value)
-        for keyword, argument in site.values.items():
-            if column_of(keyword) == column_of(field) and value_text(argument.value) == wanted:
-                return True
-        return any(
-            arg.star == "**" and wanted in _subscripts(code(arg.value), field)
-            for arg in site.positional
-        )
+        return writes_absent_row(site, absence, self.owners.get(id(absence.lookup)), self.ctx)
 
     def insert_of_list(self, node: Node) -> None:
         site = orm_write(node, self.ctx.env.index)
@@ -319,25 +206,3 @@ class _Finder(AntiJoins, Differences):
 def _updates(block: Node) -> bool:
     text = code(block)
     return any(f".{method}(" in text for method in ("save", "asave", "update", "aupdate"))
-
-
-def _exact_keys(orm: OrmCall, tested: str) -> list[Argument]:
-    """The exact-equality keyword arguments of the query's `filter()` steps."""
-    found = []
-    for link in orm.methods:
-        if link.name != "filter" or link.call is None:
-            continue
-        for arg in arguments(link.call):
-            column = column_of(str(arg.keyword)) if arg.keyword is not None else None
-            if column is not None and column != column_of(tested):
-                found.append(arg)
-    return found
-
-
-def _subscripts(name: str, field: str) -> set[str]:
-    """How `**name` carries `field`: `name["field"]`, `name.get("field")` (normalised)."""
-    return {
-        spelling.format(name=name, field=field, quote=quote)
-        for spelling in ("{name}[{quote}{field}{quote}]", "{name}.get({quote}{field}{quote})")
-        for quote in "\"'"
-    }
