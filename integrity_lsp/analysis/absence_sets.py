@@ -14,8 +14,9 @@ absent. Rows read through a related manager (`self.datafiles.all()`) are the man
 with its foreign key as a key.
 
 Guards: `bulk_create(ignore_conflicts=True)`/`update_conflicts=True`, a `try … except
-IntegrityError` around the insert; another model, or an instance whose value for the field is
-not the value tested, is not the row. The value written is matched by expression, also through
+IntegrityError` around the insert; another model, an instance whose value for the field is not
+the value tested, or one written for another owner than the rows read (`filter(team=team)`,
+then `team=other`) is not the row. The value written is matched by expression, also through
 `M(**item)` when the value tested is `item["title"]`.
 """
 

@@ -210,7 +210,8 @@ concurrency.
 - `get_or_create` / `update_or_create` instead of the insert (IL104 checks their lookup);
 - `bulk_create(…, ignore_conflicts=True)` (or `update_conflicts=True`);
 - a different model, different key values, a key rebound between check and insert, a branch
-  that does not insert;
+  that does not insert; in a batch, an insert for another owner than the rows read
+  (`filter(team=team)` read, `team=other` written);
 - for a sequence number: a read with `select_for_update()`, or the parent row locked first
   (`Parent.objects.select_for_update().get(pk=…)` on the path), or the insert in a `try … except
   IntegrityError` (a retry loop that computes the number again);

@@ -95,3 +95,29 @@ def another_value(team: Team, emails):
         Account.objects.create(team=team, email=email.lower())
 """
     assert _lines(source, tmp_path) == []
+
+
+def test_rows_of_one_owner_read_by_filter_then_another_owners_insert(tmp_path: Path) -> None:
+    # the set holds the emails of `team`'s accounts only: a create for `other` is another row
+    # (its absence was never tested); the same create for `team` is the race
+    source = """\
+def copy_invites(team: Team, other: Team, emails):
+    known = {account.email for account in Account.objects.filter(team=team)}
+    for email in set(emails) - known:
+        Account.objects.create(team=other, email=email)
+
+
+def invite_all(team: Team, emails):
+    known = set(Account.objects.filter(team=team).values_list("email", flat=True))
+    for email in emails:
+        if email not in known:
+            Account.objects.create(team=team, email=email)
+
+
+def invite_elsewhere(team: Team, other: Team, emails):
+    known = set(Account.objects.filter(team_id=team.pk).values_list("email", flat=True))
+    for email in emails:
+        if email not in known:
+            Account.objects.create(team=other, email=email)
+"""
+    assert _lines(source, tmp_path) == [11]
