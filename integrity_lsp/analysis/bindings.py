@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.django import QUERYSET_METHODS
 from integrity_lsp.analysis.handlers import class_definition
+from integrity_lsp.analysis.saved_attributes import assigned_by_save
 from integrity_lsp.analysis.writes import simple_statements
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
@@ -19,6 +20,7 @@ from integrity_lsp.syntax.nodes import (
     assignment_target,
     chain_parts,
     expression_of,
+    keyword_arguments,
     normalised,
 )
 
@@ -79,24 +81,29 @@ def saved_between(function: Node, name: str, start: Node, end: Node) -> bool:
     return False
 
 
-def inserted_before(value: Node, function: Node, statement: Node) -> bool:
+def inserted_before(value: Node, function: Node, statement: Node, ctx: Context) -> bool:
     """`user` / `user.pk` where `user` is a row this function inserted before `statement`
     (`user = User.objects.create_user(…)`, `team = form.save()`, `obj = M(…)` then
     `obj.save()`): no concurrent request can hold a unique tuple containing it."""
-    return inserted_before_text(normalised(value), function, statement)
+    return inserted_before_text(normalised(value), function, statement, ctx)
 
 
-def inserted_before_text(text: str, function: Node, statement: Node) -> bool:
-    """`inserted_before` of a value as normalised text; also `holder.attribute` when the last
-    `holder.attribute = name` before `statement` hands it such a row (spirit's private topic:
-    `topic = tform.save()`, `tpform.topic = topic`, then `tpform.save_m2m()` inserts with
-    `self.topic`)."""
+def inserted_before_text(text: str, function: Node, statement: Node, ctx: Context) -> bool:
+    """`inserted_before` of a value as normalised text; also `holder.attribute` when it holds
+    such a row: the last `holder.attribute = name` before `statement` hands it one (spirit's
+    private topic: `topic = tform.save()`, `tpform.topic = topic`, then `tpform.save_m2m()`
+    inserts with `self.topic`), or `holder` is a row built with it (`holder =
+    M.objects.create(attribute=name)`, or `holder = form.save(…)` whose own `save()` puts it
+    on the row: `analysis.saved_attributes`)."""
     name = text.split(".", 1)[0]
     if not name.isidentifier():
         return False
     if text not in (name, f"{name}.pk", f"{name}.id"):
         handed = _attribute_value(function, text, statement)
-        return handed is not None and inserted_before_text(handed, function, statement)
+        if handed is not None:
+            return inserted_before_text(handed, function, statement, ctx)
+        built = _row_attribute(function, text, statement, ctx)
+        return built is not None and inserted_before_text(built[0], function, built[1], ctx)
     binding = last_binding(function, name, statement)
     if binding is None:
         return False
@@ -106,12 +113,48 @@ def inserted_before_text(text: str, function: Node, statement: Node) -> bool:
     base, trailers = chain_parts(bound)
     methods = [t.children[1].value for t in trailers if t.children[0].value == "."]
     last = methods[-1] if methods else ""
-    if last == "create" or last.startswith("create_") or last in ("acreate", "save"):
+    if _inserts(last):
         return "commit=False" not in normalised(bound)
     read = QUERYSET_METHODS.intersection(methods) or getattr(base, "value", "") in ROW_GETTERS
     if read or any(t.children[0].value == "[" for t in trailers):
         return False  # a row read (`get_or_create(…)[0]`, `get()`): its save() is an UPDATE
     return saved_between(function, name, binding, statement)
+
+
+def _inserts(method: str) -> bool:
+    return method == "create" or method.startswith("create_") or method in ("acreate", "save")
+
+
+def _row_attribute(
+    function: Node, target: str, before: Node, ctx: Context
+) -> tuple[str, Node] | None:
+    """What `holder.attribute` holds when `holder` is bound (last, before `before`) to a row
+    built with it: a keyword of `M.objects.create(…)`, or what the project form's own
+    `save()` puts on the row `holder = form.save(…)` returns. The value (normalised) and the
+    binding statement, before which that value holds."""
+    holder, _, attribute = target.partition(".")
+    if not attribute.isidentifier():
+        return None
+    binding = last_binding(function, holder, before)
+    bound = expression_of(binding) if binding is not None else None
+    if binding is None or bound is None or bound.type not in CALL_CHAIN_TYPES:
+        return None
+    base, trailers = chain_parts(bound)
+    call = trailers[-1] if trailers and trailers[-1].children[0].value == "(" else None
+    method = trailers[-2] if call is not None and len(trailers) >= 2 else None
+    if method is None or method.children[0].value != ".":
+        return None
+    name = str(method.children[1].value)
+    if name == "save" and len(trailers) == 2 and base.type == "name":
+        form = last_binding(function, str(base.value), binding)
+        if form is None:
+            return None
+        value = assigned_by_save(expression_of(form), call, str(base.value), attribute, ctx)
+        return (value, binding) if value is not None else None
+    if name == "save" or not _inserts(name):
+        return None
+    given = keyword_arguments(call).get(attribute)
+    return (normalised(given.value), binding) if given is not None else None
 
 
 def _attribute_value(function: Node, target: str, before: Node) -> str | None:

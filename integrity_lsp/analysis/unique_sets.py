@@ -272,6 +272,6 @@ def form_collision(saved: FormSave, function: Node, ctx: Context) -> UniqueSet |
     def distinct(value: Node) -> bool:
         if value is key and copies_row_key(value, model, ctx):
             return True  # an existing row's key: the save updates that row
-        return is_fresh_value(value) or inserted_before(value, function, statement)
+        return is_fresh_value(value) or inserted_before(value, function, statement, ctx)
 
     return colliding_form_set(index, model, form.inputs, sets, distinct)

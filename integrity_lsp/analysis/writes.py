@@ -338,7 +338,8 @@ def relation_of(accessor: str, trailer: Node | None, ctx: Context) -> ManagerTar
 
 def bulk_objects(site: WriteSite, ctx: Context) -> WriteSite | None:
     """The constructor `bulk_create` inserts, when its list is built visibly: a literal list, a
-    comprehension, or a name assigned one of those earlier in the function."""
+    comprehension, or a name assigned one of those earlier in the function. In a classmethod
+    writing through `cls.objects`, `cls(…)` is the model's constructor."""
     positional = [arg for arg in arguments(site.call) if arg.keyword is None and not arg.star]
     objs = positional[0].value if positional else None
     if objs is not None and objs.type == "name":
@@ -355,12 +356,22 @@ def bulk_objects(site: WriteSite, ctx: Context) -> WriteSite | None:
         return None
     inner = objs.children[1]
     element = inner.children[0] if inner.type == "testlist_comp" else inner
-    found = constructor_call(element)
+    found = constructor_call(element) or _own_class_call(element, site)
     if found is None:
         return None
     text, leaf, call = found
     values, complete = call_values(call, "")
     return WriteSite(element, "constructor", "", text, leaf, call, values, complete, receiver=text)
+
+
+def _own_class_call(element: Node, site: WriteSite) -> tuple[str, Node, Node] | None:
+    """`cls(…)` when the insert itself goes through `cls.objects` (the same class)."""
+    base, trailers = chain_parts(element)
+    if base.type != "name" or base.value != "cls" or len(trailers) != 1:
+        return None
+    if trailers[0].children[0].value != "(" or not site.receiver.startswith("cls."):
+        return None
+    return site.model_text or "cls", base, trailers[0]
 
 
 # --- the inserts of a block -------------------------------------------------------------------

@@ -22,9 +22,9 @@ from integrity_lsp.analysis.absence_match import protected
 from integrity_lsp.analysis.absence_races import races_in
 from integrity_lsp.analysis.absence_writes import locked_before
 from integrity_lsp.analysis.bindings import last_binding
+from integrity_lsp.analysis.class_methods import method_of
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.handlers import (
-    class_bases,
     class_definition,
     decorator_name,
     decorators_of,
@@ -45,7 +45,6 @@ from integrity_lsp.syntax.nodes import (
 from integrity_lsp.syntax.source import SourceFile
 
 MAX_LEVELS = 2
-MAX_BASES = 8
 # A model's own persistence methods: an UPDATE or Django's, never a helper of the project.
 NOT_FOLLOWED = frozenset(
     {"save", "delete", "clean", "full_clean", "validate_unique", "refresh_from_db", "__init__"}
@@ -176,7 +175,7 @@ def resolve_call(node: Node, ctx: Context) -> Callee | None:
         if own is None:
             return None
         method = own
-    method_found = _method(classdef, source, method, ctx, 0)
+    method_found = method_of(classdef, source, method, ctx)
     if method_found is None:
         return None
     function, where, owner_def = method_found
@@ -278,33 +277,12 @@ def _own_write(classdef: Node, source: SourceFile, ctx: Context) -> str | None:
     its `save`, else a serializer's `create(validated_data)`, defined without handing on to
     Django's or DRF's (`super().save(`). None: Django's / DRF's own insert."""
     for name in OWN_WRITES:
-        found = _method(classdef, source, name, ctx, 0)
+        found = method_of(classdef, source, name, ctx)
         if found is None:
             continue
         if name == "create" and "validated_data" not in _parameter_names(found[0]):
             return None
         return None if f"super().{name}(" in normalised(found[0]) else name
-    return None
-
-
-def _method(
-    classdef: Node, source: SourceFile, name: str, ctx: Context, depth: int
-) -> tuple[Node, SourceFile, Node] | None:
-    """The method `name` of a project class or of its project bases (in MRO-ish order)."""
-    if depth > MAX_BASES:
-        return None
-    for child in classdef.children[-1].children:
-        definition = child.children[-1] if child.type == "decorated" else child
-        if definition.type == "async_funcdef":
-            definition = definition.children[-1]
-        if definition.type == "funcdef" and definition.children[1].value == name:
-            return definition, source, classdef
-    for base in class_bases(classdef):
-        found = class_definition(base.split("[", 1)[0], source, ctx)
-        if found is not None:
-            method = _method(found[0], found[1], name, ctx, depth + 1)
-            if method is not None:
-                return method
     return None
 
 

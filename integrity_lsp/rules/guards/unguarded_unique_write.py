@@ -33,7 +33,10 @@ Silent when: a guard catches IntegrityError; the form or serializer is bound to 
 way (an upsert, its own guard, no call to Django's/DRF's — a `try … except IntegrityError`
 around a write of another row, beside the hand-on, is not one); a unique value is fresh
 (`uuid4()`, `secrets.token_urlsafe()`, `get_random_string()`) or a row this request inserted
-just before (`user = User.objects.create_user(…)` then `Membership(user=user, …)`); the `save()`
+just before (`user = User.objects.create_user(…)` then `Membership(user=user, …)`), also read
+from a row built with it (`note = Note.objects.create(team=team)`, or `note = form.save(…)`
+whose own `save()` puts it on the row: `self.instance.team = self.team` after `form.team =
+team`, or a `save(team=team)` keyword — then `note.team` is that row); the `save()`
 is a second one (an UPDATE), or the primary key it sends is read from a row of the same model
 (`survey.pk = member.survey.pk`: Django UPDATEs the row with that key; not for a key with a
 `default`, which Django inserts); a lock is taken first on the path to the insert
@@ -44,23 +47,24 @@ is a helper the module calls itself; the class, its `Meta` or the view's
 `form_class`/`serializer_class` cannot be resolved, or a `get_form_class()`/
 `get_serializer_class()` decides it at run time.
 
-Through calls (two levels at most): an insert in the project code the handler calls is
-reported at the handler's call, with the insert as related location — a helper function of
-the module or imported from another project module (`add_supplier(request.POST["email"])`,
-`services.add_supplier(…)`), a
-method of the view (`self._join(team, request.user)`), a classmethod (`Supplier.register(…)`),
-a method of a model row the handler holds (`team.add_member(request.user)` after `team =
-get_object_or_404(Team, …)`), a plain form's own method (`form.create()`), and the own
-`save()`/`create()` of a form or serializer that writes without handing on to Django's or
-DRF's. The callee's values are read in the handler's terms (a literal passed in is a constant,
-a row the handler inserted just before is fresh, also when handed over as an attribute of the
-object whose method inserts: `form.team = team` then `form.save_members()` writing
-`self.team`). Not followed: a call the file's imports and
-the index cannot resolve statically (a dynamically loaded function, a method of an object of
-unknown class), a function taking `request` first in another module (a handler of its own),
-a model's own `save()`/`delete()`. Silent as well for an insert the callee guards itself, one
-its own check-then-insert analysis reports (IL101–IL103 there), and one inside a block that
-rolls back (`with rolledback_transaction():`).
+Through calls (two levels at most): an insert in the project code the handler calls is reported
+at the handler's call, with the insert as related location — a helper function of the module or
+imported from another project module (`add_supplier(request.POST["email"])`,
+`services.add_supplier(…)`), a method of the view (`self._join(team, request.user)`), a
+classmethod (`Supplier.register(…)`), a method of a model row the handler holds
+(`team.add_member(request.user)` after `team = get_object_or_404(Team, …)`), a plain form's own
+method (`form.create()`), and the own `save()`/`create()` of a form or serializer that writes
+without handing on to Django's or DRF's. The callee's values are read in the handler's terms (a
+literal passed in is a constant, a row the handler inserted just before is fresh, also when
+handed over as an attribute of the object whose method inserts: `form.team = team` then
+`form.save_members()` writing `self.team`, or of an argument: `Membership.enrol(users, note)`
+writing `note.team`; `cls(…)` in a classmethod inserting through `cls.objects` is the model's
+constructor). Not followed: a call the file's imports and the index cannot resolve statically (a
+dynamically loaded function, a method of an object of unknown class), a function taking
+`request` first in another module (a handler of its own), a model's own `save()`/`delete()`.
+Silent as well for an insert the callee guards itself, one its own check-then-insert analysis
+reports (IL101–IL103 there), and one inside a block that rolls back (`with
+rolledback_transaction():`).
 
 Limits: deeper call chains are not followed; a handler named only by a configured decorator
 that never mentions `request`, `form` or `serializer` is not searched for calls; a library
@@ -144,7 +148,7 @@ from integrity_lsp.analysis.unique_sets import (
     is_constant,
     is_fresh_value,
 )
-from integrity_lsp.analysis.writes import WriteSite, site_model, write_site
+from integrity_lsp.analysis.writes import WriteSite, simple_statements, site_model, write_site
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.rules.guards.callees import (
     Reached,
@@ -189,7 +193,7 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
     function = handler.function
     if locked_before(site.node, function):
         return  # a lock every competitor takes first serialises the inserts
-    judged = judge(site, ctx, lambda value: inserted_before(value, function, site.statement))
+    judged = judge(site, ctx, lambda value: inserted_before(value, function, site.statement, ctx))
     if judged is None:
         return
     fields, written = judged.fields, judged.written
@@ -238,11 +242,11 @@ def _reached_findings(node: Node, ctx: Context) -> Iterator[Finding]:
             value: Node, site: WriteSite = site, inner: Context = inner, reached: Reached = reached
         ) -> bool:
             if within(value, function):  # a value the handler passed in
-                return is_fresh_value(value) or inserted_before(value, function, statement)
-            if inserted_before(value, inner.function, site.statement):
+                return is_fresh_value(value) or inserted_before(value, function, statement, ctx)
+            if inserted_before(value, inner.function, site.statement, inner):
                 return True
-            held = _receiver_attribute(value, reached)  # `self.topic` read as `form.topic`
-            return held is not None and inserted_before_text(held, function, statement)
+            held = _handler_attribute(value, reached)  # `self.topic` read as `form.topic`
+            return held is not None and inserted_before_text(held, function, statement, ctx)
 
         judged = judge(site, inner, seen)
         if judged is None:
@@ -280,14 +284,22 @@ def _reached_findings(node: Node, ctx: Context) -> Iterator[Finding]:
         return
 
 
-def _receiver_attribute(value: Node, reached: Reached) -> str | None:
-    """`self.attribute` in a method the handler called on `holder` (one call deep), as the
-    handler spells it: `holder.attribute`."""
+def _handler_attribute(value: Node, reached: Reached) -> str | None:
+    """`self.attribute` / `parameter.attribute` in a function the handler called (one call
+    deep), as the handler spells it: `holder.attribute` when the handler passed the plain name
+    `holder` for it, and the callee does not assign that attribute itself."""
     text = normalised(value)
-    receiver = reached.chain[0].mapping.get("self") if len(reached.chain) == 1 else None
-    if receiver is None or receiver.type != "name" or not text.startswith("self."):
+    name, dot, attribute = text.partition(".")
+    if len(reached.chain) != 1 or not dot or not attribute.isidentifier():
         return None
-    return f"{receiver.value}.{text.removeprefix('self.')}"
+    callee = reached.chain[0]
+    passed = callee.mapping.get(name)
+    if passed is None or passed.type != "name":
+        return None
+    assigned = (assignment_target(statement) for statement in simple_statements(callee.function))
+    if any(target is not None and normalised(target) == text for target in assigned):
+        return None  # set inside the callee: not what the handler handed over
+    return f"{passed.value}.{attribute}"
 
 
 def _outer(value: Node, function: Node, reached: Reached) -> Node | None:

@@ -75,7 +75,7 @@ def view_findings(
             continue  # a migration's RunPython code kept outside `migrations/`: runs once, alone
         if seeded_by_migration(inner, race.write, query_of(race)):
             continue  # a data migration inserted the row looked for: the check finds it
-        if holds_new_row(race, function):
+        if holds_new_row(race, function, inner):
             continue  # the lookup pins a row this function inserted: no one else holds it
         elsewhere = _checked_elsewhere(race, function)
         if race.absence.via == "set":
@@ -104,7 +104,7 @@ def _sequence_finding(
 ) -> Finding | None:
     """A sequence number's race (`sequence_report`), under the same policy as the others."""
     inner = ctx if function.type == "file_input" else ctx.replace(function=function)
-    if command_only(inner) or in_run_python(inner) or holds_new_row(race, function):
+    if command_only(inner) or in_run_python(inner) or holds_new_row(race, function, inner):
         return None
     return sequence_finding(code, name, inner, race, query_of(race))
 
@@ -158,13 +158,13 @@ def _qualified(function: Node) -> str:
     return f"{prefix}{function.name.value}"
 
 
-def holds_new_row(race: Race, function: Node) -> bool:
+def holds_new_row(race: Race, function: Node, ctx: Context) -> bool:
     """Does the lookup pin a row the function inserted before the check (`email.save()`,
     then `Attachment.objects.filter(email=email, counter=n).exists()`)? Only this call knows
     that row, so no concurrent caller can look up — or insert — the same key."""
     lookup = race.absence.lookup
     before = statement_of(lookup.node)
-    return any(inserted_before(argument.value, function, before) for argument in lookup.keys)
+    return any(inserted_before(argument.value, function, before, ctx) for argument in lookup.keys)
 
 
 def _checked_elsewhere(race: Race, function: Node) -> str | None:

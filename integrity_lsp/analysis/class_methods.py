@@ -1,0 +1,35 @@
+"""A project class's methods, read statically: `method_of` finds a method defined in the class
+or in one of its project bases (depth first, in the order the bases are written), the
+definition a call on an instance of the class runs — what IL201 follows into a form's, a
+model's or a view's method, and what `saved_attributes` reads a form's `save()` from."""
+
+from __future__ import annotations
+
+from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.handlers import class_bases, class_definition
+from integrity_lsp.syntax.nodes import Node
+from integrity_lsp.syntax.source import SourceFile
+
+MAX_BASES = 8
+
+
+def method_of(
+    classdef: Node, source: SourceFile, name: str, ctx: Context, depth: int = 0
+) -> tuple[Node, SourceFile, Node] | None:
+    """The method `name` of a project class or of its project bases (in MRO-ish order): its
+    funcdef, the file and the class defining it."""
+    if depth > MAX_BASES:
+        return None
+    for child in classdef.children[-1].children:
+        definition = child.children[-1] if child.type == "decorated" else child
+        if definition.type == "async_funcdef":
+            definition = definition.children[-1]
+        if definition.type == "funcdef" and definition.children[1].value == name:
+            return definition, source, classdef
+    for base in class_bases(classdef):
+        found = class_definition(base.split("[", 1)[0], source, ctx)
+        if found is not None:
+            method = method_of(found[0], found[1], name, ctx, depth + 1)
+            if method is not None:
+                return method
+    return None
