@@ -68,6 +68,10 @@ class Context:
     facts: FunctionFacts | None = None
     outer_atomic: tuple[AtomicBlock, ...] = ()
     inner_atomic: tuple[AtomicBlock, ...] = ()  # `with atomic()` blocks entered since
+    # A generic base's method read as it runs for one project subclass (`view_forms`): the
+    # subclass's class statement and file, whose attributes (`serializer_class`) are read
+    # instead of `class_node`'s. None: the enclosing class itself.
+    concrete_class: tuple[Any, SourceFile] | None = None
 
     @property
     def handler(self) -> HandlerInfo | None:

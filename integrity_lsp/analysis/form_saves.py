@@ -15,13 +15,19 @@ writes in its own way is unknown: no save.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from integrity_lsp.analysis.bindings import called_class, last_binding, saved_between
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import constructor_call
 from integrity_lsp.analysis.model_forms import ModelFormClass, model_form_class
-from integrity_lsp.analysis.view_forms import is_create_view, is_update_view, view_form
+from integrity_lsp.analysis.view_forms import (
+    generic_views,
+    is_create_view,
+    is_update_view,
+    view_form,
+)
 from integrity_lsp.analysis.writes import simple_statements
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
@@ -35,7 +41,9 @@ from integrity_lsp.syntax.nodes import (
     normalised,
     statement_of,
 )
+from integrity_lsp.syntax.source import SourceFile
 
+VIEW_FORM_METHODS = frozenset({"perform_create", "form_valid"})
 VIEW_CALLEES = {
     "self.form_class": "form",
     "self.get_form_class()": "form",
@@ -74,6 +82,51 @@ def form_save(node: Node, ctx: Context) -> FormSave | None:
     ):
         return None
     return _save_of(node, str(base.value), trailers[1], statement_of(node), ctx, 0)
+
+
+def generic_form_saves(node: Node, ctx: Context) -> Iterator[tuple[Node, SourceFile, FormSave]]:
+    """The inserts a generic base's save performs, one per project subclass it runs for (the
+    subclass's class statement and file with it): `serializer.save()` in a base whose
+    `serializer_class` each concrete view sets (`view_forms.generic_views`). Asked when
+    `form_save` found no save in the base's own terms."""
+    if not _saves_view_form(node, ctx):
+        return
+    for subclass, source in generic_views(ctx):
+        saved = form_save(node, ctx.replace(concrete_class=(subclass, source)))
+        if saved is not None and saved.new_row:
+            yield subclass, source, saved
+
+
+def _saves_view_form(node: Node, ctx: Context) -> bool:
+    """Is `node` a save of the form or serializer the view class provides (`super().form_valid(
+    form)`, the `serializer` of `perform_create`, a name bound to `self.get_serializer(…)`,
+    `self.form_class(…)`, or its `save(commit=False)`)? Read from the text alone: the cheap
+    test before the project's subclasses are searched."""
+    function = ctx.function
+    base, trailers = chain_parts(node)
+    if function is None or base.type != "name" or not trailers:
+        return False
+    if base.value == "super":
+        return normalised(node).startswith("super().form_valid(")
+    if code(trailers[0]).strip() != ".save":
+        return False
+    name, statement = str(base.value), statement_of(node)
+    for _ in range(2):
+        binding = last_binding(function, name, statement)
+        if binding is None:
+            params = _parameters(function)
+            method = function.children[1].value
+            return method in VIEW_FORM_METHODS and len(params) > 1 and params[1] == name
+        value = expression_of(binding)
+        inner = _commit_false_save(value)
+        if inner is None:
+            calls = chain_parts(value)[1] if value.type in CALL_CHAIN_TYPES else []
+            if not calls or calls[-1].children[0].value != "(":
+                return False
+            callee = normalised(value)[: -len(normalised(calls[-1]))]
+            return callee in VIEW_CALLEES or callee in ("self.get_serializer", "self.get_form")
+        name, statement = inner, binding
+    return False
 
 
 def _super_form_valid(node: Node, trailers: list[Node], ctx: Context) -> FormSave | None:

@@ -1,12 +1,21 @@
 """The view class around a form's save: its `form_class` / `serializer_class` (through its
 bases in the project), and whether it is a create view (its form inserts) or an update view
-(its form is bound to the object it shows). Read for `form_saves` and IL201's callee reading."""
+(its form is bound to the object it shows). Read for `form_saves` and IL201's callee reading.
+
+A generic base (netbox's `NetBoxModelViewSet.perform_create`) leaves the attribute to its
+subclasses: unset or `None` up its project bases, no `get_…_class` override. Its method is then
+read once per project subclass that sets the attribute and inherits the method unchanged
+(`generic_views`), with `Context.concrete_class` naming the subclass whose attributes count.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.handlers import class_bases, class_definition
 from integrity_lsp.analysis.model_forms import ModelFormClass, model_form_class
+from integrity_lsp.analysis.subclasses import project_subclasses
 from integrity_lsp.syntax.nodes import Node, assignment_target, code, expression_of
 from integrity_lsp.syntax.source import SourceFile
 
@@ -31,14 +40,100 @@ def view_form(ctx: Context, kind: str) -> ModelFormClass | None:
 def view_class_of(ctx: Context, kind: str) -> tuple[Node, SourceFile] | None:
     """The class statement of the view's `form_class` (kind "form") / `serializer_class`
     ("serializer"), when the project defines it and no `get_…_class` override decides it."""
-    if ctx.class_node is None:
+    view = _view(ctx)
+    if view is None:
         return None
     attribute, override = VIEW_ATTRIBUTES[kind]
-    found = _class_attribute(ctx.class_node, ctx.file, ctx, attribute, override, 0)
+    found = _class_attribute(view[0], view[1], ctx, attribute, override, 0)
     if found is None:
         return None
     value, source = found
     return class_definition(code(value).strip(), source, ctx)
+
+
+def _view(ctx: Context) -> tuple[Node, SourceFile] | None:
+    """The class whose attributes the view's method reads: the subclass it is read for, else
+    the enclosing class."""
+    if ctx.concrete_class is not None:
+        return ctx.concrete_class
+    return (ctx.class_node, ctx.file) if ctx.class_node is not None else None
+
+
+def generic_views(ctx: Context) -> Iterator[tuple[Node, SourceFile]]:
+    """The project subclasses a generic base's method (`ctx.function`) runs for: the enclosing
+    class leaves `form_class` or `serializer_class` to its subclasses, and each one yielded
+    sets it and inherits the method unchanged (the first class defining the method, bases
+    read depth-first in order, is the enclosing class; a base the project does not define
+    before it makes that unknown)."""
+    classdef, function = ctx.class_node, ctx.function
+    if classdef is None or function is None or ctx.concrete_class is not None:
+        return
+    left = [kind for kind in VIEW_ATTRIBUTES if _left_to_subclasses(classdef, ctx.file, ctx, kind)]
+    if not left:
+        return
+    method = str(function.children[1].value)
+    owner = (ctx.file.path, str(classdef.children[1].value))
+    for subclass, source in project_subclasses(classdef, ctx.file, ctx):
+        if _method_owner(subclass, source, ctx, method, 0) != owner:
+            continue
+        if any(
+            _class_attribute(subclass, source, ctx, *VIEW_ATTRIBUTES[kind], 0) is not None
+            for kind in left
+        ):
+            yield subclass, source
+
+
+def _left_to_subclasses(classdef: Node, source: SourceFile, ctx: Context, kind: str) -> bool:
+    """No project class up the bases sets the attribute (other than to None) or overrides its
+    `get_…_class`."""
+    attribute, override = VIEW_ATTRIBUTES[kind]
+    found = _class_attribute(classdef, source, ctx, attribute, override, 0)
+    if found is not None:
+        return code(found[0]).strip() == "None"
+    return not _overrides(classdef, source, ctx, override, 0)
+
+
+def _overrides(classdef: Node, source: SourceFile, ctx: Context, method: str, depth: int) -> bool:
+    if depth > MAX_DEPTH:
+        return True
+    if _defines(classdef, method):
+        return True
+    for base in class_bases(classdef):
+        definition = class_definition(base.split("[", 1)[0], source, ctx)
+        if definition is not None and _overrides(*definition, ctx, method, depth + 1):
+            return True
+    return False
+
+
+def _method_owner(
+    classdef: Node, source: SourceFile, ctx: Context, method: str, depth: int
+) -> tuple[object, str] | None:
+    """(path, class name) of the first class defining `method`, bases depth-first in order;
+    None when a base the project does not define comes first (or too deep)."""
+    if _defines(classdef, method):
+        return source.path, str(classdef.children[1].value)
+    if depth > MAX_DEPTH:
+        return None
+    for base in class_bases(classdef):
+        if base == "object":
+            continue
+        definition = class_definition(base.split("[", 1)[0], source, ctx)
+        if definition is None:
+            return None
+        found = _method_owner(definition[0], definition[1], ctx, method, depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
+def _defines(classdef: Node, method: str) -> bool:
+    for statement in classdef.children[-1].children:
+        function = statement.children[-1] if statement.type == "decorated" else statement
+        if function.type in ("funcdef", "async_funcdef") and function.children[1].value == method:
+            return True
+        if function.type == "async_stmt" and function.children[-1].children[1].value == method:
+            return True
+    return False
 
 
 def _class_attribute(
@@ -73,9 +168,10 @@ def is_create_view(ctx: Context) -> bool:
 def _view_chain(ctx: Context) -> set[str]:
     """The short names of the view class's bases, through the project's classes."""
     names: set[str] = set()
-    if ctx.class_node is None:
+    view = _view(ctx)
+    if view is None:
         return names
-    pending = [(ctx.class_node, ctx.file, 0)]
+    pending = [(view[0], view[1], 0)]
     while pending:
         classdef, source, depth = pending.pop()
         for base in class_bases(classdef):

@@ -28,6 +28,17 @@ named `get_or_create_…` is no upsert; `obj.pk = None` there saves a copy under
 key, not a key of the code's); one that calls `get_or_create(`/`update_or_create(`, catches
 IntegrityError or locks writes its own way.
 
+Generic views: a base class whose method saves the form or serializer its subclasses choose
+(`serializer.save()` in the `perform_create` of a viewset base, `form.save()` in a create view's
+`form_valid`, with `serializer_class`/`form_class` unset or `None` up the base's project classes
+and no `get_…_class()` override) names no model of its own. Its save is read once for each
+project subclass that sets the attribute and inherits the method unchanged (the first class
+defining it, bases read depth-first in order, is the base; a library base before it makes that
+unknown), and reported at the base when one of them can collide — the message names that
+subclass (and how many others can), the related locations point at it and at the unique
+constraint. Subclasses in test code, migrations and management commands do not count; a base
+without one is silent.
+
 Silent when: a guard catches IntegrityError; the form or serializer is bound to an existing row
 (`instance=…`, an update view, `perform_update`) or its own `save()`/`create()` writes another
 way (an upsert, its own guard, no call to Django's/DRF's — a `try … except IntegrityError`
@@ -66,7 +77,10 @@ Silent as well for an insert the callee guards itself, one its own check-then-in
 reports (IL101–IL103 there), and one inside a block that rolls back (`with
 rolledback_transaction():`).
 
-Limits: deeper call chains are not followed; a handler named only by a configured decorator
+Limits: deeper call chains are not followed; a generic base's form held in an attribute of
+another name (`form = SiteForm`, called as `self.form(…)`) or bound to an object a method
+returns (`instance=self.get_object()`, new on an add page, existing on an edit page) is not
+read; a handler named only by a configured decorator
 that never mentions `request`, `form` or `serializer` is not searched for calls; a library
 base class other than the named ones is unknown (silent); conditional field removal in a
 form's `__init__` counts as always removed.
@@ -128,7 +142,9 @@ under `ATOMIC_REQUESTS`.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
+from integrity_lsp.analysis.absence_calls import count_body_read
 from integrity_lsp.analysis.absence_writes import locked_before
 from integrity_lsp.analysis.bindings import inserted_before, inserted_before_text
 from integrity_lsp.analysis.context import Context
@@ -138,7 +154,7 @@ from integrity_lsp.analysis.django import (
     except_clauses,
     handler_names,
 )
-from integrity_lsp.analysis.form_saves import FormSave, form_save
+from integrity_lsp.analysis.form_saves import FormSave, form_save, generic_form_saves
 from integrity_lsp.analysis.handlers import handler_title
 from integrity_lsp.analysis.registry import register
 from integrity_lsp.analysis.try_atomic import wrap_in_try_atomic
@@ -172,6 +188,10 @@ from integrity_lsp.syntax.nodes import (
     walk,
 )
 
+if TYPE_CHECKING:
+    from integrity_lsp.project.records import UniqueSet
+    from integrity_lsp.syntax.source import SourceFile
+
 CODE = "IL201"
 NAME = "unguarded-unique-write"
 
@@ -186,6 +206,11 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
     if saved is not None and saved.new_row:
         yield from _form_finding(saved, ctx)
         return
+    if saved is None:
+        generic = _generic_finding(node, ctx)
+        if generic is not None:
+            yield generic
+            return
     site = write_site(node, ctx)
     if site is None or (site.kind == "save" and site_model(site, ctx) is None):
         yield from _reached_findings(node, ctx)  # a helper, a model or form method it calls
@@ -310,6 +335,67 @@ def _outer(value: Node, function: Node, reached: Reached) -> Node | None:
 
 
 def _form_finding(saved: FormSave, ctx: Context) -> Iterator[Finding]:
+    collision = _form_collision(saved, ctx)
+    if collision is None:
+        return
+    unique, fields = collision
+    form = saved.form
+    exposed = fields[0] if len(fields) == 1 and fields[0] in form.inputs else None
+    in_view_function = ctx.handler is not None and ctx.handler.class_node is None
+    conflict = Conflict(
+        field=exposed, form=saved.variable if in_view_function and form.kind == "form" else None
+    )
+    yield Finding(
+        code=CODE,
+        name=NAME,
+        message=_form_message(saved, fields, ctx),
+        path=ctx.file.path,
+        span=Span.of(saved.node),
+        related=(Location(unique.ref.path, unique.ref.span, unique.description),),
+        fixes=tuple(_fixes(statement_of(saved.node), ctx, conflict)),
+    )
+
+
+def _generic_finding(node: Node, ctx: Context) -> Finding | None:
+    """A generic base's save (`serializer.save()` in `perform_create` of a base whose
+    `serializer_class` each subclass sets), reported when a project subclass it runs for
+    inserts through a form or serializer that can collide; the message names the first such
+    subclass and how many others there are."""
+    found: list[tuple[Node, SourceFile, FormSave, UniqueSet, list[str]]] = []
+    for subclass, source, saved in generic_form_saves(node, ctx):
+        collision = _form_collision(saved, ctx)
+        if collision is not None:
+            found.append((subclass, source, saved, *collision))
+    if not found:
+        return None
+    count_body_read()  # the finding depends on the subclasses' code
+    subclass, source, saved, unique, fields = found[0]
+    view = f"`{subclass.children[1].value}`"
+    others = len(found) - 1
+    if others:
+        view += f" (and {others} other subclass{'es' if others > 1 else ''} of the project)"
+    message = _form_message(saved, fields, ctx, view)
+    return Finding(
+        code=CODE,
+        name=NAME,
+        message=message,
+        path=ctx.file.path,
+        span=Span.of(saved.node),
+        related=(
+            Location(
+                source.path,
+                Span.of(subclass.children[1]),
+                f"`{subclass.children[1].value}` sets `{saved.form.name}`",
+            ),
+            Location(unique.ref.path, unique.ref.span, unique.description),
+        ),
+        fixes=tuple(_fixes(statement_of(saved.node), ctx, Conflict())),
+    )
+
+
+def _form_collision(saved: FormSave, ctx: Context) -> tuple[UniqueSet, list[str]] | None:
+    """The unique constraint two saves of the form can both pass validation for, and its
+    fields in index order."""
     handler = ctx.handler
     assert handler is not None
     index = ctx.env.index
@@ -318,8 +404,14 @@ def _form_finding(saved: FormSave, ctx: Context) -> Iterator[Finding]:
     statement = statement_of(saved.node)
     unique = form_collision(saved, handler.function, ctx)
     if unique is None:
-        return
-    fields = list(unique.columns_order)
+        return None
+    return unique, list(unique.columns_order)
+
+
+def _form_message(saved: FormSave, fields: list[str], ctx: Context, view: str = "") -> str:
+    handler = ctx.handler
+    assert handler is not None
+    form, model, index = saved.form, saved.form.model, ctx.env.index
     columns = ", ".join(column_of(index, model, name) for name in fields)
     what = "ModelForm" if form.kind == "form" else "ModelSerializer"
     from_input = [name for name in fields if name in form.inputs]
@@ -337,25 +429,13 @@ def _form_finding(saved: FormSave, ctx: Context) -> Iterator[Finding]:
             "two requests with the same value both pass `is_valid()` "
             f"({validator} before the insert, not with it): the second raises"
         )
-    message = (
-        f"`{saved.call}` in {handler_title(handler)} inserts a `{model.name}` through the "
-        f"{what} `{form.name}` with {unique_phrase(fields, None)}"
+    run_for = f", run for its subclass {view}," if view else ""
+    return (
+        f"`{saved.call}` in {handler_title(handler)}{run_for} inserts a `{model.name}` through "
+        f"the {what} `{form.name}` with {unique_phrase(fields, None)}"
         f"{' from the submitted data' if from_input else ''} and nothing catches IntegrityError: "
         f"{why} `IntegrityError: UNIQUE constraint failed: {columns}` and the user gets "
         "HTTP 500"
-    )
-    exposed = fields[0] if len(fields) == 1 and fields[0] in form.inputs else None
-    in_view_function = handler.class_node is None and form.kind == "form"
-    conflict = Conflict(field=exposed, form=saved.variable if in_view_function else None)
-    site_fixes = _fixes(statement, ctx, conflict)
-    yield Finding(
-        code=CODE,
-        name=NAME,
-        message=message,
-        path=ctx.file.path,
-        span=Span.of(saved.node),
-        related=(Location(unique.ref.path, unique.ref.span, unique.description),),
-        fixes=tuple(site_fixes),
     )
 
 

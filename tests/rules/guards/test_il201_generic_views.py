@@ -1,0 +1,88 @@
+"""IL201 in a generic base view: the save in the base is reported for the project subclasses
+that set a colliding serializer or form, found in other modules too, named in the message and
+pointed at; a subclass in test code serves no request; the fix wraps the base's save."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from integrity_lsp.checker import check_source
+from tests.helpers import copy_project, environment
+
+BASE = """\
+from rest_framework import viewsets
+
+
+class CatalogViewSet(viewsets.GenericViewSet):
+    def perform_create(self, serializer):
+        serializer.save()
+"""
+
+SUPPLIERS = """\
+from store.generic_base import CatalogViewSet
+from store.serializers import MembershipSerializer, SupplierSerializer
+
+
+class SupplierViewSet(CatalogViewSet):
+    serializer_class = SupplierSerializer
+
+
+class MembershipViewSet(CatalogViewSet):
+    serializer_class = MembershipSerializer
+"""
+
+
+def _findings(tmp_path: Path, files: dict[str, str]) -> list:  # type: ignore[type-arg]
+    root = copy_project("guards", tmp_path)
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    path = root / "store/generic_base.py"
+    env = environment(root)
+    return [f for f in check_source(path.read_text(), path, env) if f.code == "IL201"]
+
+
+def test_a_subclass_in_another_module_is_named_and_pointed_at(tmp_path: Path) -> None:
+    findings = _findings(
+        tmp_path, {"store/generic_base.py": BASE, "store/generic_views.py": SUPPLIERS}
+    )
+    assert [f.span.start_line for f in findings] == [6]
+    finding = findings[0]
+    assert "run for its subclass `SupplierViewSet`" in finding.message
+    assert "`Supplier` through the ModelSerializer `SupplierSerializer`" in finding.message
+    assert "UNIQUE constraint failed: shop_supplier.email" in finding.message
+    subclass = finding.related[0]
+    assert subclass.path.name == "generic_views.py"
+    assert subclass.span.start_line == 5
+    assert "sets `SupplierSerializer`" in subclass.message
+    assert finding.fixes, "the base's save is wrapped"
+
+
+def test_other_colliding_subclasses_are_counted(tmp_path: Path) -> None:
+    more = SUPPLIERS + textwrap.dedent(
+        """
+
+        class OtherSupplierViewSet(SupplierViewSet):
+            pass
+
+
+        class ThirdSupplierViewSet(CatalogViewSet):
+            serializer_class = SupplierSerializer
+        """
+    )
+    findings = _findings(tmp_path, {"store/generic_base.py": BASE, "store/generic_views.py": more})
+    assert len(findings) == 1
+    assert "(and 2 other subclasses of the project)" in findings[0].message
+
+
+def test_a_subclass_in_test_code_serves_no_request(tmp_path: Path) -> None:
+    findings = _findings(
+        tmp_path, {"store/generic_base.py": BASE, "store/tests/test_views.py": SUPPLIERS}
+    )
+    assert findings == []
+
+
+def test_without_subclasses_the_base_is_silent(tmp_path: Path) -> None:
+    assert _findings(tmp_path, {"store/generic_base.py": BASE}) == []
