@@ -23,10 +23,12 @@ from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import constructor_call
 from integrity_lsp.analysis.model_forms import ModelFormClass, model_form_class
 from integrity_lsp.analysis.view_forms import (
+    attribute_form,
     generic_views,
     is_create_view,
     is_update_view,
     view_form,
+    view_method,
 )
 from integrity_lsp.analysis.writes import simple_statements
 from integrity_lsp.syntax.nodes import (
@@ -43,7 +45,9 @@ from integrity_lsp.syntax.nodes import (
 )
 from integrity_lsp.syntax.source import SourceFile
 
-VIEW_FORM_METHODS = frozenset({"perform_create", "form_valid"})
+VIEW_FORM_METHODS = {"perform_create": "serializer_class", "form_valid": "form_class"}
+# A new instance of the model a generic view serves.
+NEW_VIEW_INSTANCES = frozenset({"self.queryset.model()", "self.model()"})
 VIEW_CALLEES = {
     "self.form_class": "form",
     "self.get_form_class()": "form",
@@ -87,46 +91,68 @@ def form_save(node: Node, ctx: Context) -> FormSave | None:
 def generic_form_saves(node: Node, ctx: Context) -> Iterator[tuple[Node, SourceFile, FormSave]]:
     """The inserts a generic base's save performs, one per project subclass it runs for (the
     subclass's class statement and file with it): `serializer.save()` in a base whose
-    `serializer_class` each concrete view sets (`view_forms.generic_views`). Asked when
-    `form_save` found no save in the base's own terms."""
-    if not _saves_view_form(node, ctx):
+    `serializer_class` each concrete view sets, `form.save()` of `self.form(…)` whose `form`
+    each subclass sets (`view_forms.generic_views`). Asked when `form_save` found no save in
+    the base's own terms."""
+    attribute = _view_form_attribute(node, ctx)
+    if attribute is None:
         return
-    for subclass, source in generic_views(ctx):
+    for subclass, source in generic_views(ctx, attribute):
         saved = form_save(node, ctx.replace(concrete_class=(subclass, source)))
         if saved is not None and saved.new_row:
             yield subclass, source, saved
 
 
-def _saves_view_form(node: Node, ctx: Context) -> bool:
-    """Is `node` a save of the form or serializer the view class provides (`super().form_valid(
-    form)`, the `serializer` of `perform_create`, a name bound to `self.get_serializer(…)`,
-    `self.form_class(…)`, or its `save(commit=False)`)? Read from the text alone: the cheap
-    test before the project's subclasses are searched."""
+def _view_form_attribute(node: Node, ctx: Context) -> str | None:
+    """The view attribute holding the form or serializer class `node` saves through
+    (`super().form_valid(form)` and `form_valid`'s `form`: `form_class`; `perform_create`'s
+    `serializer`: `serializer_class`; a name bound to `self.get_serializer(…)`,
+    `self.form_class(…)`, `self.form(…)`, or to its `save(commit=False)`), if it is one. Read
+    from the text alone: the cheap test before the project's subclasses are searched."""
     function = ctx.function
     base, trailers = chain_parts(node)
     if function is None or base.type != "name" or not trailers:
-        return False
+        return None
     if base.value == "super":
-        return normalised(node).startswith("super().form_valid(")
+        return "form_class" if normalised(node).startswith("super().form_valid(") else None
     if code(trailers[0]).strip() != ".save":
-        return False
+        return None
     name, statement = str(base.value), statement_of(node)
     for _ in range(2):
         binding = last_binding(function, name, statement)
         if binding is None:
             params = _parameters(function)
-            method = function.children[1].value
-            return method in VIEW_FORM_METHODS and len(params) > 1 and params[1] == name
+            if len(params) < 2 or params[1] != name:
+                return None
+            return VIEW_FORM_METHODS.get(function.children[1].value)
         value = expression_of(binding)
         inner = _commit_false_save(value)
         if inner is None:
-            calls = chain_parts(value)[1] if value.type in CALL_CHAIN_TYPES else []
-            if not calls or calls[-1].children[0].value != "(":
-                return False
-            callee = normalised(value)[: -len(normalised(calls[-1]))]
-            return callee in VIEW_CALLEES or callee in ("self.get_serializer", "self.get_form")
+            callee = _callee(value)
+            if callee in VIEW_CALLEES or callee in ("self.get_serializer", "self.get_form"):
+                kind = VIEW_CALLEES.get(callee) or callee.removeprefix("self.get_")
+                return f"{kind}_class"
+            return _own_attribute(callee)
         name, statement = inner, binding
-    return False
+    return None
+
+
+def _callee(value: Node) -> str | None:
+    """`self.get_serializer` for `self.get_serializer(data=…)`; None unless a call."""
+    if value.type not in CALL_CHAIN_TYPES:
+        return None
+    calls = chain_parts(value)[1]
+    if not calls or calls[-1].children[0].value != "(":
+        return None
+    return normalised(value)[: -len(normalised(calls[-1]))]
+
+
+def _own_attribute(callee: str | None) -> str | None:
+    """`form` for `self.form`: an attribute of the view's own naming that holds a class."""
+    if callee is None or not callee.startswith("self."):
+        return None
+    name = callee.removeprefix("self.")
+    return name if name.isidentifier() and not name.startswith("get_") else None
 
 
 def _super_form_valid(node: Node, trailers: list[Node], ctx: Context) -> FormSave | None:
@@ -254,9 +280,12 @@ def _bound_form(
         attribute = "serializer" if callee == "self.get_serializer" else "form"
     form: ModelFormClass | None
     bound_to_object = False
+    own = _own_attribute(callee) if attribute is None else None
     if attribute is not None:
         bound_to_object = attribute == "form" and is_update_view(ctx)
         form = view_form(ctx, attribute)
+    elif own is not None:
+        form = attribute_form(ctx, own)
     else:
         definition = called_class(callee, ctx.function, ctx.file, ctx)
         form = model_form_class(definition[0], definition[1], ctx) if definition else None
@@ -276,16 +305,23 @@ def _bound_form(
 
 
 def _new_instance(
-    instance: Node, form: ModelFormClass, ctx: Context, before: Node
+    instance: Node, form: ModelFormClass, ctx: Context, before: Node, depth: int = 0
 ) -> dict[str, Node] | None:
     """The keywords of `Poll(thread=t)` (given directly, or bound to a name just before) when
-    it is a new instance of the form's model; None for anything else."""
+    it is a new instance of the form's model; None for anything else. A view method's result
+    (`obj = self.get_object(**kwargs)`) is a new instance when one of its returns is
+    (`return self.queryset.model()` on an add page), read through methods that return their
+    first argument (`obj = self.alter_object(obj, request)`)."""
     function = ctx.function
     if instance.type == "name" and function is not None:
         binding = last_binding(function, str(instance.value), before)
         if binding is None or saved_between(function, str(instance.value), binding, before):
             return None
-        instance = expression_of(binding)
+        instance, before = expression_of(binding), binding
+    if normalised(instance) in NEW_VIEW_INSTANCES:
+        return {}
+    if depth < 3 and _own_call(instance) is not None:
+        return _returned_instance(instance, form, ctx, before, depth + 1)
     found = constructor_call(instance)
     if found is None:
         return None
@@ -295,6 +331,51 @@ def _new_instance(
     if any(a.keyword is None for a in arguments(call)):
         return None
     return {k: a.value for k, a in keyword_arguments(call).items()}
+
+
+def _own_call(value: Node) -> str | None:
+    """`get_object` for `self.get_object(**kwargs)`."""
+    callee = _callee(value)
+    if callee is None or not callee.startswith("self."):
+        return None
+    name = callee.removeprefix("self.")
+    return name if name.isidentifier() else None
+
+
+def _returned_instance(
+    call: Node, form: ModelFormClass, ctx: Context, before: Node, depth: int
+) -> dict[str, Node] | None:
+    """What `self.method(…)` returns, when one of its returns is a new instance of the model
+    the view serves (`self.queryset.model()`, `self.model()`) — directly, or as the argument
+    it hands back (`return obj` of its first parameter after `self`, read in the caller's
+    terms). None for anything else."""
+    name = _own_call(call)
+    method = view_method(ctx, name) if name is not None else None
+    if method is None:
+        return None
+    params = [str(param.name.value) for param in method.get_params()]
+    handed = params[1] if len(params) > 1 else None
+    positional = [a for a in arguments(chain_parts(call)[1][-1]) if a.keyword is None]
+    for returned in _returns(method):
+        if returned.type == "name" and returned.value == handed and positional:
+            found = _new_instance(positional[0].value, form, ctx, before, depth)
+            if found is not None:
+                return found
+        elif normalised(returned) in NEW_VIEW_INSTANCES:
+            return {}
+    return None
+
+
+def _returns(function: Node) -> Iterator[Node]:
+    """The values of the function's own `return` statements (not of nested functions)."""
+    pending = list(function.children[-1].children)
+    while pending:
+        node = pending.pop()
+        if node.type in ("funcdef", "classdef", "lambdef"):
+            continue
+        if node.type == "return_stmt" and len(node.children) == 2:
+            yield node.children[1]
+        pending.extend(getattr(node, "children", ()))
 
 
 def _attribute_sets(function: Node, owner: str, start: Node | None, end: Node) -> dict[str, Node]:

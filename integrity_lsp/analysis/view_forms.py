@@ -10,6 +10,7 @@ read once per project subclass that sets the attribute and inherits the method u
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from integrity_lsp.analysis.context import Context
@@ -25,6 +26,8 @@ VIEW_ATTRIBUTES = {
     "form": ("form_class", "get_form_class"),
     "serializer": ("serializer_class", "get_serializer_class"),
 }
+# The standard form-class attributes and the method that may decide them at run time.
+STANDARD_ATTRIBUTES = {"form_class": "get_form_class", "serializer_class": "get_serializer_class"}
 MAX_DEPTH = 8
 
 
@@ -59,38 +62,72 @@ def _view(ctx: Context) -> tuple[Node, SourceFile] | None:
     return (ctx.class_node, ctx.file) if ctx.class_node is not None else None
 
 
-def generic_views(ctx: Context) -> Iterator[tuple[Node, SourceFile]]:
+def attribute_form(ctx: Context, attribute: str) -> ModelFormClass | None:
+    """The form class a view keeps in a class attribute of its own naming (netbox's `form =
+    SiteForm`, called as `self.form(…)`), as a ModelForm / ModelSerializer. None when a class of
+    the view defines a method of that name or assigns `self.<attribute>` at run time."""
+    view = _view(ctx)
+    if view is None or _assigned_at_run_time(view[0], view[1], ctx, attribute, 0):
+        return None
+    found = _class_attribute(view[0], view[1], ctx, attribute, attribute, 0)
+    if found is None:
+        return None
+    definition = class_definition(code(found[0]).strip(), found[1], ctx)
+    return model_form_class(*definition, ctx) if definition is not None else None
+
+
+def generic_views(ctx: Context, attribute: str) -> Iterator[tuple[Node, SourceFile]]:
     """The project subclasses a generic base's method (`ctx.function`) runs for: the enclosing
-    class leaves `form_class` or `serializer_class` to its subclasses, and each one yielded
-    sets it and inherits the method unchanged (the first class defining the method, bases
-    read depth-first in order, is the enclosing class; a base the project does not define
-    before it makes that unknown)."""
+    class leaves the form class its method reads (`attribute`: `form_class`,
+    `serializer_class`, or one of its own naming declared `None`) to its subclasses, and each
+    one yielded sets it and inherits the method unchanged (the first class defining the
+    method, bases read depth-first in order, is the enclosing class; a base the project does
+    not define before it makes that unknown)."""
     classdef, function = ctx.class_node, ctx.function
     if classdef is None or function is None or ctx.concrete_class is not None:
         return
-    left = [kind for kind in VIEW_ATTRIBUTES if _left_to_subclasses(classdef, ctx.file, ctx, kind)]
-    if not left:
+    if not _left_to_subclasses(classdef, ctx.file, ctx, attribute):
         return
+    override = STANDARD_ATTRIBUTES.get(attribute, attribute)
     method = str(function.children[1].value)
     owner = (ctx.file.path, str(classdef.children[1].value))
     for subclass, source in project_subclasses(classdef, ctx.file, ctx):
         if _method_owner(subclass, source, ctx, method, 0) != owner:
             continue
-        if any(
-            _class_attribute(subclass, source, ctx, *VIEW_ATTRIBUTES[kind], 0) is not None
-            for kind in left
-        ):
+        found = _class_attribute(subclass, source, ctx, attribute, override, 0)
+        if found is not None and code(found[0]).strip() != "None":
             yield subclass, source
 
 
-def _left_to_subclasses(classdef: Node, source: SourceFile, ctx: Context, kind: str) -> bool:
-    """No project class up the bases sets the attribute (other than to None) or overrides its
-    `get_…_class`."""
-    attribute, override = VIEW_ATTRIBUTES[kind]
+def _left_to_subclasses(classdef: Node, source: SourceFile, ctx: Context, attribute: str) -> bool:
+    """`form_class` / `serializer_class`: no project class up the bases sets it (other than to
+    None) or overrides its `get_…_class`. An attribute of the project's own naming: declared
+    `None` up the bases, never a method nor assigned at run time."""
+    override = STANDARD_ATTRIBUTES.get(attribute)
+    if override is None:
+        if _assigned_at_run_time(classdef, source, ctx, attribute, 0):
+            return False
+        found = _class_attribute(classdef, source, ctx, attribute, attribute, 0)
+        return found is not None and code(found[0]).strip() == "None"
     found = _class_attribute(classdef, source, ctx, attribute, override, 0)
     if found is not None:
         return code(found[0]).strip() == "None"
     return not _overrides(classdef, source, ctx, override, 0)
+
+
+def _assigned_at_run_time(
+    classdef: Node, source: SourceFile, ctx: Context, attribute: str, depth: int
+) -> bool:
+    """Does a method of the class or of a project base assign `self.<attribute>`?"""
+    if depth > MAX_DEPTH or re.search(
+        rf"\bself\.{re.escape(attribute)}\s*=[^=]", code(classdef.children[-1])
+    ):
+        return True
+    for base in class_bases(classdef):
+        definition = class_definition(base.split("[", 1)[0], source, ctx)
+        if definition is not None and _assigned_at_run_time(*definition, ctx, attribute, depth + 1):
+            return True
+    return False
 
 
 def _overrides(classdef: Node, source: SourceFile, ctx: Context, method: str, depth: int) -> bool:
@@ -105,13 +142,40 @@ def _overrides(classdef: Node, source: SourceFile, ctx: Context, method: str, de
     return False
 
 
+def view_method(ctx: Context, name: str) -> Node | None:
+    """The method `self.<name>` runs in the view (the subclass read for, else the enclosing
+    class): the first class defining it, bases depth-first in order; None when a library base
+    comes first."""
+    view = _view(ctx)
+    found = _method_class(*view, ctx, name, 0) if view is not None else None
+    if found is None:
+        return None
+    return next(
+        (
+            function
+            for statement in found[0].children[-1].children
+            for function in [statement.children[-1] if statement.type == "decorated" else statement]
+            if function.type == "funcdef" and function.children[1].value == name
+        ),
+        None,
+    )
+
+
 def _method_owner(
     classdef: Node, source: SourceFile, ctx: Context, method: str, depth: int
 ) -> tuple[object, str] | None:
-    """(path, class name) of the first class defining `method`, bases depth-first in order;
-    None when a base the project does not define comes first (or too deep)."""
+    """(path, class name) of the class `_method_class` finds."""
+    found = _method_class(classdef, source, ctx, method, depth)
+    return (found[1].path, str(found[0].children[1].value)) if found is not None else None
+
+
+def _method_class(
+    classdef: Node, source: SourceFile, ctx: Context, method: str, depth: int
+) -> tuple[Node, SourceFile] | None:
+    """The first class defining `method`, bases depth-first in order; None when a base the
+    project does not define comes first (or too deep)."""
     if _defines(classdef, method):
-        return source.path, str(classdef.children[1].value)
+        return classdef, source
     if depth > MAX_DEPTH:
         return None
     for base in class_bases(classdef):
@@ -120,7 +184,7 @@ def _method_owner(
         definition = class_definition(base.split("[", 1)[0], source, ctx)
         if definition is None:
             return None
-        found = _method_owner(definition[0], definition[1], ctx, method, depth + 1)
+        found = _method_class(definition[0], definition[1], ctx, method, depth + 1)
         if found is not None:
             return found
     return None
@@ -141,9 +205,9 @@ def _class_attribute(
 ) -> tuple[Node, SourceFile] | None:
     if depth > MAX_DEPTH:
         return None
+    if _defines(classdef, override):
+        return None
     for statement in classdef.children[-1].children:
-        if statement.type in ("funcdef", "decorated") and override in code(statement).split("(")[0]:
-            return None
         if statement.type != "simple_stmt":
             continue
         target = assignment_target(statement)

@@ -142,9 +142,7 @@ under `ATOMIC_REQUESTS`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-from integrity_lsp.analysis.absence_calls import count_body_read
 from integrity_lsp.analysis.absence_writes import locked_before
 from integrity_lsp.analysis.bindings import inserted_before, inserted_before_text
 from integrity_lsp.analysis.context import Context
@@ -154,13 +152,11 @@ from integrity_lsp.analysis.django import (
     except_clauses,
     handler_names,
 )
-from integrity_lsp.analysis.form_saves import FormSave, form_save, generic_form_saves
+from integrity_lsp.analysis.form_saves import FormSave, form_save
 from integrity_lsp.analysis.handlers import handler_title
 from integrity_lsp.analysis.registry import register
 from integrity_lsp.analysis.try_atomic import wrap_in_try_atomic
 from integrity_lsp.analysis.unique_sets import (
-    column_of,
-    form_collision,
     is_constant,
     is_fresh_value,
 )
@@ -174,7 +170,8 @@ from integrity_lsp.rules.guards.callees import (
     within,
 )
 from integrity_lsp.rules.guards.dataflow import is_request_derived, request_derived_names
-from integrity_lsp.rules.guards.judging import judge, unique_phrase, validated_input
+from integrity_lsp.rules.guards.form_reports import FormReport, form_report, generic_report
+from integrity_lsp.rules.guards.judging import judge, validated_input
 from integrity_lsp.rules.guards.responses import Conflict, conflict_response
 from integrity_lsp.rules.guards.silencers import called_in_module
 from integrity_lsp.syntax.nodes import (
@@ -187,10 +184,6 @@ from integrity_lsp.syntax.nodes import (
     statement_of,
     walk,
 )
-
-if TYPE_CHECKING:
-    from integrity_lsp.project.records import UniqueSet
-    from integrity_lsp.syntax.source import SourceFile
 
 CODE = "IL201"
 NAME = "unguarded-unique-write"
@@ -335,107 +328,25 @@ def _outer(value: Node, function: Node, reached: Reached) -> Node | None:
 
 
 def _form_finding(saved: FormSave, ctx: Context) -> Iterator[Finding]:
-    collision = _form_collision(saved, ctx)
-    if collision is None:
-        return
-    unique, fields = collision
-    form = saved.form
-    exposed = fields[0] if len(fields) == 1 and fields[0] in form.inputs else None
-    in_view_function = ctx.handler is not None and ctx.handler.class_node is None
-    conflict = Conflict(
-        field=exposed, form=saved.variable if in_view_function and form.kind == "form" else None
-    )
-    yield Finding(
-        code=CODE,
-        name=NAME,
-        message=_form_message(saved, fields, ctx),
-        path=ctx.file.path,
-        span=Span.of(saved.node),
-        related=(Location(unique.ref.path, unique.ref.span, unique.description),),
-        fixes=tuple(_fixes(statement_of(saved.node), ctx, conflict)),
-    )
+    report = form_report(saved, ctx)
+    if report is not None:
+        yield _reported(report, ctx)
 
 
 def _generic_finding(node: Node, ctx: Context) -> Finding | None:
-    """A generic base's save (`serializer.save()` in `perform_create` of a base whose
-    `serializer_class` each subclass sets), reported when a project subclass it runs for
-    inserts through a form or serializer that can collide; the message names the first such
-    subclass and how many others there are."""
-    found: list[tuple[Node, SourceFile, FormSave, UniqueSet, list[str]]] = []
-    for subclass, source, saved in generic_form_saves(node, ctx):
-        collision = _form_collision(saved, ctx)
-        if collision is not None:
-            found.append((subclass, source, saved, *collision))
-    if not found:
-        return None
-    count_body_read()  # the finding depends on the subclasses' code
-    subclass, source, saved, unique, fields = found[0]
-    view = f"`{subclass.children[1].value}`"
-    others = len(found) - 1
-    if others:
-        view += f" (and {others} other subclass{'es' if others > 1 else ''} of the project)"
-    message = _form_message(saved, fields, ctx, view)
+    report = generic_report(node, ctx)
+    return _reported(report, ctx) if report is not None else None
+
+
+def _reported(report: FormReport, ctx: Context) -> Finding:
     return Finding(
         code=CODE,
         name=NAME,
-        message=message,
+        message=report.message,
         path=ctx.file.path,
-        span=Span.of(saved.node),
-        related=(
-            Location(
-                source.path,
-                Span.of(subclass.children[1]),
-                f"`{subclass.children[1].value}` sets `{saved.form.name}`",
-            ),
-            Location(unique.ref.path, unique.ref.span, unique.description),
-        ),
-        fixes=tuple(_fixes(statement_of(saved.node), ctx, Conflict())),
-    )
-
-
-def _form_collision(saved: FormSave, ctx: Context) -> tuple[UniqueSet, list[str]] | None:
-    """The unique constraint two saves of the form can both pass validation for, and its
-    fields in index order."""
-    handler = ctx.handler
-    assert handler is not None
-    index = ctx.env.index
-    form = saved.form
-    model = form.model
-    statement = statement_of(saved.node)
-    unique = form_collision(saved, handler.function, ctx)
-    if unique is None:
-        return None
-    return unique, list(unique.columns_order)
-
-
-def _form_message(saved: FormSave, fields: list[str], ctx: Context, view: str = "") -> str:
-    handler = ctx.handler
-    assert handler is not None
-    form, model, index = saved.form, saved.form.model, ctx.env.index
-    columns = ", ".join(column_of(index, model, name) for name in fields)
-    what = "ModelForm" if form.kind == "form" else "ModelSerializer"
-    from_input = [name for name in fields if name in form.inputs]
-    by_code = [name for name in fields if name not in form.inputs]
-    if by_code:
-        named = ", ".join(f"`{name}`" for name in by_code)
-        why = (
-            f"{named} {'is' if len(by_code) == 1 else 'are'} set by the code, outside the "
-            f"{'form' if form.kind == 'form' else 'serializer'}'s validation: two submits at once "
-            "raise"
-        )
-    else:
-        validator = "validate_unique looks" if form.kind == "form" else "DRF's validators look"
-        why = (
-            "two requests with the same value both pass `is_valid()` "
-            f"({validator} before the insert, not with it): the second raises"
-        )
-    run_for = f", run for its subclass {view}," if view else ""
-    return (
-        f"`{saved.call}` in {handler_title(handler)}{run_for} inserts a `{model.name}` through "
-        f"the {what} `{form.name}` with {unique_phrase(fields, None)}"
-        f"{' from the submitted data' if from_input else ''} and nothing catches IntegrityError: "
-        f"{why} `IntegrityError: UNIQUE constraint failed: {columns}` and the user gets "
-        "HTTP 500"
+        span=Span.of(report.node),
+        related=report.related,
+        fixes=tuple(_fixes(statement_of(report.node), ctx, report.conflict)),
     )
 
 
