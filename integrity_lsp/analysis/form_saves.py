@@ -10,7 +10,10 @@ fields the request fills). A save inserts a new row (`FormSave.new_row`) unless 
 serializer is bound to an existing one (`instance=…`, a positional instance, an update view,
 `perform_update`) or the object was saved before (`update_fields`, a second `save()`): then it
 updates that row. `save(commit=False)` writes nothing, and a serializer whose own `update()`
-writes in its own way is unknown: no save.
+writes in its own way is unknown: no save. A form class the view keeps in an attribute of its
+own naming (`self.form(…)`) is read as `form_class` is; an instance a view method returns is
+new when that method can return `self.queryset.model()`. A generic base's save, whose class the
+subclasses set, is read once per subclass (`generic_form_saves`).
 """
 
 from __future__ import annotations

@@ -30,14 +30,20 @@ IntegrityError or locks writes its own way.
 
 Generic views: a base class whose method saves the form or serializer its subclasses choose
 (`serializer.save()` in the `perform_create` of a viewset base, `form.save()` in a create view's
-`form_valid`, with `serializer_class`/`form_class` unset or `None` up the base's project classes
-and no `get_…_class()` override) names no model of its own. Its save is read once for each
+`form_valid`, `form = self.form(data=…, instance=obj)` of an add/edit base) names no model of
+its own. The attribute counts as left to the subclasses when `serializer_class`/`form_class`
+is unset or `None` up the base's project classes with no `get_…_class()` override, or when an
+attribute of the project's own naming (`form`) is declared `None` there, is no method and is
+never assigned at run time (`self.form = …`). The base's save is then read once for each
 project subclass that sets the attribute and inherits the method unchanged (the first class
 defining it, bases read depth-first in order, is the base; a library base before it makes that
 unknown), and reported at the base when one of them can collide — the message names that
 subclass (and how many others can), the related locations point at it and at the unique
 constraint. Subclasses in test code, migrations and management commands do not count; a base
-without one is silent.
+without one is silent. An instance the view's own method returns (`obj = self.get_object(
+**kwargs)`) is new when one of that method's returns is `self.queryset.model()` /
+`self.model()` (the add page), read through methods that hand back their first argument
+(`obj = self.alter_object(obj, request)`); any other instance is an existing row (an update).
 
 Silent when: a guard catches IntegrityError; the form or serializer is bound to an existing row
 (`instance=…`, an update view, `perform_update`) or its own `save()`/`create()` writes another
@@ -77,10 +83,8 @@ Silent as well for an insert the callee guards itself, one its own check-then-in
 reports (IL101–IL103 there), and one inside a block that rolls back (`with
 rolledback_transaction():`).
 
-Limits: deeper call chains are not followed; a generic base's form held in an attribute of
-another name (`form = SiteForm`, called as `self.form(…)`) or bound to an object a method
-returns (`instance=self.get_object()`, new on an add page, existing on an edit page) is not
-read; a handler named only by a configured decorator
+Limits: deeper call chains are not followed; a generic base's forms collected in a list and
+saved in a loop (`for component_form in forms: component_form.save()`) are not read; a handler named only by a configured decorator
 that never mentions `request`, `form` or `serializer` is not searched for calls; a library
 base class other than the named ones is unknown (silent); conditional field removal in a
 form's `__init__` counts as always removed.
