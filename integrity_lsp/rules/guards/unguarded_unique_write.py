@@ -83,8 +83,7 @@ Silent as well for an insert the callee guards itself, one its own check-then-in
 reports (IL101–IL103 there), and one inside a block that rolls back (`with
 rolledback_transaction():`).
 
-Limits: deeper call chains are not followed; a generic base's forms collected in a list and
-saved in a loop (`for component_form in forms: component_form.save()`) are not read; a handler named only by a configured decorator
+Limits: deeper call chains are not followed; a handler named only by a configured decorator
 that never mentions `request`, `form` or `serializer` is not searched for calls; a library
 base class other than the named ones is unknown (silent); conditional field removal in a
 form's `__init__` counts as always removed.

@@ -8,7 +8,7 @@ import textwrap
 from pathlib import Path
 
 from integrity_lsp.checker import check_source
-from tests.helpers import copy_project, environment
+from tests.helpers import check_fixed, copy_project, environment
 
 BASE = """\
 from rest_framework import viewsets
@@ -86,3 +86,53 @@ def test_a_subclass_in_test_code_serves_no_request(tmp_path: Path) -> None:
 
 def test_without_subclasses_the_base_is_silent(tmp_path: Path) -> None:
     assert _findings(tmp_path, {"store/generic_base.py": BASE}) == []
+
+
+GENERIC_BEFORE = """\
+from rest_framework import viewsets
+
+from store.serializers import SupplierSerializer
+
+
+class CatalogViewSet(viewsets.GenericViewSet):
+    def perform_create(self, serializer):
+        serializer.save()
+
+
+class SupplierViewSet(CatalogViewSet):
+    serializer_class = SupplierSerializer
+"""
+
+GENERIC_AFTER = """\
+from rest_framework import serializers, status, viewsets
+
+from store.serializers import SupplierSerializer
+from django.db import IntegrityError, transaction
+
+
+class CatalogViewSet(viewsets.GenericViewSet):
+    def perform_create(self, serializer):
+        try:
+            with transaction.atomic():
+                serializer.save()
+        except IntegrityError:
+            conflict = serializers.ValidationError({"non_field_errors": ["This already exists."]})
+            conflict.status_code = status.HTTP_409_CONFLICT
+            raise conflict
+
+
+class SupplierViewSet(CatalogViewSet):
+    serializer_class = SupplierSerializer
+"""
+
+
+def test_the_fix_answers_409_with_a_neutral_body(tmp_path: Path) -> None:
+    """The field differs per subclass: the body names none."""
+    check_fixed(
+        GENERIC_BEFORE,
+        GENERIC_AFTER,
+        filename="store/generic_base.py",
+        project="guards",
+        tmp_path=tmp_path,
+        code="IL201",
+    )
