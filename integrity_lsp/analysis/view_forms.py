@@ -190,6 +190,16 @@ def _method_class(
     return None
 
 
+def _names(statement: Node, attribute: str, override: str) -> bool:
+    """Does the definition `statement` decide the attribute: the `get_…_class` override (its
+    text up to the first parenthesis names it), or a method named as the attribute itself
+    (an attribute of the project's own naming, `override == attribute`)?"""
+    if override == attribute:
+        function = statement.children[-1] if statement.type == "decorated" else statement
+        return bool(function.type == "funcdef" and function.children[1].value == attribute)
+    return override in str(code(statement)).split("(")[0]
+
+
 def _defines(classdef: Node, method: str) -> bool:
     for statement in classdef.children[-1].children:
         function = statement.children[-1] if statement.type == "decorated" else statement
@@ -205,9 +215,9 @@ def _class_attribute(
 ) -> tuple[Node, SourceFile] | None:
     if depth > MAX_DEPTH:
         return None
-    if _defines(classdef, override):
-        return None
     for statement in classdef.children[-1].children:
+        if statement.type in ("funcdef", "decorated") and _names(statement, attribute, override):
+            return None
         if statement.type != "simple_stmt":
             continue
         target = assignment_target(statement)
