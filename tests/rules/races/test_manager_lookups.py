@@ -1,6 +1,6 @@
 """IL104 at a manager's call on itself (`self.get_or_create(…)`, `super().update_or_create(…,
 **kwargs)`): the model is the one the manager class serves, the lookup what each production
-caller of the manager's method hands on (tests/fixtures/races/shop/models/drafts.py, callers in
+caller of the manager's method hands on (tests/fixtures/races/shop/drafting.py, callers in
 cases/il104_manager_callers.py)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from integrity_lsp.checker import check_source
 from tests.helpers import FIXTURES, environment, expected_in, reported
 
 ROOT = FIXTURES / "races"
-DRAFTS = ROOT / "shop" / "models" / "drafts.py"
+DRAFTS = ROOT / "shop" / "drafting.py"
 
 
 def _il104(path=DRAFTS):  # type: ignore[no-untyped-def]
