@@ -37,6 +37,7 @@ from integrity_lsp.analysis.absence_writes import (
     key_row_locked,
     race_code,
 )
+from integrity_lsp.analysis.bindings import is_second_save
 from integrity_lsp.analysis.django import except_clauses, handler_names
 from integrity_lsp.analysis.write_values import dict_entries
 from integrity_lsp.syntax.nodes import (
@@ -111,6 +112,8 @@ class Walker:
 
     def small(self, node: Node, state: State) -> State | None:
         for write, through in inserts_in(node, state, self.ctx, self.calls, self.managed):
+            if write.kind == "save" and is_second_save(write.node, self.function):
+                continue  # the object was saved before: an UPDATE
             target = write.target
             when = None
             if write.kind == "save" and target is not None and target.type == "name":

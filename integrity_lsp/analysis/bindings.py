@@ -13,15 +13,19 @@ from typing import TYPE_CHECKING
 from integrity_lsp.analysis.django import QUERYSET_METHODS
 from integrity_lsp.analysis.handlers import class_definition
 from integrity_lsp.analysis.saved_attributes import assigned_by_save
+from integrity_lsp.analysis.write_values import dict_entries
 from integrity_lsp.analysis.writes import simple_statements
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
+    Argument,
     Node,
     assignment_target,
     chain_parts,
     expression_of,
     keyword_arguments,
     normalised,
+    statement_of,
+    walk,
 )
 
 if TYPE_CHECKING:
@@ -79,6 +83,38 @@ def saved_between(function: Node, name: str, start: Node, end: Node) -> bool:
         if between and f"{name}.save(" in normalised(statement):
             return True
     return False
+
+
+def splatted_dict(name: str, function: Node | None, statement: Node) -> list[Argument] | None:
+    """The keyword arguments `**name` passes in `statement`: the entries of the dict literal
+    (`{"type": t, "value": v}`, `dict(type=t)`) of the last `name = …` before it, when no
+    statement between mentions `name` (a `name["k"] = …` or `name.update(…)` would change
+    them); None when unknown."""
+    if function is None:
+        return None
+    binding = last_binding(function, name, statement)
+    if binding is None:
+        return None
+    entries = dict_entries(expression_of(binding))
+    if entries is None:
+        return None
+    for between in simple_statements(function):
+        if not binding.start_pos < between.start_pos < statement.start_pos:
+            continue
+        if any(leaf.type == "name" and leaf.value == name for leaf in walk(between)):
+            return None
+    return entries
+
+
+def is_second_save(node: Node, function: Node | None) -> bool:
+    """`obj.save()` after an earlier `obj.save()` of the same binding in `function`: an
+    UPDATE (askbot's `user.save()`, `user.is_fake = True`, `user.save()`)."""
+    base, trailers = chain_parts(node)
+    if function is None or base.type != "name" or len(trailers) != 2:
+        return False
+    statement = statement_of(node)
+    binding = last_binding(function, str(base.value), statement)
+    return binding is not None and saved_between(function, str(base.value), binding, statement)
 
 
 def inserted_before(value: Node, function: Node, statement: Node, ctx: Context) -> bool:

@@ -17,6 +17,7 @@ from integrity_lsp.analysis.bindings import inserted_before
 from integrity_lsp.analysis.conditions import UNKNOWN, evaluate, literal_value, literal_value_of
 from integrity_lsp.analysis.django import constructor_call
 from integrity_lsp.analysis.form_saves import FormSave
+from integrity_lsp.analysis.fresh_values import is_fresh_value
 from integrity_lsp.analysis.row_keys import copies_row_key
 from integrity_lsp.analysis.writes import WriteSite
 from integrity_lsp.project.records import AUTO_FIELD_CLASSES, EMPTY_STRING_FIELD_CLASSES
@@ -37,12 +38,6 @@ if TYPE_CHECKING:
 
 _FUNCTION_NAME = re.compile(r"[A-Za-z_][\w.]*")
 CONSTANT_CALLS = frozenset({"Decimal", "decimal.Decimal", "UUID", "uuid.UUID"})
-FRESH_CALLS = frozenset(
-    {
-        "uuid4", "uuid1", "token_urlsafe", "token_hex", "token_bytes", "get_random_string",
-        "urandom",
-    }
-)  # fmt: skip
 
 
 def column_of(index: ProjectIndex, model: ModelRecord, name: str) -> str:
@@ -232,22 +227,6 @@ def is_constant(node: Node) -> bool:
     return False
 
 
-def is_fresh_value(value: Node) -> bool:
-    """A value no other request can produce: `uuid4()`, `secrets.token_urlsafe()`, …"""
-    for leaf in walk(value):
-        if leaf.type != "name" or leaf.value not in FRESH_CALLS:
-            continue
-        holder = leaf.parent if leaf.parent is not None and leaf.parent.type == "trailer" else leaf
-        following = holder.get_next_sibling()
-        if (
-            following is not None
-            and following.type == "trailer"
-            and following.children[0].value == "("
-        ):
-            return True
-    return False
-
-
 def form_collision(saved: FormSave, function: Node, ctx: Context) -> UniqueSet | None:
     """The unique set an insert through a ModelForm / ModelSerializer (`form_saves`) can repeat:
     its columns from the submitted data, from values the code sets (not a fresh value, a row
@@ -272,6 +251,6 @@ def form_collision(saved: FormSave, function: Node, ctx: Context) -> UniqueSet |
     def distinct(value: Node) -> bool:
         if value is key and copies_row_key(value, model, ctx):
             return True  # an existing row's key: the save updates that row
-        return is_fresh_value(value) or inserted_before(value, function, statement, ctx)
+        return is_fresh_value(value, ctx) or inserted_before(value, function, statement, ctx)
 
     return colliding_form_set(index, model, form.inputs, sets, distinct)

@@ -8,18 +8,18 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from integrity_lsp.analysis.bindings import is_second_save
 from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.fresh_values import is_fresh_value
 from integrity_lsp.analysis.row_keys import copies_row_key
 from integrity_lsp.analysis.unique_sets import (
     colliding_unique_set,
     column_of,
-    is_fresh_value,
     written_fields,
 )
 from integrity_lsp.analysis.writes import WriteSite, bulk_objects, site_model
 from integrity_lsp.project.records import ModelRecord, UniqueSet
 from integrity_lsp.rules.guards.silencers import (
-    is_second_save,
     model_by_accessor,
     related_owner,
     save_swallows_conflicts,
@@ -46,7 +46,7 @@ class Judged:
 def judge(site: WriteSite, ctx: Context, seen: Callable[[Node], bool]) -> Judged | None:
     """Can the insert `site` (in `ctx`'s function) repeat a unique set of its model? `seen`:
     a value that cannot repeat across requests (a row inserted just before)."""
-    if site.kind == "constructor" or is_second_save(site.node, ctx):
+    if site.kind == "constructor" or is_second_save(site.node, ctx.function):
         return None
     if rolled_back(site.node):
         return None  # `with rolledback_transaction():` a preview that never commits
@@ -75,7 +75,7 @@ def judge(site: WriteSite, ctx: Context, seen: Callable[[Node], bool]) -> Judged
     def distinct(value: Node) -> bool:
         if key is not None and value is key.value and copies_row_key(value, model, ctx):
             return True  # an existing row's key: the save updates that row
-        return is_fresh_value(value) or seen(value)
+        return is_fresh_value(value, ctx) or seen(value)
 
     unique = colliding_unique_set(index, model, written, distinct)
     if unique is None:

@@ -7,7 +7,6 @@ IntegrityError, and a function that takes `request` but is a helper its module c
 
 from __future__ import annotations
 
-from integrity_lsp.analysis.bindings import last_binding, saved_between
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.handlers import decorators_of, project_source
 from integrity_lsp.analysis.writes import WriteSite
@@ -20,7 +19,6 @@ from integrity_lsp.syntax.nodes import (
     chain_parts,
     code,
     expression_of,
-    statement_of,
 )
 
 
@@ -61,17 +59,6 @@ def save_swallows_conflicts(model: ModelRecord, ctx: Context) -> bool:
             if function.children[1].value == "save" and "IntegrityError" in code(function):
                 return True
     return False
-
-
-def is_second_save(node: Node, ctx: Context) -> bool:
-    """`obj.save()` after an earlier `obj.save()` of the same binding: an UPDATE."""
-    function = ctx.function
-    base, trailers = chain_parts(node)
-    if function is None or base.type != "name" or len(trailers) != 2:
-        return False
-    statement = statement_of(node)
-    binding = last_binding(function, str(base.value), statement)
-    return binding is not None and saved_between(function, str(base.value), binding, statement)
 
 
 USER_CREATORS = frozenset({"create_user", "create_superuser"})

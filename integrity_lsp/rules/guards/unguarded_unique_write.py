@@ -49,7 +49,8 @@ Silent when: a guard catches IntegrityError; the form or serializer is bound to 
 (`instance=…`, an update view, `perform_update`) or its own `save()`/`create()` writes another
 way (an upsert, its own guard, no call to Django's/DRF's — a `try … except IntegrityError`
 around a write of another row, beside the hand-on, is not one); a unique value is fresh
-(`uuid4()`, `secrets.token_urlsafe()`, `get_random_string()`) or a row this request inserted
+(`uuid4()`, `secrets.token_urlsafe()`, `get_random_string()`, `random.getrandbits(64)`, or
+a project function that returns one, two calls deep) or a row this request inserted
 just before (`user = User.objects.create_user(…)` then `Membership(user=user, …)`), also read
 from a row built with it (`note = Note.objects.create(team=team)`, or `note = form.save(…)`
 whose own `save()` puts it on the row: `self.instance.team = self.team` after `form.team =
@@ -156,12 +157,12 @@ from integrity_lsp.analysis.django import (
     handler_names,
 )
 from integrity_lsp.analysis.form_saves import FormSave, form_save
+from integrity_lsp.analysis.fresh_values import is_fresh_value
 from integrity_lsp.analysis.handlers import handler_title
 from integrity_lsp.analysis.registry import register
 from integrity_lsp.analysis.try_atomic import wrap_in_try_atomic
 from integrity_lsp.analysis.unique_sets import (
     is_constant,
-    is_fresh_value,
 )
 from integrity_lsp.analysis.writes import WriteSite, simple_statements, site_model, write_site
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
@@ -263,7 +264,7 @@ def _reached_findings(node: Node, ctx: Context) -> Iterator[Finding]:
             value: Node, site: WriteSite = site, inner: Context = inner, reached: Reached = reached
         ) -> bool:
             if within(value, function):  # a value the handler passed in
-                return is_fresh_value(value) or inserted_before(value, function, statement, ctx)
+                return is_fresh_value(value, ctx) or inserted_before(value, function, statement, ctx)
             if inserted_before(value, inner.function, site.statement, inner):
                 return True
             held = _handler_attribute(value, reached)  # `self.topic` read as `form.topic`

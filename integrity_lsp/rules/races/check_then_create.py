@@ -216,8 +216,10 @@ concurrency.
   (`Parent.objects.select_for_update().get(pk=…)` on the path), or the insert in a `try … except
   IntegrityError` (a retry loop that computes the number again);
 - a key holding a row the same function inserted before the check (`email.save()`, then
-  `Attachment.objects.filter(email=email, counter=n).exists()`): only this call knows that row.
-  (IL102 and IL103 follow the same rule.)
+  `Attachment.objects.filter(email=email, counter=n).exists()`): only this call knows that row;
+- a second `obj.save()` of an object the function already saved (`user.save()`, `user.is_fake
+  = True`, `user.save()`): an UPDATE of the row the first one inserted (statement order, as
+  IL201 reads it). (IL102 and IL103 follow the same rule.)
 
 ## Limits
 Inserts are followed one call down, a helper's answer three (same module, the enclosing class's

@@ -1,7 +1,9 @@
 """## What it does
 Finds `get_or_create()` and `update_or_create()` calls (and their async forms
 `aget_or_create()` / `aupdate_or_create()`) whose exact-lookup keyword arguments are not
-covered by a database uniqueness guarantee on the model.
+covered by a database uniqueness guarantee on the model. A `**` of a dict literal counts as
+its keywords: written in the call (`**{"name": n}`, `**dict(name=n)`) or bound to a name no
+statement between touches (`lookup = {"type": t, "value": v}` … `get_or_create(**lookup)`).
 
 Not checked in migration files (`migrate` runs a migration's code once, alone) nor in command
 code (a management command, a module run under `if __name__ == "__main__":`, a `scripts`
@@ -200,7 +202,7 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         return
     if methods[-1].name not in METHODS:
         return
-    read = plain_lookup(methods, own)
+    read = plain_lookup(methods, own, ctx.function)
     if read is None:
         return  # positional Q objects, exclude() chains, a splat of unknown keys
     lookup, handed_on = read

@@ -11,11 +11,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from integrity_lsp.analysis.bindings import splatted_dict
 from integrity_lsp.analysis.manager_calls import ManagerCaller, OwnCall, manager_method_calls
 from integrity_lsp.analysis.parameter_managers import ParameterCall
+from integrity_lsp.analysis.write_values import dict_entries
 from integrity_lsp.rules.races.created_row import NOT_LOOKUPS, default_keys
 from integrity_lsp.rules.races.uncontended_lookup import fresh_value, locked_before
-from integrity_lsp.syntax.nodes import Link, Node, arguments
+from integrity_lsp.syntax.nodes import Argument, Link, Node, arguments, statement_of
 
 if TYPE_CHECKING:
     from integrity_lsp.analysis.context import Context
@@ -38,10 +40,12 @@ class CallerLookup:
 
 
 def plain_lookup(
-    methods: tuple[Link, ...], own: OwnCall | None
+    methods: tuple[Link, ...], own: OwnCall | None, function: Node | None = None
 ) -> tuple[dict[str, Node | None], str | None] | None:
     """(keyword lookups of the chain, the `**name` the final call hands on) — the name only for
-    a manager's call on itself whose method takes `**name`; None when the lookup is not plain."""
+    a manager's call on itself whose method takes `**name`; None when the lookup is not plain.
+    A `**` of a dict literal (in the call, or bound to a name in `function` just before: see
+    `bindings.splatted_dict`) counts as its keywords."""
     lookup: dict[str, Node | None] = {}
     handed_on = None
     for position, link in enumerate(methods):
@@ -51,7 +55,7 @@ def plain_lookup(
             continue  # changes neither the rows the get() matches nor what the insert writes
         if link.name not in ("filter", *METHODS) or link.call is None:
             return None  # exclude(), Q objects and friends: the lookup is not a plain one
-        for argument in arguments(link.call):
+        for argument in _keyword_arguments(link.call, function):
             if argument.star == "**" and position == len(methods) - 1 and handed_on is None:
                 handed_on = _star_parameter(argument.value, own)
                 if handed_on is None:
@@ -62,6 +66,19 @@ def plain_lookup(
             if argument.keyword not in NOT_LOOKUPS:
                 lookup[argument.keyword] = argument.value
     return lookup, handed_on
+
+
+def _keyword_arguments(call: Node, function: Node | None) -> list[Argument]:
+    """The call's arguments, a `**` of a dict literal read as its keyword arguments."""
+    found: list[Argument] = []
+    for argument in arguments(call):
+        entries = None
+        if argument.star == "**" and argument.value.type == "name":
+            entries = splatted_dict(str(argument.value.value), function, statement_of(call))
+        elif argument.star == "**":
+            entries = dict_entries(argument.value)  # `**{"name": n}`, `**dict(name=n)`
+        found.extend(entries if entries is not None else [argument])
+    return found
 
 
 def _star_parameter(value: Node, own: OwnCall | None) -> str | None:

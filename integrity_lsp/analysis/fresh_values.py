@@ -1,0 +1,78 @@
+"""Values no other request can produce: a call of a random generator anywhere in the value
+(`uuid4()`, `secrets.token_urlsafe()`, `get_random_string(32)`, `"%016x" %
+random.getrandbits(64)`), or a call of a project function every `return` of which is such a
+value (askbot's `generate_random_key()`), followed two calls deep through the module's own
+definitions and its imports from project modules. A write keyed on one cannot repeat another
+request's row.
+"""
+
+from __future__ import annotations
+
+from integrity_lsp.analysis.absence_attached import defined_or_imported, module_source
+from integrity_lsp.analysis.context import Context
+from integrity_lsp.syntax.nodes import Node, walk
+
+FRESH_CALLS = frozenset(
+    {
+        "uuid4", "uuid1", "token_urlsafe", "token_hex", "token_bytes", "get_random_string",
+        "urandom", "getrandbits", "randbytes",
+    }
+)  # fmt: skip
+DEPTH = 2  # project functions followed: a helper, and the helper it returns from
+
+
+def is_fresh_value(value: Node, ctx: Context | None = None, depth: int = DEPTH) -> bool:
+    """A value no other request can produce. Without `ctx` (or for a value outside
+    `ctx.file`) only the generators named in the value count."""
+    for leaf in walk(value):
+        if leaf.type != "name" or not _is_called(leaf):
+            continue
+        if leaf.value in FRESH_CALLS:
+            return True
+        if ctx is not None and depth > 0 and _returns_fresh(leaf, value, ctx, depth):
+            return True
+    return False
+
+
+def _is_called(leaf: Node) -> bool:
+    holder = leaf.parent if leaf.parent is not None and leaf.parent.type == "trailer" else leaf
+    following = holder.get_next_sibling()
+    return bool(
+        following is not None and following.type == "trailer" and following.children[0].value == "("
+    )
+
+
+def _returns_fresh(leaf: Node, value: Node, ctx: Context, depth: int) -> bool:
+    """`leaf` names a project function (called by its bare name) whose every `return` gives
+    a fresh value."""
+    if leaf.parent is None or leaf.parent.type == "trailer":
+        return False  # `obj.method()`: not a module function
+    if value.get_root_node() is not ctx.file.tree:
+        return False
+    found = defined_or_imported(ctx.file, "funcdef", str(leaf.value), ctx, module_source)
+    if found is None:
+        return False
+    function, source = found
+    returned = list(_returned_values(function))
+    inner = ctx.replace(file=source, function=function)
+    return bool(returned) and all(is_fresh_value(r, inner, depth - 1) for r in returned)
+
+
+def _returned_values(function: Node) -> list[Node]:
+    """The values of the function's own `return` statements; a bare `return`, a `yield` or a
+    `return` with no value makes the answer empty (not every path returns a value)."""
+    values: list[Node] = []
+    stack = list(function.children[-1].children) if function.children else []
+    while stack:
+        node = stack.pop()
+        if node.type in ("funcdef", "classdef", "lambdef"):
+            continue
+        if node.type == "keyword" and node.value in ("yield", "return"):
+            return []  # a generator, or a bare `return` (a `return x` is a return_stmt)
+        if node.type == "return_stmt":
+            if len(node.children) < 2:
+                return []
+            values.append(node.children[1])
+            continue
+        stack.extend(getattr(node, "children", ()))
+    return values
