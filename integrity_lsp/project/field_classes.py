@@ -66,6 +66,11 @@ class FieldClasses:
 
     by_name: tuple[tuple[str, FieldClassOptions], ...] = ()
     ancestors: tuple[tuple[str, str], ...] = ()  # class -> its nearest Django field class
+    # Classes whose `contribute_to_class` adds fields of its own to the model (mezzanine's
+    # `KeywordsField` adds `keywords_string`, `RatingField` `rating_count`, … with
+    # `cls.add_to_class(…)`), and their subclasses: a model declaring one has fields no class
+    # body names.
+    adds_fields: frozenset[str] = frozenset()
 
     def apply(self, record: FieldRecord) -> FieldRecord:
         """The record as the database sees the field: the class's fixed options applied."""
@@ -106,7 +111,10 @@ def _truthy(source: str | None) -> bool:
 
 
 def may_define_field_class(text: str) -> bool:
-    """A cheap test before parsing: a class statement with a `…Field` base and an `__init__`."""
+    """A cheap test before parsing: a class statement with a `…Field` base and an `__init__`,
+    or a `contribute_to_class` that calls `add_to_class`."""
+    if "contribute_to_class" in text and "add_to_class" in text:
+        return True
     return "Field" in text and "__init__" in text and any(o in text for o in CONSTRAINT_OPTIONS)
 
 
@@ -115,14 +123,59 @@ def read_field_classes(
 ) -> FieldClasses:
     """`candidates`: (class name, base simple names) of every class of the project; `texts`:
     the files that may define field classes (see `may_define_field_class`)."""
+    candidates = list(candidates)
     bases_of = _field_subclasses(candidates)
     own: dict[str, FieldClassOptions] = {}
+    adders: set[str] = set()
     for text in texts:
         own.update((name, o) for name, o in _options_in(text) if name in bases_of)
+        adders.update(_adders_in(text))
     return FieldClasses(
         tuple(sorted(_inherited(bases_of, own).items())),
         tuple(sorted(_django_ancestors(bases_of).items())),
+        _with_subclasses(adders, candidates),
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _adders_in(text: str) -> frozenset[str]:
+    """Module-level classes whose `contribute_to_class` calls `….add_to_class(…)`."""
+    tree = cpython_tree(text)
+    if tree is None:
+        return frozenset()
+    found = set()
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        for method in node.body:
+            if not isinstance(method, ast.FunctionDef) or method.name != "contribute_to_class":
+                continue
+            if any(
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Attribute)
+                and call.func.attr == "add_to_class"
+                for call in ast.walk(method)
+            ):
+                found.add(node.name)
+    return frozenset(found)
+
+
+def _with_subclasses(
+    names: set[str], classes: Iterable[tuple[str, tuple[str, ...]]]
+) -> frozenset[str]:
+    """`names` and every class deriving from one of them, by simple name."""
+    found = set(names)
+    children: dict[str, set[str]] = {}
+    for name, bases in classes:
+        for base in bases:
+            children.setdefault(base, set()).add(name)
+    queue = list(found)
+    while queue:
+        for child in children.get(queue.pop(), ()):
+            if child not in found and child not in DJANGO_FIELD_CLASSES:
+                found.add(child)
+                queue.append(child)
+    return frozenset(found)
 
 
 def _django_ancestors(bases_of: Mapping[str, tuple[str, ...]]) -> dict[str, str]:

@@ -159,7 +159,8 @@ class IndexInheritance(IndexLinker):
     def fields_known(self, model: ModelRecord) -> bool:
         """Does the index know every field `model` has? Not when a base of it or of an
         ancestor comes from a package that is not installed (or a class it cannot find, or a
-        base computed by a call): that base may be an abstract model with fields of its own."""
+        base computed by a call): that base may be an abstract model with fields of its own;
+        nor when a metaclass or a declared field's `contribute_to_class` adds fields."""
         memo_key = ("fields known", self._key(model))
         cached = self._memo.get(memo_key)
         if cached is None:
@@ -167,7 +168,10 @@ class IndexInheritance(IndexLinker):
             cached = all(
                 self._base_known(base) for key in mro for base in self._base_keys(key)
             ) and not any(
-                self._adds_fields_by_metaclass(key) or self._computed_base(key) for key in mro
+                self._adds_fields_by_metaclass(key)
+                or self._computed_base(key)
+                or self._adds_fields_by_field(key)
+                for key in mro
             )
             self._memo[memo_key] = cached
         return bool(cached)
@@ -186,6 +190,13 @@ class IndexInheritance(IndexLinker):
         return entry is not None and any(
             "(" in base and not FROM_QUERYSET.match(base) for base in entry[0].bases
         )
+
+    def _adds_fields_by_field(self, key: ClassKey) -> bool:
+        """A field the class declares adds fields of its own in `contribute_to_class`
+        (mezzanine's `KeywordsField` adds `keywords_string`): see `FieldClasses.adds_fields`."""
+        adders = self.field_classes.adds_fields
+        record = self._record(key) if adders else None
+        return record is not None and any(f.field_class in adders for f in record.fields)
 
     def ancestors(self, model: ModelRecord) -> tuple[ModelRecord, ...]:
         """Every model base class in MRO order, abstract ones included."""

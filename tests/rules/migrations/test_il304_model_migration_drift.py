@@ -249,3 +249,70 @@ def test_a_relation_to_a_class_the_index_cannot_resolve_is_not_compared(tmp_path
         if f.code == "IL304"
     ]
     assert len(found) == 1 and "Alter field clocked on job" in found[0]
+
+
+def test_a_field_that_adds_fields_in_contribute_to_class_leaves_the_model_unknown(
+    tmp_path: Path,
+) -> None:
+    """mezzanine's KeywordsField / RatingField add `keywords_string`, `rating_count` … with
+    `cls.add_to_class(…)` in `contribute_to_class` (through a base class of the project): the
+    migrations have those columns, no class body declares them. A sibling model without such
+    a field is still compared."""
+    write_app(
+        tmp_path,
+        "blog",
+        {
+            "fields.py": """
+                from django.contrib.contenttypes.fields import GenericRelation
+                from django.db import models
+
+                class BaseGenericRelation(GenericRelation):
+                    fields = {"%s_string": models.CharField(max_length=500, blank=True)}
+
+                    def contribute_to_class(self, cls, name):
+                        super().contribute_to_class(cls, name)
+                        for name_string, field in self.fields.items():
+                            cls.add_to_class(name_string % name, field)
+
+                class KeywordsField(BaseGenericRelation):
+                    pass
+
+                class PlainRelation(GenericRelation):
+                    def contribute_to_class(self, cls, name):
+                        super().contribute_to_class(cls, name)
+            """,
+            "models.py": """
+                from django.db import models
+                from blog.fields import KeywordsField, PlainRelation
+
+                class Post(models.Model):
+                    keywords = KeywordsField("Keyword")
+                    title = models.CharField(max_length=20)
+
+                class Note(models.Model):
+                    links = PlainRelation("Keyword")
+                    title = models.CharField(max_length=20)
+            """,
+            "migrations/0001_initial.py": initial_migration(
+                (
+                    "Post",
+                    '("keywords_string", models.CharField(max_length=500, blank=True)),'
+                    ' ("title", models.CharField(max_length=20))',
+                ),
+                (
+                    "Note",
+                    '("links_string", models.CharField(max_length=500, blank=True)),'
+                    ' ("title", models.CharField(max_length=20))',
+                ),
+            ),
+        },
+    )
+    path = tmp_path / "blog/models.py"
+    found = [
+        f.message
+        for f in check_source(path.read_text(encoding="utf-8"), path, environment(tmp_path))
+        if f.code == "IL304"
+    ]
+    assert [message.rsplit(": ", 1)[-1] for message in found] == [
+        "Remove field links_string from note"
+    ]
