@@ -22,9 +22,10 @@ does not register it when the app loads. A model whose field set is not known is
 base class from a package the project's interpreter does not have installed, or an installed
 base with a metaclass of its own (django-mptt adds `lft`, `rght`, … that no class body
 declares), or a model declaring a field of a project class whose `contribute_to_class` calls
-`add_to_class` (mezzanine's `KeywordsField` adds `keywords_string`); nor are the column and options of a field whose class an installed package defines
-(its `__init__` may fix `null` or `unique`) or that derives from no field class Django makes a
-column of (django-cms's `PlaceholderRelationField(GenericRelation)`, a taggit manager field).
+`add_to_class` (mezzanine's `KeywordsField` adds `keywords_string`); nor are the column and
+options of a field whose class an installed package defines (its `__init__` may fix `null` or
+`unique`) or that derives from no field class Django makes a column of (django-cms's
+`PlaceholderRelationField(GenericRelation)`, a taggit manager field).
 Only real Django models are compared: a class is one when its bases resolve to
 `django.db.models.Model` (see the README, "Third-party models").
 
