@@ -264,7 +264,9 @@ def _reached_findings(node: Node, ctx: Context) -> Iterator[Finding]:
             value: Node, site: WriteSite = site, inner: Context = inner, reached: Reached = reached
         ) -> bool:
             if within(value, function):  # a value the handler passed in
-                return is_fresh_value(value, ctx) or inserted_before(value, function, statement, ctx)
+                return is_fresh_value(value, ctx) or inserted_before(
+                    value, function, statement, ctx
+                )
             if inserted_before(value, inner.function, site.statement, inner):
                 return True
             held = _handler_attribute(value, reached)  # `self.topic` read as `form.topic`
