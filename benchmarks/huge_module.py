@@ -122,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
                 edit_line,
                 edits=args.edits,
                 hovers=args.hovers,
+                timeout=600.0,
                 edit_timeout=60.0,
                 files=3,
             )
