@@ -90,10 +90,14 @@ class FixValidator:
         begin = next(line for line in reversed(starts) if line <= first)
         end = next((line for line in starts if line > last), len(lines) + 1)
         run = "".join(lines[begin - 1 : end - 1])
-        key = (tuple(edits), run)
+        shifted = tuple(_shifted(edit, begin) for edit in edits)
+        # keyed by the edits as placed in the run: the same run text one line further down
+        # with the same absolute edits is another question (an insertion past the end of a
+        # 91-line file is at the end of its run; at line 92 of a 92-line file it is not)
+        key = (shifted, run)
         verdict = self.verdicts.get(key)
         if verdict is None:
-            verdict = self._run_keeps_parsing(run, [_shifted(edit, begin) for edit in edits])
+            verdict = self._run_keeps_parsing(run, list(shifted))
             self.verdicts[key] = verdict
         return verdict
 

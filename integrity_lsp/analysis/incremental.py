@@ -186,7 +186,8 @@ def _skeleton_digest(source: SourceFile) -> str:
     for statement in source.tree.children:
         for function in _functions_of(statement):
             body = function.children[-1]
-            bodies.append((offset(body.start_pos), offset(body.end_pos)))
+            if not _returns_only(body):
+                bodies.append((offset(body.start_pos), offset(body.end_pos)))
     digest = hashlib.blake2b(digest_size=16)
     cursor = 0
     for start, end in sorted(bodies):
@@ -197,6 +198,24 @@ def _skeleton_digest(source: SourceFile) -> str:
         cursor = end
     digest.update(source.text[cursor:].encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
+
+
+def _returns_only(body: Node) -> bool:
+    """A body that is one `return` (after a docstring) stays in the skeleton: other statements
+    read such a function as a value (`Kiosk = load_shop_model("Warehouse")`, a forwarding
+    model loader), so an edit of it must reach them."""
+    if body.type != "suite":
+        return bool(body.type == "simple_stmt" and body.children[0].type == "return_stmt")
+    statements = [child for child in body.children if child.type not in ("newline", "endmarker")]
+    if statements and statements[0].type == "simple_stmt":
+        first = statements[0].children[0]
+        if first.type == "string" and len(statements) > 1:
+            statements = statements[1:]
+    return bool(
+        len(statements) == 1
+        and statements[0].type == "simple_stmt"
+        and statements[0].children[0].type == "return_stmt"
+    )
 
 
 def _functions_of(statement: Node) -> list[Node]:

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from integrity_lsp.project.imports import ImportTable
-from integrity_lsp.syntax.source import cpython_tree
+from integrity_lsp.syntax.source import cpython_tree, parse
 
 SWAPPER = "swapper"  # a settings override may swap the model
 REGISTRY = "registry"  # Django's app registry: the label is the model
@@ -102,16 +102,29 @@ def forwarders(text: str, table: ImportTable) -> dict[str, Loader]:
     loader call, each argument a literal or one of the function's own parameters."""
     if "load_model" not in text and "get_model" not in text:
         return {}
-    tree = cpython_tree(text)
-    if tree is None:
-        return {}
     found: dict[str, Loader] = {}
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef):
-            loader = _forwarder(node, table)
-            if loader is not None:
-                found[node.name] = loader
+    for node in _top_level_functions(text):
+        loader = _forwarder(node, table)
+        if loader is not None:
+            found[node.name] = loader
     return found
+
+
+def _top_level_functions(text: str) -> list[ast.FunctionDef]:
+    """The module's top-level functions; where the module does not compile (a half-typed
+    line in an editor), each top-level `def` on its own, so that a syntax error in one function
+    does not hide the helpers beside it (the answer must not depend on other bodies)."""
+    tree = cpython_tree(text)
+    if tree is not None:
+        return [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+    functions = []
+    for statement in parse(text).children:
+        if statement.type not in ("funcdef", "decorated"):
+            continue
+        alone = cpython_tree(statement.get_code().lstrip("\n"))
+        if alone is not None and alone.body and isinstance(alone.body[0], ast.FunctionDef):
+            functions.append(alone.body[0])
+    return functions
 
 
 def _forwarder(function: ast.FunctionDef, table: ImportTable) -> Loader | None:

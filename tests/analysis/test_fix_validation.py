@@ -76,3 +76,20 @@ def test_verdicts_are_kept_between_checks_of_a_document(tmp_path: Path) -> None:
     assert key[1].startswith("@decorated\n")  # the run: the decorated function only
     verdicts[key] = False  # a remembered answer is not asked again
     assert not FixValidator(SourceFile(path, GOOD), env.read_text, verdicts).keeps_code_valid(fix)
+
+
+def test_a_kept_verdict_is_for_the_edit_where_it_falls_in_its_run(tmp_path: Path) -> None:
+    """The same run of statements one line further down, with the same edit: an insertion at
+    line 4 is after the class in a 3-line file and inside it in a 4-line file."""
+    path = tmp_path / "views.py"
+    after_the_class = "x = 1\nclass A:\n    pass\n"
+    inside_the_class = "x = 1\ny = 2\nclass A:\n    pass\n"
+    path.write_text(after_the_class)
+    env = build_environment(tmp_path, Settings())
+    verdicts: dict[tuple[tuple[Edit, ...], str], bool] = {}
+    fix = _fix(path, 4, 0, 0, "z = 3\n")
+    first = FixValidator(SourceFile(path, after_the_class), env.read_text, verdicts)
+    assert first.keeps_code_valid(fix)
+    second = FixValidator(SourceFile(path, inside_the_class), env.read_text, verdicts)
+    assert not second.keeps_code_valid(fix)
+    assert not compiles(apply_edits(inside_the_class, fix.edits))

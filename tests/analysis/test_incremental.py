@@ -97,7 +97,9 @@ def test_a_diff_parsed_tree_round_trips_the_new_text(tmp_path: Path) -> None:
 
 def test_statement_results_are_reused_only_while_nothing_else_changed(tmp_path: Path) -> None:
     path = tmp_path / "views.py"
-    text = "import x\n\n\ndef a():\n    return 1\n\n\ndef b():\n    return 2\n"
+    text = (
+        "import x\n\n\ndef a():\n    y = 1\n    return y\n\n\ndef b():\n    y = 2\n    return y\n"
+    )
     documents = OpenDocuments(keep=lambda _: True)
 
     def reusable(source_text: str) -> list[bool]:
@@ -113,13 +115,40 @@ def test_statement_results_are_reused_only_while_nothing_else_changed(tmp_path: 
         return flags
 
     assert reusable(text) == [False, False]
-    edited_body = text.replace("return 2", "return 3")
+    edited_body = text.replace("y = 2", "y = 3")
     assert reusable(edited_body) == [True, False]  # only the edited function is walked again
     documents.note_change(path)  # the document's own edits keep what is reusable
     assert reusable(edited_body) == [True, True]
     documents.note_change(tmp_path / "base.py")  # another document changed: walk everything
     assert reusable(edited_body) == [False, False]
     assert reusable(edited_body.replace("import x", "import y")) == [False, False]  # skeleton
+
+
+def test_an_edit_of_a_function_that_only_returns_reaches_every_statement(tmp_path: Path) -> None:
+    """`def load_shop_model(name): return load_model("shop", name)` is read as a value by the
+    module's other statements (a forwarding model loader): its body is part of the skeleton."""
+    path = tmp_path / "views.py"
+    text = (
+        'def loader(name):\n    """Doc."""\n    return load("shop", name)\n\n\n'
+        "def view():\n    y = 1\n    return y\n"
+    )
+    documents = OpenDocuments(keep=lambda _: True)
+
+    def reusable(source_text: str) -> list[bool]:
+        source = SourceFile(path, source_text, None, documents)
+        results = documents.statement_results(source, salt="same settings")
+        assert results is not None
+        flags = []
+        for child in source.tree.children:
+            if results.is_reusable(child):
+                key = results.key(child)
+                flags.append(results.lookup(key) is not None)
+                results.store(key, [])
+        return flags
+
+    assert reusable(text) == [False, False]
+    assert reusable(text.replace("y = 1", "y = 2")) == [True, False]
+    assert reusable(text.replace('"shop"', '"store"')) == [False, False]
 
 
 def test_files_defining_models_are_never_reused(tmp_path: Path) -> None:

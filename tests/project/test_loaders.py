@@ -70,6 +70,14 @@ def test_only_helpers_that_forward_literals_or_parameters() -> None:
     assert found["two"] == Loader("registry", ("app_label", "model_name"), 0, 1)
 
 
+def test_a_syntax_error_in_another_function_hides_no_helper() -> None:
+    """A half-typed line elsewhere in the module (an editor's buffer) leaves the helpers as
+    they are: each top-level function is read on its own."""
+    text = textwrap.dedent(HELPERS) + "\n\n@decorated\ndef typing(x):\n    return (x +\n"
+    found = forwarders(text, import_table_of_text(text, "radius.utils", is_package=False))
+    assert found == _forwarders()
+
+
 def test_labels_of_calls() -> None:
     found = _forwarders()
     assert loaded_label(found["load_model"], ["Token"], {}, ()) == "radius.Token"
