@@ -316,13 +316,17 @@ class IndexLinker(IndexFiles):
     def _installed_models_modules(self, tried: set[str]) -> set[str]:
         """The models modules of the installed packages the project's bases come from
         (`openwisp_users.models` for `openwisp_users.mixins.OrgMixin`): their models are the
-        ones a loader names by label (`load_model("openwisp_users", "Organization")`)."""
-        tops = {module.split(".")[0] for module in self._library_modules}
+        ones a loader names by label (`load_model("openwisp_users", "Organization")`); and of
+        each installed app INSTALLED_APPS names (`rest_framework.authtoken` ->
+        `rest_framework.authtoken.models`: Django imports it, so a project module may use its
+        `Token` without any project model pointing at it)."""
+        packages = {module.split(".")[0] for module in self._library_modules}
+        packages |= {_app_package(app) for app in self.project_settings.installed_apps}
         found = set()
-        for top in tops:
-            module = f"{top}.models"
-            if module in tried or module in self._link.modules:
-                continue
+        for package in packages:
+            module = f"{package}.models"
+            if package.split(".")[0] == "django" or module in tried or module in self._link.modules:
+                continue  # Django's own models are `builtin`'s
             if self.libraries.module_path(module) is not None:
                 found.add(module)
         return found
@@ -406,6 +410,17 @@ class IndexLinker(IndexFiles):
 
     def _canonical_label(self, label: str) -> str:
         return self._canonical.get(label.lower(), label)
+
+
+def _app_package(app: str) -> str:
+    """The package of an INSTALLED_APPS entry: `rest_framework.authtoken` as written, or the
+    package an AppConfig path names (`allauth.account.apps.AccountConfig` -> `allauth.account`)."""
+    parts = app.split(".")
+    if len(parts) > 1 and parts[-1][:1].isupper():
+        parts = parts[:-1]
+        if parts[-1] == "apps":
+            parts = parts[:-1]
+    return ".".join(parts)
 
 
 def is_dotted(text: str) -> bool:
