@@ -392,3 +392,73 @@ def test_an_installed_field_class_named_otherwise_is_the_field_it_derives_from(
         "parent_id",
         True,
     )
+
+
+def test_the_models_of_every_installed_app_in_installed_apps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Django imports the models module of each INSTALLED_APPS entry: a project module may use
+    an installed app's model (`from tokens.authtoken.models import Token`) that no project
+    model inherits from or points at. An AppConfig path names its package."""
+    from integrity_lsp.config import Settings
+
+    venv = tmp_path / "env-of-project"
+    write_project(
+        venv,
+        {
+            "pyvenv.cfg": "home = /usr/bin\n",
+            f"{SITE}/tokens/__init__.py": "",
+            f"{SITE}/tokens/authtoken/__init__.py": "",
+            f"{SITE}/tokens/authtoken/models.py": """
+                from django.conf import settings
+                from django.db import models
+
+                class Token(models.Model):
+                    key = models.CharField(max_length=40, primary_key=True)
+                    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+            """,
+            f"{SITE}/badges/__init__.py": "",
+            f"{SITE}/badges/apps.py": "",
+            f"{SITE}/badges/models.py": """
+                from django.db import models
+
+                class Badge(models.Model):
+                    name = models.CharField(max_length=40, unique=True)
+            """,
+            f"{SITE}/unlisted/__init__.py": "",
+            f"{SITE}/unlisted/models.py": """
+                from django.db import models
+
+                class Hidden(models.Model):
+                    name = models.CharField(max_length=40, unique=True)
+            """,
+        },
+    )
+    monkeypatch.setenv("VIRTUAL_ENV", str(venv))
+    root = write_project(
+        tmp_path / "project",
+        {
+            "manage.py": 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_conf.settings")\n',
+            "site_conf/__init__.py": "",
+            "site_conf/settings.py": """
+                INSTALLED_APPS = [
+                    "django.contrib.auth",
+                    "tokens.authtoken",
+                    "badges.apps.BadgesConfig",
+                    "shop",
+                ]
+            """,
+            "shop/__init__.py": "",
+            "shop/models.py": """
+                from django.db import models
+
+                class Order(models.Model):
+                    number = models.CharField(max_length=20, unique=True)
+            """,
+        },
+    )
+    index = ProjectIndex.build(root, Settings())
+    token = index.get_model("authtoken.Token")
+    assert token is not None and index.is_builtin(token) and index.fields_known(token)
+    assert index.get_model("badges.Badge") is not None
+    assert index.get_model("unlisted.Hidden") is None  # not an installed app: not read
