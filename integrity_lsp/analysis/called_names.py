@@ -5,7 +5,7 @@ every tree of the project to find callers would cost more than the analysis that
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,10 +21,9 @@ if TYPE_CHECKING:
 _CALLED = re.compile(r"\.\s*(\w+)\s*\(")
 
 
-def calls_of(source: SourceFile, name: str) -> Iterator[Node]:
-    """`x.name(…)` calls of the file: the whole chain, exactly one call after the name (found
-    by the text first: walking every tree of the callers' files would cost more than the
-    analysis)."""
+def method_trailers(source: SourceFile, name: str) -> Iterator[Node]:
+    """The `.name` trailers of the file's `….name(` text (found by the text first: walking
+    every tree of the callers' files would cost more than the analysis)."""
     lines = split_lines(source.text)  # parso's lines: `str.splitlines` also splits at \f
     for number, line in enumerate(lines, start=1):
         for match in re.finditer(rf"\.\s*({re.escape(name)})\s*\(", line):
@@ -32,29 +31,40 @@ def calls_of(source: SourceFile, name: str) -> Iterator[Node]:
             if leaf is None or leaf.type != "name" or leaf.value != name:
                 continue
             trailer = leaf.parent
-            if trailer.type != "trailer" or trailer.children[0].value != ".":
-                continue
-            chain = trailer.parent
-            _, trailers = chain_parts(chain)
-            if (
-                len(trailers) == 2
-                and trailers[0] is trailer
-                and trailers[1].children[0].value == "("
-            ):
-                yield chain
+            if trailer.type == "trailer" and trailer.children[0].value == ".":
+                yield trailer
 
 
-_NAMES: dict[Path, tuple[tuple[int, int], frozenset[str]]] = {}
+def calls_of(source: SourceFile, name: str) -> Iterator[Node]:
+    """`x.name(…)` calls of the file: the whole chain, exactly one call after the name."""
+    for trailer in method_trailers(source, name):
+        chain = trailer.parent
+        _, trailers = chain_parts(chain)
+        if len(trailers) == 2 and trailers[0] is trailer and trailers[1].children[0].value == "(":
+            yield chain
+
+
+NameIndex = dict[Path, tuple[tuple[int, int], frozenset[str]]]
+_NAMES: NameIndex = {}
 _FILES: list[tuple[object, tuple[Path, ...]]] = []
 
 
 def files_calling(name: str, ctx: Context) -> Iterator[Path]:
     """The project's files with a `.name(` call; each file's called names are read once per
     content (keyed by its size and modification time)."""
+    return files_with(name, ctx, _NAMES, lambda text: frozenset(_CALLED.findall(text)))
+
+
+def files_with(
+    name: str, ctx: Context, index: NameIndex, names_of: Callable[[str], frozenset[str]]
+) -> Iterator[Path]:
+    """The project's files whose `names_of(text)` holds `name`, the checked file first (from
+    the text being checked, which may not be saved yet); `index` keeps each file's names per
+    content (keyed by its size and modification time)."""
     if not _FILES or _FILES[0][0] is not ctx.env:
         _FILES[:] = [(ctx.env, tuple(project_files(ctx.env.root, ctx.env.settings)))]
-    if name in _CALLED.findall(ctx.file.text):
-        yield ctx.file.path  # the text being checked, which may not be saved yet
+    if name in names_of(ctx.file.text):
+        yield ctx.file.path
     for path in _FILES[0][1]:
         if path == ctx.file.path:
             continue
@@ -63,9 +73,9 @@ def files_calling(name: str, ctx: Context) -> Iterator[Path]:
         except OSError:
             continue
         key = (stat.st_mtime_ns, stat.st_size)
-        cached = _NAMES.get(path)
+        cached = index.get(path)
         if cached is None or cached[0] != key:
             text = ctx.env.read_text(path)
-            cached = _NAMES[path] = (key, frozenset(_CALLED.findall(text or "")))
+            cached = index[path] = (key, names_of(text or ""))
         if name in cached[1]:
             yield path

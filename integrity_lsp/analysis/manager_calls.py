@@ -8,15 +8,12 @@ filtered queryset (those add lookups of their own), in code that serves concurre
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from parso.utils import split_lines
-
 from integrity_lsp.analysis.absence_calls import count_body_read
-from integrity_lsp.analysis.called_names import files_calling
+from integrity_lsp.analysis.called_names import files_calling, method_trailers
 from integrity_lsp.analysis.handlers import project_source
 from integrity_lsp.syntax.nodes import Link, Node, chain_parts, enclosing, links
 from integrity_lsp.syntax.source import is_command_code, is_migration_path
@@ -109,19 +106,11 @@ def manager_method_calls(own: OwnCall, ctx: Context) -> Iterator[ManagerCaller]:
 def _method_calls(source: SourceFile, name: str) -> Iterator[tuple[Node, Node]]:
     """(the `( … )` trailer, the `.name` trailer) for each `<receiver>.name(…)` of
     the file whose receiver is an expression (not a bare `.name(` in another construct)."""
-    lines = split_lines(source.text)  # parso's lines: `str.splitlines` also splits at \f
-    for number, line in enumerate(lines, start=1):
-        for match in re.finditer(rf"\.\s*({re.escape(name)})\s*\(", line):
-            leaf = source.tree.get_leaf_for_position((number, match.end(1) - 1))
-            if leaf is None or leaf.type != "name" or leaf.value != name:
-                continue
-            trailer = leaf.parent
-            if trailer.type != "trailer" or trailer.children[0].value != ".":
-                continue
-            _, trailers = chain_parts(trailer.parent)
-            position = trailers.index(trailer) if trailer in trailers else -1
-            if position < 0 or position + 1 >= len(trailers):
-                continue
-            if trailers[position + 1].children[0].value != "(":
-                continue
-            yield trailers[position + 1], trailer
+    for trailer in method_trailers(source, name):
+        _, trailers = chain_parts(trailer.parent)
+        position = trailers.index(trailer) if trailer in trailers else -1
+        if position < 0 or position + 1 >= len(trailers):
+            continue
+        if trailers[position + 1].children[0].value != "(":
+            continue
+        yield trailers[position + 1], trailer

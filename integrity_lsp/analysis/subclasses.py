@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from integrity_lsp.analysis.called_names import NameIndex, files_with
 from integrity_lsp.analysis.handlers import class_bases, class_definition, project_source
-from integrity_lsp.analysis.write_scan import project_files
 from integrity_lsp.syntax.nodes import Node
 from integrity_lsp.syntax.source import is_command_code
 
@@ -25,8 +25,7 @@ if TYPE_CHECKING:
 MAX_SUBCLASSES = 400
 _CLASS_BASES = re.compile(r"^[ \t]*class\s+\w+\s*\(([^)]*)\)", re.MULTILINE)
 _WORD = re.compile(r"\w+")
-_BASE_NAMES: dict[Path, tuple[tuple[int, int], frozenset[str]]] = {}
-_FILES: list[tuple[object, tuple[Path, ...]]] = []
+_BASE_NAMES: NameIndex = {}
 
 
 def project_subclasses(classdef: Node, source: SourceFile, ctx: Context) -> Iterator[
@@ -90,24 +89,7 @@ def _production(source: SourceFile, ctx: Context) -> bool:
 def _files_naming(name: str, ctx: Context) -> Iterator[Path]:
     """The project's files with a class statement naming `name` among its bases (read once per
     content, keyed by size and modification time); the file being checked from its text."""
-    if not _FILES or _FILES[0][0] is not ctx.env:
-        _FILES[:] = [(ctx.env, tuple(project_files(ctx.env.root, ctx.env.settings)))]
-    if name in _base_names(ctx.file.text):
-        yield ctx.file.path
-    for path in _FILES[0][1]:
-        if path == ctx.file.path:
-            continue
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        key = (stat.st_mtime_ns, stat.st_size)
-        cached = _BASE_NAMES.get(path)
-        if cached is None or cached[0] != key:
-            text = ctx.env.read_text(path)
-            cached = _BASE_NAMES[path] = (key, _base_names(text or ""))
-        if name in cached[1]:
-            yield path
+    return files_with(name, ctx, _BASE_NAMES, _base_names)
 
 
 def _base_names(text: str) -> frozenset[str]:

@@ -95,6 +95,21 @@ def test_a_diff_parsed_tree_round_trips_the_new_text(tmp_path: Path) -> None:
     ]
 
 
+def _reused_statements(documents: OpenDocuments, path: Path, text: str) -> list[bool]:
+    """Per reusable top-level statement of `text`: was its result kept from the last check?
+    (Each is then stored, as a check does.)"""
+    source = SourceFile(path, text, None, documents)
+    results = documents.statement_results(source, salt="same settings")
+    assert results is not None
+    flags = []
+    for child in source.tree.children:
+        if results.is_reusable(child):
+            key = results.key(child)
+            flags.append(results.lookup(key) is not None)
+            results.store(key, [])
+    return flags
+
+
 def test_statement_results_are_reused_only_while_nothing_else_changed(tmp_path: Path) -> None:
     path = tmp_path / "views.py"
     text = (
@@ -103,16 +118,7 @@ def test_statement_results_are_reused_only_while_nothing_else_changed(tmp_path: 
     documents = OpenDocuments(keep=lambda _: True)
 
     def reusable(source_text: str) -> list[bool]:
-        source = SourceFile(path, source_text, None, documents)
-        results = documents.statement_results(source, salt="same settings")
-        assert results is not None
-        flags = []
-        for child in source.tree.children:
-            if results.is_reusable(child):
-                key = results.key(child)
-                flags.append(results.lookup(key) is not None)
-                results.store(key, [])
-        return flags
+        return _reused_statements(documents, path, source_text)
 
     assert reusable(text) == [False, False]
     edited_body = text.replace("y = 2", "y = 3")
@@ -135,16 +141,7 @@ def test_an_edit_of_a_function_that_only_returns_reaches_every_statement(tmp_pat
     documents = OpenDocuments(keep=lambda _: True)
 
     def reusable(source_text: str) -> list[bool]:
-        source = SourceFile(path, source_text, None, documents)
-        results = documents.statement_results(source, salt="same settings")
-        assert results is not None
-        flags = []
-        for child in source.tree.children:
-            if results.is_reusable(child):
-                key = results.key(child)
-                flags.append(results.lookup(key) is not None)
-                results.store(key, [])
-        return flags
+        return _reused_statements(documents, path, source_text)
 
     assert reusable(text) == [False, False]
     assert reusable(text.replace("y = 1", "y = 2")) == [True, False]
