@@ -30,6 +30,7 @@ class Product(models.Model):
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(price__gte=0), name="price_gte_0")]
 
+
 Product.objects.create(sku="GIFT-CARD", price=-1)
 ```
 

@@ -74,6 +74,7 @@ def dedupe_product_barcode(apps, schema_editor):
     Product = apps.get_model("shop", "Product")
     ...
 
+
 class Migration(migrations.Migration):
     dependencies = [("shop", "0005_product_barcode")]
     operations = [migrations.RunPython(dedupe_product_barcode, migrations.RunPython.noop)]

@@ -115,6 +115,7 @@ constraint this rule would offer breaks the project's own loop.
 class Category(models.Model):
     name = models.CharField(max_length=100)  # not unique
 
+
 Category.objects.get_or_create(name=name)
 ```
 
