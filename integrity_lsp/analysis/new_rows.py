@@ -52,11 +52,12 @@ _CREATE = re.compile(r"(?<!\w)create(?!\w*_or_)\w*\s*\(")
 
 def inserted_by_callers(function: Node, parameter: str, ctx: Context) -> bool:
     """Every caller of `function` passes, as `parameter`, a row it has just inserted."""
-    files = list(_production_texts(ctx))
+    files = list(production_texts(ctx))
     return _callers_pass_new_row(function, parameter, files, LEVELS)
 
 
-def _production_texts(ctx: Context) -> Iterator[tuple[Path, str]]:
+def production_texts(ctx: Context) -> Iterator[tuple[Path, str]]:
+    """The checked file and the project's other production files (path, text)."""
     settings = ctx.env.settings
     yield ctx.file.path, ctx.file.text  # the text, not the tree: other bodies may be blanked
     for path in project_files(ctx.env.root, settings):
@@ -76,7 +77,7 @@ def _calls(name: str, files: list[tuple[Path, str]]) -> list[Node] | None:
         return None
     calls: list[Node] = []
     for text in texts:
-        for leaf in walk(_tree(text)):
+        for leaf in walk(file_tree(text)):
             if leaf.type != "name" or leaf.value != name:
                 continue
             if leaf.parent.type in ("funcdef", "classdef"):
@@ -91,7 +92,7 @@ def _calls(name: str, files: list[tuple[Path, str]]) -> list[Node] | None:
 
 
 @functools.lru_cache(maxsize=16)
-def _tree(text: str) -> Node:
+def file_tree(text: str) -> Node:
     """A caller file's parso tree (callers are followed up several levels: read once)."""
     tree: Node = parse(text)
     return tree

@@ -176,3 +176,18 @@ def _add_import(
     for name, alias in node._as_name_tuples():
         local = alias if alias is not None else name
         target[local.value] = (base, name.value)
+
+
+def may_reach(text: str, module: str | None, *, is_package: bool, target: str) -> bool:
+    """Can the code of `text` (module `module`) name `target` (`pkg.mod.func`)? Through an
+    import of it or of a module or package on its path (a star import too), or with its
+    module's last name before it written out (`signals.func(…)`, a dotted path in a string).
+    Unknown for a module of unknown name (its relative imports cannot be resolved): it may."""
+    holder, _, name = target.rpartition(".")
+    if module is None or f"{holder.rpartition('.')[2]}.{name}" in text:
+        return True
+    table = import_table_of_text(text, module, is_package=is_package)
+    imported = [m if attr is None else f"{m}.{attr}" for m, attr in table.names.values()]
+    return any(target == path or target.startswith(path + ".") for path in imported) or any(
+        target.startswith(star + ".") for star in table.star_modules
+    )

@@ -85,7 +85,17 @@ package's generic override such as djblets' `ConcurrencyManager`, which only ret
 `MultipleObjectsReturned` (duplicates are expected and handled), when a `select_for_update()`
 earlier in the same function (not one chained onto the call) locks the rows the callers race
 on — or earlier in every caller of the function (followed up to two levels within its file,
-and only when no other production file names the function: an unseen caller might not lock),
+and only when no other production file names the function: an unseen caller might not lock);
+a lock counts also when a helper of the file takes it, called first inside the transaction
+still open at the call (`with transaction.atomic(): self._locked_shift(pk)` then the call, or
+an `@atomic` function), in a statement of its own (not under a branch). A receiver of a signal
+the project defines (`signup_saved = Signal()`, `@receiver(signup_saved)`) is called by the
+signal's senders: it is silent when nothing else names it (another file that cannot import
+it, such as a method of the same name elsewhere, does not count), every use of the signal in
+production code is a `signup_saved.send(…)` (`send_robust`, `asend`; a signal handed on or
+imported under another name has unknown senders), and each send is locked as above — in its
+own function or its callers (ephios's questionnaire answers, saved by a `signup_save` receiver
+that only the signup view sends, after it locked the shift and the user in its transaction),
 when a lookup value is fresh, directly or through names assigned earlier in the function, so no
 two callers share it: random (`uuid4()`,
 `secrets.token_hex()`, `random.getrandbits()`) or derived from what a `create…()` call made
@@ -164,6 +174,7 @@ from integrity_lsp.project.records import (
 )
 from integrity_lsp.rules.races.created_row import covered_by_the_created_row, default_keys
 from integrity_lsp.rules.races.derived_defaults import derived_defaults
+from integrity_lsp.rules.races.locked_rows import locked_before
 from integrity_lsp.rules.races.manager_lookups import (
     METHODS,
     CallerLookup,
@@ -177,7 +188,6 @@ from integrity_lsp.rules.races.uncontended_lookup import (
     command_only,
     fresh_value,
     in_run_python,
-    locked_before,
     new_row_of_callers,
     self_just_inserted,
 )

@@ -16,7 +16,8 @@ from integrity_lsp.analysis.manager_calls import ManagerCaller, OwnCall, manager
 from integrity_lsp.analysis.parameter_managers import ParameterCall
 from integrity_lsp.analysis.write_values import dict_entries
 from integrity_lsp.rules.races.created_row import NOT_LOOKUPS, default_keys
-from integrity_lsp.rules.races.uncontended_lookup import fresh_value, locked_before
+from integrity_lsp.rules.races.locked_rows import locked_before
+from integrity_lsp.rules.races.uncontended_lookup import fresh_value
 from integrity_lsp.syntax.nodes import Argument, Link, Node, arguments, statement_of
 
 if TYPE_CHECKING:

@@ -3,9 +3,8 @@
 - the lookup holds a fresh value: random (`uuid4()`, `secrets.token_hex()`), or derived from
   what a `create…()` call earlier in the same function made (the URL of the issue this call just
   opened in an external tracker, a row this call inserted): a new thing per call;
-- the rows are locked first: a `select_for_update()` earlier in the same function, or in every
-  caller of the function before its call (followed two levels up within the file, and only when
-  no other production file names the function: an unknown caller might not lock);
+- the rows are locked first: a `select_for_update()` earlier in the same function, in every
+  caller of the function, or before every send of the signals it receives (`locked_rows`);
 - the function is a migration's `RunPython` code (`def forwards(apps, schema_editor)`):
   `migrate` runs it once, alone, even when it lives outside `migrations/`;
 - the code is reached only from command code: the top-level class or function holding it is
@@ -20,17 +19,19 @@
 
 from __future__ import annotations
 
-import ast
 import re
 
 from integrity_lsp.analysis.absence_calls import count_body_read
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.new_rows import inserted_by_callers, rebound_before
 from integrity_lsp.analysis.write_scan import project_files
-from integrity_lsp.project.signal_senders import receiver_signals, sent_only_by_commands
+from integrity_lsp.project.signal_senders import (
+    decorated_receiver_signals,
+    sent_only_by_commands,
+)
 from integrity_lsp.syntax.files import read_project_text
 from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Node, chain_parts, enclosing, walk
-from integrity_lsp.syntax.source import cpython_tree, is_command_code
+from integrity_lsp.syntax.source import is_command_code
 
 _RANDOM = re.compile(
     r"\b(uuid[14]|token_urlsafe|token_hex|token_bytes|getrandbits|randbytes|urandom"
@@ -137,74 +138,6 @@ def in_run_python(ctx: Context) -> bool:
     return False
 
 
-def locked_before(node: Node, ctx: Context) -> bool:
-    """A `select_for_update()` before the call in its function, or before the call in every
-    caller of that function (pretix's sync queue row, locked where the sync starts)."""
-    function = ctx.function
-    if function is None:
-        return False
-    own = _own_chain(node)
-    return _locks_before(function, node.start_pos, own) or _callers_lock(
-        function, ctx, _CALLER_LEVELS
-    )
-
-
-def _own_chain(node: Node) -> Node:
-    """The call chain the call is a link of (`M.objects.select_for_update().get_or_create(…)`)."""
-    chain = node
-    while chain.parent is not None and chain.parent.type in (*CALL_CHAIN_TYPES, "trailer"):
-        chain = chain.parent
-    return chain
-
-
-def _locks_before(function: Node, position: tuple[int, int], own: Node | None = None) -> bool:
-    """A `select_for_update()` before `position` — not one chained onto the call itself: the
-    call's own `SELECT … FOR UPDATE` finds no row where the insert follows, so it locks nothing
-    (axes 5.24's `AccessAttempt.objects.select_for_update().get_or_create(…)` stored duplicates)."""
-    skip = (own.start_pos, own.end_pos) if own is not None else None
-    return any(
-        leaf.type == "name"
-        and leaf.value == "select_for_update"
-        and leaf.start_pos < position
-        and not (skip is not None and skip[0] <= leaf.start_pos < skip[1])
-        for leaf in walk(function)
-    )
-
-
-def _callers_lock(function: Node, ctx: Context, levels: int) -> bool:
-    count_body_read()  # the finding now depends on other statements (the server must not reuse it)
-    name = function.name.value
-    sites = []
-    for leaf in walk(ctx.file.tree):
-        if leaf.type != "name" or leaf.value != name or leaf is function.name:
-            continue
-        following = leaf.get_next_leaf()
-        if following is None or following.value != "(" or leaf.parent.type == "funcdef":
-            return False  # passed on as a value (a callback, a task): callers unknown
-        caller = enclosing(leaf, "funcdef")
-        if caller is None or caller is function:
-            return False
-        sites.append((caller, leaf.start_pos))
-    locked = bool(sites) and all(
-        _locks_before(caller, position) or (levels > 1 and _callers_lock(caller, ctx, levels - 1))
-        for caller, position in sites
-    )
-    return locked and not _named_elsewhere(name, ctx)  # the file scan last: it is the dear part
-
-
-def _named_elsewhere(name: str, ctx: Context) -> bool:
-    """Another production file names the function: a caller this file does not show."""
-    settings = ctx.env.settings
-    pattern = re.compile(rf"\b{re.escape(name)}\b")
-    for path in project_files(ctx.env.root, settings):
-        if path == ctx.file.path or settings.is_test_path(path, ctx.env.root):
-            continue
-        text = read_project_text(path, errors="replace")
-        if text is not None and pattern.search(text):
-            return True
-    return False
-
-
 def command_only(ctx: Context) -> bool:
     """Is the enclosing top-level class or function used by command code alone? Named nowhere
     else in its module, and used (by word, not defined) in at least one other production file,
@@ -231,7 +164,7 @@ def command_only(ctx: Context) -> bool:
     use = re.compile(rf"(?<!def )(?<!class )\b{re.escape(name)}\b")
     module = ctx.file.path.parent.name if ctx.file.path.stem == "__init__" else ctx.file.path.stem
     names_module = re.compile(rf"\b{re.escape(module)}\b")
-    signals = _receiver_signals(top)
+    signals = decorated_receiver_signals(top)
     production = [(ctx.file.path, ctx.file.text)]
     users = 0
     for path in project_files(ctx.env.root, settings):
@@ -250,22 +183,6 @@ def command_only(ctx: Context) -> bool:
     if users == 0 and signals:
         return sent_only_by_commands(signals, production, ctx.env.root)
     return users > 0
-
-
-def _receiver_signals(top: Node) -> list[str]:
-    """The signals a top-level function's `@receiver(…)` decorators connect it to."""
-    decorated = top.parent
-    if top.type != "funcdef" or decorated is None or decorated.type != "decorated":
-        return []
-    holder = decorated.children[0]
-    decorators = holder.children if holder.type == "decorators" else [holder]
-    expressions = []
-    for decorator in decorators:
-        tree = cpython_tree(decorator.children[1].get_code(include_prefix=False))
-        if tree is None or len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr):
-            return []
-        expressions.append(tree.body[0].value)
-    return receiver_signals(expressions)
 
 
 def new_row_of_callers(node: Node, lookup: dict[str, Node | None], ctx: Context) -> bool:
