@@ -4,6 +4,7 @@ every tree of the project to find callers would cost more than the analysis that
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from parso.utils import split_lines
 
 from integrity_lsp.analysis.write_scan import project_files
 from integrity_lsp.syntax.nodes import Node, chain_parts
+from integrity_lsp.syntax.source import cpython_tree
 
 if TYPE_CHECKING:
     from integrity_lsp.analysis.context import Context
@@ -79,3 +81,39 @@ def files_with(
             cached = index[path] = (key, names_of(text or ""))
         if name in cached[1]:
             yield path
+
+
+def sole_holder(text: str, use: re.Pattern[str]) -> str | None:
+    """The module-level function of `text` whose lines hold every match of `use`, when its own
+    name appears nowhere else in the module (an `__all__` entry aside): the one code that runs
+    those uses. None when the matches are spread or outside any function, when two functions
+    share the name, or when the text does not compile."""
+    module = cpython_tree(text)
+    if module is None:
+        return None
+    lines = split_lines(text)
+    hits = [number for number, line in enumerate(lines, start=1) if use.search(line)]
+    functions = [s for s in module.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)]
+    holders = [f for f in functions if hits and all(_span(f)[0] <= n <= _span(f)[1] for n in hits)]
+    if len(holders) != 1 or [f.name for f in functions].count(holders[0].name) != 1:
+        return None
+    name = holders[0].name
+    first, last = _span(holders[0])
+    exported = {
+        number
+        for statement in module.body
+        if isinstance(statement, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "__all__" for t in statement.targets)
+        for number in range(statement.lineno, (statement.end_lineno or statement.lineno) + 1)
+    }
+    own = re.compile(rf"\b{re.escape(name)}\b")
+    for number, line in enumerate(lines, start=1):
+        if not first <= number <= last and number not in exported and own.search(line):
+            return None  # called or handed on elsewhere in its module
+    return name
+
+
+def _span(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[int, int]:
+    """The lines of a function, its decorators included."""
+    first = min([function.lineno, *(decorator.lineno for decorator in function.decorator_list)])
+    return first, function.end_lineno or function.lineno

@@ -169,7 +169,9 @@ checked — a management command (`management/commands/*.py`), a module that run
 `if __name__ == "__main__":` (a test server, an installer, a CLI), a file under the project's
 `scripts` folder: an operator runs it, one run at a time — and neither is code only command code
 uses (a top-level class or function no other code of its module names, named by other
-production files that are all command code: an importer class behind an import command; or a
+production files that are all command code, or a module whose one function holding every use
+is itself used that way: an importer class behind an import command, an install step only
+the install and upgrade commands reach; or a
 receiver of a signal the project defines and only command code sends, as pretix's
 `periodic_task` that its `runperiodic` command dispatches). Nor are migration files: `migrate`
 runs a migration's code once, alone — nor a function with `RunPython`'s signature

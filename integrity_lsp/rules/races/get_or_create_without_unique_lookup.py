@@ -8,7 +8,9 @@ statement between touches (`lookup = {"type": t, "value": v}` … `get_or_create
 Not checked in migration files (`migrate` runs a migration's code once, alone) nor in command
 code (a management command, a module run under `if __name__ == "__main__":`, a `scripts`
 folder: an operator runs it, one run at a time), so nothing races it; nor in code only command
-code reaches: a top-level class or function that only command files use, or a receiver of a
+code reaches: a top-level class or function that only command files use (or only a function
+of another module that only command files use: reviewboard's `init_siteconfig`, called by
+`finalize_setup` alone, which `manage.py` and the `rb-site` installer call), or a receiver of a
 signal the project defines (`nightly = Signal()`) and only command code sends (pretix's
 `@receiver(periodic_task)` functions, dispatched by its `runperiodic` command alone; a receiver
 of Django's `post_save` or of a package's signal is still checked).

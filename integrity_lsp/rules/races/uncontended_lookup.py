@@ -10,7 +10,8 @@
 - the code is reached only from command code: the top-level class or function holding it is
   named by no other code of its module, and every other production file that names it is a
   management command or a script (django-oscar's `CatalogueImporter`, used by the
-  `oscar_import_catalogue` command alone), or it is a receiver of project signals only command
+  `oscar_import_catalogue` command alone; or only a function of another module that only
+  command code uses, one level up), or it is a receiver of project signals only command
   code sends (`project.signal_senders`: pretix's `periodic_task`);
 - the lookup holds a row just inserted: `self` in a model's `save()` under `if is_new:` after
   `super().save()`, or a parameter every caller fills with a row it has just inserted
@@ -20,8 +21,10 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from integrity_lsp.analysis.absence_calls import count_body_read
+from integrity_lsp.analysis.called_names import sole_holder
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.new_rows import inserted_by_callers, rebound_before
 from integrity_lsp.analysis.write_scan import project_files
@@ -41,7 +44,9 @@ _RANDOM = re.compile(
 # new per call. (`get_or_create`, `update_or_create` and `create_or_update` may return an
 # existing row: not fresh.)
 _CREATE = re.compile(r"(?<!\w)create(?!\w*_or_)\w*\s*\(")
-_CALLER_LEVELS = 2
+# Code used by command code alone is followed one module further up: a helper of the package's
+# `__init__.py` that only the install and upgrade commands call.
+_COMMAND_LEVELS = 2
 
 
 def fresh_value(value: Node, node: Node, ctx: Context) -> bool:
@@ -158,31 +163,49 @@ def command_only(ctx: Context) -> bool:
         if leaf.type == "name" and leaf.value == name and not inside:
             return False  # used by other code of the module
     count_body_read()  # the finding now depends on other files (the server must not reuse it)
-    settings = ctx.env.settings
+    signals = decorated_receiver_signals(top)
+    production = [(ctx.file.path, ctx.file.text)] if signals else None
+    users = _command_users(name, ctx.file.path, ctx, production, _COMMAND_LEVELS)
+    if users == 0 and signals and production is not None:
+        return sent_only_by_commands(signals, production, ctx.env.root)
+    return bool(users)
+
+
+def _command_users(
+    name: str,
+    defined_in: Path,
+    ctx: Context,
+    production: list[tuple[Path, str]] | None,
+    levels: int,
+) -> int | None:
+    """How many other production files use `name` (top-level in `defined_in`), when every one is
+    command code, or (`levels` allowing) a module whose one top-level function holding every
+    use is itself used by command code alone (reviewboard's `init_siteconfig`, called only by
+    `finalize_setup`, which only `manage.py` and the `rb-site` CLI call); None when another
+    file uses it. `production` collects the production files read, when given."""
+    settings, root = ctx.env.settings, ctx.env.root
     # A use, not a definition of the same name (a script with its own `def issue`), and in a
     # file that names the module (its import, or oscar's `get_class('partner.importers', …)`).
     use = re.compile(rf"(?<!def )(?<!class )\b{re.escape(name)}\b")
-    module = ctx.file.path.parent.name if ctx.file.path.stem == "__init__" else ctx.file.path.stem
+    module = defined_in.parent.name if defined_in.stem == "__init__" else defined_in.stem
     names_module = re.compile(rf"\b{re.escape(module)}\b")
-    signals = decorated_receiver_signals(top)
-    production = [(ctx.file.path, ctx.file.text)]
     users = 0
-    for path in project_files(ctx.env.root, settings):
-        if path == ctx.file.path or settings.is_test_path(path, ctx.env.root):
+    for path in project_files(root, settings):
+        if path == defined_in or settings.is_test_path(path, root):
             continue
         text = read_project_text(path, errors="replace")
-        if text is not None and signals:
+        if text is not None and production is not None:
             production.append((path, text))
         if text is None or not use.search(text):
             continue
         if not names_module.search(text):
-            return False  # names it without naming its module: not provably this code
-        if not is_command_code(path, text, ctx.env.root):
-            return False
+            return None  # names it without naming its module: not provably this code
+        if not is_command_code(path, text, root):
+            holder = sole_holder(text, use) if levels > 1 else None
+            if holder is None or not _command_users(holder, path, ctx, None, levels - 1):
+                return None
         users += 1
-    if users == 0 and signals:
-        return sent_only_by_commands(signals, production, ctx.env.root)
-    return users > 0
+    return users
 
 
 def new_row_of_callers(node: Node, lookup: dict[str, Node | None], ctx: Context) -> bool:

@@ -154,3 +154,54 @@ def test_races_are_not_reported_in_run_python_functions_outside_migration_files(
     findings = check_source(RUN_PYTHON_HELPERS, path, environment(tmp_path))
     # only `seed_for`, whose signature is not RunPython's, is reported
     assert [(f.code, f.span.start_line) for f in findings] == [("IL101", 23)]
+
+
+# reviewboard's `init_siteconfig`: called only by `finalize_setup` in the package's
+# `__init__.py`, which only `manage.py` and the `rb-site` CLI (command code) call.
+SETUP_STEP = """\
+from club.models import Label
+
+
+def init_labels():
+    return Label.objects.get_or_create(title="default")
+"""
+FINALIZE = """\
+def finalize_setup(is_upgrade=False):
+    from club.setup_steps import init_labels
+
+    init_labels()
+
+
+__all__ = ["finalize_setup"]
+"""
+INSTALL = "from club import finalize_setup\n\nfinalize_setup()\n"
+CALLS_FINALIZE_IN_ITS_MODULE = FINALIZE + "\n\ndef ready():\n    finalize_setup()\n"
+VIEW_FINALIZES = INSTALL.replace("finalize_setup()", "def upgrade(request):\n    finalize_setup()")
+TWO_HOLDERS = (
+    FINALIZE
+    + "\n\ndef reset():\n    from club.setup_steps import init_labels\n\n"
+    + ("    init_labels()\n")
+)
+
+
+@pytest.mark.parametrize(
+    ("package_init", "extra", "reported"),
+    [
+        (FINALIZE, {}, False),  # only the install command calls finalize_setup
+        (CALLS_FINALIZE_IN_ITS_MODULE, {}, True),  # its module calls it too
+        (FINALIZE, {"views.py": VIEW_FINALIZES}, True),  # a view calls it
+        (TWO_HOLDERS, {}, True),  # another function of the module calls the step
+    ],
+)
+def test_code_only_a_command_only_helper_calls_is_command_code(
+    tmp_path: Path, package_init: str, extra: dict[str, str], reported: bool
+) -> None:
+    files = {"models.py": MODELS, "setup_steps.py": SETUP_STEP, **extra}
+    files["management/__init__.py"] = ""
+    files["management/commands/__init__.py"] = ""
+    files["management/commands/install.py"] = INSTALL
+    write_app(tmp_path, "club", files)
+    (tmp_path / "club" / "__init__.py").write_text(package_init, encoding="utf-8")
+    path = tmp_path / "club" / "setup_steps.py"
+    codes = [f.code for f in check_source(SETUP_STEP, path, environment(tmp_path))]
+    assert codes == (["IL104"] if reported else [])
