@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from enum import Enum
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.bindings import inserted_before
@@ -98,6 +99,17 @@ def outside_condition(
     return evaluate(unique.condition, known, field_name) is False
 
 
+class Column(Enum):
+    """What a write puts in a column whose value is not a visible expression."""
+
+    UNSET = "unset"  # left to its default: it repeats only if that default is constant
+    HIDDEN = "hidden"  # written, the value not visible (submitted data, a list built elsewhere)
+    UNSURE = "unsure"  # may or may not be written: the set cannot be shown to repeat
+
+
+ColumnValue = Node | Column
+
+
 def colliding_unique_set(
     index: ProjectIndex,
     model: ModelRecord,
@@ -108,29 +120,14 @@ def colliding_unique_set(
     non-constant one from the call (None: the values are not visible, as for `bulk_create` of a
     list built elsewhere; then every column must be one the caller has to fill). `distinct`
     says a value cannot repeat across requests (`uuid4()`, a row inserted just before)."""
-    for unique in index.unique_sets(model):
-        variable = False
-        for name in sorted(unique.fields):
-            field = index.field(model, name)
-            if field is None:
-                break
-            if written is None:
-                if not _must_be_written(field):
-                    break
-                variable = True
-            elif name in written:
-                if distinct(written[name].value):
-                    break
-                variable = variable or not is_constant(written[name].value)
-            elif not _constant_when_unset(field, unique):
-                break
-        else:
-            values = {name: arg.value for name, arg in (written or {}).items()}
-            if variable and not (
-                written is not None and outside_condition(index, model, unique, values)
-            ):
-                return unique
-    return None
+
+    def value_of(name: str, field: FieldRecord) -> ColumnValue:
+        if written is None:
+            return Column.HIDDEN if _must_be_written(field) else Column.UNSURE
+        return written[name].value if name in written else Column.UNSET
+
+    row = None if written is None else {name: arg.value for name, arg in written.items()}
+    return _colliding_set(index, model, value_of, distinct, row)
 
 
 def colliding_form_set(
@@ -143,24 +140,47 @@ def colliding_form_set(
     """A unique set a form or serializer insert can repeat: every column comes from the
     submitted data (`inputs`), is set by the code (`sets`: field name -> value, None when the
     value is not visible) or is constant when unset; at least one is not a constant."""
+
+    def value_of(name: str, field: FieldRecord) -> ColumnValue:
+        if name in sets:
+            value = sets[name]
+            return Column.HIDDEN if value is None else value
+        return Column.HIDDEN if name in inputs else Column.UNSET
+
+    row = {**dict.fromkeys(inputs), **sets}
+    return _colliding_set(index, model, value_of, distinct, row)
+
+
+def _colliding_set(
+    index: ProjectIndex,
+    model: ModelRecord,
+    value_of: Callable[[str, FieldRecord], ColumnValue],
+    distinct: Callable[[Node], bool],
+    row: Mapping[str, Node | None] | None,
+) -> UniqueSet | None:
+    """The first unique set whose every column repeats across inserts (constant, or a value
+    `distinct` does not tell apart) with at least one value varying by call. `row`: the
+    inserted row's values for a partial constraint's condition (None: not visible, so the
+    condition cannot rule the set out)."""
     for unique in index.unique_sets(model):
         variable = False
         for name in sorted(unique.fields):
             field = index.field(model, name)
             if field is None:
                 break
-            if name in sets:
-                value = sets[name]
-                if value is not None and distinct(value):
-                    break
-                variable = variable or value is None or not is_constant(value)
-            elif name in inputs:
-                variable = True
-            elif not _constant_when_unset(field, unique):
+            value = value_of(name, field)
+            if isinstance(value, Column):
+                if value is Column.HIDDEN:
+                    variable = True
+                    continue
+                if value is Column.UNSET and _constant_when_unset(field, unique):
+                    continue
                 break
+            if distinct(value):
+                break
+            variable = variable or not is_constant(value)
         else:
-            values = {**dict.fromkeys(inputs), **sets}
-            if variable and not outside_condition(index, model, unique, values):
+            if variable and not (row is not None and outside_condition(index, model, unique, row)):
                 return unique
     return None
 
