@@ -23,9 +23,11 @@ from integrity_lsp.analysis.absence_attached import attached_to
 from integrity_lsp.analysis.absence_calls import Calls, count_body_read
 from integrity_lsp.analysis.absence_match import protected
 from integrity_lsp.analysis.absence_validation import _owner_class
+from integrity_lsp.analysis.block_inserts import writes_in
 from integrity_lsp.analysis.called_names import calls_of, files_calling
 from integrity_lsp.analysis.handlers import project_source
-from integrity_lsp.analysis.writes import WriteSite, related_target, site_model, writes_in
+from integrity_lsp.analysis.write_relations import related_target
+from integrity_lsp.analysis.writes import WriteSite, site_model
 from integrity_lsp.syntax.nodes import Argument, Node, chain_parts, code, enclosing
 from integrity_lsp.syntax.source import is_command_code
 

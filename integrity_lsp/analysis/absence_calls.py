@@ -22,9 +22,10 @@ from integrity_lsp.analysis.absence_match import protected
 from integrity_lsp.analysis.absence_methods import method_call, own_creates, own_read
 from integrity_lsp.analysis.absence_reads import Held, lookup_of
 from integrity_lsp.analysis.absence_writes import constructed
+from integrity_lsp.analysis.block_inserts import writes_in
 from integrity_lsp.analysis.django import model_of
 from integrity_lsp.analysis.handlers import project_source
-from integrity_lsp.analysis.writes import WriteSite, site_model, writes_in
+from integrity_lsp.analysis.writes import WriteSite, site_model
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Node,

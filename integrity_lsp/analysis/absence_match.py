@@ -24,8 +24,9 @@ from integrity_lsp.analysis.django import (
     model_of,
     related_model_of,
 )
+from integrity_lsp.analysis.write_relations import related_target, relation_of
 from integrity_lsp.analysis.write_values import dict_entries
-from integrity_lsp.analysis.writes import WriteSite, related_target, relation_of, site_model
+from integrity_lsp.analysis.writes import WriteSite, site_model
 from integrity_lsp.syntax.nodes import Argument, Node, normalised
 
 if TYPE_CHECKING:

@@ -11,8 +11,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.absence_managers import own_create
+from integrity_lsp.analysis.bulk_objects import bulk_objects
 from integrity_lsp.analysis.django import constructor_call, parse_orm_call
-from integrity_lsp.analysis.writes import WriteSite, bulk_objects, call_values, orm_write
+from integrity_lsp.analysis.writes import WriteSite, call_values, orm_write
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Argument,

@@ -8,7 +8,9 @@ is structural (read from parso nodes); `site_model` asks the resolver which mode
 
 The race rules (IL101–IL103), the IL2xx rules and `explain` (through `analysis.write_scan`) all
 read writes from here, so they never disagree about what a line writes. Links of a many-to-many
-table and deletes of a parent row are sites of this model too (`analysis.related_writes`).
+table and deletes of a parent row are sites of this model too (`analysis.related_writes`); on
+top of it: the inserts of a block (`block_inserts`), what a `bulk_create` inserts
+(`bulk_objects`), the relation a related manager's write fills in (`write_relations`).
 """
 
 from __future__ import annotations
@@ -23,12 +25,9 @@ from integrity_lsp.analysis.django import (
     InstanceWrite,
     constructor_call,
     constructor_call_prefix,
-    is_related_manager,
     model_of,
     parse_orm_call,
-    unique_accessors,
 )
-from integrity_lsp.project.values import ManagerTarget
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Argument,
@@ -37,10 +36,8 @@ from integrity_lsp.syntax.nodes import (
     assignment_target,
     chain_parts,
     expression_of,
-    is_return,
     keyword_arguments,
     statement_of,
-    statements,
     walk,
 )
 
@@ -68,7 +65,6 @@ SCOPES = ("funcdef", "classdef", "lambdef")
 HARMLESS_METHODS = frozenset(
     {"full_clean", "clean", "clean_fields", "validate_unique", "set_password"}
 )
-_DEFINITIONS = ("funcdef", "classdef", "decorated", "async_funcdef", "lambdef")
 
 
 @dataclass(frozen=True)
@@ -115,8 +111,6 @@ class WriteSite:
 def is_create_method(method: str) -> bool:
     return method in CREATE_METHODS or method.startswith("create_")
 
-
-# --- one node ---------------------------------------------------------------------------------
 
 _LAST: tuple[Node, object, WriteSite | None] | None = None  # four rules ask about each node
 
@@ -303,143 +297,3 @@ def site_model(site: WriteSite, ctx: Context) -> ModelRecord | None:
         return None
     write = InstanceWrite(site.node, site.model_text, site.model_leaf, site.call)
     return model_of(write, ctx, site.manager)
-
-
-def related_target(site: WriteSite, ctx: Context) -> ManagerTarget | None:
-    """The relation a write through a reverse accessor goes through (`self.urls.create(…)` in
-    a model method, `team.invites.create(…)`): the model it inserts and the foreign key it
-    fills in (`relation_of`); None for other writes."""
-    index = ctx.env.index
-    if site.manager is None or not is_related_manager(site.manager, index):
-        return None
-    parent = site.call.parent
-    position = next((i for i, child in enumerate(parent.children) if child is site.call), 0)
-    return relation_of(site.manager, parent.children[position - 1] if position > 0 else None, ctx)
-
-
-def relation_of(accessor: str, trailer: Node | None, ctx: Context) -> ManagerTarget | None:
-    """The reverse relation `accessor` is, `trailer` being the method's trailer after it
-    (`.create` of `team.invites.create(…)`). Asked of the resolver for code of the file checked
-    (a node of another file, reached through a call, would be read in the wrong module), else
-    settled by an accessor name only one foreign key of the project gives."""
-    target = None
-    if trailer is not None and trailer.get_root_node() is ctx.file.tree:
-        try:
-            target = ctx.env.resolver.resolve_manager_call(ctx.file, trailer)
-        except Exception:  # resolution is best effort: an unresolvable chain stays unknown
-            target = None
-    if target is not None and target.kind == "related":
-        return target
-    owners = unique_accessors(ctx.env.index).get(accessor)
-    if owners is None:
-        return None
-    return ManagerTarget(owners[0], accessor, "related", (owners[1],) if owners[1] else ())
-
-
-def bulk_objects(site: WriteSite, ctx: Context) -> WriteSite | None:
-    """The constructor `bulk_create` inserts, when its list is built visibly: a literal list, a
-    comprehension, or a name assigned one of those earlier in the function. In a classmethod
-    writing through `cls.objects`, `cls(…)` is the model's constructor."""
-    positional = [arg for arg in arguments(site.call) if arg.keyword is None and not arg.star]
-    objs = positional[0].value if positional else None
-    if objs is not None and objs.type == "name":
-        scope = ctx.function if ctx.function is not None else ctx.file.tree
-        bound = None
-        for statement in simple_statements(scope):
-            if statement.start_pos >= site.node.start_pos:
-                break
-            target = assignment_target(statement)
-            if target is not None and target.type == "name" and target.value == objs.value:
-                bound = expression_of(statement)
-        objs = bound
-    if objs is None or objs.type != "atom" or objs.children[0].value not in "([":
-        return None
-    inner = objs.children[1]
-    element = inner.children[0] if inner.type == "testlist_comp" else inner
-    found = constructor_call(element) or _own_class_call(element, site)
-    if found is None:
-        return None
-    text, leaf, call = found
-    values, complete = call_values(call, "")
-    return WriteSite(element, "constructor", "", text, leaf, call, values, complete, receiver=text)
-
-
-def _own_class_call(element: Node, site: WriteSite) -> tuple[str, Node, Node] | None:
-    """`cls(…)` when the insert itself goes through `cls.objects` (the same class)."""
-    base, trailers = chain_parts(element)
-    if base.type != "name" or base.value != "cls" or len(trailers) != 1:
-        return None
-    if trailers[0].children[0].value != "(" or not site.receiver.startswith("cls."):
-        return None
-    return site.model_text or "cls", base, trailers[0]
-
-
-# --- the inserts of a block -------------------------------------------------------------------
-
-
-def writes_in(block: Node, index: ProjectIndex | None) -> list[WriteSite]:
-    """The inserts of a block in order (not looking into nested functions or classes): creates
-    through a manager, `M(…).save()` and `obj.save()` after `obj = M(…)` in the block; each
-    with the name it binds (`target`) and whether it is returned."""
-    found: list[WriteSite] = []
-    stack = list(statements(block)) if block.type == "suite" else [block]
-    constructed: dict[str, WriteSite] = {}
-    for statement in _flatten(stack):
-        if statement.type != "simple_stmt":
-            continue
-        expression = expression_of(statement)
-        target = assignment_target(statement)
-        orm = parse_orm_call(expression, index) if expression.type in CALL_CHAIN_TYPES else None
-        if orm is not None and is_create_method(orm.method):
-            site = orm_write(expression, index)
-            if site is not None and site.kind == "create":
-                found.append(replace(site, target=target, returned=is_return(statement)))
-            continue
-        write = _block_save(expression, constructed)
-        if write is not None:
-            found.append(write)
-            continue
-        constructor = constructor_call(expression)
-        if constructor is not None and target is not None and target.type == "name":
-            text, leaf, call = constructor
-            values, complete = call_values(call, "")
-            constructed[target.value] = WriteSite(
-                expression, "save", "save", text, leaf, call, values, complete, receiver=text
-            )
-    return found
-
-
-def _block_save(expression: Node, constructed: dict[str, WriteSite]) -> WriteSite | None:
-    """`M(…).save()` in one expression, or `obj.save()` after `obj = M(…)`."""
-    if expression.type not in CALL_CHAIN_TYPES:
-        return None
-    base, trailers = chain_parts(expression)
-    if (
-        len(trailers) < 2
-        or trailers[-2].children[0].value != "."
-        or trailers[-2].children[1].value != "save"
-    ):
-        return None
-    if base.type == "name" and len(trailers) == 2 and base.value in constructed:
-        return replace(constructed[base.value], node=expression, target=base)
-    inner = constructor_call_prefix(expression)
-    if inner is None:
-        return None
-    text, leaf, call = inner
-    values, complete = call_values(call, "")
-    return WriteSite(expression, "save", "save", text, leaf, call, values, complete, receiver=text)
-
-
-def _flatten(statements_: list[Node]) -> list[Node]:
-    """Simple statements of a block and of its nested compound statements (not defs)."""
-    result: list[Node] = []
-    stack = list(reversed(statements_))
-    while stack:
-        node = stack.pop()
-        if node.type == "simple_stmt":
-            result.append(node)
-        elif node.type in _DEFINITIONS:
-            continue
-        elif hasattr(node, "children"):
-            stack.extend(reversed([c for c in node.children if hasattr(c, "children")]))
-    return result

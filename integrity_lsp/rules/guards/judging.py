@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from integrity_lsp.analysis.bindings import is_second_save
+from integrity_lsp.analysis.bulk_objects import bulk_objects
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.fresh_values import is_fresh_value
 from integrity_lsp.analysis.row_keys import copies_row_key
@@ -17,7 +18,7 @@ from integrity_lsp.analysis.unique_sets import (
     column_of,
     written_fields,
 )
-from integrity_lsp.analysis.writes import WriteSite, bulk_objects, site_model
+from integrity_lsp.analysis.writes import WriteSite, site_model
 from integrity_lsp.project.records import ModelRecord, UniqueSet
 from integrity_lsp.rules.guards.silencers import (
     model_by_accessor,

@@ -314,10 +314,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from integrity_lsp.analysis.block_inserts import writes_in
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import WRITE_WORDS
 from integrity_lsp.analysis.registry import register
-from integrity_lsp.analysis.writes import WriteSite, writes_in
+from integrity_lsp.analysis.writes import WriteSite
 from integrity_lsp.findings import Finding
 from integrity_lsp.rules.races.report import race_finding, write_fixes
 from integrity_lsp.rules.races.shapes import (

@@ -77,11 +77,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from integrity_lsp.analysis.block_inserts import writes_in
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import WRITE_WORDS, parse_orm_call
 from integrity_lsp.analysis.django_version import supports_create_defaults
 from integrity_lsp.analysis.registry import register
-from integrity_lsp.analysis.writes import WriteSite, writes_in
+from integrity_lsp.analysis.writes import WriteSite
 from integrity_lsp.findings import Applicability, Finding, Fix
 from integrity_lsp.rules.races.fixes import (
     assigned,

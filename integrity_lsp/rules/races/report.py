@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import covering_unique_set, exact_lookup_fields
 from integrity_lsp.analysis.try_atomic import wrap_in_try_atomic
-from integrity_lsp.analysis.writes import WriteSite, related_target, site_model
+from integrity_lsp.analysis.write_relations import related_target
+from integrity_lsp.analysis.writes import WriteSite, site_model
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.project.records import AUTO_FIELD_CLASSES
 from integrity_lsp.rules.races.created_row import constant_when_omitted

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from integrity_lsp.analysis.block_inserts import writes_in
 from integrity_lsp.analysis.django import (
     DOES_NOT_EXIST,
     OrmCall,
@@ -19,7 +20,7 @@ from integrity_lsp.analysis.django import (
     handler_names,
     parse_orm_call,
 )
-from integrity_lsp.analysis.writes import WriteSite, writes_in
+from integrity_lsp.analysis.writes import WriteSite
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Argument,
