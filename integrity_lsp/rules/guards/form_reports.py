@@ -26,9 +26,10 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class FormReport:
-    """What IL201 reports about one form or serializer save."""
+    """What IL201 reports about one form or serializer save, or about an insert a handler's
+    call reaches (`reached_reports`)."""
 
-    node: Node  # the save
+    node: Node  # where it is reported: the save, or the handler's call
     message: str
     related: tuple[Location, ...]
     conflict: Conflict  # how the fix answers

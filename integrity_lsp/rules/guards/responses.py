@@ -28,8 +28,18 @@ from dataclasses import dataclass
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.edits import ensure_imports
 from integrity_lsp.analysis.handlers import decorators_of
+from integrity_lsp.analysis.writes import WriteSite
 from integrity_lsp.findings import Edit
-from integrity_lsp.syntax.nodes import Node, code, normalised, statements, walk
+from integrity_lsp.syntax.nodes import (
+    Argument,
+    Node,
+    assignment_target,
+    code,
+    expression_of,
+    normalised,
+    statements,
+    walk,
+)
 
 HTML_RESPONSES = ("HttpResponse(", "render(", "redirect(", "TemplateResponse(")
 RETURN_IGNORED = frozenset({"perform_create", "perform_update"})
@@ -217,3 +227,30 @@ def _binds(function: Node, name: str) -> bool:
             if target.type == "name" and target.value == name:
                 return True
     return False
+
+
+def refetch_lines(
+    site: WriteSite, fields: list[str], written: dict[str, Argument] | None
+) -> tuple[str, ...] | None:
+    """`obj = Model.objects.get(<the unique values>)` for `obj = Model.objects.create(…)` whose
+    unique values are plain expressions (names, attributes, constants: evaluating them again
+    has no effect); `pass` for a create whose result is not kept. None: cannot re-fetch."""
+    if site.kind != "create" or written is None or not all(name in written for name in fields):
+        return None
+    statement = site.statement
+    target = assignment_target(statement)
+    if target is None:
+        # a bare `M.objects.create(…)`: the row exists either way
+        return ("pass",) if expression_of(statement) is site.node else None
+    if target.type != "name" or expression_of(statement) is not site.node or not site.receiver:
+        return None
+    lookups = []
+    for name in sorted(fields, key=lambda field: written[field].value.start_pos):  # call order
+        argument = written[name]
+        if any(
+            part.type == "trailer" and part.children[0].value == "("
+            for part in walk(argument.value)
+        ):
+            return None  # a call: evaluating it again may give another value
+        lookups.append(f"{argument.keyword}={code(argument.value).strip()}")
+    return (f"{target.value} = {site.receiver}.get({', '.join(lookups)})",)

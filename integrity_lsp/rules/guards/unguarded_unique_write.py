@@ -148,7 +148,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from integrity_lsp.analysis.absence_writes import locked_before
-from integrity_lsp.analysis.bindings import inserted_before, inserted_before_text
+from integrity_lsp.analysis.bindings import inserted_before
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import (
     INTEGRITY_ERROR_CATCHERS,
@@ -157,37 +157,19 @@ from integrity_lsp.analysis.django import (
     handler_names,
 )
 from integrity_lsp.analysis.form_saves import FormSave, form_save
-from integrity_lsp.analysis.fresh_values import is_fresh_value
 from integrity_lsp.analysis.handlers import handler_title
 from integrity_lsp.analysis.registry import register
 from integrity_lsp.analysis.try_atomic import wrap_in_try_atomic
-from integrity_lsp.analysis.unique_sets import (
-    is_constant,
-)
-from integrity_lsp.analysis.writes import WriteSite, simple_statements, site_model, write_site
+from integrity_lsp.analysis.unique_sets import is_constant
+from integrity_lsp.analysis.writes import site_model, write_site
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
-from integrity_lsp.rules.guards.callees import (
-    Reached,
-    in_caller_terms,
-    in_handler_terms,
-    reached_inserts,
-    within,
-)
 from integrity_lsp.rules.guards.dataflow import is_request_derived, request_derived_names
 from integrity_lsp.rules.guards.form_reports import FormReport, form_report, generic_report
 from integrity_lsp.rules.guards.judging import judge, validated_input
-from integrity_lsp.rules.guards.responses import Conflict, conflict_response
+from integrity_lsp.rules.guards.reached_reports import reached_report
+from integrity_lsp.rules.guards.responses import Conflict, conflict_response, refetch_lines
 from integrity_lsp.rules.guards.silencers import called_in_module
-from integrity_lsp.syntax.nodes import (
-    Argument,
-    Node,
-    assignment_target,
-    code,
-    expression_of,
-    normalised,
-    statement_of,
-    walk,
-)
+from integrity_lsp.syntax.nodes import Node, code, statement_of
 
 CODE = "IL201"
 NAME = "unguarded-unique-write"
@@ -210,7 +192,9 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
             return
     site = write_site(node, ctx)
     if site is None or (site.kind == "save" and site_model(site, ctx) is None):
-        yield from _reached_findings(node, ctx)  # a helper, a model or form method it calls
+        reached = reached_report(node, ctx)  # a helper, a model or form method it calls
+        if reached is not None:
+            yield _reported(reached, ctx)
         return
     function = handler.function
     if locked_before(site.node, function):
@@ -236,7 +220,7 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
     fixed = written is not None and any(
         name in written and is_constant(written[name].value) for name in fields
     )
-    conflict = Conflict(refetch=_refetch(site, fields, written) if fixed else None)
+    conflict = Conflict(refetch=refetch_lines(site, fields, written) if fixed else None)
     unique = judged.unique
     yield Finding(
         code=CODE,
@@ -247,90 +231,6 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         related=(Location(unique.ref.path, unique.ref.span, unique.description),),
         fixes=tuple(_fixes(site.statement, ctx, conflict)),
     )
-
-
-def _reached_findings(node: Node, ctx: Context) -> Iterator[Finding]:
-    """The first insert that can collide among those the call `node` reaches in the project's
-    code (a helper, a model's or form's method), reported at the call: the handler is where
-    the IntegrityError can become an answer."""
-    handler = ctx.handler
-    assert handler is not None
-    statement = statement_of(node)
-    function = handler.function
-    for reached in reached_inserts(node, ctx):
-        site, inner = in_handler_terms(reached.site, reached.chain), reached.ctx
-
-        def seen(
-            value: Node, site: WriteSite = site, inner: Context = inner, reached: Reached = reached
-        ) -> bool:
-            if within(value, function):  # a value the handler passed in
-                return is_fresh_value(value, ctx) or inserted_before(
-                    value, function, statement, ctx
-                )
-            if inserted_before(value, inner.function, site.statement, inner):
-                return True
-            held = _handler_attribute(value, reached)  # `self.topic` read as `form.topic`
-            return held is not None and inserted_before_text(held, function, statement, ctx)
-
-        judged = judge(site, inner, seen)
-        if judged is None:
-            continue
-        derived = request_derived_names(ctx, node)
-        from_request = judged.written is None or any(
-            validated_input(v) or (outer is not None and is_request_derived(outer, derived))
-            for v in judged.values
-            for outer in [_outer(v, function, reached)]
-        )
-        source = "request data" if from_request else "non-constant data"
-        written = site.receiver or site.model_text
-        insert = f"{written}.{site.method}()" if site.kind != "save" else "save()"
-        called = code(node).split("(", 1)[0].strip()
-        path = " → ".join(f"`{callee.name}`" for callee in reached.chain)
-        message = (
-            f"`{called}()` in {handler_title(handler)} inserts a `{judged.model.name}` "
-            f"(`{insert}` in {path}) writing {judged.names} from {source}, and nothing catches "
-            f"IntegrityError: a duplicate raises `IntegrityError: UNIQUE constraint failed: "
-            f"{judged.columns}` and the user gets HTTP 500"
-        )
-        unique = judged.unique
-        yield Finding(
-            code=CODE,
-            name=NAME,
-            message=message,
-            path=ctx.file.path,
-            span=Span.of(node),
-            related=(
-                Location(inner.file.path, Span.of(site.node), f"the insert in {path}"),
-                Location(unique.ref.path, unique.ref.span, unique.description),
-            ),
-            fixes=tuple(_fixes(statement, ctx, Conflict())),
-        )
-        return
-
-
-def _handler_attribute(value: Node, reached: Reached) -> str | None:
-    """`self.attribute` / `parameter.attribute` in a function the handler called (one call
-    deep), as the handler spells it: `holder.attribute` when the handler passed the plain name
-    `holder` for it, and the callee does not assign that attribute itself."""
-    text = normalised(value)
-    name, dot, attribute = text.partition(".")
-    if len(reached.chain) != 1 or not dot or not attribute.isidentifier():
-        return None
-    callee = reached.chain[0]
-    passed = callee.mapping.get(name)
-    if passed is None or passed.type != "name":
-        return None
-    assigned = (assignment_target(statement) for statement in simple_statements(callee.function))
-    if any(target is not None and normalised(target) == text for target in assigned):
-        return None  # set inside the callee: not what the handler handed over
-    return f"{passed.value}.{attribute}"
-
-
-def _outer(value: Node, function: Node, reached: Reached) -> Node | None:
-    """Where a reached insert's value comes from in the handler, if it does."""
-    if within(value, function):
-        return value
-    return in_caller_terms(value, reached.chain, loose=True)
 
 
 def _form_finding(saved: FormSave, ctx: Context) -> Iterator[Finding]:
@@ -385,33 +285,6 @@ def _fixes(statement: Node, ctx: Context, conflict: Conflict) -> list[Fix]:
     else:
         title += f"answer the conflict (`{response.summary}`)"
     return [Fix(title, applicability, (*wrap, *response.imports))]
-
-
-def _refetch(
-    site: WriteSite, fields: list[str], written: dict[str, Argument] | None
-) -> tuple[str, ...] | None:
-    """`obj = Model.objects.get(<the unique values>)` for `obj = Model.objects.create(…)` whose
-    unique values are plain expressions (names, attributes, constants: evaluating them again
-    has no effect); `pass` for a create whose result is not kept. None: cannot re-fetch."""
-    if site.kind != "create" or written is None or not all(name in written for name in fields):
-        return None
-    statement = site.statement
-    target = assignment_target(statement)
-    if target is None:
-        # a bare `M.objects.create(…)`: the row exists either way
-        return ("pass",) if expression_of(statement) is site.node else None
-    if target.type != "name" or expression_of(statement) is not site.node or not site.receiver:
-        return None
-    lookups = []
-    for name in sorted(fields, key=lambda field: written[field].value.start_pos):  # call order
-        argument = written[name]
-        if any(
-            part.type == "trailer" and part.children[0].value == "("
-            for part in walk(argument.value)
-        ):
-            return None  # a call: evaluating it again may give another value
-        lookups.append(f"{argument.keyword}={code(argument.value).strip()}")
-    return (f"{target.value} = {site.receiver}.get({', '.join(lookups)})",)
 
 
 register(
