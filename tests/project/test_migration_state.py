@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from integrity_lsp.project.field_calls import field_from_call
 from integrity_lsp.project.migrations.columns import column_filler
 from integrity_lsp.project.migrations.reader import parse_migration
 from integrity_lsp.project.migrations.state import replay
-from integrity_lsp.project.models import field_from_call
 from integrity_lsp.syntax.source import parse
 
 FIELDS = [

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from integrity_lsp.project.field_calls import field_from_call
 from integrity_lsp.project.meta import constraint_from_call
-from integrity_lsp.project.models import ParsedClass, field_from_call, parse_module
+from integrity_lsp.project.models import ParsedClass, parse_module
 from integrity_lsp.project.records import FieldRecord
 from integrity_lsp.syntax.source import parse
 

@@ -9,13 +9,14 @@ import sys
 from integrity_lsp.project.builtin import (
     MODEL_ROOTS,
 )
+from integrity_lsp.project.field_calls import GET_USER_MODEL
 from integrity_lsp.project.field_classes import (
     DJANGO_FIELD_CLASSES,
     KNOWN_THIRD_PARTY_FIELD_CLASSES,
 )
 from integrity_lsp.project.imports import ImportTable, import_table_of_text
 from integrity_lsp.project.index.files import NOT_MODEL_BASE, ClassKey, IndexFiles
-from integrity_lsp.project.models import GET_USER_MODEL, ParsedClass, ParsedModule, parse_module
+from integrity_lsp.project.models import ParsedClass, ParsedModule, parse_module
 from integrity_lsp.project.records import (
     ModelRecord,
 )

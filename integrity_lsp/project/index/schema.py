@@ -15,16 +15,12 @@ from integrity_lsp.project.apps import (
 from integrity_lsp.project.builtin import (
     builtin_app_label,
 )
+from integrity_lsp.project.field_calls import ParsedField, normalise_relation
 from integrity_lsp.project.field_classes import KNOWN_THIRD_PARTY_FIELD_CLASSES
 from integrity_lsp.project.index.files import ClassKey
 from integrity_lsp.project.index.inheritance import IndexInheritance
 from integrity_lsp.project.index.linker import is_dotted
-from integrity_lsp.project.models import (
-    ParsedClass,
-    ParsedField,
-    ParsedManager,
-    normalise_relation,
-)
+from integrity_lsp.project.models import ParsedClass, ParsedManager
 from integrity_lsp.project.records import (
     MANY_TO_MANY_FIELD_CLASSES,
     RELATION_FIELD_CLASSES,

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from integrity_lsp.findings import Span
+from integrity_lsp.project.field_calls import field_from_call
 from integrity_lsp.project.field_classes import FieldClasses
 from integrity_lsp.project.meta import constraint_from_call
 from integrity_lsp.project.migrations.data_steps import (
@@ -26,7 +27,6 @@ from integrity_lsp.project.migrations.graph import (
     MigrationKey,
     Operation,
 )
-from integrity_lsp.project.models import field_from_call
 from integrity_lsp.project.records import ConstraintRecord, FieldRecord
 from integrity_lsp.syntax.declarations import (
     bool_value,
