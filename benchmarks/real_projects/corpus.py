@@ -14,6 +14,7 @@ Layout of the cache folder ($INTEGRITY_LSP_CORPUS, default ~/.cache/integrity-ls
 from __future__ import annotations
 
 import email.parser
+import hashlib
 import os
 import re
 import shutil
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import urllib.request
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -52,6 +54,10 @@ class Project:
     folder: str
     ignore_requires_python: bool = False
     dist: str = ""  # the PyPI name when `name` differs (two releases of one distribution)
+    # The file's address and sha256 when pip refuses the only distribution there is (a wheel
+    # whose metadata newer pip rejects): it is then downloaded as a file, never installed by it.
+    url: str = ""
+    sha256: str = ""
 
     @property
     def distribution(self) -> str:
@@ -71,6 +77,8 @@ def load_projects(path: Path = PROJECTS_TOML) -> list[Project]:
         kind = entry.get("kind", "sdist")
         if kind not in ("sdist", "wheel"):
             raise ValueError(f"{path}: {entry.get('name')}: kind must be sdist or wheel")
+        if bool(entry.get("url")) != bool(entry.get("sha256")):
+            raise ValueError(f"{path}: {entry.get('name')}: url and sha256 go together")
         projects.append(
             Project(
                 name=entry["name"],
@@ -79,6 +87,8 @@ def load_projects(path: Path = PROJECTS_TOML) -> list[Project]:
                 folder=entry["folder"],
                 ignore_requires_python=bool(entry.get("ignore_requires_python", False)),
                 dist=str(entry.get("dist", "")),
+                url=str(entry.get("url", "")),
+                sha256=str(entry.get("sha256", "")),
             )
         )
     return projects
@@ -161,6 +171,8 @@ def download(project: Project, cache: Cache, log: Log) -> Path:
     if found is not None:
         return found
     cache.sdists.mkdir(parents=True, exist_ok=True)
+    if project.url:
+        return _download_file(project, cache, log)
     command = _pip("download", "--no-deps", "--dest", str(cache.sdists))
     if project.kind == "sdist":
         command += ["--no-binary", ":all:"]
@@ -174,6 +186,22 @@ def download(project: Project, cache: Cache, log: Log) -> Path:
     found = cache.download(project)
     if found is None:
         raise RuntimeError(f"{project.stem}* not in {cache.sdists} after pip download")
+    return found
+
+
+def _download_file(project: Project, cache: Cache, log: Log) -> Path:
+    """The distribution at project.url, kept in sdists/ only when its sha256 is the pinned one."""
+    target = cache.sdists / project.url.rsplit("/", 1)[-1]
+    log(f"{project.name}: downloading {project.url}")
+    with urllib.request.urlopen(project.url, timeout=300) as response:
+        content = response.read()
+    digest = hashlib.sha256(content).hexdigest()
+    if digest != project.sha256:
+        raise RuntimeError(f"{project.url}: sha256 {digest}, projects.toml pins {project.sha256}")
+    target.write_bytes(content)
+    found = cache.download(project)
+    if found is None:
+        raise RuntimeError(f"{target.name} is not named {project.stem}-*.whl / .tar.gz / .zip")
     return found
 
 

@@ -3,6 +3,8 @@ real TOML cases and verdicts, and the report's numbers. No network."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import shutil
 import sys
@@ -341,6 +343,33 @@ def test_fetch_unpacks_what_is_downloaded_and_keeps_what_is_there(tmp_path: Path
     logged.clear()
     assert corpus.fetch([PROJECT, wheel], cache, with_deps=False, log=logged.append) == 0
     assert logged == [] and (cache.src(PROJECT) / "mark").is_file()
+
+
+def test_fetch_of_a_pinned_file_checks_its_sha256(tmp_path: Path) -> None:
+    """A release pip refuses (shuup 3.1.0's wheel: metadata newer pip rejects) is fetched from
+    its pinned URL, kept only when its sha256 is the pinned one."""
+    built = tmp_path / "elsewhere" / "tiny_wheel-2.0-py3-none-any.whl"
+    built.parent.mkdir()
+    with zipfile.ZipFile(built, "w") as zipped:
+        zipped.writestr("shop/views.py", FILES["shop/views.py"])
+    digest = hashlib.sha256(built.read_bytes()).hexdigest()
+    pinned = Project(
+        name="tiny-wheel", version="2.0", kind="wheel", folder="tiny_wheel-2.0",
+        url=built.as_uri(), sha256=digest,
+    )  # fmt: skip
+    cache = Cache(tmp_path / "corpus")
+    assert corpus.fetch([pinned], cache, with_deps=False, log=lambda _: None) == 0
+    assert (cache.src(pinned) / "shop" / "views.py").read_text() == FILES["shop/views.py"]
+    other = Cache(tmp_path / "other")
+    wrong = dataclasses.replace(pinned, sha256="0" * 64)
+    assert corpus.fetch([wrong], other, with_deps=False, log=lambda _: None) == 1
+    assert not other.src(wrong).exists() and list(other.sdists.iterdir()) == []
+    toml = tmp_path / "projects.toml"
+    toml.write_text('[[project]]\nname = "x"\nversion = "1"\nfolder = "x-1"\nurl = "file:///x"\n')
+    with pytest.raises(ValueError, match="url and sha256 go together"):
+        corpus.load_projects(toml)
+    shuup = corpus.select(corpus.load_projects(), ["shuup"])[0]
+    assert shuup.url.endswith("/shuup-3.1.0-py2.py3-none-any.whl") and len(shuup.sha256) == 64
 
 
 def test_projects_toml_and_selection() -> None:
