@@ -1,15 +1,17 @@
 """Django apps found on disk without importing anything, and dotted module names of files.
 
 An app is a package holding `models.py` or a `models/` package. Its label comes from the
-`AppConfig` in its `apps.py` (`label = "…"`, else the last part of `name = "…"`), else from the
-folder name. A file's module name is built by walking up while `__init__.py` exists; the first
-folder without one is taken as the sys.path root (so a `src/` layout works).
+`AppConfig` its `__init__.py` names as `default_app_config` (a class of that `__init__.py` or of
+its `apps.py`: before Django 4.1 it takes over), else the one Django picks in its `apps.py`
+(`label = "…"`, else the last part of `name = "…"`), else from the folder name. A file's module
+name is built by walking up while `__init__.py` exists; the first folder without one is taken as
+the sys.path root (so a `src/` layout works).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,8 +19,11 @@ from typing import Any
 from integrity_lsp.project.records import AppRecord
 from integrity_lsp.syntax.declarations import (
     argument_list,
+    assignment_parts,
     bool_value,
     class_assignments,
+    iter_statements,
+    small_statements,
     source,
     string_value,
 )
@@ -96,6 +101,51 @@ def choose_config(configs: Iterable[AppConfigInfo], package: str | None) -> AppC
         if package is not None and config.name == package:
             return config
     return candidates[0] if len(candidates) == 1 else None
+
+
+def default_app_config(
+    init_tree: Any, package: str | None, apps_configs: Sequence[AppConfigInfo]
+) -> AppConfigInfo | None:
+    """The config a package's `__init__.py` names as `default_app_config = "shop.ShopConfig"`
+    (or `__name__ + ".apps.ShopConfig"`), when that class is in the `__init__.py` itself or in
+    the package's `apps.py` (`apps_configs`). Before Django 4.1 it takes over from the config
+    found in apps.py, and a project written for those (shuup's `shuup.core`, labelled "shuup")
+    names its models by that label in every migration. A class elsewhere is not read: editing
+    it would not re-read the apps."""
+    if package is None:
+        return None
+    named = None
+    for statement in iter_statements(init_tree):
+        for small in small_statements(statement):
+            if small.type != "expr_stmt":
+                continue
+            targets, _annotation, value = assignment_parts(small)
+            if [source(target) for target in targets] == ["default_app_config"]:
+                named = _dotted_config_path(value, package)
+    if named is None or "." not in named:
+        return None
+    module, class_name = named.rsplit(".", 1)
+    if module == package:
+        configs: Sequence[AppConfigInfo] = parse_app_configs(init_tree)
+    elif module == f"{package}.apps":
+        configs = apps_configs
+    else:
+        return None
+    return next((config for config in configs if config.class_name == class_name), None)
+
+
+def _dotted_config_path(value: Any, package: str) -> str | None:
+    """`"shop.apps.ShopConfig"`, or `__name__ + ".apps.ShopConfig"` read in package `shop`."""
+    if value is None:
+        return None
+    text = string_value(value)
+    if text is not None:
+        return text
+    parts = value.children if value.type == "arith_expr" else []
+    if len(parts) == 3 and source(parts[0]) == "__name__" and source(parts[1]) == "+":
+        suffix = string_value(parts[2])
+        return package + suffix if suffix is not None else None
+    return None
 
 
 def app_label(folder: Path, config: AppConfigInfo | None) -> str:

@@ -19,13 +19,22 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any, TypeVar
 
-from integrity_lsp.project.apps import app_label, choose_config, parse_app_configs
+from integrity_lsp.project.apps import (
+    AppConfigInfo,
+    app_label,
+    choose_config,
+    default_app_config,
+    parse_app_configs,
+)
 from integrity_lsp.project.models import ParsedModule, parse_module
 from integrity_lsp.syntax.files import is_dir, is_file, read_project_text
 from integrity_lsp.syntax.source import parse
+
+_Read = TypeVar("_Read")
 
 _VENV_FOLDERS = (".venv", "venv", "env")
 
@@ -140,17 +149,31 @@ class Libraries:
             return None
         folder = init.parent
         apps = folder / "apps.py"
-        if is_file(apps):
+        configs: list[AppConfigInfo] = []
+        has_apps = is_file(apps)
+        if has_apps:
             text = read_project_text(apps, errors="replace") or ""
-            config = None
             if "AppConfig" in text:
-                try:
-                    config = choose_config(parse_app_configs(parse(text)), package)
-                except RecursionError:
-                    config = None
+                configs = _parsed_or_none(text, parse_app_configs) or []
+        config = None
+        init_text = read_project_text(init, errors="replace") or ""
+        if "default_app_config" in init_text:
+            config = _parsed_or_none(
+                init_text, lambda tree: default_app_config(tree, package, configs)
+            )
+        config = config or choose_config(configs, package)
+        if has_apps or config is not None:
             return app_label(folder, config)
         if is_file(folder / "models.py") or is_file(folder / "models" / "__init__.py"):
             return folder.name
+        return None
+
+
+def _parsed_or_none(text: str, read: Callable[[Any], _Read]) -> _Read | None:
+    """What `read` finds in the parsed text; None for absurdly nested code."""
+    try:
+        return read(parse(text))
+    except RecursionError:
         return None
 
 

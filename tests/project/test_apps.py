@@ -128,3 +128,50 @@ def test_a_models_module_inside_a_models_package_is_not_an_app(build: BuildProje
     assert index.get_model("extras.Thing") is not None
     assert index.get_model("extras.Tag") is not None
     assert index.get_model("models.Thing") is None
+
+
+def test_label_from_the_config_default_app_config_names(build: BuildProject) -> None:
+    """Before Django 3.2 an app's config was the one its `__init__.py` names as
+    `default_app_config`; projects written for it (shuup labels `shuup.core` "shuup") name their
+    models by that label in every migration. The class may sit in `__init__.py` itself or in
+    `apps.py`; a config named elsewhere, or a package without the assignment, keeps the folder."""
+    index = build(
+        {
+            "shop/__init__.py": """
+                from django.apps import AppConfig
+
+                class ShopConfig(AppConfig):
+                    name = "shop"
+                    label = "store"
+
+                default_app_config = "shop.ShopConfig"
+            """,
+            "shop/models.py": MODEL,
+            "billing/__init__.py": 'default_app_config = __name__ + ".apps.Second"\n',
+            "billing/apps.py": """
+                from django.apps import AppConfig
+
+                class First(AppConfig):
+                    name = "billing"
+                    label = "first"
+
+                class Second(AppConfig):
+                    name = "billing"
+                    label = "invoices"
+            """,
+            "billing/models.py": MODEL,
+            "crm/__init__.py": 'default_app_config = "crm.config.CrmConfig"\n',
+            "crm/models.py": MODEL,
+            "blog/__init__.py": """
+                from django.apps import AppConfig
+
+                class BlogConfig(AppConfig):
+                    name = "blog"
+                    label = "journal"
+            """,
+            "blog/models.py": MODEL,
+        }
+    )
+    assert set(index.apps) == {"store", "invoices", "crm", "blog"}
+    assert index.get_model("store.Thing") is not None
+    assert index.get_model("invoices.Thing") is not None

@@ -150,6 +150,20 @@ def test_apps_py_label_change(build: BuildProject, tmp_path: Path) -> None:
     assert index.get_model("shop.Product") is None
 
 
+def test_default_app_config_label_change(build: BuildProject, tmp_path: Path) -> None:
+    config = (
+        "from django.apps import AppConfig\n\n"
+        "class ShopConfig(AppConfig):\n    name = 'shop'\n    label = '{label}'\n\n"
+        "default_app_config = 'shop.ShopConfig'\n"
+    )
+    index = build({"shop/__init__.py": config.format(label="store"), "shop/models.py": MODELS})
+    assert index.get_model("store.Product") is not None
+    assert index.update_file(tmp_path / "shop/__init__.py", config.format(label="depot"))
+    assert index.get_model("depot.Product") is not None and index.get_model("store.Product") is None
+    assert index.update_file(tmp_path / "shop/__init__.py", "")
+    assert index.get_model("shop.Product") is not None
+
+
 def test_settings_change_swaps_user_model(build: BuildProject, tmp_path: Path) -> None:
     index = build(
         {

@@ -462,3 +462,55 @@ def test_the_models_of_every_installed_app_in_installed_apps(
     assert token is not None and index.is_builtin(token) and index.fields_known(token)
     assert index.get_model("badges.Badge") is not None
     assert index.get_model("unlisted.Hidden") is None  # not an installed app: not read
+
+
+def test_an_installed_app_labelled_by_its_default_app_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An installed app whose `__init__.py` defines its config and names it as
+    `default_app_config` (shuup's apps, installed) has that config's label; one naming no class
+    of its own package keeps the package's name."""
+    from integrity_lsp.config import Settings
+
+    venv = tmp_path / "env-of-project"
+    config = """
+        from django.apps import AppConfig
+
+        class CouponsConfig(AppConfig):
+            name = "coupons"
+            label = "shop_coupons"
+
+        default_app_config = "coupons.CouponsConfig"
+    """
+    model = """
+        from django.db import models
+
+        class Coupon(models.Model):
+            code = models.CharField(max_length=40, unique=True)
+    """
+    write_project(
+        venv,
+        {
+            "pyvenv.cfg": "home = /usr/bin\n",
+            f"{SITE}/coupons/__init__.py": config,
+            f"{SITE}/coupons/models.py": model,
+            f"{SITE}/vouchers/__init__.py": 'default_app_config = "elsewhere.VouchersConfig"\n',
+            f"{SITE}/vouchers/models.py": model,
+        },
+    )
+    monkeypatch.setenv("VIRTUAL_ENV", str(venv))
+    root = write_project(
+        tmp_path / "project",
+        {
+            "manage.py": 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_conf.settings")\n',
+            "site_conf/__init__.py": "",
+            "site_conf/settings.py": 'INSTALLED_APPS = ["coupons", "vouchers", "shop"]\n',
+            "shop/__init__.py": "",
+            "shop/models.py": "",
+        },
+    )
+    index = ProjectIndex.build(root, Settings())
+    coupon = index.get_model("shop_coupons.Coupon")
+    assert coupon is not None and index.is_builtin(coupon)
+    assert index.get_model("coupons.Coupon") is None
+    assert index.get_model("vouchers.Coupon") is not None

@@ -19,6 +19,7 @@ from integrity_lsp.project.apps import (
     AppConfigInfo,
     app_folder,
     choose_config,
+    default_app_config,
     discover_apps,
     module_name_for,
     parse_app_configs,
@@ -79,6 +80,7 @@ class _File:
     mentions_app_config: bool = False
     defines_field_class: bool = False  # a class with a `…Field` base, and an `__init__`
     mentions_pre_save: bool = False
+    names_default_config: bool = False  # `default_app_config` in a package's __init__.py
     parsed: ParsedModule | None = None
     app_configs: tuple[AppConfigInfo, ...] = ()
 
@@ -164,6 +166,7 @@ class IndexFiles:
             "AppConfig" in text,
             defines_field_class=field_class,
             mentions_pre_save=may_connect_pre_save(text),
+            names_default_config=path.name == "__init__.py" and "default_app_config" in text,
         )
 
     def is_plain_class(self, name: str) -> bool:
@@ -330,9 +333,17 @@ class IndexFiles:
 
     def _app_config(self, folder: Path) -> AppConfigInfo | None:
         state = self._files.get(folder / "apps.py")
-        if state is None:
-            return None
-        return choose_config(state.app_configs, self.module_name(folder / "__init__.py"))
+        apps_configs = state.app_configs if state is not None else ()
+        package = self.module_name(folder / "__init__.py")
+        init = self._files.get(folder / "__init__.py")
+        text = self._text(init.path) if init is not None and init.names_default_config else None
+        named = None
+        if text is not None and not over_size_cap(text, init.path if init else folder):
+            try:
+                named = default_app_config(parse(text), package, apps_configs)
+            except RecursionError:  # absurdly nested code: no config read from it
+                named = None
+        return named or choose_config(apps_configs, package)
 
     def source_paths(self) -> tuple[Path, ...]:
         """Every Python file of the project the index walked."""
