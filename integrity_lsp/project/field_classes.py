@@ -11,7 +11,8 @@ for the files that define one), for the options that decide constraints (`null`,
 `unique`, `primary_key`, `default`, `db_default`):
 - `kwargs["null"] = True` (chained targets too) and `kwargs.update(null=True)`: forced;
 - `super().__init__(…, null=True, …)`: forced (passing it as well would be a TypeError);
-- `kwargs.setdefault("null", True)`: a default the call may override.
+- `kwargs.setdefault("null", True)`: a default the call may override;
+- a value computed from another option (`bool(kwargs.get("blank"))`): the literal it comes to.
 A subclass of such a class inherits what it fixes. Classes are matched by their simple name,
 as field calls are recorded (`NullCharField`, `fields.NullCharField`); names of Django's own
 field classes are never taken over.
@@ -24,6 +25,7 @@ import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
+from integrity_lsp.project.field_init_values import computed, value_source
 from integrity_lsp.project.records import FieldRecord
 from integrity_lsp.syntax.source import cpython_tree
 
@@ -86,6 +88,7 @@ class FieldClasses:
             return record
         given = dict(record.options)
         merged = {**dict(options.defaults), **given, **dict(options.forced)}
+        merged = {key: computed(value, merged) for key, value in merged.items()}
         if merged == given:
             return record
         return replace(
@@ -285,7 +288,7 @@ def _init_options(classdef: ast.ClassDef) -> FieldClassOptions:
             for target in node.targets:
                 key = _kwargs_key(target, kwargs)
                 if key is not None:
-                    forced[key] = ast.unparse(node.value)
+                    forced[key] = value_source(node.value, kwargs)
         elif isinstance(node, ast.Call):
             _read_call(node, kwargs, forced, defaults)
     return FieldClassOptions(
@@ -318,17 +321,17 @@ def _read_call(
         if function.attr == "setdefault" and len(call.args) == 2:
             key = call.args[0]
             if isinstance(key, ast.Constant) and key.value in CONSTRAINT_OPTIONS:
-                defaults[str(key.value)] = ast.unparse(call.args[1])
+                defaults[str(key.value)] = value_source(call.args[1], kwargs)
         elif function.attr == "update":
-            _keywords_into(call, forced)
+            _keywords_into(call, kwargs, forced)
     elif function.attr == "__init__" and _is_super_call(owner):
-        _keywords_into(call, forced)
+        _keywords_into(call, kwargs, forced)
 
 
-def _keywords_into(call: ast.Call, into: dict[str, str]) -> None:
+def _keywords_into(call: ast.Call, kwargs: str, into: dict[str, str]) -> None:
     for keyword in call.keywords:
         if keyword.arg in CONSTRAINT_OPTIONS:
-            into[keyword.arg] = ast.unparse(keyword.value)
+            into[keyword.arg] = value_source(keyword.value, kwargs)
 
 
 def _is_super_call(node: ast.expr) -> bool:

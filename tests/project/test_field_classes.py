@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
+from integrity_lsp.findings import Span
 from integrity_lsp.project.field_classes import FieldClassOptions, read_field_classes
+from integrity_lsp.project.records import FieldRecord, SourceRef
 
 
 def test_what_an_init_fixes_and_what_it_only_defaults() -> None:
@@ -55,3 +58,40 @@ def test_what_an_init_fixes_and_what_it_only_defaults() -> None:
         "Defaulted": FieldClassOptions(defaults=(("default", "0"),)),
         "Child": FieldClassOptions(forced=(("blank", "True"),), defaults=(("default", "0"),)),
     }
+
+
+def test_an_option_computed_from_another_is_the_literal_it_comes_to() -> None:
+    """shuup's InternalIdentifierField: `blank` defaults to True and `null` to `bool(blank)`,
+    so a field written without either is nullable, and one written with `blank=False` is not.
+    The keyword-arguments dict may have any name; what cannot be computed stays as written."""
+    text = textwrap.dedent(
+        """\
+        from django.db import models
+
+
+        class IdentifierField(models.CharField):
+            def __init__(self, **options):
+                options.setdefault("blank", True)
+                options.setdefault("null", bool(options.get("blank")))
+                super().__init__(**options)
+
+
+        class Opaque(models.CharField):
+            def __init__(self, **kwargs):
+                kwargs.setdefault("null", settings.NULLABLE)
+                super().__init__(**kwargs)
+        """
+    )
+    classes = [("IdentifierField", ("CharField",)), ("Opaque", ("CharField",))]
+    field_classes = read_field_classes(classes, [text])
+    ref = SourceRef(Path("shop/models.py"), Span(1, 0, 1, 4))
+
+    def field(class_name: str, **given: str) -> FieldRecord:
+        record = FieldRecord("code", class_name, ref, options=tuple(given.items()))
+        return field_classes.apply(record)
+
+    assert field("IdentifierField", unique="True").null
+    assert field("IdentifierField", unique="True").blank
+    assert not field("IdentifierField", unique="True", blank="False").null
+    assert field("IdentifierField", blank="1").null
+    assert not field("Opaque").null

@@ -316,3 +316,66 @@ def test_a_field_that_adds_fields_in_contribute_to_class_leaves_the_model_unknow
     assert [message.rsplit(": ", 1)[-1] for message in found] == [
         "Remove field links_string from note"
     ]
+
+
+def test_an_app_labelled_by_its_default_app_config(tmp_path: Path) -> None:
+    """shuup's `shuup/core/__init__.py` defines its config (label "shuup") and names it as
+    `default_app_config`; its migrations point at "shuup.Shop". Read as app "core", every
+    relation looked repointed and every migration of the app went unreplayed. An identifier
+    field whose class makes `null` follow `blank` (True unless given) is nullable, as its
+    migration says. A real difference in the same app is still reported."""
+    write_app(
+        tmp_path,
+        "core",
+        {
+            "__init__.py": """
+                from django.apps import AppConfig
+
+                class CoreConfig(AppConfig):
+                    name = "core"
+                    label = "shop"
+
+                default_app_config = "core.CoreConfig"
+            """,
+            "fields.py": """
+                from django.db import models
+
+                class IdentifierField(models.CharField):
+                    def __init__(self, **kwargs):
+                        kwargs.setdefault("max_length", 64)
+                        kwargs.setdefault("blank", True)
+                        kwargs.setdefault("null", bool(kwargs.get("blank")))
+                        super().__init__(**kwargs)
+            """,
+            "models.py": """
+                from django.db import models
+                from core.fields import IdentifierField
+
+                class Store(models.Model):
+                    identifier = IdentifierField(unique=True)
+
+                class Order(models.Model):
+                    store = models.ForeignKey("Store", on_delete=models.CASCADE)
+                    note = models.CharField(max_length=20, null=True)
+            """,
+            "migrations/0001_initial.py": initial_migration(
+                (
+                    "Store",
+                    '("identifier", models.CharField('
+                    "max_length=64, blank=True, null=True, unique=True))",
+                ),
+                (
+                    "Order",
+                    '("store", models.ForeignKey(on_delete=models.CASCADE, to="shop.Store")),'
+                    ' ("note", models.CharField(max_length=20))',
+                ),
+            ),
+        },
+    )
+    path = tmp_path / "core/models.py"
+    found = [
+        (f.span.start_line, f.message.rsplit(": ", 1)[-1])
+        for f in check_source(path.read_text(encoding="utf-8"), path, environment(tmp_path))
+        if f.code == "IL304"
+    ]
+    assert found == [(10, "Alter field note on order")]
