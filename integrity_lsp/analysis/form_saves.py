@@ -8,11 +8,12 @@ parameter of a view's `form_valid` / the `serializer` parameter of `perform_crea
 `obj = form.save(commit=False)`. The form class is read by `model_forms` (its model, and the
 fields the request fills). A save inserts a new row (`FormSave.new_row`) unless the form or
 serializer is bound to an existing one (`instance=…`, a positional instance, an update view,
-`perform_update`) or the object was saved before (`update_fields`, a second `save()`): then it
-updates that row. `save(commit=False)` writes nothing, and a serializer whose own `update()`
-writes in its own way is unknown: no save. A form class the view keeps in an attribute of its
-own naming (`self.form(…)`) is read as `form_class` is; an instance a view method returns is
-new when that method can return `self.queryset.model()`. A generic base's save, whose class the
+a view whose `get_form_kwargs` binds an existing row, `perform_update`) or the object was saved
+before (`update_fields`, a second `save()`): then it updates that row. `save(commit=False)`
+writes nothing, and a serializer whose own `update()` writes in its own way is unknown: no save.
+A form class the view keeps in an attribute of its own naming (`self.form(…)`) is read as
+`form_class` is; an instance a view method returns is new when that method can return
+`self.queryset.model()`. A generic base's save, whose class the
 subclasses set, is read once per subclass (`generic_form_saves`).
 """
 
@@ -27,6 +28,7 @@ from integrity_lsp.analysis.django import constructor_call
 from integrity_lsp.analysis.model_forms import ModelFormClass, model_form_class
 from integrity_lsp.analysis.view_forms import (
     attribute_form,
+    binds_existing_row,
     generic_views,
     is_create_view,
     is_update_view,
@@ -172,7 +174,8 @@ def _super_form_valid(node: Node, trailers: list[Node], ctx: Context) -> FormSav
     if form is None:
         return None
     sets = _attribute_sets(function, f"{variable}.instance", None, statement_of(node))
-    return FormSave(node, form, variable, "super().form_valid(form)", sets)
+    new_row = not binds_existing_row(ctx)
+    return FormSave(node, form, variable, "super().form_valid(form)", sets, new_row)
 
 
 def _save_of(
@@ -231,13 +234,13 @@ def _parameter_save(
             return FormSave(node, form, name, f"{name}.save()", new_row=False)
         sets = {k: a.value for k, a in keyword_arguments(call).items()}
         return FormSave(node, form, name, f"{name}.save()", sets)
-    if method == "form_valid" and is_create_view(ctx):
+    if method == "form_valid" and is_create_view(ctx) and not binds_existing_row(ctx):
         form = view_form(ctx, "form")
         if form is None or form.kind != "form":
             return None
         sets = _attribute_sets(function, f"{name}.instance", None, statement)
         return FormSave(node, form, name, f"{name}.save()", sets)
-    if method == "form_valid" and is_update_view(ctx):
+    if method == "form_valid" and (is_update_view(ctx) or binds_existing_row(ctx)):
         form = view_form(ctx, "form")
         if form is None or form.kind != "form":
             return None
@@ -285,7 +288,7 @@ def _bound_form(
     bound_to_object = False
     own = _own_attribute(callee) if attribute is None else None
     if attribute is not None:
-        bound_to_object = attribute == "form" and is_update_view(ctx)
+        bound_to_object = attribute == "form" and (is_update_view(ctx) or binds_existing_row(ctx))
         form = view_form(ctx, attribute)
     elif own is not None:
         form = attribute_form(ctx, own)

@@ -17,7 +17,14 @@ from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.handlers import class_bases, class_definition
 from integrity_lsp.analysis.model_forms import ModelFormClass, model_form_class
 from integrity_lsp.analysis.subclasses import project_subclasses
-from integrity_lsp.syntax.nodes import Node, assignment_target, code, expression_of
+from integrity_lsp.syntax.nodes import (
+    Node,
+    assignment_target,
+    code,
+    expression_of,
+    normalised,
+    walk,
+)
 from integrity_lsp.syntax.source import SourceFile
 
 CREATE_VIEWS = frozenset({"CreateView", "BaseCreateView", "FormView", "BaseFormView"})
@@ -29,6 +36,12 @@ VIEW_ATTRIBUTES = {
 # The standard form-class attributes and the method that may decide them at run time.
 STANDARD_ATTRIBUTES = {"form_class": "get_form_class", "serializer_class": "get_serializer_class"}
 MAX_DEPTH = 8
+# A value that is a row of the database: fetched, fetched or created, or the view's own object.
+_EXISTING_ROW = re.compile(
+    r"(.+\.(get_or_create|update_or_create)\(.*\)\[0\]|.+\.get\(.*\)"
+    r"|get_object_or_404\(.*\)|self\.get_object\(.*\)|self\.object)",
+    re.DOTALL,
+)
 
 
 def view_form(ctx: Context, kind: str) -> ModelFormClass | None:
@@ -260,3 +273,29 @@ def _view_chain(ctx: Context) -> set[str]:
 def is_update_view(ctx: Context) -> bool:
     """Does the view class derive from an update view (its form is bound to the object)?"""
     return bool(_view_chain(ctx) & UPDATE_VIEWS)
+
+
+def binds_existing_row(ctx: Context) -> bool:
+    """Does the view's `get_form_kwargs` bind its form to a row that exists: `kwargs["instance"]
+    = X` or `kwargs.update(instance=X)` with X `M.objects.get_or_create(…)[0]`, `….get(…)`,
+    `get_object_or_404(…)`, `self.get_object()` or `self.object` (shuup's admin theme settings
+    page, a FormView)? Then the form's save updates that row. Any other value (`M()`, a
+    `.first()` that may be None) leaves the form inserting."""
+    method = view_method(ctx, "get_form_kwargs")
+    if method is None:
+        return False
+    for node in walk(method):
+        value = None
+        if node.type == "expr_stmt" and len(node.children) == 3:
+            target = normalised(node.children[0])
+            if target.endswith(("['instance']", '["instance"]')):
+                value = node.children[2]
+        elif node.type == "argument" and len(node.children) == 3:
+            keyword = node.children[0]
+            if keyword.type == "name" and keyword.value == "instance":
+                trailer = node.parent.parent if node.parent.type == "arglist" else node.parent
+                if normalised(trailer.get_previous_sibling() or trailer).endswith(".update"):
+                    value = node.children[2]
+        if value is not None and _EXISTING_ROW.fullmatch(normalised(value)):
+            return True
+    return False

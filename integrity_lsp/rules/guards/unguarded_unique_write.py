@@ -46,7 +46,9 @@ without one is silent. An instance the view's own method returns (`obj = self.ge
 (`obj = self.alter_object(obj, request)`); any other instance is an existing row (an update).
 
 Silent when: a guard catches IntegrityError; the form or serializer is bound to an existing row
-(`instance=…`, an update view, `perform_update`) or its own `save()`/`create()` writes another
+(`instance=…`, an update view, `perform_update`, a view whose `get_form_kwargs` sets
+`kwargs["instance"]` to a fetched row: `….get_or_create(…)[0]`, `….get(…)`,
+`get_object_or_404(…)`, `self.get_object()`) or its own `save()`/`create()` writes another
 way (an upsert, its own guard, no call to Django's/DRF's — a `try … except IntegrityError`
 around a write of another row, beside the hand-on, is not one); a unique value is fresh
 (`uuid4()`, `secrets.token_urlsafe()`, `get_random_string()`, `random.getrandbits(64)`, or
