@@ -13,9 +13,10 @@ for the files that define one), for the options that decide constraints (`null`,
 - `super().__init__(…, null=True, …)`: forced (passing it as well would be a TypeError);
 - `kwargs.setdefault("null", True)`: a default the call may override;
 - a value computed from another option (`bool(kwargs.get("blank"))`): the literal it comes to.
-A subclass of such a class inherits what it fixes. Classes are matched by their simple name,
-as field calls are recorded (`NullCharField`, `fields.NullCharField`); names of Django's own
-field classes are never taken over.
+A subclass of such a class inherits what it fixes. A class deriving from an installed
+package's class named like Django's (`package_field_bases`) is no Django field class. Classes
+are matched by their simple name, as field calls are recorded (`NullCharField`,
+`fields.NullCharField`); names of Django's own field classes are never taken over.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from integrity_lsp.project.field_init_values import computed, value_source
+from integrity_lsp.project.package_field_bases import imports_package_field, package_based_in
 from integrity_lsp.project.records import FieldRecord
 from integrity_lsp.syntax.source import cpython_tree
 
@@ -73,9 +75,15 @@ class FieldClasses:
     # `cls.add_to_class(…)`), and their subclasses: a model declaring one has fields no class
     # body names.
     adds_fields: frozenset[str] = frozenset()
+    # Classes deriving from an installed package's class named like one of Django's (shuup's
+    # `TaggedJSONField(jsonfield.fields.JSONField)`, a TextField that sends "" when left out):
+    # not Django's class, so what they write for an omitted value is unknown.
+    third_party_based: frozenset[str] = frozenset()
 
     def apply(self, record: FieldRecord) -> FieldRecord:
         """The record as the database sees the field: the class's fixed options applied."""
+        if record.field_class in self.third_party_based:
+            record = replace(record, third_party=True)
         if not self.ancestors and not self.by_name:
             return record
         ancestor = dict(self.ancestors).get(record.field_class)
@@ -118,6 +126,8 @@ def may_define_field_class(text: str) -> bool:
     or a `contribute_to_class` that calls `add_to_class`."""
     if "contribute_to_class" in text and "add_to_class" in text:
         return True
+    if "Field" in text and imports_package_field(text):
+        return True  # maybe a base of the package's, named like Django's (`package_field_bases`)
     return "Field" in text and "__init__" in text and any(o in text for o in CONSTRAINT_OPTIONS)
 
 
@@ -130,13 +140,18 @@ def read_field_classes(
     bases_of = _field_subclasses(candidates)
     own: dict[str, FieldClassOptions] = {}
     adders: set[str] = set()
+    package_based: set[str] = set()
     for text in texts:
         own.update((name, o) for name, o in _options_in(text) if name in bases_of)
         adders.update(_adders_in(text))
+        package_based.update(
+            name for name in package_based_in(text, DJANGO_FIELD_CLASSES) if name in bases_of
+        )
     return FieldClasses(
         tuple(sorted(_inherited(bases_of, own).items())),
-        tuple(sorted(_django_ancestors(bases_of).items())),
+        tuple(sorted(_django_ancestors(bases_of, package_based).items())),
         _with_subclasses(adders, candidates),
+        _with_subclasses(package_based, candidates),
     )
 
 
@@ -181,13 +196,18 @@ def _with_subclasses(
     return frozenset(found)
 
 
-def _django_ancestors(bases_of: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
-    """The nearest Django field class up each project field class's bases (first base first)."""
+def _django_ancestors(
+    bases_of: Mapping[str, tuple[str, ...]], package_based: set[str]
+) -> dict[str, str]:
+    """The nearest Django field class up each project field class's bases (first base first);
+    none for a class deriving from a package's class named like Django's (`package_based`)."""
     found: dict[str, str] = {}
 
     def ancestor(name: str, seen: frozenset[str]) -> str | None:
         if name in found:
             return found[name]
+        if name in package_based:
+            return None
         for base in bases_of.get(name, ()):
             if base in DJANGO_FIELD_CLASSES or base in KNOWN_THIRD_PARTY_FIELD_CLASSES:
                 return base

@@ -133,6 +133,56 @@ def test_what_django_or_the_class_fills_is_not_missing(tmp_path: Path) -> None:
     assert "leaves `width`, `height` unset" in found[1][3]
 
 
+def test_a_project_class_deriving_from_a_packages_field_named_like_djangos(
+    tmp_path: Path,
+) -> None:
+    """shuup's `TaggedJSONField(JSONField)` derives from `jsonfield.fields.JSONField`, a
+    TextField that sends "" for an omitted value, not from Django's JSONField (NULL): its
+    create without the field does not fail. The twin deriving from Django's JSONField does."""
+    write_app(
+        tmp_path,
+        "basket",
+        {
+            "fields.py": """
+                from django.db import models
+                from jsonfield.fields import JSONField
+
+                class TaggedJSONField(JSONField):
+                    def __init__(self, *args, **kwargs):
+                        kwargs.setdefault("dump_kwargs", {})
+                        super().__init__(*args, **kwargs)
+
+                class TaggedDjangoJSONField(models.JSONField):
+                    def __init__(self, *args, **kwargs):
+                        kwargs.setdefault("encoder", None)
+                        super().__init__(*args, **kwargs)
+            """,
+            "models.py": """
+                from django.db import models
+                from basket.fields import TaggedDjangoJSONField, TaggedJSONField
+
+                class Basket(models.Model):
+                    data = TaggedJSONField()
+
+                class Cart(models.Model):
+                    data = TaggedDjangoJSONField()
+            """,
+            "services.py": """
+                from basket.models import Basket, Cart
+
+                def new_basket():
+                    return Basket.objects.create()
+
+                def new_cart():
+                    return Cart.objects.create()
+            """,
+        },
+    )
+    report = check_paths([tmp_path], environment(tmp_path))
+    found = [(f.path.name, f.span.start_line, f.code) for f in report.findings]
+    assert found == [("services.py", 8, "IL203")]
+
+
 FILLED_ELSEWHERE_MODELS = """\
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
