@@ -36,10 +36,10 @@ VIEW_ATTRIBUTES = {
 # The standard form-class attributes and the method that may decide them at run time.
 STANDARD_ATTRIBUTES = {"form_class": "get_form_class", "serializer_class": "get_serializer_class"}
 MAX_DEPTH = 8
-# A value that is a row of the database: fetched, fetched or created, or the view's own object.
+# A value that is a row of the database: fetched, or fetched or created.
 _EXISTING_ROW = re.compile(
     r"(.+\.(get_or_create|update_or_create)\(.*\)\[0\]|.+\.get\(.*\)"
-    r"|get_object_or_404\(.*\)|self\.get_object\(.*\)|self\.object)",
+    r"|get_object_or_404\(.*\)|self\.get_object\(.*\))",
     re.DOTALL,
 )
 
@@ -278,9 +278,9 @@ def is_update_view(ctx: Context) -> bool:
 def binds_existing_row(ctx: Context) -> bool:
     """Does the view's `get_form_kwargs` bind its form to a row that exists: `kwargs["instance"]
     = X` or `kwargs.update(instance=X)` with X `M.objects.get_or_create(…)[0]`, `….get(…)`,
-    `get_object_or_404(…)`, `self.get_object()` or `self.object` (shuup's admin theme settings
-    page, a FormView)? Then the form's save updates that row. Any other value (`M()`, a
-    `.first()` that may be None) leaves the form inserting."""
+    `get_object_or_404(…)` or `self.get_object()` (shuup's admin theme settings page, a
+    FormView)? Then the form's save updates that row. Any other value (`M()`, a `.first()`
+    that may be None, `self.object`, None in a create view's POST) leaves the form inserting."""
     method = view_method(ctx, "get_form_kwargs")
     if method is None:
         return False
