@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Node, arguments, chain_parts, code
-from integrity_lsp.syntax.source import parse
+from integrity_lsp.syntax.source import parse, parse_bracketed
 
 Truth = bool | None
 FieldName = Callable[[str], "str | None"]  # a lookup's field part -> the field's name, or None
@@ -100,11 +100,9 @@ def without(values: dict[str, Any], name: str) -> dict[str, Any]:
 
 def evaluate(condition: str, values: Mapping[str, Any], field_name: FieldName) -> Truth:
     """The truth of a condition's source for a row whose known values are `values`."""
-    tree = parse(condition)
-    if not tree.children or tree.children[0].type == "endmarker":
+    node = parse_bracketed(condition)
+    if node is None:
         return None
-    statement = tree.children[0]
-    node = statement.children[0] if statement.type == "simple_stmt" else statement
     try:
         return _Evaluator(values, field_name).truth(node)
     except RecursionError:
@@ -142,7 +140,8 @@ class _Evaluator:
             if argument.star:
                 return None
             if argument.keyword is None:
-                terms.append(self.truth(argument.value))
+                pair = _lookup_pair(argument.value)
+                terms.append(self._lookup(*pair) if pair else self.truth(argument.value))
             elif argument.keyword == "_connector":
                 connector = code(argument.value).rsplit(".", 1)[-1].strip("\"'")
             elif argument.keyword == "_negated":
@@ -174,6 +173,17 @@ class _Evaluator:
                 name = self.field_name(target) if isinstance(target, str) else None
                 return self.values.get(name, UNKNOWN) if name is not None else UNKNOWN
         return literal_value(node)
+
+
+def _lookup_pair(node: Node) -> tuple[str, Node] | None:
+    """`("price__gte", 0)`: a lookup as a migration writes it (Django's deconstructed `Q`)."""
+    if node.type != "atom" or node.children[0].value != "(" or len(node.children) != 3:
+        return None
+    inner = node.children[1]
+    if inner.type != "testlist_comp" or len(inner.children) != 3 or inner.children[1].value != ",":
+        return None
+    key = literal_value(inner.children[0])
+    return (key, inner.children[2]) if isinstance(key, str) else None
 
 
 def compare(lookup: str, lhs: Any, rhs: Any) -> Truth:

@@ -37,6 +37,21 @@ def parse_expression(text: str) -> Any:
     return statement.children[0] if statement.type == "simple_stmt" else statement
 
 
+def parse_bracketed(text: str) -> Any:
+    """An expression's source as written inside brackets, where it may span lines (a
+    constraint's `condition=Q(a=1)` newline `| Q(b=2)`): parsed in parentheses, the node inside
+    them; None when the text is not one expression."""
+    tree = parse(f"({text}\n)\n")  # the inner newline ends a trailing comment before ")"
+    statements = [child for child in tree.children if child.type != "endmarker"]
+    if len(statements) != 1 or statements[0].type != "simple_stmt":
+        return None
+    node = statements[0].children[0]
+    if node.type != "atom" or len(node.children) != 3 or node.children[0].value != "(":
+        return None
+    inner = node.children[1]
+    return None if inner.type in ("error_node", "error_leaf") else inner
+
+
 def cpython_tree(text: str) -> ast.Module | None:
     """CPython's own parse (about ten times faster than parso's, no positions to edit with);
     None when CPython rejects the text."""

@@ -295,6 +295,9 @@ def test_data_steps_remember_what_their_code_mentions() -> None:
         ),
         ("Q(a=1)", "Q(a=2)", False),
         ("Q(a=1) & Q(b=2)", "Q(a=1) | Q(b=2)", False),
+        # a model's condition as written over lines inside `CheckConstraint(…)`
+        ('Q(a="x")  # why\n    | Q(b=1)', 'models.Q(("a", "x"), ("b", 1), _connector="OR")', True),
+        ('Q(a="x")\n    | Q(b=1)', 'models.Q(("a", "x"), ("b", 2), _connector="OR")', False),
     ],
 )
 def test_conditions_compare_as_django_deconstructs_them(left: str, right: str, same: bool) -> None:

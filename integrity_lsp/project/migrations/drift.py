@@ -31,7 +31,7 @@ from integrity_lsp.syntax.declarations import (
     literal,
     split_call,
 )
-from integrity_lsp.syntax.source import parse
+from integrity_lsp.syntax.source import parse_bracketed
 
 if TYPE_CHECKING:
     from integrity_lsp.project.index import ProjectIndex
@@ -268,12 +268,11 @@ _QUALIFIED_CALL = re.compile(r"\b(?:[A-Za-z_]\w*\.)+(?=[A-Za-z_]\w*\()")
 
 def canonical_condition(text: str) -> Any:
     """A hashable normal form of a Q expression; None when it cannot be read."""
-    tree = parse(text.strip() + "\n")
-    statements = [c for c in tree.children if c.type != "endmarker"]
-    if len(statements) != 1 or statements[0].type != "simple_stmt":
+    node = parse_bracketed(text)
+    if node is None:
         return None
     try:
-        return _canonical(statements[0].children[0])
+        return _canonical(node)
     except (ValueError, AttributeError, IndexError):
         return None
 

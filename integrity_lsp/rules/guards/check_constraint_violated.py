@@ -17,7 +17,9 @@ refused as out of range before any check: `DataError: (1264, "Out of range value
 literal that always fails is a bug that only shows when that line runs.
 
 Values the analysis cannot know (variables, expressions, `F()`, NULL) are never reported: a
-CHECK passes when its condition is unknown, exactly as in SQL. Unset fields count with their
+CHECK passes when its condition is unknown, exactly as in SQL. A condition is read as Python
+reads it inside the constraint's call, over as many lines as it is written on (`Q(a=…)` then
+`| Q(b=…)` on the next line: every alternative counts). Unset fields count with their
 literal `default` in an insert; an `update()` only knows the columns it sets, so a constraint
 over other columns too (`sale_price < price` with only `sale_price` set) is not judged. An
 `update()` that matches no row raises nothing, but the line fails as soon as one row matches.

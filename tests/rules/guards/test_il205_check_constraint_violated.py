@@ -121,6 +121,13 @@ def same(name: str) -> str:
         ("Q(a__year__gt=2000)", {"a": 1}, None),  # transforms: not modelled
         ("GreaterThan(F('a'), 0)", {"a": -1}, None),
         ("Q(", {"a": 1}, None),
+        # as a migration writes it (Django's deconstructed Q)
+        ("models.Q(('price__gte', 0), ('kind', 'a'), _connector='OR')", {"price": -1}, None),
+        ("models.Q(('price__gte', 0), ('kind', 'a'), _connector='OR')", {"price": 1}, True),
+        ("models.Q(('code', ''), _negated=True)", {"code": ""}, False),
+        # written over lines inside `CheckConstraint(condition=…)`, as formatters do
+        ('Q(part="NONE")\n    | Q(start=1)', {"part": "DAY", "start": 1}, True),
+        ('Q(part="NONE")  # undated\n    | Q(start=1)', {"part": "DAY", "start": 5}, False),
     ],
 )
 def test_evaluate(condition: str, values: dict[str, Any], expected: bool | None) -> None:
