@@ -10,16 +10,25 @@ unique (wagtail 0050: `needs_changes` is a status the same migration introduces)
 A condition `Q(column__isnull=True)` on a column that was NOT NULL when the migration began
 covers no existing row at all, unless a data step of the migration writes the column first: the
 index starts empty (pretalx: a foreign key made nullable, then a constraint for the NULL rows).
+
+A condition that is false for the one value a column added earlier in the same migration gave
+every existing row (`AddField` of `external_id` with `default=""`, then a constraint with
+`condition=~Q(external_id="")`) covers no existing row either, unless a data step has written the
+column since.
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from typing import Any
 
+from integrity_lsp.analysis.conditions import UNKNOWN, evaluate, literal_value_of
+from integrity_lsp.project.migrations.columns import column_filler
 from integrity_lsp.project.migrations.drift import canonical_condition
+from integrity_lsp.project.migrations.graph import Operation
 from integrity_lsp.project.migrations.state import ModelState
-from integrity_lsp.project.records import ConstraintRecord
+from integrity_lsp.project.records import ConstraintRecord, FieldRecord
 
 
 def pinned_values(condition: str | None) -> tuple[str, frozenset[Any]] | None:
@@ -114,3 +123,45 @@ def covers_no_row(new: ConstraintRecord, at_start: ModelState, data_step_on: boo
         return False
     state = at_start.field(column)
     return state is not None and not state.record.null
+
+
+def excluded_by_added_columns(
+    operations: Sequence[Operation], operation: Operation, model: ModelState, sequence: int
+) -> bool:
+    """Every conditional unique constraint `operation` adds is false for the existing rows: a
+    column of its condition was added earlier in the same migration (`operations`) with one
+    value for every row, and no data step has written it since (`sequence`: the state before
+    `operation`)."""
+    conditions = [c.condition for c in operation.constraints if c.kind == "unique"]
+    if not conditions or any(condition is None for condition in conditions):
+        return False
+    added: dict[str, Any] = {}
+    for earlier in operations:
+        if earlier.index >= operation.index or earlier.kind != "AddField":
+            continue
+        if earlier.model != model.key or earlier.name is None or earlier.field is None:
+            continue
+        state = model.field(earlier.name)
+        if state is None or model.data_step_between(state.added_at, sequence, (earlier.name,)):
+            continue
+        value = _filled_value(earlier.field)
+        if value is not UNKNOWN:
+            added[earlier.name] = value
+    return bool(added) and all(
+        evaluate(condition, added, lambda name: name) is False
+        for condition in conditions
+        if condition is not None
+    )
+
+
+def _filled_value(record: FieldRecord) -> Any:
+    """The value `AddField` gives every existing row, as a Python literal: None for NULL,
+    `""` for a blank char column, a literal `default`; UNKNOWN otherwise."""
+    filler = column_filler(record)
+    if filler is None:
+        return None
+    if filler == '""':
+        return ""
+    if filler.startswith("default="):
+        return literal_value_of(record.default)
+    return UNKNOWN

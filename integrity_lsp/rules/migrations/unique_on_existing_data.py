@@ -22,15 +22,17 @@ constraint the same migration drops and adds back with a condition that only add
 holds yet (`Q(status__in=(…))` with a status that was not among the column's `choices` before
 the migration, and no data step of the migration writes it), a conditional constraint whose
 condition `Q(column__isnull=True)` covers no row yet (the column was NOT NULL when the migration
-began, and no data step of the migration writes it), functional `UniqueConstraint`s
-(their columns are expressions), models whose state the migrations do not tell (after RunSQL or
-SeparateDatabaseAndState), and a column unique by construction: created with its table, with a
-random default in every state since (`uuid.uuid4`, `secrets.token_*`, a project function
-returning `get_random_string(32, …)` — 64 bits at least), never turned from `null=True` to
-`null=False`, no data step on the table since, and no module of the project outside migrations
-and tests writing a value of its own (`token=` outside a lookup, `obj.token = …`, `"token"` in
-a `fields` list). `AddField` evaluates a callable default once for all existing rows, so a
-column added to a table later is never unique by construction.
+began, and no data step of the migration writes it) or is false for the one value a column
+added earlier in the same migration gave every row (`AddField` with `default=""`, then
+`condition=~Q(external_id="")`; no data step writes the column in between), functional
+`UniqueConstraint`s (their columns are expressions), models whose state the migrations do not
+tell (after RunSQL or SeparateDatabaseAndState), and a column unique by construction: created
+with its table, with a random default in every state since (`uuid.uuid4`, `secrets.token_*`, a
+project function returning `get_random_string(32, …)` — 64 bits at least), never turned from
+`null=True` to `null=False`, no data step on the table since, and no module of the project
+outside migrations and tests writing a value of its own (`token=` outside a lookup,
+`obj.token = …`, `"token"` in a `fields` list). `AddField` evaluates a callable default once
+for all existing rows, so a column added to a table later is never unique by construction.
 
 Nor are a table a new migration created (per git, see below) with no data step since — no
 database has it before the deploy —, a table created by a migration makemigrations wrote less
@@ -111,6 +113,7 @@ from integrity_lsp.project.migrations.state import Before, ModelState
 from integrity_lsp.rules.migrations.conditions import (
     covers_no_new_rows,
     covers_no_row,
+    excluded_by_added_columns,
     null_column_of,
     pinned_values,
 )
@@ -239,6 +242,10 @@ def check(ctx: Context) -> Iterator[Finding]:
                 continue  # unique until this migration dropped it: no duplicates to meet
             if _null_everywhere(context, operation, model, columns, before.sequence):
                 continue
+            if excluded_by_added_columns(
+                context.migration.operations, operation, model, before.sequence
+            ):
+                continue  # its condition is false for the value every existing row got
             if _broadened_condition(context, operation, columns, start):
                 continue  # the rows the new condition adds hold a value no row has yet
             if any(

@@ -457,3 +457,57 @@ def test_what_is_not_a_split_first_run_is_reported(
     model (a later change), or a data step that filled Page first: no evidence of one run."""
     found = _il302_on_split_pair(tmp_path, name, header=header, create=create, fill=fill)
     assert found == 1
+
+
+LEADS_0002 = """\
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("leads", "0001_initial")]
+    operations = [
+        migrations.AddField(
+            "lead", "external_id", models.CharField(blank=True, default="", max_length=50)
+        ),
+        migrations.AddConstraint(
+            "lead",
+            models.UniqueConstraint(
+                fields=("org", "external_id"),
+                condition=models.Q(("external_id", {excluded}), _negated=True),
+                name="one_lead_per_external_id",
+            ),
+        ),
+    ]
+"""
+
+
+def _il302_in_leads(tmp_path: Path, excluded: str) -> list[str]:
+    text = LEADS_0002.format(excluded=excluded)
+    write_app(
+        tmp_path,
+        "leads",
+        {
+            "models.py": "",
+            "migrations/0001_initial.py": initial_migration(
+                ("Lead", '("org", models.IntegerField())')
+            ),
+            "migrations/0002_x.py": text,
+        },
+    )
+    path = tmp_path / "leads/migrations/0002_x.py"
+    return [f.message for f in check_source(text, path, environment(tmp_path)) if f.code == "IL302"]
+
+
+def test_a_condition_false_for_the_value_a_new_column_gave_every_row_is_not_reported(
+    tmp_path: Path,
+) -> None:
+    """django-crm leads 0019: `external_id` is added with `default=""` for every existing row,
+    then made unique per org where it is not "": no existing row meets the condition."""
+    assert _il302_in_leads(tmp_path, '""') == []
+
+
+def test_a_condition_true_for_the_value_a_new_column_gave_every_row_is_reported(
+    tmp_path: Path,
+) -> None:
+    """Excluding another value covers every existing row, all with `external_id` "" per org."""
+    assert len(_il302_in_leads(tmp_path, '"none"')) == 1
