@@ -20,6 +20,7 @@ from integrity_lsp.analysis.django import constructor_call
 from integrity_lsp.analysis.form_saves import FormSave
 from integrity_lsp.analysis.fresh_values import is_fresh_value
 from integrity_lsp.analysis.row_keys import copies_row_key
+from integrity_lsp.analysis.save_fills import fields_save_fills
 from integrity_lsp.analysis.writes import WriteSite
 from integrity_lsp.project.records import AUTO_FIELD_CLASSES, EMPTY_STRING_FIELD_CLASSES
 from integrity_lsp.syntax.declarations import literal_text
@@ -115,16 +116,21 @@ def colliding_unique_set(
     model: ModelRecord,
     written: dict[str, Argument] | None,
     distinct: Callable[[Node], bool] = _never,
+    filled: frozenset[str] = frozenset(),
 ) -> UniqueSet | None:
     """A unique set the write can repeat: every column gets a value, at least one of them a
     non-constant one from the call (None: the values are not visible, as for `bulk_create` of a
     list built elsewhere; then every column must be one the caller has to fill). `distinct`
-    says a value cannot repeat across requests (`uuid4()`, a row inserted just before)."""
+    says a value cannot repeat across requests (`uuid4()`, a row inserted just before);
+    `filled` names the columns the model's own `save()` assigns (`save_fills`): one the write
+    leaves unset holds the override's value, not a constant default."""
 
     def value_of(name: str, field: FieldRecord) -> ColumnValue:
         if written is None:
             return Column.HIDDEN if _must_be_written(field) else Column.UNSURE
-        return written[name].value if name in written else Column.UNSET
+        if name in written:
+            return written[name].value
+        return Column.UNSURE if name in filled else Column.UNSET
 
     row = None if written is None else {name: arg.value for name, arg in written.items()}
     return _colliding_set(index, model, value_of, distinct, row)
@@ -136,16 +142,20 @@ def colliding_form_set(
     inputs: frozenset[str],
     sets: Mapping[str, Node | None],
     distinct: Callable[[Node], bool] = _never,
+    filled: frozenset[str] = frozenset(),
 ) -> UniqueSet | None:
     """A unique set a form or serializer insert can repeat: every column comes from the
     submitted data (`inputs`), is set by the code (`sets`: field name -> value, None when the
-    value is not visible) or is constant when unset; at least one is not a constant."""
+    value is not visible) or is constant when unset (not one the model's `save()` fills: see
+    `colliding_unique_set`); at least one is not a constant."""
 
     def value_of(name: str, field: FieldRecord) -> ColumnValue:
         if name in sets:
             value = sets[name]
             return Column.HIDDEN if value is None else value
-        return Column.HIDDEN if name in inputs else Column.UNSET
+        if name in inputs:
+            return Column.HIDDEN
+        return Column.UNSURE if name in filled else Column.UNSET
 
     row = {**dict.fromkeys(inputs), **sets}
     return _colliding_set(index, model, value_of, distinct, row)
@@ -273,4 +283,5 @@ def form_collision(saved: FormSave, function: Node, ctx: Context) -> UniqueSet |
             return True  # an existing row's key: the save updates that row
         return is_fresh_value(value, ctx) or inserted_before(value, function, statement, ctx)
 
-    return colliding_form_set(index, model, form.inputs, sets, distinct)
+    filled = fields_save_fills(model, ctx)
+    return colliding_form_set(index, model, form.inputs, sets, distinct, filled)

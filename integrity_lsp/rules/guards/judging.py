@@ -13,6 +13,7 @@ from integrity_lsp.analysis.bulk_objects import bulk_objects
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.fresh_values import is_fresh_value
 from integrity_lsp.analysis.row_keys import copies_row_key
+from integrity_lsp.analysis.save_fills import fields_save_fills
 from integrity_lsp.analysis.unique_sets import (
     colliding_unique_set,
     column_of,
@@ -78,7 +79,7 @@ def judge(site: WriteSite, ctx: Context, seen: Callable[[Node], bool]) -> Judged
             return True  # an existing row's key: the save updates that row
         return is_fresh_value(value, ctx) or seen(value)
 
-    unique = colliding_unique_set(index, model, written, distinct)
+    unique = colliding_unique_set(index, model, written, distinct, fields_save_fills(model, ctx))
     if unique is None:
         return None
     fields = list(unique.columns_order)

@@ -62,10 +62,11 @@ is a second one (an UPDATE), or the primary key it sends is read from a row of t
 `default`, which Django inserts); a lock is taken first on the path to the insert
 (`select_for_update()…get()` of a row every competitor locks, `with advisory_lock(…)`), in the
 handler or in the callee that inserts; a partial `UniqueConstraint`'s condition cannot match the
-inserted row; the model's own `save()` catches IntegrityError; the function takes `request` but
-is a helper the module calls itself; the class, its `Meta` or the view's
-`form_class`/`serializer_class` cannot be resolved, or a `get_form_class()`/
-`get_serializer_class()` decides it at run time.
+inserted row; the model's own `save()` catches IntegrityError, or assigns a column of the set
+the insert leaves unset (`if not self.number: self.number = …`: the column holds the
+override's value, not its default); the function takes `request` but is a helper the module
+calls itself; the class, its `Meta` or the view's `form_class`/`serializer_class` cannot be
+resolved, or a `get_form_class()`/`get_serializer_class()` decides it at run time.
 
 Through calls (two levels at most): an insert in the project code the handler calls is reported
 at the handler's call, with the insert as related location — a helper function of the module or
