@@ -6,7 +6,7 @@ views (IL101–IL103) a race belongs to."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -226,11 +226,12 @@ def is_lock_expression(node: Node) -> bool:
     return bool(_LOCK_WORD.search(code(node)))
 
 
-def locked_before(node: Node, function: Node) -> bool:
+def locked_before(node: Node, function: Node, locks: Callable[[Node], bool] | None = None) -> bool:
     """Does the path to `node` take a lock first, as the race walk sees one: a statement
     before it in an enclosing block of `function` that calls `select_for_update()…get()` (or
-    a `lock()`-style method), or an enclosing `with advisory_lock(…)`? The competitors then
-    queue on it (pretalx's signup: the submission row locked, then its signup inserted)."""
+    a `lock()`-style method, or — `locks` — a project helper that takes one:
+    `lock_helpers.calls_lock_helper`), or an enclosing `with advisory_lock(…)`? The competitors
+    then queue on it (pretalx's signup: the submission row locked, then its signup inserted)."""
     current = node
     while current is not None and current is not function and current.type not in _NOT_DESCENDED:
         parent = current.parent
@@ -243,8 +244,9 @@ def locked_before(node: Node, function: Node) -> bool:
         for sibling in parent.children:
             if sibling is current:
                 break
-            if sibling.type in ("simple_stmt", "expr_stmt") and any(
-                is_lock_call(call) for call in _chains(sibling)
+            if sibling.type in ("simple_stmt", "expr_stmt") and (
+                any(is_lock_call(call) for call in _chains(sibling))
+                or (locks is not None and locks(sibling))
             ):
                 return True
         current = parent

@@ -30,6 +30,7 @@ from integrity_lsp.analysis.handlers import (
     decorators_of,
     project_source,
 )
+from integrity_lsp.analysis.lock_helpers import calls_lock_helper
 from integrity_lsp.analysis.view_forms import is_update_view, view_class_of
 from integrity_lsp.analysis.writes import WriteSite, write_site
 from integrity_lsp.syntax.nodes import (
@@ -101,7 +102,7 @@ def _reach(node: Node, ctx: Context, chain: tuple[Callee, ...], level: int) -> I
     for inner in _calls_in(callee.function):
         if inner.start_pos in raced or protected_in(inner, callee.function):
             continue  # reported as a race there, or turned into something else there
-        if locked_before(inner, callee.function):
+        if locked_before(inner, callee.function, lambda s: calls_lock_helper(s, callee.ctx)):
             continue  # the competitors queue on a lock taken first: one inserts at a time
         site = write_site(inner, callee.ctx)
         if site is not None:

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.absence_calls import count_body_read
+from integrity_lsp.analysis.absence_writes import locked_before
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.form_saves import FormSave, generic_form_saves
 from integrity_lsp.analysis.handlers import handler_title
+from integrity_lsp.analysis.lock_helpers import calls_lock_helper
 from integrity_lsp.analysis.unique_sets import column_of, form_collision
 from integrity_lsp.findings import Location, Span
 from integrity_lsp.rules.guards.judging import unique_phrase
@@ -36,7 +38,13 @@ class FormReport:
 
 
 def form_report(saved: FormSave, ctx: Context) -> FormReport | None:
-    """The insert through a form or serializer, when two of them can collide."""
+    """The insert through a form or serializer, when two of them can collide (and no lock
+    every competitor takes comes first in the handler)."""
+    handler = ctx.handler
+    if handler is not None and locked_before(
+        saved.node, handler.function, lambda statement: calls_lock_helper(statement, ctx)
+    ):
+        return None
     collision = _form_collision(saved, ctx)
     if collision is None:
         return None

@@ -60,8 +60,10 @@ team`, or a `save(team=team)` keyword — then `note.team` is that row); the `sa
 is a second one (an UPDATE), or the primary key it sends is read from a row of the same model
 (`survey.pk = member.survey.pk`: Django UPDATEs the row with that key; not for a key with a
 `default`, which Django inserts); a lock is taken first on the path to the insert
-(`select_for_update()…get()` of a row every competitor locks, `with advisory_lock(…)`), in the
-handler or in the callee that inserts; a partial `UniqueConstraint`'s condition cannot match the
+(`select_for_update()…get()` of a row every competitor locks, `with advisory_lock(…)`, or a
+call of a project function whose first statements take such a lock:
+`team = _locked_team(pk)`), in the handler or in the callee that inserts, before a form's or
+serializer's save too; a partial `UniqueConstraint`'s condition cannot match the
 inserted row; the model's own `save()` catches IntegrityError, or assigns a column of the set
 the insert leaves unset (`if not self.number: self.number = …`: the column holds the
 override's value, not its default); the function takes `request` but is a helper the module
@@ -161,6 +163,7 @@ from integrity_lsp.analysis.django import (
 )
 from integrity_lsp.analysis.form_saves import FormSave, form_save
 from integrity_lsp.analysis.handlers import handler_title
+from integrity_lsp.analysis.lock_helpers import calls_lock_helper
 from integrity_lsp.analysis.registry import register
 from integrity_lsp.analysis.try_atomic import wrap_in_try_atomic
 from integrity_lsp.analysis.unique_sets import is_constant
@@ -200,7 +203,7 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
             yield _reported(reached, ctx)
         return
     function = handler.function
-    if locked_before(site.node, function):
+    if locked_before(site.node, function, lambda statement: calls_lock_helper(statement, ctx)):
         return  # a lock every competitor takes first serialises the inserts
     judged = judge(site, ctx, lambda value: inserted_before(value, function, site.statement, ctx))
     if judged is None:
