@@ -6,7 +6,9 @@ blanked before parso sees the text. Lines and columns do not move, so every find
 A function is a candidate when its text holds one of the words of a rule that applies
 (`Rule.words`; with `Rule.constructors`, also when it calls `Name(key=…)`). For a rule of
 `scope="calls"`, so is every function of the module that calls one of its candidates or that
-one calls, by name, to a fixed point (a check in a view, the create in a helper), and the
+one calls, by name, to a fixed point (a check in a view, the create in a helper; a function
+is also called by the names it is bound to outside functions: `Board.add_to_class("is_starred",
+board_is_starred)`, `is_starred = board_is_starred` in a class body), and the
 validation methods (`clean…`/`validate…`) of the module's classes (a form's check, a model's
 `clean()` that a ModelForm's `is_valid()` runs).
 What is not inside a function (imports, module constants, class headers and class attributes,
@@ -92,7 +94,7 @@ def plan(
     tree = tree if tree is not None else cpython_tree(text)
     if tree is None:
         return whole
-    units = list(_units(tree.body, lines))
+    units = list(_units(tree.body, lines, aliases=_aliases(tree)))
     narrowings = narrowings or {}
     plain = [r for r in readers if r.scope == "function" and r.code not in narrowings]
     alone = _seeds(units, lines, plain)
@@ -162,15 +164,59 @@ def _seeds(units: Sequence[_Unit], lines: Sequence[str], rules: Sequence[Rule]) 
     return [_is_seed(lines, unit, words, constructors) for unit in units]
 
 
+def _aliases(tree: ast.Module) -> Mapping[str, frozenset[str]]:
+    """The other names a function is called by, bound outside every function body:
+    `Board.add_to_class("is_starred", board_is_starred)` (also `name=`/`value=`),
+    `is_starred = board_is_starred` in a class body, `Board.is_starred = board_is_starred`. A
+    call of `board.is_starred(…)` reaches the function's body, so the closure must see it."""
+    found: dict[str, set[str]] = {}
+    functions = {id(node) for node in ast.walk(tree) if isinstance(node, _FUNCTIONS)}
+    for node in _walk_outside(tree, functions):
+        alias, target = _bound_alias(node)
+        if alias and target and alias != target:
+            found.setdefault(target, set()).add(alias)
+    return {target: frozenset(names) for target, names in found.items()}
+
+
+def _bound_alias(node: ast.AST) -> tuple[str | None, str | None]:
+    """(alias, function name) of one binding statement or call, else (None, None)."""
+    if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name):
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                return target.id, node.value.id
+            if isinstance(target, ast.Attribute):
+                return target.attr, node.value.id
+    if not (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "add_to_class"
+    ):
+        return None, None
+    given = dict(zip(("name", "value"), node.args, strict=False))
+    given.update({k.arg: k.value for k in node.keywords if k.arg in ("name", "value")})
+    name, value = given.get("name"), given.get("value")
+    if (
+        isinstance(name, ast.Constant)
+        and isinstance(name.value, str)
+        and isinstance(value, ast.Name)
+    ):
+        return name.value, value.id
+    return None, None
+
+
 def _units(
-    body: Iterable[ast.stmt], lines: Sequence[str], classes: tuple[str, ...] = ()
+    body: Iterable[ast.stmt],
+    lines: Sequence[str],
+    classes: tuple[str, ...] = (),
+    aliases: Mapping[str, frozenset[str]] | None = None,
 ) -> Iterable[_Unit]:
+    aliases = aliases or {}
     for statement in body:
         if isinstance(statement, _FUNCTIONS):
             decorators = [decorator.lineno for decorator in statement.decorator_list]
             first = min([statement.lineno, *decorators])
             last = statement.end_lineno or statement.lineno
-            names = frozenset({statement.name, *classes})
+            names = frozenset({statement.name, *classes, *aliases.get(statement.name, ())})
             body_line = _own_line(statement.body[0], lines) or first  # first: never blanked
             text = "".join(lines[first - 1 : last])
             uses = frozenset(_NAME.findall(text))
@@ -180,10 +226,10 @@ def _units(
                 names, first, body_line, last, uses, constructs, statement, classes, validates
             )
         elif isinstance(statement, ast.ClassDef):
-            yield from _units(statement.body, lines, (*classes, statement.name))
+            yield from _units(statement.body, lines, (*classes, statement.name), aliases)
         elif isinstance(statement, (ast.If, ast.Try, ast.With)):
             # `if TYPE_CHECKING:` / `try: … except ImportError:` blocks may define functions
-            yield from _units(_blocks_of(statement), lines, classes)
+            yield from _units(_blocks_of(statement), lines, classes, aliases)
 
 
 def _own_line(statement: ast.stmt, lines: Sequence[str]) -> int | None:

@@ -105,6 +105,33 @@ def test_methods_are_linked_through_their_class_name() -> None:
     assert _blanked_lines(text, _blanked(text, [_rule("calls")])) == {9}
 
 
+def test_functions_are_linked_through_the_names_they_are_bound_to() -> None:
+    """`board.is_starred(…)` runs `board_is_starred` when the module attaches it to the model
+    (`add_to_class`, positional or by keyword) or a class body or attribute binds it."""
+    text = (
+        "def board_is_starred(self, user):\n"
+        "    return self.stars.filter(user=user).exists()\n"
+        "\n"
+        "def board_pins(self):\n"
+        "    return self.pins.count()\n"
+        "\n"
+        "def board_watched(self):\n"
+        "    return self.watchers.count()\n"
+        "\n"
+        "def unrelated():\n"
+        "    return 1\n"
+        "\n"
+        "Board.add_to_class('is_starred', board_is_starred)\n"
+        "Board.add_to_class(name='pin_count', value=board_pins)\n"
+        "Board.watched = board_watched\n"
+        "\n"
+        "def view(request, board):\n"
+        "    if not board.is_starred(request.user) and board.pin_count() and board.watched():\n"
+        "        Star.objects.create(board=board, user=request.user)\n"
+    )
+    assert _blanked_lines(text, _blanked(text, [_rule("calls")])) == {11}
+
+
 def test_nothing_is_blanked_for_a_rule_reading_the_whole_file() -> None:
     text = "def helper():\n    return 1\n\ndef make():\n    Thing.objects.create()\n"
     assert _blanked(text, [_rule("function")]) is not None
