@@ -53,7 +53,7 @@ def inserts_in(
 ) -> Iterator[tuple[WriteSite, Node | None]]:
     """The inserts a small statement performs (with the call that reaches each one, for an
     insert in another function; `managed`: in a manager's method, `self.create(…)` too)."""
-    for chain in _chains(node):
+    for chain in call_chains(node):
         site = _insert(chain, state, ctx)
         if site is None and managed is not None:
             site = own_create(chain, managed)
@@ -76,7 +76,8 @@ def _bound(site: WriteSite, chain: Node) -> WriteSite:
     return replace(site, target=assignment_target(statement), returned=is_return(statement))
 
 
-def _chains(node: Node) -> list[Node]:
+def call_chains(node: Node) -> list[Node]:
+    """The call chains of `node`, nested ones included (not those of nested definitions)."""
     found: list[Node] = []
     stack = [node]
     while stack:
@@ -245,7 +246,7 @@ def locked_before(node: Node, function: Node, locks: Callable[[Node], bool] | No
             if sibling is current:
                 break
             if sibling.type in ("simple_stmt", "expr_stmt") and (
-                any(is_lock_call(call) for call in _chains(sibling))
+                any(is_lock_call(call) for call in call_chains(sibling))
                 or (locks is not None and locks(sibling))
             ):
                 return True

@@ -28,16 +28,14 @@ only on some paths, or through a method or a second helper, is not one.
 from __future__ import annotations
 
 from integrity_lsp.analysis.absence_attached import defined_or_imported, module_source
-from integrity_lsp.analysis.absence_writes import is_lock_call
+from integrity_lsp.analysis.absence_writes import call_chains, is_lock_call
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Node, chain_parts, statements
-
-_NOT_DESCENDED = ("funcdef", "classdef", "lambdef")
+from integrity_lsp.syntax.nodes import Node, chain_parts, statements
 
 
 def calls_lock_helper(statement: Node, ctx: Context) -> bool:
     """Does `statement` call a project function that takes a lock first thing?"""
-    for chain in _chains(statement):
+    for chain in call_chains(statement):
         base, trailers = chain_parts(chain)
         if base.type != "name" or not trailers or trailers[0].children[0].value != "(":
             continue
@@ -51,22 +49,8 @@ def _locks_first(function: Node) -> bool:
     for statement in statements(function.children[-1]):
         if statement.type != "simple_stmt":
             return False  # a branch, loop, try or with: what follows may not run
-        if any(is_lock_call(chain) for chain in _chains(statement)):
+        if any(is_lock_call(chain) for chain in call_chains(statement)):
             return True
         if statement.children[0].type in ("return_stmt", "raise_stmt"):
             return False
     return False
-
-
-def _chains(node: Node) -> list[Node]:
-    """The call chains of `node`, nested ones included (not those of nested definitions)."""
-    found: list[Node] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.type in _NOT_DESCENDED:
-            continue
-        if current.type in CALL_CHAIN_TYPES:
-            found.append(current)
-        stack.extend(reversed(getattr(current, "children", ())))
-    return found
