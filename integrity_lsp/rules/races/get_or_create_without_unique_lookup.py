@@ -64,7 +64,13 @@ condition the lookup does not pin, a functional one, a `DEFERRED` one, and a lit
 (NULLs are distinct unless `nulls_distinct=False`). When the model cannot be resolved, or its
 field set is not known (a base class from a package that is not installed may declare the
 unique field, or fix the primary key as django-solo's `SingletonModel` does), nothing is
-reported.
+reported. Nor is anything on a singleton: a `save()` of the model or of a base (read from the
+project or the installed package) that assigns `self.pk` (or `self.id`) a literal or a class
+attribute bound to one (`self.pk = self.singleton_instance_id`), with every nearer `save()`
+override calling `super().save(…)`: every insert writes the same primary key, so the second
+concurrent one fails on it and `get_or_create` reads the winner's row (mayan-edms'
+`AutoAdminSingleton`). A key computed in `save()`, assigned under an `if`, or an override that
+skips the base's `save()` is not a singleton.
 
 What two concurrent inserts write counts too: a field of a unique set that neither the lookup
 nor `defaults` names is written as the same constant by both (a literal `default`, NULL,
@@ -166,6 +172,7 @@ from integrity_lsp.analysis.django import (
     model_of,
     parse_orm_call,
 )
+from integrity_lsp.analysis.fixed_primary_keys import save_fixes_the_pk
 from integrity_lsp.analysis.manager_calls import own_manager_call
 from integrity_lsp.analysis.parameter_managers import parameter_manager_call
 from integrity_lsp.analysis.registry import register
@@ -221,6 +228,8 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
     lookup, handed_on = read
     if model is None or not index.fields_known(model):
         return  # a base class nobody can read may declare the unique field (or fix the pk)
+    if save_fixes_the_pk(model, ctx):
+        return  # a singleton: every insert writes the same primary key
     method = methods[-1].name
     final_call = methods[-1].call
     variants = [CallerLookup(None, lookup, frozenset())]
