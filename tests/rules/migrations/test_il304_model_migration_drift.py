@@ -65,12 +65,7 @@ def test_options_of_an_installed_packages_field_class_are_not_compared(tmp_path:
             ),
         },
     )
-    path = tmp_path / "geo/models.py"
-    found = [
-        f.message
-        for f in check_source(path.read_text(encoding="utf-8"), path, environment(tmp_path))
-        if f.code == "IL304"
-    ]
+    found = _il304_messages(tmp_path, "geo")
     assert len(found) == 1 and "Alter field radius" in found[0]
 
 
@@ -105,16 +100,18 @@ def test_a_field_whose_class_has_no_known_column_is_not_missing(tmp_path: Path) 
             ),
         },
     )
-    path = tmp_path / "cms/models.py"
-    found = [
-        f.message
-        for f in check_source(path.read_text(encoding="utf-8"), path, environment(tmp_path))
-        if f.code == "IL304"
-    ]
+    found = _il304_messages(tmp_path, "cms")
     assert sorted(message.rsplit(": ", 1)[-1] for message in found) == [
         "Add field title to page",
         "Remove field slug from page",
     ]
+
+
+def _il304_messages(root: Path, app: str) -> list[str]:
+    """The IL304 messages of checking `<app>/models.py` of the project at `root`."""
+    path = root / app / "models.py"
+    text = path.read_text(encoding="utf-8")
+    return [f.message for f in check_source(text, path, environment(root)) if f.code == "IL304"]
 
 
 def _drift_codes(root: Path, app: str) -> list[str]:
@@ -242,12 +239,7 @@ def test_a_relation_to_a_class_the_index_cannot_resolve_is_not_compared(tmp_path
             ),
         },
     )
-    path = tmp_path / "jobs/models.py"
-    found = [
-        f.message
-        for f in check_source(path.read_text(encoding="utf-8"), path, environment(tmp_path))
-        if f.code == "IL304"
-    ]
+    found = _il304_messages(tmp_path, "jobs")
     assert len(found) == 1 and "Alter field clocked on job" in found[0]
 
 
@@ -307,12 +299,7 @@ def test_a_field_that_adds_fields_in_contribute_to_class_leaves_the_model_unknow
             ),
         },
     )
-    path = tmp_path / "blog/models.py"
-    found = [
-        f.message
-        for f in check_source(path.read_text(encoding="utf-8"), path, environment(tmp_path))
-        if f.code == "IL304"
-    ]
+    found = _il304_messages(tmp_path, "blog")
     assert [message.rsplit(": ", 1)[-1] for message in found] == [
         "Remove field links_string from note"
     ]
