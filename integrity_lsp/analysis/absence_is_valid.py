@@ -37,8 +37,8 @@ from integrity_lsp.analysis.absence_validation import (
     _single_assignment,
 )
 from integrity_lsp.analysis.bindings import called_class, parameter_default
+from integrity_lsp.analysis.class_methods import model_class
 from integrity_lsp.analysis.django import model_of
-from integrity_lsp.analysis.handlers import project_source
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Argument,
@@ -153,23 +153,13 @@ def _model_clean(classdef: Node, source: SourceFile, ctx: Context) -> tuple[Node
         return None
     index = ctx.env.index
     for record in (model, *index.ancestors(model)):
-        path = record.ref.path
-        model_source = project_source(path, ctx) if path is not None else None
-        if model_source is None:
+        found = model_class(record, ctx)
+        if found is None:
             continue
-        model_class = next(
-            (
-                c
-                for c in model_source.tree.iter_classdefs()
-                if c.name.value == record.name and c.start_pos[0] == record.ref.span.start_line
-            ),
-            None,
-        )
-        if model_class is None:
-            continue
-        clean = next((m for m in _methods(model_class) if m.name.value == "clean"), None)
+        classdef_of_model, model_source = found
+        clean = next((m for m in _methods(classdef_of_model) if m.name.value == "clean"), None)
         if clean is not None:
-            return clean, _context(ctx, model_source, model_class)
+            return clean, _context(ctx, model_source, classdef_of_model)
     return None
 
 

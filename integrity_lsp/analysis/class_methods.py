@@ -6,11 +6,36 @@ model's or a view's method, and what `saved_attributes` reads a form's `save()` 
 from __future__ import annotations
 
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.analysis.handlers import class_bases, class_definition
+from integrity_lsp.analysis.handlers import class_bases, class_definition, project_source
+from integrity_lsp.project.records import ModelRecord
 from integrity_lsp.syntax.nodes import Node
 from integrity_lsp.syntax.source import SourceFile
 
 MAX_BASES = 8
+
+
+def model_class(model: ModelRecord, ctx: Context) -> tuple[Node, SourceFile] | None:
+    """The `class` statement that defines a model read from the project or an installed
+    package, with its parsed module: the top-level class of that name on the record's line
+    (a module may define two classes of one name, under `if`s or one after the other)."""
+    source = project_source(model.ref.path, ctx)
+    if source is None:
+        return None
+    for classdef in source.tree.iter_classdefs():
+        if (
+            classdef.children[1].value == model.name
+            and classdef.start_pos[0] == model.ref.span.start_line
+        ):
+            return classdef, source
+    return None
+
+
+def own_method(classdef: Node, name: str) -> Node | None:
+    """The method `name` the class body itself defines (not a base's)."""
+    for function in classdef.iter_funcdefs():
+        if function.children[1].value == name:
+            return function
+    return None
 
 
 def method_of(

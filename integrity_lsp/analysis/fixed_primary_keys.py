@@ -23,8 +23,8 @@ class that cannot be read — is not a fixed key.
 
 from __future__ import annotations
 
+from integrity_lsp.analysis.class_methods import model_class, own_method
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.analysis.handlers import project_source
 from integrity_lsp.project.records import ModelRecord
 from integrity_lsp.syntax.nodes import Node, code, statements
 
@@ -34,12 +34,13 @@ _CLASS_ATTRIBUTE = ("self.", "cls.", "type(self).", "self.__class__.")
 
 def save_fixes_the_pk(model: ModelRecord, ctx: Context) -> bool:
     """Every row of `model` gets the same primary key from a `save()` of its MRO."""
-    classes = [_classdef(record, ctx) for record in (model, *ctx.env.index.ancestors(model))]
-    if any(classdef is None for classdef in classes):
+    found = [model_class(record, ctx) for record in (model, *ctx.env.index.ancestors(model))]
+    classes = [classdef for classdef, _ in filter(None, found)]
+    if len(classes) != len(found):
         return False
-    constants = {name for classdef in classes if classdef for name in _literal_attributes(classdef)}
+    constants = {name for classdef in classes for name in _literal_attributes(classdef)}
     for classdef in classes:
-        save = _save_of(classdef) if classdef is not None else None
+        save = own_method(classdef, "save")
         if save is None:
             continue
         if _assigns_fixed_pk(save, constants):
@@ -47,24 +48,6 @@ def save_fixes_the_pk(model: ModelRecord, ctx: Context) -> bool:
         if "super(" not in code(save):
             return False  # an override that may skip the ancestors' save()
     return False
-
-
-def _classdef(record: ModelRecord, ctx: Context) -> Node | None:
-    source = project_source(record.ref.path, ctx)
-    if source is None:
-        return None
-    for classdef in source.tree.iter_classdefs():
-        name = classdef.children[1]
-        if name.value == record.name and name.start_pos[0] == record.ref.span.start_line:
-            return classdef
-    return None
-
-
-def _save_of(classdef: Node) -> Node | None:
-    for function in classdef.iter_funcdefs():
-        if function.children[1].value == "save":
-            return function
-    return None
 
 
 def _literal_attributes(classdef: Node) -> set[str]:

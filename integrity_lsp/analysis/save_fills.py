@@ -21,8 +21,8 @@ fills none that are known.
 
 from __future__ import annotations
 
+from integrity_lsp.analysis.class_methods import model_class, own_method
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.analysis.handlers import project_source
 from integrity_lsp.project.records import ModelRecord
 from integrity_lsp.syntax.nodes import Node, code, walk
 
@@ -38,23 +38,16 @@ def fields_save_fills(model: ModelRecord, ctx: Context) -> frozenset[str]:
 
 
 def _own_save_fills(record: ModelRecord, ctx: Context) -> frozenset[str]:
-    source = project_source(record.ref.path, ctx)
-    if source is None:
+    found_class = model_class(record, ctx)
+    if found_class is None:
         return frozenset()
+    classdef, source = found_class
     key = (str(record.ref.path), record.ref.span.start_line, source.text)
     cached = _FILLS.get(key)
     if cached is not None:
         return cached
-    found: set[str] = set()
-    for classdef in source.tree.iter_classdefs():
-        if (
-            classdef.children[1].value != record.name
-            or classdef.start_pos[0] != record.ref.span.start_line
-        ):
-            continue
-        for function in classdef.iter_funcdefs():
-            if function.children[1].value == "save":
-                found |= _self_assignments(function)
+    save = own_method(classdef, "save")
+    found = _self_assignments(save) if save is not None else set()
     if len(_FILLS) > 1024:
         _FILLS.clear()
     _FILLS[key] = result = frozenset(found)

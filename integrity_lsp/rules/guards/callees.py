@@ -22,7 +22,7 @@ from integrity_lsp.analysis.absence_match import protected
 from integrity_lsp.analysis.absence_races import races_in
 from integrity_lsp.analysis.absence_writes import locked_before
 from integrity_lsp.analysis.bindings import last_binding
-from integrity_lsp.analysis.class_methods import method_of
+from integrity_lsp.analysis.class_methods import method_of, model_class
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.handlers import (
     class_definition,
@@ -262,9 +262,7 @@ def _bound_class(value: Node, method: str, ctx: Context) -> tuple[Node, SourceFi
     model = ctx.env.resolver.resolve_instance(ctx.file, value, use_jedi=False)
     if model is None:
         return None
-    source = project_source(model.ref.path, ctx)
-    classdef = _model_class(source, model.name, model.ref.span.start_line) if source else None
-    return (classdef, source) if classdef is not None and source is not None else None
+    return model_class(model, ctx)
 
 
 def _view_object(kind: str, ctx: Context) -> tuple[Node, SourceFile] | None:
@@ -284,13 +282,6 @@ def _own_write(classdef: Node, source: SourceFile, ctx: Context) -> str | None:
         if name == "create" and "validated_data" not in _parameter_names(found[0]):
             return None
         return None if f"super().{name}(" in normalised(found[0]) else name
-    return None
-
-
-def _model_class(source: SourceFile, name: str, line: int) -> Node | None:
-    for classdef in source.tree.iter_classdefs():
-        if classdef.children[1].value == name and classdef.start_pos[0] == line:
-            return classdef
     return None
 
 

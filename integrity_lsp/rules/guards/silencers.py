@@ -7,8 +7,9 @@ IntegrityError, and a function that takes `request` but is a helper its module c
 
 from __future__ import annotations
 
+from integrity_lsp.analysis.class_methods import model_class, own_method
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.analysis.handlers import decorators_of, project_source
+from integrity_lsp.analysis.handlers import decorators_of
 from integrity_lsp.analysis.writes import WriteSite
 from integrity_lsp.project.records import ModelRecord
 from integrity_lsp.syntax.nodes import (
@@ -46,19 +47,9 @@ def called_in_module(ctx: Context) -> bool:
 def save_swallows_conflicts(model: ModelRecord, ctx: Context) -> bool:
     """Does the model's own `save()` catch IntegrityError (`Online.save`: "first come is first
     serve")? Then create()/save() never raise it."""
-    source = project_source(model.ref.path, ctx)
-    if source is None:
-        return False
-    for classdef in source.tree.iter_classdefs():
-        if (
-            classdef.children[1].value != model.name
-            or classdef.start_pos[0] != model.ref.span.start_line
-        ):
-            continue
-        for function in classdef.iter_funcdefs():
-            if function.children[1].value == "save" and "IntegrityError" in code(function):
-                return True
-    return False
+    found = model_class(model, ctx)
+    save = own_method(found[0], "save") if found is not None else None
+    return save is not None and "IntegrityError" in code(save)
 
 
 USER_CREATORS = frozenset({"create_user", "create_superuser"})
@@ -84,18 +75,15 @@ def username_argument(site: WriteSite, model: ModelRecord, ctx: Context) -> Argu
 
 def _class_string(model: ModelRecord, ctx: Context, attribute: str) -> str | None:
     """A string class attribute (`USERNAME_FIELD = "email"`) of a project model's class."""
-    source = project_source(model.ref.path, ctx)
-    if source is None:
+    found = model_class(model, ctx)
+    if found is None:
         return None
-    for classdef in source.tree.iter_classdefs():
-        if classdef.children[1].value != model.name:
-            continue
-        for statement in classdef.children[-1].children:
-            target = assignment_target(statement) if statement.type == "simple_stmt" else None
-            if target is not None and target.type == "name" and target.value == attribute:
-                value = expression_of(statement)
-                if value.type == "string" and value.value[:1] in "\"'":
-                    return str(value.value[1:-1])
+    for statement in found[0].children[-1].children:
+        target = assignment_target(statement) if statement.type == "simple_stmt" else None
+        if target is not None and target.type == "name" and target.value == attribute:
+            value = expression_of(statement)
+            if value.type == "string" and value.value[:1] in "\"'":
+                return str(value.value[1:-1])
     return None
 
 
