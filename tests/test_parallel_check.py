@@ -11,7 +11,7 @@ import pytest
 import integrity_lsp.project.migrations.history as migrations
 from benchmarks.generate import generate
 from integrity_lsp import checker
-from integrity_lsp.checker import batch
+from integrity_lsp.checker import batch, workers
 from integrity_lsp.config import load_settings
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -40,12 +40,12 @@ def _check(root: Path, *, jobs: int) -> list[Any]:
     return checker.check_paths([root], env, jobs=jobs).findings
 
 
-@pytest.mark.skipif(not batch._CAN_FORK, reason="reading aside needs fork")
+@pytest.mark.skipif(not workers.CAN_FORK, reason="reading aside needs fork")
 def test_migrations_are_read_in_another_process(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     env = checker.build_environment(project, load_settings(project), lazy=True)
-    batch._prepare(env, read_migrations_aside=True)
+    workers.prepare(env, read_migrations_aside=True)
 
     def no_parse(text: str) -> Any:
         raise AssertionError("a migration was parsed in this process")

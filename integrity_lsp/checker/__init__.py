@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from integrity_lsp.checker.batch import (
     CheckReport,
-    Unchecked,
     cached_findings,
     check_paths,
     iter_python_files,
     named_path_exists,
 )
 from integrity_lsp.checker.environment import build_environment, find_root
+from integrity_lsp.checker.file_checks import Unchecked
 from integrity_lsp.checker.single import check_source, enabled_rules, might_matter
 
 __all__ = [

@@ -5,48 +5,31 @@ workers forked with the built index and the migrations read aside by another pro
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import errno
 import gc
-import multiprocessing
 import os
-import pickle
-import sys
-import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from integrity_lsp.analysis.context import Environment
-from integrity_lsp.cache import Deps, JediProbe, Recorder, ResultCache, digest
-from integrity_lsp.checker.environment import LazyIndex, build_environment
-from integrity_lsp.checker.single import check_source, might_matter
+from integrity_lsp.cache import ResultCache
+from integrity_lsp.checker.file_checks import Outcome, Unchecked, check_file
+from integrity_lsp.checker.workers import (
+    CAN_FORK,
+    check_parallel,
+    check_serially,
+    prepare,
+)
 from integrity_lsp.config import Settings
 from integrity_lsp.findings import Finding
-from integrity_lsp.project.index import ProjectIndex
-from integrity_lsp.project.migrations.history import history_for
 from integrity_lsp.project.migrations.scope import migration_scope
 from integrity_lsp.project.vcs import changed_files, changed_lines
 from integrity_lsp.rules import load_rules
 from integrity_lsp.syntax.files import is_dir, read_source, take_read_warnings
-from integrity_lsp.syntax.source import cpython_tree, is_migration_path
+from integrity_lsp.syntax.source import is_migration_path
 from integrity_lsp.syntax.walk import python_files
-
-
-@dataclass(frozen=True)
-class Unchecked:
-    """A file that was not checked because CPython does not parse it, and where it stops."""
-
-    path: Path
-    line: int
-    column: int  # 1-based
-    reason: str  # "SyntaxError (Python 3.11): invalid syntax"
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.reason}; not checked"
 
 
 @dataclass
@@ -97,6 +80,7 @@ def named_path_exists(path: Path) -> bool:
     return True
 
 
+PARALLEL_FROM = 64  # fewer files than this are checked faster than worker processes start
 Progress = Callable[[int, int], None]  # (files done, files in all), after each file
 
 
@@ -135,12 +119,12 @@ def check_paths(
                 continue
         todo.append(path)
     workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
-    outcomes: Iterable[_Outcome]
+    outcomes: Iterable[Outcome]
     if workers > 1 and len(todo) >= PARALLEL_FROM:
-        _prepare(env, read_migrations_aside=_CAN_FORK)
-        outcomes = _check_parallel(todo, env, workers, results is not None)
+        prepare(env, read_migrations_aside=CAN_FORK)
+        outcomes = check_parallel(todo, env, workers, results is not None)
     else:
-        outcomes = _check_serially(todo, env, results is not None)
+        outcomes = check_serially(todo, env, results is not None)
     with _fewer_collections():
         _collect(outcomes, report, results, named, tell)
     if results is not None:
@@ -161,7 +145,7 @@ def cached_findings(path: Path, env: Environment, results: ResultCache) -> list[
     found = results.lookup(path, text)
     if found is not None:
         return found
-    outcome = _check_file(path, env, record=True)
+    outcome = check_file(path, env, record=True)
     if outcome.deps is not None:
         results.store(outcome.path, outcome.digest, outcome.findings, outcome.deps)
     return outcome.findings
@@ -227,69 +211,6 @@ def _add_read_warnings(report: CheckReport) -> None:
             report.errors.append(str(warning))
 
 
-_CAN_FORK = "fork" in multiprocessing.get_all_start_methods()
-
-
-def _prepare(env: Environment, *, read_migrations_aside: bool) -> None:
-    """Build the index and hold one snapshot of the migrations for the whole run.
-
-    Before workers are forked, the migrations are read by another process while this one parses
-    the models (the two take about as long): otherwise every worker reads all of them itself,
-    after the index is built."""
-    index = env.index
-    reader = None
-    if read_migrations_aside and isinstance(index, LazyIndex) and not index.is_built:
-        reader = _MigrationReader()
-        index.build_with(apps_known=reader.start)
-    history = history_for(index)
-    history.hold_snapshots()
-    if reader is not None:
-        parsed = reader.result()
-        if parsed:
-            history.adopt(parsed)
-
-
-class _MigrationReader:
-    """A forked process that reads every migration once the apps are known."""
-
-    def __init__(self) -> None:
-        self._receive: Any = None
-        self._process: Any = None
-
-    def start(self, index: ProjectIndex) -> None:
-        context = multiprocessing.get_context("fork")
-        self._receive, send = context.Pipe(duplex=False)
-        self._process = context.Process(target=_read_migrations, args=(index, send), daemon=True)
-        self._process.start()
-        send.close()
-
-    def result(self, timeout: float = 120.0) -> dict[Path, Any] | None:
-        """The migrations read, or None (the workers then read them themselves)."""
-        if self._process is None:
-            return None
-        try:
-            if self._receive.poll(timeout):
-                found = self._receive.recv()
-                return found if isinstance(found, dict) else None
-            return None
-        except (EOFError, OSError, pickle.PickleError):
-            return None
-        finally:
-            self._receive.close()
-            self._process.join(timeout=1.0)
-            if self._process.is_alive():
-                self._process.terminate()
-
-
-def _read_migrations(index: ProjectIndex, send: Any) -> None:
-    try:
-        send.send(history_for(index).read_all())
-    except Exception:
-        send.send(None)
-    finally:
-        send.close()
-
-
 @contextlib.contextmanager
 def _fewer_collections() -> Iterator[None]:
     """A batch run allocates millions of short-lived parso nodes, whose parent links make them
@@ -304,7 +225,7 @@ def _fewer_collections() -> Iterator[None]:
 
 
 def _collect(
-    outcomes: Iterable[_Outcome],
+    outcomes: Iterable[Outcome],
     report: CheckReport,
     results: ResultCache | None,
     named: set[Path],
@@ -324,149 +245,3 @@ def _collect(
         report.findings.extend(outcome.findings)
         if results is not None and outcome.deps is not None:
             results.store(outcome.path, outcome.digest, outcome.findings, outcome.deps)
-
-
-PARALLEL_FROM = 64  # fewer files than this are checked faster than worker processes start
-
-
-@dataclass
-class _Outcome:
-    path: Path
-    digest: str = ""
-    findings: list[Finding] = field(default_factory=list)
-    deps: Deps | None = None
-    error: str | None = None
-    crashed: bool = False
-    syntax_error: Unchecked | None = None
-
-
-def _check_serially(todo: list[Path], env: Environment, record: bool) -> Iterator[_Outcome]:
-    """The files one after the other; the index is built when the first one needs it (a warm
-    run whose only misses are files CPython rejects, or that no rule reads, never builds it)."""
-    prepared = False
-    for path in todo:
-        screened = _screen(path)
-        if isinstance(screened, _Outcome):
-            yield screened
-            continue
-        if not prepared:
-            _prepare(env, read_migrations_aside=False)
-            prepared = True
-        yield _check_screened(screened, env, record)
-
-
-def _check_file(path: Path, env: Environment, record: bool) -> _Outcome:
-    screened = _screen(path)
-    return screened if isinstance(screened, _Outcome) else _check_screened(screened, env, record)
-
-
-def _screen(path: Path) -> _Outcome | tuple[Path, str, ast.Module | None]:
-    """What needs no index: a file that cannot be read, that no rule's words are in (no
-    finding, nothing read), or that CPython rejects. Else the text and CPython's tree (parsed
-    once: the syntax check, then the candidate pass)."""
-    text, error = read_source(path)
-    if text is None:
-        return _Outcome(path, error=error or f"{path}: cannot read")
-    if not might_matter(text):
-        return _Outcome(path, digest(text), [], Deps())
-    cpython = cpython_tree(text)
-    problem = syntax_error(text) if cpython is None else None
-    if problem is not None:
-        return _Outcome(path, syntax_error=Unchecked(path, *problem))
-    return path, text, cpython
-
-
-def _check_screened(
-    screened: tuple[Path, str, ast.Module | None], env: Environment, record: bool
-) -> _Outcome:
-    path, text, cpython = screened
-    try:
-        return _check_text(path, text, env, record, cpython)
-    except Exception as problem:  # a bug in one rule costs this file, not the whole run
-        reason = f"{type(problem).__name__}: {problem}"
-        message = f"{path}: internal error while checking ({reason}); skipped, please report it"
-        return _Outcome(path, error=message, crashed=True)
-
-
-def syntax_error(text: str) -> tuple[int, int, str] | None:
-    """Where and why CPython rejects the text (line, column, reason), or None."""
-    if cpython_tree(text) is not None:
-        return None
-    # The Python running the checker decides (code for a newer Python does not parse).
-    python = f"Python {sys.version_info.major}.{sys.version_info.minor}"
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compile(text, "<checked>", "exec", dont_inherit=True)
-    except SyntaxError as error:
-        return error.lineno or 1, error.offset or 1, f"SyntaxError ({python}): {error.msg}"
-    except (ValueError, RecursionError, MemoryError) as error:
-        return 1, 1, f"{type(error).__name__}: {error}"
-    return 1, 1, f"SyntaxError ({python})"
-
-
-def _check_text(
-    path: Path, text: str, env: Environment, record: bool, cpython: ast.Module | None = None
-) -> _Outcome:
-    if not record:
-        found = check_source(
-            text, path, env, as_indexed=True, only_candidates=True, cpython=cpython
-        )
-        return _Outcome(path, findings=found)
-    JediProbe.install()
-    recorder = Recorder(env.read_text)
-    env = replace(env, read_text=recorder.read_text)
-    findings = check_source(text, path, env, as_indexed=True, only_candidates=True, cpython=cpython)
-    return _Outcome(path, digest(text), findings, recorder.finish())
-
-
-_WORKER: tuple[Environment, bool] | None = None
-
-
-def _init_worker(root: Path, settings: Settings, record: bool) -> None:
-    global _WORKER
-    _WORKER = (build_environment(root, settings), record)
-
-
-def _check_in_worker(path: Path) -> _Outcome:
-    assert _WORKER is not None
-    return _check_file(path, *_WORKER)
-
-
-def _check_parallel(
-    files: list[Path], env: Environment, workers: int, record: bool
-) -> Iterator[_Outcome]:
-    """Files spread over worker processes, biggest first, a few at a time (balanced load).
-
-    Where processes fork, the workers inherit this process's environment with its index
-    already built; elsewhere each worker builds its own.
-    """
-    global _WORKER
-    files = sorted(files, key=_size, reverse=True)
-    chunk = max(1, min(16, len(files) // (workers * 8)))
-    if _CAN_FORK:
-        env.index.generation  # noqa: B018 -- build the index once, before forking
-        gc.freeze()  # the workers' collections then never touch the inherited index
-        if record:
-            JediProbe.install()
-        _WORKER = (env, record)
-        pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("fork")
-        )
-    else:
-        pool = ProcessPoolExecutor(
-            max_workers=workers, initializer=_init_worker, initargs=(env.root, env.settings, record)
-        )
-    try:
-        with pool:
-            yield from pool.map(_check_in_worker, files, chunksize=chunk)
-    finally:
-        _WORKER = None
-        gc.unfreeze()
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0

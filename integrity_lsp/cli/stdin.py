@@ -29,7 +29,7 @@ def check_stdin(
     args: argparse.Namespace, run_settings: RunSettings, console: Console, out: TextIO
 ) -> int:
     from integrity_lsp.checker import Unchecked, build_environment, check_source
-    from integrity_lsp.checker.batch import syntax_error
+    from integrity_lsp.checker.file_checks import syntax_error
 
     path = Path(args.stdin_filename) if args.stdin_filename else Path("stdin.py")
     absolute = path.absolute()

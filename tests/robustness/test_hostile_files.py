@@ -424,16 +424,16 @@ def test_a_file_that_trips_a_checker_bug_is_named_and_the_run_goes_on(
     """Regression: one file raising inside a rule ended the whole `check` with an internal
     error and no findings at all. Now that file is named, the others are reported, and the
     exit code is 2 (an internal error must not pass CI silently)."""
-    from integrity_lsp.checker import batch
+    from integrity_lsp.checker import file_checks
 
-    real = batch.check_source
+    real = file_checks.check_source
 
     def trips(text: str, path: Path, *args: object, **kwargs: object) -> list:  # type: ignore[type-arg]
         if path.name == "boom.py":
             raise AttributeError("'PythonNode' object has no attribute 'value'")
         return real(text, path, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(batch, "check_source", trips)
+    monkeypatch.setattr(file_checks, "check_source", trips)
     # boom.py holds what the rules read (a file without their words is never checked at all)
     root = write_tree(tmp_path, {**PROJECT, "shop/boom.py": PROJECT["shop/services.py"]})
     code, out, err = run_cli("check", "--format", "json", "--no-cache", "--jobs", "1", str(root))
