@@ -26,11 +26,11 @@ from typing import Any
 from integrity_lsp.config import Settings
 from integrity_lsp.project.apps import app_folder
 from integrity_lsp.project.builtin import builtin_modules, is_builtin_path
+from integrity_lsp.project.db_names import truncate_name
 from integrity_lsp.project.imports import import_table_of_text
 from integrity_lsp.project.index.files import CLASS_NAMES_KEY, ClassKey, Link
 from integrity_lsp.project.index.generic import IndexGenericRelations
 from integrity_lsp.project.index.linker import is_dotted
-from integrity_lsp.project.index.schema import truncate_name
 from integrity_lsp.project.loaders import Loader, forwarders
 from integrity_lsp.project.models import ParsedClass, ParsedModule
 from integrity_lsp.project.records import ModelRecord

@@ -5,7 +5,6 @@ relations point at and the reverse accessors pointing at it."""
 from __future__ import annotations
 
 import contextlib
-import hashlib
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -18,26 +17,21 @@ from integrity_lsp.project.builtin import (
 from integrity_lsp.project.field_calls import ParsedField, normalise_relation
 from integrity_lsp.project.field_classes import KNOWN_THIRD_PARTY_FIELD_CLASSES
 from integrity_lsp.project.index.files import ClassKey
-from integrity_lsp.project.index.inheritance import IndexInheritance
 from integrity_lsp.project.index.linker import is_dotted
-from integrity_lsp.project.models import ParsedClass, ParsedManager
+from integrity_lsp.project.index.managers import IndexManagers
+from integrity_lsp.project.models import ParsedClass
 from integrity_lsp.project.records import (
     MANY_TO_MANY_FIELD_CLASSES,
     RELATION_FIELD_CLASSES,
     AppRecord,
     ConstraintRecord,
-    FieldRecord,
-    ManagerRecord,
     ModelRecord,
     UniqueSet,
 )
 
-_OVERRIDABLE = frozenset({"get_or_create", "update_or_create"})
-_MAX_NAME_LENGTH = (("postgis", 63), ("postgresql", 63), ("mysql", 64), ("oracle", 30))
 
-
-class IndexSchema(IndexInheritance):
-    """Model records, constraints, unique sets, tables and relations."""
+class IndexSchema(IndexManagers):
+    """Model records, constraints and unique sets."""
 
     def _app_label(self, key: ClassKey, apps_by_name: dict[str, AppRecord]) -> str:
         declared = self._meta_value(key, "app_label")
@@ -170,102 +164,6 @@ class IndexSchema(IndexInheritance):
             return source_module.split(".")[0] != "django"
         return True
 
-    def _is_manager(self, key: ClassKey, manager: ParsedManager) -> bool:
-        """A manager by its call shape, or because its class derives from a *Manager class."""
-        if manager.by_pattern:
-            return True
-        target = self.resolve_expression(key[0], manager.manager_expr or "")
-        if target is None or target not in self._link.classes:
-            return False
-        return any(
-            ancestor[1].endswith(("Manager", "QuerySet"))
-            for ancestor in (*self._mro(target), *self._base_keys(target))
-        )
-
-    def _manager_record(self, key: ClassKey, manager: ParsedManager) -> ManagerRecord:
-        methods: list[str] = []
-        overrides: set[str] = set()
-        known = True
-        for expr in (manager.manager_expr, manager.queryset_expr):
-            if expr is None:
-                continue
-            target = self.resolve_expression(key[0], expr)
-            known = known and target is not None
-            if target is not None and target in self._link.classes:
-                for ancestor in self._mro(target):
-                    entry = self._link.classes.get(ancestor)
-                    if entry is not None:
-                        methods.extend(entry[0].create_methods)
-                        if not self.is_library(ancestor):  # djblets' ConcurrencyManager
-                            # retries the get() but adds no constraint: only the project's own
-                            # override is taken to know its model's rows
-                            overrides |= entry[0].attributes & _OVERRIDABLE
-        name = (manager.manager_expr or manager.queryset_expr or manager.manager_class).split(".")
-        written = manager.manager_class if manager.queryset_expr else name[-1]
-        return ManagerRecord(
-            manager.attribute,
-            written,
-            tuple(dict.fromkeys(methods)),
-            tuple(sorted(overrides)),
-            known,
-        )
-
-    def models_using(self, module: str, name: str) -> tuple[ModelRecord, ...]:
-        """Concrete models that declare a manager built from the class `name` of `module` (as
-        `objects = ProductManager()`, `Manager.from_queryset(ProductQuerySet)()` or
-        `ProductQuerySet.as_manager()`, or a subclass of it), themselves or through an
-        abstract base; multi-table children inheriting it from a concrete parent are left out."""
-        key = self.resolve_symbol(module, name)
-        table = self._manager_users()
-        return tuple(record for model in table.get(key, ()) if (record := self._record(model)))
-
-    def _manager_users(self) -> dict[ClassKey | None, list[ClassKey]]:
-        memo_key = ("manager_users", None)
-        cached = self._memo.get(memo_key)
-        if cached is not None:
-            return cached  # type: ignore[no-any-return]
-        table: dict[ClassKey | None, list[ClassKey]] = {}
-        for key, model in self._link.models.items():
-            if model.abstract:
-                continue
-            for ancestor in self._mro(key):
-                entry = self._link.classes.get(ancestor)
-                record = self._record(ancestor)
-                if entry is None or record is None:
-                    continue
-                if ancestor != key and not record.abstract:
-                    break  # managers of a concrete parent are the parent's own
-                for manager in entry[0].managers:
-                    if not self._is_manager(ancestor, manager):
-                        continue
-                    for expr in (manager.manager_expr, manager.queryset_expr):
-                        target = self.resolve_expression(ancestor[0], expr) if expr else None
-                        if target is None:
-                            continue
-                        for used in (target, *self._mro(target)[1:]):
-                            if key not in table.setdefault(used, []):
-                                table[used].append(key)
-        self._memo[memo_key] = table
-        return table
-
-    def managers(self, model: ModelRecord) -> tuple[ManagerRecord, ...]:
-        """Managers available on `model`, own first, then inherited; `objects` when none."""
-        memo_key = ("managers", self._key(model))
-        cached = self._memo.get(memo_key)
-        if cached is not None:
-            return cached  # type: ignore[no-any-return]
-        found: dict[str, ManagerRecord] = {}
-        for key in self._mro(self._key(model)):
-            record = self._record(key)
-            if record is not None:
-                for manager in record.managers:
-                    found.setdefault(manager.attribute, manager)
-        if not found and "objects" not in self._all_fields(model):
-            found["objects"] = ManagerRecord("objects", "Manager")
-        result = tuple(found.values())
-        self._memo[memo_key] = result
-        return result
-
     def constraints(self, model: ModelRecord) -> tuple[ConstraintRecord, ...]:
         """The constraints and unique_together entries Django's `_meta` has for `model`.
 
@@ -379,81 +277,6 @@ class IndexSchema(IndexInheritance):
         )
         return tuple(dict.fromkeys(canonical))
 
-    def table_name(self, model: ModelRecord) -> str:
-        """`db_table` as Django computes it (proxies use their concrete model's table)."""
-        concrete = self.concrete_model(model)
-        if concrete.db_table:
-            return concrete.db_table
-        return truncate_name(
-            f"{concrete.app_label}_{concrete.name.lower()}", self._max_name_length()
-        )
-
-    def _max_name_length(self) -> int | None:
-        engine = self.settings_facts.engine or ""
-        for marker, length in _MAX_NAME_LENGTH:
-            if marker in engine:
-                return length
-        return None
-
-    def related_model(self, model: ModelRecord, field: FieldRecord) -> ModelRecord | None:
-        """The model a relation field points at (`"self"` meaning `model`)."""
-        if field.related_model is None:
-            return None
-        if field.related_model == "self":
-            return model
-        return self.get_model(field.related_model)
-
-    def reverse_relations(self, model: ModelRecord) -> dict[str, tuple[ModelRecord, FieldRecord]]:
-        """Reverse accessor name -> (model holding the relation, the field), for `model` and its
-        multi-table parents: `team.members` for `ForeignKey(Team, related_name="members")`,
-        `team.member_set` without one."""
-        table = self._reverse_table()
-        found: dict[str, tuple[ModelRecord, FieldRecord]] = {}
-        for target in (self.concrete_model(model), *self.parents(model)):
-            for name, entry in table.get(target.label_lower, {}).items():
-                found.setdefault(name, entry)
-        return found
-
-    def _reverse_table(self) -> dict[str, dict[str, tuple[ModelRecord, FieldRecord]]]:
-        memo_key = ("reverse", None)
-        cached = self._memo.get(memo_key)
-        if cached is not None:
-            return cached  # type: ignore[no-any-return]
-        table: dict[str, dict[str, tuple[ModelRecord, FieldRecord]]] = {}
-        for model in self._link.by_label.values():
-            if model.abstract or model.proxy:
-                continue
-            for field in self.local_fields(model).values():
-                if field.known_class not in RELATION_FIELD_CLASSES | MANY_TO_MANY_FIELD_CLASSES:
-                    continue
-                if field.option("auto_created") == "True":
-                    continue
-                target = self.related_model(model, field)
-                if target is None:
-                    continue
-                accessor = _accessor_name(model, field)
-                if accessor is not None:
-                    table.setdefault(target.label_lower, {}).setdefault(accessor, (model, field))
-        self._memo[memo_key] = table
-        return table
-
-
-def _accessor_name(model: ModelRecord, field: FieldRecord) -> str | None:
-    related_name = field.option("related_name")
-    if related_name is not None:
-        value = related_name.strip()
-        if value[:1] in "\"'" and value[-1:] == value[:1]:
-            name = value[1:-1]
-            if name.endswith("+"):
-                return None
-            return name.replace("%(class)s", model.name.lower()).replace(
-                "%(app_label)s", model.app_label.lower()
-            )
-        return None
-    if field.known_class == "OneToOneField":
-        return model.name.lower()
-    return f"{model.name.lower()}_set"
-
 
 def _format_names(
     records: tuple[ConstraintRecord, ...], app_label: str, class_name: str
@@ -466,11 +289,3 @@ def _format_names(
                 record = replace(record, name=record.name % names)
         result.append(record)
     return tuple(result)
-
-
-def truncate_name(identifier: str, length: int | None, hash_len: int = 4) -> str:
-    """Django's `truncate_name`: shorten to `length` with a 4-character md5 suffix."""
-    if length is None or len(identifier) <= length:
-        return identifier
-    digest = hashlib.md5(identifier.encode(), usedforsecurity=False).hexdigest()[:hash_len]
-    return f"{identifier[: length - hash_len]}{digest}"
