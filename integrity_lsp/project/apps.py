@@ -3,7 +3,8 @@
 An app is a package holding `models.py` or a `models/` package. Its label comes from the
 `AppConfig` its `__init__.py` names as `default_app_config` (a class of that `__init__.py` or of
 its `apps.py`: before Django 4.1 it takes over), else the one Django picks in its `apps.py`
-(`label = "…"`, else the last part of `name = "…"`), else from the folder name. A file's module
+(`label = "…"`, else the last part of `name = "…"`), else one its `__init__.py` defines for the
+package itself (`package_config`), else from the folder name. A file's module
 name is built by walking up while `__init__.py` exists; the first folder without one is taken as
 the sys.path root (so a `src/` layout works).
 """
@@ -132,6 +133,34 @@ def default_app_config(
     else:
         return None
     return next((config for config in configs if config.class_name == class_name), None)
+
+
+def package_config(
+    init_tree: Any,
+    package: str | None,
+    apps_configs: Sequence[AppConfigInfo],
+    installed: Iterable[str] = (),
+) -> AppConfigInfo | None:
+    """The config Django uses for a package, read from its `__init__.py` and `apps.py`.
+
+    In order: the class INSTALLED_APPS names by its dotted path when the `__init__.py` defines
+    it; the `default_app_config` the `__init__.py` names; the one Django picks in `apps.py`;
+    else an `AppConfig` the `__init__.py` defines for this very package (`name` = the
+    package) -- a pulp plugin's `galaxy_ng.app.PulpGalaxyPluginAppConfig`, labelled "galaxy",
+    which INSTALLED_APPS gets from the plugin's entry point, not from the settings file. That
+    last one is not taken when INSTALLED_APPS, as read, lists the bare package: Django then
+    makes a default config named after the folder."""
+    own = parse_app_configs(init_tree) if init_tree is not None else []
+    listed = set(installed)
+    for config in own:
+        if package is not None and f"{package}.{config.class_name}" in listed:
+            return config
+    named = default_app_config(init_tree, package, apps_configs) if init_tree is not None else None
+    chosen = named or choose_config(apps_configs, package)
+    if chosen is not None or package is None or package in listed:
+        return chosen
+    for_package = [config for config in own if config.name == package]
+    return for_package[0] if len(for_package) == 1 else None
 
 
 def _dotted_config_path(value: Any, package: str) -> str | None:

@@ -27,7 +27,7 @@ from integrity_lsp.project.apps import (
     AppConfigInfo,
     app_label,
     choose_config,
-    default_app_config,
+    package_config,
     parse_app_configs,
 )
 from integrity_lsp.project.models import ParsedModule, parse_module
@@ -155,13 +155,11 @@ class Libraries:
             text = read_project_text(apps, errors="replace") or ""
             if "AppConfig" in text:
                 configs = _parsed_or_none(text, parse_app_configs) or []
-        config = None
         init_text = read_project_text(init, errors="replace") or ""
-        if "default_app_config" in init_text:
-            config = _parsed_or_none(
-                init_text, lambda tree: default_app_config(tree, package, configs)
-            )
-        config = config or choose_config(configs, package)
+        if "default_app_config" in init_text or "AppConfig" in init_text:
+            config = _parsed_or_none(init_text, lambda tree: package_config(tree, package, configs))
+        else:
+            config = choose_config(configs, package)
         if has_apps or config is not None:
             return app_label(folder, config)
         if is_file(folder / "models.py") or is_file(folder / "models" / "__init__.py"):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from integrity_lsp.config import Settings
 from tests.project.conftest import BuildProject
 
@@ -134,7 +136,8 @@ def test_label_from_the_config_default_app_config_names(build: BuildProject) -> 
     """Before Django 3.2 an app's config was the one its `__init__.py` names as
     `default_app_config`; projects written for it (shuup labels `shuup.core` "shuup") name their
     models by that label in every migration. The class may sit in `__init__.py` itself or in
-    `apps.py`; a config named elsewhere, or a package without the assignment, keeps the folder."""
+    `apps.py`; a config named elsewhere keeps the folder. (A config the `__init__.py` defines
+    without naming it: `test_label_from_a_config_the_package_defines_for_itself`.)"""
     index = build(
         {
             "shop/__init__.py": """
@@ -162,16 +165,42 @@ def test_label_from_the_config_default_app_config_names(build: BuildProject) -> 
             "billing/models.py": MODEL,
             "crm/__init__.py": 'default_app_config = "crm.config.CrmConfig"\n',
             "crm/models.py": MODEL,
-            "blog/__init__.py": """
-                from django.apps import AppConfig
-
-                class BlogConfig(AppConfig):
-                    name = "blog"
-                    label = "journal"
-            """,
-            "blog/models.py": MODEL,
         }
     )
-    assert set(index.apps) == {"store", "invoices", "crm", "blog"}
+    assert set(index.apps) == {"store", "invoices", "crm"}
     assert index.get_model("store.Thing") is not None
     assert index.get_model("invoices.Thing") is not None
+
+
+PLUGIN_INIT = """
+    from pulpcore.plugin import PulpPluginAppConfig
+
+    class PulpGalleryPluginAppConfig(PulpPluginAppConfig):
+        name = "gallery.app"
+        label = "gallery"
+"""
+
+
+@pytest.mark.parametrize(
+    ("installed", "label"),
+    [
+        (None, "gallery"),  # no settings file: the entry point lists the config
+        ('["gallery.app.PulpGalleryPluginAppConfig"]', "gallery"),
+        ('["django.contrib.auth"]', "gallery"),  # added at run time (pulp's entry points)
+        ('["gallery.app"]', "app"),  # the bare package: Django makes a default config
+    ],
+)
+def test_label_from_a_config_the_package_defines_for_itself(
+    build: BuildProject, installed: str | None, label: str
+) -> None:
+    """A pulp plugin defines its AppConfig in the app package's `__init__.py` (galaxy_ng's
+    `galaxy_ng.app`, labelled "galaxy"), with no apps.py and no `default_app_config`:
+    INSTALLED_APPS names the class by its dotted path, from the plugin's entry point. That
+    config gives the label, unless the settings list the bare package."""
+    files = {"gallery/__init__.py": "", "gallery/app/__init__.py": PLUGIN_INIT}
+    files["gallery/app/models.py"] = MODEL
+    if installed is not None:
+        files["settings.py"] = f"INSTALLED_APPS = {installed}\n"
+    index = build(files)
+    assert set(index.apps) == {label}
+    assert index.get_model(f"{label}.Thing") is not None

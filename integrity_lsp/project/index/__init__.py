@@ -137,7 +137,11 @@ class ProjectIndex(IndexGenericRelations):
             app_folder(path) is not None
             or path.name == "apps.py"
             or (path.name == "__init__.py" and path.parent.name == "migrations")
-            or any(version.names_default_config for version in versions)
+            or any(
+                version.names_default_config
+                or (version.path.name == "__init__.py" and version.mentions_app_config)
+                for version in versions
+            )
         )
         if not (was_relevant or now_relevant or touches_settings or touches_apps or structural):
             if receivers_changed:

@@ -18,10 +18,9 @@ from integrity_lsp.config import Settings
 from integrity_lsp.project.apps import (
     AppConfigInfo,
     app_folder,
-    choose_config,
-    default_app_config,
     discover_apps,
     module_name_for,
+    package_config,
     parse_app_configs,
 )
 from integrity_lsp.project.builtin import (
@@ -336,14 +335,16 @@ class IndexFiles:
         apps_configs = state.app_configs if state is not None else ()
         package = self.module_name(folder / "__init__.py")
         init = self._files.get(folder / "__init__.py")
-        text = self._text(init.path) if init is not None and init.names_default_config else None
-        named = None
+        reads_init = init is not None and (init.names_default_config or init.mentions_app_config)
+        text = self._text(init.path) if init is not None and reads_init else None
+        tree = None
         if text is not None and not over_size_cap(text, init.path if init else folder):
             try:
-                named = default_app_config(parse(text), package, apps_configs)
+                tree = parse(text)
             except RecursionError:  # absurdly nested code: no config read from it
-                named = None
-        return named or choose_config(apps_configs, package)
+                tree = None
+        installed = self.settings_facts.installed_apps
+        return package_config(tree, package, apps_configs, installed)
 
     def source_paths(self) -> tuple[Path, ...]:
         """Every Python file of the project the index walked."""
