@@ -10,7 +10,7 @@ where NULLs are distinct tell rows apart.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -143,11 +143,12 @@ def colliding_form_set(
     sets: Mapping[str, Node | None],
     distinct: Callable[[Node], bool] = _never,
     filled: frozenset[str] = frozenset(),
+    passed: Collection[UniqueSet] = (),
 ) -> UniqueSet | None:
-    """A unique set a form or serializer insert can repeat: every column comes from the
-    submitted data (`inputs`), is set by the code (`sets`: field name -> value, None when the
-    value is not visible) or is constant when unset (not one the model's `save()` fills: see
-    `colliding_unique_set`); at least one is not a constant."""
+    """A unique set (not one of `passed`) a form or serializer insert can repeat: every column
+    comes from the submitted data (`inputs`), is set by the code (`sets`: field name -> value,
+    None when the value is not visible) or is constant when unset (not one the model's `save()`
+    fills: see `colliding_unique_set`); at least one is not a constant."""
 
     def value_of(name: str, field: FieldRecord) -> ColumnValue:
         if name in sets:
@@ -158,7 +159,7 @@ def colliding_form_set(
         return Column.UNSURE if name in filled else Column.UNSET
 
     row = {**dict.fromkeys(inputs), **sets}
-    return _colliding_set(index, model, value_of, distinct, row)
+    return _colliding_set(index, model, value_of, distinct, row, passed)
 
 
 def _colliding_set(
@@ -167,12 +168,15 @@ def _colliding_set(
     value_of: Callable[[str, FieldRecord], ColumnValue],
     distinct: Callable[[Node], bool],
     row: Mapping[str, Node | None] | None,
+    passed: Collection[UniqueSet] = (),
 ) -> UniqueSet | None:
     """The first unique set whose every column repeats across inserts (constant, or a value
     `distinct` does not tell apart) with at least one value varying by call. `row`: the
     inserted row's values for a partial constraint's condition (None: not visible, so the
     condition cannot rule the set out)."""
     for unique in index.unique_sets(model):
+        if unique in passed:
+            continue
         variable = False
         for name in sorted(unique.fields):
             field = index.field(model, name)
@@ -257,11 +261,13 @@ def is_constant(node: Node) -> bool:
     return False
 
 
-def form_collision(saved: FormSave, function: Node, ctx: Context) -> UniqueSet | None:
+def form_collision(
+    saved: FormSave, function: Node, ctx: Context, passed: Collection[UniqueSet] = ()
+) -> UniqueSet | None:
     """The unique set an insert through a ModelForm / ModelSerializer (`form_saves`) can repeat:
     its columns from the submitted data, from values the code sets (not a fresh value, a row
     `function` inserted before the save, or an existing row's key copied in: the save then
-    updates that row) or constant when unset."""
+    updates that row) or constant when unset. The sets of `passed` are not asked about."""
     index = ctx.env.index
     form = saved.form
     model = form.model
@@ -284,4 +290,4 @@ def form_collision(saved: FormSave, function: Node, ctx: Context) -> UniqueSet |
         return is_fresh_value(value, ctx) or inserted_before(value, function, statement, ctx)
 
     filled = fields_save_fills(model, ctx)
-    return colliding_form_set(index, model, form.inputs, sets, distinct, filled)
+    return colliding_form_set(index, model, form.inputs, sets, distinct, filled, passed)

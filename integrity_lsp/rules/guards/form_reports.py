@@ -13,6 +13,7 @@ from integrity_lsp.analysis.absence_calls import count_body_read
 from integrity_lsp.analysis.absence_writes import locked_before
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.form_saves import FormSave, generic_form_saves
+from integrity_lsp.analysis.guarded_locks import form_data_skip_outside
 from integrity_lsp.analysis.handlers import handler_title
 from integrity_lsp.analysis.lock_helpers import calls_lock_helper
 from integrity_lsp.analysis.unique_sets import column_of, form_collision
@@ -40,13 +41,8 @@ class FormReport:
 def form_report(saved: FormSave, ctx: Context) -> FormReport | None:
     """The insert through a form or serializer, when two of them can collide (and no lock
     every competitor takes comes first in the handler)."""
-    handler = ctx.handler
-    if handler is not None and locked_before(
-        saved.node, handler.function, lambda statement: calls_lock_helper(statement, ctx)
-    ):
-        return None
     collision = _form_collision(saved, ctx)
-    if collision is None:
+    if collision is None or _locked(saved, collision[0], ctx):
         return None
     unique, fields = collision
     form = saved.form
@@ -60,6 +56,36 @@ def form_report(saved: FormSave, ctx: Context) -> FormReport | None:
         _form_message(saved, fields, ctx),
         (Location(unique.ref.path, unique.ref.span, unique.description),),
         conflict,
+    )
+
+
+def _locked(saved: FormSave, unique: UniqueSet, ctx: Context) -> bool:
+    """A lock every competitor takes comes first in the handler: one taken on every path, or
+    one a helper skips only for rows no colliding constraint covers (`guarded_locks`)."""
+    handler = ctx.handler
+    if handler is None:
+        return False
+    function = handler.function
+    if locked_before(saved.node, function, lambda statement: calls_lock_helper(statement, ctx)):
+        return True
+    passed: list[UniqueSet] = []
+    current: UniqueSet | None = unique
+    while current is not None:
+        if not _guarded_lock_before(saved, current, function, ctx):
+            return False
+        passed.append(current)  # every other set the save can repeat must be locked too
+        current = form_collision(saved, function, ctx, passed)
+    return True
+
+
+def _guarded_lock_before(saved: FormSave, unique: UniqueSet, function: Node, ctx: Context) -> bool:
+    index = ctx.env.index
+
+    def skipped_outside(argument: Node, key: str) -> bool:
+        return form_data_skip_outside(saved, unique, index, argument, key)
+
+    return locked_before(
+        saved.node, function, lambda statement: calls_lock_helper(statement, ctx, skipped_outside)
     )
 
 

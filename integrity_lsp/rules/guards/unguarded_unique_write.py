@@ -62,13 +62,17 @@ is a second one (an UPDATE), or the primary key it sends is read from a row of t
 `default`, which Django inserts); a lock is taken first on the path to the insert
 (`select_for_update()…get()` of a row every competitor locks, `with advisory_lock(…)`, or a
 call of a project function whose first statements take such a lock:
-`team = _locked_team(pk)`), in the handler or in the callee that inserts, before a form's or
-serializer's save too; a partial `UniqueConstraint`'s condition cannot match the
-inserted row; the model's own `save()` catches IntegrityError, or assigns a column of the set
-the insert leaves unset (`if not self.number: self.number = …`: the column holds the
-override's value, not its default); the function takes `request` but is a helper the module
-calls itself; the class, its `Meta` or the view's `form_class`/`serializer_class` cannot be
-resolved, or a `get_form_class()`/`get_serializer_class()` decides it at run time.
+`team = _locked_team(pk)`; a function that returns early when the saved form's data has a
+false flag, `if not data.get("is_default"): return`, counts for a form's or serializer's save of
+that data when the code does not set the flag itself and a row with the flag false, or its
+default, cannot match the constraint's condition `Q(is_default=True)`), in the handler or in the
+callee that inserts, before a form's or serializer's save too; a partial `UniqueConstraint`'s
+condition cannot match the inserted row; the model's own `save()` catches IntegrityError, or
+assigns a column of the set the insert leaves unset (`if not self.number: self.number = …`: the
+column holds the override's value, not its default); the function takes `request` but is a
+helper the module calls itself; the class, its `Meta` or the view's
+`form_class`/`serializer_class` cannot be resolved, or a
+`get_form_class()`/`get_serializer_class()` decides it at run time.
 
 Through calls (two levels at most): an insert in the project code the handler calls is reported
 at the handler's call, with the insert as related location — a helper function of the module or
