@@ -147,6 +147,8 @@ def orm_write(node: Node, index: ProjectIndex | None) -> WriteSite | None:
     if orm is None or len(orm.methods) != 1 or orm.final_call is None:
         return None
     method = orm.method
+    if index is not None and method in index.fetching_creators():
+        return None  # a manager method that only gets or creates: no insert of its own
     if is_create_method(method):
         kind: WriteKind = "create"
     elif method == "bulk_create":

@@ -9,6 +9,7 @@ for migration operations alike.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,9 @@ class ParsedClass:
     field_candidates: tuple[ParsedField, ...] = ()  # calls of a class of unknown kind
     managers: tuple[ParsedManager, ...] = ()
     create_methods: tuple[str, ...] = ()
+    # `create_*` methods whose only write is a `get_or_create()` / `update_or_create()`
+    # (geonode's `FavoriteManager.create_favorite`): they fetch a row that exists, never fail on it
+    fetching_creators: tuple[str, ...] = ()
     attributes: frozenset[str] = frozenset()  # every name bound in the body
     removed: frozenset[str] = frozenset()  # `name = None`: hides an abstract parent's field
     meta: ParsedMeta | None = None
@@ -209,7 +213,8 @@ def parse_class(classdef: Any, path: Path) -> ParsedClass:
             manager = parse_manager(attribute, value)
             if manager is not None:
                 managers.append(manager)
-    methods = [str(func.name.value) for func in classdef.iter_funcdefs()]
+    functions = list(classdef.iter_funcdefs())
+    methods = [str(func.name.value) for func in functions]
     attributes.update(methods)
     return ParsedClass(
         name=str(name_leaf.value),
@@ -219,6 +224,9 @@ def parse_class(classdef: Any, path: Path) -> ParsedClass:
         field_candidates=tuple(candidates),
         managers=tuple(managers),
         create_methods=tuple(n for n in methods if n == "create" or n.startswith("create_")),
+        fetching_creators=tuple(
+            str(f.name.value) for f in functions if _fetches_only(f) and f.name.value != "create"
+        ),
         attributes=frozenset(attributes),
         removed=frozenset(removed),
         meta=meta,
@@ -274,3 +282,21 @@ def parse_manager(attribute: str, value: Any) -> ParsedManager | None:
         queryset = dotted_name(args.positional[0]) if args.positional else None
         return ParsedManager(attribute, written, dotted_parts(parts[:-2]), queryset, True)
     return None
+
+
+_FETCHING_WRITES = re.compile(r"\.(?:a?get_or_create|a?update_or_create)\s*\(")
+# Anything else that may insert: a create (also `create_user`, `bulk_create`), a save, a model
+# instance built from `self.model(…)`, a raw cursor.
+_OTHER_WRITES = re.compile(
+    r"(?<![\w.])(?:\w*create\w*|save|model|execute)\s*\(|\.(?:\w*create\w*|save|execute)\s*\("
+)
+
+
+def _fetches_only(function: Any) -> bool:
+    """`create_*(…)` whose writes are all `get_or_create()` / `update_or_create()` calls."""
+    name = str(function.name.value)
+    if not name.startswith("create_"):
+        return False
+    body = function.children[-1].get_code()
+    fetching = _FETCHING_WRITES.findall(body)
+    return bool(fetching) and len(_OTHER_WRITES.findall(body)) == len(fetching)

@@ -55,6 +55,26 @@ class IndexManagers(IndexRelations):
             known,
         )
 
+    def fetching_creators(self) -> frozenset[str]:
+        """Names of `create_*` methods that, wherever a class of the project defines one, only
+        call `get_or_create()` / `update_or_create()` (`ParsedClass.fetching_creators`):
+        geonode's `Favorite.objects.create_favorite(…)` fetches the row a concurrent request
+        inserted first, it does not insert one that can collide. A name some class defines
+        with another write is not one of them."""
+        memo_key = ("fetching_creators", None)
+        cached = self._memo.get(memo_key)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        fetching: set[str] = set()
+        inserting: set[str] = set()
+        for key, (parsed, _module) in self._link.classes.items():
+            if not self.is_library(key):  # an installed package's writes are not read
+                fetching.update(parsed.fetching_creators)
+            inserting.update(set(parsed.create_methods) - set(parsed.fetching_creators))
+        result = frozenset(fetching - inserting)
+        self._memo[memo_key] = result
+        return result
+
     def models_using(self, module: str, name: str) -> tuple[ModelRecord, ...]:
         """Concrete models that declare a manager built from the class `name` of `module` (as
         `objects = ProductManager()`, `Manager.from_queryset(ProductQuerySet)()` or

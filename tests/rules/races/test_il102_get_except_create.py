@@ -93,3 +93,64 @@ def test_races_are_not_checked_in_migrations(
     path.write_text(text, encoding="utf-8")
     codes = [f.code for f in check_source(text, path, environment(tmp_path))]
     assert ("IL102" in codes) is reported
+
+
+FAVORITES_MODELS = """\
+    from django.db import models
+
+
+    class FavoriteManager(models.Manager):
+        def create_favorite(self, item, user):
+            favorite, _ = self.get_or_create(user=user, item=item)
+            return favorite
+
+        def create_copy(self, item, user):
+            favorite, _ = self.get_or_create(user=user, item=item)
+            favorite.save()
+            return favorite
+
+
+    class Favorite(models.Model):
+        user = models.CharField(max_length=30)
+        item = models.IntegerField()
+        objects = FavoriteManager()
+
+        class Meta:
+            unique_together = [("user", "item")]
+    """
+
+FAVORITE_VIEW = """\
+from shelf.models import Favorite
+
+
+def add(request, item):
+    try:
+        Favorite.objects.get(user=request.user.username, item=item)
+    except Favorite.DoesNotExist:
+        Favorite.objects.METHOD(item, request.user.username)
+"""
+
+
+@pytest.mark.parametrize(
+    ("method", "reported"),
+    [
+        ("create_favorite", False),  # its only write: get_or_create, which fetches the winner
+        ("create_copy", True),  # also saves: an insert of its own
+        ("create", True),
+    ],
+)
+def test_a_manager_method_that_only_gets_or_creates_is_no_insert(
+    tmp_path: Path, method: str, reported: bool
+) -> None:
+    """geonode 5.1.1's favorite view: get() / except DoesNotExist / `create_favorite(…)`, a
+    manager method whose one write is `self.get_or_create(…)`: the loser of a double POST gets
+    the winner's row back, no IntegrityError reaches the view."""
+    write_app(tmp_path, "shelf", {"models.py": FAVORITES_MODELS})
+    path = tmp_path / "shelf" / "views.py"
+    arguments = "(item, request.user.username)"
+    if method == "create":
+        arguments = "(item=item, user=request.user.username)"
+    text = FAVORITE_VIEW.replace("METHOD(item, request.user.username)", method + arguments)
+    path.write_text(text, encoding="utf-8")
+    codes = [f.code for f in check_source(text, path, environment(tmp_path))]
+    assert ("IL102" in codes) is reported, codes
