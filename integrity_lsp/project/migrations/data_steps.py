@@ -94,8 +94,12 @@ def mentioned(function: Any) -> frozenset[str]:
 
 def function_models(function: Any) -> frozenset[tuple[str, str]] | None:
     """The models a data-migration function reaches via `apps.get_model`; None if it also runs
-    raw SQL (then any table may be touched)."""
+    raw SQL, or queries a model it did not get from `apps` (geonode's 0034 deletes rows through
+    `ContactRole.objects`, the class imported from the project's models): then any table may
+    be touched."""
     found: set[tuple[str, str]] = set()
+    if _queries_an_unbound_name(function):
+        return None
     for node in walk(function):
         if node.type == "name" and node.value in (
             "execute",
@@ -124,6 +128,23 @@ def function_models(function: Any) -> frozenset[tuple[str, str]] | None:
         else:
             return None
     return frozenset(found)
+
+
+def _queries_an_unbound_name(function: Any) -> bool:
+    """`<Name>.objects` where the function neither takes nor assigns `<Name>`: a model class
+    from the module's imports, whose table `apps.get_model` does not say."""
+    bound = {
+        str(node.value) for node in walk(function) if node.type == "name" and node.is_definition()
+    }
+    for node in walk(function):
+        if node.type != "trailer" or len(node.children) != 2 or node.children[0].value != ".":
+            continue
+        if node.children[1].value != "objects":
+            continue
+        base = node.get_previous_sibling()
+        if base is not None and base.type == "name" and base.value not in bound:
+            return True
+    return False
 
 
 _BUILTINS = frozenset(dir(builtins))

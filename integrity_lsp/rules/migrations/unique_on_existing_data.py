@@ -50,8 +50,10 @@ a model it reached) that hands the model to a function of another module (what t
 known), or that updates, saves or
 deletes and mentions the column — also as a lookup (`code__isnull`) or by the name it had before
 a `RenameField` — or that empties the table (`.objects.all().delete()`); a `RunSQL` that updates
-or deletes naming the table; a step that runs a management command or raw SQL (what it touches
-is not known). A step that only creates rows does not count: it may be the one that made the
+or deletes naming the table; a step that runs a management command or raw SQL, or that queries
+a model class it did not get from `apps` (`ContactRole.objects` imported from the project's
+models, as geonode's data steps do), and updates, saves or deletes (what it touches is not
+known). A step that only creates rows does not count: it may be the one that made the
 duplicates.
 
 `check` reports it only in migrations that are new relative to the git base (the merge-base of

@@ -324,3 +324,38 @@ def test_a_function_of_another_module_given_no_model_is_no_backfill(tmp_path: Pa
     for argument in ('"code"', "Item.DoesNotExist", "len(Tag.objects.all())"):
         data = HANDED_AWAY.format(module="shop.fixups", argument=argument)
         assert "IL303" in _il303_after(tmp_path, data), argument
+
+
+@pytest.mark.parametrize(
+    ("body", "reported"),
+    [
+        ("CurrentItem.objects.filter(code__isnull=True).delete()\n", False),
+        ("CurrentItem.objects.filter(pk__gt=10).update(code='')\n", False),
+        ("CurrentItem.objects.create(code='x')\n", True),  # only creates rows: fills nothing
+        ("Tag.objects.filter(text__isnull=True).delete()\n", True),  # from apps: another model
+    ],
+)
+def test_a_model_class_the_step_did_not_get_from_apps_may_be_any_table(
+    tmp_path: Path, body: str, reported: bool
+) -> None:
+    """geonode 5.1.1's base 0034 deletes the rows 0035's NOT NULL would refuse through
+    `ContactRole.objects`, the class the migration imports from the project's models module
+    (here `CurrentItem`, bound outside the function), not from `apps`: which table it changes
+    is not read, so the step may have filled or emptied any."""
+    codes(tmp_path, "pass\n", MAKE_NOT_NULL)
+    data = tmp_path / "shop/migrations/0002_data.py"
+    step = (
+        "from django.db import migrations\n"
+        "from shop.models import Item as CurrentItem\n\n\n"
+        "def step(apps, schema_editor):\n"
+        '    Tag = apps.get_model("shop", "Tag")\n'
+        f"{textwrap.indent(body, '    ')}\n\n"
+        "class Migration(migrations.Migration):\n"
+        '    dependencies = [("shop", "0001_initial")]\n'
+        "    operations = [migrations.RunPython(step, migrations.RunPython.noop)]\n"
+    )
+    data.write_text(step, encoding="utf-8")
+    last = tmp_path / "shop/migrations/0003_last.py"
+    text = last.read_text(encoding="utf-8")
+    found = [f.code for f in check_source(text, last, environment(tmp_path))]
+    assert ("IL303" in found) is reported
