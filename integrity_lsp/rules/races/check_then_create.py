@@ -173,7 +173,9 @@ production files that are all command code, or a module whose one function holdi
 is itself used that way: an importer class behind an import command, an install step only
 the install and upgrade commands reach; or a
 receiver of a signal the project defines and only command code sends, as pretix's
-`periodic_task` that its `runperiodic` command dispatches). Nor are migration files: `migrate`
+`periodic_task` that its `runperiodic` command dispatches), nor an undecorated one that only
+test modules (and command code) name — a test-data builder kept in a production module, as
+geonode's `create_dataset_data`: tests run alone. Nor are migration files: `migrate`
 runs a migration's code once, alone — nor a function with `RunPython`'s signature
 `(apps, schema_editor)` kept outside them (in `migrations/__init__.py` or a utils module, where
 squashed migrations import it from). (IL102–IL104 follow the same policy.) Nor is a check for a

@@ -11,8 +11,9 @@
   named by no other code of its module, and every other production file that names it is a
   management command or a script (django-oscar's `CatalogueImporter`, used by the
   `oscar_import_catalogue` command alone; or only a function of another module that only
-  command code uses, one level up), or it is a receiver of project signals only command
-  code sends (`project.signal_senders`: pretix's `periodic_task`);
+  command code uses, one level up; test modules count as command code for an undecorated one:
+  geonode's test-data builder `create_dataset_data`), or it is a receiver of project signals
+  only command code sends (`project.signal_senders`: pretix's `periodic_task`);
 - the lookup holds a row just inserted: `self` in a model's `save()` under `if is_new:` after
   `super().save()`, or a parameter every caller fills with a row it has just inserted
   (`analysis.new_rows`: kiwitcms' activation key for the user the signup form saved).
@@ -26,6 +27,7 @@ from pathlib import Path
 from integrity_lsp.analysis.absence_calls import count_body_read
 from integrity_lsp.analysis.called_names import sole_holder
 from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.handlers import decorators_of
 from integrity_lsp.analysis.new_rows import inserted_by_callers, rebound_before
 from integrity_lsp.analysis.write_scan import project_files
 from integrity_lsp.project.signal_senders import (
@@ -146,7 +148,8 @@ def in_run_python(ctx: Context) -> bool:
 def command_only(ctx: Context) -> bool:
     """Is the enclosing top-level class or function used by command code alone? Named nowhere
     else in its module, and used (by word, not defined) in at least one other production file,
-    every one of them command code (`syntax.source.is_command_code`) naming its module — or, for
+    every one of them command code (`syntax.source.is_command_code`) or, for an undecorated one,
+    a test module, naming its module — or, for
     a function no other file names, a receiver of project signals that only command code sends
     (`project.signal_senders`: pretix's `periodic_task`, dispatched by `runperiodic`)."""
     top = None
@@ -165,7 +168,12 @@ def command_only(ctx: Context) -> bool:
     count_body_read()  # the finding now depends on other files (the server must not reuse it)
     signals = decorated_receiver_signals(top)
     production = [(ctx.file.path, ctx.file.text)] if signals else None
-    users = _command_users(name, ctx.file.path, ctx, production, _COMMAND_LEVELS)
+    # A test-data builder kept in a production module (geonode's `create_dataset_data`) runs in
+    # single-threaded tests; a decorated one may be registered (a receiver, a task, a view).
+    tests = (top.type == "funcdef" and not decorators_of(top)) or (
+        top.type == "classdef" and top.parent.type != "decorated"
+    )
+    users = _command_users(name, ctx.file.path, ctx, production, _COMMAND_LEVELS, tests=tests)
     if users == 0 and signals and production is not None:
         return sent_only_by_commands(signals, production, ctx.env.root)
     return bool(users)
@@ -177,12 +185,15 @@ def _command_users(
     ctx: Context,
     production: list[tuple[Path, str]] | None,
     levels: int,
+    *,
+    tests: bool = False,
 ) -> int | None:
     """How many other production files use `name` (top-level in `defined_in`), when every one is
     command code, or (`levels` allowing) a module whose one top-level function holding every
     use is itself used by command code alone (reviewboard's `init_siteconfig`, called only by
     `finalize_setup`, which only `manage.py` and the `rb-site` CLI call); None when another
-    file uses it. `production` collects the production files read, when given."""
+    file uses it. `production` collects the production files read, when given. With `tests`,
+    a test module naming it counts as a user too (it runs alone, like a command)."""
     settings, root = ctx.env.settings, ctx.env.root
     # A use, not a definition of the same name (a script with its own `def issue`), and in a
     # file that names the module (its import, or oscar's `get_class('partner.importers', …)`).
@@ -191,7 +202,11 @@ def _command_users(
     names_module = re.compile(rf"\b{re.escape(module)}\b")
     users = 0
     for path in project_files(root, settings):
-        if path == defined_in or settings.is_test_path(path, root):
+        if path == defined_in:
+            continue
+        if settings.is_test_path(path, root):
+            if tests and _names_it(path, use, names_module):
+                users += 1
             continue
         text = read_project_text(path, errors="replace")
         if text is not None and production is not None:
@@ -206,6 +221,11 @@ def _command_users(
                 return None
         users += 1
     return users
+
+
+def _names_it(path: Path, use: re.Pattern[str], names_module: re.Pattern[str]) -> bool:
+    text = read_project_text(path, errors="replace")
+    return text is not None and bool(use.search(text)) and bool(names_module.search(text))
 
 
 def new_row_of_callers(node: Node, lookup: dict[str, Node | None], ctx: Context) -> bool:

@@ -205,3 +205,46 @@ def test_code_only_a_command_only_helper_calls_is_command_code(
     path = tmp_path / "club" / "setup_steps.py"
     codes = [f.code for f in check_source(SETUP_STEP, path, environment(tmp_path))]
     assert codes == (["IL104"] if reported else [])
+
+
+# geonode's `layers/populate_datasets_data.create_dataset_data`: a test-data builder kept in a
+# production module, imported only by the tests.
+TEST_DATA = """\
+from club.models import Label, Member
+
+
+DECORATOR
+def create_sample_rows(handle):
+    if not Member.objects.filter(handle=handle).exists():
+        Member.objects.create(handle=handle)
+    Label.objects.get_or_create(title="sample")
+"""
+TEST_USE = """\
+from club.sample_data import create_sample_rows
+
+
+def test_x():
+    create_sample_rows("a")
+"""
+
+
+@pytest.mark.parametrize(
+    ("decorator", "view_uses_it", "reported"),
+    [
+        ("", False, False),  # only the tests call it: they run alone
+        ("", True, True),  # a view calls it too
+        ("@shared_task", False, True),  # a decorator may register it (a task, a receiver)
+    ],
+)
+def test_code_only_tests_use_is_not_checked_for_races(
+    tmp_path: Path, decorator: str, view_uses_it: bool, reported: bool
+) -> None:
+    text = TEST_DATA.replace("DECORATOR\n", f"{decorator}\n" if decorator else "")
+    files = {"models.py": MODELS, "sample_data.py": text, "tests/__init__.py": ""}
+    files["tests/test_members.py"] = TEST_USE
+    if view_uses_it:
+        files["views.py"] = "from club.sample_data import create_sample_rows\n"
+    write_app(tmp_path, "club", files)
+    path = tmp_path / "club" / "sample_data.py"
+    codes = sorted(f.code for f in check_source(text, path, environment(tmp_path)))
+    assert codes == (["IL101", "IL104"] if reported else [])
