@@ -20,11 +20,12 @@ in the handler is missed): the check looks at calls only.
 
 from __future__ import annotations
 
+import re
 from enum import IntEnum
 
 from integrity_lsp.analysis.absence_calls import count_body_read
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.analysis.django import parse_orm_call
+from integrity_lsp.analysis.django import constructor_call, parse_orm_call
 from integrity_lsp.analysis.handlers import decorator_name, decorators_of
 from integrity_lsp.rules.guards.callees import resolve_call
 from integrity_lsp.rules.guards.savepoints import write_method
@@ -78,6 +79,16 @@ _QUIET_IMPORTS = frozenset(
     | {("django.utils.translation", name) for name in _TRANSLATION}
     | {("django.http", name) for name in _RESPONSES}
     | {("django.http.response", name) for name in _RESPONSES}
+    | {("rest_framework.response", "Response")}  # rendered after the view returns
+)
+# A view reading what was submitted: `request.data.get("x")`, `self.request.GET.getlist(…)`.
+_REQUEST_READ = re.compile(
+    r"^(?:self\.)?request\.(?:data|POST|GET|query_params|FILES|META|headers|COOKIES)"
+    r"\.(?:get|getlist|copy|dict|items|keys|values)$"
+)
+# A model instance's validation: it reads (a unique or constraint check), it does not write.
+_VALIDATION_METHODS = frozenset(
+    {"full_clean", "clean_fields", "validate_unique", "validate_constraints"}
 )
 _MESSAGE_CALLS = frozenset({"debug", "info", "success", "warning", "error", "add_message"})
 _SIGNAL_MODULES = frozenset({"django.db.models.signals", "django.core.signals"})
@@ -127,6 +138,15 @@ def _chain_effect(node: Node, ctx: Context, caught: frozenset[str], depth: int) 
         return Effect.OTHER  # also `log.save()`: a row named like a logger
     if head.type == "name" and _quiet_name(str(head.value), trailers, ctx, caught):
         return Effect.QUIET
+    called = trailers[-1].children[0].value == "(" and len(trailers) >= 2
+    if called and _REQUEST_READ.match(code(node)[: -len(code(trailers[-1]))].strip()):
+        return Effect.QUIET
+    built = constructor_call(node)
+    if built is not None and ctx.env.resolver.resolve_model(ctx.file, built[1], use_jedi=False):
+        return Effect.QUIET  # `Model(**data)`: an instance in memory, nothing stored
+    validates = len(trailers) == 2 and trailers[0].children[0].value == "."
+    if called and validates and trailers[0].children[1].value in _VALIDATION_METHODS:
+        return Effect.READ
     if parse_orm_call(node, ctx.env.index) is not None:
         return Effect.READ
     if depth < MAX_DEPTH:

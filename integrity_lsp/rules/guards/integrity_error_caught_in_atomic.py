@@ -24,8 +24,10 @@ the broken transaction: the block is rolled back as a whole, as atomic blocks ar
 transaction.atomic(): try: lock and mark the row … except DatabaseError: continue`; `except
 IntegrityError as e: messages.error(request, str(e))` then `return redirect(reverse(…))`).
 Runs no query: logging, `django.contrib.messages`, `reverse()`, translation, `HttpResponse…`
-/ `JsonResponse`, `redirect()` to a URL (not to a model instance), a project function whose
-body does none of it, a project `@contextmanager`'s code after its `yield`. Any other call
+/ `JsonResponse` / DRF's `Response` (rendered after the view returns), `redirect()` to a URL
+(not to a model instance), reading what was submitted (`request.data.get(…)`), building a model
+instance (`Model(**data)`), a project function whose body does none of it, a project
+`@contextmanager`'s code after its `yield`; a model instance's `full_clean()` only reads. Any other call
 counts as a query — `render()` runs templates and context processors that do —, so an
 unknown call keeps the finding: the caught failure is read from the code, the exemption must
 be shown. `ATOMIC_REQUESTS` views are not given this pass: their block goes on after a view
