@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from integrity_lsp.analysis.absence_managers import own_create
 from integrity_lsp.analysis.bulk_objects import bulk_objects
 from integrity_lsp.analysis.django import constructor_call, parse_orm_call
+from integrity_lsp.analysis.sql_locks import takes_advisory_lock
 from integrity_lsp.analysis.writes import WriteSite, call_values, orm_write
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
@@ -205,8 +206,8 @@ def with_attribute(site: WriteSite, name_leaf: Node, statement: Node) -> WriteSi
 
 
 def is_lock_call(chain: Node) -> bool:
-    """A call that takes a lock every competitor takes too: `select_for_update()…get()`, or a
-    `lock()`/`acquire()`-style method."""
+    """A call that takes a lock every competitor takes too: `select_for_update()…get()`, a
+    `lock()`/`acquire()`-style method, or raw SQL taking an advisory lock (`sql_locks`)."""
     _, trailers = chain_parts(chain)
     chain_links = links(trailers)
     names = [link.name for link in chain_links]
@@ -219,7 +220,11 @@ def is_lock_call(chain: Node) -> bool:
         return names[-1] in ("get", "aget", "select_for_update") or (
             parent is not None and parent.type != "expr_stmt"
         )
-    return bool(chain_links) and chain_links[-1].call is not None and names[-1] in LOCK_METHODS
+    if not chain_links or chain_links[-1].call is None:
+        return False
+    if names[-1] == "execute":  # raw SQL: `cursor.execute("SELECT pg_advisory_xact_lock(%s)", …)`
+        return takes_advisory_lock(chain_links[-1].call)
+    return names[-1] in LOCK_METHODS
 
 
 def is_lock_expression(node: Node) -> bool:

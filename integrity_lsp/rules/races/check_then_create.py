@@ -210,7 +210,14 @@ concurrency.
   (qs.select_for_update().first())`, whose row may be missing (a lock on no row locks
   nothing) — unless that row is the key: a key naming a row every assignment of the function
   reads with `select_for_update()` (or sets to None: a NULL key matches no row) is locked for
-  every competitor running the same code;
+  every competitor running the same code; raw SQL taking a PostgreSQL advisory lock counts
+  (`cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])`, the SQL a literal; not the
+  `_shared` or `pg_try_` forms), also on a `connection.vendor == "postgresql"` branch when the
+  settings' database is PostgreSQL;
+- the same lock taken by every caller of the function before its call, inside a transaction
+  still open there (`@transaction.atomic def apply(org): lock_org(org); _apply_fields(org)`
+  where `lock_org` is a helper of the module that locks; callers followed two levels up in
+  the file, and only when no other production file names the function) — also for IL102/IL103;
 - `get_or_create` / `update_or_create` instead of the insert (IL104 checks their lookup);
 - `bulk_create(…, ignore_conflicts=True)` (or `update_conflicts=True`);
 - a different model, different key values, a key rebound between check and insert, a branch

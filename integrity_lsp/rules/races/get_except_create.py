@@ -32,7 +32,8 @@ raise `MultipleObjectsReturned`.
 
 ## Guards that silence it
 The insert inside `try … except IntegrityError`; a lock every competitor takes first
-(`select_for_update()…get()` of an existing row, a lock context or decorator); `get_or_create`
+(`select_for_update()…get()` of an existing row, a lock context or decorator, an advisory lock
+through raw SQL, or one every caller of the function takes first: see IL101); `get_or_create`
 instead of the insert, also inside a project manager method (`Favorite.objects.create_favorite(…)`
 whose only write is `self.get_or_create(…)`, wherever the project defines a method of that name:
 it fetches the row a concurrent request inserted first); an insert of another model or with

@@ -5,8 +5,10 @@ earlier in every caller of the function (followed two levels up within the file,
 no other production file names the function: an unknown caller might not lock). A lock counts
 also when it is taken by a helper of the file called first, inside the same open transaction
 (`with transaction.atomic():` holding both, or an `@atomic` function): the helper's own
-statement locks a row (`select_for_update()…get()`), and the lock lasts until that transaction
-ends.
+statement locks a row (`select_for_update()…get()`, or raw SQL taking an advisory lock, inside a
+`with` block or a branch on the database vendor the settings name: `analysis.sql_locks`), and
+the lock lasts until that transaction ends. `callers_lock` asks the callers' half alone for
+IL101–IL103, whose own walk reads the function's body.
 
 A receiver of project signals is called by the signals' senders: when the lookup's function is
 a module-level `@receiver(S)` that nothing else names (in its module, or in another production
@@ -27,6 +29,7 @@ from integrity_lsp.analysis.absence_calls import count_body_read
 from integrity_lsp.analysis.absence_writes import is_lock_call
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.new_rows import file_tree, production_texts
+from integrity_lsp.analysis.sql_locks import vendor_branch
 from integrity_lsp.analysis.write_scan import project_files
 from integrity_lsp.config import Settings
 from integrity_lsp.project.imports import may_reach
@@ -46,6 +49,7 @@ class _File:
     tree: Node
     root: Path
     settings: Settings
+    engine: str | None  # the settings' database ENGINE: which `connection.vendor` branch runs
 
 
 def locked_before(node: Node, ctx: Context) -> bool:
@@ -55,14 +59,29 @@ def locked_before(node: Node, ctx: Context) -> bool:
     function = ctx.function
     if function is None:
         return False
-    here = _File(ctx.file.path, ctx.file.tree, ctx.env.root, ctx.env.settings)
+    here = _here(ctx)
     return _site_locked(function, node.start_pos, here, _own_chain(node)) or _senders_lock(
         function, ctx
     )
 
 
+def callers_lock(function: Node, ctx: Context) -> bool:
+    """Every caller of `function` takes a lock before its call, inside a transaction still open
+    there, or is itself called so (followed as `locked_before` follows them). django-crm's
+    `apply_pack`, `@transaction.atomic`, calls `lock_org(org)` (an advisory lock per org) and
+    then `_apply_custom_fields`, whose existence check and create run under that lock."""
+    if function.type != "funcdef" or enclosing(function, "funcdef") is not None:
+        return False
+    return _callers_lock(function, _here(ctx), _CALLER_LEVELS)
+
+
+def _here(ctx: Context) -> _File:
+    engine = ctx.env.index.settings_facts.engine
+    return _File(ctx.file.path, ctx.file.tree, ctx.env.root, ctx.env.settings, engine)
+
+
 def _site_locked(function: Node, position: tuple[int, int], file: _File, own: Node | None) -> bool:
-    return _locks_before(function, position, file.tree, own) or _callers_lock(
+    return _locks_before(function, position, file, own) or _callers_lock(
         function, file, _CALLER_LEVELS
     )
 
@@ -76,7 +95,7 @@ def _own_chain(node: Node) -> Node:
 
 
 def _locks_before(
-    function: Node, position: tuple[int, int], tree: Node, own: Node | None = None
+    function: Node, position: tuple[int, int], file: _File, own: Node | None = None
 ) -> bool:
     """A `select_for_update()` before `position` — not one chained onto the call itself: the
     call's own `SELECT … FOR UPDATE` finds no row where the insert follows, so it locks nothing
@@ -89,10 +108,10 @@ def _locks_before(
         and leaf.start_pos < position
         and not (skip is not None and skip[0] <= leaf.start_pos < skip[1])
         for leaf in walk(function)
-    ) or _locking_helper_called(function, position, tree)
+    ) or _locking_helper_called(function, position, file)
 
 
-def _locking_helper_called(function: Node, position: tuple[int, int], tree: Node) -> bool:
+def _locking_helper_called(function: Node, position: tuple[int, int], file: _File) -> bool:
     """`self.helper()` / `helper()` before `position`, inside a transaction still open there,
     where `helper` is the file's only function of that name (a method for `self.`/`cls.`, a
     module-level function otherwise) and one of its own statements locks a row."""
@@ -107,13 +126,13 @@ def _locking_helper_called(function: Node, position: tuple[int, int], tree: Node
         if method is None or not _same_transaction(leaf, position, function):
             continue
         if helpers is None:
-            helpers = _functions_by_name(tree)
+            helpers = _functions_by_name(file.tree)
         found = helpers.get(leaf.value, [])
         if (
             len(found) == 1
             and found[0] is not function
             and (enclosing(found[0], "classdef") is not None) == method
-            and _takes_lock(found[0])
+            and _takes_lock(found[0].children[-1], file.engine)
         ):
             return True
     return False
@@ -155,9 +174,15 @@ def _functions_by_name(tree: Node) -> dict[str, list[Node]]:
     return found
 
 
-def _takes_lock(helper: Node) -> bool:
-    """One of the helper's own statements (not under a branch) locks a row."""
-    for statement in statements(helper.children[-1]):
+def _takes_lock(body: Node, engine: str | None) -> bool:
+    """One of the helper's own statements (not under a branch) locks a row: a `with` block's
+    body runs, and so does a branch on the database vendor the settings name (`sql_locks`)."""
+    for statement in statements(body):
+        if statement.type == "with_stmt" and _takes_lock(statement.children[-1], engine):
+            return True
+        branch = vendor_branch(statement, engine) if statement.type == "if_stmt" else None
+        if branch is not None and _takes_lock(branch, engine):
+            return True
         if statement.type != "simple_stmt":
             continue  # a branch, a loop, a block: it may not run
         stack = [statement]
@@ -186,7 +211,7 @@ def _callers_lock(function: Node, file: _File, levels: int) -> bool:
             return False
         sites.append((caller, leaf.start_pos))
     locked = bool(sites) and all(
-        _locks_before(caller, position, file.tree)
+        _locks_before(caller, position, file)
         or (levels > 1 and _callers_lock(caller, file, levels - 1))
         for caller, position in sites
     )
@@ -215,6 +240,7 @@ def _senders_lock(function: Node, ctx: Context) -> bool:
     if not signals or len(word.findall(ctx.file.text)) != 1:
         return False  # not a receiver, or named again in its module: called some other way
     count_body_read()  # the finding now depends on other files (the server must not reuse it)
+    engine = ctx.env.index.settings_facts.engine
     files = dict(production_texts(ctx))
     module = ctx.file.module_name
     if module is None:
@@ -231,7 +257,7 @@ def _senders_lock(function: Node, ctx: Context) -> bool:
         return False  # senders unknown, or none in production code
     for path, lines in sites.items():
         tree = file_tree(files[path])
-        sender_file = _File(path, tree, ctx.env.root, ctx.env.settings)
+        sender_file = _File(path, tree, ctx.env.root, ctx.env.settings, engine)
         sends = _send_leaves(tree, set(signals), set(lines))
         if len(sends) != len(lines):
             return False  # a send parso reads elsewhere (split over lines): not followed

@@ -16,6 +16,7 @@ from integrity_lsp.analysis.writes import WriteSite
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.rules.races.async_fixes import async_fixes
 from integrity_lsp.rules.races.fixes import split_write
+from integrity_lsp.rules.races.locked_rows import callers_lock
 from integrity_lsp.rules.races.report import (
     collides,
     duplicates_only,
@@ -77,6 +78,8 @@ def view_findings(
             continue  # a data migration inserted the row looked for: the check finds it
         if holds_new_row(race, function, inner):
             continue  # the lookup pins a row this function inserted: no one else holds it
+        if callers_lock(function, inner):
+            continue  # every caller took a lock first, in its open transaction: writers queue
         elsewhere = _checked_elsewhere(race, function)
         if race.absence.via == "set":
             fixes = set_fixes(race, inner, query_of(race), awaited=_is_async(race.write))
