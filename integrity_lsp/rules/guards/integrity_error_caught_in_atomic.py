@@ -27,8 +27,8 @@ Runs no query: logging, `django.contrib.messages`, `reverse()`, translation, `Ht
 / `JsonResponse` / DRF's `Response` (rendered after the view returns), `redirect()` to a URL
 (not to a model instance), reading what was submitted (`request.data.get(…)`), building a model
 instance (`Model(**data)`), a project function whose body does none of it, a project
-`@contextmanager`'s code after its `yield`; a model instance's `full_clean()` only reads. Any other call
-counts as a query — `render()` runs templates and context processors that do —, so an
+`@contextmanager`'s code after its `yield`; a model instance's `full_clean()` only reads. Any
+other call counts as a query — `render()` runs templates and context processors that do —, so an
 unknown call keeps the finding: the caught failure is read from the code, the exemption must
 be shown. `ATOMIC_REQUESTS` views are not given this pass: their block goes on after a view
 method returns.
