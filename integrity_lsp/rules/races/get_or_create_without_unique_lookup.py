@@ -90,7 +90,10 @@ Silent as well when the project's manager (or QuerySet) class overrides `get_or_
 run time, as django-oscar's `get_classes(…)` loaders do: it may override them); an installed
 package's generic override such as djblets' `ConcurrencyManager`, which only retries the
 `get()`, does not count. Silent too when the call sits in a `try` that catches
-`MultipleObjectsReturned` (duplicates are expected and handled), when a `select_for_update()`
+`MultipleObjectsReturned` (duplicates are expected and handled), or runs only under
+`if <Model>.objects.filter(…).count() < 2:` (`<= 1`) through the same manager, whose keywords
+are among the call's with the same values (geonode's default links: the code skips a lookup
+once it holds duplicates, so the call never sees two), when a `select_for_update()`
 earlier in the same function (not one chained onto the call) locks the rows the callers race
 on — or earlier in every caller of the function (followed up to two levels within its file,
 and only when no other production file names the function: an unseen caller might not lock);
@@ -168,7 +171,6 @@ from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import (
     covering_unique_set,
     exact_lookup_fields,
-    handler_names,
     model_of,
     parse_orm_call,
 )
@@ -183,6 +185,7 @@ from integrity_lsp.project.records import (
 )
 from integrity_lsp.rules.races.created_row import covered_by_the_created_row, default_keys
 from integrity_lsp.rules.races.derived_defaults import derived_defaults
+from integrity_lsp.rules.races.duplicate_guards import count_bounded, duplicates_handled
 from integrity_lsp.rules.races.locked_rows import locked_before
 from integrity_lsp.rules.races.manager_lookups import (
     METHODS,
@@ -243,8 +246,10 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
     # `aget_or_create` runs the manager's `get_or_create`: an override of it counts
     if _manager_overrides(manager, method.removeprefix("a"), model, ctx):
         return  # the project's own get_or_create decides how it finds or inserts
-    if _duplicates_handled(node) or locked_before(node, ctx) or in_run_python(ctx):
+    if duplicates_handled(node) or locked_before(node, ctx) or in_run_python(ctx):
         return
+    if orm is not None and count_bounded(node, lookup, model, manager, ctx):
+        return  # runs only while at most one row matches: duplicates are skipped
     variants = [v for v in variants if not _uncontended(v, node, ctx)]
     if not variants or command_only(ctx):
         return
@@ -359,19 +364,6 @@ def _manager_overrides(manager: str, method: str, model: ModelRecord, ctx: Conte
         record.attribute == manager and (method in record.overrides or not record.known)
         for record in ctx.env.index.managers(model)
     )
-
-
-def _duplicates_handled(node: Node) -> bool:
-    """Inside a `try` whose handlers catch `MultipleObjectsReturned`: the caller expects
-    duplicates and copes with them (pretix's check-in falls back to `.first()`)."""
-    current = node.parent
-    while current is not None and current.type not in ("funcdef", "classdef", "file_input"):
-        if current.type == "try_stmt":
-            clauses = [child for child in current.children if child.type == "except_clause"]
-            if any("MultipleObjectsReturned" in handler_names(clause) for clause in clauses):
-                return True
-        current = current.parent
-    return False
 
 
 register(
