@@ -17,6 +17,7 @@ from typing import Literal
 
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import catches_integrity_error
+from integrity_lsp.analysis.form_inserted_rows import inserted_row_sets
 from integrity_lsp.analysis.handlers import class_bases, class_definition
 from integrity_lsp.analysis.write_values import dict_entries
 from integrity_lsp.project.records import AUTO_FIELD_CLASSES, FieldRecord, ModelRecord
@@ -67,6 +68,8 @@ class ModelFormClass:
     # a serializer given a new instance saves through `update()`: one the project overrides in
     # its own way (not handing on to DRF's) makes such a save unknown
     opaque_update: bool = False
+    # instance sets the form's own code fills with a row it has just inserted: they never repeat
+    inserted_sets: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,7 @@ def model_form_class(classdef: Node, source: SourceFile, ctx: Context) -> ModelF
         frozenset(inputs),
         frozenset(sets),
         kind == "serializer" and _opaque_override(classdef, source, ctx, "update", 0),
+        inserted_row_sets(classdef, source, ctx) if kind == "form" else frozenset(),
     )
 
 

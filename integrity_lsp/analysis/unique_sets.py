@@ -267,14 +267,19 @@ def form_collision(
     """The unique set an insert through a ModelForm / ModelSerializer (`form_saves`) can repeat:
     its columns from the submitted data, from values the code sets (not a fresh value, a row
     `function` inserted before the save, or an existing row's key copied in: the save then
-    updates that row) or constant when unset. The sets of `passed` are not asked about."""
+    updates that row) or constant when unset. The sets of `passed` are not asked about. A column
+    the form's own code fills with a row it has just inserted
+    (`model_forms.ModelFormClass.inserted_sets`) cannot be shown to repeat."""
     index = ctx.env.index
     form = saved.form
     model = form.model
     sets: dict[str, Node | None] = {}
+    inserted: set[str] = set()  # a row the form's own save inserted: never repeats
     for name in form.instance_sets:
         field = index.field(model, name)
-        if field is not None:
+        if field is not None and name in form.inserted_sets:
+            inserted.add(field.name)
+        elif field is not None:
             sets[field.name] = None
     for name, value in saved.sets.items():
         field = index.field(model, name)
@@ -289,5 +294,5 @@ def form_collision(
             return True  # an existing row's key: the save updates that row
         return is_fresh_value(value, ctx) or inserted_before(value, function, statement, ctx)
 
-    filled = fields_save_fills(model, ctx)
+    filled = fields_save_fills(model, ctx) | {name for name in inserted if name not in sets}
     return colliding_form_set(index, model, form.inputs, sets, distinct, filled, passed)

@@ -56,7 +56,9 @@ a project function that returns one, two calls deep) or a row this request inser
 just before (`user = User.objects.create_user(…)` then `Membership(user=user, …)`), also read
 from a row built with it (`note = Note.objects.create(team=team)`, or `note = form.save(…)`
 whose own `save()` puts it on the row: `self.instance.team = self.team` after `form.team =
-team`, or a `save(team=team)` keyword — then `note.team` is that row); the `save()`
+team`, or a `save(team=team)` keyword — then `note.team` is that row), or put on the row by
+the form's own code (`team = Team.objects.create(…)`, `self.instance.team = team` in its
+`save()`: `analysis.form_inserted_rows`); the `save()`
 is a second one (an UPDATE), or the primary key it sends is read from a row of the same model
 (`survey.pk = member.survey.pk`: Django UPDATEs the row with that key; not for a key with a
 `default`, which Django inserts); a lock is taken first on the path to the insert
