@@ -20,7 +20,8 @@ production files (test code is not a caller that runs concurrently):
   callers nobody can list), and at least one call exists;
 - each call passes, for the parameter (by keyword or position), a row the calling function
   inserted before the call:
-  - a name it bound earlier to a `create…(…)` result or to `X.save()` of a new form (below);
+  - a name it bound earlier to a `create…(…)` result, to `X.save()` of a new form (below), or
+    to a project helper's call that returns a row it has just inserted (`new_row_returns`);
   - `X.instance` of a new form X that it saved before the call: X bound in the function to a
     call without an `instance=` keyword (a ModelForm or ModelSerializer built that way saves a
     new row), and `X.save(…)` called before;
@@ -34,16 +35,16 @@ read together (more calls to prove, never fewer).
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.name_bindings import file_tree, last_binding, new_form
+from integrity_lsp.analysis.new_row_returns import returns_new_row
 from integrity_lsp.analysis.write_scan import project_files
 from integrity_lsp.syntax.files import read_project_text
 from integrity_lsp.syntax.nodes import Argument, Node, arguments, enclosing, walk
-from integrity_lsp.syntax.source import parse
 
 LEVELS = 3
 MAX_FILES = 12
@@ -89,13 +90,6 @@ def _calls(name: str, files: list[tuple[Path, str]]) -> list[Node] | None:
                 return None  # handed on as a value, or imported: callers unknown
             calls.append(following.parent)
     return calls
-
-
-@functools.lru_cache(maxsize=16)
-def file_tree(text: str) -> Node:
-    """A caller file's parso tree (callers are followed up several levels: read once)."""
-    tree: Node = parse(text)
-    return tree
 
 
 def _callers_pass_new_row(
@@ -144,21 +138,21 @@ def _new_row(
     if text.isidentifier():
         if text in [param.name.value for param in caller.get_params()]:
             return _callers_pass_new_row(caller, text, files, levels - 1)
-        source = _last_binding(caller, text, before)
+        source = last_binding(caller, text, before)
         if source is None:
             return False
         source_text = source.get_code(include_prefix=False)
-        if _CREATE.search(source_text):
+        if _CREATE.search(source_text) or returns_new_row(source, files):
             return True
         saved = re.fullmatch(r"(\w+)\s*\.\s*save\s*\(.*\)", source_text, re.DOTALL)
-        return saved is not None and _new_form(saved.group(1), caller, source.start_pos)
+        return saved is not None and new_form(saved.group(1), caller, source.start_pos)
     instance = re.fullmatch(r"(\w+)\s*\.\s*instance", text)
     if instance is None:
         return False
     holder = instance.group(1)
     if holder == "self":
         return _saved_by_callers(caller, files)
-    return _saved_before(holder, caller, before) and _new_form(holder, caller, before)
+    return _saved_before(holder, caller, before) and new_form(holder, caller, before)
 
 
 def _saved_by_callers(method: Node, files: list[tuple[Path, str]]) -> bool:
@@ -175,7 +169,7 @@ def _saved_by_callers(method: Node, files: list[tuple[Path, str]]) -> bool:
         holder = owner.value
         if not (
             _saved_before(holder, caller, call.start_pos)
-            and _new_form(holder, caller, call.start_pos)
+            and new_form(holder, caller, call.start_pos)
         ):
             return False
     return True
@@ -202,68 +196,3 @@ def _is_save_of(trailer: Node, holder: str) -> bool:
         and owner.type == "name"
         and owner.value == holder
     )
-
-
-def _new_form(holder: str, function: Node, before: tuple[int, int]) -> bool:
-    """`holder` is bound in `function`, before `before`, to a call without `instance=` (a
-    ModelForm or ModelSerializer that will insert a new row), and never rebound."""
-    source = _last_binding(function, holder, before)
-    if source is None or source.type not in ("atom_expr", "power"):
-        return False
-    trailer = source.children[-1]
-    if trailer.type != "trailer" or trailer.children[0].value != "(":
-        return False
-    return all(
-        argument.keyword != "instance" and not argument.star for argument in arguments(trailer)
-    )
-
-
-def rebound_before(function: Node, name: str, before: tuple[int, int]) -> bool:
-    """`name` is assigned in `function` before `before` (any binding form)."""
-    return any(node.start_pos < before for node in _bindings(function, name))
-
-
-def _last_binding(function: Node, name: str, before: tuple[int, int]) -> Node | None:
-    """The value of the last plain `name = value` in `function` before `before`; None when
-    `name` is not bound there, or bound otherwise (a loop, `with … as`, `:=`, unpacking)."""
-    found: Node | None = None
-    for node in _bindings(function, name):
-        if node.start_pos >= before:
-            continue
-        plain = node.type == "expr_stmt" and len(node.children) == 3
-        if not plain or node.children[0].type != "name":
-            return None
-        found = node.children[2]
-    return found
-
-
-def _bindings(function: Node, name: str) -> Iterator[Node]:
-    """The statements and clauses of `function` that bind `name`, in order."""
-    for node in walk(function):
-        if node.type == "expr_stmt":
-            # `x = y = v` lists its targets; `x += v` and `x: T = v` (an annassign) bind the first
-            assigns = node.children[1].type == "operator" and node.children[1].value == "="
-            targets = node.children[:-1:2] if assigns else node.children[:1]
-        elif node.type in ("for_stmt", "sync_comp_for"):
-            targets = [node.children[1]]
-        elif node.type == "with_item":
-            targets = [node.children[-1]]
-        elif node.type == "namedexpr_test":
-            targets = [node.children[0]]
-        else:
-            continue
-        if any(
-            leaf.type == "name" and leaf.value == name
-            for target in targets
-            for leaf in _target_leaves(target)
-        ):
-            yield node
-
-
-def _target_leaves(target: Node) -> Iterator[Node]:
-    """Names a target binds (`a`, `a, b`, `(a, b)`), not those inside `x.a` or `x[a]`."""
-    if target.type == "name":
-        yield target
-    elif target.type in ("testlist_star_expr", "exprlist", "atom", "testlist_comp"):
-        for child in target.children:
-            yield from _target_leaves(child)

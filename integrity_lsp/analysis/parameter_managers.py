@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from integrity_lsp.analysis.absence_calls import count_body_read
 from integrity_lsp.analysis.handlers import project_source
 from integrity_lsp.analysis.manager_calls import ManagerCaller
-from integrity_lsp.analysis.new_rows import rebound_before
+from integrity_lsp.analysis.name_bindings import rebound_before
 from integrity_lsp.analysis.write_scan import project_files
 from integrity_lsp.syntax.nodes import Link, Node, arguments, chain_parts, enclosing, links
 from integrity_lsp.syntax.source import is_command_code

@@ -119,9 +119,12 @@ row was inserted by this very call: no other transaction sees it yet), when a lo
 parameter that every caller fills with a row it has just inserted — a `create…()` result, or the
 `instance` of a ModelForm or serializer built without `instance=` and saved before the call
 (kiwitcms files an activation key for the user its registration form has just saved, two calls
-up): no other request knows that row yet (callers are followed up to three levels through the
-project's production files; a function handed on as a value, or named in many files, has
-callers nobody can list), and in test code (see the README's test-code policy).
+up), or what a project helper returns when every run of it returns a row it has just inserted
+(shuup's upload helper, whose branch returning an existing file needs a checksum no caller
+passes: `analysis.new_row_returns`): no other request knows that row yet (callers are
+followed up to three levels through the project's production files; a function handed on as
+a value, or named in many files, has callers nobody can list), and in test code (see the
+README's test-code policy).
 
 Silent, last, when the lookup is no identity of the model: the project's production code
 inserts, in a loop, several rows with the same values for every lookup column — a `create()`

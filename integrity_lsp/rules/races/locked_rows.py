@@ -28,7 +28,8 @@ from pathlib import Path
 from integrity_lsp.analysis.absence_calls import count_body_read
 from integrity_lsp.analysis.absence_writes import is_lock_call
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.analysis.new_rows import file_tree, production_texts
+from integrity_lsp.analysis.name_bindings import file_tree
+from integrity_lsp.analysis.new_rows import production_texts
 from integrity_lsp.analysis.sql_locks import vendor_branch
 from integrity_lsp.analysis.write_scan import project_files
 from integrity_lsp.config import Settings

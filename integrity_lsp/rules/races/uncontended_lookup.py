@@ -28,7 +28,8 @@ from integrity_lsp.analysis.absence_calls import count_body_read
 from integrity_lsp.analysis.called_names import sole_holder
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.handlers import decorators_of
-from integrity_lsp.analysis.new_rows import inserted_by_callers, rebound_before
+from integrity_lsp.analysis.name_bindings import rebound_before
+from integrity_lsp.analysis.new_rows import inserted_by_callers
 from integrity_lsp.analysis.write_scan import project_files
 from integrity_lsp.project.signal_senders import (
     decorated_receiver_signals,
