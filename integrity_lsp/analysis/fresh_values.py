@@ -2,15 +2,16 @@
 (`uuid4()`, `secrets.token_urlsafe()`, `get_random_string(32)`, `"%016x" %
 random.getrandbits(64)`), or a call of a project function every `return` of which is such a
 value (askbot's `generate_random_key()`), followed two calls deep through the module's own
-definitions and its imports from project modules. A write keyed on one cannot repeat another
-request's row.
+definitions and its imports from project modules; or a local name the function binds once,
+before the value, to such a value (`raw = generate_key()`, then `hash_token(raw)`). A write
+keyed on one cannot repeat another request's row.
 """
 
 from __future__ import annotations
 
 from integrity_lsp.analysis.absence_attached import defined_or_imported, module_source
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.syntax.nodes import Node, walk
+from integrity_lsp.syntax.nodes import Node, enclosing, walk
 
 FRESH_CALLS = frozenset(
     {
@@ -25,13 +26,47 @@ def is_fresh_value(value: Node, ctx: Context | None = None, depth: int = DEPTH) 
     """A value no other request can produce. Without `ctx` (or for a value outside
     `ctx.file`) only the generators named in the value count."""
     for leaf in walk(value):
-        if leaf.type != "name" or not _is_called(leaf):
+        if leaf.type != "name":
+            continue
+        if not _is_called(leaf):
+            if ctx is not None and depth > 0 and _bound_fresh(leaf, value, ctx, depth):
+                return True
             continue
         if leaf.value in FRESH_CALLS:
             return True
         if ctx is not None and depth > 0 and _returns_fresh(leaf, value, ctx, depth):
             return True
     return False
+
+
+def _bound_fresh(leaf: Node, value: Node, ctx: Context, depth: int) -> bool:
+    """`leaf` reads a local name the function binds once, `name = <fresh value>`, before
+    `value` (django-crm's `raw = generate_pat_raw()`, then `token_hash=cls.hash_token(raw)`)."""
+    function = ctx.function
+    if function is None or function.type != "funcdef" or value.get_root_node() is not ctx.file.tree:
+        return False
+    previous = leaf.get_previous_leaf()
+    if previous is not None and previous.value == ".":
+        return False  # `obj.name`: an attribute, not the local
+    if not (function.start_pos <= value.start_pos < function.end_pos):
+        return False
+    name = leaf.value
+    bindings = [
+        node
+        for node in walk(function)
+        if node.type == "name" and node.value == name and node.is_definition()
+    ]
+    if len(bindings) != 1:
+        return False  # a parameter, or bound twice (a loop, a branch): the value may differ
+    target = bindings[0]
+    statement = target.parent
+    if statement is None or statement.type != "expr_stmt" or len(statement.children) != 3:
+        return False
+    if statement.children[0] is not target or statement.children[1].value != "=":
+        return False
+    if enclosing(statement, "funcdef") is not function or statement.end_pos > value.start_pos:
+        return False
+    return is_fresh_value(statement.children[2], ctx, depth - 1)
 
 
 def _is_called(leaf: Node) -> bool:

@@ -52,7 +52,8 @@ Silent when: a guard catches IntegrityError; the form or serializer is bound to 
 way (an upsert, its own guard, no call to Django's/DRF's — a `try … except IntegrityError`
 around a write of another row, beside the hand-on, is not one); a unique value is fresh
 (`uuid4()`, `secrets.token_urlsafe()`, `get_random_string()`, `random.getrandbits(64)`, or
-a project function that returns one, two calls deep) or a row this request inserted
+a project function that returns one, two calls deep, or a local name bound once before to
+one: `raw = generate_key()`, then `token_hash=hash_token(raw)`) or a row this request inserted
 just before (`user = User.objects.create_user(…)` then `Membership(user=user, …)`), also read
 from a row built with it (`note = Note.objects.create(team=team)`, or `note = form.save(…)`
 whose own `save()` puts it on the row: `self.instance.team = self.team` after `form.team =
