@@ -5,10 +5,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from integrity_lsp.analysis.bindings import last_binding
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.analysis.django import handler_names, model_of, parse_orm_call
+from integrity_lsp.analysis.django import (
+    FILTER_METHODS,
+    OrmCall,
+    handler_names,
+    model_of,
+    parse_orm_call,
+)
 from integrity_lsp.project.records import ModelRecord
-from integrity_lsp.syntax.nodes import Node, normalised
+from integrity_lsp.syntax.nodes import (
+    Node,
+    arguments,
+    chain_parts,
+    expression_of,
+    links,
+    normalised,
+    statement_of,
+)
 
 _SCOPES = ("funcdef", "classdef", "file_input")
 # `count() < 2`, `count() <= 1` and the mirrored forms: the guarded code runs only while at most
@@ -56,18 +71,49 @@ def _bounds_lookup(
     counted = _counted_at_most_one(test)
     if counted is None:
         return False
-    guard = parse_orm_call(counted, ctx.env.index)
-    if guard is None or guard.method != "count" or guard.manager != manager:
-        return False  # another manager may hide rows the call's get() finds
-    keywords = guard.lookup(skip_last=True)  # filter() steps only: an exclude() narrows
-    if keywords is None:
+    read = _guard_filters(counted, ctx)
+    if read is None:
         return False
-    for key, argument in keywords.items():
-        value = lookup.get(key)
-        if value is None or normalised(value) != normalised(argument.value):
+    guard, keywords = read
+    if guard.manager != manager:
+        return False  # another manager may hide rows the call's get() finds
+    for key, value in keywords:
+        looked_up = lookup.get(key)
+        if looked_up is None or normalised(looked_up) != normalised(value):
             return False  # the guard filters on something the call does not (or otherwise)
     guarded = model_of(guard, ctx)
     return guarded is not None and guarded.label == model.label
+
+
+def _guard_filters(counted: Node, ctx: Context) -> tuple[OrmCall, list[tuple[str, Node]]] | None:
+    """The queryset `counted` counts and its filter keywords: `M.objects.filter(…).count()`, or
+    `qs.filter(…).count()` with `qs = M.objects.filter(…)` bound earlier in the function
+    (geonode's `dataset_legends.filter(url=…).count()`): filter() steps only, an exclude()
+    narrows."""
+    guard = parse_orm_call(counted, ctx.env.index)
+    if guard is not None:
+        found = guard.lookup(skip_last=True)
+        if guard.method != "count" or found is None:
+            return None
+        return guard, [(key, argument.value) for key, argument in found.items()]
+    base, trailers = chain_parts(counted)
+    steps = links(trailers)
+    if base.type != "name" or ctx.function is None or not steps or steps[-1].name != "count":
+        return None
+    keywords: list[tuple[str, Node]] = []
+    for step in steps[:-1]:
+        if step.name not in FILTER_METHODS or step.call is None:
+            return None
+        for argument in arguments(step.call):
+            if argument.keyword is None:
+                return None  # Q objects or **kwargs: not a plain lookup
+            keywords.append((argument.keyword, argument.value))
+    binding = last_binding(ctx.function, str(base.value), statement_of(counted))
+    bound = parse_orm_call(expression_of(binding), ctx.env.index) if binding else None
+    found = bound.lookup() if bound is not None and bound.method in FILTER_METHODS else None
+    if bound is None or found is None:
+        return None
+    return bound, [(key, argument.value) for key, argument in found.items()] + keywords
 
 
 def _counted_at_most_one(test: Node) -> Node | None:

@@ -91,9 +91,10 @@ run time, as django-oscar's `get_classes(…)` loaders do: it may override them)
 package's generic override such as djblets' `ConcurrencyManager`, which only retries the
 `get()`, does not count. Silent too when the call sits in a `try` that catches
 `MultipleObjectsReturned` (duplicates are expected and handled), or runs only under
-`if <Model>.objects.filter(…).count() < 2:` (`<= 1`) through the same manager, whose keywords
-are among the call's with the same values (geonode's default links: the code skips a lookup
-once it holds duplicates, so the call never sees two), when a `select_for_update()`
+`if <Model>.objects.filter(…).count() < 2:` (`<= 1`; or `qs.filter(…).count()` with
+`qs = <Model>.objects.filter(…)` bound earlier in the function) through the same manager, whose
+keywords are among the call's with the same values (geonode's default links: the code skips a
+lookup once it holds duplicates, so the call never sees two), when a `select_for_update()`
 earlier in the same function (not one chained onto the call) locks the rows the callers race
 on — or earlier in every caller of the function (followed up to two levels within its file,
 and only when no other production file names the function: an unseen caller might not lock);

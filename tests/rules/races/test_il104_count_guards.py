@@ -1,7 +1,8 @@
 """IL104 under a `count() < 2` guard: code that runs `get_or_create()` only while at most one
 row matches (the guard filters the same model and manager on the call's own keywords, with the
-same values) expects duplicates and skips them, so that call never raises
-`MultipleObjectsReturned`. Guards that count fewer rows than the call can find still report."""
+same values; also through a queryset bound to a local name first) expects duplicates and skips
+them, so that call never raises `MultipleObjectsReturned`. Guards that count fewer rows than the
+call can find still report."""
 
 from __future__ import annotations
 
@@ -28,6 +29,26 @@ def bounded_over_lines(name, position):
 def mirrored(name):
     if 2 > Category.objects.filter(name=name).count():
         Category.objects.get_or_create(name=name, defaults={"position": 1})
+
+
+def bound_queryset(names, position):
+    named = Category.objects.filter(position=position)
+    for name in names:
+        if named.filter(name=name).count() < 2:
+            Category.objects.get_or_create(position=position, name=name)
+
+
+def bound_to_a_get(name, position):
+    named = Category.objects.get(position=position)
+    if named.filter(name=name).count() < 2:
+        Category.objects.get_or_create(name=name)
+
+
+def bound_narrower(names, position):
+    named = Category.objects.filter(position=position)
+    for name in names:
+        if named.filter(name=name).count() < 2:
+            Category.objects.get_or_create(name=name)
 
 
 def other_value(name, other):
@@ -77,6 +98,8 @@ def test_il104_is_silent_under_a_count_guard_of_the_same_lookup(tmp_path: Path) 
         for f in findings
     )
     assert functions == [
+        "bound_narrower",
+        "bound_to_a_get",
         "in_the_else",
         "narrower_guard",
         "other_model",
