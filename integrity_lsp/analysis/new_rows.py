@@ -29,6 +29,10 @@ production files (test code is not a caller that runs concurrently):
     form X that its caller saved before the call;
   - a parameter of the caller: the same question one level up.
 
+`self_inserted_by_callers` asks the same of a method's `self`: every call of the method is
+`x.method(…)` with `x` such a row of its caller (tendenci bills a registration right after
+creating it: `registration = Registration.objects.create(…)`, `registration.save_invoice()`).
+
 Names are matched as words, like the other caller searches: two functions of the same name are
 read together (more calls to prove, never fewer).
 """
@@ -55,6 +59,28 @@ def inserted_by_callers(function: Node, parameter: str, ctx: Context) -> bool:
     """Every caller of `function` passes, as `parameter`, a row it has just inserted."""
     files = list(production_texts(ctx))
     return _callers_pass_new_row(function, parameter, files, LEVELS)
+
+
+def self_inserted_by_callers(method: Node, ctx: Context) -> bool:
+    """`method` is a method, and each of its calls is `x.method(…)` on a row `x` the caller
+    inserted before the call."""
+    classdef = enclosing(method, "funcdef", "classdef")
+    params = [param.name.value for param in method.get_params()]
+    if classdef is None or classdef.type != "classdef" or params[:1] != ["self"]:
+        return False
+    files = list(production_texts(ctx))
+    calls = _calls(method.name.value, files)
+    if not calls:
+        return False
+    for call in calls:
+        caller = enclosing(call, "funcdef")
+        name = call.get_previous_sibling()
+        owner = name.get_previous_sibling() if name is not None else None
+        if caller is None or owner is None or owner.type != "name" or name.children[0].value != ".":
+            return False  # a bare `method(…)`, or `a.b.method(…)`: not a row the caller holds
+        if not _new_row(owner, call, caller, files, LEVELS):
+            return False
+    return True
 
 
 def production_texts(ctx: Context) -> Iterator[tuple[Path, str]]:

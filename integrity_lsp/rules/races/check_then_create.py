@@ -228,6 +228,9 @@ concurrency.
   IntegrityError` (a retry loop that computes the number again);
 - a key holding a row the same function inserted before the check (`email.save()`, then
   `Attachment.objects.filter(email=email, counter=n).exists()`): only this call knows that row;
+  also `self` / `self.pk` in a method every call of which, in the project's production files, is
+  `x.method(…)` on a row its caller has just inserted (`order = Order.objects.create(…)`, then
+  `order.bill()`; a method named elsewhere as a value has callers nobody can list);
 - a second `obj.save()` of an object the function already saved (`user.save()`, `user.is_fake
   = True`, `user.save()`): an UPDATE of the row the first one inserted (statement order, as
   IL201 reads it). (IL102 and IL103 follow the same rule.)

@@ -9,9 +9,11 @@ import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 
 from integrity_lsp.analysis.absence import Race
+from integrity_lsp.analysis.absence_calls import count_body_read
 from integrity_lsp.analysis.absence_races import caller_races, races_in
 from integrity_lsp.analysis.bindings import inserted_before
 from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.new_rows import self_inserted_by_callers
 from integrity_lsp.analysis.writes import WriteSite
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.rules.races.async_fixes import async_fixes
@@ -42,6 +44,7 @@ from integrity_lsp.syntax.nodes import (
 
 ShapeCheck = Callable[[Node, Context], Iterable[Finding]]
 ASYNC_INSERTS = frozenset({"acreate", "asave", "abulk_create"})
+SELF_KEYS = frozenset({"self", "self.pk", "self.id"})
 CHECKS = {
     "check": "an existence check",
     "get": "`get()` … `except DoesNotExist`",
@@ -164,10 +167,17 @@ def _qualified(function: Node) -> str:
 def holds_new_row(race: Race, function: Node, ctx: Context) -> bool:
     """Does the lookup pin a row the function inserted before the check (`email.save()`,
     then `Attachment.objects.filter(email=email, counter=n).exists()`)? Only this call knows
-    that row, so no concurrent caller can look up — or insert — the same key."""
+    that row, so no concurrent caller can look up — or insert — the same key. Also `self` /
+    `self.pk` in a method every call of which is on a row its caller has just inserted
+    (`new_rows.self_inserted_by_callers`)."""
     lookup = race.absence.lookup
     before = statement_of(lookup.node)
-    return any(inserted_before(argument.value, function, before, ctx) for argument in lookup.keys)
+    if any(inserted_before(argument.value, function, before, ctx) for argument in lookup.keys):
+        return True
+    if not any(normalised(argument.value) in SELF_KEYS for argument in lookup.keys):
+        return False
+    count_body_read()  # the answer now depends on other files (the server must not reuse it)
+    return function.type == "funcdef" and self_inserted_by_callers(function, ctx)
 
 
 def _checked_elsewhere(race: Race, function: Node) -> str | None:
