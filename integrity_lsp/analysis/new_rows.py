@@ -69,18 +69,10 @@ def self_inserted_by_callers(method: Node, ctx: Context) -> bool:
     if classdef is None or classdef.type != "classdef" or params[:1] != ["self"]:
         return False
     files = list(production_texts(ctx))
-    calls = _calls(method.name.value, files)
-    if not calls:
-        return False
-    for call in calls:
-        caller = enclosing(call, "funcdef")
-        name = call.get_previous_sibling()
-        owner = name.get_previous_sibling() if name is not None else None
-        if caller is None or owner is None or owner.type != "name" or name.children[0].value != ".":
-            return False  # a bare `method(…)`, or `a.b.method(…)`: not a row the caller holds
-        if not _new_row(owner, call, caller, files, LEVELS):
-            return False
-    return True
+    calls = _calls_on_names(method.name.value, files)
+    return bool(calls) and all(
+        _new_row(owner, call, caller, files, LEVELS) for caller, owner, call in calls
+    )
 
 
 def production_texts(ctx: Context) -> Iterator[tuple[Path, str]]:
@@ -93,6 +85,23 @@ def production_texts(ctx: Context) -> Iterator[tuple[Path, str]]:
         text = read_project_text(path, errors="replace")
         if text is not None:
             yield path, text
+
+
+def _calls_on_names(name: str, files: list[tuple[Path, str]]) -> list[tuple[Node, Node, Node]]:
+    """(calling function, receiver name, `( … )` trailer) of every call of `name`, each
+    `x.name(…)` on a plain name inside a function; empty when one is not (a bare `name(…)`,
+    `a.b.name(…)`: not a row the caller holds) or the calls are unknown (`_calls`)."""
+    found: list[tuple[Node, Node, Node]] = []
+    for call in _calls(name, files) or ():
+        caller = enclosing(call, "funcdef")
+        attribute = call.get_previous_sibling()
+        owner = attribute.get_previous_sibling() if attribute is not None else None
+        if caller is None or owner is None or owner.type != "name":
+            return []
+        if attribute is None or attribute.children[0].value != ".":
+            return []
+        found.append((caller, owner, call))
+    return found
 
 
 def _calls(name: str, files: list[tuple[Path, str]]) -> list[Node] | None:
@@ -183,22 +192,12 @@ def _new_row(
 
 def _saved_by_callers(method: Node, files: list[tuple[Path, str]]) -> bool:
     """Every call of `method` is `X.method(…)` on a new form X its caller saved before."""
-    calls = _calls(method.name.value, files)
-    if not calls:
-        return False
-    for call in calls:
-        caller = enclosing(call, "funcdef")
-        receiver = call.get_previous_sibling()
-        owner = receiver.get_previous_sibling() if receiver is not None else None
-        if caller is None or owner is None or owner.type != "name":
-            return False
-        holder = owner.value
-        if not (
-            _saved_before(holder, caller, call.start_pos)
-            and new_form(holder, caller, call.start_pos)
-        ):
-            return False
-    return True
+    calls = _calls_on_names(method.name.value, files)
+    return bool(calls) and all(
+        _saved_before(owner.value, caller, call.start_pos)
+        and new_form(owner.value, caller, call.start_pos)
+        for caller, owner, call in calls
+    )
 
 
 def _saved_before(holder: str, function: Node, before: tuple[int, int]) -> bool:
