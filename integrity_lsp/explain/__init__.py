@@ -15,6 +15,7 @@ from integrity_lsp.cache import ResultCache
 from integrity_lsp.cache.snapshot import Snapshot
 from integrity_lsp.checker import build_environment, cached_findings, check_source
 from integrity_lsp.config import ConfigError, Settings, load_settings
+from integrity_lsp.explain.frame_sites import project_path
 from integrity_lsp.explain.messages import (
     UNDERSTOOD_FORMATS,
     ParsedError,
@@ -28,7 +29,6 @@ from integrity_lsp.explain.report import (
     attach_findings,
     explain_parsed,
     explain_text,
-    project_path,
 )
 from integrity_lsp.explain.sites import WriteSite, find_write_sites
 from integrity_lsp.explain.tracebacks import Frame, parse_frames
