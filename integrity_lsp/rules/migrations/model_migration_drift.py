@@ -17,8 +17,10 @@ without one is not checked. Models whose state the migrations do not tell (after
 SeparateDatabaseAndState or a custom operation) are not reported; nor, in an app with a
 migration that builds its `operations` at import time (appends under an `if`), are models no
 readable migration creates. Nor is a model of a module in an app's `models/` package that the
-package's `__init__.py` does not import (directly or through the modules it imports): Django
-does not register it when the app loads. A model whose field set is not known is not checked: a
+package's `__init__.py` does not import (directly or through the modules it imports), or of a
+module outside it that the app's models module does not import (a model a test module
+defines): Django does not register it when the app loads, and makemigrations never writes a
+migration for it. A model whose field set is not known is not checked: a
 base class from a package the project's interpreter does not have installed, or an installed
 base with a metaclass of its own (django-mptt adds `lft`, `rght`, … that no class body
 declares), or a model declaring a field of a project class whose `contribute_to_class` calls
@@ -60,12 +62,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.registry import register
 from integrity_lsp.findings import Applicability, Finding, Fix, Location
 from integrity_lsp.project.migrations.drift import Drift, model_drift, renamed_models
 from integrity_lsp.project.migrations.history import history_for
+
+if TYPE_CHECKING:
+    from integrity_lsp.project.index import ProjectIndex
 
 CODE = "IL304"
 NAME = "model-migration-drift"
@@ -95,13 +101,8 @@ def _all_drift(ctx: Context) -> list[Drift]:
         if not index.fields_known(model):
             continue  # a base from a package that is not installed: its fields are unknown
         app = index.apps.get(model.app_label)
-        package = f"{app.name}.models" if app is not None else ""
-        if (
-            app is not None
-            and model.module.startswith(f"{package}.")
-            and not index.imported_by_package(package, model.module)
-        ):
-            continue  # its models package never imports it: maybe never registered
+        if app is not None and not _loaded_with_app(index, model.module, f"{app.name}.models"):
+            continue  # nothing Django imports when the app loads defines it: maybe never registered
         state = states.get(model.app_label)
         if state is None:
             continue
@@ -111,6 +112,23 @@ def _all_drift(ctx: Context) -> list[Drift]:
         found.extend(model_drift(index, model, current, renamed))
     _CACHE[id(index)] = (key, found)
     return found
+
+
+def _loaded_with_app(index: ProjectIndex, module: str, package: str) -> bool:
+    """Does loading the app register a model defined in `module`? Django imports each app's
+    `models` module when the apps load (`makemigrations` sees what that registers): the module
+    itself, a module it imports (directly or through other modules of a `models/` package), or
+    a models module elsewhere (a test app's, naming the app in `Meta.app_label`). A model of a
+    test module (django-import-export's `test_resource_postgres.py`) or of a module nothing
+    there imports is registered only when something imports it, and makemigrations never
+    writes a migration for it."""
+    if module == package:
+        return True
+    if not module.startswith(f"{package}.") and (
+        module.rpartition(".")[2] == "models" or ".models." in module
+    ):
+        return True
+    return index.imported_by_package(package, module)
 
 
 def check(ctx: Context) -> Iterator[Finding]:

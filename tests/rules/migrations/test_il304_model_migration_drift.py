@@ -366,3 +366,35 @@ def test_an_app_labelled_by_its_default_app_config(tmp_path: Path) -> None:
         if f.code == "IL304"
     ]
     assert found == [(10, "Alter field note on order")]
+
+
+def test_a_model_of_a_module_the_models_module_never_imports_is_unknown(tmp_path: Path) -> None:
+    """django-import-export defines models inside a test module (`test_resource_postgres.py`)
+    of an app with migrations: Django registers them only when the test imports the module,
+    so makemigrations never writes "Create model" for them. A module models.py imports is
+    compared as usual, and so is models.py itself."""
+    model = "from django.db import models\n\n\nclass {name}(models.Model):\n"
+    model += "    title = models.CharField(max_length=5)\n"
+    write_app(
+        tmp_path,
+        "shelf",
+        {
+            "models.py": model.format(name="Shelf") + "\n\nfrom .base_models import Box\n",
+            "base_models.py": model.format(name="Box"),
+            "tests/test_postgres.py": model.format(name="BookWithChapters"),
+            "utilities.py": model.format(name="Scratch"),
+            "migrations/0001_initial.py": initial_migration(
+                ("Box", '("title", models.CharField(max_length=5))')
+            ),
+        },
+    )
+    env = environment(tmp_path)
+
+    def drift(relative: str) -> list[str]:
+        path = tmp_path / "shelf" / relative
+        return [f.message for f in check_source(path.read_text(), path, env) if f.code == "IL304"]
+
+    assert ["Create model Shelf" in m for m in drift("models.py")] == [True]
+    assert drift("base_models.py") == []  # migrated
+    assert drift("tests/test_postgres.py") == []
+    assert drift("utilities.py") == []
