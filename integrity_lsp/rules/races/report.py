@@ -91,6 +91,9 @@ def _partial_cover(ctx: Context, model: ModelRecord, values: Values) -> UniqueSe
     return None
 
 
+_DEFAULT_MANAGER = re.compile(r"\.(objects|_default_manager|_base_manager)$")
+
+
 def _one_line(source: str | None) -> str:
     """`Q(\n  type__in=(\n "a",\n ),\n)` as `Q(type__in=("a"))`."""
     text = re.sub(r"\s+", " ", source or "")
@@ -161,8 +164,13 @@ def race_finding(
     model, values = race_model(ctx, write, query)
     unique = covering_unique_set(ctx.env.index, model, values) if model is not None else None
     partial = _partial_cover(ctx, model, values) if model is not None and unique is None else None
-    # The model's name when known, else the manager the insert goes through (`self.urls`).
-    shown = write.model_text if write.model_text[:1].isupper() else write.receiver
+    # The model's name when known, else what the insert goes through: the model expression of
+    # `self.user_model.objects` (`self.user_model`), a related manager as it is (`self.urls`).
+    shown = (
+        write.model_text
+        if write.model_text[:1].isupper()
+        else _DEFAULT_MANAGER.sub("", write.receiver)
+    )
     subject = f"{model.name if model else shown}({lookup_source(query.lookup)})"
     if model is not None and unique is not None:
         consequence = f"the loser raises `IntegrityError: {unique_error(ctx, model, unique)}`"

@@ -154,3 +154,28 @@ def test_a_manager_method_that_only_gets_or_creates_is_no_insert(
     path.write_text(text, encoding="utf-8")
     codes = [f.code for f in check_source(text, path, environment(tmp_path))]
     assert ("IL102" in codes) is reported, codes
+
+
+def test_an_unresolved_model_is_named_by_its_expression_not_its_manager(tmp_path: Path) -> None:
+    """django-organizations' invitation backend: `self.user_model.objects.get(email=…)` except
+    DoesNotExist then `create(…)`, the model known only at run time. The message names
+    `self.user_model(email=email)` as it would name `User(email=email)`, not the manager."""
+    write_app(
+        tmp_path,
+        "invites",
+        {
+            "backends.py": """\
+                class InvitationBackend:
+                    def register_by_email(self, email):
+                        try:
+                            user = self.user_model.objects.get(email=email)
+                        except self.user_model.DoesNotExist:
+                            user = self.user_model.objects.create(username=email, email=email)
+                        return user
+                """
+        },
+    )
+    path = tmp_path / "invites" / "backends.py"
+    findings = check_source(path.read_text(), path, environment(tmp_path))
+    (finding,) = [f for f in findings if f.code == "IL102"]
+    assert "of self.user_model(email=email) guards `create()`" in finding.message
