@@ -79,6 +79,9 @@ class FieldClasses:
     # `TaggedJSONField(jsonfield.fields.JSONField)`, a TextField that sends "" when left out):
     # not Django's class, so what they write for an omitted value is unknown.
     third_party_based: frozenset[str] = frozenset()
+    # Classes of these files that define `pre_save` (the linker's `field_fills_itself` decides
+    # by resolving the field call): kept here so that an edit adding or removing one relinks.
+    with_pre_save: frozenset[str] = frozenset()
 
     def apply(self, record: FieldRecord) -> FieldRecord:
         """The record as the database sees the field: the class's fixed options applied."""
@@ -122,12 +125,14 @@ def _truthy(source: str | None) -> bool:
 
 
 def may_define_field_class(text: str) -> bool:
-    """A cheap test before parsing: a class statement with a `…Field` base and an `__init__`,
-    or a `contribute_to_class` that calls `add_to_class`."""
+    """A cheap test before parsing: a class statement with a `…Field` base and an `__init__`
+    or a `pre_save`, or a `contribute_to_class` that calls `add_to_class`."""
     if "contribute_to_class" in text and "add_to_class" in text:
         return True
     if "Field" in text and imports_package_field(text):
         return True  # maybe a base of the package's, named like Django's (`package_field_bases`)
+    if "Field" in text and "def pre_save" in text:
+        return True  # its value decided by the class (`field_fills_itself`)
     return "Field" in text and "__init__" in text and any(o in text for o in CONSTRAINT_OPTIONS)
 
 
@@ -141,7 +146,9 @@ def read_field_classes(
     own: dict[str, FieldClassOptions] = {}
     adders: set[str] = set()
     package_based: set[str] = set()
+    with_pre_save: set[str] = set()
     for text in texts:
+        with_pre_save.update(_pre_save_classes_in(text))
         own.update((name, o) for name, o in _options_in(text) if name in bases_of)
         adders.update(_adders_in(text))
         package_based.update(
@@ -152,6 +159,24 @@ def read_field_classes(
         tuple(sorted(_django_ancestors(bases_of, package_based).items())),
         _with_subclasses(adders, candidates),
         _with_subclasses(package_based, candidates),
+        frozenset(with_pre_save),
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _pre_save_classes_in(text: str) -> frozenset[str]:
+    """Module-level classes defining a `pre_save` method."""
+    tree = cpython_tree(text) if "pre_save" in text else None
+    if tree is None:
+        return frozenset()
+    return frozenset(
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.ClassDef)
+        and any(
+            isinstance(method, ast.FunctionDef) and method.name == "pre_save"
+            for method in node.body
+        )
     )
 
 

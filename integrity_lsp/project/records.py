@@ -77,6 +77,9 @@ class FieldRecord:
     # The class comes from an installed package the checker does not read (djblets'
     # `JSONField`, a TextField that stores "{}"): what it sends for an omitted value is unknown.
     third_party: bool = False
+    # The class (or a base of it short of Django's) defines `pre_save`, which Django asks for
+    # the inserted value: what an omitted field sends is the override's (`fills_itself`).
+    fills_itself: bool = False
 
     @property
     def known_class(self) -> str:
@@ -98,6 +101,8 @@ class FieldRecord:
             return "the parent row"  # multi-table inheritance: saving the child inserts it
         if self.default is not None:  # an explicit `default=None` is sent as NULL
             return "default" if self.default.strip() != "None" else None
+        if self.fills_itself and not self.null:
+            return f"{self.field_class}.pre_save"
         if self.third_party and self.django_class is None and not self.null:
             return f"{self.field_class} (an installed package's class, not known to send NULL)"
         if self.null or self.known_class in NULL_WHEN_OMITTED_FIELD_CLASSES:

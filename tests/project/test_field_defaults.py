@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,9 @@ def test_unknown_third_party_field_class_is_taken_as_filling_itself() -> None:
 def test_what_fills_is_named_for_explain() -> None:
     assert _record("CharField", None, {"default": "'x'"}).filled_when_omitted() == "default"
     assert _record("LowerCaseCharField", "CharField", {}).filled_when_omitted() == 'Django\'s ""'
+
+
+def test_a_class_with_its_own_pre_save_fills_the_column_unless_nullable() -> None:
+    stamp = replace(_record("StampField", "DateTimeField", {}), fills_itself=True)
+    assert stamp.filled_when_omitted() == "StampField.pre_save"
+    assert replace(stamp, null=True).filled_when_omitted() is None

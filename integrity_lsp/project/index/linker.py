@@ -223,6 +223,36 @@ class IndexLinker(IndexFiles):
         self._memo[memo_key] = result
         return result
 
+    def field_fills_itself(self, module: str, callee: str) -> bool:
+        """Does the field class a call in `module` names, or one of its bases up to Django's own
+        classes, define `pre_save` (djblets' `ModificationTimestampField` sets `now()` there when
+        the value is None, its `JSONField` returns the dumped `{}` its `post_init` put there)?
+        Django asks every field's `pre_save` for the value it inserts: an override decides what
+        an omitted field sends. Through the project's files and the installed packages (read,
+        never imported); False when the class cannot be followed."""
+        if not is_dotted(callee):
+            return False
+        return self._fills_itself(self.resolve_expression(module, callee), 0)
+
+    def _fills_itself(self, key: ClassKey | None, depth: int) -> bool:
+        if key is None or depth > MAX_DEPTH or key[0].split(".")[0] in ("django", *_STDLIB):
+            return False
+        memo_key = ("fills itself", key)
+        if memo_key in self._memo:
+            return self._memo[memo_key]  # type: ignore[no-any-return]
+        self._memo[memo_key] = False  # cycle guard
+        found = self._class_anywhere(key)
+        result = False
+        if found is not None:
+            cls, parsed = found
+            result = "pre_save" in cls.attributes or any(
+                self._fills_itself(self._base_anywhere(key[0], parsed, base), depth + 1)
+                for base in cls.bases
+                if is_dotted(base)
+            )
+        self._memo[memo_key] = result
+        return result
+
     def _class_anywhere(self, key: ClassKey) -> tuple[ParsedClass, ParsedModule | None] | None:
         """The parsed class of `key` and, when it is not linked, its module: read from its
         project file or installed module (not linked: reading a field class must not change

@@ -70,6 +70,8 @@ class IndexSchema(IndexManagers):
             record = self.field_classes.apply(parsed_field.record)
             if self._third_party_field_class(module, parsed_field.callee):
                 record = replace(record, third_party=True)
+            if self.field_fills_itself(module, parsed_field.callee):
+                record = replace(record, fills_itself=True)
             if parsed_field.relation is not None:
                 related = normalise_relation(
                     parsed_field.relation,

@@ -8,7 +8,10 @@ the project counts as the Django class it derives from; one that is neither (a t
 field such as wagtail's `StreamField`) is not judged: Django's base `Field` sends `""` for an
 omitted value unless the class declares otherwise. A field class imported from an installed
 package other than Django is not judged either, whatever its name (djblets' `JSONField` is a
-TextField that stores `"{}"`), and neither is a model whose fields are not all known: one with
+TextField that stores `"{}"`), nor is a field class that defines `pre_save`, itself or in a
+base of the project's or a package's short of Django's (Django asks `pre_save` for every
+inserted value: a timestamp field setting `now()` there when the value is None, a JSON field
+returning its dumped `{}`), and neither is a model whose fields are not all known: one with
 a base class from a package the project's interpreter does not have installed (see the README,
 "Third-party models"). A `parent_link=True` one-to-one field is filled by Django, which inserts
 the parent row first.

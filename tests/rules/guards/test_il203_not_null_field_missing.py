@@ -4,6 +4,7 @@ field class, a manager, a receiver or a GenericForeignKey fill; what model metho
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -321,3 +322,98 @@ def test_every_corpus_file() -> None:
 
 def test_text_cpython_rejects_is_left_to_parso() -> None:
     assert _self_assignments_read_by_cpython("class A(:\n") is None
+
+
+STAMPS = """
+    from django.db import models
+    from django.utils import timezone
+
+    class StampField(models.DateTimeField):
+        def pre_save(self, model_instance, add):
+            value = getattr(model_instance, self.attname)
+            if value is None:
+                value = timezone.now()
+                setattr(model_instance, self.attname, value)
+            return value
+
+    class LaterStampField(StampField):
+        pass
+
+    class PlainStampField(models.DateTimeField):
+        def deconstruct(self):
+            return super().deconstruct()
+"""
+
+
+def _write_stamped_project(root: Path) -> None:
+    write_app(
+        root,
+        "notes",
+        {
+            "fields/__init__.py": """
+                from notes.fields.json import JSONField
+                from notes.fields.stamps import LaterStampField, PlainStampField, StampField
+            """,
+            "fields/json.py": """
+                import json
+                from django.db import models
+
+                class JSONField(models.TextField):
+                    def pre_save(self, model_instance, add):
+                        return json.dumps(getattr(model_instance, self.attname, None) or {})
+            """,
+            "fields/stamps.py": STAMPS,
+            "models.py": """
+                from django.db import models
+                from notes.fields import JSONField, LaterStampField, PlainStampField, StampField
+
+                class Note(models.Model):
+                    data = JSONField()
+                    stamp = StampField()
+                    later = LaterStampField()
+
+                class Draft(models.Model):
+                    stamp = PlainStampField()
+
+                class Sheet(models.Model):
+                    data = models.JSONField()
+            """,
+            "services.py": """
+                from notes.models import Draft, Note, Sheet
+
+                def new_note():
+                    return Note.objects.create()
+
+                def new_draft():
+                    return Draft.objects.create()
+
+                def new_sheet():
+                    return Sheet.objects.create()
+            """,
+        },
+    )
+
+
+def test_a_field_class_whose_pre_save_gives_the_value_fills_itself(tmp_path: Path) -> None:
+    """Found in djblets 6.1: a project `JSONField(TextField)` (named like Django's) whose
+    `pre_save` returns the dumped value, and a `DateTimeField` subclass whose `pre_save` sets
+    `now()` when the value is None: Django asks `pre_save` for every inserted value, so an
+    omitted field is not NULL. Also through a re-export and a subclass; the twins without a
+    `pre_save` of their own (a plain subclass, Django's JSONField) still report."""
+    _write_stamped_project(tmp_path)
+    report = check_paths([tmp_path], environment(tmp_path))
+    found = [(f.path.name, f.span.start_line, f.code) for f in report.findings]
+    assert found == [("services.py", 8, "IL203"), ("services.py", 11, "IL203")]
+
+
+def test_a_field_class_losing_its_pre_save_updates_the_index(tmp_path: Path) -> None:
+    """As the server sees it: `pre_save` leaves the field class (unsaved edit), the create
+    that relied on it is reported."""
+    _write_stamped_project(tmp_path)
+    env = environment(tmp_path)
+    services = tmp_path / "notes/services.py"
+    text = services.read_text(encoding="utf-8")
+    assert [f.span.start_line for f in check_source(text, services, env)] == [8, 11]
+    edited = STAMPS.replace("def pre_save(", "def value_for(")
+    assert env.index.update_file(tmp_path / "notes/fields/stamps.py", textwrap.dedent(edited))
+    assert [f.span.start_line for f in check_source(text, services, env)] == [5, 8, 11]
