@@ -136,6 +136,10 @@ class AppState:
     before: dict[tuple[str, int], Before] = field(default_factory=dict)  # (migration, op index)
     # An operation that may have touched any model of the app, ones it may have created too.
     unknown: str | None = None
+    # Models an operation nobody can read named while the state held no model of that name
+    # (kolibri's `CreateModelIfNotExists(name="Job", …)`, a project subclass of CreateModel):
+    # it may have created them, so their absence from `models` says nothing.
+    maybe_created: set[str] = field(default_factory=set)
 
     def model(self, name: str) -> ModelState | None:
         return self.models.get(name.lower())
@@ -205,6 +209,8 @@ def _apply(state: AppState, migration: MigrationFile, op: Operation, sequence: i
     if current is None:
         if not op.understood or kind not in _HANDLERS:
             _mark_unknown(state, {op.model or APP_WIDE}, f"{kind} in {migration.name}")
+            if op.model:
+                state.maybe_created.add(op.model)
         return
     handler = _HANDLERS.get(kind) if op.understood else None
     if handler is None:

@@ -14,20 +14,21 @@ was never migrated checks nothing. The code relies on guarantees the database do
 
 A model with no migration at all counts, in an app that has a `migrations/` package; an app
 without one is not checked. Models whose state the migrations do not tell (after RunSQL,
-SeparateDatabaseAndState or a custom operation) are not reported; nor, in an app with a
-migration that builds its `operations` at import time (appends under an `if`), are models no
-readable migration creates. Nor is a model of a module in an app's `models/` package that the
-package's `__init__.py` does not import (directly or through the modules it imports), or of a
-module outside it that the app's models module does not import (a model a test module
+SeparateDatabaseAndState or a custom operation, also one naming a model no earlier operation
+created: kolibri's `CreateModelIfNotExists`, a CreateModel subclass) are not reported; nor, in
+an app with a migration that builds its `operations` at import time (appends under an `if`), are
+models no readable migration creates. Nor is a model of a module in an app's `models/` package
+that the package's `__init__.py` does not import (directly or through the modules it imports),
+or of a module outside it that the app's models module does not import (a model a test module
 defines): Django does not register it when the app loads, and makemigrations never writes a
-migration for it. A model whose field set is not known is not checked: a
-base class from a package the project's interpreter does not have installed, or an installed
-base with a metaclass of its own (django-mptt adds `lft`, `rght`, … that no class body
-declares), or a model declaring a field of a project class whose `contribute_to_class` calls
-`add_to_class` (mezzanine's `KeywordsField` adds `keywords_string`); nor are the column and
-options of a field whose class an installed package defines (its `__init__` may fix `null` or
-`unique`) or that derives from no field class Django makes a column of (django-cms's
-`PlaceholderRelationField(GenericRelation)`, a taggit manager field).
+migration for it. A model whose field set is not known is not checked: a base class from a
+package the project's interpreter does not have installed, or an installed base with a metaclass
+of its own (django-mptt adds `lft`, `rght`, … that no class body declares), or a model declaring
+a field of a project class whose `contribute_to_class` calls `add_to_class` (mezzanine's
+`KeywordsField` adds `keywords_string`); nor are the column and options of a field whose class
+an installed package defines (its `__init__` may fix `null` or `unique`) or that derives from no
+field class Django makes a column of (django-cms's `PlaceholderRelationField(GenericRelation)`,
+a taggit manager field).
 Only real Django models are compared: a class is one when its bases resolve to
 `django.db.models.Model` (see the README, "Third-party models").
 
@@ -107,7 +108,7 @@ def _all_drift(ctx: Context) -> list[Drift]:
         if state is None:
             continue
         current = state.model(model.name)
-        if current is None and state.unknown:
+        if current is None and (state.unknown or model.name.lower() in state.maybe_created):
             continue  # it may be what the operation nobody can read created
         found.extend(model_drift(index, model, current, renamed))
     _CACHE[id(index)] = (key, found)

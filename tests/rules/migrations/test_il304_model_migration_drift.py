@@ -398,3 +398,47 @@ def test_a_model_of_a_module_the_models_module_never_imports_is_unknown(tmp_path
     assert drift("base_models.py") == []  # migrated
     assert drift("tests/test_postgres.py") == []
     assert drift("utilities.py") == []
+
+
+def test_a_model_a_custom_operation_names_before_any_create_model_is_unknown(
+    tmp_path: Path,
+) -> None:
+    """An app's own operation class (a CreateModel subclass that skips an existing table) is
+    not read: the model it names may be what it created, so no "Create model" for it. A model
+    no operation names is still reported. Fails without AppState.maybe_created."""
+    model = "\n\nclass {name}(models.Model):\n    title = models.CharField(max_length=5)\n"
+    models = "from django.db import models\n" + "".join(
+        model.format(name=name) for name in ("Job", "Ledger")
+    )
+    operations = "from django.db import migrations\n\n\n"
+    operations += "class CreateModelUnlessThere(migrations.CreateModel):\n    pass\n"
+    migration = (
+        "from django.db import migrations, models\n\n"
+        "from desk.operations import CreateModelUnlessThere\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    dependencies = []\n"
+        "    operations = [\n"
+        "        CreateModelUnlessThere(\n"
+        '            name="Job",\n'
+        '            fields=[("id", models.AutoField(primary_key=True)),'
+        ' ("title", models.CharField(max_length=5))],\n'
+        "        ),\n"
+        "    ]\n"
+    )
+    write_app(
+        tmp_path,
+        "desk",
+        {
+            "models.py": models,
+            "operations.py": operations,
+            "migrations/0001_initial.py": migration,
+        },
+    )
+    path = tmp_path / "desk" / "models.py"
+    messages = [
+        f.message
+        for f in check_source(path.read_text(), path, environment(tmp_path))
+        if f.code == "IL304"
+    ]
+    assert len(messages) == 1
+    assert "Create model Ledger" in messages[0]
