@@ -188,6 +188,7 @@ def constraint_from_call(node: Any, path: Path) -> ConstraintRecord | None:
             fields=tuple(str(item) for item in fields),
             condition=source(keywords["condition"]) if "condition" in keywords else None,
             has_expressions=bool(args.positional) or "expressions" in keywords,
+            expression_fields=_expression_fields(args.positional) if not args.has_star else (),
             nulls_distinct=nulls,
             deferrable=_deferrable(keywords.get("deferrable")),
         )
@@ -197,6 +198,62 @@ def constraint_from_call(node: Any, path: Path) -> ConstraintRecord | None:
             kind="check", ref=ref, name=name, condition=source(check) if check is not None else None
         )
     return None
+
+
+# Keywords of expression calls that name no field: an output type, an alias, a database
+# function's options. Any other keyword is a lookup (`When(kind="a", then=…)`, `Q(a__lt=…)`).
+_NOT_FIELD_KEYWORDS = frozenset(
+    {"output_field", "then", "default", "distinct", "filter", "ordering", "function", "template"}
+)
+
+
+def _expression_fields(expressions: list[Any]) -> tuple[str, ...]:
+    """Every field the positional expressions of a `UniqueConstraint` read, or () when one is
+    not readable. Django turns a string argument into `F(name)`: `"node"`, `F("node")`,
+    `Lower("name")`, `Concat(F("a"), Value(","), F("b"))` read node / name / a and b. A name
+    or attribute that is not called, a subscript, a lambda: not readable. Strings that are no
+    identifier (`CombinedExpression(F("a"), "<", F("b"))`'s operator) and `Value(…)` read none."""
+    found: list[str] = []
+    pending = list(expressions)
+    while pending:
+        node = pending.pop(0)
+        kind = node.type
+        if kind == "string" or kind == "strings":
+            text = string_value(node)
+            if text is None:
+                return ()
+            if text.isidentifier():
+                found.append(text)
+            continue
+        if kind == "number" or (kind == "keyword" and node.value in ("True", "False", "None")):
+            continue
+        if kind in ("arith_expr", "term", "comparison", "not_test", "and_test", "or_test"):
+            pending[:0] = [child for child in node.children if child.type != "operator"]
+            continue
+        call = split_call(node)
+        callee = dotted_parts(call[0]) if call is not None else None
+        if call is None or callee is None:
+            return ()
+        name = callee.split(".")[-1]
+        if name == "Value":
+            continue
+        args = call_arguments(call[1])
+        if args.has_star:
+            return ()
+        if name == "F" and len(args.positional) == 1:
+            text = string_value(args.positional[0])
+            if text is None:
+                return ()
+            found.append(text.split("__")[0])
+            continue
+        for keyword, value in args.keywords.items():
+            if keyword == "output_field":
+                continue
+            if keyword not in _NOT_FIELD_KEYWORDS:
+                found.append(keyword.split("__")[0])
+            pending.append(value)
+        pending[:0] = list(args.positional)
+    return tuple(dict.fromkeys(found))
 
 
 def _deferrable(node: Any) -> str | None:

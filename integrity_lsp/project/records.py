@@ -155,6 +155,9 @@ class ConstraintRecord:
     fields: tuple[str, ...] = ()
     condition: str | None = None  # source of condition= (UniqueConstraint) or of check=/condition=
     has_expressions: bool = False  # functional UniqueConstraint(Lower("name"), …)
+    # Of a functional one: every field its expressions read (`"node"`, `F("team")`, `Lower("name")`,
+    # a `When(kind=…)` condition), in order; empty when one of them cannot be read.
+    expression_fields: tuple[str, ...] = ()
     nulls_distinct: bool | None = None
     deferrable: str | None = None  # "DEFERRED" | "IMMEDIATE" | None
 

@@ -233,6 +233,8 @@ def test_unique_sets_inclusions_and_exclusions(build: BuildProject) -> None:
                 from django.db.models import Deferrable, Q
                 from django.db.models.functions import Lower
 
+                NICK = Lower("nick")
+
                 class Member(models.Model):
                     code = models.CharField(max_length=5, primary_key=True)
                     email = models.EmailField(unique=True)
@@ -250,6 +252,8 @@ def test_unique_sets_inclusions_and_exclusions(build: BuildProject) -> None:
                                 condition=Q(active=True), nulls_distinct=False,
                             ),
                             models.UniqueConstraint(Lower("nick"), name="lower_nick"),
+                            models.UniqueConstraint(NICK, "team", name="opaque"),
+                            models.UniqueConstraint(Lower("nick"), "missing", name="unknown"),
                             models.UniqueConstraint(
                                 fields=["nick"], name="deferred", deferrable=Deferrable.DEFERRED
                             ),
@@ -269,9 +273,13 @@ def test_unique_sets_inclusions_and_exclusions(build: BuildProject) -> None:
         "OneToOneField user",
         "unique_together (team_id, nick)",
         "UniqueConstraint 'active_email'",
+        "UniqueConstraint 'lower_nick'",
         "UniqueConstraint 'immediate'",
     }
     assert sets["unique_together (team_id, nick)"].fields == {"team", "nick"}
+    # a functional constraint: the fields its expressions read (not one read through a name,
+    # nor one naming something that is no field)
+    assert sets["UniqueConstraint 'lower_nick'"].fields == {"nick"}
     partial = sets["UniqueConstraint 'active_email'"]
     assert partial.condition == "Q(active=True)" and partial.nulls_distinct is False
     assert partial.constraint_name == "active_email"

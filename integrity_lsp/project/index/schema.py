@@ -212,8 +212,10 @@ class IndexSchema(IndexManagers):
 
         The primary key, `unique=True` fields, OneToOneFields, `unique_together` entries and
         `UniqueConstraint(fields=…)` (its `condition` and `nulls_distinct` copied), plus those
-        of multi-table parents (their unique columns cover lookups on the child). Left out on
-        purpose: functional `UniqueConstraint(*expressions)` (not a set of columns) and
+        of multi-table parents (their unique columns cover lookups on the child). A functional
+        `UniqueConstraint(*expressions)` counts as the set of the fields its expressions read
+        (`"node"`, `F("a")`, `Lower("name")`), when all are read and all are fields: rows equal
+        in them share the key. Left out on purpose: the functional ones that cannot be read, and
         `deferrable=Deferrable.DEFERRED` ones (checked at COMMIT, so `get_or_create` cannot
         recover from the IntegrityError), and `unique_for_date/month/year` (not in the DB).
         """
@@ -249,9 +251,17 @@ class IndexSchema(IndexManagers):
                 description = f"unique_together ({', '.join(record.fields)})"
                 sets.append(UniqueSet(frozenset(order), record.ref, description, order=order))
             elif record.kind == "unique":
-                if record.has_expressions or record.deferrable == "DEFERRED" or not record.fields:
+                if record.deferrable == "DEFERRED":
                     continue
-                order = self._ordered_fields(model, record.fields)
+                if record.has_expressions:
+                    columns = self._expression_columns(model, record)
+                    if not columns:
+                        continue
+                    order = self._ordered_fields(model, columns)
+                elif not record.fields:
+                    continue
+                else:
+                    order = self._ordered_fields(model, record.fields)
                 sets.append(
                     UniqueSet(
                         frozenset(order),
@@ -271,6 +281,15 @@ class IndexSchema(IndexManagers):
             if not any(found.fields in own_fields for found in inherited):
                 return own + tuple(inherited)
         return tuple(dict.fromkeys((*own, *inherited)))
+
+    def _expression_columns(self, model: ModelRecord, record: ConstraintRecord) -> tuple[str, ...]:
+        """The fields a functional unique constraint reads, when every one is a field of `model`:
+        two rows equal in all of them have the same key, so together they are unique (not the
+        reverse: `Lower("name")` also refuses "Foo" next to "foo"). Else ()."""
+        names = record.expression_fields
+        if not names or any(self.field(model, name) is None for name in names):
+            return ()
+        return names
 
     def _ordered_fields(self, model: ModelRecord, names: Iterable[str]) -> tuple[str, ...]:
         """Field names as declared, in order (`team_id` named `team`), without repeats."""

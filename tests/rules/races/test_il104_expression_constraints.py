@@ -1,0 +1,128 @@
+"""IL104 and `UniqueConstraint(*expressions)`: a constraint given field names positionally
+(`UniqueConstraint("slot", condition=…)`, Django turns each into `F("slot")`) or functional
+(`Lower("name")`, a `Case` over two columns) keeps rows equal in every field it reads apart, so a
+lookup that fixes all of those fields cannot store a duplicate. Look-alikes still report: a lookup
+missing one of the fields (a `When` condition's field counts), an expression read through a name
+the index cannot see."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import copy_project, environment
+
+MODELS = """from django.db import models
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Concat, Lower
+
+SHARED = Lower("label")
+
+
+class Placement(models.Model):
+    slot = models.IntegerField()
+    board = models.IntegerField()
+    note = models.CharField(max_length=20, blank=True)
+    draft_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "slot", condition=Q(draft_of__isnull=True), name="one_live_slot"
+            ),
+            models.UniqueConstraint(
+                "slot", condition=Q(draft_of__isnull=False), name="one_draft_slot"
+            ),
+        ]
+
+
+class Link(models.Model):
+    left = models.IntegerField()
+    right = models.IntegerField()
+    kind = models.CharField(max_length=10)
+    flipped = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                Case(
+                    When(flipped=True, then=Concat(F("right"), Value(","), F("left"))),
+                    default=Concat(F("left"), Value(","), F("right")),
+                    output_field=models.TextField(),
+                ),
+                "kind",
+                name="one_link",
+            ),
+        ]
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=20)
+    team = models.IntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("name"), "team", name="one_tag")]
+
+
+class Label(models.Model):
+    label = models.CharField(max_length=20)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(SHARED, name="one_label")]
+"""
+
+CALLS = """from shop.expressions import Label, Link, Placement, Tag
+
+
+def place(slot, board, note):
+    return Placement.objects.update_or_create(slot=slot, board=board, defaults={"note": note})
+
+
+def place_elsewhere(board):
+    return Placement.objects.get_or_create(board=board)
+
+
+def link(a, b, kind):
+    return Link.objects.get_or_create(left=a, right=b, kind=kind, flipped=False)
+
+
+def link_any_way(a, b, kind):
+    return Link.objects.get_or_create(left=a, right=b, kind=kind)
+
+
+def tag(name, team):
+    return Tag.objects.get_or_create(name=name, team=team)
+
+
+def tag_anywhere(name):
+    return Tag.objects.get_or_create(name=name)
+
+
+def label(text):
+    return Label.objects.get_or_create(label=text)
+"""
+
+
+def test_expression_constraints_cover_lookups_that_fix_every_field_they_read(
+    tmp_path: Path,
+) -> None:
+    from integrity_lsp.checker import check_source
+
+    root = copy_project("examples", tmp_path)
+    (root / "shop" / "expressions.py").write_text(MODELS)
+    path = root / "shop" / "expression_calls.py"
+    path.write_text(CALLS)
+    findings = check_source(path.read_text(), path, environment(root))
+    # place: "slot" is unique among live rows, and the insert leaves draft_of NULL; link, tag:
+    # every field the expression reads is looked up. place_elsewhere and tag_anywhere miss a
+    # field; link_any_way leaves `flipped` (read by the When) to its default, which both
+    # inserts write alike, so it is covered too; label's expression is a name: not read.
+    lines = sorted(
+        CALLS.splitlines()[finding.span.start_line - 1].strip()
+        for finding in findings
+        if finding.code == "IL104"
+    )
+    assert lines == [
+        "return Label.objects.get_or_create(label=text)",
+        "return Placement.objects.get_or_create(board=board)",
+        "return Tag.objects.get_or_create(name=name)",
+    ]
