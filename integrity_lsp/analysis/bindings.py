@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from integrity_lsp.syntax.source import SourceFile
 
 ROW_GETTERS = frozenset({"get_object_or_404", "aget_object_or_404"})
+# `copy.copy(row)`, `copy.deepcopy(row)`, `deepcopy(row)`: a clone of a row, its pk included
+COPIES = frozenset({"copy", "deepcopy"})
 
 
 def last_binding(function: Node, name: str, before: Node) -> Node | None:
@@ -120,7 +122,8 @@ def is_second_save(node: Node, function: Node | None) -> bool:
 def inserted_before(value: Node, function: Node, statement: Node, ctx: Context) -> bool:
     """`user` / `user.pk` where `user` is a row this function inserted before `statement`
     (`user = User.objects.create_user(…)`, `team = form.save()`, `obj = M(…)` then
-    `obj.save()`): no concurrent request can hold a unique tuple containing it."""
+    `obj.save()`; a clone `obj = copy.copy(row)` only when `obj.pk = None` comes before its
+    `save()`): no concurrent request can hold a unique tuple containing it."""
     return inserted_before_text(normalised(value), function, statement, ctx)
 
 
@@ -154,7 +157,24 @@ def inserted_before_text(text: str, function: Node, statement: Node, ctx: Contex
     read = QUERYSET_METHODS.intersection(methods) or getattr(base, "value", "") in ROW_GETTERS
     if read or any(t.children[0].value == "[" for t in trailers):
         return False  # a row read (`get_or_create(…)[0]`, `get()`): its save() is an UPDATE
+    if getattr(base, "value", "") in COPIES and not _pk_cleared(function, name, binding, statement):
+        return False  # `copy.copy(row)` keeps the row's pk: its save() is an UPDATE
     return saved_between(function, name, binding, statement)
+
+
+def _pk_cleared(function: Node, name: str, start: Node, end: Node) -> bool:
+    """`name.pk = None` (or `name.id = None`, alone or chained: `x.pk = x.id = None`)
+    between two statements: the next `name.save()` inserts a new row."""
+    keys = {f"{name}.pk", f"{name}.id"}
+    for statement in simple_statements(function):
+        if not start.start_pos < statement.start_pos < end.start_pos:
+            continue
+        node = statement.children[0]
+        if node.type != "expr_stmt" or normalised(node.children[-1]) != "None":
+            continue
+        if any(normalised(target) in keys for target in node.children[:-1:2]):
+            return True
+    return False
 
 
 def _inserts(method: str) -> bool:

@@ -121,6 +121,9 @@ call just opened; also through a helper of the file whose every `return` is such
 `(apps, schema_editor)` (migration code kept outside `migrations/`: `migrate` runs it once,
 alone), when a model's `save()` looks `self` up under `if is_new:` after `super().save()` (the
 row was inserted by this very call: no other transaction sees it yet), when a lookup value is a
+row the function itself inserted before the call (`clone = copy.copy(row)`, `clone.pk = None`,
+`clone.save()`, then `get_or_create(source_id=clone.pk, …)`; a copy saved without clearing its
+pk is an update: it still reports), when a lookup value is a
 parameter that every caller fills with a row it has just inserted — a `create…()` result, or the
 `instance` of a ModelForm or serializer built without `instance=` and saved before the call
 (kiwitcms files an activation key for the user its registration form has just saved, two calls
@@ -208,6 +211,7 @@ from integrity_lsp.rules.races.uncontended_lookup import (
     command_only,
     fresh_value,
     in_run_python,
+    inserted_here,
     new_row_of_callers,
     self_just_inserted,
 )
@@ -290,7 +294,7 @@ def _uncontended(variant: CallerLookup, node: Node, ctx: Context) -> bool:
     lookup = variant.lookup
     if any(fresh_value(value, node, ctx) for value in lookup.values() if value is not None):
         return True  # no other caller can look up the same new value
-    if uncontended_at_caller(variant):
+    if uncontended_at_caller(variant) or inserted_here(node, lookup, ctx):
         return True
     return self_just_inserted(node, lookup, ctx)
 

@@ -14,9 +14,11 @@
   command code uses, one level up; test modules count as command code for an undecorated one:
   geonode's test-data builder `create_dataset_data`), or it is a receiver of project signals
   only command code sends (`project.signal_senders`: pretix's `periodic_task`);
-- the lookup holds a row just inserted: `self` in a model's `save()` under `if is_new:` after
-  `super().save()`, or a parameter every caller fills with a row it has just inserted
-  (`analysis.new_rows`: kiwitcms' activation key for the user the signup form saved).
+- the lookup holds a row just inserted: by this function before the call (`inserted_here`: a
+  `create…()` result, a new form's save, a clone saved after `clone.pk = None`), `self` in a
+  model's `save()` under `if is_new:` after `super().save()`, or a parameter every caller
+  fills with a row it has just inserted (`analysis.new_rows`: kiwitcms' activation key for the
+  user the signup form saved).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import re
 from pathlib import Path
 
 from integrity_lsp.analysis.absence_calls import count_body_read
+from integrity_lsp.analysis.bindings import inserted_before
 from integrity_lsp.analysis.called_names import sole_holder
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.handlers import decorators_of
@@ -36,7 +39,14 @@ from integrity_lsp.project.signal_senders import (
     sent_only_by_commands,
 )
 from integrity_lsp.syntax.files import read_project_text
-from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Node, chain_parts, enclosing, walk
+from integrity_lsp.syntax.nodes import (
+    CALL_CHAIN_TYPES,
+    Node,
+    chain_parts,
+    enclosing,
+    statement_of,
+    walk,
+)
 from integrity_lsp.syntax.source import is_command_code
 
 _RANDOM = re.compile(
@@ -227,6 +237,23 @@ def _command_users(
 def _names_it(path: Path, use: re.Pattern[str], names_module: re.Pattern[str]) -> bool:
     text = read_project_text(path, errors="replace")
     return text is not None and bool(use.search(text)) and bool(names_module.search(text))
+
+
+def inserted_here(node: Node, lookup: dict[str, Node | None], ctx: Context) -> bool:
+    """A lookup value is a row this function inserted before the call (geonode's clone:
+    `clone = copy.copy(row)`, `clone.pk = None`, `clone.save()`, then
+    `LinkedResource.objects.get_or_create(source_id=clone.pk, …)`): only this call knows it
+    (`analysis.bindings.inserted_before`)."""
+    function = ctx.function
+    if function is None or function.type != "funcdef":
+        return False
+    statement = statement_of(node)
+    return any(
+        value is not None
+        and function.start_pos <= value.start_pos < function.end_pos
+        and inserted_before(value, function, statement, ctx)
+        for value in lookup.values()
+    )
 
 
 def new_row_of_callers(node: Node, lookup: dict[str, Node | None], ctx: Context) -> bool:
