@@ -40,10 +40,11 @@ read together (more calls to prove, never fewer).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.method_calls import may_call
 from integrity_lsp.analysis.name_bindings import file_tree, last_binding, new_form
 from integrity_lsp.analysis.new_row_returns import returns_new_row
 from integrity_lsp.analysis.write_scan import project_files
@@ -58,7 +59,7 @@ _CREATE = re.compile(r"(?<!\w)create(?!\w*_or_)\w*\s*\(")
 def inserted_by_callers(function: Node, parameter: str, ctx: Context) -> bool:
     """Every caller of `function` passes, as `parameter`, a row it has just inserted."""
     files = list(production_texts(ctx))
-    return _callers_pass_new_row(function, parameter, files, LEVELS)
+    return _callers_pass_new_row(function, ctx.file.path, parameter, files, ctx, LEVELS)
 
 
 def self_inserted_by_callers(method: Node, ctx: Context) -> bool:
@@ -69,10 +70,27 @@ def self_inserted_by_callers(method: Node, ctx: Context) -> bool:
     if classdef is None or classdef.type != "classdef" or params[:1] != ["self"]:
         return False
     files = list(production_texts(ctx))
-    calls = _calls_on_names(method.name.value, files)
+    calls = _calls_on_names(method.name.value, files, _runs(method, ctx.file.path, ctx))
     return bool(calls) and all(
-        _new_row(owner, call, caller, files, LEVELS) for caller, owner, call in calls
+        _new_row(owner, call, caller, path, files, ctx, LEVELS)
+        for path, caller, owner, call in calls
     )
+
+
+Keep = Callable[[Path, Node, Node | None], bool]
+
+
+def _runs(function: Node, defined_in: Path, ctx: Context) -> Keep:
+    """Which calls found by name can run `function` (`analysis.method_calls`)."""
+
+    def keep(path: Path, call: Node, owner: Node | None) -> bool:
+        return may_call(function, defined_in, call, owner, path, ctx)
+
+    return keep
+
+
+def _everything(path: Path, call: Node, owner: Node | None) -> bool:
+    return True
 
 
 def production_texts(ctx: Context) -> Iterator[tuple[Path, str]]:
@@ -87,32 +105,40 @@ def production_texts(ctx: Context) -> Iterator[tuple[Path, str]]:
             yield path, text
 
 
-def _calls_on_names(name: str, files: list[tuple[Path, str]]) -> list[tuple[Node, Node, Node]]:
-    """(calling function, receiver name, `( … )` trailer) of every call of `name`, each
-    `x.name(…)` on a plain name inside a function; empty when one is not (a bare `name(…)`,
-    `a.b.name(…)`: not a row the caller holds) or the calls are unknown (`_calls`)."""
-    found: list[tuple[Node, Node, Node]] = []
-    for call in _calls(name, files) or ():
+def _calls_on_names(
+    name: str, files: list[tuple[Path, str]], keep: Keep = _everything
+) -> list[tuple[Path, Node, Node, Node]]:
+    """(file, calling function, receiver name, `( … )` trailer) of every call of `name` that
+    `keep` keeps, each `x.name(…)` on a plain name inside a function; empty when one is not (a
+    bare `name(…)`, `a.b.name(…)`: not a row the caller holds) or the calls are unknown
+    (`_calls`)."""
+    found: list[tuple[Path, Node, Node, Node]] = []
+    for path, call in _calls(name, files) or ():
         caller = enclosing(call, "funcdef")
         attribute = call.get_previous_sibling()
         owner = attribute.get_previous_sibling() if attribute is not None else None
+        if not keep(
+            path, call, owner if attribute is not None and attribute.type == "trailer" else None
+        ):
+            continue  # surely a call of another function of the same name
         if caller is None or owner is None or owner.type != "name":
             return []
         if attribute is None or attribute.children[0].value != ".":
             return []
-        found.append((caller, owner, call))
+        found.append((path, caller, owner, call))
     return found
 
 
-def _calls(name: str, files: list[tuple[Path, str]]) -> list[Node] | None:
-    """The `( … )` trailers of every call of `name`; None when it is used otherwise, or in
-    more than `MAX_FILES` files (a common name: `save`, `get` — too many to read, unknown)."""
+def _calls(name: str, files: list[tuple[Path, str]]) -> list[tuple[Path, Node]] | None:
+    """The file and `( … )` trailer of every call of `name`; None when it is used otherwise,
+    or in more than `MAX_FILES` files (a common name: `save`, `get` — too many to read,
+    unknown)."""
     word = re.compile(rf"\b{re.escape(name)}\b")
-    texts = [text for _, text in files if word.search(text)]
+    texts = [(path, text) for path, text in files if word.search(text)]
     if len(texts) > MAX_FILES:
         return None
-    calls: list[Node] = []
-    for text in texts:
+    calls: list[tuple[Path, Node]] = []
+    for path, text in texts:
         for leaf in walk(file_tree(text)):
             if leaf.type != "name" or leaf.value != name:
                 continue
@@ -123,12 +149,17 @@ def _calls(name: str, files: list[tuple[Path, str]]) -> list[Node] | None:
             following = leaf.get_next_leaf()
             if following is None or following.value != "(" or following.parent.type != "trailer":
                 return None  # handed on as a value, or imported: callers unknown
-            calls.append(following.parent)
+            calls.append((path, following.parent))
     return calls
 
 
 def _callers_pass_new_row(
-    function: Node, parameter: str, files: list[tuple[Path, str]], levels: int
+    function: Node,
+    defined_in: Path,
+    parameter: str,
+    files: list[tuple[Path, str]],
+    ctx: Context,
+    levels: int,
 ) -> bool:
     names = [param.name.value for param in function.get_params()]
     if parameter not in names or levels == 0:
@@ -138,16 +169,26 @@ def _callers_pass_new_row(
         method is not None and method.type == "classdef" and names[:1] in (["self"], ["cls"])
     )
     calls = _calls(function.name.value, files)
-    if not calls:
+    keep = _runs(function, defined_in, ctx)
+    own = [(path, call) for path, call in calls or () if keep(path, call, _owner(call))]
+    if not own:
         return False
-    for call in calls:
+    for path, call in own:
         argument = _argument_for(call, parameter, names, bound_first)
         caller = enclosing(call, "funcdef")
         if argument is None or caller is None:
             return False
-        if not _new_row(argument.value, call, caller, files, levels):
+        if not _new_row(argument.value, call, caller, path, files, ctx, levels):
             return False
     return True
+
+
+def _owner(call: Node) -> Node | None:
+    """`x` of `x.name(…)` (whatever precedes `.name`), None for a bare `name(…)`."""
+    attribute = call.get_previous_sibling()
+    if attribute is None or attribute.type != "trailer":
+        return None
+    return attribute.get_previous_sibling()
 
 
 def _argument_for(
@@ -165,14 +206,21 @@ def _argument_for(
 
 
 def _new_row(
-    value: Node, call: Node, caller: Node, files: list[tuple[Path, str]], levels: int
+    value: Node,
+    call: Node,
+    caller: Node,
+    path: Path,
+    files: list[tuple[Path, str]],
+    ctx: Context,
+    levels: int,
 ) -> bool:
-    """Is `value`, passed at `call` inside `caller`, a row `caller` inserted before the call?"""
+    """Is `value`, passed at `call` inside `caller` (in the file `path`), a row `caller`
+    inserted before the call?"""
     text = value.get_code(include_prefix=False).strip()
     before = call.start_pos
     if text.isidentifier():
         if text in [param.name.value for param in caller.get_params()]:
-            return _callers_pass_new_row(caller, text, files, levels - 1)
+            return _callers_pass_new_row(caller, path, text, files, ctx, levels - 1)
         source = last_binding(caller, text, before)
         if source is None:
             return False
@@ -196,7 +244,7 @@ def _saved_by_callers(method: Node, files: list[tuple[Path, str]]) -> bool:
     return bool(calls) and all(
         _saved_before(owner.value, caller, call.start_pos)
         and new_form(owner.value, caller, call.start_pos)
-        for caller, owner, call in calls
+        for _, caller, owner, call in calls
     )
 
 

@@ -70,3 +70,53 @@ def test_a_method_called_only_on_rows_just_inserted(
     path = tmp_path / "club" / "models.py"
     findings = check_source(path.read_text(encoding="utf-8"), path, environment(tmp_path))
     assert [f.span.start_line for f in findings if f.code == "IL103"] == ([13] if reported else [])
+
+
+OTHER_MODELS = (
+    MODELS
+    + """
+
+class Subscription(models.Model):
+    plan = models.CharField(max_length=20)
+
+    def bill(self, *, status="open"):
+        return status
+
+    def renew(self):
+        self.bill(status="renewed")
+"""
+)
+OTHER_CALLS = """\
+from club.models import Subscription
+
+
+def resubscribe(request, pk):
+    subscription = Subscription.objects.get(pk=pk)
+    subscription.bill(status="due")
+
+
+def remind(request, account):
+    account.bill()
+"""
+
+
+@pytest.mark.parametrize(
+    ("calls", "reported"),
+    [
+        (OTHER_CALLS, False),  # another model's `bill`, and calls Order.bill(total) cannot bind
+        (OTHER_CALLS + "\n\ndef again(request, pk):\n    Order.objects.get(pk=pk).bill(5)\n", True),
+        (OTHER_CALLS + "\n\ndef later(request, order):\n    order.bill(total=5)\n", True),
+    ],
+)
+def test_calls_of_another_class_method_of_the_same_name(
+    tmp_path: Path, calls: str, reported: bool
+) -> None:
+    """Several classes define `bill`: a call that surely runs another one (its receiver resolves
+    to an unrelated model, or its arguments cannot bind to `Order.bill(self, total)`) is not
+    a caller to prove; one that may run it still is."""
+    calls = "from club.models import Order\n" + calls
+    files = {"models.py": OTHER_MODELS, "views.py": CHECKOUT, "subscriptions.py": calls}
+    write_app(tmp_path, "club", files)
+    path = tmp_path / "club" / "models.py"
+    findings = check_source(path.read_text(encoding="utf-8"), path, environment(tmp_path))
+    assert [f.span.start_line for f in findings if f.code == "IL103"] == ([13] if reported else [])
