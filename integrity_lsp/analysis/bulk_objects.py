@@ -19,10 +19,13 @@ from integrity_lsp.syntax.nodes import (
 if TYPE_CHECKING:
     from integrity_lsp.analysis.context import Context
 
+_COMP_FOR = ("sync_comp_for", "comp_for")
+
 
 def bulk_objects(site: WriteSite, ctx: Context) -> WriteSite | None:
     """The constructor `bulk_create` inserts, when its list is built visibly: a literal list, a
-    comprehension, or a name assigned one of those earlier in the function. In a classmethod
+    comprehension (a bare generator argument too), or a name assigned one of those earlier in
+    the function. In a classmethod
     writing through `cls.objects`, `cls(…)` is the model's constructor."""
     positional = [arg for arg in arguments(site.call) if arg.keyword is None and not arg.star]
     objs = positional[0].value if positional else None
@@ -36,10 +39,13 @@ def bulk_objects(site: WriteSite, ctx: Context) -> WriteSite | None:
             if target is not None and target.type == "name" and target.value == objs.value:
                 bound = expression_of(statement)
         objs = bound
-    if objs is None or objs.type != "atom" or objs.children[0].value not in "([":
+    if objs is not None and objs.type == "argument" and objs.children[-1].type in _COMP_FOR:
+        element = objs.children[0]  # `bulk_create(M(…) for x in xs)`: a bare generator
+    elif objs is None or objs.type != "atom" or objs.children[0].value not in "([":
         return None
-    inner = objs.children[1]
-    element = inner.children[0] if inner.type == "testlist_comp" else inner
+    else:
+        inner = objs.children[1]
+        element = inner.children[0] if inner.type == "testlist_comp" else inner
     found = constructor_call(element) or _own_class_call(element, site)
     if found is None:
         return None

@@ -396,4 +396,9 @@ def in_handler_terms(site: WriteSite, chain: tuple[Callee, ...]) -> WriteSite:
 
 
 def within(node: Node, function: Node) -> bool:
-    return bool(function.start_pos <= node.start_pos and node.end_pos <= function.end_pos)
+    """`node` is inside `function` (of the same tree: positions of another file say nothing)."""
+    return bool(
+        node.get_root_node() is function.get_root_node()
+        and function.start_pos <= node.start_pos
+        and node.end_pos <= function.end_pos
+    )

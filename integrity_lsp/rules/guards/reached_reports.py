@@ -24,7 +24,14 @@ from integrity_lsp.rules.guards.dataflow import is_request_derived, request_deri
 from integrity_lsp.rules.guards.form_reports import FormReport
 from integrity_lsp.rules.guards.judging import judge, validated_input
 from integrity_lsp.rules.guards.responses import Conflict
-from integrity_lsp.syntax.nodes import Node, assignment_target, code, normalised, statement_of
+from integrity_lsp.syntax.nodes import (
+    Node,
+    assignment_target,
+    chain_parts,
+    code,
+    normalised,
+    statement_of,
+)
 
 
 def reached_report(node: Node, ctx: Context) -> FormReport | None:
@@ -45,7 +52,7 @@ def reached_report(node: Node, ctx: Context) -> FormReport | None:
                 return is_fresh_value(value, ctx) or inserted_before(
                     value, function, statement, ctx
                 )
-            if inserted_before(value, inner.function, site.statement, inner):
+            if inserted_on_the_way(value, reached):
                 return True
             held = _handler_attribute(value, reached)  # `self.topic` read as `form.topic`
             return held is not None and inserted_before_text(held, function, statement, ctx)
@@ -77,6 +84,29 @@ def reached_report(node: Node, ctx: Context) -> FormReport | None:
         )
         return FormReport(node, message, related, Conflict())
     return None
+
+
+def inserted_on_the_way(value: Node, reached: Reached) -> bool:
+    """`value` (the insert's, in its function's terms) is a row a function of the chain
+    inserted before it called down the chain: the insert's own function, or one between the
+    handler and it, reached through the parameters that hand the row down (django-crm's
+    `_save`: `project = serializer.save(…)`, then `replace_rates(project, …)` bulk-creates
+    `ProjectRate(project=project, …)`). The handler's own values are judged by the caller."""
+    current, before = value, reached.site.statement
+    for callee in reversed(reached.chain):
+        if inserted_before(current, callee.function, before, callee.ctx):
+            return True
+        base, trailers = chain_parts(current)
+        plain = not trailers or (
+            len(trailers) == 1
+            and trailers[0].children[0].value == "."
+            and trailers[0].children[1].value in ("pk", "id")
+        )
+        handed = callee.mapping.get(str(base.value)) if base.type == "name" and plain else None
+        if handed is None:
+            return False
+        current, before = handed, statement_of(handed)
+    return False
 
 
 def _handler_attribute(value: Node, reached: Reached) -> str | None:

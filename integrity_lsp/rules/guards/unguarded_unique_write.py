@@ -85,7 +85,10 @@ classmethod (`Supplier.register(…)`), a method of a model row the handler hold
 (`team.add_member(request.user)` after `team = get_object_or_404(Team, …)`), a plain form's own
 method (`form.create()`), and the own `save()`/`create()` of a form or serializer that writes
 without handing on to Django's or DRF's. The callee's values are read in the handler's terms (a
-literal passed in is a constant, a row the handler inserted just before is fresh, also when
+literal passed in is a constant, a row the handler inserted just before is fresh — or one a
+function between the handler and the insert inserted before calling on, handed down as an
+argument: `project = serializer.save()`, then `replace_rates(project, …)` writing
+`ProjectRate(project=project, …)` — also when
 handed over as an attribute of the object whose method inserts: `form.team = team` then
 `form.save_members()` writing `self.team`, or of an argument: `Membership.enrol(users, note)`
 writing `note.team`; `cls(…)` in a classmethod inserting through `cls.objects` is the model's
