@@ -7,7 +7,8 @@ logging and printing; `django.contrib.messages` (a message is stored by the midd
 the view, not now); `reverse` / `reverse_lazy` and the translation functions; Django's
 `HttpResponse…` / `JsonResponse` constructors and `redirect()` of a string or a `reverse()`
 (a model instance would run its `get_absolute_url()`); `str()` / `repr()` of the caught
-exception; a string literal's own methods (`"…".format(…)`); `connect` / `disconnect` of
+exception; the builtins `type()`, `isinstance()`, `issubclass()`, `id()`, `callable()`; a
+string literal's own methods (`"…".format(…)`); `connect` / `disconnect` of
 Django's signals. A project function (two levels deep at most) is what its body does; a
 `@contextmanager` function is split at its `yield`: entering runs the code before it, leaving
 the code after it.
@@ -90,6 +91,8 @@ _REQUEST_READ = re.compile(
 _VALIDATION_METHODS = frozenset(
     {"full_clean", "clean_fields", "validate_unique", "validate_constraints"}
 )
+# Builtins that only look at an object's type (`type(e).__name__` in a log line).
+_QUIET_BUILTINS = frozenset({"type", "isinstance", "issubclass", "id", "callable"})
 _MESSAGE_CALLS = frozenset({"debug", "info", "success", "warning", "error", "add_message"})
 _SIGNAL_MODULES = frozenset({"django.db.models.signals", "django.core.signals"})
 _STRING_NODES = frozenset({"string", "fstring", "strings"})
@@ -166,7 +169,7 @@ def _quiet_name(name: str, trailers: list[Node], ctx: Context, caught: frozenset
         return len(args) == 1 and code(args[0].value).strip() in caught
     imported = ctx.env.resolver.import_table(ctx.file).lookup(name)
     if imported is None:
-        return False
+        return name in _QUIET_BUILTINS and _calls_builtin(name, trailers, ctx)
     module, attribute = imported
     method = trailers[0].children[1].value if trailers[0].children[0].value == "." else None
     if calls_at_once:
@@ -182,6 +185,19 @@ def _quiet_name(name: str, trailers: list[Node], ctx: Context, caught: frozenset
     if module in _SIGNAL_MODULES or (module, attribute) == ("django", "dispatch"):
         return method in ("connect", "disconnect")
     return False
+
+
+def _calls_builtin(name: str, trailers: list[Node], ctx: Context) -> bool:
+    """`type(e)`, `type(e).__name__`, `isinstance(x, C)`: the builtin itself, called once, its
+    result at most read (not a function of the file's own by that name)."""
+    if trailers[0].children[0].value != "(":
+        return False
+    if any(t.children[0].value == "(" for t in trailers[1:]):
+        return False
+    return not any(
+        child.type == "funcdef" and child.children[1].value == name
+        for child in ctx.file.tree.children
+    )
 
 
 def _redirects_to_a_url(call: Node, ctx: Context) -> bool:

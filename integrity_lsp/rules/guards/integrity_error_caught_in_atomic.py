@@ -14,7 +14,9 @@ everything it wrote is rolled back, silently. The handler that was meant to reco
 that crashes.
 
 Not reported: a handler that re-raises; a `try` body whose only writes are
-`get_or_create()`/`update_or_create()` (they take a savepoint of their own); and a handler
+`get_or_create()`/`update_or_create()` or `obj.save()` of `obj = Model(…)` whose project
+`save()` writes only inside its own `with transaction.atomic():` (they take a savepoint of
+their own); and a handler
 after which no query runs before the innermost atomic block is left — `continue` or `break`
 out of a `with transaction.atomic():` in a loop, `return`, the end of the block, or the code
 after the `try` up to there (through enclosing `if` and `with` statements, not loops) — when
@@ -25,7 +27,8 @@ transaction.atomic(): try: lock and mark the row … except DatabaseError: conti
 IntegrityError as e: messages.error(request, str(e))` then `return redirect(reverse(…))`).
 Runs no query: logging, `django.contrib.messages`, `reverse()`, translation, `HttpResponse…`
 / `JsonResponse` / DRF's `Response` (rendered after the view returns), `redirect()` to a URL
-(not to a model instance), reading what was submitted (`request.data.get(…)`), building a model
+(not to a model instance), `type(e).__name__` and `isinstance()`, reading what was submitted
+(`request.data.get(…)`), building a model
 instance (`Model(**data)`), a project function whose body does none of it, a project
 `@contextmanager`'s code after its `yield`; a model instance's `full_clean()` only reads. Any
 other call counts as a query — `render()` runs templates and context processors that do —, so an

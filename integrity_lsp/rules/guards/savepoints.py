@@ -2,23 +2,33 @@
 
 A failed write inside `atomic()` marks the transaction for rollback unless a nested
 `atomic()` (a savepoint) around it is rolled back instead. `get_or_create()` and
-`update_or_create()` take their own savepoint for the insert.
+`update_or_create()` take their own savepoint for the insert, and so does `obj.save()` of a
+project model whose `save()` runs all its writes inside its own `with transaction.atomic():`
+(`obj` bound to `Model(…)` in the function; the override read from the class or its project
+bases): nothing in that `save()` outside the block writes (`save()`, `delete()`, an ORM write,
+`super().save(…)`). What its helpers do is not followed.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from integrity_lsp.analysis.django import is_atomic_expression, parse_orm_call
+from integrity_lsp.analysis.absence_calls import count_body_read
+from integrity_lsp.analysis.bindings import last_binding
+from integrity_lsp.analysis.class_methods import method_of
+from integrity_lsp.analysis.django import constructor_call, is_atomic_expression, parse_orm_call
 from integrity_lsp.analysis.edits import ensure_import, offset_of, shift_block, statement_span
+from integrity_lsp.analysis.handlers import class_definition
 from integrity_lsp.findings import Edit, Span
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Node,
     chain_parts,
+    expression_of,
     indent_of,
     indent_unit,
     links,
+    statement_of,
     walk,
 )
 from integrity_lsp.syntax.nodes import statements as block_statements
@@ -32,8 +42,9 @@ SELF_SAVEPOINT = frozenset({"get_or_create", "update_or_create"})
 SCOPES = ("funcdef", "classdef", "lambdef", "async_funcdef", "decorated")
 
 
-def unprotected_writes(body: Node, ctx: Context) -> list[tuple[Node, str]]:
-    """ORM writes in the `try` body, outside nested defs and savepoint `atomic()` blocks."""
+def unprotected_writes(body: Node, ctx: Context, follow: bool = True) -> list[tuple[Node, str]]:
+    """ORM writes in the `try` body, outside nested defs and savepoint `atomic()` blocks
+    (`follow`: and `obj.save()` calls of a model whose `save()` takes its own savepoint)."""
     found: list[tuple[Node, str]] = []
     stack = [body]
     while stack:
@@ -42,10 +53,41 @@ def unprotected_writes(body: Node, ctx: Context) -> list[tuple[Node, str]]:
             continue
         if node.type in CALL_CHAIN_TYPES:
             method = write_method(node, ctx)
-            if method is not None:
+            if method is not None and not (
+                follow and method == "save" and _saves_in_savepoint(node, ctx)
+            ):
                 found.append((node, method))
         stack.extend(reversed(getattr(node, "children", [])))
     return found
+
+
+def _saves_in_savepoint(node: Node, ctx: Context) -> bool:
+    """`obj.save(…)` on `obj = Model(…)` whose project `save()` writes only inside its own
+    `with transaction.atomic():`."""
+    head, trailers = chain_parts(node)
+    function = ctx.function
+    if function is None or head.type != "name" or len(trailers) != 2:
+        return False
+    binding = last_binding(function, str(head.value), statement_of(node))
+    if binding is None:
+        return False
+    built = constructor_call(expression_of(binding))
+    if built is None:
+        return False
+    found = class_definition(built[0], ctx.file, ctx)
+    if found is None:
+        return False
+    method = method_of(found[0], found[1], "save", ctx)
+    if method is None:
+        return False
+    count_body_read()  # the finding now depends on another class's body (analysis.walker)
+    body = method[0].children[-1]
+    savepoints = [
+        statement
+        for statement in block_statements(body)
+        if statement.type == "with_stmt" and _is_savepoint(statement)
+    ]
+    return bool(savepoints) and not unprotected_writes(body, ctx, follow=False)
 
 
 def _is_savepoint(with_stmt: Node) -> bool:
