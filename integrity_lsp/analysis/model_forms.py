@@ -16,7 +16,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.analysis.django import catches_integrity_error
+from integrity_lsp.analysis.django import (
+    INTEGRITY_ERROR_CATCHERS,
+    catches_integrity_error,
+    except_clauses,
+    handler_names,
+)
 from integrity_lsp.analysis.form_inserted_rows import inserted_row_sets
 from integrity_lsp.analysis.handlers import class_bases, class_definition
 from integrity_lsp.analysis.write_values import dict_entries
@@ -70,6 +75,9 @@ class ModelFormClass:
     opaque_update: bool = False
     # instance sets the form's own code fills with a row it has just inserted: they never repeat
     inserted_sets: frozenset[str] = frozenset()
+    # its `save()` (own or a project base's) hands on to Django's / DRF's inside a `try` that
+    # catches IntegrityError without re-raising it: a collision is answered there
+    guarded_save: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,6 +120,48 @@ def model_form_class(classdef: Node, source: SourceFile, ctx: Context) -> ModelF
         frozenset(sets),
         kind == "serializer" and _opaque_override(classdef, source, ctx, "update", 0),
         inserted_row_sets(classdef, source, ctx) if kind == "form" else frozenset(),
+        _guarded_save(classdef, source, ctx, 0),
+    )
+
+
+def _guarded_save(classdef: Node, source: SourceFile, ctx: Context, depth: int) -> bool:
+    """Does the class's `save()` (or, when it has none, a project base's) call the inherited
+    save inside a `try` whose `except IntegrityError` (or a broader catch) does not re-raise
+    it? django-crm's SavedViewSerializer: `try: with transaction.atomic(): return
+    super().save(**kwargs)` / `except IntegrityError: raise serializers.ValidationError(…)`."""
+    if depth > MAX_DEPTH:
+        return False
+    defined = _defines(_body(classdef), "save")
+    if defined:
+        return any(_guards_inherited_save(function) for function in defined)
+    for base in class_bases(classdef):
+        definition = class_definition(base.split("[", 1)[0], source, ctx)
+        if definition is not None and _guarded_save(definition[0], definition[1], ctx, depth + 1):
+            return True
+    return False
+
+
+def _guards_inherited_save(function: Node) -> bool:
+    for node in walk(function.children[-1]):
+        if node.type != "try_stmt" or not catches_integrity_error(node):
+            continue
+        body = normalised(node.children[2])
+        if "super(" not in body or ".save(" not in body:
+            continue
+        handlers = [
+            block for clause, block in except_clauses(node)
+            if INTEGRITY_ERROR_CATCHERS & set(handler_names(clause))
+        ]  # fmt: skip
+        if handlers and not any(_reraises(block) for block in handlers):
+            return True
+    return False
+
+
+def _reraises(block: Node) -> bool:
+    """A bare `raise` (a `raise X(…)` answers with another exception)."""
+    return any(
+        node.type == "keyword" and node.value == "raise" and node.parent.type != "raise_stmt"
+        for node in walk(block)
     )
 
 

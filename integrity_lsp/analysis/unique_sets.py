@@ -269,9 +269,12 @@ def form_collision(
     `function` inserted before the save, or an existing row's key copied in: the save then
     updates that row) or constant when unset. The sets of `passed` are not asked about. A column
     the form's own code fills with a row it has just inserted
-    (`model_forms.ModelFormClass.inserted_sets`) cannot be shown to repeat."""
+    (`model_forms.ModelFormClass.inserted_sets`) cannot be shown to repeat. None when the form's
+    own `save()` catches the IntegrityError (`ModelFormClass.guarded_save`)."""
     index = ctx.env.index
     form = saved.form
+    if form.guarded_save:
+        return None  # the form's own save() answers the IntegrityError
     model = form.model
     sets: dict[str, Node | None] = {}
     inserted: set[str] = set()  # a row the form's own save inserted: never repeats

@@ -95,7 +95,9 @@ writing `note.team`; `cls(…)` in a classmethod inserting through `cls.objects`
 constructor). Not followed: a call the file's imports and the index cannot resolve statically (a
 dynamically loaded function, a method of an object of unknown class), a function taking
 `request` first in another module (a handler of its own), a model's own `save()`/`delete()`.
-Silent as well for an insert the callee guards itself, one its own check-then-insert analysis
+Silent as well for a form's / serializer's `save()` whose class (or a project base) calls the
+inherited save inside a `try` that catches IntegrityError without re-raising it (answering a
+400 instead), for an insert the callee guards itself, one its own check-then-insert analysis
 reports (IL101–IL103 there), and one inside a block that rolls back (`with
 rolledback_transaction():`).
 
