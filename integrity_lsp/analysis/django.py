@@ -301,7 +301,7 @@ def covering_unique_set(
     """
     exact = exact_lookup_fields(index, model, lookup)
     for unique in index.unique_sets(model):
-        if not unique.fields or not unique.fields <= exact.keys():
+        if unique.functional or not unique.fields or not unique.fields <= exact.keys():
             continue
         if unique.nulls_distinct and any(_is_none(exact[name]) for name in unique.fields):
             continue

@@ -189,6 +189,9 @@ def constraint_from_call(node: Any, path: Path) -> ConstraintRecord | None:
             condition=source(keywords["condition"]) if "condition" in keywords else None,
             has_expressions=bool(args.positional) or "expressions" in keywords,
             expression_fields=_expression_fields(args.positional) if not args.has_star else (),
+            expressions_plain=bool(args.positional)
+            and not args.has_star
+            and all(_plain_field(node) for node in args.positional),
             nulls_distinct=nulls,
             deferrable=_deferrable(keywords.get("deferrable")),
         )
@@ -205,6 +208,19 @@ def constraint_from_call(node: Any, path: Path) -> ConstraintRecord | None:
 _NOT_FIELD_KEYWORDS = frozenset(
     {"output_field", "then", "default", "distinct", "filter", "ordering", "function", "template"}
 )
+
+
+def _plain_field(node: Any) -> bool:
+    """`"node"` or `F("node")`: a column as it is."""
+    if string_value(node) is not None:
+        return True
+    call = split_call(node)
+    if call is None or dotted_parts(call[0]) not in ("F", "models.F"):
+        return False
+    args = call_arguments(call[1])
+    if len(args.positional) != 1 or args.keywords:
+        return False
+    return string_value(args.positional[0]) is not None
 
 
 def _expression_fields(expressions: list[Any]) -> tuple[str, ...]:

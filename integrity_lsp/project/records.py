@@ -158,6 +158,8 @@ class ConstraintRecord:
     # Of a functional one: every field its expressions read (`"node"`, `F("team")`, `Lower("name")`,
     # a `When(kind=…)` condition), in order; empty when one of them cannot be read.
     expression_fields: tuple[str, ...] = ()
+    # every expression is a plain field (`"node"`, `F("node")`): the same as `fields=[…]`
+    expressions_plain: bool = False
     nulls_distinct: bool | None = None
     deferrable: str | None = None  # "DEFERRED" | "IMMEDIATE" | None
 
@@ -225,6 +227,10 @@ class UniqueSet:
     constraint_name: str | None = None
     condition: str | None = None  # partial constraint: only covers rows matching it
     nulls_distinct: bool = True
+    # A functional constraint's: its key is computed from `fields` (`Lower("name")`), so rows
+    # equal in them collide, but a lookup of them may miss the row it collides with ("Foo" vs
+    # "foo"): it tells inserts apart, it does not make a lookup match at most one row.
+    functional: bool = False
     # The fields in the index's column order (as declared): SQLite's "UNIQUE constraint failed:
     # t.b, t.a" lists them so. Empty: not known, shown sorted.
     order: tuple[str, ...] = ()

@@ -280,6 +280,8 @@ def test_unique_sets_inclusions_and_exclusions(build: BuildProject) -> None:
     # a functional constraint: the fields its expressions read (not one read through a name,
     # nor one naming something that is no field)
     assert sets["UniqueConstraint 'lower_nick'"].fields == {"nick"}
+    assert sets["UniqueConstraint 'lower_nick'"].functional
+    assert not sets["UniqueConstraint 'immediate'"].functional
     partial = sets["UniqueConstraint 'active_email'"]
     assert partial.condition == "Q(active=True)" and partial.nulls_distinct is False
     assert partial.constraint_name == "active_email"

@@ -212,12 +212,14 @@ class IndexSchema(IndexManagers):
 
         The primary key, `unique=True` fields, OneToOneFields, `unique_together` entries and
         `UniqueConstraint(fields=…)` (its `condition` and `nulls_distinct` copied), plus those
-        of multi-table parents (their unique columns cover lookups on the child). A functional
+        of multi-table parents (their unique columns cover lookups on the child). A
         `UniqueConstraint(*expressions)` counts as the set of the fields its expressions read
         (`"node"`, `F("a")`, `Lower("name")`), when all are read and all are fields: rows equal
-        in them share the key. Left out on purpose: the functional ones that cannot be read, and
-        `deferrable=Deferrable.DEFERRED` ones (checked at COMMIT, so `get_or_create` cannot
-        recover from the IntegrityError), and `unique_for_date/month/year` (not in the DB).
+        in them share the key; a computed one is marked `functional` (it does not make a lookup
+        of those fields match at most one row). Left out on purpose: the functional ones that
+        cannot be read, and `deferrable=Deferrable.DEFERRED` ones (checked at COMMIT, so
+        `get_or_create` cannot recover from the IntegrityError), and `unique_for_date/month/year`
+        (not in the DB).
         """
         if model.proxy:
             return self.unique_sets(self.concrete_model(model))
@@ -271,6 +273,7 @@ class IndexSchema(IndexManagers):
                         condition=record.condition,
                         nulls_distinct=record.nulls_distinct is not False,
                         order=order,
+                        functional=record.has_expressions and not record.expressions_plain,
                     )
                 )
         own = tuple(dict.fromkeys(sets))

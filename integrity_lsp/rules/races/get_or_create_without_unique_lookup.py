@@ -58,23 +58,21 @@ duplicates).
 
 Coverage is exact: `primary_key`, `unique=True`, a `OneToOneField`, a `unique_together` entry or
 a `UniqueConstraint(fields=…)` whose fields are all among the plain keyword lookups (`team` and
-`team_id` are one column), inherited ones included. A `UniqueConstraint(*expressions)` counts
-as the fields its expressions read — `UniqueConstraint("slot", …)` as `fields=["slot"]`,
-`UniqueConstraint(Lower("name"), "team", …)` as name and team, a `Case(When(flipped=True, …))`
-reading flipped too — when every expression can be read (not a name bound elsewhere): rows
-equal in all of them have the same key. Not coverage: lookups with `__` (Django
-does not use them when creating), `unique_for_date`, a conditional `UniqueConstraint` whose
-condition the lookup does not pin, a functional one not read, a `DEFERRED` one, and a literal
-`None` (NULLs are distinct unless `nulls_distinct=False`). When the model cannot be resolved, or its
-field set is not known (a base class from a package that is not installed may declare the
-unique field, or fix the primary key as django-solo's `SingletonModel` does), nothing is
-reported. Nor is anything on a singleton: a `save()` of the model or of a base (read from the
-project or the installed package) that assigns `self.pk` (or `self.id`) a literal or a class
-attribute bound to one (`self.pk = self.singleton_instance_id`), with every nearer `save()`
-override calling `super().save(…)`: every insert writes the same primary key, so the second
-concurrent one fails on it and `get_or_create` reads the winner's row (mayan-edms'
-`AutoAdminSingleton`). A key computed in `save()`, assigned under an `if`, or an override that
-skips the base's `save()` is not a singleton.
+`team_id` are one column), inherited ones included; a `UniqueConstraint` given its fields as
+positional expressions (`UniqueConstraint("slot", F("board"), …)`) is the same as `fields=`. Not
+coverage: lookups with `__` (Django does not use them when creating), `unique_for_date`, a
+conditional `UniqueConstraint` whose condition the lookup does not pin, a functional one
+(`Lower("name")`: `get_or_create(name="Foo")` misses the "foo" its insert collides with), a
+`DEFERRED` one, and a literal `None` (NULLs are distinct unless `nulls_distinct=False`). When
+the model cannot be resolved, or its field set is not known (a base class from a package that is
+not installed may declare the unique field, or fix the primary key as django-solo's
+`SingletonModel` does), nothing is reported. Nor is anything on a singleton: a `save()` of the
+model or of a base (read from the project or the installed package) that assigns `self.pk` (or
+`self.id`) a literal or a class attribute bound to one (`self.pk = self.singleton_instance_id`),
+with every nearer `save()` override calling `super().save(…)`: every insert writes the same
+primary key, so the second concurrent one fails on it and `get_or_create` reads the winner's row
+(mayan-edms' `AutoAdminSingleton`). A key computed in `save()`, assigned under an `if`, or an
+override that skips the base's `save()` is not a singleton.
 
 What two concurrent inserts write counts too: a field of a unique set that neither the lookup
 nor `defaults` names is written as the same constant by both (a literal `default`, NULL,

@@ -1,9 +1,8 @@
 """IL104 and `UniqueConstraint(*expressions)`: a constraint given field names positionally
-(`UniqueConstraint("slot", condition=…)`, Django turns each into `F("slot")`) or functional
-(`Lower("name")`, a `Case` over two columns) keeps rows equal in every field it reads apart, so a
-lookup that fixes all of those fields cannot store a duplicate. Look-alikes still report: a lookup
-missing one of the fields (a `When` condition's field counts), an expression read through a name
-the index cannot see."""
+(`UniqueConstraint("slot", condition=…)`, Django turns each into `F("slot")`) is the same as
+`fields=[…]` and covers a lookup of them. A functional one (`Lower("name")`, a `Case` over two
+columns) does not: the lookup may miss the row its key collides with. A lookup missing a field
+reports too."""
 
 from __future__ import annotations
 
@@ -102,7 +101,7 @@ def label(text):
 """
 
 
-def test_expression_constraints_cover_lookups_that_fix_every_field_they_read(
+def test_positional_field_names_cover_and_functional_expressions_do_not(
     tmp_path: Path,
 ) -> None:
     from integrity_lsp.checker import check_source
@@ -112,10 +111,9 @@ def test_expression_constraints_cover_lookups_that_fix_every_field_they_read(
     path = root / "shop" / "expression_calls.py"
     path.write_text(CALLS)
     findings = check_source(path.read_text(), path, environment(root))
-    # place: "slot" is unique among live rows, and the insert leaves draft_of NULL; link, tag:
-    # every field the expression reads is looked up. place_elsewhere and tag_anywhere miss a
-    # field; link_any_way leaves `flipped` (read by the When) to its default, which both
-    # inserts write alike, so it is covered too; label's expression is a name: not read.
+    # place: "slot" given positionally is `fields=["slot"]`, unique among live rows, and the
+    # insert leaves draft_of NULL. The functional ones (link, tag, label) do not cover a lookup:
+    # a get() of the fields misses the row the computed key collides with.
     lines = sorted(
         CALLS.splitlines()[finding.span.start_line - 1].strip()
         for finding in findings
@@ -123,6 +121,9 @@ def test_expression_constraints_cover_lookups_that_fix_every_field_they_read(
     )
     assert lines == [
         "return Label.objects.get_or_create(label=text)",
+        "return Link.objects.get_or_create(left=a, right=b, kind=kind)",
+        "return Link.objects.get_or_create(left=a, right=b, kind=kind, flipped=False)",
         "return Placement.objects.get_or_create(board=board)",
         "return Tag.objects.get_or_create(name=name)",
+        "return Tag.objects.get_or_create(name=name, team=team)",
     ]
