@@ -121,7 +121,12 @@ alone), when a model's `save()` looks `self` up under `if is_new:` after `super(
 row was inserted by this very call: no other transaction sees it yet), when a lookup value is a
 row the function itself inserted before the call (`clone = copy.copy(row)`, `clone.pk = None`,
 `clone.save()`, then `get_or_create(source_id=clone.pk, …)`; a copy saved without clearing its
-pk is an update: it still reports), when a lookup value is a
+pk is an update: it still reports), when a `FileField` / `ImageField` is looked up by the
+file this request uploaded (`request.FILES[…]`, or `self.cleaned_data[…]` of the form's own
+`FileField`) and `upload_to` puts every stored name in a folder (a non-empty string, or a
+function of the model's module each `return` of which has a `/` in its literal text): Django
+compares the upload's bare name, which no stored name equals, so every call inserts its own
+row and none finds two (`uploaded_files`), when a lookup value is a
 parameter that every caller fills with a row it has just inserted — a `create…()` result, or the
 `instance` of a ModelForm or serializer built without `instance=` and saved before the call
 (kiwitcms files an activation key for the user its registration form has just saved, two calls
@@ -213,6 +218,7 @@ from integrity_lsp.rules.races.uncontended_lookup import (
     new_row_of_callers,
     self_just_inserted,
 )
+from integrity_lsp.rules.races.uploaded_files import new_upload
 from integrity_lsp.syntax.nodes import Link, Node
 
 CODE = "IL104"
@@ -260,7 +266,7 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         return
     if orm is not None and count_bounded(node, lookup, model, manager, ctx):
         return  # runs only while at most one row matches: duplicates are skipped
-    variants = [v for v in variants if not _uncontended(v, node, ctx)]
+    variants = [v for v in variants if not _uncontended(v, node, model, ctx)]
     if not variants or command_only(ctx):
         return
     for variant in variants:
@@ -286,12 +292,16 @@ def _covered(
     return covered_by_the_created_row(index, model, lookup, given)
 
 
-def _uncontended(variant: CallerLookup, node: Node, ctx: Context) -> bool:
-    """No two concurrent callers share the lookup: a fresh value, the row just saved, or (for a
-    caller's keys) a lock or fresh value at that caller."""
+def _uncontended(variant: CallerLookup, node: Node, model: ModelRecord, ctx: Context) -> bool:
+    """No two concurrent callers share the lookup: a fresh value, the row just saved, a file
+    just uploaded, or (for a caller's keys) a lock or fresh value at that caller."""
     lookup = variant.lookup
     if any(fresh_value(value, node, ctx) for value in lookup.values() if value is not None):
         return True  # no other caller can look up the same new value
+    if any(
+        new_upload(key, value, model, ctx) for key, value in lookup.items() if value is not None
+    ):
+        return True  # the upload's bare name never equals a stored one: it never matches
     if uncontended_at_caller(variant) or inserted_here(node, lookup, ctx):
         return True
     return self_just_inserted(node, lookup, ctx)
