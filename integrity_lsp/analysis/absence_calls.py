@@ -1,6 +1,7 @@
 """Calls into the project's own functions, followed one level by `analysis.absence`, both ways:
 a helper that returns a lookup's result (`if not self.has_member(user):` → `return
-self.members.filter(user=user).exists()`, or `get()` … `except DoesNotExist: return None`, or a
+self.members.filter(user=user).exists()`, or `get()` … `except DoesNotExist: return None`, also
+through a local name bound only to those (`x = ….get(…)` / `x = None` / `return x`), or a
 reverse one-to-one accessor read the same way: `try: return device.devicelocation` …), and
 a helper that inserts on the caller's absence path (`self._create(x)` → `M.objects.create(k=x)`).
 
@@ -92,8 +93,12 @@ class Calls:
         callee, mapping, callee_ctx = found
         managed, self._manager = self._manager, None
         read: Held | None = None
+        returned: list[tuple[Node, Node | None]] = []
         for statement in _returns(callee):
             value = expression_of(statement) if len(statement.children) > 1 else None
+            bound = _bound_values(callee, value) if value is not None else None
+            returned.extend((statement, one) for one in (bound if bound is not None else [value]))
+        for statement, value in returned:
             if value is None or (value.type == "keyword" and value.value in _FALSY):
                 continue
             held = (
@@ -262,6 +267,41 @@ def _last_assigned(function: Node, name: str) -> Node | None:
             if target.type == "name" and target.value == name:
                 value = statement.children[2]
     return value
+
+
+def _bound_values(function: Node, value: Node) -> list[Node] | None:
+    """For `return exam`: every value the function binds to `exam`, when each binding is a plain
+    `exam = …` in its body (`try: exam = cls.objects.get(…)` / `except cls.DoesNotExist: exam =
+    None`); None when the name is bound any other way (a parameter, a loop, `with … as`, an
+    augmented or unpacking assignment, a global), so the helper is read as before."""
+    if value.type != "name":
+        return None
+    name = value.value
+    parameters = function.children[2]
+    if any(leaf.type == "name" and leaf.value == name for leaf in walk(parameters)):
+        return None
+    found: list[Node] = []
+    stack = [function.children[-1]]
+    while stack:
+        current = stack.pop()
+        if current.type in _DEFINITIONS:
+            continue
+        if current.type == "name" and current.value == name:
+            if current.is_definition():
+                statement = current.parent
+                if (
+                    statement.type != "expr_stmt"
+                    or len(statement.children) != 3
+                    or statement.children[0] is not current
+                    or statement.children[1].type != "operator"
+                    or statement.children[1].value != "="
+                ):
+                    return None
+                found.append(statement.children[2])
+            elif current.parent is not None and current.parent.type == "global_stmt":
+                return None
+        stack.extend(getattr(current, "children", ()))
+    return found or None
 
 
 def _returns(function: Node) -> list[Node]:

@@ -23,7 +23,9 @@ checks; a failed `get()` is IL102's, a check whose other branch updates the row 
   manager's (`Pin.objects.is_pinned(board, user)`, whose `self.filter(…)` reads `Pin`); a helper
   that returns another helper's answer is followed up to three calls deep (mayan's
   `document.is_checked_out()` → `DocumentCheckout.objects.is_checked_out(document=self)` →
-  `self.filter(document=document).exists()`).
+  `self.filter(document=document).exists()`); a function returning a local name it binds
+  only with plain `name = …` to one lookup's row or `None` (`try: exam = cls.objects.get(…)` /
+  `except cls.DoesNotExist: exam = None` / `return exam`) answers as that lookup does.
   A name read on some paths and set to `None` on the others (`previous = None` before
   `if …: previous = qs.first()`, in its `else`, or `qs.first() if … else None`) still tells
   the row is absent where it is falsy: the insert races on the paths that read
