@@ -5,7 +5,8 @@ Request data is `request.POST/GET/data/query_params/body/…` (also through `sel
 `json.loads(request.body)`), the handler's URL or operation parameters, and `self.kwargs`;
 names assigned from such values (in order, through tuple unpacking and `for` loops) carry it on.
 A value that went through `get_object_or_404`, a `get()`, validated serializer data or a form's
-`cleaned_data` is no longer raw request data.
+`cleaned_data` is no longer raw request data, nor is an attribute of a row a query returned
+(`Node.objects.filter(group=g)[0].graph_id`, `….first().team_id`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,13 @@ VALIDATED = re.compile(
     r"\.\s*objects\s*\.\s*get\s*\("
 )
 INSTANCE_KEY = re.compile(r"\.\s*(pk|id)\s*$")  # `team.pk`: read from a model instance
+# `Node.objects.filter(group=g)[0].graph_id`, `….first().team_id`: an attribute of a row the query
+# returned (the whole value one chain from a manager): read from the database, not the request.
+ROW_READ = re.compile(
+    r"^[\w.]*\bobjects\s*\..*(?:\[\s*-?\d+\s*\]|\.\s*(?:first|last|earliest|latest)\s*\(\s*\))"
+    r"\s*\.\s*\w+\s*$",
+    re.DOTALL,
+)
 # `OrderSerializer(data=request.data)`, `NoteForm(request.POST)`: the object validates the data
 # (its fields look their rows up); what it hands on is no raw request data.
 VALIDATING = re.compile(r"^\s*[\w.]*(Serializer|Form|FormSet)\s*\(")
@@ -152,6 +160,8 @@ def is_request_derived(value: Node, names: set[str], *, validated_by_objects: bo
     `.data`, are not (their fields look rows up; IL204 asks whether a row was seen)."""
     text = code(value)
     if VALIDATED.search(text) or INSTANCE_KEY.search(text):
+        return False
+    if value.type in CALL_CHAIN_TYPES and ROW_READ.match(text.strip()):
         return False
     if validated_by_objects and (VALIDATING.search(text) or SERIALIZER_OUTPUT.search(text)):
         return False

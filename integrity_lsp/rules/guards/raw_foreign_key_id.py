@@ -2,8 +2,9 @@
 Finds request handlers that write a foreign key's raw id from request data —
 `Order.objects.create(customer_id=request.POST["customer_id"])`, `Order(customer_id=pk)` with a
 URL parameter, `order.customer_id = payload.customer_id` — with no sign that the parent row
-exists: the value did not come from `get_object_or_404`, a model instance or validated
-serializer/form data, and was not looked up earlier in the handler.
+exists: the value did not come from `get_object_or_404`, a model instance (also an attribute of
+a row a query returned: `Node.objects.filter(group=g)[0].graph_id`, `….first().team_id`) or
+validated serializer/form data, and was not looked up earlier in the handler.
 
 Also silent for what a serializer or form built from the request hands on (`form =
 NoteForm(request.POST)` then `form.instance.team_id`; `serializer.data["id"]` after `save()`,
