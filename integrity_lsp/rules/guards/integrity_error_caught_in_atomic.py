@@ -13,28 +13,27 @@ queries until the end of the 'atomic' block.` (on every backend), and when the b
 everything it wrote is rolled back, silently. The handler that was meant to recover is the code
 that crashes.
 
-Not reported: a handler that re-raises; a `try` body whose only writes are
-`get_or_create()`/`update_or_create()` or `obj.save()` of `obj = Model(…)` whose project
-`save()` writes only inside its own `with transaction.atomic():` (they take a savepoint of
-their own); and a handler
-after which no query runs before the innermost atomic block is left — `continue` or `break`
-out of a `with transaction.atomic():` in a loop, `return`, the end of the block, or the code
-after the `try` up to there (through enclosing `if` and `with` statements, not loops) — when
-nothing in the block before the `try` writes (or calls anything but ORM reads), the `try` has
-no `finally`, and the block is a `with` or a decorator with a savepoint. Then no query meets
-the broken transaction: the block is rolled back as a whole, as atomic blocks are (`with
-transaction.atomic(): try: lock and mark the row … except DatabaseError: continue`; `except
-IntegrityError as e: messages.error(request, str(e))` then `return redirect(reverse(…))`).
-Runs no query: logging, `django.contrib.messages`, `reverse()`, translation, `HttpResponse…`
-/ `JsonResponse` / DRF's `Response` (rendered after the view returns), `redirect()` to a URL
-(not to a model instance), `type(e).__name__` and `isinstance()`, reading what was submitted
-(`request.data.get(…)`), building a model
-instance (`Model(**data)`), a project function whose body does none of it, a project
-`@contextmanager`'s code after its `yield`; a model instance's `full_clean()` only reads. Any
-other call counts as a query — `render()` runs templates and context processors that do —, so an
-unknown call keeps the finding: the caught failure is read from the code, the exemption must
-be shown. `ATOMIC_REQUESTS` views are not given this pass: their block goes on after a view
-method returns.
+Not reported: a handler that re-raises (also in every branch of a closing `if … else`); a `try`
+body whose only writes are `get_or_create()`/`update_or_create()` or `obj.save()` of `obj =
+Model(…)` whose project `save()` writes only inside its own `with transaction.atomic():` (they
+take a savepoint of their own); and a handler after which no query runs before the innermost
+atomic block is left — `continue` or `break` out of a `with transaction.atomic():` in a loop,
+`return`, the end of the block, or the code after the `try` up to there (through enclosing `if`
+and `with` statements, not loops) — when nothing in the block before the `try` writes (or calls
+anything but ORM reads), the `try` has no `finally`, and the block is a `with` or a decorator
+with a savepoint. Then no query meets the broken transaction: the block is rolled back as a
+whole, as atomic blocks are (`with transaction.atomic(): try: lock and mark the row … except
+DatabaseError: continue`; `except IntegrityError as e: messages.error(request, str(e))` then
+`return redirect(reverse(…))`). Runs no query: logging, `django.contrib.messages`, `reverse()`,
+translation, `HttpResponse…` / `JsonResponse` / DRF's `Response` (rendered after the view
+returns), `redirect()` to a URL (not to a model instance), `type(e).__name__` and
+`isinstance()`, reading what was submitted (`request.data.get(…)`), building a model instance
+(`Model(**data)`), a project function whose body does none of it, a project `@contextmanager`'s
+code after its `yield`; a model instance's `full_clean()` only reads. Any other call counts as a
+query — `render()` runs templates and context processors that do —, so an unknown call keeps the
+finding: the caught failure is read from the code, the exemption must be shown.
+`ATOMIC_REQUESTS` views are not given this pass: their block goes on after a view method
+returns.
 
 ## Example
 ```python
@@ -138,9 +137,14 @@ def _clause_text(clause: Node) -> str:
 
 
 def _reraises(block: Node) -> bool:
+    """The handler ends in a `raise`, or in an `if` / `elif` / `else` each branch of which does."""
     body = block_statements(block)
     last = body[-1] if body else None
     node = last.children[0] if last is not None and last.type == "simple_stmt" else last
+    if node is not None and node.type == "if_stmt":
+        branches = [child for child in node.children if child.type == "suite"]
+        has_else = any(child.type == "keyword" and child.value == "else" for child in node.children)
+        return has_else and all(_reraises(branch) for branch in branches)
     return node is not None and (node.type == "raise_stmt" or code(node) == "raise")
 
 
