@@ -11,7 +11,6 @@ Anything unsure gives None, so the rule says nothing.
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,14 +21,18 @@ from integrity_lsp.analysis.django import (
     except_clauses,
     handler_names,
 )
+from integrity_lsp.analysis.form_declarations import (
+    declared_defaults,
+    declared_read_only,
+    instance_sets,
+    removed_fields,
+)
 from integrity_lsp.analysis.form_inserted_rows import inserted_row_sets
 from integrity_lsp.analysis.handlers import class_bases, class_definition
-from integrity_lsp.analysis.write_values import dict_entries
 from integrity_lsp.project.records import AUTO_FIELD_CLASSES, FieldRecord, ModelRecord
 from integrity_lsp.syntax.declarations import literal_text
 from integrity_lsp.syntax.nodes import (
     Node,
-    arguments,
     assignment_target,
     code,
     expression_of,
@@ -78,6 +81,9 @@ class ModelFormClass:
     # its `save()` (own or a project base's) hands on to Django's / DRF's inside a `try` that
     # catches IntegrityError without re-raising it: a collision is answered there
     guarded_save: bool = False
+    # serializer fields declared read-only with a default (`CurrentUserDefault()`): not
+    # submitted, but DRF's unique-together validator checks them with the default's value
+    validated_defaults: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,7 @@ def model_form_class(classdef: Node, source: SourceFile, ctx: Context) -> ModelF
         kind == "serializer" and _opaque_override(classdef, source, ctx, "update", 0),
         inserted_row_sets(classdef, source, ctx) if kind == "form" else frozenset(),
         _guarded_save(classdef, source, ctx, 0),
+        frozenset(declared_defaults(_body(classdef))) if kind == "serializer" else frozenset(),
     )
 
 
@@ -238,8 +245,8 @@ def _read_class(
         return None
     sets |= own_sets
     meta = _merge(_own_meta(body, source, ctx), inherited)
-    read_only |= _declared_read_only(body) | _removed_fields(classdef)
-    sets |= _instance_sets(classdef)
+    read_only |= declared_read_only(body) | removed_fields(classdef)
+    sets |= instance_sets(classdef)
     return kind, meta, read_only, sets
 
 
@@ -427,70 +434,3 @@ def _extra_read_only(value: Node) -> tuple[str, ...]:
         for name, options in parsed.items()
         if isinstance(name, str) and isinstance(options, dict) and options.get("read_only")
     )
-
-
-def _declared_read_only(body: list[Node]) -> set[str]:
-    """Serializer fields declared `read_only=True` in the class body (never written)."""
-    found: set[str] = set()
-    for statement in body:
-        target = assignment_target(statement) if statement.type == "simple_stmt" else None
-        if target is None or target.type != "name":
-            continue
-        text = "".join(code(expression_of(statement)).split())
-        if "read_only=True" in text or "SerializerMethodField(" in text:
-            found.add(str(target.value))
-    return found
-
-
-REMOVED_FIELD = re.compile(
-    r"""del self\.fields\[(['"])(\w+)\1\]|self\.fields\.pop\((['"])(\w+)\3"""
-    r"""|self\.fields\[(['"])(\w+)\5\]\.disabled=True"""
-)
-
-
-def _removed_fields(classdef: Node) -> set[str]:
-    """Fields the form drops or disables somewhere (`del self.fields["client_id"]`): their value
-    may not come from the request, so they are not counted as input (even when conditional)."""
-    text = normalised(classdef.children[-1]).replace("delself.", "del self.")
-    found: set[str] = set()
-    for match in REMOVED_FIELD.finditer(text):
-        found.add(match.group(2) or match.group(4) or match.group(6))
-    return found
-
-
-def _instance_sets(classdef: Node) -> set[str]:
-    """`self.instance.<field> = …` and `validated_data["<field>"] = …` in the class's methods,
-    and the literal keys of `validated_data.update({"<field>": …})` / `.update(<field>=…)`."""
-    found: set[str] = set()
-    for node in walk(classdef.children[-1]):
-        if node.type in ("atom_expr", "power"):
-            found |= _updated_keys(node)
-            continue
-        if node.type != "expr_stmt" or len(node.children) != 3 or node.children[1].value != "=":
-            continue
-        target = "".join(code(node.children[0]).split())
-        if target.startswith("self.instance.") and target.count(".") == 2:
-            found.add(target.rsplit(".", 1)[1])
-        elif target.startswith("validated_data[") and target.endswith("]"):
-            key = target[len("validated_data[") : -1]
-            if literal_text(key) and key[:1] in "\"'":
-                found.add(key[1:-1])
-    return found
-
-
-def _updated_keys(chain: Node) -> set[str]:
-    """The literal keys `validated_data.update(…)` sets: a dict literal's string keys, or the
-    keywords (a key that is not a literal adds nothing)."""
-    children = chain.children
-    if len(children) != 3 or code(children[0]).strip() != "validated_data":
-        return set()
-    if code(children[1]).strip() != ".update" or children[2].children[0].value != "(":
-        return set()
-    found: set[str] = set()
-    for argument in arguments(children[2]):
-        if argument.keyword is not None:
-            found.add(str(argument.keyword))
-        elif not argument.star:
-            entries = dict_entries(argument.value) or []
-            found |= {str(entry.keyword) for entry in entries}
-    return found

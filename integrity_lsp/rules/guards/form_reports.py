@@ -137,7 +137,8 @@ def _form_message(saved: FormSave, fields: list[str], ctx: Context, view: str = 
     columns = ", ".join(column_of(index, model, name) for name in fields)
     what = "ModelForm" if form.kind == "form" else "ModelSerializer"
     from_input = [name for name in fields if name in form.inputs]
-    by_code = [name for name in fields if name not in form.inputs]
+    # A read-only serializer field with a default is validated like a submitted one.
+    by_code = [name for name in fields if name not in form.inputs | form.validated_defaults]
     if by_code:
         named = ", ".join(f"`{name}`" for name in by_code)
         why = (

@@ -136,3 +136,55 @@ def test_the_fix_answers_409_with_a_neutral_body(tmp_path: Path) -> None:
         tmp_path=tmp_path,
         code="IL201",
     )
+
+
+JOIN = """\
+from rest_framework import serializers, viewsets
+
+from store.models import Membership
+
+
+class JoinSerializer(serializers.ModelSerializer):
+    user = serializers.PrimaryKeyRelatedField(
+        read_only=True, default=serializers.CurrentUserDefault()
+    )
+
+    class Meta:
+        model = Membership
+        fields = ["user", "team", "role"]
+
+
+class PlainJoinSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Membership
+        fields = ["team", "role"]
+
+
+class JoinViewSet(viewsets.GenericViewSet):
+    serializer_class = {serializer}
+
+    def perform_create(self, serializer):
+        serializer.save(user=self.request.user)
+"""
+
+
+def test_a_read_only_field_with_a_default_is_validated_like_a_submitted_one(
+    tmp_path: Path,
+) -> None:
+    """wger's WorkoutSession: `user` is read-only with `CurrentUserDefault()`, so DRF's
+    unique-together validator checks (user, date) before the insert: the race is two requests
+    passing `is_valid()`, not a value the code sets outside validation."""
+    root = copy_project("guards", tmp_path)
+    path = root / "store/join_views.py"
+    messages = {}
+    for serializer in ("JoinSerializer", "PlainJoinSerializer"):
+        path.write_text(JOIN.format(serializer=serializer), encoding="utf-8")
+        findings = check_source(path.read_text(), path, environment(root))
+        (finding,) = [f for f in findings if f.code == "IL201"]
+        messages[serializer] = finding.message
+    assert "both pass `is_valid()` (DRF's validators look" in messages["JoinSerializer"]
+    assert "set by the code" not in messages["JoinSerializer"]
+    assert (
+        "`user` is set by the code, outside the serializer's validation"
+        in (messages["PlainJoinSerializer"])
+    )
