@@ -335,40 +335,6 @@ def test_an_installed_base_with_a_metaclass_of_its_own_leaves_the_fields_unknown
     assert category is not None and not venv_project.fields_known(category)
 
 
-def test_a_project_base_with_a_metaclass_of_its_own_leaves_the_fields_unknown(
-    build: BuildProject,
-) -> None:
-    """evennia's typeclasses: `DefaultObject(ObjectDB, metaclass=TypeclassBase)`, whose
-    metaclass makes every subclass a proxy that no `Meta` declares. Naming Django's own
-    `ModelBase` as the metaclass changes nothing."""
-    index = build(
-        {
-            "game/__init__.py": "",
-            "game/models.py": """
-                from django.db import models
-                from django.db.models.base import ModelBase
-
-                class TypeclassBase(ModelBase):
-                    pass  # sets Meta.proxy = True on every subclass
-
-                class ObjectDB(models.Model):
-                    key = models.CharField(max_length=80)
-
-                class DefaultObject(ObjectDB, metaclass=TypeclassBase):
-                    pass
-
-                class Plain(models.Model, metaclass=ModelBase):
-                    name = models.CharField(max_length=80)
-            """,
-        }
-    )
-    typeclass, plain = _model(index, "DefaultObject"), _model(index, "Plain")
-    assert typeclass is not None and not index.fields_known(typeclass)
-    assert plain is not None and index.fields_known(plain)
-    objects = _model(index, "ObjectDB")
-    assert objects is not None and index.fields_known(objects)
-
-
 def test_composite_money_fields(build: BuildProject) -> None:
     index = build(
         {

@@ -43,13 +43,10 @@ class IndexInheritance(IndexMro):
         return bool(cached)
 
     def _adds_fields_by_metaclass(self, key: ClassKey) -> bool:
-        """A model class with a metaclass of its own, installed or the project's, may add
-        fields nobody declares (django-mptt's `MPTTModelBase` adds `lft`, `rght`, `tree_id`,
-        `level`) or set options no `Meta` says (evennia's `TypeclassBase` makes every
-        typeclass a proxy). Django's own `ModelBase` named as the metaclass changes nothing."""
+        """An installed model class with a metaclass of its own may add fields nobody declares
+        (django-mptt's `MPTTModelBase` adds `lft`, `rght`, `tree_id`, `level`)."""
         entry = self._link.classes.get(key)
-        metaclass = entry[0].metaclass if entry is not None else None
-        return metaclass is not None and metaclass.rpartition(".")[2] != "ModelBase"
+        return entry is not None and entry[0].metaclass is not None and self.is_library(key)
 
     def _computed_base(self, key: ClassKey) -> bool:
         """A base written as a call (django-organizations' `with_metaclass(OrgMeta,

@@ -22,9 +22,8 @@ that the package's `__init__.py` does not import (directly or through the module
 or of a module outside it that the app's models module does not import (a model a test module
 defines): Django does not register it when the app loads, and makemigrations never writes a
 migration for it. A model whose field set is not known is not checked: a base class from a
-package the project's interpreter does not have installed, or a base with a metaclass of its
-own, installed or the project's (django-mptt adds `lft`, `rght`, … that no class body declares;
-evennia's `TypeclassBase` makes proxies no `Meta` declares), or a model declaring
+package the project's interpreter does not have installed, or an installed base with a metaclass
+of its own (django-mptt adds `lft`, `rght`, … that no class body declares), or a model declaring
 a field of a project class whose `contribute_to_class` calls `add_to_class` (mezzanine's
 `KeywordsField` adds `keywords_string`); nor are the column and options of a field whose class
 an installed package defines (its `__init__` may fix `null` or `unique`) or that derives from no
