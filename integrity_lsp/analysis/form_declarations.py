@@ -22,28 +22,30 @@ from integrity_lsp.syntax.nodes import (
 
 def declared_read_only(body: list[Node]) -> set[str]:
     """Serializer fields declared `read_only=True` in the class body (never written)."""
-    found: set[str] = set()
-    for statement in body:
-        target = assignment_target(statement) if statement.type == "simple_stmt" else None
-        if target is None or target.type != "name":
-            continue
-        text = "".join(code(expression_of(statement)).split())
-        if "read_only=True" in text or "SerializerMethodField(" in text:
-            found.add(str(target.value))
-    return found
+    return {
+        name
+        for name, text in _declarations(body)
+        if "read_only=True" in text or "SerializerMethodField(" in text
+    }
 
 
 def declared_defaults(body: list[Node]) -> set[str]:
     """Serializer fields the class body declares `read_only=True` with a `default=` (wger's
     `user = PrimaryKeyRelatedField(read_only=True, default=CurrentUserDefault())`)."""
-    found: set[str] = set()
+    return {
+        name
+        for name, text in _declarations(body)
+        if "read_only=True" in text and "default=" in text
+    }
+
+
+def _declarations(body: list[Node]) -> list[tuple[str, str]]:
+    """(name, value without whitespace) of each `name = …` statement of a class body."""
+    found = []
     for statement in body:
         target = assignment_target(statement) if statement.type == "simple_stmt" else None
-        if target is None or target.type != "name":
-            continue
-        text = "".join(code(expression_of(statement)).split())
-        if "read_only=True" in text and "default=" in text:
-            found.add(str(target.value))
+        if target is not None and target.type == "name":
+            found.append((str(target.value), "".join(code(expression_of(statement)).split())))
     return found
 
 
