@@ -168,7 +168,7 @@ def test_settings_change_swaps_user_model(build: BuildProject, tmp_path: Path) -
     index = build(
         {
             "mysite/__init__.py": "",
-            "mysite/settings.py": "DEBUG = True\n",
+            "mysite/settings.py": 'AUTH_USER_MODEL = "auth.User"\n',
             "accounts/__init__.py": "",
             "accounts/models.py": (
                 "from django.contrib.auth.models import AbstractUser\n\n"

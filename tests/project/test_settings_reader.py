@@ -193,3 +193,28 @@ def test_swappable_model_settings(build: BuildProject, tmp_path: Path) -> None:
     assert [d.app_label for d in parsed.dependencies] == ["api"]
     (application,) = parsed.operations[0].fields
     assert application.related_model == "api.OAuthApplication"
+
+
+def test_the_one_project_user_model_when_no_settings_name_it(build: BuildProject) -> None:
+    """A custom user model is what AUTH_USER_MODEL names; not one of a project template or of
+    test code, and not an abstract one."""
+    person = (
+        "from django.contrib.auth.models import AbstractUser\n\n"
+        "class BasePerson(AbstractUser):\n    class Meta:\n        abstract = True\n\n"
+        "class Person(BasePerson):\n    pass\n"
+    )
+    template_user = "from django.contrib.auth.base_user import AbstractBaseUser\n\n"
+    template_user += "class Member(AbstractBaseUser):\n    pass\n"
+    index = build(
+        {
+            "accounts/__init__.py": "",
+            "accounts/models.py": person,
+            "proj/project_template/members/__init__.py": "",
+            "proj/project_template/members/models.py": template_user,
+            "accounts/tests/__init__.py": "",
+            "accounts/tests/models.py": template_user,
+        }
+    )
+    assert index.project_settings.auth_user_model == "accounts.Person"
+    user = index.user_model()
+    assert user is not None and user.label == "accounts.Person"

@@ -18,6 +18,7 @@ facts change. The index is not thread-safe: use it from one thread at a time.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -31,6 +32,7 @@ from integrity_lsp.project.imports import import_table_of_text
 from integrity_lsp.project.index.files import CLASS_NAMES_KEY, ClassKey, Link
 from integrity_lsp.project.index.generic import IndexGenericRelations
 from integrity_lsp.project.index.linker import is_dotted
+from integrity_lsp.project.index.user_model import in_template, inferred_user_model
 from integrity_lsp.project.loaders import Loader, forwarders
 from integrity_lsp.project.models import ParsedClass, ParsedModule
 from integrity_lsp.project.records import ModelRecord
@@ -187,6 +189,7 @@ class ProjectIndex(IndexGenericRelations):
         model_keys = [key for key in classes if self._is_model_class(key)]
         apps_by_name = {app.name: app for app in self.apps.values()}
         self._labels = {key: self._app_label(key, apps_by_name) for key in model_keys}
+        self._infer_user_model(model_keys)
         self._canonical = {
             f"{label}.{key[1]}".lower(): f"{label}.{key[1]}" for key, label in self._labels.items()
         }
@@ -203,6 +206,27 @@ class ProjectIndex(IndexGenericRelations):
         for record in self._link.by_label.values():
             if not record.abstract and not record.proxy:
                 self._link.by_table.setdefault(self.table_name(record), record)
+
+    def _infer_user_model(self, model_keys: list[ClassKey]) -> None:
+        """AUTH_USER_MODEL from the project's one concrete user model when no settings name it."""
+        if self.settings_facts.auth_user_model is not None:
+            return
+        label = inferred_user_model(
+            model_keys,
+            self._labels,
+            {key: entry[0] for key, entry in self._link.classes.items()},
+            self._base_keys,
+            lambda key: (
+                not self._library_module(key[0])
+                and not is_builtin_path(self._link.classes[key][1].path)
+                and not self.settings.is_test_path(self._link.classes[key][1].path, self.root)
+                and not in_template(self._link.classes[key][1].path, self.root)
+            ),
+        )
+        label = label or "auth.User"
+        if label != self.project_settings.auth_user_model:
+            settings = dataclasses.replace(self.project_settings, auth_user_model=label)
+            self.project_settings = settings
 
     def models(self) -> Iterator[ModelRecord]:
         """Every model (abstract ones included): the project's, then unshadowed built-ins."""

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from integrity_lsp.project.index import ProjectIndex
 
 # ("disk", mtime_ns, size, field classes) or ("text", hash(digest), len, field classes)
-Signature = tuple[str, int, int, FieldClasses]
+Signature = tuple[str, int, int, FieldClasses, str]
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ class MigrationHistory:
         return own
 
     def _signature_of_text(self, text: str) -> Signature:
-        return ("text", hash(content_hash(text)), len(text), self._field_classes())
+        return ("text", hash(content_hash(text)), len(text), *self._meaning())
 
     def _signature(self, path: Path) -> Signature | None:
         overlay = self._overlay_text(path)
@@ -155,8 +155,14 @@ class MigrationHistory:
             stat = path.stat()
         except OSError:
             return None
-        # The field classes are part of what a migration's records mean (NullCharField).
-        return ("disk", stat.st_mtime_ns, stat.st_size, self._field_classes())
+        return ("disk", stat.st_mtime_ns, stat.st_size, *self._meaning())
+
+    def _meaning(self) -> tuple[FieldClasses, str]:
+        """What a migration's records mean besides its text: the field classes (NullCharField)
+        and the model `settings.AUTH_USER_MODEL` names, which the index may learn only once the
+        models are linked (the project's one user model, `project.index.user_model`), after
+        another process read the migrations."""
+        return self._field_classes(), self._auth_user_model()
 
     def _migration(self, path: Path, label: str) -> MigrationFile | None:
         signature = self._signature(path)

@@ -442,3 +442,72 @@ def test_a_model_a_custom_operation_names_before_any_create_model_is_unknown(
     ]
     assert len(messages) == 1
     assert "Create model Ledger" in messages[0]
+
+
+def _swapped_user_project(root: Path, *, user_models: str, settings: str = "") -> None:
+    """A project that ships no settings module (or `settings`): its own user model class(es)
+    in `accounts`, and a `notes` app whose ForeignKey imports the class while its migration,
+    as makemigrations writes it, names `settings.AUTH_USER_MODEL`."""
+    user_migration = (
+        "from django.db import migrations, models\n\n\n"
+        "class Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n"
+        "    operations = [\n        migrations.CreateModel(\n            name='Member',\n"
+        "            fields=[('id', models.AutoField(primary_key=True)),"
+        " ('password', models.CharField(max_length=128)),"
+        " ('last_login', models.DateTimeField(null=True, blank=True))],\n        ),\n    ]\n"
+    )
+    files = {
+        "accounts/__init__.py": "",
+        "accounts/models.py": user_models,
+        "accounts/migrations/__init__.py": "",
+        "accounts/migrations/0001_initial.py": user_migration,
+        "notes/__init__.py": "",
+        "notes/models.py": (
+            "from django.db import models\n\nfrom accounts.models import Member\n\n\n"
+            "class Note(models.Model):\n"
+            "    author = models.ForeignKey(Member, on_delete=models.CASCADE)\n"
+        ),
+        "notes/migrations/__init__.py": "",
+        "notes/migrations/0001_initial.py": (
+            "from django.conf import settings\nfrom django.db import migrations, models\n\n\n"
+            "class Migration(migrations.Migration):\n    initial = True\n"
+            "    dependencies = [migrations.swappable_dependency(settings.AUTH_USER_MODEL)]\n"
+            "    operations = [\n        migrations.CreateModel(\n            name='Note',\n"
+            "            fields=[('id', models.AutoField(primary_key=True)), ('author',"
+            " models.ForeignKey(on_delete=models.CASCADE, to=settings.AUTH_USER_MODEL))],\n"
+            "        ),\n    ]\n"
+        ),
+    }
+    if settings:
+        files["site/__init__.py"] = ""
+        files["site/settings.py"] = settings
+    write_files(root, files)
+
+
+MEMBER = (
+    "from django.contrib.auth.base_user import AbstractBaseUser\n\n\n"
+    "class Member(AbstractBaseUser):\n    pass\n"
+)
+
+
+def test_the_one_project_user_model_is_auth_user_model_when_no_settings_name_it(
+    tmp_path: Path,
+) -> None:
+    """modoboa ships only a template of its settings (AUTH_USER_MODEL = 'core.User'): the
+    project's one concrete user model is what settings.AUTH_USER_MODEL names."""
+    _swapped_user_project(tmp_path, user_models=MEMBER)
+    assert _il304_messages(tmp_path, "notes") == []
+
+
+def test_settings_that_name_another_user_model_still_count(tmp_path: Path) -> None:
+    settings = 'SECRET_KEY = "x"\nAUTH_USER_MODEL = "auth.User"\n'
+    _swapped_user_project(tmp_path, user_models=MEMBER, settings=settings)
+    (found,) = _il304_messages(tmp_path, "notes")
+    assert "points at accounts.Member in models.py, auth.User in the migrations" in found
+
+
+def test_two_project_user_models_leave_the_built_in_user(tmp_path: Path) -> None:
+    two = MEMBER + "\n\nclass Robot(AbstractBaseUser):\n    pass\n"
+    _swapped_user_project(tmp_path, user_models=two)
+    (found,) = _il304_messages(tmp_path, "notes")
+    assert "auth.User in the migrations" in found
