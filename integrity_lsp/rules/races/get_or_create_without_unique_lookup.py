@@ -45,7 +45,13 @@ the table now holds duplicates and every later `get_or_create`/`get` with that l
 
 `defaults` values computed only from exact lookup values (`defaults={"slug": slugify(name)}`)
 take part in coverage too: two concurrent calls insert the same slug, so a unique `slug` makes the
-losing insert fail and `get_or_create` return the winner's row.
+losing insert fail and `get_or_create` return the winner's row. So do fields the model's `save()`
+computes from looked-up fields alone before the insert (wagtail-localize's `TranslationContext`,
+unique on `(object, path_id)`, fills `path_id = uuid5(path)` when it is empty, so
+`get_or_create(object_id=…, path=…)` is covered): at the top of `save()` or under an `if` that
+only fills the empty field, from nothing but looked-up fields, imports, builtins and helpers
+that name no fresh value (`uuid4`, `random`, `now`, …), with every nearer override calling
+`super().save(…)` (`analysis.save_derived_fields`).
 
 The queryset may be narrowed first: `M.objects.exclude(status=FAILED).get_or_create(export=e,
 export_type=t)` looks among the rows not excluded, but the row it inserts carries only the
@@ -193,6 +199,7 @@ from integrity_lsp.analysis.manager_calls import own_manager_call
 from integrity_lsp.analysis.parameter_managers import parameter_manager_call
 from integrity_lsp.analysis.registry import register
 from integrity_lsp.analysis.repeated_rows import repeating_insert
+from integrity_lsp.analysis.save_derived_fields import save_derived_fields
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.project.records import (
     ModelRecord,
@@ -219,7 +226,7 @@ from integrity_lsp.rules.races.uncontended_lookup import (
     self_just_inserted,
 )
 from integrity_lsp.rules.races.uploaded_files import new_upload
-from integrity_lsp.syntax.nodes import Link, Node
+from integrity_lsp.syntax.nodes import Link, Node, code
 
 CODE = "IL104"
 NAME = "get-or-create-without-unique-lookup"
@@ -286,10 +293,17 @@ def _covered(
     index = ctx.env.index
     lookup = variant.lookup
     derived = derived_defaults(final_call, lookup, ctx)
-    if covering_unique_set(index, model, {**derived, **lookup}) is not None:
-        return True
     given = set(derived) | default_keys(final_call) | variant.given
-    return covered_by_the_created_row(index, model, lookup, given)
+    exact = exact_lookup_fields(index, model, lookup)
+    pinned = {name for name, value in exact.items() if value is not None and code(value) != "None"}
+    computed = {
+        name: value
+        for name, value in save_derived_fields(model, pinned, ctx).items()
+        if name not in given and "*" not in given
+    }
+    if covering_unique_set(index, model, {**computed, **derived, **lookup}) is not None:
+        return True
+    return covered_by_the_created_row(index, model, {**computed, **lookup}, given)
 
 
 def _uncontended(variant: CallerLookup, node: Node, model: ModelRecord, ctx: Context) -> bool:
