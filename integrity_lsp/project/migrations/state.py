@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+from integrity_lsp.project.migrations.cascades import cascaded_deletes
 from integrity_lsp.project.migrations.data_steps import AT_MOST_ONE_ROW, EVERY_ROW, every_row_of
 from integrity_lsp.project.migrations.graph import (
     HARMLESS_OPERATIONS,
@@ -60,6 +61,8 @@ class ModelState:
     unknown: str | None = None  # why the state cannot be trusted, with where
     # RunPython/RunSQL that may touch rows: (sequence number, the names its code mentions)
     data_steps: tuple[tuple[int, frozenset[str] | None], ...] = ()
+    # (sequence, words) of data steps that delete rows of a model this one CASCADEs from
+    cascade_deletes: tuple[tuple[int, frozenset[str]], ...] = ()
 
     @property
     def key(self) -> str:
@@ -341,11 +344,17 @@ def _data_step(state: AppState, op: Operation, sequence: int) -> None:
         touched = {model for app, model in op.data_models if app == state.label}
     if touched is not None and APP_WIDE not in touched and op.data_names:
         touched |= _reached_backwards(state, touched, op.data_names)
+    cascaded: dict[str, frozenset[str]] = {}
+    if touched is not None and APP_WIDE not in touched and op.data_names:
+        cascaded = cascaded_deletes(state.models, touched, op.data_names)
     for key in list(state.models):
+        model = state.models[key]
         if APP_WIDE in (touched or ()) or key in (touched or ()):
-            model = state.models[key]
             step = (sequence, op.data_names)
             state.models[key] = replace(model, data_steps=(*model.data_steps, step))
+        elif key in cascaded:  # rows its parents' deletes remove with them
+            deletes = (*model.cascade_deletes, (sequence, cascaded[key]))
+            state.models[key] = replace(model, cascade_deletes=deletes)
 
 
 def _reached_backwards(state: AppState, reached: set[str], names: frozenset[str]) -> set[str]:

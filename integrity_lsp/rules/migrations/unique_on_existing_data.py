@@ -53,8 +53,11 @@ a `RenameField` — or that empties the table (`.objects.all().delete()`); a `Ru
 or deletes naming the table; a step that runs a management command or raw SQL, or that queries
 a model class it did not get from `apps` (`ContactRole.objects` imported from the project's
 models, as geonode's data steps do), and updates, saves or deletes (what it touches is not
-known). A step that only creates rows does not count: it may be the one that made the
-duplicates.
+known). A step that deletes rows of a model the set's ForeignKey points at with
+`on_delete=CASCADE` counts for that ForeignKey's column too: its deletes remove the children of
+every parent it drops (wagtail-localize's 0003 keeps one `TranslationSource` per object, and
+0005 makes `Translation` unique on `(source, target_locale)`). A step that only creates rows
+does not count: it may be the one that made the duplicates.
 
 `check` reports it only in migrations that are new relative to the git base (the merge-base of
 HEAD with the default branch, or with `--since REF`): untracked, changed, or added since. A
@@ -106,6 +109,7 @@ from collections.abc import Iterator
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.registry import register
 from integrity_lsp.findings import Finding, Fix, Location
+from integrity_lsp.project.migrations.cascades import cascade_deleted
 from integrity_lsp.project.migrations.columns import column_filler, column_of
 from integrity_lsp.project.migrations.distinct_values import unique_by_construction
 from integrity_lsp.project.migrations.graph import Operation
@@ -187,7 +191,9 @@ def _broadened_condition(
 def _deduped(model: ModelState, columns: tuple[str, ...], sequence: int) -> bool:
     added = [f.added_at for name in columns if (f := model.field(name)) is not None]
     since = max(added, default=model.created_at)
-    return model.data_step_between(since, sequence, columns)
+    return model.data_step_between(since, sequence, columns) or cascade_deleted(
+        model, since, sequence, columns
+    )
 
 
 def _null_everywhere(
