@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from parso.utils import split_lines
 
 from integrity_lsp.analysis.write_scan import project_files
-from integrity_lsp.syntax.nodes import Node, chain_parts
+from integrity_lsp.syntax.nodes import Node, chain_parts, walk
 from integrity_lsp.syntax.source import cpython_tree
 
 if TYPE_CHECKING:
@@ -117,3 +117,39 @@ def _span(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[int, int]:
     """The lines of a function, its decorators included."""
     first = min([function.lineno, *(decorator.lineno for decorator in function.decorator_list)])
     return first, function.end_lineno or function.lineno
+
+
+def holding_definition(tree: Node, top: Node) -> Node | None:
+    """The one other top-level function or class of the module (`tree`) that holds every use
+    of the top-level definition `top`'s name outside `top`, when its own name is used nowhere
+    in the module outside itself (kolibri's `create_superuser_and_provision_device`, called only
+    by the `MorangoSyncCommand` base class of the sync commands next to it). None when a use
+    sits in module-level code or in two definitions, or there is no such use."""
+    holder = None
+    for leaf in _uses(tree, str(top.name.value), top):
+        outer = _top_definition(leaf)
+        if outer is None or (holder is not None and outer is not holder):
+            return None
+        holder = outer
+    if holder is None or any(True for _ in _uses(tree, str(holder.name.value), holder)):
+        return None
+    return holder
+
+
+def _uses(tree: Node, name: str, definition: Node) -> Iterator[Node]:
+    """The name leaves `name` of `tree` outside `definition` (its decorators included)."""
+    start = definition.parent if definition.parent.type == "decorated" else definition
+    for leaf in walk(tree):
+        inside = start.start_pos <= leaf.start_pos <= definition.end_pos
+        if leaf.type == "name" and leaf.value == name and not inside:
+            yield leaf
+
+
+def _top_definition(leaf: Node) -> Node | None:
+    """The module-level `def` or `class` holding `leaf`; None in module-level code."""
+    node = leaf
+    while node.parent is not None and node.parent.type != "file_input":
+        node = node.parent
+    while node.type in ("decorated", "async_stmt"):
+        node = node.children[-1]
+    return node if node.type in ("funcdef", "classdef") else None

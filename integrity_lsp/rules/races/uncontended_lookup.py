@@ -28,7 +28,7 @@ from pathlib import Path
 
 from integrity_lsp.analysis.absence_calls import count_body_read
 from integrity_lsp.analysis.bindings import inserted_before
-from integrity_lsp.analysis.called_names import sole_holder
+from integrity_lsp.analysis.called_names import holding_definition, sole_holder
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.handlers import decorators_of
 from integrity_lsp.analysis.name_bindings import rebound_before
@@ -158,11 +158,13 @@ def in_run_python(ctx: Context) -> bool:
 
 def command_only(ctx: Context) -> bool:
     """Is the enclosing top-level class or function used by command code alone? Named nowhere
-    else in its module, and used (by word, not defined) in at least one other production file,
+    else in its module but inside one other top-level definition used by command code alone
+    (`called_names.holding_definition`: kolibri's sync helper, called by the base class of its
+    sync commands), and used (by word, not defined) in at least one other production file,
     every one of them command code (`syntax.source.is_command_code`) or, for an undecorated one,
-    a test module, naming its module — or, for
-    a function no other file names, a receiver of project signals that only command code sends
-    (`project.signal_senders`: pretix's `periodic_task`, dispatched by `runperiodic`)."""
+    a test module, naming its module — or, for a function no other file names, a receiver of
+    project signals that only command code sends (`project.signal_senders`: pretix's
+    `periodic_task`, dispatched by `runperiodic`)."""
     top = None
     node = ctx.function
     while node is not None and node.type != "file_input":
@@ -172,11 +174,20 @@ def command_only(ctx: Context) -> bool:
     if top is None:
         return False
     name = top.name.value
+    holder = None
     for leaf in walk(ctx.file.tree):
         inside = top.start_pos <= leaf.start_pos <= top.end_pos
         if leaf.type == "name" and leaf.value == name and not inside:
-            return False  # used by other code of the module
+            # used by other code of the module: only one definition used by commands alone
+            holder = holding_definition(ctx.file.tree, top)
+            if holder is None:
+                return False
+            break
     count_body_read()  # the finding now depends on other files (the server must not reuse it)
+    if holder is not None:
+        if not _command_users(holder.name.value, ctx.file.path, ctx, None, _COMMAND_LEVELS):
+            return False
+        return _command_users(name, ctx.file.path, ctx, None, _COMMAND_LEVELS) is not None
     signals = decorated_receiver_signals(top)
     production = [(ctx.file.path, ctx.file.text)] if signals else None
     # A test-data builder kept in a production module (geonode's `create_dataset_data`) runs in

@@ -248,3 +248,57 @@ def test_code_only_tests_use_is_not_checked_for_races(
     path = tmp_path / "club" / "sample_data.py"
     codes = sorted(f.code for f in check_source(text, path, environment(tmp_path)))
     assert codes == (["IL101", "IL104"] if reported else [])
+
+
+# kolibri's sync helpers: a function of a module under `management/` (not a command itself)
+# called only by the command base class next to it, which only the commands subclass.
+SYNC_BASE = """\
+from django.core.management.base import BaseCommand
+
+from club.models import Label, Member
+
+
+def ensure_owner(handle):
+    if not Member.objects.filter(handle=handle).exists():
+        Member.objects.create(handle=handle)
+    Label.objects.get_or_create(title="owner")
+
+
+class SyncCommand(BaseCommand):
+    def handle(self, *args, **options):
+        ensure_owner(options["handle"])
+EXTRA
+"""
+SYNC_COMMAND = """\
+from club.management.sync_base import SyncCommand
+
+
+class Command(SyncCommand):
+    pass
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "view", "reported"),
+    [
+        ("", "", False),  # the base class of commands alone calls it
+        # a view uses the base class too
+        ("", "from club.management.sync_base import SyncCommand\n\nSyncCommand().handle()\n", True),
+        ("\n\ndef sync(request):\n    ensure_owner(request.GET['h'])\n", "", True),  # a view
+        ("\n\nensure_owner('admin')\n", "", True),  # module-level code calls it
+        ("\n\nRUNNER = SyncCommand\n", "", True),  # the base class handed on in its module
+    ],
+)
+def test_code_only_a_command_base_class_of_its_module_calls_is_command_code(
+    tmp_path: Path, extra: str, view: str, reported: bool
+) -> None:
+    text = SYNC_BASE.replace("EXTRA\n", extra)
+    files = {"models.py": MODELS, "management/__init__.py": "", "management/sync_base.py": text}
+    files["management/commands/__init__.py"] = ""
+    files["management/commands/sync.py"] = SYNC_COMMAND
+    if view:
+        files["views.py"] = view
+    write_app(tmp_path, "club", files)
+    path = tmp_path / "club" / "management" / "sync_base.py"
+    codes = sorted(f.code for f in check_source(text, path, environment(tmp_path)))
+    assert codes == (["IL101", "IL104"] if reported else [])
