@@ -1,5 +1,6 @@
 """Code that expects duplicate rows and copes with them, so a `get_or_create()` on a lookup no
-unique constraint covers never raises `MultipleObjectsReturned` there (IL104 stays silent)."""
+unique constraint covers never raises `MultipleObjectsReturned` there, or answers it (IL104 stays
+silent)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import (
     FILTER_METHODS,
     OrmCall,
+    except_clauses,
     handler_names,
     model_of,
     parse_orm_call,
 )
 from integrity_lsp.project.records import ModelRecord
 from integrity_lsp.syntax.nodes import (
+    CALL_CHAIN_TYPES,
     Node,
     arguments,
     chain_parts,
@@ -23,6 +26,7 @@ from integrity_lsp.syntax.nodes import (
     links,
     normalised,
     statement_of,
+    walk,
 )
 
 _SCOPES = ("funcdef", "classdef", "file_input")
@@ -30,6 +34,8 @@ _SCOPES = ("funcdef", "classdef", "file_input")
 # one row matches
 _AT_MOST_ONE = {("<", "2"), ("<=", "1")}
 _MIRRORED = {">": "<", ">=": "<="}
+# what a handler does with the rows it reads again: all of them, or one
+_ALL_OR_ONE = frozenset({"update", "delete", "first", "last"})
 
 
 def duplicates_handled(node: Node) -> bool:
@@ -42,6 +48,48 @@ def duplicates_handled(node: Node) -> bool:
             if any("MultipleObjectsReturned" in handler_names(clause) for clause in clauses):
                 return True
         current = current.parent
+    return False
+
+
+def duplicates_repaired(
+    node: Node, lookup: Mapping[str, Node | None], model: ModelRecord, manager: str, ctx: Context
+) -> bool:
+    """Inside the body of a `try` whose broad handler (`except Exception`, a bare `except`)
+    reads the call's rows again, `<M>.objects.filter(…)` on the same model and manager with the
+    call's keywords among its own (same values), and updates or deletes every one of them, or
+    takes one (`.update(…)`, `.delete()`, `.first()`, `.last()`): the handler is the code's
+    answer to the `MultipleObjectsReturned` the call raises once two rows match (geonode's
+    metadata links: `except Exception:` updates every matching link)."""
+    current = node
+    while current.parent is not None and current.parent.type not in _SCOPES:
+        parent = current.parent
+        if parent.type == "try_stmt" and current is parent.children[2]:  # `try` `:` BODY
+            for clause, block in except_clauses(parent):
+                broad = {"Exception", "BaseException"}.intersection(handler_names(clause))
+                if broad and _rereads(block, lookup, model, manager, ctx):
+                    return True
+        current = parent
+    return False
+
+
+def _rereads(
+    block: Node, lookup: Mapping[str, Node | None], model: ModelRecord, manager: str, ctx: Context
+) -> bool:
+    for expression in walk(block):
+        if expression.type not in CALL_CHAIN_TYPES:
+            continue
+        read = parse_orm_call(expression, ctx.env.index)
+        if read is None or read.method not in _ALL_OR_ONE or read.manager != manager:
+            continue
+        found = read.lookup(skip_last=True)
+        if not found or any(
+            key not in found or value is None or normalised(found[key].value) != normalised(value)
+            for key, value in lookup.items()
+        ):
+            continue
+        read_model = model_of(read, ctx)
+        if read_model is not None and read_model.label == model.label:
+            return True
     return False
 
 

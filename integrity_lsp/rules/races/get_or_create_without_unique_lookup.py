@@ -98,7 +98,11 @@ Silent as well when the project's manager (or QuerySet) class overrides `get_or_
 run time, as django-oscar's `get_classes(…)` loaders do: it may override them); an installed
 package's generic override such as djblets' `ConcurrencyManager`, which only retries the
 `get()`, does not count. Silent too when the call sits in a `try` that catches
-`MultipleObjectsReturned` (duplicates are expected and handled), or runs only under
+`MultipleObjectsReturned` (duplicates are expected and handled), or in one whose broad handler
+(`except Exception`, a bare `except`) reads the call's rows again through `filter()` on the same
+model and manager, with the call's keywords among its own, and updates or deletes them all or
+takes one (`.update(…)`, `.delete()`, `.first()`, `.last()`: the handler answers the duplicates,
+as geonode's metadata links do), or runs only under
 `if <Model>.objects.filter(…).count() < 2:` (`<= 1`; or `qs.filter(…).count()` with
 `qs = <Model>.objects.filter(…)` bound earlier in the function) through the same manager, whose
 keywords are among the call's with the same values (geonode's default links: the code skips a
@@ -206,7 +210,11 @@ from integrity_lsp.project.records import (
 )
 from integrity_lsp.rules.races.created_row import covered_by_the_created_row, default_keys
 from integrity_lsp.rules.races.derived_defaults import derived_defaults
-from integrity_lsp.rules.races.duplicate_guards import count_bounded, duplicates_handled
+from integrity_lsp.rules.races.duplicate_guards import (
+    count_bounded,
+    duplicates_handled,
+    duplicates_repaired,
+)
 from integrity_lsp.rules.races.locked_rows import locked_before
 from integrity_lsp.rules.races.manager_lookups import (
     METHODS,
@@ -273,6 +281,8 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         return
     if orm is not None and count_bounded(node, lookup, model, manager, ctx):
         return  # runs only while at most one row matches: duplicates are skipped
+    if orm is not None and duplicates_repaired(node, lookup, model, manager, ctx):
+        return  # a broad handler updates (or picks one of) the rows the lookup matches
     variants = [v for v in variants if not _uncontended(v, node, model, ctx)]
     if not variants or command_only(ctx):
         return
