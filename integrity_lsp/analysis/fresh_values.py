@@ -88,12 +88,12 @@ def _returns_fresh(leaf: Node, value: Node, ctx: Context, depth: int) -> bool:
     if found is None:
         return False
     function, source = found
-    returned = list(_returned_values(function))
+    returned = list(returned_values(function))
     inner = ctx.replace(file=source, function=function)
     return bool(returned) and all(is_fresh_value(r, inner, depth - 1) for r in returned)
 
 
-def _returned_values(function: Node) -> list[Node]:
+def returned_values(function: Node) -> list[Node]:
     """The values of the function's own `return` statements; a bare `return`, a `yield` or a
     `return` with no value makes the answer empty (not every path returns a value)."""
     values: list[Node] = []

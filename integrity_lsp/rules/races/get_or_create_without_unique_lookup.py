@@ -125,7 +125,10 @@ two callers share it: random (`uuid4()`,
 `secrets.token_hex()`, `random.getrandbits()`) or derived from what a `create…()` call made
 (`issue = tracker.create_issue(…)`, `url = base + str(issue["id"])`: the URL of the issue this
 call just opened; also through a helper of the file whose every `return` is such a create; not
-`get_or_create`, which may return an existing row), in a function with `RunPython`'s signature
+`get_or_create`, which may return an existing row), or derived from a parameter every caller in
+the project fills with such a value (lino's trusted device: `token = TrustedDevice.make_token()`,
+`TrustedDevice.register(user, token)`, whose lookup is a hash of the token;
+`analysis.fresh_arguments`), in a function with `RunPython`'s signature
 `(apps, schema_editor)` (migration code kept outside `migrations/`: `migrate` runs it once,
 alone), when a model's `save()` looks `self` up under `if is_new:` after `super().save()` (the
 row was inserted by this very call: no other transaction sees it yet), when a lookup value is a
@@ -199,6 +202,7 @@ from integrity_lsp.analysis.django import (
     parse_orm_call,
 )
 from integrity_lsp.analysis.fixed_primary_keys import save_fixes_the_pk
+from integrity_lsp.analysis.fresh_arguments import derived_from_fresh_argument
 from integrity_lsp.analysis.manager_calls import own_manager_call
 from integrity_lsp.analysis.parameter_managers import parameter_manager_call
 from integrity_lsp.analysis.registry import register
@@ -320,8 +324,11 @@ def _uncontended(variant: CallerLookup, node: Node, model: ModelRecord, ctx: Con
     """No two concurrent callers share the lookup: a fresh value, the row just saved, a file
     just uploaded, or (for a caller's keys) a lock or fresh value at that caller."""
     lookup = variant.lookup
-    if any(fresh_value(value, node, ctx) for value in lookup.values() if value is not None):
+    values = [value for value in lookup.values() if value is not None]
+    if any(fresh_value(value, node, ctx) for value in values):
         return True  # no other caller can look up the same new value
+    if derived_from_fresh_argument(node, values, ctx):
+        return True  # every caller passes a new value (`analysis.fresh_arguments`)
     if any(
         new_upload(key, value, model, ctx) for key, value in lookup.items() if value is not None
     ):
