@@ -4,7 +4,8 @@ The one answer IL201 and `explain` share (`analysis.form_writes` lists these for
 shapes: `form.save()` / `serializer.save(owner=…)` where the name is bound in the function to
 `SignupForm(request.POST)`, `self.get_form()`, `self.get_serializer(data=…)`, or is the `form`
 parameter of a view's `form_valid` / the `serializer` parameter of `perform_create` /
-`perform_update`; `super().form_valid(form)` in a create view; and `obj.save()` after
+`perform_update`; `super().form_valid(form)` in a create view (a ModelFormMixin's: FormView's
+`form_valid` saves nothing); and `obj.save()` after
 `obj = form.save(commit=False)`. The form class is read by `model_forms` (its model, and the
 fields the request fills). A save inserts a new row (`FormSave.new_row`) unless the form or
 serializer is bound to an existing one (`instance=…`, a positional instance, an update view,
@@ -29,6 +30,7 @@ from integrity_lsp.analysis.model_forms import ModelFormClass, model_form_class
 from integrity_lsp.analysis.view_forms import (
     attribute_form,
     binds_existing_row,
+    form_valid_saves,
     generic_views,
     is_create_view,
     is_update_view,
@@ -168,7 +170,7 @@ def _super_form_valid(node: Node, trailers: list[Node], ctx: Context) -> FormSav
     if len(positional) != 1 or positional[0].value.type != "name":
         return None
     variable = str(positional[0].value.value)
-    if not is_create_view(ctx) or variable not in _parameters(function):
+    if not form_valid_saves(ctx) or variable not in _parameters(function):
         return None
     form = view_form(ctx, "form")
     if form is None:

@@ -29,6 +29,8 @@ from integrity_lsp.syntax.source import SourceFile
 
 CREATE_VIEWS = frozenset({"CreateView", "BaseCreateView", "FormView", "BaseFormView"})
 UPDATE_VIEWS = frozenset({"UpdateView", "BaseUpdateView"})
+# The bases whose `form_valid` saves the form (ModelFormMixin's): FormView's only redirects.
+SAVING_FORM_VALID = frozenset({"CreateView", "BaseCreateView", "ModelFormMixin"})
 VIEW_ATTRIBUTES = {
     "form": ("form_class", "get_form_class"),
     "serializer": ("serializer_class", "get_serializer_class"),
@@ -250,6 +252,12 @@ def _class_attribute(
 def is_create_view(ctx: Context) -> bool:
     chain = _view_chain(ctx)
     return bool(chain & CREATE_VIEWS) and not chain & UPDATE_VIEWS
+
+
+def form_valid_saves(ctx: Context) -> bool:
+    """Does `super().form_valid(form)` in this create view insert the form's row? Only
+    ModelFormMixin's `form_valid` (CreateView's) saves; FormView's only redirects."""
+    return is_create_view(ctx) and bool(_view_chain(ctx) & SAVING_FORM_VALID)
 
 
 def _view_chain(ctx: Context) -> set[str]:

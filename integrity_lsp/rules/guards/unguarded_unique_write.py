@@ -6,7 +6,8 @@ Finds inserts in request handlers (function views, view-class and DRF methods, d
 `ModelForm` or a DRF `ModelSerializer`: `form.save()` / `serializer.save(owner=…)` of a form
 or serializer built without an instance (or with a new one, `Serializer(Poll(thread=t),
 data=…)`), `obj.save()` after `obj = form.save(commit=False)`, `super().form_valid(form)` in a
-`CreateView`/`FormView`, and `serializer.save()` in `perform_create`.
+`CreateView` (a `FormView`'s only redirects: `form.save()` in its `form_valid` is the insert),
+and `serializer.save()` in `perform_create`.
 
 The form class may be a parameter's default (`def register(request,
 registration_form=RegistrationForm)`, the body never rebinding it): a URL pattern can pass
