@@ -39,6 +39,7 @@ from integrity_lsp.analysis.absence_writes import (
 )
 from integrity_lsp.analysis.bindings import is_second_save
 from integrity_lsp.analysis.django import except_clauses, handler_names
+from integrity_lsp.analysis.locked_returns import returns_locked_row
 from integrity_lsp.analysis.write_values import dict_entries
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
@@ -371,7 +372,7 @@ class Walker:
                 if replaced is None:
                     continue
                 absence, write = replaced
-            if key_row_locked(absence.lookup.keys, self.function):
+            if key_row_locked(absence.lookup.keys, self.function, self._returns_lock):
                 continue  # the row the key points at is locked first: competitors queue
             if writes_looked_up_row(write, absence.lookup, self.ctx, dicts):
                 if not write.model_text:  # an object from elsewhere: the lookup names it
@@ -385,13 +386,16 @@ class Walker:
         if through is None:
             self.judge_number(write, state)
 
+    def _returns_lock(self, value: Node) -> bool:
+        return returns_locked_row(value, self.ctx)
+
     def judge_number(self, write: WriteSite, state: State) -> None:
         """An insert of the next number past the rows read (`absence_sequences`)."""
         found = numbered(write, state, self.ctx, state.dict_literals(), self.calls)
         if found is None:
             return
         named, number, column, value = found
-        if key_row_locked(number.lookup.keys, self.function):
+        if key_row_locked(number.lookup.keys, self.function, self._returns_lock):
             return
         self._reported.add(id(write.node))
         lookup = number_lookup(number, column, value)

@@ -259,18 +259,23 @@ def locked_before(node: Node, function: Node, locks: Callable[[Node], bool] | No
     return False
 
 
-def key_row_locked(keys: tuple[Argument, ...], function: Node) -> bool:
+def key_row_locked(
+    keys: tuple[Argument, ...], function: Node, returns_lock: Callable[[Node], bool] | None = None
+) -> bool:
     """Does a key of the lookup name a row this function read with `select_for_update()`: a name
-    every assignment of `function` binds to such a read, or to None? The competitors that run
+    every assignment of `function` binds to such a read (or — `returns_lock` — to a call of a
+    project helper returning one: `locked_returns`), or to None? The competitors that run
     this code queue on that row's lock before they look, and a key left None is NULL, which a
     unique column never matches (django-oauth-toolkit locks the access token on one branch,
     sets None on the other, then inserts the refresh token keyed on it)."""
     for key in keys:
-        value = _unwrapped(key.value)
+        value = unwrapped(key.value)
         if value.type != "name":
             continue
-        bound = _assigned_values(function, value.value)
-        locking = [v for v in bound if _locking_read(v)]
+        bound = assigned_values(function, value.value)
+        locking = [
+            v for v in bound if locking_read(v) or (returns_lock is not None and returns_lock(v))
+        ]
         if locking and all(
             v in locking or (v.type == "keyword" and v.value == "None") for v in bound
         ):
@@ -278,7 +283,7 @@ def key_row_locked(keys: tuple[Argument, ...], function: Node) -> bool:
     return False
 
 
-def _assigned_values(function: Node, name: str) -> list[Node]:
+def assigned_values(function: Node, name: str) -> list[Node]:
     """The values `name = value` assigns in `function`; empty when another binding (a
     parameter, a loop, `as`, unpacking) may give it a value, since that one is unknown."""
     values: list[Node] = []
@@ -290,17 +295,17 @@ def _assigned_values(function: Node, name: str) -> list[Node]:
             return []
         if len(statement.children) != 3 or statement.children[1].value != "=":
             return []
-        values.append(_unwrapped(statement.children[2]))
+        values.append(unwrapped(statement.children[2]))
     return values
 
 
-def _unwrapped(node: Node) -> Node:
+def unwrapped(node: Node) -> Node:
     while node.type == "atom" and node.children[0].value == "(" and len(node.children) == 3:
         node = node.children[1]
     return node
 
 
-def _locking_read(value: Node) -> bool:
+def locking_read(value: Node) -> bool:
     if value.type not in CALL_CHAIN_TYPES:
         return False
     _, trailers = chain_parts(value)

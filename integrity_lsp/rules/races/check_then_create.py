@@ -211,8 +211,10 @@ concurrency.
   …lock…:` block, a `@…lock…` decorator, a `….lock()` call — not `row =
   (qs.select_for_update().first())`, whose row may be missing (a lock on no row locks
   nothing) — unless that row is the key: a key naming a row every assignment of the function
-  reads with `select_for_update()` (or sets to None: a NULL key matches no row) is locked for
-  every competitor running the same code; raw SQL taking a PostgreSQL advisory lock counts
+  reads with `select_for_update()` (or sets to None: a NULL key matches no row), or binds to a
+  call of a project helper each `return` of which hands back such a read (`locked =
+  _lock(user)`), is locked for every competitor running the same code; raw SQL taking a
+  PostgreSQL advisory lock counts
   (`cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])`, the SQL a literal; not the
   `_shared` or `pg_try_` forms), also on a `connection.vendor == "postgresql"` branch when the
   settings' database is PostgreSQL;
