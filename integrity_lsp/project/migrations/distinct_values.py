@@ -13,8 +13,9 @@ every value came from a random generator holds no duplicates only when all of th
 - no data step reached its table since it was created (a `RunPython` that creates rows may
   write the column: pretalx's 0014 creates invitations with tokens copied from another table);
 - no module of the project outside the migrations and tests names it in a write other than with a
-  random value: `name=` (a keyword or an assignment) or `"name"` (a `fields` list, an
-  `update_fields`, a `setattr`) — a form, a serializer or a view that sets the value.
+  random value: `name=` (a keyword or an assignment; not a lookup's keyword, nor a URL's
+  parameter in `redirect()` / `reverse()`) or `"name"` (a `fields` list, an `update_fields`, a
+  `setattr`) — a form, a serializer or a view that sets the value.
 
 Anything not read (a generator in a library, a fixture file loaded with `loaddata`, raw SQL at
 run time) is not claimed.
@@ -127,6 +128,8 @@ _LOOKUPS = frozenset(
         "last",
     }
 )
+# Calls whose keyword arguments are a URL's parameters (`redirect("page", token=…)`).
+_URL_ARGUMENTS = frozenset({"redirect", "reverse", "reverse_lazy", "resolve_url"})
 
 
 def _written_in(text: str, names: set[str]) -> bool:
@@ -149,7 +152,7 @@ def _writes(node: Node, names: set[str], quoted: set[str]) -> bool:
         return (
             keyword.type == "name"
             and keyword.value in names
-            and _called_name(node) not in _LOOKUPS
+            and _called_name(node) not in _LOOKUPS | _URL_ARGUMENTS
             and random_bits(value) < MIN_BITS
         )
     if node.type == "expr_stmt" and len(node.children) == 3 and node.children[1].value == "=":

@@ -111,6 +111,18 @@ def accept(request, token):
     Invite.objects.filter(token=token).exists()
     return invite
 """
+VIEWS_REDIRECT = (
+    VIEWS_LOOKUP
+    + """
+
+def resend(request, token):
+    return redirect("invite", token=token)
+
+
+def link(token):
+    return reverse("invite", kwargs={"token": token}), reverse_lazy("invite", token=token)
+"""
+)
 VIEWS_WRITE = (
     VIEWS_LOOKUP
     + """
@@ -185,6 +197,11 @@ def test_a_view_that_sets_the_value_is_reported(tmp_path: Path) -> None:
 def test_a_form_that_lists_the_field_is_reported(tmp_path: Path) -> None:
     """A form or serializer over the field takes its value from the user."""
     assert _il302(tmp_path, views=FORM_WITH_TOKEN) == 1
+
+
+def test_a_url_parameter_of_the_same_name_is_no_write(tmp_path: Path) -> None:
+    """byro's member page: `redirect("…dashboard", secret_token=…)` names the URL's parameter."""
+    assert _il302(tmp_path, views=VIEWS_REDIRECT) == 0
 
 
 def test_a_short_random_default_is_reported(tmp_path: Path) -> None:
