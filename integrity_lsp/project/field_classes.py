@@ -7,12 +7,8 @@ look NOT NULL: an `AddField` of it would be reported as failing on existing rows
 without it as a NOT NULL violation.
 
 What is read, from the `__init__` of a class whose base is a `…Field` (CPython's parser, only
-for the files that define one), for the options that decide constraints (`null`, `blank`,
-`unique`, `primary_key`, `default`, `db_default`):
-- `kwargs["null"] = True` (chained targets too) and `kwargs.update(null=True)`: forced;
-- `super().__init__(…, null=True, …)`: forced (passing it as well would be a TypeError);
-- `kwargs.setdefault("null", True)`: a default the call may override;
-- a value computed from another option (`bool(kwargs.get("blank"))`): the literal it comes to.
+for the files that define one), is the options that decide constraints (`field_init_options`:
+forced, or defaults the call may override).
 A subclass of such a class inherits what it fixes. A class deriving from an installed
 package's class named like Django's (`package_field_bases`) is no Django field class. Classes
 are matched by their simple name, as field calls are recorded (`NullCharField`,
@@ -26,12 +22,16 @@ import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from integrity_lsp.project.field_init_values import computed, value_source
+from integrity_lsp.project.field_init_options import (
+    CONSTRAINT_OPTIONS,
+    FieldClassOptions,
+    init_options,
+)
+from integrity_lsp.project.field_init_values import computed
 from integrity_lsp.project.package_field_bases import imports_package_field, package_based_in
 from integrity_lsp.project.records import FieldRecord
 from integrity_lsp.syntax.source import cpython_tree
 
-CONSTRAINT_OPTIONS = ("null", "blank", "unique", "primary_key", "default", "db_default")
 DJANGO_FIELD_CLASSES = frozenset(
     {
         "AutoField", "BigAutoField", "BigIntegerField", "BinaryField", "BooleanField",
@@ -47,21 +47,6 @@ DJANGO_FIELD_CLASSES = frozenset(
 
 
 KNOWN_THIRD_PARTY_FIELD_CLASSES = frozenset({"ParentalKey", "ParentalManyToManyField"})
-
-
-@dataclass(frozen=True)
-class FieldClassOptions:
-    """Option -> source text, as a class's `__init__` fixes it."""
-
-    forced: tuple[tuple[str, str], ...] = ()
-    defaults: tuple[tuple[str, str], ...] = ()
-
-    def then(self, child: FieldClassOptions) -> FieldClassOptions:
-        """A subclass's own options over these (its `__init__` runs first, then the base's:
-        the base's forced options win, the child's defaults come before the base's)."""
-        forced = {**dict(child.forced), **dict(self.forced)}
-        defaults = {**dict(self.defaults), **dict(child.defaults)}
-        return FieldClassOptions(tuple(sorted(forced.items())), tuple(sorted(defaults.items())))
 
 
 @dataclass(frozen=True)
@@ -259,7 +244,7 @@ def _options_in(text: str) -> tuple[tuple[str, FieldClassOptions], ...]:
     found = []
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
-            options = _init_options(node)
+            options = init_options(node)
             if options.forced or options.defaults:
                 found.append((node.name, options))
     return tuple(found)
@@ -312,74 +297,3 @@ def _inherited(
     for name in bases_of:
         options_of(name, frozenset())
     return resolved
-
-
-def _init_options(classdef: ast.ClassDef) -> FieldClassOptions:
-    init = next(
-        (
-            node
-            for node in classdef.body
-            if isinstance(node, ast.FunctionDef) and node.name == "__init__"
-        ),
-        None,
-    )
-    if init is None or init.args.kwarg is None:
-        return FieldClassOptions()
-    kwargs = init.args.kwarg.arg
-    forced: dict[str, str] = {}
-    defaults: dict[str, str] = {}
-    for node in ast.walk(init):
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                key = _kwargs_key(target, kwargs)
-                if key is not None:
-                    forced[key] = value_source(node.value, kwargs)
-        elif isinstance(node, ast.Call):
-            _read_call(node, kwargs, forced, defaults)
-    return FieldClassOptions(
-        tuple(sorted(forced.items())),
-        tuple(sorted((k, v) for k, v in defaults.items() if k not in forced)),
-    )
-
-
-def _kwargs_key(target: ast.expr, kwargs: str) -> str | None:
-    """`kwargs["null"]` -> "null" (only the options that decide constraints)."""
-    if not (
-        isinstance(target, ast.Subscript)
-        and isinstance(target.value, ast.Name)
-        and target.value.id == kwargs
-        and isinstance(target.slice, ast.Constant)
-        and target.slice.value in CONSTRAINT_OPTIONS
-    ):
-        return None
-    return str(target.slice.value)
-
-
-def _read_call(
-    call: ast.Call, kwargs: str, forced: dict[str, str], defaults: dict[str, str]
-) -> None:
-    function = call.func
-    if not isinstance(function, ast.Attribute):
-        return
-    owner = function.value
-    if isinstance(owner, ast.Name) and owner.id == kwargs:
-        if function.attr == "setdefault" and len(call.args) == 2:
-            key = call.args[0]
-            if isinstance(key, ast.Constant) and key.value in CONSTRAINT_OPTIONS:
-                defaults[str(key.value)] = value_source(call.args[1], kwargs)
-        elif function.attr == "update":
-            _keywords_into(call, kwargs, forced)
-    elif function.attr == "__init__" and _is_super_call(owner):
-        _keywords_into(call, kwargs, forced)
-
-
-def _keywords_into(call: ast.Call, kwargs: str, into: dict[str, str]) -> None:
-    for keyword in call.keywords:
-        if keyword.arg in CONSTRAINT_OPTIONS:
-            into[keyword.arg] = value_source(keyword.value, kwargs)
-
-
-def _is_super_call(node: ast.expr) -> bool:
-    return (
-        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
-    )

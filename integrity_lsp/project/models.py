@@ -19,6 +19,7 @@ from integrity_lsp.project.field_calls import ParsedField, parse_field, value_al
 from integrity_lsp.project.generic_relations import ParsedGenericRelation, generic_relations_of
 from integrity_lsp.project.imports import ImportTable, build_import_table
 from integrity_lsp.project.meta import ParsedMeta, class_bases, parse_meta
+from integrity_lsp.project.metaclasses import field_adding_metaclasses
 from integrity_lsp.project.records import SourceRef
 from integrity_lsp.syntax.declarations import (
     argument_list,
@@ -63,6 +64,8 @@ class ParsedClass:
     meta: ParsedMeta | None = None
     body_end: SourceRef | None = None
     metaclass: str | None = None  # `class MPTTModel(models.Model, metaclass=MPTTModelBase)`
+    # The metaclass is a class of this module that adds fields (`project.metaclasses`).
+    metaclass_adds_fields: bool = False
     # `Cls._meta.get_field("organization").null = True` after the class, in its module: the
     # field Django gives this class (and copies into its subclasses) has that option changed
     patches: tuple[tuple[str, str, bool], ...] = ()
@@ -95,6 +98,12 @@ def parse_module(tree: Any, path: Path, module: str | None, *, is_package: bool)
             classes.append(parse_class(classdef, path))
         except (AttributeError, IndexError, TypeError, ValueError):
             continue
+    adding = field_adding_metaclasses(tree)
+    if adding:
+        classes = [
+            replace(parsed, metaclass_adds_fields=True) if parsed.metaclass in adding else parsed
+            for parsed in classes
+        ]
     patches = _field_patches(tree)
     if patches:
         classes = [

@@ -95,3 +95,49 @@ def test_an_option_computed_from_another_is_the_literal_it_comes_to() -> None:
     assert not field("IdentifierField", unique="True", blank="False").null
     assert field("IdentifierField", blank="1").null
     assert not field("Opaque").null
+
+
+def test_a_defaults_dict_updated_with_the_call_options_and_passed_on() -> None:
+    """A money field whose `__init__` starts from its own options (`null`, `blank`), lets the
+    call override them (`defaults.update(kwargs)`) and passes the dict on: a field written
+    without `null` is nullable. A dict passed on without the call's options merged in, or one
+    merged but never passed on, fixes nothing that can be read."""
+    text = textwrap.dedent(
+        """\
+        from django.db import models
+
+
+        class PriceField(models.DecimalField):
+            def __init__(self, *args, **kwargs):
+                defaults = {"null": True, "blank": True, "max_digits": 10}
+                defaults.update(kwargs)
+                super().__init__(*args, **defaults)
+
+
+        class NotMerged(models.DecimalField):
+            def __init__(self, *args, **kwargs):
+                defaults = {"null": True}
+                super().__init__(*args, **defaults)
+
+
+        class NotPassed(models.DecimalField):
+            def __init__(self, *args, **kwargs):
+                defaults = {"null": True}
+                defaults.update(kwargs)
+                super().__init__(*args, **kwargs)
+        """
+    )
+    classes = [
+        ("PriceField", ("DecimalField",)),
+        ("NotMerged", ("DecimalField",)),
+        ("NotPassed", ("DecimalField",)),
+    ]
+    found = read_field_classes(classes, [text])
+    assert dict(found.by_name) == {
+        "PriceField": FieldClassOptions(defaults=(("blank", "True"), ("null", "True"))),
+    }
+    ref = SourceRef(Path("shop/models.py"), Span(3, 4, 3, 40))
+    written = FieldRecord("price", "PriceField", ref, options=(("verbose_name", "'Price'"),))
+    assert found.apply(written).null is True
+    not_null = FieldRecord("price", "PriceField", ref, options=(("null", "False"),))
+    assert found.apply(not_null).null is False

@@ -363,6 +363,74 @@ def test_composite_money_fields(build: BuildProject) -> None:
     assert set(index.local_fields(variant)) == {"id", "currency", "price_amount"}
 
 
+def test_a_project_metaclass_that_adds_fields_leaves_them_unknown(build: BuildProject) -> None:
+    """A metaclass of the models module whose `__new__` writes fields into the class attributes
+    (one per option type of a setting) makes columns no class body declares; one that only
+    passes the attributes on (or is Django's `ModelBase`) changes nothing."""
+    index = build(
+        {
+            "shop/__init__.py": "",
+            "shop/models.py": """
+                from django.conf import settings
+                from django.db import models
+                from django.db.models.base import ModelBase
+
+                class OptionsMetaclass(ModelBase):
+                    def __new__(cls, name, bases, attrs, **kwargs):
+                        for option in settings.OPTION_TYPES:
+                            attrs["option%s" % option[0]] = models.CharField(max_length=50)
+                        return super().__new__(cls, name, bases, attrs, **kwargs)
+
+                class CheckingMetaclass(ModelBase):
+                    def __new__(cls, name, bases, attrs, **kwargs):
+                        if attrs.get("secret") == 1:
+                            raise TypeError(name)
+                        return super().__new__(cls, name, bases, attrs, **kwargs)
+
+                class Variation(models.Model, metaclass=OptionsMetaclass):
+                    sku = models.CharField(max_length=20)
+
+                class Checked(models.Model, metaclass=CheckingMetaclass):
+                    sku = models.CharField(max_length=20)
+            """,
+        }
+    )
+    variation, checked = _model(index, "Variation"), _model(index, "Checked")
+    assert variation is not None and not index.fields_known(variation)
+    assert checked is not None and index.fields_known(checked)
+
+
+def test_a_projects_own_money_field_is_one_column(build: BuildProject) -> None:
+    """A project's `MoneyField` deriving from Django's DecimalField (no currency of its own) is
+    not django-money's: it adds no `<name>_currency` column."""
+    index = build(
+        {
+            "shop/__init__.py": "",
+            "shop/fields.py": """
+                from django.db import models
+
+                class MoneyField(models.DecimalField):
+                    def __init__(self, *args, **kwargs):
+                        defaults = {"null": True, "max_digits": 10, "decimal_places": 2}
+                        defaults.update(kwargs)
+                        super().__init__(*args, **defaults)
+            """,
+            "shop/models.py": """
+                from django.db import models
+                from shop import fields
+
+                class Order(models.Model):
+                    total = fields.MoneyField("Total")
+            """,
+        }
+    )
+    order = index.get_model("shop.Order")
+    assert order is not None
+    columns = index.local_fields(order)
+    assert set(columns) == {"id", "total"}
+    assert columns["total"].null is True
+
+
 def test_only_the_projects_own_get_or_create_override_counts(venv_project: ProjectIndex) -> None:
     review = _model(venv_project, "Review")
     assert review is not None

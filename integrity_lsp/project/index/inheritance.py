@@ -44,9 +44,16 @@ class IndexInheritance(IndexMro):
 
     def _adds_fields_by_metaclass(self, key: ClassKey) -> bool:
         """An installed model class with a metaclass of its own may add fields nobody declares
-        (django-mptt's `MPTTModelBase` adds `lft`, `rght`, `tree_id`, `level`)."""
+        (django-mptt's `MPTTModelBase` adds `lft`, `rght`, `tree_id`, `level`); a project's
+        only when its metaclass, defined in the same module, visibly does
+        (`project.metaclasses`)."""
         entry = self._link.classes.get(key)
-        return entry is not None and entry[0].metaclass is not None and self.is_library(key)
+        if entry is None:
+            return False
+        parsed = entry[0]
+        return parsed.metaclass_adds_fields or (
+            parsed.metaclass is not None and self.is_library(key)
+        )
 
     def _computed_base(self, key: ClassKey) -> bool:
         """A base written as a call (django-organizations' `with_metaclass(OrgMeta,
@@ -266,10 +273,12 @@ def composite_columns(declared: tuple[FieldRecord, ...]) -> dict[str, FieldRecor
     """The fields as the database has them: django-money's `MoneyField` `price` adds the column
     `price_currency` (or its `currency_field_name`) beside its amount; django-prices'
     `MoneyField(amount_field=…, currency_field=…)` is no column at all, only a view of two
-    declared fields."""
+    declared fields. A project's field class named so, deriving from Django's, is neither."""
     fields: dict[str, FieldRecord] = {}
     for field in declared:
-        if not field.field_class.endswith("MoneyField"):  # also imported under another name
+        # django-money's class, also imported under another name; a project's own class deriving
+        # from one of Django's (cartridge's `MoneyField(DecimalField)`) is one column.
+        if not field.field_class.endswith("MoneyField") or field.django_class is not None:
             fields[field.name] = field
             continue
         options = dict(field.options)
