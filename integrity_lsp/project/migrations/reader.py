@@ -96,10 +96,25 @@ _GROWS_OPERATIONS = re.compile(r"\boperations\s*(?:\.\s*(?:append|extend|insert)
 _ASSIGNS_OPERATIONS = re.compile(r"^[ \t]+operations\s*(?::[^=\n]*)?=[^=]", re.MULTILINE)
 
 
+def _dynamic(node: Any, index: int) -> Operation:
+    return Operation(DYNAMIC, index, Span.of(node), Span.of(node), understood=False)
+
+
 def _builds_operations(classdef: Any) -> bool:
-    """`operations` appended to, extended, or assigned more than once (under `if`s)."""
+    """`operations` appended to, extended, assigned more than once, or assigned only under an
+    `if` (django-activity-stream's 0002 removes a field unless a setting keeps it)."""
     code = classdef.get_code()
-    return bool(_GROWS_OPERATIONS.search(code)) or len(_ASSIGNS_OPERATIONS.findall(code)) > 1
+    assignments = _ASSIGNS_OPERATIONS.findall(code)
+    if _GROWS_OPERATIONS.search(code) or len(assignments) > 1:
+        return True
+    return bool(assignments) and not any(
+        small.type == "expr_stmt"
+        and small.children[0].type == "name"
+        and small.children[0].value == "operations"
+        for statement in classdef.children[-1].children
+        if statement.type == "simple_stmt"
+        for small in statement.children
+    )
 
 
 def _module_assignments(tree: Any) -> dict[str, Any]:
@@ -177,11 +192,18 @@ class _Reader(OperationArgs):
         return found
 
     def operations(self, node: Any) -> list[Operation]:
+        """The operations as written. An entry that is no operation call (auditlog's
+        `[*two_step_migrations()]`, whose operations depend on a setting) or a value that is no
+        list (`operations = build()`) is one operation nobody can read (`DYNAMIC`)."""
         result: list[Operation] = []
-        for index, item in enumerate(self._items(node) or ()):
+        items = self._items(node)
+        if items is None:
+            if node is not None and not (node.type == "name" and node.value == "None"):
+                result.append(_dynamic(node, 0))
+            return result
+        for index, item in enumerate(items):
             operation = self.operation(item, index)
-            if operation is not None:
-                result.append(operation)
+            result.append(operation if operation is not None else _dynamic(item, index))
         return result
 
     def _items(self, node: Any) -> list[Any] | None:

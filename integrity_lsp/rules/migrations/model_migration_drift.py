@@ -16,14 +16,17 @@ A model with no migration at all counts, in an app that has a `migrations/` pack
 without one is not checked. Models whose state the migrations do not tell (after RunSQL,
 SeparateDatabaseAndState or a custom operation, also one naming a model no earlier operation
 created: kolibri's `CreateModelIfNotExists`, a CreateModel subclass) are not reported; nor, in
-an app with a migration that builds its `operations` at import time (appends under an `if`), are
-models no readable migration creates. Nor is a model of a module in an app's `models/` package
+an app with a migration that builds its `operations` at import time (appended to or assigned
+under an `if`, or made by a call: django-auditlog's `[*two_step_migrations()]`, which a setting
+decides), is any model of the app. Nor is a model of a module in an app's `models/` package
 that the package's `__init__.py` does not import (directly or through the modules it imports),
 or of a module outside it that the app's models module does not import (a model a test module
 defines): Django does not register it when the app loads, and makemigrations never writes a
 migration for it. A model whose field set is not known is not checked: a base class from a
 package the project's interpreter does not have installed, or an installed base with a metaclass
-of its own (django-mptt adds `lft`, `rght`, … that no class body declares), or a model declaring
+of its own (django-mptt adds `lft`, `rght`, … that no class body declares), or a metaclass of the
+models module whose `__new__` writes fields into the class (cartridge's `option1`, `option2`, one
+per option type of a setting), or a model declaring
 a field of a project class whose `contribute_to_class` calls `add_to_class` (mezzanine's
 `KeywordsField` adds `keywords_string`); nor are the column and options of a field whose class
 an installed package defines (its `__init__` may fix `null` or `unique`) or that derives from no

@@ -511,3 +511,71 @@ def test_two_project_user_models_leave_the_built_in_user(tmp_path: Path) -> None
     _swapped_user_project(tmp_path, user_models=two)
     (found,) = _il304_messages(tmp_path, "notes")
     assert "auth.User in the migrations" in found
+
+
+def test_operations_a_function_builds_leave_the_app_unknown(tmp_path: Path) -> None:
+    """`operations = [*build()]`, or `operations` assigned only under an `if`: which operations
+    run depends on a setting read when the migration is imported (django-auditlog renames a
+    field or adds one), so the app's state after it is unknown and models.py is not compared.
+    The same models with the operations written out are compared (the field models.py adds is
+    reported)."""
+    models = (
+        "from django.db import models\n\n\n"
+        "class Entry(models.Model):\n"
+        "    text = models.TextField()\n"
+        "    data = models.JSONField(null=True)\n"
+    )
+    initial = (
+        "from django.db import migrations, models\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    initial = True\n"
+        "    dependencies = []\n"
+        "    operations = [\n"
+        "        migrations.CreateModel(\n"
+        '            name="Entry",\n'
+        '            fields=[("id", models.AutoField(primary_key=True)),'
+        ' ("text", models.TextField())],\n'
+        "        ),\n"
+        "    ]\n"
+    )
+    add = (
+        '            migrations.AddField(model_name="entry", name="data",'
+        " field=models.JSONField(null=True)),\n"
+    )
+    built = (
+        "from django.conf import settings\n"
+        "from django.db import migrations, models\n\n\n"
+        "def steps():\n"
+        "    if settings.TWO_STEPS:\n"
+        f"        return [\n{add}        ]\n"
+        "    return []\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        '    dependencies = [("journal", "0001_initial")]\n'
+        "    operations = [*steps()]\n"
+    )
+    under_if = (
+        "from django.conf import settings\n"
+        "from django.db import migrations, models\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        '    dependencies = [("journal", "0001_initial")]\n'
+        "    if settings.TWO_STEPS:\n"
+        f"        operations = [\n    {add}        ]\n"
+    )
+    cases = ((built, False), (under_if, False), (built.replace("[*steps()]", "[]"), True))
+    for second, reported in cases:
+        write_app(
+            tmp_path,
+            "journal",
+            {
+                "models.py": models,
+                "migrations/0001_initial.py": initial,
+                "migrations/0002_steps.py": second,
+            },
+        )
+        path = tmp_path / "journal" / "models.py"
+        found = [
+            f.message
+            for f in check_source(path.read_text(), path, environment(tmp_path))
+            if f.code == "IL304"
+        ]
+        assert bool(found) is reported, found
