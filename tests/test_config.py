@@ -96,6 +96,9 @@ def test_test_code_policy(tmp_path: Path) -> None:
         "shop/test_models.py",
         "shop/models_test.py",
         "netbox/utilities/testing/utils.py",
+        "features/steps/basic_steps.py",  # behave's step definitions and hooks
+        "shop/features/steps/checkout/given.py",
+        "features/environment.py",
     ):
         path = tmp_path / relative
         assert settings.is_test_path(path, tmp_path), relative
@@ -105,6 +108,8 @@ def test_test_code_policy(tmp_path: Path) -> None:
         assert settings.is_enabled("IL205", path, tmp_path)
     views = tmp_path / "shop" / "views.py"
     assert not settings.is_test_path(views, tmp_path) and settings.is_enabled("IL101", views)
+    for relative in ("features/views.py", "shop/steps/views.py", "features/models/steps.py"):
+        assert not settings.is_test_path(tmp_path / relative, tmp_path), relative
     # a test app's migrations run only on the new database of a test run: no existing rows
     migration = tmp_path / "tests" / "testapp" / "migrations" / "0019_snippet_locale.py"
     for code in ("IL301", "IL302", "IL303"):

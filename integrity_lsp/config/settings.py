@@ -96,14 +96,15 @@ class Settings:
 
     def is_test_path(self, path: Path, root: Path | None = None) -> bool:
         """Test code: a `tests`/`test`/`testing` folder, `test_*.py`, `*_test.py`,
-        `*_tests.py`, `tests.py`, `test.py`, `conftest.py`, or a `test-paths` pattern."""
+        `*_tests.py`, `tests.py`, `test.py`, `conftest.py`, behave's `features/steps/` and
+        `features/environment.py`, or a `test-paths` pattern."""
         folders: tuple[str, ...] = ()  # only the project's: not the folders above its root
         if root is not None:
             with contextlib.suppress(ValueError):
                 folders = Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).parts
         elif not path.is_absolute():
             folders = path.parts
-        if set(folders[:-1]) & TEST_FOLDERS:
+        if set(folders[:-1]) & TEST_FOLDERS or _behave_code(folders):
             return True
         if any(fnmatch.fnmatch(path.name, pattern) for pattern in TEST_FILE_PATTERNS):
             return True
@@ -133,6 +134,18 @@ class Settings:
             return self
         changes, warnings = read_table(mapping, origin, lambda name: getattr(self, name))
         return replace(self, **changes, warnings=(*self.warnings, *warnings))
+
+
+def _behave_code(folders: tuple[str, ...]) -> bool:
+    """behave's step definitions and hooks (`features/steps/*.py`, `features/environment.py`):
+    scenarios run one at a time against a test database, as tests do."""
+    for at, folder in enumerate(folders[:-1]):
+        if folder == "features" and (
+            (at + 2 < len(folders) and folders[at + 1] == "steps")
+            or folders[at + 1 :] == ("environment.py",)
+        ):
+            return True
+    return False
 
 
 def _longest_prefix(code: str, prefixes: tuple[str, ...]) -> int:
