@@ -93,6 +93,11 @@ class Operation:
     understood: bool = True  # False for operations whose arguments could not be read
     node: Any = dataclasses.field(default=None, compare=False, repr=False)
 
+    @property
+    def data_only(self) -> bool:
+        """A RunPython or a RunSQL without `state_operations`: rows change, the state not."""
+        return self.kind in ("RunPython", "RunSQL") and not self.nested
+
 
 @dataclass(frozen=True)
 class MigrationFile:

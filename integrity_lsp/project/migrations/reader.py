@@ -54,7 +54,11 @@ def parse_migration(
         reader.swappable = swappable
         deps_node = values.get("dependencies")
         operations = reader.operations(values.get("operations"))
-        if _builds_operations(classdef):
+        conditional = _conditional_operations(classdef)
+        if _builds_operations(classdef) or (
+            conditional is not None
+            and not all(op.data_only for op in reader.operations(conditional))
+        ):
             # Which operations run is decided at import time (wagtail's search 0006 appends
             # per database vendor): what the app's models become cannot be told.
             name = classdef.children[1]
@@ -101,20 +105,29 @@ def _dynamic(node: Any, index: int) -> Operation:
 
 
 def _builds_operations(classdef: Any) -> bool:
-    """`operations` appended to, extended, assigned more than once, or assigned only under an
-    `if` (django-activity-stream's 0002 removes a field unless a setting keeps it)."""
+    """`operations` appended to, extended, or assigned more than once (under `if`s)."""
     code = classdef.get_code()
-    assignments = _ASSIGNS_OPERATIONS.findall(code)
-    if _GROWS_OPERATIONS.search(code) or len(assignments) > 1:
-        return True
-    return bool(assignments) and not any(
-        small.type == "expr_stmt"
-        and small.children[0].type == "name"
-        and small.children[0].value == "operations"
-        for statement in classdef.children[-1].children
-        if statement.type == "simple_stmt"
-        for small in statement.children
-    )
+    return bool(_GROWS_OPERATIONS.search(code)) or len(_ASSIGNS_OPERATIONS.findall(code)) > 1
+
+
+def _conditional_operations(classdef: Any) -> Any | None:
+    """The value of `operations` when it is assigned once, under an `if` (django-activity-stream's
+    0002 removes a field unless a setting keeps it): the operations may not run at all. Only
+    data steps (RunSQL, RunPython: edx-enterprise's MySQL-only `CREATE TABLE IF NOT EXISTS`)
+    leave the state the same either way."""
+    if len(_ASSIGNS_OPERATIONS.findall(classdef.get_code())) != 1:
+        return None
+    pending = list(classdef.children[-1].children)
+    while pending:
+        node = pending.pop()
+        if node.type == "expr_stmt":
+            if node.children[0].type == "name" and node.children[0].value == "operations":
+                body = classdef.children[-1]
+                top = node.parent.type == "simple_stmt" and node.parent.parent is body
+                return None if top else node.children[-1]
+        elif node.type in ("if_stmt", "suite", "simple_stmt", "try_stmt", "for_stmt", "with_stmt"):
+            pending.extend(node.children)
+    return None
 
 
 def _module_assignments(tree: Any) -> dict[str, Any]:
