@@ -51,7 +51,9 @@ unique on `(object, path_id)`, fills `path_id = uuid5(path)` when it is empty, s
 `get_or_create(object_id=…, path=…)` is covered): at the top of `save()` or under an `if` that
 only fills the empty field, from nothing but looked-up fields, imports, builtins and helpers
 that name no fresh value (`uuid4`, `random`, `now`, …), with every nearer override calling
-`super().save(…)` (`analysis.save_derived_fields`).
+`super().save(…)` (`analysis.save_derived_fields`). So do values that case-fold
+an `__iexact` lookup's value (`get_or_create(username__iexact=name, defaults={"username":
+name.lower()})`): every casing of the name inserts the same username.
 
 The queryset may be narrowed first: `M.objects.exclude(status=FAILED).get_or_create(export=e,
 export_type=t)` looks among the rows not excluded, but the row it inserts carries only the
