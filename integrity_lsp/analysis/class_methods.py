@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.handlers import class_bases, class_definition, project_source
-from integrity_lsp.project.records import ModelRecord
+from integrity_lsp.project.records import ModelRecord, SourceRef
 from integrity_lsp.syntax.nodes import Node
 from integrity_lsp.syntax.source import SourceFile
 
@@ -18,14 +18,16 @@ def model_class(model: ModelRecord, ctx: Context) -> tuple[Node, SourceFile] | N
     """The `class` statement that defines a model read from the project or an installed
     package, with its parsed module: the top-level class of that name on the record's line
     (a module may define two classes of one name, under `if`s or one after the other)."""
-    source = project_source(model.ref.path, ctx)
+    return class_at(model.name, model.ref, ctx)
+
+
+def class_at(name: str, ref: SourceRef, ctx: Context) -> tuple[Node, SourceFile] | None:
+    """The top-level `class name` statement on the line `ref` names, with its parsed module."""
+    source = project_source(ref.path, ctx)
     if source is None:
         return None
     for classdef in source.tree.iter_classdefs():
-        if (
-            classdef.children[1].value == model.name
-            and classdef.start_pos[0] == model.ref.span.start_line
-        ):
+        if classdef.children[1].value == name and classdef.start_pos[0] == ref.span.start_line:
             return classdef, source
     return None
 

@@ -9,7 +9,7 @@ from typing import Any
 from integrity_lsp.project.index.files import ClassKey
 from integrity_lsp.project.index.linker import MAX_DEPTH, IndexLinker
 from integrity_lsp.project.meta import ParsedMeta
-from integrity_lsp.project.records import ConstraintRecord
+from integrity_lsp.project.records import ConstraintRecord, ModelRecord, SourceRef
 
 
 class IndexMro(IndexLinker):
@@ -51,6 +51,17 @@ class IndexMro(IndexLinker):
         """The C3 linearisation Python computes, memoised per class; each merge is linear in
         what it merges. In a cycle a class counts as itself alone."""
         return self._bottom_up("mro", key, self._compute_mro, (key,))  # type: ignore[no-any-return]
+
+    def mro_classes(self, model: ModelRecord) -> tuple[tuple[str, SourceRef], ...]:
+        """(name, where it is defined) of each class of the model's MRO that is read, the
+        model first: its bases, mixins that are no model (django-lifecycle's
+        `LifecycleModelMixin`) and the installed packages' classes included."""
+        found = []
+        for key in self._mro(self._key(model)):
+            entry = self._link.classes.get(key)
+            if entry is not None:
+                found.append((key[1], entry[0].ref))
+        return tuple(found)
 
     def _compute_mro(self, key: ClassKey) -> tuple[ClassKey, ...]:
         bases = [base for base in self._base_keys(key) if base in self._link.classes]

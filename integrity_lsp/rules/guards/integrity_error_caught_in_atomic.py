@@ -14,9 +14,13 @@ everything it wrote is rolled back, silently. The handler that was meant to reco
 that crashes.
 
 Not reported: a handler that re-raises (also in every branch of a closing `if … else`); a `try`
-body whose only writes are `get_or_create()`/`update_or_create()` or `obj.save()` of `obj =
-Model(…)` whose project `save()` writes only inside its own `with transaction.atomic():` (they
-take a savepoint of their own); and a handler after which no query runs before the innermost
+body whose only writes are `get_or_create()`/`update_or_create()` or `obj.save()` of a model
+instance whose `save()` — the first of its MRO, read from the project or an installed package —
+is decorated `@transaction.atomic` (django-lifecycle's `LifecycleModelMixin`, under every
+pulpcore model) or writes only inside its own `with transaction.atomic():`, or hands on to such
+a `save()` with `super().save(…)` as its only write outside one (they take a savepoint of their
+own; so does `obj.save()` of `obj = Cls(…)` of a project class whose `save()` does); and a
+handler after which no query runs before the innermost
 atomic block is left — `continue` or `break` out of a `with transaction.atomic():` in a loop,
 `return`, the end of the block, or the code after the `try` up to there (through enclosing `if`
 and `with` statements, not loops) — when nothing in the block before the `try` writes (or calls

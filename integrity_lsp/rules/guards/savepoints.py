@@ -3,10 +3,12 @@
 A failed write inside `atomic()` marks the transaction for rollback unless a nested
 `atomic()` (a savepoint) around it is rolled back instead. `get_or_create()` and
 `update_or_create()` take their own savepoint for the insert, and so does `obj.save()` of a
-project model whose `save()` runs all its writes inside its own `with transaction.atomic():`
-(`obj` bound to `Model(…)` in the function; the override read from the class or its project
-bases): nothing in that `save()` outside the block writes (`save()`, `delete()`, an ORM write,
-`super().save(…)`). What its helpers do is not followed.
+model whose `save()` runs all its writes inside its own `with transaction.atomic():`
+(`obj` bound to `Model(…)` in the function; the override read from the class or its bases,
+the project's or an installed package's): nothing in that `save()` outside the block writes
+(`save()`, `delete()`, an ORM write, `super().save(…)`), or the whole `save()` is decorated
+`@transaction.atomic` (django-lifecycle's `LifecycleModelMixin`). What its helpers do is not
+followed.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.absence_calls import count_body_read
 from integrity_lsp.analysis.bindings import last_binding
-from integrity_lsp.analysis.class_methods import method_of
+from integrity_lsp.analysis.class_methods import class_at, method_of, own_method
 from integrity_lsp.analysis.django import constructor_call, is_atomic_expression, parse_orm_call
 from integrity_lsp.analysis.edits import ensure_import, offset_of, shift_block, statement_span
-from integrity_lsp.analysis.handlers import class_definition
+from integrity_lsp.analysis.handlers import class_definition, decorators_of
 from integrity_lsp.findings import Edit, Span
+from integrity_lsp.project.records import ModelRecord
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Node,
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
 
 ORM_WRITES = frozenset({"create", "bulk_create", "bulk_update", "update", "delete"})
 SELF_SAVEPOINT = frozenset({"get_or_create", "update_or_create"})
+MAX_CLASSES = 16  # classes of an MRO read for its save()
 SCOPES = ("funcdef", "classdef", "lambdef", "async_funcdef", "decorated")
 
 
@@ -62,12 +66,16 @@ def unprotected_writes(body: Node, ctx: Context, follow: bool = True) -> list[tu
 
 
 def _saves_in_savepoint(node: Node, ctx: Context) -> bool:
-    """`obj.save(…)` on `obj = Model(…)` whose project `save()` writes only inside its own
-    `with transaction.atomic():`."""
+    """`obj.save(…)` whose `save()` takes its own savepoint: `obj` an instance of a model whose
+    MRO's `save()` does (`_model_save`), or bound to `Cls(…)` of a project class whose `save()`
+    writes only inside its own `with transaction.atomic():`."""
     head, trailers = chain_parts(node)
     function = ctx.function
     if function is None or head.type != "name" or len(trailers) != 2:
         return False
+    model = ctx.env.resolver.resolve_instance(ctx.file, head, use_jedi=False)
+    if model is not None:
+        return _model_save(model, ctx)
     binding = last_binding(function, str(head.value), statement_of(node))
     if binding is None:
         return False
@@ -81,13 +89,55 @@ def _saves_in_savepoint(node: Node, ctx: Context) -> bool:
     if method is None:
         return False
     count_body_read()  # the finding now depends on another class's body (analysis.walker)
-    body = method[0].children[-1]
-    savepoints = [
-        statement
-        for statement in block_statements(body)
-        if statement.type == "with_stmt" and _is_savepoint(statement)
-    ]
-    return bool(savepoints) and not unprotected_writes(body, ctx, follow=False)
+    return _own_savepoint(method[0], ctx) == "savepoint"
+
+
+def _model_save(model: ModelRecord, ctx: Context) -> bool:
+    """The `save()` a model instance runs takes its own savepoint: the first `save()` of its
+    MRO (read from the project or an installed package) does, or hands on to the next one
+    with `super().save(…)` as its only write outside a savepoint and that one does."""
+    for name, ref in ctx.env.index.mro_classes(model)[:MAX_CLASSES]:
+        found = class_at(name, ref, ctx)
+        if found is None:
+            return False  # a class nobody can read may define save()
+        save = own_method(found[0], "save")
+        if save is None:
+            continue
+        count_body_read()  # the finding now depends on another class's body (analysis.walker)
+        verdict = _own_savepoint(save, ctx)
+        if verdict != "super":
+            return verdict == "savepoint"
+    return False
+
+
+def _own_savepoint(save: Node, ctx: Context) -> str:
+    """ "savepoint" when a `save()` runs its writes in its own savepoint (decorated
+    `@transaction.atomic`, or every write inside `with transaction.atomic():`), "super" when
+    its only write outside one is `super().save(…)`, else "no"."""
+    if any(_is_savepoint_decorator(decorator) for decorator in decorators_of(save)):
+        return "savepoint"
+    body = save.children[-1]
+    outside = unprotected_writes(body, ctx, follow=False)
+    if not outside:
+        savepoints = [
+            statement
+            for statement in block_statements(body)
+            if statement.type == "with_stmt" and _is_savepoint(statement)
+        ]
+        return "savepoint" if savepoints else "no"
+    if all(method == "save" and _is_super_call(write) for write, method in outside):
+        return "super"
+    return "no"
+
+
+def _is_super_call(node: Node) -> bool:
+    head, _trailers = chain_parts(node)
+    return bool(head.type == "name" and head.value == "super")
+
+
+def _is_savepoint_decorator(decorator: Node) -> bool:
+    is_atomic, savepoint = is_atomic_expression(decorator.children[1])
+    return is_atomic and savepoint
 
 
 def _is_savepoint(with_stmt: Node) -> bool:

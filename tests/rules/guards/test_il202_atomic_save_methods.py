@@ -1,0 +1,103 @@
+"""IL202 and a model whose `save()` is decorated `@transaction.atomic` (django-lifecycle's
+`LifecycleModelMixin`, under every pulpcore model): the failed insert rolls back that savepoint
+only, so the caller's block stays usable and the `except IntegrityError` may query again.
+A `save()` whose only write is `super().save(…)` hands on to the next one of the MRO.
+`@transaction.atomic(savepoint=False)` takes none: still reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from integrity_lsp.checker import check_source
+from tests.helpers import SITE_SETTINGS, environment, write_files
+
+MODELS = """\
+from django.db import models, transaction
+
+
+class Tracked:
+    @transaction.atomic
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+
+
+class Flat:
+    @transaction.atomic(savepoint=False)
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+
+
+class Closing:
+    def save(self, *args, **kwargs):
+        try:
+            super().save(*args, **kwargs)
+        finally:
+            self.close()
+
+
+class Crate(Tracked, models.Model):
+    code = models.CharField(max_length=20, unique=True)
+
+
+class Pallet(Flat, models.Model):
+    code = models.CharField(max_length=20, unique=True)
+
+
+class Parcel(Closing, Tracked, models.Model):
+    code = models.CharField(max_length=20, unique=True)
+"""
+
+SERVICES = """\
+from django.db import IntegrityError, transaction
+
+from depot.models import Crate, Pallet, Parcel
+
+
+def store_crate(code):
+    with transaction.atomic():
+        try:
+            crate = Crate(code=code)
+            crate.save()
+        except IntegrityError:
+            crate = Crate.objects.get(code=code)
+    return crate
+
+
+def store_pallet(code):
+    with transaction.atomic():
+        try:
+            pallet = Pallet(code=code)
+            pallet.save()
+        except IntegrityError:
+            pallet = Pallet.objects.get(code=code)
+    return pallet
+
+
+def store_parcel(code):
+    with transaction.atomic():
+        try:
+            parcel = Parcel(code=code)
+            parcel.save()
+        except IntegrityError:
+            parcel = Parcel.objects.get(code=code)
+    return parcel
+"""
+
+
+def test_a_save_decorated_atomic_is_its_own_savepoint(tmp_path: Path) -> None:
+    write_files(
+        tmp_path,
+        {
+            "site_settings.py": SITE_SETTINGS.replace('"library", "people"', '"depot"'),
+            "depot/__init__.py": "",
+            "depot/models.py": MODELS,
+            "depot/services.py": SERVICES,
+        },
+    )
+    path = tmp_path / "depot/services.py"
+    found = [
+        (f.code, f.span.start_line)
+        for f in check_source(SERVICES, path, environment(tmp_path))
+        if f.code == "IL202"
+    ]
+    assert found == [("IL202", 21)]  # the Pallet's: savepoint=False
