@@ -5,7 +5,8 @@ shapes: `form.save()` / `serializer.save(owner=…)` where the name is bound in 
 `SignupForm(request.POST)`, `self.get_form()`, `self.get_serializer(data=…)`, or is the `form`
 parameter of a view's `form_valid` / the `serializer` parameter of `perform_create` /
 `perform_update`; `super().form_valid(form)` in a create view (a ModelFormMixin's: FormView's
-`form_valid` saves nothing); and `obj.save()` after
+`form_valid` saves nothing; an update when `form_valid` saved the form's instance before it);
+and `obj.save()` after
 `obj = form.save(commit=False)`. The form class is read by `model_forms` (its model, and the
 fields the request fills). A save inserts a new row (`FormSave.new_row`) unless the form or
 serializer is bound to an existing one (`instance=…`, a positional instance, an update view,
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from integrity_lsp.analysis.bindings import called_class, last_binding, saved_between
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import constructor_call
+from integrity_lsp.analysis.instance_saves import commit_false_save, instance_saved_before
 from integrity_lsp.analysis.model_forms import ModelFormClass, model_form_class
 from integrity_lsp.analysis.view_forms import (
     attribute_form,
@@ -133,7 +135,7 @@ def _view_form_attribute(node: Node, ctx: Context) -> str | None:
                 return None
             return VIEW_FORM_METHODS.get(function.children[1].value)
         value = expression_of(binding)
-        inner = _commit_false_save(value)
+        inner = commit_false_save(value)
         if inner is None:
             callee = _callee(value)
             if callee in VIEW_CALLEES or callee in ("self.get_serializer", "self.get_form"):
@@ -176,7 +178,7 @@ def _super_form_valid(node: Node, trailers: list[Node], ctx: Context) -> FormSav
     if form is None:
         return None
     sets = _attribute_sets(function, f"{variable}.instance", None, statement_of(node))
-    new_row = not binds_existing_row(ctx)
+    new_row = not binds_existing_row(ctx) and not instance_saved_before(function, variable, node)
     return FormSave(node, form, variable, "super().form_valid(form)", sets, new_row)
 
 
@@ -200,7 +202,7 @@ def _save_of(
     # a second save() of the same object is an UPDATE
     updates = updates or saved_between(function, name, binding, statement)
     value = expression_of(binding)
-    inner = _commit_false_save(value)
+    inner = commit_false_save(value)
     if inner is not None:
         found = _save_of(node, inner, None, binding, ctx, depth + 1)
         if found is None:
@@ -252,19 +254,6 @@ def _parameter_save(
 
 def _parameters(function: Node) -> list[str]:
     return [str(param.name.value) for param in function.get_params()]
-
-
-def _commit_false_save(value: Node) -> str | None:
-    """`form` for `form.save(commit=False)`."""
-    if value.type not in CALL_CHAIN_TYPES:
-        return None
-    base, trailers = chain_parts(value)
-    if base.type != "name" or len(trailers) != 2 or code(trailers[0]).strip() != ".save":
-        return None
-    commit = keyword_arguments(trailers[1]).get("commit")
-    if commit is None or code(commit.value).strip() != "False":
-        return None
-    return str(base.value)
 
 
 def _bound_form(
