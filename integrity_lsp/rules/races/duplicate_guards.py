@@ -4,7 +4,7 @@ silent)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from integrity_lsp.analysis.bindings import last_binding
 from integrity_lsp.analysis.context import Context
@@ -60,15 +60,12 @@ def duplicates_repaired(
     takes one (`.update(…)`, `.delete()`, `.first()`, `.last()`): the handler is the code's
     answer to the `MultipleObjectsReturned` the call raises once two rows match (geonode's
     metadata links: `except Exception:` updates every matching link)."""
-    current = node
-    while current.parent is not None and current.parent.type not in _SCOPES:
-        parent = current.parent
+    for current, parent in _enclosing(node):
         if parent.type == "try_stmt" and current is parent.children[2]:  # `try` `:` BODY
             for clause, block in except_clauses(parent):
                 broad = {"Exception", "BaseException"}.intersection(handler_names(clause))
                 if broad and _rereads(block, lookup, model, manager, ctx):
                     return True
-        current = parent
     return False
 
 
@@ -100,17 +97,22 @@ def count_bounded(
     manager, whose keywords are among the call's with the same values: the filter matches every
     row the call's `get()` can, so that `get()` never sees two. The code counts on duplicates
     and skips them (geonode's `set_resource_default_links` guards each default Link so)."""
-    current = node
-    while current.parent is not None and current.parent.type not in _SCOPES:
-        parent = current.parent
+    for current, parent in _enclosing(node):
         if parent.type == "if_stmt" and current.type == "suite":
             position = parent.children.index(current)
             if position >= 3 and parent.children[position - 3].type == "keyword":
                 test = parent.children[position - 2]  # `if`/`elif` TEST `:` SUITE
                 if _bounds_lookup(test, lookup, model, manager, ctx):
                     return True
-        current = parent
     return False
+
+
+def _enclosing(node: Node) -> Iterator[tuple[Node, Node]]:
+    """Each (child, parent) pair from `node` up to, not into, its function or class."""
+    current = node
+    while current.parent is not None and current.parent.type not in _SCOPES:
+        yield current, current.parent
+        current = current.parent
 
 
 def _bounds_lookup(
