@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from integrity_lsp.analysis.django import exact_lookup_fields
+from integrity_lsp.analysis.partitioned_sets import partitioned_sets
 from integrity_lsp.analysis.unique_sets import picks_existing_row
 from integrity_lsp.project.index import ProjectIndex
 from integrity_lsp.project.records import (
@@ -60,10 +61,16 @@ def covered_by_the_created_row(
     `variant_regex` defaulting to ""), and a partial constraint's condition holds for the row
     (a soft-delete `UniqueConstraint(…, condition=Q(deleted_at__isnull=True))` when the insert
     leaves `deleted_at` NULL). Then the second insert fails and `get_or_create` fetches the
-    first's row."""
+    first's row. Partial constraints that together cover every row (analysis/partitioned_sets)
+    cover whatever else the insert writes: both rows fall under the same one."""
+    exact = exact_lookup_fields(index, model, lookup)
+    if any(
+        fields <= exact.keys() and not any(_value_of(exact[name]) is None for name in fields)
+        for fields in partitioned_sets(index, model)
+    ):
+        return True
     if "*" in given:
         return False
-    exact = exact_lookup_fields(index, model, lookup)
     constants = {
         name: value
         for name, field in index.all_fields(model).items()
