@@ -97,8 +97,9 @@ class IndexLinker(IndexFiles):
             return self.resolve_expression(module, alias, depth + 1)
         for star in imports.star_modules:
             key = self.resolve_symbol(star, name, depth + 1)
-            if key is not None and key in self._link.classes:
-                return key
+            if key is not None and (key in self._link.classes or self._scanned_class(*key)):
+                return key  # a model, or a class of a project file not parsed (sentry's
+                # `FlexibleForeignKey`, star-imported twice: `db.models` -> `.fields` -> its file)
         if parsed is None and self._scanned_class(module, name):
             return (module, name)  # a class of a project file not parsed (yet): see below
         return None

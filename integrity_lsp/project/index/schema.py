@@ -15,7 +15,10 @@ from integrity_lsp.project.builtin import (
     builtin_app_label,
 )
 from integrity_lsp.project.field_calls import ParsedField, normalise_relation
-from integrity_lsp.project.field_classes import KNOWN_THIRD_PARTY_FIELD_CLASSES
+from integrity_lsp.project.field_classes import (
+    DJANGO_FIELD_CLASSES,
+    KNOWN_THIRD_PARTY_FIELD_CLASSES,
+)
 from integrity_lsp.project.index.files import ClassKey
 from integrity_lsp.project.index.linker import is_dotted
 from integrity_lsp.project.index.managers import IndexManagers
@@ -151,6 +154,8 @@ class IndexSchema(IndexManagers):
             return False
         if callee.split(".")[-1] in KNOWN_THIRD_PARTY_FIELD_CLASSES:
             return False
+        if self._shadows_django_class(module, callee):
+            return True
         found = self._imports_of(module)
         imported = found[0].lookup(callee.split(".")[0]) if found else None
         if imported is None:
@@ -165,6 +170,20 @@ class IndexSchema(IndexManagers):
                 return False
             return source_module.split(".")[0] != "django"
         return True
+
+    def _shadows_django_class(self, module: str, callee: str) -> bool:
+        """Does the call name a project class named like one of Django's field classes
+        (sentry's `JSONField(models.TextField)`, whose `__init__` sets `default=dict`)? The
+        project's field classes are read by simple name, and a Django name is never taken over
+        (`field_classes`): what such a class sends for an omitted value is not known."""
+        if callee.split(".")[-1] not in DJANGO_FIELD_CLASSES:
+            return False
+        key = self.resolve_expression(module, callee)
+        if key is None or key[0].split(".")[0] == "django":
+            return False
+        return (key in self._link.classes) or self._scanned_class(
+            self.canonical_module(key[0]), key[1]
+        )
 
     def constraints(self, model: ModelRecord) -> tuple[ConstraintRecord, ...]:
         """The constraints and unique_together entries Django's `_meta` has for `model`.
@@ -203,6 +222,23 @@ class IndexSchema(IndexManagers):
                 constraint.kind == "check" and bool(constraint.condition)
                 for record in records
                 for constraint in self.constraints(record)
+            )
+            self._memo[memo_key] = cached
+        return bool(cached)
+
+    def fields_known(self, model: ModelRecord) -> bool:
+        """As the inheritance says, and not when a uniqueness constraint names a field the
+        index does not have: Django refuses such a model (fields.E012), so a field of it was
+        not read (a class of a file not followed) and which lookups it covers is unknown."""
+        if not super().fields_known(model):
+            return False
+        memo_key = ("constraint fields known", self._key(model))
+        cached = self._memo.get(memo_key)
+        if cached is None:
+            cached = all(
+                self.field(model, name) is not None
+                for record in self.constraints(model)
+                for name in record.fields
             )
             self._memo[memo_key] = cached
         return bool(cached)
