@@ -32,6 +32,7 @@ from integrity_lsp.project.imports import import_table_of_text
 from integrity_lsp.project.index.files import CLASS_NAMES_KEY, ClassKey, Link
 from integrity_lsp.project.index.generic import IndexGenericRelations
 from integrity_lsp.project.index.linker import is_dotted
+from integrity_lsp.project.index.managers import FETCHING_CREATORS_KEY
 from integrity_lsp.project.index.user_model import in_template, inferred_user_model
 from integrity_lsp.project.loaders import Loader, forwarders
 from integrity_lsp.project.models import ParsedClass, ParsedModule
@@ -82,6 +83,8 @@ class ProjectIndex(IndexGenericRelations):
             return False
         old = self._files.get(path)
         self._lazy_imports.pop(path, None)
+        # a function a `create_*` method hands on to may be in any file (`guarded_creators`)
+        self._memo.pop(FETCHING_CREATORS_KEY, None)
         self._lazy_loaders.pop(path, None)
         if text is None:
             self._overlay.pop(path, None)

@@ -4,11 +4,13 @@ define, and the models a manager or queryset class serves."""
 
 from __future__ import annotations
 
+from integrity_lsp.project.guarded_creators import function_source_catches
 from integrity_lsp.project.index.files import ClassKey
 from integrity_lsp.project.index.relations import IndexRelations
 from integrity_lsp.project.models import ParsedManager
 from integrity_lsp.project.records import ManagerRecord, ModelRecord
 
+FETCHING_CREATORS_KEY = ("fetching_creators", None)
 _OVERRIDABLE = frozenset({"get_or_create", "update_or_create"})
 
 
@@ -61,19 +63,37 @@ class IndexManagers(IndexRelations):
         geonode's `Favorite.objects.create_favorite(…)` fetches the row a concurrent request
         inserted first, it does not insert one that can collide. A name some class defines
         with another write is not one of them."""
-        memo_key = ("fetching_creators", None)
+        memo_key = FETCHING_CREATORS_KEY
         cached = self._memo.get(memo_key)
         if cached is not None:
             return cached  # type: ignore[no-any-return]
         fetching: set[str] = set()
         inserting: set[str] = set()
         for key, (parsed, _module) in self._link.classes.items():
+            safe = {*parsed.fetching_creators, *parsed.guarded_creators}
+            safe.update(
+                method
+                for method, function in parsed.delegating_creators
+                if self._function_catches(key[0], function)
+            )
             if not self.is_library(key):  # an installed package's writes are not read
-                fetching.update(parsed.fetching_creators)
-            inserting.update(set(parsed.create_methods) - set(parsed.fetching_creators))
+                fetching.update(safe)
+            inserting.update(set(parsed.create_methods) - safe)
         result = frozenset(fetching - inserting)
         self._memo[memo_key] = result
         return result
+
+    def _function_catches(self, module: str, name: str) -> bool:
+        """Is `name` in `module` a function of a project file (of the module, or imported from
+        one) that catches IntegrityError around its insert (`guarded_creators`)?"""
+        found = self._imports_of(module)
+        imported = found[0].lookup(name) if found is not None else None
+        source_module, function = (module, name) if imported is None else imported
+        if function is None:
+            return False
+        path = self._path_by_module.get(self.canonical_module(source_module))
+        text = self._text(path) if path is not None else None
+        return text is not None and function_source_catches(text, function)
 
     def models_using(self, module: str, name: str) -> tuple[ModelRecord, ...]:
         """Concrete models that declare a manager built from the class `name` of `module` (as

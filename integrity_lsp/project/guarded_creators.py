@@ -1,0 +1,93 @@
+"""`create_*` methods that insert under their own guard, read as written (CPython's parser, never
+imported): a method whose insert sits in a `try` with an `except IntegrityError` handler that
+does not raise again, or one that hands every call to a function doing so (sentry's
+`BaseManager.create_or_update(**kwargs)` returns `create_or_update(self.model, **kwargs)`,
+whose `objects.create(…)` runs in a savepoint and whose handler updates the row the other
+request inserted). A caller of such a method cannot get an IntegrityError from it.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import textwrap
+
+from integrity_lsp.syntax.source import cpython_tree
+
+
+def catches_integrity_error(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Does a `try` of the function catch IntegrityError around an insert (a `create` call)
+    and not raise again?"""
+    for node in ast.walk(function):
+        if not isinstance(node, ast.Try):
+            continue
+        if not any(_inserts(statement) for statement in node.body):
+            continue
+        for handler in node.handlers:
+            if _names_integrity_error(handler.type) and not any(
+                isinstance(inner, ast.Raise) for inner in ast.walk(handler)
+            ):
+                return True
+    return False
+
+
+def delegated_function(function: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    """The plain function a method's body only returns the call of (`return f(self.model, …)`),
+    after an optional docstring; None for anything else."""
+    body = list(function.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    if len(body) != 1 or not isinstance(body[0], ast.Return):
+        return None
+    call = body[0].value
+    if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
+        return call.func.id
+    return None
+
+
+def function_source_catches(source: str, name: str) -> bool:
+    """Does the module-level function `name` of a module's text catch IntegrityError around
+    its insert (`catches_integrity_error`)?"""
+    return name in _catching_functions(source)
+
+
+@functools.lru_cache(maxsize=128)
+def _catching_functions(source: str) -> frozenset[str]:
+    tree = cpython_tree(source) if "IntegrityError" in source else None
+    if tree is None:
+        return frozenset()
+    return frozenset(
+        node.name
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and catches_integrity_error(node)
+    )
+
+
+def parse_method(code: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """A method's source (as parso gives it, indented) parsed alone."""
+    tree = cpython_tree(textwrap.dedent(code).strip("\n") + "\n")
+    if tree is None or len(tree.body) != 1:
+        return None
+    node = tree.body[0]
+    return node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+
+
+def _inserts(statement: ast.stmt) -> bool:
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("create", "acreate", "save", "asave", "bulk_create")
+        for node in ast.walk(statement)
+    )
+
+
+def _names_integrity_error(handled: ast.expr | None) -> bool:
+    if handled is None:
+        return False  # a bare `except:`: too broad to say what the code means by it
+    names = handled.elts if isinstance(handled, ast.Tuple) else [handled]
+    return any(
+        (isinstance(name, ast.Name) and name.id == "IntegrityError")
+        or (isinstance(name, ast.Attribute) and name.attr == "IntegrityError")
+        for name in names
+    )
