@@ -28,7 +28,9 @@ KIT = {
             class Meta:
                 abstract = True
         """,
-    "kit/db/models/fields/__init__.py": "from .foreignkey import *  # noqa\nfrom .text import *  # noqa\n",
+    "kit/db/models/fields/__init__.py": (
+        "from .foreignkey import *  # noqa\nfrom .text import *  # noqa\n"
+    ),
     "kit/db/models/fields/foreignkey.py": """
         from django.db.models import ForeignKey
 
