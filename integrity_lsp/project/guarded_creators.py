@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import functools
-import textwrap
 
 from integrity_lsp.syntax.source import cpython_tree
 
@@ -64,13 +63,26 @@ def _catching_functions(source: str) -> frozenset[str]:
     )
 
 
-def parse_method(code: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    """A method's source (as parso gives it, indented) parsed alone."""
-    tree = cpython_tree(textwrap.dedent(code).strip("\n") + "\n")
-    if tree is None or len(tree.body) != 1:
-        return None
-    node = tree.body[0]
-    return node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+@functools.lru_cache(maxsize=256)
+def creator_methods(source: str) -> tuple[tuple[str, str, bool, str | None], ...]:
+    """(class, method, guards itself, the function it only hands on to) for every `create_*`
+    method of the module's classes."""
+    tree = cpython_tree(source)
+    if tree is None:
+        return ()
+    found = []
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        for method in node.body:
+            if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            if not method.name.startswith("create_"):
+                continue
+            guarded = catches_integrity_error(method)
+            delegate = None if guarded else delegated_function(method)
+            found.append((node.name, method.name, guarded, delegate))
+    return tuple(found)
 
 
 def _inserts(statement: ast.stmt) -> bool:

@@ -17,11 +17,6 @@ from typing import Any
 from integrity_lsp.findings import Span
 from integrity_lsp.project.field_calls import ParsedField, parse_field, value_alias
 from integrity_lsp.project.generic_relations import ParsedGenericRelation, generic_relations_of
-from integrity_lsp.project.guarded_creators import (
-    catches_integrity_error,
-    delegated_function,
-    parse_method,
-)
 from integrity_lsp.project.imports import ImportTable, build_import_table
 from integrity_lsp.project.meta import ParsedMeta, class_bases, parse_meta
 from integrity_lsp.project.metaclasses import field_adding_metaclasses
@@ -64,11 +59,6 @@ class ParsedClass:
     # `create_*` methods whose only write is a `get_or_create()` / `update_or_create()`
     # (geonode's `FavoriteManager.create_favorite`): they fetch a row that exists, never fail on it
     fetching_creators: tuple[str, ...] = ()
-    # `create_*` methods that catch IntegrityError around their insert themselves, and
-    # (method, function) for those that only return a plain function's call: guarded when that
-    # function does (`project.guarded_creators`, the index resolves the function)
-    guarded_creators: tuple[str, ...] = ()
-    delegating_creators: tuple[tuple[str, str], ...] = ()
     attributes: frozenset[str] = frozenset()  # every name bound in the body
     removed: frozenset[str] = frozenset()  # `name = None`: hides an abstract parent's field
     meta: ParsedMeta | None = None
@@ -246,7 +236,6 @@ def parse_class(classdef: Any, path: Path) -> ParsedClass:
         fetching_creators=tuple(
             str(f.name.value) for f in functions if _fetches_only(f) and f.name.value != "create"
         ),
-        **_guarded_creators(functions),
         attributes=frozenset(attributes),
         removed=frozenset(removed),
         meta=meta,
@@ -310,27 +299,6 @@ _FETCHING_WRITES = re.compile(r"\.(?:a?get_or_create|a?update_or_create)\s*\(")
 _OTHER_WRITES = re.compile(
     r"(?<![\w.])(?:\w*create\w*|save|model|execute)\s*\(|\.(?:\w*create\w*|save|execute)\s*\("
 )
-
-
-def _guarded_creators(functions: list[Any]) -> dict[str, Any]:
-    """The `create_*` methods that guard their own insert, and those handing on to a function."""
-    guarded: list[str] = []
-    delegating: list[tuple[str, str]] = []
-    for function in functions:
-        name = str(function.name.value)
-        if not name.startswith("create_"):
-            continue
-        code = " " * function.start_pos[1] + function.get_code(include_prefix=False)
-        parsed = parse_method(code)
-        if parsed is None:
-            continue
-        if "IntegrityError" in code and catches_integrity_error(parsed):
-            guarded.append(name)
-            continue
-        delegate = delegated_function(parsed)
-        if delegate is not None:
-            delegating.append((name, delegate))
-    return {"guarded_creators": tuple(guarded), "delegating_creators": tuple(delegating)}
 
 
 def _fetches_only(function: Any) -> bool:

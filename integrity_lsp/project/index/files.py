@@ -79,6 +79,7 @@ class _File:
     mentions_app_config: bool = False
     defines_field_class: bool = False  # a class with a `…Field` base, and an `__init__`
     mentions_pre_save: bool = False
+    defines_creators: bool = False  # a `def create_…(` (`guarded_creators`)
     names_default_config: bool = False  # `default_app_config` in a package's __init__.py
     parsed: ParsedModule | None = None
     app_configs: tuple[AppConfigInfo, ...] = ()
@@ -165,6 +166,7 @@ class IndexFiles:
             "AppConfig" in text,
             defines_field_class=field_class,
             mentions_pre_save=may_connect_pre_save(text),
+            defines_creators="def create_" in text,
             names_default_config=path.name == "__init__.py" and "default_app_config" in text,
         )
 

@@ -4,7 +4,7 @@ define, and the models a manager or queryset class serves."""
 
 from __future__ import annotations
 
-from integrity_lsp.project.guarded_creators import function_source_catches
+from integrity_lsp.project.guarded_creators import creator_methods, function_source_catches
 from integrity_lsp.project.index.files import ClassKey
 from integrity_lsp.project.index.relations import IndexRelations
 from integrity_lsp.project.models import ParsedManager
@@ -69,19 +69,35 @@ class IndexManagers(IndexRelations):
             return cached  # type: ignore[no-any-return]
         fetching: set[str] = set()
         inserting: set[str] = set()
+        guarded = self._guarded_creators()
         for key, (parsed, _module) in self._link.classes.items():
-            safe = {*parsed.fetching_creators, *parsed.guarded_creators}
-            safe.update(
-                method
-                for method, function in parsed.delegating_creators
-                if self._function_catches(key[0], function)
-            )
+            safe = {*parsed.fetching_creators, *guarded.get(key, ())}
             if not self.is_library(key):  # an installed package's writes are not read
                 fetching.update(safe)
             inserting.update(set(parsed.create_methods) - safe)
+        for key, methods in guarded.items():
+            if key not in self._link.classes:  # a manager of a file the index does not parse
+                fetching.update(methods)
         result = frozenset(fetching - inserting)
         self._memo[memo_key] = result
         return result
+
+    def _guarded_creators(self) -> dict[ClassKey, set[str]]:
+        """Per class of the project, its `create_*` methods that guard their own insert
+        (`guarded_creators`); a class with another `create_*` method of that name is left
+        out of it by `fetching_creators`."""
+        found: dict[ClassKey, set[str]] = {}
+        unguarded: set[str] = set()
+        for state in self._files.values():
+            if not state.defines_creators or state.module is None:
+                continue
+            text = self._text(state.path)
+            for cls, method, guards, delegate in creator_methods(text or ""):
+                if guards or (delegate and self._function_catches(state.module, delegate)):
+                    found.setdefault((state.module, cls), set()).add(method)
+                else:
+                    unguarded.add(method)
+        return {key: methods - unguarded for key, methods in found.items()}
 
     def _function_catches(self, module: str, name: str) -> bool:
         """Is `name` in `module` a function of a project file (of the module, or imported from
