@@ -54,7 +54,7 @@ def reached_report(node: Node, ctx: Context) -> FormReport | None:
                 )
             if inserted_on_the_way(value, reached):
                 return True
-            outer = _outer(value, function, reached)  # `self` of `model.set_projects(…)`
+            outer = in_caller_terms(value, reached.chain)  # `self` of `model.set_projects(…)`
             if outer is not None and inserted_before(outer, function, statement, ctx):
                 return True
             held = _handler_attribute(value, reached)  # `self.topic` read as `form.topic`
