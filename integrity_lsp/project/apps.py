@@ -193,6 +193,7 @@ def discover_apps(
     config_of: Callable[[Path], AppConfigInfo | None],
     has_migrations: Callable[[Path], bool],
     installed: Iterable[str] = (),
+    creates: Callable[[Path, Path], bool] = lambda _app, _folder: False,
 ) -> dict[str, AppRecord]:
     """Label -> AppRecord for the app folders these models files mark.
 
@@ -205,6 +206,17 @@ def discover_apps(
     # A `models.py` inside an app's `models/` package (nautobot's extras/models/models.py) is
     # one more module of that app, not an app of its own labelled "models".
     marked = {f for f in marked if not (f.name == "models" and f.parent in marked)}
+    # A models.py in a sub-package of a migrated app, with no AppConfig, no migrations and no
+    # INSTALLED_APPS entry of its own, whose models the app's migrations create, is one more
+    # module of that app (django-sql-explorer's explorer/ee/db_connections/models.py): Django
+    # labels its models by the containing app.
+    marked = {
+        f
+        for f in marked
+        if not _module_of_enclosing_app(
+            f, marked, module_of, config_of, has_migrations, installed_names, creates
+        )
+    }
     folders = sorted(marked, key=lambda folder: (len(folder.parts), str(folder)))
     for folder in folders:
         init = folder / "__init__.py"
@@ -219,6 +231,41 @@ def discover_apps(
         if current is None or (package in installed_names and current.name not in installed_names):
             found[record.label] = record
     return found
+
+
+def _module_of_enclosing_app(
+    folder: Path,
+    marked: set[Path],
+    module_of: Callable[[Path], str | None],
+    config_of: Callable[[Path], AppConfigInfo | None],
+    has_migrations: Callable[[Path], bool],
+    installed_names: set[str],
+    creates: Callable[[Path, Path], bool],
+) -> bool:
+    enclosing = next((parent for parent in folder.parents if parent in marked), None)
+    if enclosing is None or not has_migrations(enclosing):
+        return False
+    if has_migrations(folder) or config_of(folder) is not None:
+        return False
+    if (module_of(folder / "__init__.py") or folder.name) in installed_names:
+        return False
+    return creates(enclosing, folder)
+
+
+def creates_its_models(
+    class_bases: Iterable[tuple[str, tuple[str, ...]]], texts: Iterable[str]
+) -> bool:
+    """Do these migrations `CreateModel(name=…)` every class deriving from `Model` directly
+    (and there is one)? Checked against all of them, not one: askbot's importers declare their
+    own `User` and `Post` beside askbot's."""
+    names = {name for name, bases in class_bases if "Model" in bases}
+    if not names:
+        return False
+    created = " ".join(texts)
+    return all(
+        re.search(rf"CreateModel\(\s*name\s*=\s*['\"]{re.escape(name)}['\"]", created)
+        for name in names
+    )
 
 
 def containing_app(module: str, apps_by_name: dict[str, AppRecord]) -> AppRecord | None:

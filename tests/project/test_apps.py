@@ -132,6 +132,45 @@ def test_a_models_module_inside_a_models_package_is_not_an_app(build: BuildProje
     assert index.get_model("models.Thing") is None
 
 
+def test_a_models_module_in_a_sub_package_of_an_app_belongs_to_the_app(
+    build: BuildProject,
+) -> None:
+    """reports/plugins/archive/models.py (no apps.py, no migrations, not installed), whose model
+    the migrations of reports create, is a module of the app reports: Django labels its models
+    reports.…, as those migrations do. A sub-package with a model no migration of the app
+    creates (askbot's optional importers, whose `User` and `Post` share names with askbot's;
+    django-river's test models) stays an app of its own; so does one with its own migrations."""
+    create = (
+        "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n"
+        '    operations = [migrations.CreateModel(name="Archive", fields=[])]\n'
+    )
+    index = build(
+        {
+            "reports/__init__.py": "",
+            "reports/models.py": MODEL,
+            "reports/migrations/__init__.py": "",
+            "reports/migrations/0001_initial.py": create,
+            "reports/plugins/__init__.py": "",
+            "reports/plugins/archive/__init__.py": "",
+            "reports/plugins/archive/models.py": MODEL.replace("Thing", "Archive"),
+            "reports/importers/__init__.py": "",
+            "reports/importers/models.py": MODEL.replace("Thing", "Archive")
+            + "\n\nclass Imported(models.Model):\n    name = models.CharField()\n",
+            "billing/__init__.py": "",
+            "billing/models.py": MODEL,
+            "billing/migrations/__init__.py": "",
+            "billing/ledger/__init__.py": "",
+            "billing/ledger/models.py": MODEL.replace("Thing", "Entry"),
+            "billing/ledger/migrations/__init__.py": "",
+        }
+    )
+    assert set(index.apps) == {"reports", "importers", "billing", "ledger"}
+    assert index.get_model("reports.Archive") is not None
+    assert index.get_model("archive.Archive") is None
+    assert index.get_model("importers.Imported") is not None
+    assert index.get_model("ledger.Entry") is not None
+
+
 def test_label_from_the_config_default_app_config_names(build: BuildProject) -> None:
     """Before Django 3.2 an app's config was the one its `__init__.py` names as
     `default_app_config`; projects written for it (shuup labels `shuup.core` "shuup") name their

@@ -18,6 +18,7 @@ from integrity_lsp.config import Settings
 from integrity_lsp.project.apps import (
     AppConfigInfo,
     app_folder,
+    creates_its_models,
     discover_apps,
     module_name_for,
     package_config,
@@ -314,6 +315,10 @@ class IndexFiles:
                 or is_dir(folder / "migrations")
             ),
             installed=self.project_settings.installed_apps,
+            creates=lambda app, folder: creates_its_models(
+                (c for p, s in self._files.items() if app_folder(p) == folder for c in s.classes),
+                (t for p in self._files if p.parent == app / "migrations" and (t := self._text(p))),
+            ),
         )
         self._move_migrations()
 
