@@ -133,8 +133,9 @@ def _class_known(field: FieldRecord) -> bool:
 
 def _model_label(target: str) -> bool:
     """`app.Model` as written; not a call or an expression the reader kept as text
-    (`swapper.get_model_name("wagtailcore", "Page")`): that one is unknown."""
-    return re.fullmatch(r"\w+\.\w+", target) is not None
+    (`swapper.get_model_name("wagtailcore", "Page")`), nor a `settings.X_MODEL` whose value
+    was not read (django-plans' `PLANS_PLAN_MODEL`, swapper's default): those are unknown."""
+    return re.fullmatch(r"\w+\.\w+", target) is not None and not target.startswith("settings.")
 
 
 def _field_differences(

@@ -585,3 +585,35 @@ def test_operations_a_function_builds_leave_the_app_unknown(tmp_path: Path) -> N
             if f.code == "IL304"
         ]
         assert bool(found) is reported, (second, found)
+
+
+def test_a_relation_to_an_unread_model_setting_is_not_compared(tmp_path: Path) -> None:
+    """django-plans' migration 0019 writes `to=settings.PLANS_PLAN_MODEL` (a swapper setting the
+    project's settings do not name; its default is plans.Plan): what it points at is unknown,
+    not a different model than models.py's "Plan"."""
+    migration = (
+        "from django.conf import settings\nfrom django.db import migrations, models\n\n\n"
+        "class Migration(migrations.Migration):\n    dependencies = []\n    operations = [\n"
+        '        migrations.CreateModel(name="Plan", fields=[("id", models.AutoField(primary_key='
+        "True))]),\n"
+        '        migrations.CreateModel(name="Order", fields=[("id", models.AutoField(primary_key='
+        'True)), ("plan", models.ForeignKey(on_delete=models.CASCADE, to=TARGET))]),\n'
+        "    ]\n"
+    )
+    models = (
+        "from django.db import models\n\n\nclass Plan(models.Model):\n    pass\n\n\n"
+        "class Order(models.Model):\n"
+        '    plan = models.ForeignKey("Plan", on_delete=models.CASCADE)\n'
+    )
+    for target, codes in (("settings.SHOP_PLAN_MODEL", []), ('"shop.Order"', ["IL304"])):
+        write_files(
+            tmp_path,
+            {
+                "site_settings.py": SITE_SETTINGS,
+                "shop/__init__.py": "",
+                "shop/migrations/__init__.py": "",
+                "shop/migrations/0001_initial.py": migration.replace("TARGET", target),
+                "shop/models.py": models,
+            },
+        )
+        assert _drift_codes(tmp_path, "shop") == codes, target
