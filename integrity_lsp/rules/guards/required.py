@@ -6,7 +6,9 @@ class allows empty strings and the field is not null (`empty_strings_allowed`: C
 its subclasses, TextField, FilePathField, the file fields, BinaryField as `b""`), else None.
 `auto_now`/`auto_now_add` are set by `pre_save`, auto fields by the database. A None in a NOT
 NULL column is the IntegrityError. A field the model's own methods assign (`self.slug = …` in an
-overridden `save()`) is taken as filled.
+overridden `save()`, or `setattr(self, "slug", …)`) is taken as filled; a `save()` that assigns
+an attribute it names at run time (django-ordered-model's `setattr(self, self.order_field_name,
+…)`) may fill any of them: nothing is reported for that model.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from integrity_lsp.analysis.generic_foreign_keys import generic_foreign_keys
 from integrity_lsp.project.records import (
     FieldRecord,
 )
+from integrity_lsp.syntax.declarations import source
 from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Node, chain_parts, walk
 from integrity_lsp.syntax.source import SourceFile, content_hash, cpython_tree
 
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
     from integrity_lsp.project.records import ModelRecord
 
 _ASSIGNED_CACHE: dict[tuple[str, str], dict[str, frozenset[str]]] = {}
+ANY_ATTRIBUTE = "*"  # what a `save()` assigns with `setattr(self, <computed name>, …)`
 
 
 def missing_fields(ctx: Context, model: ModelRecord, given: set[str]) -> list[FieldRecord]:
@@ -44,6 +48,8 @@ def missing_fields(ctx: Context, model: ModelRecord, given: set[str]) -> list[Fi
             if attribute in given:
                 assigned |= set(columns)
     assigned |= index.pre_save_fills.attributes_for(record.name for record in lineage)
+    if ANY_ATTRIBUTE in assigned:
+        return []
     missing = []
     for field in fields.values():
         if field.is_many_to_many or field.null or field.filled_when_omitted() is not None:
@@ -94,6 +100,8 @@ def _self_assignments(source: SourceFile) -> dict[str, frozenset[str]]:
         for node in walk(classdef.children[-1]):
             if node.type == "expr_stmt" and node.children[1].type == "operator":
                 names.update(_self_attribute(target) for target in node.children[:-1:2])
+        for func in classdef.iter_funcdefs():
+            names.update(_setattr_names(func, in_save=func.name.value == "save"))
         names.discard("")
     return {name: frozenset(names) for name, names in found.items()}
 
@@ -119,6 +127,10 @@ def _self_assignments_read_by_cpython(text: str) -> dict[str, frozenset[str]] | 
                     else []
                 )
                 names.update(_self_target(target) for target in targets)
+            for func in statement.body:
+                if isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+                    in_save = func.name == "save"
+                    names.update(_setattr_name(node, in_save) for node in ast.walk(func))
             names.discard("")
         elif not isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.expr):
             pending.extend(ast.iter_child_nodes(statement))  # classes inside if/try/with
@@ -143,3 +155,32 @@ def _self_attribute(target: Node) -> str:
         return ""
     first = trailers[0].children
     return str(first[1].value) if first[0].value == "." else ""
+
+
+def _setattr_name(node: ast.AST, in_save: bool) -> str:
+    """`setattr(self, "slug", …)` -> "slug"; a computed name -> ANY_ATTRIBUTE in `save()`."""
+    if not (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "setattr"
+        and len(node.args) == 3
+        and isinstance(node.args[0], ast.Name)
+        and node.args[0].id == "self"
+    ):
+        return ""
+    name = node.args[1]
+    if isinstance(name, ast.Constant):
+        return name.value if isinstance(name.value, str) else ""
+    return ANY_ATTRIBUTE if in_save else ""
+
+
+def _setattr_names(func: Node, *, in_save: bool) -> set[str]:
+    """`_setattr_name` for each call of one method, read from the parso tree."""
+    found: set[str] = set()
+    for node in walk(func):
+        if node.type not in CALL_CHAIN_TYPES or source(node.children[0]) != "setattr":
+            continue
+        module = cpython_tree(source(node))
+        if module is not None and isinstance(expr := module.body[0], ast.Expr):
+            found.add(_setattr_name(expr.value, in_save))
+    return found

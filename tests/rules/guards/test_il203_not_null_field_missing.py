@@ -299,6 +299,10 @@ SNIPPETS = [
     "class A:\n    class Meta:\n        pass\n    def f(s):\n        s.q = 1\n",
     "class A:\n    def f(self):\n        self.a = 1\n\n"
     "class A:\n    def g(self):\n        self.b = 2\n",
+    "class A:\n    def save(self):\n        setattr(self, self.name_field, 1)\n"
+    '        setattr(self, "slug", 2)\n        setattr(other, "x", 3)\n',
+    "class A:\n    def update(self, **kw):\n        for k, v in kw.items():\n"
+    '            setattr(self, k, v)\n        setattr(self, "done", True)\n',
 ]
 
 
@@ -417,3 +421,54 @@ def test_a_field_class_losing_its_pre_save_updates_the_index(tmp_path: Path) -> 
     edited = STAMPS.replace("def pre_save(", "def value_for(")
     assert env.index.update_file(tmp_path / "notes/fields/stamps.py", textwrap.dedent(edited))
     assert [f.span.start_line for f in check_source(text, services, env)] == [5, 8, 11]
+
+
+ORDERED = """
+    from django.db import models
+
+    class Ordered(models.Model):
+        position_field = "position"
+        position = models.PositiveIntegerField(editable=False)
+
+        class Meta:
+            abstract = True
+
+        def save(self, *args, **kwargs):
+            if getattr(self, self.position_field) is None:
+                setattr(self, self.position_field, self.next_position())
+            super().save(*args, **kwargs)
+
+    class Step(Ordered):
+        title = models.CharField(max_length=20)
+
+    class Task(models.Model):
+        title = models.CharField(max_length=20)
+        rank = models.IntegerField()
+        done = models.IntegerField()
+
+        def update(self, **values):
+            for name, value in values.items():
+                setattr(self, name, value)
+            setattr(self, "done", 1)
+"""
+
+
+def test_a_save_that_sets_an_attribute_named_at_run_time_may_fill_any_field(
+    tmp_path: Path,
+) -> None:
+    """django-ordered-model (django-plans' Plan): `save()` fills the NOT NULL `order` with
+    `setattr(self, self.order_field_name, …)`: which field it sets is not known, so none is
+    missing. A computed setattr outside `save()` fills nothing; a literal one fills its field."""
+    services = """\
+        from jobs.models import Step, Task
+
+
+        def add(title):
+            Step.objects.create(title=title)
+            Task.objects.create(title=title)
+        """
+    write_app(tmp_path, "jobs", {"models.py": ORDERED, "services.py": services})
+    report = check_paths([tmp_path], environment(tmp_path))
+    found = [(f.span.start_line, f.message) for f in report.findings if f.code == "IL203"]
+    assert [line for line, _ in found] == [6]
+    assert "leaves `rank` unset" in found[0][1]
