@@ -61,6 +61,9 @@ class ParsedClass:
     fetching_creators: tuple[str, ...] = ()
     attributes: frozenset[str] = frozenset()  # every name bound in the body
     removed: frozenset[str] = frozenset()  # `name = None`: hides an abstract parent's field
+    # `name = f(…)` of a callable no reader tells the kind of (django-post-office's
+    # `context = context_field_class(…)`, a field class imported from a setting)
+    unread_calls: frozenset[str] = frozenset()
     meta: ParsedMeta | None = None
     body_end: SourceRef | None = None
     metaclass: str | None = None  # `class MPTTModel(models.Model, metaclass=MPTTModelBase)`
@@ -191,6 +194,7 @@ def parse_class(classdef: Any, path: Path) -> ParsedClass:
     managers: list[ParsedManager] = []
     attributes: set[str] = set()
     removed: set[str] = set()
+    unread: set[str] = set()
     meta: ParsedMeta | None = None
     for statement in iter_statements(suite):
         kind = statement.type
@@ -222,6 +226,8 @@ def parse_class(classdef: Any, path: Path) -> ParsedClass:
             manager = parse_manager(attribute, value)
             if manager is not None:
                 managers.append(manager)
+            if parsed is None and manager is not None and not manager.by_pattern:
+                unread.add(attribute)  # a call of a class or function of unknown kind
     functions = list(classdef.iter_funcdefs())
     methods = [str(func.name.value) for func in functions]
     attributes.update(methods)
@@ -231,6 +237,7 @@ def parse_class(classdef: Any, path: Path) -> ParsedClass:
         bases=bases,
         fields=tuple(fields),
         field_candidates=tuple(candidates),
+        unread_calls=frozenset(unread),
         managers=tuple(managers),
         create_methods=tuple(n for n in methods if n == "create" or n.startswith("create_")),
         fetching_creators=tuple(

@@ -63,6 +63,18 @@ class IndexMro(IndexLinker):
                 found.append((key[1], entry[0].ref))
         return tuple(found)
 
+    def unread_attributes(self, model: ModelRecord) -> frozenset[str]:
+        """Names a class of the model's MRO binds to a call the index cannot read: a class of
+        unknown kind (`field_candidates`) or a lowercase callable (`unread_calls`: post_office's
+        `context = context_field_class(…)`): whether each is a field is unknown."""
+        found: set[str] = set()
+        for key in self._mro(self._key(model)):
+            entry = self._link.classes.get(key)
+            if entry is not None:
+                found.update(candidate.record.name for candidate in entry[0].field_candidates)
+                found.update(entry[0].unread_calls)
+        return frozenset(found)
+
     def _compute_mro(self, key: ClassKey) -> tuple[ClassKey, ...]:
         bases = [base for base in self._base_keys(key) if base in self._link.classes]
         sequences = [self._memo.get(("mro", base), (base,)) for base in bases]

@@ -85,8 +85,9 @@ def model_drift(
             detail = "; ".join(differences)
             found.append(Drift(f"Alter field {name} on {key}", record.ref, detail, current.ref))
     if _bases_known(index, model):
+        unread = index.unread_attributes(model)
         for name, current in state.fields.items():
-            if name not in local:
+            if name not in local and name not in unread:
                 found.append(
                     Drift(f"Remove field {name} from {key}", model.ref, "a column", current.ref)
                 )

@@ -617,3 +617,36 @@ def test_a_relation_to_an_unread_model_setting_is_not_compared(tmp_path: Path) -
             },
         )
         assert _drift_codes(tmp_path, "shop") == codes, target
+
+
+def test_a_field_of_a_class_read_from_a_setting_is_not_removed(tmp_path: Path) -> None:
+    """django-post-office's `context = context_field_class(...)`: the field class comes from
+    `import_string(settings.X)`, which the index cannot read; the migrations' column of that
+    name is not "Remove field". An attribute that is not there still is."""
+    models = (
+        "from django.db import models\n\nfrom .conf import payload_class\n\n\n"
+        "class Message(models.Model):\n"
+        "    subject = models.CharField(max_length=5)\n"
+        "    payload = payload_class(blank=True, null=True)\n"
+    )
+    migration = initial_migration(
+        (
+            "Message",
+            '("subject", models.CharField(max_length=5)), '
+            '("payload", models.JSONField(blank=True, null=True))',
+        )
+    )
+    files = {
+        "site_settings.py": SITE_SETTINGS,
+        "outbox/__init__.py": "",
+        "outbox/conf.py": "from django.utils.module_loading import import_string\n\n"
+        'payload_class = import_string("django.db.models.JSONField")\n',
+        "outbox/migrations/__init__.py": "",
+        "outbox/migrations/0001_initial.py": migration,
+        "outbox/models.py": models,
+    }
+    write_files(tmp_path, files)
+    assert _drift_codes(tmp_path, "outbox") == []
+    without = models.replace("    payload = payload_class(blank=True, null=True)\n", "")
+    (tmp_path / "outbox/models.py").write_text(without)
+    assert _drift_codes(tmp_path, "outbox") == ["IL304"]
