@@ -19,7 +19,8 @@ instance whose `save()` — the first of its MRO, read from the project or an in
 is decorated `@transaction.atomic` (django-lifecycle's `LifecycleModelMixin`, under every
 pulpcore model) or writes only inside its own `with transaction.atomic():`, or hands on to such
 a `save()` with `super().save(…)` as its only write outside one (they take a savepoint of their
-own; so does `obj.save()` of `obj = Cls(…)` of a project class whose `save()` does); and a
+own; so does `obj.save()` of `obj = Cls(…)` of a project class whose `save()` does, and of
+what a model's static or class method builds and returns, `Artifact.init_and_validate(…)`); and a
 handler after which no query runs before the innermost
 atomic block is left — `continue` or `break` out of a `with transaction.atomic():` in a loop,
 `return`, the end of the block, or the code after the `try` up to there (through enclosing `if`

@@ -20,6 +20,7 @@ from integrity_lsp.analysis.bindings import last_binding
 from integrity_lsp.analysis.class_methods import class_at, method_of, own_method
 from integrity_lsp.analysis.django import constructor_call, is_atomic_expression, parse_orm_call
 from integrity_lsp.analysis.edits import ensure_import, offset_of, shift_block, statement_span
+from integrity_lsp.analysis.factory_methods import factory_model
 from integrity_lsp.analysis.handlers import class_definition, decorators_of
 from integrity_lsp.findings import Edit, Span
 from integrity_lsp.project.records import ModelRecord
@@ -67,8 +68,9 @@ def unprotected_writes(body: Node, ctx: Context, follow: bool = True) -> list[tu
 
 def _saves_in_savepoint(node: Node, ctx: Context) -> bool:
     """`obj.save(…)` whose `save()` takes its own savepoint: `obj` an instance of a model whose
-    MRO's `save()` does (`_model_save`), or bound to `Cls(…)` of a project class whose `save()`
-    writes only inside its own `with transaction.atomic():`."""
+    MRO's `save()` does (`_model_save`; also bound to what a factory method of the model
+    builds, `Artifact.init_and_validate(…)`), or bound to `Cls(…)` of a project class whose
+    `save()` writes only inside its own `with transaction.atomic():`."""
     head, trailers = chain_parts(node)
     function = ctx.function
     if function is None or head.type != "name" or len(trailers) != 2:
@@ -79,7 +81,11 @@ def _saves_in_savepoint(node: Node, ctx: Context) -> bool:
     binding = last_binding(function, str(head.value), statement_of(node))
     if binding is None:
         return False
-    built = constructor_call(expression_of(binding))
+    expression = expression_of(binding)
+    built_model = factory_model(expression, ctx)
+    if built_model is not None:
+        return _model_save(built_model, ctx)
+    built = constructor_call(expression)
     if built is None:
         return False
     found = class_definition(built[0], ctx.file, ctx)

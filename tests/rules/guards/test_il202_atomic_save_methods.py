@@ -101,3 +101,113 @@ def test_a_save_decorated_atomic_is_its_own_savepoint(tmp_path: Path) -> None:
         if f.code == "IL202"
     ]
     assert found == [("IL202", 21)]  # the Pallet's: savepoint=False
+
+
+FACTORY_MODELS = """\
+from django.db import models, transaction
+
+
+class Tracked:
+    @transaction.atomic
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def blank(cls, code):
+        return cls(code=code)
+
+
+class Crate(Tracked, models.Model):
+    code = models.CharField(max_length=20, unique=True)
+
+    @staticmethod
+    def from_label(label):
+        if not label:
+            raise ValueError(label)
+        return Crate(code=label.upper())
+
+    @staticmethod
+    def from_label_or_none(label):
+        if not label:
+            return None
+        return Crate(code=label.upper())
+
+    def twin(self):
+        return Crate(code=self.code)
+
+
+class Pallet(models.Model):
+    code = models.CharField(max_length=20, unique=True)
+
+    @classmethod
+    def blank(cls, code):
+        return cls(code=code)
+"""
+
+FACTORY_SERVICES = """\
+from django.db import IntegrityError, transaction
+
+from depot import models
+
+
+def store_labelled(label):
+    with transaction.atomic():
+        try:
+            crate = models.Crate.from_label(label)
+            crate.save()
+        except IntegrityError:
+            crate = models.Crate.objects.get(code=label.upper())
+    return crate
+
+
+def store_blank(code):
+    with transaction.atomic():
+        try:
+            crate = models.Crate.blank(code)
+            crate.save()
+        except IntegrityError:
+            crate = models.Crate.objects.get(code=code)
+    return crate
+
+
+def store_maybe(label):
+    with transaction.atomic():
+        try:
+            crate = models.Crate.from_label_or_none(label)
+            crate.save()
+        except IntegrityError:
+            crate = models.Crate.objects.get(code=label.upper())
+    return crate
+
+
+def store_pallet(code):
+    with transaction.atomic():
+        try:
+            pallet = models.Pallet.blank(code)
+            pallet.save()
+        except IntegrityError:
+            pallet = models.Pallet.objects.get(code=code)
+    return pallet
+"""
+
+
+def test_an_instance_a_factory_method_builds_saves_like_the_model(tmp_path: Path) -> None:
+    """`Crate.from_label(…)` returning `Crate(…)`, `Crate.blank(…)` returning `cls(…)`: a
+    Crate, whose `save()` takes its own savepoint (pulpcore's `Artifact.init_and_validate()`).
+    A factory that may return something else, or a model without such a `save()`: reported."""
+    write_files(
+        tmp_path,
+        {
+            "site_settings.py": SITE_SETTINGS.replace('"library", "people"', '"depot"'),
+            "depot/__init__.py": "",
+            "depot/models.py": FACTORY_MODELS,
+            "depot/services.py": FACTORY_SERVICES,
+        },
+    )
+    path = tmp_path / "depot/services.py"
+    found = [
+        (f.code, f.span.start_line)
+        for f in check_source(FACTORY_SERVICES, path, environment(tmp_path))
+        if f.code == "IL202"
+    ]
+    assert found == [("IL202", 31), ("IL202", 41)]
