@@ -13,6 +13,12 @@ Django's signals. A project function (two levels deep at most) is what its body 
 `@contextmanager` function is split at its `yield`: entering runs the code before it, leaving
 the code after it.
 
+Reads at most: the builtins that measure, iterate or convert their argument (`len()`,
+`set()`, `list()`, `sorted()`, … of a queryset evaluate it); `is_valid()` (a form's or a
+serializer's validation: its validators and `clean…()` / `validate…()` methods look rows up);
+building a project form or serializer none of whose project classes defines `__init__`
+(Django's and DRF's `__init__` store what they are given; a ModelForm reads its instance).
+
 Anything else is `OTHER`: `render()` (templates and context processors run queries: the lazy
 `request.user`, a form's `ModelChoiceField`), a method of a form, a model or a queryset, a
 third-party function. Attribute reads are not calls and are not counted (a lazy relation read
@@ -25,13 +31,20 @@ import re
 from enum import IntEnum
 
 from integrity_lsp.analysis.absence_calls import count_body_read
+from integrity_lsp.analysis.class_methods import MAX_BASES, own_method
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import constructor_call, parse_orm_call
-from integrity_lsp.analysis.handlers import decorator_name, decorators_of
+from integrity_lsp.analysis.handlers import (
+    class_bases,
+    class_definition,
+    decorator_name,
+    decorators_of,
+)
 from integrity_lsp.rules.guards.callees import resolve_call
 from integrity_lsp.rules.guards.savepoints import write_method
 from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Node, arguments, chain_parts, code, walk
 from integrity_lsp.syntax.nodes import statements as block_statements
+from integrity_lsp.syntax.source import SourceFile
 
 
 class Effect(IntEnum):
@@ -93,6 +106,16 @@ _VALIDATION_METHODS = frozenset(
 )
 # Builtins that only look at an object's type (`type(e).__name__` in a log line).
 _QUIET_BUILTINS = frozenset({"type", "isinstance", "issubclass", "id", "callable"})
+# Builtins that measure, iterate or convert their argument: a queryset is evaluated, a read.
+_READING_BUILTINS = frozenset(
+    {"len", "bool", "set", "frozenset", "list", "tuple", "dict", "sorted", "sum", "min", "max"}
+    | {"any", "all", "str", "int", "float"}
+)
+# Django's and DRF's form and serializer classes: their `__init__` stores what it is given.
+_FORM_BASES = frozenset(
+    {"Form", "BaseForm", "ModelForm", "BaseModelForm", "Serializer", "BaseSerializer"}
+    | {"ModelSerializer", "HyperlinkedModelSerializer", "ListSerializer"}
+)
 _MESSAGE_CALLS = frozenset({"debug", "info", "success", "warning", "error", "add_message"})
 _SIGNAL_MODULES = frozenset({"django.db.models.signals", "django.core.signals"})
 _STRING_NODES = frozenset({"string", "fstring", "strings"})
@@ -141,6 +164,8 @@ def _chain_effect(node: Node, ctx: Context, caught: frozenset[str], depth: int) 
         return Effect.OTHER  # also `log.save()`: a row named like a logger
     if head.type == "name" and _quiet_name(str(head.value), trailers, ctx, caught):
         return Effect.QUIET
+    if head.type == "name" and _reading_builtin(str(head.value), trailers, ctx):
+        return Effect.READ
     called = trailers[-1].children[0].value == "(" and len(trailers) >= 2
     if called and _REQUEST_READ.match(code(node)[: -len(code(trailers[-1]))].strip()):
         return Effect.QUIET
@@ -149,6 +174,14 @@ def _chain_effect(node: Node, ctx: Context, caught: frozenset[str], depth: int) 
         return Effect.QUIET  # `Model(**data)`: an instance in memory, nothing stored
     validates = len(trailers) == 2 and trailers[0].children[0].value == "."
     if called and validates and trailers[0].children[1].value in _VALIDATION_METHODS:
+        return Effect.READ
+    if (
+        called
+        and trailers[-2].children[0].value == "."
+        and trailers[-2].children[1].value == "is_valid"
+    ):
+        return Effect.READ
+    if built is not None and _builds_form(built[0], ctx):
         return Effect.READ
     if parse_orm_call(node, ctx.env.index) is not None:
         return Effect.READ
@@ -198,6 +231,32 @@ def _calls_builtin(name: str, trailers: list[Node], ctx: Context) -> bool:
         child.type == "funcdef" and child.children[1].value == name
         for child in ctx.file.tree.children
     )
+
+
+def _reading_builtin(name: str, trailers: list[Node], ctx: Context) -> bool:
+    """`len(qs)`, `set(qs.values_list(…))`: the builtin itself (not imported, not the file's)."""
+    imported = ctx.env.resolver.import_table(ctx.file).lookup(name)
+    return imported is None and name in _READING_BUILTINS and _calls_builtin(name, trailers, ctx)
+
+
+def _builds_form(name: str, ctx: Context) -> bool:
+    """`KeySerializer(data=…)`: a project class (and its project bases) without `__init__`,
+    deriving only from Django's forms or DRF's serializers."""
+    found = class_definition(name, ctx.file, ctx)
+    return found is not None and _form_class(found[0], found[1], ctx, 0)
+
+
+def _form_class(classdef: Node, source: SourceFile, ctx: Context, depth: int) -> bool:
+    if depth > MAX_BASES or own_method(classdef, "__init__") is not None:
+        return False
+    bases = [base.split("[", 1)[0] for base in class_bases(classdef)]
+    for base in bases:
+        if base.rsplit(".", 1)[-1] in _FORM_BASES:
+            continue
+        found = class_definition(base, source, ctx)
+        if found is None or not _form_class(found[0], found[1], ctx, depth + 1):
+            return False
+    return bool(bases)
 
 
 def _redirects_to_a_url(call: Node, ctx: Context) -> bool:

@@ -25,7 +25,9 @@ handler after which no query runs before the innermost
 atomic block is left — `continue` or `break` out of a `with transaction.atomic():` in a loop,
 `return`, the end of the block, or the code after the `try` up to there (through enclosing `if`
 and `with` statements, not loops) — when nothing in the block before the `try` writes (or calls
-anything but ORM reads), the `try` has no `finally`, and the block is a `with` or a decorator
+anything but reads: the ORM's, `len()` / `set()` / `list()` of a queryset, a form's or
+serializer's `is_valid()`, building a project form or serializer without an `__init__` of its
+own), the `try` has no `finally`, and the block is a `with` or a decorator
 with a savepoint. Then no query meets the broken transaction: the block is rolled back as a
 whole, as atomic blocks are (`with transaction.atomic(): try: lock and mark the row … except
 DatabaseError: continue`; `except IntegrityError as e: messages.error(request, str(e))` then
