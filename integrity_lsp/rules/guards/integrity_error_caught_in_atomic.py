@@ -20,7 +20,10 @@ is decorated `@transaction.atomic` (django-lifecycle's `LifecycleModelMixin`, un
 pulpcore model) or writes only inside its own `with transaction.atomic():`, or hands on to such
 a `save()` with `super().save(…)` as its only write outside one (they take a savepoint of their
 own; so does `obj.save()` of `obj = Cls(…)` of a project class whose `save()` does, and of
-what a model's static or class method builds and returns, `Artifact.init_and_validate(…)`); and a
+what a model's static or class method builds and returns, `Artifact.init_and_validate(…)`);
+`obj.save(update_fields=[…])` naming only columns no constraint covers, of a model that keeps
+Django's `save()` (it can fail only when the row is gone, which only a handler naming
+`DatabaseError` means to catch); and a
 handler after which no query runs before the innermost
 atomic block is left — `continue` or `break` out of a `with transaction.atomic():` in a loop,
 `return`, the end of the block, or the code after the `try` up to there (through enclosing `if`
@@ -84,6 +87,7 @@ from integrity_lsp.analysis.django import (
     handler_names,
 )
 from integrity_lsp.analysis.registry import register
+from integrity_lsp.analysis.unconstrained_updates import unconstrained_update
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.rules.guards.atomic_exits import leaves_block_unqueried
 from integrity_lsp.rules.guards.savepoints import (
@@ -109,8 +113,12 @@ def check(try_stmt: Node, ctx: Context) -> Iterator[Finding]:
     ]
     if not caught:
         return
+    names_database_error = any("DatabaseError" in handler_names(clause) for clause, _ in caught)
     writes = [
-        w for w in unprotected_writes(try_stmt.children[2], ctx) if w[1] not in SELF_SAVEPOINT
+        (write, method)
+        for write, method in unprotected_writes(try_stmt.children[2], ctx)
+        if method not in SELF_SAVEPOINT
+        and not (method == "save" and not names_database_error and unconstrained_update(write, ctx))
     ]
     if not writes or leaves_block_unqueried(try_stmt, caught, ctx):
         return
