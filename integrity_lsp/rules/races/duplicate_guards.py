@@ -129,10 +129,19 @@ def _bounds_lookup(
         return False  # another manager may hide rows the call's get() finds
     for key, value in keywords:
         looked_up = lookup.get(key)
-        if looked_up is None or normalised(looked_up) != normalised(value):
+        if looked_up is None or not _same_value(looked_up, value):
             return False  # the guard filters on something the call does not (or otherwise)
     guarded = model_of(guard, ctx)
     return guarded is not None and guarded.label == model.label
+
+
+def _same_value(looked_up: Node, counted: Node) -> bool:
+    """The call looks up what the guard counts: the same expression, or `counted or fallback`,
+    the same whenever the counted value is set (geonode counts `name=instance.alternate` and
+    looks up `name=instance.alternate or instance.name`)."""
+    if normalised(looked_up) == normalised(counted):
+        return True
+    return looked_up.type == "or_test" and normalised(looked_up.children[0]) == normalised(counted)
 
 
 def _guard_filters(counted: Node, ctx: Context) -> tuple[OrmCall, list[tuple[str, Node]]] | None:

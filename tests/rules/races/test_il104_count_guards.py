@@ -1,8 +1,9 @@
 """IL104 under a `count() < 2` guard: code that runs `get_or_create()` only while at most one
 row matches (the guard filters the same model and manager on the call's own keywords, with the
-same values; also through a queryset bound to a local name first) expects duplicates and skips
-them, so that call never raises `MultipleObjectsReturned`. Guards that count fewer rows than the
-call can find still report."""
+same values, or the call looks up `value or fallback` of the guard's value; also through a
+queryset bound to a local name first) expects duplicates and skips them, so that call never
+raises `MultipleObjectsReturned`. Guards that count fewer rows than the call can find still
+report."""
 
 from __future__ import annotations
 
@@ -73,6 +74,16 @@ def in_the_else(name):
         Category.objects.get_or_create(name=name)
 
 
+def fallback_in_the_call(name, other):
+    if Category.objects.filter(name=name).count() < 2:
+        Category.objects.get_or_create(name=name or other)
+
+
+def fallback_in_the_guard(name, other):
+    if Category.objects.filter(name=name or other).count() < 2:
+        Category.objects.get_or_create(name=name)
+
+
 def other_model(name):
     if Product.objects.filter(name=name).count() < 2:
         Category.objects.get_or_create(name=name)
@@ -100,6 +111,7 @@ def test_il104_is_silent_under_a_count_guard_of_the_same_lookup(tmp_path: Path) 
     assert functions == [
         "bound_narrower",
         "bound_to_a_get",
+        "fallback_in_the_guard",
         "in_the_else",
         "narrower_guard",
         "other_model",
