@@ -12,7 +12,7 @@ from integrity_lsp.analysis.bindings import is_second_save
 from integrity_lsp.analysis.bulk_objects import bulk_objects
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.fresh_values import is_fresh_value
-from integrity_lsp.analysis.row_keys import copies_row_key
+from integrity_lsp.analysis.row_keys import copies_own_unique_value, copies_row_key
 from integrity_lsp.analysis.save_fills import fields_save_fills
 from integrity_lsp.analysis.unique_sets import (
     colliding_unique_set,
@@ -74,7 +74,15 @@ def judge(site: WriteSite, ctx: Context, seen: Callable[[Node], bool]) -> Judged
     pk = index.pk(model)
     key = written.get(pk.name) if written is not None and pk is not None else None
 
+    copied = {  # a nullable unique value read from a row of the model: NULL, or always fails
+        id(argument.value)
+        for name, argument in (written or {}).items()
+        if copies_own_unique_value(argument.value, model, name, ctx)
+    }
+
     def distinct(value: Node) -> bool:
+        if id(value) in copied:
+            return True
         if key is not None and value is key.value and copies_row_key(value, model, ctx):
             return True  # an existing row's key: the save updates that row
         return is_fresh_value(value, ctx) or seen(value)
