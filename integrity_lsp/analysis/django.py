@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from integrity_lsp.analysis.db_exception_aliases import unaliased
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Argument,
@@ -337,7 +338,8 @@ def is_atomic_expression(node: Node) -> tuple[bool, bool]:
 
 
 def handler_names(except_clause: Node) -> list[str]:
-    """The exception class names an `except` clause catches (last dotted part); [] for bare."""
+    """The exception class names an `except` clause catches (last dotted part; a bare name
+    imported from `django.db` under an alias as the name it stands for); [] for bare."""
     if except_clause.type == "keyword":  # bare `except:`
         return ["BaseException"]
     if len(except_clause.children) < 2:
@@ -350,7 +352,8 @@ def handler_names(except_clause: Node) -> list[str]:
         for part in parts:
             if part.type == "operator":
                 continue
-            names.append(code(part).rsplit(".", 1)[-1].strip())
+            dotted = code(part).strip()
+            names.append(dotted.rsplit(".", 1)[-1] if "." in dotted else unaliased(dotted, part))
     return names
 
 

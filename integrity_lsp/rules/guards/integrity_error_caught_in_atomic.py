@@ -81,6 +81,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from integrity_lsp.analysis.context import AtomicBlock, Context
+from integrity_lsp.analysis.db_exception_aliases import aliases_db_error
 from integrity_lsp.analysis.django import (
     INTEGRITY_ERROR_CATCHERS,
     except_clauses,
@@ -109,7 +110,8 @@ def check(try_stmt: Node, ctx: Context) -> Iterator[Finding]:
     caught = [
         (clause, block)
         for clause, block in except_clauses(try_stmt)
-        if CATCHERS & set(handler_names(clause)) and not _reraises(block)
+        if (CATCHERS & set(handler_names(clause)) or aliases_db_error(clause))
+        and not _reraises(block)
     ]
     if not caught:
         return
