@@ -126,10 +126,14 @@ def write_files(root: Path, files: dict[str, str]) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-def write_app(root: Path, label: str, files: dict[str, str]) -> None:
+def write_app(
+    root: Path, label: str, files: dict[str, str], elsewhere: dict[str, str] | None = None
+) -> None:
     """A project of the one installed app `label`: settings, its package, its migrations
-    package when it has a migration, and `files` (relative to the app, dedented)."""
+    package when it has a migration, and `files` (relative to the app, dedented); `elsewhere`:
+    more files of the project (relative to the root, dedented), a package the app imports."""
     tree = {
+        **{name: textwrap.dedent(text) for name, text in (elsewhere or {}).items()},
         "site_settings.py": SITE_SETTINGS.replace('"library", "people"', f'"{label}"'),
         f"{label}/__init__.py": "",
     }

@@ -4,11 +4,10 @@ it to its caller; one whose handler raises again, or that inserts unguarded, sti
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 from integrity_lsp.checker import check_source
-from tests.helpers import SITE_SETTINGS, environment, write_files
+from tests.helpers import environment, write_app
 
 QUERY = """
     from django.db import IntegrityError, router, transaction
@@ -96,16 +95,8 @@ VIEWS = """
 
 
 def test_only_the_creator_whose_handler_raises_again_is_reported(tmp_path: Path) -> None:
-    files = {
-        "site_settings.py": SITE_SETTINGS.replace('"library", "people"', '"shop"'),
-        "kit/__init__.py": "",
-        "kit/query.py": QUERY,
-        "kit/manager.py": MANAGER,
-        "shop/__init__.py": "",
-        "shop/models.py": MODELS,
-        "shop/views.py": VIEWS,
-    }
-    write_files(tmp_path, {name: textwrap.dedent(text) for name, text in files.items()})
+    kit = {"kit/__init__.py": "", "kit/query.py": QUERY, "kit/manager.py": MANAGER}
+    write_app(tmp_path, "shop", {"models.py": MODELS, "views.py": VIEWS}, kit)
     views = tmp_path / "shop/views.py"
     found = check_source(views.read_text(encoding="utf-8"), views, environment(tmp_path))
     assert [(f.span.start_line, f.code) for f in found] == [(18, "IL201")]

@@ -6,13 +6,12 @@ model's field set unknown (silence), never "no constraint covers it"."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 from integrity_lsp.checker import check_source
 from integrity_lsp.config import Settings
 from integrity_lsp.project.index import ProjectIndex
-from tests.helpers import SITE_SETTINGS, environment, write_files
+from tests.helpers import environment, write_app
 
 KIT = {
     "kit/__init__.py": "",
@@ -117,14 +116,7 @@ VIEWS = """
 
 
 def _project(root: Path) -> None:
-    files = {
-        "site_settings.py": SITE_SETTINGS.replace('"library", "people"', '"shop"'),
-        "shop/__init__.py": "",
-        "shop/models.py": MODELS,
-        "shop/views.py": VIEWS,
-        **KIT,
-    }
-    write_files(root, {name: textwrap.dedent(text) for name, text in files.items()})
+    write_app(root, "shop", {"models.py": MODELS, "views.py": VIEWS}, KIT)
 
 
 def test_a_field_class_star_exported_twice_is_the_projects(tmp_path: Path) -> None:
