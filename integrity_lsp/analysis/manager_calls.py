@@ -74,10 +74,17 @@ def own_manager_call(node: Node, ctx: Context, methods: Collection[str]) -> OwnC
 def manager_method_calls(own: OwnCall, ctx: Context) -> Iterator[ManagerCaller]:
     """The production calls `<Model>.<manager>.<method>(…)` of the manager method `own` is in
     (the receiver resolves to a manager of the same model: not a related manager, not a
-    queryset)."""
-    function = own.function
+    queryset). A call the manager makes on itself from another of its methods
+    (`self._action_for_field("total_cart")` in cartridge's `ProductActionManager.added_to_cart`)
+    counts only when that method is reached so in turn (followed up to three methods): reached
+    only through a related manager (`product.actions.added_to_cart()`), the related row joins
+    the lookup, and this model's manager alone never runs it."""
+    return _calls_of(own.function, own.target.model.label, ctx, 0)
+
+
+def _calls_of(function: Node, label: str, ctx: Context, depth: int) -> Iterator[ManagerCaller]:
+    """`manager_method_calls` of the manager method `function` of model `label`."""
     name = str(function.name.value)
-    model = own.target.model
     root, settings = ctx.env.root, ctx.env.settings
     for path in files_calling(name, ctx):
         if settings.is_test_path(path, root) or is_migration_path(path):
@@ -94,13 +101,31 @@ def manager_method_calls(own: OwnCall, ctx: Context) -> Iterator[ManagerCaller]:
                 target = ctx.env.resolver.resolve_manager_call(source, method_trailer)
             except Exception:  # resolution is best effort
                 continue
-            if target is None or target.kind != "manager" or target.model.label != model.label:
+            if target is None or target.kind != "manager" or target.model.label != label:
                 continue
+            if _sibling_call(call, caller, function) and not _reached(caller, label, ctx, depth):
+                continue  # the manager's own step, in a method its model's manager never runs
             caller_ctx = ctx.replace(
                 file=source, function=caller, class_node=enclosing(caller, "classdef"),
                 integrity_guard=None, facts=None, inner_atomic=(),
             )  # fmt: skip
             yield ManagerCaller(caller, caller_ctx, call)
+
+
+def _sibling_call(call: Node, caller: Node, function: Node) -> bool:
+    """`self.<method>(…)` / `super().<method>(…)` in another method of `function`'s class."""
+    base, _ = chain_parts(call.parent)
+    if base.type != "name" or base.value not in ("self", "super"):
+        return False
+    home = enclosing(function, "funcdef", "classdef")
+    return home is not None and home.type == "classdef" and enclosing(caller, "classdef") is home
+
+
+def _reached(method: Node, label: str, ctx: Context, depth: int) -> bool:
+    """The manager's method `method` has a production caller through the model's manager."""
+    if depth >= 3:
+        return False  # too deep to follow: unknown, so not counted
+    return next(_calls_of(method, label, ctx, depth + 1), None) is not None
 
 
 def _method_calls(source: SourceFile, name: str) -> Iterator[tuple[Node, Node]]:

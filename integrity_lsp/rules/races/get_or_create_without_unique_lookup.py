@@ -25,7 +25,10 @@ and migrations left out):
 - **a manager's call on itself**: `self.get_or_create(…)` / `super().update_or_create(…)` in a
   `Manager` or `QuerySet` class one concrete model uses (`objects = FormStateManager()`). It is
   checked as each caller reaches it through `Model.<manager>.<method>(…)` (not through a
-  related manager or a filtered queryset, which add lookups of their own), and the keys a
+  related manager or a filtered queryset, which add lookups of their own; a call from another
+  method of the class, `self._action_for_field(…)`, counts when that method is reached so in
+  turn: cartridge's `ProductActionManager.added_to_cart()` runs only as `product.actions.…`,
+  whose product joins the lookup), and the keys a
   caller hands on through the method's `**kwargs` join the lookup: wagtail's
   `FormStateManager.update_or_create_by_instance(instance, **kwargs)` calls
   `super().update_or_create(content_type=…, object_id=…, **kwargs)`, the preview view adds
