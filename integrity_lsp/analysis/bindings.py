@@ -1,10 +1,10 @@
-"""Where a local name of a function gets its value: the last `name = …` statement before a
-given statement; whether `name.save(` runs between two statements (a second save of the same
-object is an UPDATE); and whether a name holds a row the function inserted before a statement
-(no concurrent request can hold a unique tuple containing it: IL201 and the race rules). Statement
-order, not control flow: what the rules and the form reading (`form_saves`) need to follow an
-object from where it is built to where it is saved; and the class a parameter defaults to
-(`def register(request, registration_form=RegistrationForm)`)."""
+"""Where a local name of a function gets its value: the last `name = …` statement (annotated
+or not: `name: T = …`) before a given statement; whether `name.save(` runs between two
+statements (a second save of the same object is an UPDATE); and whether a name holds a row the
+function inserted before a statement (no concurrent request can hold a unique tuple containing
+it: IL201 and the race rules). Statement order, not control flow: what the rules and the form
+reading (`form_saves`) need to follow an object from where it is built to where it is saved;
+and the class a parameter defaults to (`def register(request, form=RegistrationForm)`)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Argument,
     Node,
-    assignment_target,
+    binding_target,
     chain_parts,
     expression_of,
     keyword_arguments,
@@ -42,7 +42,7 @@ def last_binding(function: Node, name: str, before: Node) -> Node | None:
     for statement in simple_statements(function):
         if statement.start_pos >= before.start_pos:
             break
-        target = assignment_target(statement)
+        target = binding_target(statement)
         if target is not None and target.type == "name" and target.value == name:
             found = statement
     return found
@@ -58,7 +58,7 @@ def parameter_default(function: Node, name: str) -> Node | None:
     if param is None or param.default is None or param.star_count:
         return None
     for statement in simple_statements(function):
-        target = assignment_target(statement)
+        target = binding_target(statement)
         if target is not None and target.type == "name" and target.value == name:
             return None
     return param.default
@@ -223,7 +223,7 @@ def _attribute_value(function: Node, target: str, before: Node) -> str | None:
     for statement in simple_statements(function):
         if statement.start_pos >= before.start_pos:
             break
-        bound = assignment_target(statement)
+        bound = binding_target(statement)
         if bound is not None and normalised(bound) == target:
             found = normalised(expression_of(statement))
     return found if found is not None and found.isidentifier() else None

@@ -39,17 +39,28 @@ def rebound_before(function: Node, name: str, before: tuple[int, int]) -> bool:
 
 
 def last_binding(function: Node, name: str, before: tuple[int, int]) -> Node | None:
-    """The value of the last plain `name = value` in `function` before `before`; None when
-    `name` is not bound there, or bound otherwise (a loop, `with … as`, `:=`, unpacking)."""
+    """The value of the last plain `name = value` (or `name: T = value`) in `function` before
+    `before`; None when `name` is not bound there, or bound otherwise (a loop, `with … as`,
+    `:=`, unpacking)."""
     found: Node | None = None
     for node in bindings(function, name):
         if node.start_pos >= before:
             continue
-        plain = node.type == "expr_stmt" and len(node.children) == 3
-        if not plain or node.children[0].type != "name":
+        if node.type != "expr_stmt" or node.children[0].type != "name":
             return None
-        found = node.children[2]
+        found = node.children[2] if len(node.children) == 3 else _annotated_value(node)
+        if found is None:
+            return None
     return found
+
+
+def _annotated_value(node: Node) -> Node | None:
+    """`value` of the annotated assignment `name: T = value` (an expr_stmt)."""
+    last = node.children[-1]
+    if len(node.children) == 2 and last.type == "annassign" and len(last.children) == 4:
+        value: Node = last.children[3]
+        return value
+    return None
 
 
 def bindings(function: Node, name: str) -> Iterator[Node]:

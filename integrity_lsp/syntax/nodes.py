@@ -122,12 +122,15 @@ def statements(suite: Node) -> list[Node]:
 
 
 def expression_of(statement: Node) -> Node:
-    """The expression of a simple one-expression statement (`x = call()` gives `call()`)."""
+    """The expression of a simple one-expression statement (`x = call()` gives `call()`, and
+    so does `x: T = call()`)."""
     node = statement
     if node.type == "simple_stmt":
         node = node.children[0]
     if node.type == "expr_stmt" or (node.type == "return_stmt" and len(node.children) == 2):
         node = node.children[-1]
+    if node.type == "annassign" and len(node.children) == 4:
+        node = node.children[3]  # `: T = value`
     return node
 
 
@@ -142,6 +145,16 @@ def assignment_target(statement: Node) -> Node | None:
     if node.type == "expr_stmt" and len(node.children) == 3 and node.children[1].value == "=":
         return node.children[0]
     return None
+
+
+def binding_target(statement: Node) -> Node | None:
+    """`x` in `x = value` or in the annotated `x: T = value` (a simple statement with one
+    assignment), else None: a name's binding, whatever its annotation says."""
+    node = statement.children[0] if statement.type == "simple_stmt" else statement
+    last = node.children[-1] if node.type == "expr_stmt" else None
+    if last is not None and len(node.children) == 2 and last.type == "annassign":
+        return node.children[0] if len(last.children) == 4 else None
+    return assignment_target(statement)
 
 
 def bound_name(value: Node) -> str | None:
