@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from integrity_lsp.project.imports import build_import_table
-from integrity_lsp.syntax.nodes import Node
+from integrity_lsp.syntax.nodes import Node, walk
 
 DB_MODULES = frozenset({"django.db", "django.db.utils"})
 
@@ -39,5 +39,4 @@ def aliases_db_error(except_clause: Node) -> bool:
         return False
     aliases = db_exception_aliases(except_clause.get_root_node())
     target = except_clause.children[1]
-    leaves = [target] if target.type == "name" else list(target.iter_leaves())
-    return any(leaf.type == "name" and aliases.get(leaf.value) == "Error" for leaf in leaves)
+    return any(leaf.type == "name" and aliases.get(leaf.value) == "Error" for leaf in walk(target))

@@ -81,6 +81,8 @@ def add_vendors(names):
     [
         ("from django.db import Error as DatabaseFailure", "DatabaseFailure", True),
         ("from django.db import IntegrityError as Clash", "Clash", True),
+        ("from django.db import Error as DatabaseFailure", "(KeyError, DatabaseFailure)", True),
+        ("import django.db", "django.db.IntegrityError", True),
         ("from inventory.errors import Failure as DatabaseFailure", "DatabaseFailure", False),
     ],
 )
