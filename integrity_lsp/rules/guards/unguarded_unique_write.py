@@ -27,7 +27,9 @@ relation's callable default picks (`ForeignKey(Domain, default=get_domain_pk)`).
 of `save()`/`create()` that hands on to Django's or DRF's is read through (a helper it calls
 named `get_or_create_…` is no upsert; `obj.pk = None` there saves a copy under a new automatic
 key, not a key of the code's); one that calls `get_or_create(`/`update_or_create(`, catches
-IntegrityError or locks writes its own way.
+IntegrityError or locks writes its own way. So does a manager's `create_*` method that catches
+IntegrityError around its insert, or only returns the call of a project function that does
+(sentry's `create_or_update`: `project.guarded_creators`).
 
 Generic views: a base class whose method saves the form or serializer its subclasses choose
 (`serializer.save()` in the `perform_create` of a viewset base, `form.save()` in a create view's
@@ -55,7 +57,8 @@ around a write of another row, beside the hand-on, is not one); a unique value i
 (`uuid4()`, `secrets.token_urlsafe()`, `get_random_string()`, `random.getrandbits(64)`, or
 a project function that returns one, two calls deep, or a local name bound once before to
 one: `raw = generate_key()`, then `token_hash=hash_token(raw)`) or a row this request inserted
-just before (`user = User.objects.create_user(…)` then `Membership(user=user, …)`), also read
+just before (`user = User.objects.create_user(…)` then `Membership(user=user, …)`, or `self`
+of a method the handler calls on it: `query.set_projects(…)` after `query = create(…)`), also read
 from a row built with it (`note = Note.objects.create(team=team)`, or `note = form.save(…)`
 whose own `save()` puts it on the row: `self.instance.team = self.team` after `form.team =
 team`, or a `save(team=team)` keyword — then `note.team` is that row), or put on the row by

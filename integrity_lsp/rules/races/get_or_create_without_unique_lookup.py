@@ -77,7 +77,8 @@ conditional `UniqueConstraint` whose condition the lookup does not pin, a functi
 `DEFERRED` one, and a literal `None` (NULLs are distinct unless `nulls_distinct=False`). When
 the model cannot be resolved, or its field set is not known (a base class from a package that is
 not installed may declare the unique field, or fix the primary key as django-solo's
-`SingletonModel` does), nothing is reported. Nor is anything on a singleton: a `save()` of the
+`SingletonModel` does; a unique constraint names a field whose class the index could not read),
+nothing is reported. Nor is anything on a singleton: a `save()` of the
 model or of a base (read from the project or the installed package) that assigns `self.pk` (or
 `self.id`) a literal or a class attribute bound to one (`self.pk = self.singleton_instance_id`),
 with every nearer `save()` override calling `super().save(…)`: every insert writes the same
