@@ -9,7 +9,6 @@ request inserted). A caller of such a method cannot get an IntegrityError from i
 from __future__ import annotations
 
 import ast
-import functools
 
 from integrity_lsp.syntax.source import cpython_tree
 
@@ -44,14 +43,9 @@ def delegated_function(function: ast.FunctionDef | ast.AsyncFunctionDef) -> str 
     return None
 
 
-def function_source_catches(source: str, name: str) -> bool:
-    """Does the module-level function `name` of a module's text catch IntegrityError around
-    its insert (`catches_integrity_error`)?"""
-    return name in _catching_functions(source)
-
-
-@functools.lru_cache(maxsize=128)
-def _catching_functions(source: str) -> frozenset[str]:
+def catching_functions(source: str) -> frozenset[str]:
+    """The module-level functions of a module's text that catch IntegrityError around their
+    insert (`catches_integrity_error`); read once per file version, when the index scans it."""
     tree = cpython_tree(source) if "IntegrityError" in source else None
     if tree is None:
         return frozenset()
@@ -63,11 +57,10 @@ def _catching_functions(source: str) -> frozenset[str]:
     )
 
 
-@functools.lru_cache(maxsize=256)
 def creator_methods(source: str) -> tuple[tuple[str, str, bool, str | None], ...]:
     """(class, method, guards itself, the function it only hands on to) for every `create_*`
-    method of the module's classes."""
-    tree = cpython_tree(source)
+    method of the module's classes; read once per file version, when the index scans it."""
+    tree = cpython_tree(source) if "def create_" in source else None
     if tree is None:
         return ()
     found = []

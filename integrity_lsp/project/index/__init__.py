@@ -83,8 +83,6 @@ class ProjectIndex(IndexGenericRelations):
             return False
         old = self._files.get(path)
         self._lazy_imports.pop(path, None)
-        # a function a `create_*` method hands on to may be in any file (`guarded_creators`)
-        self._memo.pop(FETCHING_CREATORS_KEY, None)
         self._lazy_loaders.pop(path, None)
         if text is None:
             self._overlay.pop(path, None)
@@ -99,6 +97,9 @@ class ProjectIndex(IndexGenericRelations):
                 return False
             state = self._scan(path, text)
             self._files[path] = state
+        if any(version.creators or version.catching for version in (old, state) if version):
+            # a function a `create_*` method hands on to may be in any file (`guarded_creators`)
+            self._memo.pop(FETCHING_CREATORS_KEY, None)
         structural = path.name == "__init__.py" and (old is None or state is None)
         if structural:
             self._refresh_modules()

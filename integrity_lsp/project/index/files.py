@@ -33,6 +33,7 @@ from integrity_lsp.project.field_classes import (
     may_define_field_class,
     read_field_classes,
 )
+from integrity_lsp.project.guarded_creators import catching_functions, creator_methods
 from integrity_lsp.project.imports import ImportTable
 from integrity_lsp.project.libraries import Libraries, interpreter_site_packages
 from integrity_lsp.project.loaders import Loader
@@ -80,7 +81,10 @@ class _File:
     mentions_app_config: bool = False
     defines_field_class: bool = False  # a class with a `…Field` base, and an `__init__`
     mentions_pre_save: bool = False
-    defines_creators: bool = False  # a `def create_…(` (`guarded_creators`)
+    # `create_*` methods of its classes, and functions catching IntegrityError around an insert
+    # (`guarded_creators`), read when the file is scanned
+    creators: tuple[tuple[str, str, bool, str | None], ...] = ()
+    catching: frozenset[str] = frozenset()
     names_default_config: bool = False  # `default_app_config` in a package's __init__.py
     parsed: ParsedModule | None = None
     app_configs: tuple[AppConfigInfo, ...] = ()
@@ -167,7 +171,8 @@ class IndexFiles:
             "AppConfig" in text,
             defines_field_class=field_class,
             mentions_pre_save=may_connect_pre_save(text),
-            defines_creators="def create_" in text,
+            creators=creator_methods(text),
+            catching=catching_functions(text),
             names_default_config=path.name == "__init__.py" and "default_app_config" in text,
         )
 

@@ -4,7 +4,6 @@ define, and the models a manager or queryset class serves."""
 
 from __future__ import annotations
 
-from integrity_lsp.project.guarded_creators import creator_methods, function_source_catches
 from integrity_lsp.project.index.files import ClassKey
 from integrity_lsp.project.index.relations import IndexRelations
 from integrity_lsp.project.models import ParsedManager
@@ -89,10 +88,9 @@ class IndexManagers(IndexRelations):
         found: dict[ClassKey, set[str]] = {}
         unguarded: set[str] = set()
         for state in self._files.values():
-            if not state.defines_creators or state.module is None:
+            if not state.creators or state.module is None:
                 continue
-            text = self._text(state.path)
-            for cls, method, guards, delegate in creator_methods(text or ""):
+            for cls, method, guards, delegate in state.creators:
                 if guards or (delegate and self._function_catches(state.module, delegate)):
                     found.setdefault((state.module, cls), set()).add(method)
                 else:
@@ -108,8 +106,8 @@ class IndexManagers(IndexRelations):
         if function is None:
             return False
         path = self._path_by_module.get(self.canonical_module(source_module))
-        text = self._text(path) if path is not None else None
-        return text is not None and function_source_catches(text, function)
+        state = self._files.get(path) if path is not None else None
+        return state is not None and function in state.catching
 
     def models_using(self, module: str, name: str) -> tuple[ModelRecord, ...]:
         """Concrete models that declare a manager built from the class `name` of `module` (as
