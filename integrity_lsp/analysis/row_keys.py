@@ -22,9 +22,12 @@ that row unless the value is NULL, so it is NULL or the write fails on every cal
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.name_bindings import bindings
-from integrity_lsp.project.records import ModelRecord
+from integrity_lsp.project.index import ProjectIndex
+from integrity_lsp.project.records import FieldRecord, ModelRecord
 from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Node, chain_parts, code
 
 KEY_ATTRIBUTES = ("pk", "id")
@@ -118,6 +121,18 @@ def _looped_accessor(owner: Node) -> str | None:
     return last[1:] if last[:1] == "." and last[1:].isidentifier() else None
 
 
+def _models_having(
+    index: ProjectIndex, accessor: str
+) -> Iterator[tuple[ModelRecord, FieldRecord | None]]:
+    """Every concrete (non-abstract) model of the index, with its field named `accessor`, or
+    None where `accessor` is not one of its fields (a reverse accessor, or nothing)."""
+    for model in index.models():
+        if model.abstract:
+            continue
+        field = index.field(model, accessor)
+        yield model, field if field is not None and field.name == accessor else None
+
+
 def _collection_targets(ctx: Context, accessor: str, read: str) -> set[str]:
     """The concrete models having a field `read` whose rows the attribute `accessor` manages,
     on every model that has it (a reverse relation or a many-to-many field); an attribute of
@@ -125,12 +140,9 @@ def _collection_targets(ctx: Context, accessor: str, read: str) -> set[str]:
     events.Speaker's; `track.speaker_set` leads to speakers.Speaker, which has no `user`.)"""
     index = ctx.env.index
     found: set[str] = set()
-    for model in index.models():
-        if model.abstract:
-            continue
-        field = index.field(model, accessor)
+    for model, field in _models_having(index, accessor):
         target: ModelRecord | None = None
-        if field is not None and field.name == accessor:
+        if field is not None:
             target = index.related_model(model, field) if field.is_many_to_many else None
             if target is None:
                 found.add("?")
@@ -148,11 +160,8 @@ def _accessor_targets(ctx: Context, accessor: str) -> set[str]:
     another kind on any model adds a name that matches no model."""
     index = ctx.env.index
     found: set[str] = set()
-    for model in index.models():
-        if model.abstract:
-            continue
-        field = index.field(model, accessor)
-        if field is not None and field.name == accessor:
+    for model, field in _models_having(index, accessor):
+        if field is not None:
             target = index.related_model(model, field) if field.is_foreign_key else None
             found.add(index.concrete_model(target).label if target is not None else "?")
             continue
