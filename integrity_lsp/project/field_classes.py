@@ -30,7 +30,7 @@ from integrity_lsp.project.field_init_options import (
 from integrity_lsp.project.field_init_values import computed
 from integrity_lsp.project.package_field_bases import imports_package_field, package_based_in
 from integrity_lsp.project.records import FieldRecord
-from integrity_lsp.syntax.source import cpython_tree
+from integrity_lsp.syntax.source import module_classes
 
 DJANGO_FIELD_CLASSES = frozenset(
     {
@@ -151,14 +151,10 @@ def read_field_classes(
 @functools.lru_cache(maxsize=256)
 def _pre_save_classes_in(text: str) -> frozenset[str]:
     """Module-level classes defining a `pre_save` method."""
-    tree = cpython_tree(text) if "pre_save" in text else None
-    if tree is None:
-        return frozenset()
     return frozenset(
         node.name
-        for node in tree.body
-        if isinstance(node, ast.ClassDef)
-        and any(
+        for node in module_classes(text, "pre_save")
+        if any(
             isinstance(method, ast.FunctionDef) and method.name == "pre_save"
             for method in node.body
         )
@@ -168,13 +164,8 @@ def _pre_save_classes_in(text: str) -> frozenset[str]:
 @functools.lru_cache(maxsize=256)
 def _adders_in(text: str) -> frozenset[str]:
     """Module-level classes whose `contribute_to_class` calls `….add_to_class(…)`."""
-    tree = cpython_tree(text)
-    if tree is None:
-        return frozenset()
     found = set()
-    for node in tree.body:
-        if not isinstance(node, ast.ClassDef):
-            continue
+    for node in module_classes(text):
         for method in node.body:
             if not isinstance(method, ast.FunctionDef) or method.name != "contribute_to_class":
                 continue
@@ -238,15 +229,11 @@ def _django_ancestors(
 def _options_in(text: str) -> tuple[tuple[str, FieldClassOptions], ...]:
     """Every module-level class's `__init__` options (per text: an editor re-reads on every
     change of such a file)."""
-    tree = cpython_tree(text)
-    if tree is None:
-        return ()
     found = []
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef):
-            options = init_options(node)
-            if options.forced or options.defaults:
-                found.append((node.name, options))
+    for node in module_classes(text):
+        options = init_options(node)
+        if options.forced or options.defaults:
+            found.append((node.name, options))
     return tuple(found)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 
-from integrity_lsp.syntax.source import cpython_tree
+from integrity_lsp.syntax.source import cpython_tree, module_classes
 
 
 def catches_integrity_error(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
@@ -60,13 +60,8 @@ def catching_functions(source: str) -> frozenset[str]:
 def creator_methods(source: str) -> tuple[tuple[str, str, bool, str | None], ...]:
     """(class, method, guards itself, the function it only hands on to) for every `create_*`
     method of the module's classes; read once per file version, when the index scans it."""
-    tree = cpython_tree(source) if "def create_" in source else None
-    if tree is None:
-        return ()
     found = []
-    for node in tree.body:
-        if not isinstance(node, ast.ClassDef):
-            continue
+    for node in module_classes(source, "def create_"):
         for method in node.body:
             if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue

@@ -63,6 +63,15 @@ def cpython_tree(text: str) -> ast.Module | None:
         return None
 
 
+def module_classes(text: str, marker: str = "") -> list[ast.ClassDef]:
+    """The module-level classes of a module's text, by CPython's parse; none where the text
+    does not parse or lacks `marker` (a cheap test that spares the parse of most files)."""
+    tree = cpython_tree(text) if marker in text else None
+    if tree is None:
+        return []
+    return [node for node in tree.body if isinstance(node, ast.ClassDef)]
+
+
 def is_migration_path(path: Path) -> bool:
     return path.parent.name == "migrations" and path.name != "__init__.py"
 
