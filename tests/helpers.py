@@ -100,6 +100,20 @@ def findings_in(
     return [f for f in check_source(text, path, environment(root)) if f.code == code]
 
 
+def lines_reported(
+    tmp_path: Path, files: dict[str, str], checked: str, code: str, project: str = "examples"
+) -> list[str]:
+    """The lines (stripped, sorted) of the file `checked` that `code` reports on, in a copy of a
+    fixture project with `files` (relative to its root, as given) written into it."""
+    root = copy_project(project, tmp_path)
+    write_files(root, files)
+    path = root / checked
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    findings = check_source(text, path, environment(root))
+    return sorted(lines[f.span.start_line - 1].strip() for f in findings if f.code == code)
+
+
 def first_unsafe_fix(root: Path, relative: str, code: str) -> tuple[Path, Fix]:
     """The file and the first fix of the first `code` finding in it (an unsafe one)."""
     path = root / relative

@@ -10,6 +10,30 @@ import pytest
 from integrity_lsp.checker import check_source
 from tests.helpers import environment, write_app
 
+
+def _codes(tmp_path: Path, template: str, import_line: str, caught: str) -> list[str]:
+    """The codes reported on `template` filled in, as inventory/sync.py of a project whose
+    inventory app has a unique `Vendor.name` and an exception class `errors.Failure` of its own."""
+    write_app(
+        tmp_path,
+        "inventory",
+        {
+            "errors.py": "class Failure(Exception):\n    pass\n",
+            "models.py": """\
+                from django.db import models
+
+
+                class Vendor(models.Model):
+                    name = models.CharField(max_length=50, unique=True)
+                """,
+        },
+    )
+    path = tmp_path / "inventory" / "sync.py"
+    text = template.format(import_line=import_line, caught=caught)
+    path.write_text(text, encoding="utf-8")
+    return [f.code for f in check_source(text, path, environment(tmp_path))]
+
+
 SYNC = """\
 {import_line}
 from inventory.models import Vendor
@@ -39,25 +63,7 @@ def vendor_named(name, log):
 def test_an_alias_of_a_django_db_exception_catches_the_insert(
     tmp_path: Path, import_line: str, caught: str, reported: bool
 ) -> None:
-    write_app(
-        tmp_path,
-        "inventory",
-        {
-            "errors.py": "class Failure(Exception):\n    pass\n",
-            "models.py": """\
-                from django.db import models
-
-
-                class Vendor(models.Model):
-                    name = models.CharField(max_length=50, unique=True)
-                """,
-        },
-    )
-    path = tmp_path / "inventory" / "sync.py"
-    text = SYNC.format(import_line=import_line, caught=caught)
-    path.write_text(text, encoding="utf-8")
-    codes = [f.code for f in check_source(text, path, environment(tmp_path))]
-    assert ("IL102" in codes) is reported
+    assert ("IL102" in _codes(tmp_path, SYNC, import_line, caught)) is reported
 
 
 ATOMIC_SYNC = """\
@@ -90,22 +96,4 @@ def test_an_alias_caught_inside_atomic_is_il202(
     tmp_path: Path, import_line: str, caught: str, reported: bool
 ) -> None:
     """IL202 trusts a bare `Error` only when its import says it is Django's."""
-    write_app(
-        tmp_path,
-        "inventory",
-        {
-            "errors.py": "class Failure(Exception):\n    pass\n",
-            "models.py": """\
-                from django.db import models
-
-
-                class Vendor(models.Model):
-                    name = models.CharField(max_length=50, unique=True)
-                """,
-        },
-    )
-    path = tmp_path / "inventory" / "sync.py"
-    text = ATOMIC_SYNC.format(import_line=import_line, caught=caught)
-    path.write_text(text, encoding="utf-8")
-    codes = [f.code for f in check_source(text, path, environment(tmp_path))]
-    assert ("IL202" in codes) is reported
+    assert ("IL202" in _codes(tmp_path, ATOMIC_SYNC, import_line, caught)) is reported

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import copy_project, environment
+from tests.helpers import lines_reported
 
 MODELS = """from django.db import models
 from django.db.models import Case, F, Q, Value, When
@@ -104,22 +104,11 @@ def label(text):
 def test_positional_field_names_cover_and_functional_expressions_do_not(
     tmp_path: Path,
 ) -> None:
-    from integrity_lsp.checker import check_source
-
-    root = copy_project("examples", tmp_path)
-    (root / "shop" / "expressions.py").write_text(MODELS)
-    path = root / "shop" / "expression_calls.py"
-    path.write_text(CALLS)
-    findings = check_source(path.read_text(), path, environment(root))
+    files = {"shop/expressions.py": MODELS, "shop/expression_calls.py": CALLS}
     # place: "slot" given positionally is `fields=["slot"]`, unique among live rows, and the
     # insert leaves draft_of NULL. The functional ones (link, tag, label) do not cover a lookup:
     # a get() of the fields misses the row the computed key collides with.
-    lines = sorted(
-        CALLS.splitlines()[finding.span.start_line - 1].strip()
-        for finding in findings
-        if finding.code == "IL104"
-    )
-    assert lines == [
+    assert lines_reported(tmp_path, files, "shop/expression_calls.py", "IL104") == [
         "return Label.objects.get_or_create(label=text)",
         "return Link.objects.get_or_create(left=a, right=b, kind=kind)",
         "return Link.objects.get_or_create(left=a, right=b, kind=kind, flipped=False)",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import copy_project, environment
+from tests.helpers import lines_reported
 
 MODELS = """import hashlib
 import uuid
@@ -129,18 +129,9 @@ def branchy(text):
 
 
 def test_fields_save_derives_from_the_lookup_cover_it(tmp_path: Path) -> None:
-    from integrity_lsp.checker import check_source
-
-    root = copy_project("examples", tmp_path)
-    (root / "shop" / "derived.py").write_text(MODELS)
-    path = root / "shop" / "derived_calls.py"
-    path.write_text(CALLS)
-    findings = check_source(path.read_text(), path, environment(root))
-    reported = {
-        CALLS.splitlines()[finding.span.start_line - 1].split(".objects")[0].strip()
-        for finding in findings
-        if finding.code == "IL104"
-    }
+    files = {"shop/derived.py": MODELS, "shop/derived_calls.py": CALLS}
+    lines = lines_reported(tmp_path, files, "shop/derived_calls.py", "IL104")
+    reported = {line.split(".objects")[0] for line in lines}
     # Snippet fills key_hash from the looked-up key (a classmethod of uuid5), Label its digest
     # from text (a module function), LabelChild inherits Label's save through super(). Ticket's
     # code is a fresh uuid4, Badge's slug also reads the unpinned team, Late computes after

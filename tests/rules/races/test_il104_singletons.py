@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import copy_project, environment
+from tests.helpers import lines_reported
 
 SINGLETONS = """from django.db import models
 
@@ -100,18 +100,9 @@ def conditional(label):
 
 
 def test_singletons_are_quiet_and_their_look_alikes_report(tmp_path: Path) -> None:
-    from integrity_lsp.checker import check_source
-
-    root = copy_project("examples", tmp_path)
-    (root / "shop" / "singletons.py").write_text(SINGLETONS)
-    path = root / "shop" / "singleton_calls.py"
-    path.write_text(CALLS)
-    findings = check_source(path.read_text(), path, environment(root))
-    reported = {
-        CALLS.splitlines()[finding.span.start_line - 1].split(".objects")[0].strip()
-        for finding in findings
-        if finding.code == "IL104"
-    }
+    files = {"shop/singletons.py": SINGLETONS, "shop/singleton_calls.py": CALLS}
+    lines = lines_reported(tmp_path, files, "shop/singleton_calls.py", "IL104")
+    reported = {line.split(".objects")[0] for line in lines}
     # SiteSettings and Branding (a save() that calls super()) inherit the fixed key, Maintenance
     # fixes it itself; Overridden skips the base's save(), Numbered computes its key, and
     # Conditional fixes it only on one branch.
