@@ -12,10 +12,10 @@ from parso.utils import split_lines
 
 from integrity_lsp.analysis.conditions import may_read_negative
 from integrity_lsp.analysis.registry import Narrowing, Rule
-from integrity_lsp.checker import check_source
+from integrity_lsp.checker import build_environment, check_source
 from integrity_lsp.checker.candidates import candidate_text, plan
 from integrity_lsp.checker.single import enabled_rules
-from integrity_lsp.config import Settings
+from integrity_lsp.config import Settings, load_settings
 from integrity_lsp.findings import Finding
 from integrity_lsp.rules import load_rules
 from tests.robustness.support import corpus, environment_for
@@ -206,3 +206,29 @@ def test_a_narrowed_rule_reads_only_what_holds_what_it_needs() -> None:
     assert plan(computed, [rule], split_lines(computed, keepends=True), None, negative).rules == ()
     at_import = "ROW = Item(quantity=-1)\n\n" + computed
     assert plan(at_import, [rule], split_lines(at_import, keepends=True), None, negative).rules
+
+
+def test_a_rule_checked_alone_still_reads_what_it_follows() -> None:
+    """With one rule selected, only its own candidates are kept: a rule that reads the module's
+    other functions (IL202's handler calling a helper that writes) must say so by its scope,
+    or the helper's body is blanked and reads as doing nothing. Every fixture file expecting
+    a finding of a "function"-scoped rule, checked with that rule alone, gives the findings
+    of the whole text."""
+    differences: list[str] = []
+    checked = 0
+    for code, rule in sorted(load_rules().items()):
+        if rule.scope != "function":
+            continue
+        for root, path in corpus():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if f"expect: {code}" not in text:
+                continue
+            settings = replace(load_settings(root), select=(code,))
+            env = build_environment(root, settings)
+            whole = check_source(text, path, env, as_indexed=True)
+            reduced = check_source(text, path, env, as_indexed=True, only_candidates=True)
+            checked += 1
+            if whole != reduced:
+                differences.append(f"{path} ({code} alone): {_difference(whole, reduced)}")
+    assert checked >= 5
+    assert not differences, "\n".join(differences)

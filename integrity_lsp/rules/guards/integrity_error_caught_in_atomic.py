@@ -189,5 +189,5 @@ register(
     node_types=("try_stmt",),
     check=check,
     words=("except",),
-    scope="function",
+    scope="calls",  # the handler's helpers and the savers' save() are read in the module too
 )
