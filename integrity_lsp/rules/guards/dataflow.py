@@ -6,12 +6,17 @@ Request data is `request.POST/GET/data/query_params/body/…` (also through `sel
 names assigned from such values (in order, through tuple unpacking and `for` loops) carry it on.
 A value that went through `get_object_or_404`, a `get()`, validated serializer data or a form's
 `cleaned_data` is no longer raw request data, nor is an attribute of a row a query returned
-(`Node.objects.filter(group=g)[0].graph_id`, `….first().team_id`).
+(`Node.objects.filter(group=g)[0].graph_id`, `….first().team_id`), nor an attribute of a handler
+parameter outside django-ninja (`project.organization_id`): a URL kwarg is a string or a number,
+so a parameter with attributes is an object the view machinery handed in (sentry's
+`convert_args` fetches the `project` row), where ninja's are schemas parsed from the request.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.django import parse_orm_call
@@ -55,6 +60,16 @@ LOOKUP_METHODS = frozenset({"get", "filter", "exists", "get_or_create", "in_bulk
 SCOPES = ("funcdef", "classdef", "lambdef", "async_funcdef", "decorated")
 
 
+@dataclass(frozen=True)
+class RequestNames:
+    """The names bound to request data at one point of a handler; `objects`: the handler
+    parameters among them whose attributes are no request data (outside django-ninja a URL
+    kwarg has none: a parameter read for attributes is an object the view was handed)."""
+
+    names: frozenset[str]
+    objects: frozenset[str] = frozenset()
+
+
 def handler_parameters(ctx: Context, *, identifiers_only: bool = False) -> set[str]:
     """The handler's parameters that carry request data (URL kwargs, ninja operation params).
     With `identifiers_only`, a function taken for a view only because it takes `request` first
@@ -91,12 +106,14 @@ def _names_a_model(annotation: Node, ctx: Context) -> bool:
 
 def request_derived_names(
     ctx: Context, before: Node, *, validated_by_objects: bool = False
-) -> set[str]:
+) -> RequestNames:
     """Names bound to request data at the position of `before` in the handler."""
     names = handler_parameters(ctx, identifiers_only=validated_by_objects)
+    handler = ctx.handler
+    objects = set(names) if handler is not None and handler.kind != "ninja" else set()
     function = ctx.function
     if function is None:
-        return names
+        return RequestNames(frozenset(names), frozenset(objects))
     limit = before.start_pos
     clean = validated_by_objects
     for node in _in_order(function.children[-1]):
@@ -105,21 +122,22 @@ def request_derived_names(
         if node.type == "expr_stmt":
             last = node.children[-1]
             if last.type == "annassign" and len(last.children) == 4:
-                derived = is_request_derived(last.children[3], names, validated_by_objects=clean)
-                _bind(node.children[0], derived, names)
+                derived = is_request_derived_in(last.children[3], names, objects, clean)
+                _bind(node.children[0], derived, names, objects)
             elif node.children[1].type == "operator" and node.children[1].value == "=":
-                derived = is_request_derived(last, names, validated_by_objects=clean)
+                derived = is_request_derived_in(last, names, objects, clean)
                 for target in node.children[:-1:2]:
-                    _bind(target, derived, names)
+                    _bind(target, derived, names, objects)
         elif node.type == "for_stmt":
-            derived = is_request_derived(node.children[3], names, validated_by_objects=clean)
-            _bind(node.children[1], derived, names)
-    return names
+            derived = is_request_derived_in(node.children[3], names, objects, clean)
+            _bind(node.children[1], derived, names, objects)
+    return RequestNames(frozenset(names), frozenset(objects))
 
 
-def _bind(target: Node, derived: bool, names: set[str]) -> None:
+def _bind(target: Node, derived: bool, names: set[str], objects: set[str]) -> None:
     leaves = [target] if target.type == "name" else _target_names(target)
     for leaf in leaves:
+        objects.discard(leaf.value)  # rebound: no longer the parameter the view was handed
         if derived:
             names.add(leaf.value)
         else:
@@ -154,10 +172,18 @@ def _in_order(body: Node) -> list[Node]:
     return result
 
 
-def is_request_derived(value: Node, names: set[str], *, validated_by_objects: bool = False) -> bool:
+def is_request_derived(
+    value: Node, names: RequestNames, *, validated_by_objects: bool = False
+) -> bool:
     """Does `value` carry raw request data (given the request-derived `names`)? With
     `validated_by_objects`, a serializer or form built from the request, and a serializer's
     `.data`, are not (their fields look rows up; IL204 asks whether a row was seen)."""
+    return is_request_derived_in(value, names.names, names.objects, validated_by_objects)
+
+
+def is_request_derived_in(
+    value: Node, names: Collection[str], objects: Collection[str], validated_by_objects: bool
+) -> bool:
     text = code(value)
     if VALIDATED.search(text) or INSTANCE_KEY.search(text):
         return False
@@ -171,9 +197,21 @@ def is_request_derived(value: Node, names: set[str], *, validated_by_objects: bo
         if leaf.type != "name" or leaf.value not in names:
             continue
         previous = leaf.get_previous_leaf()
-        if previous is None or previous.value != ".":  # not an attribute name (`x.name`)
-            return True
+        if previous is not None and previous.value == ".":
+            continue  # an attribute name (`x.name`), not the name
+        if leaf.value in objects and _attribute_read(leaf):
+            continue  # `project.organization_id`: read off an object the view was handed
+        return True
     return False
+
+
+def _attribute_read(name: Node) -> bool:
+    """`name.attr` not called: `project.organization_id`, not `pk.strip()`."""
+    following = name.get_next_sibling()
+    if following is None or following.type != "trailer" or following.children[0].value != ".":
+        return False
+    after = following.get_next_sibling()
+    return not (after is not None and after.type == "trailer" and after.children[0].value == "(")
 
 
 def _leaves(node: Node) -> list[Node]:

@@ -4,14 +4,18 @@ Finds request handlers that write a foreign key's raw id from request data —
 URL parameter, `order.customer_id = payload.customer_id` — with no sign that the parent row
 exists: the value did not come from `get_object_or_404`, a model instance (also an attribute of
 a row a query returned: `Node.objects.filter(group=g)[0].graph_id`, `….first().team_id`) or
-validated serializer/form data, and was not looked up earlier in the handler.
+validated serializer/form data, and was not looked up earlier in the handler. A constructor
+`obj = Order(customer_id=…)` counts when the instance is inserted (`obj.save()`, a
+`bulk_create` list built of it): one only rendered or executed never reaches the table.
 
 Also silent for what a serializer or form built from the request hands on (`form =
 NoteForm(request.POST)` then `form.instance.team_id`; `serializer.data["id"]` after `save()`,
-the row just written), for a URL parameter that a decorator of the handler looked up first (it
-names the parameter in its arguments, as guardian's
-`@permission_required_or_404("app.view_team", (Team, "pk", "team_id"))` does, or is a
-permission/object decorator called with arguments), for `db_constraint=False` keys, and in
+the row just written), for an attribute of a handler parameter outside django-ninja
+(`project.organization_id`: a URL kwarg is a string or a number, so a parameter with attributes
+is a row the view machinery fetched, as sentry's `convert_args` does), for a URL parameter that
+a decorator of the handler looked up first (it names the parameter in its arguments, as
+guardian's `@permission_required_or_404("app.view_team", (Team, "pk", "team_id"))` does, or is
+a permission/object decorator called with arguments), for `db_constraint=False` keys, and in
 test code (see the README's test-code policy). A function taken for a view only because it
 takes `request` first passes on as request data only parameters named like URL identifiers
 (`pk`, `id`, `slug`, `team_id`, …): `merge_threads(request, validated_data, threads, …)` is a
@@ -53,11 +57,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from integrity_lsp.analysis.bindings import is_second_save
+from integrity_lsp.analysis.bulk_objects import bulk_objects
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.handlers import decorator_name, decorators_of, handler_title
 from integrity_lsp.analysis.registry import register
 from integrity_lsp.analysis.unique_sets import column_of
-from integrity_lsp.analysis.writes import site_model, write_site
+from integrity_lsp.analysis.writes import WriteSite, site_model, write_site
 from integrity_lsp.findings import Finding, Location, Span
 from integrity_lsp.project.records import ModelRecord
 from integrity_lsp.rules.guards.dataflow import (
@@ -66,7 +72,7 @@ from integrity_lsp.rules.guards.dataflow import (
     request_derived_names,
 )
 from integrity_lsp.rules.guards.parents import assigned_id, fetch_parent_fix, target_field
-from integrity_lsp.syntax.nodes import Argument, Node, code
+from integrity_lsp.syntax.nodes import Argument, Node, code, statement_of
 
 CODE = "IL204"
 NAME = "raw-foreign-key-id"
@@ -81,17 +87,32 @@ def check(node: Node, ctx: Context) -> Iterator[Finding]:
         if found is not None:
             yield from _check_value(found[0], found[1], node, ctx)
         return
-    site = write_site(node, ctx)
-    if site is None or site.kind == "bulk_create":
+    site = inserted_site(node, ctx)
+    if site is None:
         return
-    if site.kind == "save" and site.call.parent is not node:
-        return  # `obj = M(…)`: its constructor is checked; `obj.x_id = …` as an assignment
-    ids = [arg for key, arg in site.values.items() if key.endswith("_id")]
+    ids = [arg for key, arg in site.kwargs.items() if key.endswith("_id")]
     written_model = site_model(site, ctx) if ids else None
     if written_model is None:
         return
     for argument in ids:
         yield from _check_value(written_model, argument, node, ctx)
+
+
+def inserted_site(node: Node, ctx: Context) -> WriteSite | None:
+    """The insert at `node` whose call's keyword values are written: a create, `M(…).save()`,
+    the first `obj.save()` of `obj = M(…)`, the constructor a `bulk_create` list is built of.
+    A bare `M(…)` is none: an instance that is only rendered or executed (django-sql-explorer's
+    playground `Query`) never reaches the table, so its ids cannot fail a foreign key; when it
+    is saved, the save reports its constructor's arguments (`obj.x_id = …` is reported as an
+    assignment)."""
+    site = write_site(node, ctx)
+    if site is None or site.kind == "constructor":
+        return None
+    if site.kind == "bulk_create":
+        return bulk_objects(site, ctx)
+    if site.kind == "save" and is_second_save(node, ctx.function):
+        return None  # an UPDATE of the row the first save inserted: reported there
+    return site
 
 
 def _check_value(
@@ -104,7 +125,8 @@ def _check_value(
         return
     if field.option("db_constraint") == "False":
         return
-    names = request_derived_names(ctx, node, validated_by_objects=True)
+    # the names as the value was computed (the constructor of a later `obj.save()`)
+    names = request_derived_names(ctx, statement_of(argument.value), validated_by_objects=True)
     if not is_request_derived(argument.value, names, validated_by_objects=True):
         return
     if checked_before(argument.value, ctx, node) or _decorator_fetched(argument.value, ctx):
