@@ -5,12 +5,11 @@ A class counts only when its bases resolve (in the file, or through the project'
 `ModelForm` / `ModelSerializer` / `HyperlinkedModelSerializer` / `UserCreationForm` and its
 `Meta.model` resolves to a model of the index; `Meta.fields` / `exclude` must be literals. A
 class that overrides `save` (forms) or `create` (serializers) writes in its own way: unknown.
-Anything unsure gives None, so the rule says nothing.
+Anything unsure gives None, so the rule says nothing. The `Meta` options are read by `form_meta`.
 """
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass
 from typing import Literal
 
@@ -28,17 +27,10 @@ from integrity_lsp.analysis.form_declarations import (
     removed_fields,
 )
 from integrity_lsp.analysis.form_inserted_rows import inserted_row_sets
+from integrity_lsp.analysis.form_meta import MAX_DEPTH, FormMeta, class_body, merge_meta, own_meta
 from integrity_lsp.analysis.handlers import class_bases, class_definition
 from integrity_lsp.project.records import AUTO_FIELD_CLASSES, FieldRecord, ModelRecord
-from integrity_lsp.syntax.declarations import literal_text
-from integrity_lsp.syntax.nodes import (
-    Node,
-    assignment_target,
-    code,
-    expression_of,
-    normalised,
-    walk,
-)
+from integrity_lsp.syntax.nodes import Node, normalised, walk
 from integrity_lsp.syntax.source import SourceFile
 
 FormKind = Literal["form", "serializer"]
@@ -59,7 +51,6 @@ OWN_WRITES = {"form": "save", "serializer": "create"}
 OWN_WRITE_WORDS = (
     "get_or_create(", "update_or_create(", "IntegrityError", "select_for_update",
 )  # fmt: skip
-MAX_DEPTH = 8
 
 
 @dataclass(frozen=True)
@@ -84,15 +75,6 @@ class ModelFormClass:
     # serializer fields declared read-only with a default (`CurrentUserDefault()`): not
     # submitted, but DRF's unique-together validator checks them with the default's value
     validated_defaults: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class _Meta:
-    model: ModelRecord | None = None
-    fields: tuple[str, ...] | Literal["__all__"] | None = None
-    exclude: tuple[str, ...] | None = None
-    read_only: tuple[str, ...] = ()
-    unknown: bool = False  # a non-literal option: give up
 
 
 def model_form_class(classdef: Node, source: SourceFile, ctx: Context) -> ModelFormClass | None:
@@ -127,7 +109,7 @@ def model_form_class(classdef: Node, source: SourceFile, ctx: Context) -> ModelF
         kind == "serializer" and _opaque_override(classdef, source, ctx, "update", 0),
         inserted_row_sets(classdef, source, ctx) if kind == "form" else frozenset(),
         _guarded_save(classdef, source, ctx, 0),
-        frozenset(declared_defaults(_body(classdef))) if kind == "serializer" else frozenset(),
+        frozenset(declared_defaults(class_body(classdef))) if kind == "serializer" else frozenset(),
     )
 
 
@@ -138,7 +120,7 @@ def _guarded_save(classdef: Node, source: SourceFile, ctx: Context, depth: int) 
     super().save(**kwargs)` / `except IntegrityError: raise serializers.ValidationError(…)`."""
     if depth > MAX_DEPTH:
         return False
-    defined = _defines(_body(classdef), "save")
+    defined = _defines(class_body(classdef), "save")
     if defined:
         return any(_guards_inherited_save(function) for function in defined)
     for base in class_bases(classdef):
@@ -176,7 +158,7 @@ def _opaque_override(
     classdef: Node, source: SourceFile, ctx: Context, method: str, depth: int
 ) -> bool:
     """Does the class or a project base override `method` other than by handing on?"""
-    if depth > MAX_DEPTH or _transparent_override(_body(classdef), method) is None:
+    if depth > MAX_DEPTH or _transparent_override(class_body(classdef), method) is None:
         return True
     for base in class_bases(classdef):
         definition = class_definition(base.split("[", 1)[0], source, ctx)
@@ -199,13 +181,13 @@ def _editable(field: FieldRecord) -> bool:
 
 def _read_class(
     classdef: Node, source: SourceFile, ctx: Context, depth: int
-) -> tuple[FormKind, _Meta, set[str], set[str]] | None:
+) -> tuple[FormKind, FormMeta, set[str], set[str]] | None:
     """(kind, Meta merged with the inherited one, read-only declared fields, instance sets)."""
     if depth > MAX_DEPTH:
         return None
-    body = _body(classdef)
+    body = class_body(classdef)
     kind: FormKind | None = None
-    inherited = _Meta()
+    inherited = FormMeta()
     read_only: set[str] = set()
     sets: set[str] = set()
     for base in class_bases(classdef):
@@ -218,7 +200,7 @@ def _read_class(
         elif short in USER_CREATION_BASES:
             kind = kind or "form"
             user = ctx.env.index.get_model("auth.User")
-            inherited = _Meta(model=user, fields=("username",))
+            inherited = FormMeta(model=user, fields=("username",))
         elif short in NOT_MODEL_BASES:
             continue
         else:
@@ -244,7 +226,7 @@ def _read_class(
     if own_sets is None:
         return None
     sets |= own_sets
-    meta = _merge(_own_meta(body, source, ctx), inherited)
+    meta = merge_meta(own_meta(body, source, ctx), inherited)
     read_only |= declared_read_only(body) | removed_fields(classdef)
     sets |= instance_sets(classdef)
     return kind, meta, read_only, sets
@@ -301,11 +283,6 @@ def _unguarded_text(function: Node) -> str:
     return text
 
 
-def _body(classdef: Node) -> list[Node]:
-    suite = classdef.children[-1]
-    return [child for child in suite.children if child.type not in ("newline", "endmarker")]
-
-
 def _defines(body: list[Node], name: str) -> list[Node]:
     found = []
     for statement in body:
@@ -315,122 +292,3 @@ def _defines(body: list[Node], name: str) -> list[Node]:
         if node.type == "funcdef" and node.children[1].value == name:
             found.append(node)
     return found
-
-
-def _own_meta(body: list[Node], source: SourceFile, ctx: Context) -> _Meta | None:
-    for statement in body:
-        if statement.type == "classdef" and statement.children[1].value == "Meta":
-            return _parse_meta(statement, source, ctx)
-    return None
-
-
-def _merge(own: _Meta | None, inherited: _Meta) -> _Meta:
-    if own is None:
-        return inherited
-    return _Meta(
-        model=own.model or inherited.model,
-        fields=own.fields if own.fields is not None else inherited.fields,
-        exclude=own.exclude if own.exclude is not None else inherited.exclude,
-        read_only=own.read_only or inherited.read_only,
-        unknown=own.unknown or inherited.unknown,
-    )
-
-
-def _parse_meta(meta: Node, source: SourceFile, ctx: Context) -> _Meta:
-    model: ModelRecord | None = None
-    fields: tuple[str, ...] | Literal["__all__"] | None = None
-    exclude: tuple[str, ...] | None = None
-    read_only: tuple[str, ...] = ()
-    unknown = False
-    for statement in _body(meta):
-        target = assignment_target(statement) if statement.type == "simple_stmt" else None
-        if target is None or target.type != "name":
-            continue
-        value = expression_of(statement)
-        option = target.value
-        if option == "model":
-            model = ctx.env.resolver.resolve_model(source, value)
-            unknown = unknown or model is None
-        elif option in ("fields", "exclude", "read_only_fields"):
-            names = _names_of(value, option, source, ctx, 0)
-            if names is None:
-                unknown = True
-            elif option == "fields":
-                fields = "__all__" if names == ("__all__",) else names
-            elif option == "exclude":
-                exclude = names
-            else:
-                read_only = names
-        elif option == "extra_kwargs":
-            read_only += _extra_read_only(value)
-    return _Meta(model, fields, exclude, read_only, unknown)
-
-
-def _names_of(
-    value: Node, option: str, source: SourceFile, ctx: Context, depth: int
-) -> tuple[str, ...] | None:
-    """`_names`, or a sum of them with a project base's option: pulpcore's `fields =
-    ModelSerializer.Meta.fields + ("file", "size")`; None for anything else computed."""
-    if value.type != "arith_expr":
-        return _names(value)
-    names: list[str] = []
-    for position, operand in enumerate(value.children):
-        if position % 2:
-            if operand.value != "+":
-                return None
-            continue
-        found = _names(operand) if literal_text(code(operand).strip()) else None
-        if found is None:
-            found = _base_option(operand, option, source, ctx, depth)
-        if found is None or found == ("__all__",):
-            return None
-        names.extend(found)
-    return tuple(names)
-
-
-def _base_option(
-    operand: Node, option: str, source: SourceFile, ctx: Context, depth: int
-) -> tuple[str, ...] | None:
-    """`Base.Meta.<option>` of a project class, as names."""
-    parts = normalised(operand).split(".")
-    if len(parts) < 3 or parts[-2:] != ["Meta", option] or depth > MAX_DEPTH:
-        return None
-    definition = class_definition(".".join(parts[:-2]), source, ctx)
-    if definition is None:
-        return None
-    classdef, base_source = definition
-    meta = next((c for c in classdef.iter_classdefs() if c.name.value == "Meta"), None)
-    if meta is None:
-        return None
-    for statement in _body(meta):
-        target = assignment_target(statement) if statement.type == "simple_stmt" else None
-        if target is not None and target.type == "name" and target.value == option:
-            return _names_of(expression_of(statement), option, base_source, ctx, depth + 1)
-    return None
-
-
-def _names(value: Node) -> tuple[str, ...] | None:
-    """`("a", "b")`, `["a"]` or `"__all__"` as names; None for anything computed."""
-    text = code(value).strip()
-    if not literal_text(text):
-        return None
-    parsed = ast.literal_eval(text)
-    if isinstance(parsed, str):
-        return (parsed,)
-    if isinstance(parsed, (list, tuple)) and all(isinstance(item, str) for item in parsed):
-        return tuple(parsed)
-    return None
-
-
-def _extra_read_only(value: Node) -> tuple[str, ...]:
-    text = code(value).strip()
-    if not literal_text(text):
-        return ()
-    parsed = ast.literal_eval(text)
-    if not isinstance(parsed, dict):
-        return ()
-    return tuple(
-        name
-        for name, options in parsed.items()
-        if isinstance(name, str) and isinstance(options, dict) and options.get("read_only")
-    )
