@@ -1,46 +1,26 @@
 """Linking across files: the class a name or dotted expression in a module stands for
-(import tables, re-exports, star imports), the bases of a class, which classes are models."""
+(import tables, re-exports, star imports), the bases of a class, the model of a key or label
+(which linked classes are models is `model_classes`')."""
 
 from __future__ import annotations
 
 import re
 import sys
 
-from integrity_lsp.project.builtin import (
-    MODEL_ROOTS,
-)
 from integrity_lsp.project.field_calls import GET_USER_MODEL
 from integrity_lsp.project.field_classes import (
     DJANGO_FIELD_CLASSES,
     KNOWN_THIRD_PARTY_FIELD_CLASSES,
 )
 from integrity_lsp.project.imports import ImportTable, import_table_of_text
-from integrity_lsp.project.index.files import NOT_MODEL_BASE, ClassKey, IndexFiles
+from integrity_lsp.project.index.files import ClassKey, IndexFiles
 from integrity_lsp.project.models import ParsedClass, ParsedModule, parse_module
-from integrity_lsp.project.records import (
-    ModelRecord,
-)
+from integrity_lsp.project.records import ModelRecord
 from integrity_lsp.syntax.files import over_size_cap
 from integrity_lsp.syntax.source import parse
 
 MAX_DEPTH = 30
-_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"typing", "abc", "enum"}
-MAX_LIBRARY_ROUNDS = 12  # a base's re-export chain through installed packages, followed this far
-
-# Names of installed packages that hold no Django model: a base from one of them whose package
-# is not installed (so cannot be read) is still known not to be a model.
-NOT_DJANGO_PACKAGES = frozenset(
-    {
-        "pydantic", "pydantic_core", "rest_framework", "celery", "marshmallow", "sqlalchemy",
-        "ninja", "strawberry", "graphene", "attrs", "attr", "msgspec", "dataclasses_json",
-        "django_filters", "import_export", "factory",
-    }
-)  # fmt: skip
-# Names that say "not a model" even with "Model" in them: DRF's `CreateModelMixin`,
-# `DjangoModelPermissions`, `ModelViewSet`, wagtail-modeladmin's `ModelAdminGroup`, celery
-# beat's `ModelEntry`, guardian's `GuardedModelAdminMixin`.
-_NOT_MODEL_NAME = re.compile(r"(Mixin|Permissions?|ViewSet|Entry|AdminGroup|Admin\w*|Group)$")
-
+STDLIB_PACKAGES = frozenset(getattr(sys, "stdlib_module_names", ())) | {"typing", "abc", "enum"}
 
 FROM_QUERYSET = re.compile(r"^([\w.]+)\.from_queryset\(\s*([\w.]+)\s*\)$")
 
@@ -205,7 +185,7 @@ class IndexLinker(IndexFiles):
             return None
         if key[0] == "django.db.models" or key[0].startswith("django.db.models."):
             return key[1] if key[1] in DJANGO_FIELD_CLASSES else None
-        if key[0].split(".")[0] in ("django", *_STDLIB):
+        if key[0].split(".")[0] in ("django", *STDLIB_PACKAGES):
             return None
         if key[1] in KNOWN_THIRD_PARTY_FIELD_CLASSES:  # modelcluster's ParentalKey
             return key[1]
@@ -236,7 +216,7 @@ class IndexLinker(IndexFiles):
         return self._fills_itself(self.resolve_expression(module, callee), 0)
 
     def _fills_itself(self, key: ClassKey | None, depth: int) -> bool:
-        if key is None or depth > MAX_DEPTH or key[0].split(".")[0] in ("django", *_STDLIB):
+        if key is None or depth > MAX_DEPTH or key[0].split(".")[0] in ("django", *STDLIB_PACKAGES):
             return False
         memo_key = ("fills itself", key)
         if memo_key in self._memo:
@@ -289,80 +269,6 @@ class IndexLinker(IndexFiles):
             return self.resolve_symbol(source_module, attribute) if attribute else None
         return self.resolve_imported(imported, parts[1:])
 
-    def is_library(self, key: ClassKey) -> bool:
-        """Is the class one an installed package defines (not the project, not Django's)?"""
-        return key[0] in self._library_modules
-
-    def _library_module(self, module: str) -> bool:
-        """Was `module` read from the installed packages?"""
-        return module in self._library_modules
-
-    def _load_library_bases(self) -> None:
-        """Read the installed modules that the project's classes' bases come from, then the
-        modules their bases come from, until nothing more can be read: a base that resolves
-        to an installed class is then judged by what it is, not by its name. The models module
-        of each such package is read too, with its bases (`_installed_models_modules`)."""
-        project = [key for key in self._link.classes if key[0] not in self._link_builtin]
-        tried: set[str] = set()
-        for _ in range(MAX_LIBRARY_ROUNDS):
-            wanted: set[str] = set()
-            seen: set[ClassKey] = set()
-            pending = list(project)
-            while pending:
-                key = pending.pop()
-                for base in self._base_keys(key):
-                    if base in seen or base in MODEL_ROOTS:
-                        continue
-                    seen.add(base)
-                    if base in self._link.classes:
-                        pending.append(base)
-                    elif (
-                        base[0] not in tried
-                        and base[0] not in self._link.modules
-                        and base[0].split(".")[0] != "django"  # Django's own: `builtin`
-                    ):
-                        wanted.add(base[0])
-            apps_models = self._installed_models_modules(tried)
-            wanted |= apps_models
-            loaded = False
-            for module in sorted(wanted):
-                tried.add(module)
-                # a project file the pre-scan did not take for a models file (openwisp's
-                # `ShareableOrgMixinUniqueName(ShareableOrgMixin)`: no "Model" in the names)
-                parsed = self._parse_project_module(module)
-                if parsed is None:
-                    parsed = self.libraries.parsed(module)
-                    if parsed is None:
-                        continue
-                    self._library_modules.add(module)
-                loaded = True
-                self._link.modules[module] = parsed
-                for cls in parsed.classes:
-                    self._link.classes.setdefault((module, cls.name), (cls, parsed))
-                    if module in apps_models:
-                        project.append((module, cls.name))  # their bases are read too
-            if not loaded:
-                return
-            self._memo.clear()  # names that were external may now resolve through the modules
-
-    def _installed_models_modules(self, tried: set[str]) -> set[str]:
-        """The models modules of the installed packages the project's bases come from
-        (`openwisp_users.models` for `openwisp_users.mixins.OrgMixin`): their models are the
-        ones a loader names by label (`load_model("openwisp_users", "Organization")`); and of
-        each installed app INSTALLED_APPS names (`rest_framework.authtoken` ->
-        `rest_framework.authtoken.models`: Django imports it, so a project module may use its
-        `Token` without any project model pointing at it)."""
-        packages = {module.split(".")[0] for module in self._library_modules}
-        packages |= {_app_package(app) for app in self.project_settings.installed_apps}
-        found = set()
-        for package in packages:
-            module = f"{package}.models"
-            if package.split(".")[0] == "django" or module in tried or module in self._link.modules:
-                continue  # Django's own models are `builtin`'s
-            if self.libraries.module_path(module) is not None:
-                found.add(module)
-        return found
-
     def _parse_project_module(self, module: str) -> ParsedModule | None:
         path = self._path_by_module.get(module)
         if path is None:
@@ -375,47 +281,6 @@ class IndexLinker(IndexFiles):
             return parse_module(tree, path, module, is_package=path.name == "__init__.py")
         except RecursionError:
             return None
-
-    def _base_known(self, key: ClassKey) -> bool:
-        if key in self._link.classes or key in MODEL_ROOTS:
-            return True
-        top = key[0].split(".")[0]
-        return (
-            top == "django"
-            or top in _STDLIB
-            or top in NOT_DJANGO_PACKAGES
-            or self._library_module(key[0])
-        )
-
-    def _is_model_class(self, key: ClassKey) -> bool:
-        if key not in self._link.classes:
-            return False
-        return any(self._is_model_base(base, 0) for base in self._base_keys(key))
-
-    def _is_model_base(self, key: ClassKey, depth: int) -> bool:
-        if key in MODEL_ROOTS:
-            return True
-        if depth > MAX_DEPTH:
-            return False
-        memo_key = ("is_model", key)
-        if memo_key in self._memo:
-            return self._memo[memo_key]  # type: ignore[no-any-return]
-        self._memo[memo_key] = False
-        if key in self._link.classes:
-            result = any(self._is_model_base(base, depth + 1) for base in self._base_keys(key))
-        elif self._library_module(key[0]):  # installed and read: not a class it defines
-            result = False
-        else:  # a third-party base we cannot read: trust its name (not django_filters'
-            # ModelChoiceFilter, nor DRF's ModelSerializer: the same names as the pre-scan)
-            result = (
-                "Model" in key[1]
-                and not key[0].startswith("django.")
-                and not NOT_MODEL_BASE.search(key[1])
-                and not _NOT_MODEL_NAME.search(key[1])
-                and key[0].split(".")[0] not in NOT_DJANGO_PACKAGES
-            )
-        self._memo[memo_key] = result
-        return result
 
     def _user_key(self) -> ClassKey | None:
         wanted = self.project_settings.auth_user_model.lower()
@@ -442,17 +307,6 @@ class IndexLinker(IndexFiles):
 
     def _canonical_label(self, label: str) -> str:
         return self._canonical.get(label.lower(), label)
-
-
-def _app_package(app: str) -> str:
-    """The package of an INSTALLED_APPS entry: `rest_framework.authtoken` as written, or the
-    package an AppConfig path names (`allauth.account.apps.AccountConfig` -> `allauth.account`)."""
-    parts = app.split(".")
-    if len(parts) > 1 and parts[-1][:1].isupper():
-        parts = parts[:-1]
-        if parts[-1] == "apps":
-            parts = parts[:-1]
-    return ".".join(parts)
 
 
 def is_dotted(text: str) -> bool:

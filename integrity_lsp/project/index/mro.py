@@ -7,12 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 from integrity_lsp.project.index.files import ClassKey
-from integrity_lsp.project.index.linker import MAX_DEPTH, IndexLinker
+from integrity_lsp.project.index.linker import MAX_DEPTH
+from integrity_lsp.project.index.model_classes import IndexModelClasses
 from integrity_lsp.project.meta import ParsedMeta
 from integrity_lsp.project.records import ConstraintRecord, ModelRecord, SourceRef
 
 
-class IndexMro(IndexLinker):
+class IndexMro(IndexModelClasses):
     """MRO and Meta inheritance, computed bottom-up once per generation."""
 
     def _bottom_up(
