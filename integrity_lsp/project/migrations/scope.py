@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from integrity_lsp.config import Settings
+from integrity_lsp.project.migrations.checked import PendingOperation
 from integrity_lsp.project.migrations.graph import MigrationFile, MigrationKey
-from integrity_lsp.project.migrations.history import PendingOperation, history_for
+from integrity_lsp.project.migrations.history import history_for
 from integrity_lsp.project.migrations.state import ModelState
 from integrity_lsp.project.vcs import ChangedFiles, changed_files
 

@@ -99,8 +99,9 @@ from collections.abc import Iterator
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.registry import register
 from integrity_lsp.findings import Finding, Location
+from integrity_lsp.project.migrations.checked import operations_on_tables
 from integrity_lsp.project.migrations.columns import column_filler
-from integrity_lsp.project.migrations.history import MigrationContext, operations_on_tables
+from integrity_lsp.project.migrations.history import MigrationContext
 from integrity_lsp.project.migrations.scope import on_new_table
 from integrity_lsp.project.migrations.state import ModelState
 from integrity_lsp.rules.migrations.fixes import db_default_fix, options_unknown, three_step_fix

@@ -90,8 +90,8 @@ from collections.abc import Iterator
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.registry import register
 from integrity_lsp.findings import Finding, Location
+from integrity_lsp.project.migrations.checked import operations_on_tables
 from integrity_lsp.project.migrations.columns import column_of, has_default
-from integrity_lsp.project.migrations.history import operations_on_tables
 from integrity_lsp.project.migrations.scope import on_new_table
 from integrity_lsp.rules.migrations.fixes import data_step_before_fix, options_unknown
 

@@ -110,10 +110,11 @@ from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.registry import register
 from integrity_lsp.findings import Finding, Fix, Location
 from integrity_lsp.project.migrations.cascades import cascade_deleted
+from integrity_lsp.project.migrations.checked import operations_on_tables
 from integrity_lsp.project.migrations.columns import column_filler, column_of
 from integrity_lsp.project.migrations.distinct_values import unique_by_construction
 from integrity_lsp.project.migrations.graph import Operation
-from integrity_lsp.project.migrations.history import MigrationContext, operations_on_tables
+from integrity_lsp.project.migrations.history import MigrationContext
 from integrity_lsp.project.migrations.scope import on_new_table
 from integrity_lsp.project.migrations.state import Before, ModelState
 from integrity_lsp.rules.migrations.conditions import (
