@@ -144,3 +144,17 @@ def delete_write(
         node, "delete", str(method.children[1].value), parent.name, None, trailers[-1], {},
         model=parent, path=source.path,
     )  # fmt: skip
+
+
+def unprepared_children(index: ProjectIndex, parent: ModelRecord) -> list[str]:
+    """`app.Child.field` for each foreign key to `parent` (or its multi-table parents) whose
+    on_delete is DO_NOTHING and whose constraint Django creates (not `db_constraint=False`, not
+    a `managed = False` model's): the children Django's collector leaves for the database to
+    refuse."""
+    found = []
+    for child, field in index.reverse_relations(parent).values():
+        on_delete = (field.option("on_delete") or "").rsplit(".", 1)[-1]
+        enforced = child.managed and field.option("db_constraint") != "False"
+        if on_delete == "DO_NOTHING" and enforced:
+            found.append(f"{child.label}.{field.name}")
+    return sorted(set(found))

@@ -6,7 +6,8 @@ Django's deletion collector applies `on_delete` in Python (CASCADE deletes the c
 PROTECT/RESTRICT raise before any SQL), so the database only refuses a delete the collector did
 not prepare for: a child whose `on_delete` is DO_NOTHING, a `_raw_delete()` or raw SQL, or a
 child row inserted by another transaction after the collector looked (a race). The deletes are
-the shared write-site model's (`analysis.related_writes.delete_write`).
+the shared write-site model's (`analysis.related_writes.delete_write`), and so are the
+DO_NOTHING children (`unprepared_children`, which IL202 asks too).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.related_writes import delete_write
 from integrity_lsp.explain.sites import FileMemo, WriteSite, call_sites
-from integrity_lsp.project.records import FieldRecord, ModelRecord
+from integrity_lsp.project.records import ModelRecord
 from integrity_lsp.project.resolve import Resolver
 
 if TYPE_CHECKING:
@@ -45,18 +46,3 @@ def delete_sites(
         settings=settings,
         memo=memo,
     )
-
-
-def unprepared_children(index: ProjectIndex, parent: ModelRecord) -> list[str]:
-    """`app.Child.field` for each foreign key to `parent` whose on_delete is DO_NOTHING."""
-    found = []
-    for accessor, (child, field) in index.reverse_relations(parent).items():
-        del accessor
-        if _on_delete(field) == "DO_NOTHING":
-            found.append(f"{child.label}.{field.name}")
-    return sorted(set(found))
-
-
-def _on_delete(field: FieldRecord) -> str:
-    value = field.option("on_delete") or ""
-    return value.rsplit(".", 1)[-1]

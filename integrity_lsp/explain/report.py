@@ -16,8 +16,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from integrity_lsp.analysis.related_writes import unprepared_children
 from integrity_lsp.explain.catalogue import KnownConstraint, catalogue
-from integrity_lsp.explain.deletes import delete_sites, unprepared_children
+from integrity_lsp.explain.deletes import delete_sites
 from integrity_lsp.explain.form_sites import form_sites
 from integrity_lsp.explain.frame_sites import (
     helper_sites,

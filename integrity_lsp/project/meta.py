@@ -1,4 +1,4 @@
-"""A model's `Meta` read statically: its options (`abstract`, `proxy`, `db_table`,
+"""A model's `Meta` read statically: its options (`abstract`, `proxy`, `managed`, `db_table`,
 `app_label`), `unique_together` and `constraints` (with the `X.Meta.constraints` they extend),
 and one `UniqueConstraint(...)` / `CheckConstraint(...)` call as a `ConstraintRecord` (for class
 bodies and migration operations alike)."""
@@ -38,6 +38,7 @@ class ParsedMeta:
     declared: frozenset[str]
     abstract: bool = False
     proxy: bool | None = None
+    managed: bool | None = None
     db_table: str | None = None
     app_label: str | None = None
     unique_together: tuple[ConstraintRecord, ...] = ()
@@ -59,12 +60,14 @@ def parse_meta(classdef: Any, path: Path) -> ParsedMeta:
     together, together_extends = _parse_together(values.get("unique_together"), path)
     constraints, constraints_extends = _parse_constraints(values.get("constraints"), path)
     proxy = bool_value(values.get("proxy")) if "proxy" in values else None
+    managed = bool_value(values.get("managed")) if "managed" in values else None
     return ParsedMeta(
         ref=SourceRef(path, Span.of(classdef.name)),
         bases=tuple(class_bases(classdef)),
         declared=frozenset(declared),
         abstract=bool_value(values.get("abstract")) is True,
         proxy=proxy,
+        managed=managed,
         db_table=string_value(values.get("db_table")),
         app_label=string_value(values.get("app_label")),
         unique_together=together,

@@ -195,6 +195,7 @@ class ModelRecord:
     bases: tuple[str, ...] = ()  # base expressions as written ("models.Model", "TimeStamped")
     abstract: bool = False
     proxy: bool = False
+    managed: bool = True  # False: `Meta.managed = False`, a table Django neither creates nor alters
     db_table: str | None = None  # Meta.db_table when given
     fields: tuple[FieldRecord, ...] = ()
     constraints: tuple[ConstraintRecord, ...] = ()  # incl. unique_together entries

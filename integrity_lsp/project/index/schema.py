@@ -108,6 +108,7 @@ class IndexSchema(IndexManagers):
             bases=cls.bases,
             abstract=abstract,
             proxy=self._meta_value(key, "proxy") is True,
+            managed=self._meta_value(key, "managed") is not False,
             db_table=db_table if isinstance(db_table, str) else None,
             fields=tuple(fields),
             constraints=own_constraints,

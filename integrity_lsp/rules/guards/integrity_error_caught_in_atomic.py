@@ -23,7 +23,10 @@ own; so does `obj.save()` of `obj = Cls(…)` of a project class whose `save()` 
 what a model's static or class method builds and returns, `Artifact.init_and_validate(…)`);
 `obj.save(update_fields=[…])` naming only columns no constraint covers, of a model that keeps
 Django's `save()` (it can fail only when the row is gone, which only a handler naming
-`DatabaseError` means to catch); and a
+`DatabaseError` means to catch); a `delete()` of a known model that no enforced DO_NOTHING
+foreign key points at, whose `delete()` overrides write nothing but deletes (Django's collector
+handles `on_delete` in Python: PROTECT raises `ProtectedError`, an IntegrityError, before any
+write, so the block stays usable; again only a handler naming `DatabaseError` is reported); and a
 handler after which no query runs before the innermost
 atomic block is left — `continue` or `break` out of a `with transaction.atomic():` in a loop,
 `return`, the end of the block, or the code after the `try` up to there (through enclosing `if`
@@ -91,6 +94,7 @@ from integrity_lsp.analysis.registry import register
 from integrity_lsp.analysis.unconstrained_updates import unconstrained_update
 from integrity_lsp.findings import Applicability, Finding, Fix, Location, Span
 from integrity_lsp.rules.guards.atomic_exits import leaves_block_unqueried
+from integrity_lsp.rules.guards.prepared_deletes import prepared_delete
 from integrity_lsp.rules.guards.savepoints import (
     SELF_SAVEPOINT,
     unprotected_writes,
@@ -120,7 +124,7 @@ def check(try_stmt: Node, ctx: Context) -> Iterator[Finding]:
         (write, method)
         for write, method in unprotected_writes(try_stmt.children[2], ctx)
         if method not in SELF_SAVEPOINT
-        and not (method == "save" and not names_database_error and unconstrained_update(write, ctx))
+        and (names_database_error or not _cannot_raise_integrity_error(write, method, ctx))
     ]
     if not writes or leaves_block_unqueried(try_stmt, caught, ctx):
         return
@@ -145,6 +149,14 @@ def check(try_stmt: Node, ctx: Context) -> Iterator[Finding]:
         related=tuple(related),
         fixes=tuple(_fix(try_stmt, ctx)),
     )
+
+
+def _cannot_raise_integrity_error(write: Node, method: str, ctx: Context) -> bool:
+    """An UPDATE of columns no constraint covers, or a delete Django's collector prepares: each
+    fails only on a database error, which only a handler naming `DatabaseError` means to catch."""
+    if method == "save":
+        return unconstrained_update(write, ctx)
+    return method == "delete" and prepared_delete(write, ctx)
 
 
 def _clause_text(clause: Node) -> str:
