@@ -3,7 +3,9 @@
 random.getrandbits(64)`), or a call of a project function every `return` of which is such a
 value (askbot's `generate_random_key()`), followed two calls deep through the module's own
 definitions and its imports from project modules; or a local name the function binds once,
-before the value, to such a value (`raw = generate_key()`, then `hash_token(raw)`). A write
+before the value, to such a value (`raw = generate_key()`, then `hash_token(raw)`), in the
+handler or in a helper it follows (sentry's `generate_token()` returning an f-string of a local
+`secret = b64encode(secrets.token_bytes(32))`): reading a local costs no depth. A write
 keyed on one cannot repeat another request's row.
 """
 
@@ -29,7 +31,7 @@ def is_fresh_value(value: Node, ctx: Context | None = None, depth: int = DEPTH) 
         if leaf.type != "name":
             continue
         if not _is_called(leaf):
-            if ctx is not None and depth > 0 and _bound_fresh(leaf, value, ctx, depth):
+            if ctx is not None and _bound_fresh(leaf, value, ctx, depth):
                 return True
             continue
         if leaf.value in FRESH_CALLS:
@@ -66,7 +68,8 @@ def _bound_fresh(leaf: Node, value: Node, ctx: Context, depth: int) -> bool:
         return False
     if enclosing(statement, "funcdef") is not function or statement.end_pos > value.start_pos:
         return False
-    return is_fresh_value(statement.children[2], ctx, depth - 1)
+    # Same depth: a binding is read in the same function, always earlier, so this ends.
+    return is_fresh_value(statement.children[2], ctx, depth)
 
 
 def _is_called(leaf: Node) -> bool:
