@@ -12,8 +12,11 @@ keyed on one cannot repeat another request's row.
 from __future__ import annotations
 
 from integrity_lsp.analysis.absence_attached import defined_or_imported, module_source
+from integrity_lsp.analysis.absence_calls import count_body_read
+from integrity_lsp.analysis.class_methods import class_at, own_method
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.syntax.nodes import Node, enclosing, walk
+from integrity_lsp.syntax.source import SourceFile
 
 FRESH_CALLS = frozenset(
     {
@@ -22,6 +25,7 @@ FRESH_CALLS = frozenset(
     }
 )  # fmt: skip
 DEPTH = 2  # project functions followed: a helper, and the helper it returns from
+MAX_CLASSES = 16  # classes of an MRO read for a method
 
 
 def is_fresh_value(value: Node, ctx: Context | None = None, depth: int = DEPTH) -> bool:
@@ -81,19 +85,42 @@ def _is_called(leaf: Node) -> bool:
 
 
 def _returns_fresh(leaf: Node, value: Node, ctx: Context, depth: int) -> bool:
-    """`leaf` names a project function (called by its bare name) whose every `return` gives
-    a fresh value."""
-    if leaf.parent is None or leaf.parent.type == "trailer":
-        return False  # `obj.method()`: not a module function
-    if value.get_root_node() is not ctx.file.tree:
+    """`leaf` names a project function (called by its bare name), or a method of the model an
+    instance read from the code belongs to (`om.generate_token()`, `om = OrganizationMember(…)`),
+    whose every `return` gives a fresh value."""
+    if leaf.parent is None or value.get_root_node() is not ctx.file.tree:
         return False
-    found = defined_or_imported(ctx.file, "funcdef", str(leaf.value), ctx, module_source)
+    if leaf.parent.type == "trailer":
+        found = _model_method(leaf, ctx)
+    else:
+        found = defined_or_imported(ctx.file, "funcdef", str(leaf.value), ctx, module_source)
     if found is None:
         return False
     function, source = found
     returned = list(returned_values(function))
     inner = ctx.replace(file=source, function=function)
     return bool(returned) and all(is_fresh_value(r, inner, depth - 1) for r in returned)
+
+
+def _model_method(leaf: Node, ctx: Context) -> tuple[Node, SourceFile] | None:
+    """The method `obj.<leaf>()` runs, `obj` a name read as a model instance: the first class of
+    the model's MRO that defines it (every class before it read)."""
+    trailer = leaf.parent
+    chain = trailer.parent if trailer is not None else None
+    if chain is None or chain.children.index(trailer) != 1 or chain.children[0].type != "name":
+        return None
+    model = ctx.env.resolver.resolve_instance(ctx.file, chain.children[0], use_jedi=False)
+    if model is None:
+        return None
+    for name, ref in ctx.env.index.mro_classes(model)[:MAX_CLASSES]:
+        found = class_at(name, ref, ctx)
+        if found is None:
+            return None  # a class nobody can read may define it
+        method = own_method(found[0], str(leaf.value))
+        if method is not None:
+            count_body_read()  # the answer now depends on another class's body
+            return method, found[1]
+    return None
 
 
 def returned_values(function: Node) -> list[Node]:
