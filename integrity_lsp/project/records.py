@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from integrity_lsp.findings import Span
+from integrity_lsp.syntax.declarations import literal_text
 
 # Django 5.2 field classes with `empty_strings_allowed = True` (checked against the installed
 # source): unset and NOT NULL, Django stores "" (b"" for BinaryField). GenericIPAddressField and
@@ -143,6 +144,13 @@ class FieldRecord:
             if key == name:
                 return value
         return None
+
+    def option_unknown(self, name: str) -> bool:
+        """Is the option written as an expression that is no literal (django-user-accounts'
+        `unique=settings.ACCOUNT_EMAIL_UNIQUE`, an AppConf default)? Its value is known only at
+        run time: neither true nor false (the boolean attributes above read it as false)."""
+        value = self.option(name)
+        return value is not None and not literal_text(value)
 
 
 @dataclass(frozen=True)

@@ -230,7 +230,9 @@ class IndexSchema(IndexManagers):
     def fields_known(self, model: ModelRecord) -> bool:
         """As the inheritance says, and not when a uniqueness constraint names a field the
         index does not have: Django refuses such a model (fields.E012), so a field of it was
-        not read (a class of a file not followed) and which lookups it covers is unknown."""
+        not read (a class of a file not followed) and which lookups it covers is unknown. Nor
+        when a field's `unique=` or `primary_key=` is no literal (`unique=settings.X`): which
+        lookups it covers is known only at run time."""
         if not super().fields_known(model):
             return False
         memo_key = ("constraint fields known", self._key(model))
@@ -240,6 +242,9 @@ class IndexSchema(IndexManagers):
                 self.field(model, name) is not None
                 for record in self.constraints(model)
                 for name in record.fields
+            ) and not any(
+                field.option_unknown("unique") or field.option_unknown("primary_key")
+                for field in self.all_fields(model).values()
             )
             self._memo[memo_key] = cached
         return bool(cached)

@@ -149,7 +149,7 @@ def _field_differences(
         return []  # an installed package's field class may fix options in its `__init__`
         # (openwisp-utils' FallbackBooleanChoiceField sets null=True): they are unknown
     found = []
-    if model.null != state.null:
+    if model.null != state.null and not model.option_unknown("null"):  # `null=settings.X`
         found.append("null=True in models.py" if model.null else "NOT NULL in models.py")
     if model.is_unique != state.is_unique:
         found.append(
