@@ -8,10 +8,13 @@ and the class a parameter defaults to (`def register(request, form=RegistrationF
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.django import QUERYSET_METHODS
 from integrity_lsp.analysis.handlers import class_definition
+from integrity_lsp.analysis.new_row_returns import returns_new_row
+from integrity_lsp.analysis.new_rows import production_texts
 from integrity_lsp.analysis.saved_attributes import assigned_by_save
 from integrity_lsp.analysis.write_values import dict_entries
 from integrity_lsp.analysis.writes import simple_statements
@@ -35,6 +38,9 @@ if TYPE_CHECKING:
 ROW_GETTERS = frozenset({"get_object_or_404", "aget_object_or_404"})
 # `copy.copy(row)`, `copy.deepcopy(row)`, `deepcopy(row)`: a clone of a row, its pk included
 COPIES = frozenset({"copy", "deepcopy"})
+# a project helper named for what it does (`create_snuba_query(…)`): only such a bare call is
+# followed into its body, which costs a read of the project's files
+_CREATING_HELPER = re.compile(r"_?create(?!\w*_or_)\w*")
 
 
 def last_binding(function: Node, name: str, before: Node) -> Node | None:
@@ -150,6 +156,10 @@ def inserted_before_text(text: str, function: Node, statement: Node, ctx: Contex
     if bound.type not in CALL_CHAIN_TYPES:
         return False
     base, trailers = chain_parts(bound)
+    if base.type == "name" and len(trailers) == 1 and _CREATING_HELPER.fullmatch(base.value):
+        # sentry's `snuba_query = create_snuba_query(…)`, then `AlertRule.objects.create(
+        # snuba_query=snuba_query, …)`: the helper's every run returns a row it just inserted
+        return returns_new_row(bound, list(production_texts(ctx)))
     methods = [t.children[1].value for t in trailers if t.children[0].value == "."]
     last = methods[-1] if methods else ""
     if _inserts(last):

@@ -74,3 +74,48 @@ def test_a_row_a_helper_inserted_before_calling_on(
     path = tmp_path / "boards" / "views.py"
     findings = check_source(path.read_text(encoding="utf-8"), path, environment(tmp_path))
     assert [f.span.start_line for f in findings if f.code == "IL201"] == ([7] if reported else [])
+
+
+FACTORIES = """\
+from boards.models import Board
+
+
+def create_board(title, template=None):
+{body}
+"""
+NEW_EVERY_TIME = """\
+    board = Board.objects.create(title=title)
+    return board"""
+MAYBE_STORED = """\
+    if template:
+        return Board.objects.get(title=template)
+    board = Board.objects.create(title=title)
+    return board"""
+FETCHED = """\
+    return Board.objects.filter(title=title).first()"""
+
+
+@pytest.mark.parametrize(
+    ("body", "call", "reported"),
+    [
+        (NEW_EVERY_TIME, "create_board(title)", False),  # sentry's create_snuba_query
+        (MAYBE_STORED, "create_board(title)", False),  # template is None: that branch never runs
+        (MAYBE_STORED, "create_board(title, template=title)", True),  # may return a stored one
+        (FETCHED, "create_board(title)", True),  # named "create", returns a stored row
+    ],
+)
+def test_a_row_a_creating_helper_returned(
+    tmp_path: Path, body: str, call: str, reported: bool
+) -> None:
+    bind = f"    from boards.factories import create_board\n\n    board = {call}"
+    services = SERVICES.format(write=LOOP, bind=bind)
+    files = {
+        "models.py": MODELS,
+        "factories.py": FACTORIES.format(body=body),
+        "services.py": services,
+        "views.py": VIEWS,
+    }
+    write_app(tmp_path, "boards", files)
+    path = tmp_path / "boards" / "views.py"
+    findings = check_source(path.read_text(encoding="utf-8"), path, environment(tmp_path))
+    assert [f.span.start_line for f in findings if f.code == "IL201"] == ([7] if reported else [])
