@@ -187,8 +187,18 @@ def _pk_cleared(function: Node, name: str, start: Node, end: Node) -> bool:
     return False
 
 
+# django-treebeard's node constructors: each inserts a new node and returns it (an instance
+# already saved is refused with NodeAlreadySaved)
+TREE_INSERTS = frozenset({"add_root", "add_child", "add_sibling"})
+
+
 def _inserts(method: str) -> bool:
-    return method == "create" or method.startswith("create_") or method in ("acreate", "save")
+    return (
+        method == "create"
+        or method.startswith("create_")
+        or method in ("acreate", "save")
+        or method in TREE_INSERTS
+    )
 
 
 def _row_attribute(

@@ -57,7 +57,8 @@ around a write of another row, beside the hand-on, is not one); a unique value i
 (`uuid4()`, `secrets.token_urlsafe()`, `get_random_string()`, `random.getrandbits(64)`, or
 a project function that returns one, two calls deep, or a local name bound once before to
 one: `raw = generate_key()`, then `token_hash=hash_token(raw)`) or a row this request inserted
-just before (`user = User.objects.create_user(…)` then `Membership(user=user, …)`; also the
+just before (`user = User.objects.create_user(…)` then `Membership(user=user, …)`, a
+django-treebeard node `node = Category.add_root(…)` / `parent.add_child(…)`; also the
 row of a project helper named `create…` whose every run returns a row it just inserted:
 `snuba_query = create_snuba_query(…)`, `analysis.new_row_returns`; or `self`
 of a method the handler calls on it: `query.set_projects(…)` after `query = create(…)`), also read

@@ -62,6 +62,7 @@ BULK = "    Column.objects.bulk_create(Column(board=board, name=name) for name i
     [
         ("    board = Board.objects.create(title=title)", False),  # a new board: only ours
         ("    board = Board(title=title)\n    board.save()", False),
+        ("    board = Board.add_root(title=title)", False),  # django-treebeard's new node
         ("    board = Board.objects.get(title=title)", True),  # a stored board: others hold it
     ],
 )
