@@ -9,15 +9,13 @@ package's; a class of the MRO that cannot be read, or any other `return`, leaves
 
 from __future__ import annotations
 
-from integrity_lsp.analysis.absence_calls import count_body_read
-from integrity_lsp.analysis.class_methods import class_at, own_method
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import constructor_call
 from integrity_lsp.analysis.handlers import decorator_name, decorators_of
+from integrity_lsp.analysis.mro_methods import mro_definitions
 from integrity_lsp.project.records import ModelRecord
 from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Node, chain_parts
 
-MAX_CLASSES = 16  # classes of an MRO searched for the method
 _SCOPES = ("funcdef", "classdef", "lambdef", "async_funcdef")
 
 
@@ -38,16 +36,11 @@ def factory_model(expression: Node, ctx: Context) -> ModelRecord | None:
     if model is None:
         return None
     name = str(trailers[-2].children[1].value)
-    for position, (class_name, ref) in enumerate(ctx.env.index.mro_classes(model)[:MAX_CLASSES]):
-        found = class_at(class_name, ref, ctx)
-        if found is None:
+    for definition in mro_definitions(model, name, ctx):
+        if definition is None:
             return None  # a class nobody can read may define the method
-        method = own_method(found[0], name)
-        if method is None:
-            continue
-        count_body_read()  # the finding now depends on another class's body (analysis.walker)
-        own_name = model.name if position == 0 else None
-        return model if _builds_own_instance(method, own_name) else None
+        own_name = model.name if definition.position == 0 else None
+        return model if _builds_own_instance(definition.method, own_name) else None
     return None
 
 

@@ -12,9 +12,8 @@ keyed on one cannot repeat another request's row.
 from __future__ import annotations
 
 from integrity_lsp.analysis.absence_attached import defined_or_imported, module_source
-from integrity_lsp.analysis.absence_calls import count_body_read
-from integrity_lsp.analysis.class_methods import class_at, own_method
 from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.mro_methods import mro_definitions
 from integrity_lsp.syntax.nodes import Node, enclosing, walk
 from integrity_lsp.syntax.source import SourceFile
 
@@ -25,7 +24,6 @@ FRESH_CALLS = frozenset(
     }
 )  # fmt: skip
 DEPTH = 2  # project functions followed: a helper, and the helper it returns from
-MAX_CLASSES = 16  # classes of an MRO read for a method
 
 
 def is_fresh_value(value: Node, ctx: Context | None = None, depth: int = DEPTH) -> bool:
@@ -112,14 +110,10 @@ def _model_method(leaf: Node, ctx: Context) -> tuple[Node, SourceFile] | None:
     model = ctx.env.resolver.resolve_instance(ctx.file, chain.children[0], use_jedi=False)
     if model is None:
         return None
-    for name, ref in ctx.env.index.mro_classes(model)[:MAX_CLASSES]:
-        found = class_at(name, ref, ctx)
-        if found is None:
+    for definition in mro_definitions(model, str(leaf.value), ctx):
+        if definition is None:
             return None  # a class nobody can read may define it
-        method = own_method(found[0], str(leaf.value))
-        if method is not None:
-            count_body_read()  # the answer now depends on another class's body
-            return method, found[1]
+        return definition.method, definition.source
     return None
 
 

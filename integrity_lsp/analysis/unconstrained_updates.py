@@ -13,9 +13,8 @@ What `pre_save` / `post_save` receivers write is not followed (as for every othe
 
 from __future__ import annotations
 
-from integrity_lsp.analysis.absence_calls import count_body_read
-from integrity_lsp.analysis.class_methods import class_at, own_method
 from integrity_lsp.analysis.context import Context
+from integrity_lsp.analysis.mro_methods import mro_definitions
 from integrity_lsp.project.records import (
     MANY_TO_MANY_FIELD_CLASSES,
     POSITIVE_FIELD_CLASSES,
@@ -24,8 +23,6 @@ from integrity_lsp.project.records import (
 )
 from integrity_lsp.syntax.declarations import collection_items, literal
 from integrity_lsp.syntax.nodes import Node, arguments, chain_parts
-
-MAX_CLASSES = 16  # classes of an MRO read for a save() override
 
 
 def unconstrained_update(node: Node, ctx: Context) -> bool:
@@ -79,16 +76,4 @@ def _unconstrained(model: ModelRecord, names: list[str], ctx: Context) -> bool:
 
 def _django_save(model: ModelRecord, ctx: Context) -> bool:
     """No class of the model's MRO defines `save()` before Django's `Model`; all are read."""
-    classes = ctx.env.index.mro_classes(model)
-    if not classes or len(classes) > MAX_CLASSES:
-        return False
-    for name, ref in classes:
-        if name == "Model" and "django/db/models" in ref.path.as_posix():
-            return True
-        found = class_at(name, ref, ctx)
-        if found is None:
-            return False
-        count_body_read()  # the finding now depends on another class's body (analysis.walker)
-        if own_method(found[0], "save") is not None:
-            return False
-    return True
+    return not any(True for _ in mro_definitions(model, "save", ctx))

@@ -22,16 +22,14 @@ another transaction after the collector looked is a race on MySQL only, not this
 
 from __future__ import annotations
 
-from integrity_lsp.analysis.absence_calls import count_body_read
-from integrity_lsp.analysis.class_methods import class_at, own_method
 from integrity_lsp.analysis.context import Context
 from integrity_lsp.analysis.django import model_of, parse_orm_call, related_model_of
+from integrity_lsp.analysis.mro_methods import mro_definitions
 from integrity_lsp.analysis.related_writes import unprepared_children
 from integrity_lsp.project.records import ModelRecord
 from integrity_lsp.rules.guards.savepoints import unprotected_writes
 from integrity_lsp.syntax.nodes import Node, chain_parts
 
-MAX_CLASSES = 16  # classes of an MRO read for a delete() override
 # Queryset methods that return one row: a `delete()` after them is the instance's.
 _ROW_GETTERS = frozenset({"get", "first", "last", "earliest", "latest"})
 
@@ -67,20 +65,10 @@ def _deleted_model(node: Node, ctx: Context) -> tuple[ModelRecord, bool] | None:
 def _deletes_only(model: ModelRecord, ctx: Context) -> bool:
     """No class of the model's MRO before Django's `Model` has a `delete()` that writes anything
     but deletes outside a savepoint; all of them are read."""
-    classes = ctx.env.index.mro_classes(model)
-    if not classes or len(classes) > MAX_CLASSES:
-        return False
-    for name, ref in classes:
-        if name == "Model" and "django/db/models" in ref.path.as_posix():
-            return True
-        found = class_at(name, ref, ctx)
-        if found is None:
+    for definition in mro_definitions(model, "delete", ctx):
+        if definition is None:
             return False
-        delete = own_method(found[0], "delete")
-        if delete is None:
-            continue
-        count_body_read()  # the finding now depends on another class's body (analysis.walker)
-        writes = unprotected_writes(delete.children[-1], ctx, follow=False)
+        writes = unprotected_writes(definition.method.children[-1], ctx, follow=False)
         if any(method != "delete" for _, method in writes):
             return False
     return True

@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.absence_calls import count_body_read
 from integrity_lsp.analysis.bindings import last_binding
-from integrity_lsp.analysis.class_methods import class_at, method_of, own_method
+from integrity_lsp.analysis.class_methods import method_of
 from integrity_lsp.analysis.django import constructor_call, is_atomic_expression, parse_orm_call
 from integrity_lsp.analysis.edits import ensure_import, offset_of, shift_block, statement_span
 from integrity_lsp.analysis.factory_methods import factory_model
 from integrity_lsp.analysis.handlers import class_definition, decorators_of
+from integrity_lsp.analysis.mro_methods import mro_definitions
 from integrity_lsp.findings import Edit, Span
 from integrity_lsp.project.records import ModelRecord
 from integrity_lsp.syntax.nodes import (
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
 
 ORM_WRITES = frozenset({"create", "bulk_create", "bulk_update", "update", "delete"})
 SELF_SAVEPOINT = frozenset({"get_or_create", "update_or_create"})
-MAX_CLASSES = 16  # classes of an MRO read for its save()
 SCOPES = ("funcdef", "classdef", "lambdef", "async_funcdef", "decorated")
 
 
@@ -102,18 +102,13 @@ def _model_save(model: ModelRecord, ctx: Context) -> bool:
     """The `save()` a model instance runs takes its own savepoint: the first `save()` of its
     MRO (read from the project or an installed package) does, or hands on to the next one
     with `super().save(…)` as its only write outside a savepoint and that one does."""
-    for name, ref in ctx.env.index.mro_classes(model)[:MAX_CLASSES]:
-        found = class_at(name, ref, ctx)
-        if found is None:
+    for definition in mro_definitions(model, "save", ctx):
+        if definition is None:
             return False  # a class nobody can read may define save()
-        save = own_method(found[0], "save")
-        if save is None:
-            continue
-        count_body_read()  # the finding now depends on another class's body (analysis.walker)
-        verdict = _own_savepoint(save, ctx)
+        verdict = _own_savepoint(definition.method, ctx)
         if verdict != "super":
             return verdict == "savepoint"
-    return False
+    return False  # Django's own save() takes no savepoint
 
 
 def _own_savepoint(save: Node, ctx: Context) -> str:
