@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.absence_reads import Held, Lookup
-from integrity_lsp.analysis.django import DOES_NOT_EXIST, except_clauses, handler_names
+from integrity_lsp.analysis.django import DOES_NOT_EXIST
+from integrity_lsp.analysis.exception_handlers import except_clauses, handler_names
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Argument,

@@ -18,12 +18,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.absence_reads import Lookup, column_of, value_text
-from integrity_lsp.analysis.django import (
-    catches_integrity_error,
-    is_related_manager,
-    model_of,
-    related_model_of,
-)
+from integrity_lsp.analysis.django import is_related_manager, model_of, related_model_of
+from integrity_lsp.analysis.exception_handlers import catches_integrity_error
 from integrity_lsp.analysis.write_relations import related_target, relation_of
 from integrity_lsp.analysis.write_values import dict_entries
 from integrity_lsp.analysis.writes import WriteSite, site_model

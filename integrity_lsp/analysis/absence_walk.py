@@ -38,7 +38,7 @@ from integrity_lsp.analysis.absence_writes import (
     race_code,
 )
 from integrity_lsp.analysis.bindings import is_second_save
-from integrity_lsp.analysis.django import except_clauses, handler_names
+from integrity_lsp.analysis.exception_handlers import except_clauses, handler_names
 from integrity_lsp.analysis.locked_returns import returns_locked_row
 from integrity_lsp.analysis.write_values import dict_entries
 from integrity_lsp.syntax.nodes import (

@@ -1,18 +1,16 @@
 """ORM call shapes: manager chains, lookups, writes, existence checks, exception handlers.
 
 Everything here is structural (read from parso nodes); `model_of` is the one place that asks the
-resolver which model a chain is about, and `covering_unique_set` the one place that decides
-whether a lookup is covered by a database uniqueness guarantee.
+resolver which model a chain is about. Whether a lookup is covered by a database uniqueness
+guarantee is `analysis.lookup_coverage`; which exceptions a handler catches,
+`analysis.exception_handlers`.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from integrity_lsp.analysis.db_exception_aliases import unaliased
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,
     Argument,
@@ -20,15 +18,13 @@ from integrity_lsp.syntax.nodes import (
     Node,
     arguments,
     chain_parts,
-    code,
     links,
-    normalised,
 )
 
 if TYPE_CHECKING:
     from integrity_lsp.analysis.context import Context
     from integrity_lsp.project.index import ProjectIndex
-    from integrity_lsp.project.records import ModelRecord, UniqueSet
+    from integrity_lsp.project.records import ModelRecord
 
 MANAGER_NAMES = frozenset({"objects", "_default_manager", "_base_manager"})
 FILTER_METHODS = frozenset(
@@ -50,9 +46,6 @@ CREATE_METHODS = frozenset({"create", "acreate", "create_user", "create_superuse
 # The text of every write site holds one of these: `create(`, `bulk_create(`, `get_or_create(`,
 # a manager's `create_*(…)` and `save(`. Rules about writes skip files without them.
 WRITE_WORDS = ("create(", "create_", "save(")
-INTEGRITY_ERROR_CATCHERS = frozenset(
-    {"IntegrityError", "DatabaseError", "Error", "Exception", "BaseException"}
-)
 DOES_NOT_EXIST = frozenset({"DoesNotExist", "ObjectDoesNotExist"})
 
 
@@ -270,111 +263,6 @@ def related_model_of(call: OrmCall, ctx: Context) -> ModelRecord | None:
     except Exception:  # resolution is best effort; a rule must never crash on it
         return None
     return None if target is None else target.model
-
-
-def exact_lookup_fields(
-    index: ProjectIndex, model: ModelRecord, lookup: Mapping[str, Node | None]
-) -> dict[str, Node | None]:
-    """Field name -> value for kwargs that are exact equality on a concrete field."""
-    exact: dict[str, Node | None] = {}
-    for key, value in lookup.items():
-        if "__" in key:
-            continue
-        name = key
-        if key == "pk":
-            pk = next((f for f in index.all_fields(model).values() if f.primary_key), None)
-            name = pk.name if pk else "id"
-        field = index.field(model, name)
-        if field is None:
-            continue
-        exact[field.name] = value
-    return exact
-
-
-def covering_unique_set(
-    index: ProjectIndex, model: ModelRecord, lookup: Mapping[str, Node | None]
-) -> UniqueSet | None:
-    """The DB uniqueness guarantee that makes `lookup` match at most one row, if any.
-
-    Coverage per SPEC: every field of a unique set among the exact-lookup kwargs (`team` and
-    `team_id` are one column), no literal `None` for a field of a set whose NULLs are distinct,
-    and a partial constraint only when the lookup pins its condition.
-    """
-    exact = exact_lookup_fields(index, model, lookup)
-    for unique in index.unique_sets(model):
-        if unique.functional or not unique.fields or not unique.fields <= exact.keys():
-            continue
-        if unique.nulls_distinct and any(_is_none(exact[name]) for name in unique.fields):
-            continue
-        if unique.condition is not None and not _condition_pinned(unique.condition, lookup):
-            continue
-        return unique
-    return None
-
-
-def _is_none(value: Node | None) -> bool:
-    return value is not None and value.type == "keyword" and value.value == "None"
-
-
-def _condition_pinned(condition: str, lookup: Mapping[str, Node | None]) -> bool:
-    """`Q(is_active=True)` is pinned by a lookup `is_active=True` (every term, same literal)."""
-    terms = re.findall(r"(\w+)\s*=\s*([^,()]+)", condition)
-    if not terms or re.search(r"[|~]", condition):
-        return False
-    for key, literal in terms:
-        value = lookup.get(key)
-        if value is None or normalised(value) != "".join(literal.split()):
-            return False
-    return True
-
-
-def is_atomic_expression(node: Node) -> tuple[bool, bool]:
-    """(is `transaction.atomic(…)`/`atomic(…)`/bare `atomic`, takes a savepoint)."""
-    text = normalised(node)
-    head = text.split("(", 1)[0]
-    if head not in ("transaction.atomic", "atomic", "django.db.transaction.atomic"):
-        return False, False
-    return True, "savepoint=False" not in text
-
-
-def handler_names(except_clause: Node) -> list[str]:
-    """The exception class names an `except` clause catches (last dotted part; a bare name
-    imported from `django.db` under an alias as the name it stands for); [] for bare."""
-    if except_clause.type == "keyword":  # bare `except:`
-        return ["BaseException"]
-    if len(except_clause.children) < 2:
-        return ["BaseException"]
-    target = except_clause.children[1]
-    items = target.children[1:-1] if target.type == "atom" else [target]
-    names: list[str] = []
-    for item in items:
-        parts = item.children if item.type == "testlist_comp" else [item]
-        for part in parts:
-            if part.type == "operator":
-                continue
-            dotted = code(part).strip()
-            names.append(dotted.rsplit(".", 1)[-1] if "." in dotted else unaliased(dotted, part))
-    return names
-
-
-def except_clauses(try_stmt: Node) -> list[tuple[Node, Node]]:
-    """(except clause, its block) pairs of a try statement."""
-    pairs = []
-    children = try_stmt.children
-    for index, child in enumerate(children):
-        is_clause = child.type == "except_clause" or (
-            child.type == "keyword" and child.value == "except"
-        )
-        if is_clause:
-            pairs.append((child, children[index + 2]))
-    return pairs
-
-
-def catches_integrity_error(try_stmt: Node) -> bool:
-    return any(
-        INTEGRITY_ERROR_CATCHERS & set(handler_names(clause))
-        for clause, _ in except_clauses(try_stmt)
-    )
 
 
 def constructor_call_prefix(expression: Node) -> tuple[str, Node, Node] | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.analysis.django import (
+from integrity_lsp.analysis.exception_handlers import (
     INTEGRITY_ERROR_CATCHERS,
     catches_integrity_error,
     except_clauses,

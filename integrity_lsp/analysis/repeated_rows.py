@@ -25,7 +25,7 @@ import functools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from integrity_lsp.analysis.django import exact_lookup_fields
+from integrity_lsp.analysis.lookup_coverage import exact_lookup_fields
 from integrity_lsp.analysis.write_scan import orm_writes_on_lines, prefilter_words, project_files
 from integrity_lsp.analysis.writes import WriteSite
 from integrity_lsp.config import Settings

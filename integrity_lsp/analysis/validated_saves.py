@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from integrity_lsp.analysis.absence_calls import count_body_read
 from integrity_lsp.analysis.absence_writes import locked_before
 from integrity_lsp.analysis.bindings import last_binding
-from integrity_lsp.analysis.django import catches_integrity_error
+from integrity_lsp.analysis.exception_handlers import catches_integrity_error
 from integrity_lsp.analysis.form_saves import FormSave, form_save
 from integrity_lsp.analysis.unique_sets import form_collision
 from integrity_lsp.syntax.nodes import CALL_CHAIN_TYPES, Node, chain_parts, normalised, statement_of

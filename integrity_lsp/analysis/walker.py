@@ -15,7 +15,7 @@ from typing import Any
 
 from integrity_lsp.analysis.absence_calls import bodies_read
 from integrity_lsp.analysis.context import AtomicBlock, Context, HandlerInfo
-from integrity_lsp.analysis.django import catches_integrity_error, is_atomic_expression
+from integrity_lsp.analysis.exception_handlers import catches_integrity_error, is_atomic_expression
 from integrity_lsp.analysis.handlers import decorators_of, detect_handler
 from integrity_lsp.analysis.incremental import StatementResults
 from integrity_lsp.analysis.registry import Rule

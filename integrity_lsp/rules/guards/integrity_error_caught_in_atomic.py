@@ -85,7 +85,7 @@ from collections.abc import Iterator
 
 from integrity_lsp.analysis.context import AtomicBlock, Context
 from integrity_lsp.analysis.db_exception_aliases import aliases_db_error
-from integrity_lsp.analysis.django import (
+from integrity_lsp.analysis.exception_handlers import (
     INTEGRITY_ERROR_CATCHERS,
     except_clauses,
     handler_names,

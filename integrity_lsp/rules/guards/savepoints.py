@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 from integrity_lsp.analysis.absence_calls import count_body_read
 from integrity_lsp.analysis.bindings import last_binding
 from integrity_lsp.analysis.class_methods import method_of
-from integrity_lsp.analysis.django import constructor_call, is_atomic_expression, parse_orm_call
+from integrity_lsp.analysis.django import constructor_call, parse_orm_call
 from integrity_lsp.analysis.edits import ensure_import, offset_of, shift_block, statement_span
+from integrity_lsp.analysis.exception_handlers import is_atomic_expression
 from integrity_lsp.analysis.factory_methods import factory_model
 from integrity_lsp.analysis.handlers import class_definition, decorators_of
 from integrity_lsp.analysis.mro_methods import mro_definitions

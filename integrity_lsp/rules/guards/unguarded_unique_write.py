@@ -174,9 +174,9 @@ from collections.abc import Iterator
 from integrity_lsp.analysis.absence_writes import locked_before
 from integrity_lsp.analysis.bindings import inserted_before
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.analysis.django import (
+from integrity_lsp.analysis.django import WRITE_WORDS
+from integrity_lsp.analysis.exception_handlers import (
     INTEGRITY_ERROR_CATCHERS,
-    WRITE_WORDS,
     except_clauses,
     handler_names,
 )

@@ -8,7 +8,7 @@ import ast
 import re
 from typing import Any
 
-from integrity_lsp.analysis.django import exact_lookup_fields
+from integrity_lsp.analysis.lookup_coverage import exact_lookup_fields
 from integrity_lsp.analysis.partitioned_sets import partitioned_sets
 from integrity_lsp.analysis.unique_sets import picks_existing_row
 from integrity_lsp.project.index import ProjectIndex

@@ -8,14 +8,8 @@ from collections.abc import Iterator, Mapping
 
 from integrity_lsp.analysis.bindings import last_binding
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.analysis.django import (
-    FILTER_METHODS,
-    OrmCall,
-    except_clauses,
-    handler_names,
-    model_of,
-    parse_orm_call,
-)
+from integrity_lsp.analysis.django import FILTER_METHODS, OrmCall, model_of, parse_orm_call
+from integrity_lsp.analysis.exception_handlers import except_clauses, handler_names
 from integrity_lsp.project.records import ModelRecord
 from integrity_lsp.syntax.nodes import (
     CALL_CHAIN_TYPES,

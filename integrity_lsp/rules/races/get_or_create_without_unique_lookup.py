@@ -201,14 +201,10 @@ from pathlib import Path
 
 from integrity_lsp.analysis.absence_calls import count_body_read
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.analysis.django import (
-    covering_unique_set,
-    exact_lookup_fields,
-    model_of,
-    parse_orm_call,
-)
+from integrity_lsp.analysis.django import model_of, parse_orm_call
 from integrity_lsp.analysis.fixed_primary_keys import save_fixes_the_pk
 from integrity_lsp.analysis.fresh_arguments import derived_from_fresh_argument
+from integrity_lsp.analysis.lookup_coverage import covering_unique_set, exact_lookup_fields
 from integrity_lsp.analysis.manager_calls import own_manager_call
 from integrity_lsp.analysis.parameter_managers import parameter_manager_call
 from integrity_lsp.analysis.registry import register

@@ -13,7 +13,7 @@ import textwrap
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.analysis.django import covering_unique_set, exact_lookup_fields
+from integrity_lsp.analysis.lookup_coverage import covering_unique_set, exact_lookup_fields
 from integrity_lsp.analysis.try_atomic import wrap_in_try_atomic
 from integrity_lsp.analysis.write_relations import related_target
 from integrity_lsp.analysis.writes import WriteSite, site_model

@@ -12,13 +12,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.block_inserts import writes_in
-from integrity_lsp.analysis.django import (
-    DOES_NOT_EXIST,
-    OrmCall,
+from integrity_lsp.analysis.django import DOES_NOT_EXIST, OrmCall, parse_orm_call
+from integrity_lsp.analysis.exception_handlers import (
     catches_integrity_error,
     except_clauses,
     handler_names,
-    parse_orm_call,
 )
 from integrity_lsp.analysis.writes import WriteSite
 from integrity_lsp.syntax.nodes import (
