@@ -20,7 +20,10 @@ is decorated `@transaction.atomic` (django-lifecycle's `LifecycleModelMixin`, un
 pulpcore model) or writes only inside its own `with transaction.atomic():`, or hands on to such
 a `save()` with `super().save(…)` as its only write outside one (they take a savepoint of their
 own; so does `obj.save()` of `obj = Cls(…)` of a project class whose `save()` does, and of
-what a model's static or class method builds and returns, `Artifact.init_and_validate(…)`);
+what a model's static or class method builds and returns, `Artifact.init_and_validate(…)`;
+and where that `save()` cannot be read — a class of the model's MRO, or the object's class
+or one of its bases imported from a package that is not installed, as under a pre-commit
+hook's own environment — nothing is said);
 `obj.save(update_fields=[…])` naming only columns no constraint covers, of a model that keeps
 Django's `save()` (it can fail only when the row is gone, which only a handler naming
 `DatabaseError` means to catch); a `delete()` of a known model that no enforced DO_NOTHING

@@ -13,6 +13,7 @@ followed.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from integrity_lsp.analysis.absence_calls import count_body_read
@@ -22,7 +23,7 @@ from integrity_lsp.analysis.django import constructor_call, parse_orm_call
 from integrity_lsp.analysis.edits import ensure_import, offset_of, shift_block, statement_span
 from integrity_lsp.analysis.exception_handlers import is_atomic_expression
 from integrity_lsp.analysis.factory_methods import factory_model
-from integrity_lsp.analysis.handlers import class_definition, decorators_of
+from integrity_lsp.analysis.handlers import class_bases, class_definition, decorators_of
 from integrity_lsp.analysis.mro_methods import mro_definitions
 from integrity_lsp.findings import Edit, Span
 from integrity_lsp.project.records import ModelRecord
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 
 ORM_WRITES = frozenset({"create", "bulk_create", "bulk_update", "update", "delete"})
 SELF_SAVEPOINT = frozenset({"get_or_create", "update_or_create"})
+MAX_BASE_DEPTH = 8  # project base classes followed for an unread one
 SCOPES = ("funcdef", "classdef", "lambdef", "async_funcdef", "decorated")
 
 
@@ -59,19 +61,22 @@ def unprotected_writes(body: Node, ctx: Context, follow: bool = True) -> list[tu
             continue
         if node.type in CALL_CHAIN_TYPES:
             method = write_method(node, ctx)
+            # a save whose own savepoint is unknown (its class's save() cannot be read) is silent
             if method is not None and not (
-                follow and method == "save" and _saves_in_savepoint(node, ctx)
+                follow and method == "save" and _saves_in_savepoint(node, ctx) is not False
             ):
                 found.append((node, method))
         stack.extend(reversed(getattr(node, "children", [])))
     return found
 
 
-def _saves_in_savepoint(node: Node, ctx: Context) -> bool:
+def _saves_in_savepoint(node: Node, ctx: Context) -> bool | None:
     """`obj.save(…)` whose `save()` takes its own savepoint: `obj` an instance of a model whose
     MRO's `save()` does (`_model_save`; also bound to what a factory method of the model
     builds, `Artifact.init_and_validate(…)`), or bound to `Cls(…)` of a project class whose
-    `save()` writes only inside its own `with transaction.atomic():`."""
+    `save()` writes only inside its own `with transaction.atomic():`. None when that cannot be
+    read: a class of the model's MRO, a base of the project class, or the imported class the
+    object is built from (a package not installed: pulpcore's `Artifact` under pre-commit)."""
     head, trailers = chain_parts(node)
     function = ctx.function
     if function is None or head.type != "name" or len(trailers) != 2:
@@ -87,25 +92,68 @@ def _saves_in_savepoint(node: Node, ctx: Context) -> bool:
     if built_model is not None:
         return _model_save(built_model, ctx)
     built = constructor_call(expression)
-    if built is None:
-        return False
-    found = class_definition(built[0], ctx.file, ctx)
+    found = class_definition(built[0], ctx.file, ctx) if built is not None else None
     if found is None:
-        return False
+        return None if _built_from_unread_import(expression, ctx) else False
     method = method_of(found[0], found[1], "save", ctx)
     if method is None:
-        return False
+        return None if _unread_base(found[0], found[1], ctx) else False
     count_body_read()  # the finding now depends on another class's body (analysis.walker)
     return _own_savepoint(method[0], ctx) == "savepoint"
 
 
-def _model_save(model: ModelRecord, ctx: Context) -> bool:
+def _built_from_unread_import(expression: Node, ctx: Context) -> bool:
+    """`Artifact(…)` / `Artifact.init_and_validate(…)`: a class (capitalised) imported from a
+    package that cannot be read (`_unread_name`)."""
+    head, trailers = chain_parts(expression)
+    if head.type != "name" or not str(head.value)[:1].isupper() or not trailers:
+        return False
+    if trailers[-1].children[0].value != "(":
+        return False
+    return _unread_name(str(head.value), ctx.file, ctx)
+
+
+def _unread_base(classdef: Node, source: SourceFile, ctx: Context, depth: int = 0) -> bool:
+    """A base of the project class, or of its project bases, that cannot be read (whose
+    `save()` may be anything)."""
+    if depth > MAX_BASE_DEPTH:
+        return True
+    for base in class_bases(classdef):
+        if base == "object":
+            continue
+        found = class_definition(base.split("[", 1)[0], source, ctx)
+        if found is None:
+            if _unread_name(base, source, ctx):
+                return True
+        elif _unread_base(found[0], found[1], ctx, depth + 1):
+            return True
+    return False
+
+
+def _unread_name(name: str, source: SourceFile, ctx: Context) -> bool:
+    """`name` (`Gadget`, `pkg.Gadget`) is imported from a package that is neither the
+    project's, nor installed, nor the standard library's: what it defines cannot be read."""
+    imported = ctx.env.resolver.import_table(source).lookup(name.split(".", 1)[0])
+    if imported is None:
+        return False
+    module = imported[0]
+    top = module.split(".", 1)[0]
+    if not top or top in sys.stdlib_module_names:
+        return False
+    index = ctx.env.index
+    if index.path_for_module(module) is not None or index.path_for_module(top) is not None:
+        return False
+    return not index.libraries.has_package(top)
+
+
+def _model_save(model: ModelRecord, ctx: Context) -> bool | None:
     """The `save()` a model instance runs takes its own savepoint: the first `save()` of its
     MRO (read from the project or an installed package) does, or hands on to the next one
-    with `super().save(…)` as its only write outside a savepoint and that one does."""
+    with `super().save(…)` as its only write outside a savepoint and that one does. None when
+    a class of the MRO cannot be read."""
     for definition in mro_definitions(model, "save", ctx):
         if definition is None:
-            return False  # a class nobody can read may define save()
+            return None  # a class nobody can read may define save()
         verdict = _own_savepoint(definition.method, ctx)
         if verdict != "super":
             return verdict == "savepoint"
