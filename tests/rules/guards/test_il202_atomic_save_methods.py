@@ -84,23 +84,24 @@ def store_parcel(code):
 """
 
 
-def test_a_save_decorated_atomic_is_its_own_savepoint(tmp_path: Path) -> None:
-    write_files(
-        tmp_path,
-        {
-            "site_settings.py": SITE_SETTINGS.replace('"library", "people"', '"depot"'),
-            "depot/__init__.py": "",
-            "depot/models.py": MODELS,
-            "depot/services.py": SERVICES,
-        },
-    )
+def _il202_lines(tmp_path: Path, services: str, models: str | None = None) -> list[int]:
+    """The lines IL202 reports in app `depot`'s services.py (and models.py, when given)."""
+    files = {
+        "site_settings.py": SITE_SETTINGS.replace('"library", "people"', '"depot"'),
+        "depot/__init__.py": "",
+        "depot/services.py": services,
+    }
+    if models is not None:
+        files["depot/models.py"] = models
+    write_files(tmp_path, files)
     path = tmp_path / "depot/services.py"
-    found = [
-        (f.code, f.span.start_line)
-        for f in check_source(SERVICES, path, environment(tmp_path))
-        if f.code == "IL202"
-    ]
-    assert found == [("IL202", 21)]  # the Pallet's: savepoint=False
+    found = check_source(services, path, environment(tmp_path))
+    return [f.span.start_line for f in found if f.code == "IL202"]
+
+
+def test_a_save_decorated_atomic_is_its_own_savepoint(tmp_path: Path) -> None:
+    found = _il202_lines(tmp_path, SERVICES, MODELS)
+    assert found == [21]  # the Pallet's: savepoint=False
 
 
 FACTORY_MODELS = """\
@@ -195,22 +196,8 @@ def test_an_instance_a_factory_method_builds_saves_like_the_model(tmp_path: Path
     """`Crate.from_label(…)` returning `Crate(…)`, `Crate.blank(…)` returning `cls(…)`: a
     Crate, whose `save()` takes its own savepoint (pulpcore's `Artifact.init_and_validate()`).
     A factory that may return something else, or a model without such a `save()`: reported."""
-    write_files(
-        tmp_path,
-        {
-            "site_settings.py": SITE_SETTINGS.replace('"library", "people"', '"depot"'),
-            "depot/__init__.py": "",
-            "depot/models.py": FACTORY_MODELS,
-            "depot/services.py": FACTORY_SERVICES,
-        },
-    )
-    path = tmp_path / "depot/services.py"
-    found = [
-        (f.code, f.span.start_line)
-        for f in check_source(FACTORY_SERVICES, path, environment(tmp_path))
-        if f.code == "IL202"
-    ]
-    assert found == [("IL202", 31), ("IL202", 41)]
+    found = _il202_lines(tmp_path, FACTORY_SERVICES, FACTORY_MODELS)
+    assert found == [31, 41]
 
 
 UNREAD_SERVICES = """\
@@ -263,18 +250,5 @@ def test_a_save_of_a_class_from_a_package_not_installed_is_unknown(tmp_path: Pat
     """pulp-container checked without pulpcore installed (a pre-commit hook's own env): whether
     `Artifact.save()` / a subclass of pulpcore's `Content` takes its own savepoint cannot be
     read (pulpcore's does), so nothing is said. A form of Django's (installed) still reports."""
-    write_files(
-        tmp_path,
-        {
-            "site_settings.py": SITE_SETTINGS.replace('"library", "people"', '"depot"'),
-            "depot/__init__.py": "",
-            "depot/services.py": UNREAD_SERVICES,
-        },
-    )
-    path = tmp_path / "depot/services.py"
-    found = [
-        (f.code, f.span.start_line)
-        for f in check_source(UNREAD_SERVICES, path, environment(tmp_path))
-        if f.code == "IL202"
-    ]
-    assert found == [("IL202", 40)]  # the form's
+    found = _il202_lines(tmp_path, UNREAD_SERVICES)
+    assert found == [40]  # the form's
