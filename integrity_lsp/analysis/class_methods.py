@@ -6,7 +6,10 @@ model's or a view's method, and what `saved_attributes` reads a form's `save()` 
 from __future__ import annotations
 
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.analysis.handlers import class_bases, class_definition, project_source
+from integrity_lsp.analysis.handlers import (
+    base_definitions,
+    project_source,
+)
 from integrity_lsp.project.records import ModelRecord, SourceRef
 from integrity_lsp.syntax.nodes import Node
 from integrity_lsp.syntax.source import SourceFile
@@ -53,8 +56,7 @@ def method_of(
             definition = definition.children[-1]
         if definition.type == "funcdef" and definition.children[1].value == name:
             return definition, source, classdef
-    for base in class_bases(classdef):
-        found = class_definition(base.split("[", 1)[0], source, ctx)
+    for _, found in base_definitions(classdef, source, ctx):
         if found is not None:
             method = method_of(found[0], found[1], name, ctx, depth + 1)
             if method is not None:

@@ -11,6 +11,7 @@ across files (`class OrderView(BaseView)` where `BaseView(View)` lives in `core/
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from integrity_lsp.analysis.context import Context, HandlerInfo
@@ -223,6 +224,18 @@ def _module_path(module: str, source: SourceFile, ctx: Context) -> Any:
             break
         path = index.path_for_module(".".join([*own[:cut], module]))
     return path
+
+
+def base_definitions(
+    classdef: Node, source: SourceFile, ctx: Context
+) -> Iterator[tuple[str, tuple[Node, SourceFile] | None]]:
+    """Each base of a class as written (subscripts dropped: `Generic[T]` is `Generic`; `object`
+    left out), with the class statement the project defines for it, None where it defines none
+    (Django's, an installed package's, or one nobody can read)."""
+    for base in class_bases(classdef):
+        name = base.split("[", 1)[0]
+        if name != "object":
+            yield name, class_definition(name, source, ctx)
 
 
 def class_definition(base: str, source: SourceFile, ctx: Context) -> tuple[Node, SourceFile] | None:

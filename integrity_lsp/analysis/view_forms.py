@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 
 from integrity_lsp.analysis.context import Context
-from integrity_lsp.analysis.handlers import class_bases, class_definition
+from integrity_lsp.analysis.handlers import base_definitions, class_bases, class_definition
 from integrity_lsp.analysis.model_forms import ModelFormClass, model_form_class
 from integrity_lsp.analysis.subclasses import project_subclasses
 from integrity_lsp.syntax.nodes import (
@@ -138,8 +138,7 @@ def _assigned_at_run_time(
         rf"\bself\.{re.escape(attribute)}\s*=[^=]", code(classdef.children[-1])
     ):
         return True
-    for base in class_bases(classdef):
-        definition = class_definition(base.split("[", 1)[0], source, ctx)
+    for _, definition in base_definitions(classdef, source, ctx):
         if definition is not None and _assigned_at_run_time(*definition, ctx, attribute, depth + 1):
             return True
     return False
@@ -150,8 +149,7 @@ def _overrides(classdef: Node, source: SourceFile, ctx: Context, method: str, de
         return True
     if _defines(classdef, method):
         return True
-    for base in class_bases(classdef):
-        definition = class_definition(base.split("[", 1)[0], source, ctx)
+    for _, definition in base_definitions(classdef, source, ctx):
         if definition is not None and _overrides(*definition, ctx, method, depth + 1):
             return True
     return False
@@ -193,10 +191,7 @@ def _method_class(
         return classdef, source
     if depth > MAX_DEPTH:
         return None
-    for base in class_bases(classdef):
-        if base == "object":
-            continue
-        definition = class_definition(base.split("[", 1)[0], source, ctx)
+    for _, definition in base_definitions(classdef, source, ctx):
         if definition is None:
             return None
         found = _method_class(definition[0], definition[1], ctx, method, depth + 1)
@@ -238,8 +233,7 @@ def _class_attribute(
         target = assignment_target(statement)
         if target is not None and target.type == "name" and target.value == attribute:
             return expression_of(statement), source
-    for base in class_bases(classdef):
-        definition = class_definition(base.split("[", 1)[0], source, ctx)
+    for _, definition in base_definitions(classdef, source, ctx):
         if definition is not None:
             found = _class_attribute(
                 definition[0], definition[1], ctx, attribute, override, depth + 1

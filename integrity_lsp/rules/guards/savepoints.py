@@ -23,7 +23,11 @@ from integrity_lsp.analysis.django import constructor_call, parse_orm_call
 from integrity_lsp.analysis.edits import ensure_import, offset_of, shift_block, statement_span
 from integrity_lsp.analysis.exception_handlers import is_atomic_expression
 from integrity_lsp.analysis.factory_methods import factory_model
-from integrity_lsp.analysis.handlers import class_bases, class_definition, decorators_of
+from integrity_lsp.analysis.handlers import (
+    base_definitions,
+    class_definition,
+    decorators_of,
+)
 from integrity_lsp.analysis.mro_methods import mro_definitions
 from integrity_lsp.findings import Edit, Span
 from integrity_lsp.project.records import ModelRecord
@@ -118,10 +122,7 @@ def _unread_base(classdef: Node, source: SourceFile, ctx: Context, depth: int = 
     `save()` may be anything)."""
     if depth > MAX_BASE_DEPTH:
         return True
-    for base in class_bases(classdef):
-        if base == "object":
-            continue
-        found = class_definition(base.split("[", 1)[0], source, ctx)
+    for base, found in base_definitions(classdef, source, ctx):
         if found is None:
             if _unread_name(base, source, ctx):
                 return True
